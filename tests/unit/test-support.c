@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "test-support.h"
+
+#include <string.h>
+
+const char *tv_dir(void)
+{
+	const char *env = g_getenv("STKBRIDGE_VECTORS_DIR");
+	return env && *env ? env : VECTORS_DIR;
+}
+
+JsonObject *tv_load(const char *name)
+{
+	static GHashTable *parsers; /* test process lifetime */
+	GError *error = NULL;
+	JsonParser *parser;
+	char *path;
+
+	if (!parsers)
+		parsers = g_hash_table_new(g_str_hash, g_str_equal);
+	parser = g_hash_table_lookup(parsers, name);
+	if (!parser) {
+		path = g_build_filename(tv_dir(), name, NULL);
+		parser = json_parser_new();
+		if (!json_parser_load_from_file(parser, path, &error))
+			g_error("cannot load vectors %s: %s", path, error->message);
+		g_free(path);
+		g_hash_table_insert(parsers, g_strdup(name), parser);
+	}
+	return json_node_get_object(json_parser_get_root(parser));
+}
+
+const char *tv_str(JsonObject *o, const char *member)
+{
+	JsonNode *n;
+
+	if (!o || !json_object_has_member(o, member))
+		return NULL;
+	n = json_object_get_member(o, member);
+	if (JSON_NODE_HOLDS_NULL(n))
+		return NULL;
+	return json_node_get_string(n);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+uint8_t *tv_hex(const char *hex, size_t *len)
+{
+	size_t n = strlen(hex);
+	uint8_t *out;
+
+	if (n % 2)
+		g_error("odd-length hex: %s", hex);
+	out = g_malloc(n / 2 + 1);
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			g_error("bad hex: %s", hex);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return out;
+}
+
+char *tv_to_hex(const uint8_t *p, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	char *out = g_malloc(2 * len + 1);
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+	return out;
+}
+
+void tv_assert_hex_impl(const char *file, int line, const uint8_t *p, size_t len,
+			const char *hex)
+{
+	char *got = tv_to_hex(p, len);
+
+	if (g_ascii_strcasecmp(got, hex) != 0) {
+		char *msg = g_strdup_printf("bytes differ\n  got      %s\n  expected %s", got, hex);
+		g_assertion_message(G_LOG_DOMAIN, file, line, G_STRFUNC, msg);
+		g_free(msg);
+	}
+	g_free(got);
+}
