@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages stkbridge needs to build and test (as root, or via sudo).
+set -eu
+PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
+libglib2.0-dev libjson-glib-dev libssl-dev"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "installing:$missing" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

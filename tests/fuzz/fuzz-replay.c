@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Replays inputs through a fuzz target without libFuzzer, so every build
+ * (gcc, ASan/UBSan) runs the targets as regression tests.  Arguments are
+ * files, directories of files, or JSON vector files: every hex string in a
+ * JSON file is fed to the target, whole and truncated at every length.
+ */
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static unsigned long runs;
+
+static void run(const uint8_t *data, size_t size, gboolean truncations)
+{
+	for (size_t cut = truncations ? 0 : size; cut <= size; cut++) {
+		uint8_t *copy = g_memdup2(data, cut); /* exact-size copy: ASan sees overreads */
+		LLVMFuzzerTestOneInput(copy, cut);
+		g_free(copy);
+		runs++;
+	}
+}
+
+static void walk(JsonNode *node)
+{
+	if (JSON_NODE_HOLDS_OBJECT(node)) {
+		JsonObjectIter it;
+		JsonNode *member;
+		json_object_iter_init(&it, json_node_get_object(node));
+		while (json_object_iter_next(&it, NULL, &member))
+			walk(member);
+	} else if (JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonArray *a = json_node_get_array(node);
+		for (guint i = 0; i < json_array_get_length(a); i++)
+			walk(json_array_get_element(a, i));
+	} else if (json_node_get_value_type(node) == G_TYPE_STRING) {
+		const char *s = json_node_get_string(node);
+		size_t n = strlen(s);
+		uint8_t *bytes;
+
+		if (n < 2 || n % 2)
+			return;
+		for (size_t i = 0; i < n; i++)
+			if (!g_ascii_isxdigit(s[i]))
+				return;
+		bytes = g_malloc(n / 2);
+		for (size_t i = 0; i < n / 2; i++)
+			bytes[i] = (uint8_t)(g_ascii_xdigit_value(s[2 * i]) << 4 |
+					     g_ascii_xdigit_value(s[2 * i + 1]));
+		run(bytes, n / 2, TRUE);
+		g_free(bytes);
+	}
+}
+
+static int replay_path(const char *path)
+{
+	GError *error = NULL;
+
+	if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+		GDir *dir = g_dir_open(path, 0, &error);
+		const char *name;
+		if (!dir) {
+			fprintf(stderr, "%s\n", error->message);
+			return 1;
+		}
+		while ((name = g_dir_read_name(dir))) {
+			char *child = g_build_filename(path, name, NULL);
+			int rc = replay_path(child);
+			g_free(child);
+			if (rc)
+				return rc;
+		}
+		g_dir_close(dir);
+	} else if (g_str_has_suffix(path, ".json")) {
+		JsonParser *parser = json_parser_new();
+		if (!json_parser_load_from_file(parser, path, &error)) {
+			fprintf(stderr, "%s: %s\n", path, error->message);
+			return 1;
+		}
+		walk(json_parser_get_root(parser));
+		g_object_unref(parser);
+	} else {
+		char *data;
+		gsize len;
+		if (!g_file_get_contents(path, &data, &len, &error)) {
+			fprintf(stderr, "%s\n", error->message);
+			return 1;
+		}
+		run((const uint8_t *)data, len, FALSE);
+		g_free(data);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (replay_path(argv[i]))
+			return 1;
+	printf("1..1\nok 1 - %lu inputs replayed\n", runs);
+	return 0;
+}
