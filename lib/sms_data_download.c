@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * SMS-PP data download, ME side: from the card's answer to ENVELOPE
+ * (SMS-PP DOWNLOAD) to the RP-ACK / RP-ERROR and its SMS-DELIVER-REPORT
+ * (TS 31.111 §7.1.1.1, TS 23.040 §9.2.2.1a, TS 24.011 §7.3.3/§7.3.4).
+ */
+#include <string.h>
+
+#include "simota/sms.h"
+
+/*
+ * TS 23.040 §9.2.2.1a: TP-PI 07, PID and DCS as in the SMS, TP-UDL, the
+ * card's data.  Under a GSM 7 bit DCS the TP-UDL counts the septets that
+ * fill the data's octets.
+ */
+static simota_err fill_report(struct simota_sms_deliver_report *rep, uint8_t pid, uint8_t dcs,
+			      const uint8_t *data, size_t len)
+{
+	simota_err err;
+
+	rep->has_pid = rep->has_dcs = rep->has_ud = true;
+	rep->pid = pid;
+	rep->dcs = dcs;
+	err = simota_sms_ud_set_octets(&rep->ud, NULL, data, len, SIMOTA_SMS_UD_CAP);
+	if (err)
+		return err;
+	if (simota_sms_dcs_udl_in_septets(dcs)) {
+		if (len * 8 / 7 > 0xFF)
+			return SIMOTA_ERR_NO_SPACE;
+		rep->ud.udl = (uint8_t)(len * 8 / 7);
+	}
+	return SIMOTA_OK;
+}
+
+/* TS 31.111 §7.1.1.1: the ME's acknowledgement of an SMS-PP data download. */
+simota_err simota_sms_pp_download_result(uint8_t pid, uint8_t dcs, uint16_t sw,
+					 const uint8_t *data, size_t len,
+					 struct simota_sms_pp_result *out)
+{
+	uint8_t sw1 = (uint8_t)(sw >> 8);
+	bool with_data;
+
+	memset(out, 0, sizeof(*out));
+	if (len && !data)
+		return SIMOTA_ERR_BAD_VALUE;
+	if (sw == 0x9000 || sw1 == 0x91 || sw1 == 0x61 || sw1 == 0x9F) {
+		/* success, with data fetched by GET RESPONSE where 61/9F said so */
+		out->rp = SIMOTA_RP_ACK;
+		with_data = len > 0;
+	} else if (sw1 == 0x62 || sw1 == 0x63 || sw1 == 0x9E) {
+		/* warning with response data: "(U)SIM data download error" */
+		out->rp = SIMOTA_RP_ERROR;
+		out->tp_fcs = SIMOTA_SMS_FCS_DATA_DOWNLOAD_ERROR;
+		with_data = len > 0;
+	} else if (sw == 0x9300) {
+		out->rp = SIMOTA_RP_ERROR;
+		out->tp_fcs = SIMOTA_SMS_FCS_TOOLKIT_BUSY;
+		with_data = false;
+	} else {
+		/* 6F XX (technical problem) and every other error */
+		out->rp = SIMOTA_RP_ERROR;
+		out->tp_fcs = SIMOTA_SMS_FCS_DATA_DOWNLOAD_ERROR;
+		with_data = false;
+	}
+	out->report.rp_error = out->rp == SIMOTA_RP_ERROR;
+	out->report.fcs = out->tp_fcs;
+	out->has_report = with_data;
+	if (with_data)
+		return fill_report(&out->report, pid, dcs, data, len);
+	return SIMOTA_OK;
+}
