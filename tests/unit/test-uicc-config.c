@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Card config file (uicc-emu/config/config.c, doc/card-config.md). */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "test-support.h"
+#include "config/card-config.h"
+
+static char *tmp_dir;
+
+/* Writes text to a fresh file in the test's temp dir; returns its path. */
+static char *write_config(const char *text)
+{
+	static unsigned n;
+	char *path = g_strdup_printf("%s/card%u.ini", tmp_dir, n++);
+
+	g_assert_true(g_file_set_contents(path, text, -1, NULL));
+	return path;
+}
+
+static struct uicc_card_config *load_text(const char *text, GError **error)
+{
+	char *path = write_config(text);
+	struct uicc_card_config *cfg = uicc_card_config_load(path, error);
+
+	g_unlink(path);
+	g_free(path);
+	return cfg;
+}
+
+static void test_example(void)
+{
+	GError *err = NULL;
+	struct uicc_card_config *cfg = uicc_card_config_load(SRCDIR "/uicc-emu/examples/card0.ini", &err);
+	static const uint8_t tar[3] = { 0xb0, 0x00, 0x01 };
+	const struct uicc_keyset_config *ks;
+	const struct uicc_tar_config *tc;
+
+	g_assert_no_error(err);
+	g_assert_cmpstr(cfg->iccid, ==, "89882390000000000017");
+	g_assert_cmpstr(cfg->imsi, ==, "001010123456789");
+	g_assert_cmpstr(cfg->msisdn, ==, "+15550001");
+	g_assert_cmpstr(cfg->pin, ==, "1234");
+	g_assert_cmpstr(cfg->puk, ==, "12345678");
+	g_assert_cmpstr(cfg->spn, ==, "stkbridge");
+	g_assert_cmpstr(cfg->smsc, ==, "+15550000");
+	tv_assert_hex(cfg->ust, cfg->ust_len, "000a140801");
+	g_assert_cmpuint(cfg->n_keysets, ==, 2);
+	g_assert_cmpuint(cfg->n_tars, ==, 1);
+
+	ks = uicc_card_config_keyset(cfg, 1);
+	g_assert_nonnull(ks);
+	g_assert_cmphex(ks->kic, ==, 0x15);
+	g_assert_cmphex(ks->kid, ==, 0x15);
+	tv_assert_hex(ks->kic_key, ks->kic_key_len, "01234567890123450123456789012345");
+	tv_assert_hex(ks->kid_key, ks->kid_key_len, "11223344556677881122334455667788");
+	g_assert_cmpuint(ks->counter, ==, 0);
+	ks = uicc_card_config_keyset(cfg, 2);
+	g_assert_nonnull(ks);
+	g_assert_cmphex(ks->kic, ==, 0x22);
+	g_assert_cmpuint(ks->kic_key_len, ==, 16);
+	g_assert_null(uicc_card_config_keyset(cfg, 3));
+
+	tc = uicc_card_config_tar(cfg, tar);
+	g_assert_nonnull(tc);
+	g_assert_cmpstr(tc->applet, ==, "deferred");
+	g_assert_cmphex(tc->keysets, ==, 0x0006);
+	g_assert_cmphex(tc->min_security_level, ==, 0x16);
+	g_assert_cmpint(tc->mode, ==, UICC_MODE_DEFERRED);
+	g_assert_cmpint(tc->ir, ==, UICC_IR_FIXED);
+	g_assert_cmpuint(tc->ir_seconds, ==, 30);
+	g_assert_cmpstr(tc->mg_address, ==, "+15550100");
+	g_assert_cmphex(tc->spi, ==, 0x1619);
+	g_assert_cmpuint(tc->capacity, ==, 8);
+	g_assert_null(uicc_card_config_tar(cfg, (const uint8_t[3]){ 0xb0, 0x00, 0x02 }));
+	uicc_card_config_free(cfg);
+}
+
+/* The issue's example, inline comments and all. */
+static void test_issue_example(void)
+{
+	GError *err = NULL;
+	struct uicc_card_config *cfg = load_text(
+		"[card]\n"
+		"iccid=89882390000000000017\n"
+		"imsi=001010123456789\n"
+		"msisdn=+15550001\n"
+		"pin=1234                      # optional; absent: PIN disabled\n"
+		"[keyset 1]                    # the key version number (KVN)\n"
+		"kic=15                        # KIc byte as it appears in the packet header\n"
+		"kid=15\n"
+		"kic-key=0123456789abcdef0123456789abcdef\n"
+		"kid-key=fedcba9876543210fedcba9876543210\n"
+		"counter=0000000005            # initial value; the live value is in the state file\n"
+		"[tar b00001]\n"
+		"applet=deferred\n"
+		"keysets=1                     # KVNs allowed for this TAR\n"
+		"min-security-level=16         # coded like SPI byte 1 (TS 102 226 MSL)\n"
+		"mode=prior-art                # or deferred\n"
+		"ir=indefinite                 # fixed:<seconds>, indefinite, event, or none\n"
+		"mg-address=+15550100          # where the MG goes; absent: no MG\n"
+		"spi=1619                      # the SPI the OTA server uses toward this TAR\n",
+		&err);
+
+	g_assert_no_error(err);
+	g_assert_cmpstr(cfg->pin, ==, "1234");
+	g_assert_cmpuint(cfg->keysets[0].counter, ==, 5);
+	g_assert_cmpuint(cfg->keysets[0].kvn, ==, 1);
+	g_assert_cmphex(cfg->tars[0].keysets, ==, 0x0002);
+	g_assert_cmpint(cfg->tars[0].mode, ==, UICC_MODE_PRIOR_ART);
+	g_assert_cmpint(cfg->tars[0].ir, ==, UICC_IR_INDEFINITE);
+	g_assert_cmpstr(cfg->tars[0].mg_address, ==, "+15550100");
+	uicc_card_config_free(cfg);
+}
+
+static void test_defaults(void)
+{
+	GError *err = NULL;
+	struct uicc_card_config *cfg = load_text(
+		"[card]\niccid=8988239000000000001\nimsi=001010000000001\n"
+		"[keyset 0]\nkic=00\nkid=00\n"
+		"[tar 000001]\nmin-security-level=00\n"
+		"[ota-test-server]\nsomething=else\n", &err);
+
+	g_assert_no_error(err);
+	g_assert_cmpstr(cfg->msisdn, ==, "");
+	g_assert_cmpstr(cfg->pin, ==, "");
+	g_assert_cmpstr(cfg->puk, ==, "12345678");
+	g_assert_cmpstr(cfg->spn, ==, "");
+	g_assert_cmpstr(cfg->smsc, ==, "");
+	/* EF_UST service 28 (data download via SMS-PP): byte 4, bit 4 (TS 31.102 §4.2.8) */
+	g_assert_cmpuint(cfg->ust_len, >=, 4);
+	g_assert_true(cfg->ust[3] & 0x08);
+	g_assert_cmpuint(cfg->keysets[0].kic_key_len, ==, 0);
+	g_assert_cmpuint(cfg->keysets[0].counter, ==, 0);
+	g_assert_cmpstr(cfg->tars[0].applet, ==, "deferred");
+	g_assert_cmphex(cfg->tars[0].keysets, ==, 0x0001);    /* every keyset of the file */
+	g_assert_cmpint(cfg->tars[0].mode, ==, UICC_MODE_DEFERRED);
+	g_assert_cmpint(cfg->tars[0].ir, ==, UICC_IR_NONE);
+	g_assert_cmpstr(cfg->tars[0].mg_address, ==, "");
+	g_assert_cmphex(cfg->tars[0].spi, ==, 0);
+	g_assert_cmpuint(cfg->tars[0].capacity, ==, 8);
+	uicc_card_config_free(cfg);
+}
+
+struct bad_case {
+	const char *name;
+	const char *text;      /* appended to a valid [card] group unless it has its own */
+	const char *expect;    /* substring of the error message */
+};
+
+#define CARD "[card]\niccid=89882390000000000017\nimsi=001010123456789\n"
+#define KS1 "[keyset 1]\nkic=15\nkid=15\n"
+#define SECRET "a1b2c3d4e5f60718a1b2c3d4e5f607"   /* must never appear in a message */
+
+static const struct bad_case bad_cases[] = {
+	{ "no-card", "[keyset 1]\nkic=15\nkid=15\n", "[card]: group missing" },
+	{ "no-iccid", "[card]\nimsi=001010123456789\n", "[card] iccid: missing" },
+	{ "iccid-letters", "[card]\niccid=8988239000000000001A\nimsi=001010123456789\n", "[card] iccid: expected digits" },
+	{ "iccid-short", "[card]\niccid=898823900000000\nimsi=001010123456789\n", "[card] iccid: expected 19 to 20" },
+	{ "imsi-long", "[card]\niccid=89882390000000000017\nimsi=0010101234567890\n", "[card] imsi: expected 6 to 15" },
+	{ "pin-short", CARD "pin=123\n", "[card] pin: expected 4 to 8" },
+	{ "puk-short", CARD "puk=1234567\n", "[card] puk: expected 8 to 8" },
+	{ "msisdn-bad", CARD "msisdn=+1555x\n", "[card] msisdn: expected an optional '+' and digits" },
+	{ "spn-long", CARD "spn=12345678901234567\n", "[card] spn: expected 1 to 16" },
+	{ "ust-odd", CARD "ust=0a1\n", "[card] ust: not an even number of hex digits" },
+	{ "ust-long", CARD "ust=000102030405060708090a0b0c0d0e0f10\n", "[card] ust: expected 1 to 16 hex bytes" },
+	{ "unknown-card-key", CARD "imsii=1\n", "[card] imsii: unknown key" },
+	{ "keyset-16", CARD "[keyset 16]\nkic=05\nkid=05\n", "[keyset 16]: expected [keyset N]" },
+	{ "keyset-name", CARD "[keyset one]\nkic=05\nkid=05\n", "[keyset one]: expected [keyset N]" },
+	{ "keyset-twice", CARD KS1 "[keyset 01]\nkic=15\nkid=15\n", "[keyset 01]: key version number 1 defined twice" },
+	{ "kic-missing", CARD "[keyset 1]\nkid=15\n", "[keyset 1] kic: missing" },
+	{ "kic-kvn", CARD "[keyset 1]\nkic=25\nkid=15\n", "[keyset 1] kic: key version number (high nibble) is not 1" },
+	{ "kid-kvn", CARD "[keyset 1]\nkic=15\nkid=05\n", "[keyset 1] kid: key version number (high nibble) is not 1" },
+	{ "kic-2bytes", CARD "[keyset 1]\nkic=1515\nkid=15\n", "[keyset 1] kic: expected 1 hex bytes, got 2" },
+	{ "3des2-short", CARD KS1 "kic-key=" SECRET "\n", "[keyset 1] kic-key: expected 16 bytes for KIc 0x15, got 15" },
+	{ "3des2-long", CARD KS1 "kid-key=" SECRET "aabb\n", "[keyset 1] kid-key: expected 16 bytes for KID 0x15, got 17" },
+	{ "des-long", CARD "[keyset 1]\nkic=11\nkid=11\nkic-key=" SECRET "aa\n", "[keyset 1] kic-key: expected 8 bytes" },
+	{ "3des3-short", CARD "[keyset 1]\nkic=19\nkid=19\nkid-key=" SECRET "aa\n", "[keyset 1] kid-key: expected 24 bytes" },
+	{ "aes-20", CARD "[keyset 1]\nkic=12\nkid=12\nkic-key=" SECRET "aa1122334455\n", "[keyset 1] kic-key: expected 16, 24 or 32 bytes for AES, got 21" },
+	{ "aes-reserved", CARD "[keyset 1]\nkic=16\nkid=12\n", "[keyset 1] kic: reserved algorithm coding" },
+	{ "kid-reserved", CARD "[keyset 1]\nkic=15\nkid=1d\n", "[keyset 1] kid: reserved algorithm coding" },
+	{ "key-not-hex", CARD KS1 "kic-key=" SECRET "zz\n", "[keyset 1] kic-key: not an even number of hex digits" },
+	{ "key-too-long", CARD "[keyset 1]\nkic=13\nkid=13\nkic-key=" SECRET SECRET SECRET "\n", "[keyset 1] kic-key: expected 1 to 32 hex bytes" },
+	{ "counter-short", CARD KS1 "counter=00000001\n", "[keyset 1] counter: expected 5 hex bytes, got 4" },
+	{ "unknown-keyset-key", CARD KS1 "kic_key=00\n", "[keyset 1] kic_key: unknown key" },
+	{ "tar-short", CARD KS1 "[tar b001]\nmin-security-level=16\n", "[tar b001]: expected [tar XXXXXX]" },
+	{ "tar-twice", CARD KS1 "[tar b00001]\nmin-security-level=16\n[tar B00001]\nmin-security-level=16\n", "[tar B00001]: TAR defined twice" },
+	{ "tar-no-msl", CARD KS1 "[tar b00001]\n", "[tar b00001] min-security-level: missing" },
+	{ "tar-kvn-missing", CARD KS1 "[tar b00001]\nkeysets=1,2\nmin-security-level=16\n", "[tar b00001] keysets: no [keyset 2] group" },
+	{ "tar-kvn-bad", CARD KS1 "[tar b00001]\nkeysets=x\nmin-security-level=16\n", "[tar b00001] keysets: expected key version numbers 0-15" },
+	{ "tar-no-keysets", CARD "[tar b00001]\nmin-security-level=16\n", "[tar b00001] keysets: no [keyset N] group in the file" },
+	{ "tar-mode", CARD KS1 "[tar b00001]\nmin-security-level=16\nmode=later\n", "[tar b00001] mode: expected deferred or prior-art" },
+	{ "tar-ir-0", CARD KS1 "[tar b00001]\nmin-security-level=16\nir=fixed:0\n", "[tar b00001] ir: expected fixed:<seconds>" },
+	{ "tar-ir-word", CARD KS1 "[tar b00001]\nmin-security-level=16\nir=forever\n", "[tar b00001] ir: expected fixed:<seconds>" },
+	{ "tar-spi", CARD KS1 "[tar b00001]\nmin-security-level=16\nspi=16\n", "[tar b00001] spi: expected 2 hex bytes, got 1" },
+	{ "tar-capacity", CARD KS1 "[tar b00001]\nmin-security-level=16\ncapacity=0\n", "[tar b00001] capacity: expected a number from 1 to 64" },
+	{ "tar-applet", CARD KS1 "[tar b00001]\nmin-security-level=16\napplet=de/ferred\n", "[tar b00001] applet: expected a name" },
+	{ "tar-mg", CARD KS1 "[tar b00001]\nmin-security-level=16\nmg-address=abc\n", "[tar b00001] mg-address: expected an optional" },
+	{ "tar-unknown", CARD KS1 "[tar b00001]\nmin-security-level=16\nmsl=16\n", "[tar b00001] msl: unknown key" },
+	{ "not-keyfile", "this is not a key file\n", "card" },
+};
+
+static void test_bad(gconstpointer data)
+{
+	const struct bad_case *c = data;
+	GError *err = NULL;
+	struct uicc_card_config *cfg = load_text(c->text, &err);
+
+	g_assert_null(cfg);
+	g_assert_nonnull(err);
+	if (!strstr(err->message, c->expect))
+		g_error("%s: message \"%s\" lacks \"%s\"", c->name, err->message, c->expect);
+	/* the file name starts every message; key material never appears */
+	g_assert_true(g_str_has_prefix(err->message, tmp_dir));
+	g_assert_null(strstr(err->message, SECRET));
+	g_assert_null(strstr(err->message, "a1b2c3"));
+	g_error_free(err);
+}
+
+static void test_missing_file(void)
+{
+	GError *err = NULL;
+
+	g_assert_null(uicc_card_config_load("/nonexistent/card.ini", &err));
+	g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+	g_assert_true(g_str_has_prefix(err->message, "/nonexistent/card.ini: "));
+	g_error_free(err);
+}
+
+/* Every published command packet's keyset (secured-packets.json) is accepted as configured. */
+static void test_vector_keyset(gconstpointer data)
+{
+	JsonObject *v = (JsonObject *)data;
+	const char *kic = tv_str(v, "kic"), *kid = tv_str(v, "kid");
+	const char *kic_key = tv_str(v, "kic_key"), *kid_key = tv_str(v, "kid_key");
+	const char *cntr = tv_str(v, "cntr"), *tar = tv_str(v, "tar");
+	unsigned kvn = g_ascii_xdigit_value(kic[0]);
+	GString *text = g_string_new(CARD);
+	GError *err = NULL;
+	struct uicc_card_config *cfg;
+	const struct uicc_keyset_config *ks;
+	uint8_t *tar_bytes;
+	size_t n;
+
+	g_string_append_printf(text, "[keyset %u]\nkic=%s\nkid=%s\ncounter=%s\n", kvn, kic, kid, cntr);
+	if (kic_key && *kic_key)
+		g_string_append_printf(text, "kic-key=%s\n", kic_key);
+	if (kid_key && *kid_key)
+		g_string_append_printf(text, "kid-key=%s\n", kid_key);
+	g_string_append_printf(text, "[tar %s]\nkeysets=%u\nmin-security-level=%.2s\nspi=%s\n", tar, kvn,
+			       tv_str(v, "spi"), tv_str(v, "spi"));
+	cfg = load_text(text->str, &err);
+	g_assert_no_error(err);
+	ks = uicc_card_config_keyset(cfg, (uint8_t)kvn);
+	g_assert_nonnull(ks);
+	tv_assert_hex(&ks->kic, 1, kic);
+	tv_assert_hex(&ks->kid, 1, kid);
+	tv_assert_hex(ks->kic_key, ks->kic_key_len, kic_key ? kic_key : "");
+	tv_assert_hex(ks->kid_key, ks->kid_key_len, kid_key ? kid_key : "");
+	g_assert_cmpuint(ks->counter, ==, g_ascii_strtoull(cntr, NULL, 16));
+	tar_bytes = tv_hex(tar, &n);
+	g_assert_cmpuint(n, ==, 3);
+	g_assert_nonnull(uicc_card_config_tar(cfg, tar_bytes));
+	g_assert_cmphex(uicc_card_config_tar(cfg, tar_bytes)->spi, ==, g_ascii_strtoull(tv_str(v, "spi"), NULL, 16));
+	g_free(tar_bytes);
+	uicc_card_config_free(cfg);
+	g_string_free(text, TRUE);
+}
+
+int main(int argc, char **argv)
+{
+	JsonArray *cmds;
+	int ret;
+
+	g_test_init(&argc, &argv, NULL);
+	tmp_dir = g_dir_make_tmp("test-uicc-config-XXXXXX", NULL);
+	g_assert_nonnull(tmp_dir);
+
+	g_test_add_func("/uicc-config/example", test_example);
+	g_test_add_func("/uicc-config/issue-example", test_issue_example);
+	g_test_add_func("/uicc-config/defaults", test_defaults);
+	g_test_add_func("/uicc-config/missing-file", test_missing_file);
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
+		char *name = g_strdup_printf("/uicc-config/bad/%s", bad_cases[i].name);
+
+		g_test_add_data_func(name, &bad_cases[i], test_bad);
+		g_free(name);
+	}
+	cmds = json_object_get_array_member(tv_load("secured-packets.json"), "command_packets");
+	for (guint i = 0; i < json_array_get_length(cmds); i++) {
+		JsonObject *v = json_array_get_object_element(cmds, i);
+		char *name = g_strdup_printf("/uicc-config/vector-keyset/%s", tv_str(v, "id"));
+
+		g_test_add_data_func(name, v, test_vector_keyset);
+		g_free(name);
+	}
+	ret = g_test_run();
+	g_rmdir(tmp_dir);
+	g_free(tmp_dir);
+	return ret;
+}
