@@ -65,7 +65,8 @@ simota_err simota_sms_deliver_decode(const uint8_t *p, size_t len, struct simota
 	memset(out, 0, sizeof(*out));
 	if ((err = simota_read_u8(&r, &fo)))
 		return err;
-	if ((fo & FO_MTI) != SIMOTA_SMS_MTI_DELIVER)
+	/* §9.2.3.1: an MS takes the reserved MTI 11 as an SMS-DELIVER */
+	if ((fo & FO_MTI) != SIMOTA_SMS_MTI_DELIVER && (fo & FO_MTI) != 3)
 		return SIMOTA_ERR_BAD_VALUE;
 	out->tp_mms = fo & FO_DELIVER_MMS;
 	out->tp_lp = fo & FO_DELIVER_LP;

@@ -333,7 +333,7 @@ enum {
 	SIMOTA_SMS_DECODE_UNPACKED_UD = 1 << 0,
 };
 
-/* TS 23.040 §9.2.2.1.  The whole of p..len is one TPDU. */
+/* TS 23.040 §9.2.2.1.  The whole of p..len is one TPDU; MTI 00 or the reserved 11 (§9.2.3.1). */
 simota_err simota_sms_deliver_decode(const uint8_t *p, size_t len, struct simota_sms_deliver *out);
 simota_err simota_sms_deliver_encode(const struct simota_sms_deliver *in,
 				     uint8_t *out, size_t cap, size_t *out_len);

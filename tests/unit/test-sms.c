@@ -829,6 +829,7 @@ static void test_tpdu_errors(void)
 	} cases[] = {
 		/* wrong MTI */
 		{ "0104912143000010100000000000", KIND_DELIVER, SIMOTA_ERR_BAD_VALUE },
+		{ "0204912143000010100000000000", KIND_DELIVER, SIMOTA_ERR_BAD_VALUE },
 		{ "0000049121430000", KIND_SUBMIT, SIMOTA_ERR_BAD_VALUE },
 		{ "0100", KIND_REPORT_ACK, SIMOTA_ERR_BAD_VALUE },
 		/* trailing octet after the UD */
@@ -851,6 +852,13 @@ static void test_tpdu_errors(void)
 		uint8_t *p = tv_hex(cases[i].hex, &len);
 		if (decode_kind(cases[i].kind, p, len, 0) != cases[i].err)
 			g_error("case %s: got %d", cases[i].hex, decode_kind(cases[i].kind, p, len, 0));
+		g_free(p);
+	}
+	/* TS 23.040 §9.2.3.1: the reserved MTI 11 is taken as an SMS-DELIVER */
+	{
+		size_t len;
+		uint8_t *p = tv_hex("0304912143000010100000000000" "00", &len);
+		g_assert_cmpint(decode_kind(KIND_DELIVER, p, len, 0), ==, SIMOTA_OK);
 		g_free(p);
 	}
 	/* SMS-SUBMIT: unpacked 8 bit data above 140 octets only with the flag */
