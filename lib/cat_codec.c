@@ -84,6 +84,7 @@ simota_err cat_decode_objects(const uint8_t *p, size_t len, struct cat_rules rul
 	return SIMOTA_OK;
 }
 
+/* TS 102 223 Annex C: one COMPREHENSION-TLV around the object's value. */
 static simota_err encode_one(struct simota_writer *w, uint8_t tag, unsigned index, bool cr,
 			     const struct simota_cat_msg *m)
 {
@@ -96,7 +97,8 @@ static simota_err encode_one(struct simota_writer *w, uint8_t tag, unsigned inde
 	return SIMOTA_OK;
 }
 
-/* The objects of the table that m holds, in the table's (the spec's) order. */
+/* TS 102 223 §6.6, §6.8, §7: the objects of the table that m holds, in the
+ * table's (the spec's) order, CR as the table says unless m->cr flips it. */
 simota_err cat_encode_objects(struct simota_writer *w, struct cat_rules rules,
 			      const struct simota_cat_msg *m)
 {

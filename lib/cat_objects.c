@@ -122,6 +122,7 @@ simota_err cat_bcd_number_decode(const uint8_t *p, size_t len, char *out, size_t
 	return SIMOTA_OK;
 }
 
+/* TS 102 223 §8.1: digits → BCD, F filler in the last byte. */
 simota_err cat_bcd_number_encode(struct simota_writer *w, const char *number)
 {
 	size_t n = strnlen(number, SIMOTA_CAT_NUMBER_MAX);
@@ -163,6 +164,7 @@ static simota_err plmn_decode(const uint8_t *p, char *mcc, char *mnc)
 	return SIMOTA_OK;
 }
 
+/* TS 24.008 §10.5.1.3 */
 static simota_err plmn_encode(struct simota_writer *w, const char *mcc, const char *mnc)
 {
 	size_t ln = strnlen(mnc, 4);
@@ -215,6 +217,7 @@ static simota_err location_info_decode(const uint8_t *v, size_t len,
 	return SIMOTA_OK;
 }
 
+/* TS 102 223 §8.19, TS 31.111 §8.19 */
 static simota_err location_info_encode(struct simota_writer *w,
 				       const struct simota_cat_location_info *li)
 {
@@ -262,6 +265,7 @@ static simota_err item_decode(const uint8_t *v, size_t len, struct simota_cat_ms
 	return cat_string_decode(m, &it->text, CAT_ALPHA, v + 1, len - 1);
 }
 
+/* TS 102 223 §8.1-§8.32, TS 31.111 §8.99: the objects with a structure. */
 static simota_err special_decode(uint8_t tag, const uint8_t *v, size_t len,
 				 struct simota_cat_msg *m, struct cat_decode_state *st)
 {
@@ -388,6 +392,7 @@ simota_err cat_object_decode(uint8_t tag, const uint8_t *v, size_t len,
 	}
 }
 
+/* TS 102 223 §8.1-§8.32, TS 31.111 §8.99 */
 static simota_err special_encode(uint8_t tag, unsigned index, struct simota_writer *w,
 				 const struct simota_cat_msg *m)
 {

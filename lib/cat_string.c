@@ -47,7 +47,7 @@ simota_err cat_string_decode(struct simota_cat_msg *m, struct simota_cat_string 
 	return SIMOTA_OK;
 }
 
-/* Text coded by lib/text.c straight into the writer's free space. */
+/* TS 102 223 §8.15 / TS 102 221 Annex A: text coded by lib/text.c straight into w. */
 static simota_err encode_fresh(struct simota_writer *w, const char *utf8, size_t len,
 			       int dcs, enum cat_string_kind kind)
 {
