@@ -19,6 +19,7 @@ bool simota_sms_dcs_udl_in_septets(uint8_t dcs)
 	       (d.charset == SIMOTA_CHARSET_GSM7 || d.charset == SIMOTA_CHARSET_RESERVED);
 }
 
+/* TS 23.040 §9.2.3.16. */
 size_t simota_sms_ud_octets(uint8_t dcs, uint8_t udl)
 {
 	return simota_sms_dcs_udl_in_septets(dcs) ? ((size_t)udl * 7 + 7) / 8 : udl;

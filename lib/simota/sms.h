@@ -44,7 +44,8 @@
  * §6.4.10: up to 160 unpacked GSM characters), and DELIVER-REPORT user data.
  */
 #define SIMOTA_SMS_UD_CAP 160
-#define SIMOTA_SMS_TPDU_MAX 180        /* enough for any TPDU this codec writes */
+/* Any TPDU this codec writes: SMS-SUBMIT 1+1+12+1+1+7+1 + 160 unpacked octets. */
+#define SIMOTA_SMS_TPDU_MAX 184
 
 /* ---- addresses -------------------------------------------------------- */
 
