@@ -244,5 +244,15 @@ simota_err simota_ota_response_decode(const uint8_t cmd_spi[2], uint8_t kic, uin
 		if (!simota_ota_cc_equal(calc, out->cc, cc_len))
 			return SIMOTA_ERR_CHECKSUM;
 	}
-	return set_data(body, region_len - 7 - cc_len, out);
+	err = set_data(body, region_len - 7 - cc_len, out);
+	if (err && out->ciphered && !cc_len && simota_ota_status_is_error(p[12])) {
+		/* SPI2 "ciphered, no RC/CC": a plain error PoR that happens to
+		 * be whole cipher blocks long deciphers to nonsense; nothing
+		 * else tells the two apart, so read it plain. */
+		memset(out, 0, sizeof(*out));
+		memcpy(out->tar, p + 3, 3);
+		read_fixed(p + 6, out);
+		return set_data(p + 13, region_len - 7, out);
+	}
+	return err;
 }

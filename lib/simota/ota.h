@@ -258,6 +258,9 @@ simota_err simota_ota_response_encode(const uint8_t cmd_spi[2], uint8_t kic, uin
  * UDH, deciphering and verifying it as SPI2 of cmd_spi requests.  A plain
  * error PoR (status 01-0A, no RC/CC field) is accepted without keys.  A
  * status-00 PoR lacking requested protection is SIMOTA_ERR_CHECKSUM.
+ * Limit: with SPI2 "ciphered, no RC/CC", a plain error PoR whose CNTR..end
+ * is a whole number of cipher blocks is first deciphered; it is read plain
+ * only when that gives an impossible PCNTR (nothing else tells them apart).
  */
 simota_err simota_ota_response_decode(const uint8_t cmd_spi[2], uint8_t kic, uint8_t kid,
 				      const uint8_t *pkt, size_t len,
