@@ -229,6 +229,8 @@ typedef void (*uicc_tk_close_fn)(struct uicc_tk_invocation *outer, const uint8_t
  * in an invocation nested in outer.  Returns what process() returned;
  * on_close has run by then (possibly during process(), at its first
  * proactive command).  *closed_by_proactive, if not NULL, tells which.
+ * If outer's handler is already closed (or outer has none), the nested one
+ * is born closed (or absent) and on_close never runs.
  */
 enum uicc_tk_result uicc_tk_invoke_nested(struct uicc_tk_invocation *outer, struct uicc_tk_applet *applet,
 					  enum uicc_tk_event event, const uint8_t *data, size_t len,
@@ -263,6 +265,9 @@ enum uicc_tk_result uicc_tk_on_terminal_profile(struct uicc_toolkit *tk, const u
  */
 enum uicc_tk_result uicc_tk_on_envelope(struct uicc_toolkit *tk, const uint8_t *p, size_t len,
 					uint8_t *resp, size_t cap, size_t *resp_len, uint16_t *warning_sw);
+
+/* Length of the command a FETCH would return now (also while it awaits its TR), 0 if none. */
+size_t uicc_tk_fetchable_length(const struct uicc_toolkit *tk);
 
 /* FETCH: copies the pending command (it becomes the fetched one). */
 enum uicc_tk_result uicc_tk_on_fetch(struct uicc_toolkit *tk, uint8_t *out, size_t cap, size_t *out_len);

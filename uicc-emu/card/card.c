@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The card: life cycle (new, reset/ATR, power off), class and instruction
+ * dispatch (TS 102 221 §10.1; TS 51.011 §9.2 for CLA A0), T=0 response
+ * handling (61XX / 9FXX, GET RESPONSE §12.1.1, 6CXX), and the 91XX that
+ * replaces 9000 while a proactive command is pending (§14.7.2 / §7.4.2.2).
+ */
+#include <string.h>
+
+#include "card/card-access.h"
+#include "card/card-internal.h"
+
+#define INS_GET_RESPONSE 0xC0
+#define MAX_CLEANUPS 8
+
+/* which classes an instruction is valid in (TS 102 221 Table 10.5) */
+#define C_0X 0x1
+#define C_8X 0x2
+#define C_A0 0x4
+
+typedef uint16_t (*handler_fn)(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_out *out);
+
+static const struct {
+	uint8_t ins;
+	uint8_t classes;
+	handler_fn fn;
+} commands[] = {
+	{ 0xA4, C_0X | C_A0, uicc_cmd_select },
+	{ 0xF2, C_8X | C_A0, uicc_cmd_status },
+	{ 0xB0, C_0X | C_A0, uicc_cmd_read_binary },
+	{ 0xD6, C_0X | C_A0, uicc_cmd_update_binary },
+	{ 0xB2, C_0X | C_A0, uicc_cmd_read_record },
+	{ 0xDC, C_0X | C_A0, uicc_cmd_update_record },
+	{ 0x20, C_0X | C_A0, uicc_cmd_pin },
+	{ 0x24, C_0X | C_A0, uicc_cmd_pin },
+	{ 0x26, C_0X | C_A0, uicc_cmd_pin },
+	{ 0x28, C_0X | C_A0, uicc_cmd_pin },
+	{ 0x2C, C_0X | C_A0, uicc_cmd_pin },
+	{ 0x70, C_0X, uicc_cmd_manage_channel },
+	{ 0x10, C_8X | C_A0, uicc_cmd_terminal_profile },
+	{ 0xC2, C_8X | C_A0, uicc_cmd_envelope },
+	{ 0x12, C_8X | C_A0, uicc_cmd_fetch },
+	{ 0x14, C_8X | C_A0, uicc_cmd_terminal_response },
+};
+
+struct card_extras {
+	void (*fn)(void *);
+	void *data;
+};
+
+/* ATR (ISO/IEC 7816-3 §8): T=0, T=15 global bytes (clock stop, classes A-C), TCK last. */
+static const uint8_t atr_body[] = {
+	0x3B, 0x9F, 0x96, 0x80, 0x1F, 0xC7,
+	0x80, 0x31, 0xA0, 0x73, 0xBE, 0x21, 0x13, 0x67, 0x43, 0x20, 0x07, 0x18, 0x00, 0x00, 0x01,
+};
+
+/* Cleanups live beside the card (kept out of card-internal.h). */
+struct uicc_card_full {
+	struct uicc_card card;
+	struct card_extras extras[MAX_CLEANUPS];
+	unsigned n_extras;
+};
+
+struct uicc_toolkit *uicc_card_toolkit(struct uicc_card *card)
+{
+	return card->tk;
+}
+
+struct uicc_card_state *uicc_card_state_of(struct uicc_card *card)
+{
+	return card->state;
+}
+
+const struct uicc_card_config *uicc_card_config_of(struct uicc_card *card)
+{
+	return card->cfg;
+}
+
+bool uicc_card_add_cleanup(struct uicc_card *card, void (*fn)(void *data), void *data)
+{
+	struct uicc_card_full *full = (struct uicc_card_full *)card;
+
+	if (full->n_extras >= MAX_CLEANUPS)
+		return false;
+	full->extras[full->n_extras].fn = fn;
+	full->extras[full->n_extras].data = data;
+	full->n_extras++;
+	return true;
+}
+
+bool uicc_card_commit(struct uicc_card *card)
+{
+	GError *err = NULL;
+
+	if (uicc_card_state_commit(card->state, &err))
+		return true;
+	g_warning("card state commit failed: %s", err ? err->message : "?");
+	g_clear_error(&err);
+	card->commit_failed = true;
+	return false;
+}
+
+struct uicc_card *uicc_card_new(const struct uicc_card_config *cfg, const char *state_path, GError **error)
+{
+	struct uicc_card_full *full = g_new0(struct uicc_card_full, 1);
+	struct uicc_card *card = &full->card;
+
+	card->cfg = cfg;
+	card->state = uicc_card_state_open(state_path, error);
+	if (!card->state) {
+		g_free(full);
+		return NULL;
+	}
+	card->mf = uicc_fs_build_default(cfg, &card->adf_usim);
+	uicc_fs_load(card, card->mf);
+	uicc_pin_init(card);
+	card->tk = uicc_tk_new();
+	if (!card->tk || !uicc_card_extensions_attach(card, error)) {
+		uicc_card_free(card);
+		return NULL;
+	}
+	uicc_card_reset(card, NULL, 0);
+	return card;
+}
+
+void uicc_card_free(struct uicc_card *card)
+{
+	struct uicc_card_full *full = (struct uicc_card_full *)card;
+
+	if (!card)
+		return;
+	while (full->n_extras) {
+		full->n_extras--;
+		full->extras[full->n_extras].fn(full->extras[full->n_extras].data);
+	}
+	if (card->tk) {
+		uicc_tk_reset(card->tk);
+		uicc_tk_free(card->tk);
+	}
+	uicc_fs_free(card->mf);
+	uicc_card_state_free(card->state);
+	g_free(full);
+}
+
+static void session_reset(struct uicc_card *card)
+{
+	memset(card->ch, 0, sizeof(card->ch));
+	card->ch[0].open = true;
+	card->ch[0].df = card->mf;
+	card->pin1.verified = false;
+	card->pin2.verified = false;
+	card->resp_channel = -1;
+	card->resp_len = card->resp_off = 0;
+	uicc_tk_reset(card->tk);
+}
+
+size_t uicc_card_reset(struct uicc_card *card, uint8_t *atr, size_t cap)
+{
+	uint8_t tck = 0;
+	size_t n = sizeof(atr_body);
+
+	session_reset(card);
+	card->powered = true;
+	if (!atr || cap < n + 1)
+		return 0;
+	memcpy(atr, atr_body, n);
+	for (size_t i = 1; i < n; i++)
+		tck ^= atr_body[i];
+	atr[n] = tck;
+	return n + 1;
+}
+
+void uicc_card_power_off(struct uicc_card *card)
+{
+	session_reset(card);
+	card->powered = false;
+}
+
+struct uicc_channel *uicc_card_channel(struct uicc_card *card, const struct uicc_apdu *a)
+{
+	return &card->ch[a->channel];
+}
+
+uint16_t uicc_sw_wrong_le(const struct uicc_apdu *a, size_t correct)
+{
+	return (uint16_t)((a->gsm ? 0x6700 : 0x6C00) | (correct & 0xFF));
+}
+
+uint16_t uicc_out_exact(const struct uicc_apdu *a, struct uicc_out *out, const uint8_t *p, size_t len, unsigned le)
+{
+	if (le != len)
+		return uicc_sw_wrong_le(a, len);
+	memcpy(out->data, p, len);
+	out->len = len;
+	return SW_OK;
+}
+
+static bool proactive_pending(struct uicc_card *card, size_t *len)
+{
+	size_t profile_len;
+
+	/* TS 102 223 §5.1: no proactive command before the TERMINAL PROFILE */
+	uicc_tk_terminal_profile(card->tk, &profile_len);
+	*len = profile_len ? uicc_tk_pending_length(card->tk) : 0;
+	return *len > 0;
+}
+
+/* 9000 → 91XX while a command waits for FETCH (TS 102 221 §10.2.1.1). */
+static uint16_t final_sw(struct uicc_card *card, uint16_t sw)
+{
+	size_t len;
+
+	if (sw == SW_OK && proactive_pending(card, &len))
+		return (uint16_t)(0x9100 | (len & 0xFF));
+	return sw;
+}
+
+/* TS 102 221 §12.1.1, TS 51.011 §9.2.17 */
+static uint16_t get_response(struct uicc_card *card, const struct uicc_apdu *a, struct uicc_out *out)
+{
+	unsigned le;
+	size_t avail;
+
+	if (card->resp_channel != (int)a->channel || card->resp_gsm != a->gsm)
+		return SW_TECH_PROBLEM;
+	if (a->p1 || a->p2)
+		return a->gsm ? SW_WRONG_P1P2 : SW_BAD_P1P2;
+	if (!uicc_apdu_case2(a, &le))
+		return SW_WRONG_LENGTH;
+	avail = card->resp_len - card->resp_off;
+	if (le > avail)
+		/* the data stays available for the corrected GET RESPONSE */
+		return uicc_sw_wrong_le(a, avail > 256 ? 256 : avail);
+	memcpy(out->data, card->resp + card->resp_off, le);
+	out->len = le;
+	card->resp_off += le;
+	avail -= le;
+	if (avail && !a->gsm)
+		return (uint16_t)(0x6100 | (avail > 255 ? 0 : avail));
+	card->resp_channel = -1;
+	return card->resp_sw;
+}
+
+static uint16_t check_class(const struct uicc_apdu *a, uint8_t *kind)
+{
+	uint8_t hi = a->cla & 0xF0;
+
+	if (a->cla == 0xA0) {
+		*kind = C_A0;
+		return SW_OK;
+	}
+	if (hi == 0x40 || hi == 0x60 || hi == 0xC0 || hi == 0xE0)
+		return SW_LOGICAL_CHANNEL;          /* channels 4-19 (TS 102 221 Table 10.4a) */
+	if (hi != 0x00 && hi != 0x80)
+		return SW_BAD_CLA;
+	if (a->cla & 0x0C)
+		return SW_SECURE_MESSAGING;
+	*kind = hi == 0x00 ? C_0X : C_8X;
+	return SW_OK;
+}
+
+static uint16_t dispatch(struct uicc_card *card, const struct uicc_apdu *a, struct uicc_out *out)
+{
+	uint8_t kind = 0;
+	uint16_t sw = check_class(a, &kind);
+
+	if (sw != SW_OK)
+		return sw;
+	/* ISO/IEC 7816-3 §10.3.2: INS 6X and 9X are procedure bytes, never instructions */
+	if ((a->ins & 0xF0) == 0x60 || (a->ins & 0xF0) == 0x90)
+		return SW_BAD_INS;
+	if (!card->ch[a->channel].open)
+		return SW_LOGICAL_CHANNEL;
+	if (a->ins == INS_GET_RESPONSE) {
+		if (kind == C_8X)
+			return SW_BAD_CLA;
+		return get_response(card, a, out);
+	}
+	/* any other command ends the GET RESPONSE window (§12.1.1.1) */
+	card->resp_channel = -1;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (commands[i].ins != a->ins)
+			continue;
+		if (!(commands[i].classes & kind))
+			return SW_BAD_CLA;
+		return commands[i].fn(card, a, out);
+	}
+	return SW_BAD_INS;
+}
+
+static bool is_warning(uint16_t sw)
+{
+	return (sw & 0xFF00) == 0x6200 || (sw & 0xFF00) == 0x6300;
+}
+
+size_t uicc_card_transmit(struct uicc_card *card, const uint8_t *capdu, size_t len,
+			  uint8_t *rapdu, size_t cap)
+{
+	struct uicc_out *out = g_new0(struct uicc_out, 1);
+	struct uicc_apdu a;
+	uint16_t sw;
+	size_t n = 0;
+
+	if (cap < 2) {
+		g_free(out);
+		return 0;
+	}
+	if (!uicc_apdu_parse(capdu, len, &a)) {
+		sw = SW_WRONG_LENGTH;
+		goto done;
+	}
+	sw = dispatch(card, &a, out);
+	if (out->deferred && out->len && (sw == SW_OK || is_warning(sw))) {
+		/* T=0 case 4: announce the data; it comes with GET RESPONSE */
+		memcpy(card->resp, out->data, out->len);
+		card->resp_len = out->len;
+		card->resp_off = 0;
+		card->resp_sw = a.gsm ? SW_OK : sw;   /* GSM: the warning was the 9EXX */
+		card->resp_channel = a.channel;
+		card->resp_gsm = a.gsm;
+		if (a.gsm)
+			sw = (uint16_t)((is_warning(sw) ? 0x9E00 : 0x9F00) | (out->len & 0xFF));
+		else if (sw == SW_OK)
+			sw = (uint16_t)(0x6100 | (out->len & 0xFF));
+		goto done;
+	}
+	if (!out->deferred && out->len) {
+		n = out->len < cap - 2 ? out->len : cap - 2;
+		memcpy(rapdu, out->data, n);
+	}
+	sw = final_sw(card, sw);
+done:
+	rapdu[n] = (uint8_t)(sw >> 8);
+	rapdu[n + 1] = (uint8_t)sw;
+	g_free(out);
+	return n + 2;
+}
