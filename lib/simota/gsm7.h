@@ -31,7 +31,7 @@ simota_err simota_gsm7_from_utf8(const char *utf8, size_t len,
  * With stop_at_ff, an 0xFF byte ends the text (SIM alpha field padding,
  * TS 102 221 Annex A).  An escape followed by a septet the
  * extension table does not define decodes as that septet's default-alphabet
- * character (TS 23.038 §6.2.1.1); a trailing escape decodes as a space.  *out_len excludes
+ * character (TS 23.038 §6.2.1.1); a trailing escape, or 1B 1B, decodes as a space.  *out_len excludes
  * the NUL.  SIMOTA_ERR_NO_SPACE if cap is too small.
  */
 simota_err simota_gsm7_to_utf8(const uint8_t *septets, size_t n, int stop_at_ff,

@@ -71,9 +71,9 @@ static void test_extension(void)
 
 	/* undefined extension septet: the default-alphabet character; dangling escape: space */
 	{
-		static const uint8_t odd[] = { 0x1b, 0x41, 0x1b };
-		g_assert_cmpint(simota_gsm7_to_utf8(odd, 3, 0, back, sizeof(back), &ulen), ==, SIMOTA_OK);
-		g_assert_cmpstr(back, ==, "A ");
+		static const uint8_t odd[] = { 0x1b, 0x41, 0x1b, 0x1b, 0x1b };
+		g_assert_cmpint(simota_gsm7_to_utf8(odd, 5, 0, back, sizeof(back), &ulen), ==, SIMOTA_OK);
+		g_assert_cmpstr(back, ==, "A  ");
 	}
 }
 
