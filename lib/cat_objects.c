@@ -56,6 +56,7 @@ static const struct obj_desc objects[] = {
 	BYTES(0x1A, cause, 0, 30),                  /* §8.26 cause */
 	U8(0x1B, location_status),                  /* §8.27 location status */
 	BYTES(0x1C, transaction_ids, 1, 255),       /* §8.28 transaction identifier */
+	BYTES(0x1D, bcch_list, 0, 255),             /* §8.29 BCCH channel list */
 	SPECIAL(0x1E),                              /* §8.31 icon identifier */
 	SPECIAL(0x1F),                              /* §8.32 item icon identifier list */
 	U8(0x20, card_reader_status),               /* §8.33 card reader status */

@@ -9,7 +9,7 @@ static const struct cat_rule terminal_response[] = {
 	{ 0x01, CAT_M | CAT_CR }, { 0x02, CAT_M | CAT_CR }, { 0x03, CAT_M | CAT_CR },
 	{ 0x04, CAT_CR }, { 0x0D, CAT_CR }, { 0x10, CAT_CR },
 	/* local information (§6.8.10), one of them per PROVIDE LOCAL INFORMATION */
-	{ 0x13, CAT_CR }, { 0x14, CAT_CR }, { 0x16, CAT_CR }, { 0x26, CAT_CR },
+	{ 0x13, CAT_CR }, { 0x14, CAT_CR }, { 0x16, CAT_CR }, { 0x1D, CAT_CR }, { 0x26, CAT_CR },
 	{ 0x2D, CAT_CR }, { 0x2E, CAT_CR }, { 0x3F, CAT_CR }, { 0x62, CAT_CR },
 	{ 0x65, CAT_CR }, { 0x63, CAT_CR },
 	{ 0x24, CAT_CR }, { 0x25, CAT_CR },

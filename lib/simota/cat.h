@@ -268,6 +268,7 @@ struct simota_cat_msg {
 	struct simota_cat_bytes cause;                 /* 1A */
 	struct simota_cat_u8 location_status;          /* 1B */
 	struct simota_cat_bytes transaction_ids;       /* 1C */
+	struct simota_cat_bytes bcch_list;             /* 1D */
 	struct simota_cat_icon_id icon_id;             /* 1E */
 	struct simota_cat_item_icon_list item_icons;   /* 1F */
 	struct simota_cat_u8 card_reader_status;       /* 20 */
