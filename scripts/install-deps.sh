@@ -2,7 +2,8 @@
 # Installs the Debian packages stkbridge needs to build and test (as root, or via sudo).
 set -eu
 PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
-libglib2.0-dev libjson-glib-dev libssl-dev"
+libglib2.0-dev libjson-glib-dev libssl-dev
+pcscd vsmartcard-vpcd libpcsclite-dev"
 
 missing=""
 for p in $PACKAGES; do
