@@ -24,8 +24,15 @@ PIN = "1234"
 VERIFY_PIN = "0020000108" + PIN.encode().hex() + "ff" * (8 - len(PIN))
 
 
+LOGS = []
+
+
 def start_daemon(procs, exe, *args):
-    p = procs.start([exe, "-v"] + list(args))
+    log_path = os.path.join(tempfile.gettempdir(), "uicc-daemon-%d-%d.log" % (os.getpid(), len(LOGS)))
+    LOGS.append(log_path)
+    out = open(log_path, "w")
+    p = procs.start([exe, "-v"] + list(args), stdout=out, stderr=subprocess.STDOUT)
+    out.close()
     for a in args:
         if a.startswith("unix:") or a.startswith("--listen=unix:"):
             wait_socket(a.split("unix:", 1)[1], p)
@@ -102,9 +109,17 @@ def test_socket(exe, cfg, tmp, procs):
     c2.close()
     c3 = Card(sock)
     expect(c3.atr(), atr, "ATR after a protocol error")
-    c3.close()
+    c4 = Card(sock)   # waits behind c3
 
+    # SIGTERM with one client served and one waiting: clean exit, both links closed
     expect(procs.stop(d), 0, "exit status after SIGTERM")
+    for c_ in (c3, c4):
+        try:
+            c_.atr()
+            raise AssertionError("link open after exit")
+        except (EOFError, ConnectionResetError, BrokenPipeError):
+            pass
+        c_.close()
     expect(os.path.exists(sock), False, "socket removed at exit")
     log("socket: ok")
 
@@ -219,6 +234,45 @@ def test_run_script(exe, cfg, tmp):
     log("run-script: ok")
 
 
+def secrets_of(cfg):
+    """Key values and the PIN, as they could appear in a log (hex and ASCII hex)."""
+    found = [PIN.encode().hex()]
+    with open(cfg) as f:
+        for line in f:
+            key, _, value = line.partition("=")
+            if key.strip() in ("kic-key", "kid-key"):
+                found.append(value.split("#")[0].strip().lower())
+    return found
+
+
+def test_no_secrets_in_logs(cfg):
+    words = secrets_of(cfg)
+    for path in LOGS:
+        with open(path) as f:
+            text = f.read().lower()
+        for w in words:
+            if w in text:
+                raise AssertionError("%s: secret %s... in the daemon log" % (path, w[:4]))
+    log("no keys or PIN in %d daemon logs: ok" % len(LOGS))
+
+
+def test_config_mode_warning(exe, example, tmp):
+    loose = private_copy(example, os.path.join(tmp, "loose.ini"))
+    os.chmod(loose, 0o644)
+    script = os.path.join(tmp, "empty.apdu")
+    with open(script, "w") as f:
+        f.write("00a4000c023f00 9000\n")
+    p = subprocess.run([exe, "--config", loose, "--state", os.path.join(tmp, "loose.state"),
+                        "run-script", script], capture_output=True, text=True, timeout=20)
+    expect(p.returncode, 0, "run-script with a 0644 config")
+    if "chmod 600" not in p.stderr:
+        raise AssertionError("no warning for a 0644 key file: %r" % p.stderr)
+    for w in secrets_of(loose):
+        if w in (p.stdout + p.stderr).lower():
+            raise AssertionError("secret printed")
+    log("config mode warning: ok")
+
+
 def main():
     exe, example = sys.argv[1], sys.argv[2]
     tmp = tempfile.mkdtemp(prefix="uicc-daemon-")
@@ -229,8 +283,18 @@ def main():
             test_kill9(exe, cfg, tmp, procs)
             test_slots(exe, cfg, tmp, procs)
             test_run_script(exe, cfg, tmp)
+            test_config_mode_warning(exe, example, tmp)
+        test_no_secrets_in_logs(cfg)
+    except BaseException:
+        for path in LOGS[-2:]:
+            with open(path) as f:
+                print("---- %s ----\n%s" % (path, f.read()[-4000:]), flush=True)
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        for path in LOGS:
+            if os.path.exists(path):
+                os.unlink(path)
     log("all ok")
 
 
