@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from uicc_client import (Card, Processes, encode_imsi, expect, expect_sw, log,  # noqa: E402
                          private_copy, select_usim, wait_socket)
