@@ -221,8 +221,11 @@ static uint16_t get_response(struct uicc_card *card, const struct uicc_apdu *a, 
 	unsigned le;
 	size_t avail;
 
-	if (card->resp_channel != (int)a->channel || card->resp_gsm != a->gsm)
+	/* on another channel it is a command like any other: the data is lost */
+	if (card->resp_channel != (int)a->channel || card->resp_gsm != a->gsm) {
+		card->resp_channel = -1;
 		return SW_TECH_PROBLEM;
+	}
 	if (a->p1 || a->p2)
 		return a->gsm ? SW_WRONG_P1P2 : SW_BAD_P1P2;
 	if (!uicc_apdu_case2(a, &le))
