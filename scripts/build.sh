@@ -2,5 +2,6 @@
 # Configures (once) and builds stkbridge into build/.
 set -eu
 cd "$(dirname "$0")/.."
-[ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized >/dev/null
-ninja -C build -j"$(nproc)" >/dev/null
+# warnings are errors in CI (CI=true)
+[ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized ${CI:+-Dwerror=true}
+ninja -C build -j"$(nproc)"

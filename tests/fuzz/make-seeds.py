@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes every hex string of the vector JSON files as a seed file (one corpus for all targets)."""
+"""Usage: make-seeds.py INPUT... OUTDIR.  Writes every hex string of the JSON files
+(INPUTs are files or directories of *.json) as a seed file: one corpus for all targets."""
 import hashlib, json, os, re, sys
 
 def walk(node, out):
@@ -13,13 +14,18 @@ def walk(node, out):
         out.add(bytes.fromhex(node))
 
 def main():
-    vectors, outdir = sys.argv[1], sys.argv[2]
+    *inputs, outdir = sys.argv[1:]
     os.makedirs(outdir, exist_ok=True)
     seeds = set()
-    for name in sorted(os.listdir(vectors)):
-        if name.endswith(".json"):
-            with open(os.path.join(vectors, name)) as f:
-                walk(json.load(f), seeds)
+    files = []
+    for path in inputs:
+        if os.path.isdir(path):
+            files += [os.path.join(path, n) for n in sorted(os.listdir(path)) if n.endswith(".json")]
+        else:
+            files.append(path)
+    for path in files:
+        with open(path) as f:
+            walk(json.load(f), seeds)
     for s in seeds:
         with open(os.path.join(outdir, hashlib.sha1(s).hexdigest()), "wb") as f:
             f.write(s)
