@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The emulated UICC as a transport sees it: reset/ATR, power, and one
+ * command APDU in, one response APDU (data + SW1 SW2) out (TS 102 221 §10,
+ * T=0 semantics: case-4 commands answer 61XX and the data comes with GET
+ * RESPONSE).  Never fails: malformed APDUs get the status word the spec
+ * prescribes.
+ */
+#ifndef UICC_CARD_H
+#define UICC_CARD_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/card-config.h"
+
+#define UICC_MAX_RAPDU (256 + 2)
+
+struct uicc_card;
+
+/* state_path: where the card's persistent state lives (created if absent). */
+struct uicc_card *uicc_card_new(const struct uicc_card_config *cfg, const char *state_path, GError **error);
+void uicc_card_free(struct uicc_card *card);
+
+/* Power on or warm reset: writes the ATR, returns its length. */
+size_t uicc_card_reset(struct uicc_card *card, uint8_t *atr, size_t cap);
+void uicc_card_power_off(struct uicc_card *card);
+
+/* One APDU exchange; returns the response length (>= 2). */
+size_t uicc_card_transmit(struct uicc_card *card, const uint8_t *capdu, size_t len,
+			  uint8_t *rapdu, size_t cap);
+
+#endif
