@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli-message.h"
 #include "cli-packet.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ota-cli packet SUBCOMMAND [OPTIONS]\n\n%s", cli_packet_usage);
+	fprintf(f, "usage: ota-cli packet|message SUBCOMMAND [OPTIONS]\n\n%s\n%s",
+		cli_packet_usage, cli_message_usage);
 }
 
 int main(int argc, char **argv)
@@ -24,6 +26,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "packet") == 0)
 		return cli_packet_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "message") == 0)
+		return cli_message_main(argc - 1, argv + 1);
 	if (argc < 2)
 		fprintf(stderr, "ota-cli: missing command; usage: ota-cli packet SUBCOMMAND [OPTIONS] (see ota-cli --help)\n");
 	else
