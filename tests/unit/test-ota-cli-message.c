@@ -38,9 +38,11 @@ static void test_c1_round_trip(void)
 			    "--text", "Your PIN? ✓", "--sv1-address", "+15550100", "--wanted", "event",
 			    NULL), ==, 0);
 	g_assert_cmpstr(err, ==, "");
+	g_free(err);
 	g_strstrip(out);
 	g_assert_true(g_str_has_prefix(out, "a0"));
 	g_assert_cmpint(run(&json, &err, "message", "decode", out, NULL), ==, 0);
+	g_free(err);
 	g_assert_true(json_parser_load_from_data(p, json, -1, NULL));
 	o = json_node_get_object(json_parser_get_root(p));
 	g_assert_cmpstr(json_object_get_string_member(o, "type"), ==, "C1");
