@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "util.h"
+
+#include <string.h>
+
+char *ots_hex(const uint8_t *p, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	char *s = g_malloc(len * 2 + 1);
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		s[2 * i] = digits[p[i] >> 4];
+		s[2 * i + 1] = digits[p[i] & 15];
+	}
+	s[2 * len] = '\0';
+	return s;
+}
+
+bool ots_unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = 0;
+
+	while (*s) {
+		int hi, lo;
+
+		if (*s == ' ' || *s == ':') {
+			s++;
+			continue;
+		}
+		hi = g_ascii_xdigit_value(s[0]);
+		lo = s[1] ? g_ascii_xdigit_value(s[1]) : -1;
+		if (hi < 0 || lo < 0 || n >= cap)
+			return false;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	*len = n;
+	return true;
+}
+
+char *ots_time_string(int64_t real_us)
+{
+	GDateTime *dt = g_date_time_new_from_unix_utc(real_us / G_USEC_PER_SEC);
+	char *base, *s;
+
+	if (!dt)
+		return g_strdup("");
+	base = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S");
+	s = g_strdup_printf("%s.%06dZ", base, (int)(real_us % G_USEC_PER_SEC));
+	g_free(base);
+	g_date_time_unref(dt);
+	return s;
+}
+
+bool ots_address_parse(const char *s, struct simota_sms_address *out)
+{
+	bool intl = false;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return false;
+	if (*s == '+') {
+		intl = true;
+		s++;
+	}
+	n = strlen(s);
+	if (n < 1 || n > SIMOTA_SMS_ADDR_MAX_DIGITS)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!g_ascii_isdigit(s[i]))
+			return false;
+	out->ton = intl ? SIMOTA_SMS_TON_INTERNATIONAL : SIMOTA_SMS_TON_UNKNOWN;
+	out->npi = SIMOTA_SMS_NPI_ISDN;
+	memcpy(out->digits, s, n + 1);
+	return true;
+}
+
+bool ots_address_equal(const struct simota_sms_address *a, const char *s)
+{
+	if (!s)
+		return false;
+	if (*s == '+')
+		s++;
+	return a->ton != SIMOTA_SMS_TON_ALPHANUMERIC && strcmp(a->digits, s) == 0;
+}
