@@ -136,6 +136,7 @@ void ots_engine_db_failed(struct ots_engine *e, GError *error)
 
 void ots_engine_end(struct ots_engine *e)
 {
+	GPtrArray *events, *outbox;
 	GError *error = NULL;
 
 	if (--e->depth > 0)
@@ -152,24 +153,31 @@ void ots_engine_end(struct ots_engine *e)
 		g_ptr_array_set_size(e->outbox, 0);
 		return;
 	}
-	/* committed: tell subscribers, then let the SMS go */
-	for (unsigned i = 0; i < e->events->len; i++) {
-		struct ots_pending_event *pe = e->events->pdata[i];
+	/*
+	 * Committed: tell subscribers, then let the SMS go.  The lists are
+	 * taken first, so a callback may call the engine again.
+	 */
+	events = e->events;
+	outbox = e->outbox;
+	e->events = g_ptr_array_new_with_free_func(pending_event_free);
+	e->outbox = g_ptr_array_new_with_free_func(g_free);
+	for (unsigned i = 0; i < events->len; i++) {
+		struct ots_pending_event *pe = events->pdata[i];
 		struct ots_event ev = {
 			.seq = pe->seq, .tx_id = pe->tx_id, .iccid = pe->iccid,
 			.at_us = pe->at_us, .kind = pe->kind, .detail = pe->detail,
 		};
 
 		for (unsigned j = 0; j < e->subs->len; j++) {
-			struct ots_sub *s = &g_array_index(e->subs, struct ots_sub, j);
+			struct ots_sub s = g_array_index(e->subs, struct ots_sub, j);
 
-			if (s->cb)
-				s->cb(&ev, s->user);
+			if (s.cb)
+				s.cb(&ev, s.user);
 		}
 	}
-	g_ptr_array_set_size(e->events, 0);
-	for (unsigned i = 0; i < e->outbox->len; i++) {
-		struct ots_outgoing *o = e->outbox->pdata[i];
+	g_ptr_array_free(events, TRUE);
+	for (unsigned i = 0; i < outbox->len; i++) {
+		struct ots_outgoing *o = outbox->pdata[i];
 		bool sent = e->sb.send_deliver &&
 			    e->sb.send_deliver(e->sb.user, o->iccid, o->msisdn, o->msg_id,
 					       o->tpdu, o->len);
@@ -178,7 +186,7 @@ void ots_engine_end(struct ots_engine *e)
 			g_message("card %s: no device attached; SMS %u waits for a resend",
 				  o->iccid, o->msg_id);
 	}
-	g_ptr_array_set_size(e->outbox, 0);
+	g_ptr_array_free(outbox, TRUE);
 }
 
 /* ---- events ------------------------------------------------------------------- */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared helpers of the ota-test-server tests. */
+#ifndef SERVER_TEST_H
+#define SERVER_TEST_H
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TEST_ICCID "89882390000000000017"
+#define TEST_ICCID2 "89882390000000000025"
+
+/* A card config like uicc-emu/examples/card0.ini with a second TAR whose PoR comes by SMS-SUBMIT. */
+static inline char *write_card_ini(const char *dir, const char *name, const char *iccid,
+				   const char *msisdn)
+{
+	char *path = g_build_filename(dir, name, NULL);
+	char *text = g_strdup_printf(
+		"[card]\niccid=%s\nimsi=001010123456789\nmsisdn=%s\n\n"
+		"[keyset 1]\nkic=15\nkid=15\n"
+		"kic-key=01234567890123450123456789012345\n"
+		"kid-key=11223344556677881122334455667788\ncounter=0000000000\n\n"
+		"[tar b00001]\napplet=deferred\nkeysets=1\nmin-security-level=16\n"
+		"ir=fixed:30\nmg-address=+15550100\nspi=1619\n\n"
+		"[tar b00002]\napplet=deferred\nkeysets=1\nmin-security-level=16\n"
+		"ir=fixed:30\nspi=1639\n", iccid, msisdn);
+
+	g_assert_true(g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+	g_free(text);
+	return path;
+}
+
+/* Number of timeline entries of this kind in a transaction JSON. */
+static inline unsigned count_events(JsonNode *tx, const char *kind)
+{
+	JsonArray *a = json_object_get_array_member(json_node_get_object(tx), "timeline");
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < json_array_get_length(a); i++)
+		if (strcmp(json_object_get_string_member(json_array_get_object_element(a, i), "event"),
+			   kind) == 0)
+			n++;
+	return n;
+}
+
+/* The i-th (0-based) event of this kind, or NULL. */
+static inline JsonObject *find_event(JsonNode *tx, const char *kind, unsigned nth)
+{
+	JsonArray *a = json_object_get_array_member(json_node_get_object(tx), "timeline");
+
+	for (unsigned i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *o = json_array_get_object_element(a, i);
+
+		if (strcmp(json_object_get_string_member(o, "event"), kind) == 0 && nth-- == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static inline const char *tx_state(JsonNode *tx)
+{
+	return json_object_get_string_member(json_node_get_object(tx), "state");
+}
+
+#endif
