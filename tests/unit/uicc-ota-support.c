@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Helpers of the OTA and deferred-applet tests (uicc-ota-support.h). */
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "simota/cat.h"
+#include "test-support.h"
+#include "uicc-ota-support.h"
+
+static char *tmp_dir;
+static unsigned seq;
+static struct simota_ota_crypto *crypto;
+
+const struct simota_sms_address ots_oa = { .ton = 0, .npi = 1, .digits = "12345678" };
+
+static void cleanup_dir(void)
+{
+	GDir *d = g_dir_open(tmp_dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		char *p = g_build_filename(tmp_dir, name, NULL);
+
+		g_unlink(p);
+		g_free(p);
+	}
+	if (d)
+		g_dir_close(d);
+	g_rmdir(tmp_dir);
+}
+
+void ots_card_open(struct ots_card *c, const char *ini)
+{
+	GError *err = NULL;
+	int fd;
+
+	if (!tmp_dir) {
+		tmp_dir = g_dir_make_tmp("test-uicc-ota-XXXXXX", NULL);
+		g_assert_nonnull(tmp_dir);
+		atexit(cleanup_dir);
+	}
+	memset(c, 0, sizeof(*c));
+	seq++;
+	c->ini = g_strdup_printf("%s/card%u.ini", tmp_dir, seq);
+	c->state = g_strdup_printf("%s/card%u.state", tmp_dir, seq);
+	fd = open(c->ini, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(write(fd, ini, strlen(ini)), ==, (ssize_t)strlen(ini));
+	close(fd);
+	c->cfg = uicc_card_config_load(c->ini, &err);
+	g_assert_no_error(err);
+	c->card = uicc_card_new(c->cfg, c->state, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(c->card);
+}
+
+void ots_card_reopen(struct ots_card *c)
+{
+	GError *err = NULL;
+
+	uicc_card_free(c->card);
+	c->card = uicc_card_new(c->cfg, c->state, &err);
+	g_assert_no_error(err);
+}
+
+void ots_card_close(struct ots_card *c)
+{
+	uicc_card_free(c->card);
+	uicc_card_config_free(c->cfg);
+	g_unlink(c->ini);
+	g_unlink(c->state);
+	g_free(c->ini);
+	g_free(c->state);
+	memset(c, 0, sizeof(*c));
+}
+
+uint16_t ots_apdu(struct ots_card *c, const uint8_t *capdu, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	uint8_t r[UICC_MAX_RAPDU];
+	size_t n = uicc_card_transmit(c->card, capdu, len, r, sizeof(r));
+
+	g_assert_cmpuint(n, >=, 2);
+	g_assert_cmpuint(n - 2, <=, cap);
+	if (n > 2)
+		memcpy(out, r, n - 2);
+	if (out_len)
+		*out_len = n - 2;
+	return (uint16_t)(r[n - 2] << 8 | r[n - 1]);
+}
+
+void ots_profile(struct ots_card *c)
+{
+	static const uint8_t tp[] = { 0x80, 0x10, 0x00, 0x00, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+	uint8_t out[8];
+	size_t n;
+
+	g_assert_cmphex(ots_apdu(c, tp, sizeof(tp), out, sizeof(out), &n) & 0xFF00, !=, 0x6A00);
+}
+
+/* TS 102 221 §10.1.1 ENVELOPE (80 C2), then GET RESPONSE after 61XX. */
+static uint16_t envelope(struct ots_card *c, const uint8_t *env, size_t len, uint8_t *resp, size_t cap,
+			 size_t *resp_len)
+{
+	uint8_t capdu[5 + 255];
+	uint16_t sw;
+	size_t n;
+
+	g_assert_cmpuint(len, <=, 255);
+	capdu[0] = 0x80;
+	capdu[1] = 0xC2;
+	capdu[2] = capdu[3] = 0;
+	capdu[4] = (uint8_t)len;
+	memcpy(capdu + 5, env, len);
+	sw = ots_apdu(c, capdu, 5 + len, resp, cap, &n);
+	g_assert_cmpuint(n, ==, 0);
+	*resp_len = 0;
+	if ((sw & 0xFF00) == 0x6100) {
+		uint8_t gr[5] = { 0x00, 0xC0, 0x00, 0x00, (uint8_t)sw };
+
+		sw = ots_apdu(c, gr, sizeof(gr), resp, cap, resp_len);
+	}
+	return sw;
+}
+
+uint16_t ots_sms_pp(struct ots_card *c, const struct simota_sms_ud *ud, uint8_t *resp, size_t cap,
+		    size_t *resp_len)
+{
+	struct simota_sms_deliver d;
+	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
+	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX], env[255];
+	size_t tpdu_len, env_len;
+	uint16_t sw;
+
+	memset(&d, 0, sizeof(d));
+	d.tp_mms = true;
+	d.oa = ots_oa;
+	d.pid = 0x7F;
+	d.dcs = 0xF6;
+	d.scts = (struct simota_sms_scts){ 24, 11, 24, 12, 0, 0, 4 };
+	d.ud = *ud;
+	g_assert_cmpint(simota_sms_deliver_encode(&d, tpdu, sizeof(tpdu), &tpdu_len), ==, SIMOTA_OK);
+	/* TS 31.111 §7.1.1.2: device identities network → UICC, SMS TPDU */
+	m->envelope_tag = SIMOTA_CAT_TAG_SMS_PP_DOWNLOAD;
+	m->src = SIMOTA_CAT_DEV_NETWORK;
+	m->dst = SIMOTA_CAT_DEV_UICC;
+	m->sms_tpdu.present = true;
+	m->sms_tpdu.len = (uint8_t)tpdu_len;
+	memcpy(m->sms_tpdu.data, tpdu, tpdu_len);
+	g_assert_cmpint(simota_cat_envelope_encode(m, env, sizeof(env), &env_len), ==, SIMOTA_OK);
+	g_free(m);
+	sw = envelope(c, env, env_len, resp, cap, resp_len);
+	return sw;
+}
+
+uint16_t ots_send_packet(struct ots_card *c, const uint8_t *pkt, size_t len, uint8_t ref,
+			 uint8_t *resp, size_t cap, size_t *resp_len)
+{
+	struct simota_sms_ud segs[8];
+	size_t n_segs;
+	uint16_t sw = 0;
+
+	g_assert_cmpint(simota_sms_segment_packet(SIMOTA_SMS_IEI_CPI, pkt, len, ref, false, segs, 8, &n_segs),
+			==, SIMOTA_OK);
+	for (size_t i = 0; i < n_segs; i++) {
+		sw = ots_sms_pp(c, &segs[i], resp, cap, resp_len);
+		if (i + 1 < n_segs) {
+			g_assert_cmphex(sw, ==, 0x9000);
+			g_assert_cmpuint(*resp_len, ==, 0);
+		}
+	}
+	return sw;
+}
+
+struct simota_ota_key *ots_key(enum simota_ota_alg alg, const char *hex)
+{
+	struct simota_ota_key *k = NULL;
+	uint8_t *key;
+	size_t len;
+
+	if (alg == SIMOTA_OTA_ALG_NONE)
+		return NULL;
+	if (!crypto)
+		g_assert_cmpint(simota_ota_crypto_new(&crypto), ==, SIMOTA_OK);
+	key = tv_hex(hex ? hex : "", &len);
+	g_assert_cmpint(simota_ota_key_new(crypto, alg, key, len, &k), ==, SIMOTA_OK);
+	g_free(key);
+	return k;
+}
+
+struct simota_ota_key *ots_kic_key(uint8_t kic, const char *hex)
+{
+	enum simota_ota_alg alg;
+
+	g_assert_cmpint(simota_ota_kic_algorithm(kic, SIMOTA_OTA_ALG_NONE, &alg), ==, SIMOTA_OK);
+	return ots_key(alg, hex);
+}
+
+struct simota_ota_key *ots_kid_key(uint8_t kid, enum simota_ota_integrity integrity, const char *hex)
+{
+	enum simota_ota_alg alg;
+
+	g_assert_cmpint(simota_ota_kid_algorithm(kid, integrity, SIMOTA_OTA_ALG_NONE, &alg), ==, SIMOTA_OK);
+	return ots_key(alg, hex);
+}
+
+uint8_t *ots_wrap(uint16_t spi, uint8_t kic, uint8_t kid, const uint8_t tar[3], uint64_t cntr,
+		  struct simota_ota_key *kic_key, struct simota_ota_key *kid_key,
+		  const uint8_t *data, size_t len, size_t *out_len)
+{
+	struct simota_ota_command cmd;
+	uint8_t *out = g_malloc(len + 64);
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.spi[0] = (uint8_t)(spi >> 8);
+	cmd.spi[1] = (uint8_t)spi;
+	cmd.kic = kic;
+	cmd.kid = kid;
+	memcpy(cmd.tar, tar, 3);
+	cmd.cntr = cntr;
+	cmd.data = data;
+	cmd.data_len = len;
+	g_assert_cmpint(simota_ota_command_encode(&cmd, kic_key, kid_key, out, len + 64, out_len), ==, SIMOTA_OK);
+	return out;
+}
+
+uint16_t ots_fetch(struct ots_card *c, uint8_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	uint8_t capdu[5] = { 0x80, 0x12, 0x00, 0x00, len };
+
+	return ots_apdu(c, capdu, sizeof(capdu), out, cap, out_len);
+}
+
+uint16_t ots_terminal_response(struct ots_card *c, const uint8_t *tr, size_t len)
+{
+	uint8_t capdu[5 + 255], out[8];
+	size_t n;
+
+	capdu[0] = 0x80;
+	capdu[1] = 0x14;
+	capdu[2] = capdu[3] = 0;
+	capdu[4] = (uint8_t)len;
+	memcpy(capdu + 5, tr, len);
+	return ots_apdu(c, capdu, 5 + len, out, sizeof(out), &n);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Helpers of the OTA and deferred-applet tests: a card from a config text,
+ * the ME's side of SMS-PP DOWNLOAD / FETCH / TERMINAL RESPONSE over APDUs,
+ * and the OTA server's side (command packets built with libsimota).
+ */
+#ifndef UICC_OTA_SUPPORT_H
+#define UICC_OTA_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "simota/ota.h"
+#include "simota/sms.h"
+#include "card/card.h"
+#include "config/card-config.h"
+
+struct ots_card {
+	struct uicc_card_config *cfg;
+	struct uicc_card *card;
+	char *ini, *state;
+};
+
+/* The card of config text ini (written to a temp dir, mode 0600). */
+void ots_card_open(struct ots_card *c, const char *ini);
+/* Frees the card (the state file stays) and opens it again: a power cycle / restart. */
+void ots_card_reopen(struct ots_card *c);
+void ots_card_close(struct ots_card *c);
+
+/* One APDU; returns SW, data into out. */
+uint16_t ots_apdu(struct ots_card *c, const uint8_t *capdu, size_t len, uint8_t *out, size_t cap, size_t *out_len);
+/* TERMINAL PROFILE (every byte FF: the terminal supports everything). */
+void ots_profile(struct ots_card *c);
+
+/* The address the test OTA server sends from: "12345678", TON unknown, ISDN (81). */
+extern const struct simota_sms_address ots_oa;
+
+/*
+ * ENVELOPE SMS-PP DOWNLOAD (D1, TS 31.111 §7.1.1) of an SMS-DELIVER with
+ * this user data, PID 7F, DCS F6; follows 61XX with GET RESPONSE.
+ * Returns the final SW; *resp the response data.
+ */
+uint16_t ots_sms_pp(struct ots_card *c, const struct simota_sms_ud *ud, uint8_t *resp, size_t cap,
+		    size_t *resp_len);
+/*
+ * A command packet (from CPL on) in as many SMS-PP as it needs (reference
+ * ref); SWs of all but the last are checked to be 9000 with no data.
+ */
+uint16_t ots_send_packet(struct ots_card *c, const uint8_t *pkt, size_t len, uint8_t ref,
+			 uint8_t *resp, size_t cap, size_t *resp_len);
+
+/* Prepared keys from hex (NULL or "" → NULL key); alg from the KIc / KID byte. */
+struct simota_ota_key *ots_key(enum simota_ota_alg alg, const char *hex);
+struct simota_ota_key *ots_kic_key(uint8_t kic, const char *hex);
+struct simota_ota_key *ots_kid_key(uint8_t kid, enum simota_ota_integrity integrity, const char *hex);
+
+/* Command packet from CPL on (g_malloc). */
+uint8_t *ots_wrap(uint16_t spi, uint8_t kic, uint8_t kid, const uint8_t tar[3], uint64_t cntr,
+		  struct simota_ota_key *kic_key, struct simota_ota_key *kid_key,
+		  const uint8_t *data, size_t len, size_t *out_len);
+
+/* FETCH of the pending command (Le from the 91XX); returns SW. */
+uint16_t ots_fetch(struct ots_card *c, uint8_t len, uint8_t *out, size_t cap, size_t *out_len);
+/* TERMINAL RESPONSE; returns SW. */
+uint16_t ots_terminal_response(struct ots_card *c, const uint8_t *tr, size_t len);
+
+#endif

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The OTA receiving entity: ENVELOPE SMS-PP DOWNLOAD (TS 31.111 §7.1.1) →
+ * SMS-DELIVER (TS 23.040 §9.2.2.1) → command packet (UDH IEI 70, TS 31.115
+ * §4; concatenated segments reassembled across envelopes) → the checks of
+ * TS 102 225 §5.1 (order and statuses: ota/ota.h) → the TAR's applet → PoR.
+ */
+#define G_LOG_DOMAIN "uicc-ota"
+
+#include <string.h>
+
+#include "ota/ota-internal.h"
+
+/* CPL(2) CHL(1) SPI(2) KIc(1) KID(1) TAR(3): TS 31.115 §4.1 */
+#define HEADER_MIN 10
+
+static void ota_free(void *data)
+{
+	struct uicc_ota *ota = data;
+
+	ota_keys_free(ota);
+	g_free(ota);
+}
+
+/* One applet instance per TAR ("deferred@b00001"), else the applet by its name. */
+static struct uicc_tk_applet *tar_applet(struct uicc_ota *ota, const struct uicc_tar_config *tc)
+{
+	char name[UICC_OTA_INSTANCE_NAME_MAX];
+	struct uicc_tk_applet *a;
+
+	uicc_ota_instance_name(tc->applet, tc->tar, name);
+	a = uicc_tk_applet_find(ota->tk, name);
+	if (!a)
+		a = uicc_tk_applet_find(ota->tk, tc->applet);
+	return a == ota->applet ? NULL : a;
+}
+
+/*
+ * The applet's envelope response handler closed (its first proactive
+ * command, post(), or its return): what it wrote is the PoR's additional
+ * response data (TS 102 225 §5.2.1), sent while the envelope's own handler
+ * is still open.
+ */
+static void applet_closed(struct uicc_tk_invocation *outer, const uint8_t *data, size_t len, void *user_data)
+{
+	ota_por_send(outer, user_data, SIMOTA_OTA_STATUS_OK, data, len);
+}
+
+static enum uicc_tk_result refuse(struct uicc_tk_invocation *inv, struct ota_packet *p, uint8_t status)
+{
+	g_message("command packet to TAR %02x%02x%02x refused: PoR status %02x", p->tar[0], p->tar[1],
+		  p->tar[2], status);
+	ota_por_send(inv, p, status, NULL, 0);
+	return UICC_TK_OK;
+}
+
+/* TS 102 225 §5.1, §5.2.2: the receiving entity's checks, then the applet. */
+static enum uicc_tk_result process_packet(struct uicc_tk_invocation *inv, struct ota_packet *p,
+					  const uint8_t *pkt, size_t len)
+{
+	struct uicc_ota *ota = p->ota;
+	struct simota_ota_command cmd;
+	const struct uicc_tar_config *tc;
+	struct uicc_tk_applet *applet;
+	struct simota_ota_key *kic_key, *kid_key;
+	struct ota_keyset *cks = NULL;
+	simota_err err;
+	uint8_t st;
+
+	if (simota_ota_command_peek(pkt, len, &cmd) != SIMOTA_OK) {
+		if (len < HEADER_MIN) {
+			g_message("command packet of %zu bytes ignored", len);
+			return UICC_TK_OK;
+		}
+		memcpy(p->spi, pkt + 3, 2);
+		p->kic = pkt[5];
+		p->kid = pkt[6];
+		memcpy(p->tar, pkt + 7, 3);
+		simota_ota_spi_decode(p->spi, &p->s);
+		return refuse(inv, p, SIMOTA_OTA_STATUS_SECURITY_ERROR);
+	}
+	memcpy(p->spi, cmd.spi, 2);
+	p->kic = cmd.kic;
+	p->kid = cmd.kid;
+	memcpy(p->tar, cmd.tar, 3);
+	p->cc_len = cmd.cc_len;
+	simota_ota_spi_decode(p->spi, &p->s);
+
+	tc = uicc_card_config_tar(ota->cfg, p->tar);
+	applet = tc ? tar_applet(ota, tc) : NULL;
+	if (!applet)
+		return refuse(inv, p, SIMOTA_OTA_STATUS_TAR_UNKNOWN);
+	st = simota_ota_security_level_status(p->spi, tc->min_security_level);
+	if (st)
+		return refuse(inv, p, st);
+	st = ota_keys_select(ota, tc, p, false, &kic_key, &kid_key);
+	if (!st && simota_ota_por_wanted(p->spi, SIMOTA_OTA_STATUS_OK))
+		st = ota_keys_select(ota, tc, p, true, &p->por_kic, &p->por_kid);
+	if (!st && p->s.counter != SIMOTA_OTA_COUNTER_NONE)
+		st = ota_counter_keyset(ota, tc, p, &cks);
+	if (st)
+		return refuse(inv, p, st);
+
+	err = simota_ota_command_decode(pkt, len, kic_key, kid_key, ota->work, sizeof(ota->work), &cmd);
+	if (err)
+		return refuse(inv, p, simota_ota_decode_error_status(err));
+	p->cntr = cmd.cntr;
+
+	/* after the RC/CC verified: a forged packet must not move the counter */
+	if (cks) {
+		st = simota_ota_counter_status(p->s.counter, ota_counter_get(ota, cks), cmd.cntr);
+		if (st)
+			return refuse(inv, p, st);
+		if ((p->s.counter == SIMOTA_OTA_COUNTER_HIGHER || p->s.counter == SIMOTA_OTA_COUNTER_ONE_HIGHER) &&
+		    !ota_counter_commit(ota, cks, cmd.cntr))
+			/* nothing acknowledged: 9300, the ME answers RP-ERROR and SV2 retries */
+			return UICC_TK_ERR_BUSY;
+	}
+
+	uicc_tk_invoke_nested(inv, applet, UICC_TK_EVENT_FORMATTED_SMS_PP, cmd.data, cmd.data_len,
+			      applet_closed, p, NULL);
+	return UICC_TK_OK;
+}
+
+static bool same_address(const struct simota_sms_address *a, const struct simota_sms_address *b)
+{
+	return a->ton == b->ton && a->npi == b->npi && strcmp(a->digits, b->digits) == 0;
+}
+
+/*
+ * TS 31.115 §4, TS 23.040 §9.2.3.24.1: one command packet from one SMS or
+ * from its concatenated segments.  Returns the packet length, 0 while
+ * segments are missing or when the SMS carries no command packet.
+ */
+static size_t take_packet(struct uicc_ota *ota, const struct simota_sms_deliver *d)
+{
+	struct simota_sms_udh udh;
+	struct simota_sms_concat c;
+	size_t udh_octets, n;
+	uint8_t iei;
+	simota_err err;
+
+	if (simota_sms_dcs_udl_in_septets(d->dcs) || !d->ud.udhi ||
+	    simota_sms_ud_get_udh(&d->ud, &udh, &udh_octets) != SIMOTA_OK)
+		return 0;
+	if (simota_sms_udh_get_concat(&udh, &c) == SIMOTA_ERR_MISSING_VALUE) {
+		if (simota_sms_udh_find(&udh, SIMOTA_SMS_IEI_CPI) < 0)
+			return 0;
+		n = d->ud.len - udh_octets;
+		memcpy(ota->packet, d->ud.ud + udh_octets, n);
+		return n;
+	}
+	/* a segment of another message (originator, reference, total) replaces the one in progress */
+	if (ota->reasm.started && !same_address(&ota->reasm_oa, &d->oa))
+		simota_sms_reassembly_init(&ota->reasm);
+	err = simota_sms_reassembly_add(&ota->reasm, &d->ud);
+	if (err == SIMOTA_ERR_BAD_VALUE && ota->reasm.started) {
+		simota_sms_reassembly_init(&ota->reasm);
+		err = simota_sms_reassembly_add(&ota->reasm, &d->ud);
+	}
+	if (err == SIMOTA_ERR_INCOMPLETE) {
+		ota->reasm_oa = d->oa;
+		return 0;
+	}
+	if (err) {
+		g_message("command packet segment ignored: %s", simota_strerror(err));
+		return 0;
+	}
+	err = simota_sms_reassembly_get(&ota->reasm, ota->packet, sizeof(ota->packet), &n, &iei);
+	simota_sms_reassembly_init(&ota->reasm);
+	if (err || iei != SIMOTA_SMS_IEI_CPI)
+		return 0;
+	return n;
+}
+
+/* TS 31.111 §7.1.1: the SMS-PP DOWNLOAD envelope. */
+static enum uicc_tk_result ota_process(struct uicc_tk_invocation *inv, void *user_data)
+{
+	struct uicc_ota *ota = user_data;
+	struct simota_sms_deliver d;
+	struct ota_packet p;
+	const uint8_t *data;
+	size_t len, n;
+
+	if (uicc_tk_invocation_event(inv) != UICC_TK_EVENT_SMS_PP_DOWNLOAD)
+		return UICC_TK_OK;
+	data = uicc_tk_invocation_data(inv, &len);
+	if (simota_cat_envelope_decode(data, len, &ota->msg) != SIMOTA_OK || !ota->msg.sms_tpdu.present ||
+	    simota_sms_deliver_decode(ota->msg.sms_tpdu.data, ota->msg.sms_tpdu.len, &d) != SIMOTA_OK) {
+		g_message("SMS-PP DOWNLOAD without a readable SMS-DELIVER ignored");
+		return UICC_TK_OK;
+	}
+	n = take_packet(ota, &d);
+	if (n == 0)
+		return UICC_TK_OK;
+	memset(&p, 0, sizeof(p));
+	p.ota = ota;
+	p.oa = d.oa;
+	p.pid = d.pid;
+	p.dcs = d.dcs;
+	return process_packet(inv, &p, ota->packet, n);
+}
+
+bool uicc_ota_attach(struct uicc_card *card, GError **error)
+{
+	const struct uicc_card_config *cfg = uicc_card_config_of(card);
+	struct uicc_ota *ota;
+
+	/* a card without keysets or TARs has no OTA receiving entity (SMS-PP is free for another applet) */
+	if (cfg->n_keysets == 0 && cfg->n_tars == 0)
+		return true;
+	ota = g_new0(struct uicc_ota, 1);
+
+	ota->card = card;
+	ota->tk = uicc_card_toolkit(card);
+	ota->state = uicc_card_state_of(card);
+	ota->cfg = uicc_card_config_of(card);
+	simota_sms_reassembly_init(&ota->reasm);
+	if (!uicc_card_add_cleanup(card, ota_free, ota)) {
+		g_free(ota);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OTA: no room for the card cleanup");
+		return false;
+	}
+	if (!ota_keys_init(ota, error))
+		return false;
+	ota->applet = uicc_tk_applet_register(ota->tk, "ota", ota_process, ota);
+	if (!ota->applet || uicc_tk_applet_set_event(ota->applet, UICC_TK_EVENT_SMS_PP_DOWNLOAD) != UICC_TK_OK) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OTA: SMS-PP DOWNLOAD already claimed");
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Inside the OTA receiving entity: keysets with prepared keys, one packet's context. */
+#ifndef UICC_OTA_INTERNAL_H
+#define UICC_OTA_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gio/gio.h>
+
+#include "simota/cat.h"
+#include "simota/ota.h"
+#include "simota/sms.h"
+
+#include "card/card-access.h"
+#include "config/card-config.h"
+#include "ota/ota.h"
+
+/* A secured packet: up to SIMOTA_SMS_CONCAT_MAX_SEGMENTS segments of 140 octets. */
+#define OTA_PACKET_MAX (SIMOTA_SMS_CONCAT_MAX_SEGMENTS * SIMOTA_SMS_CONCAT_SEGMENT_MAX)
+#define OTA_POR_MAX 300
+#define OTA_POR_SEGMENTS 4
+
+/* One keyset of the card config with its keys prepared once (ota-keys.c). */
+struct ota_keyset {
+	const struct uicc_keyset_config *cfg;
+	struct simota_ota_key *cipher;     /* KIc key; NULL: none configured / not usable */
+	struct simota_ota_key *cc;         /* KID key read as a CC algorithm (TS 102 225 §5.1.3) */
+};
+
+struct uicc_ota {
+	struct uicc_card *card;
+	struct uicc_toolkit *tk;
+	struct uicc_card_state *state;
+	const struct uicc_card_config *cfg;
+	struct uicc_tk_applet *applet;
+	struct simota_ota_crypto *crypto;
+	struct simota_ota_key *crc16, *crc32;   /* RC needs no key: shared by every keyset */
+	struct ota_keyset keysets[UICC_MAX_KEYSETS];
+	unsigned n_keysets;
+
+	/* concatenated command packet being reassembled (TS 31.115 §4) */
+	struct simota_sms_reassembly reasm;
+	struct simota_sms_address reasm_oa;
+	uint8_t por_ref;                   /* concatenation reference of PoRs by SMS-SUBMIT */
+
+	uint8_t packet[OTA_PACKET_MAX];
+	uint8_t work[OTA_PACKET_MAX];
+	struct simota_cat_msg msg;         /* envelope decode, SEND SHORT MESSAGE build */
+};
+
+/* What the checks found, for the PoR (ota-por.c). */
+struct ota_packet {
+	struct uicc_ota *ota;
+	struct simota_sms_address oa;      /* originating address of the SMS-DELIVER */
+	uint8_t pid, dcs;
+	uint8_t spi[2], kic, kid, tar[3];
+	struct simota_ota_spi s;
+	size_t cc_len;
+	uint64_t cntr;                     /* 0 until deciphered */
+	struct simota_ota_key *por_kic, *por_kid;   /* keys SPI2 asks for (status 00 only) */
+	bool por_sent;
+};
+
+/* ota-keys.c */
+bool ota_keys_init(struct uicc_ota *ota, GError **error);
+void ota_keys_free(struct uicc_ota *ota);
+struct ota_keyset *ota_keyset(struct uicc_ota *ota, uint8_t kvn);
+/*
+ * Picks the keys of a command (or of its PoR: por = true reads SPI2) and
+ * checks that the TAR allows their keysets.  Returns 00 or the PoR status
+ * (06 no such keyset / algorithm or key not available, 0A keyset not allowed).
+ */
+uint8_t ota_keys_select(struct uicc_ota *ota, const struct uicc_tar_config *tc,
+			const struct ota_packet *p, bool por,
+			struct simota_ota_key **kic_key, struct simota_ota_key **kid_key);
+/* The keyset whose counter the command's SPI refers to; status as above. */
+uint8_t ota_counter_keyset(struct uicc_ota *ota, const struct uicc_tar_config *tc,
+			   const struct ota_packet *p, struct ota_keyset **out);
+uint64_t ota_counter_get(struct uicc_ota *ota, const struct ota_keyset *ks);
+/* Stores and commits the new value; false (value restored) if the commit failed. */
+bool ota_counter_commit(struct uicc_ota *ota, const struct ota_keyset *ks, uint64_t value);
+
+/* ota-por.c */
+/* Sends the PoR if SPI2 asks for one with this status (TS 102 225 §5.2). */
+void ota_por_send(struct uicc_tk_invocation *inv, struct ota_packet *p, uint8_t status,
+		  const uint8_t *data, size_t len);
+
+#endif

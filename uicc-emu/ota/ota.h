@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The card's OTA receiving entity (ETSI TS 102 225 §5, 3GPP TS 31.115 §4,
+ * TS 31.111 §7.1.1): it claims the SMS-PP DOWNLOAD envelope (D1), takes the
+ * secured command packet out of the SMS-DELIVER (UDH IEI 70, concatenated
+ * segments reassembled across envelopes), checks it against the card's
+ * config (TAR, keysets, minimum security level, counter), runs the TAR's
+ * applet on the secured data (UICC_TK_EVENT_FORMATTED_SMS_PP, nested
+ * invocation) and sends the PoR the SPI asks for: in the envelope's response
+ * data (SMS-DELIVER-REPORT) or in a proactive SEND SHORT MESSAGE (SMS-SUBMIT
+ * with UDH 71 to the originating address).
+ *
+ * Checks, in this order, with the PoR status each gives (TS 102 225 §5.2.2):
+ *   header unreadable (CPL/CHL inconsistent)              06
+ *   TAR not configured, or its applet not registered      09
+ *   SPI weaker than the TAR's minimum security level      0A
+ *   KVN (b8-b5 of KIc / KID) with no keyset on the card,
+ *   or the SPI's algorithm/key not available in it        06
+ *   keyset not among the TAR's allowed keysets            0A
+ *   deciphering / padding                                 05
+ *   RC/CC                                                 01
+ *   counter (SPI1 b5b4 "higher" / "one higher")           02 03 04
+ * The counter is checked after the RC/CC has verified: a forged packet must
+ * not move (or block) the counter.  An accepted counter is then committed to
+ * the card state before anything else happens (applet, PoR).  A counter of
+ * mode "no replay check" is not stored.  Error PoRs go plain (no RC/CC,
+ * unciphered), whatever SPI2 asks.
+ *
+ * Applets are found by name: "<applet>@<tar hex>" first (one instance per
+ * TAR, as the deferred applet registers itself), then "<applet>".
+ */
+#ifndef UICC_OTA_H
+#define UICC_OTA_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "simota/sms.h"
+
+#include "card/card.h"
+#include "toolkit/toolkit.h"
+
+/* Card state group and key of a keyset's counter: [ota] counter-<KVN>=<u64>. */
+#define UICC_OTA_STATE_GROUP "ota"
+
+/*
+ * Registers the OTA receiving entity with the card's toolkit (it claims
+ * SMS-PP DOWNLOAD) and prepares every keyset's keys once.  Called from
+ * card/extensions.c when the card is created.  A config without any
+ * [keyset] or [tar] gets no receiving entity (nothing could be accepted;
+ * SMS-PP DOWNLOAD stays free for another applet).
+ */
+bool uicc_ota_attach(struct uicc_card *card, GError **error);
+
+/* The live counter of keyset kvn (state file, else the config's initial value). */
+bool uicc_ota_counter(struct uicc_card *card, uint8_t kvn, uint64_t *out);
+
+/*
+ * Queues a proactive SEND SHORT MESSAGE (TS 102 223 §6.4.10) carrying this
+ * SMS-SUBMIT, with a null alpha identifier (the ME tells the user nothing).
+ * Used for PoRs by SMS-SUBMIT and by applets (the deferred applet's MG).
+ */
+enum uicc_tk_result uicc_ota_send_short_message(struct uicc_tk_invocation *inv,
+						const struct simota_sms_submit *sms,
+						uicc_tk_tr_fn on_tr, void *user_data);
+
+/* "deferred@b00001": the toolkit name of an applet instance bound to one TAR. */
+#define UICC_OTA_INSTANCE_NAME_MAX 32
+void uicc_ota_instance_name(const char *applet, const uint8_t tar[3], char out[UICC_OTA_INSTANCE_NAME_MAX]);
+
+#endif
