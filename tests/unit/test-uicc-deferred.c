@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The deferred applet as the ME drives it: secured SMS-PP DOWNLOAD
+ * envelopes (C1, C2, release), FETCH, TERMINAL RESPONSE, over APDUs
+ * (doc/protocol.md; the expected R2S/IR bytes are protocol.md §4 vectors).
+ * Also the prior-art mode, in which R1 is lost (TS 143 019 §6.6).
+ */
+#include <string.h>
+
+#include "simota/cat.h"
+#include "simota/deferred.h"
+#include "test-support.h"
+#include "uicc-ota-support.h"
+
+#define KIC_KEY "01234567890123450123456789012345"
+#define KID_KEY "11223344556677881122334455667788"
+
+#define INI "[card]\niccid=89882390000000000017\nimsi=001010123456789\nmsisdn=+15550001\n" \
+	"[keyset 1]\nkic=15\nkid=15\nkic-key=" KIC_KEY "\nkid-key=" KID_KEY "\n" \
+	"[tar b00001]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=fixed:30\n" \
+	"mg-address=+15550100\ncapacity=2\n" \
+	"[tar b00002]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=indefinite\n" \
+	"[tar b00003]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=event\nmg-address=+15550100\n" \
+	"[tar b00004]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=event\n" \
+	"[tar b00005]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=none\n" \
+	"[tar b00006]\napplet=deferred\nkeysets=1\nmin-security-level=16\nmode=prior-art\nir=fixed:30\n" \
+	"mg-address=+15550100\n"
+
+static const uint8_t T_FIXED[3] = { 0xB0, 0, 1 }, T_INDEF[3] = { 0xB0, 0, 2 }, T_EVENT_MG[3] = { 0xB0, 0, 3 },
+	T_EVENT[3] = { 0xB0, 0, 4 }, T_NONE[3] = { 0xB0, 0, 5 }, T_PRIOR[3] = { 0xB0, 0, 6 };
+
+struct fx {
+	struct ots_card c;
+	uint64_t cntr;
+	struct simota_ota_key *kic, *kid;
+};
+
+static void fx_open(struct fx *f)
+{
+	memset(f, 0, sizeof(*f));
+	ots_card_open(&f->c, INI);
+	ots_profile(&f->c);
+	f->kic = ots_kic_key(0x15, KIC_KEY);
+	f->kid = ots_kid_key(0x15, SIMOTA_OTA_INTEGRITY_CC, KID_KEY);
+}
+
+static void fx_close(struct fx *f)
+{
+	simota_ota_key_free(f->kic);
+	simota_ota_key_free(f->kid);
+	ots_card_close(&f->c);
+}
+
+/*
+ * One message to a TAR in a secured packet (SPI 1619: CC, ciphered, counter
+ * higher, PoR always, CC + ciphered).  Returns the envelope's SW; the PoR's
+ * additional data (the applet's answer) as hex in *answer (g_free).
+ */
+static uint16_t secured(struct fx *f, const uint8_t tar[3], const char *msg_hex, char **answer)
+{
+	static const uint8_t spi[2] = { 0x16, 0x19 };
+	struct simota_ota_response r;
+	uint8_t *msg, *pkt, resp[512], work[512];
+	size_t msg_len, pkt_len, resp_len;
+	uint16_t sw;
+
+	msg = tv_hex(msg_hex, &msg_len);
+	pkt = ots_wrap(0x1619, 0x15, 0x15, tar, ++f->cntr, f->kic, f->kid, msg, msg_len, &pkt_len);
+	sw = ots_send_packet(&f->c, pkt, pkt_len, (uint8_t)f->cntr, resp, sizeof(resp), &resp_len);
+	g_assert_cmpuint(resp_len, >, 0);
+	g_assert_cmpint(simota_ota_response_decode(spi, 0x15, 0x15, resp, resp_len, f->kic, f->kid, work,
+						   sizeof(work), &r), ==, SIMOTA_OK);
+	g_assert_cmphex(r.status, ==, 0);
+	g_assert_cmpmem(r.tar, 3, tar, 3);
+	*answer = tv_to_hex(r.data, r.data_len);
+	g_free(msg);
+	g_free(pkt);
+	return sw;
+}
+
+/* Sends msg and checks the answer (hex, no spaces) and whether a proactive command follows. */
+#define EXPECT(f, tar, msg, want, proactive) expect_at(__LINE__, f, tar, msg, want, proactive)
+static uint16_t expect_at(int line, struct fx *f, const uint8_t tar[3], const char *msg, const char *want,
+			  bool proactive)
+{
+	char *got;
+	uint16_t sw = secured(f, tar, msg, &got);
+
+	if (g_strcmp0(got, want) != 0)
+		g_error("line %d: %s answered %s, expected %s", line, msg, got, want);
+	if (proactive)
+		g_assert_cmphex(sw & 0xFF00, ==, 0x9100);
+	else
+		g_assert_cmphex(sw, ==, 0x9000);
+	g_free(got);
+	return sw;
+}
+
+/* FETCH: the proactive command decoded (g_free). */
+static struct simota_cat_msg *fetch(struct fx *f, uint16_t sw91, uint8_t type)
+{
+	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
+	uint8_t cmd[256];
+	size_t n;
+
+	g_assert_cmphex(sw91 & 0xFF00, ==, 0x9100);
+	g_assert_cmphex(ots_fetch(&f->c, (uint8_t)sw91, cmd, sizeof(cmd), &n), ==, 0x9000);
+	g_assert_cmpint(simota_cat_command_decode(cmd, n, m), ==, SIMOTA_OK);
+	g_assert_cmphex(m->details.type, ==, type);
+	return m;
+}
+
+/* TERMINAL RESPONSE to cmd: general result, then what fill() adds. Returns the SW. */
+static uint16_t terminal_response(struct fx *f, const struct simota_cat_msg *cmd, uint8_t general,
+				  const char *text, uint8_t item, int yes)
+{
+	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
+	uint8_t tr[256];
+	size_t n;
+	uint16_t sw;
+
+	m->details = cmd->details;
+	m->src = SIMOTA_CAT_DEV_TERMINAL;
+	m->dst = SIMOTA_CAT_DEV_UICC;
+	m->result.present = true;
+	m->result.general = general;
+	if (text)
+		g_assert_cmpint(simota_cat_string_set(m, &m->text, text, 0x04), ==, SIMOTA_OK);
+	if (item) {
+		m->item_id.present = true;
+		m->item_id.v = item;
+	}
+	if (yes >= 0)
+		g_assert_cmpint(simota_cat_inkey_set_yes_no(m, yes == 1), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_cat_response_encode(m, tr, sizeof(tr), &n), ==, SIMOTA_OK);
+	sw = ots_terminal_response(&f->c, tr, n);
+	g_free(m);
+	return sw;
+}
+
+/* protocol.md §4.3: the MG, a plain SMS-SUBMIT by SEND SHORT MESSAGE. */
+static void expect_mg(struct fx *f, uint16_t sw91, const char *digits, const char *b1_hex)
+{
+	struct simota_cat_msg *m = fetch(f, sw91, SIMOTA_CAT_SEND_SHORT_MESSAGE);
+	struct simota_sms_submit sms;
+
+	g_assert_cmpint(simota_sms_submit_decode(m->sms_tpdu.data, m->sms_tpdu.len, 0, &sms), ==, SIMOTA_OK);
+	g_assert_cmpstr(sms.da.digits, ==, digits);
+	g_assert_cmphex(sms.pid, ==, 0x00);
+	g_assert_cmphex(sms.dcs, ==, 0x04);
+	g_assert_false(sms.ud.udhi);
+	tv_assert_hex(sms.ud.ud, sms.ud.len, b1_hex);
+	g_assert_cmphex(terminal_response(f, m, 0x00, NULL, 0, -1), ==, 0x9000);
+	g_free(m);
+}
+
+/* protocol.md §4 vectors */
+#define C1_DISPLAY_OK "a02d8004" "0000002a" "810101" "8213" "50617920323520e282ac20746f2041434d453f" \
+	"840505a12143f5" "850603010000" "0e10"
+#define C1_INPUT "a020800400" "00002b8101028209456e7465722050494e8505010000012c8c03040803"
+#define C1_SELECT "a02f80040000002c8101038208" "44656c6976657279830501486f6d65830702" \
+	"4f6666696365830703" "4c6f636b6572850102"
+#define C1_YESNO "a01680040000002d8101048207416363657074" "3f" "85020302"
+#define C2(tx) "a1068004" tx
+#define RELEASE(tx) "a2068004" tx
+
+static void test_display_text(void)
+{
+	struct fx f;
+	struct simota_cat_msg *m;
+	uint16_t sw;
+
+	fx_open(&f);
+	/* C1 → IR (fixed 30 s) in the PoR, then the DISPLAY TEXT waits: 91XX */
+	sw = EXPECT(&f, T_FIXED, C1_DISPLAY_OK, "b00d80040000002a8605010000001e", true);
+	/* C2 before the user answered: pending; C1 again: the same IR; nothing new queued */
+	EXPECT(&f, T_FIXED, C2("0000002a"), "b20980040000002a870101", true);
+	sw = EXPECT(&f, T_FIXED, C1_DISPLAY_OK, "b00d80040000002a8605010000001e", true);
+	m = fetch(&f, sw, SIMOTA_CAT_DISPLAY_TEXT);
+	g_assert_cmphex(m->details.qualifier, ==, 0x80);
+	g_assert_cmpstr(simota_cat_string_get(m, &m->text), ==, "Pay 25 € to ACME?");
+	g_assert_cmphex(m->dst, ==, SIMOTA_CAT_DEV_DISPLAY);
+	/* the user confirms: R1 stored, then the MG to the C1's SV1 address (84: "12345") */
+	sw = terminal_response(&f, m, 0x00, NULL, 0, -1);
+	g_free(m);
+	expect_mg(&f, sw, "12345", "b10680040000002a");
+	/* C2 → R2S done (protocol.md r2s-done-display-text), repeatable; C1 again: the same */
+	EXPECT(&f, T_FIXED, C2("0000002a"), "b20f80040000002a810101870100880100", false);
+	EXPECT(&f, T_FIXED, C2("0000002a"), "b20f80040000002a810101870100880100", false);
+	EXPECT(&f, T_FIXED, C1_DISPLAY_OK, "b20f80040000002a810101870100880100", false);
+	/* release → released; again → unknown; C2 → unknown */
+	EXPECT(&f, T_FIXED, RELEASE("0000002a"), "b20980040000002a870107", false);
+	EXPECT(&f, T_FIXED, RELEASE("0000002a"), "b20980040000002a870102", false);
+	EXPECT(&f, T_FIXED, C2("0000002a"), "b20980040000002a870102", false);
+	fx_close(&f);
+}
+
+/* The RQ forms of the IR (protocol.md §3.3); GET INPUT, GET INKEY yes/no, SELECT ITEM; MG only with an address. */
+static void test_actions_and_ir_forms(void)
+{
+	struct fx f;
+	struct simota_cat_msg *m;
+	uint16_t sw;
+
+	fx_open(&f);
+	/* indefinite; GET INPUT 4-8 digits, hidden (8C flags 03); no address: no MG */
+	sw = EXPECT(&f, T_INDEF, C1_INPUT, "b00980040000002b860102", true);
+	m = fetch(&f, sw, SIMOTA_CAT_GET_INPUT);
+	g_assert_cmphex(m->details.qualifier, ==, 0x04);
+	g_assert_true(m->response_length.present);
+	g_assert_cmpuint(m->response_length.min, ==, 4);
+	g_assert_cmpuint(m->response_length.max, ==, 8);
+	g_assert_cmpstr(simota_cat_string_get(m, &m->text), ==, "Enter PIN");
+	g_assert_cmphex(terminal_response(&f, m, 0x00, "1234", 0, -1), ==, 0x9000);
+	g_free(m);
+	EXPECT(&f, T_INDEF, C2("0000002b"), "b21580040000002b81010287010088010089043132333" "4", false);
+
+	/* until event with mg-address: "until MG sent" (the C1's wanted form has no bound) */
+	sw = EXPECT(&f, T_EVENT_MG, C1_YESNO, "b00a80040000002d86020301", true);
+	m = fetch(&f, sw, SIMOTA_CAT_GET_INKEY);
+	g_assert_cmphex(m->details.qualifier, ==, 0x04);
+	g_assert_cmpstr(simota_cat_string_get(m, &m->text), ==, "Accept?");
+	sw = terminal_response(&f, m, 0x00, NULL, 0, 1);
+	g_free(m);
+	expect_mg(&f, sw, "15550100", "b10680040000002d");
+	EXPECT(&f, T_EVENT_MG, C2("0000002d"), "b21280040000002d8101048701008801008b0101", false);
+
+	/* until event without any address: "until next session" */
+	sw = EXPECT(&f, T_EVENT, C1_SELECT, "b00a80040000002c86020302", true);
+	m = fetch(&f, sw, SIMOTA_CAT_SELECT_ITEM);
+	g_assert_cmpstr(simota_cat_string_get(m, &m->alpha_id), ==, "Delivery");
+	g_assert_cmpuint(m->n_items, ==, 3);
+	g_assert_cmphex(m->items[1].id, ==, 2);
+	g_assert_cmpstr(simota_cat_string_get(m, &m->items[1].text), ==, "Office");
+	g_assert_cmphex(terminal_response(&f, m, 0x00, NULL, 2, -1), ==, 0x9000);
+	g_free(m);
+	EXPECT(&f, T_EVENT, C2("0000002c"), "b21280040000002c8101038701008801008a0102", false);
+
+	/* ir=none: the PoR carries no IR; the session still runs (and the MG goes to 84) */
+	sw = EXPECT(&f, T_NONE, C1_DISPLAY_OK, "", true);
+	m = fetch(&f, sw, SIMOTA_CAT_DISPLAY_TEXT);
+	sw = terminal_response(&f, m, 0x00, NULL, 0, -1);
+	g_free(m);
+	expect_mg(&f, sw, "12345", "b10680040000002a");
+	EXPECT(&f, T_NONE, C2("0000002a"), "b20f80040000002a810101870100880100", false);
+	fx_close(&f);
+}
+
+/* Back (11), end session (10), no response (12): R1 is the result alone (protocol.md §3.5). */
+static void test_user_not_answering(void)
+{
+	static const struct {
+		uint8_t general;
+		const char *r2s;
+	} cases[] = {
+		{ 0x11, "b20f80040000002c810103870100880111" },
+		{ 0x10, "b20f80040000002c810103870100880110" },
+		{ 0x12, "b20f80040000002c810103870100880112" },
+	};
+	struct fx f;
+
+	fx_open(&f);
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct simota_cat_msg *m;
+		uint16_t sw = EXPECT(&f, T_INDEF, C1_SELECT, "b00980040000002c860102", true);
+
+		m = fetch(&f, sw, SIMOTA_CAT_SELECT_ITEM);
+		g_assert_cmphex(terminal_response(&f, m, cases[i].general, NULL, 0, -1), ==, 0x9000);
+		g_free(m);
+		EXPECT(&f, T_INDEF, C2("0000002c"), cases[i].r2s, false);
+		EXPECT(&f, T_INDEF, RELEASE("0000002c"), "b20980040000002c870107", false);
+	}
+	fx_close(&f);
+}
+
+/* capacity=2: the third C1 gets "full", nothing is overwritten; release frees a slot. */
+static void test_capacity(void)
+{
+	struct fx f;
+	struct simota_cat_msg *m;
+	uint16_t sw;
+
+	fx_open(&f);
+	EXPECT(&f, T_FIXED, C1_DISPLAY_OK, "b00d80040000002a8605010000001e", true);
+	EXPECT(&f, T_FIXED, C1_INPUT, "b00d80040000002b8605010000001e", true);
+	EXPECT(&f, T_FIXED, C1_SELECT, "b20980040000002c870104", true);
+	EXPECT(&f, T_FIXED, C2("0000002a"), "b20980040000002a870101", true);
+	EXPECT(&f, T_FIXED, C2("0000002b"), "b20980040000002b870101", true);
+	EXPECT(&f, T_FIXED, C2("0000002c"), "b20980040000002c870102", true);
+	/* another TAR has its own slots */
+	EXPECT(&f, T_INDEF, C1_SELECT, "b00980040000002c860102", true);
+	/* release 2a before its session ran: its TERMINAL RESPONSE is then dropped */
+	sw = EXPECT(&f, T_FIXED, RELEASE("0000002a"), "b20980040000002a870107", true);
+	EXPECT(&f, T_FIXED, C1_SELECT, "b00d80040000002c8605010000001e", true);
+	m = fetch(&f, sw, SIMOTA_CAT_DISPLAY_TEXT);
+	sw = terminal_response(&f, m, 0x00, NULL, 0, -1);
+	g_free(m);
+	EXPECT(&f, T_FIXED, C2("0000002a"), "b20980040000002a870102", true);
+	/* 2b (GET INPUT) is next in the queue, untouched */
+	m = fetch(&f, sw, SIMOTA_CAT_GET_INPUT);
+	sw = terminal_response(&f, m, 0x00, "9876", 0, -1);
+	g_free(m);
+	EXPECT(&f, T_FIXED, C2("0000002b"), "b21580040000002b81010287010088010089043938373" "6", true);
+	fx_close(&f);
+}
+
+/* Refusals (protocol.md §2, §3.6): not supported (05, with 8F), bad request (06). */
+static void test_refusals(void)
+{
+	struct fx f;
+
+	fx_open(&f);
+	EXPECT(&f, T_FIXED, "a00c80040000003181010" "58f0102", "b20c8004000000318701058f0101", false);
+	EXPECT(&f, T_FIXED, "a009800400000032810107", "b20c8004000000328701058f0101", false);
+	EXPECT(&f, T_FIXED, "a009800400000033810101", "b209800400000033870106", false);
+	EXPECT(&f, T_FIXED, "ff00", "b209800400000000870106", false);
+	EXPECT(&f, T_FIXED, "b006800400000034", "b209800400000034870106", false);
+	fx_close(&f);
+}
+
+/* A power cycle before the TERMINAL RESPONSE: the session runs again after TERMINAL PROFILE;
+ * one after R1: C2 still gets it. */
+static void test_restart(void)
+{
+	static const uint8_t tp[] = { 0x80, 0x10, 0x00, 0x00, 0x04, 0xFF, 0xFF, 0xFF, 0xFF };
+	struct fx f;
+	struct simota_cat_msg *m;
+	uint8_t out[8];
+	size_t n;
+	uint16_t sw;
+
+	fx_open(&f);
+	sw = EXPECT(&f, T_FIXED, C1_DISPLAY_OK, "b00d80040000002a8605010000001e", true);
+	m = fetch(&f, sw, SIMOTA_CAT_DISPLAY_TEXT);
+	g_free(m);
+	ots_card_reopen(&f.c);
+	sw = ots_apdu(&f.c, tp, sizeof(tp), out, sizeof(out), &n);
+	m = fetch(&f, sw, SIMOTA_CAT_DISPLAY_TEXT);
+	g_assert_cmpstr(simota_cat_string_get(m, &m->text), ==, "Pay 25 € to ACME?");
+	sw = terminal_response(&f, m, 0x00, NULL, 0, -1);
+	g_free(m);
+	expect_mg(&f, sw, "12345", "b10680040000002a");
+	ots_card_reopen(&f.c);
+	g_assert_cmphex(ots_apdu(&f.c, tp, sizeof(tp), out, sizeof(out), &n), ==, 0x9000);
+	EXPECT(&f, T_FIXED, C2("0000002a"), "b20f80040000002a810101870100880100", false);
+	fx_close(&f);
+}
+
+/*
+ * Prior art (Fig. 2 of the patent): no IR; after the session the applet
+ * writes R1 to the envelope response handler, the card refuses, R1 reaches
+ * no PoR and is gone.
+ */
+static void test_prior_art(void)
+{
+	struct fx f;
+	struct simota_cat_msg *m;
+	uint16_t sw;
+
+	fx_open(&f);
+	sw = EXPECT(&f, T_PRIOR, C1_DISPLAY_OK, "", true);
+	m = fetch(&f, sw, SIMOTA_CAT_DISPLAY_TEXT);
+	g_test_expect_message("uicc-deferred", G_LOG_LEVEL_WARNING,
+			      "prior-art: R1 of 0000002a lost: the envelope response handler refused it*");
+	sw = terminal_response(&f, m, 0x00, NULL, 0, -1);
+	g_test_assert_expected_messages();
+	g_free(m);
+	/* nothing follows (no MG), and no later command can fetch R1 */
+	g_assert_cmphex(sw, ==, 0x9000);
+	EXPECT(&f, T_PRIOR, C2("0000002a"), "b20980040000002a870102", false);
+	fx_close(&f);
+}
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/uicc-deferred/display-text", test_display_text);
+	g_test_add_func("/uicc-deferred/actions-ir-forms", test_actions_and_ir_forms);
+	g_test_add_func("/uicc-deferred/user-not-answering", test_user_not_answering);
+	g_test_add_func("/uicc-deferred/capacity", test_capacity);
+	g_test_add_func("/uicc-deferred/refusals", test_refusals);
+	g_test_add_func("/uicc-deferred/restart", test_restart);
+	g_test_add_func("/uicc-deferred/prior-art", test_prior_art);
+	return g_test_run();
+}
