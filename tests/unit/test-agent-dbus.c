@@ -257,25 +257,88 @@ static void start_bus(void)
 	g_free(conf);
 }
 
-static void start_agent(const char *answers)
+/* Starts the agent: scripted with these answers, or interactive (stdin a pipe) if NULL. */
+static void start_agent(const char *answers, const char *modem)
 {
 	GError *error = NULL;
 	const char *agent = g_getenv("STKBRIDGE_AGENT");
 	char *answers_path = g_build_filename(t.dir, "answers", NULL);
-	GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	GSubprocessLauncher *l = g_subprocess_launcher_new(answers ? G_SUBPROCESS_FLAGS_NONE :
+							   G_SUBPROCESS_FLAGS_STDIN_PIPE);
+	GPtrArray *argv = g_ptr_array_new();
 
 	g_assert_nonnull(agent);
-	g_assert_true(g_file_set_contents(answers_path, answers, -1, &error));
-	t.log_path = g_build_filename(t.dir, "agent.jsonl", NULL);
+	g_ptr_array_add(argv, (char *)agent);
+	if (answers) {
+		g_assert_true(g_file_set_contents(answers_path, answers, -1, &error));
+		g_ptr_array_add(argv, "--answers");
+		g_ptr_array_add(argv, answers_path);
+	}
+	if (modem) {
+		g_ptr_array_add(argv, "--modem");
+		g_ptr_array_add(argv, (char *)modem);
+	}
+	g_free(t.log_path);
+	t.log_path = g_build_filename(t.dir, answers ? "agent.jsonl" : "agent-interactive.jsonl",
+				      NULL);
+	g_ptr_array_add(argv, "--json-log");
+	g_ptr_array_add(argv, t.log_path);
+	g_ptr_array_add(argv, NULL);
 	g_subprocess_launcher_setenv(l, "DBUS_SYSTEM_BUS_ADDRESS", t.address, TRUE);
 	g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
 	/* its screen output to stderr: stdout is this test's TAP stream */
 	g_subprocess_launcher_take_stdout_fd(l, dup(STDERR_FILENO));
-	t.agent = g_subprocess_launcher_spawn(l, &error, agent, "--answers", answers_path,
-					      "--json-log", t.log_path, NULL);
+	g_clear_object(&t.agent);
+	t.agent = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, &error);
 	g_assert_no_error(error);
+	g_ptr_array_free(argv, TRUE);
 	g_object_unref(l);
 	g_free(answers_path);
+}
+
+static void type_line(const char *line)
+{
+	GOutputStream *in = g_subprocess_get_stdin_pipe(t.agent);
+	GError *error = NULL;
+
+	g_assert_true(g_output_stream_write_all(in, line, strlen(line), NULL, NULL, &error));
+	g_assert_no_error(error);
+	g_output_stream_flush(in, NULL, NULL);
+}
+
+struct pending_call {
+	GAsyncResult *res;
+};
+
+static void begin_call(struct pending_call *pc, const char *path, const char *method,
+		       GVariant *params, const char *reply_type)
+{
+	pc->res = NULL;
+	g_dbus_connection_call(t.ofono.conn, t.ofono.agent_sender, path,
+			       "org.ofono.SimToolkitAgent", method, params,
+			       reply_type ? G_VARIANT_TYPE(reply_type) : NULL,
+			       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, call_done, &pc->res);
+}
+
+static GVariant *end_call(struct pending_call *pc, GError **error)
+{
+	GVariant *ret;
+
+	RUN_UNTIL(pc->res != NULL);
+	ret = g_dbus_connection_call_finish(t.ofono.conn, pc->res, error);
+	g_clear_object(&pc->res);
+	return ret;
+}
+
+/* Runs the loop a little: the agent must not have answered yet. */
+static void assert_still_pending(struct pending_call *pc)
+{
+	bool expired = false;
+
+	g_timeout_add(300, timeout_flag_cb, &expired);
+	while (!expired)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_null(pc->res);
 }
 
 static JsonArray *read_log(void)
@@ -298,6 +361,99 @@ static JsonArray *read_log(void)
 	g_strfreev(lines);
 	g_free(data);
 	return all;
+}
+
+/* Interactive mode, typed answers on stdin; --modem restricts it to one modem. */
+static void test_interactive(void)
+{
+	struct fake_ofono *o = &t.ofono;
+	struct pending_call pc;
+	GVariantBuilder items;
+	GError *error = NULL;
+	GVariant *ret;
+	const char *s;
+	guint8 sel;
+	JsonArray *log;
+	guint before;
+
+	if (t.bus == NULL) {
+		start_bus();
+		fake_ofono_start(o);
+	}
+	o->fake1_has_stk = true;
+	before = o->registers;
+	g_clear_pointer(&o->agent_path[0], g_free);
+	g_clear_pointer(&o->agent_path[1], g_free);
+	start_agent(NULL, "/fake_1");
+	RUN_UNTIL(o->registers == before + 1);
+	g_assert_null(o->agent_path[0]);
+	g_assert_cmpstr(o->agent_path[1], ==, "/stkbridge/agent/fake_1");
+
+	begin_call(&pc, o->agent_path[1], "RequestInput",
+		   g_variant_new("(sysyyb)", "Amount?", 0, "", 2, 4, FALSE), "(s)");
+	assert_still_pending(&pc);
+	type_line("1\n");		/* too short: refused, asked again */
+	assert_still_pending(&pc);
+	type_line("250\n");
+	ret = end_call(&pc, &error);
+	g_assert_no_error(error);
+	g_variant_get(ret, "(&s)", &s);
+	g_assert_cmpstr(s, ==, "250");
+	g_variant_unref(ret);
+
+	g_variant_builder_init(&items, G_VARIANT_TYPE("a(sy)"));
+	g_variant_builder_add(&items, "(sy)", "Pay", 0);
+	g_variant_builder_add(&items, "(sy)", "Balance", 0);
+	begin_call(&pc, o->agent_path[1], "RequestSelection",
+		   g_variant_new("(sya(sy)n)", "Bank", 0, &items, 0), "(y)");
+	/* lines typed before a request is on screen are dropped: wait for it */
+	assert_still_pending(&pc);
+	type_line("7\n");		/* no such item */
+	type_line("1\n");
+	ret = end_call(&pc, &error);
+	g_assert_no_error(error);
+	g_variant_get(ret, "(y)", &sel);
+	g_assert_cmpuint(sel, ==, 1);
+	g_variant_unref(ret);
+
+	begin_call(&pc, o->agent_path[1], "DisplayText",
+		   g_variant_new("(syb)", "Done", 0, FALSE), "()");
+	assert_still_pending(&pc);
+	type_line(":b\n");
+	ret = end_call(&pc, &error);
+	assert_remote_error(error, "org.ofono.Error.GoBack");
+	g_clear_error(&error);
+
+	/* end of input: the session ends */
+	g_output_stream_close(g_subprocess_get_stdin_pipe(t.agent), NULL, NULL);
+	begin_call(&pc, o->agent_path[1], "RequestConfirmation",
+		   g_variant_new("(sy)", "Sure?", 0), "(b)");
+	ret = end_call(&pc, &error);
+	assert_remote_error(error, "org.ofono.Error.EndSession");
+	g_clear_error(&error);
+
+	before = o->unregisters;
+	g_subprocess_send_signal(t.agent, SIGTERM);
+	RUN_UNTIL(o->unregisters == before + 1);
+	g_assert_true(g_subprocess_wait(t.agent, NULL, &error));
+	g_assert_cmpint(g_subprocess_get_exit_status(t.agent), ==, 0);
+
+	log = read_log();
+	{
+		guint n = 0;
+
+		for (guint i = 0; i < json_array_get_length(log); i++) {
+			JsonObject *e = json_array_get_object_element(log, i);
+
+			if (!json_object_has_member(e, "outcome"))
+				continue;
+			g_assert_cmpstr(json_object_get_string_member(e, "source"), ==, "user");
+			g_assert_cmpstr(json_object_get_string_member(e, "modem"), ==, "/fake_1");
+			n++;
+		}
+		g_assert_cmpuint(n, ==, 4);
+	}
+	json_array_unref(log);
 }
 
 /* The log lines of requests (those with an "outcome"), in order. */
@@ -339,9 +495,11 @@ static void test_agent(void)
 	char *agent0;
 	int status;
 
-	start_bus();
-	fake_ofono_start(o);
-	start_agent(answers);
+	if (t.bus == NULL) {
+		start_bus();
+		fake_ofono_start(o);
+	}
+	start_agent(answers, NULL);
 
 	/* registers on the modem with SimToolkit only */
 	RUN_UNTIL(o->registers == 1);
@@ -542,6 +700,7 @@ int main(int argc, char **argv)
 	t.node = g_dbus_node_info_new_for_xml(fake_xml, &error);
 	g_assert_no_error(error);
 	g_test_add_func("/agent/dbus/fake-ofono", test_agent);
+	g_test_add_func("/agent/dbus/interactive", test_interactive);
 	rc = g_test_run();
 
 	if (t.agent) {
