@@ -90,14 +90,16 @@ static char *strip(const char *s)
 /* expect: "SW" or "DATA SW" (spaces in DATA ignored). */
 static void xchg_at(const char *file, int line, struct uicc_card *card, const char *capdu, const char *expect)
 {
-	char *ch = strip(capdu), *want, *got;
+	char *ch = strip(capdu), *want, *got, *wd_stripped;
 	const char *last = strrchr(expect, ' ');
 	char *wd = last ? g_strndup(expect, (size_t)(last - expect)) : g_strdup("");
 	size_t len, n;
 	uint8_t *c = tv_hex(ch, &len), r[UICC_MAX_RAPDU];
 
 	n = uicc_card_transmit(card, c, len, r, sizeof(r));
-	want = g_strdup_printf("%s%s", strip(wd), last ? last + 1 : expect);
+	wd_stripped = strip(wd);
+	want = g_strdup_printf("%s%s", wd_stripped, last ? last + 1 : expect);
+	g_free(wd_stripped);
 	got = tv_to_hex(r, n);
 	if (g_ascii_strcasecmp(want, got) != 0) {
 		g_printerr("%s:%d: %s -> %s, expected %s\n", file, line, ch, got, want);
