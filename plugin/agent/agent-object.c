@@ -289,8 +289,15 @@ static void method_call(GDBusConnection *conn, const char *sender, const char *o
 		stkagent_log_event(ctx, modem->path, "Release", NULL, NULL);
 		stkagent_screen(ctx, "[%s] Release: oFono dropped the agent\n", modem->path);
 		stkagent_modem_abandon(modem, "released by oFono");
-		modem->registered = false;
 		g_object_unref(invocation);
+		/*
+		 * oFono sends Release before the reply to a RegisterAgent it
+		 * handles later, so with one in flight this Release is about
+		 * the previous registration and the new one settles the state.
+		 */
+		if (modem->registering)
+			return;
+		modem->registered = false;
 		/* oFono may be going away: registering again fails harmlessly then */
 		if (!ctx->stopping)
 			stkagent_watch_schedule_register(modem, 500);
