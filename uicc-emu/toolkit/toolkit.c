@@ -362,6 +362,9 @@ static enum uicc_tk_result queue_command(struct uicc_tk_invocation *inv, const u
 		return UICC_TK_ERR_NO_SPACE;
 	/* TS 143 019 §6.6: the envelope's answer goes out before the session starts. */
 	response_close_chain(inv, true);
+	/* closing may have queued commands of its own (a PoR by SEND SHORT MESSAGE) */
+	if (tk->n_queued >= UICC_TK_MAX_QUEUE)
+		return UICC_TK_ERR_NO_SPACE;
 	pc.applet = issuer;
 	pc.on_tr = on_tr;
 	pc.user_data = user_data;
