@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The APDU session over one UICC backend, shared by every backend: it sends
+ * one command at a time, in order, and completes the T=0 exchanges a
+ * command needs (TS 102 221 §7.3.1.1, §7.4.2):
+ *   61XX → GET RESPONSE with Le XX (repeated while 61XX), the data joined;
+ *   6CXX → the same command again with Le XX;
+ *   62XX/63XX on ENVELOPE or SELECT → GET RESPONSE for the data that goes
+ *         with the warning (§7.3.1.1.5), the warning kept as the final SW;
+ *   91XX → the command succeeded; the proactive hook is told a command of
+ *         XX bytes waits (the owner FETCHes it with sb_apdu_session_fetch()).
+ * Callers get the final SW and all the response data.
+ */
+#ifndef SB_APDU_SESSION_H
+#define SB_APDU_SESSION_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uicc/uicc.h"
+
+#define SB_APDU_DEFAULT_TIMEOUT_MS 5000
+
+struct sb_apdu_session;
+
+/* err NULL: the card answered sw (after the T=0 exchanges) with data. */
+typedef void (*sb_apdu_cb)(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user);
+/* The card has a proactive command of len bytes waiting (SW 91XX). */
+typedef void (*sb_apdu_proactive_cb)(unsigned len, void *user);
+
+struct sb_apdu_session *sb_apdu_session_new(struct sb_uicc *uicc, unsigned timeout_ms);
+/* Queued commands are dropped without their callbacks. */
+void sb_apdu_session_free(struct sb_apdu_session *s);
+
+void sb_apdu_session_set_proactive_cb(struct sb_apdu_session *s, sb_apdu_proactive_cb cb, void *user);
+
+/*
+ * Queues a command APDU (header, then Lc+data and/or Le as T=0 wants it).
+ * owner groups requests for sb_apdu_session_cancel_owner() (may be NULL).
+ */
+void sb_apdu_session_send(struct sb_apdu_session *s, const void *owner, const uint8_t *apdu, size_t len,
+			  sb_apdu_cb cb, void *user);
+
+/* Queues FETCH (80 12 00 00 len) ahead of the other queued commands. */
+void sb_apdu_session_fetch(struct sb_apdu_session *s, const void *owner, unsigned len, sb_apdu_cb cb,
+			   void *user);
+
+/* Drops owner's queued requests; its request on the wire completes without its callback. */
+void sb_apdu_session_cancel_owner(struct sb_apdu_session *s, const void *owner);
+
+/* Fails every queued and running request with err (card gone). */
+void sb_apdu_session_fail_all(struct sb_apdu_session *s, const GError *err);
+
+/* Helpers for the atoms. */
+static inline uint8_t sb_sw1(uint16_t sw) { return (uint8_t)(sw >> 8); }
+/* 9000, 91XX (proactive command pending) and 92XX (TS 51.011: ok after retries). */
+static inline int sb_sw_ok(uint16_t sw)
+{
+	return sw == 0x9000 || sb_sw1(sw) == 0x91 || sb_sw1(sw) == 0x92;
+}
+
+#endif

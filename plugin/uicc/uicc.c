@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* UICC backend factory (uicc.h). */
+#include "uicc/uicc.h"
+
+struct sb_uicc *sb_uicc_new(const struct sb_uicc_addr *addr)
+{
+	switch (addr->kind) {
+	case SB_UICC_EMU:
+		return sb_uicc_emu_new(addr->path);
+	}
+	return NULL;
+}
+
+void sb_uicc_set_lost_handler(struct sb_uicc *u, sb_uicc_lost_cb cb, void *data)
+{
+	u->lost = cb;
+	u->lost_data = data;
+}
+
+void sb_uicc_free(struct sb_uicc *u)
+{
+	char *d;
+
+	if (!u)
+		return;
+	d = u->description;
+	u->ops->destroy(u);
+	g_free(d);
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The UICC backend interface: how the plugin reaches a card.  A backend
+ * connects, powers the card on and reads its ATR, transmits one command APDU
+ * at a time (the caller, apdu-session.c, serializes them) and reports when
+ * the card goes away.  Everything is asynchronous on the GLib main loop; no
+ * callback runs from inside the call that started the operation.
+ *
+ * Backends: emu.c (uicc-emu over its unix socket).  pcsc and qmi come later.
+ */
+#ifndef SB_UICC_H
+#define SB_UICC_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define SB_UICC_ERROR (sb_uicc_error_quark())
+GQuark sb_uicc_error_quark(void);
+
+enum sb_uicc_error_code {
+	SB_UICC_ERROR_ABSENT,       /* no card / link not connected */
+	SB_UICC_ERROR_TIMEOUT,      /* no answer within the APDU's bounded wait */
+	SB_UICC_ERROR_LINK,         /* link failed or closed while waiting */
+	SB_UICC_ERROR_PROTOCOL,     /* malformed answer */
+	SB_UICC_ERROR_BUSY,         /* an APDU is already outstanding */
+};
+
+struct sb_uicc;
+
+/* err NULL: success; resp is the response APDU (data then SW1 SW2, len >= 2). */
+typedef void (*sb_uicc_apdu_cb)(const GError *err, const uint8_t *resp, size_t len, void *data);
+/* err NULL: card powered, atr holds its ATR. */
+typedef void (*sb_uicc_atr_cb)(const GError *err, const uint8_t *atr, size_t len, void *data);
+/* The link to the card dropped (daemon gone, reader emptied). */
+typedef void (*sb_uicc_lost_cb)(const GError *why, void *data);
+
+struct sb_uicc_ops {
+	const char *name;
+	void (*power_on)(struct sb_uicc *u, sb_uicc_atr_cb cb, void *data);
+	void (*transmit)(struct sb_uicc *u, const uint8_t *apdu, size_t len, unsigned timeout_ms,
+			 sb_uicc_apdu_cb cb, void *data);
+	void (*power_off)(struct sb_uicc *u);
+	void (*destroy)(struct sb_uicc *u);
+};
+
+struct sb_uicc {
+	const struct sb_uicc_ops *ops;
+	char *description;            /* for logs: "emu:unix:/run/..." */
+	sb_uicc_lost_cb lost;
+	void *lost_data;
+};
+
+/* The backend the address names.  Never NULL (connecting happens in power_on). */
+struct sb_uicc *sb_uicc_new(const struct sb_uicc_addr *addr);
+struct sb_uicc *sb_uicc_emu_new(const char *socket_path);
+
+void sb_uicc_set_lost_handler(struct sb_uicc *u, sb_uicc_lost_cb cb, void *data);
+
+static inline void sb_uicc_power_on(struct sb_uicc *u, sb_uicc_atr_cb cb, void *data)
+{
+	u->ops->power_on(u, cb, data);
+}
+
+static inline void sb_uicc_transmit(struct sb_uicc *u, const uint8_t *apdu, size_t len, unsigned timeout_ms,
+				    sb_uicc_apdu_cb cb, void *data)
+{
+	u->ops->transmit(u, apdu, len, timeout_ms, cb, data);
+}
+
+/* Closes the link; an outstanding APDU fails with SB_UICC_ERROR_ABSENT (later, from the main loop). */
+static inline void sb_uicc_power_off(struct sb_uicc *u)
+{
+	u->ops->power_off(u);
+}
+
+void sb_uicc_free(struct sb_uicc *u);
+
+#endif
