@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internals of the HTTP/JSON API (doc/api.md): the server object, the
+ * response helpers shared by the route files, and the routes.  Everything
+ * runs in the main context the daemon runs (the engine's thread).
+ */
+#ifndef OTS_API_H
+#define OTS_API_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <stdbool.h>
+
+#include "http-hook.h"
+#include "sv1/engine.h"
+
+/* Largest request body accepted (413 above). */
+#define OTS_API_MAX_BODY (1024 * 1024)
+/* A comment line on every event stream this often, so dead clients are noticed. */
+#define OTS_API_KEEPALIVE_S 15
+
+struct ots_http {
+	struct ots_engine *engine;
+	SoupServer *server;
+	unsigned subscription;    /* ots_engine_subscribe() id, 0 when none */
+	GList *streams;           /* struct ots_sse_stream *, the open GET /v1/events */
+	guint keepalive;
+	bool stopping;
+};
+
+/* ---- responses (http.c) --------------------------------------------------------- */
+
+/* Sends node (taken) as the JSON body with this status. */
+void ots_api_reply_json(SoupServerMessage *msg, guint status, JsonNode *node);
+/* {"error": message, "field": field (omitted when NULL)} with this status. */
+void ots_api_reply_error(SoupServerMessage *msg, guint status, const char *field,
+			 const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+/*
+ * An engine error: OTS_ERROR_INVALID 400 (field from the message),
+ * NOT_FOUND 404, EXISTS/STATE 409, anything else 500.  field_404 names the
+ * request field a 404 is about (e.g. "iccid"), or NULL.
+ */
+void ots_api_reply_gerror(SoupServerMessage *msg, const GError *error, const char *field_404);
+/* 405 with an Allow header. */
+void ots_api_reply_bad_method(SoupServerMessage *msg, const char *allow);
+
+/*
+ * Query parameters: any name not in allowed gets 400 naming it.  Returns
+ * false when it replied.
+ */
+bool ots_api_check_query(SoupServerMessage *msg, GHashTable *query, const char *const *allowed);
+/* The request's media type without parameters, lower case (g_free), or NULL. */
+char *ots_api_content_type(SoupServerMessage *msg);
+/* The request body parsed as JSON, or NULL after replying 400 ("body") / 415. */
+JsonNode *ots_api_body_json(SoupServerMessage *msg);
+/* A decimal id 1..2^63-1 from a path segment, or false after replying 400 (field "id"). */
+bool ots_api_parse_id(SoupServerMessage *msg, const char *s, uint64_t *id);
+
+/* ---- routes ------------------------------------------------------------------- */
+
+/* /v1/transactions[/ID[/poll]]: rest is what follows "transactions" (NULL-terminated). */
+void ots_api_transactions(struct ots_http *h, SoupServerMessage *msg, char **rest,
+			  GHashTable *query);
+/* /v1/cards[/ICCID] */
+void ots_api_cards(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query);
+/* GET /v1/events: the server-sent event stream (sse.c) */
+void ots_api_events(struct ots_http *h, SoupServerMessage *msg, GHashTable *query);
+void ots_sse_init(struct ots_http *h);
+/* Ends every open stream and unsubscribes. */
+void ots_sse_shutdown(struct ots_http *h);
+
+#endif

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The HTTP/JSON API of ota-test-server (doc/api.md) on libsoup-3's
+ * SoupServer: listening, routing under /v1, and the response helpers the
+ * route files share.  Implements http-hook.h for the daemon.
+ *
+ * Nothing here logs a request or response body: bodies may carry keys
+ * (POST /v1/cards).  Requests are logged at debug level as method, path
+ * and status only.
+ */
+#include <string.h>
+
+#include "api/api.h"
+
+/* ---- responses ----------------------------------------------------------------- */
+
+void ots_api_reply_json(SoupServerMessage *msg, guint status, JsonNode *node)
+{
+	char *text = json_to_string(node, FALSE);
+	char *body = g_strconcat(text, "\n", NULL);
+
+	soup_server_message_set_status(msg, status, NULL);
+	soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE, body,
+					 strlen(body));
+	g_free(text);
+	json_node_unref(node);
+}
+
+void ots_api_reply_error(SoupServerMessage *msg, guint status, const char *field,
+			 const char *fmt, ...)
+{
+	JsonObject *o = json_object_new();
+	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	json_object_set_string_member(o, "error", text);
+	if (field)
+		json_object_set_string_member(o, "field", field);
+	json_node_take_object(n, o);
+	g_free(text);
+	ots_api_reply_json(msg, status, n);
+}
+
+void ots_api_reply_gerror(SoupServerMessage *msg, const GError *error, const char *field_404)
+{
+	char *field;
+
+	if (error->domain != OTS_ERROR) {
+		ots_api_reply_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL, "%s",
+				    error->message);
+		return;
+	}
+	switch (error->code) {
+	case OTS_ERROR_INVALID:
+		field = ots_error_field(error);
+		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, field, "%s", error->message);
+		g_free(field);
+		break;
+	case OTS_ERROR_NOT_FOUND:
+		ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, field_404, "%s", error->message);
+		break;
+	case OTS_ERROR_EXISTS:
+	case OTS_ERROR_STATE:
+		ots_api_reply_error(msg, SOUP_STATUS_CONFLICT, NULL, "%s", error->message);
+		break;
+	default:
+		ots_api_reply_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL, "%s",
+				    error->message);
+		break;
+	}
+}
+
+void ots_api_reply_bad_method(SoupServerMessage *msg, const char *allow)
+{
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", allow);
+	ots_api_reply_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL, "method %s not allowed here; "
+			    "allowed: %s", soup_server_message_get_method(msg), allow);
+}
+
+bool ots_api_check_query(SoupServerMessage *msg, GHashTable *query, const char *const *allowed)
+{
+	GHashTableIter it;
+	gpointer key;
+
+	if (!query)
+		return true;
+	g_hash_table_iter_init(&it, query);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		if (!allowed || !g_strv_contains(allowed, key)) {
+			ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, key,
+					    "%s: unknown query parameter", (const char *)key);
+			return false;
+		}
+	}
+	return true;
+}
+
+char *ots_api_content_type(SoupServerMessage *msg)
+{
+	const char *ct = soup_message_headers_get_content_type(
+		soup_server_message_get_request_headers(msg), NULL);
+
+	return ct ? g_ascii_strdown(ct, -1) : NULL;
+}
+
+JsonNode *ots_api_body_json(SoupServerMessage *msg)
+{
+	SoupMessageBody *body = soup_server_message_get_request_body(msg);
+	char *ct = ots_api_content_type(msg);
+	JsonParser *parser;
+	JsonNode *node = NULL;
+	GError *error = NULL;
+
+	if (ct && strcmp(ct, "application/json") != 0) {
+		ots_api_reply_error(msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, "Content-Type",
+				    "Content-Type: expected application/json, got %s", ct);
+		g_free(ct);
+		return NULL;
+	}
+	g_free(ct);
+	if (!body->data || body->length == 0) {
+		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "body",
+				    "body: expected a JSON object, got nothing");
+		return NULL;
+	}
+	parser = json_parser_new_immutable();
+	if (!g_utf8_validate(body->data, body->length, NULL))
+		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "body", "body: not UTF-8");
+	else if (!json_parser_load_from_data(parser, body->data, body->length, &error))
+		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "body", "body: not JSON: %s",
+				    error->message);
+	else if (!JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "body",
+				    "body: expected a JSON object");
+	else
+		node = json_node_ref(json_parser_get_root(parser));
+	g_clear_error(&error);
+	g_object_unref(parser);
+	return node;
+}
+
+bool ots_api_parse_id(SoupServerMessage *msg, const char *s, uint64_t *id)
+{
+	guint64 v;
+
+	if (!g_ascii_isdigit(s[0]) ||
+	    !g_ascii_string_to_unsigned(s, 10, 1, G_MAXINT64, &v, NULL)) {
+		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "id",
+				    "id: expected a transaction number, got \"%s\"", s);
+		return false;
+	}
+	*id = v;
+	return true;
+}
+
+/* ---- routing ----------------------------------------------------------------- */
+
+static void status_route(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
+{
+	struct ots_engine_stats st;
+	JsonObject *o;
+	JsonNode *n;
+
+	if (strcmp(soup_server_message_get_method(msg), SOUP_METHOD_GET) != 0) {
+		ots_api_reply_bad_method(msg, "GET");
+		return;
+	}
+	if (!ots_api_check_query(msg, query, NULL))
+		return;
+	ots_engine_get_stats(h->engine, &st);
+	o = json_object_new();
+	json_object_set_string_member(o, "server", "ota-test-server");
+	json_object_set_int_member(o, "cards", (gint64)st.cards);
+	json_object_set_int_member(o, "active-transactions", (gint64)st.active_tx);
+	json_object_set_int_member(o, "commands-sent", (gint64)st.commands_sent);
+	json_object_set_int_member(o, "pors-received", (gint64)st.pors_received);
+	json_object_set_int_member(o, "pors-invalid", (gint64)st.pors_invalid);
+	json_object_set_int_member(o, "event-streams", g_list_length(h->streams));
+	n = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(n, o);
+	ots_api_reply_json(msg, SOUP_STATUS_OK, n);
+}
+
+static void route(struct ots_http *h, SoupServerMessage *msg, const char *path,
+		  GHashTable *query)
+{
+	char **seg;
+	guint n;
+
+	/* "/v1/x/y" -> "", "v1", "x", "y"; one trailing '/' is tolerated */
+	seg = g_strsplit(path, "/", -1);
+	n = g_strv_length(seg);
+	if (n > 1 && seg[n - 1][0] == '\0') {
+		g_free(seg[n - 1]);
+		seg[--n] = NULL;
+	}
+	if (n < 3 || strcmp(seg[1], "v1") != 0)
+		ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, NULL, "no such resource: %s", path);
+	else if (strcmp(seg[2], "transactions") == 0)
+		ots_api_transactions(h, msg, seg + 3, query);
+	else if (strcmp(seg[2], "cards") == 0)
+		ots_api_cards(h, msg, seg + 3, query);
+	else if (strcmp(seg[2], "events") == 0 && n == 3)
+		ots_api_events(h, msg, query);
+	else if (strcmp(seg[2], "status") == 0 && n == 3)
+		status_route(h, msg, query);
+	else
+		ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, NULL, "no such resource: %s", path);
+	g_strfreev(seg);
+}
+
+static void handler(SoupServer *server, SoupServerMessage *msg, const char *path,
+		    GHashTable *query, gpointer user)
+{
+	struct ots_http *h = user;
+
+	if (h->stopping) {
+		ots_api_reply_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL, "shutting down");
+		return;
+	}
+	route(h, msg, path, query);
+	g_debug("HTTP %s %s -> %u", soup_server_message_get_method(msg), path,
+		soup_server_message_get_status(msg));
+}
+
+/* Before the body is read: refuse bodies over the limit without reading them. */
+static void early_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
+			  GHashTable *query, gpointer user)
+{
+	SoupMessageHeaders *hd = soup_server_message_get_request_headers(msg);
+
+	if (soup_message_headers_get_encoding(hd) == SOUP_ENCODING_CONTENT_LENGTH &&
+	    soup_message_headers_get_content_length(hd) > OTS_API_MAX_BODY)
+		ots_api_reply_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "body",
+				    "body: larger than %d bytes", OTS_API_MAX_BODY);
+}
+
+/* ---- http-hook.h --------------------------------------------------------------- */
+
+/* "HOST:PORT", "[V6]:PORT", "localhost:PORT", ":PORT" or "PORT" (loopback). */
+static GSocketAddress *parse_listen_address(const char *address, GError **error)
+{
+	GInetAddress *ia = NULL;
+	GSocketAddress *sa = NULL;
+	char *host = NULL;
+	guint64 port = 0;
+	const char *colon;
+
+	if (!address || !*address)
+		goto bad;
+	colon = strrchr(address, ':');
+	if (!colon) {
+		host = g_strdup("127.0.0.1");
+		colon = address - 1;
+	} else if (address[0] == '[') {
+		const char *close = strchr(address, ']');
+
+		if (!close || close + 1 != colon)
+			goto bad;
+		host = g_strndup(address + 1, close - address - 1);
+	} else if (colon == address) {
+		host = g_strdup("127.0.0.1");
+	} else {
+		host = g_strndup(address, colon - address);
+		if (strchr(host, ':'))
+			goto bad;      /* a bare IPv6 address needs brackets */
+	}
+	if (!g_ascii_isdigit(colon[1]) ||
+	    !g_ascii_string_to_unsigned(colon + 1, 10, 0, 65535, &port, NULL))
+		goto bad;
+	if (g_ascii_strcasecmp(host, "localhost") == 0)
+		ia = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	else
+		ia = g_inet_address_new_from_string(host);
+	if (!ia)
+		goto bad;
+	if (!g_inet_address_get_is_loopback(ia))
+		g_warning("HTTP API on %s, which is not a loopback address: whoever reaches it "
+			  "can manage cards and start transactions (the API has no authentication)",
+			  address);
+	sa = g_inet_socket_address_new(ia, (guint16)port);
+	g_object_unref(ia);
+	g_free(host);
+	return sa;
+bad:
+	g_free(host);
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		    "--http %s: expected HOST:PORT with an IP address or localhost "
+		    "([::1]:PORT for IPv6)", address ? address : "");
+	return NULL;
+}
+
+struct ots_http *ots_http_start(struct ots_engine *engine, const char *address, GError **error)
+{
+	struct ots_http *h;
+	GSocketAddress *sa = parse_listen_address(address, error);
+	GSList *uris;
+
+	if (!sa)
+		return NULL;
+	h = g_new0(struct ots_http, 1);
+	h->engine = engine;
+	h->server = soup_server_new("server-header", "ota-test-server ", NULL);
+	soup_server_add_early_handler(h->server, NULL, early_handler, h, NULL);
+	soup_server_add_handler(h->server, NULL, handler, h, NULL);
+	if (!soup_server_listen(h->server, sa, 0, error)) {
+		g_prefix_error(error, "HTTP API on %s: ", address);
+		g_object_unref(sa);
+		g_object_unref(h->server);
+		g_free(h);
+		return NULL;
+	}
+	g_object_unref(sa);
+	ots_sse_init(h);
+	uris = soup_server_get_uris(h->server);
+	for (GSList *l = uris; l; l = l->next) {
+		char *s = g_uri_to_string(l->data);
+
+		g_message("HTTP API listening on %s", s);
+		g_free(s);
+	}
+	g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+	return h;
+}
+
+void ots_http_stop(struct ots_http *http)
+{
+	if (!http)
+		return;
+	http->stopping = true;
+	ots_sse_shutdown(http);
+	soup_server_disconnect(http->server);
+	g_object_unref(http->server);
+	g_free(http);
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * /v1/transactions (doc/api.md): start a deferred transaction, list,
+ * show one (state, timeline, R1 as "result"), and the explicit poll that
+ * sends C2 now.  Validation is the engine's (its errors name the field).
+ */
+#include <string.h>
+
+#include "api/api.h"
+
+static bool is_method(SoupServerMessage *msg, const char *m)
+{
+	return strcmp(soup_server_message_get_method(msg), m) == 0;
+}
+
+static void tx_start(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
+{
+	JsonNode *req, *n;
+	JsonObject *o;
+	GError *error = NULL;
+	uint64_t id;
+	char *location;
+
+	if (!ots_api_check_query(msg, query, NULL))
+		return;
+	req = ots_api_body_json(msg);
+	if (!req)
+		return;
+	if (!ots_engine_tx_start_json(h->engine, req, &id, &error)) {
+		ots_api_reply_gerror(msg, error, "iccid");
+		g_error_free(error);
+		json_node_unref(req);
+		return;
+	}
+	json_node_unref(req);
+	location = g_strdup_printf("/v1/transactions/%" G_GUINT64_FORMAT, id);
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location",
+				     location);
+	g_free(location);
+	o = json_object_new();
+	json_object_set_int_member(o, "id", (gint64)id);
+	n = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(n, o);
+	ots_api_reply_json(msg, SOUP_STATUS_CREATED, n);
+}
+
+static void tx_list(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
+{
+	static const char *const params[] = { "state", "iccid", NULL };
+	const char *state = query ? g_hash_table_lookup(query, "state") : NULL;
+	const char *iccid = query ? g_hash_table_lookup(query, "iccid") : NULL;
+	GError *error = NULL;
+	JsonNode *list;
+
+	if (!ots_api_check_query(msg, query, params))
+		return;
+	list = ots_engine_tx_list(h->engine, state, &error);
+	if (!list) {
+		ots_api_reply_gerror(msg, error, NULL);
+		g_error_free(error);
+		return;
+	}
+	if (iccid) {
+		JsonArray *all = json_node_get_array(list), *some = json_array_new();
+		JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+
+		for (guint i = 0; i < json_array_get_length(all); i++) {
+			JsonObject *t = json_array_get_object_element(all, i);
+			const char *c = json_object_get_string_member_with_default(t, "iccid", "");
+
+			if (strcmp(c, iccid) == 0)
+				json_array_add_element(some, json_array_dup_element(all, i));
+		}
+		json_node_take_array(n, some);
+		json_node_unref(list);
+		list = n;
+	}
+	ots_api_reply_json(msg, SOUP_STATUS_OK, list);
+}
+
+static void tx_show(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHashTable *query)
+{
+	GError *error = NULL;
+	JsonNode *tx;
+
+	if (!ots_api_check_query(msg, query, NULL))
+		return;
+	tx = ots_engine_tx_get(h->engine, id, &error);
+	if (!tx) {
+		ots_api_reply_gerror(msg, error, "id");
+		g_error_free(error);
+		return;
+	}
+	ots_api_reply_json(msg, SOUP_STATUS_OK, tx);
+}
+
+static void tx_poll(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHashTable *query)
+{
+	GError *error = NULL;
+	JsonObject *o;
+	JsonNode *n;
+	int state;
+
+	if (!ots_api_check_query(msg, query, NULL))
+		return;
+	if (!ots_engine_tx_poll(h->engine, id, &error)) {
+		ots_api_reply_gerror(msg, error, "id");
+		g_error_free(error);
+		return;
+	}
+	state = ots_engine_tx_state(h->engine, id);
+	o = json_object_new();
+	json_object_set_int_member(o, "id", (gint64)id);
+	json_object_set_string_member(o, "state", state < 0 ? "?" : ots_tx_state_name(state));
+	n = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(n, o);
+	ots_api_reply_json(msg, SOUP_STATUS_ACCEPTED, n);
+}
+
+void ots_api_transactions(struct ots_http *h, SoupServerMessage *msg, char **rest,
+			  GHashTable *query)
+{
+	guint n = g_strv_length(rest);
+	uint64_t id;
+
+	if (n == 0) {
+		if (is_method(msg, SOUP_METHOD_GET))
+			tx_list(h, msg, query);
+		else if (is_method(msg, SOUP_METHOD_POST))
+			tx_start(h, msg, query);
+		else
+			ots_api_reply_bad_method(msg, "GET, POST");
+		return;
+	}
+	if (n == 1) {
+		if (!is_method(msg, SOUP_METHOD_GET))
+			ots_api_reply_bad_method(msg, "GET");
+		else if (ots_api_parse_id(msg, rest[0], &id))
+			tx_show(h, msg, id, query);
+		return;
+	}
+	if (n == 2 && strcmp(rest[1], "poll") == 0) {
+		if (!is_method(msg, SOUP_METHOD_POST))
+			ots_api_reply_bad_method(msg, "POST");
+		else if (ots_api_parse_id(msg, rest[0], &id))
+			tx_poll(h, msg, id, query);
+		return;
+	}
+	ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, NULL, "no such resource");
+}
