@@ -367,6 +367,31 @@ class Harness:
             self.set_prop(path, "org.ofono.Modem", "Online", dbus.Boolean(True))
             self.wait_for(lambda: self.props(path, "org.ofono.Modem").get("Online"), timeout, path + " online")
 
+    def record_signals(self, interface, member):
+        """Returns a list that fills with (object path, args) of each such signal from oFono."""
+        got = []
+        self.bus.add_signal_receiver(lambda *args, **kw: got.append((str(kw["path"]), args)),
+                                     dbus_interface=interface, signal_name=member, bus_name=OFONO,
+                                     path_keyword="path")
+        return got
+
+    def sim_ready(self, path, pin=None, timeout=20):
+        """Waits for the SIM, enters the PIN if asked, waits for the IMSI; returns it."""
+        self.wait_for(lambda: "org.ofono.SimManager" in self.interfaces(path), timeout, "SimManager")
+        self.wait_for(lambda: self.props(path, "org.ofono.SimManager").get("Present"), timeout, "SIM present")
+        # PinRequired reads "none" until the PIN state is known: wait for a PIN request or the IMSI
+        def state():
+            p = self.props(path, "org.ofono.SimManager")
+            if p.get("SubscriberIdentity"):
+                return "ready"
+            return "pin" if str(p.get("PinRequired")) == "pin" else None
+        if self.wait_for(state, timeout, "PIN request or IMSI") == "pin":
+            if pin is None:
+                raise HarnessError("the SIM wants a PIN")
+            self.iface(path, "org.ofono.SimManager").EnterPin("pin", pin, timeout=30)
+        return str(self.wait_for(lambda: self.props(path, "org.ofono.SimManager").get("SubscriberIdentity"),
+                                 timeout, "IMSI"))
+
 
 class TestAgent(dbus.service.Object):
     """A minimal org.ofono.SimToolkitAgent recording what oFono asks it."""

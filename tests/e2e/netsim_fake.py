@@ -56,6 +56,8 @@ class FakeNetsim:
         self.auto_submit_report = True
         self.submits = []
         self._stop = False
+        self.accepting = True
+        self.refused = 0
         self._next_id = 100
         self.thread = threading.Thread(target=self._accept_loop, daemon=True)
         self.thread.start()
@@ -66,6 +68,10 @@ class FakeNetsim:
                 c, _ = self.lsock.accept()
             except OSError:
                 return
+            if not self.accepting:
+                self.refused += 1
+                c.close()           # "server down": the device must keep retrying
+                continue
             self.conn = c
             self.connections += 1
             self._read_loop(c)
@@ -143,6 +149,9 @@ class FakeNetsim:
             for f in aside:
                 self.frames.put(f)
         raise AssertionError("no frame of type 0x%02x from the device in %.0f s" % (ftype, timeout))
+
+    def report_submit(self, sid, rp=0, cause=0, tpdu=b""):
+        self._send(self.conn, frame(SUBMIT_REPORT, struct.pack(">IBB", sid, rp, cause) + tpdu))
 
     def drop(self):
         """Closes the device's connection (the device must reconnect)."""

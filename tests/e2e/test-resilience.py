@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Through the real ofonod: the links of the stkbridge modem survive faults.
+
+  1. network link dropped while an SMS-SUBMIT waits for its report: the
+     device reconnects (HELLO again), NetworkRegistration goes back to
+     "registered", the submit is sent again and, once reported, the oFono
+     message is "sent" (queued submits are not lost);
+  2. a submit made while the link is down goes out after the reconnection;
+  3. uicc-emu stopped and started again: the SIM is reported removed, then
+     present again after the plugin reconnects; PIN, IMSI come back.
+
+usage: test-resilience.py PLUGIN_SO UICC_EMU CARD0_INI
+"""
+
+import os
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dbus  # noqa: E402
+from harness import Harness, check, log, main_wrapper  # noqa: E402
+from netsim_fake import SUBMIT, FakeNetsim  # noqa: E402
+
+PIN = "1234"
+IMSI = "001010123456789"
+
+
+def message_state(changes, mpath):
+    """The last State a message announced (oFono removes the object once it is sent)."""
+    states = [str(a[1]) for p, a in changes if p == str(mpath) and str(a[0]) == "State"]
+    return states[-1] if states else None
+
+
+def run():
+    plugin, uicc_emu, card0 = sys.argv[1:4]
+    net = FakeNetsim()
+    net.auto_submit_report = False
+    try:
+        with Harness(plugin, uicc_emu) as h:
+            h.start_bus()
+            sock = h.start_card("card0", config_path=card0)
+            h.start_ofonod("[modem0]\nUicc=emu:unix:%s\nNetwork=netsim:tcp:127.0.0.1:%d\n" % (sock, net.port))
+            path = h.wait_for(lambda: list(h.modems()), 10, "a modem")[0]
+            h.power_up(path)
+            check(h.sim_ready(path, PIN) == IMSI, "SIM ready")
+            h.set_prop(path, "org.ofono.Modem", "Online", dbus.Boolean(True))
+            net.wait_connected()
+            h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 15, "MessageManager")
+            h.wait_for(lambda: "org.ofono.NetworkRegistration" in h.interfaces(path), 15, "NetworkRegistration")
+            reg = lambda: str(h.props(path, "org.ofono.NetworkRegistration").get("Status"))  # noqa: E731
+            h.wait_for(lambda: reg() == "registered", 15, "registered")
+            pump = lambda: h.iterate(0.02)  # noqa: E731
+
+            # ---- 1: link dropped while a submit waits for its report ----------------------
+            mm = h.iface(path, "org.ofono.MessageManager")
+            changes = h.record_signals("org.ofono.Message", "PropertyChanged")
+            m1 = mm.SendMessage("+15550123", "first", timeout=30)
+            s1 = net.expect(SUBMIT, 15, pump)
+            log("submit %d: %s" % (s1["id"], s1["tpdu"].hex()))
+            net.drop()
+            h.wait_for(lambda: reg() != "registered", 10, "not registered while the link is down")
+            log("status while down: %s" % reg())
+            s1b = net.expect(SUBMIT, 15, pump)
+            check(s1b["tpdu"] == s1["tpdu"] and s1b["id"] == s1["id"], "the unreported submit is sent again")
+            check(net.connections == 2 and len(net.hellos) == 2, "the device reconnected and said HELLO again")
+            h.wait_for(lambda: reg() == "registered", 15, "registered again")
+            check(True, "NetworkRegistration back to registered")
+            h.iterate(0.5)
+            check(message_state(changes, m1) != "sent", "message 1 not sent before its report")
+            net.report_submit(s1b["id"])
+            h.wait_for(lambda: message_state(changes, m1) == "sent", 15, "message 1 sent")
+            check(True, "message 1 sent after the reconnection")
+
+            # ---- 2: a submit while the link is down ------------------------------------------
+            net.accepting = False
+            net.drop()
+            h.wait_for(lambda: reg() != "registered", 10, "link down again")
+            m2 = mm.SendMessage("+15550124", "second", timeout=30)
+            h.wait_for(lambda: net.refused >= 2, 10, "the device retrying")
+            h.iterate(0.3)
+            pending = []
+            while not net.frames.empty():
+                pending.append(net.frames.get())
+            check(not [f for f in pending if f["type"] == SUBMIT] and message_state(changes, m2) != "sent",
+                  "nothing sent while the server refuses the link (%d attempts refused)" % net.refused)
+            net.accepting = True
+            s2 = net.expect(SUBMIT, 20, pump)
+            net.report_submit(s2["id"])
+            h.wait_for(lambda: message_state(changes, m2) == "sent", 15, "message 2 sent")
+            check(net.connections == 3, "submitted while down, sent after reconnecting")
+
+            # ---- 3: the card daemon restarted ------------------------------------------------------
+            h.stop_card("card0")
+            h.wait_for(lambda: not h.props(path, "org.ofono.SimManager").get("Present"), 15, "SIM removed")
+            check(True, "SIM reported removed when uicc-emu went away")
+            h.restart_card("card0")
+            h.wait_for(lambda: h.props(path, "org.ofono.SimManager").get("Present"), 20, "SIM back")
+            check(h.sim_ready(path, PIN) == IMSI, "SIM present and ready again after uicc-emu restarted")
+    finally:
+        net.close()
+
+
+if __name__ == "__main__":
+    main_wrapper(run)
