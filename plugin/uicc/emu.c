@@ -55,8 +55,6 @@ struct emu {
 	guint timeout_id;
 };
 
-G_DEFINE_QUARK(sb-uicc-error-quark, sb_uicc_error)
-
 static struct emu_link *link_ref(struct emu_link *l)
 {
 	l->refs++;

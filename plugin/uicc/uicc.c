@@ -2,6 +2,8 @@
 /* UICC backend factory (uicc.h). */
 #include "uicc/uicc.h"
 
+G_DEFINE_QUARK(sb-uicc-error-quark, sb_uicc_error)
+
 struct sb_uicc *sb_uicc_new(const struct sb_uicc_addr *addr)
 {
 	switch (addr->kind) {
