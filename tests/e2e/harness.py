@@ -223,7 +223,8 @@ class Harness:
     def start_process(self, name, argv, env=None):
         p = Process(name, argv, self.path(name + ".log"), env=env or self.child_env())
         self.procs.append(p)
-        log("started %s (pid %d): %s" % (name, p.pid, " ".join(argv)))
+        shown = ["<mount-wrapper>" if a == OFONOD_WRAPPER else a for a in argv]
+        log("started %s (pid %d): %s" % (name, p.pid, " ".join(shown)))
         return p
 
     # ---- the bus -----------------------------------------------------------
