@@ -2,8 +2,9 @@
 # Installs the Debian packages stkbridge needs to build and test (as root, or via sudo).
 set -eu
 PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
-libglib2.0-dev libjson-glib-dev libssl-dev
-pcscd vsmartcard-vpcd libpcsclite-dev"
+libglib2.0-dev libjson-glib-dev libssl-dev libsqlite3-dev libsoup-3.0-dev
+pcscd vsmartcard-vpcd libpcsclite-dev
+ofono ofono-dev dbus python3-dbus python3-gi util-linux"
 
 missing=""
 for p in $PACKAGES; do
