@@ -1,0 +1,568 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The whole DESIGN §1 stack for end-to-end tests, on top of harness.py:
+
+  SV1/SV2 = ota-test-server (HTTP API, netsim link)  <-NetsimTap->  ofonod + stkbridge
+  plugin  <-ApduTap->  uicc-emu (one per card)  ...  stkbridge-agent (scripted, JSON log)
+
+and the checks of every hop of a transaction:
+
+  - check_link(): the secured bytes on the netsim link, for every command in
+    the transaction's timeline (C1, C2, release: SMS-DELIVER PID 7F, UDH 70,
+    unwrapped with the card's keys: TAR, counter, SPI, the message inside),
+    every PoR (in the DELIVER-REPORT or in an SMS-SUBMIT: unwrapped, status,
+    counter, IR / R2S inside, equal to what the API recorded) and the MG
+    (plain SMS-SUBMIT to the SV1 address);
+  - terminal_responses(): the TERMINAL RESPONSEs that reached the card
+    (command details, result, text or item), with the SW the card answered;
+  - Agent: the agent's JSON log (text shown, answer given);
+  - counters(): keyset counters in the card's state file and in the server.
+
+usage in a test:  with Harness(...) as h: s = Stack(h, bins); s.start(cards=...); ...
+"""
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import dbus
+from harness import HarnessError, check, log, wait_path
+from taps import (DELIVER, DELIVER_REPORT, FROM_DEVICE, SUBMIT, TO_DEVICE, ApduTap, NetsimTap)
+
+PIN = "1234"
+SV2_ADDRESS = "15550199"       # ota-test-server's default TP-OA (--address)
+SV1_ADDRESS = "15550100"       # where MGs go (--sv1-address)
+
+KEYSET1 = {"kic": "15", "kid": "15", "kic-key": "0123456789abcdeffedcba9876543210",
+           "kid-key": "11223344556677881122334455667788"}
+
+CARD_HEAD = """[card]
+iccid={iccid}
+imsi={imsi}
+msisdn={msisdn}
+pin=1234
+smsc=+15550000
+spn=stkbridge
+
+[keyset 1]
+kic=15
+kid=15
+kic-key=0123456789abcdeffedcba9876543210
+kid-key=11223344556677881122334455667788
+"""
+
+
+def card_ini(iccid, imsi, msisdn, tars):
+    """A card config (doc/card-config.md) with keyset 1 of card0.ini and these TARs:
+    tars = {"b00001": {"ir": "fixed:30", "mg-address": "+15550100", "spi": "1619", ...}}."""
+    text = CARD_HEAD.format(iccid=iccid, imsi=imsi, msisdn=msisdn)
+    for tar, keys in tars.items():
+        text += "\n[tar %s]\napplet=deferred\nkeysets=1\nmin-security-level=16\n" % tar
+        keys = dict(keys)
+        keys.setdefault("spi", "1619")
+        for k, v in keys.items():
+            text += "%s=%s\n" % (k, v)
+    return text
+
+
+# ---- bytes ---------------------------------------------------------------------------
+
+def parse_address(b, i, semi_octet_len=True):
+    """TS 23.040 §9.1.2.5 address at b[i]: (digits with '+' if international, TOA, next index)."""
+    n = b[i]
+    toa = b[i + 1]
+    nbytes = (n + 1) // 2 if semi_octet_len else n - 1
+    digits = ""
+    for x in b[i + 2:i + 2 + nbytes]:
+        digits += "%x%x" % (x & 0x0F, x >> 4)
+    digits = digits[:n] if semi_octet_len else digits.rstrip("f")
+    if toa & 0x70 == 0x10:
+        digits = "+" + digits
+    return digits, toa, i + 2 + nbytes
+
+
+def split_ud(ud, udhi):
+    """(UDH information elements {iei: data}, data after the UDH)."""
+    if not udhi:
+        return {}, ud
+    udhl = ud[0]
+    ies, j = {}, 1
+    while j < 1 + udhl:
+        ies[ud[j]] = ud[j + 2:j + 2 + ud[j + 1]]
+        j += 2 + ud[j + 1]
+    return ies, ud[1 + udhl:]
+
+
+def parse_deliver(t):
+    """SMS-DELIVER (TS 23.040 §9.2.2.1), 8-bit data."""
+    oa, _, i = parse_address(t, 1)
+    pid, dcs = t[i], t[i + 1]
+    udl = t[i + 9]
+    ud = t[i + 10:i + 10 + udl]
+    ies, data = split_ud(ud, t[0] & 0x40)
+    return {"mti": t[0] & 3, "oa": oa, "pid": pid, "dcs": dcs, "udh": ies, "ud": ud, "data": data}
+
+
+def parse_submit(t):
+    """SMS-SUBMIT (TS 23.040 §9.2.2.2), 8-bit data."""
+    da, _, i = parse_address(t, 2)
+    pid, dcs = t[i], t[i + 1]
+    vpf = (t[0] >> 3) & 3
+    i += 2 + {0: 0, 2: 1}.get(vpf, 7)
+    udl = t[i]
+    ud = t[i + 1:i + 1 + udl]
+    ies, data = split_ud(ud, t[0] & 0x40)
+    return {"mti": t[0] & 3, "da": da, "pid": pid, "dcs": dcs, "udh": ies, "ud": ud, "data": data}
+
+
+def parse_deliver_report(t, rp_error=False):
+    """SMS-DELIVER-REPORT for RP-ACK / RP-ERROR (TS 23.040 §9.2.2.1a)."""
+    if not t:
+        return {"mti": None, "pi": 0, "ud": b"", "data": b"", "udh": {}}
+    i = 1
+    r = {"mti": t[0] & 3}
+    if rp_error:
+        r["fcs"] = t[1]
+        i = 2
+    pi = t[i]
+    i += 1
+    r["pi"] = pi
+    if pi & 1:
+        r["pid"] = t[i]
+        i += 1
+    if pi & 2:
+        r["dcs"] = t[i]
+        i += 1
+    r["ud"] = b""
+    if pi & 4:
+        r["ud"] = t[i + 1:i + 1 + t[i]]
+    r["udhi"] = bool(t[0] & 0x40)
+    # The plugin (lib/sms_data_download.c) copies the card's response data,
+    # which starts with the response packet's UDH 02 71 00, without setting
+    # TP-UDHI: read a UDH there either way (see NOTE_UDHI).
+    r["udh"], r["data"] = split_ud(r["ud"], r["udhi"] or r["ud"][:3] == b"\x02\x71\x00")
+    return r
+
+
+NOTE_UDHI = ("TS 23.040 §9.2.2.1a: TP-UDHI should say that TP-UD starts with a header; the report "
+             "carries 027100 with TP-UDHI 0 (the server reads it anyway)")
+
+
+def ctlvs(data):
+    """COMPREHENSION-TLVs (TS 102 223 §8) as [(tag without CR bit, value)]."""
+    out, i = [], 0
+    while i < len(data):
+        tag = data[i] & 0x7F
+        i += 1
+        n = data[i]
+        i += 1
+        if n == 0x81:
+            n = data[i]
+            i += 1
+        out.append((tag, data[i:i + n]))
+        i += n
+    return out
+
+
+# TS 23.038 §6.2.1 default alphabet and (after ESC 1B) its extension table
+GSM7 = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+        "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXT = {0x0A: "\f", 0x14: "^", 0x28: "{", 0x29: "}", 0x2F: "\\", 0x3C: "[", 0x3D: "~", 0x3E: "]",
+            0x40: "|", 0x65: "€"}
+
+
+def gsm7_decode(septets):
+    out, esc = "", False
+    for c in septets:
+        if esc:
+            out += GSM7_EXT.get(c, " ")
+            esc = False
+        elif c == 0x1B:
+            esc = True
+        else:
+            out += GSM7[c]
+    return out
+
+
+def text_string(v):
+    """CAT text string (TS 102 223 §8.15): DCS byte (TS 23.038) then the text."""
+    if not v:
+        return ""
+    dcs, body = v[0], v[1:]
+    if dcs & 0x0C == 0x08:
+        return body.decode("utf-16-be")
+    if dcs & 0x0C == 0x04:
+        return gsm7_decode(body)            # default alphabet, one septet an octet
+    bits = int.from_bytes(body, "little")
+    return gsm7_decode([(bits >> (7 * k)) & 0x7F for k in range(len(body) * 8 // 7)])
+
+
+# ---- the processes -------------------------------------------------------------------
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Api:
+    """ota-test-server's HTTP API (ota-test-server/api/)."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read().decode() or "null")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read().decode() or "null")
+
+    def start(self, **req):
+        """POST /v1/transactions; returns the new transaction's id."""
+        status, body = self.call("POST", "/v1/transactions", req)
+        if status != 201:
+            raise AssertionError("POST /v1/transactions %s: %s %s" % (req, status, body))
+        return body["id"]
+
+    def tx(self, tx_id):
+        status, body = self.call("GET", "/v1/transactions/%d" % tx_id)
+        if status != 200:
+            raise AssertionError("GET transaction %d: %s %s" % (tx_id, status, body))
+        return body
+
+    def poll(self, tx_id):
+        return self.call("POST", "/v1/transactions/%d/poll" % tx_id)
+
+    def card(self, iccid):
+        status, body = self.call("GET", "/v1/cards/%s" % iccid)
+        if status != 200:
+            raise AssertionError("GET card %s: %s %s" % (iccid, status, body))
+        return body
+
+
+class Agent:
+    """stkbridge-agent in scripted mode on one modem, with its JSON log."""
+
+    def __init__(self, h, exe, name, modem, answers):
+        self.h = h
+        self.name = name
+        self.answers = h.path(name + ".answers")
+        self.json_log = h.path(name + ".jsonl")
+        with open(self.answers, "w") as f:
+            f.write("\n".join(answers) + "\n")
+        self.proc = h.start_process(name, [exe, "--modem", modem, "--answers", self.answers,
+                                           "--json-log", self.json_log])
+
+    def lines(self):
+        try:
+            with open(self.json_log) as f:
+                return [json.loads(x) for x in f if x.strip()]
+        except FileNotFoundError:
+            return []
+
+    def events(self, method):
+        return [x for x in self.lines() if x.get("method") == method]
+
+    def requests(self):
+        """The interactions oFono asked for (not the agent's own events)."""
+        return [x for x in self.lines() if "outcome" in x]
+
+    def wait_registered(self, count=1, timeout=20):
+        self.h.wait_for(lambda: len([x for x in self.events("RegisterAgent") if x.get("error") is None]) >= count,
+                        timeout, "%s registered with oFono (%d)" % (self.name, count))
+
+    def wait_requests(self, n, timeout=40):
+        return self.h.wait_for(lambda: len(self.requests()) >= n and self.requests(), timeout,
+                               "%d request(s) answered by %s" % (n, self.name))
+
+
+class Stack:
+    """Starts and drives dbus-daemon, uicc-emu cards, ota-test-server, ofonod, agents."""
+
+    def __init__(self, h, plugin_dir_bins):
+        self.h = h
+        self.bins = plugin_dir_bins          # dict: uicc_emu, server, agent, ota_cli
+        self.api = None
+        self.netsim = None
+        self.apdu = {}                       # card name -> ApduTap
+        self.cards = {}                      # card name -> {"iccid", "ini", "path" (modem)}
+        self.server = None
+        self.noted_udhi = False
+
+    # -- start -------------------------------------------------------------------------
+
+    def start(self, cards, server_args=(), taps=True):
+        """cards: {name: ini text}.  Starts everything up to ofonod (modems not powered)."""
+        h = self.h
+        h.start_bus()
+        conf = ""
+        for name, ini in cards.items():
+            sock = h.start_card(name, config_text=ini)
+            iccid = [l.split("=", 1)[1].strip() for l in ini.splitlines() if l.startswith("iccid=")][0]
+            self.cards[name] = {"iccid": iccid, "ini": ini, "path": "/" + name}
+            if taps:
+                self.apdu[name] = ApduTap(h.path(name + "-tap.sock"), sock)
+                sock = self.apdu[name].listen_path
+            self.cards[name]["uicc"] = sock
+        self.netsim_sock = h.path("netsim.sock")
+        self.port = free_port()
+        argv = [self.bins["server"], "--verbose", "--db", h.path("ots.db"),
+                "--http", "127.0.0.1:%d" % self.port, "--netsim", "unix:" + self.netsim_sock]
+        for name in cards:
+            argv += ["--import", h.cards[name]["config"]]
+        self.server = h.start_process("ota-test-server", argv + list(server_args))
+        wait_path(self.netsim_sock, self.server)
+        self.api = Api("http://127.0.0.1:%d" % self.port)
+        link = self.netsim_sock
+        if taps:
+            self.netsim = NetsimTap(h.path("netsim-tap.sock"), self.netsim_sock)
+            link = self.netsim.listen_path
+        self.link = link
+        for name, c in self.cards.items():
+            conf += "[%s]\nUicc=emu:unix:%s\nNetwork=netsim:unix:%s\n" % (name, c["uicc"], link)
+        self.ofonod_conf = conf
+        h.start_ofonod(conf)
+        return self
+
+    def restart_ofonod(self):
+        self.h.start_ofonod(self.ofonod_conf)
+
+    def bring_up(self, name, timeout=20):
+        """Powered, PIN entered, online, registered on the netsim link, SimToolkit there."""
+        h = self.h
+        path = self.cards[name]["path"]
+        h.wait_for(lambda: path in h.modems(), timeout, "modem " + path)
+        h.power_up(path)
+        h.sim_ready(path, PIN, timeout)
+        h.set_prop(path, "org.ofono.Modem", "Online", dbus.Boolean(True))
+        h.wait_for(lambda: "org.ofono.NetworkRegistration" in h.interfaces(path), timeout, "NetworkRegistration")
+        h.wait_for(lambda: h.props(path, "org.ofono.NetworkRegistration").get("Status") == "registered",
+                   timeout, path + " registered on the netsim link")
+        h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), timeout, "SimToolkit on " + path)
+        h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), timeout, "MessageManager")
+        return path
+
+    def agent(self, name, card, answers):
+        return Agent(self.h, self.bins["agent"], name, self.cards[card]["path"], answers)
+
+    def stop(self):
+        if self.netsim:
+            self.netsim.close()
+        for t in self.apdu.values():
+            t.close()
+
+    # -- transactions ------------------------------------------------------------------
+
+    def start_tx(self, card, **req):
+        req["iccid"] = self.cards[card]["iccid"]
+        tx_id = self.api.start(**req)
+        log("transaction %d on %s: %s" % (tx_id, card, json.dumps(req)))
+        return tx_id
+
+    def wait_state(self, tx_id, states, timeout=30):
+        states = (states,) if isinstance(states, str) else states
+        return self.h.wait_for(lambda: (lambda t: t if t["state"] in states else None)(self.api.tx(tx_id)),
+                               timeout, "transaction %d %s" % (tx_id, "/".join(states)))
+
+    def wait_final(self, tx_id, timeout=30):
+        tx = self.wait_state(tx_id, ("completed", "failed", "expired"), timeout)
+        log("transaction %d: %s %s why=%s" % (tx_id, tx["state"], json.dumps(tx.get("result")), tx.get("why")))
+        for ev in tx["timeline"]:
+            detail = {k: v for k, v in ev.items() if k not in ("seq", "tx", "iccid", "at", "event")}
+            log("  %s %-14s %s" % (ev["at"][11:23], ev["event"], json.dumps(detail) if detail else ""))
+        return tx
+
+    def wait_event(self, tx_id, kind, timeout=30, count=1):
+        return self.h.wait_for(lambda: [e for e in self.api.tx(tx_id)["timeline"] if e["event"] == kind][count - 1:],
+                               timeout, "event %s of transaction %d" % (kind, tx_id))[-1]
+
+    # -- hops ----------------------------------------------------------------------------
+
+    def ota_cli(self, *args):
+        return subprocess.run([self.bins["ota_cli"]] + list(args), check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    def decode(self, hexdata):
+        return json.loads(self.ota_cli("message", "decode", hexdata))
+
+    def unwrap_command(self, packet):
+        return json.loads(self.ota_cli("packet", "unwrap-command", "--kic-key", KEYSET1["kic-key"],
+                                       "--kid-key", KEYSET1["kid-key"], packet.hex()))
+
+    def unwrap_response(self, spi, packet):
+        return json.loads(self.ota_cli("packet", "unwrap-response", "--spi", spi, "--kic", KEYSET1["kic"],
+                                       "--kid", KEYSET1["kid"], "--kic-key", KEYSET1["kic-key"],
+                                       "--kid-key", KEYSET1["kid-key"], packet.hex()))
+
+    def check_link(self, card, tx, spi="1619", absent=()):
+        """Checks every command, PoR and MG of tx against the bytes on the netsim link.
+        absent: msg-ids of commands the server sent while no device was attached.
+        Returns {"commands": [...], "pors": [...], "mgs": [...]} of decoded messages."""
+        iccid = self.cards[card]["iccid"]
+        frames = self.netsim.of(iccid)
+        txid = tx["txid"]
+        out = {"commands": [], "pors": [], "mgs": []}
+        sent = [e for e in tx["timeline"] if e["event"] in ("c1-sent", "c2-sent", "release-sent")]
+        by_cntr = {}
+        for e in sent:
+            kind = e["event"][:-5]
+            check(e["segments"] == 1, "%s %s: one SMS" % (kind, e["cntr"]))
+            downs = [f for f in frames if f["type"] == DELIVER and f["dir"] == TO_DEVICE and f["id"] == e["msg-id"]]
+            if e["msg-id"] in absent:
+                check(not downs, "%s (cntr %s) sent while no device was attached: not on the link" % (kind, e["cntr"]))
+                continue
+            check(len(downs) == 1, "%s (cntr %s) on the link as SMS %d" % (kind, e["cntr"], e["msg-id"]))
+            sms = parse_deliver(downs[0]["tpdu"])
+            check(sms["mti"] == 0 and sms["pid"] == 0x7F and sms["dcs"] in (0xF6, 0x16) and
+                  sms["udh"].get(0x70) == b"" and sms["oa"] == "+" + SV2_ADDRESS,
+                  "%s: SMS-DELIVER from +%s, PID 7F, DCS %02X, UDH IEI 70 (command packet)" %
+                  (kind, SV2_ADDRESS, sms["dcs"]))
+            pkt = self.unwrap_command(sms["data"])
+            check(pkt["tar"] == tx["tar"] and pkt["cntr"] == e["cntr"] and pkt["spi"] == spi and
+                  pkt["kic"] == "15" and pkt["kid"] == "15" and pkt["cc"],
+                  "%s: secured packet TAR %s, CNTR %s, SPI %s, KIc/KID 15, CC %s: verified and deciphered" %
+                  (kind, pkt["tar"], pkt["cntr"], pkt["spi"], pkt["cc"]))
+            msg = self.decode(pkt["data"])
+            want = {"c1": "C1", "c2": "C2", "release": "release"}[kind]
+            check(msg["type"] == want and msg["txid"] == txid, "%s inside: %s" % (kind, json.dumps(msg)))
+            by_cntr[e["cntr"]] = (kind, e, downs[0])
+            out["commands"].append(msg)
+        for e in [e for e in tx["timeline"] if e["event"] == "por-received"]:
+            kind, cmd, down = by_cntr[e["cntr"]]
+            reports = [f for f in frames if f["type"] == DELIVER_REPORT and f["id"] == down["id"]]
+            check(len(reports) >= 1 and reports[0]["rp"] == 0, "RP-ACK for the SMS of %s" % kind)
+            rep = parse_deliver_report(reports[0]["tpdu"])
+            if e["via"] == "deliver-report":
+                check(rep["mti"] == 0 and rep.get("pid") == 0x7F and rep.get("dcs") == 0xF6 and
+                      rep["udh"].get(0x71) == b"",
+                      "PoR of %s in the DELIVER-REPORT: PID 7F, DCS F6, UDH IEI 71 (response packet): %s" %
+                      (kind, reports[0]["tpdu"].hex()))
+                packet = rep["data"]
+                if not rep["udhi"] and not self.noted_udhi:
+                    log("note: %s" % NOTE_UDHI)
+                    self.noted_udhi = True
+            else:
+                check(not rep["data"], "PoR of %s not in the DELIVER-REPORT (TP-PI %02x)" % (kind, rep["pi"]))
+                subs = [f for f in frames if f["type"] == SUBMIT and f["dir"] == FROM_DEVICE]
+                found = None
+                for f in subs:
+                    s = parse_submit(f["tpdu"])
+                    if 0x71 in s["udh"] and self.unwrap_response(spi, s["data"])["cntr"] == e["cntr"]:
+                        found = s
+                check(found is not None and found["da"] == "+" + SV2_ADDRESS and found["pid"] == 0x7F and
+                      found["dcs"] == 0xF6,
+                      "PoR of %s in an SMS-SUBMIT to +%s, PID 7F, DCS F6, UDH IEI 71" % (kind, SV2_ADDRESS))
+                packet = found["data"]
+            por = self.unwrap_response(spi, packet)
+            check(por["tar"] == tx["tar"] and por["cntr"] == e["cntr"] and int(por["status"], 16) == e["status"] and
+                  por["data"] == e["data"] and por["cc"],
+                  "PoR of %s verified: TAR %s, CNTR %s, status %s, RC/CC %s, data = the API's %s" %
+                  (kind, por["tar"], por["cntr"], por["status"], por["cc"], e["data"] or "(none)"))
+            if por["data"]:
+                msg = self.decode(por["data"])
+                check(msg["txid"] == txid, "PoR of %s carries %s %s" % (kind, msg["type"], json.dumps(msg)))
+                out["pors"].append(msg)
+        for e in [e for e in tx["timeline"] if e["event"] == "mg-received"]:
+            mgs = []
+            for f in frames:
+                if f["type"] == SUBMIT and f["dir"] == FROM_DEVICE:
+                    s = parse_submit(f["tpdu"])
+                    if s["da"] == "+" + SV1_ADDRESS:
+                        mgs.append(s)
+            mine = [s for s in mgs if s["data"] == bytes.fromhex("b1068004" + txid)]
+            check(len(mine) == 1 and mine[0]["pid"] == 0 and mine[0]["dcs"] == 0x04 and not mine[0]["udh"],
+                  "MG on the link: SMS-SUBMIT to +%s, PID 00, DCS 04, UD b1068004%s (unsecured)" % (SV1_ADDRESS, txid))
+            out["mgs"].append(self.decode(mine[0]["data"].hex()))
+        return out
+
+    def terminal_responses(self, card, since=0.0):
+        """TERMINAL RESPONSEs the card got after time `since`, decoded, with the card's SW."""
+        out = []
+        for a in self.apdu[card].commands(b"\x80\x14"):
+            if a["t"] < since:
+                continue
+            c = a["capdu"]
+            data = c[5:5 + c[4]]
+            tr = {"raw": data.hex(), "sw": a["rapdu"][-2:].hex() if a["rapdu"] else None}
+            for tag, v in ctlvs(data):
+                if tag == 0x01:
+                    tr["number"], tr["type"], tr["qualifier"] = v[0], v[1], v[2]
+                elif tag == 0x03:
+                    tr["general"], tr["additional"] = v[0], v[1:].hex()
+                elif tag == 0x0D:
+                    tr["text"] = text_string(v)
+                elif tag == 0x10:
+                    tr["item"] = v[0]
+            out.append(tr)
+        return out
+
+    def terminal_response(self, card, cmd_type, since):
+        """The one TERMINAL RESPONSE to a command of type cmd_type after `since`."""
+        trs = [t for t in self.terminal_responses(card, since) if t.get("type") == cmd_type]
+        check(len(trs) == 1, "one TERMINAL RESPONSE to command type %02x at %s: %s" % (cmd_type, card, trs))
+        return trs[0]
+
+    def card_state(self, card):
+        """The card's state file as {group: {key: value}} (GLib key file)."""
+        groups, g = {}, None
+        with open(self.h.cards[card]["state"]) as f:
+            for line in f:
+                line = line.strip()
+                if line.startswith("[") and line.endswith("]"):
+                    g = groups.setdefault(line[1:-1], {})
+                elif "=" in line and g is not None:
+                    k, v = line.split("=", 1)
+                    g[k] = v
+        return groups
+
+    def stored_r1(self, card, tar, txid):
+        """The deferred applet's stored transaction (state, r2s) in the card's state file, or None."""
+        return self.card_state(card).get("deferred %s %s" % (tar, txid))
+
+    def counters(self, card):
+        """(card's keyset-1 counter from its state file, server's keyset-1 counter from the API)."""
+        st = self.card_state(card).get("ota", {})
+        card_cntr = int(st.get("counter-1", "0"))
+        ks = [k for k in self.api.card(self.cards[card]["iccid"])["keysets"] if k["kvn"] == 1][0]
+        return card_cntr, int(ks["counter"], 16)
+
+    def check_counters(self, card):
+        c, s = self.counters(card)
+        check(c == s and c > 0, "%s: counter of keyset 1 is %d in the card's state file and %d in the server" %
+              (card, c, s))
+        return c
+
+
+def args_bins(argv):
+    """PLUGIN_SO UICC_EMU OTA_TEST_SERVER STKBRIDGE_AGENT OTA_CLI (the e2e flow tests' arguments)."""
+    if len(argv) < 6:
+        raise HarnessError("usage: %s PLUGIN_SO UICC_EMU OTA_TEST_SERVER STKBRIDGE_AGENT OTA_CLI" % argv[0])
+    plugin, uicc, server, agent, cli = argv[1:6]
+    return plugin, {"uicc_emu": uicc, "server": server, "agent": os.path.abspath(agent), "ota_cli": cli}
+
+
+def ts(s):
+    """RFC 3339 UTC with microseconds -> seconds since the epoch."""
+    import datetime
+    return datetime.datetime.strptime(s.rstrip("Z"), "%Y-%m-%dT%H:%M:%S.%f").replace(
+        tzinfo=datetime.timezone.utc).timestamp()
+
+
+def events(tx, kind):
+    return [e for e in tx["timeline"] if e["event"] == kind]
+
+
+def wait_seconds(h, seconds):
+    h.iterate(seconds)
+
+
+__all__ = ["Stack", "Api", "Agent", "card_ini", "args_bins", "events", "ts", "check", "log", "time"]
