@@ -12,6 +12,12 @@ void sb_uicc_addr_clear(struct sb_uicc_addr *a)
 	a->path = NULL;
 }
 
+void sb_uicc_addr_copy(struct sb_uicc_addr *dst, const struct sb_uicc_addr *src)
+{
+	*dst = *src;
+	dst->path = g_strdup(src->path);
+}
+
 void sb_net_addr_clear(struct sb_net_addr *a)
 {
 	g_free(a->host);
@@ -83,11 +89,26 @@ bool sb_config_parse_uicc(const char *value, struct sb_uicc_addr *addr, const ch
 		addr->path = g_strdup(rest);
 		return true;
 	}
-	if (g_str_has_prefix(value, "pcsc:") || g_str_has_prefix(value, "qmi:")) {
-		*why = "backend not available in this version (only emu:unix:PATH)";
+	if (g_str_has_prefix(value, "pcsc:")) {
+#ifdef SB_HAVE_PCSC
+		/* the reader: its exact name, a prefix of it, or "*" (the first reader with a card) */
+		if (!value[5]) {
+			*why = "expected pcsc:READER (a reader name, a prefix of one, or *)";
+			return false;
+		}
+		addr->kind = SB_UICC_PCSC;
+		addr->path = g_strdup(value + 5);
+		return true;
+#else
+		*why = "this stkbridge was built without pcsc-lite (libpcsclite-dev)";
+		return false;
+#endif
+	}
+	if (g_str_has_prefix(value, "qmi:")) {
+		*why = "backend not available in this version (emu:unix:PATH or pcsc:READER)";
 		return false;
 	}
-	*why = "unknown backend (expected emu:unix:PATH)";
+	*why = "unknown backend (expected emu:unix:PATH or pcsc:READER)";
 	return false;
 }
 
@@ -213,6 +234,43 @@ static void parse_group(struct sb_config *cfg, GKeyFile *kf, const char *source,
 	}
 	g_free(value);
 
+	raw = g_key_file_get_value(kf, group, "UiccMode", NULL);
+	if (raw) {
+		value = clean_value(raw);
+		g_free(raw);
+		if (m->uicc.kind != SB_UICC_PCSC)
+			add_msg(cfg->warnings, source, group, "UiccMode", "only for pcsc: cards; ignored");
+		else if (!strcmp(value, "shared") || !strcmp(value, "exclusive"))
+			m->uicc.shared = !strcmp(value, "shared");
+		else {
+			add_msg(cfg->errors, source, group, "UiccMode", "'%s': expected shared or exclusive; modem skipped",
+				value);
+			g_free(value);
+			modem_conf_free(m);
+			return;
+		}
+		g_free(value);
+	}
+	raw = g_key_file_get_value(kf, group, "UiccTimeout", NULL);
+	if (raw) {
+		char *end = NULL;
+		unsigned long secs;
+
+		value = clean_value(raw);
+		g_free(raw);
+		errno = 0;
+		secs = g_ascii_isdigit(value[0]) ? strtoul(value, &end, 10) : 0;
+		if (errno || !end || *end || secs < 1 || secs > 120) {
+			add_msg(cfg->errors, source, group, "UiccTimeout",
+				"'%s': expected whole seconds 1-120; modem skipped", value);
+			g_free(value);
+			modem_conf_free(m);
+			return;
+		}
+		m->uicc.timeout_ms = (unsigned)secs * 1000;
+		g_free(value);
+	}
+
 	raw = g_key_file_get_value(kf, group, "Network", NULL);
 	if (!raw) {
 		add_msg(cfg->warnings, source, group, "Network",
@@ -231,7 +289,7 @@ static void parse_group(struct sb_config *cfg, GKeyFile *kf, const char *source,
 
 	keys = g_key_file_get_keys(kf, group, NULL, NULL);
 	for (gchar **k = keys; k && *k; k++)
-		if (strcmp(*k, "Uicc") && strcmp(*k, "Network"))
+		if (strcmp(*k, "Uicc") && strcmp(*k, "Network") && strcmp(*k, "UiccMode") && strcmp(*k, "UiccTimeout"))
 			add_msg(cfg->warnings, source, group, *k, "unknown key ignored");
 	g_strfreev(keys);
 

@@ -4,7 +4,9 @@
  * $STKBRIDGE_CONFIG): one GKeyFile group per modem (doc/plugin.md):
  *
  *   [modem0]
- *   Uicc=emu:unix:/run/uicc-emu/card0.sock
+ *   Uicc=emu:unix:/run/uicc-emu/card0.sock   # or pcsc:READER (exact, prefix or *)
+ *   UiccMode=exclusive                       # pcsc only: exclusive (default) or shared
+ *   UiccTimeout=5                            # seconds an APDU may take (1-120, default 5)
  *   Network=netsim:tcp:127.0.0.1:7890        # or netsim:unix:PATH
  *
  * Parsing only: no oFono calls, so the parser can be unit-tested.  A group
@@ -19,11 +21,14 @@
 
 enum sb_uicc_kind {
 	SB_UICC_EMU,            /* uicc-emu over a unix socket */
+	SB_UICC_PCSC,           /* a PC/SC reader through pcsc-lite */
 };
 
 struct sb_uicc_addr {
 	enum sb_uicc_kind kind;
-	char *path;
+	char *path;             /* EMU: socket path; PCSC: reader name, prefix or "*" */
+	bool shared;            /* PCSC: SCARD_SHARE_SHARED instead of EXCLUSIVE */
+	unsigned timeout_ms;    /* bounded wait of one APDU; 0: SB_APDU_DEFAULT_TIMEOUT_MS */
 };
 
 enum sb_net_kind {
@@ -57,12 +62,13 @@ struct sb_config *sb_config_parse(const char *text, gsize len, const char *sourc
 struct sb_config *sb_config_load(const char *path);
 void sb_config_free(struct sb_config *cfg);
 
-/* "emu:unix:PATH" → addr; false with *why set (static string) on error. */
+/* "emu:unix:PATH" | "pcsc:READER" → addr; false with *why set (static string) on error. */
 bool sb_config_parse_uicc(const char *value, struct sb_uicc_addr *addr, const char **why);
 /* "netsim:tcp:HOST:PORT" | "netsim:unix:PATH" → addr. */
 bool sb_config_parse_net(const char *value, struct sb_net_addr *addr, const char **why);
 
 void sb_uicc_addr_clear(struct sb_uicc_addr *a);
+void sb_uicc_addr_copy(struct sb_uicc_addr *dst, const struct sb_uicc_addr *src);
 void sb_net_addr_clear(struct sb_net_addr *a);
 
 #endif

@@ -53,8 +53,7 @@ struct sb_modem *sb_modem_new(const struct sb_modem_conf *conf)
 
 	md->conf = g_new0(struct sb_modem_conf, 1);
 	md->conf->name = g_strdup(conf->name);
-	md->conf->uicc.kind = conf->uicc.kind;
-	md->conf->uicc.path = g_strdup(conf->uicc.path);
+	sb_uicc_addr_copy(&md->conf->uicc, &conf->uicc);
 	md->conf->net.kind = conf->net.kind;
 	md->conf->net.host = g_strdup(conf->net.host);
 	md->conf->net.port = conf->net.port;
@@ -322,6 +321,20 @@ static void card_lost(const GError *why, void *user)
 	schedule_reconnect(md);
 }
 
+/* The backend saw a card arrive (pcsc reader events): try now instead of at the next backoff step. */
+static void card_present(void *user)
+{
+	struct sb_modem *md = user;
+
+	if (!md->powered || md->card_ready || !md->reconnect_id)
+		return;
+	ofono_info("%s: card inserted", md->conf->name);
+	g_source_remove(md->reconnect_id);
+	md->reconnect_id = 0;
+	md->backoff_ms = RECONNECT_MIN_MS;
+	card_start(md);
+}
+
 static void atr_cb(const GError *err, const uint8_t *atr, size_t len, void *user)
 {
 	struct sb_modem *md = user;
@@ -338,7 +351,7 @@ static void atr_cb(const GError *err, const uint8_t *atr, size_t len, void *user
 	DBG("%s: ATR %s", md->conf->name, hex);
 	g_free(hex);
 
-	md->session = sb_apdu_session_new(md->uicc, SB_APDU_DEFAULT_TIMEOUT_MS);
+	md->session = sb_apdu_session_new(md->uicc, md->conf->uicc.timeout_ms);
 	sb_apdu_session_set_proactive_cb(md->session, on_proactive, md);
 
 	/* EF_ICCID (TS 102 221 §13.2), selected by path from the MF: the card's identity on the network link */
@@ -350,6 +363,7 @@ static void card_start(struct sb_modem *md)
 	if (!md->uicc) {
 		md->uicc = sb_uicc_new(&md->conf->uicc);
 		sb_uicc_set_lost_handler(md->uicc, card_lost, md);
+		sb_uicc_set_present_handler(md->uicc, card_present, md);
 	}
 	sb_uicc_power_on(md->uicc, atr_cb, md);
 }

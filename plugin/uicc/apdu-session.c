@@ -9,6 +9,8 @@
 #define INS_ENVELOPE 0xC2
 #define INS_GET_RESPONSE 0xC0
 #define INS_FETCH 0x12
+#define INS_TERMINAL_RESPONSE 0x14
+#define SHORT_RESPONSE_MAX 256       /* Le of a short APDU (ISO/IEC 7816-4 §5.1) */
 #define MAX_DATA 0x10000
 #define MAX_STEPS 64            /* GET RESPONSE / re-send rounds of one command */
 
@@ -33,6 +35,8 @@ struct sb_apdu_session {
 	guint64 seq;                /* of the transmit in flight */
 	sb_apdu_proactive_cb proactive_cb;
 	void *proactive_user;
+	unsigned proactive_run;     /* 91XX told since the last end of a proactive session */
+	bool proactive_muted;
 	GCancellable *alive;
 };
 
@@ -49,15 +53,36 @@ static void session_next(struct sb_apdu_session *s);
 
 static void transmit_cur(struct sb_apdu_session *s, struct request *r);
 
+/* TS 102 223 §6.2: bounds the FETCH loop of a card that never ends its proactive session. */
+static bool proactive_allowed(struct sb_apdu_session *s, uint8_t ins, uint16_t sw)
+{
+	if (ins == INS_ENVELOPE || (ins == INS_TERMINAL_RESPONSE && sw == 0x9000)) {
+		s->proactive_run = 0;
+		s->proactive_muted = false;
+	}
+	if (sb_sw1(sw) != 0x91)
+		return false;
+	if (++s->proactive_run <= SB_APDU_MAX_PROACTIVE_RUN)
+		return true;
+	if (!s->proactive_muted)
+		g_message("%s: the card announced %u proactive commands without ending its proactive session; "
+			  "no more FETCH until it does (bounded FETCH loop)", s->uicc->description, s->proactive_run - 1);
+	s->proactive_muted = true;
+	return false;
+}
+
 /* Completes r (already detached from s->running); may re-enter the session. */
 static void request_complete(struct sb_apdu_session *s, struct request *r, const GError *err, uint16_t sw)
 {
 	GCancellable *alive = g_object_ref(s->alive);
+	bool proactive = !err && proactive_allowed(s, r->apdu->data[1], sw);
 
+	if (err && err->code == SB_UICC_ERROR_PROTOCOL)
+		g_message("%s", err->message);
 	if (!r->dropped)
 		r->cb(err, sw, r->data->data, r->data->len, r->user);
 	request_free(r);
-	if (!g_cancellable_is_cancelled(alive) && !err && sb_sw1(sw) == 0x91 && s->proactive_cb)
+	if (!g_cancellable_is_cancelled(alive) && proactive && s->proactive_cb)
 		s->proactive_cb(sw & 0xFF ? sw & 0xFF : 256, s->proactive_user);
 	if (!g_cancellable_is_cancelled(alive))
 		session_next(s);
@@ -85,6 +110,12 @@ static void set_get_response(struct request *r, unsigned le)
 static bool has_command_data(const GByteArray *a)
 {
 	return a->len > 5;
+}
+
+/* ISO/IEC 7816-4 §5.1: an extended APDU has a 3-byte Lc or Le starting with 00 after the header. */
+static bool is_short(const GByteArray *a)
+{
+	return !(a->len >= 7 && a->data[4] == 0x00);
 }
 
 /* One transmit in flight: its answer is ignored once the session is gone or moved on. */
@@ -116,6 +147,16 @@ static void on_response(const GError *err, const uint8_t *resp, size_t len, void
 	sw1 = resp[len - 2];
 	sw2 = resp[len - 1];
 	dlen = len - 2;
+	if (dlen > SHORT_RESPONSE_MAX && is_short(r->cur)) {
+		GError *e = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL,
+					"%s: oversized response: %zu data bytes to a short APDU (%02X %02X, at most %u)",
+					s->uicc->description, dlen, r->cur->data[0], r->cur->data[1], SHORT_RESPONSE_MAX);
+
+		s->running = NULL;
+		request_complete(s, r, e, 0);
+		g_error_free(e);
+		return;
+	}
 	if (r->data->len + dlen > MAX_DATA || ++r->steps > MAX_STEPS) {
 		GError *e = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL, "%s: endless response chain",
 					s->uicc->description);

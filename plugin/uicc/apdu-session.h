@@ -10,6 +10,14 @@
  *   91XX → the command succeeded; the proactive hook is told a command of
  *         XX bytes waits (the owner FETCHes it with sb_apdu_session_fetch()).
  * Callers get the final SW and all the response data.
+ *
+ * Bounds against a misbehaving card (each logged once, the session goes on):
+ *   - a chain of GET RESPONSE / re-sends longer than 64 rounds or 64 KiB;
+ *   - more than 256 data bytes in one answer to a short APDU (oversized);
+ *   - more than SB_APDU_MAX_PROACTIVE_RUN proactive commands announced
+ *     since the card last ended a proactive session (TERMINAL RESPONSE
+ *     answered 9000, TS 102 223 §6.2) or answered an ENVELOPE: the hook is
+ *     no longer told (no FETCH loop) until the card does one of those.
  */
 #ifndef SB_APDU_SESSION_H
 #define SB_APDU_SESSION_H
@@ -21,6 +29,7 @@
 #include "uicc/uicc.h"
 
 #define SB_APDU_DEFAULT_TIMEOUT_MS 5000
+#define SB_APDU_MAX_PROACTIVE_RUN 64
 
 struct sb_apdu_session;
 

@@ -6,7 +6,8 @@
  * the card goes away.  Everything is asynchronous on the GLib main loop; no
  * callback runs from inside the call that started the operation.
  *
- * Backends: emu.c (uicc-emu over its unix socket).  pcsc and qmi come later.
+ * Backends: emu.c (uicc-emu over its unix socket), pcsc.c (a PC/SC reader
+ * through pcsc-lite, doc/pcsc.md).  qmi comes later.
  */
 #ifndef SB_UICC_H
 #define SB_UICC_H
@@ -36,6 +37,8 @@ typedef void (*sb_uicc_apdu_cb)(const GError *err, const uint8_t *resp, size_t l
 typedef void (*sb_uicc_atr_cb)(const GError *err, const uint8_t *atr, size_t len, void *data);
 /* The link to the card dropped (daemon gone, reader emptied). */
 typedef void (*sb_uicc_lost_cb)(const GError *why, void *data);
+/* A card is there again (reader events): a good moment to power_on (optional). */
+typedef void (*sb_uicc_present_cb)(void *data);
 
 struct sb_uicc_ops {
 	const char *name;
@@ -51,13 +54,18 @@ struct sb_uicc {
 	char *description;            /* for logs: "emu:unix:/run/..." */
 	sb_uicc_lost_cb lost;
 	void *lost_data;
+	sb_uicc_present_cb present;
+	void *present_data;
 };
 
 /* The backend the address names.  Never NULL (connecting happens in power_on). */
 struct sb_uicc *sb_uicc_new(const struct sb_uicc_addr *addr);
 struct sb_uicc *sb_uicc_emu_new(const char *socket_path);
+/* reader: exact name, prefix or "*"; shared: SCARD_SHARE_SHARED, else EXCLUSIVE. */
+struct sb_uicc *sb_uicc_pcsc_new(const char *reader, bool shared);
 
 void sb_uicc_set_lost_handler(struct sb_uicc *u, sb_uicc_lost_cb cb, void *data);
+void sb_uicc_set_present_handler(struct sb_uicc *u, sb_uicc_present_cb cb, void *data);
 
 static inline void sb_uicc_power_on(struct sb_uicc *u, sb_uicc_atr_cb cb, void *data)
 {

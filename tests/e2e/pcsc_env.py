@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The PC/SC variant of the e2e harness: real pcscd with vsmartcard-vpcd.
+
+A test calls enter_namespace() first: it runs the test again inside
+`unshare --mount --net --pid` (loopback only, so vpcd's ports 35963... are
+ours; the PID namespace kills whatever is left when the test ends).  Then
+PcscHarness (a Harness) adds:
+
+  - start_pcscd(): a tmpfs over /run/pcscd (pcscd.comm; the host's pcscd is
+    never seen), a private reader.conf.d with vpcd only, and
+    `pcscd --foreground`; vpcd offers readers "Virtual PCD 00 00",
+    "Virtual PCD 00 01", ... on TCP ports 35963, 35964, ...;
+  - start_vpcd_card(name, slot): uicc-emu serving the card both on its unix
+    socket and to vpcd slot `slot` (the card is "inserted" while that link
+    is up; stopping uicc-emu removes it);
+  - stop_pcscd() / start_pcscd() again for the restart tests.
+
+ofonod, started by the Harness inside its own `unshare -m`, inherits the
+private /run/pcscd and the network namespace, so `Uicc=pcsc:Virtual PCD 00 00`
+reaches this pcscd.  Never use vpcd's reversed mode (it crashes bookworm's
+pcscd).
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from harness import Harness, HarnessError, log
+
+VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+VPCD_BASE_PORT = 35963
+NS_ENV = "STKBRIDGE_E2E_PCSC_NS"
+SKIP = 77
+
+
+def reader_name(slot):
+    return "Virtual PCD 00 %02d" % slot
+
+
+def skip(why):
+    print("1..0 # SKIP %s" % why, flush=True)
+    sys.exit(SKIP)
+
+
+def enter_namespace():
+    """Re-runs this script inside private mount, network and PID namespaces (returns inside them)."""
+    if os.environ.get(NS_ENV) == "1":
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        return
+    if os.geteuid() != 0:
+        skip("needs root (unshare --mount --net --pid, mount)")
+    for prog in ("unshare", "ip", "pcscd", "ofonod", "dbus-daemon"):
+        if not shutil.which(prog) and not os.path.exists("/usr/sbin/" + prog):
+            skip(prog + " not installed")
+    if not os.path.exists(VPCD_DRIVER):
+        skip("vsmartcard-vpcd not installed (%s)" % VPCD_DRIVER)
+    env = dict(os.environ, **{NS_ENV: "1"})
+    cmd = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc", "--propagation", "private",
+           sys.executable] + sys.argv
+    sys.exit(subprocess.run(cmd, env=env).returncode)
+
+
+class PcscHarness(Harness):
+    def __init__(self, plugin, uicc_emu=None, keep=False):
+        super().__init__(plugin, uicc_emu, keep)
+        if os.environ.get(NS_ENV) != "1":
+            raise HarnessError("PcscHarness outside enter_namespace()")
+        self.pcscd = None
+        self.pcscd_runs = 0
+        self._tmpfs = False
+
+    def start_pcscd(self):
+        if not self._tmpfs:
+            os.makedirs("/run/pcscd", exist_ok=True)
+            subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/run/pcscd"], check=True)
+            confd = self.path("reader.conf.d")
+            os.makedirs(confd, exist_ok=True)
+            with open(os.path.join(confd, "vpcd"), "w") as f:
+                # as vsmartcard-vpcd's /etc/reader.conf.d/vpcd: readers 00 00, 00 01, ... on 35963, 35964, ...
+                f.write('FRIENDLYNAME "Virtual PCD"\nDEVICENAME   /dev/null:0x8C7B\n'
+                        'LIBPATH      %s\nCHANNELID    0x8C7B\n' % VPCD_DRIVER)
+            self._tmpfs = True
+        self.pcscd_runs += 1
+        name = "pcscd" if self.pcscd_runs == 1 else "pcscd-%d" % self.pcscd_runs
+        self.pcscd = self.start_process(name, ["pcscd", "--foreground", "--info", "--config",
+                                               self.path("reader.conf.d")])
+        self.wait_for(lambda: "daemon ready" in self.pcscd.log_text(), 20, "pcscd ready")
+        return self.pcscd
+
+    def stop_pcscd(self, kill9=False):
+        if kill9:
+            self.pcscd.kill9()
+        else:
+            self.pcscd.stop()
+        # pcscd.comm stays behind after a kill -9; the next pcscd replaces it
+
+    def start_vpcd_card(self, name, config_path=None, slot=0, verbose=True, config_text=None):
+        """uicc-emu with the card on TMP/NAME.sock and in vpcd reader `slot`; returns the reader name."""
+        if self.uicc_emu is None:
+            raise HarnessError("no uicc-emu binary given")
+        cfg = self.path(name + ".ini")
+        if name not in self.cards:
+            if config_text is None:
+                with open(config_path) as f:
+                    config_text = f.read()
+            with open(cfg, "w") as f:
+                f.write(config_text)
+            os.chmod(cfg, 0o600)
+        sock = self.path(name + ".sock")
+        state = self.path(name + ".state")
+        argv = [self.uicc_emu] + (["-v"] if verbose else []) + [
+            "--config", cfg, "--state", state, "--listen", "unix:" + sock,
+            "--vpcd", "127.0.0.1:%d" % (VPCD_BASE_PORT + slot)]
+        p = self.start_process("uicc-emu-" + name, argv)
+        self.cards[name] = {"proc": p, "sock": sock, "config": cfg, "state": state, "slot": slot}
+        return reader_name(slot)
+
+    def wait_card_linked(self, name, timeout=15):
+        """Waits until uicc-emu NAME's vpcd link is up (the card is in its reader)."""
+        p = self.cards[name]["proc"]
+        runs = p.log_text().count("reader vpcd:")
+        self.wait_for(lambda: "reader vpcd:" in p.log_text() and "connected" in p.log_text(), timeout,
+                      "card %s linked to vpcd" % name)
+        return runs
+
+    def restart_vpcd_card(self, name):
+        c = self.cards[name]
+        return self.start_vpcd_card(name, slot=c["slot"])
+
+
+def settle(h, seconds):
+    h.iterate(seconds)
+
+
+def wait_log(proc, needle, h, timeout, what=None, start=0):
+    """Waits for needle in proc's log after offset start; returns the offset after it."""
+    def found():
+        i = proc.log_text().find(needle, start)
+        return i + len(needle) if i >= 0 else None
+    return h.wait_for(found, timeout, what or ("%r in %s's log" % (needle, proc.name)))
+
+
+def now():
+    return time.monotonic()
+
+
+__all__ = ["PcscHarness", "enter_namespace", "reader_name", "wait_log", "log", "settle", "now"]
