@@ -333,6 +333,11 @@ class Stack:
         h.start_ofonod(conf)
         return self
 
+    def kill_ofonod(self):
+        """kill -9; waits then no longer watch a dead ofonod (harness.wait_for would fail)."""
+        self.h.stop_ofonod(kill9=True)
+        self.h.ofonod = None
+
     def restart_ofonod(self):
         self.h.start_ofonod(self.ofonod_conf)
 
