@@ -234,6 +234,22 @@ static void worker_connect(struct worker *w, struct job *j)
 	j->proto = w->proto;
 }
 
+/* After an answer without a status word: is the card still there a second later? */
+static bool worker_card_stays(struct worker *w)
+{
+	for (int i = 0; i < 5; i++) {
+		char name[MAX_READERNAME + 1];
+		DWORD name_len = sizeof(name), state = 0, proto = 0, atr_len = MAX_ATR_SIZE;
+		uint8_t atr[MAX_ATR_SIZE];
+		LONG rv = SCardStatus(w->card, name, &name_len, &state, &proto, atr, &atr_len);
+
+		if (rv != SCARD_S_SUCCESS || !(state & SCARD_PRESENT))
+			return false;
+		g_usleep(200 * 1000);
+	}
+	return true;
+}
+
 static void worker_transmit(struct worker *w, struct job *j)
 {
 	DWORD rlen = MAX_BUFFER_SIZE_EXTENDED;
@@ -247,6 +263,10 @@ static void worker_transmit(struct worker *w, struct job *j)
 		w->rbuf = g_malloc(MAX_BUFFER_SIZE_EXTENDED);
 	j->rv = SCardTransmit(w->card, w->proto == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0, j->apdu,
 			      (DWORD)j->apdu_len, NULL, w->rbuf, &rlen);
+	if (j->rv == SCARD_S_SUCCESS && rlen < 2 && !worker_card_stays(w)) {
+		j->rv = SCARD_W_REMOVED_CARD;    /* vpcd answers 0 bytes when the card's link drops */
+		j->what = "SCardTransmit (no answer, then no card)";
+	}
 	if (j->rv == SCARD_S_SUCCESS) {
 		j->resp = g_memdup2(w->rbuf, rlen ? rlen : 1);
 		j->resp_len = rlen;
