@@ -10,3 +10,6 @@ for b in build/bench/bench-*; do
 	echo "== $(basename "$b")"
 	"$b" "$@"
 done
+# C1 submitted -> R1 delivered through the real ofonod (Python; needs root, skipped otherwise)
+echo "== bench-e2e"
+/usr/bin/python3 bench/bench-e2e.py --build build "$@"

@@ -252,7 +252,7 @@ class Api:
 class Agent:
     """stkbridge-agent in scripted mode on one modem, with its JSON log."""
 
-    def __init__(self, h, exe, name, modem, answers):
+    def __init__(self, h, exe, name, modem, answers, extra=()):
         self.h = h
         self.name = name
         self.answers = h.path(name + ".answers")
@@ -260,7 +260,7 @@ class Agent:
         with open(self.answers, "w") as f:
             f.write("\n".join(answers) + "\n")
         self.proc = h.start_process(name, [exe, "--modem", modem, "--answers", self.answers,
-                                           "--json-log", self.json_log])
+                                           "--json-log", self.json_log] + list(extra))
 
     def lines(self):
         try:
@@ -300,13 +300,15 @@ class Stack:
 
     # -- start -------------------------------------------------------------------------
 
-    def start(self, cards, server_args=(), taps=True):
-        """cards: {name: ini text}.  Starts everything up to ofonod (modems not powered)."""
+    def start(self, cards, server_args=(), taps=True, verbose=True, db=None):
+        """cards: {name: ini text}.  Starts everything up to ofonod (modems not powered).
+        verbose=False: no debug logs (uicc-emu -v, server --verbose, ofonod -d), for benchmarks;
+        db: the server's database path (default: in the temp dir)."""
         h = self.h
         h.start_bus()
         conf = ""
         for name, ini in cards.items():
-            sock = h.start_card(name, config_text=ini)
+            sock = h.start_card(name, config_text=ini, verbose=verbose)
             iccid = [l.split("=", 1)[1].strip() for l in ini.splitlines() if l.startswith("iccid=")][0]
             self.cards[name] = {"iccid": iccid, "ini": ini, "path": "/" + name}
             if taps:
@@ -315,8 +317,8 @@ class Stack:
             self.cards[name]["uicc"] = sock
         self.netsim_sock = h.path("netsim.sock")
         self.port = free_port()
-        argv = [self.bins["server"], "--verbose", "--db", h.path("ots.db"),
-                "--http", "127.0.0.1:%d" % self.port, "--netsim", "unix:" + self.netsim_sock]
+        argv = [self.bins["server"]] + (["--verbose"] if verbose else []) + [
+            "--db", db or h.path("ots.db"), "--http", "127.0.0.1:%d" % self.port, "--netsim", "unix:" + self.netsim_sock]
         for name in cards:
             argv += ["--import", h.cards[name]["config"]]
         self.server = h.start_process("ota-test-server", argv + list(server_args))
@@ -330,7 +332,8 @@ class Stack:
         for name, c in self.cards.items():
             conf += "[%s]\nUicc=emu:unix:%s\nNetwork=netsim:unix:%s\n" % (name, c["uicc"], link)
         self.ofonod_conf = conf
-        h.start_ofonod(conf)
+        self.verbose = verbose
+        h.start_ofonod(conf, debug=verbose)
         return self
 
     def kill_ofonod(self):
@@ -339,7 +342,7 @@ class Stack:
         self.h.ofonod = None
 
     def restart_ofonod(self):
-        self.h.start_ofonod(self.ofonod_conf)
+        self.h.start_ofonod(self.ofonod_conf, debug=self.verbose)
 
     def bring_up(self, name, timeout=20):
         """Powered, PIN entered, online, registered on the netsim link, SimToolkit there."""
@@ -356,8 +359,8 @@ class Stack:
         h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), timeout, "MessageManager")
         return path
 
-    def agent(self, name, card, answers):
-        return Agent(self.h, self.bins["agent"], name, self.cards[card]["path"], answers)
+    def agent(self, name, card, answers, extra=()):
+        return Agent(self.h, self.bins["agent"], name, self.cards[card]["path"], answers, extra)
 
     def stop(self):
         if self.netsim:

@@ -162,7 +162,7 @@ class NetsimTap(_Tap):
 
 
 class ApduTap(_Tap):
-    """apdus: list of dicts {t, conn, capdu, rapdu (data + SW) or None}."""
+    """apdus: list of dicts {t, conn, capdu, rapdu (data + SW) or None, rt (time of the response)}."""
 
     header = ">H"
 
@@ -185,6 +185,7 @@ class ApduTap(_Tap):
                 rec = pending.pop(0)
                 if rec is not None:
                     rec["rapdu"] = bytes(payload)
+                    rec["rt"] = time.time()
 
     def commands(self, cla_ins):
         """APDUs whose first two bytes are cla_ins (e.g. b"\\x80\\x14": TERMINAL RESPONSE)."""
