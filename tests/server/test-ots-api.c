@@ -1,0 +1,1090 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The HTTP/JSON API (doc/api.md) and ota-cli's server commands against the
+ * real daemon: ota-test-server ($OTA_TEST_SERVER) is started on a free
+ * loopback port with a fresh database; every route is exercised (happy
+ * paths, 400 naming the field for bad input on every field, 404, 405, 409,
+ * 413, 415); the event stream receives timeline entries while clients come
+ * and go; ota-cli ($OTA_CLI) tx/card commands run against it; one
+ * transaction goes end to end (POST -> ota-cli tx start --wait -> R1)
+ * with a software card and handset (fake-card.c) on the netsim link, run by
+ * this program as a child (--device).  No response and no line of the
+ * daemon's log may contain a key.
+ */
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fake-card.h"
+#include "netsim/frame.h"
+#include "server-test.h"
+
+/* the keys of every card this test registers (write_card_ini's and CARD_JSON's) */
+static const char *const keys[] = {
+	"01234567890123450123456789012345", "11223344556677881122334455667788",
+	"00112233445566778899aabbccddeeff", "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+};
+#define ICCID_JSON "89882390000000000033"
+#define CARD_JSON(extra) \
+	"{\"iccid\":\"" ICCID_JSON "\",\"msisdn\":\"+15550003\",\"imsi\":\"001010123456780\"," \
+	"\"keysets\":[{\"kvn\":1,\"kic\":\"15\",\"kid\":\"15\"," \
+	"\"kic-key\":\"00112233445566778899aabbccddeeff\"," \
+	"\"kid-key\":\"0f1e2d3c4b5a69788796a5b4c3d2e1f0\",\"counter\":\"0000000000\"}]," \
+	"\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\",\"keysets\":[1]," \
+	"\"min-security-level\":\"16\",\"mg-address\":\"+15550100\",\"applet\":\"deferred\"}]" \
+	extra "}"
+
+static struct {
+	char *dir, *db, *sock, *ini, *ini2, *log, *base;
+	const char *cli;
+	guint16 port;
+	GPid pid, device;
+	SoupSession *http;
+} srv;
+
+static char *self_exe;
+
+/* ---- keys never leave the server ------------------------------------------------ */
+
+static void assert_no_keys(const char *text, size_t len, const char *where)
+{
+	char *lower = g_ascii_strdown(text, (gssize)len);
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (strstr(lower, keys[i]))
+			g_error("a key (%s) appears in %s", keys[i], where);
+	g_free(lower);
+}
+
+/* ---- HTTP ---------------------------------------------------------------------------- */
+
+struct reply {
+	guint status;
+	JsonNode *json;
+	char *body;
+	char *location, *allow;
+};
+
+static void reply_clear(struct reply *r)
+{
+	if (r->json)
+		json_node_unref(r->json);
+	g_free(r->body);
+	g_free(r->location);
+	g_free(r->allow);
+	memset(r, 0, sizeof(*r));
+}
+
+static void call(struct reply *r, const char *method, const char *path, const char *ctype,
+		 const char *body)
+{
+	char *url = g_strconcat(srv.base, path, NULL);
+	SoupMessage *msg = soup_message_new(method, url);
+	GError *error = NULL;
+	GBytes *b;
+	gsize len;
+	const char *data;
+
+	g_assert_nonnull(msg);
+	memset(r, 0, sizeof(*r));
+	if (body) {
+		GBytes *in = g_bytes_new(body, strlen(body));
+
+		soup_message_set_request_body_from_bytes(msg, ctype, in);
+		g_bytes_unref(in);
+	}
+	b = soup_session_send_and_read(srv.http, msg, NULL, &error);
+	g_assert_no_error(error);
+	r->status = soup_message_get_status(msg);
+	r->location = g_strdup(soup_message_headers_get_one(soup_message_get_response_headers(msg),
+							    "Location"));
+	r->allow = g_strdup(soup_message_headers_get_one(soup_message_get_response_headers(msg),
+							 "Allow"));
+	data = g_bytes_get_data(b, &len);
+	r->body = g_strndup(data ? data : "", len);
+	assert_no_keys(r->body, len, path);
+	if (len) {
+		r->json = json_from_string(r->body, &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(soup_message_headers_get_content_type(
+					soup_message_get_response_headers(msg), NULL), ==,
+				"application/json");
+	}
+	g_bytes_unref(b);
+	g_object_unref(msg);
+	g_free(url);
+}
+
+static JsonObject *obj(const struct reply *r)
+{
+	g_assert_nonnull(r->json);
+	g_assert_true(JSON_NODE_HOLDS_OBJECT(r->json));
+	return json_node_get_object(r->json);
+}
+
+/* The request gets this status, and (for errors) a JSON error naming field (NULL: none). */
+static void expect(const char *method, const char *path, const char *ctype, const char *body,
+		   guint status, const char *field)
+{
+	struct reply r;
+
+	call(&r, method, path, ctype, body);
+	if (r.status != status)
+		g_error("%s %s %s: status %u, expected %u: %s", method, path, body ? body : "",
+			r.status, status, r.body);
+	if (status >= 400) {
+		const char *f = json_object_get_string_member_with_default(obj(&r), "field", NULL);
+
+		g_assert_true(json_object_has_member(obj(&r), "error"));
+		if (g_strcmp0(f, field) != 0)
+			g_error("%s %s %s: field %s, expected %s: %s", method, path,
+				body ? body : "", f, field, r.body);
+		/* the message starts with the field it names */
+		if (field && status == 400)
+			g_assert_true(g_str_has_prefix(json_object_get_string_member(obj(&r), "error"),
+						       field));
+	}
+	reply_clear(&r);
+}
+
+static int64_t start_tx(const char *json)
+{
+	struct reply r;
+	int64_t id;
+	char *loc;
+
+	call(&r, "POST", "/v1/transactions", "application/json", json);
+	if (r.status != 201)
+		g_error("POST %s: %u %s", json, r.status, r.body);
+	id = json_object_get_int_member(obj(&r), "id");
+	g_assert_cmpint(id, >, 0);
+	loc = g_strdup_printf("/v1/transactions/%" G_GINT64_FORMAT, id);
+	g_assert_cmpstr(r.location, ==, loc);
+	g_free(loc);
+	reply_clear(&r);
+	return id;
+}
+
+/* ---- raw HTTP (event streams, oversized requests) ----------------------------------- */
+
+struct raw {
+	GSocket *sock;
+	GString *in;
+};
+
+static struct raw *raw_open(const char *request)
+{
+	struct raw *c = g_new0(struct raw, 1);
+	GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	GSocketAddress *sa = g_inet_socket_address_new(lo, srv.port);
+	GError *error = NULL;
+
+	c->sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+			       &error);
+	g_assert_no_error(error);
+	g_assert_true(g_socket_connect(c->sock, sa, NULL, &error));
+	g_assert_cmpint(g_socket_send(c->sock, request, strlen(request), NULL, &error), ==,
+			(gssize)strlen(request));
+	c->in = g_string_new(NULL);
+	g_object_unref(sa);
+	g_object_unref(lo);
+	return c;
+}
+
+/* Reads for up to ms, or until needle (if any) has arrived. */
+static bool raw_read(struct raw *c, const char *needle, unsigned ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	for (;;) {
+		gint64 left = end - g_get_monotonic_time();
+		char buf[4096];
+		gssize n;
+
+		if (needle && strstr(c->in->str, needle))
+			return true;
+		if (left <= 0 || !g_socket_condition_timed_wait(c->sock, G_IO_IN, left, NULL, NULL))
+			return false;
+		n = g_socket_receive(c->sock, buf, sizeof(buf), NULL, NULL);
+		if (n <= 0)
+			return needle ? strstr(c->in->str, needle) != NULL : true;
+		g_string_append_len(c->in, buf, n);
+	}
+}
+
+static void raw_close(struct raw *c)
+{
+	assert_no_keys(c->in->str, c->in->len, "an event stream");
+	g_socket_close(c->sock, NULL);
+	g_object_unref(c->sock);
+	g_string_free(c->in, TRUE);
+	g_free(c);
+}
+
+static struct raw *sse_open(const char *query)
+{
+	char *req = g_strdup_printf("GET /v1/events%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+				    "Accept: text/event-stream\r\n\r\n", query);
+	struct raw *c = raw_open(req);
+
+	g_free(req);
+	/* the opening comment: the stream is subscribed from here on */
+	g_assert_true(raw_read(c, ": ota-test-server events", 5000));
+	g_assert_true(g_str_has_prefix(c->in->str, "HTTP/1.1 200"));
+	g_assert_nonnull(strstr(c->in->str, "text/event-stream"));
+	return c;
+}
+
+/* Events of transaction tx (0: any) of this kind received so far: each an SSE "data:" line. */
+static unsigned sse_count(struct raw *c, int64_t tx, const char *kind)
+{
+	unsigned n = 0;
+	char **lines = g_strsplit(c->in->str, "\n", -1);
+
+	for (char **l = lines; *l; l++) {
+		JsonNode *ev;
+		JsonObject *o;
+
+		if (!g_str_has_prefix(*l, "data: "))
+			continue;
+		ev = json_from_string(*l + 6, NULL);
+		g_assert_nonnull(ev);
+		o = json_node_get_object(ev);
+		/* the "event:" field before it names the same kind (checked via the id/seq pairing) */
+		g_assert_true(json_object_has_member(o, "seq"));
+		g_assert_true(json_object_has_member(o, "at"));
+		if ((!tx || json_object_get_int_member(o, "tx") == tx) &&
+		    strcmp(json_object_get_string_member(o, "event"), kind) == 0)
+			n++;
+		json_node_unref(ev);
+	}
+	g_strfreev(lines);
+	return n;
+}
+
+static bool sse_wait(struct raw *c, int64_t tx, const char *kind, unsigned ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	while (sse_count(c, tx, kind) == 0) {
+		if (g_get_monotonic_time() >= end)
+			return false;
+		raw_read(c, NULL, 50);
+	}
+	return true;
+}
+
+/* ---- ota-cli ----------------------------------------------------------------------- */
+
+struct cli_result {
+	int status;
+	char *out, *err;
+};
+
+static void cli_clear(struct cli_result *r)
+{
+	g_free(r->out);
+	g_free(r->err);
+}
+
+static void run_cli(struct cli_result *r, const char *const *args)
+{
+	GPtrArray *argv = g_ptr_array_new();
+	char **env = g_environ_setenv(g_get_environ(), "OTA_SERVER", srv.base, TRUE);
+	GError *error = NULL;
+	int st;
+
+	g_ptr_array_add(argv, (char *)srv.cli);
+	for (; *args; args++)
+		g_ptr_array_add(argv, (char *)*args);
+	g_ptr_array_add(argv, NULL);
+	env = g_environ_unsetenv(env, "http_proxy");
+	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL,
+				   &r->out, &r->err, &st, &error));
+	g_assert_no_error(error);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	assert_no_keys(r->out, strlen(r->out), "ota-cli's output");
+	assert_no_keys(r->err, strlen(r->err), "ota-cli's errors");
+	g_strfreev(env);
+	g_ptr_array_free(argv, TRUE);
+}
+
+/* exit 1, one line on stderr starting "ota-cli: " and containing what, nothing on stdout */
+static void cli_fails(const char *const *args, const char *what)
+{
+	struct cli_result r;
+
+	run_cli(&r, args);
+	if (r.status != 1 || *r.out || !g_str_has_prefix(r.err, "ota-cli: ") ||
+	    strchr(r.err, '\n') != r.err + strlen(r.err) - 1 || !strstr(r.err, what))
+		g_error("ota-cli %s: status %d, stdout '%s', stderr '%s' (expected '%s')", args[0],
+			r.status, r.out, r.err, what);
+	cli_clear(&r);
+}
+
+static JsonNode *cli_json(const char *const *args)
+{
+	struct cli_result r;
+	JsonNode *n;
+	GError *error = NULL;
+
+	run_cli(&r, args);
+	if (r.status != 0)
+		g_error("ota-cli %s %s: status %d: %s", args[0], args[1], r.status, r.err);
+	g_assert_cmpstr(r.err, ==, "");
+	n = json_from_string(r.out, &error);
+	g_assert_no_error(error);
+	cli_clear(&r);
+	return n;
+}
+
+/* ---- the device child: a software card and handset on the netsim link ------------------- */
+
+struct device {
+	GSocket *sock;
+	GByteArray *in;
+	struct fake_card *card;
+};
+
+static void send_frame(struct device *d, const struct ots_netsim_frame *f)
+{
+	GByteArray *b = g_byte_array_new();
+
+	ots_netsim_frame_encode(f, b);
+	g_assert_cmpint(g_socket_send(d->sock, (const char *)b->data, b->len, NULL, NULL), ==,
+			(gssize)b->len);
+	g_byte_array_unref(b);
+}
+
+static void up_report(void *user, uint32_t id, bool rp_error, const uint8_t *tpdu, size_t len)
+{
+	static struct ots_netsim_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.type = OTS_NETSIM_DELIVER_REPORT;
+	f.id = id;
+	f.rp = rp_error;
+	f.tpdu_len = len;
+	if (len)
+		memcpy(f.tpdu, tpdu, len);
+	send_frame(user, &f);
+}
+
+static void up_submit(void *user, const uint8_t *tpdu, size_t len)
+{
+	static struct ots_netsim_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.type = OTS_NETSIM_SUBMIT;
+	f.id = 7;
+	f.tpdu_len = len;
+	memcpy(f.tpdu, tpdu, len);
+	send_frame(user, &f);
+}
+
+static int device_main(const char *path, const char *ini)
+{
+	struct fake_uplink up = { .report = up_report, .submit = up_submit };
+	struct device d = { 0 };
+	GSocketAddress *sa = g_unix_socket_address_new(path);
+	static struct ots_netsim_frame f;
+
+	d.in = g_byte_array_new();
+	d.sock = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+			      NULL);
+	if (!g_socket_connect(d.sock, sa, NULL, NULL))
+		return 1;
+	g_object_unref(sa);
+	up.user = &d;
+	d.card = fake_card_new(ini, &up);
+	d.card->auto_answer = true;       /* the user answers right away ("1234", item 2) */
+	d.card->send_mg = true;           /* and the card sends its MG */
+	f.type = OTS_NETSIM_HELLO;
+	f.version = OTS_NETSIM_VERSION;
+	g_strlcpy(f.iccid, d.card->cfg->iccid, sizeof(f.iccid));
+	send_frame(&d, &f);
+	for (;;) {
+		char buf[4096];
+		gssize n;
+		uint8_t type;
+		const uint8_t *body;
+		size_t blen, used;
+		const char *why;
+
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+		if (!g_socket_condition_timed_wait(d.sock, G_IO_IN, 20000, NULL, NULL))
+			continue;
+		n = g_socket_receive(d.sock, buf, sizeof(buf), NULL, NULL);
+		if (n <= 0)
+			return 0;                 /* the server went away */
+		g_byte_array_append(d.in, (uint8_t *)buf, (guint)n);
+		while (ots_netsim_frame_next(d.in->data, d.in->len, &type, &body, &blen, &used) ==
+		       OTS_NETSIM_FRAME) {
+			if (ots_netsim_frame_decode(type, body, blen, &f, &why) == 0 &&
+			    type == OTS_NETSIM_DELIVER)
+				fake_card_deliver(d.card, f.id, f.tpdu, f.tpdu_len);
+			g_byte_array_remove_range(d.in, 0, (guint)used);
+		}
+	}
+}
+
+/* ---- the daemon ----------------------------------------------------------------------- */
+
+static guint16 free_port(void)
+{
+	GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+				  G_SOCKET_PROTOCOL_TCP, NULL);
+	GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	GSocketAddress *sa = g_inet_socket_address_new(lo, 0), *bound;
+	guint16 port;
+
+	g_assert_true(g_socket_bind(s, sa, FALSE, NULL));
+	bound = g_socket_get_local_address(s, NULL);
+	port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	g_object_unref(bound);
+	g_object_unref(sa);
+	g_object_unref(lo);
+	g_socket_close(s, NULL);
+	g_object_unref(s);
+	return port;
+}
+
+static bool server_start(void)
+{
+	const char *bin = g_getenv("OTA_TEST_SERVER");
+	char *http, *netsim;
+	GError *error = NULL;
+	int logfd;
+	gint64 end;
+
+	srv.cli = g_getenv("OTA_CLI");
+	if (!bin || !srv.cli)
+		return false;
+	srv.dir = g_dir_make_tmp("ots-api-XXXXXX", NULL);
+	srv.db = g_build_filename(srv.dir, "server.db", NULL);
+	srv.sock = g_build_filename(srv.dir, "netsim.sock", NULL);
+	srv.log = g_build_filename(srv.dir, "server.log", NULL);
+	srv.ini = write_card_ini(srv.dir, "card.ini", TEST_ICCID, "+15550001");
+	srv.ini2 = write_card_ini(srv.dir, "card2.ini", TEST_ICCID2, "+15550002");
+	srv.port = free_port();
+	srv.base = g_strdup_printf("http://127.0.0.1:%u", srv.port);
+	http = g_strdup_printf("127.0.0.1:%u", srv.port);
+	netsim = g_strconcat("unix:", srv.sock, NULL);
+	logfd = open(srv.log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	g_assert_cmpint(logfd, >=, 0);
+	{
+		const char *argv[] = { bin, "--db", srv.db, "--http", http, "--netsim", netsim,
+				       "--verbose", NULL };
+
+		g_assert_true(g_spawn_async_with_pipes_and_fds(NULL, argv, NULL,
+				G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, -1, logfd, logfd, NULL, NULL,
+				0, &srv.pid, NULL, NULL, NULL, &error));
+		g_assert_no_error(error);
+	}
+	close(logfd);
+	g_free(http);
+	g_free(netsim);
+	srv.http = soup_session_new_with_options("timeout", 30, "proxy-resolver", NULL, NULL);
+	/* wait until it answers */
+	end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	for (;;) {
+		SoupMessage *m;
+		char *url = g_strconcat(srv.base, "/v1/status", NULL);
+		GBytes *b;
+
+		m = soup_message_new("GET", url);
+		b = soup_session_send_and_read(srv.http, m, NULL, NULL);
+		g_free(url);
+		if (b && soup_message_get_status(m) == 200) {
+			g_bytes_unref(b);
+			g_object_unref(m);
+			break;
+		}
+		if (b)
+			g_bytes_unref(b);
+		g_object_unref(m);
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(50000);
+	}
+	return true;
+}
+
+static void server_stop(void)
+{
+	int status;
+	char *cmd, *log;
+	gsize len;
+
+	if (srv.device) {
+		kill(srv.device, SIGTERM);
+		waitpid(srv.device, &status, 0);
+		g_spawn_close_pid(srv.device);
+	}
+	/* a clean SIGTERM, with an event stream still open */
+	g_assert_cmpint(kill(srv.pid, SIGTERM), ==, 0);
+	g_assert_cmpint(waitpid(srv.pid, &status, 0), ==, srv.pid);
+	g_spawn_close_pid(srv.pid);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+	/* keys never logged, even with --verbose */
+	g_assert_true(g_file_get_contents(srv.log, &log, &len, NULL));
+	assert_no_keys(log, len, "the server's log");
+	g_assert_nonnull(strstr(log, "HTTP API listening on"));
+	g_free(log);
+	g_object_unref(srv.http);
+	cmd = g_strdup_printf("rm -rf '%s'", srv.dir);
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+}
+
+/* ---- cards ------------------------------------------------------------------------------ */
+
+static void test_card_import(void)
+{
+	char *ini;
+	struct reply r;
+
+	g_assert_true(g_file_get_contents(srv.ini, &ini, NULL, NULL));
+	call(&r, "POST", "/v1/cards", "text/plain", ini);
+	g_assert_cmpuint(r.status, ==, 201);
+	g_assert_cmpstr(r.location, ==, "/v1/cards/" TEST_ICCID);
+	g_assert_cmpstr(json_object_get_string_member(obj(&r), "iccid"), ==, TEST_ICCID);
+	g_assert_cmpstr(json_object_get_string_member(obj(&r), "msisdn"), ==, "+15550001");
+	reply_clear(&r);
+
+	expect("POST", "/v1/cards", "text/plain", ini, 409, NULL);
+	expect("POST", "/v1/cards?replace=true", "text/plain", ini, 201, NULL);
+	expect("POST", "/v1/cards?replace=maybe", "text/plain", ini, 400, "replace");
+	expect("POST", "/v1/cards?force=1", "text/plain", ini, 400, "force");
+	expect("POST", "/v1/cards", "application/xml", ini, 415, "Content-Type");
+	g_free(ini);
+
+	/* a broken file: the field is "config", the message names the group and key, not a path */
+	call(&r, "POST", "/v1/cards", "text/plain",
+	     "[card]\niccid=89882390000000000041\nimsi=001010123456789\nmsisdn=+15550004\n"
+	     "[keyset 1]\nkic=15\nkid=15\nkic-key=zz\nkid-key=" "11223344556677881122334455667788\n"
+	     "[tar b00001]\nspi=1619\n");
+	g_assert_cmpuint(r.status, ==, 400);
+	g_assert_cmpstr(json_object_get_string_member(obj(&r), "field"), ==, "config");
+	g_assert_nonnull(strstr(r.body, "kic-key"));
+	g_assert_null(strstr(r.body, "/tmp"));
+	g_assert_null(strstr(r.body, "ots-card-"));
+	reply_clear(&r);
+	expect("POST", "/v1/cards", "text/plain", "", 400, "config");
+	expect("POST", "/v1/cards", "text/plain", "\xff\xfe not text", 400, "config");
+	expect("POST", "/v1/cards", "text/plain", "[card]\niccid=12\n", 400, "config");
+}
+
+static void test_card_json(void)
+{
+	static const struct {
+		const char *body, *field;
+	} bad[] = {
+		{ "[1]", "body" },
+		{ "{not json", "body" },
+		{ "{\"msisdn\":\"+1\"}", "iccid" },
+		{ "{\"iccid\":\"8988\"}", "iccid" },
+		{ "{\"iccid\":\"89882390000000000058\",\"msisdn\":\"abc\"}", "msisdn" },
+		{ "{\"iccid\":\"89882390000000000058\",\"imsi\":\"1\"}", "imsi" },
+		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":{}}", "keysets" },
+		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[7]}", "keysets[0]" },
+		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":16}]}", "keysets[0].kvn" },
+		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":1,\"kic\":\"25\"}]}",
+		  "keysets[0].kic" },
+		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
+		  "\"kid\":\"x\"}]}", "keysets[0].kid" },
+		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
+		  "\"kid\":\"15\",\"kic-key\":\"0011\"}]}", "keysets[0].kic-key" },
+		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
+		  "\"kid\":\"15\",\"kid-key\":\"zz\"}]}", "keysets[0].kid-key" },
+		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
+		  "\"kid\":\"15\",\"counter\":\"01\"}]}", "keysets[0].counter" },
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":5}", "tars" },
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b0\"}]}", "tars[0].tar" },
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1\"}]}",
+		  "tars[0].spi" },
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\","
+		  "\"min-security-level\":\"x\"}]}", "tars[0].min-security-level" },
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\","
+		  "\"mode\":\"fast\"}]}", "tars[0].mode" },
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\","
+		  "\"mg-address\":\"+1x\"}]}", "tars[0].mg-address" },
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\","
+		  "\"keysets\":[3]}]}", "tars[0].keysets" },
+	};
+	struct reply r;
+
+	call(&r, "POST", "/v1/cards", "application/json", CARD_JSON(""));
+	g_assert_cmpuint(r.status, ==, 201);
+	g_assert_cmpstr(r.location, ==, "/v1/cards/" ICCID_JSON);
+	g_assert_cmpstr(json_object_get_string_member(obj(&r), "iccid"), ==, ICCID_JSON);
+	reply_clear(&r);
+	expect("POST", "/v1/cards", "application/json", CARD_JSON(""), 409, NULL);
+	expect("POST", "/v1/cards?replace=1", "application/json", CARD_JSON(""), 201, NULL);
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++)
+		expect("POST", "/v1/cards", "application/json", bad[i].body, 400, bad[i].field);
+	expect("POST", "/v1/cards", "application/json", NULL, 400, "body");
+}
+
+static void test_card_routes(void)
+{
+	struct reply r;
+	JsonArray *a;
+	bool seen = false;
+
+	call(&r, "GET", "/v1/cards", NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	g_assert_true(JSON_NODE_HOLDS_ARRAY(r.json));
+	a = json_node_get_array(r.json);
+	for (unsigned i = 0; i < json_array_get_length(a); i++)
+		if (strcmp(json_object_get_string_member(json_array_get_object_element(a, i),
+							 "iccid"), TEST_ICCID) == 0)
+			seen = true;
+	g_assert_true(seen);
+	reply_clear(&r);
+
+	call(&r, "GET", "/v1/cards/" TEST_ICCID, NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	a = json_object_get_array_member(obj(&r), "keysets");
+	g_assert_cmpuint(json_array_get_length(a), ==, 1);
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(a, 0),
+						      "kic-algorithm"), ==, "3des2-cbc");
+	reply_clear(&r);
+
+	expect("GET", "/v1/cards/89882390000000000099", NULL, NULL, 404, "iccid");
+	expect("GET", "/v1/cards/89x", NULL, NULL, 400, "iccid");
+	expect("GET", "/v1/cards/" TEST_ICCID "?x=1", NULL, NULL, 400, "x");
+	expect("GET", "/v1/cards?x=1", NULL, NULL, 400, "x");
+	expect("PUT", "/v1/cards/" TEST_ICCID, "application/json", "{}", 405, NULL);
+	expect("DELETE", "/v1/cards", NULL, NULL, 405, NULL);
+	expect("GET", "/v1/cards/" TEST_ICCID "/keys", NULL, NULL, 404, NULL);
+
+	call(&r, "PATCH", "/v1/cards", NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 405);
+	g_assert_cmpstr(r.allow, ==, "GET, POST");
+	reply_clear(&r);
+
+	expect("DELETE", "/v1/cards/" ICCID_JSON, NULL, NULL, 204, NULL);
+	expect("DELETE", "/v1/cards/" ICCID_JSON, NULL, NULL, 404, "iccid");
+	expect("GET", "/v1/cards/" ICCID_JSON, NULL, NULL, 404, "iccid");
+	expect("DELETE", "/v1/cards/x", NULL, NULL, 400, "iccid");
+}
+
+/* ---- transactions ------------------------------------------------------------------------ */
+
+#define TX(members) "{\"iccid\":\"" TEST_ICCID "\"," members "}"
+
+static void test_tx_bad_input(void)
+{
+	static const struct {
+		const char *body, *field;
+	} bad[] = {
+		{ "{\"iccid\":\"" TEST_ICCID "\",", "body" },
+		{ "[]", "body" },
+		{ "\"text\"", "body" },
+		{ "{\"action\":\"display-text\",\"text\":\"a\"}", "iccid" },
+		{ "{\"iccid\":17,\"action\":\"display-text\",\"text\":\"a\"}", "iccid" },
+		{ TX("\"text\":\"a\""), "action" },
+		{ TX("\"action\":\"launch-rocket\",\"text\":\"a\""), "action" },
+		{ TX("\"action\":7,\"text\":\"a\""), "action" },
+		{ TX("\"action\":\"display-text\""), "text" },
+		{ TX("\"action\":\"display-text\",\"text\":\"\""), "text" },
+		{ TX("\"action\":\"display-text\",\"text\":5"), "text" },
+		{ TX("\"action\":\"select-item\",\"text\":\"a\""), "items" },
+		{ TX("\"action\":\"select-item\",\"text\":\"a\",\"items\":\"x\""), "items" },
+		{ TX("\"action\":\"select-item\",\"text\":\"a\",\"items\":[\"x\",3]"), "items[1]" },
+		{ TX("\"action\":\"select-item\",\"text\":\"a\",\"items\":[\"\"]"), "items[0]" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"items\":[\"x\"]"), "items" },
+		{ TX("\"action\":\"get-input\",\"text\":\"a\",\"input\":3"), "input" },
+		{ TX("\"action\":\"get-input\",\"text\":\"a\",\"input\":{\"min\":-1}"), "input.min" },
+		{ TX("\"action\":\"get-input\",\"text\":\"a\",\"input\":{\"max\":0}"), "input.max" },
+		{ TX("\"action\":\"get-input\",\"text\":\"a\",\"input\":{\"digits\":1}"),
+		  "input.digits" },
+		{ TX("\"action\":\"get-input\",\"text\":\"a\",\"input\":{\"hidden\":\"y\"}"),
+		  "input.hidden" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"input\":{}"), "input" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"tar\":\"b0\""), "tar" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"tar\":\"c00000\""), "tar" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"ev\":[]"), "ev" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"ev\":{\"mg\":1}"), "ev.mg" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"ev\":{\"rq\":\"no\"}"), "ev.rq" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"ev\":{\"preset-ms\":-5}"),
+		  "ev.preset-ms" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"ev\":{\"deadline-ms\":\"1h\"}"),
+		  "ev.deadline-ms" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"ev\":{\"wanted\":1}"),
+		  "ev.wanted" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"ev\":{\"wanted\":{\"form\":\"x\"}}"),
+		  "ev.wanted.form" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\","
+		     "\"ev\":{\"wanted\":{\"form\":\"fixed\"}}"), "ev.wanted.seconds" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\","
+		     "\"ev\":{\"wanted\":{\"form\":\"until-event\",\"event\":\"x\"}}"),
+		  "ev.wanted.event" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\","
+		     "\"ev\":{\"mg\":false,\"wanted\":{\"form\":\"until-mg\"}}"), "ev.wanted" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"ev\":{\"speed\":1}"), "ev.speed" },
+		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"colour\":\"red\""), "colour" },
+	};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++)
+		expect("POST", "/v1/transactions", "application/json", bad[i].body, 400,
+		       bad[i].field);
+	expect("POST", "/v1/transactions", "application/json",
+	       "{\"iccid\":\"89882390000000000099\",\"action\":\"display-text\",\"text\":\"a\"}",
+	       404, "iccid");
+	expect("POST", "/v1/transactions", "text/plain", TX("\"action\":\"yes-no\",\"text\":\"a\""),
+	       415, "Content-Type");
+	expect("POST", "/v1/transactions", "application/json", NULL, 400, "body");
+	expect("POST", "/v1/transactions?now=1", "application/json",
+	       TX("\"action\":\"yes-no\",\"text\":\"a\""), 400, "now");
+}
+
+static void test_tx_routes(void)
+{
+	struct reply r;
+	int64_t id, id2;
+	char *path;
+	JsonArray *a;
+
+	id = start_tx(TX("\"action\":\"get-input\",\"text\":\"PIN?\",\"input\":{\"min\":4,\"max\":8,"
+			 "\"digits\":true,\"hidden\":true},\"ev\":{\"preset-ms\":null,"
+			 "\"wanted\":{\"form\":\"indefinite\"}}"));
+	id2 = start_tx(TX("\"action\":\"select-item\",\"text\":\"Pick\",\"items\":[\"A\",\"B\"]"));
+	g_assert_cmpint(id2, >, id);
+
+	path = g_strdup_printf("/v1/transactions/%" G_GINT64_FORMAT, id);
+	call(&r, "GET", path, NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	g_assert_cmpint(json_object_get_int_member(obj(&r), "id"), ==, id);
+	g_assert_cmpstr(json_object_get_string_member(obj(&r), "action"), ==, "get-input");
+	g_assert_cmpstr(tx_state(r.json), ==, "c1-sent");   /* no device for this card */
+	g_assert_cmpuint(count_events(r.json, "queued"), ==, 1);
+	g_assert_cmpuint(count_events(r.json, "c1-sent"), ==, 1);
+	g_assert_true(json_object_has_member(obj(&r), "result"));
+	g_assert_true(json_object_get_null_member(obj(&r), "result"));
+	reply_clear(&r);
+	expect("GET", "/v1/transactions/abc", NULL, NULL, 400, "id");
+	expect("GET", "/v1/transactions/0", NULL, NULL, 400, "id");
+	expect("GET", "/v1/transactions/-3", NULL, NULL, 400, "id");
+	expect("GET", "/v1/transactions/99999999999999999999999", NULL, NULL, 400, "id");
+	expect("GET", "/v1/transactions/424242", NULL, NULL, 404, "id");
+	expect("DELETE", path, NULL, NULL, 405, NULL);
+	expect("GET", "/v1/transactions/1/stop", NULL, NULL, 404, NULL);
+
+	/* the second one waits behind the first (one proactive session per card) */
+	call(&r, "GET", "/v1/transactions?state=queued", NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	a = json_node_get_array(r.json);
+	g_assert_cmpuint(json_array_get_length(a), >=, 1);
+	for (unsigned i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *t = json_array_get_object_element(a, i);
+
+		g_assert_cmpstr(json_object_get_string_member(t, "state"), ==, "queued");
+		g_assert_false(json_object_has_member(t, "timeline"));
+	}
+	g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(a, 0), "id"), ==,
+			id2);
+	reply_clear(&r);
+	call(&r, "GET", "/v1/transactions", NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(r.json)), >=, 2);
+	reply_clear(&r);
+	call(&r, "GET", "/v1/transactions?iccid=" TEST_ICCID2, NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(r.json)), ==, 0);
+	reply_clear(&r);
+	expect("GET", "/v1/transactions?state=done", NULL, NULL, 400, "state");
+	expect("GET", "/v1/transactions?sort=id", NULL, NULL, 400, "sort");
+	expect("PUT", "/v1/transactions", "application/json", "{}", 405, NULL);
+
+	/* poll: only a waiting transaction can be polled */
+	g_free(path);
+	path = g_strdup_printf("/v1/transactions/%" G_GINT64_FORMAT "/poll", id);
+	expect("POST", path, NULL, NULL, 409, NULL);
+	call(&r, "GET", path, NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 405);
+	g_assert_cmpstr(r.allow, ==, "POST");
+	reply_clear(&r);
+	expect("POST", "/v1/transactions/424242/poll", NULL, NULL, 404, "id");
+	expect("POST", "/v1/transactions/x/poll", NULL, NULL, 400, "id");
+	g_free(path);
+
+	/* a card with unfinished transactions cannot be removed */
+	expect("DELETE", "/v1/cards/" TEST_ICCID, NULL, NULL, 409, NULL);
+
+	/* other routes */
+	expect("GET", "/v1/nothing", NULL, NULL, 404, NULL);
+	expect("GET", "/", NULL, NULL, 404, NULL);
+	expect("GET", "/v2/transactions", NULL, NULL, 404, NULL);
+	call(&r, "GET", "/v1/status", NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	g_assert_cmpint(json_object_get_int_member(obj(&r), "active-transactions"), >=, 2);
+	reply_clear(&r);
+}
+
+static void test_oversized(void)
+{
+	struct raw *c = raw_open("POST /v1/transactions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+				 "Content-Type: application/json\r\nContent-Length: 2000000\r\n\r\n");
+	char *junk = g_malloc(2000000);
+
+	/* the server reads (and drops) it all, then refuses */
+	memset(junk, ' ', 2000000);
+	for (size_t off = 0; off < 2000000;) {
+		gssize n = g_socket_send(c->sock, junk + off, 2000000 - off, NULL, NULL);
+
+		g_assert_cmpint(n, >, 0);
+		off += (size_t)n;
+	}
+	g_free(junk);
+	g_assert_true(raw_read(c, "\"field\":\"body\"", 10000));
+	g_assert_true(g_str_has_prefix(c->in->str, "HTTP/1.1 413"));
+	raw_close(c);
+}
+
+/* ---- events ---------------------------------------------------------------------------- */
+
+static void test_events(void)
+{
+	struct raw *all, *one, *card;
+	struct reply r;
+	int64_t a, b;
+
+	all = sse_open("");
+	card = sse_open("?iccid=" TEST_ICCID2);
+	a = start_tx(TX("\"action\":\"yes-no\",\"text\":\"Stream?\""));
+	/* queued behind the card's earlier transactions: "queued" at once */
+	g_assert_true(sse_wait(all, a, "queued", 5000));
+	g_assert_nonnull(strstr(all->in->str, "event: queued\n"));
+	g_assert_nonnull(strstr(all->in->str, "\nid: "));
+	/* a filtered stream sees nothing of other cards */
+	raw_read(card, NULL, 300);
+	g_assert_cmpuint(sse_count(card, 0, "queued"), ==, 0);
+
+	/* clients come and go: one leaves abruptly, another joins with a filter */
+	raw_close(all);
+	b = start_tx(TX("\"action\":\"yes-no\",\"text\":\"Again?\""));
+	{
+		char *q = g_strdup_printf("?tx=%" G_GINT64_FORMAT, b + 1);
+
+		one = sse_open(q);
+		g_free(q);
+	}
+	{
+		int64_t c = start_tx(TX("\"action\":\"yes-no\",\"text\":\"Third?\""));
+
+		g_assert_cmpint(c, ==, b + 1);
+		g_assert_true(sse_wait(one, c, "queued", 5000));
+		g_assert_cmpuint(sse_count(one, b, "queued"), ==, 0);
+	}
+
+	/* bad streams */
+	expect("GET", "/v1/events?tx=abc", NULL, NULL, 400, "tx");
+	expect("GET", "/v1/events?iccid=x1", NULL, NULL, 400, "iccid");
+	expect("GET", "/v1/events?since=3", NULL, NULL, 400, "since");
+	expect("POST", "/v1/events", "application/json", "{}", 405, NULL);
+
+	/* the server keeps serving; the stream that left is dropped once written to */
+	call(&r, "GET", "/v1/status", NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	g_assert_cmpint(json_object_get_int_member(obj(&r), "event-streams"), >=, 2);
+	g_assert_cmpint(json_object_get_int_member(obj(&r), "event-streams"), <=, 3);
+	reply_clear(&r);
+	raw_close(one);
+	raw_close(card);
+}
+
+/* ---- ota-cli ------------------------------------------------------------------------------ */
+
+static void test_cli(void)
+{
+	JsonNode *n;
+	struct cli_result r;
+	char *id_s;
+	int64_t id;
+
+	/* card import / list / show / remove */
+	n = cli_json((const char *[]){ "card", "import", srv.ini2, NULL });
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(n), "iccid"), ==,
+			TEST_ICCID2);
+	json_node_unref(n);
+	cli_fails((const char *[]){ "card", "import", srv.ini2, NULL }, "already registered");
+	n = cli_json((const char *[]){ "card", "import", "--replace", srv.ini2, NULL });
+	json_node_unref(n);
+	n = cli_json((const char *[]){ "card", "list", NULL });
+	g_assert_true(JSON_NODE_HOLDS_ARRAY(n));
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(n)), >=, 2);
+	json_node_unref(n);
+	n = cli_json((const char *[]){ "card", "show", TEST_ICCID2, "--pretty", NULL });
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(n), "msisdn"), ==,
+			"+15550002");
+	json_node_unref(n);
+	cli_fails((const char *[]){ "card", "show", "89882390000000000099", NULL },
+		  "unknown card");
+	cli_fails((const char *[]){ "card", "import", "/nonexistent/card.ini", NULL },
+		  "/nonexistent/card.ini");
+	cli_fails((const char *[]){ "card", "frobnicate", NULL }, "unknown subcommand");
+
+	/* card add from JSON, remove */
+	{
+		char *p = g_build_filename(srv.dir, "card.json", NULL);
+
+		g_assert_true(g_file_set_contents_full(p, CARD_JSON(""), -1,
+						       G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+		n = cli_json((const char *[]){ "card", "add", p, NULL });
+		g_assert_cmpstr(json_object_get_string_member(json_node_get_object(n), "iccid"),
+				==, ICCID_JSON);
+		json_node_unref(n);
+		g_free(p);
+	}
+	run_cli(&r, (const char *[]){ "card", "remove", ICCID_JSON, NULL });
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.out, ==, "");
+	cli_clear(&r);
+	cli_fails((const char *[]){ "card", "remove", ICCID_JSON, NULL }, "unknown card");
+
+	/* tx start / show / list / poll */
+	n = cli_json((const char *[]){ "tx", "start", "--iccid", TEST_ICCID, "--action",
+				       "select-item", "--text", "Pick", "--item", "1:Tea",
+				       "--item", "2:Coffee", "--wanted", "until-mg", NULL });
+	id = json_object_get_int_member(json_node_get_object(n), "id");
+	json_node_unref(n);
+	id_s = g_strdup_printf("%" G_GINT64_FORMAT, id);
+	n = cli_json((const char *[]){ "tx", "show", id_s, NULL });
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(n), "action"), ==,
+			"select-item");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
+				json_node_get_object(n), "items")), ==, 2);
+	json_node_unref(n);
+	n = cli_json((const char *[]){ "tx", "list", "--state", "queued", NULL });
+	g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(
+				json_node_get_array(n), 0), "id"), ==, id);
+	json_node_unref(n);
+	cli_fails((const char *[]){ "tx", "poll", id_s, NULL }, "nothing to poll (HTTP 409)");
+	cli_fails((const char *[]){ "tx", "show", "424242", NULL }, "unknown transaction");
+	cli_fails((const char *[]){ "tx", "show", "x", NULL }, "id: ");
+	cli_fails((const char *[]){ "tx", "list", "--state", "done", NULL }, "state: ");
+	cli_fails((const char *[]){ "tx", "start", "--iccid", TEST_ICCID, "--action", "dance",
+				    "--text", "a", NULL }, "action: ");
+	cli_fails((const char *[]){ "tx", "start", "--iccid", TEST_ICCID, "--action",
+				    "display-text", "--text", "a", "--ev", "{\"mg\":3}", NULL },
+		  "ev.mg: ");
+	cli_fails((const char *[]){ "tx", "start", "--iccid", TEST_ICCID, "--action",
+				    "display-text", "--text", "a", "--ev", "nope", NULL }, "--ev");
+	cli_fails((const char *[]){ "tx", "start", "--iccid", TEST_ICCID, "--action",
+				    "select-item", "--text", "a", "--item", "2:B", NULL }, "--item");
+	cli_fails((const char *[]){ "tx", "start", "--iccid", "89882390000000000099", "--action",
+				    "display-text", "--text", "a", NULL }, "unknown card");
+	cli_fails((const char *[]){ "tx", "start", "--action", "display-text", NULL }, "--iccid");
+	cli_fails((const char *[]){ "tx", "start", "--iccid", TEST_ICCID, "--action",
+				    "display-text", "--text", "slow", "--wait", "--timeout", "1",
+				    NULL }, "timed out");
+	cli_fails((const char *[]){ "tx", NULL }, "missing subcommand");
+	cli_fails((const char *[]){ "tx", "list", "--server", "ftp://x", NULL }, "--server");
+	cli_fails((const char *[]){ "tx", "list", "--server", "http://127.0.0.1:1", NULL },
+		  "cannot reach");
+	g_free(id_s);
+
+	/* the offline commands are still there */
+	run_cli(&r, (const char *[]){ "message", "c2", "--txid", "0000000a", NULL });
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpuint(strlen(r.out), >, 4);
+	cli_clear(&r);
+}
+
+/* ---- end to end ----------------------------------------------------------------------- */
+
+static void test_end_to_end(void)
+{
+	struct raw *events = sse_open("?iccid=" TEST_ICCID2);
+	char *argv[] = { self_exe, "--device", srv.sock, srv.ini2, NULL };
+	GError *error = NULL;
+	struct cli_result r;
+	JsonNode *tx;
+	JsonObject *o, *result;
+	int64_t id;
+
+	/* the card (imported by test_cli) gets its handset */
+	g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+				    &srv.device, &error));
+	g_assert_no_error(error);
+
+	run_cli(&r, (const char *[]){ "tx", "start", "--iccid", TEST_ICCID2, "--action",
+				      "get-input", "--text", "Your PIN?", "--min-len", "4",
+				      "--digits", "--wait", "--timeout", "60", NULL });
+	if (r.status != 0)
+		g_error("tx start --wait: %d %s %s", r.status, r.out, r.err);
+	tx = json_from_string(r.out, &error);
+	g_assert_no_error(error);
+	cli_clear(&r);
+	o = json_node_get_object(tx);
+	id = json_object_get_int_member(o, "id");
+	g_assert_cmpstr(tx_state(tx), ==, "completed");
+	result = json_object_get_object_member(o, "result");   /* R1 */
+	g_assert_nonnull(result);
+	g_assert_cmpint(json_object_get_int_member(result, "general"), ==, 0);
+	g_assert_cmpstr(json_object_get_string_member(result, "text"), ==, "1234");
+	g_assert_cmpuint(count_events(tx, "c1-sent"), >=, 1);
+	g_assert_cmpuint(count_events(tx, "ir-received"), ==, 1);
+	g_assert_cmpuint(count_events(tx, "mg-received"), ==, 1);
+	g_assert_cmpuint(count_events(tx, "c2-sent"), >=, 1);
+	g_assert_cmpuint(count_events(tx, "r1-delivered"), ==, 1);
+	g_assert_cmpuint(count_events(tx, "released"), ==, 1);
+	json_node_unref(tx);
+
+	/* the event stream saw it all, in order */
+	g_assert_true(sse_wait(events, id, "released", 5000));
+	g_assert_cmpuint(sse_count(events, id, "c1-sent"), >=, 1);
+	g_assert_cmpuint(sse_count(events, id, "ir-received"), ==, 1);
+	g_assert_cmpuint(sse_count(events, id, "mg-received"), ==, 1);
+	g_assert_cmpuint(sse_count(events, id, "r1-delivered"), ==, 1);
+	g_assert_true(strstr(events->in->str, "\"event\":\"c1-sent\"") <
+		      strstr(events->in->str, "\"event\":\"r1-delivered\""));
+	raw_close(events);
+
+	/* a finished transaction cannot be polled; the POST -> R1 path also works over raw HTTP */
+	{
+		char *p = g_strdup_printf("/v1/transactions/%" G_GINT64_FORMAT "/poll", id);
+
+		expect("POST", p, NULL, NULL, 409, NULL);
+		g_free(p);
+	}
+}
+
+static void skip_all(void)
+{
+	g_test_skip("OTA_TEST_SERVER and OTA_CLI name the binaries under test");
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+
+	if (argc >= 4 && strcmp(argv[1], "--device") == 0)
+		return device_main(argv[2], argv[3]);
+	self_exe = g_file_read_link("/proc/self/exe", NULL);
+	g_test_init(&argc, &argv, NULL);
+	if (!server_start()) {
+		g_test_add_func("/api/skipped", skip_all);
+		return g_test_run();
+	}
+	g_test_add_func("/api/cards/import", test_card_import);
+	g_test_add_func("/api/cards/json", test_card_json);
+	g_test_add_func("/api/cards/routes", test_card_routes);
+	g_test_add_func("/api/tx/bad-input", test_tx_bad_input);
+	g_test_add_func("/api/tx/routes", test_tx_routes);
+	g_test_add_func("/api/http/oversized", test_oversized);
+	g_test_add_func("/api/events/stream", test_events);
+	g_test_add_func("/api/cli/commands", test_cli);
+	g_test_add_func("/api/end-to-end/wait-r1", test_end_to_end);
+	rc = g_test_run();
+	server_stop();
+	g_free(self_exe);
+	return rc;
+}

@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ota-test-server over its netsim link, with the server in a child process:
+ *  - kill -9 of the server after C1, after the IR, after the MG: after a
+ *    restart the transaction completes and no counter is reused (checked
+ *    from the card's side and in the server's database);
+ *  - bad input on the link (unknown types, unknown ids, garbage TPDUs,
+ *    frames before HELLO, truncated frames, impossible lengths): clear
+ *    ERROR frames, and another device keeps being served;
+ *  - the daemon itself (ota-test-server): starts, serves, exits 0 on SIGTERM.
+ * The child is this program run with --child (the engine and netsim of the
+ * daemon, plus a transaction started from the command line).
+ */
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fake-card.h"
+#include "netsim/frame.h"
+#include "netsim/netsim.h"
+#include "server-test.h"
+#include "sv1/engine.h"
+
+/* ---- the child: engine + netsim ------------------------------------------------ */
+
+static int child_main(const char *db, const char *sock, const char *ini, const char *start)
+{
+	struct ots_engine_config cfg = {
+		.db_path = db, .por_timeout_ms = 300, .backoff_initial_ms = 100, .max_attempts = 20,
+	};
+	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+	struct ots_engine *e;
+	struct ots_netsim *ns;
+	GError *error = NULL;
+	JsonNode *card;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive the test */
+	e = ots_engine_new(&cfg, &error);
+	if (!e)
+		g_error("child: %s", error->message);
+	card = ots_engine_card_show(e, TEST_ICCID, NULL);
+	if (!card && !ots_engine_card_import_file(e, ini, false, NULL, &error))
+		g_error("child: %s", error->message);
+	if (card)
+		json_node_unref(card);
+	ns = ots_netsim_new(e, sock, &error);
+	if (!ns)
+		g_error("child: %s", error->message);
+	if (start && *start) {
+		JsonNode *n = json_from_string(start, NULL);
+		uint64_t id;
+
+		if (!ots_engine_tx_start_json(e, n, &id, &error))
+			g_error("child: %s", error->message);
+		json_node_unref(n);
+	}
+	g_main_loop_run(loop);
+	return 0;
+}
+
+/* ---- the parent: a device with the software card ---------------------------------- */
+
+struct device {
+	GSocket *sock;
+	GByteArray *in;
+	struct fake_card *card;
+	bool drop_uplink;
+	unsigned errors, submit_reports, pongs;
+	uint8_t last_error;
+	bool closed;
+};
+
+static void send_frame(struct device *d, const struct ots_netsim_frame *f)
+{
+	GByteArray *b = g_byte_array_new();
+	GError *error = NULL;
+
+	ots_netsim_frame_encode(f, b);
+	g_assert_cmpint(g_socket_send(d->sock, (const char *)b->data, b->len, NULL, &error), ==,
+			(gssize)b->len);
+	g_byte_array_unref(b);
+}
+
+static void send_raw(struct device *d, const void *p, size_t len)
+{
+	g_assert_cmpint(g_socket_send(d->sock, p, len, NULL, NULL), ==, (gssize)len);
+}
+
+static void up_report(void *user, uint32_t id, bool rp_error, const uint8_t *tpdu, size_t len)
+{
+	struct device *d = user;
+	struct ots_netsim_frame f = {
+		.type = OTS_NETSIM_DELIVER_REPORT, .id = id, .rp = rp_error, .tpdu_len = len,
+	};
+
+	if (d->drop_uplink)
+		return;
+	if (len)
+		memcpy(f.tpdu, tpdu, len);
+	send_frame(d, &f);
+}
+
+static void up_submit(void *user, const uint8_t *tpdu, size_t len)
+{
+	struct device *d = user;
+	struct ots_netsim_frame f = { .type = OTS_NETSIM_SUBMIT, .id = 7, .tpdu_len = len };
+
+	if (d->drop_uplink)
+		return;
+	memcpy(f.tpdu, tpdu, len);
+	send_frame(d, &f);
+}
+
+static struct device *device_connect(const char *path, const char *iccid)
+{
+	struct device *d = g_new0(struct device, 1);
+	GSocketAddress *sa = g_unix_socket_address_new(path);
+	int64_t end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+	d->in = g_byte_array_new();
+	for (;;) {
+		d->sock = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+				       G_SOCKET_PROTOCOL_DEFAULT, NULL);
+		if (g_socket_connect(d->sock, sa, NULL, NULL))
+			break;
+		g_object_unref(d->sock);
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(20000);
+	}
+	g_object_unref(sa);
+	if (iccid) {
+		struct ots_netsim_frame f = { .type = OTS_NETSIM_HELLO, .version = 1 };
+
+		g_strlcpy(f.iccid, iccid, sizeof(f.iccid));
+		send_frame(d, &f);
+	}
+	return d;
+}
+
+static void device_free(struct device *d)
+{
+	g_socket_close(d->sock, NULL);
+	g_object_unref(d->sock);
+	g_byte_array_unref(d->in);
+	g_free(d);
+}
+
+/* Reads and handles frames for up to ms (DELIVERs go to the card). */
+static void pump(struct device *d, unsigned ms)
+{
+	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
+
+	while (!d->closed) {
+		int64_t left = end - g_get_monotonic_time();
+		char buf[4096];
+		gssize n;
+		uint8_t type;
+		const uint8_t *body;
+		size_t blen, used;
+
+		if (left <= 0)
+			break;
+		if (!g_socket_condition_timed_wait(d->sock, G_IO_IN, left, NULL, NULL))
+			break;
+		n = g_socket_receive(d->sock, buf, sizeof(buf), NULL, NULL);
+		if (n <= 0) {
+			d->closed = true;
+			break;
+		}
+		g_byte_array_append(d->in, (uint8_t *)buf, (guint)n);
+		while (ots_netsim_frame_next(d->in->data, d->in->len, &type, &body, &blen, &used) ==
+		       OTS_NETSIM_FRAME) {
+			static struct ots_netsim_frame f;
+			const char *why;
+
+			g_assert_cmpint(ots_netsim_frame_decode(type, body, blen, &f, &why), ==, 0);
+			if (type == OTS_NETSIM_DELIVER && d->card)
+				fake_card_deliver(d->card, f.id, f.tpdu, f.tpdu_len);
+			else if (type == OTS_NETSIM_ERROR) {
+				d->errors++;
+				d->last_error = f.status;
+				g_test_message("ERROR %u: %s", f.status, f.text);
+			} else if (type == OTS_NETSIM_SUBMIT_REPORT)
+				d->submit_reports++;
+			else if (type == OTS_NETSIM_PONG)
+				d->pongs++;
+			g_byte_array_remove_range(d->in, 0, (guint)used);
+		}
+	}
+}
+
+struct server {
+	char *dir, *db, *sock, *ini;
+	GPid pid;
+	sqlite3 *h;
+};
+
+static char *self_exe;
+
+static void server_spawn(struct server *s, const char *start)
+{
+	char *argv[] = { self_exe, "--child", s->db, g_strconcat("unix:", s->sock, NULL), s->ini,
+			 (char *)(start ? start : ""), NULL };
+	GError *error = NULL;
+
+	g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+				    &s->pid, &error));
+	g_assert_no_error(error);
+	g_free(argv[3]);
+}
+
+static void server_kill9(struct server *s)
+{
+	int status;
+
+	g_assert_cmpint(kill(s->pid, SIGKILL), ==, 0);
+	g_assert_cmpint(waitpid(s->pid, &status, 0), ==, s->pid);
+	g_spawn_close_pid(s->pid);
+	s->pid = 0;
+}
+
+static void server_setup(struct server *s)
+{
+	s->dir = g_dir_make_tmp("ots-netsim-XXXXXX", NULL);
+	s->db = g_build_filename(s->dir, "server.db", NULL);
+	s->sock = g_build_filename(s->dir, "netsim.sock", NULL);
+	s->ini = write_card_ini(s->dir, "card.ini", TEST_ICCID, "+15550001");
+}
+
+static void server_teardown(struct server *s)
+{
+	char *cmd = g_strdup_printf("rm -rf '%s'", s->dir);
+
+	if (s->pid)
+		server_kill9(s);
+	if (s->h)
+		sqlite3_close(s->h);
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+	g_free(s->dir);
+	g_free(s->db);
+	g_free(s->sock);
+	g_free(s->ini);
+}
+
+static int64_t db_int(struct server *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (!s->h)
+		g_assert_cmpint(sqlite3_open_v2(s->db, &s->h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+	sqlite3_busy_timeout(s->h, 2000);
+	if (sqlite3_prepare_v2(s->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Pumps until transaction 1 is in this state (OTS_TX_*). */
+static bool pump_until_state(struct server *s, struct device *d, int state, unsigned ms)
+{
+	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
+
+	while (g_get_monotonic_time() < end) {
+		if (db_int(s, "SELECT state FROM transactions WHERE id = 1") == state)
+			return true;
+		pump(d, 20);
+	}
+	return false;
+}
+
+enum kill_point { KILL_AFTER_C1, KILL_AFTER_IR, KILL_AFTER_MG };
+
+static void test_kill9(gconstpointer data)
+{
+	enum kill_point point = GPOINTER_TO_INT(data);
+	struct fake_uplink up = { .report = up_report, .submit = up_submit };
+	struct server s = { 0 };
+	struct fake_card *card;
+	struct device *d;
+
+	server_setup(&s);
+	server_spawn(&s, "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"display-text\","
+		     "\"text\":\"Pay 25 € to ACME?\",\"ev\":{\"wanted\":{\"form\":\"until-mg\"}}}");
+	d = device_connect(s.sock, TEST_ICCID);
+	up.user = d;
+	card = fake_card_new(s.ini, &up);
+	card->ir_rq.form = SIMOTA_DEFERRED_RQ_UNTIL_EVENT;
+	card->ir_rq.event = SIMOTA_DEFERRED_EVENT_MG_SENT;
+	card->ir_rq.seconds = 0;
+	card->send_mg = true;
+	d->card = card;
+
+	if (point == KILL_AFTER_C1) {
+		/* the card takes C1, but the server dies before the PoR comes back */
+		d->drop_uplink = true;
+		while (card->c1s == 0)
+			pump(d, 50);
+		server_kill9(&s);
+	} else {
+		g_assert_true(pump_until_state(&s, d, OTS_TX_WAITING, 5000));
+		if (point == KILL_AFTER_IR) {
+			server_kill9(&s);
+		} else {
+			/* the user answers; the MG goes; the server dies before the C2 is answered */
+			d->drop_uplink = false;
+			fake_card_user_answers(card, 1, 0x00, NULL, 0);
+			d->drop_uplink = true;
+			while (db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'mg-received'") < 1)
+				pump(d, 20);
+			server_kill9(&s);
+		}
+	}
+	device_free(d);
+
+	/* restart; the device reconnects */
+	server_spawn(&s, NULL);
+	d = device_connect(s.sock, TEST_ICCID);
+	up.user = d;
+	card->up = up;
+	d->card = card;
+	if (point != KILL_AFTER_MG) {
+		g_assert_true(pump_until_state(&s, d, OTS_TX_WAITING, 5000));
+		fake_card_user_answers(card, 1, 0x00, NULL, 0);
+	}
+	g_assert_true(pump_until_state(&s, d, OTS_TX_COMPLETED, 8000));
+
+	/* no counter reused: the card accepted every one ("higher") and saw them increase */
+	g_assert_cmpuint(card->pors_refused, ==, 0);
+	g_assert_true(fake_card_counters_increasing(card));
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM commands"), ==,
+			db_int(&s, "SELECT count(DISTINCT cntr) FROM commands"));
+	g_assert_cmpint(db_int(&s, "SELECT max(cntr) FROM commands"), ==,
+			(int64_t)g_array_index(card->counters, uint64_t, card->counters->len - 1));
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'r1-delivered'"), ==, 1);
+	g_assert_cmpuint(card->releases, >=, 1);
+
+	device_free(d);
+	fake_card_free(card);
+	server_teardown(&s);
+}
+
+static void test_bad_input(void)
+{
+	static const uint8_t unknown_type[] = { 0, 0, 0, 1, 0x42 };
+	static const uint8_t truncated_hello[] = { 0, 0, 0, 2, 0x01, 1 };   /* no ICCID/MSISDN */
+	static const uint8_t huge[] = { 0xFF, 0xFF, 0xFF, 0xFF, 0x01 };
+	struct server s = { 0 };
+	struct device *a, *b, *c;
+	struct ots_netsim_frame f = { 0 };
+
+	server_setup(&s);
+	server_spawn(&s, NULL);
+	b = device_connect(s.sock, TEST_ICCID);    /* the well-behaved device */
+	a = device_connect(s.sock, NULL);
+
+	/* before HELLO */
+	f.type = OTS_NETSIM_SUBMIT;
+	f.id = 1;
+	f.tpdu_len = 1;
+	send_frame(a, &f);
+	pump(a, 300);
+	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_NO_HELLO);
+
+	/* HELLO with a bad ICCID, then a good one */
+	memset(&f, 0, sizeof(f));
+	f.type = OTS_NETSIM_HELLO;
+	g_strlcpy(f.iccid, "89x", sizeof(f.iccid));
+	send_frame(a, &f);
+	pump(a, 300);
+	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_MALFORMED);
+	g_strlcpy(f.iccid, "89882390000000000099", sizeof(f.iccid));
+	send_frame(a, &f);
+
+	send_raw(a, unknown_type, sizeof(unknown_type));
+	pump(a, 300);
+	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_UNKNOWN_TYPE);
+
+	memset(&f, 0, sizeof(f));
+	f.type = OTS_NETSIM_DELIVER_REPORT;
+	f.id = 12345;
+	send_frame(a, &f);
+	pump(a, 300);
+	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_UNKNOWN_ID);
+
+	memset(&f, 0, sizeof(f));
+	f.type = OTS_NETSIM_SUBMIT;
+	f.id = 9;
+	f.tpdu_len = 3;
+	f.tpdu[0] = 0x01;
+	f.tpdu[1] = 0xFF;
+	f.tpdu[2] = 0x99;
+	send_frame(a, &f);
+	pump(a, 300);
+	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_BAD_TPDU);
+	g_assert_cmpuint(a->submit_reports, ==, 1);
+
+	/* a frame whose body is cut short by its own length */
+	send_raw(a, truncated_hello, sizeof(truncated_hello));
+	pump(a, 300);
+	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_MALFORMED);
+
+	/* an impossible length: error, then the link closes */
+	send_raw(a, huge, sizeof(huge));
+	pump(a, 1000);
+	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_FRAME_LENGTH);
+	g_assert_true(a->closed);
+
+	/* a device that sends half a frame and hangs up */
+	c = device_connect(s.sock, NULL);
+	send_raw(c, huge + 1, 2);
+	device_free(c);
+
+	/* the other device is still served */
+	memset(&f, 0, sizeof(f));
+	f.type = OTS_NETSIM_PING;
+	f.id = 77;
+	send_frame(b, &f);
+	pump(b, 500);
+	g_assert_cmpuint(b->pongs, ==, 1);
+	g_assert_cmpuint(b->errors, ==, 0);
+
+	device_free(a);
+	device_free(b);
+	server_teardown(&s);
+}
+
+static void test_frame_codec(void)
+{
+	struct ots_netsim_frame f = { .type = OTS_NETSIM_DELIVER_REPORT, .id = 0x01020304, .rp = 1,
+				      .cause = 0x6F, .tpdu_len = 3, .tpdu = { 0, 0xD5, 0 } };
+	static struct ots_netsim_frame g;
+	GByteArray *b = g_byte_array_new();
+	const uint8_t *body;
+	const char *why;
+	size_t blen, used;
+	uint8_t type;
+
+	ots_netsim_frame_encode(&f, b);
+	g_assert_cmpuint(b->len, ==, 4 + 1 + 4 + 2 + 3);
+	for (size_t cut = 0; cut < b->len; cut++)
+		g_assert_cmpint(ots_netsim_frame_next(b->data, cut, &type, &body, &blen, &used), ==,
+				OTS_NETSIM_NEED_MORE);
+	g_assert_cmpint(ots_netsim_frame_next(b->data, b->len, &type, &body, &blen, &used), ==,
+			OTS_NETSIM_FRAME);
+	g_assert_cmpuint(used, ==, b->len);
+	g_assert_cmpint(ots_netsim_frame_decode(type, body, blen, &g, &why), ==, 0);
+	g_assert_cmpuint(g.id, ==, f.id);
+	g_assert_cmpuint(g.rp, ==, 1);
+	g_assert_cmpuint(g.cause, ==, 0x6F);
+	g_assert_cmpmem(g.tpdu, g.tpdu_len, f.tpdu, f.tpdu_len);
+	/* every truncation of the body is refused, never read past */
+	for (size_t cut = 0; cut < 6; cut++)
+		g_assert_cmpint(ots_netsim_frame_decode(type, body, cut, &g, &why), ==,
+				OTS_NETSIM_E_MALFORMED);
+	g_byte_array_unref(b);
+}
+
+/* the daemon: --import, serve a HELLO, SIGTERM → exit 0 */
+static void test_daemon(void)
+{
+	const char *bin = g_getenv("OTA_TEST_SERVER");
+	struct server s = { 0 };
+	struct device *d;
+	char *netsim;
+	int status;
+
+	if (!bin) {
+		g_test_skip("OTA_TEST_SERVER not set");
+		return;
+	}
+	server_setup(&s);
+	netsim = g_strconcat("unix:", s.sock, NULL);
+	{
+		char *argv[] = { (char *)bin, "--db", s.db, "--netsim", netsim, "--import", s.ini,
+				 "--address", "+15550199", "--sv1-address", "+15550100", NULL };
+
+		g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+					    &s.pid, NULL));
+	}
+	d = device_connect(s.sock, TEST_ICCID);
+	{
+		struct ots_netsim_frame f = { .type = OTS_NETSIM_PING, .id = 1 };
+
+		send_frame(d, &f);
+	}
+	pump(d, 1000);
+	g_assert_cmpuint(d->pongs, ==, 1);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM cards"), ==, 1);
+	g_assert_cmpint(kill(s.pid, SIGTERM), ==, 0);
+	g_assert_cmpint(waitpid(s.pid, &status, 0), ==, s.pid);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+	g_spawn_close_pid(s.pid);
+	s.pid = 0;
+	device_free(d);
+	g_free(netsim);
+	server_teardown(&s);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 6 && strcmp(argv[1], "--child") == 0)
+		return child_main(argv[2], argv[3], argv[4], argv[5]);
+	self_exe = g_file_read_link("/proc/self/exe", NULL);
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/netsim/frame-codec", test_frame_codec);
+	g_test_add_func("/netsim/bad-input", test_bad_input);
+	g_test_add_func("/netsim/daemon", test_daemon);
+	g_test_add_data_func("/netsim/kill9/after-c1", GINT_TO_POINTER(KILL_AFTER_C1), test_kill9);
+	g_test_add_data_func("/netsim/kill9/after-ir", GINT_TO_POINTER(KILL_AFTER_IR), test_kill9);
+	g_test_add_data_func("/netsim/kill9/after-mg", GINT_TO_POINTER(KILL_AFTER_MG), test_kill9);
+	return g_test_run();
+}
