@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The SimToolkit agent disappears in the middle of a DISPLAY TEXT: the real
+stkbridge-agent (scripted to never answer) shows the applet's DisplayText
+and is killed (-9) while oFono waits for it.  oFono must end the command
+at once (not after its own 25 s wait) with a TERMINAL RESPONSE saying so
+(general result 10, proactive session terminated by the user), the card's
+applet records that result as R1, and the server's transaction ends with
+that R1 (fetched by C2: with no agent oFono refuses the applet's SEND SHORT
+MESSAGE, so no MG, and the server's C2 comes when the IR's 30 s are over);
+ofonod keeps
+running and the modem can take the next transaction with a new agent.
+
+usage: test-agent-vanishes.py PLUGIN_SO UICC_EMU CARD0_INI OTA_TEST_SERVER STKBRIDGE_AGENT
+"""
+
+import json
+import os
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Harness, check, log, main_wrapper  # noqa: E402
+from deferred_flow import (CARD0_ICCID, create_tx, display_calls, modem_for, modem_up, start_server,  # noqa: E402
+                           tx_get, wait_final)
+from harness import TestAgent  # noqa: E402
+
+# TS 102 223 §8.12 general results an ME may give for a DISPLAY TEXT nobody confirmed
+NOT_CONFIRMED = {0x10: "proactive session terminated by the user", 0x11: "backward move",
+                 0x12: "no response from user", 0x20: "terminal currently unable to process command",
+                 0x30: "command beyond terminal's capabilities"}
+
+
+def json_lines(path):
+    try:
+        with open(path) as f:
+            return [json.loads(l) for l in f if l.strip()]
+    except (OSError, ValueError):
+        return []
+
+
+def run():
+    plugin, uicc_emu, card0, server, agent_exe = sys.argv[1:6]
+    with Harness(plugin, uicc_emu) as h:
+        h.start_bus()
+        sock = h.start_card("card0", config_path=card0)
+        api, netsim = start_server(h, server, ["card0"])
+        h.start_ofonod("[modem0]\nUicc=emu:unix:%s\nNetwork=netsim:unix:%s\n" % (sock, netsim))
+        path = modem_for(h, "modem0")
+        modem_up(h, path)
+        answers = h.path("answers")
+        with open(answers, "w") as f:
+            f.write("# never answer the DisplayText: the agent is killed meanwhile\ntimeout\n")
+        jlog = h.path("agent.json")
+        agent = h.start_process("stkbridge-agent", [agent_exe, "--modem", path, "--answers", answers,
+                                                    "--json-log", jlog])
+        h.wait_for(lambda: "registered" in agent.log_text().lower() or json_lines(jlog), 15, "the agent registered")
+
+        txurl = create_tx(api, CARD0_ICCID, "Confirm 30 EUR?")
+        h.wait_for(lambda: "Confirm 30 EUR?" in agent.log_text() and "(not answering)" in agent.log_text(), 30,
+                   "DisplayText at stkbridge-agent")
+        check(True, "the DisplayText reached stkbridge-agent (which never answers)")
+        h.iterate(0.5)
+        card = h.cards["card0"]["proc"]
+        trs = card.log_text().count("APDU 80 14 00 00")
+        check(not [e for e in json_lines(jlog) if e.get("method") == "DisplayText"],
+              "the DisplayText is still pending at the agent")
+        agent.kill9()
+        log("stkbridge-agent killed (-9) with the DisplayText pending")
+        # well before oFono's own 25 s wait for the agent's reply
+        h.wait_for(lambda: card.log_text().count("APDU 80 14 00 00") > trs, 10,
+                   "the TERMINAL RESPONSE right after the agent vanished")
+        check(True, "TERMINAL RESPONSE sent at once when the agent vanished")
+        tx = wait_final(h, txurl, timeout=120)
+        general = tx.get("result") and int(tx["result"].get("general", -1))
+        # oFono 1.31 answers "proactive session terminated by the user" when the agent leaves the bus
+        check(tx["state"] == "completed" and general == 0x10,
+              "R1 records the vanished agent: general result %02X (%s)" % (general, NOT_CONFIRMED.get(general)))
+        card_log = h.cards["card0"]["proc"].log_text()
+        check("APDU 80 14 00 00" in card_log, "the TERMINAL RESPONSE reached the card")
+        check(h.ofonod.alive(), "ofonod running")
+
+        # the next transaction with a new agent goes through
+        a2 = TestAgent(h.bus, "/org/stkbridge/test/agent2")
+        a2.register(h, path)
+        tx2 = wait_final(h, create_tx(api, CARD0_ICCID, "Again?"), timeout=60)
+        check(tx2["state"] == "completed" and int(tx2["result"]["general"]) == 0 and display_calls(a2),
+              "the next transaction completes with a new agent (general result 00)")
+        log("first transaction: %s" % json.dumps(tx_get(txurl).get("result")))
+
+
+if __name__ == "__main__":
+    main_wrapper(run)
