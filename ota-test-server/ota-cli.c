@@ -11,11 +11,12 @@
 
 #include "cli-message.h"
 #include "cli-packet.h"
+#include "cli/cli-server.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ota-cli packet|message SUBCOMMAND [OPTIONS]\n\n%s\n%s",
-		cli_packet_usage, cli_message_usage);
+	fprintf(f, "usage: ota-cli packet|message|tx|card SUBCOMMAND [OPTIONS]\n\n%s\n%s\n%s\n%s",
+		cli_packet_usage, cli_message_usage, cli_tx_usage, cli_card_usage);
 }
 
 int main(int argc, char **argv)
@@ -28,6 +29,10 @@ int main(int argc, char **argv)
 		return cli_packet_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "message") == 0)
 		return cli_message_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "tx") == 0)
+		return cli_tx_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "card") == 0)
+		return cli_card_main(argc - 1, argv + 1);
 	if (argc < 2)
 		fprintf(stderr, "ota-cli: missing command; usage: ota-cli packet SUBCOMMAND [OPTIONS] (see ota-cli --help)\n");
 	else

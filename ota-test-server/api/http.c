@@ -227,7 +227,31 @@ static void handler(SoupServer *server, SoupServerMessage *msg, const char *path
 		soup_server_message_get_status(msg));
 }
 
-/* Before the body is read: refuse bodies over the limit without reading them. */
+static void refuse_body(SoupServerMessage *msg)
+{
+	SoupMessageBody *body = soup_server_message_get_request_body(msg);
+
+	/* libsoup reads the body anyway: keep none of it */
+	soup_message_body_set_accumulate(body, FALSE);
+	soup_message_body_truncate(body);
+	if (soup_server_message_get_status(msg) == 0)
+		ots_api_reply_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "body",
+				    "body: larger than %d bytes", OTS_API_MAX_BODY);
+}
+
+/* A body without a Content-Length: refused once it grows past the limit. */
+static void on_body_chunk(SoupServerMessage *msg, GBytes *chunk, gpointer user)
+{
+	if (soup_server_message_get_request_body(msg)->length > OTS_API_MAX_BODY)
+		refuse_body(msg);
+}
+
+/*
+ * After the headers, before the body: a body announced larger than the
+ * limit is refused (413, and its bytes are discarded as they come); others
+ * are watched as they accumulate.  Setting the status here means the
+ * handler is never called for that request.
+ */
 static void early_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
 			  GHashTable *query, gpointer user)
 {
@@ -235,8 +259,9 @@ static void early_handler(SoupServer *server, SoupServerMessage *msg, const char
 
 	if (soup_message_headers_get_encoding(hd) == SOUP_ENCODING_CONTENT_LENGTH &&
 	    soup_message_headers_get_content_length(hd) > OTS_API_MAX_BODY)
-		ots_api_reply_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "body",
-				    "body: larger than %d bytes", OTS_API_MAX_BODY);
+		refuse_body(msg);
+	else
+		g_signal_connect(msg, "got-chunk", G_CALLBACK(on_body_chunk), NULL);
 }
 
 /* ---- http-hook.h --------------------------------------------------------------- */
