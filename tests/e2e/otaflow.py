@@ -500,7 +500,7 @@ class Stack:
                 continue
             c = a["capdu"]
             data = c[5:5 + c[4]]
-            tr = {"raw": data.hex(), "sw": a["rapdu"][-2:].hex() if a["rapdu"] else None}
+            tr = {"raw": data.hex(), "sw": a["rapdu"][-2:].hex() if a["rapdu"] else None, "apdu_len": len(c)}
             for tag, v in ctlvs(data):
                 if tag == 0x01:
                     tr["number"], tr["type"], tr["qualifier"] = v[0], v[1], v[2]
@@ -517,7 +517,14 @@ class Stack:
         """The one TERMINAL RESPONSE to a command of type cmd_type after `since`."""
         trs = [t for t in self.terminal_responses(card, since) if t.get("type") == cmd_type]
         check(len(trs) == 1, "one TERMINAL RESPONSE to command type %02x at %s: %s" % (cmd_type, card, trs))
+        self.check_card_log_tr(card, trs[0])
         return trs[0]
+
+    def check_card_log_tr(self, card, tr):
+        """uicc-emu -v logs each APDU's header, length and SW (never data): the TR must be there."""
+        line = "APDU 80 14 00 00 (%d bytes) -> %s" % (tr["apdu_len"], tr["sw"])
+        self.h.wait_for(lambda: line in self.h.cards[card]["proc"].log_text(), 5, "the card's log: " + line)
+        check(True, "uicc-emu -v log of %s: %s" % (card, line))
 
     def card_state(self, card):
         """The card's state file as {group: {key: value}} (GLib key file)."""
