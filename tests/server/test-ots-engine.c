@@ -2,26 +2,37 @@
 /*
  * ota-test-server engine tests, in process: the DB layer (file mode,
  * persistence), the card registry, request validation, and the deferred
- * flow for every EV rule and RQ form against a software card (fake-card.c)
- * behind an in-process southbound link: PoR by DELIVER-REPORT and by
- * SMS-SUBMIT, R2S "pending", a lost R2S with a repeated C2, a PoR that
- * does not verify, per-card serialisation, and restarts of the engine.
+ * flow against a real uicc-emu card (its OTA entity and deferred applet)
+ * behind a handset simulator (me-sim.c: ENVELOPE, GET RESPONSE, FETCH, the
+ * user's answers as TERMINAL RESPONSEs, SEND SHORT MESSAGE, DELIVER-REPORT)
+ * and an in-process southbound link: every EV rule (MG, RQ, preset, poll,
+ * next session) and RQ form of the IR (fixed, indefinite, until MG sent,
+ * until next session), PoR by DELIVER-REPORT and by SMS-SUBMIT, R2S
+ * "pending", a lost R2S with a repeated C2, a PoR spoilt on the link, the
+ * prior-art card that loses R1, per-card serialisation, restarts of the
+ * engine.  After every test the card must have refused no packet (no
+ * counter reused) and seen its counter only go up.
  */
 #include <sys/stat.h>
 
-#include "fake-card.h"
+#include "me-sim.h"
 #include "server-test.h"
+#include "simota/cat.h"
 #include "sv1/engine.h"
 
 struct fixture {
 	char *dir;
 	char *db;
-	char *ini, *ini2;
+	char *ini, *ini2, *state;
 	struct ots_engine *e;
-	struct fake_card *card;
+	struct me_sim *me;
 	bool device_attached;
 	unsigned delivers;
 	GPtrArray *sse;          /* event kinds seen by the subscriber */
+	/* the link's faults */
+	uint64_t tx;             /* the last transaction started */
+	unsigned drop_c2_reports;    /* lose the DELIVER-REPORTs that come while tx is c2-sent */
+	unsigned corrupt_reports;    /* flip the last byte of reports with a TPDU */
 };
 
 struct pending_sms {
@@ -30,63 +41,75 @@ struct pending_sms {
 	size_t len;
 	uint8_t tpdu[256];
 	bool up, report, rp_error;
+	uint8_t cause;
 };
 
 static gboolean deliver_idle(gpointer p)
 {
 	struct pending_sms *s = p;
+	struct fixture *f = s->f;
 
-	if (!s->up)
-		fake_card_deliver(s->f->card, s->id, s->tpdu, s->len);
-	else if (s->report)
-		ots_engine_deliver_report(s->f->e, s->id, s->rp_error, 0, s->tpdu, s->len);
-	else
-		ots_engine_submit(s->f->e, TEST_ICCID, NULL, s->tpdu, s->len);
+	if (!s->up) {
+		me_sim_deliver(f->me, s->id, s->tpdu, s->len);
+	} else if (s->report) {
+		if (f->drop_c2_reports && ots_engine_tx_state(f->e, f->tx) == OTS_TX_C2_SENT) {
+			f->drop_c2_reports--;
+			g_test_message("link: DELIVER-REPORT of SMS %u lost", s->id);
+		} else {
+			if (f->corrupt_reports && s->len) {
+				f->corrupt_reports--;
+				s->tpdu[s->len - 1] ^= 0x5A;
+				g_test_message("link: DELIVER-REPORT of SMS %u spoilt", s->id);
+			}
+			ots_engine_deliver_report(f->e, s->id, s->rp_error, s->cause, s->tpdu, s->len);
+		}
+	} else {
+		ots_engine_submit(f->e, TEST_ICCID, NULL, s->tpdu, s->len);
+	}
 	g_free(s);
 	return G_SOURCE_REMOVE;
+}
+
+static struct pending_sms *queue_sms(struct fixture *f, bool up, const uint8_t *tpdu, size_t len)
+{
+	struct pending_sms *s = g_new0(struct pending_sms, 1);
+
+	g_assert_cmpuint(len, <=, sizeof(s->tpdu));
+	s->f = f;
+	s->up = up;
+	s->len = len;
+	if (len)
+		memcpy(s->tpdu, tpdu, len);
+	g_idle_add(deliver_idle, s);
+	return s;
 }
 
 static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t id,
 		    const uint8_t *tpdu, size_t len)
 {
 	struct fixture *f = user;
-	struct pending_sms *s;
 
 	if (!f->device_attached || strcmp(iccid, TEST_ICCID) != 0)
 		return false;
-	s = g_new0(struct pending_sms, 1);
-	s->f = f;
-	s->id = id;
-	s->len = len;
-	memcpy(s->tpdu, tpdu, len);
 	f->delivers++;
-	g_idle_add(deliver_idle, s);
+	queue_sms(f, false, tpdu, len)->id = id;
 	return true;
 }
 
-static void up_report(void *user, uint32_t id, bool rp_error, const uint8_t *tpdu, size_t len)
+static void up_report(void *user, uint32_t id, bool rp_error, uint8_t cause, const uint8_t *tpdu,
+		      size_t len)
 {
-	struct pending_sms *s = g_new0(struct pending_sms, 1);
+	struct pending_sms *s = queue_sms(user, true, tpdu, len);
 
-	s->f = user;
 	s->id = id;
-	s->up = s->report = true;
+	s->report = true;
 	s->rp_error = rp_error;
-	s->len = len;
-	if (len)
-		memcpy(s->tpdu, tpdu, len);
-	g_idle_add(deliver_idle, s);
+	s->cause = cause;
 }
 
 static void up_submit(void *user, const uint8_t *tpdu, size_t len)
 {
-	struct pending_sms *s = g_new0(struct pending_sms, 1);
-
-	s->f = user;
-	s->up = true;
-	s->len = len;
-	memcpy(s->tpdu, tpdu, len);
-	g_idle_add(deliver_idle, s);
+	queue_sms(user, true, tpdu, len);
 }
 
 static void on_event(const struct ots_event *ev, void *user)
@@ -113,28 +136,47 @@ static void engine_open(struct fixture *f)
 
 static void setup(struct fixture *f, gconstpointer data)
 {
-	struct fake_uplink up = { .report = up_report, .submit = up_submit, .user = f };
+	struct me_sim_uplink up = { .report = up_report, .submit = up_submit, .user = f };
 	GError *error = NULL;
 
 	f->dir = g_dir_make_tmp("ots-test-XXXXXX", &error);
 	g_assert_no_error(error);
 	f->db = g_build_filename(f->dir, "server.db", NULL);
-	f->ini = write_card_ini(f->dir, "card.ini", TEST_ICCID, "+15550001");
+	f->ini = write_flow_card_ini(f->dir, "card.ini", TEST_ICCID, "+15550001");
 	f->ini2 = write_card_ini(f->dir, "card2.ini", TEST_ICCID2, "+15550002");
+	f->state = g_build_filename(f->dir, "card.state", NULL);
 	f->sse = g_ptr_array_new_with_free_func(g_free);
 	f->device_attached = true;
 	engine_open(f);
 	g_assert_true(ots_engine_card_import_file(f->e, f->ini, false, NULL, &error));
 	g_assert_no_error(error);
-	f->card = fake_card_new(f->ini, &up);
+	f->me = me_sim_new(f->ini, f->state, &up, &error);
+	g_assert_no_error(error);
+}
+
+/* The server's counter of keyset 1 (the last one it used). */
+static uint64_t server_counter(struct fixture *f)
+{
+	JsonNode *n = ots_engine_card_show(f->e, TEST_ICCID, NULL);
+	JsonObject *ks = json_array_get_object_element(json_object_get_array_member(
+		json_node_get_object(n), "keysets"), 0);
+	uint64_t v = g_ascii_strtoull(json_object_get_string_member(ks, "counter"), NULL, 16);
+
+	json_node_unref(n);
+	return v;
 }
 
 static void teardown(struct fixture *f, gconstpointer data)
 {
 	char *cmd;
 
+	/* the card's side: nothing refused (a reused counter would be), counters only went up,
+	 * and never past what the server used */
+	g_assert_cmpuint(f->me->refusals, ==, 0);
+	g_assert_true(me_sim_counters_increasing(f->me));
+	g_assert_cmpuint(f->me->counter, <=, server_counter(f));
 	ots_engine_free(f->e);
-	fake_card_free(f->card);
+	me_sim_free(f->me);
 	/* drain idles that still point at the fixture */
 	while (g_main_context_iteration(NULL, FALSE))
 		;
@@ -145,6 +187,7 @@ static void teardown(struct fixture *f, gconstpointer data)
 	g_free(f->db);
 	g_free(f->ini);
 	g_free(f->ini2);
+	g_free(f->state);
 	g_ptr_array_free(f->sse, TRUE);
 }
 
@@ -158,6 +201,7 @@ static uint64_t start(struct fixture *f, const char *json)
 	g_assert_true(ots_engine_tx_start_json(f->e, n, &id, &error));
 	g_assert_no_error(error);
 	json_node_unref(n);
+	f->tx = id;
 	return id;
 }
 
@@ -183,14 +227,28 @@ static JsonNode *run_until(struct fixture *f, uint64_t id, const char *state, un
 	return tx;
 }
 
+/* Runs the main loop for ms. */
+static void run_for(unsigned ms)
+{
+	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
+
+	while (g_get_monotonic_time() < end)
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(2000);
+}
+
+static void dump(JsonNode *tx)
+{
+	char *s = json_to_string(tx, TRUE);
+
+	g_test_message("%s", s);
+	g_free(s);
+}
+
 static void assert_completed(JsonNode *tx)
 {
-	if (strcmp(tx_state(tx), "completed") != 0) {
-		char *s = json_to_string(tx, TRUE);
-
-		g_test_message("%s", s);
-		g_free(s);
-	}
+	if (strcmp(tx_state(tx), "completed") != 0)
+		dump(tx);
 	g_assert_cmpstr(tx_state(tx), ==, "completed");
 	g_assert_cmpuint(count_events(tx, "r1-delivered"), ==, 1);
 	g_assert_cmpuint(count_events(tx, "released"), ==, 1);
@@ -203,7 +261,25 @@ static const char *c2_trigger(JsonNode *tx, unsigned nth)
 	return o ? json_object_get_string_member(o, "trigger") : NULL;
 }
 
-/* ---- DB and registry ------------------------------------------------------------ */
+static JsonObject *result_of(JsonNode *tx)
+{
+	return json_object_get_object_member(json_node_get_object(tx), "result");
+}
+
+static JsonObject *ir_rq(JsonNode *tx)
+{
+	JsonObject *ir = find_event(tx, "ir-received", 0);
+
+	g_assert_nonnull(ir);
+	return json_object_get_object_member(ir, "rq");
+}
+
+/* Every command the server sent reached the card, which accepted each: same counter. */
+static void assert_counters_match(struct fixture *f)
+{
+	g_assert_cmpuint(f->me->counter, ==, server_counter(f));
+	g_assert_cmpuint(f->me->counters->len, ==, f->me->counter);
+}
 
 static void test_db_mode(void)
 {
@@ -354,71 +430,103 @@ static void test_validation(struct fixture *f, gconstpointer data)
 
 /* ---- flows ----------------------------------------------------------------------- */
 
-#define DISPLAY "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"display-text\",\"text\":\"Pay 25 € to ACME?\""
+#define TX(tar, action) "{\"iccid\":\"" TEST_ICCID "\",\"tar\":\"" tar "\",\"action\":\"" action "\""
+#define DISPLAY(tar) TX(tar, "display-text") ",\"text\":\"Pay 25 € to ACME?\""
 
-/* EV: the IR's fixed duration elapsed */
+/* EV "rq": the IR's fixed duration elapsed (no MG: the C1 carries no SV1 address) */
 static void test_flow_rq_fixed(struct fixture *f, gconstpointer data)
 {
 	uint64_t id;
 	JsonNode *tx;
 
-	f->card->ir_rq.form = SIMOTA_DEFERRED_RQ_FIXED;
-	f->card->ir_rq.seconds = 1;
-	f->card->auto_answer = true;
-	id = start(f, DISPLAY "}");
+	id = start(f, DISPLAY(TAR_FIXED) ",\"ev\":{\"mg\":false}}");
 	tx = run_until(f, id, NULL, 5000);
 	assert_completed(tx);
 	g_assert_cmpstr(c2_trigger(tx, 0), ==, "rq");
 	g_assert_cmpuint(count_events(tx, "c1-sent"), ==, 1);
+	g_assert_cmpuint(count_events(tx, "c2-sent"), ==, 1);
 	g_assert_cmpuint(count_events(tx, "ir-received"), ==, 1);
-	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(
-		find_event(tx, "ir-received", 0), "rq"), "form"), ==, "fixed");
-	g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(
-		json_node_get_object(tx), "result"), "general"), ==, 0);
-	g_assert_true(fake_card_counters_increasing(f->card));
-	g_assert_cmpuint(f->card->releases, ==, 1);
+	g_assert_cmpstr(json_object_get_string_member(ir_rq(tx), "form"), ==, "fixed");
+	g_assert_cmpint(json_object_get_int_member(ir_rq(tx), "seconds"), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(result_of(tx), "general"), ==, 0);
+	g_assert_cmpstr(json_object_get_string_member(find_event(tx, "por-received", 0), "via"), ==,
+			"deliver-report");
+	/* the handset showed the text, the user confirmed; no MG was sent */
+	g_assert_cmpuint(f->me->shown, ==, 1);
+	g_assert_cmphex(f->me->shown_type, ==, SIMOTA_CAT_DISPLAY_TEXT);
+	g_assert_cmpstr(f->me->shown_text, ==, "Pay 25 € to ACME?");
+	g_assert_cmpuint(f->me->submits, ==, 0);
+	g_assert_cmpuint(count_events(tx, "mg-received"), ==, 0);
+	/* the release reached the card */
+	g_assert_cmpstr(json_object_get_string_member(find_event(tx, "r2s-received", 1), "state"), ==,
+			"released");
+	/* C1, C2, release: three packets, three counters, all accepted */
+	assert_counters_match(f);
+	g_assert_cmpuint(f->me->counters->len, ==, 3);
 	/* subscribers saw every committed event, in order */
 	g_assert_cmpstr(f->sse->pdata[0], ==, "queued");
 	g_assert_cmpstr(f->sse->pdata[f->sse->len - 1], ==, "released");
 	json_node_unref(tx);
 }
 
-/* EV: the MG arrives (RQ until MG sent) */
+/* EV "mg": the card's MG (RQ until MG sent, with the time the C1 wanted) */
 static void test_flow_mg(struct fixture *f, gconstpointer data)
 {
 	uint64_t id;
 	JsonNode *tx;
 
-	f->card->ir_rq.form = SIMOTA_DEFERRED_RQ_UNTIL_EVENT;
-	f->card->ir_rq.event = SIMOTA_DEFERRED_EVENT_MG_SENT;
-	f->card->ir_rq.seconds = 3600;
-	f->card->auto_answer = true;
-	f->card->send_mg = true;
-	id = start(f, DISPLAY ",\"ev\":{\"wanted\":{\"form\":\"until-mg\",\"seconds\":3600}}}");
+	id = start(f, DISPLAY(TAR_UNTIL_MG) ",\"ev\":{\"wanted\":{\"form\":\"until-mg\",\"seconds\":3600}}}");
 	tx = run_until(f, id, NULL, 3000);
 	assert_completed(tx);
+	g_assert_cmpstr(json_object_get_string_member(ir_rq(tx), "form"), ==, "until-event");
+	g_assert_cmpstr(json_object_get_string_member(ir_rq(tx), "event"), ==, "mg-sent");
+	g_assert_cmpint(json_object_get_int_member(ir_rq(tx), "seconds"), ==, 3600);
 	g_assert_cmpuint(count_events(tx, "mg-received"), ==, 1);
 	g_assert_cmpstr(c2_trigger(tx, 0), ==, "mg");
-	g_assert_cmpuint(f->card->c2s, ==, 1);
-	g_assert_cmpstr(f->card->sv1_address, ==, "15550100");
+	g_assert_cmpuint(count_events(tx, "c2-sent"), ==, 1);
+	g_assert_cmpuint(f->me->submits, ==, 1);          /* the MG, by SEND SHORT MESSAGE */
+	assert_counters_match(f);
 	json_node_unref(tx);
 }
 
-/* EV: the preset time after C1 (no MG comes) */
+/* EV "preset": no MG, an RQ without a bound (until next session) */
 static void test_flow_preset(struct fixture *f, gconstpointer data)
 {
 	uint64_t id;
 	JsonNode *tx;
 
-	f->card->ir_rq.form = SIMOTA_DEFERRED_RQ_UNTIL_EVENT;
-	f->card->ir_rq.event = SIMOTA_DEFERRED_EVENT_MG_SENT;
-	f->card->ir_rq.seconds = 0;
-	f->card->auto_answer = true;
-	id = start(f, DISPLAY ",\"ev\":{\"preset-ms\":300}}");
+	id = start(f, DISPLAY(TAR_NEXT) ",\"ev\":{\"mg\":false,\"preset-ms\":300}}");
 	tx = run_until(f, id, NULL, 3000);
 	assert_completed(tx);
+	g_assert_cmpstr(json_object_get_string_member(ir_rq(tx), "form"), ==, "until-event");
+	g_assert_cmpstr(json_object_get_string_member(ir_rq(tx), "event"), ==, "next-session");
 	g_assert_cmpstr(c2_trigger(tx, 0), ==, "preset");
+	g_assert_cmpuint(f->me->submits, ==, 0);
 	json_node_unref(tx);
+}
+
+/* RQ "until next session": the card's next transaction fetches the waiting one's R2S */
+static void test_flow_next_session(struct fixture *f, gconstpointer data)
+{
+	uint64_t a, b;
+	JsonNode *ta, *tb;
+
+	a = start(f, DISPLAY(TAR_NEXT) ",\"ev\":{\"mg\":false,\"preset-ms\":60000}}");
+	ta = run_until(f, a, "waiting", 3000);
+	g_assert_cmpstr(tx_state(ta), ==, "waiting");
+	json_node_unref(ta);
+	run_for(200);        /* the user answers */
+	b = start(f, DISPLAY(TAR_UNTIL_MG) "}");
+	tb = run_until(f, b, NULL, 5000);
+	ta = ots_engine_tx_get(f->e, a, NULL);
+	assert_completed(ta);
+	assert_completed(tb);
+	g_assert_cmpstr(c2_trigger(ta, 0), ==, "next-session");
+	g_assert_cmpstr(c2_trigger(tb, 0), ==, "mg");
+	g_assert_cmpuint(f->me->shown, ==, 2);
+	assert_counters_match(f);
+	json_node_unref(ta);
+	json_node_unref(tb);
 }
 
 /* RQ indefinite: the preset does not apply; only an MG or an explicit poll sends C2 */
@@ -428,12 +536,10 @@ static void test_flow_indefinite_poll(struct fixture *f, gconstpointer data)
 	uint64_t id;
 	JsonNode *tx;
 
-	f->card->ir_rq.form = SIMOTA_DEFERRED_RQ_INDEFINITE;
-	f->card->ir_rq.seconds = 0;
-	f->card->auto_answer = true;
-	id = start(f, DISPLAY ",\"ev\":{\"preset-ms\":100}}");
+	id = start(f, DISPLAY(TAR_INDEFINITE) ",\"ev\":{\"mg\":false,\"preset-ms\":100}}");
 	tx = run_until(f, id, "completed", 800);
 	g_assert_cmpstr(tx_state(tx), ==, "waiting");
+	g_assert_cmpstr(json_object_get_string_member(ir_rq(tx), "form"), ==, "indefinite");
 	g_assert_cmpuint(count_events(tx, "c2-sent"), ==, 0);
 	json_node_unref(tx);
 	g_assert_true(ots_engine_tx_poll(f->e, id, &error));
@@ -447,45 +553,50 @@ static void test_flow_indefinite_poll(struct fixture *f, gconstpointer data)
 	json_node_unref(tx);
 }
 
-/* Indefinite RQ with an MG */
+/* Indefinite RQ with an MG; SELECT ITEM */
 static void test_flow_indefinite_mg(struct fixture *f, gconstpointer data)
 {
 	uint64_t id;
 	JsonNode *tx;
 
-	f->card->ir_rq.form = SIMOTA_DEFERRED_RQ_INDEFINITE;
-	f->card->ir_rq.seconds = 0;
-	f->card->auto_answer = true;
-	f->card->send_mg = true;
-	id = start(f, "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"select-item\",\"text\":\"Delivery\","
+	f->me->user.item = 2;
+	id = start(f, TX(TAR_INDEFINITE, "select-item") ",\"text\":\"Delivery\","
 		   "\"items\":[\"Home\",\"Office\",\"Locker\"]}");
 	tx = run_until(f, id, NULL, 3000);
 	assert_completed(tx);
+	g_assert_cmpstr(json_object_get_string_member(ir_rq(tx), "form"), ==, "indefinite");
 	g_assert_cmpstr(c2_trigger(tx, 0), ==, "mg");
-	g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(
-		json_node_get_object(tx), "result"), "item"), ==, 2);
+	g_assert_cmpint(json_object_get_int_member(result_of(tx), "item"), ==, 2);
+	g_assert_cmphex(f->me->shown_type, ==, SIMOTA_CAT_SELECT_ITEM);
+	g_assert_cmpstr(f->me->shown_text, ==, "Delivery");
+	g_assert_cmpuint(f->me->shown_items, ==, 3);
 	json_node_unref(tx);
 }
 
-static gboolean answer_later(gpointer p)
+/* The user goes back (general result 11): R1 is that result alone */
+static void test_flow_user_back(struct fixture *f, gconstpointer data)
 {
-	struct fixture *f = p;
+	uint64_t id;
+	JsonNode *tx;
 
-	fake_card_user_answers(f->card, 1, 0x00, NULL, 0);
-	return G_SOURCE_REMOVE;
+	f->me->user.general = SIMOTA_CAT_RESULT_GO_BACK;
+	id = start(f, TX(TAR_UNTIL_MG, "get-input") ",\"text\":\"Enter PIN\"}");
+	tx = run_until(f, id, NULL, 3000);
+	assert_completed(tx);
+	g_assert_cmpint(json_object_get_int_member(result_of(tx), "general"), ==, 0x11);
+	g_assert_false(json_object_has_member(result_of(tx), "text"));
+	json_node_unref(tx);
 }
 
-/* R2S "pending" re-arms C2 with backoff until the user answers */
+/* R2S "pending" re-arms C2 with backoff until the user answers (GET INKEY yes/no) */
 static void test_flow_pending(struct fixture *f, gconstpointer data)
 {
 	uint64_t id;
 	JsonNode *tx;
 	unsigned pending = 0;
 
-	f->card->ir_rq.form = SIMOTA_DEFERRED_RQ_FIXED;
-	f->card->ir_rq.seconds = 1;
-	g_timeout_add(1900, answer_later, f);
-	id = start(f, "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"yes-no\",\"text\":\"Accept?\"}");
+	f->me->user.delay_ms = 1900;
+	id = start(f, TX(TAR_FIXED, "yes-no") ",\"text\":\"Accept?\",\"ev\":{\"mg\":false}}");
 	tx = run_until(f, id, NULL, 6000);
 	assert_completed(tx);
 	for (unsigned i = 0; find_event(tx, "r2s-received", i); i++)
@@ -495,8 +606,9 @@ static void test_flow_pending(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(pending, >=, 2);
 	g_assert_cmpstr(c2_trigger(tx, 0), ==, "rq");
 	g_assert_cmpstr(c2_trigger(tx, 1), ==, "backoff");
-	g_assert_true(json_object_get_boolean_member(json_object_get_object_member(
-		json_node_get_object(tx), "result"), "yes"));
+	g_assert_true(json_object_get_boolean_member(result_of(tx), "yes"));
+	g_assert_cmphex(f->me->shown_type, ==, SIMOTA_CAT_GET_INKEY);
+	assert_counters_match(f);
 	json_node_unref(tx);
 }
 
@@ -506,79 +618,101 @@ static void test_flow_lost_r2s(struct fixture *f, gconstpointer data)
 	uint64_t id;
 	JsonNode *tx;
 
-	f->card->ir_rq.form = SIMOTA_DEFERRED_RQ_UNTIL_EVENT;
-	f->card->ir_rq.event = SIMOTA_DEFERRED_EVENT_MG_SENT;
-	f->card->auto_answer = true;
-	f->card->send_mg = true;
-	f->card->drop_c2_reports = 1;
-	id = start(f, DISPLAY "}");
+	f->drop_c2_reports = 1;
+	id = start(f, DISPLAY(TAR_UNTIL_MG) "}");
 	tx = run_until(f, id, NULL, 4000);
 	assert_completed(tx);
+	g_assert_cmpuint(f->drop_c2_reports, ==, 0);
 	g_assert_cmpuint(count_events(tx, "c2-sent"), ==, 2);
 	g_assert_cmpuint(count_events(tx, "por-timeout"), ==, 1);
 	g_assert_cmpstr(c2_trigger(tx, 1), ==, "retry");
-	g_assert_cmpuint(f->card->c2s, ==, 2);
-	g_assert_true(fake_card_counters_increasing(f->card));
+	g_assert_cmpuint(count_events(tx, "r1-delivered"), ==, 1);
+	/* the card got both C2s (C1, C2, C2, release) and answered both with its stored R2S */
+	assert_counters_match(f);
+	g_assert_cmpuint(f->me->counters->len, ==, 4);
 	json_node_unref(tx);
 }
 
-/* PoR by SMS-SUBMIT (SPI2 b6), get input */
+/* PoR by SMS-SUBMIT (SPI2 b6), GET INPUT, a 2G handset (class A0, 9FXX) */
 static void test_flow_por_submit(struct fixture *f, gconstpointer data)
 {
 	uint64_t id;
 	JsonNode *tx;
 
-	f->card->ir_rq.form = SIMOTA_DEFERRED_RQ_UNTIL_EVENT;
-	f->card->ir_rq.event = SIMOTA_DEFERRED_EVENT_MG_SENT;
-	f->card->auto_answer = true;
-	f->card->send_mg = true;
-	id = start(f, "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"get-input\",\"text\":\"Enter PIN\","
-		   "\"tar\":\"b00002\",\"input\":{\"min\":4,\"max\":8,\"digits\":true}}");
+	f->me->gsm = true;
+	id = start(f, TX(TAR_SUBMIT, "get-input") ",\"text\":\"Enter PIN\","
+		   "\"input\":{\"min\":4,\"max\":8,\"digits\":true}}");
 	tx = run_until(f, id, NULL, 3000);
 	assert_completed(tx);
-	g_assert_cmpstr(json_object_get_string_member(find_event(tx, "por-received", 0), "via"), ==,
-			"sms-submit");
-	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(
-		json_node_get_object(tx), "result"), "text"), ==, "1234");
+	for (unsigned i = 0; find_event(tx, "por-received", i); i++)
+		g_assert_cmpstr(json_object_get_string_member(find_event(tx, "por-received", i), "via"),
+				==, "sms-submit");
+	g_assert_cmpstr(json_object_get_string_member(result_of(tx), "text"), ==, "1234");
+	g_assert_cmphex(f->me->shown_type, ==, SIMOTA_CAT_GET_INPUT);
+	g_assert_cmpstr(f->me->shown_text, ==, "Enter PIN");
+	/* PoRs of C1, C2, release and the MG: all by SEND SHORT MESSAGE */
+	g_assert_cmpuint(f->me->submits, ==, 4);
+	assert_counters_match(f);
 	json_node_unref(tx);
 }
 
-/* a PoR that does not verify is recorded, never handed on; the retry completes */
+/* a PoR spoilt on the link does not verify: recorded, never handed on; the resent C1 completes */
 static void test_flow_por_invalid(struct fixture *f, gconstpointer data)
 {
 	uint64_t id;
 	JsonNode *tx;
 
-	f->card->ir_rq.form = SIMOTA_DEFERRED_RQ_UNTIL_EVENT;
-	f->card->ir_rq.event = SIMOTA_DEFERRED_EVENT_MG_SENT;
-	f->card->auto_answer = true;
-	f->card->send_mg = true;
-	f->card->corrupt_next_por = true;   /* the IR's PoR */
-	id = start(f, DISPLAY "}");
+	f->corrupt_reports = 1;   /* the IR's PoR */
+	id = start(f, DISPLAY(TAR_UNTIL_MG) "}");
 	tx = run_until(f, id, NULL, 4000);
 	assert_completed(tx);
 	g_assert_cmpuint(count_events(tx, "por-invalid"), ==, 1);
 	g_assert_cmpuint(count_events(tx, "c1-sent"), ==, 2);
-	/* the user answered meanwhile: the repeated C1 gets the R2S (C1 is idempotent) */
+	/* the user answered meanwhile: the card answers the repeated C1 with its stored R2S */
 	g_assert_cmpuint(count_events(tx, "ir-received"), ==, 0);
-	g_assert_cmpuint(f->card->c1s, ==, 2);
+	g_assert_cmpuint(f->me->shown, ==, 1);
+	assert_counters_match(f);
 	json_node_unref(tx);
 }
 
-/* deadline with an indefinite RQ and nothing else: expired, then released */
+/* prior art (the card's applet in mode=prior-art): no IR, R1 lost, the transaction fails and says why */
+static void test_flow_prior_art(struct fixture *f, gconstpointer data)
+{
+	uint64_t id;
+	JsonNode *tx;
+	const char *why;
+
+	id = start(f, DISPLAY(TAR_PRIOR_ART) "}");
+	tx = run_until(f, id, NULL, 3000);
+	g_assert_cmpstr(tx_state(tx), ==, "failed");
+	why = json_object_get_string_member(json_node_get_object(tx), "why");
+	g_assert_nonnull(strstr(why, "carries no IR"));
+	g_assert_cmpuint(count_events(tx, "ir-received"), ==, 0);
+	g_assert_cmpuint(count_events(tx, "r1-delivered"), ==, 0);
+	g_assert_true(json_node_is_null(json_object_get_member(json_node_get_object(tx), "result")));
+	/* the user did answer; the card could only drop R1 (TS 143 019 §6.6) */
+	run_for(200);
+	g_assert_cmpuint(f->me->shown, ==, 1);
+	g_assert_cmpuint(f->me->terminal_responses, ==, 1);
+	g_assert_true(me_sim_card_logged(f->me, "prior-art: R1 of"));
+	json_node_unref(tx);
+}
+
+/* deadline with an indefinite RQ and a user who never answers: expired, then released */
 static void test_flow_expired(struct fixture *f, gconstpointer data)
 {
 	uint64_t id;
 	JsonNode *tx;
 
-	f->card->ir_rq.form = SIMOTA_DEFERRED_RQ_INDEFINITE;
-	f->card->ir_rq.seconds = 0;
-	id = start(f, DISPLAY ",\"ev\":{\"deadline-ms\":500}}");
+	f->me->user.delay_ms = ME_SIM_MANUAL;
+	id = start(f, DISPLAY(TAR_INDEFINITE) ",\"ev\":{\"deadline-ms\":500}}");
 	tx = run_until(f, id, NULL, 3000);
 	g_assert_cmpstr(tx_state(tx), ==, "expired");
 	g_assert_cmpuint(count_events(tx, "expired"), ==, 1);
 	g_assert_cmpuint(count_events(tx, "released"), ==, 1);
 	g_assert_cmpuint(count_events(tx, "r1-delivered"), ==, 0);
+	g_assert_cmpstr(json_object_get_string_member(find_event(tx, "r2s-received", 0), "state"), ==,
+			"released");
 	json_node_unref(tx);
 }
 
@@ -589,12 +723,8 @@ static void test_serialized(struct fixture *f, gconstpointer data)
 	JsonNode *ta, *tb;
 	int64_t released_seq, c1_seq;
 
-	f->card->ir_rq.form = SIMOTA_DEFERRED_RQ_UNTIL_EVENT;
-	f->card->ir_rq.event = SIMOTA_DEFERRED_EVENT_MG_SENT;
-	f->card->auto_answer = true;
-	f->card->send_mg = true;
-	a = start(f, DISPLAY "}");
-	b = start(f, DISPLAY "}");
+	a = start(f, DISPLAY(TAR_UNTIL_MG) "}");
+	b = start(f, DISPLAY(TAR_UNTIL_MG) "}");
 	g_assert_cmpint(ots_engine_tx_state(f->e, b), ==, OTS_TX_QUEUED);
 	tb = run_until(f, b, NULL, 5000);
 	ta = ots_engine_tx_get(f->e, a, NULL);
@@ -603,22 +733,20 @@ static void test_serialized(struct fixture *f, gconstpointer data)
 	released_seq = json_object_get_int_member(find_event(ta, "released", 0), "seq");
 	c1_seq = json_object_get_int_member(find_event(tb, "c1-sent", 0), "seq");
 	g_assert_cmpint(c1_seq, >, released_seq);
-	g_assert_true(fake_card_counters_increasing(f->card));
+	g_assert_cmpuint(f->me->shown, ==, 2);
+	assert_counters_match(f);
 	json_node_unref(ta);
 	json_node_unref(tb);
 }
 
-/* engine restarted while C1 is outstanding and the device is away */
+/* engine restarted while C1 is outstanding and the device is away, then while waiting */
 static void test_restart(struct fixture *f, gconstpointer data)
 {
 	uint64_t id;
 	JsonNode *tx;
 
-	f->card->ir_rq.form = SIMOTA_DEFERRED_RQ_FIXED;
-	f->card->ir_rq.seconds = 1;
-	f->card->auto_answer = true;
 	f->device_attached = false;
-	id = start(f, DISPLAY "}");
+	id = start(f, DISPLAY(TAR_FIXED) ",\"ev\":{\"mg\":false}}");
 	g_assert_cmpint(ots_engine_tx_state(f->e, id), ==, OTS_TX_C1_SENT);
 	ots_engine_free(f->e);
 	engine_open(f);
@@ -635,7 +763,10 @@ static void test_restart(struct fixture *f, gconstpointer data)
 	assert_completed(tx);
 	g_assert_cmpstr(json_object_get_string_member(find_event(tx, "c1-sent", 1), "trigger"), ==,
 			"device-attached");
-	g_assert_true(fake_card_counters_increasing(f->card));
+	/* the first C1 never reached the card: its counter was skipped, not reused */
+	g_assert_cmpuint(f->me->counter, ==, server_counter(f));
+	g_assert_cmpuint(f->me->counters->len, ==, 3);
+	g_assert_cmpuint(g_array_index(f->me->counters, uint64_t, 0), ==, 2);
 	json_node_unref(tx);
 }
 
@@ -661,12 +792,15 @@ int main(int argc, char **argv)
 	ADD("flow/rq-fixed", test_flow_rq_fixed);
 	ADD("flow/mg", test_flow_mg);
 	ADD("flow/preset", test_flow_preset);
+	ADD("flow/next-session", test_flow_next_session);
 	ADD("flow/indefinite-poll", test_flow_indefinite_poll);
 	ADD("flow/indefinite-mg", test_flow_indefinite_mg);
+	ADD("flow/user-back", test_flow_user_back);
 	ADD("flow/pending", test_flow_pending);
 	ADD("flow/lost-r2s", test_flow_lost_r2s);
 	ADD("flow/por-submit", test_flow_por_submit);
 	ADD("flow/por-invalid", test_flow_por_invalid);
+	ADD("flow/prior-art", test_flow_prior_art);
 	ADD("flow/expired", test_flow_expired);
 	ADD("serialized", test_serialized);
 	ADD("restart", test_restart);

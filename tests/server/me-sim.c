@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The ME simulator in front of a uicc-emu card (see me-sim.h). */
+#include "me-sim.h"
+
+#include <string.h>
+
+#include "ota/ota.h"
+#include "simota/cat.h"
+#include "simota/sms.h"
+
+#define RP_CAUSE_PROTOCOL_ERROR 0x6F      /* TS 24.011 §8.2.5.4: #111 protocol error, unspecified */
+#define CARD_LOG_MAX 64
+
+/* The ME talking to its card right now: the card's log lines are attributed to it. */
+static struct me_sim *current;
+
+static void card_log_handler(const char *domain, GLogLevelFlags level, const char *msg, void *user)
+{
+	const char *refused = msg ? strstr(msg, "refused: PoR status ") : NULL;
+
+	if (current) {
+		if (current->card_log->len < CARD_LOG_MAX)
+			g_ptr_array_add(current->card_log, g_strdup(msg));
+		if (refused && domain && strcmp(domain, "uicc-ota") == 0) {
+			current->refusals++;
+			current->last_refusal = (uint8_t)g_ascii_strtoull(refused + 20, NULL, 16);
+		}
+	}
+	g_log_default_handler(domain, level, msg, user);
+}
+
+static void install_log_handlers(void)
+{
+	static bool done;
+	static const char *const domains[] = { "uicc-ota", "uicc-deferred", "uicc-toolkit" };
+
+	if (done)
+		return;
+	done = true;
+	for (unsigned i = 0; i < G_N_ELEMENTS(domains); i++)
+		g_log_set_handler(domains[i], G_LOG_LEVEL_MASK & ~(G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL),
+				  card_log_handler, NULL);
+}
+
+/* One APDU; the response data into out (cap), the SW returned. */
+static uint16_t apdu(struct me_sim *me, const uint8_t *capdu, size_t len, uint8_t *out, size_t cap,
+		     size_t *out_len)
+{
+	uint8_t r[UICC_MAX_RAPDU];
+	struct me_sim *was = current;
+	size_t n;
+
+	current = me;
+	n = uicc_card_transmit(me->card, capdu, len, r, sizeof(r));
+	current = was;
+	g_assert_cmpuint(n, >=, 2);
+	n -= 2;
+	if (n > cap)
+		n = cap;
+	if (n && out)
+		memcpy(out, r, n);
+	if (out_len)
+		*out_len = n;
+	return (uint16_t)(r[n] << 8 | r[n + 1]);
+}
+
+static uint8_t cla(const struct me_sim *me, uint8_t uicc_cla)
+{
+	return me->gsm ? 0xA0 : uicc_cla;
+}
+
+/* TS 102 221 §11.2.1 TERMINAL PROFILE: every facility supported. */
+static void terminal_profile(struct me_sim *me)
+{
+	uint8_t tp[5 + 20] = { cla(me, 0x80), 0x10, 0x00, 0x00, 20 };
+	uint16_t sw;
+
+	memset(tp + 5, 0xFF, 20);
+	sw = apdu(me, tp, sizeof(tp), NULL, 0, NULL);
+	/* 91XX: a pending transaction's proactive session restarted (power cycle) */
+	if (sw != 0x9000 && (sw & 0xFF00) != 0x9100)
+		g_warning("me-sim: TERMINAL PROFILE answered %04X", sw);
+}
+
+static void watch_counter(struct me_sim *me)
+{
+	uint64_t v;
+
+	if (!uicc_ota_counter(me->card, me->kvn, &v) || v == me->counter)
+		return;
+	me->counter = v;
+	g_array_append_val(me->counters, v);
+}
+
+struct me_sim *me_sim_new_with_config(struct uicc_card_config *cfg, const char *state_path,
+				      const struct me_sim_uplink *up, GError **error)
+{
+	struct me_sim *me = g_new0(struct me_sim, 1);
+
+	install_log_handlers();
+	me->cfg = cfg;
+	me->state_path = g_strdup(state_path);
+	me->up = *up;
+	me->user.delay_ms = 0;
+	me->user.input = "1234";
+	me->user.yes = true;
+	me->counters = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	me->card_log = g_ptr_array_new_with_free_func(g_free);
+	me->kvn = cfg->n_keysets ? cfg->keysets[0].kvn : 0;
+	me->card = uicc_card_new(cfg, state_path, error);
+	if (!me->card) {
+		me_sim_free(me);
+		return NULL;
+	}
+	if (cfg->n_keysets && !uicc_ota_counter(me->card, me->kvn, &me->counter))
+		me->counter = cfg->keysets[0].counter;
+	terminal_profile(me);
+	return me;
+}
+
+struct me_sim *me_sim_new(const char *ini_path, const char *state_path,
+			  const struct me_sim_uplink *up, GError **error)
+{
+	struct uicc_card_config *cfg = uicc_card_config_load(ini_path, error);
+
+	return cfg ? me_sim_new_with_config(cfg, state_path, up, error) : NULL;
+}
+
+void me_sim_free(struct me_sim *me)
+{
+	if (!me)
+		return;
+	if (me->answer_source)
+		g_source_remove(me->answer_source);
+	g_free(me->pending);
+	if (me->card)
+		uicc_card_free(me->card);
+	uicc_card_config_free(me->cfg);
+	g_free(me->state_path);
+	g_array_free(me->counters, TRUE);
+	g_ptr_array_free(me->card_log, TRUE);
+	g_free(me);
+}
+
+bool me_sim_counters_increasing(const struct me_sim *me)
+{
+	for (unsigned i = 1; i < me->counters->len; i++)
+		if (g_array_index(me->counters, uint64_t, i) <= g_array_index(me->counters, uint64_t, i - 1))
+			return false;
+	return true;
+}
+
+bool me_sim_card_logged(const struct me_sim *me, const char *text)
+{
+	for (unsigned i = 0; i < me->card_log->len; i++)
+		if (strstr(me->card_log->pdata[i], text))
+			return true;
+	return false;
+}
+
+static bool is_warning(uint16_t sw)
+{
+	return (sw & 0xFF00) == 0x6200 || (sw & 0xFF00) == 0x6300 || (sw & 0xFF00) == 0x9E00;
+}
+
+/*
+ * TS 102 221 §10.1.1 ENVELOPE (case 4 under T=0): 61XX (UICC) or 9FXX (GSM)
+ * announce the response data, GET RESPONSE (§12.1.1) fetches it, 6CXX
+ * corrects its Le.  62XX/63XX (9EXX) are warnings whose data is fetched the
+ * same way and stay the answer.  Returns the SW the network is told about
+ * (TS 31.111 §7.1.1.1); *proactive the length of a pending proactive
+ * command (91XX after the exchange), else 0.
+ */
+static uint16_t envelope(struct me_sim *me, const uint8_t *env, size_t len, uint8_t *resp,
+			 size_t cap, size_t *resp_len, uint8_t *proactive)
+{
+	uint8_t capdu[5 + 255] = { cla(me, 0x80), 0xC2, 0x00, 0x00, (uint8_t)len };
+	uint16_t sw, first;
+
+	g_assert_cmpuint(len, <=, 255);
+	memcpy(capdu + 5, env, len);
+	*resp_len = 0;
+	first = sw = apdu(me, capdu, 5 + len, NULL, 0, NULL);
+	me->envelopes++;
+	if ((sw & 0xFF00) == 0x6100 || (sw & 0xFF00) == 0x9F00 || is_warning(sw)) {
+		uint8_t gr[5] = { cla(me, 0x00), 0xC0, 0x00, 0x00,
+				  (sw & 0xFF00) == 0x6200 || (sw & 0xFF00) == 0x6300 ? 0 : (uint8_t)sw };
+
+		sw = apdu(me, gr, sizeof(gr), resp, cap, resp_len);
+		if ((sw & 0xFF00) == 0x6C00) {
+			gr[4] = (uint8_t)sw;
+			sw = apdu(me, gr, sizeof(gr), resp, cap, resp_len);
+		}
+	}
+	*proactive = (sw & 0xFF00) == 0x9100 ? (uint8_t)sw : 0;
+	return is_warning(first) ? first : sw;
+}
+
+/* TS 102 221 §10.2.1.1: the proactive command of this length. */
+static bool fetch(struct me_sim *me, uint8_t len, struct simota_cat_msg *m)
+{
+	uint8_t capdu[5] = { cla(me, 0x80), 0x12, 0x00, 0x00, len }, cmd[256];
+	size_t n;
+	uint16_t sw = apdu(me, capdu, sizeof(capdu), cmd, sizeof(cmd), &n);
+	simota_err err;
+
+	me->fetches++;
+	if (sw != 0x9000) {
+		g_warning("me-sim: FETCH answered %04X", sw);
+		return false;
+	}
+	memset(m, 0, sizeof(*m));
+	err = simota_cat_command_decode(cmd, n, m);
+	if (err) {
+		g_warning("me-sim: proactive command not decoded: %s", simota_strerror(err));
+		return false;
+	}
+	return true;
+}
+
+/* TS 102 221 §10.2.1.3 TERMINAL RESPONSE; returns its SW. */
+static uint16_t terminal_response(struct me_sim *me, const struct simota_cat_msg *tr)
+{
+	uint8_t capdu[5 + 255] = { cla(me, 0x80), 0x14, 0x00, 0x00 };
+	size_t n;
+	simota_err err = simota_cat_response_encode(tr, capdu + 5, 255, &n);
+
+	if (err) {
+		g_warning("me-sim: TERMINAL RESPONSE not encoded: %s", simota_strerror(err));
+		return 0x6F00;
+	}
+	capdu[4] = (uint8_t)n;
+	me->terminal_responses++;
+	return apdu(me, capdu, 5 + n, NULL, 0, NULL);
+}
+
+/* TS 102 223 §6.8: the response skeleton to cmd (details, terminal → UICC, result). */
+static struct simota_cat_msg *response_new(const struct simota_cat_msg *cmd, uint8_t general)
+{
+	struct simota_cat_msg *tr = g_new0(struct simota_cat_msg, 1);
+
+	tr->details = cmd->details;
+	tr->src = SIMOTA_CAT_DEV_TERMINAL;
+	tr->dst = SIMOTA_CAT_DEV_UICC;
+	tr->result.present = true;
+	tr->result.general = general;
+	return tr;
+}
+
+static void run_proactive(struct me_sim *me, uint8_t len);
+
+/* Sends the TERMINAL RESPONSE and goes on with the next proactive command (91XX). */
+static void respond(struct me_sim *me, const struct simota_cat_msg *tr)
+{
+	uint16_t sw = terminal_response(me, tr);
+
+	if ((sw & 0xFF00) == 0x9100)
+		run_proactive(me, (uint8_t)sw);
+	else if (sw != 0x9000)
+		g_warning("me-sim: TERMINAL RESPONSE answered %04X", sw);
+}
+
+/* TS 102 223 §6.4.10 SEND SHORT MESSAGE: the SMS-SUBMIT goes to the network. */
+static void send_short_message(struct me_sim *me, const struct simota_cat_msg *cmd)
+{
+	struct simota_cat_msg *tr;
+
+	if (!cmd->sms_tpdu.present || cmd->sms_tpdu.len == 0) {
+		tr = response_new(cmd, SIMOTA_CAT_RESULT_MISSING_VALUES);
+	} else {
+		/* qualifier b1 "packing required" is not asked by the card's OTA entity or applet */
+		me->submits++;
+		me->up.submit(me->up.user, cmd->sms_tpdu.data, cmd->sms_tpdu.len);
+		tr = response_new(cmd, SIMOTA_CAT_RESULT_OK);
+	}
+	respond(me, tr);
+	g_free(tr);
+}
+
+/* The user's answer to the shown command (TS 102 223 §6.8.13 - §6.8.15). */
+static struct simota_cat_msg *user_response(struct me_sim *me, const struct simota_cat_msg *cmd)
+{
+	struct simota_cat_msg *tr = response_new(cmd, me->user.general);
+	const char *input = me->user.input ? me->user.input : "";
+
+	if (me->user.general >= 0x10)
+		return tr;               /* terminated, back, no response: the result alone */
+	switch (cmd->details.type) {
+	case SIMOTA_CAT_GET_INKEY:
+		if (cmd->details.qualifier & 0x04) {
+			g_assert_cmpint(simota_cat_inkey_set_yes_no(tr, me->user.yes), ==, SIMOTA_OK);
+		} else {
+			char one[8] = { 0 };
+
+			g_utf8_strncpy(one, *input ? input : "1", 1);
+			g_assert_cmpint(simota_cat_string_set(tr, &tr->text, one,
+							      cmd->details.qualifier & 0x02 ? 0x08 : 0x04),
+					==, SIMOTA_OK);
+		}
+		break;
+	case SIMOTA_CAT_GET_INPUT:
+		/* qualifier b2 UCS2, b4 SMS packed (TS 102 223 §8.6) */
+		g_assert_cmpint(simota_cat_string_set(tr, &tr->text, input,
+						      cmd->details.qualifier & 0x02 ? 0x08 :
+						      cmd->details.qualifier & 0x08 ? 0x00 : 0x04),
+				==, SIMOTA_OK);
+		break;
+	case SIMOTA_CAT_SELECT_ITEM:
+		tr->item_id.present = true;
+		tr->item_id.v = me->user.item ? me->user.item : cmd->n_items ? cmd->items[0].id : 1;
+		break;
+	default:
+		break;
+	}
+	return tr;
+}
+
+bool me_sim_user_answer(struct me_sim *me)
+{
+	struct simota_cat_msg *cmd = me->pending, *tr;
+
+	if (!cmd)
+		return false;
+	if (me->answer_source) {
+		g_source_remove(me->answer_source);
+		me->answer_source = 0;
+	}
+	me->pending = NULL;
+	tr = user_response(me, cmd);
+	respond(me, tr);
+	g_free(tr);
+	g_free(cmd);
+	return true;
+}
+
+static gboolean answer_cb(gpointer p)
+{
+	struct me_sim *me = p;
+
+	me->answer_source = 0;
+	me_sim_user_answer(me);
+	return G_SOURCE_REMOVE;
+}
+
+/* DISPLAY TEXT, GET INKEY, GET INPUT, SELECT ITEM: on the screen until the user answers. */
+static void show(struct me_sim *me, struct simota_cat_msg *cmd)
+{
+	const char *text = simota_cat_string_get(cmd, cmd->details.type == SIMOTA_CAT_SELECT_ITEM ?
+						 &cmd->alpha_id : &cmd->text);
+
+	me->shown++;
+	me->shown_type = cmd->details.type;
+	g_strlcpy(me->shown_text, text ? text : "", sizeof(me->shown_text));
+	me->shown_items = cmd->n_items;
+	g_free(me->pending);
+	me->pending = cmd;
+	if (me->user.delay_ms == ME_SIM_MANUAL)
+		return;
+	if (me->user.delay_ms > 0)
+		me->answer_source = g_timeout_add((guint)me->user.delay_ms, answer_cb, me);
+	else
+		me->answer_source = g_idle_add(answer_cb, me);
+}
+
+/* TS 102 221 §7.4.2.2: FETCH while the card says 91XX, one command at a time. */
+static void run_proactive(struct me_sim *me, uint8_t len)
+{
+	struct simota_cat_msg *cmd = g_new0(struct simota_cat_msg, 1), *tr;
+
+	if (me->pending) {
+		/* the screen is busy (cannot happen: the card waits for the TERMINAL RESPONSE) */
+		g_free(cmd);
+		return;
+	}
+	if (!fetch(me, len, cmd)) {
+		g_free(cmd);
+		return;
+	}
+	switch (cmd->details.type) {
+	case SIMOTA_CAT_SEND_SHORT_MESSAGE:
+		send_short_message(me, cmd);
+		g_free(cmd);
+		return;
+	case SIMOTA_CAT_DISPLAY_TEXT:
+	case SIMOTA_CAT_GET_INKEY:
+	case SIMOTA_CAT_GET_INPUT:
+	case SIMOTA_CAT_SELECT_ITEM:
+		show(me, cmd);
+		return;
+	default:
+		tr = response_new(cmd, SIMOTA_CAT_RESULT_BEYOND_CAPABILITIES);
+		respond(me, tr);
+		g_free(tr);
+		g_free(cmd);
+	}
+}
+
+/* TS 31.111 §7.1.1.2: D1 { device identities network → UICC, SMS TPDU }. */
+static bool download_envelope(const uint8_t *tpdu, size_t len, uint8_t *env, size_t *env_len)
+{
+	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
+	simota_err err;
+
+	m->envelope_tag = SIMOTA_CAT_TAG_SMS_PP_DOWNLOAD;
+	m->src = SIMOTA_CAT_DEV_NETWORK;
+	m->dst = SIMOTA_CAT_DEV_UICC;
+	m->sms_tpdu.present = true;
+	m->sms_tpdu.len = (uint8_t)len;
+	memcpy(m->sms_tpdu.data, tpdu, len);
+	err = simota_cat_envelope_encode(m, env, 255, env_len);
+	g_free(m);
+	if (err)
+		g_warning("me-sim: SMS-PP DOWNLOAD envelope not encoded: %s", simota_strerror(err));
+	return err == SIMOTA_OK;
+}
+
+static void report(struct me_sim *me, uint32_t msg_id, bool rp_error, const uint8_t *tpdu, size_t len)
+{
+	me->reports++;
+	if (rp_error)
+		me->rp_errors++;
+	me->up.report(me->up.user, msg_id, rp_error, rp_error ? RP_CAUSE_PROTOCOL_ERROR : 0, tpdu, len);
+}
+
+/*
+ * TS 23.038 §4 / TS 23.040 §9.2.3.9: an SMS-DELIVER with PID 7F (USIM data
+ * download) goes to the card; anything else would be stored or shown by the
+ * handset and is simply acknowledged here.
+ */
+void me_sim_deliver(struct me_sim *me, uint32_t msg_id, const uint8_t *tpdu, size_t len)
+{
+	struct simota_sms_deliver *d = g_new0(struct simota_sms_deliver, 1);
+	struct simota_sms_pp_result res;
+	uint8_t env[255], resp[256], out[SIMOTA_SMS_TPDU_MAX];
+	size_t env_len, resp_len, olen = 0;
+	uint8_t proactive = 0;
+	uint16_t sw;
+
+	if (len > SIMOTA_CAT_BYTES_MAX || simota_sms_deliver_decode(tpdu, len, d) != SIMOTA_OK) {
+		/* TS 24.011: an undecodable TPDU is refused by the ME */
+		g_free(d);
+		report(me, msg_id, true, NULL, 0);
+		return;
+	}
+	if (d->pid != 0x7F || (d->dcs & 0xF3) != 0xF2) {
+		g_free(d);
+		report(me, msg_id, false, NULL, 0);
+		return;
+	}
+	if (!download_envelope(tpdu, len, env, &env_len)) {
+		sw = 0x6F00;      /* TS 31.111 §7.1.1.1: data download error */
+		resp_len = 0;
+	} else {
+		sw = envelope(me, env, env_len, resp, sizeof(resp), &resp_len, &proactive);
+	}
+	watch_counter(me);
+	if (simota_sms_pp_download_result(d->pid, d->dcs, sw, resp, resp_len, &res) != SIMOTA_OK) {
+		report(me, msg_id, true, NULL, 0);
+	} else {
+		/* an RP-ERROR's TP-FCS travels in the minimal "00 FCS 00" TPDU when there is no data */
+		if ((res.has_report || res.rp == SIMOTA_RP_ERROR) &&
+		    simota_sms_deliver_report_encode(&res.report, out, sizeof(out), &olen) != SIMOTA_OK)
+			olen = 0;
+		report(me, msg_id, res.rp == SIMOTA_RP_ERROR, out, olen);
+	}
+	g_free(d);
+	if (proactive)
+		run_proactive(me, proactive);
+}
