@@ -2,8 +2,10 @@
 /*
  * ota-test-server over its netsim link, with the server in a child process:
  *  - kill -9 of the server after C1, after the IR, after the MG: after a
- *    restart the transaction completes and no counter is reused (checked
- *    from the card's side and in the server's database);
+ *    restart the transaction completes and no counter is reused, checked
+ *    from the card's side (a real uicc-emu card behind the handset
+ *    simulator me-sim.c, in this process: its keyset counter and its
+ *    refusals) and in the server's database;
  *  - bad input on the link (unknown types, unknown ids, garbage TPDUs,
  *    frames before HELLO, truncated frames, impossible lengths): clear
  *    ERROR frames, and another device keeps being served;
@@ -19,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fake-card.h"
+#include "me-sim.h"
 #include "netsim/frame.h"
 #include "netsim/netsim.h"
 #include "server-test.h"
@@ -62,12 +64,12 @@ static int child_main(const char *db, const char *sock, const char *ini, const c
 	return 0;
 }
 
-/* ---- the parent: a device with the software card ---------------------------------- */
+/* ---- the parent: a handset with a uicc-emu card ----------------------------------- */
 
 struct device {
 	GSocket *sock;
 	GByteArray *in;
-	struct fake_card *card;
+	struct me_sim *me;
 	bool drop_uplink;
 	unsigned errors, submit_reports, pongs;
 	uint8_t last_error;
@@ -90,11 +92,13 @@ static void send_raw(struct device *d, const void *p, size_t len)
 	g_assert_cmpint(g_socket_send(d->sock, p, len, NULL, NULL), ==, (gssize)len);
 }
 
-static void up_report(void *user, uint32_t id, bool rp_error, const uint8_t *tpdu, size_t len)
+static void up_report(void *user, uint32_t id, bool rp_error, uint8_t cause, const uint8_t *tpdu,
+		      size_t len)
 {
 	struct device *d = user;
 	struct ots_netsim_frame f = {
-		.type = OTS_NETSIM_DELIVER_REPORT, .id = id, .rp = rp_error, .tpdu_len = len,
+		.type = OTS_NETSIM_DELIVER_REPORT, .id = id, .rp = rp_error, .cause = cause,
+		.tpdu_len = len,
 	};
 
 	if (d->drop_uplink)
@@ -178,8 +182,8 @@ static void pump(struct device *d, unsigned ms)
 			const char *why;
 
 			g_assert_cmpint(ots_netsim_frame_decode(type, body, blen, &f, &why), ==, 0);
-			if (type == OTS_NETSIM_DELIVER && d->card)
-				fake_card_deliver(d->card, f.id, f.tpdu, f.tpdu_len);
+			if (type == OTS_NETSIM_DELIVER && d->me)
+				me_sim_deliver(d->me, f.id, f.tpdu, f.tpdu_len);
 			else if (type == OTS_NETSIM_ERROR) {
 				d->errors++;
 				d->last_error = f.status;
@@ -194,7 +198,7 @@ static void pump(struct device *d, unsigned ms)
 }
 
 struct server {
-	char *dir, *db, *sock, *ini;
+	char *dir, *db, *sock, *ini, *state;
 	GPid pid;
 	sqlite3 *h;
 };
@@ -228,7 +232,8 @@ static void server_setup(struct server *s)
 	s->dir = g_dir_make_tmp("ots-netsim-XXXXXX", NULL);
 	s->db = g_build_filename(s->dir, "server.db", NULL);
 	s->sock = g_build_filename(s->dir, "netsim.sock", NULL);
-	s->ini = write_card_ini(s->dir, "card.ini", TEST_ICCID, "+15550001");
+	s->ini = write_flow_card_ini(s->dir, "card.ini", TEST_ICCID, "+15550001");
+	s->state = g_build_filename(s->dir, "card.state", NULL);
 }
 
 static void server_teardown(struct server *s)
@@ -245,6 +250,7 @@ static void server_teardown(struct server *s)
 	g_free(s->db);
 	g_free(s->sock);
 	g_free(s->ini);
+	g_free(s->state);
 }
 
 static int64_t db_int(struct server *s, const char *sql)
@@ -281,28 +287,29 @@ enum kill_point { KILL_AFTER_C1, KILL_AFTER_IR, KILL_AFTER_MG };
 static void test_kill9(gconstpointer data)
 {
 	enum kill_point point = GPOINTER_TO_INT(data);
-	struct fake_uplink up = { .report = up_report, .submit = up_submit };
+	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
 	struct server s = { 0 };
-	struct fake_card *card;
+	struct me_sim *me;
 	struct device *d;
+	GError *error = NULL;
 
 	server_setup(&s);
-	server_spawn(&s, "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"display-text\","
-		     "\"text\":\"Pay 25 € to ACME?\",\"ev\":{\"wanted\":{\"form\":\"until-mg\"}}}");
+	server_spawn(&s, "{\"iccid\":\"" TEST_ICCID "\",\"tar\":\"" TAR_UNTIL_MG "\","
+		     "\"action\":\"display-text\",\"text\":\"Pay 25 € to ACME?\","
+		     "\"ev\":{\"wanted\":{\"form\":\"until-mg\"}}}");
 	d = device_connect(s.sock, TEST_ICCID);
 	up.user = d;
-	card = fake_card_new(s.ini, &up);
-	card->ir_rq.form = SIMOTA_DEFERRED_RQ_UNTIL_EVENT;
-	card->ir_rq.event = SIMOTA_DEFERRED_EVENT_MG_SENT;
-	card->ir_rq.seconds = 0;
-	card->send_mg = true;
-	d->card = card;
+	me = me_sim_new(s.ini, s.state, &up, &error);
+	g_assert_no_error(error);
+	me->user.delay_ms = ME_SIM_MANUAL;      /* the user answers when the test says */
+	d->me = me;
 
 	if (point == KILL_AFTER_C1) {
 		/* the card takes C1, but the server dies before the PoR comes back */
 		d->drop_uplink = true;
-		while (card->c1s == 0)
+		while (me->envelopes == 0)
 			pump(d, 50);
+		g_assert_cmpuint(me->counters->len, ==, 1);
 		server_kill9(&s);
 	} else {
 		g_assert_true(pump_until_state(&s, d, OTS_TX_WAITING, 5000));
@@ -310,8 +317,8 @@ static void test_kill9(gconstpointer data)
 			server_kill9(&s);
 		} else {
 			/* the user answers; the MG goes; the server dies before the C2 is answered */
-			d->drop_uplink = false;
-			fake_card_user_answers(card, 1, 0x00, NULL, 0);
+			g_assert_true(me_sim_user_answer(me));
+			g_assert_cmpuint(me->submits, ==, 1);
 			d->drop_uplink = true;
 			while (db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'mg-received'") < 1)
 				pump(d, 20);
@@ -324,26 +331,28 @@ static void test_kill9(gconstpointer data)
 	server_spawn(&s, NULL);
 	d = device_connect(s.sock, TEST_ICCID);
 	up.user = d;
-	card->up = up;
-	d->card = card;
+	me->up = up;
+	d->me = me;
 	if (point != KILL_AFTER_MG) {
 		g_assert_true(pump_until_state(&s, d, OTS_TX_WAITING, 5000));
-		fake_card_user_answers(card, 1, 0x00, NULL, 0);
+		g_assert_true(me_sim_user_answer(me));
 	}
 	g_assert_true(pump_until_state(&s, d, OTS_TX_COMPLETED, 8000));
+	pump(d, 100);
 
-	/* no counter reused: the card accepted every one ("higher") and saw them increase */
-	g_assert_cmpuint(card->pors_refused, ==, 0);
-	g_assert_true(fake_card_counters_increasing(card));
+	/* no counter reused: the card refused nothing, its counter only went up, to the server's last */
+	g_assert_cmpuint(me->refusals, ==, 0);
+	g_assert_true(me_sim_counters_increasing(me));
 	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM commands"), ==,
 			db_int(&s, "SELECT count(DISTINCT cntr) FROM commands"));
-	g_assert_cmpint(db_int(&s, "SELECT max(cntr) FROM commands"), ==,
-			(int64_t)g_array_index(card->counters, uint64_t, card->counters->len - 1));
+	g_assert_cmpint(db_int(&s, "SELECT max(cntr) FROM commands"), ==, (int64_t)me->counter);
 	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'r1-delivered'"), ==, 1);
-	g_assert_cmpuint(card->releases, >=, 1);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'released'"), ==, 1);
+	/* one proactive session on the handset, whatever was resent */
+	g_assert_cmpuint(me->shown, ==, 1);
 
 	device_free(d);
-	fake_card_free(card);
+	me_sim_free(me);
 	server_teardown(&s);
 }
 
