@@ -11,6 +11,12 @@
 #define RP_CAUSE_PROTOCOL_ERROR 0x6F      /* TS 24.011 §8.2.5.4: #111 protocol error, unspecified */
 #define CARD_LOG_MAX 64
 
+/* A command on the screen: kept as fetched (a handset keeps no more), decoded again to answer. */
+struct shown_command {
+	size_t len;
+	uint8_t raw[256];
+};
+
 /* The ME talking to its card right now: the card's log lines are attributed to it. */
 static struct me_sim *current;
 
@@ -196,12 +202,11 @@ static uint16_t envelope(struct me_sim *me, const uint8_t *env, size_t len, uint
 	return is_warning(first) ? first : sw;
 }
 
-/* TS 102 221 §10.2.1.1: the proactive command of this length. */
-static bool fetch(struct me_sim *me, uint8_t len, struct simota_cat_msg *m)
+/* TS 102 221 §10.2.1.1: the proactive command of this length (raw into *raw, decoded into m). */
+static bool fetch(struct me_sim *me, uint8_t len, struct shown_command *raw, struct simota_cat_msg *m)
 {
-	uint8_t capdu[5] = { cla(me, 0x80), 0x12, 0x00, 0x00, len }, cmd[256];
-	size_t n;
-	uint16_t sw = apdu(me, capdu, sizeof(capdu), cmd, sizeof(cmd), &n);
+	uint8_t capdu[5] = { cla(me, 0x80), 0x12, 0x00, 0x00, len };
+	uint16_t sw = apdu(me, capdu, sizeof(capdu), raw->raw, sizeof(raw->raw), &raw->len);
 	simota_err err;
 
 	me->fetches++;
@@ -210,7 +215,7 @@ static bool fetch(struct me_sim *me, uint8_t len, struct simota_cat_msg *m)
 		return false;
 	}
 	memset(m, 0, sizeof(*m));
-	err = simota_cat_command_decode(cmd, n, m);
+	err = simota_cat_command_decode(raw->raw, raw->len, m);
 	if (err) {
 		g_warning("me-sim: proactive command not decoded: %s", simota_strerror(err));
 		return false;
@@ -317,15 +322,19 @@ static struct simota_cat_msg *user_response(struct me_sim *me, const struct simo
 
 bool me_sim_user_answer(struct me_sim *me)
 {
-	struct simota_cat_msg *cmd = me->pending, *tr;
+	struct shown_command *shown = me->pending;
+	struct simota_cat_msg *cmd, *tr;
 
-	if (!cmd)
+	if (!shown)
 		return false;
 	if (me->answer_source) {
 		g_source_remove(me->answer_source);
 		me->answer_source = 0;
 	}
 	me->pending = NULL;
+	cmd = g_new0(struct simota_cat_msg, 1);
+	g_assert_cmpint(simota_cat_command_decode(shown->raw, shown->len, cmd), ==, SIMOTA_OK);
+	g_free(shown);
 	tr = user_response(me, cmd);
 	respond(me, tr);
 	g_free(tr);
@@ -343,7 +352,7 @@ static gboolean answer_cb(gpointer p)
 }
 
 /* DISPLAY TEXT, GET INKEY, GET INPUT, SELECT ITEM: on the screen until the user answers. */
-static void show(struct me_sim *me, struct simota_cat_msg *cmd)
+static void show(struct me_sim *me, const struct simota_cat_msg *cmd, const struct shown_command *raw)
 {
 	const char *text = simota_cat_string_get(cmd, cmd->details.type == SIMOTA_CAT_SELECT_ITEM ?
 						 &cmd->alpha_id : &cmd->text);
@@ -353,7 +362,7 @@ static void show(struct me_sim *me, struct simota_cat_msg *cmd)
 	g_strlcpy(me->shown_text, text ? text : "", sizeof(me->shown_text));
 	me->shown_items = cmd->n_items;
 	g_free(me->pending);
-	me->pending = cmd;
+	me->pending = g_memdup2(raw, sizeof(*raw));
 	if (me->user.delay_ms == ME_SIM_MANUAL)
 		return;
 	if (me->user.delay_ms > 0)
@@ -365,34 +374,32 @@ static void show(struct me_sim *me, struct simota_cat_msg *cmd)
 /* TS 102 221 §7.4.2.2: FETCH while the card says 91XX, one command at a time. */
 static void run_proactive(struct me_sim *me, uint8_t len)
 {
-	struct simota_cat_msg *cmd = g_new0(struct simota_cat_msg, 1), *tr;
+	struct simota_cat_msg *cmd, *tr;
+	struct shown_command raw;
 
-	if (me->pending) {
-		/* the screen is busy (cannot happen: the card waits for the TERMINAL RESPONSE) */
-		g_free(cmd);
-		return;
-	}
-	if (!fetch(me, len, cmd)) {
+	if (me->pending)
+		return;   /* the screen is busy (cannot happen: the card waits for the TERMINAL RESPONSE) */
+	cmd = g_new0(struct simota_cat_msg, 1);
+	if (!fetch(me, len, &raw, cmd)) {
 		g_free(cmd);
 		return;
 	}
 	switch (cmd->details.type) {
 	case SIMOTA_CAT_SEND_SHORT_MESSAGE:
 		send_short_message(me, cmd);
-		g_free(cmd);
-		return;
+		break;
 	case SIMOTA_CAT_DISPLAY_TEXT:
 	case SIMOTA_CAT_GET_INKEY:
 	case SIMOTA_CAT_GET_INPUT:
 	case SIMOTA_CAT_SELECT_ITEM:
-		show(me, cmd);
-		return;
+		show(me, cmd, &raw);
+		break;
 	default:
 		tr = response_new(cmd, SIMOTA_CAT_RESULT_BEYOND_CAPABILITIES);
 		respond(me, tr);
 		g_free(tr);
-		g_free(cmd);
 	}
+	g_free(cmd);
 }
 
 /* TS 31.111 §7.1.1.2: D1 { device identities network → UICC, SMS TPDU }. */

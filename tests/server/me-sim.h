@@ -83,7 +83,7 @@ struct me_sim {
 	GPtrArray *card_log;               /* the card's log lines (uicc-ota, uicc-deferred) */
 
 	/* private */
-	void *pending;                     /* struct simota_cat_msg * shown, awaiting the user */
+	void *pending;                     /* the command shown (raw bytes), awaiting the user */
 	guint answer_source;
 };
 

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ota-test-server's engine with N emulated cards behind an in-process link
+ * (issue 4, Benchmark).  Each card is a real uicc-emu card (OTA entity,
+ * deferred applet) behind the handset simulator of the tests
+ * (tests/server/me-sim.c); the link is a queue drained in the main loop.
+ * The server's database is on disk with its durable commits
+ * (WAL, synchronous=FULL); the cards' state files are on tmpfs (/dev/shm)
+ * so that the cards' own fsyncs do not count as the server's.
+ *
+ * For each N:
+ *  - memory per card: RSS growth for N emulated cards + handsets, then for
+ *    registering them in the server (import of the card config);
+ *  - memory per pending transaction: P transactions on P cards whose users
+ *    do not answer, all past their IR (state waiting); RSS growth / P
+ *    (server + card + handset: one process); then the users answer and
+ *    they complete;
+ *  - complete deferred transactions per second: T transactions, at most W
+ *    in flight on distinct cards, the user answering at once, C2 on the
+ *    card's MG (no configured wait: RQ until MG, no preset reached), then
+ *    R1 stored and the release confirmed; and the C1 -> R1 time of each
+ *    (c1-sent of the first C1 to r1-delivered), p50 / p99.  With N = 1
+ *    the transactions queue on the one card (one proactive session at a
+ *    time): that is the unloaded latency.
+ *
+ * An emulated card costs about 250 KiB (uicc-emu's per-card buffers, sized for
+ * a 255-segment packet), so 100 000 of them do not fit in this machine's
+ * memory: at most E (--emulated, default 20 000) cards are emulated; the
+ * server still registers all N, and the transactions run on the emulated
+ * ones (a registered card no transaction touches costs the server only its
+ * registry entry, which is measured).
+ *
+ * usage: bench-server [--quick] [--cards N]... [--emulated E] [--tx T] [--window W] [--pending P]
+ *   default N = 1, 1000, 100000; --quick: N = 1, 100, 1000 with smaller T, P.
+ */
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "../tests/server/me-sim.h"
+#include "sv1/engine.h"
+
+#define SV1 "+15550100"
+
+static const char ini_fmt[] =
+	"[card]\niccid=%s\nimsi=001010123456789\nmsisdn=%s\n"
+	"[keyset 1]\nkic=15\nkid=15\nkic-key=01234567890123450123456789012345\n"
+	"kid-key=11223344556677881122334455667788\ncounter=0000000000\n"
+	"[tar b00001]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=event\n"
+	"mg-address=" SV1 "\nspi=1619\n";
+
+struct card {
+	char iccid[21], msisdn[24];
+	struct me_sim *me;
+};
+
+/* A message on the in-process link. */
+struct link_msg {
+	struct card *card;
+	bool up, report, rp_error;
+	uint8_t cause;
+	uint32_t id;
+	uint8_t len;
+	uint8_t tpdu[];
+};
+
+struct bench {
+	struct ots_engine *e;
+	struct card *cards;
+	unsigned n_cards;        /* registered in the server */
+	unsigned n_emulated;     /* of which uicc-emu cards behind handsets (cards[0..n_emulated-1]) */
+	GHashTable *by_iccid;
+	GQueue link;
+	guint link_source;
+	bool link_down;          /* no device attached: the server keeps its SMS */
+	/* the current run (the previous one has finished: every event belongs to this one) */
+	unsigned n_tx, started, waiting, finished, completed, failed;
+	GArray *c1_at;           /* int64_t, by transaction id: time of its first C1 */
+	GArray *latency_us;
+	unsigned window, next_card;
+	guint start_source;
+	bool manual;             /* pending phase: the users wait */
+};
+
+static struct bench B;
+
+static double now_s(void)
+{
+	return (double)g_get_monotonic_time() / 1e6;
+}
+
+static long rss_kib(void)
+{
+	char *s = NULL, *p;
+	long v = -1;
+
+	if (!g_file_get_contents("/proc/self/status", &s, NULL, NULL))
+		return -1;
+	p = strstr(s, "VmRSS:");
+	if (p)
+		v = strtol(p + 6, NULL, 10);
+	g_free(s);
+	return v;
+}
+
+/* ---- the in-process link ------------------------------------------------------------ */
+
+static gboolean link_drain(gpointer p)
+{
+	for (unsigned i = 0; i < 512; i++) {
+		struct link_msg *m = g_queue_pop_head(&B.link);
+
+		if (!m) {
+			B.link_source = 0;
+			return G_SOURCE_REMOVE;
+		}
+		if (!m->up)
+			me_sim_deliver(m->card->me, m->id, m->tpdu, m->len);
+		else if (m->report)
+			ots_engine_deliver_report(B.e, m->id, m->rp_error, m->cause, m->tpdu, m->len);
+		else
+			ots_engine_submit(B.e, m->card->iccid, NULL, m->tpdu, m->len);
+		g_free(m);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static struct link_msg *link_push(struct card *c, bool up, const uint8_t *tpdu, size_t len)
+{
+	struct link_msg *m = g_malloc0(sizeof(*m) + len);
+
+	m->card = c;
+	m->up = up;
+	m->len = (uint8_t)len;
+	if (len)
+		memcpy(m->tpdu, tpdu, len);
+	g_queue_push_tail(&B.link, m);
+	if (!B.link_source)
+		B.link_source = g_idle_add(link_drain, NULL);
+	return m;
+}
+
+static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t id,
+		    const uint8_t *tpdu, size_t len)
+{
+	struct card *c = g_hash_table_lookup(B.by_iccid, iccid);
+
+	if (!c || len > 255 || B.link_down)
+		return false;
+	link_push(c, false, tpdu, len)->id = id;
+	return true;
+}
+
+static void up_report(void *user, uint32_t id, bool rp_error, uint8_t cause, const uint8_t *tpdu,
+		      size_t len)
+{
+	struct link_msg *m = link_push(user, true, tpdu, len);
+
+	m->report = true;
+	m->id = id;
+	m->rp_error = rp_error;
+	m->cause = cause;
+}
+
+static void up_submit(void *user, const uint8_t *tpdu, size_t len)
+{
+	link_push(user, true, tpdu, len);
+}
+
+/* ---- transactions -------------------------------------------------------------------- */
+
+static gboolean start_more(gpointer p);
+
+static void on_event(const struct ots_event *ev, void *user)
+{
+	int64_t *c1_at;
+
+	if (ev->tx_id >= B.c1_at->len)
+		g_array_set_size(B.c1_at, (guint)ev->tx_id + 1024);
+	c1_at = &g_array_index(B.c1_at, int64_t, ev->tx_id);
+	if (strcmp(ev->kind, "c1-sent") == 0) {
+		if (!*c1_at)
+			*c1_at = ev->at_us;
+	} else if (strcmp(ev->kind, "ir-received") == 0) {
+		B.waiting++;
+	} else if (strcmp(ev->kind, "r1-delivered") == 0) {
+		int64_t d = ev->at_us - *c1_at;
+
+		g_array_append_val(B.latency_us, d);
+		B.completed++;
+	} else if (strcmp(ev->kind, "released") == 0 || strcmp(ev->kind, "failed") == 0 ||
+		   strcmp(ev->kind, "release-unconfirmed") == 0) {
+		if (strcmp(ev->kind, "failed") == 0)
+			B.failed++;
+		B.finished++;
+		if (B.started < B.n_tx && !B.start_source)
+			B.start_source = g_idle_add(start_more, NULL);
+	}
+}
+
+static void start_one(void)
+{
+	struct card *c = &B.cards[B.next_card++ % B.n_emulated];
+	struct ots_tx_request req = { 0 };
+	GError *error = NULL;
+	uint64_t id;
+
+	req.iccid = c->iccid;
+	req.action = SIMOTA_DEFERRED_DISPLAY_TEXT;
+	req.text = "Pay 25 € to ACME?";
+	ots_ev_policy_init(&req.ev);
+	c->me->user.delay_ms = B.manual ? ME_SIM_MANUAL : 0;
+	if (!ots_engine_tx_start(B.e, &req, &id, &error))
+		g_error("tx start: %s", error->message);
+	B.started++;
+}
+
+static gboolean start_more(gpointer p)
+{
+	B.start_source = 0;
+	while (B.started < B.n_tx && B.started - B.finished < B.window)
+		start_one();
+	return G_SOURCE_REMOVE;
+}
+
+static void run_until(bool (*done)(void), double max_s)
+{
+	double end = now_s() + max_s;
+
+	while (!done()) {
+		if (now_s() > end)
+			g_error("timed out: %u started, %u finished, %u completed, %u failed", B.started,
+				B.finished, B.completed, B.failed);
+		g_main_context_iteration(NULL, TRUE);
+	}
+}
+
+static bool all_finished(void)
+{
+	return B.finished >= B.n_tx;
+}
+
+static bool all_waiting(void)
+{
+	return B.waiting >= B.n_tx;
+}
+
+static void run_reset(unsigned n_tx, unsigned window, bool manual)
+{
+	g_array_set_size(B.latency_us, 0);
+	B.n_tx = n_tx;
+	B.window = window;
+	B.manual = manual;
+	B.started = B.waiting = B.finished = B.completed = B.failed = 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double percentile_ms(double q)
+{
+	size_t n = B.latency_us->len, i;
+
+	if (!n)
+		return 0;
+	i = (size_t)(q * (double)(n - 1) + 0.5);
+	return (double)g_array_index(B.latency_us, int64_t, i) / 1000.0;
+}
+
+/* ---- one N ------------------------------------------------------------------------------ */
+
+struct params {
+	unsigned n, emulated, tx, window, pending;
+};
+
+static void bench_n(const struct params *p, const char *disk_dir, const char *shm_dir)
+{
+	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
+	struct ots_engine_config cfg = { 0 };
+	struct ots_southbound sb = { .send_deliver = sb_send };
+	struct uicc_card_config *tmpl;
+	char *dir = g_build_filename(disk_dir, "bench-server-XXXXXX", NULL);
+	char *sdir = g_build_filename(shm_dir, "bench-server-cards-XXXXXX", NULL);
+	char *ini, *text, *db, *cmd;
+	long rss0, rss1, rss2, rss3, rss4, rss_srv;
+	double t0, t_cards, t_import, t_pending = 0, t_answer = 0, t_run;
+	GError *error = NULL;
+	unsigned pending = MIN(p->pending, p->emulated);
+
+	g_assert_nonnull(g_mkdtemp(dir));
+	g_assert_nonnull(g_mkdtemp(sdir));
+	printf("-- N = %u cards\n", p->n);
+	fflush(stdout);
+
+	/* the cards: one parsed config, copied with each card's ICCID and MSISDN */
+	ini = g_build_filename(sdir, "template.ini", NULL);
+	text = g_strdup_printf(ini_fmt, "89882390000000000017", "+15550001");
+	g_assert_true(g_file_set_contents_full(ini, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+	g_free(text);
+	tmpl = uicc_card_config_load(ini, &error);
+	g_assert_no_error(error);
+	B.cards = g_new0(struct card, p->n);
+	B.n_cards = p->n;
+	B.n_emulated = p->emulated;
+	B.by_iccid = g_hash_table_new(g_str_hash, g_str_equal);
+	for (unsigned i = 0; i < p->n; i++) {
+		g_snprintf(B.cards[i].iccid, sizeof(B.cards[i].iccid), "8988239%013u", i);
+		g_snprintf(B.cards[i].msisdn, sizeof(B.cards[i].msisdn), "+1555%07u", i);
+	}
+	rss0 = rss_kib();
+	t0 = now_s();
+	for (unsigned i = 0; i < p->emulated; i++) {
+		struct card *c = &B.cards[i];
+		struct uicc_card_config *cc = g_memdup2(tmpl, sizeof(*tmpl));
+		char *state;
+
+		cc->path = g_strdup(tmpl->path);
+		memcpy(cc->iccid, c->iccid, sizeof(c->iccid));
+		memcpy(cc->msisdn, c->msisdn, sizeof(c->msisdn));
+		state = g_strdup_printf("%s/%s.state", sdir, c->iccid);
+		up.user = c;
+		c->me = me_sim_new_with_config(cc, state, &up, &error);
+		if (!c->me)
+			g_error("card %u: %s", i, error->message);
+		g_free(state);
+		g_hash_table_insert(B.by_iccid, c->iccid, c);
+	}
+	t_cards = now_s() - t0;
+	rss1 = rss_kib();
+
+	/* the server, its database on disk; every card registered (one durable commit each) */
+	db = g_build_filename(dir, "server.db", NULL);
+	cfg.db_path = db;
+	cfg.sv1_address = SV1;
+	cfg.por_timeout_ms = 600000;   /* the link loses nothing: no resend may add load */
+	B.e = ots_engine_new(&cfg, &error);
+	g_assert_no_error(error);
+	sb.user = &B;
+	ots_engine_set_southbound(B.e, &sb);
+	ots_engine_subscribe(B.e, on_event, NULL);
+	t0 = now_s();
+	for (unsigned i = 0; i < p->n; i++) {
+		text = g_strdup_printf(ini_fmt, B.cards[i].iccid, B.cards[i].msisdn);
+		if (!ots_engine_card_import_data(B.e, text, strlen(text), false, NULL, &error))
+			g_error("import %u: %s", i, error->message);
+		g_free(text);
+	}
+	t_import = now_s() - t0;
+	rss2 = rss_kib();
+	printf("  cards:    %u uicc-emu cards + handsets in %.1f s: %.1f KiB RSS per card%s\n",
+	       p->emulated, t_cards, (double)(rss1 - rss0) / p->emulated,
+	       p->emulated < p->n ? " (the others are registered in the server only: see --emulated)" : "");
+	printf("  registry: %u cards imported in %.1f s (%.0f/s, one durable commit each): "
+	       "%.2f KiB RSS per card in the server\n", p->n, t_import, p->n / t_import,
+	       (double)(rss2 - rss1) / p->n);
+	fflush(stdout);
+
+	/* pending transactions: first in the server alone (the devices are away, C1 waits) */
+	if (pending >= 100) {
+		run_reset(pending, pending, true);
+		B.next_card = 0;
+		B.link_down = true;
+		start_more(NULL);
+		rss_srv = rss_kib();
+		printf("  pending:  %u transactions started with no device attached (C1 stored, "
+		       "not delivered): %.2f KiB RSS per pending transaction in the server\n", pending,
+		       (double)(rss_srv - rss2) / pending);
+		/* the devices attach: C1 resent, the IR comes back; the users do not answer */
+		B.link_down = false;
+		t0 = now_s();
+		for (unsigned i = 0; i < pending; i++)
+			ots_engine_device_attached(B.e, B.cards[i].iccid, NULL);
+		run_until(all_waiting, 3600);
+		t_pending = now_s() - t0;
+		rss3 = rss_kib();
+		printf("            devices attached: all past their IR in %.1f s: %.2f KiB RSS per "
+		       "pending transaction (server + card + handset showing the text)\n", t_pending,
+		       (double)(rss3 - rss2) / pending);
+		fflush(stdout);
+		/* the users answer: MG, C2, R1, release */
+		t0 = now_s();
+		for (unsigned i = 0; i < pending; i++) {
+			B.cards[i].me->user.delay_ms = 0;
+			me_sim_user_answer(B.cards[i].me);
+		}
+		run_until(all_finished, 3600);
+		t_answer = now_s() - t0;
+		printf("            then answered: all %u completed in %.1f s (%.0f tx/s), C1 -> R1 "
+		       "includes the wait for the user\n", B.completed, t_answer, B.completed / t_answer);
+		fflush(stdout);
+	}
+
+	/* throughput and C1 -> R1 */
+	run_reset(p->tx, p->window, false);
+	t0 = now_s();
+	start_more(NULL);
+	run_until(all_finished, 3600);
+	t_run = now_s() - t0;
+	rss4 = rss_kib();
+	qsort(B.latency_us->data, B.latency_us->len, sizeof(int64_t), cmp_i64);
+	printf("  run:      %u transactions (%u in flight at most, over %u cards): %u completed, "
+	       "%u failed in %.2f s = %.1f complete transactions/s\n", p->tx, p->window,
+	       MIN(p->emulated, p->tx), B.completed, B.failed, t_run, B.completed / t_run);
+	printf("            C1 -> R1: p50 %.2f ms, p99 %.2f ms, max %.2f ms (RSS now %ld MiB)\n",
+	       percentile_ms(0.50), percentile_ms(0.99), percentile_ms(1.0), rss4 / 1024);
+	fflush(stdout);
+
+	ots_engine_free(B.e);
+	g_array_set_size(B.c1_at, 0);    /* the next N has a new database: ids start again */
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	for (unsigned i = 0; i < p->emulated; i++)
+		me_sim_free(B.cards[i].me);
+	g_free(B.cards);
+	g_hash_table_destroy(B.by_iccid);
+	uicc_card_config_free(tmpl);
+	cmd = g_strdup_printf("rm -rf '%s' '%s'", dir, sdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench-server: %s failed\n", cmd);
+	g_free(cmd);
+	g_free(db);
+	g_free(ini);
+	g_free(dir);
+	g_free(sdir);
+}
+
+/* Quiet: the engine logs every card it registers. */
+static GLogWriterOutput quiet_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
+				     gpointer user)
+{
+	if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG))
+		return G_LOG_WRITER_HANDLED;
+	return g_log_writer_default(level, fields, n, user);
+}
+
+static void raise_fd_limit(unsigned cards)
+{
+	struct rlimit r;
+	rlim_t want = (rlim_t)cards + 1024;
+
+	/* every card holds its state lock open */
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < want) {
+		r.rlim_cur = want;
+		if (r.rlim_max < want)
+			r.rlim_max = want;        /* root only */
+		if (setrlimit(RLIMIT_NOFILE, &r) != 0)
+			g_error("%u cards need %lu open files: %s (raise ulimit -n)", cards,
+				(unsigned long)want, g_strerror(errno));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct params runs[8];
+	unsigned n_runs = 0, tx = 0, window = 64, pending = 10000, emulated = 20000;
+	bool quick = false;
+	const char *disk = g_getenv("TMPDIR") ? g_getenv("TMPDIR") : "/var/tmp";
+	const char *shm = g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : disk;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quick") == 0)
+			quick = true;
+		else if (strcmp(argv[i], "--cards") == 0 && i + 1 < argc && n_runs < 8)
+			runs[n_runs++].n = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--tx") == 0 && i + 1 < argc)
+			tx = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--window") == 0 && i + 1 < argc)
+			window = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--emulated") == 0 && i + 1 < argc)
+			emulated = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--pending") == 0 && i + 1 < argc)
+			pending = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--check") == 0)
+			;       /* bench/run.sh: no targets here, figures only */
+		else {
+			fprintf(stderr, "usage: %s [--quick] [--cards N]... [--emulated E] [--tx T] "
+				"[--window W] [--pending P]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (n_runs == 0) {
+		static const unsigned full[] = { 1, 1000, 100000 }, small[] = { 1, 100, 1000 };
+
+		for (unsigned i = 0; i < 3; i++)
+			runs[n_runs++].n = quick ? small[i] : full[i];
+	}
+	if (quick)
+		pending = MIN(pending, 1000);
+	g_log_set_writer_func(quiet_writer, NULL, NULL);
+	B.latency_us = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	B.c1_at = g_array_new(FALSE, TRUE, sizeof(int64_t));
+	printf("bench-server: deferred transactions through ota-test-server's engine and N uicc-emu "
+	       "cards behind handset simulators (in-process link)\n"
+	       "  server DB in %s (durable commits), card states in %s\n", disk, shm);
+	for (unsigned i = 0; i < n_runs; i++) {
+		struct params *p = &runs[i];
+
+		p->emulated = MIN(p->n, emulated);
+		raise_fd_limit(p->emulated);
+		/* one card: its transactions queue (one session at a time); else spread over cards */
+		p->tx = tx ? tx : p->n == 1 ? (quick ? 50 : 200) : MIN(p->n, quick ? 1000u : 5000u);
+		p->window = p->n == 1 ? p->tx : MIN(window, p->emulated);
+		p->pending = pending;
+		bench_n(p, disk, shm);
+	}
+	g_array_free(B.latency_us, TRUE);
+	g_array_free(B.c1_at, TRUE);
+	return 0;
+}
