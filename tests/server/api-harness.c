@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fake-card.h"
+#include "me-sim.h"
 #include "netsim/frame.h"
 
 /* the keys of every card this test registers (write_card_ini's and CARD_JSON's) */
@@ -299,12 +299,12 @@ JsonNode *cli_json(const char *const *args)
 	return n;
 }
 
-/* ---- the device child: a software card and handset on the netsim link ------------------- */
+/* ---- the device child: a uicc-emu card behind a handset (me-sim.c) on the netsim link ---- */
 
 struct device {
 	GSocket *sock;
 	GByteArray *in;
-	struct fake_card *card;
+	struct me_sim *me;
 };
 
 static void send_frame(struct device *d, const struct ots_netsim_frame *f)
@@ -317,7 +317,8 @@ static void send_frame(struct device *d, const struct ots_netsim_frame *f)
 	g_byte_array_unref(b);
 }
 
-static void up_report(void *user, uint32_t id, bool rp_error, const uint8_t *tpdu, size_t len)
+static void up_report(void *user, uint32_t id, bool rp_error, uint8_t cause, const uint8_t *tpdu,
+		      size_t len)
 {
 	static struct ots_netsim_frame f;
 
@@ -325,6 +326,7 @@ static void up_report(void *user, uint32_t id, bool rp_error, const uint8_t *tpd
 	f.type = OTS_NETSIM_DELIVER_REPORT;
 	f.id = id;
 	f.rp = rp_error;
+	f.cause = cause;
 	f.tpdu_len = len;
 	if (len)
 		memcpy(f.tpdu, tpdu, len);
@@ -345,8 +347,10 @@ static void up_submit(void *user, const uint8_t *tpdu, size_t len)
 
 int device_main(const char *path, const char *ini)
 {
-	struct fake_uplink up = { .report = up_report, .submit = up_submit };
+	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
 	struct device d = { 0 };
+	char *state = g_strconcat(ini, ".state", NULL);
+	GError *error = NULL;
 	GSocketAddress *sa = g_unix_socket_address_new(path);
 	static struct ots_netsim_frame f;
 
@@ -357,12 +361,13 @@ int device_main(const char *path, const char *ini)
 		return 1;
 	g_object_unref(sa);
 	up.user = &d;
-	d.card = fake_card_new(ini, &up);
-	d.card->auto_answer = true;       /* the user answers right away ("1234", item 2) */
-	d.card->send_mg = true;           /* and the card sends its MG */
+	/* the user answers right away ("1234", the first item, yes); the card sends its MG */
+	d.me = me_sim_new(ini, state, &up, &error);
+	if (!d.me)
+		g_error("device: %s", error->message);
 	f.type = OTS_NETSIM_HELLO;
 	f.version = OTS_NETSIM_VERSION;
-	g_strlcpy(f.iccid, d.card->cfg->iccid, sizeof(f.iccid));
+	g_strlcpy(f.iccid, d.me->cfg->iccid, sizeof(f.iccid));
 	send_frame(&d, &f);
 	for (;;) {
 		char buf[4096];
@@ -384,7 +389,7 @@ int device_main(const char *path, const char *ini)
 		       OTS_NETSIM_FRAME) {
 			if (ots_netsim_frame_decode(type, body, blen, &f, &why) == 0 &&
 			    type == OTS_NETSIM_DELIVER)
-				fake_card_deliver(d.card, f.id, f.tpdu, f.tpdu_len);
+				me_sim_deliver(d.me, f.id, f.tpdu, f.tpdu_len);
 			g_byte_array_remove_range(d.in, 0, (guint)used);
 		}
 	}

@@ -86,7 +86,7 @@ void cli_fails(const char *const *args, const char *what);
 JsonNode *cli_json(const char *const *args);
 
 /* ---- processes ---- */
-/* The device child: a software card and handset (fake-card.c) on the netsim link. */
+/* The device child: a uicc-emu card behind a handset (me-sim.c) on the netsim link. */
 int device_main(const char *path, const char *ini);
 /* false when OTA_TEST_SERVER / OTA_CLI are not set. */
 bool server_start(void);

@@ -7,7 +7,7 @@
  * 413, 415); the event stream receives timeline entries while clients come
  * and go; ota-cli ($OTA_CLI) tx/card commands run against it; one
  * transaction goes end to end (POST -> ota-cli tx start --wait -> R1)
- * with a software card and handset (fake-card.c) on the netsim link, run by
+ * with a uicc-emu card behind a handset (me-sim.c) on the netsim link, run by
  * this program as a child (--device).  No response and no line of the
  * daemon's log may contain a key.
  */
