@@ -13,3 +13,6 @@ done
 # C1 submitted -> R1 delivered through the real ofonod (Python; needs root, skipped otherwise)
 echo "== bench-e2e"
 /usr/bin/python3 bench/bench-e2e.py --build build "$@"
+# APDU round trips/s and e2e latency: pcsc (real pcscd + vpcd) against the emu backend (needs root)
+echo "== bench-pcsc"
+/usr/bin/python3 bench/bench-pcsc.py --build build "$@"
