@@ -55,19 +55,21 @@ static uint16_t apdu(struct me_sim *me, const uint8_t *capdu, size_t len, uint8_
 	uint8_t r[UICC_MAX_RAPDU];
 	struct me_sim *was = current;
 	size_t n;
+	uint16_t sw;
 
 	current = me;
 	n = uicc_card_transmit(me->card, capdu, len, r, sizeof(r));
 	current = was;
 	g_assert_cmpuint(n, >=, 2);
 	n -= 2;
+	sw = (uint16_t)(r[n] << 8 | r[n + 1]);
 	if (n > cap)
-		n = cap;
+		n = cap;       /* more than the ME asked for: the excess is dropped */
 	if (n && out)
 		memcpy(out, r, n);
 	if (out_len)
 		*out_len = n;
-	return (uint16_t)(r[n] << 8 | r[n + 1]);
+	return sw;
 }
 
 static uint8_t cla(const struct me_sim *me, uint8_t uicc_cla)
