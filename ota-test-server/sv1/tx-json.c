@@ -310,7 +310,9 @@ JsonNode *ots_result_to_json(const struct simota_deferred_msg *r2s)
 	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
 
 	json_object_set_int_member(o, "general", r->general);
-	json_object_set_string_member(o, "additional", ots_hex(r->additional, r->additional_len));
+	char *additional_hex = ots_hex(r->additional, r->additional_len);
+	json_object_set_string_member(o, "additional", additional_hex);
+	g_free(additional_hex);
 	if (r->text) {
 		char *t = g_strndup(r->text, r->text_len);
 

@@ -603,7 +603,9 @@ static void por_invalid(struct ots_engine *e, struct ots_tx *tx, const char *via
 
 	json_object_set_string_member(d, "why", why);
 	json_object_set_string_member(d, "via", via);
-	json_object_set_string_member(d, "packet", ots_hex(pkt, MIN(len, 512)));
+	char *packet_hex = ots_hex(pkt, MIN(len, 512));
+	json_object_set_string_member(d, "packet", packet_hex);
+	g_free(packet_hex);
 	ots_tx_event(e, tx, "por-invalid", d);
 	e->stats.pors_invalid++;
 	g_warning("tx %" G_GUINT64_FORMAT ": PoR rejected (%s), not handed on", tx->id, why);
@@ -665,7 +667,9 @@ void ots_tx_on_por(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, 
 	s = g_strdup_printf("%010" G_GINT64_MODIFIER "x", rsp.cntr);
 	json_object_set_string_member(d, "cntr", s);
 	g_free(s);
-	json_object_set_string_member(d, "data", ots_hex(rsp.data, rsp.data_len));
+	char *data_hex = ots_hex(rsp.data, rsp.data_len);
+	json_object_set_string_member(d, "data", data_hex);
+	g_free(data_hex);
 	ots_tx_event(e, tx, "por-received", d);
 
 	if (rsp.status != SIMOTA_OTA_STATUS_OK) {

@@ -32,7 +32,7 @@ def run():
                 "Uicc=emu:unix:%s   # the test card\n"
                 "\n"
                 "[badmodem]\n"
-                "Uicc=pcsc:Some Reader 00\n"
+                "Uicc=qmi:/dev/cdc-wdm0\n"          # a backend this build does not have
                 "\n"
                 "[nouicc]\n"
                 "Network=netsim:tcp:127.0.0.1:1\n") % sock
