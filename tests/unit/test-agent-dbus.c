@@ -489,7 +489,7 @@ static void test_agent(void)
 	GVariant *ret;
 	GVariantBuilder items;
 	gint64 elapsed;
-	const char *path;
+	char *path; /* a copy: the fake oFono replaces its string at every RegisterAgent */
 	JsonArray *log;
 	JsonObject *e;
 	char *agent0;
@@ -505,7 +505,7 @@ static void test_agent(void)
 	RUN_UNTIL(o->registers == 1);
 	g_assert_cmpstr(o->agent_path[0], ==, "/stkbridge/agent/fake_0");
 	g_assert_null(o->agent_path[1]);
-	path = o->agent_path[0];
+	path = g_strdup(o->agent_path[0]);
 
 	ret = call_sync(o->conn, path, "DisplayText", g_variant_new("(syb)", "Hello", 0, FALSE),
 			"()", 5000, &error, NULL);
@@ -687,6 +687,7 @@ static void test_agent(void)
 		g_assert_cmpuint(releases, ==, 1);
 	}
 	json_array_unref(log);
+	g_free(path);
 }
 
 int main(int argc, char **argv)
