@@ -5,6 +5,10 @@
 
 #include "transport/conn.h"
 
+#include <gio/gio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 struct uicc_conn {
 	gint ref;
 	GIOStream *stream;
@@ -139,6 +143,14 @@ out:
 
 static void start_read(struct uicc_conn *c)
 {
+	/*
+	 * vpcd writes a frame's length and its payload in two sends without
+	 * TCP_NODELAY: Nagle holds the payload until our ACK, which delayed
+	 * ACK would hold for ~40 ms.  Acknowledge at once (re-armed per read).
+	 */
+	if (G_IS_TCP_CONNECTION(c->stream))
+		g_socket_set_option(g_socket_connection_get_socket(G_SOCKET_CONNECTION(c->stream)),
+				    IPPROTO_TCP, TCP_QUICKACK, 1, NULL);
 	g_input_stream_read_async(g_io_stream_get_input_stream(c->stream), c->buf, sizeof(c->buf),
 				  G_PRIORITY_DEFAULT, c->cancel, read_done, uicc_conn_ref(c));
 }
