@@ -281,44 +281,11 @@ static void emu_connect_cb(GObject *src, GAsyncResult *res, gpointer user)
 	e->timeout_id = g_timeout_add(EMU_ATR_TIMEOUT_MS, emu_timeout_cb, e);
 }
 
-struct emu_deferred {
-	GError *err;
-	enum emu_wait wait;
-	sb_uicc_atr_cb atr_cb;
-	sb_uicc_apdu_cb apdu_cb;
-	void *data;
-	GCancellable *alive;
-};
-
-static gboolean emu_deferred_fail(gpointer p)
-{
-	struct emu_deferred *d = p;
-
-	if (!g_cancellable_is_cancelled(d->alive)) {
-		if (d->wait == EMU_WAIT_ATR)
-			d->atr_cb(d->err, NULL, 0, d->data);
-		else
-			d->apdu_cb(d->err, NULL, 0, d->data);
-	}
-	g_error_free(d->err);
-	g_object_unref(d->alive);
-	g_free(d);
-	return G_SOURCE_REMOVE;
-}
-
 /* Errors found at call time are reported from the main loop, never from inside the call. */
 static void emu_fail_later(struct emu *e, enum emu_wait wait, sb_uicc_atr_cb atr_cb, sb_uicc_apdu_cb apdu_cb,
 			   void *data, GError *err)
 {
-	struct emu_deferred *d = g_new0(struct emu_deferred, 1);
-
-	d->err = err;
-	d->wait = wait;
-	d->atr_cb = atr_cb;
-	d->apdu_cb = apdu_cb;
-	d->data = data;
-	d->alive = g_object_ref(e->lifetime);
-	g_idle_add(emu_deferred_fail, d);
+	sb_uicc_fail_later(e->lifetime, wait == EMU_WAIT_ATR ? atr_cb : NULL, apdu_cb, data, err);
 }
 
 static void emu_power_on(struct sb_uicc *u, sb_uicc_atr_cb cb, void *data)

@@ -501,44 +501,11 @@ static void pcsc_wait_for(struct pcsc *p, enum pcsc_wait wait, unsigned ms, void
 	p->timeout_id = g_timeout_add(ms, pcsc_timeout_cb, p);
 }
 
-struct deferred {
-	GError *err;
-	enum pcsc_wait wait;
-	sb_uicc_atr_cb atr_cb;
-	sb_uicc_apdu_cb apdu_cb;
-	void *data;
-	GCancellable *alive;
-};
-
-static gboolean deferred_fail(gpointer data)
-{
-	struct deferred *d = data;
-
-	if (!g_cancellable_is_cancelled(d->alive)) {
-		if (d->wait == WAIT_ATR)
-			d->atr_cb(d->err, NULL, 0, d->data);
-		else
-			d->apdu_cb(d->err, NULL, 0, d->data);
-	}
-	g_error_free(d->err);
-	g_object_unref(d->alive);
-	g_free(d);
-	return G_SOURCE_REMOVE;
-}
-
 /* Errors found at call time are reported from the main loop, never from inside the call. */
 static void fail_later(struct pcsc *p, enum pcsc_wait wait, sb_uicc_atr_cb atr_cb, sb_uicc_apdu_cb apdu_cb,
 		       void *data, GError *err)
 {
-	struct deferred *d = g_new0(struct deferred, 1);
-
-	d->err = err;
-	d->wait = wait;
-	d->atr_cb = atr_cb;
-	d->apdu_cb = apdu_cb;
-	d->data = data;
-	d->alive = g_object_ref(p->lifetime);
-	g_idle_add(deferred_fail, d);
+	sb_uicc_fail_later(p->lifetime, wait == WAIT_ATR ? atr_cb : NULL, apdu_cb, data, err);
 }
 
 static void pcsc_power_on(struct sb_uicc *u, sb_uicc_atr_cb cb, void *data)

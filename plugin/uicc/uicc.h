@@ -12,6 +12,7 @@
 #ifndef SB_UICC_H
 #define SB_UICC_H
 
+#include <gio/gio.h>
 #include <glib.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,6 +66,14 @@ struct sb_uicc *sb_uicc_emu_new(const char *socket_path);
 struct sb_uicc *sb_uicc_pcsc_new(const char *reader, bool shared);
 
 void sb_uicc_set_lost_handler(struct sb_uicc *u, sb_uicc_lost_cb cb, void *data);
+
+/*
+ * For backends: hands err (taken) to atr_cb, or to apdu_cb when atr_cb is
+ * NULL, from the main loop and never from inside the call that found it;
+ * dropped if alive is cancelled by then (the backend was freed).
+ */
+void sb_uicc_fail_later(GCancellable *alive, sb_uicc_atr_cb atr_cb, sb_uicc_apdu_cb apdu_cb,
+			void *data, GError *err);
 void sb_uicc_set_present_handler(struct sb_uicc *u, sb_uicc_present_cb cb, void *data);
 
 static inline void sb_uicc_power_on(struct sb_uicc *u, sb_uicc_atr_cb cb, void *data)
