@@ -50,7 +50,6 @@ simota_err simota_ota_command_encode(const struct simota_ota_command *cmd,
 {
 	struct simota_ota_spi spi;
 	struct simota_writer w = simota_writer_init(out, cap);
-	struct simota_ota_mac mac;
 	static const uint8_t zeros[16];
 	size_t cc_len = 0, block = 0, pad = 0, plain_len, cpl;
 	simota_err err;
@@ -101,14 +100,11 @@ simota_err simota_ota_command_encode(const struct simota_ota_command *cmd,
 
 	if (cc_len) {
 		/* RC/CC input: CPL..PCNTR, then data|pad (TS 102 225 §5.1.3). */
-		err = simota_ota_mac_begin(&mac, kid_key);
-		if (!err)
-			err = simota_ota_mac_update(&mac, out, CMD_OFF_CC);
-		if (!err)
-			err = simota_ota_mac_update(&mac, out + CMD_OFF_CC + cc_len,
-						    w.len - CMD_OFF_CC - cc_len);
-		if (!err)
-			err = simota_ota_mac_final(&mac, out + CMD_OFF_CC, cc_len);
+		const struct simota_ota_span in[] = {
+			{ out, CMD_OFF_CC },
+			{ out + CMD_OFF_CC + cc_len, w.len - CMD_OFF_CC - cc_len },
+		};
+		err = simota_ota_mac_spans(kid_key, in, 2, out + CMD_OFF_CC, cc_len);
 		if (err)
 			return err;
 	}
@@ -165,7 +161,6 @@ simota_err simota_ota_command_decode(const uint8_t *pkt, size_t len,
 				     struct simota_ota_command *out)
 {
 	struct simota_ota_spi spi;
-	struct simota_ota_mac mac;
 	uint8_t calc[SIMOTA_OTA_MAX_CC];
 	const uint8_t *region, *body;
 	size_t region_len, body_len, cc_len;
@@ -213,15 +208,10 @@ simota_err simota_ota_command_decode(const uint8_t *pkt, size_t len,
 	body_len = region_len - 6 - cc_len;
 
 	if (cc_len) {
-		err = simota_ota_mac_begin(&mac, kid_key);
-		if (!err)
-			err = simota_ota_mac_update(&mac, pkt, CMD_OFF_CNTR);
-		if (!err)
-			err = simota_ota_mac_update(&mac, region, 6);
-		if (!err)
-			err = simota_ota_mac_update(&mac, body, body_len);
-		if (!err)
-			err = simota_ota_mac_final(&mac, calc, cc_len);
+		const struct simota_ota_span in[] = {
+			{ pkt, CMD_OFF_CNTR }, { region, 6 }, { body, body_len },
+		};
+		err = simota_ota_mac_spans(kid_key, in, 3, calc, cc_len);
 		if (err)
 			return err;
 		if (!simota_ota_cc_equal(calc, out->cc, cc_len))

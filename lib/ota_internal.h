@@ -30,6 +30,15 @@ simota_err simota_ota_mac_update(struct simota_ota_mac *m, const uint8_t *p, siz
 /* Writes the RC/CC of out_len bytes (which simota_ota_cc_len_ok accepted). */
 simota_err simota_ota_mac_final(struct simota_ota_mac *m, uint8_t *out, size_t out_len);
 
+/* RC/CC of the concatenation of n pieces (the fields around the RC/CC
+ * field itself), written to out (out_len bytes). */
+struct simota_ota_span {
+	const uint8_t *p;
+	size_t len;
+};
+simota_err simota_ota_mac_spans(struct simota_ota_key *key, const struct simota_ota_span *spans, size_t n,
+				uint8_t *out, size_t out_len);
+
 /* The RC/CC field lengths an algorithm allows: CRC16 2, CRC32 4, DES/3DES
  * MAC 8, AES-CMAC 4 or 8. */
 bool simota_ota_cc_len_ok(enum simota_ota_alg alg, size_t len);

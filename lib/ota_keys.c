@@ -414,6 +414,17 @@ simota_err simota_ota_mac_final(struct simota_ota_mac *m, uint8_t *out, size_t o
 	}
 }
 
+simota_err simota_ota_mac_spans(struct simota_ota_key *key, const struct simota_ota_span *spans, size_t n,
+				uint8_t *out, size_t out_len)
+{
+	struct simota_ota_mac mac;
+	simota_err err = simota_ota_mac_begin(&mac, key);
+
+	for (size_t i = 0; i < n && !err; i++)
+		err = simota_ota_mac_update(&mac, spans[i].p, spans[i].len);
+	return err ? err : simota_ota_mac_final(&mac, out, out_len);
+}
+
 /* TS 102 225 §5.1.2: the key's algorithm must be the one KIc names. */
 simota_err simota_ota_check_kic_key(uint8_t kic, const struct simota_ota_key *key)
 {

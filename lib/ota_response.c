@@ -42,7 +42,6 @@ simota_err simota_ota_response_encode(const uint8_t cmd_spi[2], uint8_t kic, uin
 {
 	struct simota_ota_spi spi;
 	struct simota_writer w = simota_writer_init(out, cap);
-	struct simota_ota_mac mac;
 	static const uint8_t zeros[16];
 	enum simota_ota_integrity integrity = SIMOTA_OTA_INTEGRITY_NONE;
 	bool ciphered = false;
@@ -94,14 +93,11 @@ simota_err simota_ota_response_encode(const uint8_t cmd_spi[2], uint8_t kic, uin
 		return err;
 
 	if (cc_len) {
-		err = simota_ota_mac_begin(&mac, kid_key);
-		if (!err)
-			err = simota_ota_mac_update(&mac, out, RSP_OFF_CC);
-		if (!err)
-			err = simota_ota_mac_update(&mac, out + RSP_OFF_CC + cc_len,
-						    w.len - RSP_OFF_CC - cc_len);
-		if (!err)
-			err = simota_ota_mac_final(&mac, out + RSP_OFF_CC, cc_len);
+		const struct simota_ota_span in[] = {
+			{ out, RSP_OFF_CC },
+			{ out + RSP_OFF_CC + cc_len, w.len - RSP_OFF_CC - cc_len },
+		};
+		err = simota_ota_mac_spans(kid_key, in, 2, out + RSP_OFF_CC, cc_len);
 		if (err)
 			return err;
 	}
@@ -142,7 +138,6 @@ simota_err simota_ota_response_decode(const uint8_t cmd_spi[2], uint8_t kic, uin
 {
 	struct simota_ota_spi spi;
 	struct simota_reader r;
-	struct simota_ota_mac mac;
 	uint8_t calc[SIMOTA_OTA_MAX_CC];
 	uint64_t rpl;
 	uint8_t rhl;
@@ -228,17 +223,11 @@ simota_err simota_ota_response_decode(const uint8_t cmd_spi[2], uint8_t kic, uin
 	body = region + 7 + cc_len;
 
 	if (cc_len) {
-		err = simota_ota_mac_begin(&mac, kid_key);
-		if (!err)
-			err = simota_ota_mac_update(&mac, rsp_udh, 3);
-		if (!err)
-			err = simota_ota_mac_update(&mac, p, 6);
-		if (!err)
-			err = simota_ota_mac_update(&mac, region, 7);
-		if (!err)
-			err = simota_ota_mac_update(&mac, body, region_len - 7 - cc_len);
-		if (!err)
-			err = simota_ota_mac_final(&mac, calc, cc_len);
+		/* the response RC/CC covers the UDH 027100 too (TS 31.115 §4.2) */
+		const struct simota_ota_span in[] = {
+			{ rsp_udh, 3 }, { p, 6 }, { region, 7 }, { body, region_len - 7 - cc_len },
+		};
+		err = simota_ota_mac_spans(kid_key, in, 4, calc, cc_len);
 		if (err)
 			return err;
 		if (!simota_ota_cc_equal(calc, out->cc, cc_len))
