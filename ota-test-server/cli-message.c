@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli-fail.h"
+
 #include "simota/deferred.h"
 
 const char cli_message_usage[] =
@@ -23,19 +25,6 @@ const char cli_message_usage[] =
 "      print the message (protocol.md §3) as one line of hex\n"
 "  ota-cli message decode HEX\n"
 "      prints the message as a JSON object\n";
-
-static int fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ota-cli: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
 
 static const struct {
 	const char *name;
@@ -93,7 +82,7 @@ static int print_encoded(const struct simota_deferred_msg *m)
 	char *hex;
 
 	if (err)
-		return fail("cannot encode the message: %s", simota_strerror(err));
+		return ota_cli_fail("cannot encode the message: %s", simota_strerror(err));
 	hex = g_malloc(2 * len + 1);
 	for (size_t i = 0; i < len; i++)
 		g_snprintf(hex + 2 * i, 3, "%02x", out[i]);
@@ -125,11 +114,11 @@ static int cmd_c1(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_help_enabled(ctx, FALSE);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-		rc = fail("%s", error->message);
+		rc = ota_cli_fail("%s", error->message);
 		goto out;
 	}
 	if (!parse_txid(txid_s, &txid)) {
-		rc = fail("--txid must be 8 hex digits, not 00000000");
+		rc = ota_cli_fail("--txid must be 8 hex digits, not 00000000");
 		goto out;
 	}
 	simota_deferred_init(&m, SIMOTA_DEFERRED_C1, txid);
@@ -137,11 +126,11 @@ static int cmd_c1(int argc, char **argv)
 		if (strcmp(action_s, actions[i].name) == 0)
 			m.action = actions[i].action;
 	if (m.action == SIMOTA_DEFERRED_ACTION_NONE) {
-		rc = fail("--action must be display-text, get-input, select-item or yes-no");
+		rc = ota_cli_fail("--action must be display-text, get-input, select-item or yes-no");
 		goto out;
 	}
 	if (!text || !g_utf8_validate(text, -1, NULL)) {
-		rc = fail("--text is required, in UTF-8");
+		rc = ota_cli_fail("--text is required, in UTF-8");
 		goto out;
 	}
 	m.text = text;
@@ -151,7 +140,7 @@ static int cmd_c1(int argc, char **argv)
 		guint64 id;
 
 		if (!colon || i >= SIMOTA_DEFERRED_MAX_ITEMS || !g_utf8_validate(items[i], -1, NULL)) {
-			rc = fail("--item must be ID:TEXT (at most %d items)", SIMOTA_DEFERRED_MAX_ITEMS);
+			rc = ota_cli_fail("--item must be ID:TEXT (at most %d items)", SIMOTA_DEFERRED_MAX_ITEMS);
 			goto out;
 		}
 		id = g_ascii_strtoull(items[i], NULL, 10);
@@ -160,7 +149,7 @@ static int cmd_c1(int argc, char **argv)
 		m.items[i].text_len = strlen(colon + 1);
 		m.n_items = i + 1;
 		if (id == 0 || id > 255) {
-			rc = fail("--item id must be 1-255");
+			rc = ota_cli_fail("--item id must be 1-255");
 			goto out;
 		}
 	}
@@ -168,7 +157,7 @@ static int cmd_c1(int argc, char **argv)
 		const char *digits = address[0] == '+' ? address + 1 : address;
 		if (strlen(digits) == 0 || strlen(digits) >= sizeof(m.sv1_address.digits) ||
 		    strspn(digits, "0123456789") != strlen(digits)) {
-			rc = fail("--sv1-address must be a phone number");
+			rc = ota_cli_fail("--sv1-address must be a phone number");
 			goto out;
 		}
 		m.has_sv1_address = true;
@@ -177,7 +166,7 @@ static int cmd_c1(int argc, char **argv)
 		g_strlcpy(m.sv1_address.digits, digits, sizeof(m.sv1_address.digits));
 	}
 	if (wanted && !parse_rq(wanted, &m.wanted)) {
-		rc = fail("--wanted must be fixed:SECONDS, indefinite or event");
+		rc = ota_cli_fail("--wanted must be fixed:SECONDS, indefinite or event");
 		goto out;
 	}
 	rc = print_encoded(&m);
@@ -199,9 +188,9 @@ static int cmd_txid_only(int argc, char **argv, enum simota_deferred_type type)
 	struct simota_deferred_msg m;
 
 	if (argc != 3 || strcmp(argv[1], "--txid") != 0)
-		return fail("usage: ota-cli message %s --txid HEX8", argv[0]);
+		return ota_cli_fail("usage: ota-cli message %s --txid HEX8", argv[0]);
 	if (!parse_txid(argv[2], &txid))
-		return fail("--txid must be 8 hex digits, not 00000000");
+		return ota_cli_fail("--txid must be 8 hex digits, not 00000000");
 	simota_deferred_init(&m, type, txid);
 	return print_encoded(&m);
 }
@@ -247,23 +236,23 @@ static int cmd_decode(int argc, char **argv)
 	char *json, txid[9];
 
 	if (argc != 2)
-		return fail("usage: ota-cli message decode HEX");
+		return ota_cli_fail("usage: ota-cli message decode HEX");
 	n = strlen(argv[1]);
 	if (n == 0 || n % 2)
-		return fail("the message must be an even number of hex digits");
+		return ota_cli_fail("the message must be an even number of hex digits");
 	bytes = g_malloc(n / 2);
 	for (size_t i = 0; i < n / 2; i++) {
 		int hi = g_ascii_xdigit_value(argv[1][2 * i]), lo = g_ascii_xdigit_value(argv[1][2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			g_free(bytes);
-			return fail("the message is not hex");
+			return ota_cli_fail("the message is not hex");
 		}
 		bytes[i] = (uint8_t)(hi << 4 | lo);
 	}
 	err = simota_deferred_decode(bytes, n / 2, &m);
 	if (err) {
 		g_free(bytes);
-		return fail("not a valid message: %s", simota_strerror(err));
+		return ota_cli_fail("not a valid message: %s", simota_strerror(err));
 	}
 	b = json_builder_new();
 	json_builder_begin_object(b);
@@ -335,7 +324,7 @@ static int cmd_decode(int argc, char **argv)
 int cli_message_main(int argc, char **argv)
 {
 	if (argc < 2)
-		return fail("missing subcommand: c1, c2, release or decode (see ota-cli --help)");
+		return ota_cli_fail("missing subcommand: c1, c2, release or decode (see ota-cli --help)");
 	if (strcmp(argv[1], "c1") == 0)
 		return cmd_c1(argc - 1, argv + 1);
 	if (strcmp(argv[1], "c2") == 0)
@@ -344,5 +333,5 @@ int cli_message_main(int argc, char **argv)
 		return cmd_txid_only(argc - 1, argv + 1, SIMOTA_DEFERRED_RELEASE);
 	if (strcmp(argv[1], "decode") == 0)
 		return cmd_decode(argc - 1, argv + 1);
-	return fail("unknown subcommand 'message %s' (see ota-cli --help)", argv[1]);
+	return ota_cli_fail("unknown subcommand 'message %s' (see ota-cli --help)", argv[1]);
 }

@@ -16,6 +16,7 @@
 
 #include "simota/ota.h"
 
+#include "cli-fail.h"
 #include "cli-packet.h"
 
 #define MAX_PACKET 4096
@@ -34,20 +35,6 @@ const char cli_packet_usage[] =
 "  Every subcommand accepts --kic-alg ALG / --kid-alg ALG for KIc/KID bytes that say\n"
 "  \"known implicitly\".  ALG: des-cbc des-ecb 3des2-cbc 3des3-cbc aes-cbc crc16 crc32\n"
 "  des-cbc-mac 3des2-cbc-mac 3des3-cbc-mac aes-cmac\n";
-
-/* One error line, then exit status 1 (returned by the callers). */
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("ota-cli: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
 
 enum opt_id {
 	OPT_SPI = 1, OPT_KIC, OPT_KID, OPT_KIC_KEY, OPT_KID_KEY, OPT_TAR, OPT_CNTR,
@@ -96,22 +83,22 @@ static int parse_args(int argc, char **argv, unsigned allowed, bool want_packet,
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", long_opts, &idx)) != -1) {
 		if (c == '?')
-			return fail("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+			return ota_cli_fail("%s: unknown option '%s'", argv[0], argv[optind - 1]);
 		if (c == ':')
-			return fail("%s: option '%s' needs a value", argv[0], argv[optind - 1]);
+			return ota_cli_fail("%s: option '%s' needs a value", argv[0], argv[optind - 1]);
 		if (!(allowed & BIT(c)))
-			return fail("%s does not take --%s", argv[0], opt_name(c));
+			return ota_cli_fail("%s does not take --%s", argv[0], opt_name(c));
 		if (a->opt[c])
-			return fail("--%s given twice", opt_name(c));
+			return ota_cli_fail("--%s given twice", opt_name(c));
 		a->opt[c] = optarg;
 	}
 	if (want_packet) {
 		if (optind >= argc)
-			return fail("%s: the packet (hex) is missing", argv[0]);
+			return ota_cli_fail("%s: the packet (hex) is missing", argv[0]);
 		a->positional = argv[optind++];
 	}
 	if (optind < argc)
-		return fail("%s: unexpected argument '%s'", argv[0], argv[optind]);
+		return ota_cli_fail("%s: unexpected argument '%s'", argv[0], argv[optind]);
 	return 0;
 }
 
@@ -149,9 +136,9 @@ static int hex_opt(const struct args *a, int id, uint8_t *out, size_t want)
 	size_t len;
 
 	if (!a->opt[id])
-		return fail("--%s is required", opt_name(id));
+		return ota_cli_fail("--%s is required", opt_name(id));
 	if (!parse_hex(a->opt[id], out, want, &len) || len != want)
-		return fail("--%s must be %zu byte%s of hex, got '%s'", opt_name(id), want,
+		return ota_cli_fail("--%s must be %zu byte%s of hex, got '%s'", opt_name(id), want,
 			    want == 1 ? "" : "s", a->opt[id]);
 	return 0;
 }
@@ -171,7 +158,7 @@ static int alg_opt(const struct args *a, int id, enum simota_ota_alg *out)
 {
 	*out = SIMOTA_OTA_ALG_NONE;
 	if (a->opt[id] && simota_ota_alg_from_name(a->opt[id], out) != SIMOTA_OK)
-		return fail("--%s: unknown algorithm '%s'", opt_name(id), a->opt[id]);
+		return ota_cli_fail("--%s: unknown algorithm '%s'", opt_name(id), a->opt[id]);
 	return 0;
 }
 
@@ -194,16 +181,16 @@ static int alg_error(simota_err err, const char *what, uint8_t byte, int alg_id,
 {
 	switch (err) {
 	case SIMOTA_ERR_MISSING_VALUE:
-		return fail("%s %02x says the algorithm is known implicitly: name it with --%s",
+		return ota_cli_fail("%s %02x says the algorithm is known implicitly: name it with --%s",
 			    what, byte, opt_name(alg_id));
 	case SIMOTA_ERR_UNSUPPORTED:
-		return fail("%s %02x names a proprietary algorithm, which is not supported",
+		return ota_cli_fail("%s %02x names a proprietary algorithm, which is not supported",
 			    what, byte);
 	default:
 		if (named != SIMOTA_OTA_ALG_NONE)
-			return fail("--%s %s does not fit %s %02x", opt_name(alg_id),
+			return ota_cli_fail("--%s %s does not fit %s %02x", opt_name(alg_id),
 				    simota_ota_alg_name(named), what, byte);
-		return fail("%s %02x uses a reserved coding", what, byte);
+		return ota_cli_fail("%s %02x uses a reserved coding", what, byte);
 	}
 }
 
@@ -221,24 +208,24 @@ static int make_key(struct keys *k, const struct args *a, int key_id, enum simot
 	if (!a->opt[key_id]) {
 		if (optional)
 			return 0;
-		return fail("--%s is required: %s", opt_name(key_id), why);
+		return ota_cli_fail("--%s is required: %s", opt_name(key_id), why);
 	}
 	if (!parse_hex(a->opt[key_id], key, sizeof(key), &len))
-		return fail("--%s is not valid hex", opt_name(key_id));
+		return ota_cli_fail("--%s is not valid hex", opt_name(key_id));
 	if (!k->crypto && simota_ota_crypto_new(&k->crypto) != SIMOTA_OK)
-		return fail("cannot set up OpenSSL (default provider missing?)");
+		return ota_cli_fail("cannot set up OpenSSL (default provider missing?)");
 	err = simota_ota_key_new(k->crypto, alg, key, len, out);
 	switch (err) {
 	case SIMOTA_OK:
 		return 0;
 	case SIMOTA_ERR_BAD_KEY:
-		return fail("--%s has %zu bytes, which is not a valid %s key length", opt_name(key_id),
+		return ota_cli_fail("--%s has %zu bytes, which is not a valid %s key length", opt_name(key_id),
 			    len, simota_ota_alg_name(alg));
 	case SIMOTA_ERR_UNSUPPORTED:
-		return fail("%s is not available (OpenSSL legacy provider missing?)",
+		return ota_cli_fail("%s is not available (OpenSSL legacy provider missing?)",
 			    simota_ota_alg_name(alg));
 	default:
-		return fail("cannot prepare the %s key: %s", simota_ota_alg_name(alg),
+		return ota_cli_fail("cannot prepare the %s key: %s", simota_ota_alg_name(alg),
 			    simota_strerror(err));
 	}
 }
@@ -257,7 +244,7 @@ static int setup_keys(struct keys *k, const struct args *a, uint8_t kic, uint8_t
 	simota_err err;
 
 	if (integrity == SIMOTA_OTA_INTEGRITY_DS)
-		return fail("%s asks for a digital signature (DS), which is not supported", who);
+		return ota_cli_fail("%s asks for a digital signature (DS), which is not supported", who);
 	if (ciphered && (!optional || a->opt[OPT_KIC_KEY])) {
 		if (alg_opt(a, OPT_KIC_ALG, &named))
 			return 1;
@@ -281,9 +268,9 @@ static int setup_keys(struct keys *k, const struct args *a, uint8_t kic, uint8_t
 		/* CRC takes no key: an absent --kid-key is fine */
 		if (simota_ota_alg_is_rc(alg) && !a->opt[OPT_KID_KEY]) {
 			if (!k->crypto && simota_ota_crypto_new(&k->crypto) != SIMOTA_OK)
-				return fail("cannot set up OpenSSL");
+				return ota_cli_fail("cannot set up OpenSSL");
 			if (simota_ota_key_new(k->crypto, alg, NULL, 0, &k->kid) != SIMOTA_OK)
-				return fail("cannot prepare the %s check", simota_ota_alg_name(alg));
+				return ota_cli_fail("cannot prepare the %s check", simota_ota_alg_name(alg));
 		} else if (make_key(k, a, OPT_KID_KEY, alg, why, optional, &k->kid)) {
 			return 1;
 		}
@@ -304,7 +291,7 @@ static int cc_len_opt(const struct args *a, size_t *out)
 	else if (strcmp(a->opt[OPT_CC_LEN], "8") == 0)
 		*out = 8;
 	else
-		return fail("--cc-len must be 4 or 8, got '%s'", a->opt[OPT_CC_LEN]);
+		return ota_cli_fail("--cc-len must be 4 or 8, got '%s'", a->opt[OPT_CC_LEN]);
 	return 0;
 }
 
@@ -323,7 +310,7 @@ static void put_hex(char *out, const uint8_t *p, size_t len)
 static int emit(const char *text)
 {
 	if (fputs(text, stdout) == EOF || fflush(stdout) == EOF)
-		return fail("cannot write the output");
+		return ota_cli_fail("cannot write the output");
 	return 0;
 }
 
@@ -371,9 +358,9 @@ static int cmd_wrap(int argc, char **argv)
 	    cntr_opt(&a, &cmd.cntr) || cc_len_opt(&a, &cmd.cc_len))
 		return 1;
 	if (!a.opt[OPT_DATA])
-		return fail("--data is required");
+		return ota_cli_fail("--data is required");
 	if (!parse_hex(a.opt[OPT_DATA], data, sizeof(data), &len))
-		return fail("--data is not valid hex (or is longer than %zu bytes)", sizeof(data));
+		return ota_cli_fail("--data is not valid hex (or is longer than %zu bytes)", sizeof(data));
 	cmd.data = data;
 	cmd.data_len = len;
 	simota_ota_spi_decode(cmd.spi, &spi);
@@ -383,7 +370,7 @@ static int cmd_wrap(int argc, char **argv)
 		cmd.cc_len = 0;   /* --cc-len only picks the AES-CMAC length */
 	err = simota_ota_command_encode(&cmd, k.kic, k.kid, out, sizeof(out), &len);
 	if (err) {
-		fail("cannot wrap the command: %s", packet_error(err));
+		ota_cli_fail("cannot wrap the command: %s", packet_error(err));
 		goto out;
 	}
 	put_hex(text, out, len);
@@ -397,7 +384,7 @@ out:
 static int packet_arg(const struct args *a, uint8_t *buf, size_t cap, size_t *len)
 {
 	if (!parse_hex(a->positional, buf, cap, len))
-		return fail("the packet is not valid hex (or is longer than %zu bytes)", cap);
+		return ota_cli_fail("the packet is not valid hex (or is longer than %zu bytes)", cap);
 	return 0;
 }
 
@@ -422,7 +409,7 @@ static int cmd_unwrap_command(int argc, char **argv)
 	skip = simota_ota_udh_skip(pkt, len, 0x70);
 	err = simota_ota_command_peek(pkt + skip, len - skip, &cmd);
 	if (err)
-		return fail("not a command packet: %s", packet_error(err));
+		return ota_cli_fail("not a command packet: %s", packet_error(err));
 	simota_ota_spi_decode(cmd.spi, &spi);
 	if (setup_keys(&k, &a, cmd.kic, cmd.kid, spi.ciphered, spi.integrity, "the packet's SPI",
 		       false))
@@ -430,7 +417,7 @@ static int cmd_unwrap_command(int argc, char **argv)
 	err = simota_ota_command_decode(pkt + skip, len - skip, k.kic, k.kid, work, sizeof(work),
 					&cmd);
 	if (err) {
-		fail("cannot unwrap the command: %s", packet_error(err));
+		ota_cli_fail("cannot unwrap the command: %s", packet_error(err));
 		goto out;
 	}
 	for (int i = 0; i < 5; i++)
@@ -478,9 +465,9 @@ static int cmd_wrap_response(int argc, char **argv)
 	    cc_len_opt(&a, &rsp.cc_len))
 		return 1;
 	if (!a.opt[OPT_DATA])
-		return fail("--data is required");
+		return ota_cli_fail("--data is required");
 	if (!parse_hex(a.opt[OPT_DATA], data, sizeof(data), &len))
-		return fail("--data is not valid hex (or is longer than %zu bytes)", sizeof(data));
+		return ota_cli_fail("--data is not valid hex (or is longer than %zu bytes)", sizeof(data));
 	rsp.data = data;
 	rsp.data_len = len;
 	simota_ota_spi_decode(cmd_spi, &spi);
@@ -493,7 +480,7 @@ static int cmd_wrap_response(int argc, char **argv)
 	err = simota_ota_response_encode(cmd_spi, kic, kid, &rsp, k.kic, k.kid, out, sizeof(out),
 					 &len);
 	if (err) {
-		fail("cannot wrap the response: %s", packet_error(err));
+		ota_cli_fail("cannot wrap the response: %s", packet_error(err));
 		goto out;
 	}
 	put_hex(text, out, len);
@@ -532,13 +519,13 @@ static int cmd_unwrap_response(int argc, char **argv)
 	err = simota_ota_response_decode(cmd_spi, kic, kid, pkt, len, k.kic, k.kid, work,
 					 sizeof(work), &rsp);
 	if (err == SIMOTA_ERR_MISSING_VALUE) {
-		fail("cannot unwrap the response: SPI2 %02x asks for %s; give --%s",
+		ota_cli_fail("cannot unwrap the response: SPI2 %02x asks for %s; give --%s",
 		     cmd_spi[1], spi.por_integrity ? "an RC/CC" : "ciphering",
 		     !k.kid && spi.por_integrity ? "kid-key" : "kic-key");
 		goto out;
 	}
 	if (err) {
-		fail("cannot unwrap the response: %s", packet_error(err));
+		ota_cli_fail("cannot unwrap the response: %s", packet_error(err));
 		goto out;
 	}
 	for (int i = 0; i < 5; i++)
@@ -573,10 +560,10 @@ int cli_packet_main(int argc, char **argv)
 	};
 
 	if (argc < 2)
-		return fail("packet: missing subcommand (wrap, unwrap-command, wrap-response, unwrap-response)");
+		return ota_cli_fail("packet: missing subcommand (wrap, unwrap-command, wrap-response, unwrap-response)");
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return subs[i].run(argc - 1, argv + 1);
-	return fail("packet: unknown subcommand '%s' (wrap, unwrap-command, wrap-response, unwrap-response)",
+	return ota_cli_fail("packet: unknown subcommand '%s' (wrap, unwrap-command, wrap-response, unwrap-response)",
 		    argv[1]);
 }

@@ -13,14 +13,14 @@
 #include <libsoup/soup.h>
 #include <stdbool.h>
 
+#include "cli-fail.h"
+
 struct ota_client {
 	SoupSession *session;
 	char *base;            /* "http://127.0.0.1:8080", no trailing '/' */
 	bool pretty;
 };
 
-/* Prints "ota-cli: MESSAGE" on stderr; returns 1. */
-int ota_cli_fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /*
  * The server from --server (may be NULL) or $OTA_SERVER.  false after
