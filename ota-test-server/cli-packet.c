@@ -7,7 +7,6 @@
  * nothing on stdout.
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
