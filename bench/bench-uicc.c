@@ -274,7 +274,8 @@ int main(int argc, char **argv)
 	GError *err = NULL;
 	uint64_t cntr[2] = { 0, 0 };
 
-	if (argc > 1)
+	/* [SECONDS]; options of bench/run.sh (--check: no target here) are ignored */
+	if (argc > 1 && strncmp(argv[1], "--", 2) != 0)
 		seconds = atof(argv[1]);
 	if (seconds <= 0)
 		seconds = 1.0;
