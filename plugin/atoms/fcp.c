@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "atoms/fcp.h"
+#include "simota/bytes.h"
 #include "simota/tlv.h"
 
 /* TS 102 221 §11.1.1.4.3: file descriptor byte, data coding byte, record length (2), records (1). */
@@ -62,4 +63,36 @@ bool sb_fcp_parse(const uint8_t *p, size_t len, struct sb_fcp *out)
 	    (t.value[0] & 0xFD) == 0x04)
 		out->activated = false;
 	return true;
+}
+
+/*
+ * TS 102 221 §9.5.2, §11.1.1.4.10: the PIN status template DO (C6) of a DF's
+ * FCP: the PS_DO (90) has one bit per key reference (83) that follows, in
+ * order, the first in b8 of its first byte; a set bit: the PIN is enabled.
+ * Returns 1 / 0, or -1 when the FCP does not say.
+ */
+int sb_fcp_pin_enabled(const uint8_t *p, size_t len, uint8_t keyref)
+{
+	struct simota_tlv fcp, tmpl, t;
+	struct simota_reader r;
+	const uint8_t *ps = NULL;
+	size_t ps_len = 0, index = 0;
+
+	if (simota_ber_tlv_parse_one(p, len, &fcp) != SIMOTA_OK || fcp.tag != 0x62 ||
+	    simota_ber_tlv_find(fcp.value, fcp.len, 0xC6, &tmpl) != SIMOTA_OK)
+		return -1;
+	r = simota_reader_init(tmpl.value, tmpl.len);
+	while (simota_reader_left(&r) > 0) {
+		if (simota_ber_tlv_next(&r, &t) != SIMOTA_OK)
+			return -1;
+		if (t.tag == 0x90) {
+			ps = t.value;
+			ps_len = t.len;
+		} else if (t.tag == 0x83 && t.len == 1) {
+			if (t.value[0] == keyref)
+				return ps && index / 8 < ps_len ? !!(ps[index / 8] & (0x80 >> (index % 8))) : -1;
+			index++;
+		}
+	}
+	return -1;
 }

@@ -27,4 +27,11 @@ struct sb_fcp {
 /* TS 102 221 §11.1.1.3: parses "62 L <FCP>".  False if it is not a usable FCP. */
 bool sb_fcp_parse(const uint8_t *p, size_t len, struct sb_fcp *out);
 
+/*
+ * TS 102 221 §9.5.2: whether the PIN with key reference keyref (01 PIN1,
+ * 81 PIN2, ...) is enabled, from the PIN status template DO of a DF's FCP
+ * ("62 L ..."): 1 / 0, or -1 when the FCP does not say.
+ */
+int sb_fcp_pin_enabled(const uint8_t *p, size_t len, uint8_t keyref);
+
 #endif

@@ -35,8 +35,9 @@ struct sb_apdu_session {
 	guint64 seq;                /* of the transmit in flight */
 	sb_apdu_proactive_cb proactive_cb;
 	void *proactive_user;
-	unsigned proactive_run;     /* 91XX told since the last end of a proactive session */
+	unsigned proactive_run;     /* commands announced since the last end of a proactive session */
 	bool proactive_muted;
+	bool proactive_fetched;     /* a FETCH since the last announcement */
 	GCancellable *alive;
 };
 
@@ -53,15 +54,25 @@ static void session_next(struct sb_apdu_session *s);
 
 static void transmit_cur(struct sb_apdu_session *s, struct request *r);
 
-/* TS 102 223 §6.2: bounds the FETCH loop of a card that never ends its proactive session. */
+/*
+ * TS 102 223 §6.2: bounds the FETCH loop of a card that never ends its
+ * proactive session.  A command not fetched yet is announced again by every
+ * answer (91XX) until it is: one command, counted once (the SIM initialised
+ * before the stk atom exists and FETCHes it).
+ */
 static bool proactive_allowed(struct sb_apdu_session *s, uint8_t ins, uint16_t sw)
 {
 	if (ins == INS_ENVELOPE || (ins == INS_TERMINAL_RESPONSE && sw == 0x9000)) {
 		s->proactive_run = 0;
 		s->proactive_muted = false;
 	}
+	if (ins == INS_FETCH)
+		s->proactive_fetched = true;
 	if (sb_sw1(sw) != 0x91)
 		return false;
+	if (!s->proactive_muted && s->proactive_run > 0 && !s->proactive_fetched)
+		return true;
+	s->proactive_fetched = false;
 	if (++s->proactive_run <= SB_APDU_MAX_PROACTIVE_RUN)
 		return true;
 	if (!s->proactive_muted)
@@ -245,6 +256,13 @@ void sb_apdu_session_send(struct sb_apdu_session *s, const void *owner, const ui
 			  sb_apdu_cb cb, void *user)
 {
 	g_queue_push_tail(&s->queue, request_new(owner, apdu, len, cb, user));
+	session_next(s);
+}
+
+void sb_apdu_session_send_next(struct sb_apdu_session *s, const void *owner, const uint8_t *apdu, size_t len,
+			       sb_apdu_cb cb, void *user)
+{
+	g_queue_push_head(&s->queue, request_new(owner, apdu, len, cb, user));
 	session_next(s);
 }
 

@@ -18,6 +18,7 @@
  *     since the card last ended a proactive session (TERMINAL RESPONSE
  *     answered 9000, TS 102 223 §6.2) or answered an ENVELOPE: the hook is
  *     no longer told (no FETCH loop) until the card does one of those.
+ *     A command announced again before it is FETCHed counts once.
  */
 #ifndef SB_APDU_SESSION_H
 #define SB_APDU_SESSION_H
@@ -50,6 +51,16 @@ void sb_apdu_session_set_proactive_cb(struct sb_apdu_session *s, sb_apdu_proacti
  */
 void sb_apdu_session_send(struct sb_apdu_session *s, const void *owner, const uint8_t *apdu, size_t len,
 			  sb_apdu_cb cb, void *user);
+
+/*
+ * Queues a command ahead of the other queued commands.  Called from the
+ * callback of the previous command of a sequence (SELECT, then READ or
+ * UPDATE), it is the next command on the wire: no other owner's SELECT can
+ * come in between and change the current file (TS 102 221 §8.4).  Only a
+ * FETCH the callback's 91XX announced may go first (it selects nothing).
+ */
+void sb_apdu_session_send_next(struct sb_apdu_session *s, const void *owner, const uint8_t *apdu, size_t len,
+			       sb_apdu_cb cb, void *user);
 
 /* Queues FETCH (80 12 00 00 len) ahead of the other queued commands. */
 void sb_apdu_session_fetch(struct sb_apdu_session *s, const void *owner, unsigned len, sb_apdu_cb cb,

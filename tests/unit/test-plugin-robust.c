@@ -282,6 +282,50 @@ static void test_long_sessions(void)
 	sb_apdu_session_free(s);
 }
 
+/*
+ * A command not FETCHed yet is announced by every answer until it is (the SIM
+ * is initialised, PIN entered, before oFono's stk atom exists and FETCHes):
+ * one command, however many answers say 91XX; it is never muted.
+ */
+static GByteArray *answer_one_pending(struct card *c, const uint8_t *apdu, size_t len)
+{
+	static const uint8_t cmd[] = { 0xD0, 0x03, 0x81, 0x01, 0x01, 0x90, 0x00 };
+	static const uint8_t sw91[2] = { 0x91, 0x05 }, sw90[2] = { 0x90, 0x00 };
+
+	if (apdu[1] == 0x12)
+		return bytes(cmd, sizeof(cmd));
+	return bytes(c->fetches ? sw90 : sw91, 2);
+}
+
+static void count_told(unsigned len, void *user)
+{
+	(*(unsigned *)user)++;
+}
+
+static void test_pending_before_fetch(void)
+{
+	struct card c = { .base = { .ops = &card_ops, .description = (char *)"scripted" },
+			  .answer = answer_one_pending };
+	struct sb_apdu_session *s = sb_apdu_session_new(&c.base, 1000);
+	unsigned told = 0;
+	struct result r;
+
+	sb_apdu_session_set_proactive_cb(s, count_told, &told);
+	for (unsigned i = 0; i < 2 * SB_APDU_MAX_PROACTIVE_RUN; i++) {
+		run(s, "00a4080c027fff", &r);
+		g_assert_cmphex(r.sw, ==, 0x9105);
+	}
+	drain();
+	g_assert_cmpuint(told, ==, 2 * SB_APDU_MAX_PROACTIVE_RUN);    /* each answer told, none muted */
+	sb_apdu_session_fetch(s, NULL, 5, done_cb, &r);
+	memset(&r, 0, sizeof(r));
+	while (!r.done)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_cmphex(r.sw, ==, 0x9000);
+	g_assert_cmpuint(r.len, ==, 5);
+	sb_apdu_session_free(s);
+}
+
 /* ---- config and reader matching (doc/pcsc.md) -------------------------------------------------- */
 
 static struct sb_config *parse(const char *text)
@@ -362,6 +406,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/plugin-robust/session/endless-chain", test_endless_chain);
 	g_test_add_func("/plugin-robust/session/proactive-forever", test_proactive_forever);
 	g_test_add_func("/plugin-robust/session/long-sessions", test_long_sessions);
+	g_test_add_func("/plugin-robust/session/pending-before-fetch", test_pending_before_fetch);
 	g_test_add_func("/plugin-robust/config/pcsc", test_config_pcsc);
 	g_test_add_func("/plugin-robust/pcsc/reader-match", test_reader_match);
 	return g_test_run();

@@ -348,6 +348,86 @@ static void test_session_envelope_61_91(void)
 	check_data(&r, "0102");
 }
 
+/* TS 102 221 §9.5.2: PS_DO bits follow the key references in order (uicc-emu's and a card's template) */
+static void test_fcp_pin_status(void)
+{
+	/* ADF, PS_DO E0: PIN1 (01), PIN2 (81), ADM (0A) enabled */
+	static const uint8_t all_on[] = { 0x62, 0x16, 0x82, 0x02, 0x78, 0x21, 0x83, 0x02, 0x7F, 0xFF,
+					  0xC6, 0x0C, 0x90, 0x01, 0xE0, 0x83, 0x01, 0x01, 0x83, 0x01, 0x81,
+					  0x83, 0x01, 0x0A };
+	/* PS_DO 60: PIN1 disabled; a usage qualifier (95) before PIN1's reference */
+	static const uint8_t pin1_off[] = { 0x62, 0x19, 0x82, 0x02, 0x78, 0x21, 0x83, 0x02, 0x7F, 0xFF,
+					    0xC6, 0x0F, 0x90, 0x01, 0x60, 0x95, 0x01, 0x08, 0x83, 0x01, 0x01,
+					    0x83, 0x01, 0x81, 0x83, 0x01, 0x0A };
+	/* two PS_DO bytes, PIN1 the ninth reference: b8 of the second byte */
+	static const uint8_t ninth[] = { 0x62, 0x25, 0x82, 0x02, 0x78, 0x21,
+					 0xC6, 0x1F, 0x90, 0x02, 0x00, 0x80,
+					 0x83, 0x01, 0x02, 0x83, 0x01, 0x03, 0x83, 0x01, 0x04, 0x83, 0x01, 0x05,
+					 0x83, 0x01, 0x06, 0x83, 0x01, 0x07, 0x83, 0x01, 0x08, 0x83, 0x01, 0x09,
+					 0x83, 0x01, 0x01 };
+	static const uint8_t no_template[] = { 0x62, 0x06, 0x82, 0x02, 0x78, 0x21, 0x8A, 0x00 };
+
+	g_assert_cmpint(sb_fcp_pin_enabled(all_on, sizeof(all_on), 0x01), ==, 1);
+	g_assert_cmpint(sb_fcp_pin_enabled(all_on, sizeof(all_on), 0x81), ==, 1);
+	g_assert_cmpint(sb_fcp_pin_enabled(pin1_off, sizeof(pin1_off), 0x01), ==, 0);
+	g_assert_cmpint(sb_fcp_pin_enabled(pin1_off, sizeof(pin1_off), 0x81), ==, 1);
+	g_assert_cmpint(sb_fcp_pin_enabled(ninth, sizeof(ninth), 0x01), ==, 1);
+	g_assert_cmpint(sb_fcp_pin_enabled(ninth, sizeof(ninth), 0x02), ==, 0);
+	g_assert_cmpint(sb_fcp_pin_enabled(all_on, sizeof(all_on), 0x11), ==, -1);     /* not listed */
+	g_assert_cmpint(sb_fcp_pin_enabled(no_template, sizeof(no_template), 0x01), ==, -1);
+	g_assert_cmpint(sb_fcp_pin_enabled(all_on, sizeof(all_on) - 3, 0x01), ==, -1);  /* truncated */
+}
+
+/* sb_apdu_session_send_next() from a SELECT's callback: its command is the next on the wire */
+struct order {
+	struct sb_apdu_session *s;
+	GString *seen;
+	unsigned done;
+};
+
+static void order_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user);
+
+static void order_select_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
+{
+	static const uint8_t read[] = { 0x00, 0xB0, 0x00, 0x00, 0x01 };
+	struct order *o = user;
+
+	g_string_append(o->seen, "select ");
+	o->done++;
+	sb_apdu_session_send_next(o->s, o, read, sizeof(read), order_cb, o);
+}
+
+static void order_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
+{
+	struct order *o = user;
+
+	g_string_append(o->seen, len ? "read " : "other ");
+	o->done++;
+}
+
+static void test_session_send_next(void)
+{
+	static const struct step steps[] = {
+		{ "00a4080c047fff6f42", "9000" },
+		{ "00b0000001", "aa9000" },       /* the read on the selected file, before ... */
+		{ "00a4080c022fe2", "9000" },     /* ... another owner's SELECT queued earlier */
+	};
+	static const uint8_t select_a[] = { 0x00, 0xA4, 0x08, 0x0C, 0x04, 0x7F, 0xFF, 0x6F, 0x42 };
+	static const uint8_t select_b[] = { 0x00, 0xA4, 0x08, 0x0C, 0x02, 0x2F, 0xE2 };
+	struct fake f = { .base = { .ops = &fake_ops, .description = (char *)"fake" }, .steps = steps,
+			  .n = G_N_ELEMENTS(steps) };
+	struct order o = { .s = sb_apdu_session_new(&f.base, 5000), .seen = g_string_new("") };
+
+	sb_apdu_session_send(o.s, &o, select_a, sizeof(select_a), order_select_cb, &o);
+	sb_apdu_session_send(o.s, NULL, select_b, sizeof(select_b), order_cb, &o);
+	while (o.done < 3)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_false(f.mismatch);
+	g_assert_cmpstr(o.seen->str, ==, "select read other ");
+	g_string_free(o.seen, TRUE);
+	sb_apdu_session_free(o.s);
+}
+
 /* An error SW is final, with no GET RESPONSE */
 static void test_session_error_sw(void)
 {
@@ -369,11 +449,13 @@ int main(int argc, char **argv)
 	g_test_add_func("/plugin/config/errors", test_config_errors);
 	g_test_add_func("/plugin/config/unreadable", test_config_unreadable);
 	g_test_add_func("/plugin/fcp", test_fcp);
+	g_test_add_func("/plugin/fcp/pin-status", test_fcp_pin_status);
 	g_test_add_func("/plugin/session/61xx", test_session_61xx);
 	g_test_add_func("/plugin/session/6cxx", test_session_6cxx);
 	g_test_add_func("/plugin/session/91xx", test_session_91xx);
 	g_test_add_func("/plugin/session/envelope-warning", test_session_envelope_warning);
 	g_test_add_func("/plugin/session/envelope-61-91", test_session_envelope_61_91);
 	g_test_add_func("/plugin/session/error-sw", test_session_error_sw);
+	g_test_add_func("/plugin/session/send-next", test_session_send_next);
 	return g_test_run();
 }
