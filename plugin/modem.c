@@ -7,13 +7,22 @@
  *              TERMINAL PROFILE (TS 102 221 §14.7: before any other CAT
  *              exchange); powered once the first attempt is over (a missing
  *              card is "no SIM", retried with backoff)
- *   pre_sim    sim and stk atoms
- *   post_sim   sms atom (when a network is configured)
+ *   pre_sim    sim atom
+ *   post_sim   stk atom, sms atom (when a network is configured)
  *   set_online connects / drops the network link
  *   post_online netreg atom
  *
- * A card that goes away (uicc-emu restarted) is reported as removed, and
- * the card is connected again after 250 ms, doubling to 5 s.
+ * As in oFono's own modem drivers, the atoms that need a working card are
+ * created in post_sim (the SIM is ready: PIN entered, files read).  A card
+ * that goes away (uicc-emu gone, card out of its reader) is reported with
+ * ofono_sim_inserted_notify(FALSE): the core puts the modem back in its
+ * pre-SIM state and removes every atom created after it (stk, sms, netreg),
+ * so org.ofono.SimToolkit goes and its agent is released.  The card is
+ * connected again after 250 ms, doubling to 5 s (at once on a reader's
+ * "card inserted" event); once it is reset and has had its TERMINAL
+ * PROFILE, ofono_sim_inserted_notify(TRUE) starts oFono's SIM
+ * initialisation again (PIN), and post_sim creates the stk and sms atoms
+ * anew when the SIM is ready.
  */
 #define OFONO_API_SUBJECT_TO_CHANGE
 #include <errno.h>
@@ -116,13 +125,16 @@ void sb_modem_cancel_owner(struct sb_modem *md, const void *owner)
 		sb_apdu_session_cancel_owner(md->session, owner);
 }
 
-void sb_modem_apdu(struct sb_modem *md, const void *owner, const uint8_t *apdu, size_t len, sb_apdu_cb cb,
-		   void *user)
+static void modem_apdu(struct sb_modem *md, bool next, const void *owner, const uint8_t *apdu, size_t len,
+		       sb_apdu_cb cb, void *user)
 {
 	struct deferred_fail *d;
 
 	if (md->session && md->card_ready) {
-		sb_apdu_session_send(md->session, owner, apdu, len, cb, user);
+		if (next)
+			sb_apdu_session_send_next(md->session, owner, apdu, len, cb, user);
+		else
+			sb_apdu_session_send(md->session, owner, apdu, len, cb, user);
 		return;
 	}
 	d = g_new0(struct deferred_fail, 1);
@@ -132,6 +144,18 @@ void sb_modem_apdu(struct sb_modem *md, const void *owner, const uint8_t *apdu, 
 	d->user = user;
 	d->id = g_idle_add(deferred_fail_cb, d);
 	md->deferred = g_list_prepend(md->deferred, d);
+}
+
+void sb_modem_apdu(struct sb_modem *md, const void *owner, const uint8_t *apdu, size_t len, sb_apdu_cb cb,
+		   void *user)
+{
+	modem_apdu(md, false, owner, apdu, len, cb, user);
+}
+
+void sb_modem_apdu_next(struct sb_modem *md, const void *owner, const uint8_t *apdu, size_t len, sb_apdu_cb cb,
+			void *user)
+{
+	modem_apdu(md, true, owner, apdu, len, cb, user);
 }
 
 /* ---- the card ----------------------------------------------------------------- */
@@ -316,6 +340,7 @@ static void card_lost(const GError *why, void *user)
 
 	ofono_warn("%s: card lost: %s", md->conf->name, why ? why->message : "");
 	card_drop(md);
+	/* SIM removed: the core drops the post-SIM atoms (stk, sms, netreg) itself, the sim atom stays */
 	if (md->sim)
 		ofono_sim_inserted_notify(md->sim, FALSE);
 	schedule_reconnect(md);
@@ -457,7 +482,6 @@ static void sb_pre_sim(struct ofono_modem *modem)
 
 	DBG("%s", md->conf->name);
 	md->sim = ofono_sim_create(modem, 0, SB_DRIVER, md);
-	md->stk = ofono_stk_create(modem, 0, SB_DRIVER, md);
 }
 
 static void sb_post_sim(struct ofono_modem *modem)
@@ -465,6 +489,8 @@ static void sb_post_sim(struct ofono_modem *modem)
 	struct sb_modem *md = ofono_modem_get_data(modem);
 
 	DBG("%s", md->conf->name);
+	if (!md->stk)
+		md->stk = ofono_stk_create(modem, 0, SB_DRIVER, md);
 	if (md->conf->net.kind != SB_NET_NONE && !md->sms)
 		md->sms = ofono_sms_create(modem, 0, SB_DRIVER, md);
 }

@@ -73,6 +73,9 @@ struct sb_modem *sb_modem_new(const struct sb_modem_conf *conf);
 /* Sends an APDU to this modem's card (fails with SB_UICC_ERROR_ABSENT when there is none). */
 void sb_modem_apdu(struct sb_modem *md, const void *owner, const uint8_t *apdu, size_t len, sb_apdu_cb cb,
 		   void *user);
+/* The same, ahead of the queue: from the callback of a SELECT, the command on the file it selected. */
+void sb_modem_apdu_next(struct sb_modem *md, const void *owner, const uint8_t *apdu, size_t len, sb_apdu_cb cb,
+			void *user);
 /* Drops owner's queued requests (an atom going away): their callbacks never run. */
 void sb_modem_cancel_owner(struct sb_modem *md, const void *owner);
 

@@ -274,7 +274,7 @@ static void select_cb(const GError *err, uint16_t sw, const uint8_t *data, size_
 	default:
 		break;
 	}
-	sb_modem_apdu(sd->md, sd, apdu, n, op_done_cb, op);
+	sb_modem_apdu_next(sd->md, sd, apdu, n, op_done_cb, op);
 }
 
 static void file_op_start(struct sb_sim *sd, struct file_op *op, const unsigned char *path, unsigned path_len)
@@ -503,7 +503,7 @@ static void passwd_state_cb(const GError *err, uint16_t sw, const uint8_t *d, si
 		g_free(r);
 		return;
 	}
-	if (sw == 0x9000) {
+	if (sb_sw_ok(sw)) {           /* 9000, or 91XX: a proactive command waits as well */
 		r->sd->passwd_state = OFONO_SIM_PASSWORD_NONE;
 		r->cb.passwd(&e, OFONO_SIM_PASSWORD_NONE, r->data);
 	} else if ((sw & 0xFFF0) == 0x63C0 && (sw & 0x0F) > 0) {
@@ -713,7 +713,7 @@ static void apps_record_cb(const GError *err, uint16_t sw, const uint8_t *d, siz
 	}
 	apdu[0] = 0x00; apdu[1] = INS_READ_RECORD; apdu[2] = (uint8_t)r->record; apdu[3] = 0x04;
 	apdu[4] = (uint8_t)r->record_len;
-	sb_modem_apdu(r->sd->md, r->sd, apdu, 5, apps_record_cb, r);
+	sb_modem_apdu_next(r->sd->md, r->sd, apdu, 5, apps_record_cb, r);
 }
 
 static void apps_select_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)

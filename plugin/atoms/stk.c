@@ -19,12 +19,23 @@
 #define INS_ENVELOPE 0xC2
 #define INS_TERMINAL_RESPONSE 0x14
 
+/*
+ * The atom is created when the SIM is ready (post_sim), again after every
+ * removal and insertion: org.ofono.SimToolkit appears, and its agents
+ * (stkbridge-agent, a phone's UI) register on seeing it.  A proactive
+ * command the card announced before (TERMINAL PROFILE answered 91XX: an
+ * applet resuming its session after a reset) is FETCHed only this long
+ * after the atom registered, so that it finds an agent instead of failing.
+ */
+#define AGENT_GRACE_MS 1000
+
 struct sb_stk {
 	struct sb_modem *md;
 	struct ofono_stk *stk;
 	bool registered;
 	bool fetching;
 	guint register_id;
+	guint grace_id;
 };
 
 /*
@@ -82,7 +93,7 @@ static void fetch_now(struct sb_stk *sd)
 	struct sb_modem *md = sd->md;
 	unsigned len = md->proactive_pending;
 
-	if (!len || sd->fetching || !sd->registered || !md->session || !md->card_ready)
+	if (!len || sd->fetching || !sd->registered || sd->grace_id || !md->session || !md->card_ready)
 		return;
 	md->proactive_pending = 0;
 	sd->fetching = true;
@@ -194,6 +205,15 @@ static void sb_stk_user_confirmation(struct ofono_stk *stk, ofono_bool_t confirm
 
 /* ---- the atom ---------------------------------------------------------------------- */
 
+static gboolean grace_over_cb(gpointer p)
+{
+	struct sb_stk *sd = p;
+
+	sd->grace_id = 0;
+	fetch_now(sd);
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean stk_register_cb(gpointer p)
 {
 	struct sb_stk *sd = p;
@@ -201,7 +221,7 @@ static gboolean stk_register_cb(gpointer p)
 	sd->register_id = 0;
 	ofono_stk_register(sd->stk);
 	sd->registered = true;
-	fetch_now(sd);
+	sd->grace_id = g_timeout_add(AGENT_GRACE_MS, grace_over_cb, sd);
 	return G_SOURCE_REMOVE;
 }
 
@@ -226,6 +246,8 @@ static void sb_stk_remove(struct ofono_stk *stk)
 	ofono_stk_set_data(stk, NULL);
 	if (sd->register_id)
 		g_source_remove(sd->register_id);
+	if (sd->grace_id)
+		g_source_remove(sd->grace_id);
 	sb_modem_cancel_owner(sd->md, sd);
 	if (sd->md->stk_data == sd) {
 		sd->md->stk_data = NULL;

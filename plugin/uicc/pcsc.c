@@ -266,6 +266,10 @@ static void worker_transmit(struct worker *w, struct job *j)
 	if (j->rv == SCARD_S_SUCCESS && rlen < 2 && !worker_card_stays(w)) {
 		j->rv = SCARD_W_REMOVED_CARD;    /* vpcd answers 0 bytes when the card's link drops */
 		j->what = "SCardTransmit (no answer, then no card)";
+	} else if (j->rv == SCARD_E_NOT_TRANSACTED && !worker_card_stays(w)) {
+		/* vpcd fails the exchange when the card's link drops in the middle of it */
+		j->rv = SCARD_W_REMOVED_CARD;
+		j->what = "SCardTransmit (failed, then no card)";
 	}
 	if (j->rv == SCARD_S_SUCCESS) {
 		j->resp = g_memdup2(w->rbuf, rlen ? rlen : 1);

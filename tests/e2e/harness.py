@@ -242,8 +242,9 @@ class Harness:
 
     # ---- cards -------------------------------------------------------------
 
-    def start_card(self, name, config_text=None, config_path=None, verbose=True):
-        """Starts uicc-emu serving one card on TMP/NAME.sock; returns the socket path."""
+    def start_card(self, name, config_text=None, config_path=None, verbose=True, extra_args=None):
+        """Starts uicc-emu serving one card on TMP/NAME.sock; returns the socket path.
+        extra_args (kept for restart_card): more uicc-emu options."""
         if self.uicc_emu is None:
             raise HarnessError("no uicc-emu binary given")
         cfg = self.path(name + ".ini")
@@ -256,11 +257,13 @@ class Harness:
             os.chmod(cfg, 0o600)
         sock = self.path(name + ".sock")
         state = self.path(name + ".state")
+        if extra_args is None:
+            extra_args = self.cards.get(name, {}).get("extra_args", [])
         argv = [self.uicc_emu] + (["-v"] if verbose else []) + ["--config", cfg, "--state", state,
-                                                                "--listen", "unix:" + sock]
+                                                                "--listen", "unix:" + sock] + list(extra_args)
         p = self.start_process("uicc-emu-" + name, argv)
         wait_path(sock, p)
-        self.cards[name] = {"proc": p, "sock": sock, "config": cfg, "state": state}
+        self.cards[name] = {"proc": p, "sock": sock, "config": cfg, "state": state, "extra_args": list(extra_args)}
         return sock
 
     def stop_card(self, name, kill9=False):

@@ -4,10 +4,12 @@
 comes back, through real pcscd: when the applet's DISPLAY TEXT reaches the
 agent, uicc-emu (the card in "Virtual PCD 00 00") is stopped, so its vpcd
 link drops and pcscd reports the reader empty.  oFono must see the SIM
-removed (ofonod and the modem stay); uicc-emu is started again, the card is
-"inserted", the plugin connects by itself (reader event), resets the card,
-sends TERMINAL PROFILE, oFono sees the SIM again (PIN entered again); the
-applet runs its pending session again, the agent confirms, and R1 is
+removed as from a real modem: SimManager.Present false, org.ofono.SimToolkit
+gone (its agent released), ofonod and the modem stay; uicc-emu is started
+again, the card is "inserted", the plugin connects by itself (reader
+event), resets the card, sends TERMINAL PROFILE, oFono sees the SIM again
+(PIN entered again), SimToolkit comes back and the agent registers again;
+the applet runs its pending session again, the agent confirms, and R1 is
 delivered to the server after the next C2: the transaction completes with
 general result 00.
 
@@ -65,16 +67,19 @@ def run():
         check(lost and ("card removed" in lost[0] or "Card was removed" in lost[0]),
               "the plugin logged the removal: %s" % (lost[0] if lost else None))
         check(path in h.modems() and h.ofonod.alive(), "the modem stays, ofonod runs")
+        h.wait_for(lambda: "org.ofono.SimToolkit" not in h.interfaces(path), 10, "SimToolkit gone")
+        check("org.ofono.SimManager" in h.interfaces(path), "SimToolkit gone with the SIM, SimManager stays")
+        h.wait_for(lambda: "Release" in agent.names(), 10, "the agent released")
+        check(True, "the SimToolkit agent was released with the atom")
 
         h.restart_vpcd_card("card0")
         h.wait_for(lambda: sim().get("Present"), 30, "SIM back in oFono")
         check(True, "oFono sees the SIM again after the card is back in the reader")
         h.sim_ready(path, PIN, timeout=30)
-        if "org.ofono.SimToolkit" in h.interfaces(path):
-            try:
-                agent.register(h, path)         # in case oFono dropped it with the SIM
-            except dbus.exceptions.DBusException as e:
-                log("agent still registered: %s" % e.get_dbus_name())
+        h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 30, "SimToolkit back")
+        check(True, "SimToolkit back once the SIM is ready again")
+        agent.register(h, path)
+        check(True, "the agent registered again with the new SimToolkit")
         h.wait_for(lambda: len(display_calls(agent)) >= 2, 60, "the applet's DisplayText again")
         check(True, "the pending session ran again after TERMINAL PROFILE")
         tx = wait_final(h, txurl, timeout=150)

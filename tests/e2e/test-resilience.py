@@ -7,10 +7,15 @@
      "registered", the submit is sent again and, once reported, the oFono
      message is "sent" (queued submits are not lost);
   2. a submit made while the link is down goes out after the reconnection;
-  3. uicc-emu stopped and started again: the SIM is reported removed, then
-     present again after the plugin reconnects; PIN, IMSI come back.
+  3. uicc-emu stopped and started again: the SIM is reported removed and,
+     as with a real modem's SIM removal, the atoms that need the card go:
+     org.ofono.SimToolkit (its agent is released) and MessageManager, the
+     modem stays; once the plugin has reconnected, reset the card and sent
+     TERMINAL PROFILE, the SIM is present again, PIN and IMSI come back,
+     SimToolkit comes back, the agent registers again and a whole
+     transaction runs (C1 by SMS-PP, DISPLAY TEXT, MG, C2 → R2S done).
 
-usage: test-resilience.py PLUGIN_SO UICC_EMU CARD0_INI
+usage: test-resilience.py PLUGIN_SO UICC_EMU CARD0_INI OTA_CLI
 """
 
 import os
@@ -19,8 +24,9 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus  # noqa: E402
-from harness import Harness, check, log, main_wrapper  # noqa: E402
+from harness import Harness, TestAgent, check, log, main_wrapper  # noqa: E402
 from netsim_fake import SUBMIT, FakeNetsim  # noqa: E402
+from smspp_flow import display_text_transaction  # noqa: E402
 
 PIN = "1234"
 IMSI = "001010123456789"
@@ -33,7 +39,7 @@ def message_state(changes, mpath):
 
 
 def run():
-    plugin, uicc_emu, card0 = sys.argv[1:4]
+    plugin, uicc_emu, card0, ota = sys.argv[1:5]
     net = FakeNetsim()
     net.auto_submit_report = False
     try:
@@ -91,12 +97,33 @@ def run():
             check(net.connections == 3, "submitted while down, sent after reconnecting")
 
             # ---- 3: the card daemon restarted ------------------------------------------------------
+            h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 15, "SimToolkit")
+            agent = TestAgent(h.bus)
+            agent.register(h, path)
             h.stop_card("card0")
             h.wait_for(lambda: not h.props(path, "org.ofono.SimManager").get("Present"), 15, "SIM removed")
             check(True, "SIM reported removed when uicc-emu went away")
+            ifaces = h.interfaces(path)
+            check("org.ofono.SimToolkit" not in ifaces and "org.ofono.MessageManager" not in ifaces,
+                  "SimToolkit and MessageManager gone with the SIM (%s)" % ifaces)
+            check("org.ofono.SimManager" in ifaces and path in h.modems(), "the modem and its SimManager stay")
+            h.wait_for(lambda: "Release" in agent.names(), 10, "the agent released")
+            check(True, "the SimToolkit agent was released with the atom")
             h.restart_card("card0")
             h.wait_for(lambda: h.props(path, "org.ofono.SimManager").get("Present"), 20, "SIM back")
             check(h.sim_ready(path, PIN) == IMSI, "SIM present and ready again after uicc-emu restarted")
+            h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 15, "SimToolkit back")
+            h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 15, "MessageManager back")
+            check(True, "SimToolkit and MessageManager back once the SIM is ready")
+            tp = [l for l in h.cards["card0"]["proc"].log_text().splitlines() if "APDU 80 10 00 00" in l]
+            check(len(tp) == 2 and all("-> 9000" in l for l in tp),
+                  "each card run got its TERMINAL PROFILE (uicc-emu's log of both runs: %d)" % len(tp))
+            agent.register(h, path)
+            check(True, "the agent registered again with the new SimToolkit")
+            h.wait_for(lambda: reg() == "registered", 15, "registered after the SIM came back")
+            net.auto_submit_report = True
+            display_text_transaction(h, net, ota, agent, "00000001", 1, "Pay 30 EUR?")
+            check(True, "a transaction completes through the card after it came back")
     finally:
         net.close()
 

@@ -15,7 +15,9 @@ behaves again.
   B. garbage: a 1-byte answer (no status word) to SELECT EF_ICCID;
   C. oversized: 300 data bytes to READ BINARY with Le=10;
   D. 91XX forever: every status word 9110 and FETCH answered 9110 without a
-     command: the FETCH loop stops at SB_APDU_MAX_PROACTIVE_RUN (64).
+     command: once the PIN is entered and the SIM ready, oFono's stk atom
+     exists and the plugin FETCHes; the FETCH loop stops at
+     SB_APDU_MAX_PROACTIVE_RUN (64).
 
 usage: test-robust-card.py PLUGIN_SO UICC_EMU CARD0_INI OTA_TEST_SERVER
 """
@@ -70,10 +72,12 @@ def run():
         h.sim_ready(p0, PIN, timeout=30)
         check(True, "A: modem0 back by itself after the card answered (late)")
 
-        def fault_round(tag, fault, needle):
+        def fault_round(tag, fault, needle, then=None):
             mark = len(h.ofonod_log())
             proxy.fault = fault
             proxy.eject(0.5)              # out of the reader and back: the plugin connects again
+            if then:
+                then()
             h.wait_for(lambda: needle in h.ofonod_log()[mark:], 30, "%s logged" % needle)
             line = [l for l in h.ofonod_log()[mark:].splitlines() if needle in l][0]
             check(True, "%s: clear log line: %s" % (tag, line.strip()))
@@ -103,7 +107,10 @@ def run():
                 return ("answer", b"\x91\x10")
             return ("rewrite", lambda r: r[:-2] + b"\x91\x10" if r[-2:] == b"\x90\x00" else r)
         fetch0 = proxy.count(0x12)
-        fault_round("D", always_91, "no more FETCH until it does (bounded FETCH loop)")
+        def sim_ready_again():
+            h.wait_for(lambda: not sim0().get("Present"), 20, "modem0's SIM out with the card")
+            h.sim_ready(p0, PIN, timeout=30)   # the stk atom comes with the ready SIM (post_sim)
+        fault_round("D", always_91, "no more FETCH until it does (bounded FETCH loop)", then=sim_ready_again)
         h.iterate(3.0)
         n1 = proxy.count(0x12) - fetch0
         h.iterate(2.0)

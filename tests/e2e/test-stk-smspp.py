@@ -20,7 +20,6 @@ usage: test-stk-smspp.py PLUGIN_SO UICC_EMU CARD0_INI OTA_CLI
 
 import json
 import os
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True
@@ -28,36 +27,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus  # noqa: E402
 from harness import Harness, TestAgent, check, log, main_wrapper  # noqa: E402
 from netsim_fake import (DELIVER_REPORT, SUBMIT, FakeNetsim, sms_deliver)  # noqa: E402
+from smspp_flow import TAR, ota_cli, por_of, secured  # noqa: E402
 
 PIN = "1234"
 ICCID = "89882390000000000017"
-KEYS = ["--kic", "15", "--kid", "15", "--kic-key", "0123456789abcdeffedcba9876543210",
-        "--kid-key", "11223344556677881122334455667788"]
-SPI = "1619"
-TAR = "b00001"
-
-
-def ota_cli(exe, *args):
-    out = subprocess.run([exe] + list(args), check=True, capture_output=True, text=True).stdout.strip()
-    return out
-
-
-def secured(exe, data_hex, cntr):
-    return bytes.fromhex(ota_cli(exe, "packet", "wrap", "--spi", SPI, *KEYS, "--tar", TAR,
-                                 "--cntr", "%010x" % cntr, "--data", data_hex))
-
-
-def por_of(exe, report_tpdu):
-    """The response packet in an SMS-DELIVER-REPORT (RP-ACK form, TP-PI 07), unwrapped."""
-    check(report_tpdu[0] & 0x03 == 0x00, "DELIVER-REPORT MTI 00")
-    pi = report_tpdu[1]
-    check(pi & 0x07 == 0x07, "TP-PI: PID, DCS and UDL present (%02x)" % pi)
-    check(report_tpdu[2] == 0x7F and report_tpdu[3] == 0xF6, "report PID 7F, DCS F6")
-    udl = report_tpdu[4]
-    ud = report_tpdu[5:5 + udl]
-    check(len(ud) == udl and ud[:3] == bytes.fromhex("027100"), "UD is a response packet 027100...")
-    j = json.loads(ota_cli(exe, "packet", "unwrap-response", "--spi", SPI, *KEYS, ud.hex()))
-    return j
 
 
 def run():
