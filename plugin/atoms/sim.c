@@ -671,6 +671,56 @@ static void sb_query_pin_retries(struct ofono_sim *sim, ofono_sim_pin_retries_cb
 	pin_apdu(r->sd, retry_queries[0].ins, retry_queries[0].ref, NULL, 0, retries_cb, r);
 }
 
+/* ---- facility locks: is a PIN enabled? ------------------------------------------------ */
+
+struct lock_req {
+	struct sb_sim *sd;
+	uint8_t keyref;
+	ofono_query_facility_lock_cb_t cb;
+	void *data;
+};
+
+static void facility_select_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
+{
+	struct lock_req *r = user;
+	struct ofono_error e;
+	int enabled = -1;
+
+	set_error(&e, err, sw);
+	if (e.type == OFONO_ERROR_TYPE_NO_ERROR && (enabled = sb_fcp_pin_enabled(d, len, r->keyref)) < 0)
+		e.type = OFONO_ERROR_TYPE_FAILURE;
+	DBG("PIN %02X %s", r->keyref, enabled < 0 ? "state unknown" : enabled ? "enabled" : "disabled");
+	r->cb(&e, enabled > 0, r->data);
+	g_free(r);
+}
+
+/*
+ * oFono asks at every SIM insertion (ph-sim, ph-net, then pin) to fill
+ * SimManager.LockedPins.  PIN1 / PIN2: enabled or not, from the PS_DO of
+ * the USIM application's FCP (SELECT 7FFF from the MF, TS 102 221 §8.4.2):
+ * a card whose PIN was already verified answers VERIFY without asking, so
+ * that alone cannot tell.  The personalisation locks of TS 22.022 (ph-sim,
+ * ph-net, ...) are kept by a handset, not by the card: this modem has none.
+ */
+static void sb_query_facility_lock(struct ofono_sim *sim, enum ofono_sim_password_type lock,
+				   ofono_query_facility_lock_cb_t cb, void *data)
+{
+	static const uint8_t select_adf[] = { 0x00, INS_SELECT, 0x08, 0x04, 0x02, 0x7F, 0xFF };
+	struct ofono_error ok = { .type = OFONO_ERROR_TYPE_NO_ERROR };
+	struct lock_req *r;
+
+	if (!keyref(lock)) {
+		cb(&ok, FALSE, data);
+		return;
+	}
+	r = g_new0(struct lock_req, 1);
+	r->sd = ofono_sim_get_data(sim);
+	r->keyref = keyref(lock);
+	r->cb = cb;
+	r->data = data;
+	sb_modem_apdu(r->sd->md, r->sd, select_adf, sizeof(select_adf), facility_select_cb, r);
+}
+
 /* ---- applications: the records of EF_DIR (TS 102 221 §13.1) ------------------------- */
 
 struct apps_req {
@@ -805,6 +855,7 @@ static const struct ofono_sim_driver sb_sim_driver = {
 	.reset_passwd = sb_reset_passwd,
 	.change_passwd = sb_change_passwd,
 	.lock = sb_lock,
+	.query_facility_lock = sb_query_facility_lock,
 	.list_apps = sb_list_apps,
 };
 
