@@ -11,7 +11,8 @@
  *    in the RP-ACK / RP-ERROR (TS 31.111 §7.1.1.1, simota_sms_pp_download_result());
  *    a 91XX makes the session FETCH the proactive command that follows.
  *    Any other SMS-DELIVER goes to ofono_sms_deliver_notify() and is acked.
- *  - The service centre address comes from EF_SMSP (TS 31.102 §4.2.27).
+ *  - The service centre address is EF_SMSP's (TS 31.102 §4.2.27): read from
+ *    the card, and written back to it when oFono sets it.
  */
 #define OFONO_API_SUBJECT_TO_CHANGE
 #include <errno.h>
@@ -42,11 +43,27 @@ struct sb_sms {
 
 /* ---- service centre address (EF_SMSP record 1) ------------------------------------------ */
 
+/*
+ * TS 31.102 §4.2.27 EF_SMSP record: alpha identifier (Y = record length - 28
+ * bytes), parameter indicators (b2 = 0: TS-Service Centre Address present),
+ * TP-Destination Address (12), TS-Service Centre Address (12, coded as an
+ * RP address: length, TON/NPI, BCD, TS 24.011 §8.2.5.2), TP-PID, TP-DCS, TP-VP.
+ */
+#define SMSP_FIXED_LEN 28
+#define SMSP_SCA_OFFSET 13
+#define SMSP_ADDR_LEN 12
+#define SMSP_PI_NO_SCA 0x02
+
 struct sca_req {
 	struct sb_sms *sd;
-	ofono_sms_sca_query_cb_t cb;
+	bool set;
+	union {
+		ofono_sms_sca_query_cb_t query;
+		ofono_sms_sca_set_cb_t set;
+	} cb;
 	void *data;
-	unsigned record_len;
+	struct simota_sms_address sca;     /* set: the new address */
+	uint8_t sca_field[SMSP_ADDR_LEN];  /* set: its EF_SMSP coding */
 };
 
 static void sca_to_ofono(const struct simota_sms_address *a, struct ofono_phone_number *ph)
@@ -56,30 +73,60 @@ static void sca_to_ofono(const struct simota_sms_address *a, struct ofono_phone_
 	ph->type = 0x80 | a->ton << 4 | a->npi;
 }
 
-static void sca_done(struct sca_req *r)
+static void sca_done(struct sca_req *r, bool ok)
 {
-	struct ofono_error e = { .type = r->sd->have_sca ? OFONO_ERROR_TYPE_NO_ERROR : OFONO_ERROR_TYPE_FAILURE };
+	struct ofono_error e = { .type = ok ? OFONO_ERROR_TYPE_NO_ERROR : OFONO_ERROR_TYPE_FAILURE };
 	struct ofono_phone_number ph;
 
-	sca_to_ofono(&r->sd->sca, &ph);
-	r->cb(&e, r->sd->have_sca ? &ph : NULL, r->data);
+	if (r->set) {
+		if (ok) {
+			r->sd->sca = r->sca;
+			r->sd->have_sca = true;
+		}
+		r->cb.set(&e, r->data);
+	} else {
+		if (!r->sd->have_sca)
+			e.type = OFONO_ERROR_TYPE_FAILURE;
+		sca_to_ofono(&r->sd->sca, &ph);
+		r->cb.query(&e, r->sd->have_sca ? &ph : NULL, r->data);
+	}
 	g_free(r);
 }
 
-/* TS 31.102 §4.2.27: alpha (Y bytes), parameter indicators, TP-DA (12), TS-SCA (12), PID, DCS, VP. */
+static void smsp_update_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
+{
+	struct sca_req *r = user;
+
+	if (err || !sb_sw_ok(sw))
+		ofono_warn("%s: EF_SMSP not updated: %s SW %04X", r->sd->md->conf->name, err ? err->message : "", sw);
+	sca_done(r, !err && sb_sw_ok(sw));
+}
+
 static void smsp_record_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
 {
 	struct sca_req *r = user;
+	uint8_t apdu[5 + 255];
 	size_t y, consumed;
 
-	if (!err && sb_sw_ok(sw) && len >= 28) {
-		y = len - 28;
-		if (!(d[y] & 0x02) && d[y + 13] != 0xFF &&
-		    simota_sms_rp_address_decode(d + y + 13, 12, &r->sd->sca, &consumed) == SIMOTA_OK &&
-		    r->sd->sca.digits[0])
-			r->sd->have_sca = true;
+	if (err || !sb_sw_ok(sw) || len < SMSP_FIXED_LEN || len > 255) {
+		sca_done(r, false);
+		return;
 	}
-	sca_done(r);
+	y = len - SMSP_FIXED_LEN;
+	if (!r->set) {
+		if (!(d[y] & SMSP_PI_NO_SCA) && d[y + SMSP_SCA_OFFSET] != 0xFF &&
+		    simota_sms_rp_address_decode(d + y + SMSP_SCA_OFFSET, SMSP_ADDR_LEN, &r->sd->sca,
+						 &consumed) == SIMOTA_OK && r->sd->sca.digits[0])
+			r->sd->have_sca = true;
+		sca_done(r, true);
+		return;
+	}
+	/* the record as it is, with the new TS-SCA marked present: TS 102 221 §11.1.6 UPDATE RECORD 1, absolute */
+	apdu[0] = 0x00; apdu[1] = 0xDC; apdu[2] = 0x01; apdu[3] = 0x04; apdu[4] = (uint8_t)len;
+	memcpy(apdu + 5, d, len);
+	apdu[5 + y] &= (uint8_t)~SMSP_PI_NO_SCA;
+	memcpy(apdu + 5 + y + SMSP_SCA_OFFSET, r->sca_field, SMSP_ADDR_LEN);
+	sb_modem_apdu_next(r->sd->md, r->sd, apdu, 5 + len, smsp_update_cb, r);
 }
 
 static void smsp_select_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
@@ -89,47 +136,63 @@ static void smsp_select_cb(const GError *err, uint16_t sw, const uint8_t *d, siz
 	uint8_t apdu[5];
 
 	if (err || !sb_sw_ok(sw) || !sb_fcp_parse(d, len, &fcp) || fcp.structure != SB_FCP_LINEAR_FIXED ||
-	    fcp.record_len < 28 || fcp.record_len > 255) {
-		sca_done(r);
+	    fcp.record_len < SMSP_FIXED_LEN || fcp.record_len > 255) {
+		sca_done(r, false);
 		return;
 	}
-	/* TS 102 221 §11.1.5 READ RECORD 1, absolute */
+	/* TS 102 221 §11.1.5 READ RECORD 1, absolute; next, so that EF_SMSP is still the current EF */
 	apdu[0] = 0x00; apdu[1] = 0xB2; apdu[2] = 0x01; apdu[3] = 0x04; apdu[4] = (uint8_t)fcp.record_len;
-	sb_modem_apdu(r->sd->md, r->sd, apdu, 5, smsp_record_cb, r);
+	sb_modem_apdu_next(r->sd->md, r->sd, apdu, 5, smsp_record_cb, r);
 }
 
-static void sb_sca_query(struct ofono_sms *sms, ofono_sms_sca_query_cb_t cb, void *data)
+static void smsp_start(struct sca_req *r)
 {
-	struct sca_req *r = g_new0(struct sca_req, 1);
 	/* SELECT 7FFF/6F42 by path from the MF, FCP */
 	static const uint8_t select_smsp[] = { 0x00, 0xA4, 0x08, 0x04, 0x04, 0x7F, 0xFF, 0x6F, 0x42 };
 
-	r->sd = ofono_sms_get_data(sms);
-	r->cb = cb;
-	r->data = data;
-	if (r->sd->have_sca) {
-		sca_done(r);
-		return;
-	}
 	sb_modem_apdu(r->sd->md, r->sd, select_smsp, sizeof(select_smsp), smsp_select_cb, r);
 }
 
+/* The card's EF_SMSP is the service centre address's home (read once, then kept as written). */
+static void sb_sca_query(struct ofono_sms *sms, ofono_sms_sca_query_cb_t cb, void *data)
+{
+	struct sca_req *r = g_new0(struct sca_req, 1);
+
+	r->sd = ofono_sms_get_data(sms);
+	r->cb.query = cb;
+	r->data = data;
+	if (r->sd->have_sca) {
+		sca_done(r, true);
+		return;
+	}
+	smsp_start(r);
+}
+
+/* Written to EF_SMSP record 1 (read, TS-SCA replaced, updated), so it outlives ofonod and the card's resets. */
 static void sb_sca_set(struct ofono_sms *sms, const struct ofono_phone_number *sca, ofono_sms_sca_set_cb_t cb,
 		       void *data)
 {
-	struct sb_sms *sd = ofono_sms_get_data(sms);
-	struct ofono_error e = { .type = OFONO_ERROR_TYPE_NO_ERROR };
+	struct sca_req *r = g_new0(struct sca_req, 1);
+	struct simota_writer w;
 	const char *n = sca->number;
 
-	/* kept for this session (EF_SMSP is not rewritten) */
-	memset(&sd->sca, 0, sizeof(sd->sca));
+	r->sd = ofono_sms_get_data(sms);
+	r->set = true;
+	r->cb.set = cb;
+	r->data = data;
 	if (*n == '+')
 		n++;
-	g_strlcpy(sd->sca.digits, n, sizeof(sd->sca.digits));
-	sd->sca.ton = (uint8_t)((sca->type >> 4) & 0x07);
-	sd->sca.npi = (uint8_t)(sca->type & 0x0F);
-	sd->have_sca = true;
-	cb(&e, data);
+	g_strlcpy(r->sca.digits, n, sizeof(r->sca.digits));
+	r->sca.ton = (uint8_t)((sca->type >> 4) & 0x07);
+	r->sca.npi = (uint8_t)(sca->type & 0x0F);
+	memset(r->sca_field, 0xFF, sizeof(r->sca_field));
+	w = simota_writer_init(r->sca_field, sizeof(r->sca_field));
+	if (!r->sca.digits[0] || simota_sms_rp_address_encode(&r->sca, &w) != SIMOTA_OK ||
+	    simota_writer_status(&w) != SIMOTA_OK) {
+		sca_done(r, false);
+		return;
+	}
+	smsp_start(r);
 }
 
 /* ---- MO ---------------------------------------------------------------------------------- */
