@@ -43,7 +43,8 @@
 #include <unistd.h>
 
 #include "../tests/server/me-sim.h"
-#include "sv1/engine.h"
+#include "state/card-state.h"
+#include "transactions/engine.h"
 
 #define SV1 "+15550100"
 
@@ -304,7 +305,7 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
 	struct ots_engine_config cfg = { 0 };
 	struct ots_southbound sb = { .send_deliver = sb_send };
-	struct uicc_card_config *tmpl;
+	struct simota_card_config *tmpl;
 	char *dir = g_build_filename(disk_dir, "bench-server-XXXXXX", NULL);
 	char *sdir = g_build_filename(shm_dir, "bench-server-cards-XXXXXX", NULL);
 	char *ini, *text, *db, *cmd;
@@ -337,7 +338,7 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 	t0 = now_s();
 	for (unsigned i = 0; i < p->emulated; i++) {
 		struct card *c = &B.cards[i];
-		struct uicc_card_config *cc = g_memdup2(tmpl, sizeof(*tmpl));
+		struct simota_card_config *cc = g_memdup2(tmpl, sizeof(*tmpl));
 		char *state;
 
 		cc->path = g_strdup(tmpl->path);
@@ -440,7 +441,7 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 		me_sim_free(B.cards[i].me);
 	g_free(B.cards);
 	g_hash_table_destroy(B.by_iccid);
-	uicc_card_config_free(tmpl);
+	simota_card_config_free(tmpl);
 	cmd = g_strdup_printf("rm -rf '%s' '%s'", dir, sdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench-server: %s failed\n", cmd);

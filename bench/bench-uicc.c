@@ -26,7 +26,8 @@
 
 #include "card/card-access.h"
 #include "card/card.h"
-#include "config/card-config.h"
+#include "simota/card_config.h"
+#include "state/card-state.h"
 
 #define DATA_LEN 80                 /* packet + UDH within one SMS (140 octets) */
 #define MAX_ENVELOPES 4000
@@ -266,7 +267,7 @@ int main(int argc, char **argv)
 	};
 	char *dir = g_dir_make_tmp("bench-uicc-XXXXXX", NULL);
 	char *ini = g_build_filename(dir, "card.ini", NULL), *state = g_build_filename(dir, "card.state", NULL);
-	struct uicc_card_config *cfg;
+	struct simota_card_config *cfg;
 	struct uicc_card *card;
 	uint8_t atr[64], r[UICC_MAX_RAPDU];
 	static const uint8_t tp[] = { 0x80, 0x10, 0x00, 0x00, 0x04, 0xFF, 0xFF, 0xFF, 0xFF };
@@ -319,7 +320,7 @@ int main(int argc, char **argv)
 	}
 	simota_ota_crypto_free(crypto);
 	uicc_card_free(card);
-	uicc_card_config_free(cfg);
+	simota_card_config_free(cfg);
 	g_unlink(state);
 	g_unlink(ini);
 	g_rmdir(dir);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ota-test-server: SV2 + SV1 with the deferred-response engine, a netsim
- * southbound link for test devices and the HTTP/JSON API (http-hook.h).
+ * southbound link for test devices and the HTTP/JSON API (api/http.h).
  *
  *   ota-test-server --db PATH --http 127.0.0.1:PORT
  *                   --netsim tcp:127.0.0.1:PORT|unix:PATH
@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "http-hook.h"
-#include "netsim/netsim.h"
-#include "sv1/engine.h"
+#include "api/http.h"
+#include "links/netsim-server.h"
+#include "transactions/engine.h"
 
 static GMainLoop *loop;
 static int exit_signal;
@@ -132,7 +132,7 @@ int main(int argc, char **argv)
 	if (!ns)
 		goto out;
 	if (http) {
-		/* the HTTP API (ota-test-server/api/) plugs in here: http-hook.h */
+		/* the HTTP/JSON API (api/) */
 		api = ots_http_start(engine, http, &error);
 		if (!api) {
 			g_warning("%s", error->message);

@@ -114,7 +114,7 @@ simota_err simota_ota_kic_algorithm(uint8_t kic, enum simota_ota_alg implicit,
 simota_err simota_ota_kid_algorithm(uint8_t kid, enum simota_ota_integrity integrity,
 				    enum simota_ota_alg implicit, enum simota_ota_alg *out);
 
-/* ---- Crypto context and prepared keys (ota_keys.c) ---- */
+/* ---- Crypto context and prepared keys (ts102225_keys.c) ---- */
 
 struct simota_ota_crypto;
 struct simota_ota_key;

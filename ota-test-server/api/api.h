@@ -12,8 +12,8 @@
 #include <libsoup/soup.h>
 #include <stdbool.h>
 
-#include "http-hook.h"
-#include "sv1/engine.h"
+#include "api/http.h"
+#include "transactions/engine.h"
 
 /* Largest request body accepted (413 above). */
 #define OTS_API_MAX_BODY (1024 * 1024)

@@ -2,7 +2,7 @@
 /*
  * The HTTP/JSON API of ota-test-server (doc/api.md) on libsoup-3's
  * SoupServer: listening, routing under /v1, and the response helpers the
- * route files share.  Implements http-hook.h for the daemon.
+ * route files share.  Implements api/http.h for the daemon.
  *
  * Nothing here logs a request or response body: bodies may carry keys
  * (POST /v1/cards).  Requests are logged at debug level as method, path
@@ -264,7 +264,7 @@ static void early_handler(SoupServer *server, SoupServerMessage *msg, const char
 		g_signal_connect(msg, "got-chunk", G_CALLBACK(on_body_chunk), NULL);
 }
 
-/* ---- http-hook.h --------------------------------------------------------------- */
+/* ---- api/http.h ------------------------------------------------------------------ */
 
 /* "HOST:PORT", "[V6]:PORT", "localhost:PORT", ":PORT" or "PORT" (loopback). */
 static GSocketAddress *parse_listen_address(const char *address, GError **error)

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sv1/engine.h"
+#include "ots-error.h"
 
 struct ots_db {
 	sqlite3 *h;
@@ -63,23 +63,6 @@ static const char schema_v1[] =
 	"  UNIQUE(iccid, kvn, cntr));"
 	"CREATE INDEX commands_open ON commands(open);"
 	"CREATE INDEX commands_msg ON commands(msg_id);";
-
-GQuark ots_error_quark(void)
-{
-	return g_quark_from_static_string("ots-error-quark");
-}
-
-char *ots_error_field(const GError *error)
-{
-	const char *colon;
-
-	if (!error || error->domain != OTS_ERROR || error->code != OTS_ERROR_INVALID)
-		return NULL;
-	colon = strstr(error->message, ": ");
-	if (!colon)
-		return NULL;
-	return g_strndup(error->message, colon - error->message);
-}
 
 void ots_db_set_error(struct ots_db *db, GError **error, const char *what)
 {

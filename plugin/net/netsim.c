@@ -2,7 +2,7 @@
 /*
  * The "netsim" network backend: the device side of ota-test-server's
  * southbound link (doc/netsim.md).  Frames (4-byte length, type, body) are
- * coded by ota-test-server/netsim/frame.c, shared with the server.
+ * coded by lib/netsim_frame.c, shared with the server.
  *
  *   connect → HELLO(version, ICCID, MSISDN) → HELLO_ACK: the link is up
  *   DELIVER(id, TPDU)        → the deliver handler → DELIVER_REPORT(id, rp, cause, TPDU)
@@ -20,7 +20,7 @@
 #include <ofono/log.h>
 
 #include "net/net.h"
-#include "netsim/frame.h"
+#include "simota/netsim.h"
 
 #define RECONNECT_MIN_MS 250
 #define RECONNECT_MAX_MS 5000
@@ -180,22 +180,22 @@ static void link_flush(struct link *l)
 					write_cb, link_ref(l));
 }
 
-static void send_frame(struct sb_net *net, const struct ots_netsim_frame *f)
+static void send_frame(struct sb_net *net, const struct simota_netsim_frame *f)
 {
 	if (!net->link)
 		return;
-	ots_netsim_frame_encode(f, net->link->out);
+	simota_netsim_frame_encode(f, net->link->out);
 	link_flush(net->link);
 }
 
 static void send_submit(struct sb_net *net, const struct submit *s)
 {
-	struct ots_netsim_frame f;
+	struct simota_netsim_frame f;
 	gsize n;
 	const uint8_t *p = g_bytes_get_data(s->tpdu, &n);
 
 	memset(&f, 0, sizeof(f));
-	f.type = OTS_NETSIM_SUBMIT;
+	f.type = SIMOTA_NETSIM_SUBMIT;
 	f.id = s->id;
 	f.tpdu_len = n;
 	memcpy(f.tpdu, p, n);
@@ -204,7 +204,7 @@ static void send_submit(struct sb_net *net, const struct submit *s)
 
 /* ---- frames from the server ---------------------------------------------------------- */
 
-static void on_submit_report(struct sb_net *net, const struct ots_netsim_frame *f, const GError *err)
+static void on_submit_report(struct sb_net *net, const struct simota_netsim_frame *f, const GError *err)
 {
 	for (GList *l = net->submits.head; l; l = l->next) {
 		struct submit *s = l->data;
@@ -213,17 +213,17 @@ static void on_submit_report(struct sb_net *net, const struct ots_netsim_frame *
 			continue;
 		g_queue_delete_link(&net->submits, l);
 		if (s->cb)
-			s->cb(err, f->rp == OTS_NETSIM_RP_ERROR, f->cause, f->tpdu, f->tpdu_len, s->user);
+			s->cb(err, f->rp == SIMOTA_NETSIM_RP_ERROR, f->cause, f->tpdu, f->tpdu_len, s->user);
 		submit_free(s);
 		return;
 	}
 	ofono_warn("%s: netsim: report for unknown submit %u", net->name, f->id);
 }
 
-static void on_frame(struct sb_net *net, const struct ots_netsim_frame *f)
+static void on_frame(struct sb_net *net, const struct simota_netsim_frame *f)
 {
 	switch (f->type) {
-	case OTS_NETSIM_HELLO_ACK:
+	case SIMOTA_NETSIM_HELLO_ACK:
 		if (net->hello_timeout_id) {
 			g_source_remove(net->hello_timeout_id);
 			net->hello_timeout_id = 0;
@@ -237,20 +237,20 @@ static void on_frame(struct sb_net *net, const struct ots_netsim_frame *f)
 			send_submit(net, l->data);
 		set_up(net, true);
 		break;
-	case OTS_NETSIM_DELIVER:
+	case SIMOTA_NETSIM_DELIVER:
 		if (net->deliver_cb)
 			net->deliver_cb(net, f->id, f->tpdu, f->tpdu_len, net->deliver_user);
 		else
 			sb_net_report(net, f->id, true, 0x6F, NULL, 0);   /* no sms atom: protocol error, unspecified */
 		break;
-	case OTS_NETSIM_SUBMIT_REPORT:
+	case SIMOTA_NETSIM_SUBMIT_REPORT:
 		on_submit_report(net, f, NULL);
 		break;
-	case OTS_NETSIM_PONG:
+	case SIMOTA_NETSIM_PONG:
 		break;
-	case OTS_NETSIM_ERROR:
+	case SIMOTA_NETSIM_ERROR:
 		ofono_warn("%s: netsim error %u (id %u): %s", net->name, f->status, f->id, f->text);
-		if (f->status == OTS_NETSIM_E_BAD_TPDU || f->status == OTS_NETSIM_E_MALFORMED) {
+		if (f->status == SIMOTA_NETSIM_E_BAD_TPDU || f->status == SIMOTA_NETSIM_E_MALFORMED) {
 			GError *e = g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s", f->text);
 
 			/* a submit the server refuses will never get a report: fail it */
@@ -291,20 +291,20 @@ static void read_cb(GObject *src, GAsyncResult *res, gpointer user)
 		uint8_t type;
 		const uint8_t *body;
 		size_t body_len, consumed;
-		struct ots_netsim_frame f;
+		struct simota_netsim_frame f;
 		const char *why = NULL;
-		enum ots_netsim_parse r = ots_netsim_frame_next(l->in->data, l->in->len, &type, &body, &body_len,
+		enum simota_netsim_parse r = simota_netsim_frame_next(l->in->data, l->in->len, &type, &body, &body_len,
 								&consumed);
 
-		if (r == OTS_NETSIM_NEED_MORE)
+		if (r == SIMOTA_NETSIM_NEED_MORE)
 			break;
-		if (r == OTS_NETSIM_BAD_LENGTH) {
+		if (r == SIMOTA_NETSIM_BAD_LENGTH) {
 			link_lost(net, "bad frame length");
 			link_unref(l);
 			return;
 		}
 		memset(&f, 0, sizeof(f));
-		if (ots_netsim_frame_decode(type, body, body_len, &f, &why) != 0) {
+		if (simota_netsim_frame_decode(type, body, body_len, &f, &why) != 0) {
 			ofono_warn("%s: netsim: bad frame 0x%02x: %s", net->name, type, why ? why : "");
 			g_byte_array_remove_range(l->in, 0, (guint)consumed);
 			continue;
@@ -340,7 +340,7 @@ static void connect_cb(GObject *src, GAsyncResult *res, gpointer user)
 	GError *err = NULL;
 	GSocketConnection *conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &err);
 	struct sb_net *net = l->net;
-	struct ots_netsim_frame hello;
+	struct simota_netsim_frame hello;
 
 	g_object_unref(src);
 	if (!net) {
@@ -358,8 +358,8 @@ static void connect_cb(GObject *src, GAsyncResult *res, gpointer user)
 	}
 	l->conn = conn;
 	memset(&hello, 0, sizeof(hello));
-	hello.type = OTS_NETSIM_HELLO;
-	hello.version = OTS_NETSIM_VERSION;
+	hello.type = SIMOTA_NETSIM_HELLO;
+	hello.version = SIMOTA_NETSIM_VERSION;
 	g_strlcpy(hello.iccid, net->iccid, sizeof(hello.iccid));
 	g_strlcpy(hello.msisdn, net->msisdn, sizeof(hello.msisdn));
 	send_frame(net, &hello);
@@ -470,16 +470,16 @@ void sb_net_set_deliver_handler(struct sb_net *net, sb_net_deliver_cb cb, void *
 void sb_net_report(struct sb_net *net, uint32_t id, bool rp_error, uint8_t cause, const uint8_t *tpdu,
 		   size_t len)
 {
-	struct ots_netsim_frame f;
+	struct simota_netsim_frame f;
 
 	if (!net->up) {
 		ofono_warn("%s: netsim link down: report for %u dropped (the server delivers again)", net->name, id);
 		return;
 	}
 	memset(&f, 0, sizeof(f));
-	f.type = OTS_NETSIM_DELIVER_REPORT;
+	f.type = SIMOTA_NETSIM_DELIVER_REPORT;
 	f.id = id;
-	f.rp = rp_error ? OTS_NETSIM_RP_ERROR : OTS_NETSIM_RP_ACK;
+	f.rp = rp_error ? SIMOTA_NETSIM_RP_ERROR : SIMOTA_NETSIM_RP_ACK;
 	f.cause = rp_error ? cause : 0;
 	f.tpdu_len = MIN(len, sizeof(f.tpdu));
 	if (f.tpdu_len)
@@ -494,7 +494,7 @@ void sb_net_submit(struct sb_net *net, const void *owner, const uint8_t *tpdu, s
 
 	s->id = net->next_submit_id++;
 	s->owner = owner;
-	s->tpdu = g_bytes_new(tpdu, MIN(len, (size_t)OTS_NETSIM_MAX_TPDU));
+	s->tpdu = g_bytes_new(tpdu, MIN(len, (size_t)SIMOTA_NETSIM_MAX_TPDU));
 	s->cb = cb;
 	s->user = user;
 	g_queue_push_tail(&net->submits, s);

@@ -2,7 +2,7 @@
 /*
  * The "emu" UICC backend: uicc-emu's unix socket (doc/uicc-transport.md).
  * Frames are a 2-byte big-endian length and a payload; the codec is
- * uicc-emu/transport/frame.c.  power_on connects, sends "power on" (01) and
+ * lib/vpcd_frame.c.  power_on connects, sends "power on" (01) and
  * "get ATR" (04) and waits for the ATR frame; each APDU gets exactly one
  * answer frame.  An APDU not answered within its bounded wait fails with
  * SB_UICC_ERROR_TIMEOUT and the link is closed (a late answer would be taken
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "uicc/uicc.h"
-#include "transport/frame.h"
+#include "simota/vpcd.h"
 
 #define EMU_READ_CHUNK 4096
 #define EMU_ATR_TIMEOUT_MS 5000
@@ -167,11 +167,11 @@ static void emu_read_cb(GObject *src, GAsyncResult *res, gpointer user)
 	}
 	g_byte_array_append(l->rx, l->chunk, (guint)n);
 	for (;;) {
-		struct uicc_frame f = uicc_frame_parse(l->rx->data, l->rx->len);
+		struct simota_vpcd_frame f = simota_vpcd_frame_parse(l->rx->data, l->rx->len);
 		uint8_t *copy;
 		size_t len;
 
-		if (f.kind == UICC_FRAME_INCOMPLETE)
+		if (f.kind == SIMOTA_VPCD_INCOMPLETE)
 			break;
 		len = f.len;
 		copy = g_memdup2(f.payload, len ? len : 1);
@@ -272,9 +272,9 @@ static void emu_connect_cb(GObject *src, GAsyncResult *res, gpointer user)
 		return;
 	}
 	l->conn = conn;
-	buf = g_malloc(2 * (UICC_FRAME_HEADER + 1));
-	buf[0] = 0; buf[1] = 1; buf[2] = UICC_CTRL_POWER_ON;
-	buf[3] = 0; buf[4] = 1; buf[5] = UICC_CTRL_GET_ATR;
+	buf = g_malloc(2 * (SIMOTA_VPCD_HEADER + 1));
+	buf[0] = 0; buf[1] = 1; buf[2] = SIMOTA_VPCD_CTRL_POWER_ON;
+	buf[3] = 0; buf[4] = 1; buf[5] = SIMOTA_VPCD_CTRL_GET_ATR;
 	emu_send_buf(e, buf, 6);
 	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(conn)), l->chunk, sizeof(l->chunk),
 				  G_PRIORITY_DEFAULT, l->cancel, emu_read_cb, l);   /* keeps the connect ref */
@@ -323,7 +323,7 @@ static void emu_transmit(struct sb_uicc *u, const uint8_t *apdu, size_t len, uns
 	uint8_t *buf;
 	size_t n;
 
-	if (!e->ready || e->wait != EMU_WAIT_NONE || len < 4 || len > UICC_FRAME_MAX_PAYLOAD) {
+	if (!e->ready || e->wait != EMU_WAIT_NONE || len < 4 || len > SIMOTA_VPCD_MAX_PAYLOAD) {
 		int code = !e->ready ? SB_UICC_ERROR_ABSENT :
 			   e->wait != EMU_WAIT_NONE ? SB_UICC_ERROR_BUSY : SB_UICC_ERROR_PROTOCOL;
 
@@ -336,8 +336,8 @@ static void emu_transmit(struct sb_uicc *u, const uint8_t *apdu, size_t len, uns
 	e->wait = EMU_WAIT_APDU;
 	e->apdu_cb = cb;
 	e->cb_data = data;
-	buf = g_malloc(len + UICC_FRAME_HEADER);
-	n = uicc_frame_encode(apdu, len, buf, len + UICC_FRAME_HEADER);
+	buf = g_malloc(len + SIMOTA_VPCD_HEADER);
+	n = simota_vpcd_frame_encode(apdu, len, buf, len + SIMOTA_VPCD_HEADER);
 	emu_send_buf(e, buf, n);
 	e->timeout_id = g_timeout_add(timeout_ms, emu_timeout_cb, e);
 }

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A scripted stand-in for ota-test-server's netsim link (doc/netsim.md,
-ota-test-server/netsim/frame.h), to test the plugin's device side alone:
+lib/simota/netsim.h), to test the plugin's device side alone:
 the test pushes DELIVERs and reads what the device sends back.
 
 Frames: 4-byte big-endian length (type + body), type, body.  One device

@@ -140,7 +140,7 @@ def parse_deliver_report(t, rp_error=False):
     if pi & 4:
         r["ud"] = t[i + 1:i + 1 + t[i]]
     r["udhi"] = bool(t[0] & 0x40)
-    # The plugin (lib/sms_data_download.c) copies the card's response data,
+    # The plugin (lib/ts31111_data_download.c) copies the card's response data,
     # which starts with the response packet's UDH 02 71 00, without setting
     # TP-UDHI: read a UDH there either way (see NOTE_UDHI).
     r["udh"], r["data"] = split_ud(r["ud"], r["udhi"] or r["ud"][:3] == b"\x02\x71\x00")

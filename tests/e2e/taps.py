@@ -23,7 +23,7 @@ import struct
 import threading
 import time
 
-# netsim frame types (ota-test-server/netsim/frame.h)
+# netsim frame types (lib/simota/netsim.h)
 HELLO, DELIVER, DELIVER_REPORT, SUBMIT, PING = 0x01, 0x02, 0x03, 0x04, 0x05
 HELLO_ACK, SUBMIT_REPORT, PONG, ERROR = 0x81, 0x84, 0x85, 0x7F
 TO_DEVICE, FROM_DEVICE = "down", "up"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The netsim frame codec (ota-test-server/netsim/frame.c, doc/netsim.md) on
+ * The netsim frame codec (lib/netsim_frame.c, doc/netsim.md) on
  * an arbitrary byte stream, as the server's and a device's reader see it:
- * frames are split with ots_netsim_frame_next() until it wants more bytes or
+ * frames are split with simota_netsim_frame_next() until it wants more bytes or
  * finds an impossible length, each body is decoded, and every frame that
  * decodes is encoded again and must give back the same bytes, except where
  * the encoding is not canonical by design: a HELLO-ACK of version 0 (the
@@ -17,22 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netsim/frame.h"
+#include "simota/netsim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool canonical(uint8_t type, const uint8_t *body, size_t len)
 {
-	if (type == OTS_NETSIM_HELLO_ACK)
+	if (type == SIMOTA_NETSIM_HELLO_ACK)
 		return body[0] != 0;
-	if (type == OTS_NETSIM_ERROR)
+	if (type == SIMOTA_NETSIM_ERROR)
 		return len - 5 < 256 && !memchr(body + 5, 0, len - 5);
 	return true;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ots_netsim_frame f;
+	static struct simota_netsim_frame f;
 	GByteArray *again = g_byte_array_new();
 	size_t off = 0;
 
@@ -43,15 +43,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t type;
 		int rc;
 
-		if (ots_netsim_frame_next(data + off, size - off, &type, &body, &blen, &used) !=
-		    OTS_NETSIM_FRAME)
+		if (simota_netsim_frame_next(data + off, size - off, &type, &body, &blen, &used) !=
+		    SIMOTA_NETSIM_FRAME)
 			break;
 		if (used < 5 || used > size - off || body != data + off + 5 || blen != used - 5 ||
-		    blen + 1 > OTS_NETSIM_MAX_FRAME)
+		    blen + 1 > SIMOTA_NETSIM_MAX_FRAME)
 			abort();
-		rc = ots_netsim_frame_decode(type, body, blen, &f, &why);
+		rc = simota_netsim_frame_decode(type, body, blen, &f, &why);
 		if (rc) {
-			if (!why || rc < OTS_NETSIM_E_MALFORMED || rc > OTS_NETSIM_E_VERSION)
+			if (!why || rc < SIMOTA_NETSIM_E_MALFORMED || rc > SIMOTA_NETSIM_E_VERSION)
 				abort();
 		} else {
 			if (f.type != type || f.tpdu_len > sizeof(f.tpdu) ||
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    strnlen(f.text, sizeof(f.text)) == sizeof(f.text))
 				abort();
 			g_byte_array_set_size(again, 0);
-			ots_netsim_frame_encode(&f, again);
+			simota_netsim_frame_encode(&f, again);
 			if (canonical(type, body, blen) &&
 			    (again->len != used || memcmp(again->data, data + off, used) != 0))
 				abort();

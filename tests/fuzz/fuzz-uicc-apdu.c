@@ -19,7 +19,7 @@
 
 #include "card/card-access.h"
 #include "card/card.h"
-#include "config/card-config.h"
+#include "simota/card_config.h"
 #include "toolkit/toolkit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -84,7 +84,7 @@ static void check(const uint8_t *r, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct uicc_card_config cfg;
+	struct simota_card_config cfg;
 	struct uicc_card *card;
 	struct uicc_tk_applet *a;
 	uint8_t r[UICC_MAX_RAPDU], atr[40];

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "me-sim.h"
-#include "netsim/frame.h"
+#include "simota/netsim.h"
 
 /* the keys of every card this test registers (write_card_ini's and CARD_JSON's) */
 const char *const api_keys[4] = {
@@ -307,11 +307,11 @@ struct device {
 	struct me_sim *me;
 };
 
-static void send_frame(struct device *d, const struct ots_netsim_frame *f)
+static void send_frame(struct device *d, const struct simota_netsim_frame *f)
 {
 	GByteArray *b = g_byte_array_new();
 
-	ots_netsim_frame_encode(f, b);
+	simota_netsim_frame_encode(f, b);
 	g_assert_cmpint(g_socket_send(d->sock, (const char *)b->data, b->len, NULL, NULL), ==,
 			(gssize)b->len);
 	g_byte_array_unref(b);
@@ -320,10 +320,10 @@ static void send_frame(struct device *d, const struct ots_netsim_frame *f)
 static void up_report(void *user, uint32_t id, bool rp_error, uint8_t cause, const uint8_t *tpdu,
 		      size_t len)
 {
-	static struct ots_netsim_frame f;
+	static struct simota_netsim_frame f;
 
 	memset(&f, 0, sizeof(f));
-	f.type = OTS_NETSIM_DELIVER_REPORT;
+	f.type = SIMOTA_NETSIM_DELIVER_REPORT;
 	f.id = id;
 	f.rp = rp_error;
 	f.cause = cause;
@@ -335,10 +335,10 @@ static void up_report(void *user, uint32_t id, bool rp_error, uint8_t cause, con
 
 static void up_submit(void *user, const uint8_t *tpdu, size_t len)
 {
-	static struct ots_netsim_frame f;
+	static struct simota_netsim_frame f;
 
 	memset(&f, 0, sizeof(f));
-	f.type = OTS_NETSIM_SUBMIT;
+	f.type = SIMOTA_NETSIM_SUBMIT;
 	f.id = 7;
 	f.tpdu_len = len;
 	memcpy(f.tpdu, tpdu, len);
@@ -352,7 +352,7 @@ int device_main(const char *path, const char *ini)
 	char *state = g_strconcat(ini, ".state", NULL);
 	GError *error = NULL;
 	GSocketAddress *sa = g_unix_socket_address_new(path);
-	static struct ots_netsim_frame f;
+	static struct simota_netsim_frame f;
 
 	d.in = g_byte_array_new();
 	d.sock = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
@@ -365,8 +365,8 @@ int device_main(const char *path, const char *ini)
 	d.me = me_sim_new(ini, state, &up, &error);
 	if (!d.me)
 		g_error("device: %s", error->message);
-	f.type = OTS_NETSIM_HELLO;
-	f.version = OTS_NETSIM_VERSION;
+	f.type = SIMOTA_NETSIM_HELLO;
+	f.version = SIMOTA_NETSIM_VERSION;
 	g_strlcpy(f.iccid, d.me->cfg->iccid, sizeof(f.iccid));
 	send_frame(&d, &f);
 	for (;;) {
@@ -385,10 +385,10 @@ int device_main(const char *path, const char *ini)
 		if (n <= 0)
 			return 0;                 /* the server went away */
 		g_byte_array_append(d.in, (uint8_t *)buf, (guint)n);
-		while (ots_netsim_frame_next(d.in->data, d.in->len, &type, &body, &blen, &used) ==
-		       OTS_NETSIM_FRAME) {
-			if (ots_netsim_frame_decode(type, body, blen, &f, &why) == 0 &&
-			    type == OTS_NETSIM_DELIVER)
+		while (simota_netsim_frame_next(d.in->data, d.in->len, &type, &body, &blen, &used) ==
+		       SIMOTA_NETSIM_FRAME) {
+			if (simota_netsim_frame_decode(type, body, blen, &f, &why) == 0 &&
+			    type == SIMOTA_NETSIM_DELIVER)
 				me_sim_deliver(d.me, f.id, f.tpdu, f.tpdu_len);
 			g_byte_array_remove_range(d.in, 0, (guint)used);
 		}

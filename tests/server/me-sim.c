@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ota/ota.h"
+#include "state/card-state.h"
 #include "simota/cat.h"
 #include "simota/sms.h"
 
@@ -100,7 +101,7 @@ static void watch_counter(struct me_sim *me)
 	g_array_append_val(me->counters, v);
 }
 
-struct me_sim *me_sim_new_with_config(struct uicc_card_config *cfg, const char *state_path,
+struct me_sim *me_sim_new_with_config(struct simota_card_config *cfg, const char *state_path,
 				      const struct me_sim_uplink *up, GError **error)
 {
 	struct me_sim *me = g_new0(struct me_sim, 1);
@@ -129,7 +130,7 @@ struct me_sim *me_sim_new_with_config(struct uicc_card_config *cfg, const char *
 struct me_sim *me_sim_new(const char *ini_path, const char *state_path,
 			  const struct me_sim_uplink *up, GError **error)
 {
-	struct uicc_card_config *cfg = uicc_card_config_load(ini_path, error);
+	struct simota_card_config *cfg = uicc_card_config_load(ini_path, error);
 
 	return cfg ? me_sim_new_with_config(cfg, state_path, up, error) : NULL;
 }
@@ -143,7 +144,7 @@ void me_sim_free(struct me_sim *me)
 	g_free(me->pending);
 	if (me->card)
 		uicc_card_free(me->card);
-	uicc_card_config_free(me->cfg);
+	simota_card_config_free(me->cfg);
 	g_free(me->state_path);
 	g_array_free(me->counters, TRUE);
 	g_ptr_array_free(me->card_log, TRUE);

@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 #include "card/card.h"
-#include "config/card-config.h"
+#include "simota/card_config.h"
 
 /* What the ME sends to the network; the test routes it (engine in process, or netsim). */
 struct me_sim_uplink {
@@ -60,7 +60,7 @@ struct me_sim_user {
 };
 
 struct me_sim {
-	struct uicc_card_config *cfg;
+	struct simota_card_config *cfg;
 	struct uicc_card *card;
 	char *state_path;
 	struct me_sim_uplink up;
@@ -95,7 +95,7 @@ struct me_sim {
 struct me_sim *me_sim_new(const char *ini_path, const char *state_path,
 			  const struct me_sim_uplink *up, GError **error);
 /* The same with an already parsed config (taken over: freed with the ME). */
-struct me_sim *me_sim_new_with_config(struct uicc_card_config *cfg, const char *state_path,
+struct me_sim *me_sim_new_with_config(struct simota_card_config *cfg, const char *state_path,
 				      const struct me_sim_uplink *up, GError **error);
 void me_sim_free(struct me_sim *me);
 

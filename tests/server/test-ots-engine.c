@@ -18,7 +18,7 @@
 #include "me-sim.h"
 #include "server-test.h"
 #include "simota/cat.h"
-#include "sv1/engine.h"
+#include "transactions/engine.h"
 
 struct fixture {
 	char *dir;

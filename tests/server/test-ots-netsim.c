@@ -22,10 +22,10 @@
 #include <unistd.h>
 
 #include "me-sim.h"
-#include "netsim/frame.h"
-#include "netsim/netsim.h"
+#include "simota/netsim.h"
+#include "links/netsim-server.h"
 #include "server-test.h"
-#include "sv1/engine.h"
+#include "transactions/engine.h"
 
 /* ---- the child: engine + netsim ------------------------------------------------ */
 
@@ -76,12 +76,12 @@ struct device {
 	bool closed;
 };
 
-static void send_frame(struct device *d, const struct ots_netsim_frame *f)
+static void send_frame(struct device *d, const struct simota_netsim_frame *f)
 {
 	GByteArray *b = g_byte_array_new();
 	GError *error = NULL;
 
-	ots_netsim_frame_encode(f, b);
+	simota_netsim_frame_encode(f, b);
 	g_assert_cmpint(g_socket_send(d->sock, (const char *)b->data, b->len, NULL, &error), ==,
 			(gssize)b->len);
 	g_byte_array_unref(b);
@@ -96,8 +96,8 @@ static void up_report(void *user, uint32_t id, bool rp_error, uint8_t cause, con
 		      size_t len)
 {
 	struct device *d = user;
-	struct ots_netsim_frame f = {
-		.type = OTS_NETSIM_DELIVER_REPORT, .id = id, .rp = rp_error, .cause = cause,
+	struct simota_netsim_frame f = {
+		.type = SIMOTA_NETSIM_DELIVER_REPORT, .id = id, .rp = rp_error, .cause = cause,
 		.tpdu_len = len,
 	};
 
@@ -111,7 +111,7 @@ static void up_report(void *user, uint32_t id, bool rp_error, uint8_t cause, con
 static void up_submit(void *user, const uint8_t *tpdu, size_t len)
 {
 	struct device *d = user;
-	struct ots_netsim_frame f = { .type = OTS_NETSIM_SUBMIT, .id = 7, .tpdu_len = len };
+	struct simota_netsim_frame f = { .type = SIMOTA_NETSIM_SUBMIT, .id = 7, .tpdu_len = len };
 
 	if (d->drop_uplink)
 		return;
@@ -137,7 +137,7 @@ static struct device *device_connect(const char *path, const char *iccid)
 	}
 	g_object_unref(sa);
 	if (iccid) {
-		struct ots_netsim_frame f = { .type = OTS_NETSIM_HELLO, .version = 1 };
+		struct simota_netsim_frame f = { .type = SIMOTA_NETSIM_HELLO, .version = 1 };
 
 		g_strlcpy(f.iccid, iccid, sizeof(f.iccid));
 		send_frame(d, &f);
@@ -176,21 +176,21 @@ static void pump(struct device *d, unsigned ms)
 			break;
 		}
 		g_byte_array_append(d->in, (uint8_t *)buf, (guint)n);
-		while (ots_netsim_frame_next(d->in->data, d->in->len, &type, &body, &blen, &used) ==
-		       OTS_NETSIM_FRAME) {
-			static struct ots_netsim_frame f;
+		while (simota_netsim_frame_next(d->in->data, d->in->len, &type, &body, &blen, &used) ==
+		       SIMOTA_NETSIM_FRAME) {
+			static struct simota_netsim_frame f;
 			const char *why;
 
-			g_assert_cmpint(ots_netsim_frame_decode(type, body, blen, &f, &why), ==, 0);
-			if (type == OTS_NETSIM_DELIVER && d->me)
+			g_assert_cmpint(simota_netsim_frame_decode(type, body, blen, &f, &why), ==, 0);
+			if (type == SIMOTA_NETSIM_DELIVER && d->me)
 				me_sim_deliver(d->me, f.id, f.tpdu, f.tpdu_len);
-			else if (type == OTS_NETSIM_ERROR) {
+			else if (type == SIMOTA_NETSIM_ERROR) {
 				d->errors++;
 				d->last_error = f.status;
 				g_test_message("ERROR %u: %s", f.status, f.text);
-			} else if (type == OTS_NETSIM_SUBMIT_REPORT)
+			} else if (type == SIMOTA_NETSIM_SUBMIT_REPORT)
 				d->submit_reports++;
-			else if (type == OTS_NETSIM_PONG)
+			else if (type == SIMOTA_NETSIM_PONG)
 				d->pongs++;
 			g_byte_array_remove_range(d->in, 0, (guint)used);
 		}
@@ -363,7 +363,7 @@ static void test_bad_input(void)
 	static const uint8_t huge[] = { 0xFF, 0xFF, 0xFF, 0xFF, 0x01 };
 	struct server s = { 0 };
 	struct device *a, *b, *c;
-	struct ots_netsim_frame f = { 0 };
+	struct simota_netsim_frame f = { 0 };
 
 	server_setup(&s);
 	server_spawn(&s, NULL);
@@ -371,36 +371,36 @@ static void test_bad_input(void)
 	a = device_connect(s.sock, NULL);
 
 	/* before HELLO */
-	f.type = OTS_NETSIM_SUBMIT;
+	f.type = SIMOTA_NETSIM_SUBMIT;
 	f.id = 1;
 	f.tpdu_len = 1;
 	send_frame(a, &f);
 	pump(a, 300);
-	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_NO_HELLO);
+	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_NO_HELLO);
 
 	/* HELLO with a bad ICCID, then a good one */
 	memset(&f, 0, sizeof(f));
-	f.type = OTS_NETSIM_HELLO;
+	f.type = SIMOTA_NETSIM_HELLO;
 	g_strlcpy(f.iccid, "89x", sizeof(f.iccid));
 	send_frame(a, &f);
 	pump(a, 300);
-	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_MALFORMED);
+	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_MALFORMED);
 	g_strlcpy(f.iccid, "89882390000000000099", sizeof(f.iccid));
 	send_frame(a, &f);
 
 	send_raw(a, unknown_type, sizeof(unknown_type));
 	pump(a, 300);
-	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_UNKNOWN_TYPE);
+	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_UNKNOWN_TYPE);
 
 	memset(&f, 0, sizeof(f));
-	f.type = OTS_NETSIM_DELIVER_REPORT;
+	f.type = SIMOTA_NETSIM_DELIVER_REPORT;
 	f.id = 12345;
 	send_frame(a, &f);
 	pump(a, 300);
-	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_UNKNOWN_ID);
+	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_UNKNOWN_ID);
 
 	memset(&f, 0, sizeof(f));
-	f.type = OTS_NETSIM_SUBMIT;
+	f.type = SIMOTA_NETSIM_SUBMIT;
 	f.id = 9;
 	f.tpdu_len = 3;
 	f.tpdu[0] = 0x01;
@@ -408,18 +408,18 @@ static void test_bad_input(void)
 	f.tpdu[2] = 0x99;
 	send_frame(a, &f);
 	pump(a, 300);
-	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_BAD_TPDU);
+	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_BAD_TPDU);
 	g_assert_cmpuint(a->submit_reports, ==, 1);
 
 	/* a frame whose body is cut short by its own length */
 	send_raw(a, truncated_hello, sizeof(truncated_hello));
 	pump(a, 300);
-	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_MALFORMED);
+	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_MALFORMED);
 
 	/* an impossible length: error, then the link closes */
 	send_raw(a, huge, sizeof(huge));
 	pump(a, 1000);
-	g_assert_cmpuint(a->last_error, ==, OTS_NETSIM_E_FRAME_LENGTH);
+	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_FRAME_LENGTH);
 	g_assert_true(a->closed);
 
 	/* a device that sends half a frame and hangs up */
@@ -429,7 +429,7 @@ static void test_bad_input(void)
 
 	/* the other device is still served */
 	memset(&f, 0, sizeof(f));
-	f.type = OTS_NETSIM_PING;
+	f.type = SIMOTA_NETSIM_PING;
 	f.id = 77;
 	send_frame(b, &f);
 	pump(b, 500);
@@ -443,32 +443,32 @@ static void test_bad_input(void)
 
 static void test_frame_codec(void)
 {
-	struct ots_netsim_frame f = { .type = OTS_NETSIM_DELIVER_REPORT, .id = 0x01020304, .rp = 1,
+	struct simota_netsim_frame f = { .type = SIMOTA_NETSIM_DELIVER_REPORT, .id = 0x01020304, .rp = 1,
 				      .cause = 0x6F, .tpdu_len = 3, .tpdu = { 0, 0xD5, 0 } };
-	static struct ots_netsim_frame g;
+	static struct simota_netsim_frame g;
 	GByteArray *b = g_byte_array_new();
 	const uint8_t *body;
 	const char *why;
 	size_t blen, used;
 	uint8_t type;
 
-	ots_netsim_frame_encode(&f, b);
+	simota_netsim_frame_encode(&f, b);
 	g_assert_cmpuint(b->len, ==, 4 + 1 + 4 + 2 + 3);
 	for (size_t cut = 0; cut < b->len; cut++)
-		g_assert_cmpint(ots_netsim_frame_next(b->data, cut, &type, &body, &blen, &used), ==,
-				OTS_NETSIM_NEED_MORE);
-	g_assert_cmpint(ots_netsim_frame_next(b->data, b->len, &type, &body, &blen, &used), ==,
-			OTS_NETSIM_FRAME);
+		g_assert_cmpint(simota_netsim_frame_next(b->data, cut, &type, &body, &blen, &used), ==,
+				SIMOTA_NETSIM_NEED_MORE);
+	g_assert_cmpint(simota_netsim_frame_next(b->data, b->len, &type, &body, &blen, &used), ==,
+			SIMOTA_NETSIM_FRAME);
 	g_assert_cmpuint(used, ==, b->len);
-	g_assert_cmpint(ots_netsim_frame_decode(type, body, blen, &g, &why), ==, 0);
+	g_assert_cmpint(simota_netsim_frame_decode(type, body, blen, &g, &why), ==, 0);
 	g_assert_cmpuint(g.id, ==, f.id);
 	g_assert_cmpuint(g.rp, ==, 1);
 	g_assert_cmpuint(g.cause, ==, 0x6F);
 	g_assert_cmpmem(g.tpdu, g.tpdu_len, f.tpdu, f.tpdu_len);
 	/* every truncation of the body is refused, never read past */
 	for (size_t cut = 0; cut < 6; cut++)
-		g_assert_cmpint(ots_netsim_frame_decode(type, body, cut, &g, &why), ==,
-				OTS_NETSIM_E_MALFORMED);
+		g_assert_cmpint(simota_netsim_frame_decode(type, body, cut, &g, &why), ==,
+				SIMOTA_NETSIM_E_MALFORMED);
 	g_byte_array_unref(b);
 }
 
@@ -496,7 +496,7 @@ static void test_daemon(void)
 	}
 	d = device_connect(s.sock, TEST_ICCID);
 	{
-		struct ots_netsim_frame f = { .type = OTS_NETSIM_PING, .id = 1 };
+		struct simota_netsim_frame f = { .type = SIMOTA_NETSIM_PING, .id = 1 };
 
 		send_frame(d, &f);
 	}

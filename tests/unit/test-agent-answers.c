@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../plugin/agent/answers.h"
-#include "../../plugin/agent/request.h"
+#include "answers.h"
+#include "request.h"
 
 /* Builds a request from a GVariant as the D-Bus layer does. */
 static void make_request(struct stkagent_request *req, const char *method, GVariant *params)

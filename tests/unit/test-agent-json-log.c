@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../plugin/agent/answers.h"
-#include "../../plugin/agent/json-log.h"
+#include "answers.h"
+#include "json-log.h"
 
 /* 2024-05-01T12:34:56.789Z */
 #define T0_US (G_GINT64_CONSTANT(1714566896) * G_USEC_PER_SEC + 789123)

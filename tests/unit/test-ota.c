@@ -7,7 +7,7 @@
 
 #include "test-support.h"
 #include "simota/ota.h"
-#include "ota_internal.h"
+#include "ts102225_internal.h"
 
 static struct simota_ota_crypto *crypto;   /* test process lifetime */
 

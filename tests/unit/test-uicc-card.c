@@ -9,13 +9,14 @@
 
 #include "test-support.h"
 #include "card/card.h"
-#include "config/card-config.h"
+#include "simota/card_config.h"
+#include "state/card-state.h"
 
 static char *tmp_dir;
 static unsigned state_seq;
 
 struct fixture {
-	struct uicc_card_config *cfg;
+	struct simota_card_config *cfg;
 	struct uicc_card *card;
 	char *state;
 };
@@ -52,7 +53,7 @@ static void setup_nopin(struct fixture *f, gconstpointer data)
 static void teardown(struct fixture *f, gconstpointer data)
 {
 	uicc_card_free(f->card);
-	uicc_card_config_free(f->cfg);
+	simota_card_config_free(f->cfg);
 	g_unlink(f->state);
 	g_free(f->state);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Card config file (uicc-emu/config/config.c, doc/card-config.md). */
+/* Card config file (lib/card_config.c, doc/card-config.md). */
 #include <glib/gstdio.h>
 #include <string.h>
 
 #include "test-support.h"
-#include "config/card-config.h"
+#include "simota/card_config.h"
+#include "state/card-state.h"
 
 static char *tmp_dir;
 
@@ -18,10 +19,10 @@ static char *write_config(const char *text)
 	return path;
 }
 
-static struct uicc_card_config *load_text(const char *text, GError **error)
+static struct simota_card_config *load_text(const char *text, GError **error)
 {
 	char *path = write_config(text);
-	struct uicc_card_config *cfg = uicc_card_config_load(path, error);
+	struct simota_card_config *cfg = uicc_card_config_load(path, error);
 
 	g_unlink(path);
 	g_free(path);
@@ -31,10 +32,10 @@ static struct uicc_card_config *load_text(const char *text, GError **error)
 static void test_example(void)
 {
 	GError *err = NULL;
-	struct uicc_card_config *cfg = uicc_card_config_load(SRCDIR "/uicc-emu/examples/card0.ini", &err);
+	struct simota_card_config *cfg = uicc_card_config_load(SRCDIR "/uicc-emu/examples/card0.ini", &err);
 	static const uint8_t tar[3] = { 0xb0, 0x00, 0x01 };
-	const struct uicc_keyset_config *ks;
-	const struct uicc_tar_config *tc;
+	const struct simota_card_keyset *ks;
+	const struct simota_card_tar *tc;
 
 	g_assert_no_error(err);
 	g_assert_cmpstr(cfg->iccid, ==, "89882390000000000017");
@@ -48,39 +49,39 @@ static void test_example(void)
 	g_assert_cmpuint(cfg->n_keysets, ==, 2);
 	g_assert_cmpuint(cfg->n_tars, ==, 1);
 
-	ks = uicc_card_config_keyset(cfg, 1);
+	ks = simota_card_config_keyset(cfg, 1);
 	g_assert_nonnull(ks);
 	g_assert_cmphex(ks->kic, ==, 0x15);
 	g_assert_cmphex(ks->kid, ==, 0x15);
 	tv_assert_hex(ks->kic_key, ks->kic_key_len, "0123456789abcdeffedcba9876543210");
 	tv_assert_hex(ks->kid_key, ks->kid_key_len, "11223344556677881122334455667788");
 	g_assert_cmpuint(ks->counter, ==, 0);
-	ks = uicc_card_config_keyset(cfg, 2);
+	ks = simota_card_config_keyset(cfg, 2);
 	g_assert_nonnull(ks);
 	g_assert_cmphex(ks->kic, ==, 0x22);
 	g_assert_cmpuint(ks->kic_key_len, ==, 16);
-	g_assert_null(uicc_card_config_keyset(cfg, 3));
+	g_assert_null(simota_card_config_keyset(cfg, 3));
 
-	tc = uicc_card_config_tar(cfg, tar);
+	tc = simota_card_config_tar(cfg, tar);
 	g_assert_nonnull(tc);
 	g_assert_cmpstr(tc->applet, ==, "deferred");
 	g_assert_cmphex(tc->keysets, ==, 0x0006);
 	g_assert_cmphex(tc->min_security_level, ==, 0x16);
-	g_assert_cmpint(tc->mode, ==, UICC_MODE_DEFERRED);
-	g_assert_cmpint(tc->ir, ==, UICC_IR_FIXED);
+	g_assert_cmpint(tc->mode, ==, SIMOTA_CARD_MODE_DEFERRED);
+	g_assert_cmpint(tc->ir, ==, SIMOTA_CARD_IR_FIXED);
 	g_assert_cmpuint(tc->ir_seconds, ==, 30);
 	g_assert_cmpstr(tc->mg_address, ==, "+15550100");
 	g_assert_cmphex(tc->spi, ==, 0x1619);
 	g_assert_cmpuint(tc->capacity, ==, 8);
-	g_assert_null(uicc_card_config_tar(cfg, (const uint8_t[3]){ 0xb0, 0x00, 0x02 }));
-	uicc_card_config_free(cfg);
+	g_assert_null(simota_card_config_tar(cfg, (const uint8_t[3]){ 0xb0, 0x00, 0x02 }));
+	simota_card_config_free(cfg);
 }
 
 /* The issue's example, inline comments and all. */
 static void test_issue_example(void)
 {
 	GError *err = NULL;
-	struct uicc_card_config *cfg = load_text(
+	struct simota_card_config *cfg = load_text(
 		"[card]\n"
 		"iccid=89882390000000000017\n"
 		"imsi=001010123456789\n"
@@ -107,16 +108,16 @@ static void test_issue_example(void)
 	g_assert_cmpuint(cfg->keysets[0].counter, ==, 5);
 	g_assert_cmpuint(cfg->keysets[0].kvn, ==, 1);
 	g_assert_cmphex(cfg->tars[0].keysets, ==, 0x0002);
-	g_assert_cmpint(cfg->tars[0].mode, ==, UICC_MODE_PRIOR_ART);
-	g_assert_cmpint(cfg->tars[0].ir, ==, UICC_IR_INDEFINITE);
+	g_assert_cmpint(cfg->tars[0].mode, ==, SIMOTA_CARD_MODE_PRIOR_ART);
+	g_assert_cmpint(cfg->tars[0].ir, ==, SIMOTA_CARD_IR_INDEFINITE);
 	g_assert_cmpstr(cfg->tars[0].mg_address, ==, "+15550100");
-	uicc_card_config_free(cfg);
+	simota_card_config_free(cfg);
 }
 
 static void test_defaults(void)
 {
 	GError *err = NULL;
-	struct uicc_card_config *cfg = load_text(
+	struct simota_card_config *cfg = load_text(
 		"[card]\niccid=8988239000000000001\nimsi=001010000000001\n"
 		"[keyset 0]\nkic=00\nkid=00\n"
 		"[tar 000001]\nmin-security-level=00\n"
@@ -135,12 +136,12 @@ static void test_defaults(void)
 	g_assert_cmpuint(cfg->keysets[0].counter, ==, 0);
 	g_assert_cmpstr(cfg->tars[0].applet, ==, "deferred");
 	g_assert_cmphex(cfg->tars[0].keysets, ==, 0x0001);    /* every keyset of the file */
-	g_assert_cmpint(cfg->tars[0].mode, ==, UICC_MODE_DEFERRED);
-	g_assert_cmpint(cfg->tars[0].ir, ==, UICC_IR_NONE);
+	g_assert_cmpint(cfg->tars[0].mode, ==, SIMOTA_CARD_MODE_DEFERRED);
+	g_assert_cmpint(cfg->tars[0].ir, ==, SIMOTA_CARD_IR_NONE);
 	g_assert_cmpstr(cfg->tars[0].mg_address, ==, "");
 	g_assert_cmphex(cfg->tars[0].spi, ==, 0);
 	g_assert_cmpuint(cfg->tars[0].capacity, ==, 8);
-	uicc_card_config_free(cfg);
+	simota_card_config_free(cfg);
 }
 
 struct bad_case {
@@ -205,7 +206,7 @@ static void test_bad(gconstpointer data)
 {
 	const struct bad_case *c = data;
 	GError *err = NULL;
-	struct uicc_card_config *cfg = load_text(c->text, &err);
+	struct simota_card_config *cfg = load_text(c->text, &err);
 
 	g_assert_null(cfg);
 	g_assert_nonnull(err);
@@ -238,8 +239,8 @@ static void test_vector_keyset(gconstpointer data)
 	unsigned kvn = g_ascii_xdigit_value(kic[0]);
 	GString *text = g_string_new(CARD);
 	GError *err = NULL;
-	struct uicc_card_config *cfg;
-	const struct uicc_keyset_config *ks;
+	struct simota_card_config *cfg;
+	const struct simota_card_keyset *ks;
 	uint8_t *tar_bytes;
 	size_t n;
 
@@ -252,7 +253,7 @@ static void test_vector_keyset(gconstpointer data)
 			       tv_str(v, "spi"), tv_str(v, "spi"));
 	cfg = load_text(text->str, &err);
 	g_assert_no_error(err);
-	ks = uicc_card_config_keyset(cfg, (uint8_t)kvn);
+	ks = simota_card_config_keyset(cfg, (uint8_t)kvn);
 	g_assert_nonnull(ks);
 	tv_assert_hex(&ks->kic, 1, kic);
 	tv_assert_hex(&ks->kid, 1, kid);
@@ -261,10 +262,10 @@ static void test_vector_keyset(gconstpointer data)
 	g_assert_cmpuint(ks->counter, ==, g_ascii_strtoull(cntr, NULL, 16));
 	tar_bytes = tv_hex(tar, &n);
 	g_assert_cmpuint(n, ==, 3);
-	g_assert_nonnull(uicc_card_config_tar(cfg, tar_bytes));
-	g_assert_cmphex(uicc_card_config_tar(cfg, tar_bytes)->spi, ==, g_ascii_strtoull(tv_str(v, "spi"), NULL, 16));
+	g_assert_nonnull(simota_card_config_tar(cfg, tar_bytes));
+	g_assert_cmphex(simota_card_config_tar(cfg, tar_bytes)->spi, ==, g_ascii_strtoull(tv_str(v, "spi"), NULL, 16));
 	g_free(tar_bytes);
-	uicc_card_config_free(cfg);
+	simota_card_config_free(cfg);
 	g_string_free(text, TRUE);
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Persistent card state (uicc-emu/config/card-state.c): values, commit, kill -9. */
+/* Persistent card state (uicc-emu/state/card-state.c): values, commit, kill -9. */
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "test-support.h"
-#include "config/card-state.h"
+#include "state/card-state.h"
 
 static char *tmp_dir;
 

@@ -11,6 +11,7 @@
 #include "test-support.h"
 #include "card/card.h"
 #include "card/card-access.h"
+#include "state/card-state.h"
 #include "toolkit/toolkit.h"
 
 static char *tmp_dir;
@@ -29,7 +30,7 @@ static const uint8_t display_text2[] = {
 };
 
 struct ctx {
-	struct uicc_card_config *cfg;
+	struct simota_card_config *cfg;
 	struct uicc_card *card;
 	struct uicc_toolkit *tk;
 	char *state;
@@ -71,7 +72,7 @@ static void setup(struct ctx *c, gconstpointer data)
 static void teardown(struct ctx *c, gconstpointer data)
 {
 	uicc_card_free(c->card);
-	uicc_card_config_free(c->cfg);
+	simota_card_config_free(c->cfg);
 	g_unlink(c->state);
 	g_free(c->state);
 }

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "test-support.h"
-#include "transport/frame.h"
+#include "simota/vpcd.h"
 #include "transport/run-script.h"
 #include "transport/slot.h"
 #include "transport/unix-server.h"
@@ -84,36 +84,36 @@ static void test_frame_parse(void)
 	static const uint8_t empty[] = { 0x00, 0x00 };
 	static const uint8_t unknown[] = { 0x00, 0x01, 0x03 };
 	static const uint8_t big[] = { 0xff, 0xff, 0x00 };
-	struct uicc_frame f;
+	struct simota_vpcd_frame f;
 
 	for (size_t i = 0; i < sizeof(ctl); i++)
-		g_assert_cmpint(uicc_frame_parse(ctl, i).kind, ==, UICC_FRAME_INCOMPLETE);
-	f = uicc_frame_parse(ctl, sizeof(ctl));
-	g_assert_cmpint(f.kind, ==, UICC_FRAME_CONTROL);
-	g_assert_cmpint(f.ctrl, ==, UICC_CTRL_GET_ATR);
+		g_assert_cmpint(simota_vpcd_frame_parse(ctl, i).kind, ==, SIMOTA_VPCD_INCOMPLETE);
+	f = simota_vpcd_frame_parse(ctl, sizeof(ctl));
+	g_assert_cmpint(f.kind, ==, SIMOTA_VPCD_CONTROL);
+	g_assert_cmpint(f.ctrl, ==, SIMOTA_VPCD_CTRL_GET_ATR);
 	g_assert_cmpuint(f.consumed, ==, 3);
 
 	for (uint8_t b = 0; b < 8; b++) {
 		uint8_t m[] = { 0x00, 0x01, b };
 
-		f = uicc_frame_parse(m, sizeof(m));
-		g_assert_cmpint(f.kind, ==, (b == 0 || b == 1 || b == 2 || b == 4) ? UICC_FRAME_CONTROL
-										: UICC_FRAME_INVALID);
+		f = simota_vpcd_frame_parse(m, sizeof(m));
+		g_assert_cmpint(f.kind, ==, (b == 0 || b == 1 || b == 2 || b == 4) ? SIMOTA_VPCD_CONTROL
+										: SIMOTA_VPCD_INVALID);
 	}
-	g_assert_cmpint(uicc_frame_parse(apdu, 6).kind, ==, UICC_FRAME_INCOMPLETE);
-	f = uicc_frame_parse(apdu, sizeof(apdu));    /* one trailing byte of the next frame */
-	g_assert_cmpint(f.kind, ==, UICC_FRAME_APDU);
+	g_assert_cmpint(simota_vpcd_frame_parse(apdu, 6).kind, ==, SIMOTA_VPCD_INCOMPLETE);
+	f = simota_vpcd_frame_parse(apdu, sizeof(apdu));    /* one trailing byte of the next frame */
+	g_assert_cmpint(f.kind, ==, SIMOTA_VPCD_APDU);
 	g_assert_cmpuint(f.len, ==, 5);
 	g_assert_true(f.payload == apdu + 2);
 	g_assert_cmpuint(f.consumed, ==, 7);
 
-	f = uicc_frame_parse(empty, sizeof(empty));
-	g_assert_cmpint(f.kind, ==, UICC_FRAME_INVALID);
+	f = simota_vpcd_frame_parse(empty, sizeof(empty));
+	g_assert_cmpint(f.kind, ==, SIMOTA_VPCD_INVALID);
 	g_assert_cmpuint(f.consumed, ==, 2);
-	f = uicc_frame_parse(unknown, sizeof(unknown));
-	g_assert_cmpint(f.kind, ==, UICC_FRAME_INVALID);
+	f = simota_vpcd_frame_parse(unknown, sizeof(unknown));
+	g_assert_cmpint(f.kind, ==, SIMOTA_VPCD_INVALID);
 	g_assert_cmpuint(f.consumed, ==, 3);
-	g_assert_cmpint(uicc_frame_parse(big, sizeof(big)).kind, ==, UICC_FRAME_INCOMPLETE);
+	g_assert_cmpint(simota_vpcd_frame_parse(big, sizeof(big)).kind, ==, SIMOTA_VPCD_INCOMPLETE);
 }
 
 static void test_frame_encode(void)
@@ -122,14 +122,14 @@ static void test_frame_encode(void)
 	uint8_t out[8], *big = g_malloc0(0x10000), *dst = g_malloc0(0x10002);
 	size_t n;
 
-	n = uicc_frame_encode(sw, sizeof(sw), out, sizeof(out));
+	n = simota_vpcd_frame_encode(sw, sizeof(sw), out, sizeof(out));
 	tv_assert_hex(out, n, "00029000");
-	g_assert_cmpuint(uicc_frame_encode(sw, sizeof(sw), out, 3), ==, 0);
-	g_assert_cmpuint(uicc_frame_encode(big, 0xffff, dst, 0x10002), ==, 0x10001);
+	g_assert_cmpuint(simota_vpcd_frame_encode(sw, sizeof(sw), out, 3), ==, 0);
+	g_assert_cmpuint(simota_vpcd_frame_encode(big, 0xffff, dst, 0x10002), ==, 0x10001);
 	g_assert_cmphex(dst[0], ==, 0xff);
 	g_assert_cmphex(dst[1], ==, 0xff);
-	g_assert_cmpuint(uicc_frame_encode(big, 0x10000, dst, 0x10002), ==, 0);
-	g_assert_false(uicc_frame_header(0x10000, out));
+	g_assert_cmpuint(simota_vpcd_frame_encode(big, 0x10000, dst, 0x10002), ==, 0);
+	g_assert_false(simota_vpcd_frame_header(0x10000, out));
 	g_free(dst);
 	g_free(big);
 }
@@ -140,7 +140,7 @@ static void handle(struct uicc_slot *slot, const char *frame_hex, const char *re
 {
 	size_t n;
 	uint8_t *in = tv_hex(frame_hex, &n);
-	struct uicc_frame f = uicc_frame_parse(in, n);
+	struct simota_vpcd_frame f = simota_vpcd_frame_parse(in, n);
 	GByteArray *out = g_byte_array_new();
 
 	g_assert_cmpuint(f.consumed, ==, n);

@@ -8,6 +8,7 @@
 #include "simota/cat.h"
 #include "test-support.h"
 #include "uicc-ota-support.h"
+#include "state/card-state.h"
 
 static char *tmp_dir;
 static unsigned seq;
@@ -68,7 +69,7 @@ void ots_card_reopen(struct ots_card *c)
 void ots_card_close(struct ots_card *c)
 {
 	uicc_card_free(c->card);
-	uicc_card_config_free(c->cfg);
+	simota_card_config_free(c->cfg);
 	g_unlink(c->ini);
 	g_unlink(c->state);
 	g_free(c->ini);

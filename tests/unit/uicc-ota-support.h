@@ -14,10 +14,10 @@
 #include "simota/ota.h"
 #include "simota/sms.h"
 #include "card/card.h"
-#include "config/card-config.h"
+#include "simota/card_config.h"
 
 struct ots_card {
-	struct uicc_card_config *cfg;
+	struct simota_card_config *cfg;
 	struct uicc_card *card;
 	char *ini, *state;
 };

@@ -13,7 +13,7 @@
 
 #include "applets/deferred.h"
 #include "card/card-access.h"
-#include "config/card-config.h"
+#include "simota/card_config.h"
 
 #define DEFERRED_MSG_MAX 255          /* one message in a PoR / envelope response */
 #define DEFERRED_C1_MAX 4096
@@ -22,7 +22,7 @@ struct deferred_applet {
 	struct uicc_card *card;
 	struct uicc_toolkit *tk;
 	struct uicc_card_state *state;
-	const struct uicc_tar_config *tc;
+	const struct simota_card_tar *tc;
 	struct uicc_tk_applet *applet;
 	char prefix[24];                  /* "deferred b00001 " */
 	GList *sessions;                  /* struct deferred_session *, awaiting their TR */

@@ -212,7 +212,7 @@ static void session_done(struct uicc_tk_invocation *inv, const struct uicc_tk_te
 	app->sessions = g_list_remove(app->sessions, s);
 	ok = build_r1(s, tr, r1, sizeof(r1), &n);
 
-	if (app->tc->mode == UICC_MODE_PRIOR_ART) {
+	if (app->tc->mode == SIMOTA_CARD_MODE_PRIOR_ART) {
 		/* Fig. 2: the answer only exists now, but the envelope's answer has gone out */
 		r = ok ? uicc_tk_response_write(inv, r1, n) : UICC_TK_ERR_BAD_DATA;
 		if (r != UICC_TK_OK)

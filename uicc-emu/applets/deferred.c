@@ -49,14 +49,14 @@ static void ir_rq(struct deferred_applet *app, const struct simota_deferred_msg 
 
 	memset(rq, 0, sizeof(*rq));
 	switch (app->tc->ir) {
-	case UICC_IR_FIXED:
+	case SIMOTA_CARD_IR_FIXED:
 		rq->form = SIMOTA_DEFERRED_RQ_FIXED;
 		rq->seconds = app->tc->ir_seconds;
 		break;
-	case UICC_IR_INDEFINITE:
+	case SIMOTA_CARD_IR_INDEFINITE:
 		rq->form = SIMOTA_DEFERRED_RQ_INDEFINITE;
 		break;
-	case UICC_IR_EVENT:
+	case SIMOTA_CARD_IR_EVENT:
 		rq->form = SIMOTA_DEFERRED_RQ_UNTIL_EVENT;
 		rq->event = deferred_mg_address(app, c1, &a) ? SIMOTA_DEFERRED_EVENT_MG_SENT :
 			SIMOTA_DEFERRED_EVENT_NEXT_SESSION;
@@ -112,7 +112,7 @@ static void answer_stored(struct deferred_applet *app, struct uicc_tk_invocation
 static void on_c1(struct deferred_applet *app, struct uicc_tk_invocation *inv,
 		  const struct simota_deferred_msg *c1, const uint8_t *raw, size_t len)
 {
-	if (app->tc->mode == UICC_MODE_PRIOR_ART) {
+	if (app->tc->mode == SIMOTA_CARD_MODE_PRIOR_ART) {
 		/* no IR, nothing stored: the answer is meant to go in this envelope's response */
 		if (!deferred_session_start(app, inv, c1))
 			answer_state(inv, c1->txid, SIMOTA_DEFERRED_BAD_REQUEST);
@@ -220,7 +220,7 @@ static enum uicc_tk_result deferred_process(struct uicc_tk_invocation *inv, void
 		on_secured_data(app, inv);
 		break;
 	case UICC_TK_EVENT_PROFILE_DOWNLOAD:
-		if (app->tc->mode == UICC_MODE_DEFERRED)
+		if (app->tc->mode == SIMOTA_CARD_MODE_DEFERRED)
 			restart_sessions(app, inv);
 		break;
 	default:
@@ -239,10 +239,10 @@ static void deferred_free(void *data)
 
 bool uicc_deferred_attach(struct uicc_card *card, GError **error)
 {
-	const struct uicc_card_config *cfg = uicc_card_config_of(card);
+	const struct simota_card_config *cfg = uicc_card_config_of(card);
 
 	for (unsigned i = 0; i < cfg->n_tars; i++) {
-		const struct uicc_tar_config *tc = &cfg->tars[i];
+		const struct simota_card_tar *tc = &cfg->tars[i];
 		struct deferred_applet *app;
 		char name[UICC_OTA_INSTANCE_NAME_MAX];
 

@@ -11,12 +11,12 @@
 #include <stdbool.h>
 
 #include "card/card.h"
-#include "config/card-state.h"
+#include "state/card-state.h"
 #include "toolkit/toolkit.h"
 
 struct uicc_toolkit *uicc_card_toolkit(struct uicc_card *card);
 struct uicc_card_state *uicc_card_state_of(struct uicc_card *card);
-const struct uicc_card_config *uicc_card_config_of(struct uicc_card *card);
+const struct simota_card_config *uicc_card_config_of(struct uicc_card *card);
 
 /* Run by uicc_card_free() (last added first), e.g. to free an applet's data. */
 bool uicc_card_add_cleanup(struct uicc_card *card, void (*fn)(void *data), void *data);

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "card/card.h"
-#include "config/card-state.h"
+#include "state/card-state.h"
 #include "toolkit/toolkit.h"
 
 /* ---- status words: TS 102 221 §10.2.1, TS 51.011 §9.4 ---------------- */
@@ -102,7 +102,7 @@ void uicc_fs_load(struct uicc_card *card, struct uicc_file *mf);
 void uicc_fs_save(struct uicc_card *card, struct uicc_file *ef);
 
 /* Builds the default file system from the config (fs-default.c). */
-struct uicc_file *uicc_fs_build_default(const struct uicc_card_config *cfg, struct uicc_file **adf_usim);
+struct uicc_file *uicc_fs_build_default(const struct simota_card_config *cfg, struct uicc_file **adf_usim);
 
 /* ---- PINs ------------------------------------------------------------- */
 
@@ -136,7 +136,7 @@ struct uicc_channel {
 #define UICC_RESP_MAX 512
 
 struct uicc_card {
-	const struct uicc_card_config *cfg;
+	const struct simota_card_config *cfg;
 	struct uicc_card_state *state;
 	struct uicc_file *mf, *adf_usim;
 	struct uicc_channel ch[UICC_CHANNELS];

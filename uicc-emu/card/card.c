@@ -71,7 +71,7 @@ struct uicc_card_state *uicc_card_state_of(struct uicc_card *card)
 	return card->state;
 }
 
-const struct uicc_card_config *uicc_card_config_of(struct uicc_card *card)
+const struct simota_card_config *uicc_card_config_of(struct uicc_card *card)
 {
 	return card->cfg;
 }
@@ -100,7 +100,7 @@ bool uicc_card_commit(struct uicc_card *card)
 	return false;
 }
 
-struct uicc_card *uicc_card_new(const struct uicc_card_config *cfg, const char *state_path, GError **error)
+struct uicc_card *uicc_card_new(const struct simota_card_config *cfg, const char *state_path, GError **error)
 {
 	struct uicc_card_full *full = g_new0(struct uicc_card_full, 1);
 	struct uicc_card *card = &full->card;

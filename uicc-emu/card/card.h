@@ -13,14 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config/card-config.h"
+#include "simota/card_config.h"
 
 #define UICC_MAX_RAPDU (256 + 2)
 
 struct uicc_card;
 
 /* state_path: where the card's persistent state lives (created if absent). */
-struct uicc_card *uicc_card_new(const struct uicc_card_config *cfg, const char *state_path, GError **error);
+struct uicc_card *uicc_card_new(const struct simota_card_config *cfg, const char *state_path, GError **error);
 void uicc_card_free(struct uicc_card *card);
 
 /* Power on or warm reset: writes the ATR, returns its length. */

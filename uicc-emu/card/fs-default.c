@@ -161,7 +161,7 @@ static void fill_sst(struct uicc_file *sst)
 	uicc_fs_set(sst, b, sizeof(b));
 }
 
-static struct uicc_file *mf_files(const struct uicc_card_config *cfg)
+static struct uicc_file *mf_files(const struct simota_card_config *cfg)
 {
 	struct uicc_file *mf = uicc_fs_new_df(NULL, 0x3F00, UICC_FILE_MF);
 	struct uicc_file *f;
@@ -189,7 +189,7 @@ static struct uicc_file *mf_files(const struct uicc_card_config *cfg)
 	return mf;
 }
 
-static struct uicc_file *usim_files(const struct uicc_card_config *cfg, struct uicc_file *mf)
+static struct uicc_file *usim_files(const struct simota_card_config *cfg, struct uicc_file *mf)
 {
 	struct uicc_file *adf = uicc_fs_new_df(mf, 0x7FF0, UICC_FILE_ADF);
 	struct uicc_file *f;
@@ -329,7 +329,7 @@ static void gsm_files(struct uicc_file *mf, struct uicc_file *adf)
 	uicc_fs_set(f, (const uint8_t[]){ 0x11, 0xF2, 0xFF, 0x19, 0xF1, 0xFF }, 6);
 }
 
-struct uicc_file *uicc_fs_build_default(const struct uicc_card_config *cfg, struct uicc_file **adf_usim)
+struct uicc_file *uicc_fs_build_default(const struct simota_card_config *cfg, struct uicc_file **adf_usim)
 {
 	struct uicc_file *mf = mf_files(cfg);
 	struct uicc_file *adf = usim_files(cfg, mf);

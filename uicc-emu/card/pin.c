@@ -52,7 +52,7 @@ static void load(struct uicc_card *card, struct uicc_pin *pin)
 
 void uicc_pin_init(struct uicc_card *card)
 {
-	const struct uicc_card_config *cfg = card->cfg;
+	const struct simota_card_config *cfg = card->cfg;
 
 	memset(&card->pin1, 0, sizeof(card->pin1));
 	card->pin1.ref = 0x01;

@@ -23,7 +23,7 @@ static void ota_free(void *data)
 }
 
 /* One applet instance per TAR ("deferred@b00001"), else the applet by its name. */
-static struct uicc_tk_applet *tar_applet(struct uicc_ota *ota, const struct uicc_tar_config *tc)
+static struct uicc_tk_applet *tar_applet(struct uicc_ota *ota, const struct simota_card_tar *tc)
 {
 	char name[UICC_OTA_INSTANCE_NAME_MAX];
 	struct uicc_tk_applet *a;
@@ -60,7 +60,7 @@ static enum uicc_tk_result process_packet(struct uicc_tk_invocation *inv, struct
 {
 	struct uicc_ota *ota = p->ota;
 	struct simota_ota_command cmd;
-	const struct uicc_tar_config *tc;
+	const struct simota_card_tar *tc;
 	struct uicc_tk_applet *applet;
 	struct simota_ota_key *kic_key, *kid_key;
 	struct ota_keyset *cks = NULL;
@@ -86,7 +86,7 @@ static enum uicc_tk_result process_packet(struct uicc_tk_invocation *inv, struct
 	p->cc_len = cmd.cc_len;
 	simota_ota_spi_decode(p->spi, &p->s);
 
-	tc = uicc_card_config_tar(ota->cfg, p->tar);
+	tc = simota_card_config_tar(ota->cfg, p->tar);
 	applet = tc ? tar_applet(ota, tc) : NULL;
 	if (!applet)
 		return refuse(inv, p, SIMOTA_OTA_STATUS_TAR_UNKNOWN);
@@ -203,7 +203,7 @@ static enum uicc_tk_result ota_process(struct uicc_tk_invocation *inv, void *use
 
 bool uicc_ota_attach(struct uicc_card *card, GError **error)
 {
-	const struct uicc_card_config *cfg = uicc_card_config_of(card);
+	const struct simota_card_config *cfg = uicc_card_config_of(card);
 	struct uicc_ota *ota;
 
 	/* a card without keysets or TARs has no OTA receiving entity (SMS-PP is free for another applet) */

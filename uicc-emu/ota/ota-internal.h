@@ -14,7 +14,7 @@
 #include "simota/sms.h"
 
 #include "card/card-access.h"
-#include "config/card-config.h"
+#include "simota/card_config.h"
 #include "ota/ota.h"
 
 /* A secured packet: up to SIMOTA_SMS_CONCAT_MAX_SEGMENTS segments of 140 octets. */
@@ -24,7 +24,7 @@
 
 /* One keyset of the card config with its keys prepared once (ota-keys.c). */
 struct ota_keyset {
-	const struct uicc_keyset_config *cfg;
+	const struct simota_card_keyset *cfg;
 	struct simota_ota_key *cipher;     /* KIc key; NULL: none configured / not usable */
 	struct simota_ota_key *cc;         /* KID key read as a CC algorithm (TS 102 225 §5.1.3) */
 };
@@ -33,11 +33,11 @@ struct uicc_ota {
 	struct uicc_card *card;
 	struct uicc_toolkit *tk;
 	struct uicc_card_state *state;
-	const struct uicc_card_config *cfg;
+	const struct simota_card_config *cfg;
 	struct uicc_tk_applet *applet;
 	struct simota_ota_crypto *crypto;
 	struct simota_ota_key *crc16, *crc32;   /* RC needs no key: shared by every keyset */
-	struct ota_keyset keysets[UICC_MAX_KEYSETS];
+	struct ota_keyset keysets[SIMOTA_CARD_MAX_KEYSETS];
 	unsigned n_keysets;
 
 	/* concatenated command packet being reassembled (TS 31.115 §4) */
@@ -72,11 +72,11 @@ struct ota_keyset *ota_keyset(struct uicc_ota *ota, uint8_t kvn);
  * checks that the TAR allows their keysets.  Returns 00 or the PoR status
  * (06 no such keyset / algorithm or key not available, 0A keyset not allowed).
  */
-uint8_t ota_keys_select(struct uicc_ota *ota, const struct uicc_tar_config *tc,
+uint8_t ota_keys_select(struct uicc_ota *ota, const struct simota_card_tar *tc,
 			const struct ota_packet *p, bool por,
 			struct simota_ota_key **kic_key, struct simota_ota_key **kid_key);
 /* The keyset whose counter the command's SPI refers to; status as above. */
-uint8_t ota_counter_keyset(struct uicc_ota *ota, const struct uicc_tar_config *tc,
+uint8_t ota_counter_keyset(struct uicc_ota *ota, const struct simota_card_tar *tc,
 			   const struct ota_packet *p, struct ota_keyset **out);
 uint64_t ota_counter_get(struct uicc_ota *ota, const struct ota_keyset *ks);
 /* Stores and commits the new value; false (value restored) if the commit failed. */

@@ -11,7 +11,7 @@
 
 #include "ota/ota-internal.h"
 
-static struct simota_ota_key *prepare(struct uicc_ota *ota, const struct uicc_keyset_config *ks,
+static struct simota_ota_key *prepare(struct uicc_ota *ota, const struct simota_card_keyset *ks,
 				      enum simota_ota_alg alg, const uint8_t *key, size_t len,
 				      const char *what)
 {
@@ -45,7 +45,7 @@ bool ota_keys_init(struct uicc_ota *ota, GError **error)
 		return false;
 	}
 	for (unsigned i = 0; i < ota->cfg->n_keysets; i++) {
-		const struct uicc_keyset_config *c = &ota->cfg->keysets[i];
+		const struct simota_card_keyset *c = &ota->cfg->keysets[i];
 		struct ota_keyset *ks = &ota->keysets[ota->n_keysets++];
 		enum simota_ota_alg alg;
 
@@ -83,7 +83,7 @@ struct ota_keyset *ota_keyset(struct uicc_ota *ota, uint8_t kvn)
 }
 
 /* 06: the card has no such keyset; 0A: the TAR does not accept it. */
-static uint8_t keyset_for(struct uicc_ota *ota, const struct uicc_tar_config *tc, uint8_t kvn,
+static uint8_t keyset_for(struct uicc_ota *ota, const struct simota_card_tar *tc, uint8_t kvn,
 			  struct ota_keyset **out)
 {
 	*out = ota_keyset(ota, kvn);
@@ -95,7 +95,7 @@ static uint8_t keyset_for(struct uicc_ota *ota, const struct uicc_tar_config *tc
 }
 
 /* TS 102 225 §5.1.2: the packet's KIc must name the keyset's algorithm (or "implicit"). */
-static uint8_t cipher_key(struct uicc_ota *ota, const struct uicc_tar_config *tc, uint8_t kic,
+static uint8_t cipher_key(struct uicc_ota *ota, const struct simota_card_tar *tc, uint8_t kic,
 			  struct simota_ota_key **out)
 {
 	struct ota_keyset *ks;
@@ -116,7 +116,7 @@ static uint8_t cipher_key(struct uicc_ota *ota, const struct uicc_tar_config *tc
  * TS 102 225 §5.1.3: RC (CRC16/CRC32; "implicit" KID: the RC length that
  * CHL gives decides) or CC with the keyset's KID key.  DS: not supported.
  */
-static uint8_t integrity_key(struct uicc_ota *ota, const struct uicc_tar_config *tc, uint8_t kid,
+static uint8_t integrity_key(struct uicc_ota *ota, const struct simota_card_tar *tc, uint8_t kid,
 			     enum simota_ota_integrity integrity, size_t cc_len, struct simota_ota_key **out)
 {
 	struct ota_keyset *ks;
@@ -144,7 +144,7 @@ static uint8_t integrity_key(struct uicc_ota *ota, const struct uicc_tar_config 
 	}
 }
 
-uint8_t ota_keys_select(struct uicc_ota *ota, const struct uicc_tar_config *tc,
+uint8_t ota_keys_select(struct uicc_ota *ota, const struct simota_card_tar *tc,
 			const struct ota_packet *p, bool por,
 			struct simota_ota_key **kic_key, struct simota_ota_key **kid_key)
 {
@@ -161,7 +161,7 @@ uint8_t ota_keys_select(struct uicc_ota *ota, const struct uicc_tar_config *tc,
 }
 
 /* The counter belongs to the keyset that authenticates the packet (KID), else the KIc's. */
-uint8_t ota_counter_keyset(struct uicc_ota *ota, const struct uicc_tar_config *tc,
+uint8_t ota_counter_keyset(struct uicc_ota *ota, const struct simota_card_tar *tc,
 			   const struct ota_packet *p, struct ota_keyset **out)
 {
 	uint8_t kvn = p->s.integrity == SIMOTA_OTA_INTEGRITY_NONE && p->s.ciphered ? p->kic >> 4 : p->kid >> 4;
@@ -204,7 +204,7 @@ bool ota_counter_commit(struct uicc_ota *ota, const struct ota_keyset *ks, uint6
 
 bool uicc_ota_counter(struct uicc_card *card, uint8_t kvn, uint64_t *out)
 {
-	const struct uicc_keyset_config *ks = uicc_card_config_keyset(uicc_card_config_of(card), kvn);
+	const struct simota_card_keyset *ks = simota_card_config_keyset(uicc_card_config_of(card), kvn);
 	char key[16];
 
 	if (!ks)

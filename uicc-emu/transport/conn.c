@@ -97,9 +97,9 @@ static void process(struct uicc_conn *c)
 	size_t off = 0;
 
 	for (;;) {
-		struct uicc_frame f = uicc_frame_parse(c->in->data + off, c->in->len - off);
+		struct simota_vpcd_frame f = simota_vpcd_frame_parse(c->in->data + off, c->in->len - off);
 
-		if (f.kind == UICC_FRAME_INCOMPLETE)
+		if (f.kind == SIMOTA_VPCD_INCOMPLETE)
 			break;
 		if (!uicc_slot_handle_frame(c->slot, &f, c->out)) {
 			fail(c, f.len == 0 ? "protocol error: empty frame" : "protocol error: unknown control byte");

@@ -67,37 +67,37 @@ bool uicc_slot_powered(const struct uicc_slot *slot)
 
 static void append_frame(GByteArray *out, const uint8_t *p, size_t len)
 {
-	uint8_t hdr[UICC_FRAME_HEADER];
+	uint8_t hdr[SIMOTA_VPCD_HEADER];
 
-	uicc_frame_header(len, hdr);
+	simota_vpcd_frame_header(len, hdr);
 	g_byte_array_append(out, hdr, sizeof(hdr));
 	g_byte_array_append(out, p, (guint)len);
 }
 
-bool uicc_slot_handle_frame(struct uicc_slot *slot, const struct uicc_frame *frame, GByteArray *out)
+bool uicc_slot_handle_frame(struct uicc_slot *slot, const struct simota_vpcd_frame *frame, GByteArray *out)
 {
 	uint8_t rapdu[MAX_RAPDU];
 	size_t n;
 
 	switch (frame->kind) {
-	case UICC_FRAME_CONTROL:
+	case SIMOTA_VPCD_CONTROL:
 		switch (frame->ctrl) {
-		case UICC_CTRL_POWER_OFF:
+		case SIMOTA_VPCD_CTRL_POWER_OFF:
 			card_off(slot);
 			break;
-		case UICC_CTRL_POWER_ON:
+		case SIMOTA_VPCD_CTRL_POWER_ON:
 			if (!slot->powered)
 				card_reset(slot, "power on");
 			break;
-		case UICC_CTRL_RESET:
+		case SIMOTA_VPCD_CTRL_RESET:
 			card_reset(slot, "reset");
 			break;
-		case UICC_CTRL_GET_ATR:
+		case SIMOTA_VPCD_CTRL_GET_ATR:
 			append_frame(out, slot->atr, slot->atr_len);
 			break;
 		}
 		return true;
-	case UICC_FRAME_APDU:
+	case SIMOTA_VPCD_APDU:
 		if (!slot->powered)
 			card_reset(slot, "APDU while off");
 		n = slot->card.transmit(slot->card.card, frame->payload, frame->len, rapdu, sizeof(rapdu));
@@ -109,8 +109,8 @@ bool uicc_slot_handle_frame(struct uicc_slot *slot, const struct uicc_frame *fra
 			      frame->len, rapdu[n - 2], rapdu[n - 1], n - 2);
 		append_frame(out, rapdu, n);
 		return true;
-	case UICC_FRAME_INVALID:
-	case UICC_FRAME_INCOMPLETE:
+	case SIMOTA_VPCD_INVALID:
+	case SIMOTA_VPCD_INCOMPLETE:
 		break;
 	}
 	return false;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A slot: one card as its readers see it.  It turns reader frames (control
- * messages and command APDUs, transport/frame.h) into card operations and
+ * messages and command APDUs, simota/vpcd.h) into card operations and
  * reply frames, and keeps the power state and the ATR.  No I/O: the unix
  * socket server and the vpcd client feed it.
  *
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "transport/frame.h"
+#include "simota/vpcd.h"
 
 #define UICC_MAX_ATR 33
 
@@ -42,7 +42,7 @@ bool uicc_slot_powered(const struct uicc_slot *slot);
  * card is off powers it on first.  Returns false for an INVALID frame
  * (empty payload, unknown control byte): the caller drops the link.
  */
-bool uicc_slot_handle_frame(struct uicc_slot *slot, const struct uicc_frame *frame, GByteArray *out);
+bool uicc_slot_handle_frame(struct uicc_slot *slot, const struct simota_vpcd_frame *frame, GByteArray *out);
 
 /* Readers attached (connections); when the last one leaves the card is powered off. */
 void uicc_slot_reader_attach(struct uicc_slot *slot);

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Internal helpers shared by the ota_*.c files (not installed). */
+#ifndef SIMOTA_OTA_INTERNAL_H
+#define SIMOTA_OTA_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "simota/ota.h"
+
+/* ts102225_crc.c: running CRC states (no final XOR). */
+uint16_t simota_crc16_update(uint16_t crc, const uint8_t *p, size_t len);
+uint32_t simota_crc32_update(uint32_t crc, const uint8_t *p, size_t len);
+
+/* ts102225_keys.c: ciphering with a prepared key, zero IV, in place. */
+size_t simota_ota_key_block_size(const struct simota_ota_key *key);
+simota_err simota_ota_key_encrypt(struct simota_ota_key *key, uint8_t *buf, size_t len);
+simota_err simota_ota_key_decrypt(struct simota_ota_key *key, uint8_t *buf, size_t len);
+
+/* ts102225_keys.c: RC/CC over input given in pieces (streaming). */
+struct simota_ota_mac {
+	struct simota_ota_key *key;
+	size_t total;
+	uint32_t crc;
+	uint8_t last[8];   /* last CBC-MAC output block */
+};
+simota_err simota_ota_mac_begin(struct simota_ota_mac *m, struct simota_ota_key *key);
+simota_err simota_ota_mac_update(struct simota_ota_mac *m, const uint8_t *p, size_t len);
+/* Writes the RC/CC of out_len bytes (which simota_ota_cc_len_ok accepted). */
+simota_err simota_ota_mac_final(struct simota_ota_mac *m, uint8_t *out, size_t out_len);
+
+/* RC/CC of the concatenation of n pieces (the fields around the RC/CC
+ * field itself), written to out (out_len bytes). */
+struct simota_ota_span {
+	const uint8_t *p;
+	size_t len;
+};
+simota_err simota_ota_mac_spans(struct simota_ota_key *key, const struct simota_ota_span *spans, size_t n,
+				uint8_t *out, size_t out_len);
+
+/* The RC/CC field lengths an algorithm allows: CRC16 2, CRC32 4, DES/3DES
+ * MAC 8, AES-CMAC 4 or 8. */
+bool simota_ota_cc_len_ok(enum simota_ota_alg alg, size_t len);
+/* The default field length (AES-CMAC: 8). */
+size_t simota_ota_cc_len_default(enum simota_ota_alg alg);
+
+/* Constant-time comparison for RC/CC. */
+bool simota_ota_cc_equal(const uint8_t *a, const uint8_t *b, size_t len);
+
+/* Checks that a key object fits a KIc (cipher) or KID (RC/CC) byte. */
+simota_err simota_ota_check_kic_key(uint8_t kic, const struct simota_ota_key *key);
+simota_err simota_ota_check_kid_key(uint8_t kid, enum simota_ota_integrity integrity,
+				    const struct simota_ota_key *key);
+
+#endif

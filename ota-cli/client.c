@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ota-cli's HTTP client (see client.h), on libsoup-3's synchronous API. */
+#include "client.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool ota_client_init(struct ota_client *c, const char *server, bool stream)
+{
+	const char *src = server ? "--server" : "OTA_SERVER";
+	GUri *uri;
+	const char *scheme, *host, *path;
+	GInetAddress *ia;
+	bool loopback = false;
+
+	memset(c, 0, sizeof(*c));
+	if (!server)
+		server = g_getenv("OTA_SERVER");
+	if (!server || !*server) {
+		ota_cli_fail("no server: give --server http://HOST:PORT or set OTA_SERVER");
+		return false;
+	}
+	uri = g_uri_parse(server, G_URI_FLAGS_NONE, NULL);
+	scheme = uri ? g_uri_get_scheme(uri) : NULL;
+	host = uri ? g_uri_get_host(uri) : NULL;
+	path = uri ? g_uri_get_path(uri) : NULL;
+	if (!uri || !scheme || (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
+	    !host || !*host || (path && *path && strcmp(path, "/") != 0) || g_uri_get_query(uri)) {
+		ota_cli_fail("%s %s: expected http://HOST:PORT", src, server);
+		if (uri)
+			g_uri_unref(uri);
+		return false;
+	}
+	ia = g_inet_address_new_from_string(host);
+	loopback = g_ascii_strcasecmp(host, "localhost") == 0 ||
+		   (ia && g_inet_address_get_is_loopback(ia));
+	if (ia)
+		g_object_unref(ia);
+	g_uri_unref(uri);
+	c->base = g_strdup(server);
+	if (g_str_has_suffix(c->base, "/"))
+		c->base[strlen(c->base) - 1] = '\0';
+	c->session = soup_session_new_with_options("user-agent", "ota-cli ",
+						   "timeout", stream ? 0 : 60, NULL);
+	/* a test server on this host is never reached through a proxy */
+	if (loopback)
+		g_object_set(c->session, "proxy-resolver", NULL, NULL);
+	return true;
+}
+
+void ota_client_clear(struct ota_client *c)
+{
+	g_clear_object(&c->session);
+	g_clear_pointer(&c->base, g_free);
+}
+
+char *ota_client_escape(const char *s)
+{
+	return g_uri_escape_string(s, NULL, FALSE);
+}
+
+/* The server's {"error"} if the body is one, else NULL. */
+static char *error_of(GBytes *body)
+{
+	JsonParser *p = json_parser_new();
+	gsize len;
+	const char *data = body ? g_bytes_get_data(body, &len) : NULL;
+	char *msg = NULL;
+
+	if (data && len && json_parser_load_from_data(p, data, (gssize)len, NULL) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+		JsonObject *o = json_node_get_object(json_parser_get_root(p));
+		const char *e = json_object_get_string_member_with_default(o, "error", NULL);
+
+		msg = g_strdup(e);
+	}
+	g_object_unref(p);
+	return msg;
+}
+
+bool ota_client_call(struct ota_client *c, const char *method, const char *path,
+		     const char *content_type, const void *body, size_t len,
+		     guint *status, JsonNode **json)
+{
+	char *url = g_strconcat(c->base, path, NULL);
+	SoupMessage *msg = soup_message_new(method, url);
+	GError *error = NULL;
+	GBytes *answer;
+	bool ok = false;
+	guint st;
+
+	*json = NULL;
+	if (!msg) {
+		ota_cli_fail("%s: not a valid URL", url);
+		g_free(url);
+		return false;
+	}
+	if (content_type) {
+		GBytes *b = g_bytes_new(body, len);
+
+		soup_message_set_request_body_from_bytes(msg, content_type, b);
+		g_bytes_unref(b);
+	}
+	soup_message_headers_replace(soup_message_get_request_headers(msg), "Accept",
+				     "application/json");
+	answer = soup_session_send_and_read(c->session, msg, NULL, &error);
+	if (!answer) {
+		ota_cli_fail("cannot reach %s: %s", c->base, error->message);
+		g_error_free(error);
+		goto out;
+	}
+	st = soup_message_get_status(msg);
+	*status = st;
+	if (!SOUP_STATUS_IS_SUCCESSFUL(st)) {
+		char *e = error_of(answer);
+
+		ota_cli_fail("%s (HTTP %u)", e ? e : soup_message_get_reason_phrase(msg), st);
+		g_free(e);
+		goto out;
+	}
+	if (g_bytes_get_size(answer) > 0) {
+		JsonParser *p = json_parser_new();
+		gsize n;
+		const char *d = g_bytes_get_data(answer, &n);
+
+		if (!json_parser_load_from_data(p, d, (gssize)n, &error)) {
+			ota_cli_fail("the server's answer is not JSON: %s", error->message);
+			g_error_free(error);
+			g_object_unref(p);
+			goto out;
+		}
+		*json = json_node_ref(json_parser_get_root(p));
+		g_object_unref(p);
+	}
+	ok = true;
+out:
+	if (answer)
+		g_bytes_unref(answer);
+	g_object_unref(msg);
+	g_free(url);
+	return ok;
+}
+
+void ota_client_print(const struct ota_client *c, JsonNode *node)
+{
+	char *s = json_to_string(node, c->pretty);
+
+	printf("%s\n", s);
+	fflush(stdout);
+	g_free(s);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The HTTP client side of ota-cli (doc/ota-cli.md "Server commands"): the
+ * server's address (--server or $OTA_SERVER), synchronous requests with
+ * libsoup-3, JSON in and out, and the one-line error rule (exit 1, one line
+ * on stderr starting "ota-cli: ", nothing on stdout).
+ */
+#ifndef OTA_CLI_CLIENT_H
+#define OTA_CLI_CLIENT_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <stdbool.h>
+
+#include "fail.h"
+
+struct ota_client {
+	SoupSession *session;
+	char *base;            /* "http://127.0.0.1:8080", no trailing '/' */
+	bool pretty;
+};
+
+
+/*
+ * The server from --server (may be NULL) or $OTA_SERVER.  false after
+ * printing the error.  stream: no I/O timeout (event streams).
+ */
+bool ota_client_init(struct ota_client *c, const char *server, bool stream);
+void ota_client_clear(struct ota_client *c);
+
+/*
+ * One request.  path is absolute ("/v1/cards"); content_type NULL means no
+ * body.  On a 2xx answer returns true with *status and *json (NULL when the
+ * body is empty).  Else prints one line (the server's "error" and the
+ * status, or the transport error) and returns false.
+ */
+bool ota_client_call(struct ota_client *c, const char *method, const char *path,
+		     const char *content_type, const void *body, size_t len,
+		     guint *status, JsonNode **json);
+
+/* Prints node on stdout (one line, or indented with --pretty). */
+void ota_client_print(const struct ota_client *c, JsonNode *node);
+
+/* A path segment or query value, percent-encoded (g_free). */
+char *ota_client_escape(const char *s);
+
+#endif

@@ -1,0 +1,865 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SV2 card registry (cards, keysets, TARs, counters) over the database. */
+#include "cards/registry.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ots-error.h"
+#include "util.h"
+
+struct ots_registry {
+	struct ots_db *db;
+	struct simota_ota_crypto *crypto;
+	GHashTable *cards;     /* iccid -> struct ots_card (owned) */
+	ots_registry_busy_fn busy;
+	void *busy_data;
+};
+
+static void card_free(gpointer p)
+{
+	struct ots_card *card = p;
+
+	for (unsigned i = 0; i < card->n_keysets; i++) {
+		struct ots_keyset *ks = &card->keysets[i];
+
+		simota_ota_key_free(ks->kic_prepared);
+		for (unsigned j = 0; j < G_N_ELEMENTS(ks->kid_prepared); j++)
+			simota_ota_key_free(ks->kid_prepared[j]);
+	}
+	explicit_bzero(card, sizeof(*card));
+	g_free(card);
+}
+
+struct ots_registry *ots_registry_new(struct ots_db *db, ots_registry_busy_fn busy, void *busy_data,
+				      GError **error)
+{
+	struct ots_registry *reg = g_new0(struct ots_registry, 1);
+	simota_err err;
+
+	reg->db = db;
+	reg->busy = busy;
+	reg->busy_data = busy_data;
+	err = simota_ota_crypto_new(&reg->crypto);
+	if (err != SIMOTA_OK) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "crypto context: %s",
+			    simota_strerror(err));
+		g_free(reg);
+		return NULL;
+	}
+	reg->cards = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, card_free);
+	return reg;
+}
+
+void ots_registry_free(struct ots_registry *reg)
+{
+	if (!reg)
+		return;
+	g_hash_table_destroy(reg->cards);
+	simota_ota_crypto_free(reg->crypto);
+	g_free(reg);
+}
+
+static void copy_text(char *dst, size_t cap, const unsigned char *src)
+{
+	g_strlcpy(dst, src ? (const char *)src : "", cap);
+}
+
+static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
+{
+	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT msisdn, imsi FROM cards WHERE iccid = ?");
+	struct ots_card *card;
+
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return NULL;
+	}
+	card = g_new0(struct ots_card, 1);
+	g_strlcpy(card->iccid, iccid, sizeof(card->iccid));
+	copy_text(card->msisdn, sizeof(card->msisdn), sqlite3_column_text(st, 0));
+	copy_text(card->imsi, sizeof(card->imsi), sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+
+	st = ots_db_stmt(reg->db, "SELECT kvn, kic, kid, kic_key, kid_key FROM keysets "
+			 "WHERE iccid = ? ORDER BY kvn");
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW && card->n_keysets < SIMOTA_CARD_MAX_KEYSETS) {
+		struct ots_keyset *ks = &card->keysets[card->n_keysets++];
+		int n;
+
+		ks->kvn = (uint8_t)sqlite3_column_int(st, 0);
+		ks->kic = (uint8_t)sqlite3_column_int(st, 1);
+		ks->kid = (uint8_t)sqlite3_column_int(st, 2);
+		n = sqlite3_column_bytes(st, 3);
+		if (n > 0 && n <= SIMOTA_CARD_MAX_KEY_LEN) {
+			memcpy(ks->kic_key, sqlite3_column_blob(st, 3), n);
+			ks->kic_key_len = n;
+		}
+		n = sqlite3_column_bytes(st, 4);
+		if (n > 0 && n <= SIMOTA_CARD_MAX_KEY_LEN) {
+			memcpy(ks->kid_key, sqlite3_column_blob(st, 4), n);
+			ks->kid_key_len = n;
+		}
+	}
+	sqlite3_reset(st);
+
+	st = ots_db_stmt(reg->db, "SELECT tar, applet, spi, msl, keysets, mode, mg_address "
+			 "FROM tars WHERE iccid = ? ORDER BY rowid");
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW && card->n_tars < SIMOTA_CARD_MAX_TARS) {
+		struct ots_tar *t = &card->tars[card->n_tars];
+		size_t n = 0;
+		int spi;
+
+		if (!ots_unhex((const char *)sqlite3_column_text(st, 0), t->tar, 3, &n) || n != 3)
+			continue;
+		copy_text(t->applet, sizeof(t->applet), sqlite3_column_text(st, 1));
+		spi = sqlite3_column_int(st, 2);
+		t->spi[0] = (uint8_t)(spi >> 8);
+		t->spi[1] = (uint8_t)spi;
+		t->msl = (uint8_t)sqlite3_column_int(st, 3);
+		t->keysets = (uint16_t)sqlite3_column_int(st, 4);
+		copy_text(t->mode, sizeof(t->mode), sqlite3_column_text(st, 5));
+		copy_text(t->mg_address, sizeof(t->mg_address), sqlite3_column_text(st, 6));
+		card->n_tars++;
+	}
+	sqlite3_reset(st);
+	return card;
+}
+
+struct ots_card *ots_registry_get(struct ots_registry *reg, const char *iccid)
+{
+	struct ots_card *card;
+
+	if (!iccid)
+		return NULL;
+	card = g_hash_table_lookup(reg->cards, iccid);
+	if (card)
+		return card;
+	card = load_card(reg, iccid);
+	if (card)
+		g_hash_table_insert(reg->cards, card->iccid, card);
+	return card;
+}
+
+struct ots_card *ots_registry_by_msisdn(struct ots_registry *reg, const char *msisdn)
+{
+	sqlite3_stmt *st;
+	char iccid[21] = "";
+
+	if (!msisdn || !*msisdn)
+		return NULL;
+	st = ots_db_stmt(reg->db, "SELECT iccid FROM cards WHERE msisdn = ? OR msisdn = ? "
+			 "OR ltrim(msisdn, '+') = ltrim(?, '+') LIMIT 1");
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, msisdn, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, msisdn, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, msisdn, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		copy_text(iccid, sizeof(iccid), sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return *iccid ? ots_registry_get(reg, iccid) : NULL;
+}
+
+uint64_t ots_registry_count(struct ots_registry *reg)
+{
+	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT count(*) FROM cards");
+	uint64_t n = 0;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		n = (uint64_t)sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	return n;
+}
+
+static bool insert_card(struct ots_registry *reg, const struct simota_card_config *cfg,
+			GError **error)
+{
+	struct ots_db *db = reg->db;
+	sqlite3_stmt *st;
+
+	st = ots_db_stmt(db, "INSERT INTO cards(iccid, msisdn, imsi, created) VALUES(?, ?, ?, ?)");
+	if (!st) {
+		ots_db_set_error(db, error, "cards");
+		return false;
+	}
+	sqlite3_bind_text(st, 1, cfg->iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cfg->msisdn, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, cfg->imsi, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, g_get_real_time());
+	if (!ots_db_step_done(db, st, error))
+		return false;
+
+	for (unsigned i = 0; i < cfg->n_keysets; i++) {
+		const struct simota_card_keyset *k = &cfg->keysets[i];
+
+		st = ots_db_stmt(db, "INSERT INTO keysets(iccid, kvn, kic, kid, kic_key, kid_key, "
+				 "counter) VALUES(?, ?, ?, ?, ?, ?, ?)");
+		sqlite3_bind_text(st, 1, cfg->iccid, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, k->kvn);
+		sqlite3_bind_int(st, 3, k->kic);
+		sqlite3_bind_int(st, 4, k->kid);
+		if (k->kic_key_len)
+			sqlite3_bind_blob(st, 5, k->kic_key, (int)k->kic_key_len, SQLITE_STATIC);
+		if (k->kid_key_len)
+			sqlite3_bind_blob(st, 6, k->kid_key, (int)k->kid_key_len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 7, (int64_t)k->counter);
+		if (!ots_db_step_done(db, st, error))
+			return false;
+	}
+	for (unsigned i = 0; i < cfg->n_tars; i++) {
+		const struct simota_card_tar *t = &cfg->tars[i];
+		char *tar = ots_hex(t->tar, 3);
+		unsigned spi = t->spi ? t->spi : 0x1619;  /* default: CC, ciphered, counter higher */
+		bool ok;
+
+		st = ots_db_stmt(db, "INSERT INTO tars(iccid, tar, applet, spi, msl, keysets, mode, "
+				 "mg_address) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+		sqlite3_bind_text(st, 1, cfg->iccid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, tar, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, t->applet[0] ? t->applet : "deferred", -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 4, (int)spi);
+		sqlite3_bind_int(st, 5, t->min_security_level);
+		sqlite3_bind_int(st, 6, t->keysets);
+		sqlite3_bind_text(st, 7, t->mode == SIMOTA_CARD_MODE_PRIOR_ART ? "prior-art" : "deferred",
+				  -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, t->mg_address, -1, SQLITE_STATIC);
+		ok = ots_db_step_done(db, st, error);
+		g_free(tar);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool has_unfinished(struct ots_registry *reg, const char *iccid)
+{
+	return reg->busy && reg->busy(iccid, reg->busy_data);
+}
+
+static bool delete_card(struct ots_registry *reg, const char *iccid, GError **error)
+{
+	sqlite3_stmt *st = ots_db_stmt(reg->db, "DELETE FROM cards WHERE iccid = ?");
+
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	return ots_db_step_done(reg->db, st, error);
+}
+
+static bool card_exists(struct ots_registry *reg, const char *iccid)
+{
+	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT 1 FROM cards WHERE iccid = ?");
+	bool any;
+
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	any = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return any;
+}
+
+bool ots_registry_add(struct ots_registry *reg, const struct simota_card_config *cfg,
+		      bool replace, GError **error)
+{
+	if (!ots_db_begin(reg->db, error))
+		return false;
+	if (card_exists(reg, cfg->iccid)) {
+		if (!replace) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_EXISTS,
+				    "card %s is already registered", cfg->iccid);
+			goto fail;
+		}
+		if (has_unfinished(reg, cfg->iccid)) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_STATE,
+				    "card %s has unfinished transactions", cfg->iccid);
+			goto fail;
+		}
+		if (!delete_card(reg, cfg->iccid, error))
+			goto fail;
+	}
+	if (!insert_card(reg, cfg, error) || !ots_db_commit(reg->db, error))
+		goto fail;
+	g_hash_table_remove(reg->cards, cfg->iccid);
+	g_message("card %s registered: %u keysets, %u TARs", cfg->iccid, cfg->n_keysets,
+		  cfg->n_tars);
+	return true;
+fail:
+	ots_db_rollback(reg->db);
+	return false;
+}
+
+bool ots_registry_remove(struct ots_registry *reg, const char *iccid, GError **error)
+{
+	if (!ots_db_begin(reg->db, error))
+		return false;
+	if (!card_exists(reg, iccid)) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_NOT_FOUND, "unknown card %s", iccid);
+		goto fail;
+	}
+	if (has_unfinished(reg, iccid)) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_STATE,
+			    "card %s has unfinished transactions", iccid);
+		goto fail;
+	}
+	if (!delete_card(reg, iccid, error) || !ots_db_commit(reg->db, error))
+		goto fail;
+	g_hash_table_remove(reg->cards, iccid);
+	return true;
+fail:
+	ots_db_rollback(reg->db);
+	return false;
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+#define INVALID(error, field, ...) \
+	g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, field ": " __VA_ARGS__)
+
+static const char *json_str(JsonObject *o, const char *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+
+	if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(n);
+}
+
+static bool json_hex_byte(JsonObject *o, const char *name, uint8_t *out)
+{
+	const char *s = json_str(o, name);
+	size_t n;
+
+	return s && ots_unhex(s, out, 1, &n) && n == 1;
+}
+
+static bool digits_ok(const char *s, size_t min, size_t max, bool plus)
+{
+	size_t n;
+
+	if (!s)
+		return false;
+	if (plus && *s == '+')
+		s++;
+	n = strlen(s);
+	if (n < min || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!g_ascii_isdigit(s[i]))
+			return false;
+	return true;
+}
+
+/* Same rules as doc/card-config.md: lengths from the algorithm the byte names. */
+static bool key_ok(uint8_t byte, bool is_kid, size_t len)
+{
+	enum simota_ota_alg alg;
+	simota_err err;
+
+	if (len == 0)
+		return true;
+	if (is_kid)
+		err = simota_ota_kid_algorithm(byte, SIMOTA_OTA_INTEGRITY_CC, SIMOTA_OTA_ALG_NONE, &alg);
+	else
+		err = simota_ota_kic_algorithm(byte, SIMOTA_OTA_ALG_NONE, &alg);
+	if (err == SIMOTA_ERR_MISSING_VALUE || err == SIMOTA_ERR_UNSUPPORTED)
+		return len <= SIMOTA_CARD_MAX_KEY_LEN;   /* implicit or proprietary: any length */
+	if (err != SIMOTA_OK)
+		return false;
+	return simota_ota_alg_key_len_ok(alg, len);
+}
+
+static bool keyset_from_json(JsonNode *n, unsigned i, struct simota_card_keyset *ks,
+			     GError **error)
+{
+	JsonObject *o;
+	const char *s;
+	int64_t kvn;
+	size_t len;
+
+	if (!JSON_NODE_HOLDS_OBJECT(n)) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "keysets[%u]: expected an object", i);
+		return false;
+	}
+	o = json_node_get_object(n);
+	if (!json_object_has_member(o, "kvn") ||
+	    json_node_get_value_type(json_object_get_member(o, "kvn")) != G_TYPE_INT64 ||
+	    (kvn = json_object_get_int_member(o, "kvn")) < 0 || kvn > 15) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "keysets[%u].kvn: expected an integer 0-15", i);
+		return false;
+	}
+	ks->kvn = (uint8_t)kvn;
+	if (!json_hex_byte(o, "kic", &ks->kic) || ks->kic >> 4 != ks->kvn) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "keysets[%u].kic: expected 1 hex byte whose high nibble is the KVN", i);
+		return false;
+	}
+	if (!json_hex_byte(o, "kid", &ks->kid) || ks->kid >> 4 != ks->kvn) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "keysets[%u].kid: expected 1 hex byte whose high nibble is the KVN", i);
+		return false;
+	}
+	s = json_str(o, "kic-key");
+	if (json_object_has_member(o, "kic-key") &&
+	    (!s || !ots_unhex(s, ks->kic_key, sizeof(ks->kic_key), &ks->kic_key_len) ||
+	     !key_ok(ks->kic, false, ks->kic_key_len))) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "keysets[%u].kic-key: expected hex of the length the KIc algorithm needs", i);
+		return false;
+	}
+	s = json_str(o, "kid-key");
+	if (json_object_has_member(o, "kid-key") &&
+	    (!s || !ots_unhex(s, ks->kid_key, sizeof(ks->kid_key), &ks->kid_key_len) ||
+	     !key_ok(ks->kid, true, ks->kid_key_len))) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "keysets[%u].kid-key: expected hex of the length the KID algorithm needs", i);
+		return false;
+	}
+	if (json_object_has_member(o, "counter")) {
+		uint8_t c[5];
+
+		s = json_str(o, "counter");
+		if (!s || !ots_unhex(s, c, 5, &len) || len != 5) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+				    "keysets[%u].counter: expected 5 hex bytes", i);
+			return false;
+		}
+		ks->counter = 0;
+		for (unsigned j = 0; j < 5; j++)
+			ks->counter = ks->counter << 8 | c[j];
+	}
+	return true;
+}
+
+static bool tar_from_json(JsonNode *n, unsigned i, struct simota_card_config *cfg,
+			  struct simota_card_tar *t, GError **error)
+{
+	JsonObject *o;
+	const char *s;
+	uint8_t spi[2];
+	size_t len;
+
+	if (!JSON_NODE_HOLDS_OBJECT(n)) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "tars[%u]: expected an object", i);
+		return false;
+	}
+	o = json_node_get_object(n);
+	s = json_str(o, "tar");
+	if (!s || !ots_unhex(s, t->tar, 3, &len) || len != 3) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "tars[%u].tar: expected 3 hex bytes", i);
+		return false;
+	}
+	s = json_str(o, "spi");
+	if (!s || !ots_unhex(s, spi, 2, &len) || len != 2) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "tars[%u].spi: expected 2 hex bytes", i);
+		return false;
+	}
+	t->spi = (uint16_t)(spi[0] << 8 | spi[1]);
+	if (json_object_has_member(o, "min-security-level") &&
+	    !json_hex_byte(o, "min-security-level", &t->min_security_level)) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "tars[%u].min-security-level: expected 1 hex byte", i);
+		return false;
+	}
+	s = json_str(o, "applet");
+	g_strlcpy(t->applet, s ? s : "deferred", sizeof(t->applet));
+	s = json_str(o, "mode");
+	if (s && strcmp(s, "prior-art") == 0)
+		t->mode = SIMOTA_CARD_MODE_PRIOR_ART;
+	else if (s && strcmp(s, "deferred") != 0) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "tars[%u].mode: expected deferred or prior-art", i);
+		return false;
+	}
+	s = json_str(o, "mg-address");
+	if (json_object_has_member(o, "mg-address")) {
+		if (!digits_ok(s, 1, 20, true)) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+				    "tars[%u].mg-address: expected an optional + and 1-20 digits", i);
+			return false;
+		}
+		g_strlcpy(t->mg_address, s, sizeof(t->mg_address));
+	}
+	if (json_object_has_member(o, "keysets")) {
+		JsonNode *kn = json_object_get_member(o, "keysets");
+		JsonArray *a = JSON_NODE_HOLDS_ARRAY(kn) ? json_node_get_array(kn) : NULL;
+
+		t->keysets = 0;
+		for (unsigned j = 0; a && j < json_array_get_length(a); j++) {
+			JsonNode *e = json_array_get_element(a, j);
+			int64_t kvn = JSON_NODE_HOLDS_VALUE(e) &&
+				json_node_get_value_type(e) == G_TYPE_INT64 ?
+				json_node_get_int(e) : -1;
+
+			if (kvn < 0 || kvn > 15 || !simota_card_config_keyset(cfg, (uint8_t)kvn)) {
+				a = NULL;
+				break;
+			}
+			t->keysets |= 1u << kvn;
+		}
+		if (!a || !t->keysets) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+				    "tars[%u].keysets: expected a non-empty array of the card's KVNs", i);
+			return false;
+		}
+	} else {
+		for (unsigned j = 0; j < cfg->n_keysets; j++)
+			t->keysets |= 1u << cfg->keysets[j].kvn;
+	}
+	return true;
+}
+
+struct simota_card_config *ots_registry_config_from_json(JsonNode *node, GError **error)
+{
+	struct simota_card_config *cfg;
+	JsonObject *o;
+	JsonNode *n;
+	const char *s;
+
+	if (!node || !JSON_NODE_HOLDS_OBJECT(node)) {
+		INVALID(error, "card", "expected a JSON object");
+		return NULL;
+	}
+	o = json_node_get_object(node);
+	cfg = g_new0(struct simota_card_config, 1);
+	s = json_str(o, "iccid");
+	if (!digits_ok(s, 19, 20, false)) {
+		INVALID(error, "iccid", "expected 19 or 20 digits");
+		goto fail;
+	}
+	g_strlcpy(cfg->iccid, s, sizeof(cfg->iccid));
+	s = json_str(o, "msisdn");
+	if (json_object_has_member(o, "msisdn")) {
+		if (!digits_ok(s, 1, 20, true)) {
+			INVALID(error, "msisdn", "expected an optional + and 1-20 digits");
+			goto fail;
+		}
+		g_strlcpy(cfg->msisdn, s, sizeof(cfg->msisdn));
+	}
+	s = json_str(o, "imsi");
+	if (json_object_has_member(o, "imsi")) {
+		if (!digits_ok(s, 6, 15, false)) {
+			INVALID(error, "imsi", "expected 6-15 digits");
+			goto fail;
+		}
+		g_strlcpy(cfg->imsi, s, sizeof(cfg->imsi));
+	}
+	n = json_object_get_member(o, "keysets");
+	if (n) {
+		JsonArray *a;
+
+		if (!JSON_NODE_HOLDS_ARRAY(n) ||
+		    json_array_get_length(a = json_node_get_array(n)) > SIMOTA_CARD_MAX_KEYSETS) {
+			INVALID(error, "keysets", "expected an array of at most %d keysets",
+				SIMOTA_CARD_MAX_KEYSETS);
+			goto fail;
+		}
+		for (unsigned i = 0; i < json_array_get_length(a); i++) {
+			struct simota_card_keyset *ks = &cfg->keysets[cfg->n_keysets];
+
+			if (!keyset_from_json(json_array_get_element(a, i), i, ks, error))
+				goto fail;
+			if (simota_card_config_keyset(cfg, ks->kvn)) {
+				g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+					    "keysets[%u].kvn: KVN %u appears twice", i, ks->kvn);
+				goto fail;
+			}
+			cfg->n_keysets++;
+		}
+	}
+	n = json_object_get_member(o, "tars");
+	if (n) {
+		JsonArray *a;
+
+		if (!JSON_NODE_HOLDS_ARRAY(n) ||
+		    json_array_get_length(a = json_node_get_array(n)) > SIMOTA_CARD_MAX_TARS) {
+			INVALID(error, "tars", "expected an array of at most %d TARs", SIMOTA_CARD_MAX_TARS);
+			goto fail;
+		}
+		for (unsigned i = 0; i < json_array_get_length(a); i++) {
+			struct simota_card_tar *t = &cfg->tars[cfg->n_tars];
+
+			if (!tar_from_json(json_array_get_element(a, i), i, cfg, t, error))
+				goto fail;
+			if (simota_card_config_tar(cfg, t->tar)) {
+				g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+					    "tars[%u].tar: appears twice", i);
+				goto fail;
+			}
+			cfg->n_tars++;
+		}
+	}
+	return cfg;
+fail:
+	explicit_bzero(cfg, sizeof(*cfg));
+	g_free(cfg);
+	return NULL;
+}
+
+static const char *alg_name_kic(uint8_t kic)
+{
+	enum simota_ota_alg alg;
+
+	if (simota_ota_kic_algorithm(kic, SIMOTA_OTA_ALG_NONE, &alg) != SIMOTA_OK)
+		return "implicit";
+	return simota_ota_alg_name(alg);
+}
+
+static const char *alg_name_kid(uint8_t kid)
+{
+	enum simota_ota_alg alg;
+
+	if (simota_ota_kid_algorithm(kid, SIMOTA_OTA_INTEGRITY_CC, SIMOTA_OTA_ALG_NONE,
+				     &alg) != SIMOTA_OK)
+		return "implicit";
+	return simota_ota_alg_name(alg);
+}
+
+static int64_t keyset_counter(struct ots_registry *reg, const char *iccid, uint8_t kvn)
+{
+	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT counter FROM keysets WHERE iccid = ? AND kvn = ?");
+	int64_t v = -1;
+
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, kvn);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card *card)
+{
+	JsonBuilder *b = json_builder_new();
+	JsonNode *node;
+	char buf[16];
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "iccid");
+	json_builder_add_string_value(b, card->iccid);
+	json_builder_set_member_name(b, "msisdn");
+	json_builder_add_string_value(b, card->msisdn);
+	json_builder_set_member_name(b, "imsi");
+	json_builder_add_string_value(b, card->imsi);
+	json_builder_set_member_name(b, "keysets");
+	json_builder_begin_array(b);
+	for (unsigned i = 0; i < card->n_keysets; i++) {
+		const struct ots_keyset *ks = &card->keysets[i];
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "kvn");
+		json_builder_add_int_value(b, ks->kvn);
+		snprintf(buf, sizeof(buf), "%02x", ks->kic);
+		json_builder_set_member_name(b, "kic");
+		json_builder_add_string_value(b, buf);
+		snprintf(buf, sizeof(buf), "%02x", ks->kid);
+		json_builder_set_member_name(b, "kid");
+		json_builder_add_string_value(b, buf);
+		json_builder_set_member_name(b, "kic-algorithm");
+		json_builder_add_string_value(b, alg_name_kic(ks->kic));
+		json_builder_set_member_name(b, "kid-algorithm");
+		json_builder_add_string_value(b, alg_name_kid(ks->kid));
+		json_builder_set_member_name(b, "kic-key");
+		json_builder_add_boolean_value(b, ks->kic_key_len > 0);  /* present, never the value */
+		json_builder_set_member_name(b, "kid-key");
+		json_builder_add_boolean_value(b, ks->kid_key_len > 0);
+		snprintf(buf, sizeof(buf), "%010" G_GINT64_MODIFIER "x",
+			 keyset_counter(reg, card->iccid, ks->kvn));
+		json_builder_set_member_name(b, "counter");
+		json_builder_add_string_value(b, buf);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "tars");
+	json_builder_begin_array(b);
+	for (unsigned i = 0; i < card->n_tars; i++) {
+		const struct ots_tar *t = &card->tars[i];
+
+		json_builder_begin_object(b);
+		snprintf(buf, sizeof(buf), "%02x%02x%02x", t->tar[0], t->tar[1], t->tar[2]);
+		json_builder_set_member_name(b, "tar");
+		json_builder_add_string_value(b, buf);
+		json_builder_set_member_name(b, "applet");
+		json_builder_add_string_value(b, t->applet);
+		snprintf(buf, sizeof(buf), "%02x%02x", t->spi[0], t->spi[1]);
+		json_builder_set_member_name(b, "spi");
+		json_builder_add_string_value(b, buf);
+		snprintf(buf, sizeof(buf), "%02x", t->msl);
+		json_builder_set_member_name(b, "min-security-level");
+		json_builder_add_string_value(b, buf);
+		json_builder_set_member_name(b, "keysets");
+		json_builder_begin_array(b);
+		for (unsigned k = 0; k < 16; k++)
+			if (t->keysets & (1u << k))
+				json_builder_add_int_value(b, k);
+		json_builder_end_array(b);
+		json_builder_set_member_name(b, "mode");
+		json_builder_add_string_value(b, t->mode);
+		json_builder_set_member_name(b, "mg-address");
+		json_builder_add_string_value(b, t->mg_address);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	node = json_builder_get_root(b);
+	g_object_unref(b);
+	return node;
+}
+
+JsonNode *ots_registry_list_json(struct ots_registry *reg, GError **error)
+{
+	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT iccid FROM cards ORDER BY iccid");
+	JsonArray *a = json_array_new();
+	JsonNode *node;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+
+	if (!st) {
+		ots_db_set_error(reg->db, error, "cards");
+		json_array_unref(a);
+		g_ptr_array_free(ids, TRUE);
+		return NULL;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		g_ptr_array_add(ids, g_strdup((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_reset(st);
+	for (unsigned i = 0; i < ids->len; i++) {
+		struct ots_card *card = ots_registry_get(reg, ids->pdata[i]);
+
+		if (card)
+			json_array_add_element(a, ots_registry_card_json(reg, card));
+	}
+	g_ptr_array_free(ids, TRUE);
+	node = json_node_new(JSON_NODE_ARRAY);
+	json_node_take_array(node, a);
+	return node;
+}
+
+const struct ots_tar *ots_card_tar(const struct ots_card *card, const uint8_t tar[3])
+{
+	for (unsigned i = 0; i < card->n_tars; i++)
+		if (memcmp(card->tars[i].tar, tar, 3) == 0)
+			return &card->tars[i];
+	return NULL;
+}
+
+const struct ots_tar *ots_card_default_tar(const struct ots_card *card)
+{
+	for (unsigned i = 0; i < card->n_tars; i++)
+		if (strcmp(card->tars[i].applet, "deferred") == 0)
+			return &card->tars[i];
+	return card->n_tars ? &card->tars[0] : NULL;
+}
+
+struct ots_keyset *ots_card_keyset(struct ots_card *card, uint8_t kvn)
+{
+	for (unsigned i = 0; i < card->n_keysets; i++)
+		if (card->keysets[i].kvn == kvn)
+			return &card->keysets[i];
+	return NULL;
+}
+
+int ots_card_tar_keyset(const struct ots_card *card, const struct ots_tar *tar)
+{
+	for (unsigned k = 0; k < 16; k++)
+		if ((tar->keysets & (1u << k)) && ots_card_keyset((struct ots_card *)card, (uint8_t)k))
+			return (int)k;
+	return -1;
+}
+
+bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool need_kic,
+		       enum simota_ota_integrity integrity,
+		       struct simota_ota_key **kic, struct simota_ota_key **kid, GError **error)
+{
+	enum simota_ota_alg alg;
+	simota_err err;
+
+	*kic = NULL;
+	*kid = NULL;
+	if (need_kic) {
+		if (!ks->kic_prepared) {
+			err = simota_ota_kic_algorithm(ks->kic, SIMOTA_OTA_ALG_NONE, &alg);
+			if (err == SIMOTA_OK)
+				err = simota_ota_key_new(reg->crypto, alg, ks->kic_key,
+							 ks->kic_key_len, &ks->kic_prepared);
+			if (err != SIMOTA_OK) {
+				g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+					    "keyset %u: KIc %02x: %s", ks->kvn, ks->kic,
+					    simota_strerror(err));
+				return false;
+			}
+		}
+		*kic = ks->kic_prepared;
+	}
+	if (integrity == SIMOTA_OTA_INTEGRITY_RC || integrity == SIMOTA_OTA_INTEGRITY_CC) {
+		if (!ks->kid_prepared[integrity]) {
+			err = simota_ota_kid_algorithm(ks->kid, integrity, SIMOTA_OTA_ALG_NONE, &alg);
+			if (err == SIMOTA_OK)
+				err = simota_ota_key_new(reg->crypto, alg, ks->kid_key,
+							 ks->kid_key_len, &ks->kid_prepared[integrity]);
+			if (err != SIMOTA_OK) {
+				g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+					    "keyset %u: KID %02x: %s", ks->kvn, ks->kid,
+					    simota_strerror(err));
+				return false;
+			}
+		}
+		*kid = ks->kid_prepared[integrity];
+	} else if (integrity == SIMOTA_OTA_INTEGRITY_DS) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "keyset %u: digital signatures are not supported", ks->kvn);
+		return false;
+	}
+	return true;
+}
+
+bool ots_registry_take_counter(struct ots_registry *reg, const char *iccid, uint8_t kvn,
+			       uint64_t *cntr, GError **error)
+{
+	int64_t v = keyset_counter(reg, iccid, kvn);
+	sqlite3_stmt *st;
+
+	if (v < 0) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_NOT_FOUND, "card %s has no keyset %u",
+			    iccid, kvn);
+		return false;
+	}
+	if ((uint64_t)v + 1 >= SIMOTA_OTA_CNTR_MAX) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_STATE, "card %s keyset %u: counter exhausted",
+			    iccid, kvn);
+		return false;
+	}
+	st = ots_db_stmt(reg->db, "UPDATE keysets SET counter = ? WHERE iccid = ? AND kvn = ?");
+	sqlite3_bind_int64(st, 1, v + 1);
+	sqlite3_bind_text(st, 2, iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, kvn);
+	if (!ots_db_step_done(reg->db, st, error))
+		return false;
+	*cntr = (uint64_t)v + 1;
+	return true;
+}
+
+bool ots_registry_take_txid(struct ots_registry *reg, const char *iccid, uint32_t *txid,
+			    GError **error)
+{
+	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT next_txid FROM cards WHERE iccid = ?");
+	int64_t v = -1;
+
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (v < 1 || v > UINT32_MAX) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_STATE, "card %s: no transaction id left", iccid);
+		return false;
+	}
+	st = ots_db_stmt(reg->db, "UPDATE cards SET next_txid = ? WHERE iccid = ?");
+	sqlite3_bind_int64(st, 1, v + 1);
+	sqlite3_bind_text(st, 2, iccid, -1, SQLITE_STATIC);
+	if (!ots_db_step_done(reg->db, st, error))
+		return false;
+	*txid = (uint32_t)v;
+	return true;
+}

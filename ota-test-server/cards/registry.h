@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * SV2 card registry: cards, keysets (with their counters) and TARs in the
+ * database, an in-memory cache of them, and the libsimota keys prepared
+ * once per keyset and kept with the cached card.  Key bytes never leave
+ * this module except into simota_ota_key_new().
+ */
+#ifndef OTS_REGISTRY_H
+#define OTS_REGISTRY_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "simota/card_config.h"
+#include "db/db.h"
+#include "simota/ota.h"
+
+struct ots_keyset {
+	uint8_t kvn, kic, kid;
+	uint8_t kic_key[SIMOTA_CARD_MAX_KEY_LEN];
+	size_t kic_key_len;
+	uint8_t kid_key[SIMOTA_CARD_MAX_KEY_LEN];
+	size_t kid_key_len;
+	/* prepared on first use, per integrity kind of the SPI that uses them */
+	struct simota_ota_key *kic_prepared;
+	struct simota_ota_key *kid_prepared[4];   /* index: enum simota_ota_integrity */
+};
+
+struct ots_tar {
+	uint8_t tar[3];
+	char applet[32];
+	uint8_t spi[2];
+	uint8_t msl;
+	uint16_t keysets;         /* bit k: KVN k allowed */
+	char mode[16];            /* "deferred" or "prior-art" */
+	char mg_address[24];
+};
+
+struct ots_card {
+	char iccid[21];
+	char msisdn[24];
+	char imsi[16];
+	unsigned n_keysets;
+	struct ots_keyset keysets[SIMOTA_CARD_MAX_KEYSETS];
+	unsigned n_tars;
+	struct ots_tar tars[SIMOTA_CARD_MAX_TARS];
+};
+
+struct ots_registry;
+
+/*
+ * Whether a card has unfinished transactions (then it may be neither removed
+ * nor replaced); asked inside the registry's DB transaction.
+ */
+typedef bool (*ots_registry_busy_fn)(const char *iccid, void *data);
+
+struct ots_registry *ots_registry_new(struct ots_db *db, ots_registry_busy_fn busy, void *busy_data,
+				      GError **error);
+void ots_registry_free(struct ots_registry *reg);
+
+/* Cached card, loaded from the DB on first use; NULL if unknown. */
+struct ots_card *ots_registry_get(struct ots_registry *reg, const char *iccid);
+struct ots_card *ots_registry_by_msisdn(struct ots_registry *reg, const char *msisdn);
+uint64_t ots_registry_count(struct ots_registry *reg);
+
+/* Stores a parsed card config (in its own DB transaction). */
+bool ots_registry_add(struct ots_registry *reg, const struct simota_card_config *cfg,
+		      bool replace, GError **error);
+bool ots_registry_remove(struct ots_registry *reg, const char *iccid, GError **error);
+
+/* JSON → card config, validated; errors name the field. */
+struct simota_card_config *ots_registry_config_from_json(JsonNode *node, GError **error);
+
+/* Card JSON without key material. */
+JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card *card);
+JsonNode *ots_registry_list_json(struct ots_registry *reg, GError **error);
+
+const struct ots_tar *ots_card_tar(const struct ots_card *card, const uint8_t tar[3]);
+/* The first TAR whose applet is "deferred" (else the first TAR), or NULL. */
+const struct ots_tar *ots_card_default_tar(const struct ots_card *card);
+struct ots_keyset *ots_card_keyset(struct ots_card *card, uint8_t kvn);
+/* The lowest KVN the TAR allows that the card has; -1 if none. */
+int ots_card_tar_keyset(const struct ots_card *card, const struct ots_tar *tar);
+
+/*
+ * The prepared keys of a keyset: the KIc key when need_kic, the KID key for
+ * this integrity kind (RC or CC; NONE gives NULL).  Prepared once, cached.
+ */
+bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool need_kic,
+		       enum simota_ota_integrity integrity,
+		       struct simota_ota_key **kic, struct simota_ota_key **kid, GError **error);
+
+/*
+ * Takes the next counter of (card, kvn): stores counter+1 and returns it.
+ * Must run inside the caller's DB transaction, which commits it before the
+ * packet leaves.
+ */
+bool ots_registry_take_counter(struct ots_registry *reg, const char *iccid, uint8_t kvn,
+			       uint64_t *cntr, GError **error);
+/* Next transaction id of the card (inside the caller's transaction). */
+bool ots_registry_take_txid(struct ots_registry *reg, const char *iccid, uint32_t *txid,
+			    GError **error);
+
+#endif

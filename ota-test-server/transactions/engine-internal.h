@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Inside the engine: the in-memory view of unfinished transactions and
+ * their outstanding commands (the database is the truth; this mirrors it),
+ * the per-card session lock, and the helpers the engine's files share.
+ *
+ * Every entry point (API call, timer, southbound input) brackets its work
+ * with ots_engine_begin()/ots_engine_end(): one SQLite transaction.  Timeline
+ * events are dispatched to subscribers and SMS handed to the southbound
+ * link only after that transaction has committed (synchronous=FULL), so a
+ * counter, a command, a stored R1 are durable before anything leaves.
+ */
+#ifndef OTS_ENGINE_INTERNAL_H
+#define OTS_ENGINE_INTERNAL_H
+
+#include "db/db.h"
+#include "transactions/engine.h"
+#include "cards/packet.h"
+#include "cards/registry.h"
+
+enum ots_cmd_kind { OTS_CMD_C1 = 1, OTS_CMD_C2 = 2, OTS_CMD_RELEASE = 3 };
+
+/* What the transaction's timer does when it fires (persisted as an int). */
+enum ots_due {
+	OTS_DUE_NONE = 0,
+	OTS_DUE_POR = 1,          /* the outstanding command's PoR timed out: resend */
+	OTS_DUE_C2_RQ = 2,        /* the RQ's fixed duration / bound elapsed */
+	OTS_DUE_C2_PRESET = 3,    /* the preset time after C1 elapsed */
+	OTS_DUE_C2_BACKOFF = 4,   /* retry after an R2S "pending" */
+	OTS_DUE_EXPIRE = 5,       /* the deadline */
+};
+
+enum ots_outcome { OTS_OUTCOME_NONE, OTS_OUTCOME_R1, OTS_OUTCOME_EXPIRED, OTS_OUTCOME_FAILED };
+
+struct ots_cmd {
+	uint64_t id;
+	uint64_t tx_id;
+	enum ots_cmd_kind kind;
+	uint8_t kvn;
+	uint64_t cntr;
+	uint32_t msg_id;          /* first SMS; the segments follow */
+	unsigned n_segs;
+	unsigned attempt;
+	int64_t sent_us;
+};
+
+struct ots_engine;
+
+struct ots_tx {
+	struct ots_engine *engine;
+	uint64_t id;
+	char iccid[21];
+	uint32_t txid;
+	uint8_t tar[3];
+	uint8_t kvn;
+	enum simota_deferred_action action;
+	char *text;
+	GPtrArray *items;         /* char * */
+	bool has_input;
+	struct simota_deferred_input input;
+	struct ots_ev_policy ev;  /* resolved: no zeros left */
+
+	enum ots_tx_state state;
+	enum ots_outcome outcome;
+	int64_t created_us, c1_at_us, deadline_us;
+	bool has_rq;
+	struct simota_deferred_rq rq;
+	enum ots_cmd_kind last_kind;
+	unsigned attempts;        /* sends of the current message */
+	uint32_t backoff_ms;
+	int64_t due_us;
+	enum ots_due due;
+	bool has_result;
+	char *why;
+
+	struct ots_cmd *cmd;      /* outstanding, or NULL */
+	guint timer;
+};
+
+struct ots_card_run {
+	char iccid[21];
+	struct ots_tx *active;    /* the card's proactive session */
+	GQueue queued;            /* struct ots_tx *, oldest first */
+	struct simota_sms_reassembly *reasm;   /* PoR by SMS-SUBMIT being reassembled */
+};
+
+struct ots_pending_event {
+	int64_t seq;
+	uint64_t tx_id;
+	char iccid[21];
+	int64_t at_us;
+	char *kind;
+	JsonNode *detail;
+};
+
+struct ots_outgoing {
+	char iccid[21];
+	char msisdn[24];
+	uint32_t msg_id;
+	size_t len;
+	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX];
+};
+
+struct ots_sub {
+	unsigned id;
+	ots_event_cb cb;
+	void *user;
+};
+
+struct ots_engine {
+	struct ots_engine_config cfg;   /* defaults resolved; strings owned */
+	struct simota_sms_address sv2_addr, sv1_addr;
+	struct ots_db *db;
+	struct ots_registry *reg;
+	struct ots_southbound sb;
+	GHashTable *txs;          /* id (uint64 *) -> struct ots_tx, unfinished */
+	GHashTable *runs;         /* iccid -> struct ots_card_run */
+	GHashTable *msgs;         /* msg_id -> struct ots_cmd (outstanding) */
+	GArray *subs;             /* struct ots_sub */
+	unsigned next_sub;
+	int depth;
+	bool failed;              /* a DB error inside the current bracket */
+	GPtrArray *events;        /* struct ots_pending_event * */
+	GPtrArray *outbox;        /* struct ots_outgoing * */
+	struct ots_engine_stats stats;
+};
+
+/* engine.c */
+void ots_engine_begin(struct ots_engine *e);
+void ots_engine_end(struct ots_engine *e);
+void ots_engine_db_failed(struct ots_engine *e, GError *error);
+struct ots_card_run *ots_engine_run(struct ots_engine *e, const char *iccid);
+
+/* tx.c: the state machine */
+void ots_tx_free(struct ots_tx *tx);
+void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, JsonObject *detail);
+void ots_tx_activate(struct ots_engine *e, struct ots_tx *tx);
+void ots_tx_arm(struct ots_engine *e, struct ots_tx *tx);
+void ots_tx_on_por(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, size_t len,
+		   const char *via);
+void ots_tx_on_delivery_error(struct ots_engine *e, struct ots_tx *tx, uint8_t rp_cause,
+			      uint8_t fcs);
+void ots_tx_on_mg(struct ots_engine *e, struct ots_tx *tx);
+bool ots_tx_poll(struct ots_engine *e, struct ots_tx *tx, GError **error);
+void ots_tx_resend(struct ots_engine *e, struct ots_tx *tx, const char *why);
+void ots_tx_next_session(struct ots_engine *e, struct ots_tx *tx);
+bool ots_tx_insert(struct ots_engine *e, struct ots_tx *tx, GError **error);
+bool ots_engine_load(struct ots_engine *e, GError **error);
+
+/* tx-json.c: (de)serialisation shared by the DB rows and the API */
+JsonNode *ots_ev_to_json(const struct ots_ev_policy *ev);
+bool ots_ev_from_json(JsonNode *node, struct ots_ev_policy *ev, GError **error);
+JsonNode *ots_rq_to_json(const struct simota_deferred_rq *rq);
+bool ots_rq_from_json(JsonNode *node, const char *field, struct simota_deferred_rq *rq,
+		      GError **error);
+JsonNode *ots_result_to_json(const struct simota_deferred_msg *r2s);
+JsonNode *ots_input_to_json(const struct simota_deferred_input *in);
+bool ots_input_from_json(JsonNode *node, struct simota_deferred_input *in, GError **error);
+char *ots_json_string(JsonNode *node);     /* compact text (g_free); "null" for NULL */
+JsonNode *ots_json_parse(const char *text); /* NULL on error or NULL text */
+const char *ots_action_name(enum simota_deferred_action a);
+bool ots_action_from_name(const char *s, enum simota_deferred_action *out);
+JsonNode *ots_tx_row_json(struct ots_engine *e, sqlite3_stmt *row, bool timeline);
+#define OTS_TX_COLUMNS "id, iccid, txid, tar, kvn, action, text, items, input, ev, state, " \
+	"created, c1_at, deadline, rq, attempts, backoff_ms, due, due_kind, outcome, result, why"
+
+#endif

@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The engine: creation and resumption, the commit-then-act bracket, event
+ * subscribers, the southbound inputs (DELIVER-REPORT, SMS-SUBMIT: PoR or
+ * MG) and the card registry / transaction API of engine.h.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "simota/card_config.h"
+#include "transactions/engine-internal.h"
+#include "util.h"
+
+static void pending_event_free(gpointer p)
+{
+	struct ots_pending_event *ev = p;
+
+	g_free(ev->kind);
+	json_node_unref(ev->detail);
+	g_free(ev);
+}
+
+static void run_free(gpointer p)
+{
+	struct ots_card_run *run = p;
+
+	g_queue_clear(&run->queued);
+	g_free(run->reasm);
+	g_free(run);
+}
+
+static void tx_destroy(gpointer p)
+{
+	ots_tx_free(p);
+}
+
+#define DEFAULT(v, d) ((v) ? (v) : (d))
+
+/* A card with a transaction not yet completed, expired or failed (ots_registry_busy_fn). */
+static bool card_busy(const char *iccid, void *data)
+{
+	struct ots_engine *e = data;
+	sqlite3_stmt *st = ots_db_stmt(e->db, "SELECT 1 FROM transactions WHERE iccid = ? "
+				       "AND state < ? LIMIT 1");
+	bool any;
+
+	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, OTS_TX_COMPLETED);
+	any = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return any;
+}
+
+struct ots_engine *ots_engine_new(const struct ots_engine_config *cfg, GError **error)
+{
+	struct ots_engine *e = g_new0(struct ots_engine, 1);
+
+	e->cfg = *cfg;
+	e->cfg.db_path = g_strdup(cfg->db_path);
+	e->cfg.sv2_address = g_strdup(DEFAULT(cfg->sv2_address, "+15550199"));
+	e->cfg.sv1_address = g_strdup(DEFAULT(cfg->sv1_address, "+15550100"));
+	e->cfg.preset_ms = DEFAULT(cfg->preset_ms, 300000);
+	e->cfg.deadline_ms = DEFAULT(cfg->deadline_ms, 3600000);
+	e->cfg.backoff_initial_ms = DEFAULT(cfg->backoff_initial_ms, 10000);
+	e->cfg.backoff_max_ms = DEFAULT(cfg->backoff_max_ms, 300000);
+	e->cfg.por_timeout_ms = DEFAULT(cfg->por_timeout_ms, 30000);
+	e->cfg.max_attempts = DEFAULT(cfg->max_attempts, 4);
+	e->txs = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, tx_destroy);
+	e->runs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, run_free);
+	e->msgs = g_hash_table_new(g_direct_hash, g_direct_equal);
+	e->subs = g_array_new(FALSE, TRUE, sizeof(struct ots_sub));
+	e->events = g_ptr_array_new_with_free_func(pending_event_free);
+	e->outbox = g_ptr_array_new_with_free_func(g_free);
+
+	if (!ots_address_parse(e->cfg.sv2_address, &e->sv2_addr)) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "address: expected an optional + and 1-20 digits");
+		goto fail;
+	}
+	if (!ots_address_parse(e->cfg.sv1_address, &e->sv1_addr)) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "sv1-address: expected an optional + and 1-20 digits");
+		goto fail;
+	}
+	if (!cfg->db_path) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "db: a database path is needed");
+		goto fail;
+	}
+	e->db = ots_db_open(cfg->db_path, error);
+	if (!e->db)
+		goto fail;
+	e->reg = ots_registry_new(e->db, card_busy, e, error);
+	if (!e->reg || !ots_engine_load(e, error))
+		goto fail;
+	return e;
+fail:
+	ots_engine_free(e);
+	return NULL;
+}
+
+void ots_engine_free(struct ots_engine *e)
+{
+	if (!e)
+		return;
+	g_hash_table_destroy(e->txs);
+	g_hash_table_destroy(e->runs);
+	g_hash_table_destroy(e->msgs);
+	g_array_free(e->subs, TRUE);
+	g_ptr_array_free(e->events, TRUE);
+	g_ptr_array_free(e->outbox, TRUE);
+	ots_registry_free(e->reg);
+	ots_db_close(e->db);
+	g_free((char *)e->cfg.db_path);
+	g_free((char *)e->cfg.sv2_address);
+	g_free((char *)e->cfg.sv1_address);
+	g_free(e);
+}
+
+struct ots_card_run *ots_engine_run(struct ots_engine *e, const char *iccid)
+{
+	struct ots_card_run *run = g_hash_table_lookup(e->runs, iccid);
+
+	if (!run) {
+		run = g_new0(struct ots_card_run, 1);
+		g_strlcpy(run->iccid, iccid, sizeof(run->iccid));
+		g_queue_init(&run->queued);
+		g_hash_table_insert(e->runs, run->iccid, run);
+	}
+	return run;
+}
+
+/* ---- the bracket ------------------------------------------------------------ */
+
+void ots_engine_begin(struct ots_engine *e)
+{
+	GError *error = NULL;
+
+	if (e->depth++ > 0)
+		return;
+	e->failed = false;
+	if (!ots_db_begin(e->db, &error))
+		ots_engine_db_failed(e, error);
+}
+
+void ots_engine_db_failed(struct ots_engine *e, GError *error)
+{
+	g_critical("%s", error ? error->message : "database error");
+	g_clear_error(&error);
+	e->failed = true;
+}
+
+void ots_engine_end(struct ots_engine *e)
+{
+	GPtrArray *events, *outbox;
+	GError *error = NULL;
+
+	if (--e->depth > 0)
+		return;
+	if (e->failed || !ots_db_commit(e->db, &error)) {
+		/*
+		 * Nothing leaves when the state could not be made durable; the
+		 * timers still armed retry later.
+		 */
+		if (error)
+			ots_engine_db_failed(e, error);
+		ots_db_rollback(e->db);
+		g_ptr_array_set_size(e->events, 0);
+		g_ptr_array_set_size(e->outbox, 0);
+		return;
+	}
+	/*
+	 * Committed: tell subscribers, then let the SMS go.  The lists are
+	 * taken first, so a callback may call the engine again.
+	 */
+	events = e->events;
+	outbox = e->outbox;
+	e->events = g_ptr_array_new_with_free_func(pending_event_free);
+	e->outbox = g_ptr_array_new_with_free_func(g_free);
+	for (unsigned i = 0; i < events->len; i++) {
+		struct ots_pending_event *pe = events->pdata[i];
+		struct ots_event ev = {
+			.seq = pe->seq, .tx_id = pe->tx_id, .iccid = pe->iccid,
+			.at_us = pe->at_us, .kind = pe->kind, .detail = pe->detail,
+		};
+
+		for (unsigned j = 0; j < e->subs->len; j++) {
+			struct ots_sub s = g_array_index(e->subs, struct ots_sub, j);
+
+			if (s.cb)
+				s.cb(&ev, s.user);
+		}
+	}
+	g_ptr_array_free(events, TRUE);
+	for (unsigned i = 0; i < outbox->len; i++) {
+		struct ots_outgoing *o = outbox->pdata[i];
+		bool sent = e->sb.send_deliver &&
+			    e->sb.send_deliver(e->sb.user, o->iccid, o->msisdn, o->msg_id,
+					       o->tpdu, o->len);
+
+		if (!sent)
+			g_message("card %s: no device attached; SMS %u waits for a resend",
+				  o->iccid, o->msg_id);
+	}
+	g_ptr_array_free(outbox, TRUE);
+}
+
+/* ---- events ------------------------------------------------------------------- */
+
+JsonNode *ots_event_to_json(const struct ots_event *ev)
+{
+	JsonObject *o = json_object_new();
+	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+	char *at = ots_time_string(ev->at_us);
+
+	json_object_set_int_member(o, "seq", ev->seq);
+	json_object_set_int_member(o, "tx", (int64_t)ev->tx_id);
+	json_object_set_string_member(o, "iccid", ev->iccid);
+	json_object_set_string_member(o, "at", at);
+	json_object_set_string_member(o, "event", ev->kind);
+	g_free(at);
+	if (ev->detail && JSON_NODE_HOLDS_OBJECT(ev->detail)) {
+		JsonObject *d = json_node_get_object(ev->detail);
+		GList *names = json_object_get_members(d);
+
+		for (GList *l = names; l; l = l->next)
+			json_object_set_member(o, l->data,
+					       json_node_copy(json_object_get_member(d, l->data)));
+		g_list_free(names);
+	}
+	json_node_take_object(n, o);
+	return n;
+}
+
+unsigned ots_engine_subscribe(struct ots_engine *e, ots_event_cb cb, void *user)
+{
+	struct ots_sub s = { .id = ++e->next_sub, .cb = cb, .user = user };
+
+	g_array_append_val(e->subs, s);
+	return s.id;
+}
+
+void ots_engine_unsubscribe(struct ots_engine *e, unsigned id)
+{
+	for (unsigned i = 0; i < e->subs->len; i++)
+		if (g_array_index(e->subs, struct ots_sub, i).id == id) {
+			g_array_remove_index(e->subs, i);
+			return;
+		}
+}
+
+void ots_engine_get_stats(struct ots_engine *e, struct ots_engine_stats *out)
+{
+	*out = e->stats;
+	out->cards = ots_registry_count(e->reg);
+	out->active_tx = g_hash_table_size(e->txs);
+}
+
+/* ---- southbound ---------------------------------------------------------------- */
+
+void ots_engine_set_southbound(struct ots_engine *e, const struct ots_southbound *sb)
+{
+	if (sb)
+		e->sb = *sb;
+	else
+		memset(&e->sb, 0, sizeof(e->sb));
+}
+
+static struct ots_card *card_of(struct ots_engine *e, const char *iccid, const char *msisdn)
+{
+	struct ots_card *card = iccid && *iccid ? ots_registry_get(e->reg, iccid) : NULL;
+
+	return card ? card : ots_registry_by_msisdn(e->reg, msisdn);
+}
+
+void ots_engine_device_attached(struct ots_engine *e, const char *iccid, const char *msisdn)
+{
+	struct ots_card *card = card_of(e, iccid, msisdn);
+	struct ots_card_run *run;
+
+	if (!card) {
+		g_message("device for unregistered card (iccid %s, msisdn %s) attached",
+			  iccid ? iccid : "-", msisdn ? msisdn : "-");
+		return;
+	}
+	run = g_hash_table_lookup(e->runs, card->iccid);
+	if (!run || !run->active || !run->active->cmd)
+		return;
+	ots_engine_begin(e);
+	ots_tx_resend(e, run->active, "device-attached");
+	ots_engine_end(e);
+}
+
+void ots_engine_deliver_report(struct ots_engine *e, uint32_t msg_id, bool rp_error,
+			       uint8_t rp_cause, const uint8_t *tpdu, size_t len)
+{
+	struct ots_cmd *cmd = g_hash_table_lookup(e->msgs, GUINT_TO_POINTER(msg_id));
+	uint8_t data[SIMOTA_SMS_UD_CAP];
+	size_t dlen = 0;
+	uint8_t fcs = 0;
+	struct ots_tx *tx;
+	bool has_data;
+
+	if (!cmd) {
+		g_message("DELIVER-REPORT for unknown or finished SMS %u ignored", msg_id);
+		return;
+	}
+	tx = g_hash_table_lookup(e->txs, &cmd->tx_id);
+	if (!tx)
+		return;
+	has_data = ots_packet_report_data(tpdu, len, rp_error, data, sizeof(data), &dlen, &fcs);
+	ots_engine_begin(e);
+	if (has_data)
+		ots_tx_on_por(e, tx, data, dlen, "deliver-report");
+	else if (rp_error)
+		ots_tx_on_delivery_error(e, tx, rp_cause, fcs);
+	ots_engine_end(e);
+}
+
+static void submit_por(struct ots_engine *e, struct ots_card *card, const uint8_t *pkt, size_t len)
+{
+	struct ots_card_run *run = g_hash_table_lookup(e->runs, card->iccid);
+	uint8_t tar[3];
+
+	if (!ots_packet_por_tar(pkt, len, tar)) {
+		g_message("card %s: short response packet by SMS-SUBMIT ignored", card->iccid);
+		return;
+	}
+	if (!run || !run->active || !run->active->cmd || memcmp(run->active->tar, tar, 3) != 0) {
+		g_message("card %s: PoR by SMS-SUBMIT with no command outstanding for its TAR",
+			  card->iccid);
+		return;
+	}
+	ots_engine_begin(e);
+	ots_tx_on_por(e, run->active, pkt, len, "sms-submit");
+	ots_engine_end(e);
+}
+
+static void submit_mg(struct ots_engine *e, struct ots_card *card, const uint8_t *p, size_t len)
+{
+	struct simota_deferred_msg *m = g_new0(struct simota_deferred_msg, 1);
+	struct ots_card_run *run;
+
+	if (simota_deferred_decode(p, len, m) != SIMOTA_OK || m->type != SIMOTA_DEFERRED_MG) {
+		g_message("card %s: SMS to the SV1 address is not an MG; ignored", card->iccid);
+		goto out;
+	}
+	run = g_hash_table_lookup(e->runs, card->iccid);
+	if (!run || !run->active || run->active->txid != m->txid) {
+		g_message("card %s: MG for txid %08x that nothing waits for; ignored",
+			  card->iccid, m->txid);
+		goto out;
+	}
+	ots_engine_begin(e);
+	ots_tx_on_mg(e, run->active);
+	ots_engine_end(e);
+out:
+	g_free(m);
+}
+
+enum ots_submit_verdict ots_engine_submit(struct ots_engine *e, const char *iccid,
+					  const char *msisdn, const uint8_t *tpdu, size_t len)
+{
+	struct simota_sms_submit sms;
+	struct ots_card *card;
+	const uint8_t *p;
+	size_t plen;
+
+	if (simota_sms_submit_decode(tpdu, len, 0, &sms) != SIMOTA_OK &&
+	    simota_sms_submit_decode(tpdu, len, SIMOTA_SMS_DECODE_UNPACKED_UD, &sms) != SIMOTA_OK)
+		return OTS_SUBMIT_BAD;
+	card = card_of(e, iccid, msisdn);
+	if (!card || simota_sms_dcs_udl_in_septets(sms.dcs)) {
+		g_message("SMS-SUBMIT from %s to %s logged (not for the OTA server)",
+			  iccid ? iccid : msisdn ? msisdn : "?", sms.da.digits);
+		return OTS_SUBMIT_OTHER;
+	}
+	if (ots_address_equal(&sms.da, e->cfg.sv1_address)) {
+		if (simota_sms_ud_payload(&sms.ud, sms.dcs, &p, &plen) != SIMOTA_OK)
+			return OTS_SUBMIT_BAD;
+		submit_mg(e, card, p, plen);
+		return OTS_SUBMIT_MG;
+	}
+	if (sms.ud.udhi) {
+		struct ots_card_run *run = ots_engine_run(e, card->iccid);
+		uint8_t pkt[SIMOTA_SMS_CONCAT_MAX_SEGMENTS * SIMOTA_SMS_CONCAT_SEGMENT_MAX];
+		uint8_t iei = 0;
+		simota_err err;
+
+		if (!run->reasm) {
+			run->reasm = g_new0(struct simota_sms_reassembly, 1);
+			simota_sms_reassembly_init(run->reasm);
+		}
+		err = simota_sms_reassembly_add(run->reasm, &sms.ud);
+		if (err == SIMOTA_ERR_BAD_VALUE) {
+			/* another message began: drop the old one */
+			simota_sms_reassembly_init(run->reasm);
+			err = simota_sms_reassembly_add(run->reasm, &sms.ud);
+		}
+		if (err == SIMOTA_ERR_INCOMPLETE)
+			return OTS_SUBMIT_POR;
+		if (err == SIMOTA_OK)
+			err = simota_sms_reassembly_get(run->reasm, pkt, sizeof(pkt), &plen, &iei);
+		g_clear_pointer(&run->reasm, g_free);
+		if (err != SIMOTA_OK) {
+			g_message("card %s: SMS-SUBMIT segment refused: %s", card->iccid,
+				  simota_strerror(err));
+			return OTS_SUBMIT_BAD;
+		}
+		if (iei == SIMOTA_SMS_IEI_RPI) {
+			submit_por(e, card, pkt, plen);
+			return OTS_SUBMIT_POR;
+		}
+	}
+	g_message("SMS-SUBMIT from card %s to %s logged (not a PoR or MG)", card->iccid,
+		  sms.da.digits);
+	return OTS_SUBMIT_OTHER;
+}
+
+/* ---- card registry API ------------------------------------------------------- */
+
+bool ots_engine_card_import_file(struct ots_engine *e, const char *path, bool replace,
+				 char **iccid, GError **error)
+{
+	struct simota_card_config *cfg = NULL;
+	char *text = NULL;
+	gsize len = 0;
+	bool ok;
+
+	if (g_file_get_contents(path, &text, &len, error)) {
+		cfg = simota_card_config_parse(path, text, len, error);
+		explicit_bzero(text, len); /* key material */
+		g_free(text);
+	} else if (error && *error) {
+		g_prefix_error(error, "%s: ", path);
+	}
+
+	if (!cfg) {
+		if (error && *error) {
+			(*error)->domain = OTS_ERROR;
+			(*error)->code = OTS_ERROR_INVALID;
+			/* "file: ..." so that ots_error_field() names the input */
+			char *msg = g_strdup_printf("file: %s", (*error)->message);
+
+			g_free((*error)->message);
+			(*error)->message = msg;
+		}
+		return false;
+	}
+	ok = ots_registry_add(e->reg, cfg, replace, error);
+	if (ok && iccid)
+		*iccid = g_strdup(cfg->iccid);
+	simota_card_config_free(cfg);
+	return ok;
+}
+
+bool ots_engine_card_import_data(struct ots_engine *e, const char *data, size_t len,
+				 bool replace, char **iccid, GError **error)
+{
+	char *path = NULL;
+	int fd = g_file_open_tmp("ots-card-XXXXXX.ini", &path, error);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = g_file_set_contents_full(path, data, (gssize)len, G_FILE_SET_CONTENTS_NONE, 0600, error);
+	close(fd);
+	if (ok)
+		ok = ots_engine_card_import_file(e, path, replace, iccid, error);
+	unlink(path);
+	g_free(path);
+	return ok;
+}
+
+bool ots_engine_card_add_json(struct ots_engine *e, JsonNode *card, bool replace, GError **error)
+{
+	struct simota_card_config *cfg = ots_registry_config_from_json(card, error);
+	bool ok;
+
+	if (!cfg)
+		return false;
+	ok = ots_registry_add(e->reg, cfg, replace, error);
+	explicit_bzero(cfg, sizeof(*cfg));
+	g_free(cfg);
+	return ok;
+}
+
+JsonNode *ots_engine_card_list(struct ots_engine *e, GError **error)
+{
+	return ots_registry_list_json(e->reg, error);
+}
+
+JsonNode *ots_engine_card_show(struct ots_engine *e, const char *iccid, GError **error)
+{
+	struct ots_card *card = ots_registry_get(e->reg, iccid);
+
+	if (!card) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_NOT_FOUND, "unknown card %s", iccid);
+		return NULL;
+	}
+	return ots_registry_card_json(e->reg, card);
+}
+
+bool ots_engine_card_remove(struct ots_engine *e, const char *iccid, GError **error)
+{
+	return ots_registry_remove(e->reg, iccid, error);
+}
+
+/* ---- transaction API ------------------------------------------------------------ */
+
+void ots_ev_policy_init(struct ots_ev_policy *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->on_mg = true;
+	ev->on_rq = true;
+}
+
+static const char *const state_names[] = {
+	[OTS_TX_QUEUED] = "queued", [OTS_TX_C1_SENT] = "c1-sent", [OTS_TX_WAITING] = "waiting",
+	[OTS_TX_C2_SENT] = "c2-sent", [OTS_TX_RELEASING] = "releasing",
+	[OTS_TX_COMPLETED] = "completed", [OTS_TX_EXPIRED] = "expired", [OTS_TX_FAILED] = "failed",
+};
+
+const char *ots_tx_state_name(enum ots_tx_state s)
+{
+	return (unsigned)s < G_N_ELEMENTS(state_names) ? state_names[s] : "?";
+}
+
+bool ots_tx_state_from_name(const char *name, enum ots_tx_state *out)
+{
+	for (unsigned i = 0; name && i < G_N_ELEMENTS(state_names); i++)
+		if (strcmp(name, state_names[i]) == 0) {
+			*out = i;
+			return true;
+		}
+	return false;
+}
+
+static bool utf8_ok(const char *s)
+{
+	return s && g_utf8_validate(s, -1, NULL);
+}
+
+bool ots_engine_tx_start(struct ots_engine *e, const struct ots_tx_request *req,
+			 uint64_t *id, GError **error)
+{
+	struct ots_card *card;
+	const struct ots_tar *tar;
+	struct ots_card_run *run;
+	struct ots_tx *tx;
+	int kvn;
+
+	if (!req->iccid || !*req->iccid) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "iccid: missing");
+		return false;
+	}
+	switch (req->action) {
+	case SIMOTA_DEFERRED_DISPLAY_TEXT:
+	case SIMOTA_DEFERRED_GET_INPUT:
+	case SIMOTA_DEFERRED_YES_NO:
+		if (!req->text || !*req->text) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+				    "text: required and not empty for this action");
+			return false;
+		}
+		if (req->n_items) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+				    "items: only for select-item");
+			return false;
+		}
+		break;
+	case SIMOTA_DEFERRED_SELECT_ITEM:
+		if (req->n_items < 1 || req->n_items > SIMOTA_DEFERRED_MAX_ITEMS) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+				    "items: select-item needs 1 to %d items", SIMOTA_DEFERRED_MAX_ITEMS);
+			return false;
+		}
+		break;
+	default:
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "action: expected display-text, get-input, select-item or yes-no");
+		return false;
+	}
+	if (req->text && !utf8_ok(req->text)) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "text: not UTF-8");
+		return false;
+	}
+	for (size_t i = 0; i < req->n_items; i++)
+		if (!utf8_ok(req->items[i]) || !*req->items[i]) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+				    "items[%zu]: expected non-empty UTF-8 text", i);
+			return false;
+		}
+	if (req->has_input && (req->action != SIMOTA_DEFERRED_GET_INPUT ||
+			       req->input.max_len < 1 || req->input.min_len > req->input.max_len ||
+			       (req->input.flags & ~3))) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "input: get-input only, 0 <= min <= max, max >= 1");
+		return false;
+	}
+	if (req->ev.wanted.form == SIMOTA_DEFERRED_RQ_UNTIL_EVENT &&
+	    req->ev.wanted.event == SIMOTA_DEFERRED_EVENT_MG_SENT && !req->ev.on_mg) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "ev.wanted: until-mg needs ev.mg (the SV1 address goes in C1)");
+		return false;
+	}
+	card = ots_registry_get(e->reg, req->iccid);
+	if (!card) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_NOT_FOUND, "unknown card %s", req->iccid);
+		return false;
+	}
+	tar = req->tar ? ots_card_tar(card, req->tar) : ots_card_default_tar(card);
+	if (!tar) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "tar: the card has no such TAR");
+		return false;
+	}
+	kvn = ots_card_tar_keyset(card, tar);
+	if (kvn < 0) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "tar: no keyset of the card is allowed for this TAR");
+		return false;
+	}
+
+	tx = g_new0(struct ots_tx, 1);
+	tx->engine = e;
+	g_strlcpy(tx->iccid, card->iccid, sizeof(tx->iccid));
+	memcpy(tx->tar, tar->tar, 3);
+	tx->kvn = (uint8_t)kvn;
+	tx->action = req->action;
+	tx->text = g_strdup(req->text);
+	tx->items = g_ptr_array_new_with_free_func(g_free);
+	for (size_t i = 0; i < req->n_items; i++)
+		g_ptr_array_add(tx->items, g_strdup(req->items[i]));
+	tx->has_input = req->has_input;
+	tx->input = req->input;
+	tx->ev = req->ev;
+	tx->ev.preset_ms = DEFAULT(tx->ev.preset_ms, e->cfg.preset_ms);
+	tx->ev.deadline_ms = DEFAULT(tx->ev.deadline_ms, e->cfg.deadline_ms);
+	tx->state = OTS_TX_QUEUED;
+	tx->created_us = g_get_real_time();
+
+	ots_engine_begin(e);
+	if (!ots_registry_take_txid(e->reg, tx->iccid, &tx->txid, error) ||
+	    !ots_tx_insert(e, tx, error)) {
+		e->failed = true;
+		ots_engine_end(e);
+		ots_tx_free(tx);
+		return false;
+	}
+	g_hash_table_insert(e->txs, &tx->id, tx);
+	ots_tx_event(e, tx, "queued", NULL);
+	*id = tx->id;
+	run = ots_engine_run(e, tx->iccid);
+	if (run->active) {
+		g_queue_push_tail(&run->queued, tx);
+		ots_tx_next_session(e, run->active);
+	} else {
+		ots_tx_activate(e, tx);
+	}
+	ots_engine_end(e);
+	if (e->failed) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "database: the transaction was not stored");
+		return false;
+	}
+	return true;
+}
+
+JsonNode *ots_engine_tx_get(struct ots_engine *e, uint64_t id, GError **error)
+{
+	sqlite3_stmt *st = ots_db_stmt(e->db, "SELECT " OTS_TX_COLUMNS " FROM transactions WHERE id = ?");
+	JsonNode *n = NULL;
+
+	sqlite3_bind_int64(st, 1, (int64_t)id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = ots_tx_row_json(e, st, true);
+	sqlite3_reset(st);
+	if (!n)
+		g_set_error(error, OTS_ERROR, OTS_ERROR_NOT_FOUND,
+			    "unknown transaction %" G_GUINT64_FORMAT, id);
+	return n;
+}
+
+JsonNode *ots_engine_tx_list(struct ots_engine *e, const char *state, GError **error)
+{
+	enum ots_tx_state s = OTS_TX_QUEUED;
+	sqlite3_stmt *st;
+	JsonArray *a;
+	JsonNode *n;
+
+	if (state && !ots_tx_state_from_name(state, &s)) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "state: expected queued, c1-sent, waiting, c2-sent, releasing, "
+			    "completed, expired or failed");
+		return NULL;
+	}
+	st = ots_db_stmt(e->db, state ?
+			 "SELECT " OTS_TX_COLUMNS " FROM transactions WHERE state = ? ORDER BY id DESC" :
+			 "SELECT " OTS_TX_COLUMNS " FROM transactions ORDER BY id DESC");
+	if (state)
+		sqlite3_bind_int(st, 1, s);
+	a = json_array_new();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_add_element(a, ots_tx_row_json(e, st, false));
+	sqlite3_reset(st);
+	n = json_node_new(JSON_NODE_ARRAY);
+	json_node_take_array(n, a);
+	return n;
+}
+
+int ots_engine_tx_state(struct ots_engine *e, uint64_t id)
+{
+	sqlite3_stmt *st = ots_db_stmt(e->db, "SELECT state FROM transactions WHERE id = ?");
+	int s = -1;
+
+	sqlite3_bind_int64(st, 1, (int64_t)id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		s = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return s;
+}
+
+bool ots_engine_tx_poll(struct ots_engine *e, uint64_t id, GError **error)
+{
+	struct ots_tx *tx = g_hash_table_lookup(e->txs, &id);
+	bool ok;
+
+	if (!tx) {
+		int s = ots_engine_tx_state(e, id);
+
+		if (s < 0)
+			g_set_error(error, OTS_ERROR, OTS_ERROR_NOT_FOUND,
+				    "unknown transaction %" G_GUINT64_FORMAT, id);
+		else
+			g_set_error(error, OTS_ERROR, OTS_ERROR_STATE,
+				    "transaction %" G_GUINT64_FORMAT " is %s: nothing to poll", id,
+				    ots_tx_state_name(s));
+		return false;
+	}
+	ots_engine_begin(e);
+	ok = ots_tx_poll(e, tx, error);
+	ots_engine_end(e);
+	return ok;
+}

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The ota-test-server engine: SV2 (card registry, secured packets, PoR
+ * matching) and SV1 (deferred transactions, EV rules, timers), persisted in
+ * SQLite.  This is the API the HTTP layer (ota-test-server/api/) and the
+ * daemon call.  Everything runs in the thread of the GLib main context that
+ * was the thread-default when ots_engine_new() was called; none of these
+ * functions may be called from another thread.
+ *
+ * Key material goes in (card add/import) and never comes out: the JSON of a
+ * card names its keysets' algorithms and counters, never the keys.
+ *
+ * Errors are GErrors of OTS_ERROR.  For OTS_ERROR_INVALID the message starts
+ * with the name of the offending field (JSON member name as in doc/api.md)
+ * followed by ": ", and ots_error_field() extracts it, so the HTTP layer can
+ * answer 400 {"error": ..., "field": ...}.
+ */
+#ifndef OTS_ENGINE_H
+#define OTS_ENGINE_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ots-error.h"
+#include "simota/deferred.h"
+
+struct ots_engine;
+
+/* ---- creation --------------------------------------------------------- */
+
+struct ots_engine_config {
+	const char *db_path;          /* created mode 0600; refused if group/other can read it */
+	const char *sv2_address;      /* TP-OA of the SMS-PP; a PoR by SMS-SUBMIT comes to it ("+15550199") */
+	const char *sv1_address;      /* where MGs arrive, put in C1's 84 element ("+15550100") */
+	/* Defaults of the EV policy (0: built-in default, in brackets). */
+	uint32_t preset_ms;           /* C2 this long after C1 when no other rule fired [300 s] */
+	uint32_t deadline_ms;         /* a transaction expires this long after its C1 [3600 s] */
+	uint32_t backoff_initial_ms;  /* first C2 retry delay after R2S "pending" [10 s] */
+	uint32_t backoff_max_ms;      /* cap of the doubling delay [300 s] */
+	/* SV2 */
+	uint32_t por_timeout_ms;      /* a command whose PoR has not come is resent [30 s] */
+	uint32_t max_attempts;        /* sends of one message (with fresh counters) before failing [4] */
+};
+
+/*
+ * Opens (creating or migrating) the database, resumes every unfinished
+ * transaction: timers are re-armed from their stored due times, commands
+ * whose PoR had not come are resent when their PoR timeout (stored) passes
+ * or as soon as the card's device (re)attaches.
+ */
+struct ots_engine *ots_engine_new(const struct ots_engine_config *cfg, GError **error);
+void ots_engine_free(struct ots_engine *engine);
+
+/* ---- southbound (netsim, or an in-process link in tests/bench) ---------- */
+
+/*
+ * The engine hands SMS-DELIVER TPDUs to this interface.  send_deliver
+ * returns false when no device serves the card (the command then waits for
+ * its PoR timeout or for ots_engine_device_attached()).  msg_id identifies
+ * the SMS for its DELIVER-REPORT.
+ */
+struct ots_southbound {
+	bool (*send_deliver)(void *user, const char *iccid, const char *msisdn,
+			     uint32_t msg_id, const uint8_t *tpdu, size_t len);
+	void *user;
+};
+void ots_engine_set_southbound(struct ots_engine *engine, const struct ots_southbound *sb);
+
+/* A device serving this card (iccid may be NULL when only msisdn is known) connected. */
+void ots_engine_device_attached(struct ots_engine *engine, const char *iccid, const char *msisdn);
+
+/*
+ * The DELIVER-REPORT for SMS msg_id: rp_error false = RP-ACK; tpdu is the
+ * SMS-DELIVER-REPORT TPDU (may be empty).  Unknown ids are logged, ignored.
+ */
+void ots_engine_deliver_report(struct ots_engine *engine, uint32_t msg_id, bool rp_error,
+			       uint8_t rp_cause, const uint8_t *tpdu, size_t len);
+
+enum ots_submit_verdict {
+	OTS_SUBMIT_POR,        /* a PoR (or a segment of one) from a registered card */
+	OTS_SUBMIT_MG,         /* an MG to the SV1 address */
+	OTS_SUBMIT_OTHER,      /* anything else: logged only */
+	OTS_SUBMIT_BAD,        /* not a decodable SMS-SUBMIT */
+};
+/* An SMS-SUBMIT from the device serving iccid/msisdn (either may be NULL). */
+enum ots_submit_verdict ots_engine_submit(struct ots_engine *engine, const char *iccid,
+					  const char *msisdn, const uint8_t *tpdu, size_t len);
+
+/* ---- card registry (SV2) ---------------------------------------------- */
+
+/*
+ * Imports a uicc-emu card config file (doc/card-config.md, parsed by
+ * lib/card_config.c).  The card's ICCID is returned in *iccid
+ * (g_free; may be NULL).  OTS_ERROR_EXISTS if registered and !replace.
+ * Keysets' counters start at the file's values.
+ */
+bool ots_engine_card_import_file(struct ots_engine *engine, const char *path, bool replace,
+				 char **iccid, GError **error);
+/* The same from the file's contents (e.g. uploaded through the API). */
+bool ots_engine_card_import_data(struct ots_engine *engine, const char *data, size_t len,
+				 bool replace, char **iccid, GError **error);
+/*
+ * Adds a card from JSON (doc/api.md "card"): {"iccid", "msisdn", "imsi"?,
+ * "keysets": [{"kvn", "kic", "kid", "kic-key", "kid-key", "counter"?}],
+ * "tars": [{"tar", "spi", "keysets"?: [kvn...], "min-security-level"?,
+ * "mg-address"?, "applet"?}]}; bytes as hex strings.  Errors name the field
+ * ("keysets[0].kic-key").
+ */
+bool ots_engine_card_add_json(struct ots_engine *engine, JsonNode *card, bool replace,
+			      GError **error);
+/* [{"iccid", "msisdn", "keysets": n, "tars": [...], "active": txid or null}] */
+JsonNode *ots_engine_card_list(struct ots_engine *engine, GError **error);
+/* One card without keys: keysets with kvn, kic, kid, algorithm names, counter. */
+JsonNode *ots_engine_card_show(struct ots_engine *engine, const char *iccid, GError **error);
+/* OTS_ERROR_STATE while the card has unfinished transactions. */
+bool ots_engine_card_remove(struct ots_engine *engine, const char *iccid, GError **error);
+
+/* ---- transactions (SV1) -------------------------------------------------- */
+
+/*
+ * EV policy: which events send C2 (the earliest that fires wins).
+ *   on_mg:        C2 when the card's MG arrives (and the C1 gives the card
+ *                 the SV1 address, element 84);
+ *   on_rq:        C2 when the IR's fixed duration (or an until-event RQ's
+ *                 bound) has elapsed since C1;
+ *   preset_ms:    C2 this long after C1 (0: engine default, OTS_EV_NO_PRESET:
+ *                 never).  Not applied when the RQ is indefinite: then only
+ *                 an MG or an explicit poll sends C2.
+ *   deadline_ms:  the transaction expires (and is released) this long after
+ *                 C1 (0: engine default).
+ *   wanted:       the time extension asked for in C1 (element 85;
+ *                 form NONE: not sent).
+ */
+#define OTS_EV_NO_PRESET UINT32_MAX
+struct ots_ev_policy {
+	bool on_mg;
+	bool on_rq;
+	uint32_t preset_ms;
+	uint32_t deadline_ms;
+	struct simota_deferred_rq wanted;
+};
+/* on_mg, on_rq true; engine defaults for the rest; nothing wanted. */
+void ots_ev_policy_init(struct ots_ev_policy *ev);
+
+struct ots_tx_request {
+	const char *iccid;
+	enum simota_deferred_action action;
+	const char *text;              /* UTF-8; NULL allowed for select-item */
+	const char *const *items;      /* select-item: texts, ids 1..n in order */
+	size_t n_items;
+	bool has_input;                /* get-input constraints (element 8C) */
+	struct simota_deferred_input input;
+	const uint8_t *tar;            /* 3 bytes, NULL: the card's first "deferred" TAR */
+	struct ots_ev_policy ev;
+};
+
+/*
+ * Validates (errors name "iccid", "action", "text", "items", "items[i]",
+ * "ev.*"), stores the transaction and its C1 durably and starts it (or
+ * queues it behind the card's active transaction).  Unknown card:
+ * OTS_ERROR_NOT_FOUND.
+ */
+bool ots_engine_tx_start(struct ots_engine *engine, const struct ots_tx_request *req,
+			 uint64_t *id, GError **error);
+/*
+ * The same from JSON {"iccid", "action": "display-text"|"get-input"|
+ * "select-item"|"yes-no", "text", "items": [..], "input": {"min","max",
+ * "digits","hidden"}, "tar": "b00001", "ev": {"mg": bool, "rq": bool,
+ * "preset-ms", "deadline-ms", "wanted": {"form": "fixed"|"indefinite"|
+ * "until-mg"|"next-session", "seconds"}}}.
+ */
+bool ots_engine_tx_start_json(struct ots_engine *engine, JsonNode *request,
+			      uint64_t *id, GError **error);
+
+/*
+ * Transaction states.  Final: completed (R1 delivered and released),
+ * expired, failed.
+ */
+enum ots_tx_state {
+	OTS_TX_QUEUED,         /* waiting for the card's active transaction */
+	OTS_TX_C1_SENT,        /* C1 out, waiting for its PoR (IR) */
+	OTS_TX_WAITING,        /* IR received, waiting for an EV rule */
+	OTS_TX_C2_SENT,        /* C2 out, waiting for the R2S */
+	OTS_TX_RELEASING,      /* outcome known (R1 stored, or expired), release out */
+	OTS_TX_COMPLETED,
+	OTS_TX_EXPIRED,
+	OTS_TX_FAILED,
+};
+const char *ots_tx_state_name(enum ots_tx_state state);
+bool ots_tx_state_from_name(const char *name, enum ots_tx_state *out);
+static inline bool ots_tx_state_is_final(enum ots_tx_state s)
+{
+	return s >= OTS_TX_COMPLETED;
+}
+
+/*
+ * {"id", "iccid", "txid": "0000002a", "tar", "action", "text", "items",
+ *  "ev": {...}, "state", "created", "deadline" (RFC 3339 UTC, microseconds),
+ *  "rq": {"form", "seconds"?, "event"?} or null, "attempts",
+ *  "result": {"general": 0, "additional": "hex", "text"?, "item"?, "yes"?} or null,
+ *  "why": string or null (failed/expired),
+ *  "timeline": [event, ...] (see ots_event_to_json)}
+ */
+JsonNode *ots_engine_tx_get(struct ots_engine *engine, uint64_t id, GError **error);
+/* Array of transactions (without timeline), newest first; state NULL = all. */
+JsonNode *ots_engine_tx_list(struct ots_engine *engine, const char *state, GError **error);
+/* Final state of a transaction (for --wait style callers), or -1 if unknown. */
+int ots_engine_tx_state(struct ots_engine *engine, uint64_t id);
+
+/*
+ * C2 now (the explicit poll), for a transaction in WAITING; in C2_SENT it
+ * is a no-op success.  Other states: OTS_ERROR_STATE.
+ */
+bool ots_engine_tx_poll(struct ots_engine *engine, uint64_t id, GError **error);
+
+/* ---- timeline events (SSE) -------------------------------------------- */
+
+/*
+ * Timeline event kinds ("event" member): queued, c1-sent, por-received
+ * (detail: status, message), ir-received (rq), mg-received, c2-sent
+ * (attempt), r2s-received (state), r1-delivered (result), release-sent,
+ * released, expired, failed (why), por-invalid (why; never handed on),
+ * por-error (status), resent (kind, attempt), por-timeout.
+ */
+struct ots_event {
+	int64_t seq;             /* global, increasing */
+	uint64_t tx_id;
+	const char *iccid;
+	int64_t at_us;           /* g_get_real_time() */
+	const char *kind;
+	JsonNode *detail;        /* object; borrowed for the callback's duration */
+};
+/* {"seq", "tx", "iccid", "at", "event", ...detail members} (new node) */
+JsonNode *ots_event_to_json(const struct ots_event *ev);
+
+/* Called after the event is committed to the database. */
+typedef void (*ots_event_cb)(const struct ots_event *ev, void *user);
+unsigned ots_engine_subscribe(struct ots_engine *engine, ots_event_cb cb, void *user);
+void ots_engine_unsubscribe(struct ots_engine *engine, unsigned id);
+
+/* ---- statistics (logs, bench) ------------------------------------------ */
+
+struct ots_engine_stats {
+	uint64_t cards;
+	uint64_t active_tx;      /* not final */
+	uint64_t commands_sent;
+	uint64_t pors_received, pors_invalid;
+};
+void ots_engine_get_stats(struct ots_engine *engine, struct ots_engine_stats *out);
+
+#endif

@@ -1,0 +1,781 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * SV1: the deferred-transaction state machine (doc/protocol.md §5, issue 4).
+ *
+ *   queued -> c1-sent -> waiting -> c2-sent -> releasing -> completed
+ *                 |          ^          |           (R1 stored first)
+ *                 |          +-pending--+
+ *                 +-> failed       waiting -deadline-> releasing -> expired
+ *
+ * EV rules (the earliest enabled one sends C2): the MG; the RQ's fixed
+ * duration (or an until-event bound) since C1; the preset time since C1
+ * (not for an indefinite RQ: then only MG or an explicit poll).  An R2S
+ * "pending" re-arms C2 with a doubling backoff (at least the card's new
+ * estimate) until the deadline.  Every change is written in the caller's
+ * DB transaction (see engine-internal.h).
+ */
+#include <string.h>
+
+#include "transactions/engine-internal.h"
+#include "util.h"
+
+#define MSG_CAP 4096
+
+static const char *const cmd_names[] = { "?", "c1", "c2", "release" };
+
+void ots_tx_free(struct ots_tx *tx)
+{
+	if (!tx)
+		return;
+	if (tx->timer)
+		g_source_remove(tx->timer);
+	g_free(tx->text);
+	if (tx->items)
+		g_ptr_array_free(tx->items, TRUE);
+	g_free(tx->why);
+	g_free(tx->cmd);
+	g_free(tx);
+}
+
+static JsonObject *detail_new(void)
+{
+	return json_object_new();
+}
+
+/* Appends to the timeline (in the current DB transaction); dispatched after commit. */
+void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, JsonObject *detail)
+{
+	struct ots_pending_event *ev;
+	sqlite3_stmt *st;
+	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+	GError *error = NULL;
+	char *text;
+
+	json_node_take_object(node, detail ? detail : json_object_new());
+	ev = g_new0(struct ots_pending_event, 1);
+	ev->tx_id = tx->id;
+	g_strlcpy(ev->iccid, tx->iccid, sizeof(ev->iccid));
+	ev->at_us = g_get_real_time();
+	ev->kind = g_strdup(kind);
+	ev->detail = node;
+
+	text = ots_json_string(node);
+	st = ots_db_stmt(e->db, "INSERT INTO timeline(tx_id, at, event, detail) VALUES(?, ?, ?, ?)");
+	sqlite3_bind_int64(st, 1, (int64_t)tx->id);
+	sqlite3_bind_int64(st, 2, ev->at_us);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, text, -1, g_free);
+	if (!ots_db_step_done(e->db, st, &error))
+		ots_engine_db_failed(e, error);
+	ev->seq = sqlite3_last_insert_rowid(ots_db_handle(e->db));
+	g_ptr_array_add(e->events, ev);
+	g_info("tx %" G_GUINT64_FORMAT " (%s %08x): %s", tx->id, tx->iccid, tx->txid, kind);
+}
+
+static void tx_save(struct ots_engine *e, struct ots_tx *tx)
+{
+	sqlite3_stmt *st = ots_db_stmt(e->db,
+		"UPDATE transactions SET state = ?, c1_at = ?, deadline = ?, rq = ?, attempts = ?, "
+		"backoff_ms = ?, due = ?, due_kind = ?, outcome = ?, why = ? WHERE id = ?");
+	GError *error = NULL;
+
+	sqlite3_bind_int(st, 1, tx->state);
+	if (tx->c1_at_us)
+		sqlite3_bind_int64(st, 2, tx->c1_at_us);
+	if (tx->deadline_us)
+		sqlite3_bind_int64(st, 3, tx->deadline_us);
+	if (tx->has_rq) {
+		JsonNode *n = ots_rq_to_json(&tx->rq);
+
+		sqlite3_bind_text(st, 4, ots_json_string(n), -1, g_free);
+		json_node_unref(n);
+	}
+	sqlite3_bind_int(st, 5, (int)tx->attempts | (int)tx->last_kind << 16);
+	sqlite3_bind_int64(st, 6, tx->backoff_ms);
+	if (tx->due != OTS_DUE_NONE)
+		sqlite3_bind_int64(st, 7, tx->due_us);
+	sqlite3_bind_int(st, 8, tx->due);
+	sqlite3_bind_int(st, 9, tx->outcome);
+	if (tx->why)
+		sqlite3_bind_text(st, 10, tx->why, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, (int64_t)tx->id);
+	if (!ots_db_step_done(e->db, st, &error))
+		ots_engine_db_failed(e, error);
+}
+
+bool ots_tx_insert(struct ots_engine *e, struct ots_tx *tx, GError **error)
+{
+	sqlite3_stmt *st = ots_db_stmt(e->db,
+		"INSERT INTO transactions(iccid, txid, tar, kvn, action, text, items, input, ev, "
+		"state, created) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	JsonNode *n;
+
+	sqlite3_bind_text(st, 1, tx->iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, tx->txid);
+	sqlite3_bind_text(st, 3, ots_hex(tx->tar, 3), -1, g_free);
+	sqlite3_bind_int(st, 4, tx->kvn);
+	sqlite3_bind_int(st, 5, tx->action);
+	if (tx->text)
+		sqlite3_bind_text(st, 6, tx->text, -1, SQLITE_STATIC);
+	if (tx->items && tx->items->len) {
+		JsonArray *a = json_array_new();
+
+		for (unsigned i = 0; i < tx->items->len; i++)
+			json_array_add_string_element(a, tx->items->pdata[i]);
+		n = json_node_new(JSON_NODE_ARRAY);
+		json_node_take_array(n, a);
+		sqlite3_bind_text(st, 7, ots_json_string(n), -1, g_free);
+		json_node_unref(n);
+	}
+	if (tx->has_input) {
+		n = ots_input_to_json(&tx->input);
+		sqlite3_bind_text(st, 8, ots_json_string(n), -1, g_free);
+		json_node_unref(n);
+	}
+	n = ots_ev_to_json(&tx->ev);
+	sqlite3_bind_text(st, 9, ots_json_string(n), -1, g_free);
+	json_node_unref(n);
+	sqlite3_bind_int(st, 10, tx->state);
+	sqlite3_bind_int64(st, 11, tx->created_us);
+	if (!ots_db_step_done(e->db, st, error))
+		return false;
+	tx->id = (uint64_t)sqlite3_last_insert_rowid(ots_db_handle(e->db));
+	return true;
+}
+
+static gboolean tx_timer_cb(gpointer p);
+
+void ots_tx_arm(struct ots_engine *e, struct ots_tx *tx)
+{
+	int64_t delay;
+
+	if (tx->timer) {
+		g_source_remove(tx->timer);
+		tx->timer = 0;
+	}
+	if (tx->due == OTS_DUE_NONE)
+		return;
+	delay = (tx->due_us - g_get_real_time()) / 1000;
+	if (delay < 0)
+		delay = 0;
+	if (delay > G_MAXUINT / 2)
+		delay = G_MAXUINT / 2;
+	tx->timer = g_timeout_add((guint)delay, tx_timer_cb, tx);
+}
+
+static void set_due(struct ots_engine *e, struct ots_tx *tx, enum ots_due due, int64_t at)
+{
+	tx->due = due;
+	tx->due_us = at;
+	ots_tx_arm(e, tx);
+}
+
+/* ---- commands ------------------------------------------------------------ */
+
+static void cmd_close(struct ots_engine *e, struct ots_tx *tx)
+{
+	struct ots_cmd *cmd = tx->cmd;
+	sqlite3_stmt *st;
+	GError *error = NULL;
+
+	if (!cmd)
+		return;
+	for (unsigned i = 0; i < cmd->n_segs; i++)
+		g_hash_table_remove(e->msgs, GUINT_TO_POINTER(cmd->msg_id + i));
+	st = ots_db_stmt(e->db, "UPDATE commands SET open = 0 WHERE id = ?");
+	sqlite3_bind_int64(st, 1, (int64_t)cmd->id);
+	if (!ots_db_step_done(e->db, st, &error))
+		ots_engine_db_failed(e, error);
+	g_free(cmd);
+	tx->cmd = NULL;
+}
+
+static bool build_message(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind,
+			  uint8_t *out, size_t cap, size_t *len, GError **error)
+{
+	static struct simota_deferred_msg m;   /* large (64 items): not on the stack */
+	static const enum simota_deferred_type types[] = {
+		0, SIMOTA_DEFERRED_C1, SIMOTA_DEFERRED_C2, SIMOTA_DEFERRED_RELEASE
+	};
+	simota_err err;
+
+	simota_deferred_init(&m, types[kind], tx->txid);
+	if (kind == OTS_CMD_C1) {
+		m.action = tx->action;
+		if (tx->text) {
+			m.text = tx->text;
+			m.text_len = strlen(tx->text);
+		}
+		for (unsigned i = 0; tx->items && i < tx->items->len; i++) {
+			m.items[i].id = (uint8_t)(i + 1);
+			m.items[i].text = tx->items->pdata[i];
+			m.items[i].text_len = strlen(tx->items->pdata[i]);
+			m.n_items++;
+		}
+		m.has_input = tx->has_input;
+		m.input = tx->input;
+		if (tx->ev.on_mg) {
+			m.has_sv1_address = true;
+			m.sv1_address = e->sv1_addr;
+		}
+		m.wanted = tx->ev.wanted;
+	}
+	err = simota_deferred_encode(&m, out, cap, len);
+	if (err != SIMOTA_OK) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "%s: %s",
+			    simota_deferred_type_name(types[kind]), simota_strerror(err));
+		return false;
+	}
+	return true;
+}
+
+static void tx_fail(struct ots_engine *e, struct ots_tx *tx, const char *why);
+static void tx_finish(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state final);
+
+/*
+ * Sends a C1, C2 or release: the counter and the command row are written in
+ * the current DB transaction; the SMS go to the outbox, which is flushed only
+ * after the commit.
+ */
+static void tx_send(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind,
+		    const char *trigger)
+{
+	static struct ots_deliver_set set;
+	uint8_t data[MSG_CAP];
+	size_t len;
+	struct ots_card *card;
+	const struct ots_tar *tar;
+	struct ots_keyset *ks;
+	struct ots_cmd *cmd;
+	GError *error = NULL;
+	uint64_t cntr;
+	int64_t msg_id, now = g_get_real_time();
+	sqlite3_stmt *st;
+	JsonObject *d;
+	char *s;
+
+	cmd_close(e, tx);
+	card = ots_registry_get(e->reg, tx->iccid);
+	tar = card ? ots_card_tar(card, tx->tar) : NULL;
+	ks = card ? ots_card_keyset(card, tx->kvn) : NULL;
+	if (!tar || !ks) {
+		tx_fail(e, tx, "the card, its TAR or its keyset is no longer registered");
+		return;
+	}
+	if (!build_message(e, tx, kind, data, sizeof(data), &len, &error) ||
+	    !ots_registry_take_counter(e->reg, tx->iccid, tx->kvn, &cntr, &error) ||
+	    !ots_packet_build(e->reg, ks, tar, cntr, data, len, &e->sv2_addr, (uint8_t)cntr,
+			      &set, &error) ||
+	    !ots_db_meta_take(e->db, "msg_id", set.n, &msg_id, &error)) {
+		char *why = g_strdup_printf("cannot send %s: %s", cmd_names[kind], error->message);
+
+		g_error_free(error);
+		tx_fail(e, tx, why);
+		g_free(why);
+		return;
+	}
+	if (tx->last_kind != kind) {
+		tx->last_kind = kind;
+		tx->attempts = 0;
+	}
+	tx->attempts++;
+
+	cmd = g_new0(struct ots_cmd, 1);
+	cmd->tx_id = tx->id;
+	cmd->kind = kind;
+	cmd->kvn = tx->kvn;
+	cmd->cntr = cntr;
+	cmd->msg_id = (uint32_t)msg_id;
+	cmd->n_segs = set.n;
+	cmd->attempt = tx->attempts;
+	cmd->sent_us = now;
+	st = ots_db_stmt(e->db, "INSERT INTO commands(tx_id, kind, iccid, kvn, tar, cntr, msg_id, "
+			 "n_segs, attempt, sent, por_deadline) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(st, 1, (int64_t)tx->id);
+	sqlite3_bind_int(st, 2, kind);
+	sqlite3_bind_text(st, 3, tx->iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, tx->kvn);
+	sqlite3_bind_text(st, 5, ots_hex(tx->tar, 3), -1, g_free);
+	sqlite3_bind_int64(st, 6, (int64_t)cntr);
+	sqlite3_bind_int64(st, 7, msg_id);
+	sqlite3_bind_int(st, 8, (int)set.n);
+	sqlite3_bind_int(st, 9, (int)tx->attempts);
+	sqlite3_bind_int64(st, 10, now);
+	sqlite3_bind_int64(st, 11, now + (int64_t)e->cfg.por_timeout_ms * 1000);
+	if (!ots_db_step_done(e->db, st, &error)) {
+		g_free(cmd);
+		ots_engine_db_failed(e, error);
+		return;
+	}
+	cmd->id = (uint64_t)sqlite3_last_insert_rowid(ots_db_handle(e->db));
+	tx->cmd = cmd;
+	for (unsigned i = 0; i < set.n; i++)
+		g_hash_table_insert(e->msgs, GUINT_TO_POINTER(cmd->msg_id + i), cmd);
+
+	if (kind == OTS_CMD_C1 && !tx->c1_at_us) {
+		tx->c1_at_us = now;
+		tx->deadline_us = now + (int64_t)tx->ev.deadline_ms * 1000;
+	}
+	tx->state = kind == OTS_CMD_C1 ? OTS_TX_C1_SENT :
+		    kind == OTS_CMD_C2 ? OTS_TX_C2_SENT : OTS_TX_RELEASING;
+	set_due(e, tx, OTS_DUE_POR, now + (int64_t)e->cfg.por_timeout_ms * 1000);
+	tx_save(e, tx);
+
+	d = detail_new();
+	json_object_set_int_member(d, "attempt", tx->attempts);
+	s = g_strdup_printf("%010" G_GINT64_MODIFIER "x", cntr);
+	json_object_set_string_member(d, "cntr", s);
+	g_free(s);
+	json_object_set_int_member(d, "kvn", tx->kvn);
+	json_object_set_int_member(d, "msg-id", cmd->msg_id);
+	json_object_set_int_member(d, "segments", set.n);
+	if (trigger)
+		json_object_set_string_member(d, "trigger", trigger);
+	s = g_strdup_printf("%s-sent", cmd_names[kind]);
+	ots_tx_event(e, tx, s, d);
+	g_free(s);
+
+	for (unsigned i = 0; i < set.n; i++) {
+		struct ots_outgoing *o = g_new0(struct ots_outgoing, 1);
+
+		g_strlcpy(o->iccid, tx->iccid, sizeof(o->iccid));
+		g_strlcpy(o->msisdn, card->msisdn, sizeof(o->msisdn));
+		o->msg_id = cmd->msg_id + i;
+		o->len = set.len[i];
+		memcpy(o->tpdu, set.tpdu[i], set.len[i]);
+		g_ptr_array_add(e->outbox, o);
+	}
+	e->stats.commands_sent++;
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+void ots_tx_activate(struct ots_engine *e, struct ots_tx *tx)
+{
+	struct ots_card_run *run = ots_engine_run(e, tx->iccid);
+
+	run->active = tx;
+	tx_send(e, tx, OTS_CMD_C1, "start");
+}
+
+static void tx_finish(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state final)
+{
+	struct ots_card_run *run = ots_engine_run(e, tx->iccid);
+	struct ots_tx *next;
+	uint64_t id = tx->id;
+
+	cmd_close(e, tx);
+	tx->state = final;
+	set_due(e, tx, OTS_DUE_NONE, 0);
+	tx_save(e, tx);
+	if (run->active == tx)
+		run->active = NULL;
+	else
+		g_queue_remove(&run->queued, tx);
+	g_hash_table_remove(e->txs, &id);   /* frees tx */
+
+	if (!run->active && (next = g_queue_pop_head(&run->queued)))
+		ots_tx_activate(e, next);
+}
+
+static void tx_fail(struct ots_engine *e, struct ots_tx *tx, const char *why)
+{
+	JsonObject *d = detail_new();
+
+	json_object_set_string_member(d, "why", why);
+	g_free(tx->why);
+	tx->why = g_strdup(why);
+	tx->outcome = OTS_OUTCOME_FAILED;
+	ots_tx_event(e, tx, "failed", d);
+	tx_finish(e, tx, OTS_TX_FAILED);
+}
+
+static void tx_expire(struct ots_engine *e, struct ots_tx *tx, const char *why)
+{
+	JsonObject *d = detail_new();
+
+	json_object_set_string_member(d, "why", why);
+	g_free(tx->why);
+	tx->why = g_strdup(why);
+	tx->outcome = OTS_OUTCOME_EXPIRED;
+	ots_tx_event(e, tx, "expired", d);
+	tx_send(e, tx, OTS_CMD_RELEASE, "expired");
+}
+
+static enum ots_tx_state final_state(const struct ots_tx *tx)
+{
+	switch (tx->outcome) {
+	case OTS_OUTCOME_R1:
+		return OTS_TX_COMPLETED;
+	case OTS_OUTCOME_EXPIRED:
+		return OTS_TX_EXPIRED;
+	default:
+		return OTS_TX_FAILED;
+	}
+}
+
+static int64_t c1_plus(const struct ots_tx *tx, uint64_t ms)
+{
+	return tx->c1_at_us + (int64_t)ms * 1000;
+}
+
+/* The EV rules after an IR: arm the earliest C2 trigger, or the deadline. */
+static void tx_wait(struct ots_engine *e, struct ots_tx *tx)
+{
+	enum ots_due due = OTS_DUE_EXPIRE;
+	int64_t at = tx->deadline_us;
+	bool indefinite = tx->has_rq && tx->rq.form == SIMOTA_DEFERRED_RQ_INDEFINITE;
+
+	tx->state = OTS_TX_WAITING;
+	if (tx->ev.on_rq && tx->has_rq && tx->rq.seconds &&
+	    (tx->rq.form == SIMOTA_DEFERRED_RQ_FIXED || tx->rq.form == SIMOTA_DEFERRED_RQ_UNTIL_EVENT) &&
+	    c1_plus(tx, (uint64_t)tx->rq.seconds * 1000) < at) {
+		at = c1_plus(tx, (uint64_t)tx->rq.seconds * 1000);
+		due = OTS_DUE_C2_RQ;
+	}
+	if (!indefinite && tx->ev.preset_ms != OTS_EV_NO_PRESET && c1_plus(tx, tx->ev.preset_ms) < at) {
+		at = c1_plus(tx, tx->ev.preset_ms);
+		due = OTS_DUE_C2_PRESET;
+	}
+	set_due(e, tx, due, at);
+	tx_save(e, tx);
+}
+
+/* ---- timers -------------------------------------------------------------- */
+
+static void tx_due(struct ots_engine *e, struct ots_tx *tx)
+{
+	static const char *const triggers[] = {
+		[OTS_DUE_C2_RQ] = "rq", [OTS_DUE_C2_PRESET] = "preset",
+		[OTS_DUE_C2_BACKOFF] = "backoff",
+	};
+	enum ots_due due = tx->due;
+	JsonObject *d;
+
+	tx->due = OTS_DUE_NONE;
+	switch (due) {
+	case OTS_DUE_POR:
+		d = detail_new();
+		json_object_set_string_member(d, "command", cmd_names[tx->last_kind]);
+		json_object_set_int_member(d, "attempt", tx->attempts);
+		ots_tx_event(e, tx, "por-timeout", d);
+		if (tx->attempts < e->cfg.max_attempts) {
+			tx_send(e, tx, tx->last_kind, "retry");
+		} else if (tx->last_kind == OTS_CMD_RELEASE) {
+			ots_tx_event(e, tx, "release-unconfirmed", NULL);
+			tx_finish(e, tx, final_state(tx));
+		} else {
+			char *why = g_strdup_printf("no PoR for %s after %u attempts",
+						    cmd_names[tx->last_kind], tx->attempts);
+			tx_fail(e, tx, why);
+			g_free(why);
+		}
+		break;
+	case OTS_DUE_C2_RQ:
+	case OTS_DUE_C2_PRESET:
+	case OTS_DUE_C2_BACKOFF:
+		if (g_get_real_time() >= tx->deadline_us)
+			tx_expire(e, tx, "deadline");
+		else
+			tx_send(e, tx, OTS_CMD_C2, triggers[due]);
+		break;
+	case OTS_DUE_EXPIRE:
+		tx_expire(e, tx, "deadline");
+		break;
+	case OTS_DUE_NONE:
+		break;
+	}
+}
+
+static gboolean tx_timer_cb(gpointer p)
+{
+	struct ots_tx *tx = p;
+	struct ots_engine *e = tx->engine;
+
+	tx->timer = 0;
+	ots_engine_begin(e);
+	tx_due(e, tx);
+	ots_engine_end(e);
+	return G_SOURCE_REMOVE;
+}
+
+/* ---- inputs ---------------------------------------------------------------- */
+
+static void tx_r2s(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind,
+		   const struct simota_deferred_msg *m)
+{
+	JsonObject *d = detail_new();
+	sqlite3_stmt *st;
+	GError *error = NULL;
+	JsonNode *result;
+	char *why;
+
+	json_object_set_string_member(d, "state", simota_deferred_state_name(m->state));
+	if (m->rq.form != SIMOTA_DEFERRED_RQ_NONE)
+		json_object_set_member(d, "rq", ots_rq_to_json(&m->rq));
+	ots_tx_event(e, tx, "r2s-received", d);
+
+	if (kind == OTS_CMD_RELEASE) {
+		if (m->state == SIMOTA_DEFERRED_RELEASED || m->state == SIMOTA_DEFERRED_UNKNOWN) {
+			ots_tx_event(e, tx, "released", NULL);
+			tx_finish(e, tx, final_state(tx));
+		} else {
+			why = g_strdup_printf("release answered with state %s",
+					      simota_deferred_state_name(m->state));
+			ots_tx_event(e, tx, "release-unconfirmed", NULL);
+			tx_finish(e, tx, final_state(tx));
+			g_free(why);
+		}
+		return;
+	}
+	switch (m->state) {
+	case SIMOTA_DEFERRED_DONE:
+		if (tx->has_result)
+			return;      /* R1 is delivered once */
+		result = ots_result_to_json(m);
+		st = ots_db_stmt(e->db, "UPDATE transactions SET result = ? WHERE id = ?");
+		sqlite3_bind_text(st, 1, ots_json_string(result), -1, g_free);
+		sqlite3_bind_int64(st, 2, (int64_t)tx->id);
+		if (!ots_db_step_done(e->db, st, &error))
+			ots_engine_db_failed(e, error);
+		tx->has_result = true;
+		tx->outcome = OTS_OUTCOME_R1;
+		d = detail_new();
+		json_object_set_member(d, "result", result);
+		ots_tx_event(e, tx, "r1-delivered", d);
+		/* R1 is in this DB transaction; the release leaves after it commits */
+		tx_send(e, tx, OTS_CMD_RELEASE, "r1-stored");
+		return;
+	case SIMOTA_DEFERRED_PENDING: {
+		uint32_t delay;
+
+		tx->backoff_ms = tx->backoff_ms ?
+			MIN((uint64_t)tx->backoff_ms * 2, e->cfg.backoff_max_ms) :
+			e->cfg.backoff_initial_ms;
+		delay = tx->backoff_ms;
+		if (m->rq.form == SIMOTA_DEFERRED_RQ_FIXED && m->rq.seconds &&
+		    (uint64_t)m->rq.seconds * 1000 > delay)
+			delay = (uint32_t)MIN((uint64_t)m->rq.seconds * 1000, e->cfg.backoff_max_ms);
+		tx->state = OTS_TX_WAITING;
+		if (g_get_real_time() + (int64_t)delay * 1000 >= tx->deadline_us)
+			set_due(e, tx, OTS_DUE_EXPIRE, tx->deadline_us);
+		else
+			set_due(e, tx, OTS_DUE_C2_BACKOFF, g_get_real_time() + (int64_t)delay * 1000);
+		tx_save(e, tx);
+		return;
+	}
+	case SIMOTA_DEFERRED_EXPIRED:
+		tx_expire(e, tx, "the card expired the transaction");
+		return;
+	case SIMOTA_DEFERRED_UNKNOWN:
+		tx_fail(e, tx, "the card does not know the transaction (lost)");
+		return;
+	default:
+		why = g_strdup_printf("the card refused the transaction: %s",
+				      simota_deferred_state_name(m->state));
+		tx_fail(e, tx, why);
+		g_free(why);
+		return;
+	}
+}
+
+/* A command of this transaction (same kind as the outstanding one) with this counter? */
+static bool stale_answer(struct ots_engine *e, struct ots_tx *tx, uint64_t cntr)
+{
+	sqlite3_stmt *st = ots_db_stmt(e->db, "SELECT 1 FROM commands WHERE tx_id = ? AND kind = ? "
+				       "AND iccid = ? AND kvn = ? AND cntr = ?");
+	bool found;
+
+	sqlite3_bind_int64(st, 1, (int64_t)tx->id);
+	sqlite3_bind_int(st, 2, tx->cmd->kind);
+	sqlite3_bind_text(st, 3, tx->iccid, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, tx->kvn);
+	sqlite3_bind_int64(st, 5, (int64_t)cntr);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return found;
+}
+
+static void por_invalid(struct ots_engine *e, struct ots_tx *tx, const char *via,
+			const uint8_t *pkt, size_t len, const char *why)
+{
+	JsonObject *d = detail_new();
+
+	json_object_set_string_member(d, "why", why);
+	json_object_set_string_member(d, "via", via);
+	char *packet_hex = ots_hex(pkt, MIN(len, 512));
+	json_object_set_string_member(d, "packet", packet_hex);
+	g_free(packet_hex);
+	ots_tx_event(e, tx, "por-invalid", d);
+	e->stats.pors_invalid++;
+	g_warning("tx %" G_GUINT64_FORMAT ": PoR rejected (%s), not handed on", tx->id, why);
+}
+
+/*
+ * TS 102 225 §5.2: a PoR for the transaction's outstanding command: verified
+ * and deciphered with the command's keys, matched by counter, then its
+ * additional data (IR or R2S) drives the machine.  A PoR that does not
+ * verify is recorded and dropped; the command stays outstanding.
+ */
+void ots_tx_on_por(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, size_t len,
+		   const char *via)
+{
+	static struct simota_deferred_msg m;
+	uint8_t work[OTS_MAX_SEGMENTS * SIMOTA_SMS_UD_MAX];
+	struct simota_ota_response rsp;
+	struct ots_card *card = ots_registry_get(e->reg, tx->iccid);
+	const struct ots_tar *tar = card ? ots_card_tar(card, tx->tar) : NULL;
+	struct ots_keyset *ks = card ? ots_card_keyset(card, tx->kvn) : NULL;
+	enum ots_cmd_kind kind;
+	simota_err err;
+	JsonObject *d;
+	char *s;
+
+	if (!tx->cmd || !tar || !ks || len > sizeof(work))
+		return;
+	err = ots_packet_por_decode(e->reg, ks, tar, pkt, len, work, sizeof(work), &rsp);
+	if (err != SIMOTA_OK) {
+		por_invalid(e, tx, via, pkt, len, simota_strerror(err));
+		return;
+	}
+	if (memcmp(rsp.tar, tx->tar, 3) != 0) {
+		por_invalid(e, tx, via, pkt, len, "TAR does not match the command");
+		return;
+	}
+	if (rsp.status == SIMOTA_OTA_STATUS_OK && rsp.cntr != tx->cmd->cntr &&
+	    !stale_answer(e, tx, rsp.cntr)) {
+		por_invalid(e, tx, via, pkt, len, "counter does not match the command");
+		return;
+	}
+	if (rsp.status == SIMOTA_OTA_STATUS_OK && rsp.data_len) {
+		err = simota_deferred_decode(rsp.data, rsp.data_len, &m);
+		if (err == SIMOTA_OK && m.txid != tx->txid) {
+			por_invalid(e, tx, via, pkt, len, "transaction id does not match");
+			return;
+		}
+	} else {
+		err = SIMOTA_ERR_MISSING_VALUE;
+	}
+	e->stats.pors_received++;
+	kind = tx->cmd->kind;
+	cmd_close(e, tx);
+
+	d = detail_new();
+	json_object_set_string_member(d, "via", via);
+	json_object_set_string_member(d, "command", cmd_names[kind]);
+	json_object_set_int_member(d, "status", rsp.status);
+	s = g_strdup_printf("%010" G_GINT64_MODIFIER "x", rsp.cntr);
+	json_object_set_string_member(d, "cntr", s);
+	g_free(s);
+	char *data_hex = ots_hex(rsp.data, rsp.data_len);
+	json_object_set_string_member(d, "data", data_hex);
+	g_free(data_hex);
+	ots_tx_event(e, tx, "por-received", d);
+
+	if (rsp.status != SIMOTA_OTA_STATUS_OK) {
+		d = detail_new();
+		json_object_set_int_member(d, "status", rsp.status);
+		ots_tx_event(e, tx, "por-error", d);
+		s = g_strdup_printf("PoR status %02x for %s", rsp.status, cmd_names[kind]);
+		tx_fail(e, tx, s);
+		g_free(s);
+		return;
+	}
+	if (!rsp.data_len) {
+		tx_fail(e, tx, kind == OTS_CMD_C1 ?
+			"the PoR of C1 carries no IR (the applet answered through the closed "
+			"envelope handler: the answer is lost)" : "the PoR carries no R2S");
+		return;
+	}
+	if (err != SIMOTA_OK) {
+		s = g_strdup_printf("undecodable response data: %s", simota_strerror(err));
+		tx_fail(e, tx, s);
+		g_free(s);
+		return;
+	}
+	if (kind == OTS_CMD_C1 && m.type == SIMOTA_DEFERRED_IR) {
+		struct ots_card_run *run = ots_engine_run(e, tx->iccid);
+
+		tx->has_rq = true;
+		tx->rq = m.rq;
+		d = detail_new();
+		json_object_set_member(d, "rq", ots_rq_to_json(&m.rq));
+		ots_tx_event(e, tx, "ir-received", d);
+		tx_wait(e, tx);
+		if (tx->ev.on_rq && m.rq.form == SIMOTA_DEFERRED_RQ_UNTIL_EVENT &&
+		    m.rq.event == SIMOTA_DEFERRED_EVENT_NEXT_SESSION && run->queued.length)
+			tx_send(e, tx, OTS_CMD_C2, "next-session");
+		else if (tx->due_us <= g_get_real_time())
+			tx_due(e, tx);
+		return;
+	}
+	if (m.type == SIMOTA_DEFERRED_R2S) {
+		tx_r2s(e, tx, kind, &m);
+		return;
+	}
+	s = g_strdup_printf("unexpected %s in the PoR of %s", simota_deferred_type_name(m.type),
+			    cmd_names[kind]);
+	tx_fail(e, tx, s);
+	g_free(s);
+}
+
+/* An RP-ERROR without a PoR (e.g. toolkit busy): try again a little later. */
+void ots_tx_on_delivery_error(struct ots_engine *e, struct ots_tx *tx, uint8_t rp_cause,
+			      uint8_t fcs)
+{
+	JsonObject *d = detail_new();
+	int64_t at = g_get_real_time() +
+		(int64_t)MIN(e->cfg.backoff_initial_ms, e->cfg.por_timeout_ms) * 1000;
+
+	json_object_set_int_member(d, "rp-cause", rp_cause);
+	json_object_set_int_member(d, "fcs", fcs);
+	ots_tx_event(e, tx, "delivery-error", d);
+	if (tx->due == OTS_DUE_POR && at < tx->due_us) {
+		set_due(e, tx, OTS_DUE_POR, at);
+		tx_save(e, tx);
+	}
+}
+
+void ots_tx_on_mg(struct ots_engine *e, struct ots_tx *tx)
+{
+	JsonObject *d = detail_new();
+	bool act = tx->state == OTS_TX_WAITING && tx->ev.on_mg;
+
+	if (!act)
+		json_object_set_string_member(d, "ignored", ots_tx_state_name(tx->state));
+	ots_tx_event(e, tx, "mg-received", d);
+	if (act)
+		tx_send(e, tx, OTS_CMD_C2, "mg");
+}
+
+bool ots_tx_poll(struct ots_engine *e, struct ots_tx *tx, GError **error)
+{
+	if (tx->state == OTS_TX_C2_SENT)
+		return true;
+	if (tx->state != OTS_TX_WAITING) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_STATE,
+			    "transaction %" G_GUINT64_FORMAT " is %s: nothing to poll", tx->id,
+			    ots_tx_state_name(tx->state));
+		return false;
+	}
+	ots_tx_event(e, tx, "poll", NULL);
+	tx_send(e, tx, OTS_CMD_C2, "poll");
+	return true;
+}
+
+/* The card's device (re)attached: what was outstanding may never have arrived. */
+void ots_tx_resend(struct ots_engine *e, struct ots_tx *tx, const char *why)
+{
+	if (!tx->cmd)
+		return;
+	tx_send(e, tx, tx->cmd->kind, why);
+}
+
+/* A new transaction for the card: a "next session" RQ fetches now. */
+void ots_tx_next_session(struct ots_engine *e, struct ots_tx *tx)
+{
+	if (tx->state == OTS_TX_WAITING && tx->ev.on_rq && tx->has_rq &&
+	    tx->rq.form == SIMOTA_DEFERRED_RQ_UNTIL_EVENT &&
+	    tx->rq.event == SIMOTA_DEFERRED_EVENT_NEXT_SESSION)
+		tx_send(e, tx, OTS_CMD_C2, "next-session");
+}
