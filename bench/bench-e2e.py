@@ -136,8 +136,8 @@ def run_once(n, warmup, build, label, tmpdir=None, db_tmpfs=False, traced=False)
         tempfile.tempdir = tmpdir
     bins = {"uicc_emu": os.path.join(build, "uicc-emu", "uicc-emu"),
             "server": os.path.join(build, "ota-test-server", "ota-test-server"),
-            "agent": os.path.join(build, "plugin", "agent", "stkbridge-agent"),
-            "ota_cli": os.path.join(build, "ota-test-server", "ota-cli")}
+            "agent": os.path.join(build, "agent", "stkbridge-agent"),
+            "ota_cli": os.path.join(build, "ota-cli", "ota-cli")}
     with open(os.path.join(ROOT, "uicc-emu", "examples", "card0.ini")) as f:
         ini = f.read()
     out = {"label": label}

@@ -84,8 +84,8 @@ def show_timeline(tx, agent_requests):
 def run(build):
     bins = {"uicc_emu": os.path.join(build, "uicc-emu", "uicc-emu"),
             "server": os.path.join(build, "ota-test-server", "ota-test-server"),
-            "agent": os.path.join(build, "plugin", "agent", "stkbridge-agent"),
-            "ota_cli": os.path.join(build, "ota-test-server", "ota-cli")}
+            "agent": os.path.join(build, "agent", "stkbridge-agent"),
+            "ota_cli": os.path.join(build, "ota-cli", "ota-cli")}
     plugin = os.path.join(build, "plugin", "stkbridge.so")
     harness.log = otaflow.log = quiet
     with open(CARD) as f:
