@@ -367,8 +367,8 @@
 		const rows = rowsOf(tx, timeline);
 		const avail = scroller.clientWidth;
 		const narrow = avail < 600;
-		const timeW = narrow ? 70 : 112;
-		const gap = Math.max(narrow ? 80 : 120, Math.floor((avail - timeW - 2) / 4));
+		const timeW = narrow ? 86 : 112;
+		const gap = Math.max(narrow ? 68 : 120, Math.floor((avail - timeW - 2) / 4));
 		const W = timeW + 4 * gap;
 		const headH = 46, rowH = narrow ? 48 : 52;
 		const H = headH + rows.length * rowH + 16;
@@ -378,6 +378,7 @@
 
 		while (svg.lastChild)
 			svg.removeChild(svg.lastChild);
+		svg.classList.toggle('narrow', narrow);
 		svg.setAttribute('width', W);
 		svg.setAttribute('height', H);
 		svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
@@ -405,7 +406,8 @@
 			if (animate && !state.drawn.has(row.key))
 				cls.push('new');
 			const g = el('g', {
-				class: cls.join(' '), 'data-events': row.events.join(' '), 'data-label': row.label,
+				class: cls.join(' '), 'data-key': row.key, 'data-seq': row.seq,
+				'data-events': row.events.join(' '), 'data-label': row.label,
 				'data-from': row.from, 'data-to': row.to, 'data-kind': row.kind,
 			}, body);
 			el('title', {}, g, rowText(row, t0));
@@ -514,6 +516,12 @@
 		state.loaded = true;
 		showSummary();
 		draw(!first);
+		/* the list's entry of this transaction need not wait for the next list refresh */
+		const i = state.txs.findIndex((t) => t.id === tx.id);
+		if (i >= 0 && state.txs[i].state !== tx.state) {
+			state.txs[i] = Object.assign({}, state.txs[i], { state: tx.state });
+			showTransactions();
+		}
 	}
 	const refreshSelected = debounce(loadSelected, 250);
 
