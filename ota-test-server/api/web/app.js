@@ -798,6 +798,11 @@
 				}
 			}).observe($('scroller'));
 		}
+		window.addEventListener('hashchange', () => {
+			const h = /^#tx=(\d+)$/.exec(location.hash);
+			if (h)
+				choose(h[1], 'link');
+		});
 		connect();
 		await loadAll();
 		const m = /^#tx=(\d+)$/.exec(location.hash);
