@@ -10,14 +10,18 @@ flow of DESIGN §1 on the embedded defaults, every piece real:
   stkbridge-agent   scripted: answers "confirm"
 
 It shows the agent's screen, then the transaction's timeline from the API,
-C1 to R1.  Everything runs in a temp dir and is stopped (by PID) at the end,
-also on failure or Ctrl-C.  Needs root (unshare -m, mount).
+C1 to R1; while it runs, the server's live timeline page (doc/api.md) is at
+the URL it prints.  Everything runs in a temp dir and is stopped (by PID) at
+the end, also on failure or Ctrl-C; with --keep everything stays up after
+the transaction (open the page, start more transactions with ota-cli or
+curl) until Ctrl-C.  Needs root (unshare -m, mount).
 
-usage: demo-flow.py BUILD_DIR
+usage: demo-flow.py [BUILD_DIR] [--keep]
 """
 
 import json
 import os
+import signal
 import sys
 import time
 
@@ -81,7 +85,7 @@ def show_timeline(tx, agent_requests):
         print("  %-15s %9.1f  %-14s %s" % (at, (t - c1) * 1000, name, detail))
 
 
-def run(build):
+def run(build, keep):
     bins = {"uicc_emu": os.path.join(build, "uicc-emu", "uicc-emu"),
             "server": os.path.join(build, "ota-test-server", "ota-test-server"),
             "agent": os.path.join(build, "agent", "stkbridge-agent"),
@@ -95,9 +99,12 @@ def run(build):
         try:
             print(bold("\n1. Starting the pieces (in %s)" % h.tmp))
             s.start({"modem0": ini}, taps=False)
-            agent = s.agent("agent", "modem0", ["confirm"])
+            # --keep: later transactions (ota-cli, curl) are answered too
+            agent = s.agent("agent", "modem0", ["confirm"],
+                            extra=["--auto-confirm", "--input", "1234"] if keep else ())
             print("   uicc-emu        card0.ini, ICCID %s, PIN 1234" % s.cards["modem0"]["iccid"])
             print("   ota-test-server HTTP API %s, netsim link %s" % (s.api.base, s.netsim_sock))
+            print("   the live timeline page: %s" % bold(s.api.base + "/"))
             print("   ofonod          -n -p stkbridge, private bus %s" % h.bus_address)
             print("   stkbridge-agent scripted (answers: confirm)")
             s.bring_up("modem0")
@@ -132,19 +139,43 @@ def run(build):
                       ((otaflow.ts(r1[0]["at"]) - otaflow.ts(c1["at"])) * 1000, elapsed * 1000))
             card, server = s.counters("modem0")
             print("   OTA counter of keyset 1: %d on the card (state file), %d in the server" % (card, server))
+            print("   the page: %s" % bold("%s/#tx=%d" % (s.api.base, tx_id)))
             if tx["state"] != "completed" or tx["result"] != {"general": 0, "additional": ""}:
                 raise harness.HarnessError("the transaction did not complete with R1 'confirmed'")
+            if keep:
+                keep_running(h, s, tx_id)
         finally:
             s.stop()
     print("   every process stopped; temp dir removed")
+
+
+def keep_running(h, s, tx_id):
+    """--keep: everything stays up (the agent confirms, and types 1234) until Ctrl-C."""
+    print(bold("\n6. Kept running (--keep): Ctrl-C stops everything"))
+    print("   the page:        %s/#tx=%d" % (s.api.base, tx_id))
+    print("   the API:         %s/v1/transactions (ota-cli: OTA_SERVER=%s)" % (s.api.base, s.api.base))
+    print("   the card:        ICCID %s, modem /modem0" % s.cards["modem0"]["iccid"])
+    sys.stdout.flush()
+    # Ctrl-C even when started with SIGINT ignored (in the background); SIGTERM the same
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        while True:
+            for p in h.procs:
+                if not p.alive():
+                    raise harness.HarnessError("%s (pid %d) exited" % (p.name, p.pid))
+            h.iterate(1.0)
+    except KeyboardInterrupt:
+        print("\n   Ctrl-C: stopping")
 
 
 def main():
     if os.geteuid() != 0:
         print("demo-flow: needs root (ofonod runs in a private mount namespace)", file=sys.stderr)
         sys.exit(1)
+    args = [a for a in sys.argv[1:] if a != "--keep"]
     try:
-        run(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))
+        run(args[0] if args else os.path.join(ROOT, "build"), "--keep" in sys.argv[1:])
     except KeyboardInterrupt:
         print("\ninterrupted; every process stopped", file=sys.stderr)
         sys.exit(130)

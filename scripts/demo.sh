@@ -6,7 +6,9 @@
 # real ofonod with the stkbridge plugin on a private D-Bus bus in a private
 # mount namespace, and stkbridge-agent answering "confirm".  It shows the
 # agent's screen and the transaction's timeline, C1 to R1, and stops every
-# process it started.  Needs root (uses sudo otherwise).
+# process it started; the server's live timeline page is at the URL it prints
+# while it runs.  --keep: everything stays up after the transaction (the page
+# too) until Ctrl-C.  Needs root (uses sudo otherwise).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -14,6 +16,6 @@ log=$(mktemp)
 scripts/build.sh >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
 rm -f "$log"
 if [ "$(id -u)" -eq 0 ]; then
-	exec /usr/bin/python3 scripts/demo-flow.py build
+	exec /usr/bin/python3 scripts/demo-flow.py build "$@"
 fi
-exec sudo /usr/bin/python3 scripts/demo-flow.py build
+exec sudo /usr/bin/python3 scripts/demo-flow.py build "$@"

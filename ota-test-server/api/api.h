@@ -67,6 +67,10 @@ void ots_api_cards(struct ots_http *h, SoupServerMessage *msg, char **rest, GHas
 /* GET /v1/events: the server-sent event stream (sse.c) */
 void ots_api_events(struct ots_http *h, SoupServerMessage *msg, GHashTable *query);
 void ots_sse_init(struct ots_http *h);
+/* The timeline page (web.c): true for "/" and "/assets/..." */
+bool ots_api_web_path(const char *path);
+/* GET/HEAD of the page or one of its assets, from the binary's GResource */
+void ots_api_web(SoupServerMessage *msg, const char *path);
 /* Ends every open stream and unsubscribes. */
 void ots_sse_shutdown(struct ots_http *h);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The HTTP/JSON API of ota-test-server (doc/api.md) on libsoup-3's
- * SoupServer: listening, routing under /v1, and the response helpers the
- * route files share.  Implements api/http.h for the daemon.
+ * SoupServer: listening, routing under /v1 (and / with /assets/ to the
+ * timeline page, web.c), and the response helpers the route files share.
+ * Implements api/http.h for the daemon.
  *
  * Nothing here logs a request or response body: bodies may carry keys
  * (POST /v1/cards).  Requests are logged at debug level as method, path
@@ -191,6 +192,10 @@ static void route(struct ots_http *h, SoupServerMessage *msg, const char *path,
 	char **seg;
 	guint n;
 
+	if (ots_api_web_path(path)) {
+		ots_api_web(msg, path);
+		return;
+	}
 	/* "/v1/x/y" -> "", "v1", "x", "y"; one trailing '/' is tolerated */
 	seg = g_strsplit(path, "/", -1);
 	n = g_strv_length(seg);

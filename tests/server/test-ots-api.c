@@ -295,7 +295,6 @@ static void test_tx_routes(void)
 
 	/* other routes */
 	expect("GET", "/v1/nothing", NULL, NULL, 404, NULL);
-	expect("GET", "/", NULL, NULL, 404, NULL);
 	expect("GET", "/v2/transactions", NULL, NULL, 404, NULL);
 	call(&r, "GET", "/v1/status", NULL, NULL);
 	g_assert_cmpuint(r.status, ==, 200);
@@ -532,6 +531,133 @@ static void test_end_to_end(void)
 	}
 }
 
+/* ---- the timeline page ------------------------------------------------------------------ */
+
+struct page {
+	guint status;
+	SoupMessageHeaders *headers;    /* the response's, referenced */
+	char *body;
+	gsize len;
+};
+
+static void page_get(struct page *p, const char *method, const char *path, const char *if_none_match)
+{
+	char *url = g_strconcat(srv.base, path, NULL);
+	SoupMessage *msg = soup_message_new(method, url);
+	GError *error = NULL;
+	GBytes *b;
+
+	g_assert_nonnull(msg);
+	if (if_none_match)
+		soup_message_headers_replace(soup_message_get_request_headers(msg), "If-None-Match",
+					     if_none_match);
+	b = soup_session_send_and_read(srv.http, msg, NULL, &error);
+	g_assert_no_error(error);
+	p->status = soup_message_get_status(msg);
+	p->headers = soup_message_headers_ref(soup_message_get_response_headers(msg));
+	p->body = g_strndup(g_bytes_get_data(b, &p->len), g_bytes_get_size(b));
+	g_bytes_unref(b);
+	g_object_unref(msg);
+	g_free(url);
+}
+
+static void page_clear(struct page *p)
+{
+	soup_message_headers_unref(p->headers);
+	g_free(p->body);
+}
+
+static const char *header(const struct page *p, const char *name)
+{
+	return soup_message_headers_get_one(p->headers, name);
+}
+
+/* GET / and /assets/NAME: from the binary, the right type, a strict CSP, revalidated by ETag */
+static void test_web_page(void)
+{
+	static const struct {
+		const char *path, *type, *needle;
+	} files[] = {
+		{ "/", "text/html; charset=utf-8", "<script src=\"/assets/app.js\" defer></script>" },
+		{ "/assets/app.js", "text/javascript; charset=utf-8", "new EventSource('/v1/events')" },
+		{ "/assets/style.css", "text/css; charset=utf-8", ".scroller" },
+		{ "/assets/icon.svg", "image/svg+xml", "<svg" },
+	};
+	struct page p, q;
+	struct raw *c;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		const char *csp;
+		char *etag;
+
+		page_get(&p, "GET", files[i].path, NULL);
+		g_assert_cmpuint(p.status, ==, 200);
+		g_assert_cmpstr(header(&p, "Content-Type"), ==, files[i].type);
+		g_assert_nonnull(strstr(p.body, files[i].needle));
+		csp = header(&p, "Content-Security-Policy");
+		g_assert_nonnull(csp);
+		g_assert_nonnull(strstr(csp, "default-src 'none'"));
+		g_assert_nonnull(strstr(csp, "script-src 'self';"));
+		g_assert_nonnull(strstr(csp, "frame-ancestors 'none'"));
+		g_assert_null(strstr(csp, "unsafe"));
+		g_assert_cmpstr(header(&p, "X-Content-Type-Options"), ==, "nosniff");
+		g_assert_cmpstr(header(&p, "Cache-Control"), ==, "no-cache");
+		g_assert_nonnull(header(&p, "ETag"));
+		etag = g_strdup(header(&p, "ETag"));
+
+		/* HEAD: the same headers, no body; a known ETag: 304 without a body */
+		page_get(&q, "HEAD", files[i].path, NULL);
+		g_assert_cmpuint(q.status, ==, 200);
+		g_assert_cmpuint(q.len, ==, 0);
+		g_assert_cmpstr(header(&q, "ETag"), ==, etag);
+		g_assert_cmpstr(header(&q, "Content-Type"), ==, files[i].type);
+		page_clear(&q);
+		page_get(&q, "GET", files[i].path, etag);
+		g_assert_cmpuint(q.status, ==, 304);
+		g_assert_cmpuint(q.len, ==, 0);
+		page_clear(&q);
+		page_get(&q, "GET", files[i].path, "\"0123\", W/\"4567\"");
+		g_assert_cmpuint(q.status, ==, 200);
+		g_assert_cmpuint(q.len, ==, p.len);
+		page_clear(&q);
+		g_free(etag);
+		page_clear(&p);
+	}
+
+	/* offline: the page loads nothing from elsewhere, and nothing inline */
+	page_get(&p, "GET", "/", NULL);
+	g_assert_null(strstr(p.body, "://"));
+	g_assert_null(strstr(p.body, "<script>"));
+	g_assert_null(strstr(p.body, "<style"));
+	g_assert_null(strstr(p.body, " style="));
+	g_assert_null(strstr(p.body, "javascript:"));
+	page_clear(&p);
+	page_get(&p, "GET", "/assets/style.css", NULL);
+	g_assert_null(strstr(p.body, "url("));
+	g_assert_null(strstr(p.body, "@import"));
+	page_clear(&p);
+
+	/* GET and HEAD only; unknown assets 404; API routes unchanged */
+	expect("POST", "/", "application/json", "{}", 405, NULL);
+	expect("DELETE", "/assets/app.js", NULL, NULL, 405, NULL);
+	expect("GET", "/assets/nope.js", NULL, NULL, 404, NULL);
+	expect("GET", "/assets/", NULL, NULL, 404, NULL);
+	expect("GET", "/assets/.hidden", NULL, NULL, 404, NULL);
+	expect("GET", "/assets/sub/app.js", NULL, NULL, 404, NULL);
+	expect("GET", "/index.html", NULL, NULL, 404, NULL);
+	expect("GET", "/v1", NULL, NULL, 404, NULL);
+	expect("GET", "/v1/status", NULL, NULL, 200, NULL);
+	/* paths the client did not normalise (libsoup removes the dot segments: /index.html) */
+	c = raw_open("GET /assets/../index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+	g_assert_true(raw_read(c, "\"error\"", 5000));
+	g_assert_true(g_str_has_prefix(c->in->str, "HTTP/1.1 404"));
+	raw_close(c);
+	c = raw_open("GET /assets/%2e%2e%2fapp.js HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+	g_assert_true(raw_read(c, "\r\n\r\n", 5000));
+	g_assert_true(g_str_has_prefix(c->in->str, "HTTP/1.1 400"));     /* libsoup: an encoded '/' */
+	raw_close(c);
+}
+
 static void skip_all(void)
 {
 	g_test_skip("OTA_TEST_SERVER and OTA_CLI name the binaries under test");
@@ -558,6 +684,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/api/events/stream", test_events);
 	g_test_add_func("/api/cli/commands", test_cli);
 	g_test_add_func("/api/end-to-end/wait-r1", test_end_to_end);
+	g_test_add_func("/api/web/page", test_web_page);
 	rc = g_test_run();
 	server_stop();
 	g_free(self_exe);
