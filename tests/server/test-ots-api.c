@@ -42,8 +42,8 @@ static void test_card_import(void)
 	/* a broken file: the field is "config", the message names the group and key, not a path */
 	call(&r, "POST", "/v1/cards", "text/plain",
 	     "[card]\niccid=89882390000000000041\nimsi=001010123456789\nmsisdn=+15550004\n"
-	     "[keyset 1]\nkic=15\nkid=15\nkic-key=zz\nkid-key=" "11223344556677881122334455667788\n"
-	     "[tar b00001]\nspi=1619\n");
+	     "[keyset 1]\nkic=15\nkid=15\nkic-key=zz\nkid-key=" "112233445566778899aabbccddeeff00\n"
+	     "[tar defe01]\nspi=1619\n");
 	g_assert_cmpuint(r.status, ==, 400);
 	g_assert_cmpstr(json_object_get_string_member(obj(&r), "field"), ==, "config");
 	g_assert_nonnull(strstr(r.body, "kic-key"));
@@ -81,15 +81,15 @@ static void test_card_json(void)
 		  "\"kid\":\"15\",\"counter\":\"01\"}]}", "keysets[0].counter" },
 		{ "{\"iccid\":\"89882390000000000058\",\"tars\":5}", "tars" },
 		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b0\"}]}", "tars[0].tar" },
-		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1\"}]}",
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1\"}]}",
 		  "tars[0].spi" },
-		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\","
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\","
 		  "\"min-security-level\":\"x\"}]}", "tars[0].min-security-level" },
-		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\","
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\","
 		  "\"mode\":\"fast\"}]}", "tars[0].mode" },
-		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\","
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\","
 		  "\"mg-address\":\"+1x\"}]}", "tars[0].mg-address" },
-		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\","
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\","
 		  "\"keysets\":[3]}]}", "tars[0].keysets" },
 	};
 	struct reply r;

@@ -361,7 +361,7 @@ static void test_registry(struct fixture *f, gconstpointer data)
 	g_assert_false(ots_engine_card_add_json(f->e, bad, false, &error));
 	assert_invalid(&error, "iccid");
 	json_node_unref(bad);
-	bad = json_from_string("{\"iccid\":\"8988239000000000003\",\"tars\":[{\"tar\":\"b00001\","
+	bad = json_from_string("{\"iccid\":\"8988239000000000003\",\"tars\":[{\"tar\":\"defe01\","
 			       "\"spi\":\"1619\",\"keysets\":[3]}]}", NULL);
 	g_assert_false(ots_engine_card_add_json(f->e, bad, false, &error));
 	assert_invalid(&error, "tars[0].keysets");
@@ -369,7 +369,7 @@ static void test_registry(struct fixture *f, gconstpointer data)
 	bad = json_from_string("{\"iccid\":\"8988239000000000003\",\"msisdn\":\"+1555\","
 			       "\"keysets\":[{\"kvn\":2,\"kic\":\"22\",\"kid\":\"22\","
 			       "\"kic-key\":\"000102030405060708090a0b0c0d0e0f\"}],"
-			       "\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\"}]}", NULL);
+			       "\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\"}]}", NULL);
 	g_assert_true(ots_engine_card_add_json(f->e, bad, false, &error));
 	g_assert_no_error(error);
 	json_node_unref(bad);
