@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "simota/ota.h"
 #include "test-support.h"
 
 static const char *cli_path;
@@ -181,21 +180,9 @@ static const char *weak_key_option(JsonObject *v)
 		{ "kic_key", "kic_algorithm", "--kic-key" }, { "kid_key", "kid_algorithm", "--kid-key" },
 	};
 
-	for (int i = 0; i < 2; i++) {
-		const char *hex = tv_str(v, fields[i][0]), *alg_name = tv_str(v, fields[i][1]);
-		enum simota_ota_alg alg;
-		uint8_t *key;
-		size_t n;
-		bool weak;
-
-		if (!hex || !alg_name || simota_ota_alg_from_name(alg_name, &alg) != SIMOTA_OK)
-			continue;
-		key = tv_hex(hex, &n);
-		weak = simota_ota_key_check(alg, key, n) == SIMOTA_ERR_WEAK_KEY;
-		g_free(key);
-		if (weak)
+	for (int i = 0; i < 2; i++)
+		if (tv_key_degenerate(tv_str(v, fields[i][0]), tv_str(v, fields[i][1])))
 			return fields[i][2];
-	}
 	return NULL;
 }
 

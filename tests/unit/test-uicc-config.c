@@ -5,7 +5,6 @@
 
 #include "test-support.h"
 #include "simota/card_config.h"
-#include "simota/ota.h"
 #include "state/card-state.h"
 
 static char *tmp_dir;
@@ -332,21 +331,6 @@ static void test_missing_file(void)
  * 020, 022): they degenerate to single DES and the loader refuses them.  The
  * codec (test-ota) and the card (test-uicc-ota) still run those vectors.
  */
-static bool vector_key_weak(const char *hex, const char *alg_name)
-{
-	enum simota_ota_alg alg;
-	uint8_t *k;
-	size_t n;
-	bool weak;
-
-	if (!hex || !alg_name || simota_ota_alg_from_name(alg_name, &alg) != SIMOTA_OK)
-		return false;
-	k = tv_hex(hex, &n);
-	weak = simota_ota_key_check(alg, k, n) == SIMOTA_ERR_WEAK_KEY;
-	g_free(k);
-	return weak;
-}
-
 static void test_vector_keyset(gconstpointer data)
 {
 	JsonObject *v = (JsonObject *)data;
@@ -369,8 +353,8 @@ static void test_vector_keyset(gconstpointer data)
 	g_string_append_printf(text, "[tar %s]\nkeysets=%u\nmin-security-level=%.2s\nspi=%s\n", tar, kvn,
 			       tv_str(v, "spi"), tv_str(v, "spi"));
 	cfg = load_text(text->str, &err);
-	if (vector_key_weak(kic_key, tv_str(v, "kic_algorithm")) ||
-	    vector_key_weak(kid_key, tv_str(v, "kid_algorithm"))) {
+	if (tv_key_degenerate(kic_key, tv_str(v, "kic_algorithm")) ||
+	    tv_key_degenerate(kid_key, tv_str(v, "kid_algorithm"))) {
 		g_assert_null(cfg);
 		g_assert_nonnull(err);
 		g_assert_nonnull(strstr(err->message, "degenerates to single DES"));
