@@ -50,9 +50,9 @@
 
 static const char ini_fmt[] =
 	"[card]\niccid=%s\nimsi=001010123456789\nmsisdn=%s\n"
-	"[keyset 1]\nkic=15\nkid=15\nkic-key=01234567890123450123456789012345\n"
-	"kid-key=11223344556677881122334455667788\ncounter=0000000000\n"
-	"[tar b00001]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=event\n"
+	"[keyset 1]\nkic=15\nkid=15\nkic-key=0123456789abcdeffedcba9876543210\n"
+	"kid-key=112233445566778899aabbccddeeff00\ncounter=0000000000\n"
+	"[tar defe01]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=event\n"
 	"mg-address=" SV1 "\nspi=1619\n";
 
 struct card {
@@ -338,10 +338,9 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 	t0 = now_s();
 	for (unsigned i = 0; i < p->emulated; i++) {
 		struct card *c = &B.cards[i];
-		struct simota_card_config *cc = g_memdup2(tmpl, sizeof(*tmpl));
+		struct simota_card_config *cc = simota_card_config_dup(tmpl);
 		char *state;
 
-		cc->path = g_strdup(tmpl->path);
 		memcpy(cc->iccid, c->iccid, sizeof(c->iccid));
 		memcpy(cc->msisdn, c->msisdn, sizeof(c->msisdn));
 		state = g_strdup_printf("%s/%s.state", sdir, c->iccid);

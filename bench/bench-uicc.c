@@ -35,20 +35,20 @@
 static const char ini_text[] =
 	"[card]\niccid=89882390000000000017\nimsi=001010123456789\n"
 	"[keyset 1]\nkic=15\nkid=15\nkic-key=0123456789abcdeffedcba9876543210\n"
-	"kid-key=11223344556677881122334455667788\n"
+	"kid-key=112233445566778899aabbccddeeff00\n"
 	"[keyset 2]\nkic=22\nkid=22\nkic-key=000102030405060708090a0b0c0d0e0f\n"
 	"kid-key=101112131415161718191a1b1c1d1e1f\n"
-	"[tar b00001]\napplet=bench\nkeysets=1,2\nmin-security-level=00\n";
+	"[tar defe01]\nkeysets=1,2\nmin-security-level=00\n";   /* bound to "bench" once loaded */
 
 static const uint8_t k1_kic[16] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
 				    0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10 };
 static const uint8_t k1_kid[16] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
-				    0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
+				    0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x00 };
 static const uint8_t k2_kic[16] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 				    0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f };
 static const uint8_t k2_kid[16] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
 				    0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f };
-static const uint8_t tar[3] = { 0xB0, 0x00, 0x01 };
+static const uint8_t tar[3] = { 0xDE, 0xFE, 0x01 };
 static const uint8_t answer[] = { 0x01, 0x90, 0x00 };    /* RFM-like: 1 command, 9000 */
 
 static double seconds = 1.0;
@@ -285,6 +285,8 @@ int main(int argc, char **argv)
 	cfg = uicc_card_config_load(ini, &err);
 	if (!cfg)
 		die("config");
+	/* the bench's own applet: a name the loader refuses, as uicc-emu has no such applet */
+	g_strlcpy(cfg->tars[0].applet, "bench", sizeof(cfg->tars[0].applet));
 	card = uicc_card_new(cfg, state, &err);
 	if (!card)
 		die("card");

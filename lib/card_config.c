@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "simota/card_config.h"
+#include "simota/ota.h"
 
 #define DEFAULT_PUK "12345678"
 #define DEFAULT_CAPACITY 8
@@ -227,87 +228,23 @@ static bool parse_card(struct parser *p, struct simota_card_config *cfg)
 	return get_hex(p, g, "ust", cfg->ust, sizeof(cfg->ust), 0, &cfg->ust_len, false);
 }
 
-/*
- * The key length the KIc/KID byte's algorithm needs (TS 102 225 §5.1.2,
- * §5.1.3): b2b1 00 implicit, 01 DES family (b4b3: DES-CBC, 3DES 2 keys,
- * 3DES 3 keys, DES-ECB for KIc / reserved for KID), 10 AES (b4b3 00),
- * 11 proprietary.  Returns false for a reserved coding; lens[] gets the
- * allowed lengths, none meaning any length from 1 to SIMOTA_CARD_MAX_KEY_LEN.
- */
-static bool key_lengths(uint8_t alg, bool is_kid, size_t lens[3], size_t *n_lens)
-{
-	unsigned b21 = alg & 0x03, b43 = (alg >> 2) & 0x03;
-
-	*n_lens = 0;
-	switch (b21) {
-	case 1:
-		if (is_kid && b43 == 3)
-			return false;
-		lens[0] = (b43 == 1) ? 16 : (b43 == 2) ? 24 : 8;
-		*n_lens = 1;
-		return true;
-	case 2:
-		if (b43 != 0)
-			return false;
-		lens[0] = 16;
-		lens[1] = 24;
-		lens[2] = 32;
-		*n_lens = 3;
-		return true;
-	default:
-		return true;
-	}
-}
-
-static bool get_key(struct parser *p, const char *group, const char *key, uint8_t alg, bool is_kid,
-		    uint8_t *out, size_t *len)
-{
-	size_t lens[3], n_lens, n = 0;
-
-	*len = 0;
-	if (!key_lengths(alg, is_kid, lens, &n_lens))
-		return fail(p, group, is_kid ? "kid" : "kic", "reserved algorithm coding");
-	if (!get_hex(p, group, key, out, SIMOTA_CARD_MAX_KEY_LEN, 0, &n, false))
-		return false;
-	if (n && n_lens) {
-		bool ok = false;
-
-		for (size_t i = 0; i < n_lens; i++)
-			ok |= (n == lens[i]);
-		if (!ok) {
-			memset(out, 0, SIMOTA_CARD_MAX_KEY_LEN);
-			if (n_lens == 1)
-				return fail(p, group, key, "expected %zu bytes for %s 0x%02x, got %zu",
-					    lens[0], is_kid ? "KID" : "KIc", alg, n);
-			return fail(p, group, key, "expected 16, 24 or 32 bytes for AES, got %zu", n);
-		}
-	}
-	*len = n;
-	return true;
-}
-
 static bool parse_keyset(struct parser *p, const char *group, unsigned kvn, struct simota_card_keyset *ks)
 {
 	static const char *const known[] = {
 		"kic", "kid", "kic-key", "kid-key", "counter", NULL
 	};
 	uint8_t cntr[5] = { 0 };
+	const char *key;
+	char *why;
 
 	if (!check_known_keys(p, group, known))
 		return false;
 	ks->kvn = (uint8_t)kvn;
-	/* TS 102 225 §5.1.2/§5.1.3: b8-b5 of KIc and KID are the key version number */
-	if (!get_hex(p, group, "kic", &ks->kic, 1, 1, NULL, true))
+	if (!get_hex(p, group, "kic", &ks->kic, 1, 1, NULL, true) ||
+	    !get_hex(p, group, "kid", &ks->kid, 1, 1, NULL, true))
 		return false;
-	if ((ks->kic >> 4) != kvn)
-		return fail(p, group, "kic", "key version number (high nibble) is not %u", kvn);
-	if (!get_hex(p, group, "kid", &ks->kid, 1, 1, NULL, true))
-		return false;
-	if ((ks->kid >> 4) != kvn)
-		return fail(p, group, "kid", "key version number (high nibble) is not %u", kvn);
-	if (!get_key(p, group, "kic-key", ks->kic, false, ks->kic_key, &ks->kic_key_len))
-		return false;
-	if (!get_key(p, group, "kid-key", ks->kid, true, ks->kid_key, &ks->kid_key_len))
+	if (!get_hex(p, group, "kic-key", ks->kic_key, SIMOTA_CARD_MAX_KEY_LEN, 0, &ks->kic_key_len, false) ||
+	    !get_hex(p, group, "kid-key", ks->kid_key, SIMOTA_CARD_MAX_KEY_LEN, 0, &ks->kid_key_len, false))
 		return false;
 	/* CNTR: 5 bytes (TS 102 225 §5.1.1) */
 	if (!get_hex(p, group, "counter", cntr, sizeof(cntr), sizeof(cntr), NULL, false))
@@ -315,9 +252,15 @@ static bool parse_keyset(struct parser *p, const char *group, unsigned kvn, stru
 	ks->counter = 0;
 	for (size_t i = 0; i < sizeof(cntr); i++)
 		ks->counter = ks->counter << 8 | cntr[i];
+	if (!simota_card_keyset_check(ks, &key, &why)) {
+		fail(p, group, key, "%s", why);
+		g_free(why);
+		return false;
+	}
 	return true;
 }
 
+/* "1,2" -> bits 1 and 2; absent: every keyset of the file (simota_card_tar_check checks them). */
 static bool parse_kvn_list(struct parser *p, const char *group, struct simota_card_tar *tc,
 			   const struct simota_card_config *cfg)
 {
@@ -327,12 +270,9 @@ static bool parse_kvn_list(struct parser *p, const char *group, struct simota_ca
 
 	tc->keysets = 0;
 	if (!v || !*v) {
-		/* default: every keyset of the file */
 		for (unsigned i = 0; i < cfg->n_keysets; i++)
-			tc->keysets |= 1u << cfg->keysets[i].kvn;
+			tc->keysets |= (uint16_t)(1u << cfg->keysets[i].kvn);
 		g_free(v);
-		if (!tc->keysets)
-			return fail(p, group, "keysets", "no [keyset N] group in the file");
 		return true;
 	}
 	items = g_strsplit_set(v, ",; \t", -1);
@@ -343,15 +283,11 @@ static bool parse_kvn_list(struct parser *p, const char *group, struct simota_ca
 			continue;
 		if (!g_ascii_string_to_unsigned(*it, 10, 0, 15, &kvn, NULL))
 			ok = fail(p, group, "keysets", "expected key version numbers 0-15, got \"%s\"", *it);
-		else if (!simota_card_config_keyset(cfg, (uint8_t)kvn))
-			ok = fail(p, group, "keysets", "no [keyset %u] group", (unsigned)kvn);
 		else
 			tc->keysets |= (uint16_t)(1u << kvn);
 	}
 	g_strfreev(items);
 	g_free(v);
-	if (ok && !tc->keysets)
-		ok = fail(p, group, "keysets", "empty list");
 	return ok;
 }
 
@@ -381,14 +317,15 @@ static bool parse_ir(struct parser *p, const char *group, struct simota_card_tar
 }
 
 static bool parse_tar(struct parser *p, const char *group, const uint8_t tar[3],
-		      struct simota_card_tar *tc, const struct simota_card_config *cfg)
+		      struct simota_card_tar *tc, struct simota_card_config *cfg)
 {
 	static const char *const known[] = {
 		"applet", "keysets", "min-security-level", "mode", "ir", "mg-address", "spi",
 		"capacity", NULL
 	};
 	uint8_t spi[2] = { 0, 0 };
-	char *v;
+	const char *key;
+	char *v, *why, *warning;
 	bool ok = true;
 
 	if (!check_known_keys(p, group, known))
@@ -420,12 +357,8 @@ static bool parse_tar(struct parser *p, const char *group, const uint8_t tar[3],
 
 	tc->mode = SIMOTA_CARD_MODE_DEFERRED;
 	v = get_value(p, group, "mode");
-	if (v && *v) {
-		if (!strcmp(v, "prior-art"))
-			tc->mode = SIMOTA_CARD_MODE_PRIOR_ART;
-		else if (strcmp(v, "deferred"))
-			ok = fail(p, group, "mode", "expected deferred or prior-art");
-	}
+	if (v && *v && !simota_card_mode_from_name(v, &tc->mode))
+		ok = fail(p, group, "mode", "expected deferred or prior-art");
 	g_free(v);
 	if (!ok || !parse_ir(p, group, tc))
 		return false;
@@ -438,10 +371,20 @@ static bool parse_tar(struct parser *p, const char *group, const uint8_t tar[3],
 		return false;
 	tc->spi = (uint16_t)(spi[0] << 8 | spi[1]);
 	tc->capacity = DEFAULT_CAPACITY;
-	return get_uint(p, group, "capacity", &tc->capacity, 1, MAX_CAPACITY);
+	if (!get_uint(p, group, "capacity", &tc->capacity, 1, MAX_CAPACITY))
+		return false;
+	if (!simota_card_tar_check(cfg, tc, &key, &why, &warning)) {
+		fail(p, group, key, "%s", why);
+		g_free(why);
+		return false;
+	}
+	if (warning)
+		g_ptr_array_add(cfg->warnings, g_strdup_printf("%s: [%s] applet: %s", p->path, group, warning));
+	g_free(warning);
+	return true;
 }
 
-/* "keyset 1" -> 1; "tar b00001" -> b0 00 01.  Other groups belong to other programs. */
+/* "keyset 1" -> 1; "tar defe01" -> de fe 01.  Other groups belong to other programs. */
 static bool parse_groups(struct parser *p, struct simota_card_config *cfg)
 {
 	char **groups = g_key_file_get_groups(p->kf, NULL);
@@ -529,7 +472,7 @@ static void strip_group_comments(char *text)
 struct simota_card_config *simota_card_config_parse(const char *name, const char *text, size_t len,
 						    GError **error)
 {
-	struct simota_card_config *cfg = g_new0(struct simota_card_config, 1);
+	struct simota_card_config *cfg = simota_card_config_new();
 	GError *err = NULL;
 	struct parser p = { .path = name, .error = error };
 	/* a private copy: group-header comments are blanked in place */
@@ -557,11 +500,32 @@ fail:
 	return NULL;
 }
 
+struct simota_card_config *simota_card_config_new(void)
+{
+	struct simota_card_config *cfg = g_new0(struct simota_card_config, 1);
+
+	cfg->warnings = g_ptr_array_new_with_free_func(g_free);
+	return cfg;
+}
+
+struct simota_card_config *simota_card_config_dup(const struct simota_card_config *cfg)
+{
+	struct simota_card_config *c = g_memdup2(cfg, sizeof(*cfg));
+
+	c->path = g_strdup(cfg->path);
+	c->warnings = g_ptr_array_new_with_free_func(g_free);
+	for (unsigned i = 0; cfg->warnings && i < cfg->warnings->len; i++)
+		g_ptr_array_add(c->warnings, g_strdup(cfg->warnings->pdata[i]));
+	return c;
+}
+
 void simota_card_config_free(struct simota_card_config *cfg)
 {
 	if (!cfg)
 		return;
 	g_free(cfg->path);
+	if (cfg->warnings)
+		g_ptr_array_free(cfg->warnings, TRUE);
 	/* do not leave key material in freed memory */
 	explicit_bzero(cfg, sizeof(*cfg));
 	g_free(cfg);
@@ -581,4 +545,178 @@ const struct simota_card_tar *simota_card_config_tar(const struct simota_card_co
 		if (!memcmp(cfg->tars[i].tar, tar, 3))
 			return &cfg->tars[i];
 	return NULL;
+}
+
+const char *simota_card_mode_name(enum simota_card_applet_mode mode)
+{
+	return mode == SIMOTA_CARD_MODE_PRIOR_ART ? "prior-art" : "deferred";
+}
+
+bool simota_card_mode_from_name(const char *name, enum simota_card_applet_mode *out)
+{
+	if (!strcmp(name, "deferred"))
+		*out = SIMOTA_CARD_MODE_DEFERRED;
+	else if (!strcmp(name, "prior-art"))
+		*out = SIMOTA_CARD_MODE_PRIOR_ART;
+	else
+		return false;
+	return true;
+}
+
+/* ---- Checks shared by the file parser and ota-test-server's JSON import ---- */
+
+/*
+ * The applets uicc-emu provides, by the name a [tar] gives them
+ * (doc/card-config.md "Applets").  An applet uicc-emu gains is added here,
+ * and only then can a config name it: a name nothing answers to would load
+ * silently and its TAR answer PoR status 09.
+ */
+static const struct simota_card_applet known_applets[] = {
+	/* the deferred-response applet (doc/protocol.md); mode=prior-art is its other mode */
+	{ "deferred", false },
+};
+
+const struct simota_card_applet *simota_card_applet_find(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(known_applets); i++)
+		if (!strcmp(known_applets[i].name, name))
+			return &known_applets[i];
+	return NULL;
+}
+
+static char *applet_names(void)
+{
+	GString *s = g_string_new(NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(known_applets); i++)
+		g_string_append_printf(s, "%s%s", i ? ", " : "", known_applets[i].name);
+	return g_string_free(s, FALSE);
+}
+
+/*
+ * TS 101 220 Annex D (allocated TAR values; the 3GPP ones as TS 31.116
+ * uses them): 00 00 00 the issuer security domain, and the block
+ * B0 00 00 to BF FF FF where every ETSI and 3GPP allocation (RFM, RAM)
+ * lies.  Real tools address these TARs (pySim: B0 00 10 SIM RFM, B0 00 11
+ * USIM RFM on sysmoUSIM; sysmoISIM cards: B0 00 01).
+ */
+const char *simota_card_tar_reserved(const uint8_t tar[3])
+{
+	uint32_t v = (uint32_t)tar[0] << 16 | (uint32_t)tar[1] << 8 | tar[2];
+
+	if (v == 0x000000)
+		return "the issuer security domain (RAM)";
+	if (v == 0xB00000)
+		return "RFM of the UICC shared file system";
+	if (v == 0xB00001)
+		return "USIM RFM";
+	if (v == 0xB00002)
+		return "ISIM RFM";
+	if (v >= 0xB00010 && v <= 0xB0001F)
+		return "SIM RFM (the GSM file system)";
+	if (tar[0] >= 0xB0 && tar[0] <= 0xBF)
+		return "the block of ETSI and 3GPP allocations (RFM, RAM)";
+	return NULL;
+}
+
+static size_t des_key_len(enum simota_ota_alg alg)
+{
+	switch (alg) {
+	case SIMOTA_OTA_ALG_3DES2_CBC:
+	case SIMOTA_OTA_ALG_3DES2_CBC_MAC:
+		return 16;
+	case SIMOTA_OTA_ALG_3DES3_CBC:
+	case SIMOTA_OTA_ALG_3DES3_CBC_MAC:
+		return 24;
+	default:
+		return 8;
+	}
+}
+
+/*
+ * One key against the algorithm its KIc / KID byte names (TS 102 225
+ * §5.1.2, §5.1.3).  A KID is read as for a CC (the SPI is not known here;
+ * a CRC ignores its key).  Implicit (b2b1 00) and proprietary (11) codings
+ * take any key the parser accepted.
+ */
+static bool check_key(uint8_t byte, bool is_kid, const uint8_t *key, size_t len, const char **name,
+		      char **why)
+{
+	enum simota_ota_alg alg;
+	simota_err err;
+
+	if (is_kid)
+		err = simota_ota_kid_algorithm(byte, SIMOTA_OTA_INTEGRITY_CC, SIMOTA_OTA_ALG_NONE, &alg);
+	else
+		err = simota_ota_kic_algorithm(byte, SIMOTA_OTA_ALG_NONE, &alg);
+	if (err == SIMOTA_ERR_BAD_VALUE) {
+		*name = is_kid ? "kid" : "kic";
+		*why = g_strdup("reserved algorithm coding");
+		return false;
+	}
+	*name = is_kid ? "kid-key" : "kic-key";
+	if (err != SIMOTA_OK || len == 0)
+		return true;
+	switch (simota_ota_key_check(alg, key, len)) {
+	case SIMOTA_OK:
+		return true;
+	case SIMOTA_ERR_WEAK_KEY:
+		*why = g_strdup_printf("%s key degenerates to single DES (its 8-byte parts K1 = K2%s, "
+				       "parity bits aside); pySim and other OTA tools refuse such a key",
+				       simota_ota_alg_name(alg), len == 24 ? " or K2 = K3" : "");
+		return false;
+	default:
+		if (alg == SIMOTA_OTA_ALG_AES_CBC || alg == SIMOTA_OTA_ALG_AES_CMAC)
+			*why = g_strdup_printf("expected 16, 24 or 32 bytes for AES, got %zu", len);
+		else
+			*why = g_strdup_printf("expected %zu bytes for %s 0x%02x, got %zu", des_key_len(alg),
+					       is_kid ? "KID" : "KIc", byte, len);
+		return false;
+	}
+}
+
+bool simota_card_keyset_check(const struct simota_card_keyset *ks, const char **key, char **why)
+{
+	/* TS 102 225 §5.1.2/§5.1.3: b8-b5 of KIc and KID are the key version number */
+	if (ks->kic >> 4 != ks->kvn || ks->kid >> 4 != ks->kvn) {
+		*key = ks->kic >> 4 != ks->kvn ? "kic" : "kid";
+		*why = g_strdup_printf("key version number (high nibble) is not %u", ks->kvn);
+		return false;
+	}
+	return check_key(ks->kic, false, ks->kic_key, ks->kic_key_len, key, why) &&
+	       check_key(ks->kid, true, ks->kid_key, ks->kid_key_len, key, why);
+}
+
+bool simota_card_tar_check(const struct simota_card_config *cfg, const struct simota_card_tar *tc,
+			   const char **key, char **why, char **warning)
+{
+	const struct simota_card_applet *applet = simota_card_applet_find(tc->applet);
+	const char *reserved = simota_card_tar_reserved(tc->tar);
+
+	*warning = NULL;
+	if (!applet) {
+		char *names = applet_names();
+
+		*key = "applet";
+		*why = g_strdup_printf("unknown applet \"%s\" (uicc-emu provides: %s)", tc->applet, names);
+		g_free(names);
+		return false;
+	}
+	*key = "keysets";
+	if (!tc->keysets) {
+		*why = g_strdup("no keyset: the card config defines none");
+		return false;
+	}
+	for (unsigned k = 0; k < 16; k++) {
+		if ((tc->keysets & (1u << k)) && !simota_card_config_keyset(cfg, (uint8_t)k)) {
+			*why = g_strdup_printf("no keyset %u in this card config", k);
+			return false;
+		}
+	}
+	if (!applet->standard && reserved)
+		*warning = g_strdup_printf("%s is an applet of ours, but TS 101 220 Annex D gives TAR "
+					   "%02x%02x%02x to %s, where real OTA tools address it; move it "
+					   "to a TAR outside 000000 and b00000-bfffff (doc/card-config.md)",
+					   tc->applet, tc->tar[0], tc->tar[1], tc->tar[2], reserved);
+	return true;
 }

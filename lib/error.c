@@ -22,6 +22,7 @@ const char *simota_strerror(simota_err err)
 	case SIMOTA_ERR_COUNTER: return "counter rejected";
 	case SIMOTA_ERR_INCOMPLETE: return "more segments needed";
 	case SIMOTA_ERR_DUPLICATE: return "duplicate element";
+	case SIMOTA_ERR_WEAK_KEY: return "triple DES key degenerates to single DES";
 	case SIMOTA_ERR__COUNT: break;
 	}
 	return "unknown error";

@@ -120,6 +120,36 @@ bool simota_ota_alg_key_len_ok(enum simota_ota_alg alg, size_t len)
 	}
 }
 
+/* Two DES keys equal but for their parity bits (the low bit of each byte, FIPS 46-3 §1). */
+static bool des_keys_equal(const uint8_t *a, const uint8_t *b)
+{
+	for (int i = 0; i < 8; i++)
+		if ((a[i] ^ b[i]) & 0xFE)
+			return false;
+	return true;
+}
+
+/*
+ * 3DES EDE with K1 = K2 (or K2 = K3) cancels two of its three DES passes
+ * (SP 800-67 §3.1, keying options): what is left is single DES.
+ */
+simota_err simota_ota_key_check(enum simota_ota_alg alg, const uint8_t *key, size_t len)
+{
+	if (!simota_ota_alg_key_len_ok(alg, len))
+		return SIMOTA_ERR_BAD_KEY;
+	switch (alg) {
+	case SIMOTA_OTA_ALG_3DES2_CBC:
+	case SIMOTA_OTA_ALG_3DES2_CBC_MAC:
+		return des_keys_equal(key, key + 8) ? SIMOTA_ERR_WEAK_KEY : SIMOTA_OK;
+	case SIMOTA_OTA_ALG_3DES3_CBC:
+	case SIMOTA_OTA_ALG_3DES3_CBC_MAC:
+		return des_keys_equal(key, key + 8) || des_keys_equal(key + 8, key + 16) ?
+		       SIMOTA_ERR_WEAK_KEY : SIMOTA_OK;
+	default:
+		return SIMOTA_OK;
+	}
+}
+
 static enum cipher_slot slot_for(enum simota_ota_alg alg, size_t key_len)
 {
 	switch (alg) {

@@ -213,10 +213,16 @@ static int make_key(struct keys *k, const struct args *a, int key_id, enum simot
 		return ota_cli_fail("--%s is not valid hex", opt_name(key_id));
 	if (!k->crypto && simota_ota_crypto_new(&k->crypto) != SIMOTA_OK)
 		return ota_cli_fail("cannot set up OpenSSL (default provider missing?)");
-	err = simota_ota_key_new(k->crypto, alg, key, len, out);
+	err = simota_ota_key_check(alg, key, len);
+	if (err == SIMOTA_OK)
+		err = simota_ota_key_new(k->crypto, alg, key, len, out);
 	switch (err) {
 	case SIMOTA_OK:
 		return 0;
+	case SIMOTA_ERR_WEAK_KEY:
+		return ota_cli_fail("--%s is a %s key that degenerates to single DES (K1 = K2%s, parity bits "
+			    "aside); give one with independent 8-byte parts", opt_name(key_id),
+			    simota_ota_alg_name(alg), len == 24 ? " or K2 = K3" : "");
 	case SIMOTA_ERR_BAD_KEY:
 		return ota_cli_fail("--%s has %zu bytes, which is not a valid %s key length", opt_name(key_id),
 			    len, simota_ota_alg_name(alg));

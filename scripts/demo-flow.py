@@ -3,7 +3,7 @@
 """The README demo (scripts/demo.sh runs it): the whole deferred-response
 flow of DESIGN §1 on the embedded defaults, every piece real:
 
-  uicc-emu          uicc-emu/examples/card0.ini (TAR b00001: deferred applet, IR fixed 30 s, MG)
+  uicc-emu          uicc-emu/examples/card0.ini (TAR defe01: deferred applet, IR fixed 30 s, MG)
   ota-test-server   SV1 + SV2, HTTP API on 127.0.0.1, netsim link (plays SMSC and radio)
   ofonod            Debian's oFono with the stkbridge plugin, on a private D-Bus bus,
                     in a private mount namespace (tests/e2e/harness.py)

@@ -277,6 +277,9 @@ static bool open_card(struct slot_spec *s, GError **error)
 	s->cfg = uicc_card_config_load(s->config, error);
 	if (!s->cfg)
 		return false;
+	/* e.g. an applet of ours on a TAR of TS 101 220 Annex D: it works, but it should move */
+	for (unsigned i = 0; i < s->cfg->warnings->len; i++)
+		g_warning("%s", (const char *)s->cfg->warnings->pdata[i]);
 	check_config_mode(s);
 	if (!s->state)
 		s->state = default_state_path(s->config);

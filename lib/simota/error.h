@@ -22,6 +22,7 @@ typedef enum {
 	SIMOTA_ERR_COUNTER,          /* counter rejected by the receiving entity's policy */
 	SIMOTA_ERR_INCOMPLETE,       /* reassembly still waits for segments */
 	SIMOTA_ERR_DUPLICATE,        /* a segment or element seen twice */
+	SIMOTA_ERR_WEAK_KEY,         /* a 3DES key that degenerates to single DES (K1 = K2 ...) */
 	SIMOTA_ERR__COUNT
 } simota_err;
 

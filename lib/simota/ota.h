@@ -140,6 +140,16 @@ void simota_ota_key_free(struct simota_ota_key *key);
 enum simota_ota_alg simota_ota_key_alg(const struct simota_ota_key *key);
 /* The key length an algorithm needs; AES gives 16 (but 24/32 also work). */
 bool simota_ota_alg_key_len_ok(enum simota_ota_alg alg, size_t key_len);
+/*
+ * The check for a key someone configures (card config, server API, ota-cli):
+ * SIMOTA_ERR_BAD_KEY for a length the algorithm does not take,
+ * SIMOTA_ERR_WEAK_KEY for a 3DES key that degenerates to single DES (2 keys:
+ * K1 = K2; 3 keys: K1 = K2 or K2 = K3; parity bits ignored, the rule of
+ * pycryptodome's DES3, which pySim uses), else SIMOTA_OK.
+ * simota_ota_key_new() does not apply it: published test vectors use
+ * all-zero 3DES keys, and the codec must still run them.
+ */
+simota_err simota_ota_key_check(enum simota_ota_alg alg, const uint8_t *key, size_t key_len);
 
 /* ---- CRC (TS 102 225 Annex B) ---- */
 

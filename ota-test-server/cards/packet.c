@@ -21,8 +21,15 @@ static void scts_now(struct simota_sms_scts *t)
 	g_date_time_unref(dt);
 }
 
+/* The SPI the server uses toward the TAR ([tar] spi=, doc/card-config.md), as its 2 bytes. */
+static void tar_spi(const struct simota_card_tar *tar, uint8_t out[2])
+{
+	out[0] = (uint8_t)(tar->spi >> 8);
+	out[1] = (uint8_t)tar->spi;
+}
+
 /* TS 102 225 §5.1, TS 31.115 §4.1, TS 23.040 §9.2.2.1 */
-bool ots_packet_build(struct ots_registry *reg, struct ots_keyset *ks, const struct ots_tar *tar,
+bool ots_packet_build(struct ots_registry *reg, struct ots_keyset *ks, const struct simota_card_tar *tar,
 		      uint64_t cntr, const uint8_t *data, size_t len,
 		      const struct simota_sms_address *oa, uint8_t ref,
 		      struct ots_deliver_set *out, GError **error)
@@ -36,12 +43,12 @@ bool ots_packet_build(struct ots_registry *reg, struct ots_keyset *ks, const str
 	size_t plen, n_segs;
 	simota_err err;
 
-	simota_ota_spi_decode(tar->spi, &spi);
+	tar_spi(tar, cmd.spi);
+	simota_ota_spi_decode(cmd.spi, &spi);
 	if (!ots_registry_keys(reg, ks, spi.ciphered, spi.integrity, &kic, &kid, error))
 		return false;
-	memcpy(cmd.spi, tar->spi, 2);
-	cmd.kic = ks->kic;
-	cmd.kid = ks->kid;
+	cmd.kic = ks->cfg.kic;
+	cmd.kid = ks->cfg.kid;
 	memcpy(cmd.tar, tar->tar, 3);
 	cmd.cntr = cntr;
 	cmd.data = data;
@@ -76,20 +83,22 @@ bool ots_packet_build(struct ots_registry *reg, struct ots_keyset *ks, const str
 
 /* TS 102 225 §5.2 */
 simota_err ots_packet_por_decode(struct ots_registry *reg, struct ots_keyset *ks,
-				 const struct ots_tar *tar, const uint8_t *pkt, size_t len,
+				 const struct simota_card_tar *tar, const uint8_t *pkt, size_t len,
 				 uint8_t *work, size_t work_cap, struct simota_ota_response *rsp)
 {
 	struct simota_ota_spi spi;
 	struct simota_ota_key *kic = NULL, *kid = NULL;
 	GError *error = NULL;
+	uint8_t spi_bytes[2];
 
-	simota_ota_spi_decode(tar->spi, &spi);
+	tar_spi(tar, spi_bytes);
+	simota_ota_spi_decode(spi_bytes, &spi);
 	if (!ots_registry_keys(reg, ks, spi.por_ciphered, spi.por_integrity, &kic, &kid, &error)) {
 		g_warning("PoR keys: %s", error->message);
 		g_error_free(error);
 		return SIMOTA_ERR_BAD_KEY;
 	}
-	return simota_ota_response_decode(tar->spi, ks->kic, ks->kid, pkt, len, kic, kid,
+	return simota_ota_response_decode(spi_bytes, ks->cfg.kic, ks->cfg.kid, pkt, len, kic, kid,
 					  work, work_cap, rsp);
 }
 

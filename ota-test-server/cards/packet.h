@@ -29,7 +29,7 @@ struct ots_deliver_set {
  * command packet carrying data to tar with keyset ks and counter cntr.
  * oa: SV2's address; ref: the concatenation reference when segmented.
  */
-bool ots_packet_build(struct ots_registry *reg, struct ots_keyset *ks, const struct ots_tar *tar,
+bool ots_packet_build(struct ots_registry *reg, struct ots_keyset *ks, const struct simota_card_tar *tar,
 		      uint64_t cntr, const uint8_t *data, size_t len,
 		      const struct simota_sms_address *oa, uint8_t ref,
 		      struct ots_deliver_set *out, GError **error);
@@ -40,7 +40,7 @@ bool ots_packet_build(struct ots_registry *reg, struct ots_keyset *ks, const str
  * On success *rsp points into work (>= len bytes).
  */
 simota_err ots_packet_por_decode(struct ots_registry *reg, struct ots_keyset *ks,
-				 const struct ots_tar *tar, const uint8_t *pkt, size_t len,
+				 const struct simota_card_tar *tar, const uint8_t *pkt, size_t len,
 				 uint8_t *work, size_t work_cap, struct simota_ota_response *rsp);
 
 /* TS 31.115 §4.2: the TAR of a response packet (after an optional UDH), without keys. */

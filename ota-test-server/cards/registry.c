@@ -87,7 +87,7 @@ static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 			 "WHERE iccid = ? ORDER BY kvn");
 	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW && card->n_keysets < SIMOTA_CARD_MAX_KEYSETS) {
-		struct ots_keyset *ks = &card->keysets[card->n_keysets++];
+		struct simota_card_keyset *ks = &card->keysets[card->n_keysets++].cfg;
 		int n;
 
 		ks->kvn = (uint8_t)sqlite3_column_int(st, 0);
@@ -110,19 +110,18 @@ static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 			 "FROM tars WHERE iccid = ? ORDER BY rowid");
 	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW && card->n_tars < SIMOTA_CARD_MAX_TARS) {
-		struct ots_tar *t = &card->tars[card->n_tars];
+		struct simota_card_tar *t = &card->tars[card->n_tars];
+		const unsigned char *mode = sqlite3_column_text(st, 5);
 		size_t n = 0;
-		int spi;
 
 		if (!ots_unhex((const char *)sqlite3_column_text(st, 0), t->tar, 3, &n) || n != 3)
 			continue;
 		copy_text(t->applet, sizeof(t->applet), sqlite3_column_text(st, 1));
-		spi = sqlite3_column_int(st, 2);
-		t->spi[0] = (uint8_t)(spi >> 8);
-		t->spi[1] = (uint8_t)spi;
-		t->msl = (uint8_t)sqlite3_column_int(st, 3);
+		t->spi = (uint16_t)sqlite3_column_int(st, 2);
+		t->min_security_level = (uint8_t)sqlite3_column_int(st, 3);
 		t->keysets = (uint16_t)sqlite3_column_int(st, 4);
-		copy_text(t->mode, sizeof(t->mode), sqlite3_column_text(st, 5));
+		if (!mode || !simota_card_mode_from_name((const char *)mode, &t->mode))
+			t->mode = SIMOTA_CARD_MODE_DEFERRED;
 		copy_text(t->mg_address, sizeof(t->mg_address), sqlite3_column_text(st, 6));
 		card->n_tars++;
 	}
@@ -226,8 +225,7 @@ static bool insert_card(struct ots_registry *reg, const struct simota_card_confi
 		sqlite3_bind_int(st, 4, (int)spi);
 		sqlite3_bind_int(st, 5, t->min_security_level);
 		sqlite3_bind_int(st, 6, t->keysets);
-		sqlite3_bind_text(st, 7, t->mode == SIMOTA_CARD_MODE_PRIOR_ART ? "prior-art" : "deferred",
-				  -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, simota_card_mode_name(t->mode), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 8, t->mg_address, -1, SQLITE_STATIC);
 		ok = ots_db_step_done(db, st, error);
 		g_free(tar);
@@ -285,6 +283,8 @@ bool ots_registry_add(struct ots_registry *reg, const struct simota_card_config 
 	g_hash_table_remove(reg->cards, cfg->iccid);
 	g_message("card %s registered: %u keysets, %u TARs", cfg->iccid, cfg->n_keysets,
 		  cfg->n_tars);
+	for (unsigned i = 0; cfg->warnings && i < cfg->warnings->len; i++)
+		g_warning("card %s: %s", cfg->iccid, (const char *)cfg->warnings->pdata[i]);
 	return true;
 fail:
 	ots_db_rollback(reg->db);
@@ -352,31 +352,23 @@ static bool digits_ok(const char *s, size_t min, size_t max, bool plus)
 	return true;
 }
 
-/* Same rules as doc/card-config.md: lengths from the algorithm the byte names. */
-static bool key_ok(uint8_t byte, bool is_kid, size_t len)
+/* A lib check's verdict as "keysets[i].key: why" (the field the API answers with). */
+static bool check_failed(GError **error, const char *array, unsigned i, bool ok, const char *key, char *why)
 {
-	enum simota_ota_alg alg;
-	simota_err err;
-
-	if (len == 0)
-		return true;
-	if (is_kid)
-		err = simota_ota_kid_algorithm(byte, SIMOTA_OTA_INTEGRITY_CC, SIMOTA_OTA_ALG_NONE, &alg);
-	else
-		err = simota_ota_kic_algorithm(byte, SIMOTA_OTA_ALG_NONE, &alg);
-	if (err == SIMOTA_ERR_MISSING_VALUE || err == SIMOTA_ERR_UNSUPPORTED)
-		return len <= SIMOTA_CARD_MAX_KEY_LEN;   /* implicit or proprietary: any length */
-	if (err != SIMOTA_OK)
-		return false;
-	return simota_ota_alg_key_len_ok(alg, len);
+	if (!ok)
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "%s[%u].%s: %s", array, i, key, why);
+	g_free(why);
+	return ok;
 }
 
 static bool keyset_from_json(JsonNode *n, unsigned i, struct simota_card_keyset *ks,
 			     GError **error)
 {
 	JsonObject *o;
-	const char *s;
+	const char *s, *key;
+	char *why = NULL;
 	int64_t kvn;
+	bool ok;
 	size_t len;
 
 	if (!JSON_NODE_HOLDS_OBJECT(n)) {
@@ -392,30 +384,26 @@ static bool keyset_from_json(JsonNode *n, unsigned i, struct simota_card_keyset 
 		return false;
 	}
 	ks->kvn = (uint8_t)kvn;
-	if (!json_hex_byte(o, "kic", &ks->kic) || ks->kic >> 4 != ks->kvn) {
-		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
-			    "keysets[%u].kic: expected 1 hex byte whose high nibble is the KVN", i);
+	if (!json_hex_byte(o, "kic", &ks->kic)) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "keysets[%u].kic: expected 1 hex byte", i);
 		return false;
 	}
-	if (!json_hex_byte(o, "kid", &ks->kid) || ks->kid >> 4 != ks->kvn) {
-		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
-			    "keysets[%u].kid: expected 1 hex byte whose high nibble is the KVN", i);
+	if (!json_hex_byte(o, "kid", &ks->kid)) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "keysets[%u].kid: expected 1 hex byte", i);
 		return false;
 	}
 	s = json_str(o, "kic-key");
 	if (json_object_has_member(o, "kic-key") &&
-	    (!s || !ots_unhex(s, ks->kic_key, sizeof(ks->kic_key), &ks->kic_key_len) ||
-	     !key_ok(ks->kic, false, ks->kic_key_len))) {
+	    (!s || !ots_unhex(s, ks->kic_key, sizeof(ks->kic_key), &ks->kic_key_len))) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
-			    "keysets[%u].kic-key: expected hex of the length the KIc algorithm needs", i);
+			    "keysets[%u].kic-key: expected hex, at most %d bytes", i, SIMOTA_CARD_MAX_KEY_LEN);
 		return false;
 	}
 	s = json_str(o, "kid-key");
 	if (json_object_has_member(o, "kid-key") &&
-	    (!s || !ots_unhex(s, ks->kid_key, sizeof(ks->kid_key), &ks->kid_key_len) ||
-	     !key_ok(ks->kid, true, ks->kid_key_len))) {
+	    (!s || !ots_unhex(s, ks->kid_key, sizeof(ks->kid_key), &ks->kid_key_len))) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
-			    "keysets[%u].kid-key: expected hex of the length the KID algorithm needs", i);
+			    "keysets[%u].kid-key: expected hex, at most %d bytes", i, SIMOTA_CARD_MAX_KEY_LEN);
 		return false;
 	}
 	if (json_object_has_member(o, "counter")) {
@@ -431,16 +419,19 @@ static bool keyset_from_json(JsonNode *n, unsigned i, struct simota_card_keyset 
 		for (unsigned j = 0; j < 5; j++)
 			ks->counter = ks->counter << 8 | c[j];
 	}
-	return true;
+	ok = simota_card_keyset_check(ks, &key, &why);
+	return check_failed(error, "keysets", i, ok, key, why);
 }
 
 static bool tar_from_json(JsonNode *n, unsigned i, struct simota_card_config *cfg,
 			  struct simota_card_tar *t, GError **error)
 {
 	JsonObject *o;
-	const char *s;
+	const char *s, *key;
+	char *why = NULL, *warning = NULL;
 	uint8_t spi[2];
 	size_t len;
+	bool ok;
 
 	if (!JSON_NODE_HOLDS_OBJECT(n)) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "tars[%u]: expected an object", i);
@@ -465,11 +456,14 @@ static bool tar_from_json(JsonNode *n, unsigned i, struct simota_card_config *cf
 		return false;
 	}
 	s = json_str(o, "applet");
+	if (json_object_has_member(o, "applet") && (!s || strlen(s) >= sizeof(t->applet))) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "tars[%u].applet: expected the name of an applet uicc-emu provides", i);
+		return false;
+	}
 	g_strlcpy(t->applet, s ? s : "deferred", sizeof(t->applet));
 	s = json_str(o, "mode");
-	if (s && strcmp(s, "prior-art") == 0)
-		t->mode = SIMOTA_CARD_MODE_PRIOR_ART;
-	else if (s && strcmp(s, "deferred") != 0) {
+	if (json_object_has_member(o, "mode") && (!s || !simota_card_mode_from_name(s, &t->mode))) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
 			    "tars[%u].mode: expected deferred or prior-art", i);
 		return false;
@@ -494,22 +488,27 @@ static bool tar_from_json(JsonNode *n, unsigned i, struct simota_card_config *cf
 				json_node_get_value_type(e) == G_TYPE_INT64 ?
 				json_node_get_int(e) : -1;
 
-			if (kvn < 0 || kvn > 15 || !simota_card_config_keyset(cfg, (uint8_t)kvn)) {
+			if (kvn < 0 || kvn > 15) {
 				a = NULL;
 				break;
 			}
 			t->keysets |= 1u << kvn;
 		}
-		if (!a || !t->keysets) {
+		if (!a) {
 			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
-				    "tars[%u].keysets: expected a non-empty array of the card's KVNs", i);
+				    "tars[%u].keysets: expected an array of KVNs 0-15", i);
 			return false;
 		}
 	} else {
 		for (unsigned j = 0; j < cfg->n_keysets; j++)
 			t->keysets |= 1u << cfg->keysets[j].kvn;
 	}
-	return true;
+	ok = simota_card_tar_check(cfg, t, &key, &why, &warning);
+	ok = check_failed(error, "tars", i, ok, key, why);
+	if (warning)
+		g_ptr_array_add(cfg->warnings, g_strdup_printf("tars[%u].applet: %s", i, warning));
+	g_free(warning);
+	return ok;
 }
 
 struct simota_card_config *ots_registry_config_from_json(JsonNode *node, GError **error)
@@ -524,7 +523,7 @@ struct simota_card_config *ots_registry_config_from_json(JsonNode *node, GError 
 		return NULL;
 	}
 	o = json_node_get_object(node);
-	cfg = g_new0(struct simota_card_config, 1);
+	cfg = simota_card_config_new();
 	s = json_str(o, "iccid");
 	if (!digits_ok(s, 19, 20, false)) {
 		INVALID(error, "iccid", "expected 19 or 20 digits");
@@ -594,8 +593,7 @@ struct simota_card_config *ots_registry_config_from_json(JsonNode *node, GError 
 	}
 	return cfg;
 fail:
-	explicit_bzero(cfg, sizeof(*cfg));
-	g_free(cfg);
+	simota_card_config_free(cfg);
 	return NULL;
 }
 
@@ -647,7 +645,7 @@ JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card
 	json_builder_set_member_name(b, "keysets");
 	json_builder_begin_array(b);
 	for (unsigned i = 0; i < card->n_keysets; i++) {
-		const struct ots_keyset *ks = &card->keysets[i];
+		const struct simota_card_keyset *ks = &card->keysets[i].cfg;
 
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "kvn");
@@ -676,7 +674,7 @@ JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card
 	json_builder_set_member_name(b, "tars");
 	json_builder_begin_array(b);
 	for (unsigned i = 0; i < card->n_tars; i++) {
-		const struct ots_tar *t = &card->tars[i];
+		const struct simota_card_tar *t = &card->tars[i];
 
 		json_builder_begin_object(b);
 		snprintf(buf, sizeof(buf), "%02x%02x%02x", t->tar[0], t->tar[1], t->tar[2]);
@@ -684,10 +682,10 @@ JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card
 		json_builder_add_string_value(b, buf);
 		json_builder_set_member_name(b, "applet");
 		json_builder_add_string_value(b, t->applet);
-		snprintf(buf, sizeof(buf), "%02x%02x", t->spi[0], t->spi[1]);
+		snprintf(buf, sizeof(buf), "%04x", t->spi);
 		json_builder_set_member_name(b, "spi");
 		json_builder_add_string_value(b, buf);
-		snprintf(buf, sizeof(buf), "%02x", t->msl);
+		snprintf(buf, sizeof(buf), "%02x", t->min_security_level);
 		json_builder_set_member_name(b, "min-security-level");
 		json_builder_add_string_value(b, buf);
 		json_builder_set_member_name(b, "keysets");
@@ -697,7 +695,7 @@ JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card
 				json_builder_add_int_value(b, k);
 		json_builder_end_array(b);
 		json_builder_set_member_name(b, "mode");
-		json_builder_add_string_value(b, t->mode);
+		json_builder_add_string_value(b, simota_card_mode_name(t->mode));
 		json_builder_set_member_name(b, "mg-address");
 		json_builder_add_string_value(b, t->mg_address);
 		json_builder_end_object(b);
@@ -737,7 +735,7 @@ JsonNode *ots_registry_list_json(struct ots_registry *reg, GError **error)
 	return node;
 }
 
-const struct ots_tar *ots_card_tar(const struct ots_card *card, const uint8_t tar[3])
+const struct simota_card_tar *ots_card_tar(const struct ots_card *card, const uint8_t tar[3])
 {
 	for (unsigned i = 0; i < card->n_tars; i++)
 		if (memcmp(card->tars[i].tar, tar, 3) == 0)
@@ -745,7 +743,7 @@ const struct ots_tar *ots_card_tar(const struct ots_card *card, const uint8_t ta
 	return NULL;
 }
 
-const struct ots_tar *ots_card_default_tar(const struct ots_card *card)
+const struct simota_card_tar *ots_card_default_tar(const struct ots_card *card)
 {
 	for (unsigned i = 0; i < card->n_tars; i++)
 		if (strcmp(card->tars[i].applet, "deferred") == 0)
@@ -756,12 +754,12 @@ const struct ots_tar *ots_card_default_tar(const struct ots_card *card)
 struct ots_keyset *ots_card_keyset(struct ots_card *card, uint8_t kvn)
 {
 	for (unsigned i = 0; i < card->n_keysets; i++)
-		if (card->keysets[i].kvn == kvn)
+		if (card->keysets[i].cfg.kvn == kvn)
 			return &card->keysets[i];
 	return NULL;
 }
 
-int ots_card_tar_keyset(const struct ots_card *card, const struct ots_tar *tar)
+int ots_card_tar_keyset(const struct ots_card *card, const struct simota_card_tar *tar)
 {
 	for (unsigned k = 0; k < 16; k++)
 		if ((tar->keysets & (1u << k)) && ots_card_keyset((struct ots_card *)card, (uint8_t)k))
@@ -773,6 +771,7 @@ bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool nee
 		       enum simota_ota_integrity integrity,
 		       struct simota_ota_key **kic, struct simota_ota_key **kid, GError **error)
 {
+	const struct simota_card_keyset *c = &ks->cfg;
 	enum simota_ota_alg alg;
 	simota_err err;
 
@@ -780,13 +779,13 @@ bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool nee
 	*kid = NULL;
 	if (need_kic) {
 		if (!ks->kic_prepared) {
-			err = simota_ota_kic_algorithm(ks->kic, SIMOTA_OTA_ALG_NONE, &alg);
+			err = simota_ota_kic_algorithm(c->kic, SIMOTA_OTA_ALG_NONE, &alg);
 			if (err == SIMOTA_OK)
-				err = simota_ota_key_new(reg->crypto, alg, ks->kic_key,
-							 ks->kic_key_len, &ks->kic_prepared);
+				err = simota_ota_key_new(reg->crypto, alg, c->kic_key,
+							 c->kic_key_len, &ks->kic_prepared);
 			if (err != SIMOTA_OK) {
 				g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
-					    "keyset %u: KIc %02x: %s", ks->kvn, ks->kic,
+					    "keyset %u: KIc %02x: %s", c->kvn, c->kic,
 					    simota_strerror(err));
 				return false;
 			}
@@ -795,13 +794,13 @@ bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool nee
 	}
 	if (integrity == SIMOTA_OTA_INTEGRITY_RC || integrity == SIMOTA_OTA_INTEGRITY_CC) {
 		if (!ks->kid_prepared[integrity]) {
-			err = simota_ota_kid_algorithm(ks->kid, integrity, SIMOTA_OTA_ALG_NONE, &alg);
+			err = simota_ota_kid_algorithm(c->kid, integrity, SIMOTA_OTA_ALG_NONE, &alg);
 			if (err == SIMOTA_OK)
-				err = simota_ota_key_new(reg->crypto, alg, ks->kid_key,
-							 ks->kid_key_len, &ks->kid_prepared[integrity]);
+				err = simota_ota_key_new(reg->crypto, alg, c->kid_key,
+							 c->kid_key_len, &ks->kid_prepared[integrity]);
 			if (err != SIMOTA_OK) {
 				g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
-					    "keyset %u: KID %02x: %s", ks->kvn, ks->kid,
+					    "keyset %u: KID %02x: %s", c->kvn, c->kid,
 					    simota_strerror(err));
 				return false;
 			}
@@ -809,7 +808,7 @@ bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool nee
 		*kid = ks->kid_prepared[integrity];
 	} else if (integrity == SIMOTA_OTA_INTEGRITY_DS) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
-			    "keyset %u: digital signatures are not supported", ks->kvn);
+			    "keyset %u: digital signatures are not supported", c->kvn);
 		return false;
 	}
 	return true;

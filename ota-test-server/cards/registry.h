@@ -17,25 +17,16 @@
 #include "db/db.h"
 #include "simota/ota.h"
 
+/*
+ * A keyset as the card config declares it (lib's struct; its counter field
+ * is not used here: the live counter is in the database) and the keys the
+ * server prepared from it.
+ */
 struct ots_keyset {
-	uint8_t kvn, kic, kid;
-	uint8_t kic_key[SIMOTA_CARD_MAX_KEY_LEN];
-	size_t kic_key_len;
-	uint8_t kid_key[SIMOTA_CARD_MAX_KEY_LEN];
-	size_t kid_key_len;
+	struct simota_card_keyset cfg;
 	/* prepared on first use, per integrity kind of the SPI that uses them */
 	struct simota_ota_key *kic_prepared;
 	struct simota_ota_key *kid_prepared[4];   /* index: enum simota_ota_integrity */
-};
-
-struct ots_tar {
-	uint8_t tar[3];
-	char applet[32];
-	uint8_t spi[2];
-	uint8_t msl;
-	uint16_t keysets;         /* bit k: KVN k allowed */
-	char mode[16];            /* "deferred" or "prior-art" */
-	char mg_address[24];
 };
 
 struct ots_card {
@@ -45,7 +36,8 @@ struct ots_card {
 	unsigned n_keysets;
 	struct ots_keyset keysets[SIMOTA_CARD_MAX_KEYSETS];
 	unsigned n_tars;
-	struct ots_tar tars[SIMOTA_CARD_MAX_TARS];
+	/* as the card config declares them; the database keeps what the server uses (not ir, capacity) */
+	struct simota_card_tar tars[SIMOTA_CARD_MAX_TARS];
 };
 
 struct ots_registry;
@@ -65,24 +57,28 @@ struct ots_card *ots_registry_get(struct ots_registry *reg, const char *iccid);
 struct ots_card *ots_registry_by_msisdn(struct ots_registry *reg, const char *msisdn);
 uint64_t ots_registry_count(struct ots_registry *reg);
 
-/* Stores a parsed card config (in its own DB transaction). */
+/* Stores a parsed card config (in its own DB transaction); logs its warnings. */
 bool ots_registry_add(struct ots_registry *reg, const struct simota_card_config *cfg,
 		      bool replace, GError **error);
 bool ots_registry_remove(struct ots_registry *reg, const char *iccid, GError **error);
 
-/* JSON → card config, validated; errors name the field. */
+/*
+ * JSON → card config, validated by the same lib checks as a card config
+ * file (simota_card_keyset_check, simota_card_tar_check); errors name the
+ * field ("keysets[0].kid-key"), warnings (cfg->warnings) too.
+ */
 struct simota_card_config *ots_registry_config_from_json(JsonNode *node, GError **error);
 
 /* Card JSON without key material. */
 JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card *card);
 JsonNode *ots_registry_list_json(struct ots_registry *reg, GError **error);
 
-const struct ots_tar *ots_card_tar(const struct ots_card *card, const uint8_t tar[3]);
+const struct simota_card_tar *ots_card_tar(const struct ots_card *card, const uint8_t tar[3]);
 /* The first TAR whose applet is "deferred" (else the first TAR), or NULL. */
-const struct ots_tar *ots_card_default_tar(const struct ots_card *card);
+const struct simota_card_tar *ots_card_default_tar(const struct ots_card *card);
 struct ots_keyset *ots_card_keyset(struct ots_card *card, uint8_t kvn);
 /* The lowest KVN the TAR allows that the card has; -1 if none. */
-int ots_card_tar_keyset(const struct ots_card *card, const struct ots_tar *tar);
+int ots_card_tar_keyset(const struct ots_card *card, const struct simota_card_tar *tar);
 
 /*
  * The prepared keys of a keyset: the KIc key when need_kic, the KID key for

@@ -479,8 +479,7 @@ bool ots_engine_card_add_json(struct ots_engine *e, JsonNode *card, bool replace
 	if (!cfg)
 		return false;
 	ok = ots_registry_add(e->reg, cfg, replace, error);
-	explicit_bzero(cfg, sizeof(*cfg));
-	g_free(cfg);
+	simota_card_config_free(cfg);
 	return ok;
 }
 
@@ -544,7 +543,7 @@ bool ots_engine_tx_start(struct ots_engine *e, const struct ots_tx_request *req,
 			 uint64_t *id, GError **error)
 {
 	struct ots_card *card;
-	const struct ots_tar *tar;
+	const struct simota_card_tar *tar;
 	struct ots_card_run *run;
 	struct ots_tx *tx;
 	int kvn;

@@ -168,7 +168,7 @@ bool ots_engine_tx_start(struct ots_engine *engine, const struct ots_tx_request 
 /*
  * The same from JSON {"iccid", "action": "display-text"|"get-input"|
  * "select-item"|"yes-no", "text", "items": [..], "input": {"min","max",
- * "digits","hidden"}, "tar": "b00001", "ev": {"mg": bool, "rq": bool,
+ * "digits","hidden"}, "tar": "defe01", "ev": {"mg": bool, "rq": bool,
  * "preset-ms", "deadline-ms", "wanted": {"form": "fixed"|"indefinite"|
  * "until-mg"|"next-session", "seconds"}}}.
  */

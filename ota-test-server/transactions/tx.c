@@ -244,7 +244,7 @@ static void tx_send(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind k
 	uint8_t data[MSG_CAP];
 	size_t len;
 	struct ots_card *card;
-	const struct ots_tar *tar;
+	const struct simota_card_tar *tar;
 	struct ots_keyset *ks;
 	struct ots_cmd *cmd;
 	GError *error = NULL;
@@ -624,7 +624,7 @@ void ots_tx_on_por(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, 
 	uint8_t work[OTS_MAX_SEGMENTS * SIMOTA_SMS_UD_MAX];
 	struct simota_ota_response rsp;
 	struct ots_card *card = ots_registry_get(e->reg, tx->iccid);
-	const struct ots_tar *tar = card ? ots_card_tar(card, tx->tar) : NULL;
+	const struct simota_card_tar *tar = card ? ots_card_tar(card, tx->tar) : NULL;
 	struct ots_keyset *ks = card ? ots_card_keyset(card, tx->kvn) : NULL;
 	enum ots_cmd_kind kind;
 	simota_err err;

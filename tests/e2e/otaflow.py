@@ -37,7 +37,7 @@ SV2_ADDRESS = "15550199"       # ota-test-server's default TP-OA (--address)
 SV1_ADDRESS = "15550100"       # where MGs go (--sv1-address)
 
 KEYSET1 = {"kic": "15", "kid": "15", "kic-key": "0123456789abcdeffedcba9876543210",
-           "kid-key": "11223344556677881122334455667788"}
+           "kid-key": "112233445566778899aabbccddeeff00"}
 
 CARD_HEAD = """[card]
 iccid={iccid}
@@ -51,13 +51,13 @@ spn=stkbridge
 kic=15
 kid=15
 kic-key=0123456789abcdeffedcba9876543210
-kid-key=11223344556677881122334455667788
+kid-key=112233445566778899aabbccddeeff00
 """
 
 
 def card_ini(iccid, imsi, msisdn, tars):
     """A card config (doc/card-config.md) with keyset 1 of card0.ini and these TARs:
-    tars = {"b00001": {"ir": "fixed:30", "mg-address": "+15550100", "spi": "1619", ...}}."""
+    tars = {"defe01": {"ir": "fixed:30", "mg-address": "+15550100", "spi": "1619", ...}}."""
     text = CARD_HEAD.format(iccid=iccid, imsi=imsi, msisdn=msisdn)
     for tar, keys in tars.items():
         text += "\n[tar %s]\napplet=deferred\nkeysets=1\nmin-security-level=16\n" % tar

@@ -12,9 +12,9 @@ from harness import check, log
 from netsim_fake import DELIVER_REPORT, SUBMIT, sms_deliver
 
 KEYS = ["--kic", "15", "--kid", "15", "--kic-key", "0123456789abcdeffedcba9876543210",
-        "--kid-key", "11223344556677881122334455667788"]
+        "--kid-key", "112233445566778899aabbccddeeff00"]
 SPI = "1619"
-TAR = "b00001"
+TAR = "defe01"
 
 
 def ota_cli(exe, *args):

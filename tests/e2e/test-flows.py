@@ -8,13 +8,13 @@ one TAR per case (the card's TAR decides the IR's RQ form and the PoR
 route; the transaction's "ev" decides what sends C2):
 
   tx  TAR     IR (card)           EV (server)           action        C2 trigger   PoR
-  1   b00001  fixed 60 s + MG     MG                    display text  mg           DELIVER-REPORT
-  2   b00002  fixed 2 s           RQ fixed duration     get input     rq           DELIVER-REPORT
-  3   b00003  fixed 3600 s        preset 1.5 s          select item   preset       DELIVER-REPORT
-  4   b00004  indefinite          (preset not applied)  display text  poll, backoff
-  5   b00005  until MG sent       MG                    select item   mg
-  6   b00006  until next session  next session          get input     next-session
-  7   b00007  fixed 60 s + MG     MG                    get input     mg           SMS-SUBMIT (SPI 1639)
+  1   defe01  fixed 60 s + MG     MG                    display text  mg           DELIVER-REPORT
+  2   defe02  fixed 2 s           RQ fixed duration     get input     rq           DELIVER-REPORT
+  3   defe03  fixed 3600 s        preset 1.5 s          select item   preset       DELIVER-REPORT
+  4   defe04  indefinite          (preset not applied)  display text  poll, backoff
+  5   defe05  until MG sent       MG                    select item   mg
+  6   defe06  until next session  next session          get input     next-session
+  7   defe07  fixed 60 s + MG     MG                    get input     mg           SMS-SUBMIT (SPI 1639)
 
 Every hop is asserted: the secured packets on the netsim link (unwrapped
 with the card's keys, counter = the API's), the agent's JSON log (text and
@@ -37,13 +37,13 @@ from otaflow import Stack, args_bins, card_ini, events, ts  # noqa: E402
 DISPLAY_TEXT, GET_INPUT, SELECT_ITEM, SEND_SM = 0x21, 0x23, 0x24, 0x13
 
 TARS = {
-    "b00001": {"ir": "fixed:60", "mg-address": "+15550100"},
-    "b00002": {"ir": "fixed:2"},
-    "b00003": {"ir": "fixed:3600"},
-    "b00004": {"ir": "indefinite"},
-    "b00005": {"ir": "event", "mg-address": "+15550100"},
-    "b00006": {"ir": "event"},
-    "b00007": {"ir": "fixed:60", "mg-address": "+15550100", "spi": "1639"},
+    "defe01": {"ir": "fixed:60", "mg-address": "+15550100"},
+    "defe02": {"ir": "fixed:2"},
+    "defe03": {"ir": "fixed:3600"},
+    "defe04": {"ir": "indefinite"},
+    "defe05": {"ir": "event", "mg-address": "+15550100"},
+    "defe06": {"ir": "event"},
+    "defe07": {"ir": "fixed:60", "mg-address": "+15550100", "spi": "1639"},
 }
 
 ANSWERS = [
@@ -105,7 +105,7 @@ def run():
 def flows(h, s, agent):
     # ---- 1: EV rule MG; DISPLAY TEXT confirmed; PoR in the DELIVER-REPORT -------------------
     t0 = time.time()
-    req = {"action": "display-text", "text": "Pay 10 EUR to ACME?", "tar": "b00001",
+    req = {"action": "display-text", "text": "Pay 10 EUR to ACME?", "tar": "defe01",
            "ev": {"mg": True, "rq": False, "preset-ms": None}}
     t1 = s.start_tx("card0", **req)
     tx = s.wait_final(t1)
@@ -123,7 +123,7 @@ def flows(h, s, agent):
 
     # ---- 2: EV rule RQ fixed duration; GET INPUT with the user's text ------------------------
     t0 = time.time()
-    req = {"action": "get-input", "text": "Code für Tür?", "tar": "b00002",
+    req = {"action": "get-input", "text": "Code für Tür?", "tar": "defe02",
            "input": {"min": 1, "max": 12}, "ev": {"mg": False, "rq": True, "preset-ms": None}}
     t2 = s.start_tx("card0", **req)
     a = agent.wait_requests(2)[1]
@@ -134,7 +134,7 @@ def flows(h, s, agent):
     check(tr["general"] == 0 and tr["text"] == "Grüße 42", "TERMINAL RESPONSE at the card: GET INPUT, result 00, "
           "text %r: %s" % (tr["text"], tr["raw"]))
     txid = s.api.tx(t2)["txid"]
-    stored = h.wait_for(lambda: s.stored_r1("card0", "b00002", txid), 5, "R1 in the card's state file")
+    stored = h.wait_for(lambda: s.stored_r1("card0", "defe02", txid), 5, "R1 in the card's state file")
     check(stored["state"] == "0", "before C2 the card holds R1 (state done) in its state file: r2s %s" % stored["r2s"])
     check(not events(s.api.tx(t2), "c2-sent"), "no C2 before the RQ's 2 s")
     tx = s.wait_final(t2)
@@ -150,7 +150,7 @@ def flows(h, s, agent):
 
     # ---- 3: EV rule preset time; SELECT ITEM --------------------------------------------------
     t0 = time.time()
-    req = {"action": "select-item", "text": "Delivery", "items": ["Home", "Office", "Locker"], "tar": "b00003",
+    req = {"action": "select-item", "text": "Delivery", "items": ["Home", "Office", "Locker"], "tar": "defe03",
            "ev": {"mg": False, "rq": False, "preset-ms": 1500}}
     t3 = s.start_tx("card0", **req)
     tx = s.wait_final(t3)
@@ -166,7 +166,7 @@ def flows(h, s, agent):
 
     # ---- 4: RQ indefinite: no preset, SV1 polls; R2S pending, then backoff ---------------------
     t0 = time.time()
-    req = {"action": "display-text", "text": "Indefinite?", "tar": "b00004",
+    req = {"action": "display-text", "text": "Indefinite?", "tar": "defe04",
            "ev": {"mg": False, "rq": True, "preset-ms": 300}}
     t4 = s.start_tx("card0", **req)
     s.wait_event(t4, "ir-received")
@@ -192,7 +192,7 @@ def flows(h, s, agent):
 
     # ---- 5: RQ until MG sent; SELECT ITEM --------------------------------------------------------
     t0 = time.time()
-    req = {"action": "select-item", "items": ["Yes, deliver", "No"], "tar": "b00005",
+    req = {"action": "select-item", "items": ["Yes, deliver", "No"], "tar": "defe05",
            "ev": {"mg": True, "rq": True, "preset-ms": None, "wanted": {"form": "until-mg", "seconds": 600}}}
     t5 = s.start_tx("card0", **req)
     tx = s.wait_final(t5)
@@ -209,14 +209,14 @@ def flows(h, s, agent):
 
     # ---- 6: RQ until next session: C2 goes when SV1 starts another transaction -----------------
     t0 = time.time()
-    req = {"action": "get-input", "text": "Number?", "tar": "b00006", "input": {"min": 4, "max": 4, "digits": True},
+    req = {"action": "get-input", "text": "Number?", "tar": "defe06", "input": {"min": 4, "max": 4, "digits": True},
            "ev": {"mg": False, "rq": True, "preset-ms": None}}
     t6 = s.start_tx("card0", **req)
     a = agent.wait_requests(6)[5]
     check(a["method"] == "RequestDigits" and a["answer"] == "4711", "digits-only GET INPUT: RequestDigits, 4711")
     h.wait_for(lambda: [t for t in s.terminal_responses("card0", t0) if t.get("type") == GET_INPUT], 10, "TR")
     txid6 = s.api.tx(t6)["txid"]
-    h.wait_for(lambda: s.stored_r1("card0", "b00006", txid6), 5, "R1 stored")
+    h.wait_for(lambda: s.stored_r1("card0", "defe06", txid6), 5, "R1 stored")
     h.iterate(1.0)
     tx = s.api.tx(t6)
     check(tx["state"] == "waiting" and tx["rq"] == {"form": "until-event", "event": "next-session"},
@@ -224,7 +224,7 @@ def flows(h, s, agent):
 
     # ---- 7: the next session (also: PoR by SMS-SUBMIT, SPI 1639) ---------------------------------
     t0 = time.time()
-    req7 = {"action": "get-input", "text": "PoR route?", "tar": "b00007",
+    req7 = {"action": "get-input", "text": "PoR route?", "tar": "defe07",
             "ev": {"mg": True, "rq": False, "preset-ms": None}}
     t7 = s.start_tx("card0", **req7)
     tx = s.wait_final(t6)

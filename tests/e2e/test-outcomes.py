@@ -39,9 +39,9 @@ def run():
         s = Stack(h, bins)
         try:
             s.start({"card0": card_ini("89882390000000000207", "001010000000207", "+15550207",
-                                       {"b00001": MG_TAR, "b00009": {"mode": "prior-art", "ir": "fixed:60"}}),
+                                       {"defe01": MG_TAR, "defe09": {"mode": "prior-art", "ir": "fixed:60"}}),
                      "card1": card_ini("89882390000000000306", "001010000000306", "+15550306",
-                                       {"b00001": MG_TAR})})
+                                       {"defe01": MG_TAR})})
             agent0 = s.agent("agent0", "card0", ["back", "end", "confirm"])
             agent1 = s.agent("agent1", "card1", ["timeout"])
             s.bring_up("card0")
@@ -70,11 +70,11 @@ def expect_r1(s, card, tx, general, action):
 def outcomes(h, s, agent0, agent1):
     # ---- card1: nobody answers (oFono's 25 s timeout) -- runs while card0 does the rest --------
     t_start = time.time()
-    t_to = s.start_tx("card1", action="display-text", text="Still there?", tar="b00001", ev=EV_MG)
+    t_to = s.start_tx("card1", action="display-text", text="Still there?", tar="defe01", ev=EV_MG)
 
     # ---- card0: back ---------------------------------------------------------------------------
     t0 = time.time()
-    t_back = s.start_tx("card0", action="select-item", text="Pay how?", items=["Card", "Cash"], tar="b00001",
+    t_back = s.start_tx("card0", action="select-item", text="Pay how?", items=["Card", "Cash"], tar="defe01",
                         ev=EV_MG)
     tx = s.wait_final(t_back)
     a = agent0.wait_requests(1)[0]
@@ -87,7 +87,7 @@ def outcomes(h, s, agent0, agent1):
 
     # ---- card0: end session ----------------------------------------------------------------------
     t0 = time.time()
-    t_end = s.start_tx("card0", action="get-input", text="Your name?", tar="b00001", ev=EV_MG)
+    t_end = s.start_tx("card0", action="get-input", text="Your name?", tar="defe01", ev=EV_MG)
     tx = s.wait_final(t_end)
     a = agent0.wait_requests(2)[1]
     check(a["method"] == "RequestInput" and a["error"] == "org.ofono.Error.EndSession",
@@ -99,7 +99,7 @@ def outcomes(h, s, agent0, agent1):
 
     # ---- card0: prior-art mode, R1 lost ----------------------------------------------------------
     t0 = time.time()
-    t_pa = s.start_tx("card0", action="display-text", text="Old style?", tar="b00009")
+    t_pa = s.start_tx("card0", action="display-text", text="Old style?", tar="defe09")
     tx = s.wait_final(t_pa)
     check(tx["state"] == "failed" and "lost" in (tx["why"] or ""), "prior-art: transaction failed: %s" % tx["why"])
     check([e["event"] for e in tx["timeline"]] == ["queued", "c1-sent", "por-received", "failed"],
@@ -119,7 +119,7 @@ def outcomes(h, s, agent0, agent1):
                                if "prior-art: R1 of %s lost: the envelope response handler refused it" % tx["txid"]
                                in l], 5, "the card's log of the refused write")
     check(True, "card log: %s" % line[0].split("uicc-deferred-", 1)[-1])
-    check(s.stored_r1("card0", "b00009", tx["txid"]) is None, "nothing stored on the card for it")
+    check(s.stored_r1("card0", "defe09", tx["txid"]) is None, "nothing stored on the card for it")
 
     # ---- card1: the timeout -------------------------------------------------------------------
     tx = s.wait_final(t_to, timeout=45)

@@ -36,8 +36,8 @@ def run():
         s = Stack(h, bins)
         try:
             s.start({"card0": card_ini("89882390000000000405", "001010000000405", "+15550405",
-                                       {"b00004": {"ir": "indefinite"},
-                                        "b00001": {"ir": "fixed:60", "mg-address": "+15550100"}})})
+                                       {"defe04": {"ir": "indefinite"},
+                                        "defe01": {"ir": "fixed:60", "mg-address": "+15550100"}})})
             agent = s.agent("agent", "card0", ["confirm", "text:still here", "confirm"])
             s.bring_up("card0")
             agent.wait_registered()
@@ -64,8 +64,8 @@ def restarts(h, s, agent):
 
     # ---- 1: kill -9 ofonod between the session and C2 ----------------------------------------------
     t0 = time.time()
-    t1 = s.start_tx("card0", action="display-text", text="Before the crash", tar="b00004", ev=EV_POLL)
-    txid, stored = session_done(h, s, t1, "b00004", DISPLAY_TEXT, t0)
+    t1 = s.start_tx("card0", action="display-text", text="Before the crash", tar="defe04", ev=EV_POLL)
+    txid, stored = session_done(h, s, t1, "defe04", DISPLAY_TEXT, t0)
     a = agent.wait_requests(1)[0]
     check(a["text"] == "Before the crash" and a["answer"] == "confirm", "agent confirmed %r" % a["text"])
     gone = server_log().count("disconnected")
@@ -89,7 +89,7 @@ def restarts(h, s, agent):
     r2s = [e for e in events(tx, "por-received") if e["command"] == "c2"][0]["data"]
     check(len(done) == 1 and done[0]["txid"] == txid and r2s == stored["r2s"],
           "the R2S is the R1 the card stored before the crash, matched to C1 by txid %s" % txid)
-    check(s.stored_r1("card0", "b00004", txid) is None, "released: the card forgot it")
+    check(s.stored_r1("card0", "defe04", txid) is None, "released: the card forgot it")
     vanished = agent.events("OfonoVanished")
     h.wait_for(lambda: len([x for x in agent.events("RegisterAgent") if x.get("error") is None]) >= 2, 15,
                "the agent registered again")
@@ -98,8 +98,8 @@ def restarts(h, s, agent):
 
     # ---- 2: kill -9 uicc-emu between the session and C2 --------------------------------------------
     t0 = time.time()
-    t2 = s.start_tx("card0", action="get-input", text="After the card restart?", tar="b00004", ev=EV_POLL)
-    txid, stored = session_done(h, s, t2, "b00004", GET_INPUT, t0)
+    t2 = s.start_tx("card0", action="get-input", text="After the card restart?", tar="defe04", ev=EV_POLL)
+    txid, stored = session_done(h, s, t2, "defe04", GET_INPUT, t0)
     a = agent.wait_requests(2)[1]
     check(a["answer"] == "still here", "agent typed %r" % a["answer"])
     cntr_before = s.counters("card0")
@@ -108,7 +108,7 @@ def restarts(h, s, agent):
     path = s.cards["card0"]["path"]
     h.wait_for(lambda: not h.props(path, "org.ofono.SimManager").get("Present"), 15, "SIM removed")
     check(True, "oFono: SIM removed")
-    after = s.stored_r1("card0", "b00004", txid)
+    after = s.stored_r1("card0", "defe04", txid)
     check(after == stored and s.counters("card0") == cntr_before,
           "state file after kill -9: R1 and the counter (%d) kept" % cntr_before[0])
     h.restart_card("card0")
@@ -126,7 +126,7 @@ def restarts(h, s, agent):
 
     # ---- 3: business as usual ----------------------------------------------------------------------
     t0 = time.time()
-    t3 = s.start_tx("card0", action="display-text", text="All good?", tar="b00001",
+    t3 = s.start_tx("card0", action="display-text", text="All good?", tar="defe01",
                     ev={"mg": True, "rq": False, "preset-ms": None})
     tx = s.wait_final(t3)
     a = agent.wait_requests(3)[2]

@@ -4,7 +4,7 @@
 
   1. the device connects to the network link, says HELLO with the card's
      ICCID, and oFono's NetworkRegistration says "registered";
-  2. an SMS-PP (PID 7F, DCS F6) carrying a secured C1 for TAR b00001 goes
+  2. an SMS-PP (PID 7F, DCS F6) carrying a secured C1 for TAR defe01 goes
      down: the card gets the ENVELOPE (the card log shows 80 C2), and its
      PoR comes back in the RP-ACK's DELIVER-REPORT (TS 31.111 §7.1.1.1):
      a response packet 027100 that verifies with the card's keys, status
@@ -70,7 +70,7 @@ def run():
             card_log = h.cards["card0"]["proc"].log_text()
             check("APDU 80 c2 00 00" in card_log, "ENVELOPE (SMS-PP DOWNLOAD) reached the card")
             por = por_of(ota, rep["tpdu"])
-            check(por["status"] == "00" and por["tar"] == TAR, "PoR status 00 from TAR b00001: %s" % por)
+            check(por["status"] == "00" and por["tar"] == TAR, "PoR status 00 from TAR defe01: %s" % por)
             ir = json.loads(ota_cli(ota, "message", "decode", por["data"]))
             check(ir.get("type") == "IR" and ir.get("txid") == "00000001", "PoR carries the IR: %s" % ir)
 

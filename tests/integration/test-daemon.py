@@ -274,6 +274,31 @@ def test_config_mode_warning(exe, example, tmp):
     log("config mode warning: ok")
 
 
+def test_reserved_tar_warning(exe, example, tmp):
+    """Issue 9 defect 3: our applet on a TAR of TS 101 220 Annex D is warned about at start-up
+    (naming file, group and key), and the example card, on a TAR of ours, gets no such warning."""
+    script = os.path.join(tmp, "mf.apdu")
+    with open(script, "w") as f:
+        f.write("00a4000c023f00 9000\n")
+
+    def start(cfg, name):
+        p = subprocess.run([exe, "--config", cfg, "--state", os.path.join(tmp, name + ".state"),
+                            "run-script", script], capture_output=True, text=True, timeout=20)
+        expect(p.returncode, 0, "run-script with %s (stderr %r)" % (name, p.stderr))
+        return p.stderr
+
+    squatter = private_copy(example, os.path.join(tmp, "squatter.ini"), {"[tar defe01]": "[tar b00001]"})
+    err = start(squatter, "squatter")
+    want = "%s: [tar b00001] applet: deferred is an applet of ours, but TS 101 220 Annex D gives TAR " \
+           "b00001 to USIM RFM" % squatter
+    if want not in err or "WARNING" not in err:
+        raise AssertionError("no reserved-TAR warning: %r" % err)
+    err = start(private_copy(example, os.path.join(tmp, "ours.ini")), "ours")
+    if "Annex D" in err:
+        raise AssertionError("warning for the example's own TAR: %r" % err)
+    log("reserved-TAR warning: ok")
+
+
 def main():
     exe, example = sys.argv[1], sys.argv[2]
     tmp = tempfile.mkdtemp(prefix="uicc-daemon-")
@@ -285,6 +310,7 @@ def main():
             test_slots(exe, cfg, tmp, procs)
             test_run_script(exe, cfg, tmp)
             test_config_mode_warning(exe, example, tmp)
+            test_reserved_tar_warning(exe, example, tmp)
         test_no_secrets_in_logs(cfg)
     except BaseException:
         for path in LOGS[-2:]:

@@ -28,8 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from uicc_client import (Card, Processes, expect, expect_sw, log,  # noqa: E402
                          private_copy, wait_socket)
 
-# card0.ini: [tar b00001] applet=deferred, ir=fixed:30, keyset 1, its SPI; keys read from the file
-TAR = "b00001"
+# card0.ini: [tar defe01] applet=deferred, ir=fixed:30, keyset 1, its SPI; keys read from the file
+TAR = "defe01"
 KEYS = []
 
 

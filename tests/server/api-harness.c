@@ -17,7 +17,7 @@
 
 /* the keys of every card this test registers (write_card_ini's and CARD_JSON's) */
 const char *const api_keys[4] = {
-	"01234567890123450123456789012345", "11223344556677881122334455667788",
+	"0123456789abcdeffedcba9876543210", "112233445566778899aabbccddeeff00",
 	"00112233445566778899aabbccddeeff", "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
 };
 struct api_server srv;

@@ -23,7 +23,7 @@ extern const char *const api_keys[4];
 	"\"keysets\":[{\"kvn\":1,\"kic\":\"15\",\"kid\":\"15\"," \
 	"\"kic-key\":\"00112233445566778899aabbccddeeff\"," \
 	"\"kid-key\":\"0f1e2d3c4b5a69788796a5b4c3d2e1f0\",\"counter\":\"0000000000\"}]," \
-	"\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\",\"keysets\":[1]," \
+	"\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\",\"keysets\":[1]," \
 	"\"min-security-level\":\"16\",\"mg-address\":\"+15550100\",\"applet\":\"deferred\"}]" \
 	extra "}"
 

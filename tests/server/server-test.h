@@ -20,11 +20,11 @@ static inline char *write_card_ini(const char *dir, const char *name, const char
 	char *text = g_strdup_printf(
 		"[card]\niccid=%s\nimsi=001010123456789\nmsisdn=%s\n\n"
 		"[keyset 1]\nkic=15\nkid=15\n"
-		"kic-key=01234567890123450123456789012345\n"
-		"kid-key=11223344556677881122334455667788\ncounter=0000000000\n\n"
-		"[tar b00001]\napplet=deferred\nkeysets=1\nmin-security-level=16\n"
+		"kic-key=0123456789abcdeffedcba9876543210\n"
+		"kid-key=112233445566778899aabbccddeeff00\ncounter=0000000000\n\n"
+		"[tar defe01]\napplet=deferred\nkeysets=1\nmin-security-level=16\n"
 		"ir=fixed:30\nmg-address=+15550100\nspi=1619\n\n"
-		"[tar b00002]\napplet=deferred\nkeysets=1\nmin-security-level=16\n"
+		"[tar defe02]\napplet=deferred\nkeysets=1\nmin-security-level=16\n"
 		"ir=fixed:30\nspi=1639\n", iccid, msisdn);
 
 	g_assert_true(g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
@@ -37,14 +37,14 @@ static inline char *write_card_ini(const char *dir, const char *name, const char
  * one TAR per RQ form the card's IR can carry, one whose PoR goes by
  * SMS-SUBMIT, one in prior-art mode.  Element 84 of a C1 (the server's SV1
  * address, sent when the EV policy has "mg") makes the applet send an MG
- * from any TAR; b00003 has its own mg-address as well.
+ * from any TAR; defe03 has its own mg-address as well.
  */
-#define TAR_FIXED "b00001"      /* IR fixed 1 s, PoR by DELIVER-REPORT */
-#define TAR_SUBMIT "b00002"     /* IR fixed 1 s, PoR by SMS-SUBMIT (SPI2 b6) */
-#define TAR_UNTIL_MG "b00003"   /* IR until event "MG sent" */
-#define TAR_INDEFINITE "b00004" /* IR indefinite */
-#define TAR_NEXT "b00005"       /* IR until event "next session" (without 84) */
-#define TAR_PRIOR_ART "b00006"  /* mode=prior-art: no IR, R1 lost */
+#define TAR_FIXED "defe01"      /* IR fixed 1 s, PoR by DELIVER-REPORT */
+#define TAR_SUBMIT "defe02"     /* IR fixed 1 s, PoR by SMS-SUBMIT (SPI2 b6) */
+#define TAR_UNTIL_MG "defe03"   /* IR until event "MG sent" */
+#define TAR_INDEFINITE "defe04" /* IR indefinite */
+#define TAR_NEXT "defe05"       /* IR until event "next session" (without 84) */
+#define TAR_PRIOR_ART "defe06"  /* mode=prior-art: no IR, R1 lost */
 
 static inline char *write_flow_card_ini(const char *dir, const char *name, const char *iccid,
 					const char *msisdn)
@@ -53,8 +53,8 @@ static inline char *write_flow_card_ini(const char *dir, const char *name, const
 	char *text = g_strdup_printf(
 		"[card]\niccid=%s\nimsi=001010123456789\nmsisdn=%s\n\n"
 		"[keyset 1]\nkic=15\nkid=15\n"
-		"kic-key=01234567890123450123456789012345\n"
-		"kid-key=11223344556677881122334455667788\ncounter=0000000000\n\n"
+		"kic-key=0123456789abcdeffedcba9876543210\n"
+		"kid-key=112233445566778899aabbccddeeff00\ncounter=0000000000\n\n"
 		"[tar " TAR_FIXED "]\nkeysets=1\nmin-security-level=16\nir=fixed:1\nspi=1619\n"
 		"[tar " TAR_SUBMIT "]\nkeysets=1\nmin-security-level=16\nir=fixed:1\nspi=1639\n"
 		"[tar " TAR_UNTIL_MG "]\nkeysets=1\nmin-security-level=16\nir=event\n"

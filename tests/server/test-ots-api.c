@@ -42,8 +42,8 @@ static void test_card_import(void)
 	/* a broken file: the field is "config", the message names the group and key, not a path */
 	call(&r, "POST", "/v1/cards", "text/plain",
 	     "[card]\niccid=89882390000000000041\nimsi=001010123456789\nmsisdn=+15550004\n"
-	     "[keyset 1]\nkic=15\nkid=15\nkic-key=zz\nkid-key=" "11223344556677881122334455667788\n"
-	     "[tar b00001]\nspi=1619\n");
+	     "[keyset 1]\nkic=15\nkid=15\nkic-key=zz\nkid-key=" "112233445566778899aabbccddeeff00\n"
+	     "[tar defe01]\nspi=1619\n");
 	g_assert_cmpuint(r.status, ==, 400);
 	g_assert_cmpstr(json_object_get_string_member(obj(&r), "field"), ==, "config");
 	g_assert_nonnull(strstr(r.body, "kic-key"));
@@ -54,6 +54,8 @@ static void test_card_import(void)
 	expect("POST", "/v1/cards", "text/plain", "\xff\xfe not text", 400, "config");
 	expect("POST", "/v1/cards", "text/plain", "[card]\niccid=12\n", 400, "config");
 }
+
+#define WEAK_KEY "11223344556677881122334455667788"   /* 3DES 2 keys, K1 = K2: single DES */
 
 static void test_card_json(void)
 {
@@ -69,7 +71,7 @@ static void test_card_json(void)
 		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":{}}", "keysets" },
 		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[7]}", "keysets[0]" },
 		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":16}]}", "keysets[0].kvn" },
-		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":1,\"kic\":\"25\"}]}",
+		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":1,\"kic\":\"25\",\"kid\":\"15\"}]}",
 		  "keysets[0].kic" },
 		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
 		  "\"kid\":\"x\"}]}", "keysets[0].kid" },
@@ -81,16 +83,22 @@ static void test_card_json(void)
 		  "\"kid\":\"15\",\"counter\":\"01\"}]}", "keysets[0].counter" },
 		{ "{\"iccid\":\"89882390000000000058\",\"tars\":5}", "tars" },
 		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b0\"}]}", "tars[0].tar" },
-		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1\"}]}",
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1\"}]}",
 		  "tars[0].spi" },
-		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\","
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\","
 		  "\"min-security-level\":\"x\"}]}", "tars[0].min-security-level" },
-		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\","
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\","
 		  "\"mode\":\"fast\"}]}", "tars[0].mode" },
-		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\","
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\","
 		  "\"mg-address\":\"+1x\"}]}", "tars[0].mg-address" },
-		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\","
+		{ "{\"iccid\":\"89882390000000000058\",\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\","
 		  "\"keysets\":[3]}]}", "tars[0].keysets" },
+		/* issue 9 defect 5: the checks of a card config file */
+		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
+		  "\"kid\":\"15\",\"kid-key\":\"" WEAK_KEY "\"}]}", "keysets[0].kid-key" },
+		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
+		  "\"kid\":\"15\"}],\"tars\":[{\"tar\":\"b00010\",\"spi\":\"1619\",\"applet\":\"rfm\"}]}",
+		  "tars[0].applet" },
 	};
 	struct reply r;
 
@@ -104,6 +112,39 @@ static void test_card_json(void)
 	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++)
 		expect("POST", "/v1/cards", "application/json", bad[i].body, 400, bad[i].field);
 	expect("POST", "/v1/cards", "application/json", NULL, 400, "body");
+}
+
+/*
+ * Issue 9 defects 3 and 5 at the API: a degenerate 3DES key is refused in a
+ * card config file as in JSON, without the key in the answer; an applet of
+ * ours on a reserved TAR is registered and the server logs a warning.
+ */
+static void test_card_checks(void)
+{
+	struct reply r;
+	char *log = NULL;
+
+	call(&r, "POST", "/v1/cards", "text/plain",
+	     "[card]\niccid=89882390000000000066\nimsi=001010123456789\n"
+	     "[keyset 1]\nkic=15\nkid=15\nkid-key=" WEAK_KEY "\n[tar defe01]\nmin-security-level=16\nspi=1619\n");
+	g_assert_cmpuint(r.status, ==, 400);
+	g_assert_cmpstr(json_object_get_string_member(obj(&r), "field"), ==, "config");
+	g_assert_nonnull(strstr(r.body, "[keyset 1] kid-key: 3des2-cbc-mac key degenerates to single DES"));
+	g_assert_null(strstr(r.body, WEAK_KEY));
+	g_assert_null(strstr(r.body, "1122334455667788"));
+	reply_clear(&r);
+
+	call(&r, "POST", "/v1/cards", "application/json",
+	     "{\"iccid\":\"89882390000000000066\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\",\"kid\":\"15\"}],"
+	     "\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\"}]}");
+	g_assert_cmpuint(r.status, ==, 201);
+	reply_clear(&r);
+	/* logged before the answer was sent */
+	g_assert_true(g_file_get_contents(srv.log, &log, NULL, NULL));
+	g_assert_nonnull(strstr(log, "card 89882390000000000066: tars[0].applet: deferred is an applet of ours, "
+				"but TS 101 220 Annex D gives TAR b00001 to USIM RFM"));
+	g_free(log);
+	expect("DELETE", "/v1/cards/89882390000000000066", NULL, NULL, 204, NULL);
 }
 
 static void test_card_routes(void)
@@ -677,6 +718,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/api/cards/import", test_card_import);
 	g_test_add_func("/api/cards/json", test_card_json);
+	g_test_add_func("/api/cards/checks", test_card_checks);
 	g_test_add_func("/api/cards/routes", test_card_routes);
 	g_test_add_func("/api/tx/bad-input", test_tx_bad_input);
 	g_test_add_func("/api/tx/routes", test_tx_routes);

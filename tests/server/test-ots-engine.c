@@ -18,6 +18,7 @@
 #include "me-sim.h"
 #include "server-test.h"
 #include "simota/cat.h"
+#include "cards/registry.h"
 #include "transactions/engine.h"
 
 struct fixture {
@@ -324,6 +325,66 @@ static void assert_invalid(GError **error, const char *field)
 	g_clear_error(error);
 }
 
+/* As assert_invalid, and the message says why. */
+static void assert_invalid_why(GError **error, const char *field, const char *why)
+{
+	g_assert_nonnull(*error);
+	if (!strstr((*error)->message, why))
+		g_error("\"%s\" lacks \"%s\"", (*error)->message, why);
+	assert_invalid(error, field);
+}
+
+#define WEAK_KID "11223344556677881122334455667788"   /* 3DES 2 keys, K1 = K2: single DES */
+
+/*
+ * Issue 9 defect 5: the API's JSON import and the file import run the same
+ * lib checks: an applet uicc-emu does not provide and a 3DES key that
+ * degenerates to single DES are refused by both; an applet of ours on a
+ * reserved TAR is a warning of both.
+ */
+static void test_import_checks(struct fixture *f, gconstpointer data)
+{
+	static const char file_head[] = "[card]\niccid=8988239000000000003\nimsi=001010123456789\n"
+		"[keyset 1]\nkic=15\nkid=15\n";
+	GError *error = NULL;
+	struct simota_card_config *cfg;
+	JsonNode *n;
+	char *text;
+
+	n = json_from_string("{\"iccid\":\"8988239000000000003\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
+			     "\"kid\":\"15\",\"kid-key\":\"" WEAK_KID "\"}]}", NULL);
+	g_assert_false(ots_engine_card_add_json(f->e, n, false, &error));
+	assert_invalid_why(&error, "keysets[0].kid-key", "3des2-cbc-mac key degenerates to single DES");
+	json_node_unref(n);
+	text = g_strconcat(file_head, "kid-key=" WEAK_KID "\n", NULL);
+	g_assert_false(ots_engine_card_import_data(f->e, text, strlen(text), false, NULL, &error));
+	g_assert_null(strstr(error->message, WEAK_KID));
+	assert_invalid_why(&error, "file", "[keyset 1] kid-key: 3des2-cbc-mac key degenerates to single DES");
+	g_free(text);
+
+	n = json_from_string("{\"iccid\":\"8988239000000000003\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
+			     "\"kid\":\"15\"}],\"tars\":[{\"tar\":\"b00010\",\"spi\":\"1619\",\"applet\":\"rfm\"}]}",
+			     NULL);
+	g_assert_false(ots_engine_card_add_json(f->e, n, false, &error));
+	assert_invalid_why(&error, "tars[0].applet", "unknown applet \"rfm\"");
+	json_node_unref(n);
+	text = g_strconcat(file_head, "[tar b00010]\napplet=rfm\nmin-security-level=16\nspi=1619\n", NULL);
+	g_assert_false(ots_engine_card_import_data(f->e, text, strlen(text), false, NULL, &error));
+	assert_invalid_why(&error, "file", "[tar b00010] applet: unknown applet \"rfm\"");
+	g_free(text);
+
+	n = json_from_string("{\"iccid\":\"8988239000000000003\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
+			     "\"kid\":\"15\"}],\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\"},"
+			     "{\"tar\":\"defe01\",\"spi\":\"1619\"}]}", NULL);
+	cfg = ots_registry_config_from_json(n, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(cfg->warnings->len, ==, 1);
+	g_assert_true(g_str_has_prefix(cfg->warnings->pdata[0], "tars[0].applet: deferred is an applet of ours, "
+				       "but TS 101 220 Annex D gives TAR b00001 to USIM RFM"));
+	simota_card_config_free(cfg);
+	json_node_unref(n);
+}
+
 static void test_registry(struct fixture *f, gconstpointer data)
 {
 	GError *error = NULL;
@@ -334,7 +395,7 @@ static void test_registry(struct fixture *f, gconstpointer data)
 	n = ots_engine_card_show(f->e, TEST_ICCID, &error);
 	g_assert_no_error(error);
 	text = json_to_string(n, FALSE);
-	g_assert_null(strstr(text, "0123456789012345"));
+	g_assert_null(strstr(text, "0123456789abcdef"));
 	g_assert_null(strstr(text, "1122334455667788"));
 	g_assert_nonnull(strstr(text, "\"kic-algorithm\":\"3des2-cbc\""));
 	g_assert_nonnull(strstr(text, "\"spi\":\"1639\""));
@@ -361,7 +422,7 @@ static void test_registry(struct fixture *f, gconstpointer data)
 	g_assert_false(ots_engine_card_add_json(f->e, bad, false, &error));
 	assert_invalid(&error, "iccid");
 	json_node_unref(bad);
-	bad = json_from_string("{\"iccid\":\"8988239000000000003\",\"tars\":[{\"tar\":\"b00001\","
+	bad = json_from_string("{\"iccid\":\"8988239000000000003\",\"tars\":[{\"tar\":\"defe01\","
 			       "\"spi\":\"1619\",\"keysets\":[3]}]}", NULL);
 	g_assert_false(ots_engine_card_add_json(f->e, bad, false, &error));
 	assert_invalid(&error, "tars[0].keysets");
@@ -369,7 +430,7 @@ static void test_registry(struct fixture *f, gconstpointer data)
 	bad = json_from_string("{\"iccid\":\"8988239000000000003\",\"msisdn\":\"+1555\","
 			       "\"keysets\":[{\"kvn\":2,\"kic\":\"22\",\"kid\":\"22\","
 			       "\"kic-key\":\"000102030405060708090a0b0c0d0e0f\"}],"
-			       "\"tars\":[{\"tar\":\"b00001\",\"spi\":\"1619\"}]}", NULL);
+			       "\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\"}]}", NULL);
 	g_assert_true(ots_engine_card_add_json(f->e, bad, false, &error));
 	g_assert_no_error(error);
 	json_node_unref(bad);
@@ -788,6 +849,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ots/db/mode", test_db_mode);
 #define ADD(name, fn) g_test_add("/ots/" name, struct fixture, NULL, setup, fn, teardown)
 	ADD("registry", test_registry);
+	ADD("import-checks", test_import_checks);
 	ADD("validation", test_validation);
 	ADD("flow/rq-fixed", test_flow_rq_fixed);
 	ADD("flow/mg", test_flow_mg);

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "simota/ota.h"
+
 const char *tv_dir(void)
 {
 	const char *env = g_getenv("STKBRIDGE_VECTORS_DIR");
@@ -95,4 +97,19 @@ void tv_assert_hex_impl(const char *file, int line, const uint8_t *p, size_t len
 		g_free(msg);
 	}
 	g_free(got);
+}
+
+bool tv_key_degenerate(const char *hex, const char *alg_name)
+{
+	enum simota_ota_alg alg;
+	uint8_t *key;
+	size_t len;
+	bool weak;
+
+	if (!hex || !alg_name || simota_ota_alg_from_name(alg_name, &alg) != SIMOTA_OK)
+		return false;
+	key = tv_hex(hex, &len);
+	weak = simota_ota_key_check(alg, key, len) == SIMOTA_ERR_WEAK_KEY;
+	g_free(key);
+	return weak;
 }

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Parses VECTORS_DIR/name (e.g. "secured-packets.json"); aborts if unreadable.
@@ -29,5 +30,12 @@ char *tv_to_hex(const uint8_t *p, size_t len);
 	tv_assert_hex_impl(__FILE__, __LINE__, (p), (len), (hex))
 void tv_assert_hex_impl(const char *file, int line, const uint8_t *p, size_t len,
 			const char *hex);
+
+/*
+ * Whether a vector's key (hex) for its algorithm (a vector's "kic_algorithm"
+ * / "kid_algorithm" name; NULL: none) degenerates to single DES, which the
+ * card config, the server's import and ota-cli refuse (simota_ota_key_check).
+ */
+bool tv_key_degenerate(const char *hex, const char *alg_name);
 
 #endif

@@ -9,6 +9,12 @@
 
 static char *tmp_dir;
 
+#define CARD "[card]\niccid=89882390000000000017\nimsi=001010123456789\n"
+#define KS1 "[keyset 1]\nkic=15\nkid=15\n"
+#define SECRET "a1b2c3d4e5f60718a1b2c3d4e5f607"   /* must never appear in a message */
+#define HALF "a1b2c3d4e5f60718"                   /* a weak key's repeated 8 bytes: neither */
+#define WEAK2 HALF HALF
+
 /* Writes text to a fresh file in the test's temp dir; returns its path. */
 static char *write_config(const char *text)
 {
@@ -33,7 +39,7 @@ static void test_example(void)
 {
 	GError *err = NULL;
 	struct simota_card_config *cfg = uicc_card_config_load(SRCDIR "/uicc-emu/examples/card0.ini", &err);
-	static const uint8_t tar[3] = { 0xb0, 0x00, 0x01 };
+	static const uint8_t tar[3] = { 0xDE, 0xFE, 0x01 };
 	const struct simota_card_keyset *ks;
 	const struct simota_card_tar *tc;
 
@@ -54,7 +60,7 @@ static void test_example(void)
 	g_assert_cmphex(ks->kic, ==, 0x15);
 	g_assert_cmphex(ks->kid, ==, 0x15);
 	tv_assert_hex(ks->kic_key, ks->kic_key_len, "0123456789abcdeffedcba9876543210");
-	tv_assert_hex(ks->kid_key, ks->kid_key_len, "11223344556677881122334455667788");
+	tv_assert_hex(ks->kid_key, ks->kid_key_len, "112233445566778899aabbccddeeff00");
 	g_assert_cmpuint(ks->counter, ==, 0);
 	ks = simota_card_config_keyset(cfg, 2);
 	g_assert_nonnull(ks);
@@ -73,7 +79,88 @@ static void test_example(void)
 	g_assert_cmpstr(tc->mg_address, ==, "+15550100");
 	g_assert_cmphex(tc->spi, ==, 0x1619);
 	g_assert_cmpuint(tc->capacity, ==, 8);
-	g_assert_null(simota_card_config_tar(cfg, (const uint8_t[3]){ 0xb0, 0x00, 0x02 }));
+	g_assert_null(simota_card_config_tar(cfg, (const uint8_t[3]){ 0xDE, 0xFE, 0x02 }));
+	/* the example's TAR is one of ours: no warning */
+	g_assert_cmpuint(cfg->warnings->len, ==, 0);
+	simota_card_config_free(cfg);
+}
+
+/* TS 101 220 Annex D: 3DES keying option 2 (K1 = K3) is a real 3-key 3DES, accepted. */
+static void test_3des3_k1_k3(void)
+{
+	GError *err = NULL;
+	struct simota_card_config *cfg = load_text(CARD "[keyset 1]\nkic=19\nkid=19\n"
+		"kic-key=0123456789abcdeffedcba98765432100123456789abcdef\n", &err);
+
+	g_assert_no_error(err);
+	g_assert_cmpuint(cfg->keysets[0].kic_key_len, ==, 24);
+	simota_card_config_free(cfg);
+}
+
+/* TS 101 220 Annex D: what each TAR is allocated to. */
+static void test_reserved_tars(void)
+{
+	static const struct {
+		uint8_t tar[3];
+		const char *what;   /* substring; NULL: free for our applets */
+	} cases[] = {
+		{ { 0x00, 0x00, 0x00 }, "issuer security domain" },
+		{ { 0xB0, 0x00, 0x00 }, "UICC shared file system" },
+		{ { 0xB0, 0x00, 0x01 }, "USIM RFM" },
+		{ { 0xB0, 0x00, 0x02 }, "ISIM RFM" },
+		{ { 0xB0, 0x00, 0x10 }, "SIM RFM" },
+		{ { 0xB0, 0x00, 0x1F }, "SIM RFM" },
+		{ { 0xB0, 0x00, 0x11 }, "SIM RFM" },
+		{ { 0xB0, 0x00, 0x20 }, "ETSI and 3GPP" },
+		{ { 0xB2, 0x01, 0x00 }, "ETSI and 3GPP" },
+		{ { 0xBF, 0xFF, 0xFF }, "ETSI and 3GPP" },
+		{ { 0x00, 0x00, 0x01 }, NULL },
+		{ { 0xAF, 0xFF, 0xFF }, NULL },
+		{ { 0xC0, 0x00, 0x00 }, NULL },
+		{ { 0xDE, 0xFE, 0x01 }, NULL },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const char *got = simota_card_tar_reserved(cases[i].tar);
+
+		if (!cases[i].what)
+			g_assert_null(got);
+		else if (!got || !strstr(got, cases[i].what))
+			g_error("TAR %02x%02x%02x: \"%s\" lacks \"%s\"", cases[i].tar[0], cases[i].tar[1],
+				cases[i].tar[2], got ? got : "(null)", cases[i].what);
+	}
+}
+
+/*
+ * Issue 9 defect 3: an applet of ours bound to a reserved TAR loads (the card
+ * works) but the loader returns a warning naming file, group and key, for
+ * uicc-emu to log at start-up.
+ */
+static void test_reserved_tar_warning(void)
+{
+	GError *err = NULL;
+	struct simota_card_config *cfg = load_text(CARD KS1
+		"[tar b00001]\nmin-security-level=16\n"
+		"[tar 000000]\napplet=deferred\nmin-security-level=16\n"
+		"[tar B00010]\nmode=prior-art\nmin-security-level=16\n"
+		"[tar defe01]\nmin-security-level=16\n", &err);
+	static const char *const want[] = {
+		"[tar b00001] applet: deferred is an applet of ours, but TS 101 220 Annex D gives TAR b00001 to USIM RFM",
+		"[tar 000000] applet: deferred is an applet of ours, but TS 101 220 Annex D gives TAR 000000 to the issuer security domain",
+		"[tar B00010] applet: deferred is an applet of ours, but TS 101 220 Annex D gives TAR b00010 to SIM RFM",
+	};
+
+	g_assert_no_error(err);
+	g_assert_cmpuint(cfg->n_tars, ==, 4);
+	g_assert_cmpuint(cfg->warnings->len, ==, G_N_ELEMENTS(want));
+	for (unsigned i = 0; i < cfg->warnings->len; i++) {
+		const char *w = cfg->warnings->pdata[i];
+
+		g_assert_true(g_str_has_prefix(w, tmp_dir));
+		if (!strstr(w, want[i]))
+			g_error("warning \"%s\" lacks \"%s\"", w, want[i]);
+		g_assert_nonnull(strstr(w, "doc/card-config.md"));
+	}
 	simota_card_config_free(cfg);
 }
 
@@ -90,10 +177,10 @@ static void test_issue_example(void)
 		"[keyset 1]                    # the key version number (KVN)\n"
 		"kic=15                        # KIc byte as it appears in the packet header\n"
 		"kid=15\n"
-		"kic-key=0123456789abcdef0123456789abcdef\n"
-		"kid-key=fedcba9876543210fedcba9876543210\n"
+		"kic-key=0123456789abcdeffedcba9876543210\n"
+		"kid-key=fedcba98765432100123456789abcdef\n"
 		"counter=0000000005            # initial value; the live value is in the state file\n"
-		"[tar b00001]\n"
+		"[tar defe01]\n"
 		"applet=deferred\n"
 		"keysets=1                     # KVNs allowed for this TAR\n"
 		"min-security-level=16         # coded like SPI byte 1 (TS 102 226 MSL)\n"
@@ -150,9 +237,6 @@ struct bad_case {
 	const char *expect;    /* substring of the error message */
 };
 
-#define CARD "[card]\niccid=89882390000000000017\nimsi=001010123456789\n"
-#define KS1 "[keyset 1]\nkic=15\nkid=15\n"
-#define SECRET "a1b2c3d4e5f60718a1b2c3d4e5f607"   /* must never appear in a message */
 
 static const struct bad_case bad_cases[] = {
 	{ "no-card", "[keyset 1]\nkic=15\nkid=15\n", "[card]: group missing" },
@@ -186,19 +270,31 @@ static const struct bad_case bad_cases[] = {
 	{ "counter-short", CARD KS1 "counter=00000001\n", "[keyset 1] counter: expected 5 hex bytes, got 4" },
 	{ "unknown-keyset-key", CARD KS1 "kic_key=00\n", "[keyset 1] kic_key: unknown key" },
 	{ "tar-short", CARD KS1 "[tar b001]\nmin-security-level=16\n", "[tar b001]: expected [tar XXXXXX]" },
-	{ "tar-twice", CARD KS1 "[tar b00001]\nmin-security-level=16\n[tar B00001]\nmin-security-level=16\n", "[tar B00001]: TAR defined twice" },
-	{ "tar-no-msl", CARD KS1 "[tar b00001]\n", "[tar b00001] min-security-level: missing" },
-	{ "tar-kvn-missing", CARD KS1 "[tar b00001]\nkeysets=1,2\nmin-security-level=16\n", "[tar b00001] keysets: no [keyset 2] group" },
-	{ "tar-kvn-bad", CARD KS1 "[tar b00001]\nkeysets=x\nmin-security-level=16\n", "[tar b00001] keysets: expected key version numbers 0-15" },
-	{ "tar-no-keysets", CARD "[tar b00001]\nmin-security-level=16\n", "[tar b00001] keysets: no [keyset N] group in the file" },
-	{ "tar-mode", CARD KS1 "[tar b00001]\nmin-security-level=16\nmode=later\n", "[tar b00001] mode: expected deferred or prior-art" },
-	{ "tar-ir-0", CARD KS1 "[tar b00001]\nmin-security-level=16\nir=fixed:0\n", "[tar b00001] ir: expected fixed:<seconds>" },
-	{ "tar-ir-word", CARD KS1 "[tar b00001]\nmin-security-level=16\nir=forever\n", "[tar b00001] ir: expected fixed:<seconds>" },
-	{ "tar-spi", CARD KS1 "[tar b00001]\nmin-security-level=16\nspi=16\n", "[tar b00001] spi: expected 2 hex bytes, got 1" },
-	{ "tar-capacity", CARD KS1 "[tar b00001]\nmin-security-level=16\ncapacity=0\n", "[tar b00001] capacity: expected a number from 1 to 64" },
-	{ "tar-applet", CARD KS1 "[tar b00001]\nmin-security-level=16\napplet=de/ferred\n", "[tar b00001] applet: expected a name" },
-	{ "tar-mg", CARD KS1 "[tar b00001]\nmin-security-level=16\nmg-address=abc\n", "[tar b00001] mg-address: expected an optional" },
-	{ "tar-unknown", CARD KS1 "[tar b00001]\nmin-security-level=16\nmsl=16\n", "[tar b00001] msl: unknown key" },
+	{ "tar-twice", CARD KS1 "[tar defe01]\nmin-security-level=16\n[tar DEFE01]\nmin-security-level=16\n", "[tar DEFE01]: TAR defined twice" },
+	{ "tar-no-msl", CARD KS1 "[tar defe01]\n", "[tar defe01] min-security-level: missing" },
+	{ "tar-kvn-missing", CARD KS1 "[tar defe01]\nkeysets=1,2\nmin-security-level=16\n", "[tar defe01] keysets: no keyset 2 in this card config" },
+	{ "tar-kvn-bad", CARD KS1 "[tar defe01]\nkeysets=x\nmin-security-level=16\n", "[tar defe01] keysets: expected key version numbers 0-15" },
+	{ "tar-no-keysets", CARD "[tar defe01]\nmin-security-level=16\n", "[tar defe01] keysets: no keyset: the card config defines none" },
+	{ "tar-mode", CARD KS1 "[tar defe01]\nmin-security-level=16\nmode=later\n", "[tar defe01] mode: expected deferred or prior-art" },
+	{ "tar-ir-0", CARD KS1 "[tar defe01]\nmin-security-level=16\nir=fixed:0\n", "[tar defe01] ir: expected fixed:<seconds>" },
+	{ "tar-ir-word", CARD KS1 "[tar defe01]\nmin-security-level=16\nir=forever\n", "[tar defe01] ir: expected fixed:<seconds>" },
+	{ "tar-spi", CARD KS1 "[tar defe01]\nmin-security-level=16\nspi=16\n", "[tar defe01] spi: expected 2 hex bytes, got 1" },
+	{ "tar-capacity", CARD KS1 "[tar defe01]\nmin-security-level=16\ncapacity=0\n", "[tar defe01] capacity: expected a number from 1 to 64" },
+	{ "tar-applet", CARD KS1 "[tar defe01]\nmin-security-level=16\napplet=de/ferred\n", "[tar defe01] applet: expected a name" },
+	{ "tar-mg", CARD KS1 "[tar defe01]\nmin-security-level=16\nmg-address=abc\n", "[tar defe01] mg-address: expected an optional" },
+	{ "tar-unknown", CARD KS1 "[tar defe01]\nmin-security-level=16\nmsl=16\n", "[tar defe01] msl: unknown key" },
+	/* issue 9 defect 5: an applet uicc-emu does not provide used to load, and its TAR answered 09 */
+	{ "applet-unknown", CARD KS1 "[tar b00010]\napplet=rfm\nmin-security-level=16\n",
+	  "[tar b00010] applet: unknown applet \"rfm\" (uicc-emu provides: deferred)" },
+	/* issue 9 defect 5: 3DES keys that degenerate to single DES (pycryptodome's rule) */
+	{ "3des2-kid-halves", CARD KS1 "kid-key=" WEAK2 "\n", "[keyset 1] kid-key: 3des2-cbc-mac key degenerates to single DES" },
+	{ "3des2-kic-halves", CARD KS1 "kic-key=" WEAK2 "\n", "[keyset 1] kic-key: 3des2-cbc key degenerates to single DES" },
+	{ "3des2-parity", CARD KS1 "kic-key=0123456789abcdef0022446688aaccee\n", "[keyset 1] kic-key: 3des2-cbc key degenerates" },
+	{ "3des3-k1-k2", CARD "[keyset 1]\nkic=19\nkid=19\nkic-key=" HALF HALF "0011223344556677\n",
+	  "[keyset 1] kic-key: 3des3-cbc key degenerates to single DES" },
+	{ "3des3-k2-k3", CARD "[keyset 1]\nkic=19\nkid=19\nkid-key=0011223344556677" HALF HALF "\n",
+	  "[keyset 1] kid-key: 3des3-cbc-mac key degenerates to single DES" },
+	{ "3des-zero", CARD KS1 "kic-key=00000000000000000000000000000000\n", "[keyset 1] kic-key: 3des2-cbc key degenerates" },
 	{ "not-keyfile", "this is not a key file\n", "card" },
 };
 
@@ -229,7 +325,12 @@ static void test_missing_file(void)
 	g_error_free(err);
 }
 
-/* Every published command packet's keyset (secured-packets.json) is accepted as configured. */
+/*
+ * Every published command packet's keyset (secured-packets.json) is accepted
+ * as configured, but for the four all-zero 3DES keys (opentelecoms 005, 007,
+ * 020, 022): they degenerate to single DES and the loader refuses them.  The
+ * codec (test-ota) and the card (test-uicc-ota) still run those vectors.
+ */
 static void test_vector_keyset(gconstpointer data)
 {
 	JsonObject *v = (JsonObject *)data;
@@ -252,6 +353,16 @@ static void test_vector_keyset(gconstpointer data)
 	g_string_append_printf(text, "[tar %s]\nkeysets=%u\nmin-security-level=%.2s\nspi=%s\n", tar, kvn,
 			       tv_str(v, "spi"), tv_str(v, "spi"));
 	cfg = load_text(text->str, &err);
+	if (tv_key_degenerate(kic_key, tv_str(v, "kic_algorithm")) ||
+	    tv_key_degenerate(kid_key, tv_str(v, "kid_algorithm"))) {
+		g_assert_null(cfg);
+		g_assert_nonnull(err);
+		g_assert_nonnull(strstr(err->message, "degenerates to single DES"));
+		g_test_message("refused as configured: %s", err->message);
+		g_error_free(err);
+		g_string_free(text, TRUE);
+		return;
+	}
 	g_assert_no_error(err);
 	ks = simota_card_config_keyset(cfg, (uint8_t)kvn);
 	g_assert_nonnull(ks);
@@ -282,6 +393,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/uicc-config/issue-example", test_issue_example);
 	g_test_add_func("/uicc-config/defaults", test_defaults);
 	g_test_add_func("/uicc-config/missing-file", test_missing_file);
+	g_test_add_func("/uicc-config/3des3-k1-k3", test_3des3_k1_k3);
+	g_test_add_func("/uicc-config/reserved-tars", test_reserved_tars);
+	g_test_add_func("/uicc-config/reserved-tar-warning", test_reserved_tar_warning);
 	for (size_t i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
 		char *name = g_strdup_printf("/uicc-config/bad/%s", bad_cases[i].name);
 

@@ -12,22 +12,22 @@
 #include "test-support.h"
 #include "uicc-ota-support.h"
 
-#define KIC_KEY "01234567890123450123456789012345"
-#define KID_KEY "11223344556677881122334455667788"
+#define KIC_KEY "0123456789abcdeffedcba9876543210"
+#define KID_KEY "112233445566778899aabbccddeeff00"
 
 #define INI "[card]\niccid=89882390000000000017\nimsi=001010123456789\nmsisdn=+15550001\n" \
 	"[keyset 1]\nkic=15\nkid=15\nkic-key=" KIC_KEY "\nkid-key=" KID_KEY "\n" \
-	"[tar b00001]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=fixed:30\n" \
+	"[tar defe01]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=fixed:30\n" \
 	"mg-address=+15550100\ncapacity=2\n" \
-	"[tar b00002]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=indefinite\n" \
-	"[tar b00003]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=event\nmg-address=+15550100\n" \
-	"[tar b00004]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=event\n" \
-	"[tar b00005]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=none\n" \
-	"[tar b00006]\napplet=deferred\nkeysets=1\nmin-security-level=16\nmode=prior-art\nir=fixed:30\n" \
+	"[tar defe02]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=indefinite\n" \
+	"[tar defe03]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=event\nmg-address=+15550100\n" \
+	"[tar defe04]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=event\n" \
+	"[tar defe05]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=none\n" \
+	"[tar defe06]\napplet=deferred\nkeysets=1\nmin-security-level=16\nmode=prior-art\nir=fixed:30\n" \
 	"mg-address=+15550100\n"
 
-static const uint8_t T_FIXED[3] = { 0xB0, 0, 1 }, T_INDEF[3] = { 0xB0, 0, 2 }, T_EVENT_MG[3] = { 0xB0, 0, 3 },
-	T_EVENT[3] = { 0xB0, 0, 4 }, T_NONE[3] = { 0xB0, 0, 5 }, T_PRIOR[3] = { 0xB0, 0, 6 };
+static const uint8_t T_FIXED[3] = { 0xDE, 0xFE, 1 }, T_INDEF[3] = { 0xDE, 0xFE, 2 }, T_EVENT_MG[3] = { 0xDE, 0xFE, 3 },
+	T_EVENT[3] = { 0xDE, 0xFE, 4 }, T_NONE[3] = { 0xDE, 0xFE, 5 }, T_PRIOR[3] = { 0xDE, 0xFE, 6 };
 
 struct fx {
 	struct ots_card c;

@@ -125,6 +125,33 @@ static void decode_por(const uint8_t spi[2], uint8_t kic, uint8_t kid, const cha
 
 #define CARD_HEAD "[card]\niccid=89882390000000000017\nimsi=001010123456789\nmsisdn=+15550001\n"
 
+/* A vector's keys that the card config loader refuses (all-zero 3DES degenerates to single DES). */
+struct weak_keys {
+	const char *kic_key, *kid_key;   /* NULL: in the config text as usual */
+};
+
+static void set_key(uint8_t *out, size_t *len, const char *hex)
+{
+	uint8_t *b = tv_hex(hex, len);
+
+	g_assert_cmpuint(*len, <=, SIMOTA_CARD_MAX_KEY_LEN);
+	memcpy(out, b, *len);
+	g_free(b);
+}
+
+/* The echo applet on the vector's TAR, and its keys as published, the refused ones too. */
+static void bind_vector(struct simota_card_config *cfg, void *data)
+{
+	const struct weak_keys *w = data;
+	struct simota_card_keyset *ks = &cfg->keysets[0];
+
+	ots_bind_applet(cfg, "echo");
+	if (w->kic_key)
+		set_key(ks->kic_key, &ks->kic_key_len, w->kic_key);
+	if (w->kid_key)
+		set_key(ks->kid_key, &ks->kid_key_len, w->kid_key);
+}
+
 /* (a) every public command-packet vector through a real SMS-PP DOWNLOAD */
 static void test_vector(gconstpointer data)
 {
@@ -133,6 +160,7 @@ static void test_vector(gconstpointer data)
 	uint8_t kic = hex_byte(tv_str(v, "kic")), kid = hex_byte(tv_str(v, "kid"));
 	JsonObject *rv = matching_response(v);
 	GString *ini = g_string_new(CARD_HEAD);
+	struct weak_keys weak = { NULL, NULL };
 	struct ots_card c;
 	struct simota_ota_spi s;
 	uint8_t *pkt, *want, spi[2], resp[512], work[512];
@@ -141,14 +169,19 @@ static void test_vector(gconstpointer data)
 	uint64_t cntr = hex_u64(tv_str(v, "cntr"));
 
 	g_assert_cmpuint(kic >> 4, ==, kid >> 4);
+	if (tv_key_degenerate(kic_key, tv_str(v, "kic_algorithm")))
+		weak.kic_key = kic_key;
+	if (tv_key_degenerate(kid_key, tv_str(v, "kid_algorithm")))
+		weak.kid_key = kid_key;
 	g_string_append_printf(ini, "[keyset %u]\nkic=%02x\nkid=%02x\ncounter=0000000000\n", kic >> 4, kic, kid);
-	if (kic_key)
+	if (kic_key && !weak.kic_key)
 		g_string_append_printf(ini, "kic-key=%s\n", kic_key);
-	if (kid_key)
+	if (kid_key && !weak.kid_key)
 		g_string_append_printf(ini, "kid-key=%s\n", kid_key);
-	g_string_append_printf(ini, "[tar %s]\napplet=echo\nkeysets=%u\nmin-security-level=00\n", tv_str(v, "tar"),
-			       kic >> 4);
-	ots_card_open(&c, ini->str);
+	g_string_append_printf(ini, "[tar %s]\nkeysets=%u\nmin-security-level=00\n", tv_str(v, "tar"), kic >> 4);
+	if (weak.kic_key || weak.kid_key)
+		g_test_message("a key the card config refuses is set in the loaded config directly");
+	ots_card_open_patched(&c, ini->str, bind_vector, &weak);
 	g_string_free(ini, TRUE);
 	add_echo(&c);
 	/* the applet answers what the real card's applet answered, else an RFM-like "01 9000" */
@@ -196,21 +229,39 @@ static void test_vector(gconstpointer data)
 
 /* ---- a card with three keysets and TARs of different requirements ---- */
 
-#define K1_KIC "01234567890123450123456789012345"
-#define K1_KID "11223344556677881122334455667788"
+#define K1_KIC "0123456789abcdeffedcba9876543210"
+#define K1_KID "112233445566778899aabbccddeeff00"
 #define K2_KIC "000102030405060708090a0b0c0d0e0f"
 #define K2_KID "101112131415161718191a1b1c1d1e1f"
 
+/* open_neg() binds defe01 and defe02 to the test's "echo" applet, defe03 to none */
 #define NEG_INI CARD_HEAD \
 	"[keyset 1]\nkic=15\nkid=15\nkic-key=" K1_KIC "\nkid-key=" K1_KID "\ncounter=0000000000\n" \
 	"[keyset 2]\nkic=22\nkid=22\nkic-key=" K2_KIC "\nkid-key=" K2_KID "\ncounter=0000000010\n" \
 	"[keyset 3]\nkic=35\nkid=35\nkic-key=" K1_KID "\nkid-key=" K1_KIC "\n" \
-	"[tar b00001]\napplet=echo\nkeysets=1,2\nmin-security-level=12\n" \
-	"[tar b00002]\napplet=echo\nkeysets=1\nmin-security-level=00\n" \
-	"[tar b00003]\napplet=missing\nkeysets=1\nmin-security-level=00\n"
+	"[tar defe01]\nkeysets=1,2\nmin-security-level=12\n" \
+	"[tar defe02]\nkeysets=1\nmin-security-level=00\n" \
+	"[tar defe03]\nkeysets=1\nmin-security-level=00\n"
 
-static const uint8_t tar1[3] = { 0xB0, 0x00, 0x01 }, tar2[3] = { 0xB0, 0x00, 0x02 },
-	tar3[3] = { 0xB0, 0x00, 0x03 }, tar_unknown[3] = { 0x00, 0x00, 0x99 };
+static const uint8_t tar1[3] = { 0xDE, 0xFE, 0x01 }, tar2[3] = { 0xDE, 0xFE, 0x02 },
+	tar3[3] = { 0xDE, 0xFE, 0x03 }, tar_unknown[3] = { 0x00, 0x00, 0x99 };
+
+/*
+ * defe01 and defe02 reach "echo"; defe03 names an applet nobody registered
+ * (the loader refuses such a name: this is the card's safety net, PoR 09).
+ */
+static void bind_neg(struct simota_card_config *cfg, void *data)
+{
+	ots_bind_applet(cfg, "echo");
+	g_assert_cmpmem(cfg->tars[2].tar, 3, tar3, 3);
+	g_strlcpy(cfg->tars[2].applet, "missing", sizeof(cfg->tars[2].applet));
+}
+
+static void open_neg(struct ots_card *c)
+{
+	ots_card_open_patched(c, NEG_INI, bind_neg, NULL);
+	add_echo(c);
+}
 static const uint8_t payload[] = { 0x01, 0x02, 0x03, 0x04, 0x05 };
 
 struct sent {
@@ -282,8 +333,7 @@ static void test_counter_modes(void)
 	struct ots_card c;
 	struct sent s;
 
-	ots_card_open(&c, NEG_INI);
-	add_echo(&c);
+	open_neg(&c);
 	set_answer("aa");
 
 	/* 0619: no counter: any value, nothing stored */
@@ -350,8 +400,7 @@ static void test_replay(void)
 	uint8_t *pkt, resp[256];
 	size_t pkt_len, resp_len;
 
-	ots_card_open(&c, NEG_INI);
-	add_echo(&c);
+	open_neg(&c);
 	kk = ots_kic_key(0x22, K2_KIC);
 	dk = ots_kid_key(0x22, SIMOTA_OTA_INTEGRITY_CC, K2_KID);
 	pkt = ots_wrap(0x1619, 0x22, 0x22, tar1, 0x11, kk, dk, payload, sizeof(payload), &pkt_len);
@@ -361,7 +410,7 @@ static void test_replay(void)
 	g_assert_cmphex(ots_send_packet(&c, pkt, pkt_len, 2, resp, sizeof(resp), &resp_len), ==, 0x9000);
 	g_assert_cmpuint(echo.calls, ==, 1);
 	/* plain error PoR: 027100 RPL=000D RHL=0A TAR CNTR PCNTR=00 STS=02 */
-	tv_assert_hex(resp, resp_len, "027100000b0ab000010000000011" "0002");
+	tv_assert_hex(resp, resp_len, "027100000b0adefe010000000011" "0002");
 	g_free(pkt);
 	simota_ota_key_free(kk);
 	simota_ota_key_free(dk);
@@ -376,15 +425,14 @@ static void test_bad_cc(void)
 	size_t pkt_len, resp_len;
 	struct sent s;
 
-	ots_card_open(&c, NEG_INI);
-	add_echo(&c);
+	open_neg(&c);
 	/* 1219: CC, no ciphering, counter higher: the last data byte changed */
 	dk = ots_kid_key(0x15, SIMOTA_OTA_INTEGRITY_CC, K1_KID);
 	pkt = ots_wrap(0x1219, 0x15, 0x15, tar1, 3, NULL, dk, payload, sizeof(payload), &pkt_len);
 	pkt[pkt_len - 1] ^= 0x01;
 	g_assert_cmphex(ots_send_packet(&c, pkt, pkt_len, 1, resp, sizeof(resp), &resp_len), ==, 0x9000);
 	/* status 01, plain; the counter of the forged packet is not stored, nothing ran */
-	tv_assert_hex(resp, resp_len, "027100000b0ab000010000000000" "0001");
+	tv_assert_hex(resp, resp_len, "027100000b0adefe010000000000" "0001");
 	g_assert_cmpuint(echo.calls, ==, 0);
 	g_assert_cmphex(counter(&c, 1), ==, 0);
 	g_free(pkt);
@@ -414,8 +462,7 @@ static void test_unknown_tar(void)
 	struct ots_card c;
 	struct sent s;
 
-	ots_card_open(&c, NEG_INI);
-	add_echo(&c);
+	open_neg(&c);
 	send_payload(&c, 0x1619, 1, tar_unknown, 1, &s);
 	assert_error_por(&s, SIMOTA_OTA_STATUS_TAR_UNKNOWN);
 	g_assert_cmpmem(s.r.tar, 3, tar_unknown, 3);
@@ -434,9 +481,8 @@ static void test_security_level(void)
 	struct ots_card c;
 	struct sent s;
 
-	ots_card_open(&c, NEG_INI);
-	add_echo(&c);
-	/* TAR b00001 wants 12 (CC, counter higher) */
+	open_neg(&c);
+	/* TAR defe01 wants 12 (CC, counter higher) */
 	send_payload(&c, 0x0619, 1, tar1, 1, &s);           /* no counter */
 	assert_error_por(&s, SIMOTA_OTA_STATUS_INSUFFICIENT_SECURITY);
 	send_payload(&c, 0x1419, 1, tar1, 1, &s);           /* ciphered, no CC */
@@ -448,7 +494,7 @@ static void test_security_level(void)
 	assert_ok_por(&s);
 	send_payload(&c, 0x1619, 2, tar1, 0x11, &s);        /* AES keyset 2, also allowed */
 	assert_ok_por(&s);
-	/* TAR b00002 allows keyset 1 only: keyset 2 is 0A, keyset 3 too; KVN 4 is unknown (06) */
+	/* TAR defe02 allows keyset 1 only: keyset 2 is 0A, keyset 3 too; KVN 4 is unknown (06) */
 	send_payload(&c, 0x1619, 2, tar2, 0x12, &s);
 	assert_error_por(&s, SIMOTA_OTA_STATUS_INSUFFICIENT_SECURITY);
 	send_payload(&c, 0x1619, 3, tar2, 1, &s);
@@ -466,8 +512,7 @@ static void test_por_modes(void)
 	struct ots_card c;
 	struct sent s;
 
-	ots_card_open(&c, NEG_INI);
-	add_echo(&c);
+	open_neg(&c);
 	set_answer("aa");
 	send_payload(&c, 0x1600, 1, tar2, 1, &s);          /* none */
 	g_assert_cmphex(s.sw, ==, 0x9000);
@@ -491,8 +536,7 @@ static void test_concatenated(void)
 
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)(i * 7 + 1);
-	ots_card_open(&c, NEG_INI);
-	add_echo(&c);
+	open_neg(&c);
 	set_answer("0190");
 	send_with(&c, 0x1619, 2, tar1, 0x20, big, 200, &s);     /* 2 segments */
 	assert_ok_por(&s);
@@ -515,8 +559,7 @@ static void test_concatenated_interrupted(void)
 	uint8_t big[200], *pkt, resp[256];
 
 	memset(big, 0x5A, sizeof(big));
-	ots_card_open(&c, NEG_INI);
-	add_echo(&c);
+	open_neg(&c);
 	kk = ots_kic_key(0x15, K1_KIC);
 	dk = ots_kid_key(0x15, SIMOTA_OTA_INTEGRITY_CC, K1_KID);
 	pkt = ots_wrap(0x1619, 0x15, 0x15, tar1, 1, kk, dk, big, sizeof(big), &pkt_len);
@@ -577,9 +620,8 @@ static void test_por_via_submit(void)
 	uint8_t work[256], spi[2] = { 0x16, 0x39 };
 	simota_err err;
 
-	ots_card_open(&c, NEG_INI);
+	open_neg(&c);
 	ots_profile(&c);
-	add_echo(&c);
 	set_answer("0190");
 	send_payload(&c, 0x1639, 1, tar2, 1, &s);
 	g_assert_false(s.por);                      /* no response data: 91XX */
@@ -622,8 +664,7 @@ static void test_not_a_packet(void)
 	uint8_t resp[64];
 	size_t n;
 
-	ots_card_open(&c, NEG_INI);
-	add_echo(&c);
+	open_neg(&c);
 	g_assert_cmpint(simota_sms_ud_set_octets(&ud, NULL, payload, sizeof(payload), SIMOTA_SMS_UD_MAX), ==,
 			SIMOTA_OK);
 	g_assert_cmphex(ots_sms_pp(&c, &ud, resp, sizeof(resp), &n), ==, 0x9000);

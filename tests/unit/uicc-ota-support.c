@@ -34,6 +34,17 @@ static void cleanup_dir(void)
 
 void ots_card_open(struct ots_card *c, const char *ini)
 {
+	ots_card_open_patched(c, ini, NULL, NULL);
+}
+
+void ots_bind_applet(struct simota_card_config *cfg, void *applet_name)
+{
+	for (unsigned i = 0; i < cfg->n_tars; i++)
+		g_strlcpy(cfg->tars[i].applet, applet_name, sizeof(cfg->tars[i].applet));
+}
+
+void ots_card_open_patched(struct ots_card *c, const char *ini, ots_config_patch patch, void *data)
+{
 	GError *err = NULL;
 	int fd;
 
@@ -52,6 +63,8 @@ void ots_card_open(struct ots_card *c, const char *ini)
 	close(fd);
 	c->cfg = uicc_card_config_load(c->ini, &err);
 	g_assert_no_error(err);
+	if (patch)
+		patch(c->cfg, data);
 	c->card = uicc_card_new(c->cfg, c->state, &err);
 	g_assert_no_error(err);
 	g_assert_nonnull(c->card);

@@ -24,6 +24,16 @@ struct ots_card {
 
 /* The card of config text ini (written to a temp dir, mode 0600). */
 void ots_card_open(struct ots_card *c, const char *ini);
+/*
+ * The same, with the loaded config changed by patch before the card is
+ * made: how a test binds a TAR to an applet of its own ("echo"), a name the
+ * loader refuses because uicc-emu has no such applet, or gives a keyset a
+ * published vector's key that the loader refuses (all-zero 3DES).
+ */
+typedef void (*ots_config_patch)(struct simota_card_config *cfg, void *data);
+void ots_card_open_patched(struct ots_card *c, const char *ini, ots_config_patch patch, void *data);
+/* A patch binding every TAR to the applet named by data. */
+void ots_bind_applet(struct simota_card_config *cfg, void *applet_name);
 /* Frees the card (the state file stays) and opens it again: a power cycle / restart. */
 void ots_card_reopen(struct ots_card *c);
 void ots_card_close(struct ots_card *c);

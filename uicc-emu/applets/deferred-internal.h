@@ -24,7 +24,7 @@ struct deferred_applet {
 	struct uicc_card_state *state;
 	const struct simota_card_tar *tc;
 	struct uicc_tk_applet *applet;
-	char prefix[24];                  /* "deferred b00001 " */
+	char prefix[24];                  /* "deferred defe01 " */
 	GList *sessions;                  /* struct deferred_session *, awaiting their TR */
 };
 

@@ -22,7 +22,7 @@ static void ota_free(void *data)
 	g_free(ota);
 }
 
-/* One applet instance per TAR ("deferred@b00001"), else the applet by its name. */
+/* One applet instance per TAR ("deferred@defe01"), else the applet by its name. */
 static struct uicc_tk_applet *tar_applet(struct uicc_ota *ota, const struct simota_card_tar *tc)
 {
 	char name[UICC_OTA_INSTANCE_NAME_MAX];

@@ -66,7 +66,7 @@ enum uicc_tk_result uicc_ota_send_short_message(struct uicc_tk_invocation *inv,
 						const struct simota_sms_submit *sms,
 						uicc_tk_tr_fn on_tr, void *user_data);
 
-/* "deferred@b00001": the toolkit name of an applet instance bound to one TAR. */
+/* "deferred@defe01": the toolkit name of an applet instance bound to one TAR. */
 #define UICC_OTA_INSTANCE_NAME_MAX 32
 void uicc_ota_instance_name(const char *applet, const uint8_t tar[3], char out[UICC_OTA_INSTANCE_NAME_MAX]);
 
