@@ -26,6 +26,7 @@
 
 #include "card/card-access.h"
 #include "card/card.h"
+#include "emu-card.h"
 #include "simota/card_config.h"
 #include "state/card-state.h"
 
@@ -285,7 +286,7 @@ int main(int argc, char **argv)
 	cfg = uicc_card_config_load(ini, &err);
 	if (!cfg)
 		die("config");
-	card = uicc_card_new(cfg, state, &err);
+	card = uicc_emu_card_new(cfg, state, &err);
 	if (!card)
 		die("card");
 	uicc_card_reset(card, atr, sizeof(atr));

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "card/card.h"
+#include "emu-card.h"
 #include "simota/card_config.h"
 #include "state/card-state.h"
 #include "transport/run-script.h"
@@ -280,7 +281,7 @@ static bool open_card(struct slot_spec *s, GError **error)
 	check_config_mode(s);
 	if (!s->state)
 		s->state = default_state_path(s->config);
-	s->card = uicc_card_new(s->cfg, s->state, error);
+	s->card = uicc_emu_card_new(s->cfg, s->state, error);
 	return s->card != NULL;
 }
 

@@ -9,6 +9,7 @@
 
 #include "test-support.h"
 #include "card/card.h"
+#include "emu-card.h"
 #include "simota/card_config.h"
 #include "state/card-state.h"
 
@@ -34,7 +35,7 @@ static void setup_with(struct fixture *f, const char *ini)
 	f->cfg = uicc_card_config_load(path, &err);
 	g_assert_no_error(err);
 	f->state = g_strdup_printf("%s/card%u.state", tmp_dir, state_seq);
-	f->card = uicc_card_new(f->cfg, f->state, &err);
+	f->card = uicc_emu_card_new(f->cfg, f->state, &err);
 	g_assert_no_error(err);
 	g_assert_nonnull(f->card);
 	g_free(path);
@@ -63,7 +64,7 @@ static void reopen(struct fixture *f)
 	GError *err = NULL;
 
 	uicc_card_free(f->card);
-	f->card = uicc_card_new(f->cfg, f->state, &err);
+	f->card = uicc_emu_card_new(f->cfg, f->state, &err);
 	g_assert_no_error(err);
 }
 

@@ -10,6 +10,7 @@
 
 #include "test-support.h"
 #include "card/card.h"
+#include "emu-card.h"
 #include "card/card-access.h"
 #include "state/card-state.h"
 #include "toolkit/toolkit.h"
@@ -63,7 +64,7 @@ static void setup(struct ctx *c, gconstpointer data)
 	c->cfg = uicc_card_config_load(path, &err);
 	g_assert_no_error(err);
 	c->state = g_strdup_printf("%s/tk%u.state", tmp_dir, seq);
-	c->card = uicc_card_new(c->cfg, c->state, &err);
+	c->card = uicc_emu_card_new(c->cfg, c->state, &err);
 	g_assert_no_error(err);
 	c->tk = uicc_card_toolkit(c->card);
 	g_free(path);

@@ -52,7 +52,7 @@ void ots_card_open(struct ots_card *c, const char *ini)
 	close(fd);
 	c->cfg = uicc_card_config_load(c->ini, &err);
 	g_assert_no_error(err);
-	c->card = uicc_card_new(c->cfg, c->state, &err);
+	c->card = uicc_emu_card_new(c->cfg, c->state, &err);
 	g_assert_no_error(err);
 	g_assert_nonnull(c->card);
 }
@@ -62,7 +62,7 @@ void ots_card_reopen(struct ots_card *c)
 	GError *err = NULL;
 
 	uicc_card_free(c->card);
-	c->card = uicc_card_new(c->cfg, c->state, &err);
+	c->card = uicc_emu_card_new(c->cfg, c->state, &err);
 	g_assert_no_error(err);
 }
 

@@ -216,11 +216,7 @@ bool uicc_ota_attach(struct uicc_card *card, GError **error)
 	ota->state = uicc_card_state_of(card);
 	ota->cfg = uicc_card_config_of(card);
 	simota_sms_reassembly_init(&ota->reasm);
-	if (!uicc_card_add_cleanup(card, ota_free, ota)) {
-		g_free(ota);
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OTA: no room for the card cleanup");
-		return false;
-	}
+	uicc_card_add_cleanup(card, ota_free, ota);
 	if (!ota_keys_init(ota, error))
 		return false;
 	ota->applet = uicc_tk_applet_register(ota->tk, "ota", ota_process, ota);

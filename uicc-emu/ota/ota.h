@@ -47,10 +47,10 @@
 
 /*
  * Registers the OTA receiving entity with the card's toolkit (it claims
- * SMS-PP DOWNLOAD) and prepares every keyset's keys once.  Called from
- * card/extensions.c when the card is created.  A config without any
- * [keyset] or [tar] gets no receiving entity (nothing could be accepted;
- * SMS-PP DOWNLOAD stays free for another applet).
+ * SMS-PP DOWNLOAD) and prepares every keyset's keys once: a struct
+ * uicc_card_part, attached before the applets it calls (emu-card.c).  A
+ * config without any [keyset] or [tar] gets no receiving entity (nothing
+ * could be accepted; SMS-PP DOWNLOAD stays free for another applet).
  */
 bool uicc_ota_attach(struct uicc_card *card, GError **error);
 
