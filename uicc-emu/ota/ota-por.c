@@ -13,36 +13,6 @@
 
 #include "ota/ota-internal.h"
 
-/* TS 102 223 §6.4.10: SEND SHORT MESSAGE, no user information (null alpha identifier). */
-enum uicc_tk_result uicc_ota_send_short_message(struct uicc_tk_invocation *inv,
-						const struct simota_sms_submit *sms,
-						uicc_tk_tr_fn on_tr, void *user_data)
-{
-	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
-	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX], cmd[UICC_TK_MAX_COMMAND];
-	size_t tpdu_len, cmd_len;
-	enum uicc_tk_result r = UICC_TK_ERR_BAD_COMMAND;
-
-	if (simota_sms_submit_encode(sms, tpdu, sizeof(tpdu), &tpdu_len) != SIMOTA_OK)
-		goto out;
-	m->details.number = uicc_tk_next_command_number(uicc_tk_invocation_toolkit(inv));
-	m->details.type = SIMOTA_CAT_SEND_SHORT_MESSAGE;
-	m->details.qualifier = 0x00;          /* packing not required */
-	m->src = SIMOTA_CAT_DEV_UICC;
-	m->dst = SIMOTA_CAT_DEV_NETWORK;
-	if (simota_cat_string_set(m, &m->alpha_id, "", -1) != SIMOTA_OK)
-		goto out;
-	m->sms_tpdu.present = true;
-	m->sms_tpdu.len = (uint8_t)tpdu_len;
-	memcpy(m->sms_tpdu.data, tpdu, tpdu_len);
-	if (simota_cat_command_encode(m, cmd, sizeof(cmd), &cmd_len) != SIMOTA_OK)
-		goto out;
-	r = uicc_tk_proactive_send(inv, cmd, cmd_len, on_tr, user_data);
-out:
-	g_free(m);
-	return r;
-}
-
 /* TS 31.115 §4.2: the response packet in SMS-SUBMITs to the originator. */
 static void send_by_submit(struct uicc_tk_invocation *inv, struct ota_packet *p,
 			   const uint8_t *por, size_t len)
@@ -69,7 +39,7 @@ static void send_by_submit(struct uicc_tk_invocation *inv, struct ota_packet *p,
 		sms.dcs = 0xF6;               /* class 2, 8 bit data, TS 23.038 §4 */
 		sms.vp.format = SIMOTA_SMS_VPF_NONE;
 		sms.ud = segs[i];
-		r = uicc_ota_send_short_message(inv, &sms, NULL, NULL);
+		r = uicc_tk_send_short_message(inv, &sms, NULL, NULL);
 		if (r != UICC_TK_OK) {
 			g_warning("PoR SEND SHORT MESSAGE %zu/%zu not queued: %s", i + 1, n_segs,
 				  uicc_tk_strerror(r));

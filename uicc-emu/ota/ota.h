@@ -57,15 +57,6 @@ bool uicc_ota_attach(struct uicc_card *card, GError **error);
 /* The live counter of keyset kvn (state file, else the config's initial value). */
 bool uicc_ota_counter(struct uicc_card *card, uint8_t kvn, uint64_t *out);
 
-/*
- * Queues a proactive SEND SHORT MESSAGE (TS 102 223 §6.4.10) carrying this
- * SMS-SUBMIT, with a null alpha identifier (the ME tells the user nothing).
- * Used for PoRs by SMS-SUBMIT and by applets (the deferred applet's MG).
- */
-enum uicc_tk_result uicc_ota_send_short_message(struct uicc_tk_invocation *inv,
-						const struct simota_sms_submit *sms,
-						uicc_tk_tr_fn on_tr, void *user_data);
-
 /* "deferred@b00001": the toolkit name of an applet instance bound to one TAR. */
 #define UICC_OTA_INSTANCE_NAME_MAX 32
 void uicc_ota_instance_name(const char *applet, const uint8_t tar[3], char out[UICC_OTA_INSTANCE_NAME_MAX]);

@@ -45,6 +45,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "simota/sms.h"
+
 #define UICC_TK_MAX_APPLETS 16
 #define UICC_TK_MAX_QUEUE 8           /* proactive commands pending */
 #define UICC_TK_MAX_COMMAND 255       /* one proactive command (D0 TLV), FETCH limit */
@@ -193,6 +195,14 @@ typedef void (*uicc_tk_tr_fn)(struct uicc_tk_invocation *inv,
  */
 enum uicc_tk_result uicc_tk_proactive_send(struct uicc_tk_invocation *inv, const uint8_t *cmd, size_t len,
 					   uicc_tk_tr_fn on_tr, void *user_data);
+
+/*
+ * Queues SEND SHORT MESSAGE (TS 102 223 §6.4.10) carrying this SMS-SUBMIT,
+ * with a null alpha identifier (the terminal tells the user nothing); the
+ * same closing rule.  For PoRs by SMS-SUBMIT and applets' messages.
+ */
+enum uicc_tk_result uicc_tk_send_short_message(struct uicc_tk_invocation *inv, const struct simota_sms_submit *sms,
+					       uicc_tk_tr_fn on_tr, void *user_data);
 
 /* A command number not used by any queued or fetched command (1-254). */
 uint8_t uicc_tk_next_command_number(struct uicc_toolkit *tk);
