@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simota/cat.h"
 #include "simota/tlv.h"
 #include "toolkit/toolkit.h"
 
@@ -520,6 +521,38 @@ bool uicc_tk_terminal_supports(const struct uicc_toolkit *tk, unsigned byte, uns
 	return tk->profile[byte - 1] & (1u << (bit - 1));
 }
 
+bool uicc_tk_terminal_profile_known(const struct uicc_toolkit *tk)
+{
+	return tk->profile_len > 0;
+}
+
+/* TS 102 223 §5.2: the TERMINAL PROFILE bit of each proactive command the card may issue. */
+static const struct {
+	uint8_t type, byte, bit;
+} command_bits[] = {
+	{ SIMOTA_CAT_DISPLAY_TEXT, 3, 1 },
+	{ SIMOTA_CAT_GET_INKEY, 3, 2 },
+	{ SIMOTA_CAT_GET_INPUT, 3, 3 },
+	{ SIMOTA_CAT_MORE_TIME, 3, 4 },
+	{ SIMOTA_CAT_PLAY_TONE, 3, 5 },
+	{ SIMOTA_CAT_POLL_INTERVAL, 3, 6 },
+	{ SIMOTA_CAT_POLLING_OFF, 3, 7 },
+	{ SIMOTA_CAT_REFRESH, 3, 8 },
+	{ SIMOTA_CAT_SELECT_ITEM, 4, 1 },
+	{ SIMOTA_CAT_SEND_SHORT_MESSAGE, 4, 2 },
+	{ SIMOTA_CAT_SET_UP_MENU, 4, 6 },
+	{ SIMOTA_CAT_SET_UP_EVENT_LIST, 5, 1 },
+	{ SIMOTA_CAT_TIMER_MANAGEMENT, 8, 1 },     /* start, stop */
+};
+
+bool uicc_tk_terminal_supports_command(const struct uicc_toolkit *tk, uint8_t type)
+{
+	for (size_t i = 0; i < sizeof(command_bits) / sizeof(command_bits[0]); i++)
+		if (command_bits[i].type == type)
+			return uicc_tk_terminal_supports(tk, command_bits[i].byte, command_bits[i].bit);
+	return uicc_tk_terminal_profile_known(tk);
+}
+
 /* ---- card side ----------------------------------------------------------- */
 
 struct uicc_toolkit *uicc_tk_new(void)
@@ -532,15 +565,9 @@ void uicc_tk_free(struct uicc_toolkit *tk)
 	free(tk);
 }
 
-void uicc_tk_reset(struct uicc_toolkit *tk)
+/* Their issuers learn that these commands will never be answered (tr->aborted). */
+static void notify_aborted(struct uicc_toolkit *tk, const struct pending_command *q, unsigned n)
 {
-	struct pending_command q[UICC_TK_MAX_QUEUE];
-	unsigned n = tk->n_queued;
-
-	memcpy(q, tk->queue, sizeof(q));
-	tk->n_queued = 0;
-	tk->fetched = false;
-	tk->profile_len = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct uicc_tk_terminal_response tr = {
 			.number = q[i].number, .type = q[i].type, .qualifier = q[i].qualifier,
@@ -556,11 +583,44 @@ void uicc_tk_reset(struct uicc_toolkit *tk)
 	}
 }
 
+void uicc_tk_reset(struct uicc_toolkit *tk)
+{
+	struct pending_command q[UICC_TK_MAX_QUEUE];
+	unsigned n = tk->n_queued;
+
+	memcpy(q, tk->queue, sizeof(q));
+	tk->n_queued = 0;
+	tk->fetched = false;
+	tk->profile_len = 0;
+	notify_aborted(tk, q, n);
+}
+
 size_t uicc_tk_pending_length(const struct uicc_toolkit *tk)
 {
 	if (tk->n_queued == 0 || tk->fetched)
 		return 0;
 	return tk->queue[0].len;
+}
+
+/*
+ * TS 102 223 §5.2: a command queued before the profile (an ME that sent an
+ * ENVELOPE first) that the terminal now says it cannot do is never announced;
+ * its issuer sees it aborted (and may keep what it owes for a terminal that
+ * can).  A command already fetched stays.
+ */
+static void withdraw_unsupported(struct uicc_toolkit *tk)
+{
+	struct pending_command gone[UICC_TK_MAX_QUEUE];
+	unsigned n_gone = 0, n_kept = 0;
+
+	for (unsigned i = 0; i < tk->n_queued; i++) {
+		if ((i == 0 && tk->fetched) || uicc_tk_terminal_supports_command(tk, tk->queue[i].type))
+			tk->queue[n_kept++] = tk->queue[i];
+		else
+			gone[n_gone++] = tk->queue[i];
+	}
+	tk->n_queued = n_kept;
+	notify_aborted(tk, gone, n_gone);
 }
 
 /* TS 102 223 §5.2: kept as sent (the tail beyond our buffer is dropped). */
@@ -570,6 +630,7 @@ enum uicc_tk_result uicc_tk_on_terminal_profile(struct uicc_toolkit *tk, const u
 		return UICC_TK_ERR_BAD_DATA;
 	tk->profile_len = len < sizeof(tk->profile) ? len : sizeof(tk->profile);
 	memcpy(tk->profile, p, tk->profile_len);
+	withdraw_unsupported(tk);
 	for (unsigned i = 0; i < tk->n_applets; i++) {
 		struct uicc_tk_applet *a = &tk->applets[i];
 		struct uicc_tk_invocation inv;

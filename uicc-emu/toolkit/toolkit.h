@@ -252,6 +252,13 @@ enum uicc_tk_result uicc_tk_invoke_nested(struct uicc_tk_invocation *outer, stru
 const uint8_t *uicc_tk_terminal_profile(const struct uicc_toolkit *tk, size_t *len);
 /* Bit b (1-8) of byte n (1-based) of the TERMINAL PROFILE (TS 102 223 §5.2). */
 bool uicc_tk_terminal_supports(const struct uicc_toolkit *tk, unsigned byte, unsigned bit);
+/* A TERMINAL PROFILE came since the last reset (TS 102 223 §5.1). */
+bool uicc_tk_terminal_profile_known(const struct uicc_toolkit *tk);
+/*
+ * The profile has the bit of this proactive command type (TS 102 223 §5.2);
+ * for a type without a bit in our table, whether a profile came at all.
+ */
+bool uicc_tk_terminal_supports_command(const struct uicc_toolkit *tk, uint8_t type);
 
 /* ---- the card side (card/ calls these; applets do not) ---------------- */
 
@@ -263,7 +270,11 @@ void uicc_tk_reset(struct uicc_toolkit *tk);
 /* Length of the command the ME may FETCH now (for 91XX), 0 if none. */
 size_t uicc_tk_pending_length(const struct uicc_toolkit *tk);
 
-/* TERMINAL PROFILE (TS 102 221 §10.1.1.x, TS 102 223 §5.2). */
+/*
+ * TERMINAL PROFILE (TS 102 221 §10.1.1.x, TS 102 223 §5.2): kept; queued,
+ * unfetched commands it has no bit for are withdrawn (their callbacks get
+ * tr->aborted); then the applets that claimed PROFILE_DOWNLOAD run.
+ */
 enum uicc_tk_result uicc_tk_on_terminal_profile(struct uicc_toolkit *tk, const uint8_t *p, size_t len);
 
 /*
