@@ -106,6 +106,12 @@ static enum uicc_tk_result process_packet(struct uicc_tk_invocation *inv, struct
 		return refuse(inv, p, simota_ota_decode_error_status(err));
 	p->cntr = cmd.cntr;
 
+	/* a PoR owed by SMS-SUBMIT must have room to wait: else nothing moves, 9300, SV2 retries */
+	if (p->s.por_via_submit && simota_ota_por_wanted(p->spi, SIMOTA_OTA_STATUS_OK) && !ota_por_kept_room(ota)) {
+		g_message("command packet to TAR %02x%02x%02x refused for now (9300): %u PoRs wait for "
+			  "SEND SHORT MESSAGE", p->tar[0], p->tar[1], p->tar[2], OTA_POR_KEPT_MAX);
+		return UICC_TK_ERR_BUSY;
+	}
 	/* after the RC/CC verified: a forged packet must not move the counter */
 	if (cks) {
 		st = simota_ota_counter_status(p->s.counter, ota_counter_get(ota, cks), cmd.cntr);
@@ -182,6 +188,10 @@ static enum uicc_tk_result ota_process(struct uicc_tk_invocation *inv, void *use
 	const uint8_t *data;
 	size_t len, n;
 
+	if (uicc_tk_invocation_event(inv) == UICC_TK_EVENT_PROFILE_DOWNLOAD) {
+		ota_por_kept_on_profile(inv, ota);
+		return UICC_TK_OK;
+	}
 	if (uicc_tk_invocation_event(inv) != UICC_TK_EVENT_SMS_PP_DOWNLOAD)
 		return UICC_TK_OK;
 	data = uicc_tk_invocation_data(inv, &len);
@@ -224,5 +234,8 @@ bool uicc_ota_attach(struct uicc_card *card, GError **error)
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OTA: SMS-PP DOWNLOAD already claimed");
 		return false;
 	}
+	/* PoRs owed by SMS-SUBMIT go after a TERMINAL PROFILE */
+	uicc_tk_applet_set_event(ota->applet, UICC_TK_EVENT_PROFILE_DOWNLOAD);
+	ota_por_kept_load(ota);
 	return true;
 }

@@ -8,7 +8,8 @@
  * applet on the secured data (UICC_TK_EVENT_FORMATTED_SMS_PP, nested
  * invocation) and sends the PoR the SPI asks for: in the envelope's response
  * data (SMS-DELIVER-REPORT) or in a proactive SEND SHORT MESSAGE (SMS-SUBMIT
- * with UDH 71 to the originating address).
+ * with UDH 71 to the originating address), kept until the terminal has sent
+ * it (ota-por-kept.c).
  *
  * Checks, in this order, with the PoR status each gives (TS 102 225 §5.2.2):
  *   header unreadable (CPL/CHL inconsistent)              06
