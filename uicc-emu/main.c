@@ -265,7 +265,7 @@ static char *default_state_path(const char *config)
 	return g_strconcat(config, ".state", NULL);
 }
 
-/* DESIGN §6: key files should be mode 0600; say so, never print the keys. */
+/* A config holding keys must not be readable by others (doc/card-config.md); say so, never print the keys. */
 static void check_config_mode(const struct slot_spec *s)
 {
 	struct stat sb;

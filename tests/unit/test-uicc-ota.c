@@ -257,7 +257,7 @@ static void send_payload(struct ots_card *c, uint16_t spi, uint8_t kvn, const ui
 	send_with(c, spi, kvn, tar, cntr, payload, sizeof(payload), out);
 }
 
-/* An error PoR: plain (RHL 0A: no RC/CC, TS 102 225 §5.2, DESIGN §6), with that status. */
+/* An error PoR: plain (RHL 0A: no RC/CC, TS 102 225 §5.2; see ota/ota.h), with that status. */
 static void assert_error_por(const struct sent *s, uint8_t status)
 {
 	g_assert_cmphex(s->sw, ==, 0x9000);

@@ -20,12 +20,14 @@
  *   keyset not among the TAR's allowed keysets            0A
  *   deciphering / padding                                 05
  *   RC/CC                                                 01
+ *   PoR by SMS-SUBMIT asked, 8 already waiting            (no PoR: 9300)
  *   counter (SPI1 b5b4 "higher" / "one higher")           02 03 04
  * The counter is checked after the RC/CC has verified: a forged packet must
  * not move (or block) the counter.  An accepted counter is then committed to
  * the card state before anything else happens (applet, PoR).  A counter of
  * mode "no replay check" is not stored.  Error PoRs go plain (no RC/CC,
- * unciphered), whatever SPI2 asks.
+ * unciphered), whatever SPI2 asks: a signed error PoR would let whoever
+ * sends chosen packets collect MACs under the card's key.
  *
  * Applets are found by name: "<applet>@<tar hex>" first (one instance per
  * TAR, as the deferred applet registers itself), then "<applet>".

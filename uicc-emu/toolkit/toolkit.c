@@ -61,7 +61,6 @@ struct uicc_toolkit {
 		struct uicc_tk_applet *applet;
 	} menu[UICC_TK_MAX_MENU_ITEMS];
 	unsigned n_menu;
-	struct uicc_tk_applet *download_owner[UICC_TK_MAX_APPLETS][2];
 	uint32_t download_mask[UICC_TK_MAX_APPLETS];   /* events 0-31 per applet */
 	struct uicc_tk_applet *tag_owner[256];
 

@@ -36,7 +36,8 @@
  * applet wrote and writes the PoR into the outer handler, which is still
  * open at that moment and closes right after.
  *
- * No GLib, no allocation inside the invocation paths except the queue.
+ * Plain C over libsimota (no GLib): each invocation is allocated for its
+ * event; the queue and the registries are fixed-size.
  */
 #ifndef UICC_TOOLKIT_H
 #define UICC_TOOLKIT_H
