@@ -13,7 +13,7 @@
 
 /* CPL(2) CHL(1) SPI(2) KIc(1) KID(1) TAR(3): TS 31.115 §4.1 */
 #define HEADER_MIN 10
-/* no PoR status (TS 102 225 §5.2.2 has none above 0x7F): the counter could not be committed */
+/* internal, never sent as a PoR status: the counter could not be committed */
 #define COUNTER_NOT_STORED 0xFF
 
 static void ota_free(void *data)
