@@ -655,21 +655,29 @@ static uint16_t assert_submitted_por(struct ots_card *c, uint16_t sw91, uint64_t
  * power cycle does not lose it) and sends it by SEND SHORT MESSAGE once a
  * TERMINAL PROFILE says the terminal has that command; it goes once.
  */
+/* A fresh card, no TERMINAL PROFILE: a 16 39 packet of counter 1 is accepted, its PoR kept (logged). */
+static void open_with_kept_por(struct ots_card *c)
+{
+	struct sent s;
+
+	ots_card_open(c, NEG_INI);
+	add_echo(c);
+	set_answer("0190");
+	g_test_expect_message("uicc-ota", G_LOG_LEVEL_MESSAGE, "*kept until a TERMINAL PROFILE*");
+	send_payload(c, 0x1639, 1, tar2, 1, &s);
+	g_test_assert_expected_messages();
+	g_assert_cmphex(s.sw, ==, 0x9000);
+	g_assert_false(s.por);
+	g_assert_cmpuint(echo.calls, ==, 1);
+	g_assert_cmphex(counter(c, 1), ==, 1);
+}
+
 static void test_por_via_submit_before_profile(void)
 {
 	struct ots_card c;
 	struct sent s;
 
-	ots_card_open(&c, NEG_INI);
-	add_echo(&c);
-	set_answer("0190");
-	g_test_expect_message("uicc-ota", G_LOG_LEVEL_MESSAGE, "*kept until a TERMINAL PROFILE*");
-	send_payload(&c, 0x1639, 1, tar2, 1, &s);
-	g_test_assert_expected_messages();
-	g_assert_cmphex(s.sw, ==, 0x9000);
-	g_assert_false(s.por);
-	g_assert_cmpuint(echo.calls, ==, 1);
-	g_assert_cmphex(counter(&c, 1), ==, 1);
+	open_with_kept_por(&c);
 
 	/* the ME goes away before it ever sent its profile */
 	ots_card_reopen(&c);
@@ -740,15 +748,7 @@ static void test_por_via_submit_terminal_without_sms(void)
 	struct ots_card c;
 	struct sent s;
 
-	ots_card_open(&c, NEG_INI);
-	add_echo(&c);
-	set_answer("0190");
-	g_test_expect_message("uicc-ota", G_LOG_LEVEL_MESSAGE, "*kept until a TERMINAL PROFILE*");
-	send_payload(&c, 0x1639, 1, tar2, 1, &s);
-	g_test_assert_expected_messages();
-	g_assert_cmphex(s.sw, ==, 0x9000);
-	g_assert_false(s.por);
-
+	open_with_kept_por(&c);
 	g_test_expect_message("uicc-ota", G_LOG_LEVEL_WARNING, "*1 PoR*kept*no SEND SHORT MESSAGE*");
 	g_assert_cmphex(profile_with_sms(&c, false), ==, 0x9000);
 	g_test_assert_expected_messages();
