@@ -26,6 +26,7 @@
 
 #include "card/card-access.h"
 #include "card/card.h"
+#include "emu-card.h"
 #include "simota/card_config.h"
 #include "state/card-state.h"
 
@@ -287,7 +288,7 @@ int main(int argc, char **argv)
 		die("config");
 	/* the bench's own applet: a name the loader refuses, as uicc-emu has no such applet */
 	g_strlcpy(cfg->tars[0].applet, "bench", sizeof(cfg->tars[0].applet));
-	card = uicc_card_new(cfg, state, &err);
+	card = uicc_emu_card_new(cfg, state, &err);
 	if (!card)
 		die("card");
 	uicc_card_reset(card, atr, sizeof(atr));

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "card/card.h"
+#include "emu-card.h"
 #include "simota/card_config.h"
 #include "state/card-state.h"
 #include "transport/run-script.h"
@@ -142,81 +143,93 @@ struct args {
 	bool verbose;
 };
 
-static bool parse_args(int argc, char **argv, struct args *a, GError **error)
+/* --config, --slot, or a slot setting (--state, --listen, --vpcd) of the last --config. */
+static bool slot_arg(struct args *a, const char *name, const char *value, GError **error)
 {
-	static const char *const slot_opts[] = { "--state", "--listen", "--vpcd", NULL };
+	struct slot_spec *s;
 
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *value = NULL;
-		char *name = g_strdup(arg);
-		char *eq = g_str_has_prefix(arg, "--") ? strchr(name, '=') : NULL;
-		bool ok = true;
-
-		if (eq) {
-			*eq = '\0';
-			value = arg + (eq - name) + 1;
-		}
-		if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
-			fputs(usage_text, stdout);
-			exit(0);
-		} else if (!strcmp(name, "--version")) {
-			printf("uicc-emu %s\n", STKBRIDGE_VERSION);
-			exit(0);
-		} else if (!strcmp(name, "-v") || !strcmp(name, "--verbose")) {
-			a->verbose = true;
-		} else if (!strcmp(name, "run-script")) {
-			if (i + 1 >= argc || i + 2 != argc) {
-				g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-					    "run-script takes one FILE and comes last");
-				ok = false;
-			} else {
-				a->script = g_strdup(argv[++i]);
-			}
-		} else if (!strcmp(name, "--config") || !strcmp(name, "--slot") ||
-			   g_strv_contains(slot_opts, name)) {
-			if (!value) {
-				if (i + 1 >= argc) {
-					g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-						    "%s needs a value", name);
-					ok = false;
-				} else {
-					value = argv[++i];
-				}
-			}
-			if (ok && !strcmp(name, "--config")) {
-				struct slot_spec *s = g_new0(struct slot_spec, 1);
-
-				s->config = g_strdup(value);
-				g_ptr_array_add(a->slots, s);
-			} else if (ok && !strcmp(name, "--slot")) {
-				struct slot_spec *s = parse_slot_option(value, error);
-
-				ok = s != NULL;
-				if (ok)
-					g_ptr_array_add(a->slots, s);
-			} else if (ok && a->slots->len == 0) {
-				g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-					    "%s comes after the --config of its slot", name);
-				ok = false;
-			} else if (ok) {
-				struct slot_spec *s = g_ptr_array_index(a->slots, a->slots->len - 1);
-
-				ok = set_slot_field(s, name + 2, value, error);
-			}
-		} else {
-			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown argument %s", arg);
-			ok = false;
-		}
-		g_free(name);
-		if (!ok)
-			return false;
+	if (!strcmp(name, "--config")) {
+		s = g_new0(struct slot_spec, 1);
+		s->config = g_strdup(value);
+		g_ptr_array_add(a->slots, s);
+		return true;
 	}
+	if (!strcmp(name, "--slot")) {
+		s = parse_slot_option(value, error);
+		if (s)
+			g_ptr_array_add(a->slots, s);
+		return s != NULL;
+	}
+	if (a->slots->len == 0) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s comes after the --config of its slot",
+			    name);
+		return false;
+	}
+	s = g_ptr_array_index(a->slots, a->slots->len - 1);
+	return set_slot_field(s, name + 2, value, error);
+}
+
+static bool takes_value(const char *name)
+{
+	static const char *const opts[] = { "--config", "--slot", "--state", "--listen", "--vpcd", NULL };
+
+	return g_strv_contains(opts, name);
+}
+
+/* One argument (and its value: "--name=value" or the next argument); *i moves past what it used. */
+static bool parse_arg(int argc, char **argv, int *i, struct args *a, GError **error)
+{
+	const char *arg = argv[*i], *value = NULL;
+	g_autofree char *name = g_strdup(arg);
+	char *eq = g_str_has_prefix(arg, "--") ? strchr(name, '=') : NULL;
+
+	if (eq) {
+		*eq = '\0';
+		value = arg + (eq - name) + 1;
+	}
+	if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
+		fputs(usage_text, stdout);
+		exit(0);
+	}
+	if (!strcmp(name, "--version")) {
+		printf("uicc-emu %s\n", STKBRIDGE_VERSION);
+		exit(0);
+	}
+	if (!strcmp(name, "-v") || !strcmp(name, "--verbose")) {
+		a->verbose = true;
+		return true;
+	}
+	if (!strcmp(name, "run-script")) {
+		if (*i + 2 != argc) {
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+				    "run-script takes one FILE and comes last");
+			return false;
+		}
+		a->script = g_strdup(argv[++*i]);
+		return true;
+	}
+	if (!takes_value(name)) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown argument %s", arg);
+		return false;
+	}
+	if (!value && *i + 1 >= argc) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s needs a value", name);
+		return false;
+	}
+	if (!value)
+		value = argv[++*i];
+	return slot_arg(a, name, value, error);
+}
+
+/* run-script: one card, no links; the daemon: each slot has a link. */
+static bool check_args(const struct args *a, GError **error)
+{
 	if (a->slots->len == 0) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "no --config given");
 		return false;
 	}
 	if (a->script) {
-		struct slot_spec *s = g_ptr_array_index(a->slots, 0);
+		const struct slot_spec *s = g_ptr_array_index(a->slots, 0);
 
 		if (a->slots->len != 1 || s->listen || s->vpcd) {
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -226,7 +239,7 @@ static bool parse_args(int argc, char **argv, struct args *a, GError **error)
 		return true;
 	}
 	for (guint i = 0; i < a->slots->len; i++) {
-		struct slot_spec *s = g_ptr_array_index(a->slots, i);
+		const struct slot_spec *s = g_ptr_array_index(a->slots, i);
 
 		if (!s->listen && !s->vpcd) {
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -237,6 +250,14 @@ static bool parse_args(int argc, char **argv, struct args *a, GError **error)
 	return true;
 }
 
+static bool parse_args(int argc, char **argv, struct args *a, GError **error)
+{
+	for (int i = 1; i < argc; i++)
+		if (!parse_arg(argc, argv, &i, a, error))
+			return false;
+	return check_args(a, error);
+}
+
 static char *default_state_path(const char *config)
 {
 	if (g_str_has_suffix(config, ".ini"))
@@ -244,7 +265,7 @@ static char *default_state_path(const char *config)
 	return g_strconcat(config, ".state", NULL);
 }
 
-/* DESIGN §6: key files should be mode 0600; say so, never print the keys. */
+/* A config holding keys must not be readable by others (doc/card-config.md); say so, never print the keys. */
 static void check_config_mode(const struct slot_spec *s)
 {
 	struct stat sb;
@@ -283,7 +304,7 @@ static bool open_card(struct slot_spec *s, GError **error)
 	check_config_mode(s);
 	if (!s->state)
 		s->state = default_state_path(s->config);
-	s->card = uicc_card_new(s->cfg, s->state, error);
+	s->card = uicc_emu_card_new(s->cfg, s->state, error);
 	return s->card != NULL;
 }
 

@@ -19,6 +19,7 @@
 
 #include "card/card-access.h"
 #include "card/card.h"
+#include "emu-card.h"
 #include "simota/card_config.h"
 #include "toolkit/toolkit.h"
 
@@ -100,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strcpy(cfg.puk, "12345678");
 	cfg.ust[3] = 0x08;
 	cfg.ust_len = 5;
-	card = uicc_card_new(&cfg, path, &err);
+	card = uicc_emu_card_new(&cfg, path, &err);
 	if (!card) {
 		fprintf(stderr, "%s\n", err ? err->message : "?");
 		abort();

@@ -116,7 +116,7 @@ struct me_sim *me_sim_new_with_config(struct simota_card_config *cfg, const char
 	me->counters = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	me->card_log = g_ptr_array_new_with_free_func(g_free);
 	me->kvn = cfg->n_keysets ? cfg->keysets[0].kvn : 0;
-	me->card = uicc_card_new(cfg, state_path, error);
+	me->card = uicc_emu_card_new(cfg, state_path, error);
 	if (!me->card) {
 		me_sim_free(me);
 		return NULL;

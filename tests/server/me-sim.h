@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "card/card.h"
+#include "emu-card.h"
 #include "simota/card_config.h"
 
 /* What the ME sends to the network; the test routes it (engine in process, or netsim). */

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "test-support.h"
+#include "card/card-access.h"
 #include "card/card.h"
+#include "emu-card.h"
 #include "simota/card_config.h"
 #include "state/card-state.h"
 
@@ -34,7 +36,7 @@ static void setup_with(struct fixture *f, const char *ini)
 	f->cfg = uicc_card_config_load(path, &err);
 	g_assert_no_error(err);
 	f->state = g_strdup_printf("%s/card%u.state", tmp_dir, state_seq);
-	f->card = uicc_card_new(f->cfg, f->state, &err);
+	f->card = uicc_emu_card_new(f->cfg, f->state, &err);
 	g_assert_no_error(err);
 	g_assert_nonnull(f->card);
 	g_free(path);
@@ -50,6 +52,14 @@ static void setup_nopin(struct fixture *f, gconstpointer data)
 	setup_with(f, CARD_NOPIN);
 }
 
+/* A card with a keyset and a TAR: uicc-emu puts its OTA receiving entity on it. */
+static void setup_keys(struct fixture *f, gconstpointer data)
+{
+	setup_with(f, CARD_NOPIN "[keyset 1]\nkic=15\nkid=15\nkic-key=0123456789abcdeffedcba9876543210\n"
+		   "kid-key=00112233445566778899aabbccddeeff\n[tar c00001]\napplet=deferred\nkeysets=1\n"
+		   "min-security-level=16\n");
+}
+
 static void teardown(struct fixture *f, gconstpointer data)
 {
 	uicc_card_free(f->card);
@@ -63,7 +73,7 @@ static void reopen(struct fixture *f)
 	GError *err = NULL;
 
 	uicc_card_free(f->card);
-	f->card = uicc_card_new(f->cfg, f->state, &err);
+	f->card = uicc_emu_card_new(f->cfg, f->state, &err);
 	g_assert_no_error(err);
 }
 
@@ -647,6 +657,79 @@ static void test_default_files(struct fixture *f, gconstpointer data)
 	XCHG(c, "A0B000000A", "CF30C3 00 03 00 3C03 0000 9000");
 }
 
+/* ---- parts: what uicc_card_new() puts on the card, in order ---- */
+
+static GString *part_log;
+
+static void part_cleanup(void *data)
+{
+	g_string_append_printf(part_log, "-%s", (const char *)data);
+}
+
+static bool part_a(struct uicc_card *card, GError **error)
+{
+	g_assert_nonnull(uicc_card_toolkit(card));
+	g_assert_nonnull(uicc_card_config_of(card));
+	g_string_append(part_log, "+a");
+	uicc_card_add_cleanup(card, part_cleanup, "a");
+	return true;
+}
+
+static bool part_b(struct uicc_card *card, GError **error)
+{
+	g_string_append(part_log, "+b");
+	uicc_card_add_cleanup(card, part_cleanup, "b");
+	return true;
+}
+
+static bool part_fails(struct uicc_card *card, GError **error)
+{
+	g_string_append(part_log, "+x");
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "no");
+	return false;
+}
+
+static void test_parts(struct fixture *f, gconstpointer data)
+{
+	static const struct uicc_card_part two[] = { { "a", part_a }, { "b", part_b } };
+	static const struct uicc_card_part failing[] = { { "a", part_a }, { "x", part_fails }, { "b", part_b } };
+	char *state = g_strdup_printf("%s/parts.state", tmp_dir);
+	struct uicc_card *card;
+	GError *err = NULL;
+
+	part_log = g_string_new(NULL);
+	/* attached in order; cleanups run last first */
+	card = uicc_card_new(f->cfg, state, two, G_N_ELEMENTS(two), &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(part_log->str, ==, "+a+b");
+	uicc_card_free(card);
+	g_assert_cmpstr(part_log->str, ==, "+a+b-b-a");
+
+	/* a failing part fails the card, its error prefixed with the part's name; what was attached goes */
+	g_string_truncate(part_log, 0);
+	card = uicc_card_new(f->cfg, state, failing, G_N_ELEMENTS(failing), &err);
+	g_assert_null(card);
+	g_assert_error(err, G_IO_ERROR, G_IO_ERROR_FAILED);
+	g_assert_cmpstr(err->message, ==, "x: no");
+	g_assert_cmpstr(part_log->str, ==, "+a+x-a");
+	g_clear_error(&err);
+
+	/* a card without parts has no OTA entity nor applets; uicc-emu's card has both */
+	card = uicc_card_new(f->cfg, state, NULL, 0, &err);
+	g_assert_no_error(err);
+	g_assert_null(uicc_tk_applet_find(uicc_card_toolkit(card), "ota"));
+	uicc_card_free(card);
+	g_assert_nonnull(uicc_tk_applet_find(uicc_card_toolkit(f->card), "ota"));
+	g_assert_nonnull(uicc_tk_applet_find(uicc_card_toolkit(f->card), "deferred@c00001"));
+
+	/* uicc-emu's applet kinds, by the config's applet= name */
+	g_assert_nonnull(uicc_emu_applet_kind("deferred"));
+	g_assert_null(uicc_emu_applet_kind("rfm"));
+	g_string_free(part_log, TRUE);
+	g_unlink(state);
+	g_free(state);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -672,6 +755,7 @@ int main(int argc, char **argv)
 	ADD("channels", setup_pin, test_channels);
 	ADD("nopin", setup_nopin, test_nopin);
 	ADD("default-files", setup_pin, test_default_files);
+	ADD("parts", setup_keys, test_parts);
 
 	rc = g_test_run();
 	g_rmdir(tmp_dir);

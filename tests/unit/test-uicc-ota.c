@@ -308,7 +308,7 @@ static void send_payload(struct ots_card *c, uint16_t spi, uint8_t kvn, const ui
 	send_with(c, spi, kvn, tar, cntr, payload, sizeof(payload), out);
 }
 
-/* An error PoR: plain (RHL 0A: no RC/CC, TS 102 225 §5.2, DESIGN §6), with that status. */
+/* An error PoR: plain (RHL 0A: no RC/CC, TS 102 225 §5.2; see ota/ota.h), with that status. */
 static void assert_error_por(const struct sent *s, uint8_t status)
 {
 	g_assert_cmphex(s->sw, ==, 0x9000);
@@ -583,12 +583,13 @@ static void test_concatenated_interrupted(void)
 	ots_card_close(&c);
 }
 
-/* Fetches a SEND SHORT MESSAGE; returns its SMS-SUBMIT; answers it with a TERMINAL RESPONSE. */
-static void fetch_send_sm(struct ots_card *c, uint16_t sw91, struct simota_sms_submit *sms)
+/* Fetches a SEND SHORT MESSAGE; returns its SMS-SUBMIT; answers it with a TERMINAL RESPONSE, whose SW it returns. */
+static uint16_t fetch_send_sm(struct ots_card *c, uint16_t sw91, struct simota_sms_submit *sms)
 {
 	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
 	uint8_t cmd[256], tr[16];
 	size_t n;
+	uint16_t sw;
 
 	g_assert_cmphex(sw91 & 0xFF00, ==, 0x9100);
 	g_assert_cmphex(ots_fetch(c, (uint8_t)sw91, cmd, sizeof(cmd), &n), ==, 0x9000);
@@ -605,8 +606,9 @@ static void fetch_send_sm(struct ots_card *c, uint16_t sw91, struct simota_sms_s
 	tr[n++] = 0x81; tr[n++] = 0x03; tr[n++] = m->details.number; tr[n++] = 0x13; tr[n++] = 0x00;
 	tr[n++] = 0x82; tr[n++] = 0x02; tr[n++] = 0x82; tr[n++] = 0x81;
 	tr[n++] = 0x83; tr[n++] = 0x01; tr[n++] = 0x00;
-	g_assert_cmphex(ots_terminal_response(c, tr, n), ==, 0x9000);
+	sw = ots_terminal_response(c, tr, n);
 	g_free(m);
+	return sw;
 }
 
 /* SPI2 b6: the PoR in an SMS-SUBMIT (UDH 71 00) to the originator, by SEND SHORT MESSAGE. */
@@ -626,7 +628,7 @@ static void test_por_via_submit(void)
 	send_payload(&c, 0x1639, 1, tar2, 1, &s);
 	g_assert_false(s.por);                      /* no response data: 91XX */
 	g_assert_cmpuint(echo.calls, ==, 1);
-	fetch_send_sm(&c, s.sw, &sms);
+	g_assert_cmphex(fetch_send_sm(&c, s.sw, &sms), ==, 0x9000);
 	g_assert_cmpstr(sms.da.digits, ==, ots_oa.digits);
 	g_assert_cmpuint(sms.da.ton, ==, ots_oa.ton);
 	g_assert_cmpuint(sms.da.npi, ==, ots_oa.npi);
@@ -645,7 +647,7 @@ static void test_por_via_submit(void)
 	/* an error PoR goes the same way, plain */
 	send_payload(&c, 0x1639, 1, tar_unknown, 1, &s);
 	g_assert_false(s.por);
-	fetch_send_sm(&c, s.sw, &sms);
+	g_assert_cmphex(fetch_send_sm(&c, s.sw, &sms), ==, 0x9000);
 	err = simota_ota_response_decode(spi, 0x15, 0x15, sms.ud.ud, sms.ud.len, NULL, NULL, work, sizeof(work), &r);
 	g_assert_cmpint(err, ==, SIMOTA_OK);
 	g_assert_cmphex(r.status, ==, SIMOTA_OTA_STATUS_TAR_UNKNOWN);
@@ -653,6 +655,159 @@ static void test_por_via_submit(void)
 	g_assert_cmpuint(echo.calls, ==, 1);
 	simota_ota_key_free(kk);
 	simota_ota_key_free(dk);
+	ots_card_close(&c);
+}
+
+/* TERMINAL PROFILE of n bytes, all FF but byte 4 bit 2 (SEND SHORT MESSAGE, TS 102 223 §5.2) as asked. */
+static uint16_t profile_with_sms(struct ots_card *c, bool send_sm)
+{
+	uint8_t tp[5 + 8] = { 0x80, 0x10, 0x00, 0x00, 0x08 }, out[8];
+	size_t n;
+
+	memset(tp + 5, 0xFF, 8);
+	if (!send_sm)
+		tp[5 + 3] &= (uint8_t)~0x02;
+	return ots_apdu(c, tp, sizeof(tp), out, sizeof(out), &n);
+}
+
+/* The PoR of counter cntr in the next SEND SHORT MESSAGE; returns the SW of its TERMINAL RESPONSE. */
+static uint16_t assert_submitted_por(struct ots_card *c, uint16_t sw91, uint64_t cntr)
+{
+	uint8_t work[256], spi[2] = { 0x16, 0x39 };
+	struct simota_sms_submit sms;
+	struct simota_ota_response r;
+	struct simota_ota_key *kk = ots_kic_key(0x15, K1_KIC);
+	struct simota_ota_key *dk = ots_kid_key(0x15, SIMOTA_OTA_INTEGRITY_CC, K1_KID);
+	uint16_t sw = fetch_send_sm(c, sw91, &sms);
+
+	g_assert_cmpstr(sms.da.digits, ==, ots_oa.digits);
+	g_assert_cmpint(simota_ota_response_decode(spi, 0x15, 0x15, sms.ud.ud, sms.ud.len, kk, dk, work,
+						   sizeof(work), &r), ==, SIMOTA_OK);
+	g_assert_cmphex(r.status, ==, 0);
+	g_assert_cmphex(r.cntr, ==, cntr);
+	g_assert_cmpmem(r.data, r.data_len, "\x01\x90", 2);
+	simota_ota_key_free(kk);
+	simota_ota_key_free(dk);
+	return sw;
+}
+
+/*
+ * Defect 6: SPI 16 39 (PoR by SMS-SUBMIT) before any TERMINAL PROFILE.  The
+ * counter is consumed, so the PoR is owed: the card keeps it (durably: a
+ * power cycle does not lose it) and sends it by SEND SHORT MESSAGE once a
+ * TERMINAL PROFILE says the terminal has that command; it goes once.
+ */
+/* A fresh card, no TERMINAL PROFILE: a 16 39 packet of counter 1 is accepted, its PoR kept (logged). */
+static void open_with_kept_por(struct ots_card *c)
+{
+	struct sent s;
+
+	ots_card_open_patched(c, NEG_INI, bind_neg, NULL);
+	add_echo(c);
+	set_answer("0190");
+	g_test_expect_message("uicc-ota", G_LOG_LEVEL_MESSAGE, "*kept until a TERMINAL PROFILE*");
+	send_payload(c, 0x1639, 1, tar2, 1, &s);
+	g_test_assert_expected_messages();
+	g_assert_cmphex(s.sw, ==, 0x9000);
+	g_assert_false(s.por);
+	g_assert_cmpuint(echo.calls, ==, 1);
+	g_assert_cmphex(counter(c, 1), ==, 1);
+}
+
+static void test_por_via_submit_before_profile(void)
+{
+	struct ots_card c;
+	struct sent s;
+
+	open_with_kept_por(&c);
+
+	/* the ME goes away before it ever sent its profile */
+	ots_card_reopen(&c);
+	add_echo(&c);
+	g_assert_cmphex(assert_submitted_por(&c, profile_with_sms(&c, true), 1), ==, 0x9000);
+	/* answered: never again, not even after another power cycle */
+	g_assert_cmphex(profile_with_sms(&c, true), ==, 0x9000);
+	ots_card_reopen(&c);
+	g_assert_cmphex(profile_with_sms(&c, true), ==, 0x9000);
+
+	/* an ME that sends the ENVELOPE before its profile: the profile announces the PoR, once */
+	add_echo(&c);
+	set_answer("0190");
+	uicc_card_reset(c.card, NULL, 0);
+	send_payload(&c, 0x1639, 1, tar2, 2, &s);
+	g_assert_cmphex(s.sw, ==, 0x9000);
+	g_assert_cmphex(assert_submitted_por(&c, profile_with_sms(&c, true), 2), ==, 0x9000);
+	g_assert_cmphex(profile_with_sms(&c, true), ==, 0x9000);
+
+	/* fetchable but not yet answered when the card is reset: sent again */
+	send_payload(&c, 0x1639, 1, tar2, 3, &s);
+	g_assert_cmphex(s.sw & 0xFF00, ==, 0x9100);
+	ots_card_reopen(&c);
+	add_echo(&c);
+	g_assert_cmphex(assert_submitted_por(&c, profile_with_sms(&c, true), 3), ==, 0x9000);
+	ots_card_close(&c);
+}
+
+/*
+ * At most 8 PoRs wait for SEND SHORT MESSAGE: the ninth command is refused
+ * with 9300 before it moves the counter (the ME answers RP-ERROR, SV2 tries
+ * again), and accepted once the waiting PoRs have gone.
+ */
+static void test_por_via_submit_kept_full(void)
+{
+	struct ots_card c;
+	struct sent s;
+	uint16_t sw;
+
+	ots_card_open_patched(&c, NEG_INI, bind_neg, NULL);
+	add_echo(&c);
+	set_answer("0190");
+	for (uint64_t cntr = 1; cntr <= 8; cntr++) {
+		send_payload(&c, 0x1639, 1, tar2, cntr, &s);
+		g_assert_cmphex(s.sw, ==, 0x9000);
+	}
+	send_payload(&c, 0x1639, 1, tar2, 9, &s);
+	g_assert_cmphex(s.sw, ==, 0x9300);
+	g_assert_cmphex(counter(&c, 1), ==, 8);
+	g_assert_cmpuint(echo.calls, ==, 8);
+
+	sw = profile_with_sms(&c, true);
+	for (uint64_t cntr = 1; cntr <= 8; cntr++)
+		sw = assert_submitted_por(&c, sw, cntr);
+	g_assert_cmphex(sw, ==, 0x9000);
+	send_payload(&c, 0x1639, 1, tar2, 9, &s);
+	g_assert_cmphex(assert_submitted_por(&c, s.sw, 9), ==, 0x9000);
+	ots_card_close(&c);
+}
+
+/*
+ * A terminal whose profile lacks SEND SHORT MESSAGE can never send the PoR
+ * by SMS-SUBMIT: the card answers it in the SMS-DELIVER-REPORT instead, and
+ * a PoR kept from before the profile waits for a terminal that can.
+ */
+static void test_por_via_submit_terminal_without_sms(void)
+{
+	struct ots_card c;
+	struct sent s;
+
+	open_with_kept_por(&c);
+	g_test_expect_message("uicc-ota", G_LOG_LEVEL_WARNING, "*1 PoR*kept*no SEND SHORT MESSAGE*");
+	g_assert_cmphex(profile_with_sms(&c, false), ==, 0x9000);
+	g_test_assert_expected_messages();
+
+	g_test_expect_message("uicc-ota", G_LOG_LEVEL_WARNING, "*no SEND SHORT MESSAGE*SMS-DELIVER-REPORT*");
+	send_payload(&c, 0x1639, 1, tar2, 2, &s);
+	g_test_assert_expected_messages();
+	g_assert_cmphex(s.sw, ==, 0x9000);
+	g_assert_true(s.por);
+	g_assert_cmphex(s.r.status, ==, 0);
+	g_assert_cmphex(s.r.cntr, ==, 2);
+	g_assert_cmpmem(s.r.data, s.r.data_len, "\x01\x90", 2);
+
+	/* the next terminal can: the kept PoR goes */
+	ots_card_reopen(&c);
+	g_assert_cmphex(assert_submitted_por(&c, profile_with_sms(&c, true), 1), ==, 0x9000);
+	g_assert_cmphex(profile_with_sms(&c, true), ==, 0x9000);
 	ots_card_close(&c);
 }
 
@@ -695,6 +850,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/uicc-ota/concatenated", test_concatenated);
 	g_test_add_func("/uicc-ota/concatenated-interrupted", test_concatenated_interrupted);
 	g_test_add_func("/uicc-ota/por-via-submit", test_por_via_submit);
+	g_test_add_func("/uicc-ota/por-via-submit-before-profile", test_por_via_submit_before_profile);
+	g_test_add_func("/uicc-ota/por-via-submit-terminal-without-sms", test_por_via_submit_terminal_without_sms);
+	g_test_add_func("/uicc-ota/por-via-submit-kept-full", test_por_via_submit_kept_full);
 	g_test_add_func("/uicc-ota/not-a-packet", test_not_a_packet);
 	return g_test_run();
 }

@@ -10,6 +10,7 @@
 
 #include "test-support.h"
 #include "card/card.h"
+#include "emu-card.h"
 #include "card/card-access.h"
 #include "state/card-state.h"
 #include "toolkit/toolkit.h"
@@ -63,7 +64,7 @@ static void setup(struct ctx *c, gconstpointer data)
 	c->cfg = uicc_card_config_load(path, &err);
 	g_assert_no_error(err);
 	c->state = g_strdup_printf("%s/tk%u.state", tmp_dir, seq);
-	c->card = uicc_card_new(c->cfg, c->state, &err);
+	c->card = uicc_emu_card_new(c->cfg, c->state, &err);
 	g_assert_no_error(err);
 	c->tk = uicc_card_toolkit(c->card);
 	g_free(path);
@@ -403,6 +404,34 @@ static void test_no_91_before_profile(struct ctx *c, gconstpointer data)
 	g_assert_cmpuint(c->invocations, ==, 2);
 }
 
+/*
+ * TS 102 223 §5.2: a command queued before the profile that the profile then
+ * says the terminal cannot do (DISPLAY TEXT: byte 3 b1) is never announced;
+ * its issuer sees it aborted.  With the bit, it shows as before.
+ */
+static void test_withdrawn_by_profile(struct ctx *c, gconstpointer data)
+{
+	struct uicc_tk_applet *a = uicc_tk_applet_register(c->tk, "menu", menu_applet, NULL);
+
+	g_assert_cmpint(uicc_tk_applet_add_menu_item(a, 2), ==, UICC_TK_OK);
+	XCHG(c->card, MENU_SELECTION_2, "9000");
+	g_assert_true(uicc_tk_proactive_session_active(c->tk));
+	g_assert_false(uicc_tk_terminal_profile_known(c->tk));
+	XCHG(c->card, "80100000 05 FFFFFEFF1F", "9000");
+	g_assert_true(uicc_tk_terminal_profile_known(c->tk));
+	g_assert_false(uicc_tk_terminal_supports_command(c->tk, 0x21));
+	g_assert_true(uicc_tk_terminal_supports_command(c->tk, 0x13));
+	g_assert_cmpuint(c->aborted, ==, 1);
+	g_assert_false(uicc_tk_proactive_session_active(c->tk));
+	XCHG(c->card, "80F2000C00", "9000");
+
+	/* a terminal that can: the command waits for the profile, then shows */
+	uicc_card_reset(c->card, NULL, 0);
+	XCHG(c->card, MENU_SELECTION_2, "9000");
+	XCHG(c->card, "80100000 05 FFFFFFFF1F", "9111");
+	g_assert_cmpuint(c->aborted, ==, 1);
+}
+
 static void test_busy(struct ctx *c, gconstpointer data)
 {
 	struct uicc_tk_applet *a = uicc_tk_applet_register(c->tk, "menu", menu_applet, NULL);
@@ -598,6 +627,7 @@ int main(int argc, char **argv)
 	ADD("nested-plain", test_nested_plain);
 	ADD("nested-closed", test_nested_closed);
 	ADD("no-91-before-profile", test_no_91_before_profile);
+	ADD("withdrawn-by-profile", test_withdrawn_by_profile);
 	ADD("busy-9300", test_busy);
 	ADD("warning", test_warning);
 	ADD("dispatch", test_dispatch);

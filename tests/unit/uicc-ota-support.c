@@ -65,7 +65,7 @@ void ots_card_open_patched(struct ots_card *c, const char *ini, ots_config_patch
 	g_assert_no_error(err);
 	if (patch)
 		patch(c->cfg, data);
-	c->card = uicc_card_new(c->cfg, c->state, &err);
+	c->card = uicc_emu_card_new(c->cfg, c->state, &err);
 	g_assert_no_error(err);
 	g_assert_nonnull(c->card);
 }
@@ -75,7 +75,7 @@ void ots_card_reopen(struct ots_card *c)
 	GError *err = NULL;
 
 	uicc_card_free(c->card);
-	c->card = uicc_card_new(c->cfg, c->state, &err);
+	c->card = uicc_emu_card_new(c->cfg, c->state, &err);
 	g_assert_no_error(err);
 }
 

@@ -14,6 +14,7 @@
 #include "simota/ota.h"
 #include "simota/sms.h"
 #include "card/card.h"
+#include "emu-card.h"
 #include "simota/card_config.h"
 
 struct ots_card {

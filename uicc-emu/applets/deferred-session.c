@@ -14,7 +14,6 @@
 #include "simota/cat.h"
 
 #include "applets/deferred-internal.h"
-#include "ota/ota.h"
 
 struct deferred_session {
 	struct deferred_applet *app;      /* NULL once the card is freed */
@@ -141,7 +140,7 @@ static void send_mg(struct uicc_tk_invocation *inv, struct deferred_session *s)
 	sms.vp.format = SIMOTA_SMS_VPF_NONE;
 	if (simota_deferred_encode(mg, b1, sizeof(b1), &n) == SIMOTA_OK &&
 	    simota_sms_ud_set_octets(&sms.ud, NULL, b1, n, SIMOTA_SMS_UD_MAX) == SIMOTA_OK)
-		r = uicc_ota_send_short_message(inv, &sms, NULL, NULL);
+		r = uicc_tk_send_short_message(inv, &sms, NULL, NULL);
 	if (r != UICC_TK_OK)
 		g_warning("MG of %08x not sent: %s", s->txid, uicc_tk_strerror(r));
 	g_free(mg);

@@ -24,7 +24,9 @@
 #include <stdbool.h>
 
 #include "card/card.h"
+#include "simota/card_config.h"
 
-bool uicc_deferred_attach(struct uicc_card *card, GError **error);
+/* One instance for the [tar] tc of the card's config (applet=deferred). */
+bool uicc_deferred_attach(struct uicc_card *card, const struct simota_card_tar *tc, GError **error);
 
 #endif

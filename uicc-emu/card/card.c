@@ -11,7 +11,6 @@
 #include "card/card-internal.h"
 
 #define INS_GET_RESPONSE 0xC0
-#define MAX_CLEANUPS 8
 
 /* which classes an instruction is valid in (TS 102 221 Table 10.5) */
 #define C_0X 0x1
@@ -43,7 +42,7 @@ static const struct {
 	{ 0x14, C_8X | C_A0, uicc_cmd_terminal_response },
 };
 
-struct card_extras {
+struct card_cleanup {
 	void (*fn)(void *);
 	void *data;
 };
@@ -57,8 +56,7 @@ static const uint8_t atr_body[] = {
 /* Cleanups live beside the card (kept out of card-internal.h). */
 struct uicc_card_full {
 	struct uicc_card card;
-	struct card_extras extras[MAX_CLEANUPS];
-	unsigned n_extras;
+	GArray *cleanups;             /* struct card_cleanup, run last first */
 };
 
 struct uicc_toolkit *uicc_card_toolkit(struct uicc_card *card)
@@ -76,16 +74,12 @@ const struct simota_card_config *uicc_card_config_of(struct uicc_card *card)
 	return card->cfg;
 }
 
-bool uicc_card_add_cleanup(struct uicc_card *card, void (*fn)(void *data), void *data)
+void uicc_card_add_cleanup(struct uicc_card *card, void (*fn)(void *data), void *data)
 {
 	struct uicc_card_full *full = (struct uicc_card_full *)card;
+	struct card_cleanup c = { fn, data };
 
-	if (full->n_extras >= MAX_CLEANUPS)
-		return false;
-	full->extras[full->n_extras].fn = fn;
-	full->extras[full->n_extras].data = data;
-	full->n_extras++;
-	return true;
+	g_array_append_val(full->cleanups, c);
 }
 
 bool uicc_card_commit(struct uicc_card *card)
@@ -100,22 +94,36 @@ bool uicc_card_commit(struct uicc_card *card)
 	return false;
 }
 
-struct uicc_card *uicc_card_new(const struct simota_card_config *cfg, const char *state_path, GError **error)
+static bool attach_parts(struct uicc_card *card, const struct uicc_card_part *parts, size_t n_parts,
+			 GError **error)
+{
+	for (size_t i = 0; i < n_parts; i++) {
+		if (!parts[i].attach(card, error)) {
+			g_prefix_error(error, "%s: ", parts[i].name);
+			return false;
+		}
+	}
+	return true;
+}
+
+struct uicc_card *uicc_card_new(const struct simota_card_config *cfg, const char *state_path,
+				const struct uicc_card_part *parts, size_t n_parts, GError **error)
 {
 	struct uicc_card_full *full = g_new0(struct uicc_card_full, 1);
 	struct uicc_card *card = &full->card;
 
+	full->cleanups = g_array_new(FALSE, FALSE, sizeof(struct card_cleanup));
 	card->cfg = cfg;
 	card->state = uicc_card_state_open(state_path, error);
 	if (!card->state) {
-		g_free(full);
+		uicc_card_free(card);
 		return NULL;
 	}
 	card->mf = uicc_fs_build_default(cfg, &card->adf_usim);
 	uicc_fs_load(card, card->mf);
 	uicc_pin_init(card);
 	card->tk = uicc_tk_new();
-	if (!card->tk || !uicc_card_extensions_attach(card, error)) {
+	if (!card->tk || !attach_parts(card, parts, n_parts, error)) {
 		uicc_card_free(card);
 		return NULL;
 	}
@@ -129,14 +137,16 @@ void uicc_card_free(struct uicc_card *card)
 
 	if (!card)
 		return;
-	while (full->n_extras) {
-		full->n_extras--;
-		full->extras[full->n_extras].fn(full->extras[full->n_extras].data);
-	}
-	if (card->tk) {
+	/* queued commands are aborted while their issuers still exist */
+	if (card->tk)
 		uicc_tk_reset(card->tk);
-		uicc_tk_free(card->tk);
+	for (guint i = full->cleanups->len; i > 0; i--) {
+		struct card_cleanup *c = &g_array_index(full->cleanups, struct card_cleanup, i - 1);
+
+		c->fn(c->data);
 	}
+	g_array_free(full->cleanups, TRUE);
+	uicc_tk_free(card->tk);
 	uicc_fs_free(card->mf);
 	uicc_card_state_free(card->state);
 	g_free(full);

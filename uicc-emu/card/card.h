@@ -10,6 +10,7 @@
 #define UICC_CARD_H
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,8 +20,25 @@
 
 struct uicc_card;
 
-/* state_path: where the card's persistent state lives (created if absent). */
-struct uicc_card *uicc_card_new(const struct simota_card_config *cfg, const char *state_path, GError **error);
+/*
+ * Something put on a new card once its file system, PINs and CAT runtime
+ * exist: the OTA receiving entity, applets, a toolkit menu.  card/ knows
+ * none of them; whoever creates the card lists them (uicc-emu's set:
+ * emu-card.c).  attach() reaches the card through card/card-access.h and
+ * registers with its toolkit; false (error set) fails uicc_card_new().
+ */
+struct uicc_card_part {
+	const char *name;             /* for errors: "ota", "applets" */
+	bool (*attach)(struct uicc_card *card, GError **error);
+};
+
+/*
+ * state_path: where the card's persistent state lives (created if absent).
+ * The parts are attached in their order (their toolkit registrations, and
+ * so their PROFILE_DOWNLOAD handlers, run in that order).
+ */
+struct uicc_card *uicc_card_new(const struct simota_card_config *cfg, const char *state_path,
+				const struct uicc_card_part *parts, size_t n_parts, GError **error);
 void uicc_card_free(struct uicc_card *card);
 
 /* Power on or warm reset: writes the ATR, returns its length. */

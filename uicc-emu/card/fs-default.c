@@ -2,10 +2,14 @@
 /*
  * The card's files, built from its config: MF (TS 102 221 §13), DF_TELECOM
  * and DF_GSM (TS 51.011 §10) for 2G-style MEs, ADF.USIM (TS 31.102 §4.2)
- * with what oFono reads at start (src/sim.c, sms, voicecall, stk).  Files
- * the ME may write start with the contents below; the card state keeps
- * their current bytes (fs.c).
+ * with what oFono reads at start (src/sim.c, sms, voicecall, stk).  The file
+ * set is data: one const table per DF (FID, SFI, structure, size or record
+ * length and count, access conditions, name, where the first contents come
+ * from), in the manner of libosmocore's src/sim/card_fs_usim.c.  Files the ME
+ * may write start with those contents; the card state keeps their current
+ * bytes (fs.c).
  */
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,215 +131,414 @@ static size_t security_condition(enum uicc_ac ac, uint8_t *out)
 	return 8;
 }
 
-/* EF_ARR: record 1 + read * 5 + update (fs.c arr_record()), expanded format. */
-static void fill_arr(struct uicc_file *arr)
+/* ---- initial contents ------------------------------------------------ */
+
+/* TS 102 221 §13.1 EF_DIR: one application template, the USIM's. */
+static size_t ef_dir(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
-	for (unsigned rd = ALW; rd <= NEV; rd++) {
-		for (unsigned upd = ALW; upd <= NEV; upd++) {
-			uint8_t rec[64];
-			size_t n = 0;
-
-			rec[n++] = 0x80; rec[n++] = 0x01; rec[n++] = 0x01;   /* AM: read */
-			n += security_condition(rd, rec + n);
-			rec[n++] = 0x80; rec[n++] = 0x01; rec[n++] = 0x02;   /* AM: update */
-			n += security_condition(upd, rec + n);
-			rec[n++] = 0x80; rec[n++] = 0x01; rec[n++] = 0x18;   /* AM: (de)activate */
-			n += security_condition(ADM, rec + n);
-			uicc_fs_set_record(arr, 1 + rd * 5 + upd, rec, n);
-		}
-	}
-}
-
-/* TS 51.011 §10.3.7 EF_SST: two bits (allocated, activated) per service. */
-static void fill_sst(struct uicc_file *sst)
-{
-	static const unsigned services[] = { 1, 2, 4, 7, 9, 12, 17, 26, 27, 29 };
-	uint8_t b[10];
-
-	memset(b, 0, sizeof(b));
-	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
-		unsigned s = services[i] - 1;
-
-		b[s / 4] |= (uint8_t)(3u << (2 * (s % 4)));
-	}
-	uicc_fs_set(sst, b, sizeof(b));
-}
-
-static struct uicc_file *mf_files(const struct simota_card_config *cfg)
-{
-	struct uicc_file *mf = uicc_fs_new_df(NULL, 0x3F00, UICC_FILE_MF);
-	struct uicc_file *f;
-	uint8_t b[64];
-
-	/* EF_DIR (§13.1): one application template for the USIM */
-	f = uicc_fs_records(mf, 0x2F00, UICC_EF_LINEAR_FIXED, 32, 2, ALW, ADM, 0x1E);
+	(void)cfg;
+	if (rec != 1 || cap < 26)
+		return 0;
 	b[0] = 0x61; b[1] = 0x18;
 	b[2] = 0x4F; b[3] = 0x10;
 	memcpy(b + 4, usim_aid, 16);
 	b[20] = 0x50; b[21] = 0x04;
 	memcpy(b + 22, "USIM", 4);
-	uicc_fs_set_record(f, 1, b, 26);
-	/* EF_ICCID (§13.2) */
-	f = uicc_fs_transparent(mf, 0x2FE2, 10, ALW, NEV, 0x02);
-	memset(b, 0xFF, 10);
-	swapped_bcd(cfg->iccid, b, 10);
-	uicc_fs_set(f, b, 10);
-	/* EF_PL (§13.3): "en" */
-	f = uicc_fs_transparent(mf, 0x2F05, 10, ALW, PIN, 0x05);
-	uicc_fs_set(f, (const uint8_t *)"en", 2);
-	/* EF_ARR (§13.4) */
-	f = uicc_fs_records(mf, 0x2F06, UICC_EF_LINEAR_FIXED, 40, 25, ALW, ADM, 0x06);
-	fill_arr(f);
-	return mf;
+	return 26;
 }
 
-static struct uicc_file *usim_files(const struct simota_card_config *cfg, struct uicc_file *mf)
+/* TS 102 221 §13.2 EF_ICCID */
+static size_t ef_iccid(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
-	struct uicc_file *adf = uicc_fs_new_df(mf, 0x7FF0, UICC_FILE_ADF);
-	struct uicc_file *f;
-	uint8_t b[176];
-	size_t n;
+	(void)rec;
+	memset(b, 0xFF, 10);
+	swapped_bcd(cfg->iccid, b, cap < 10 ? cap : 10);
+	return 10;
+}
 
-	memcpy(adf->aid, usim_aid, sizeof(usim_aid));
-	adf->aid_len = sizeof(usim_aid);
+/* TS 102 221 §13.4 EF_ARR: record 1 + read * 5 + update (fs.c arr_record()), expanded format. */
+static size_t ef_arr(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
+{
+	unsigned rd = (rec - 1) / 5, upd = (rec - 1) % 5;
+	size_t n = 0;
 
-	uicc_fs_alias(adf, 0x6F06, uicc_fs_child(mf, 0x2F06));                 /* EF_ARR */
-	f = uicc_fs_transparent(adf, 0x6F05, 10, ALW, PIN, 0x02);              /* EF_LI */
-	uicc_fs_set(f, (const uint8_t *)"en", 2);
-	f = uicc_fs_transparent(adf, 0x6F07, 9, PIN, ADM, 0x07);               /* EF_IMSI */
+	(void)cfg;
+	if (rd > NEV || cap < 3 * (3 + 8))
+		return 0;
+	b[n++] = 0x80; b[n++] = 0x01; b[n++] = 0x01;   /* AM: read */
+	n += security_condition(rd, b + n);
+	b[n++] = 0x80; b[n++] = 0x01; b[n++] = 0x02;   /* AM: update */
+	n += security_condition(upd, b + n);
+	b[n++] = 0x80; b[n++] = 0x01; b[n++] = 0x18;   /* AM: (de)activate */
+	n += security_condition(ADM, b + n);
+	return n;
+}
+
+/* TS 31.102 §4.2.2 EF_IMSI */
+static size_t ef_imsi(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
+{
+	(void)rec;
+	if (cap < 9)
+		return 0;
 	encode_imsi(cfg->imsi, b);
-	uicc_fs_set(f, b, 9);
-	f = uicc_fs_transparent(adf, 0x6F08, 33, PIN, PIN, 0x08);              /* EF_KEYS */
-	b[0] = 0x07;
-	uicc_fs_set(f, b, 1);
-	f = uicc_fs_transparent(adf, 0x6F09, 33, PIN, PIN, 0x09);              /* EF_KEYSPS */
-	uicc_fs_set(f, b, 1);
-	f = uicc_fs_transparent(adf, 0x6F31, 1, PIN, ADM, 0x12);               /* EF_HPPLMN */
-	b[0] = 0x00;
-	uicc_fs_set(f, b, 1);
-	f = uicc_fs_transparent(adf, 0x6F38, (uint16_t)(cfg->ust_len ? cfg->ust_len : 1), PIN, ADM, 0x04);
-	uicc_fs_set(f, cfg->ust, cfg->ust_len);                                /* EF_UST */
-	f = uicc_fs_transparent(adf, 0x6F56, 1, PIN, PIN2, 0x05);              /* EF_EST */
-	b[0] = 0x00;
-	uicc_fs_set(f, b, 1);
-	f = uicc_fs_transparent(adf, 0x6F78, 2, PIN, ADM, 0x06);               /* EF_ACC */
-	{
-		size_t il = strlen(cfg->imsi);
-		unsigned cls = il ? (unsigned)digit(cfg->imsi[il - 1]) % 10 : 0;
+	return 9;
+}
 
-		b[0] = (uint8_t)(cls >= 8 ? 1u << (cls - 8) : 0);
-		b[1] = (uint8_t)(cls < 8 ? 1u << cls : 0);
-		uicc_fs_set(f, b, 2);
-	}
-	uicc_fs_transparent(adf, 0x6F7B, 12, PIN, PIN, 0x0D);                  /* EF_FPLMN */
-	f = uicc_fs_transparent(adf, 0x6F7E, 11, PIN, PIN, 0x0B);              /* EF_LOCI */
+/* TS 31.102 §4.2.8 EF_UST: the config's bytes (the EF is as long as they are). */
+static size_t ef_ust(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
+{
+	size_t n = cfg->ust_len < cap ? cfg->ust_len : cap;
+
+	(void)rec;
+	memcpy(b, cfg->ust, n);
+	return n;
+}
+
+/* TS 31.102 §4.2.15 EF_ACC: the class of the IMSI's last digit. */
+static size_t ef_acc(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
+{
+	size_t il = strlen(cfg->imsi);
+	unsigned cls = il ? (unsigned)digit(cfg->imsi[il - 1]) % 10 : 0;
+
+	(void)rec;
+	if (cap < 2)
+		return 0;
+	b[0] = (uint8_t)(cls >= 8 ? 1u << (cls - 8) : 0);
+	b[1] = (uint8_t)(cls < 8 ? 1u << cls : 0);
+	return 2;
+}
+
+/* TS 31.102 §4.2.17 EF_LOCI: no TMSI, the home PLMN, LAC FFFE, not updated. */
+static size_t ef_loci(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
+{
+	(void)rec;
+	if (cap < 11)
+		return 0;
 	memset(b, 0xFF, 11);
 	encode_plmn(cfg->imsi, b + 4);
 	b[7] = 0xFF; b[8] = 0xFE; b[9] = 0xFF; b[10] = 0x01;
-	uicc_fs_set(f, b, 11);
-	f = uicc_fs_transparent(adf, 0x6F73, 14, PIN, PIN, 0x0C);              /* EF_PSLOCI */
+	return 11;
+}
+
+/* TS 31.102 §4.2.23 EF_PSLOCI: the same for the PS domain. */
+static size_t ef_psloci(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
+{
+	(void)rec;
+	if (cap < 14)
+		return 0;
 	memset(b, 0xFF, 14);
 	encode_plmn(cfg->imsi, b + 7);
 	b[10] = 0xFF; b[11] = 0xFE; b[12] = 0xFF; b[13] = 0x01;
-	uicc_fs_set(f, b, 14);
-	f = uicc_fs_transparent(adf, 0x6FE3, 18, PIN, PIN, 0x1E);              /* EF_EPSLOCI */
-	memset(b, 0xFF, 18);
-	b[17] = 0x01;
-	uicc_fs_set(f, b, 18);
-	f = uicc_fs_transparent(adf, 0x6FAD, 4, ALW, ADM, 0x03);               /* EF_AD */
+	return 14;
+}
+
+/* TS 31.102 §4.2.18 EF_AD: normal operation, the MNC length. */
+static size_t ef_ad(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
+{
+	(void)rec;
+	if (cap < 4)
+		return 0;
 	b[0] = 0x00; b[1] = 0x00; b[2] = 0x00; b[3] = (uint8_t)mnc_length(cfg->imsi);
-	uicc_fs_set(f, b, 4);
-	f = uicc_fs_transparent(adf, 0x6F46, 17, ALW, ADM, 0);                 /* EF_SPN */
+	return 4;
+}
+
+/* TS 31.102 §4.2.12 EF_SPN: display condition 00, the name in the SIM alphabet. */
+static size_t ef_spn(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
+{
+	size_t n;
+
+	(void)rec;
+	if (cap < 17)
+		return 0;
 	memset(b, 0xFF, 17);
 	b[0] = 0x00;
 	if (simota_alpha_encode(cfg->spn, strlen(cfg->spn), b + 1, 16, &n) != SIMOTA_OK)
 		memset(b + 1, 0xFF, 16);
-	uicc_fs_set(f, b, 17);
-	f = uicc_fs_records(adf, 0x6F40, UICC_EF_LINEAR_FIXED, 28, 2, PIN, PIN, 0);    /* EF_MSISDN */
+	return 17;
+}
+
+/* TS 31.102 §4.2.26 EF_MSISDN record 1: no alpha identifier (14 bytes), the number. */
+static size_t ef_msisdn(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
+{
+	if (rec != 1 || cap < 28)
+		return 0;
 	memset(b, 0xFF, 28);
 	encode_number(cfg->msisdn, b + 14);
-	uicc_fs_set_record(f, 1, b, 28);
-	f = uicc_fs_records(adf, 0x6F42, UICC_EF_LINEAR_FIXED, 40, 2, PIN, PIN, 0);    /* EF_SMSP */
+	return 28;
+}
+
+/* TS 31.102 §4.2.27 EF_SMSP record 1: the TS-Service Centre Address, if the config has one. */
+static size_t ef_smsp(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
+{
+	if (rec != 1 || cap < 40)
+		return 0;
 	memset(b, 0xFF, 40);
 	if (cfg->smsc[0]) {
 		b[12] = 0xFD;                                                  /* TS-Service Centre Address present */
 		encode_number(cfg->smsc, b + 12 + 13);
 	}
-	uicc_fs_set_record(f, 1, b, 40);
-	f = uicc_fs_records(adf, 0x6F3C, UICC_EF_LINEAR_FIXED, 176, 10, PIN, PIN, 0);  /* EF_SMS */
-	memset(b, 0xFF, 176);
-	b[0] = 0x00;                                                           /* free */
-	for (unsigned r = 1; r <= 10; r++)
-		uicc_fs_set_record(f, r, b, 176);
-	uicc_fs_transparent(adf, 0x6F43, 2, PIN, PIN, 0);                      /* EF_SMSS */
-	f = uicc_fs_records(adf, 0x6FB7, UICC_EF_LINEAR_FIXED, 4, 2, ALW, ADM, 0x01);  /* EF_ECC */
-	uicc_fs_set_record(f, 1, (const uint8_t[]){ 0x11, 0xF2, 0xFF, 0x00 }, 4);
-	uicc_fs_set_record(f, 2, (const uint8_t[]){ 0x19, 0xF1, 0xFF, 0x00 }, 4);
-	uicc_fs_transparent(adf, 0x6F3E, 8, PIN, ADM, 0);                      /* EF_GID1 */
-	uicc_fs_transparent(adf, 0x6F3F, 8, PIN, ADM, 0);                      /* EF_GID2 */
-	uicc_fs_transparent(adf, 0x6F45, 10, PIN, PIN, 0);                     /* EF_CBMI */
-	uicc_fs_transparent(adf, 0x6F48, 10, PIN, ADM, 0x0E);                  /* EF_CBMID */
-	uicc_fs_transparent(adf, 0x6F50, 8, PIN, PIN, 0);                      /* EF_CBMIR */
-	f = uicc_fs_transparent(adf, 0x6F5B, 6, PIN, PIN, 0x0F);               /* EF_START-HFN */
-	uicc_fs_set(f, (const uint8_t[]){ 0xF0, 0x00, 0x00, 0xF0, 0x00, 0x00 }, 6);
-	uicc_fs_transparent(adf, 0x6F5C, 3, PIN, ADM, 0x10);                   /* EF_THRESHOLD */
-	uicc_fs_transparent(adf, 0x6F60, 40, PIN, PIN, 0x0A);                  /* EF_PLMNwAcT */
-	uicc_fs_transparent(adf, 0x6F61, 40, PIN, ADM, 0x11);                  /* EF_OPLMNwAcT */
-	uicc_fs_transparent(adf, 0x6F62, 5, PIN, ADM, 0x13);                   /* EF_HPLMNwAcT */
-	uicc_fs_records(adf, 0x6FC7, UICC_EF_LINEAR_FIXED, 28, 1, PIN, PIN, 0);        /* EF_MBDN */
-	f = uicc_fs_records(adf, 0x6FC9, UICC_EF_LINEAR_FIXED, 4, 1, PIN, PIN, 0);     /* EF_MBI */
-	uicc_fs_set_record(f, 1, (const uint8_t[]){ 0, 0, 0, 0 }, 4);
-	f = uicc_fs_records(adf, 0x6FCA, UICC_EF_LINEAR_FIXED, 5, 1, PIN, PIN, 0);     /* EF_MWIS */
-	uicc_fs_set_record(f, 1, (const uint8_t[]){ 0, 0, 0, 0, 0 }, 5);
-	f = uicc_fs_records(adf, 0x6FCB, UICC_EF_LINEAR_FIXED, 16, 1, PIN, PIN, 0);    /* EF_CFIS */
-	uicc_fs_set_record(f, 1, (const uint8_t[]){ 0x01, 0x00 }, 2);
-	return adf;
+	return 40;
 }
 
-static void telecom_files(struct uicc_file *mf, struct uicc_file *adf)
+/* TS 31.102 §4.2.21 EF_ECC: 112 and 911, no alpha identifier, no category. */
+static size_t ef_ecc(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
-	struct uicc_file *df = uicc_fs_new_df(mf, 0x7F10, UICC_FILE_DF);
+	static const uint8_t codes[2][4] = { { 0x11, 0xF2, 0xFF, 0x00 }, { 0x19, 0xF1, 0xFF, 0x00 } };
 
-	uicc_fs_records(df, 0x6F3A, UICC_EF_LINEAR_FIXED, 28, 10, PIN, PIN, 0);       /* EF_ADN */
-	uicc_fs_records(df, 0x6F3B, UICC_EF_LINEAR_FIXED, 28, 2, PIN, PIN2, 0);       /* EF_FDN */
-	uicc_fs_alias(df, 0x6F3C, uicc_fs_child(adf, 0x6F3C));                        /* EF_SMS */
-	uicc_fs_alias(df, 0x6F40, uicc_fs_child(adf, 0x6F40));                        /* EF_MSISDN */
-	uicc_fs_alias(df, 0x6F42, uicc_fs_child(adf, 0x6F42));                        /* EF_SMSP */
-	uicc_fs_alias(df, 0x6F43, uicc_fs_child(adf, 0x6F43));                        /* EF_SMSS */
-	uicc_fs_records(df, 0x6F44, UICC_EF_CYCLIC, 28, 5, PIN, PIN, 0);              /* EF_LND */
-	uicc_fs_records(df, 0x6F49, UICC_EF_LINEAR_FIXED, 28, 2, PIN, ADM, 0);        /* EF_SDN */
-	uicc_fs_records(df, 0x6F4A, UICC_EF_LINEAR_FIXED, 13, 2, PIN, PIN, 0);        /* EF_EXT1 */
+	(void)cfg;
+	if (rec < 1 || rec > 2 || cap < 4)
+		return 0;
+	memcpy(b, codes[rec - 1], 4);
+	return 4;
 }
 
-static void gsm_files(struct uicc_file *mf, struct uicc_file *adf)
+/* TS 51.011 §10.3.7 EF_SST: two bits (allocated, activated) per service. */
+static size_t ef_sst(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
-	struct uicc_file *df = uicc_fs_new_df(mf, 0x7F20, UICC_FILE_DF);
+	static const unsigned services[] = { 1, 2, 4, 7, 9, 12, 17, 26, 27, 29 };
+
+	(void)cfg;
+	(void)rec;
+	if (cap < 10)
+		return 0;
+	memset(b, 0, 10);
+	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
+		unsigned s = services[i] - 1;
+
+		b[s / 4] |= (uint8_t)(3u << (2 * (s % 4)));
+	}
+	return 10;
+}
+
+/* ---- the tables --------------------------------------------------------- */
+
+/*
+ * Where an EF's first bytes come from: a function of the config (transparent
+ * EF: rec 0; record EF: called for each record), or fixed bytes (from byte 0
+ * of a transparent EF; every record of a record EF), or neither (all FF).
+ * What is not written stays FF.
+ */
+typedef size_t (*ef_content_fn)(const struct simota_card_config *cfg, unsigned rec, uint8_t *out, size_t cap);
+
+struct ef_content {
+	ef_content_fn fn;
+	const uint8_t *bytes;
+	size_t len;
+};
+
+struct ef_desc {
+	uint16_t fid;
+	uint8_t sfi;                          /* 0: none */
+	enum uicc_ef_structure structure;
+	uint16_t size;                        /* transparent; 0: as long as its contents (at least 1) */
+	uint8_t rec_len, n_rec;
+	enum uicc_ac rd, upd;
+	const char *name;
+	struct ef_content content;
+	const char *alias;                    /* shows this EF's contents ("3F00/7FF0/6F3C") */
+};
+
+#define EMPTY { 0 }
+#define FROM(fn_) { .fn = (fn_) }
+#define FIXED(...) { .bytes = (const uint8_t[]){ __VA_ARGS__ }, \
+		     .len = sizeof((const uint8_t[]){ __VA_ARGS__ }) }
+#define EF_TRANSP(fid_, sfi_, size_, rd_, upd_, name_, content_) \
+	{ .fid = (fid_), .sfi = (sfi_), .structure = UICC_EF_TRANSPARENT, .size = (size_), \
+	  .rd = (rd_), .upd = (upd_), .name = (name_), .content = content_ }
+#define EF_LIN_FIX(fid_, sfi_, rec_len_, n_rec_, rd_, upd_, name_, content_) \
+	{ .fid = (fid_), .sfi = (sfi_), .structure = UICC_EF_LINEAR_FIXED, .rec_len = (rec_len_), \
+	  .n_rec = (n_rec_), .rd = (rd_), .upd = (upd_), .name = (name_), .content = content_ }
+#define EF_CYCLIC(fid_, sfi_, rec_len_, n_rec_, rd_, upd_, name_, content_) \
+	{ .fid = (fid_), .sfi = (sfi_), .structure = UICC_EF_CYCLIC, .rec_len = (rec_len_), \
+	  .n_rec = (n_rec_), .rd = (rd_), .upd = (upd_), .name = (name_), .content = content_ }
+#define EF_ALIAS(fid_, name_, target_) { .fid = (fid_), .name = (name_), .alias = (target_) }
+
+/* TS 102 221 §13: the EFs under the MF. */
+static const struct ef_desc mf_efs[] = {
+	EF_LIN_FIX(0x2F00, 0x1E, 32, 2, ALW, ADM, "EF_DIR", FROM(ef_dir)),
+	EF_TRANSP(0x2FE2, 0x02, 10, ALW, NEV, "EF_ICCID", FROM(ef_iccid)),
+	EF_TRANSP(0x2F05, 0x05, 10, ALW, PIN, "EF_PL", FIXED('e', 'n')),
+	EF_LIN_FIX(0x2F06, 0x06, 40, 25, ALW, ADM, "EF_ARR", FROM(ef_arr)),
+};
+
+/* TS 31.102 §4.2: ADF.USIM, what oFono reads at start (src/sim.c, sms, voicecall, stk). */
+static const struct ef_desc usim_efs[] = {
+	EF_ALIAS(0x6F06, "EF_ARR", "3F00/2F06"),
+	EF_TRANSP(0x6F05, 0x02, 10, ALW, PIN, "EF_LI", FIXED('e', 'n')),
+	EF_TRANSP(0x6F07, 0x07, 9, PIN, ADM, "EF_IMSI", FROM(ef_imsi)),
+	EF_TRANSP(0x6F08, 0x08, 33, PIN, PIN, "EF_KEYS", FIXED(0x07)),           /* KSI: no key */
+	EF_TRANSP(0x6F09, 0x09, 33, PIN, PIN, "EF_KEYSPS", FIXED(0x07)),
+	EF_TRANSP(0x6F31, 0x12, 1, PIN, ADM, "EF_HPPLMN", FIXED(0x00)),
+	EF_TRANSP(0x6F38, 0x04, 0, PIN, ADM, "EF_UST", FROM(ef_ust)),
+	EF_TRANSP(0x6F56, 0x05, 1, PIN, PIN2, "EF_EST", FIXED(0x00)),
+	EF_TRANSP(0x6F78, 0x06, 2, PIN, ADM, "EF_ACC", FROM(ef_acc)),
+	EF_TRANSP(0x6F7B, 0x0D, 12, PIN, PIN, "EF_FPLMN", EMPTY),
+	EF_TRANSP(0x6F7E, 0x0B, 11, PIN, PIN, "EF_LOCI", FROM(ef_loci)),
+	EF_TRANSP(0x6F73, 0x0C, 14, PIN, PIN, "EF_PSLOCI", FROM(ef_psloci)),
+	EF_TRANSP(0x6FE3, 0x1E, 18, PIN, PIN, "EF_EPSLOCI",
+		  FIXED(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+			0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01)),          /* not updated */
+	EF_TRANSP(0x6FAD, 0x03, 4, ALW, ADM, "EF_AD", FROM(ef_ad)),
+	EF_TRANSP(0x6F46, 0, 17, ALW, ADM, "EF_SPN", FROM(ef_spn)),
+	EF_LIN_FIX(0x6F40, 0, 28, 2, PIN, PIN, "EF_MSISDN", FROM(ef_msisdn)),
+	EF_LIN_FIX(0x6F42, 0, 40, 2, PIN, PIN, "EF_SMSP", FROM(ef_smsp)),
+	EF_LIN_FIX(0x6F3C, 0, 176, 10, PIN, PIN, "EF_SMS", FIXED(0x00)),        /* every record free */
+	EF_TRANSP(0x6F43, 0, 2, PIN, PIN, "EF_SMSS", EMPTY),
+	EF_LIN_FIX(0x6FB7, 0x01, 4, 2, ALW, ADM, "EF_ECC", FROM(ef_ecc)),
+	EF_TRANSP(0x6F3E, 0, 8, PIN, ADM, "EF_GID1", EMPTY),
+	EF_TRANSP(0x6F3F, 0, 8, PIN, ADM, "EF_GID2", EMPTY),
+	EF_TRANSP(0x6F45, 0, 10, PIN, PIN, "EF_CBMI", EMPTY),
+	EF_TRANSP(0x6F48, 0x0E, 10, PIN, ADM, "EF_CBMID", EMPTY),
+	EF_TRANSP(0x6F50, 0, 8, PIN, PIN, "EF_CBMIR", EMPTY),
+	EF_TRANSP(0x6F5B, 0x0F, 6, PIN, PIN, "EF_START-HFN", FIXED(0xF0, 0x00, 0x00, 0xF0, 0x00, 0x00)),
+	EF_TRANSP(0x6F5C, 0x10, 3, PIN, ADM, "EF_THRESHOLD", EMPTY),
+	EF_TRANSP(0x6F60, 0x0A, 40, PIN, PIN, "EF_PLMNwAcT", EMPTY),
+	EF_TRANSP(0x6F61, 0x11, 40, PIN, ADM, "EF_OPLMNwAcT", EMPTY),
+	EF_TRANSP(0x6F62, 0x13, 5, PIN, ADM, "EF_HPLMNwAcT", EMPTY),
+	EF_LIN_FIX(0x6FC7, 0, 28, 1, PIN, PIN, "EF_MBDN", EMPTY),
+	EF_LIN_FIX(0x6FC9, 0, 4, 1, PIN, PIN, "EF_MBI", FIXED(0, 0, 0, 0)),
+	EF_LIN_FIX(0x6FCA, 0, 5, 1, PIN, PIN, "EF_MWIS", FIXED(0, 0, 0, 0, 0)),
+	EF_LIN_FIX(0x6FCB, 0, 16, 1, PIN, PIN, "EF_CFIS", FIXED(0x01, 0x00)),
+};
+
+/* TS 51.011 §10.5: DF_TELECOM for 2G-style MEs; the SMS files are ADF.USIM's. */
+static const struct ef_desc telecom_efs[] = {
+	EF_LIN_FIX(0x6F3A, 0, 28, 10, PIN, PIN, "EF_ADN", EMPTY),
+	EF_LIN_FIX(0x6F3B, 0, 28, 2, PIN, PIN2, "EF_FDN", EMPTY),
+	EF_ALIAS(0x6F3C, "EF_SMS", "3F00/7FF0/6F3C"),
+	EF_ALIAS(0x6F40, "EF_MSISDN", "3F00/7FF0/6F40"),
+	EF_ALIAS(0x6F42, "EF_SMSP", "3F00/7FF0/6F42"),
+	EF_ALIAS(0x6F43, "EF_SMSS", "3F00/7FF0/6F43"),
+	EF_CYCLIC(0x6F44, 0, 28, 5, PIN, PIN, "EF_LND", EMPTY),
+	EF_LIN_FIX(0x6F49, 0, 28, 2, PIN, ADM, "EF_SDN", EMPTY),
+	EF_LIN_FIX(0x6F4A, 0, 13, 2, PIN, PIN, "EF_EXT1", EMPTY),
+};
+
+/* TS 51.011 §10.3: DF_GSM; the files it shares with ADF.USIM show the same contents. */
+static const struct ef_desc gsm_efs[] = {
+	EF_TRANSP(0x6F05, 0, 4, ALW, PIN, "EF_LP", FIXED(0x01)),                 /* English */
+	EF_ALIAS(0x6F07, "EF_IMSI", "3F00/7FF0/6F07"),
+	EF_ALIAS(0x6F31, "EF_HPPLMN", "3F00/7FF0/6F31"),
+	EF_ALIAS(0x6F78, "EF_ACC", "3F00/7FF0/6F78"),
+	EF_ALIAS(0x6F7B, "EF_FPLMN", "3F00/7FF0/6F7B"),
+	EF_ALIAS(0x6F7E, "EF_LOCI", "3F00/7FF0/6F7E"),
+	EF_ALIAS(0x6FAD, "EF_AD", "3F00/7FF0/6FAD"),
+	EF_ALIAS(0x6F46, "EF_SPN", "3F00/7FF0/6F46"),
+	EF_ALIAS(0x6F3E, "EF_GID1", "3F00/7FF0/6F3E"),
+	EF_ALIAS(0x6F3F, "EF_GID2", "3F00/7FF0/6F3F"),
+	EF_ALIAS(0x6F45, "EF_CBMI", "3F00/7FF0/6F45"),
+	EF_ALIAS(0x6F48, "EF_CBMID", "3F00/7FF0/6F48"),
+	EF_ALIAS(0x6F50, "EF_CBMIR", "3F00/7FF0/6F50"),
+	EF_TRANSP(0x6F20, 0, 9, PIN, PIN, "EF_Kc",
+		  FIXED(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x07)),     /* KSI: no key */
+	EF_TRANSP(0x6F30, 0, 24, PIN, PIN, "EF_PLMNsel", EMPTY),
+	EF_TRANSP(0x6F38, 0, 10, PIN, ADM, "EF_SST", FROM(ef_sst)),
+	EF_TRANSP(0x6FAE, 0, 1, ALW, ADM, "EF_Phase", FIXED(0x03)),              /* phase 2+ */
+	EF_TRANSP(0x6FB7, 0, 6, ALW, ADM, "EF_ECC", FIXED(0x11, 0xF2, 0xFF, 0x19, 0xF1, 0xFF)),
+};
+
+struct df_desc {
+	uint16_t fid;
+	enum uicc_file_kind kind;
+	const char *name;
+	const uint8_t *aid;                   /* ADF: its AID (16 bytes) */
+	const struct ef_desc *efs;
+	size_t n_efs;
+};
+
+#define DF(fid_, kind_, name_, aid_, efs_) \
+	{ .fid = (fid_), .kind = (kind_), .name = (name_), .aid = (aid_), .efs = (efs_), \
+	  .n_efs = sizeof(efs_) / sizeof((efs_)[0]) }
+
+/* The MF first; the others are its children, in this order (later ones alias earlier ones). */
+static const struct df_desc file_system[] = {
+	DF(0x3F00, UICC_FILE_MF, "MF", NULL, mf_efs),
+	DF(0x7FF0, UICC_FILE_ADF, "ADF.USIM", usim_aid, usim_efs),
+	DF(0x7F10, UICC_FILE_DF, "DF_TELECOM", NULL, telecom_efs),
+	DF(0x7F20, UICC_FILE_DF, "DF_GSM", NULL, gsm_efs),
+};
+
+/* ---- building the tree from the tables ---------------------------------- */
+
+/* The file whose card-state key is key ("3F00/7FF0/6F3C"), NULL if none. */
+static struct uicc_file *find_key(struct uicc_file *f, const char *key)
+{
+	for (; f; f = f->next) {
+		struct uicc_file *found;
+
+		if (strcmp(f->key, key) == 0)
+			return f;
+		found = find_key(f->child, key);
+		if (found)
+			return found;
+	}
+	return NULL;
+}
+
+static void fill(const struct simota_card_config *cfg, const struct ef_desc *d, struct uicc_file *f)
+{
+	uint8_t b[UICC_RESP_MAX];
+	size_t n;
+
+	if (f->structure == UICC_EF_TRANSPARENT) {
+		n = d->content.fn ? d->content.fn(cfg, 0, b, sizeof(b)) : d->content.len;
+		if (n)
+			uicc_fs_set(f, d->content.fn ? b : d->content.bytes, n);
+		return;
+	}
+	for (unsigned rec = 1; rec <= f->n_rec; rec++) {
+		n = d->content.fn ? d->content.fn(cfg, rec, b, sizeof(b)) : d->content.len;
+		if (n)
+			uicc_fs_set_record(f, rec, d->content.fn ? b : d->content.bytes, n);
+	}
+}
+
+static void add_ef(const struct simota_card_config *cfg, struct uicc_file *mf, struct uicc_file *df,
+		   const struct ef_desc *d)
+{
+	uint8_t b[UICC_RESP_MAX];
+	uint16_t size = d->size;
 	struct uicc_file *f;
-	static const uint16_t same[] = { 0x6F07, 0x6F31, 0x6F78, 0x6F7B, 0x6F7E, 0x6FAD, 0x6F46,
-					 0x6F3E, 0x6F3F, 0x6F45, 0x6F48, 0x6F50 };
 
-	f = uicc_fs_transparent(df, 0x6F05, 4, ALW, PIN, 0);                   /* EF_LP: English */
-	uicc_fs_set(f, (const uint8_t[]){ 0x01 }, 1);
-	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
-		uicc_fs_alias(df, same[i], uicc_fs_child(adf, same[i]));
-	f = uicc_fs_transparent(df, 0x6F20, 9, PIN, PIN, 0);                   /* EF_Kc */
-	uicc_fs_set(f, (const uint8_t[]){ 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x07 }, 9);
-	uicc_fs_transparent(df, 0x6F30, 24, PIN, PIN, 0);                      /* EF_PLMNsel */
-	f = uicc_fs_transparent(df, 0x6F38, 10, PIN, ADM, 0);                  /* EF_SST */
-	fill_sst(f);
-	f = uicc_fs_transparent(df, 0x6FAE, 1, ALW, ADM, 0);                   /* EF_Phase: 2+ */
-	uicc_fs_set(f, (const uint8_t[]){ 0x03 }, 1);
-	f = uicc_fs_transparent(df, 0x6FB7, 6, ALW, ADM, 0);                   /* EF_ECC (GSM: 3 bytes a code) */
-	uicc_fs_set(f, (const uint8_t[]){ 0x11, 0xF2, 0xFF, 0x19, 0xF1, 0xFF }, 6);
+	if (d->alias) {
+		struct uicc_file *target = find_key(mf, d->alias);
+
+		g_assert(target);             /* the tables are wrong */
+		uicc_fs_alias(df, d->fid, target);
+		return;
+	}
+	if (d->structure != UICC_EF_TRANSPARENT) {
+		f = uicc_fs_records(df, d->fid, d->structure, d->rec_len, d->n_rec, d->rd, d->upd, d->sfi);
+	} else {
+		if (size == 0) {
+			size_t n = d->content.fn ? d->content.fn(cfg, 0, b, sizeof(b)) : d->content.len;
+
+			size = (uint16_t)(n ? n : 1);
+		}
+		f = uicc_fs_transparent(df, d->fid, size, d->rd, d->upd, d->sfi);
+	}
+	fill(cfg, d, f);
 }
 
 struct uicc_file *uicc_fs_build_default(const struct simota_card_config *cfg, struct uicc_file **adf_usim)
 {
-	struct uicc_file *mf = mf_files(cfg);
-	struct uicc_file *adf = usim_files(cfg, mf);
+	struct uicc_file *mf = NULL;
 
-	telecom_files(mf, adf);
-	gsm_files(mf, adf);
-	*adf_usim = adf;
+	*adf_usim = NULL;
+	for (size_t i = 0; i < sizeof(file_system) / sizeof(file_system[0]); i++) {
+		const struct df_desc *dd = &file_system[i];
+		struct uicc_file *df = uicc_fs_new_df(mf, dd->fid, dd->kind);
+
+		if (!mf)
+			mf = df;
+		if (dd->aid) {
+			memcpy(df->aid, dd->aid, sizeof(usim_aid));
+			df->aid_len = sizeof(usim_aid);
+			if (!*adf_usim)
+				*adf_usim = df;
+		}
+		for (size_t k = 0; k < dd->n_efs; k++)
+			add_ef(cfg, mf, df, &dd->efs[k]);
+	}
 	return mf;
 }

@@ -71,83 +71,114 @@ static struct uicc_pin *pin_from_p2(struct uicc_card *c, const struct uicc_apdu 
 	return a->p2 == 0x01 ? &c->pin1 : a->p2 == 0x02 ? &c->pin2 : NULL;
 }
 
+/* TS 102 221 §11.1.9 / §11.1.13: VERIFY or UNBLOCK without data asks for the counter. */
+static uint16_t pin_query(const struct uicc_apdu *a, const struct uicc_pin *pin)
+{
+	if (a->ins == INS_UNBLOCK)
+		return (uint16_t)(0x63C0 | pin->puk_tries);
+	if (!pin->enabled || pin->verified)
+		return SW_OK;
+	return (uint16_t)(0x63C0 | pin->tries);
+}
+
+/* TS 102 221 §11.1.9 VERIFY PIN, TS 51.011 §9.2.9 VERIFY CHV */
+static uint16_t verify(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_pin *pin, const uint8_t *data)
+{
+	if (a->gsm && !pin->enabled)
+		return SW_GSM_CHV_STATUS;
+	if (pin->tries == 0)
+		return sw_blocked(a);
+	if (memcmp(data, pin->value, 8))
+		return wrong_code(c, a, pin, false);
+	return SW_OK;
+}
+
+/* TS 102 221 §11.1.10 CHANGE PIN: old code, then the new one. */
+static uint16_t change(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_pin *pin, const uint8_t *data)
+{
+	if (!pin->enabled)
+		return sw_pin_state(a, true);
+	if (pin->tries == 0)
+		return sw_blocked(a);
+	if (!pin_format_ok(data + 8))
+		return a->gsm ? SW_GSM_ACCESS : SW_BAD_DATA;
+	if (memcmp(data, pin->value, 8))
+		return wrong_code(c, a, pin, false);
+	memcpy(pin->value, data + 8, 8);
+	return SW_OK;
+}
+
+/* TS 102 221 §11.1.11 / §11.1.12 DISABLE / ENABLE PIN: only PIN1 / CHV1 (EF_SST service 1). */
+static uint16_t enable_disable(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_pin *pin,
+			       const uint8_t *data)
+{
+	if (pin != &c->pin1)
+		return a->gsm ? SW_WRONG_P1P2 : SW_CONDITIONS;
+	if (pin->enabled == (a->ins == INS_ENABLE))
+		return sw_pin_state(a, false);
+	if (pin->tries == 0)
+		return sw_blocked(a);
+	if (memcmp(data, pin->value, 8))
+		return wrong_code(c, a, pin, false);
+	pin->enabled = a->ins == INS_ENABLE;
+	return SW_OK;
+}
+
+/* TS 102 221 §11.1.13 UNBLOCK PIN: the PUK, then the new PIN (enabled again). */
+static uint16_t unblock(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_pin *pin, const uint8_t *data)
+{
+	if (pin->puk_tries == 0)
+		return sw_blocked(a);
+	if (!pin_format_ok(data + 8))
+		return a->gsm ? SW_GSM_ACCESS : SW_BAD_DATA;
+	if (memcmp(data, pin->puk, 8))
+		return wrong_code(c, a, pin, true);
+	pin->puk_tries = UICC_PUK_TRIES;
+	memcpy(pin->value, data + 8, 8);
+	pin->enabled = true;
+	return SW_OK;
+}
+
+static uint16_t apply(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_pin *pin, const uint8_t *data)
+{
+	switch (a->ins) {
+	case INS_VERIFY:
+		return verify(c, a, pin, data);
+	case INS_CHANGE:
+		return change(c, a, pin, data);
+	case INS_DISABLE:
+	case INS_ENABLE:
+		return enable_disable(c, a, pin, data);
+	case INS_UNBLOCK:
+		return unblock(c, a, pin, data);
+	default:
+		return SW_BAD_INS;
+	}
+}
+
 uint16_t uicc_cmd_pin(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_out *out)
 {
 	struct uicc_pin *pin;
 	const uint8_t *data;
 	size_t lc, want = a->ins == INS_CHANGE || a->ins == INS_UNBLOCK ? 16 : 8;
-	bool query;
+	uint16_t sw;
 
+	(void)out;
 	if (a->p1 != 0x00)
 		return a->gsm ? SW_WRONG_P1P2 : SW_BAD_P1P2;
 	pin = pin_from_p2(c, a);
 	if (!pin)
 		return a->gsm ? SW_WRONG_P1P2 : SW_REF_NOT_FOUND;
-
-	/* TS 102 221 §11.1.9/§11.1.13: without data, the counter is asked for */
-	query = !a->gsm && (a->ins == INS_VERIFY || a->ins == INS_UNBLOCK) && uicc_apdu_case1(a);
-	if (query) {
-		if (a->ins == INS_VERIFY) {
-			if (!pin->enabled || pin->verified)
-				return SW_OK;
-			return (uint16_t)(0x63C0 | pin->tries);
-		}
-		return (uint16_t)(0x63C0 | pin->puk_tries);
-	}
+	if (!a->gsm && (a->ins == INS_VERIFY || a->ins == INS_UNBLOCK) && uicc_apdu_case1(a))
+		return pin_query(a, pin);
 	if (!uicc_apdu_data(a, false, &data, &lc) || lc != want)
 		return a->gsm ? (uint16_t)(0x6700 | want) : SW_WRONG_LENGTH;
-
-	switch (a->ins) {
-	case INS_VERIFY:
-		if (a->gsm && !pin->enabled)
-			return SW_GSM_CHV_STATUS;
-		if (pin->tries == 0)
-			return sw_blocked(a);
-		if (memcmp(data, pin->value, 8))
-			return wrong_code(c, a, pin, false);
-		break;
-	case INS_CHANGE:
-		if (!pin->enabled)
-			return sw_pin_state(a, true);
-		if (pin->tries == 0)
-			return sw_blocked(a);
-		if (!pin_format_ok(data + 8))
-			return a->gsm ? SW_GSM_ACCESS : SW_BAD_DATA;
-		if (memcmp(data, pin->value, 8))
-			return wrong_code(c, a, pin, false);
-		memcpy(pin->value, data + 8, 8);
-		break;
-	case INS_DISABLE:
-	case INS_ENABLE:
-		/* only PIN1 / CHV1 can be disabled (EF_SST service 1) */
-		if (pin != &c->pin1)
-			return a->gsm ? SW_WRONG_P1P2 : SW_CONDITIONS;
-		if (pin->enabled == (a->ins == INS_ENABLE))
-			return sw_pin_state(a, false);
-		if (pin->tries == 0)
-			return sw_blocked(a);
-		if (memcmp(data, pin->value, 8))
-			return wrong_code(c, a, pin, false);
-		pin->enabled = a->ins == INS_ENABLE;
-		break;
-	case INS_UNBLOCK:
-		if (pin->puk_tries == 0)
-			return sw_blocked(a);
-		if (!pin_format_ok(data + 8))
-			return a->gsm ? SW_GSM_ACCESS : SW_BAD_DATA;
-		if (memcmp(data, pin->puk, 8))
-			return wrong_code(c, a, pin, true);
-		pin->puk_tries = UICC_PUK_TRIES;
-		memcpy(pin->value, data + 8, 8);
-		pin->enabled = true;
-		break;
-	default:
-		return SW_BAD_INS;
-	}
+	sw = apply(c, a, pin, data);
+	if (sw != SW_OK)
+		return sw;
 	pin->tries = UICC_PIN_TRIES;
 	pin->verified = true;
 	if (!uicc_pin_persist(c, pin))
 		return sw_memory(a);
-	(void)out;
 	return SW_OK;
 }

@@ -13,6 +13,8 @@
 
 /* CPL(2) CHL(1) SPI(2) KIc(1) KID(1) TAR(3): TS 31.115 §4.1 */
 #define HEADER_MIN 10
+/* internal, never sent as a PoR status: the counter could not be committed */
+#define COUNTER_NOT_STORED 0xFF
 
 static void ota_free(void *data)
 {
@@ -54,70 +56,124 @@ static enum uicc_tk_result refuse(struct uicc_tk_invocation *inv, struct ota_pac
 	return UICC_TK_OK;
 }
 
-/* TS 102 225 §5.1, §5.2.2: the receiving entity's checks, then the applet. */
+/*
+ * TS 31.115 §4.1: the command header, into p.  A packet too short for one is
+ * ignored (false); a malformed one still has its SPI, KIc, KID and TAR read
+ * for the error PoR (*well_formed false).
+ */
+static bool read_header(struct ota_packet *p, const uint8_t *pkt, size_t len, struct simota_ota_command *cmd,
+			bool *well_formed)
+{
+	*well_formed = simota_ota_command_peek(pkt, len, cmd) == SIMOTA_OK;
+	if (*well_formed) {
+		memcpy(p->spi, cmd->spi, 2);
+		p->kic = cmd->kic;
+		p->kid = cmd->kid;
+		memcpy(p->tar, cmd->tar, 3);
+		p->cc_len = cmd->cc_len;
+	} else if (len >= HEADER_MIN) {
+		memcpy(p->spi, pkt + 3, 2);
+		p->kic = pkt[5];
+		p->kid = pkt[6];
+		memcpy(p->tar, pkt + 7, 3);
+	} else {
+		g_message("command packet of %zu bytes ignored", len);
+		return false;
+	}
+	simota_ota_spi_decode(p->spi, &p->s);
+	return true;
+}
+
+/* What the checks before deciphering chose: the TAR's applet, the keys, the counter's keyset. */
+struct packet_keys {
+	struct uicc_tk_applet *applet;
+	struct simota_ota_key *kic, *kid;
+	struct ota_keyset *counter;        /* NULL: no counter to check */
+};
+
+/* TS 102 225 §5.1.1-§5.1.3: TAR, minimum security level, keysets; 00 or the PoR status. */
+static uint8_t check_tar_and_keys(struct ota_packet *p, struct packet_keys *k)
+{
+	struct uicc_ota *ota = p->ota;
+	const struct simota_card_tar *tc = simota_card_config_tar(ota->cfg, p->tar);
+	uint8_t st;
+
+	memset(k, 0, sizeof(*k));
+	k->applet = tc ? tar_applet(ota, tc) : NULL;
+	if (!k->applet)
+		return SIMOTA_OTA_STATUS_TAR_UNKNOWN;
+	st = simota_ota_security_level_status(p->spi, tc->min_security_level);
+	if (!st)
+		st = ota_keys_select(ota, tc, p, false, &k->kic, &k->kid);
+	if (!st && simota_ota_por_wanted(p->spi, SIMOTA_OTA_STATUS_OK))
+		st = ota_keys_select(ota, tc, p, true, &p->por_kic, &p->por_kid);
+	if (!st && p->s.counter != SIMOTA_OTA_COUNTER_NONE)
+		st = ota_counter_keyset(ota, tc, p, &k->counter);
+	return st;
+}
+
+/*
+ * TS 102 225 §5.1.1 b5b4: the counter, checked only after the RC/CC verified
+ * (a forged packet must not move or block it), committed before anything else
+ * happens.  00, a PoR status (02 03 04), or COUNTER_NOT_STORED.
+ */
+static uint8_t accept_counter(struct ota_packet *p, struct ota_keyset *ks)
+{
+	uint8_t st;
+
+	if (!ks)
+		return SIMOTA_OTA_STATUS_OK;
+	st = simota_ota_counter_status(p->s.counter, ota_counter_get(p->ota, ks), p->cntr);
+	if (st)
+		return st;
+	if ((p->s.counter == SIMOTA_OTA_COUNTER_HIGHER || p->s.counter == SIMOTA_OTA_COUNTER_ONE_HIGHER) &&
+	    !ota_counter_commit(p->ota, ks, p->cntr))
+		return COUNTER_NOT_STORED;
+	return SIMOTA_OTA_STATUS_OK;
+}
+
+/* A PoR owed by SMS-SUBMIT needs room to wait (ota-por-kept.c). */
+static bool por_has_room(const struct ota_packet *p)
+{
+	if (!p->s.por_via_submit || !simota_ota_por_wanted(p->spi, SIMOTA_OTA_STATUS_OK) ||
+	    ota_por_kept_room(p->ota))
+		return true;
+	g_message("command packet to TAR %02x%02x%02x refused for now (9300): %u PoRs wait for SEND SHORT MESSAGE",
+		  p->tar[0], p->tar[1], p->tar[2], OTA_POR_KEPT_MAX);
+	return false;
+}
+
+/* TS 102 225 §5.1, §5.2.2: the receiving entity's checks (order: ota/ota.h), then the applet. */
 static enum uicc_tk_result process_packet(struct uicc_tk_invocation *inv, struct ota_packet *p,
 					  const uint8_t *pkt, size_t len)
 {
 	struct uicc_ota *ota = p->ota;
 	struct simota_ota_command cmd;
-	const struct simota_card_tar *tc;
-	struct uicc_tk_applet *applet;
-	struct simota_ota_key *kic_key, *kid_key;
-	struct ota_keyset *cks = NULL;
+	struct packet_keys k;
 	simota_err err;
+	bool well_formed;
 	uint8_t st;
 
-	if (simota_ota_command_peek(pkt, len, &cmd) != SIMOTA_OK) {
-		if (len < HEADER_MIN) {
-			g_message("command packet of %zu bytes ignored", len);
-			return UICC_TK_OK;
-		}
-		memcpy(p->spi, pkt + 3, 2);
-		p->kic = pkt[5];
-		p->kid = pkt[6];
-		memcpy(p->tar, pkt + 7, 3);
-		simota_ota_spi_decode(p->spi, &p->s);
+	if (!read_header(p, pkt, len, &cmd, &well_formed))
+		return UICC_TK_OK;
+	if (!well_formed)
 		return refuse(inv, p, SIMOTA_OTA_STATUS_SECURITY_ERROR);
-	}
-	memcpy(p->spi, cmd.spi, 2);
-	p->kic = cmd.kic;
-	p->kid = cmd.kid;
-	memcpy(p->tar, cmd.tar, 3);
-	p->cc_len = cmd.cc_len;
-	simota_ota_spi_decode(p->spi, &p->s);
-
-	tc = simota_card_config_tar(ota->cfg, p->tar);
-	applet = tc ? tar_applet(ota, tc) : NULL;
-	if (!applet)
-		return refuse(inv, p, SIMOTA_OTA_STATUS_TAR_UNKNOWN);
-	st = simota_ota_security_level_status(p->spi, tc->min_security_level);
+	st = check_tar_and_keys(p, &k);
 	if (st)
 		return refuse(inv, p, st);
-	st = ota_keys_select(ota, tc, p, false, &kic_key, &kid_key);
-	if (!st && simota_ota_por_wanted(p->spi, SIMOTA_OTA_STATUS_OK))
-		st = ota_keys_select(ota, tc, p, true, &p->por_kic, &p->por_kid);
-	if (!st && p->s.counter != SIMOTA_OTA_COUNTER_NONE)
-		st = ota_counter_keyset(ota, tc, p, &cks);
-	if (st)
-		return refuse(inv, p, st);
-
-	err = simota_ota_command_decode(pkt, len, kic_key, kid_key, ota->work, sizeof(ota->work), &cmd);
+	err = simota_ota_command_decode(pkt, len, k.kic, k.kid, ota->work, sizeof(ota->work), &cmd);
 	if (err)
 		return refuse(inv, p, simota_ota_decode_error_status(err));
 	p->cntr = cmd.cntr;
-
-	/* after the RC/CC verified: a forged packet must not move the counter */
-	if (cks) {
-		st = simota_ota_counter_status(p->s.counter, ota_counter_get(ota, cks), cmd.cntr);
-		if (st)
-			return refuse(inv, p, st);
-		if ((p->s.counter == SIMOTA_OTA_COUNTER_HIGHER || p->s.counter == SIMOTA_OTA_COUNTER_ONE_HIGHER) &&
-		    !ota_counter_commit(ota, cks, cmd.cntr))
-			/* nothing acknowledged: 9300, the ME answers RP-ERROR and SV2 retries */
-			return UICC_TK_ERR_BUSY;
-	}
-
-	uicc_tk_invoke_nested(inv, applet, UICC_TK_EVENT_FORMATTED_SMS_PP, cmd.data, cmd.data_len,
+	/* nothing moved yet: 9300, the ME answers RP-ERROR and SV2 retries */
+	if (!por_has_room(p))
+		return UICC_TK_ERR_BUSY;
+	st = accept_counter(p, k.counter);
+	if (st == COUNTER_NOT_STORED)
+		return UICC_TK_ERR_BUSY;
+	if (st)
+		return refuse(inv, p, st);
+	uicc_tk_invoke_nested(inv, k.applet, UICC_TK_EVENT_FORMATTED_SMS_PP, cmd.data, cmd.data_len,
 			      applet_closed, p, NULL);
 	return UICC_TK_OK;
 }
@@ -182,6 +238,10 @@ static enum uicc_tk_result ota_process(struct uicc_tk_invocation *inv, void *use
 	const uint8_t *data;
 	size_t len, n;
 
+	if (uicc_tk_invocation_event(inv) == UICC_TK_EVENT_PROFILE_DOWNLOAD) {
+		ota_por_kept_on_profile(inv, ota);
+		return UICC_TK_OK;
+	}
 	if (uicc_tk_invocation_event(inv) != UICC_TK_EVENT_SMS_PP_DOWNLOAD)
 		return UICC_TK_OK;
 	data = uicc_tk_invocation_data(inv, &len);
@@ -216,11 +276,7 @@ bool uicc_ota_attach(struct uicc_card *card, GError **error)
 	ota->state = uicc_card_state_of(card);
 	ota->cfg = uicc_card_config_of(card);
 	simota_sms_reassembly_init(&ota->reasm);
-	if (!uicc_card_add_cleanup(card, ota_free, ota)) {
-		g_free(ota);
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OTA: no room for the card cleanup");
-		return false;
-	}
+	uicc_card_add_cleanup(card, ota_free, ota);
 	if (!ota_keys_init(ota, error))
 		return false;
 	ota->applet = uicc_tk_applet_register(ota->tk, "ota", ota_process, ota);
@@ -228,5 +284,8 @@ bool uicc_ota_attach(struct uicc_card *card, GError **error)
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OTA: SMS-PP DOWNLOAD already claimed");
 		return false;
 	}
+	/* PoRs owed by SMS-SUBMIT go after a TERMINAL PROFILE */
+	uicc_tk_applet_set_event(ota->applet, UICC_TK_EVENT_PROFILE_DOWNLOAD);
+	ota_por_kept_load(ota);
 	return true;
 }

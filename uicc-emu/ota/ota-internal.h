@@ -22,6 +22,25 @@
 #define OTA_POR_MAX 300
 #define OTA_POR_SEGMENTS 4
 
+#define OTA_POR_KEPT_MAX 8
+
+/*
+ * A PoR owed by SMS-SUBMIT (SPI2 b6, TS 102 225 §5.1.1): kept until the
+ * terminal has answered its SEND SHORT MESSAGEs (ota-por-kept.c).  One whose
+ * command was accepted (status 00: the counter moved, the applet ran) is also
+ * in the card state, so a power cycle does not lose it.
+ */
+struct ota_por_kept {
+	struct uicc_ota *ota;
+	bool used;
+	unsigned id;                       /* card state group "ota-por <id>"; 0: memory only */
+	struct simota_sms_address da;      /* the command's originating address */
+	uint8_t por[OTA_POR_MAX];          /* the response packet, UDH 02 71 00 first */
+	size_t len;
+	unsigned outstanding;              /* its SEND SHORT MESSAGEs queued and not yet answered */
+	bool again;                        /* one of them failed for now: sent again after the next profile */
+};
+
 /* One keyset of the card config with its keys prepared once (ota-keys.c). */
 struct ota_keyset {
 	const struct simota_card_keyset *cfg;
@@ -44,6 +63,9 @@ struct uicc_ota {
 	struct simota_sms_reassembly reasm;
 	struct simota_sms_address reasm_oa;
 	uint8_t por_ref;                   /* concatenation reference of PoRs by SMS-SUBMIT */
+
+	struct ota_por_kept kept[OTA_POR_KEPT_MAX];
+	unsigned last_kept_id;
 
 	uint8_t packet[OTA_PACKET_MAX];
 	uint8_t work[OTA_PACKET_MAX];
@@ -86,5 +108,20 @@ bool ota_counter_commit(struct uicc_ota *ota, const struct ota_keyset *ks, uint6
 /* Sends the PoR if SPI2 asks for one with this status (TS 102 225 §5.2). */
 void ota_por_send(struct uicc_tk_invocation *inv, struct ota_packet *p, uint8_t status,
 		  const uint8_t *data, size_t len);
+
+/* ota-por-kept.c: PoRs owed by SMS-SUBMIT */
+/* Loads the stored ones (at attach). */
+void ota_por_kept_load(struct uicc_ota *ota);
+/* Room for one more (else the command is refused with 9300 before it moves the counter). */
+bool ota_por_kept_room(const struct uicc_ota *ota);
+/*
+ * Keeps the response packet por (UDH 02 71 00 first) of packet p, stored if
+ * durable, and queues its SEND SHORT MESSAGEs (withdrawn again by a profile
+ * without SEND SHORT MESSAGE).  False if there is no room.
+ */
+bool ota_por_kept_add(struct uicc_tk_invocation *inv, const struct ota_packet *p, const uint8_t *por, size_t len,
+		      bool durable);
+/* TERMINAL PROFILE: the kept PoRs not queued go now, if the terminal can send them. */
+void ota_por_kept_on_profile(struct uicc_tk_invocation *inv, struct uicc_ota *ota);
 
 #endif

@@ -5,7 +5,7 @@
  * SMS-DELIVER-REPORT (TS 31.111 §7.1.1.2), or, when SPI2 b6 asks for it, in
  * an SMS-SUBMIT (UDH 71 00, concatenated if needed) that the card sends with
  * a proactive SEND SHORT MESSAGE (TS 102 223 §6.4.10) to the originating
- * address of the SMS-DELIVER.
+ * address of the SMS-DELIVER, kept until it has gone (ota-por-kept.c).
  */
 #define G_LOG_DOMAIN "uicc-ota"
 
@@ -13,69 +13,31 @@
 
 #include "ota/ota-internal.h"
 
-/* TS 102 223 §6.4.10: SEND SHORT MESSAGE, no user information (null alpha identifier). */
-enum uicc_tk_result uicc_ota_send_short_message(struct uicc_tk_invocation *inv,
-						const struct simota_sms_submit *sms,
-						uicc_tk_tr_fn on_tr, void *user_data)
-{
-	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
-	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX], cmd[UICC_TK_MAX_COMMAND];
-	size_t tpdu_len, cmd_len;
-	enum uicc_tk_result r = UICC_TK_ERR_BAD_COMMAND;
-
-	if (simota_sms_submit_encode(sms, tpdu, sizeof(tpdu), &tpdu_len) != SIMOTA_OK)
-		goto out;
-	m->details.number = uicc_tk_next_command_number(uicc_tk_invocation_toolkit(inv));
-	m->details.type = SIMOTA_CAT_SEND_SHORT_MESSAGE;
-	m->details.qualifier = 0x00;          /* packing not required */
-	m->src = SIMOTA_CAT_DEV_UICC;
-	m->dst = SIMOTA_CAT_DEV_NETWORK;
-	if (simota_cat_string_set(m, &m->alpha_id, "", -1) != SIMOTA_OK)
-		goto out;
-	m->sms_tpdu.present = true;
-	m->sms_tpdu.len = (uint8_t)tpdu_len;
-	memcpy(m->sms_tpdu.data, tpdu, tpdu_len);
-	if (simota_cat_command_encode(m, cmd, sizeof(cmd), &cmd_len) != SIMOTA_OK)
-		goto out;
-	r = uicc_tk_proactive_send(inv, cmd, cmd_len, on_tr, user_data);
-out:
-	g_free(m);
-	return r;
-}
-
-/* TS 31.115 §4.2: the response packet in SMS-SUBMITs to the originator. */
-static void send_by_submit(struct uicc_tk_invocation *inv, struct ota_packet *p,
+/*
+ * SPI2 b6: by SMS-SUBMIT, kept until the terminal has sent it (ota-por-kept.c).
+ * A terminal whose profile lacks SEND SHORT MESSAGE never can: this PoR then
+ * goes in the SMS-DELIVER-REPORT, the one route left (TS 31.111 §7.1.1.1:
+ * the ME returns the ENVELOPE's response data in the RP-ACK).
+ */
+static void send_by_submit(struct uicc_tk_invocation *inv, struct ota_packet *p, uint8_t status,
 			   const uint8_t *por, size_t len)
 {
-	struct simota_sms_ud segs[OTA_POR_SEGMENTS];
-	size_t n_segs;
-	simota_err err;
+	struct uicc_ota *ota = p->ota;
+	enum uicc_tk_result r;
 
-	/* por starts with its 027100 UDH: segment the packet from RPL on */
-	err = simota_sms_segment_packet(SIMOTA_SMS_IEI_RPI, por + 3, len - 3, p->ota->por_ref++, false,
-					segs, OTA_POR_SEGMENTS, &n_segs);
-	if (err) {
-		g_warning("PoR of %zu bytes does not fit in SMS-SUBMITs: %s", len, simota_strerror(err));
+	if (!uicc_tk_terminal_profile_known(ota->tk) ||
+	    uicc_tk_terminal_supports_command(ota->tk, SIMOTA_CAT_SEND_SHORT_MESSAGE)) {
+		if (!ota_por_kept_add(inv, p, por, len, status == SIMOTA_OTA_STATUS_OK))
+			g_warning("PoR for TAR %02x%02x%02x dropped: %u PoRs already wait for SEND SHORT MESSAGE",
+				  p->tar[0], p->tar[1], p->tar[2], OTA_POR_KEPT_MAX);
 		return;
 	}
-	for (size_t i = 0; i < n_segs; i++) {
-		struct simota_sms_submit sms;
-		enum uicc_tk_result r;
-
-		memset(&sms, 0, sizeof(sms));
-		sms.da = p->oa;
-		sms.da.tp_length = 0;
-		sms.pid = 0x7F;               /* (U)SIM data download, TS 23.040 §9.2.3.9 */
-		sms.dcs = 0xF6;               /* class 2, 8 bit data, TS 23.038 §4 */
-		sms.vp.format = SIMOTA_SMS_VPF_NONE;
-		sms.ud = segs[i];
-		r = uicc_ota_send_short_message(inv, &sms, NULL, NULL);
-		if (r != UICC_TK_OK) {
-			g_warning("PoR SEND SHORT MESSAGE %zu/%zu not queued: %s", i + 1, n_segs,
-				  uicc_tk_strerror(r));
-			return;
-		}
-	}
+	g_warning("PoR for TAR %02x%02x%02x asked by SMS-SUBMIT, but the terminal has no SEND SHORT MESSAGE "
+		  "(TERMINAL PROFILE byte 4 b2): sent in the SMS-DELIVER-REPORT instead", p->tar[0], p->tar[1],
+		  p->tar[2]);
+	r = uicc_tk_response_write(inv, por, len);
+	if (r != UICC_TK_OK)
+		g_warning("PoR of %zu bytes not written to the envelope response: %s", len, uicc_tk_strerror(r));
 }
 
 void ota_por_send(struct uicc_tk_invocation *inv, struct ota_packet *p, uint8_t status,
@@ -113,7 +75,7 @@ void ota_por_send(struct uicc_tk_invocation *inv, struct ota_packet *p, uint8_t 
 		return;
 	}
 	if (p->s.por_via_submit) {
-		send_by_submit(inv, p, por, n);
+		send_by_submit(inv, p, rsp.status, por, n);
 		return;
 	}
 	r = uicc_tk_response_write(inv, por, n);

@@ -8,7 +8,8 @@
  * applet on the secured data (UICC_TK_EVENT_FORMATTED_SMS_PP, nested
  * invocation) and sends the PoR the SPI asks for: in the envelope's response
  * data (SMS-DELIVER-REPORT) or in a proactive SEND SHORT MESSAGE (SMS-SUBMIT
- * with UDH 71 to the originating address).
+ * with UDH 71 to the originating address), kept until the terminal has sent
+ * it (ota-por-kept.c).
  *
  * Checks, in this order, with the PoR status each gives (TS 102 225 §5.2.2):
  *   header unreadable (CPL/CHL inconsistent)              06
@@ -19,12 +20,14 @@
  *   keyset not among the TAR's allowed keysets            0A
  *   deciphering / padding                                 05
  *   RC/CC                                                 01
+ *   PoR by SMS-SUBMIT asked, 8 already waiting            (no PoR: 9300)
  *   counter (SPI1 b5b4 "higher" / "one higher")           02 03 04
  * The counter is checked after the RC/CC has verified: a forged packet must
  * not move (or block) the counter.  An accepted counter is then committed to
  * the card state before anything else happens (applet, PoR).  A counter of
  * mode "no replay check" is not stored.  Error PoRs go plain (no RC/CC,
- * unciphered), whatever SPI2 asks.
+ * unciphered), whatever SPI2 asks: a signed error PoR would let whoever
+ * sends chosen packets collect MACs under the card's key.
  *
  * Applets are found by name: "<applet>@<tar hex>" first (one instance per
  * TAR, as the deferred applet registers itself), then "<applet>".
@@ -47,24 +50,15 @@
 
 /*
  * Registers the OTA receiving entity with the card's toolkit (it claims
- * SMS-PP DOWNLOAD) and prepares every keyset's keys once.  Called from
- * card/extensions.c when the card is created.  A config without any
- * [keyset] or [tar] gets no receiving entity (nothing could be accepted;
- * SMS-PP DOWNLOAD stays free for another applet).
+ * SMS-PP DOWNLOAD) and prepares every keyset's keys once: a struct
+ * uicc_card_part, attached before the applets it calls (emu-card.c).  A
+ * config without any [keyset] or [tar] gets no receiving entity (nothing
+ * could be accepted; SMS-PP DOWNLOAD stays free for another applet).
  */
 bool uicc_ota_attach(struct uicc_card *card, GError **error);
 
 /* The live counter of keyset kvn (state file, else the config's initial value). */
 bool uicc_ota_counter(struct uicc_card *card, uint8_t kvn, uint64_t *out);
-
-/*
- * Queues a proactive SEND SHORT MESSAGE (TS 102 223 §6.4.10) carrying this
- * SMS-SUBMIT, with a null alpha identifier (the ME tells the user nothing).
- * Used for PoRs by SMS-SUBMIT and by applets (the deferred applet's MG).
- */
-enum uicc_tk_result uicc_ota_send_short_message(struct uicc_tk_invocation *inv,
-						const struct simota_sms_submit *sms,
-						uicc_tk_tr_fn on_tr, void *user_data);
 
 /* "deferred@defe01": the toolkit name of an applet instance bound to one TAR. */
 #define UICC_OTA_INSTANCE_NAME_MAX 32

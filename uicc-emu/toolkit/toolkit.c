@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simota/cat.h"
 #include "simota/tlv.h"
 #include "toolkit/toolkit.h"
 
@@ -60,7 +61,6 @@ struct uicc_toolkit {
 		struct uicc_tk_applet *applet;
 	} menu[UICC_TK_MAX_MENU_ITEMS];
 	unsigned n_menu;
-	struct uicc_tk_applet *download_owner[UICC_TK_MAX_APPLETS][2];
 	uint32_t download_mask[UICC_TK_MAX_APPLETS];   /* events 0-31 per applet */
 	struct uicc_tk_applet *tag_owner[256];
 
@@ -520,6 +520,38 @@ bool uicc_tk_terminal_supports(const struct uicc_toolkit *tk, unsigned byte, uns
 	return tk->profile[byte - 1] & (1u << (bit - 1));
 }
 
+bool uicc_tk_terminal_profile_known(const struct uicc_toolkit *tk)
+{
+	return tk->profile_len > 0;
+}
+
+/* TS 102 223 §5.2: the TERMINAL PROFILE bit of each proactive command the card may issue. */
+static const struct {
+	uint8_t type, byte, bit;
+} command_bits[] = {
+	{ SIMOTA_CAT_DISPLAY_TEXT, 3, 1 },
+	{ SIMOTA_CAT_GET_INKEY, 3, 2 },
+	{ SIMOTA_CAT_GET_INPUT, 3, 3 },
+	{ SIMOTA_CAT_MORE_TIME, 3, 4 },
+	{ SIMOTA_CAT_PLAY_TONE, 3, 5 },
+	{ SIMOTA_CAT_POLL_INTERVAL, 3, 6 },
+	{ SIMOTA_CAT_POLLING_OFF, 3, 7 },
+	{ SIMOTA_CAT_REFRESH, 3, 8 },
+	{ SIMOTA_CAT_SELECT_ITEM, 4, 1 },
+	{ SIMOTA_CAT_SEND_SHORT_MESSAGE, 4, 2 },
+	{ SIMOTA_CAT_SET_UP_MENU, 4, 6 },
+	{ SIMOTA_CAT_SET_UP_EVENT_LIST, 5, 1 },
+	{ SIMOTA_CAT_TIMER_MANAGEMENT, 8, 1 },     /* start, stop */
+};
+
+bool uicc_tk_terminal_supports_command(const struct uicc_toolkit *tk, uint8_t type)
+{
+	for (size_t i = 0; i < sizeof(command_bits) / sizeof(command_bits[0]); i++)
+		if (command_bits[i].type == type)
+			return uicc_tk_terminal_supports(tk, command_bits[i].byte, command_bits[i].bit);
+	return uicc_tk_terminal_profile_known(tk);
+}
+
 /* ---- card side ----------------------------------------------------------- */
 
 struct uicc_toolkit *uicc_tk_new(void)
@@ -532,15 +564,9 @@ void uicc_tk_free(struct uicc_toolkit *tk)
 	free(tk);
 }
 
-void uicc_tk_reset(struct uicc_toolkit *tk)
+/* Their issuers learn that these commands will never be answered (tr->aborted). */
+static void notify_aborted(struct uicc_toolkit *tk, const struct pending_command *q, unsigned n)
 {
-	struct pending_command q[UICC_TK_MAX_QUEUE];
-	unsigned n = tk->n_queued;
-
-	memcpy(q, tk->queue, sizeof(q));
-	tk->n_queued = 0;
-	tk->fetched = false;
-	tk->profile_len = 0;
 	for (unsigned i = 0; i < n; i++) {
 		struct uicc_tk_terminal_response tr = {
 			.number = q[i].number, .type = q[i].type, .qualifier = q[i].qualifier,
@@ -556,11 +582,44 @@ void uicc_tk_reset(struct uicc_toolkit *tk)
 	}
 }
 
+void uicc_tk_reset(struct uicc_toolkit *tk)
+{
+	struct pending_command q[UICC_TK_MAX_QUEUE];
+	unsigned n = tk->n_queued;
+
+	memcpy(q, tk->queue, sizeof(q));
+	tk->n_queued = 0;
+	tk->fetched = false;
+	tk->profile_len = 0;
+	notify_aborted(tk, q, n);
+}
+
 size_t uicc_tk_pending_length(const struct uicc_toolkit *tk)
 {
 	if (tk->n_queued == 0 || tk->fetched)
 		return 0;
 	return tk->queue[0].len;
+}
+
+/*
+ * TS 102 223 §5.2: a command queued before the profile (an ME that sent an
+ * ENVELOPE first) that the terminal now says it cannot do is never announced;
+ * its issuer sees it aborted (and may keep what it owes for a terminal that
+ * can).  A command already fetched stays.
+ */
+static void withdraw_unsupported(struct uicc_toolkit *tk)
+{
+	struct pending_command gone[UICC_TK_MAX_QUEUE];
+	unsigned n_gone = 0, n_kept = 0;
+
+	for (unsigned i = 0; i < tk->n_queued; i++) {
+		if ((i == 0 && tk->fetched) || uicc_tk_terminal_supports_command(tk, tk->queue[i].type))
+			tk->queue[n_kept++] = tk->queue[i];
+		else
+			gone[n_gone++] = tk->queue[i];
+	}
+	tk->n_queued = n_kept;
+	notify_aborted(tk, gone, n_gone);
 }
 
 /* TS 102 223 §5.2: kept as sent (the tail beyond our buffer is dropped). */
@@ -570,6 +629,7 @@ enum uicc_tk_result uicc_tk_on_terminal_profile(struct uicc_toolkit *tk, const u
 		return UICC_TK_ERR_BAD_DATA;
 	tk->profile_len = len < sizeof(tk->profile) ? len : sizeof(tk->profile);
 	memcpy(tk->profile, p, tk->profile_len);
+	withdraw_unsupported(tk);
 	for (unsigned i = 0; i < tk->n_applets; i++) {
 		struct uicc_tk_applet *a = &tk->applets[i];
 		struct uicc_tk_invocation inv;
@@ -582,19 +642,30 @@ enum uicc_tk_result uicc_tk_on_terminal_profile(struct uicc_toolkit *tk, const u
 	return UICC_TK_OK;
 }
 
-/* Runs one applet on an envelope; copies the response out. */
-static enum uicc_tk_result run_envelope(struct uicc_toolkit *tk, struct uicc_tk_applet *a,
-					enum uicc_tk_event ev, const uint8_t *p, size_t len,
-					uint8_t id, bool help, bool has_response,
-					uint8_t *resp, size_t cap, size_t *resp_len, uint16_t *warning_sw)
+/* One ENVELOPE being dispatched, and where its response goes. */
+struct envelope {
+	struct uicc_toolkit *tk;
+	const uint8_t *p;                  /* the whole ENVELOPE data (tag, length, value) */
+	size_t len;
+	struct simota_tlv top;
+	uint8_t *resp;
+	size_t cap;
+	size_t *resp_len;
+	uint16_t *warning_sw;
+};
+
+/* Runs one applet on the envelope; copies its response out. */
+static enum uicc_tk_result run_envelope(const struct envelope *e, struct uicc_tk_applet *a, enum uicc_tk_event ev,
+					uint8_t id, bool help, bool has_response)
 {
+	struct uicc_toolkit *tk = e->tk;
 	struct uicc_tk_invocation *inv = malloc(sizeof(*inv));
 	unsigned queued_before = tk->n_queued;
 	enum uicc_tk_result r;
 
 	if (!inv)
 		return UICC_TK_ERR_NO_SPACE;
-	invocation_init(inv, tk, a, ev, p, len, has_response);
+	invocation_init(inv, tk, a, ev, e->p, e->len, has_response);
 	inv->id = id;
 	inv->help = help;
 	r = a->process(inv, a->user_data);
@@ -603,13 +674,13 @@ static enum uicc_tk_result run_envelope(struct uicc_toolkit *tk, struct uicc_tk_
 		return UICC_TK_ERR_BUSY;
 	}
 	response_close_one(inv, false);
-	if (inv->resp_len > cap) {
+	if (inv->resp_len > e->cap) {
 		free(inv);
 		return UICC_TK_ERR_NO_SPACE;
 	}
-	memcpy(resp, inv->resp, inv->resp_len);
-	*resp_len = inv->resp_len;
-	*warning_sw = inv->warning_sw;
+	memcpy(e->resp, inv->resp, inv->resp_len);
+	*e->resp_len = inv->resp_len;
+	*e->warning_sw = inv->warning_sw;
 	free(inv);
 	return UICC_TK_OK;
 }
@@ -639,81 +710,121 @@ static bool ctlv_list_ok(const uint8_t *p, size_t len)
 	return true;
 }
 
+/* TS 31.111 §7.1.1 SMS-PP DOWNLOAD: the applet that claimed it (the OTA receiving entity). */
+static enum uicc_tk_result sms_pp_download(const struct envelope *e)
+{
+	struct uicc_tk_applet *a = e->tk->sms_pp_owner;
+
+	if (!a)
+		return UICC_TK_ERR_NOT_FOUND;
+	return run_envelope(e, a, UICC_TK_EVENT_SMS_PP_DOWNLOAD, 0, false, true);
+}
+
+/* TS 102 223 §7.2 MENU SELECTION: the applet of the item identifier. */
+static enum uicc_tk_result menu_selection(const struct envelope *e)
+{
+	struct uicc_toolkit *tk = e->tk;
+	struct uicc_tk_applet *a = NULL;
+	struct simota_tlv obj;
+	uint8_t id;
+	bool help;
+
+	if (!find_ctlv(e->top.value, e->top.len, 0x10, &obj) || obj.len != 1)
+		return UICC_TK_ERR_BAD_DATA;
+	id = obj.value[0];
+	help = find_ctlv(e->top.value, e->top.len, 0x15, &obj);
+	for (unsigned i = 0; i < tk->n_menu; i++)
+		if (tk->menu[i].item == id)
+			a = tk->menu[i].applet;
+	if (!a)
+		return UICC_TK_ERR_NOT_FOUND;
+	return run_envelope(e, a, UICC_TK_EVENT_MENU_SELECTION, id, help, false);
+}
+
+/* TS 102 223 §7.4 TIMER EXPIRATION: the applet owning the timer. */
+static enum uicc_tk_result timer_expiration(const struct envelope *e)
+{
+	struct uicc_tk_applet *a = NULL;
+	struct simota_tlv obj;
+	uint8_t id;
+
+	if (!find_ctlv(e->top.value, e->top.len, 0x24, &obj) || obj.len != 1)
+		return UICC_TK_ERR_BAD_DATA;
+	id = obj.value[0];
+	if (id >= 1 && id <= UICC_TK_MAX_TIMERS)
+		a = e->tk->timer_owner[id];
+	if (!a)
+		return UICC_TK_ERR_NOT_FOUND;
+	return run_envelope(e, a, UICC_TK_EVENT_TIMER_EXPIRATION, id, false, false);
+}
+
+/* TS 102 223 §7.5 EVENT DOWNLOAD: every applet that claimed the event. */
+static enum uicc_tk_result event_download(const struct envelope *e)
+{
+	struct uicc_toolkit *tk = e->tk;
+	struct simota_tlv obj;
+	bool any = false, busy = false;
+	uint8_t id;
+
+	if (!find_ctlv(e->top.value, e->top.len, 0x19, &obj) || obj.len < 1)
+		return UICC_TK_ERR_BAD_DATA;
+	id = obj.value[0];
+	for (unsigned i = 0; id < 32 && i < tk->n_applets; i++) {
+		if (!(tk->download_mask[i] & (1u << id)))
+			continue;
+		any = true;
+		busy |= run_envelope(e, &tk->applets[i], UICC_TK_EVENT_EVENT_DOWNLOAD, id, false, false) ==
+			UICC_TK_ERR_BUSY;
+	}
+	if (!any)
+		return UICC_TK_ERR_NOT_FOUND;
+	return busy ? UICC_TK_ERR_BUSY : UICC_TK_OK;
+}
+
+/* Any other tag (call control etc.): the applet that claimed it, raw. */
+static enum uicc_tk_result other_envelope(const struct envelope *e)
+{
+	struct uicc_tk_applet *a = e->tk->tag_owner[e->top.tag];
+
+	if (!a)
+		return UICC_TK_ERR_NOT_FOUND;
+	return run_envelope(e, a, UICC_TK_EVENT_ENVELOPE, 0, false, true);
+}
+
 /* TS 102 223 §7: ENVELOPE dispatch by BER-TLV tag. */
 enum uicc_tk_result uicc_tk_on_envelope(struct uicc_toolkit *tk, const uint8_t *p, size_t len,
 					uint8_t *resp, size_t cap, size_t *resp_len, uint16_t *warning_sw)
 {
-	struct simota_tlv top, obj;
-	struct uicc_tk_applet *a = NULL;
-	enum uicc_tk_event ev;
-	uint8_t id = 0;
-	bool help = false, has_response = false;
+	struct envelope e = {
+		.tk = tk, .p = p, .len = len, .resp = resp, .cap = cap, .resp_len = resp_len,
+		.warning_sw = warning_sw,
+	};
 
 	*resp_len = 0;
 	*warning_sw = 0;
-	if (simota_ber_tlv_parse_one(p, len, &top) != SIMOTA_OK || top.tag > 0xFF)
+	if (simota_ber_tlv_parse_one(p, len, &e.top) != SIMOTA_OK || e.top.tag > 0xFF)
 		return UICC_TK_ERR_BAD_DATA;
-	if (top.tag != 0xD1 && top.tag != 0xD3 && top.tag != 0xD6 && top.tag != 0xD7) {
-		/* another tag: the applet that claimed it (call control etc.) */
-		a = tk->tag_owner[top.tag];
-		if (!a)
-			return UICC_TK_ERR_NOT_FOUND;
-		return run_envelope(tk, a, UICC_TK_EVENT_ENVELOPE, p, len, 0, false, true,
-				    resp, cap, resp_len, warning_sw);
+	switch (e.top.tag) {
+	case 0xD1:
+	case 0xD3:
+	case 0xD6:
+	case 0xD7:
+		break;
+	default:
+		return other_envelope(&e);
 	}
-	if (!ctlv_list_ok(top.value, top.len))
+	if (!ctlv_list_ok(e.top.value, e.top.len))
 		return UICC_TK_ERR_BAD_DATA;
-
-	switch (top.tag) {
-	case 0xD1:    /* TS 31.111 §7.1.1 SMS-PP DOWNLOAD */
-		ev = UICC_TK_EVENT_SMS_PP_DOWNLOAD;
-		a = tk->sms_pp_owner;
-		has_response = true;
-		break;
-	case 0xD3:    /* TS 102 223 §7.2 MENU SELECTION */
-		ev = UICC_TK_EVENT_MENU_SELECTION;
-		if (!find_ctlv(top.value, top.len, 0x10, &obj) || obj.len != 1)
-			return UICC_TK_ERR_BAD_DATA;
-		id = obj.value[0];
-		help = find_ctlv(top.value, top.len, 0x15, &obj);
-		for (unsigned i = 0; i < tk->n_menu; i++)
-			if (tk->menu[i].item == id)
-				a = tk->menu[i].applet;
-		break;
-	case 0xD7:    /* TS 102 223 §7.4 TIMER EXPIRATION */
-		ev = UICC_TK_EVENT_TIMER_EXPIRATION;
-		if (!find_ctlv(top.value, top.len, 0x24, &obj) || obj.len != 1)
-			return UICC_TK_ERR_BAD_DATA;
-		id = obj.value[0];
-		if (id >= 1 && id <= UICC_TK_MAX_TIMERS)
-			a = tk->timer_owner[id];
-		break;
-	default: {    /* 0xD6, TS 102 223 §7.5 EVENT DOWNLOAD: every applet that claimed the event */
-		bool any = false, busy = false;
-
-		if (!find_ctlv(top.value, top.len, 0x19, &obj) || obj.len < 1)
-			return UICC_TK_ERR_BAD_DATA;
-		id = obj.value[0];
-		for (unsigned i = 0; id < 32 && i < tk->n_applets; i++) {
-			size_t n;
-			uint16_t w;
-			enum uicc_tk_result r;
-
-			if (!(tk->download_mask[i] & (1u << id)))
-				continue;
-			any = true;
-			r = run_envelope(tk, &tk->applets[i], UICC_TK_EVENT_EVENT_DOWNLOAD, p, len, id, false,
-					 false, resp, cap, &n, &w);
-			busy |= r == UICC_TK_ERR_BUSY;
-		}
-		if (!any)
-			return UICC_TK_ERR_NOT_FOUND;
-		return busy ? UICC_TK_ERR_BUSY : UICC_TK_OK;
+	switch (e.top.tag) {
+	case 0xD1:
+		return sms_pp_download(&e);
+	case 0xD3:
+		return menu_selection(&e);
+	case 0xD7:
+		return timer_expiration(&e);
+	default:
+		return event_download(&e);
 	}
-	}
-	if (!a)
-		return UICC_TK_ERR_NOT_FOUND;
-	return run_envelope(tk, a, ev, p, len, id, help, has_response, resp, cap, resp_len, warning_sw);
 }
 
 size_t uicc_tk_fetchable_length(const struct uicc_toolkit *tk)

@@ -36,7 +36,8 @@
  * applet wrote and writes the PoR into the outer handler, which is still
  * open at that moment and closes right after.
  *
- * No GLib, no allocation inside the invocation paths except the queue.
+ * Plain C over libsimota (no GLib): each invocation is allocated for its
+ * event; the queue and the registries are fixed-size.
  */
 #ifndef UICC_TOOLKIT_H
 #define UICC_TOOLKIT_H
@@ -44,6 +45,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "simota/sms.h"
 
 #define UICC_TK_MAX_APPLETS 16
 #define UICC_TK_MAX_QUEUE 8           /* proactive commands pending */
@@ -194,6 +197,14 @@ typedef void (*uicc_tk_tr_fn)(struct uicc_tk_invocation *inv,
 enum uicc_tk_result uicc_tk_proactive_send(struct uicc_tk_invocation *inv, const uint8_t *cmd, size_t len,
 					   uicc_tk_tr_fn on_tr, void *user_data);
 
+/*
+ * Queues SEND SHORT MESSAGE (TS 102 223 §6.4.10) carrying this SMS-SUBMIT,
+ * with a null alpha identifier (the terminal tells the user nothing); the
+ * same closing rule.  For PoRs by SMS-SUBMIT and applets' messages.
+ */
+enum uicc_tk_result uicc_tk_send_short_message(struct uicc_tk_invocation *inv, const struct simota_sms_submit *sms,
+					       uicc_tk_tr_fn on_tr, void *user_data);
+
 /* A command number not used by any queued or fetched command (1-254). */
 uint8_t uicc_tk_next_command_number(struct uicc_toolkit *tk);
 
@@ -242,6 +253,13 @@ enum uicc_tk_result uicc_tk_invoke_nested(struct uicc_tk_invocation *outer, stru
 const uint8_t *uicc_tk_terminal_profile(const struct uicc_toolkit *tk, size_t *len);
 /* Bit b (1-8) of byte n (1-based) of the TERMINAL PROFILE (TS 102 223 §5.2). */
 bool uicc_tk_terminal_supports(const struct uicc_toolkit *tk, unsigned byte, unsigned bit);
+/* A TERMINAL PROFILE came since the last reset (TS 102 223 §5.1). */
+bool uicc_tk_terminal_profile_known(const struct uicc_toolkit *tk);
+/*
+ * The profile has the bit of this proactive command type (TS 102 223 §5.2);
+ * for a type without a bit in our table, whether a profile came at all.
+ */
+bool uicc_tk_terminal_supports_command(const struct uicc_toolkit *tk, uint8_t type);
 
 /* ---- the card side (card/ calls these; applets do not) ---------------- */
 
@@ -253,7 +271,11 @@ void uicc_tk_reset(struct uicc_toolkit *tk);
 /* Length of the command the ME may FETCH now (for 91XX), 0 if none. */
 size_t uicc_tk_pending_length(const struct uicc_toolkit *tk);
 
-/* TERMINAL PROFILE (TS 102 221 §10.1.1.x, TS 102 223 §5.2). */
+/*
+ * TERMINAL PROFILE (TS 102 221 §10.1.1.x, TS 102 223 §5.2): kept; queued,
+ * unfetched commands it has no bit for are withdrawn (their callbacks get
+ * tr->aborted); then the applets that claimed PROFILE_DOWNLOAD run.
+ */
 enum uicc_tk_result uicc_tk_on_terminal_profile(struct uicc_toolkit *tk, const uint8_t *p, size_t len);
 
 /*
