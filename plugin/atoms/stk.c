@@ -93,8 +93,13 @@ static void fetch_now(struct sb_stk *sd)
 	struct sb_modem *md = sd->md;
 	unsigned len = md->proactive_pending;
 
-	if (!len || sd->fetching || !sd->registered || sd->grace_id || !md->session || !md->card_ready)
+	if (!len || sd->fetching || !sd->registered || !md->session || !md->card_ready)
 		return;
+	if (sd->grace_id) {
+		DBG("FETCH of the %u-byte proactive command held until agents had time to register", len);
+		return;
+	}
+	DBG("FETCH of the %u-byte proactive command now", len);
 	md->proactive_pending = 0;
 	sd->fetching = true;
 	sb_apdu_session_fetch(md->session, sd, len, fetch_cb, sd);
