@@ -381,6 +381,7 @@ struct sb_uicc *sb_uicc_emu_new(const char *socket_path)
 
 	e->base.ops = &emu_ops;
 	e->base.description = g_strdup_printf("emu:unix:%s", socket_path);
+	e->base.protocol = SB_UICC_T0;        /* uicc-emu is a T=0 card (its ATR offers T=0 only) */
 	e->path = g_strdup(socket_path);
 	e->lifetime = g_cancellable_new();
 	return &e->base;

@@ -246,9 +246,11 @@ static void proactive_cb(unsigned len, void *user)
 	r->proactive = len;
 }
 
-static void run_session(const struct step *steps, size_t n, const char *command, struct result *r)
+static void run_session_on(enum sb_uicc_protocol protocol, const struct step *steps, size_t n,
+			   const char *command, struct result *r)
 {
-	struct fake f = { .base = { .ops = &fake_ops, .description = (char *)"fake" }, .steps = steps, .n = n };
+	struct fake f = { .base = { .ops = &fake_ops, .description = (char *)"fake", .protocol = protocol },
+			  .steps = steps, .n = n };
 	struct sb_apdu_session *s = sb_apdu_session_new(&f.base, 5000);
 	GByteArray *cmd = unhex(command);
 
@@ -261,6 +263,11 @@ static void run_session(const struct step *steps, size_t n, const char *command,
 	g_assert_cmpuint(f.pos, ==, n);
 	g_byte_array_unref(cmd);
 	sb_apdu_session_free(s);
+}
+
+static void run_session(const struct step *steps, size_t n, const char *command, struct result *r)
+{
+	run_session_on(SB_UICC_T0, steps, n, command, r);
 }
 
 static void check_data(const struct result *r, const char *hex)
@@ -428,6 +435,44 @@ static void test_session_send_next(void)
 	sb_apdu_session_free(o.s);
 }
 
+/*
+ * A case-1 command (VERIFY without data: PIN1's state, TS 102 221 §11.1.9) on
+ * T=0 goes out as a 5-byte TPDU with P3 = 00 (ISO/IEC 7816-3 §12.2.2); a
+ * TPDU-level reader passes on what it is given, and a T=0 card answers a
+ * 4-byte command 6700.
+ */
+static void test_session_case1_t0(void)
+{
+	static const struct step steps[] = {
+		{ "0020000100", "63c3" },
+	};
+	struct result r;
+
+	run_session_on(SB_UICC_T0, steps, G_N_ELEMENTS(steps), "00200001", &r);
+	g_assert_false(r.error);
+	g_assert_cmphex(r.sw, ==, 0x63C3);
+	g_byte_array_unref(r.data);
+}
+
+/* On T=1 the APDU goes as ISO/IEC 7816-4 §5.1 writes it: case 1 is the 4-byte header; other cases unchanged */
+static void test_session_case1_t1(void)
+{
+	static const struct step verify[] = {
+		{ "00200001", "63c3" },
+	};
+	static const struct step read[] = {
+		{ "00b0000009", "080910101032547698" "9000" },
+	};
+	struct result r;
+
+	run_session_on(SB_UICC_T1, verify, G_N_ELEMENTS(verify), "00200001", &r);
+	g_assert_cmphex(r.sw, ==, 0x63C3);
+	g_byte_array_unref(r.data);
+	run_session_on(SB_UICC_T1, read, G_N_ELEMENTS(read), "00b0000009", &r);
+	g_assert_cmphex(r.sw, ==, 0x9000);
+	check_data(&r, "080910101032547698");
+}
+
 /* An error SW is final, with no GET RESPONSE */
 static void test_session_error_sw(void)
 {
@@ -457,5 +502,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/plugin/session/envelope-61-91", test_session_envelope_61_91);
 	g_test_add_func("/plugin/session/error-sw", test_session_error_sw);
 	g_test_add_func("/plugin/session/send-next", test_session_send_next);
+	g_test_add_func("/plugin/session/case1-t0", test_session_case1_t0);
+	g_test_add_func("/plugin/session/case1-t1", test_session_case1_t1);
 	return g_test_run();
 }
