@@ -376,6 +376,7 @@ static void atr_cb(const GError *err, const uint8_t *atr, size_t len, void *user
 	DBG("%s: ATR %s", md->conf->name, hex);
 	g_free(hex);
 
+	memset(&md->pin1, 0, sizeof(md->pin1));     /* a reset card: nothing verified on it yet */
 	md->session = sb_apdu_session_new(md->uicc, md->conf->uicc.timeout_ms);
 	sb_apdu_session_set_proactive_cb(md->session, on_proactive, md);
 

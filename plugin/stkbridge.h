@@ -15,6 +15,7 @@
 #include <ofono/log.h>
 
 #include "config.h"
+#include "atoms/pin-state.h"
 #include "uicc/apdu-session.h"
 #include "uicc/uicc.h"
 
@@ -43,6 +44,7 @@ struct sb_modem {
 	guint reconnect_id;
 	unsigned backoff_ms;
 	char iccid[21];
+	struct sb_pin1_card pin1;            /* what the plugin knows of PIN1 since the card's reset */
 
 	/* atoms (NULL when absent) and their driver data */
 	struct ofono_sim *sim;
