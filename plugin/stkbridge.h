@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "atoms/pin-state.h"
+#include "link/backoff.h"
 #include "uicc/apdu-session.h"
 #include "uicc/uicc.h"
 
@@ -41,8 +42,7 @@ struct sb_modem {
 	bool card_ready;                     /* ATR, ADF selected, TERMINAL PROFILE sent */
 	bool enabling;                       /* enable() waits for the first card attempt */
 	bool powered;
-	guint reconnect_id;
-	unsigned backoff_ms;
+	struct sb_backoff reconnect;         /* the card, again after a failure or a loss */
 	char iccid[21];
 	struct sb_pin1_card pin1;            /* what the plugin knows of PIN1 since the card's reset */
 

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "link/backoff.h"
 #include "link/stream.h"
 
 #define READ_CHUNK 4096
@@ -31,8 +32,7 @@ struct sb_stream {
 	void *user;
 	struct conn *conn;              /* NULL: neither connected nor connecting */
 	bool started;
-	unsigned min_ms, max_ms, backoff_ms;
-	guint reconnect_id;
+	struct sb_backoff reconnect;    /* min_ms 0: none */
 	guint expect_id;
 	char *expect_what;
 	unsigned expect_ms;
@@ -83,21 +83,15 @@ static void conn_close(struct sb_stream *s)
 	conn_unref(c);
 }
 
-static gboolean reconnect_cb(gpointer p)
+static void reconnect(void *p)
 {
-	struct sb_stream *s = p;
-
-	s->reconnect_id = 0;
-	stream_connect(s);
-	return G_SOURCE_REMOVE;
+	stream_connect(p);
 }
 
 static void schedule_reconnect(struct sb_stream *s)
 {
-	if (!s->started || !s->min_ms || s->reconnect_id || s->conn)
-		return;
-	s->reconnect_id = g_timeout_add(s->backoff_ms, reconnect_cb, s);
-	s->backoff_ms = MIN(s->backoff_ms * 2, s->max_ms);
+	if (s->started && s->reconnect.min_ms && !s->conn)
+		sb_backoff_schedule(&s->reconnect);
 }
 
 /* The connection failed or is gone: close it, tell the owner, connect again later if started. */
@@ -323,19 +317,14 @@ void sb_stream_free(struct sb_stream *s)
 void sb_stream_start(struct sb_stream *s, unsigned min_ms, unsigned max_ms)
 {
 	s->started = true;
-	s->min_ms = min_ms;
-	s->max_ms = MAX(min_ms, max_ms);
-	s->backoff_ms = min_ms;
-	if (!s->reconnect_id)
-		stream_connect(s);
+	sb_backoff_init(&s->reconnect, min_ms, max_ms, reconnect, s);
+	stream_connect(s);
 }
 
 void sb_stream_stop(struct sb_stream *s)
 {
 	s->started = false;
-	if (s->reconnect_id)
-		g_source_remove(s->reconnect_id);
-	s->reconnect_id = 0;
+	sb_backoff_cancel(&s->reconnect);
 	conn_close(s);
 }
 
@@ -347,7 +336,7 @@ void sb_stream_drop(struct sb_stream *s)
 
 void sb_stream_backoff_reset(struct sb_stream *s)
 {
-	s->backoff_ms = s->min_ms;
+	sb_backoff_reset(&s->reconnect);
 }
 
 bool sb_stream_connected(const struct sb_stream *s)

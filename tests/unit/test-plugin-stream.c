@@ -185,6 +185,15 @@ static void owner_clear(struct owner *o)
 			g_main_context_iteration(NULL, TRUE); \
 	} while (0)
 
+/* A peer and a stream started (with backoff min_ms..max_ms) and connected to it. */
+static void connect_pair(struct peer *p, struct owner *o, unsigned min_ms, unsigned max_ms)
+{
+	peer_init(p);
+	owner_init(o, p);
+	sb_stream_start(o->s, min_ms, max_ms);
+	WAIT_UNTIL(o->connected == 1 && p->accepted == 1);
+}
+
 /* ---- tests ---- */
 
 static void test_frames_and_writes(void)
@@ -224,10 +233,7 @@ static void test_reconnect(void)
 	struct peer p;
 	struct owner o;
 
-	peer_init(&p);
-	owner_init(&o, &p);
-	sb_stream_start(o.s, 10, 40);
-	WAIT_UNTIL(o.connected == 1 && p.accepted == 1);
+	connect_pair(&p, &o, 10, 40);
 	peer_hang_up(&p);
 	WAIT_UNTIL(o.lost == 1);
 	g_assert_cmpint(o.lost_code, ==, SB_STREAM_ERROR_CLOSED);
@@ -270,10 +276,7 @@ static void test_expect(void)
 	struct peer p;
 	struct owner o;
 
-	peer_init(&p);
-	owner_init(&o, &p);
-	sb_stream_start(o.s, 0, 0);
-	WAIT_UNTIL(o.connected == 1 && p.accepted == 1);
+	connect_pair(&p, &o, 0, 0);
 	sb_stream_expect(o.s, 5000, "answer");
 	peer_send(&p, "\001a", 2);
 	WAIT_UNTIL(o.frames->len == 1);
@@ -293,10 +296,7 @@ static void test_malformed_and_free(void)
 	struct peer p;
 	struct owner o;
 
-	peer_init(&p);
-	owner_init(&o, &p);
-	sb_stream_start(o.s, 0, 0);
-	WAIT_UNTIL(o.connected == 1 && p.accepted == 1);
+	connect_pair(&p, &o, 0, 0);
 	peer_send(&p, "\001a\377zz", 5);
 	WAIT_UNTIL(o.lost == 1);
 	g_assert_cmpint(o.lost_code, ==, SB_STREAM_ERROR_FRAMING);
