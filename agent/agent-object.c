@@ -26,15 +26,6 @@ struct stkagent_pending {
 	const char *source;
 };
 
-static GDBusNodeInfo *agent_node_info(void)
-{
-	static GDBusNodeInfo *info;
-
-	if (info == NULL)
-		info = g_dbus_node_info_new_for_xml(stkagent_introspection_xml(), NULL);
-	return info;
-}
-
 void stkagent_screen(struct stkagent_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
@@ -354,13 +345,15 @@ struct stkagent_modem *stkagent_modem_new(struct stkagent_ctx *ctx, const char *
 
 bool stkagent_modem_export(struct stkagent_modem *modem)
 {
-	GDBusNodeInfo *node = agent_node_info();
+	struct stkagent_ctx *ctx = modem->ctx;
 	GError *error = NULL;
 
 	if (modem->object_id)
 		return true;
-	modem->object_id = g_dbus_connection_register_object(modem->ctx->conn, modem->agent_path,
-							     node->interfaces[0], &agent_vtable,
+	if (ctx->agent_info == NULL)        /* parsed once, freed with the context */
+		ctx->agent_info = g_dbus_node_info_new_for_xml(stkagent_introspection_xml(), NULL);
+	modem->object_id = g_dbus_connection_register_object(ctx->conn, modem->agent_path,
+							     ctx->agent_info->interfaces[0], &agent_vtable,
 							     modem, NULL, &error);
 	if (modem->object_id == 0) {
 		g_warning("cannot export %s: %s", modem->agent_path, error->message);

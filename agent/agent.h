@@ -39,6 +39,7 @@ struct stkagent_ctx {
 	guint name_watch;
 	guint signal_subs[3];
 	GHashTable *modems;		/* modem path → struct stkagent_modem */
+	GDBusNodeInfo *agent_info;	/* org.ofono.SimToolkitAgent, parsed at the first export */
 	GCancellable *cancellable;	/* for calls to a previous ofonod */
 	bool stopping;
 	guint stop_calls;		/* UnregisterAgent calls in flight */
@@ -81,7 +82,7 @@ void stkagent_watch_stop(struct stkagent_ctx *ctx);
 /* Called by agent-object.c on Release: register again shortly. */
 void stkagent_watch_schedule_register(struct stkagent_modem *modem, guint delay_ms);
 
-/* Logging helpers (agent-object.c) */
+/* Logging: the JSON log and the screen (agent-object.c) */
 void stkagent_log_event(struct stkagent_ctx *ctx, const char *modem, const char *method,
 			const char *error, const char *note);
 void stkagent_screen(struct stkagent_ctx *ctx, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -45,6 +45,7 @@
 static const uint8_t usim_partial_aid[] = { 0xA0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x02 };
 
 static void card_start(struct sb_modem *md);
+static void card_retry(void *md);
 
 /* An APDU failed for lack of a card, reported from the main loop. */
 struct deferred_fail {
@@ -67,14 +68,13 @@ struct sb_modem *sb_modem_new(const struct sb_modem_conf *conf)
 	md->conf->net.host = g_strdup(conf->net.host);
 	md->conf->net.port = conf->net.port;
 	md->conf->net.path = g_strdup(conf->net.path);
-	md->backoff_ms = RECONNECT_MIN_MS;
+	sb_backoff_init(&md->reconnect, RECONNECT_MIN_MS, RECONNECT_MAX_MS, card_retry, md);
 	return md;
 }
 
 static void sb_modem_free(struct sb_modem *md)
 {
-	if (md->reconnect_id)
-		g_source_remove(md->reconnect_id);
+	sb_backoff_cancel(&md->reconnect);
 	while (md->deferred) {
 		struct deferred_fail *d = md->deferred->data;
 
@@ -160,21 +160,15 @@ void sb_modem_apdu_next(struct sb_modem *md, const void *owner, const uint8_t *a
 
 /* ---- the card ----------------------------------------------------------------- */
 
-static gboolean reconnect_cb(gpointer p)
+static void card_retry(void *p)
 {
-	struct sb_modem *md = p;
-
-	md->reconnect_id = 0;
-	card_start(md);
-	return G_SOURCE_REMOVE;
+	card_start(p);
 }
 
 static void schedule_reconnect(struct sb_modem *md)
 {
-	if (md->reconnect_id || !md->powered)
-		return;
-	md->reconnect_id = g_timeout_add(md->backoff_ms, reconnect_cb, md);
-	md->backoff_ms = MIN(md->backoff_ms * 2, RECONNECT_MAX_MS);
+	if (md->powered)
+		sb_backoff_schedule(&md->reconnect);
 }
 
 static void card_drop(struct sb_modem *md)
@@ -216,7 +210,7 @@ static void card_failed(struct sb_modem *md, const char *what, const GError *err
 static void card_ready(struct sb_modem *md)
 {
 	md->card_ready = true;
-	md->backoff_ms = RECONNECT_MIN_MS;
+	sb_backoff_reset(&md->reconnect);
 	ofono_info("%s: card ready on %s", md->conf->name, md->uicc->description);
 	if (md->enabling) {
 		enable_done(md);
@@ -351,12 +345,11 @@ static void card_present(void *user)
 {
 	struct sb_modem *md = user;
 
-	if (!md->powered || md->card_ready || !md->reconnect_id)
+	if (!md->powered || md->card_ready || !sb_backoff_pending(&md->reconnect))
 		return;
 	ofono_info("%s: card inserted", md->conf->name);
-	g_source_remove(md->reconnect_id);
-	md->reconnect_id = 0;
-	md->backoff_ms = RECONNECT_MIN_MS;
+	sb_backoff_cancel(&md->reconnect);
+	sb_backoff_reset(&md->reconnect);
 	card_start(md);
 }
 
@@ -376,6 +369,7 @@ static void atr_cb(const GError *err, const uint8_t *atr, size_t len, void *user
 	DBG("%s: ATR %s", md->conf->name, hex);
 	g_free(hex);
 
+	memset(&md->pin1, 0, sizeof(md->pin1));     /* a reset card: nothing verified on it yet */
 	md->session = sb_apdu_session_new(md->uicc, md->conf->uicc.timeout_ms);
 	sb_apdu_session_set_proactive_cb(md->session, on_proactive, md);
 
@@ -431,7 +425,7 @@ static int sb_enable(struct ofono_modem *modem)
 
 	DBG("%s", md->conf->name);
 	md->enabling = true;
-	md->backoff_ms = RECONNECT_MIN_MS;
+	sb_backoff_reset(&md->reconnect);
 	if (md->conf->net.kind != SB_NET_NONE && !md->net)
 		md->net = sb_net_new(&md->conf->net, md->conf->name, net_state_cb, md);
 	card_start(md);
@@ -445,10 +439,7 @@ static int sb_disable(struct ofono_modem *modem)
 	DBG("%s", md->conf->name);
 	md->powered = false;
 	md->enabling = false;
-	if (md->reconnect_id) {
-		g_source_remove(md->reconnect_id);
-		md->reconnect_id = 0;
-	}
+	sb_backoff_cancel(&md->reconnect);
 	card_drop(md);
 	if (md->uicc)
 		sb_uicc_power_off(md->uicc);

@@ -15,6 +15,8 @@
 #include <ofono/log.h>
 
 #include "config.h"
+#include "atoms/pin-state.h"
+#include "link/backoff.h"
 #include "uicc/apdu-session.h"
 #include "uicc/uicc.h"
 
@@ -40,9 +42,9 @@ struct sb_modem {
 	bool card_ready;                     /* ATR, ADF selected, TERMINAL PROFILE sent */
 	bool enabling;                       /* enable() waits for the first card attempt */
 	bool powered;
-	guint reconnect_id;
-	unsigned backoff_ms;
+	struct sb_backoff reconnect;         /* the card, again after a failure or a loss */
 	char iccid[21];
+	struct sb_pin1_card pin1;            /* what the plugin knows of PIN1 since the card's reset */
 
 	/* atoms (NULL when absent) and their driver data */
 	struct ofono_sim *sim;

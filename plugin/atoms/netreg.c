@@ -3,7 +3,7 @@
  * The netreg atom driver: "registered" while the network backend's link is
  * up, "searching" while it is being (re)connected, "not registered" when
  * the modem is offline or has no network.  oFono core only lets a card's
- * SEND SHORT MESSAGE out once registered (DESIGN §3).  The operator is the
+ * SEND SHORT MESSAGE out once registered (doc/plugin.md).  The operator is the
  * home network of the card's IMSI.
  */
 #define OFONO_API_SUBJECT_TO_CHANGE

@@ -17,6 +17,7 @@
 
 #include "stkbridge.h"
 #include "atoms/fcp.h"
+#include "atoms/pin-state.h"
 
 #define INS_SELECT 0xA4
 #define INS_READ_BINARY 0xB0
@@ -29,13 +30,10 @@
 #define INS_ENABLE 0x28
 #define INS_UNBLOCK 0x2C
 
-#define KEYREF_PIN1 0x01
-#define KEYREF_PIN2 0x81
 
 struct sb_sim {
 	struct sb_modem *md;
 	struct ofono_sim *sim;
-	enum ofono_sim_password_type passwd_state;
 	guint register_id;
 };
 
@@ -433,6 +431,7 @@ static void sb_read_imsi(struct ofono_sim *sim, ofono_sim_imsi_cb_t cb, void *da
 
 struct pin_req {
 	struct sb_sim *sd;
+	uint8_t ins, ref;               /* of a PIN operation */
 	int step;
 	int retries[OFONO_SIM_PASSWORD_INVALID];
 	union {
@@ -459,6 +458,17 @@ static bool pin_block(const char *pin, uint8_t out[8])
 	return true;
 }
 
+/* The sim atom's commands go through its modem (which fails them while there is no card). */
+static void modem_send(void *md, const void *owner, const uint8_t *apdu, size_t len, sb_apdu_cb cb, void *user)
+{
+	sb_modem_apdu(md, owner, apdu, len, cb, user);
+}
+
+static struct sb_apdu_sender sim_sender(struct sb_sim *sd)
+{
+	return (struct sb_apdu_sender){ .send = modem_send, .target = sd->md, .owner = sd };
+}
+
 static void pin_apdu(struct sb_sim *sd, uint8_t ins, uint8_t ref, const uint8_t *data, size_t len,
 		     sb_apdu_cb cb, void *user)
 {
@@ -474,60 +484,44 @@ static void pin_apdu(struct sb_sim *sd, uint8_t ins, uint8_t ref, const uint8_t 
 	sb_modem_apdu(sd->md, sd, apdu, n, cb, user);
 }
 
-static void passwd_state_puk_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
+static void passwd_state_cb(const GError *err, enum sb_pin1_state state, uint16_t sw, void *user)
 {
 	struct pin_req *r = user;
 	struct ofono_error e = { .type = OFONO_ERROR_TYPE_NO_ERROR };
+	enum ofono_sim_password_type type = OFONO_SIM_PASSWORD_INVALID;
 
-	if (err) {
-		e.type = OFONO_ERROR_TYPE_FAILURE;
-		r->cb.passwd(&e, OFONO_SIM_PASSWORD_INVALID, r->data);
-	} else {
-		/* 63CX with X > 0: the PUK can still unblock PIN1; 63C0: the card is locked for good */
-		r->sd->passwd_state = OFONO_SIM_PASSWORD_SIM_PUK;
-		r->cb.passwd(&e, (sw & 0xFFF0) == 0x63C0 && (sw & 0x0F) == 0 ? OFONO_SIM_PASSWORD_INVALID :
-			     OFONO_SIM_PASSWORD_SIM_PUK, r->data);
+	switch (state) {
+	case SB_PIN1_NONE:
+		type = OFONO_SIM_PASSWORD_NONE;
+		break;
+	case SB_PIN1_PIN:
+		type = OFONO_SIM_PASSWORD_SIM_PIN;
+		break;
+	case SB_PIN1_PUK:
+		type = OFONO_SIM_PASSWORD_SIM_PUK;
+		break;
+	case SB_PIN1_BLOCKED:             /* the card is locked for good */
+		break;
+	case SB_PIN1_UNKNOWN:
+		e.type = err ? OFONO_ERROR_TYPE_FAILURE : OFONO_ERROR_TYPE_SIM;
+		e.error = err ? 0 : sw;
+		break;
 	}
+	r->cb.passwd(&e, type, r->data);
 	g_free(r);
 }
 
-/* TS 102 221 §11.1.9: VERIFY without data asks whether PIN1 must be verified. */
-static void passwd_state_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
-{
-	struct pin_req *r = user;
-	struct ofono_error e = { .type = OFONO_ERROR_TYPE_NO_ERROR };
-
-	if (err) {
-		e.type = OFONO_ERROR_TYPE_FAILURE;
-		r->cb.passwd(&e, OFONO_SIM_PASSWORD_INVALID, r->data);
-		g_free(r);
-		return;
-	}
-	if (sb_sw_ok(sw)) {           /* 9000, or 91XX: a proactive command waits as well */
-		r->sd->passwd_state = OFONO_SIM_PASSWORD_NONE;
-		r->cb.passwd(&e, OFONO_SIM_PASSWORD_NONE, r->data);
-	} else if ((sw & 0xFFF0) == 0x63C0 && (sw & 0x0F) > 0) {
-		r->sd->passwd_state = OFONO_SIM_PASSWORD_SIM_PIN;
-		r->cb.passwd(&e, OFONO_SIM_PASSWORD_SIM_PIN, r->data);
-	} else if (sw == 0x63C0 || sw == 0x6983) {
-		pin_apdu(r->sd, INS_UNBLOCK, KEYREF_PIN1, NULL, 0, passwd_state_puk_cb, r);
-		return;
-	} else {
-		e.type = OFONO_ERROR_TYPE_SIM;
-		e.error = sw;
-		r->cb.passwd(&e, OFONO_SIM_PASSWORD_INVALID, r->data);
-	}
-	g_free(r);
-}
-
+/* TS 102 221 §11.1.9: does the card want PIN1 (or the PUK)?  pin-state.c asks, the card's quirks included. */
 static void sb_query_passwd_state(struct ofono_sim *sim, ofono_sim_passwd_cb_t cb, void *data)
 {
 	struct pin_req *r = g_new0(struct pin_req, 1);
+	struct sb_apdu_sender tx;
 
 	r->sd = ofono_sim_get_data(sim);
 	r->cb.passwd = cb;
 	r->data = data;
-	pin_apdu(r->sd, INS_VERIFY, KEYREF_PIN1, NULL, 0, passwd_state_cb, r);
+	tx = sim_sender(r->sd);
+	sb_pin1_query_state(&tx, &r->sd->md->pin1, r->sd->md->conf->name, passwd_state_cb, r);
 }
 
 static void lock_unlock_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
@@ -537,6 +531,8 @@ static void lock_unlock_cb(const GError *err, uint16_t sw, const uint8_t *d, siz
 	struct sb_sim *sd = r->sd;
 
 	set_error(&e, err, sw);
+	if (!err)
+		sb_pin1_card_note(&sd->md->pin1, r->ins, r->ref, sw);
 	if (e.type != OFONO_ERROR_TYPE_NO_ERROR)
 		DBG("PIN operation: SW %04X", sw);
 	r->cb.lock(&e, r->data);
@@ -554,6 +550,8 @@ static void pin_op(struct ofono_sim *sim, uint8_t ins, uint8_t ref, const char *
 	size_t n = 8;
 
 	r->sd = ofono_sim_get_data(sim);
+	r->ins = ins;
+	r->ref = ref;
 	r->cb.lock = cb;
 	r->data = data;
 	r->step = notify_initialized ? 1 : 0;
@@ -575,22 +573,22 @@ static void pin_op(struct ofono_sim *sim, uint8_t ins, uint8_t ref, const char *
 
 static void sb_send_passwd(struct ofono_sim *sim, const char *passwd, ofono_sim_lock_unlock_cb_t cb, void *data)
 {
-	pin_op(sim, INS_VERIFY, KEYREF_PIN1, passwd, NULL, true, cb, data);
+	pin_op(sim, INS_VERIFY, SB_KEYREF_PIN1, passwd, NULL, true, cb, data);
 }
 
 static void sb_reset_passwd(struct ofono_sim *sim, const char *puk, const char *passwd,
 			    ofono_sim_lock_unlock_cb_t cb, void *data)
 {
-	pin_op(sim, INS_UNBLOCK, KEYREF_PIN1, puk, passwd, true, cb, data);
+	pin_op(sim, INS_UNBLOCK, SB_KEYREF_PIN1, puk, passwd, true, cb, data);
 }
 
 static uint8_t keyref(enum ofono_sim_password_type type)
 {
 	switch (type) {
 	case OFONO_SIM_PASSWORD_SIM_PIN:
-		return KEYREF_PIN1;
+		return SB_KEYREF_PIN1;
 	case OFONO_SIM_PASSWORD_SIM_PIN2:
-		return KEYREF_PIN2;
+		return SB_KEYREF_PIN2;
 	default:
 		return 0;
 	}
@@ -618,7 +616,7 @@ static void sb_lock(struct ofono_sim *sim, enum ofono_sim_password_type type, in
 		cb(&f, data);
 		return;
 	}
-	pin_op(sim, enable ? INS_ENABLE : INS_DISABLE, KEYREF_PIN1, passwd, NULL, false, cb, data);
+	pin_op(sim, enable ? INS_ENABLE : INS_DISABLE, SB_KEYREF_PIN1, passwd, NULL, false, cb, data);
 }
 
 /* Retry counters: VERIFY / RESET RETRY COUNTER without data answer 63CX (TS 102 221 §11.1.9, §11.1.13). */
@@ -626,10 +624,10 @@ static const struct {
 	uint8_t ins, ref;
 	enum ofono_sim_password_type type;
 } retry_queries[] = {
-	{ INS_VERIFY, KEYREF_PIN1, OFONO_SIM_PASSWORD_SIM_PIN },
-	{ INS_UNBLOCK, KEYREF_PIN1, OFONO_SIM_PASSWORD_SIM_PUK },
-	{ INS_VERIFY, KEYREF_PIN2, OFONO_SIM_PASSWORD_SIM_PIN2 },
-	{ INS_UNBLOCK, KEYREF_PIN2, OFONO_SIM_PASSWORD_SIM_PUK2 },
+	{ INS_VERIFY, SB_KEYREF_PIN1, OFONO_SIM_PASSWORD_SIM_PIN },
+	{ INS_UNBLOCK, SB_KEYREF_PIN1, OFONO_SIM_PASSWORD_SIM_PUK },
+	{ INS_VERIFY, SB_KEYREF_PIN2, OFONO_SIM_PASSWORD_SIM_PIN2 },
+	{ INS_UNBLOCK, SB_KEYREF_PIN2, OFONO_SIM_PASSWORD_SIM_PUK2 },
 };
 
 static void retries_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
@@ -674,20 +672,18 @@ static void sb_query_pin_retries(struct ofono_sim *sim, ofono_sim_pin_retries_cb
 /* ---- facility locks: is a PIN enabled? ------------------------------------------------ */
 
 struct lock_req {
-	struct sb_sim *sd;
 	uint8_t keyref;
 	ofono_query_facility_lock_cb_t cb;
 	void *data;
 };
 
-static void facility_select_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
+static void facility_enabled_cb(const GError *err, int enabled, uint16_t sw, void *user)
 {
 	struct lock_req *r = user;
 	struct ofono_error e;
-	int enabled = -1;
 
 	set_error(&e, err, sw);
-	if (e.type == OFONO_ERROR_TYPE_NO_ERROR && (enabled = sb_fcp_pin_enabled(d, len, r->keyref)) < 0)
+	if (e.type == OFONO_ERROR_TYPE_NO_ERROR && enabled < 0)
 		e.type = OFONO_ERROR_TYPE_FAILURE;
 	DBG("PIN %02X %s", r->keyref, enabled < 0 ? "state unknown" : enabled ? "enabled" : "disabled");
 	r->cb(&e, enabled > 0, r->data);
@@ -696,17 +692,17 @@ static void facility_select_cb(const GError *err, uint16_t sw, const uint8_t *d,
 
 /*
  * oFono asks at every SIM insertion (ph-sim, ph-net, then pin) to fill
- * SimManager.LockedPins.  PIN1 / PIN2: enabled or not, from the PS_DO of
- * the USIM application's FCP (SELECT 7FFF from the MF, TS 102 221 §8.4.2):
- * a card whose PIN was already verified answers VERIFY without asking, so
- * that alone cannot tell.  The personalisation locks of TS 22.022 (ph-sim,
- * ph-net, ...) are kept by a handset, not by the card: this modem has none.
+ * SimManager.LockedPins.  PIN1 / PIN2: enabled or not, from the PIN status
+ * template (pin-state.c): a card whose PIN was already verified answers
+ * VERIFY without asking, so that alone cannot tell.  The personalisation
+ * locks of TS 22.022 (ph-sim, ph-net, ...) are kept by a handset, not by
+ * the card: this modem has none.
  */
 static void sb_query_facility_lock(struct ofono_sim *sim, enum ofono_sim_password_type lock,
 				   ofono_query_facility_lock_cb_t cb, void *data)
 {
-	static const uint8_t select_adf[] = { 0x00, INS_SELECT, 0x08, 0x04, 0x02, 0x7F, 0xFF };
 	struct ofono_error ok = { .type = OFONO_ERROR_TYPE_NO_ERROR };
+	struct sb_apdu_sender tx;
 	struct lock_req *r;
 
 	if (!keyref(lock)) {
@@ -714,11 +710,11 @@ static void sb_query_facility_lock(struct ofono_sim *sim, enum ofono_sim_passwor
 		return;
 	}
 	r = g_new0(struct lock_req, 1);
-	r->sd = ofono_sim_get_data(sim);
 	r->keyref = keyref(lock);
 	r->cb = cb;
 	r->data = data;
-	sb_modem_apdu(r->sd->md, r->sd, select_adf, sizeof(select_adf), facility_select_cb, r);
+	tx = sim_sender(ofono_sim_get_data(sim));
+	sb_pin_query_enabled(&tx, r->keyref, facility_enabled_cb, r);
 }
 
 /* ---- applications: the records of EF_DIR (TS 102 221 §13.1) ------------------------- */

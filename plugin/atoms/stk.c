@@ -26,6 +26,8 @@
  * command the card announced before (TERMINAL PROFILE answered 91XX: an
  * applet resuming its session after a reset) is FETCHed only this long
  * after the atom registered, so that it finds an agent instead of failing.
+ * Only that command waits: one announced once the atom is up (an agent had
+ * its chance to register) is FETCHed at once.
  */
 #define AGENT_GRACE_MS 1000
 
@@ -93,8 +95,13 @@ static void fetch_now(struct sb_stk *sd)
 	struct sb_modem *md = sd->md;
 	unsigned len = md->proactive_pending;
 
-	if (!len || sd->fetching || !sd->registered || sd->grace_id || !md->session || !md->card_ready)
+	if (!len || sd->fetching || !sd->registered || !md->session || !md->card_ready)
 		return;
+	if (sd->grace_id) {
+		DBG("FETCH of the %u-byte proactive command held until agents had time to register", len);
+		return;
+	}
+	DBG("FETCH of the %u-byte proactive command now", len);
 	md->proactive_pending = 0;
 	sd->fetching = true;
 	sb_apdu_session_fetch(md->session, sd, len, fetch_cb, sd);
@@ -221,7 +228,9 @@ static gboolean stk_register_cb(gpointer p)
 	sd->register_id = 0;
 	ofono_stk_register(sd->stk);
 	sd->registered = true;
-	sd->grace_id = g_timeout_add(AGENT_GRACE_MS, grace_over_cb, sd);
+	if (sd->md->proactive_pending)
+		sd->grace_id = g_timeout_add(AGENT_GRACE_MS, grace_over_cb, sd);
+	fetch_now(sd);
 	return G_SOURCE_REMOVE;
 }
 

@@ -2,7 +2,8 @@
 /*
  * The "netsim" network backend: the device side of ota-test-server's
  * southbound link (doc/netsim.md).  Frames (4-byte length, type, body) are
- * coded by lib/netsim_frame.c, shared with the server.
+ * coded by lib/netsim_frame.c, shared with the server; the stream under
+ * them, its reconnection and bounded waits are link/stream.c.
  *
  *   connect → HELLO(version, ICCID, MSISDN) → HELLO_ACK: the link is up
  *   DELIVER(id, TPDU)        → the deliver handler → DELIVER_REPORT(id, rp, cause, TPDU)
@@ -19,25 +20,13 @@
 #define OFONO_API_SUBJECT_TO_CHANGE
 #include <ofono/log.h>
 
+#include "link/stream.h"
 #include "net/net.h"
 #include "simota/netsim.h"
 
 #define RECONNECT_MIN_MS 250
 #define RECONNECT_MAX_MS 5000
 #define HELLO_TIMEOUT_MS 5000
-
-struct sb_net;
-
-struct link {
-	int refs;
-	struct sb_net *net;             /* NULL once closed */
-	GCancellable *cancel;
-	GSocketConnection *conn;
-	GByteArray *in;
-	GByteArray *out;                /* frames waiting for the write in flight */
-	GBytes *writing;
-	uint8_t chunk[4096];
-};
 
 struct submit {
 	uint32_t id;
@@ -54,41 +43,14 @@ struct sb_net {
 	char msisdn[24];
 	bool started;
 	bool up;
-	struct link *link;
-	guint reconnect_id;
-	guint hello_timeout_id;
-	unsigned backoff_ms;
+	struct sb_stream *link;
 	sb_net_state_cb state_cb;
 	void *state_user;
 	sb_net_deliver_cb deliver_cb;
 	void *deliver_user;
 	GQueue submits;                 /* struct submit *, oldest first, until their report */
 	uint32_t next_submit_id;
-	GCancellable *lifetime;
 };
-
-static void net_connect(struct sb_net *net);
-static void link_read(struct link *l);
-
-static struct link *link_ref(struct link *l)
-{
-	l->refs++;
-	return l;
-}
-
-static void link_unref(struct link *l)
-{
-	if (--l->refs > 0)
-		return;
-	if (l->conn)
-		g_object_unref(l->conn);
-	if (l->writing)
-		g_bytes_unref(l->writing);
-	g_byte_array_unref(l->in);
-	g_byte_array_unref(l->out);
-	g_object_unref(l->cancel);
-	g_free(l);
-}
 
 static void submit_free(struct submit *s)
 {
@@ -105,87 +67,13 @@ static void set_up(struct sb_net *net, bool up)
 		net->state_cb(net, up, net->state_user);
 }
 
-static gboolean reconnect_cb(gpointer p)
-{
-	struct sb_net *net = p;
-
-	net->reconnect_id = 0;
-	net_connect(net);
-	return G_SOURCE_REMOVE;
-}
-
-static void link_close(struct sb_net *net)
-{
-	struct link *l = net->link;
-
-	if (net->hello_timeout_id) {
-		g_source_remove(net->hello_timeout_id);
-		net->hello_timeout_id = 0;
-	}
-	if (!l)
-		return;
-	net->link = NULL;
-	l->net = NULL;
-	g_cancellable_cancel(l->cancel);
-	if (l->conn)
-		g_io_stream_close(G_IO_STREAM(l->conn), NULL, NULL);
-	link_unref(l);
-}
-
-static void link_lost(struct sb_net *net, const char *why)
-{
-	ofono_warn("%s: netsim link %s: %s", net->name, net->addr.kind == SB_NET_NETSIM_UNIX ? net->addr.path :
-		   net->addr.host, why);
-	link_close(net);
-	set_up(net, false);
-	if (net->started && !net->reconnect_id) {
-		net->reconnect_id = g_timeout_add(net->backoff_ms, reconnect_cb, net);
-		net->backoff_ms = MIN(net->backoff_ms * 2, RECONNECT_MAX_MS);
-	}
-}
-
-/* ---- writing ---------------------------------------------------------------------- */
-
-static void link_flush(struct link *l);
-
-static void write_cb(GObject *src, GAsyncResult *res, gpointer user)
-{
-	struct link *l = user;
-	GError *err = NULL;
-	gboolean ok = g_output_stream_write_all_finish(G_OUTPUT_STREAM(src), res, NULL, &err);
-
-	g_bytes_unref(l->writing);
-	l->writing = NULL;
-	if (l->net) {
-		if (!ok)
-			link_lost(l->net, err->message);
-		else
-			link_flush(l);
-	}
-	g_clear_error(&err);
-	link_unref(l);
-}
-
-static void link_flush(struct link *l)
-{
-	gsize n;
-
-	if (l->writing || l->out->len == 0 || !l->conn)
-		return;
-	n = l->out->len;
-	l->writing = g_byte_array_free_to_bytes(l->out);
-	l->out = g_byte_array_new();
-	g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(l->conn)),
-					g_bytes_get_data(l->writing, NULL), n, G_PRIORITY_DEFAULT, l->cancel,
-					write_cb, link_ref(l));
-}
-
 static void send_frame(struct sb_net *net, const struct simota_netsim_frame *f)
 {
-	if (!net->link)
-		return;
-	simota_netsim_frame_encode(f, net->link->out);
-	link_flush(net->link);
+	GByteArray *out = g_byte_array_new();
+
+	simota_netsim_frame_encode(f, out);
+	sb_stream_write(net->link, out->data, out->len);     /* dropped while not connected */
+	g_byte_array_unref(out);
 }
 
 static void send_submit(struct sb_net *net, const struct submit *s)
@@ -224,14 +112,11 @@ static void on_frame(struct sb_net *net, const struct simota_netsim_frame *f)
 {
 	switch (f->type) {
 	case SIMOTA_NETSIM_HELLO_ACK:
-		if (net->hello_timeout_id) {
-			g_source_remove(net->hello_timeout_id);
-			net->hello_timeout_id = 0;
-		}
+		sb_stream_expect_done(net->link);
 		if (f->status)
 			ofono_warn("%s: netsim: the server does not know card %s (status %u)", net->name, net->iccid,
 				   f->status);
-		net->backoff_ms = RECONNECT_MIN_MS;
+		sb_stream_backoff_reset(net->link);
 		ofono_info("%s: netsim link up (%u submits to resend)", net->name, net->submits.length);
 		for (GList *l = net->submits.head; l; l = l->next)
 			send_submit(net, l->data);
@@ -268,134 +153,79 @@ static void on_frame(struct sb_net *net, const struct simota_netsim_frame *f)
 	}
 }
 
-static void read_cb(GObject *src, GAsyncResult *res, gpointer user)
-{
-	struct link *l = user;
-	GError *err = NULL;
-	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(src), res, &err);
-	struct sb_net *net = l->net;
+/* ---- the link (link/stream.c) ------------------------------------------------------------ */
 
-	if (!net) {
-		g_clear_error(&err);
-		link_unref(l);
+static gssize link_split(const uint8_t *buf, size_t len)
+{
+	uint8_t type;
+	const uint8_t *body;
+	size_t body_len, consumed;
+
+	switch (simota_netsim_frame_next(buf, len, &type, &body, &body_len, &consumed)) {
+	case SIMOTA_NETSIM_NEED_MORE:
+		return 0;
+	case SIMOTA_NETSIM_BAD_LENGTH:
+		return -1;
+	default:
+		return (gssize)consumed;
+	}
+}
+
+static void link_frame(struct sb_stream *link, const uint8_t *frame, size_t len, void *user)
+{
+	struct sb_net *net = user;
+	uint8_t type;
+	const uint8_t *body;
+	size_t body_len, consumed;
+	struct simota_netsim_frame f;
+	const char *why = NULL;
+
+	simota_netsim_frame_next(frame, len, &type, &body, &body_len, &consumed);
+	memset(&f, 0, sizeof(f));
+	if (simota_netsim_frame_decode(type, body, body_len, &f, &why) != 0) {
+		ofono_warn("%s: netsim: bad frame 0x%02x: %s", net->name, type, why ? why : "");
 		return;
 	}
-	if (n <= 0) {
-		link_lost(net, err ? err->message : "closed by the server");
-		g_clear_error(&err);
-		link_unref(l);
-		return;
-	}
-	g_byte_array_append(l->in, l->chunk, (guint)n);
-	for (;;) {
-		uint8_t type;
-		const uint8_t *body;
-		size_t body_len, consumed;
-		struct simota_netsim_frame f;
-		const char *why = NULL;
-		enum simota_netsim_parse r = simota_netsim_frame_next(l->in->data, l->in->len, &type, &body, &body_len,
-								&consumed);
-
-		if (r == SIMOTA_NETSIM_NEED_MORE)
-			break;
-		if (r == SIMOTA_NETSIM_BAD_LENGTH) {
-			link_lost(net, "bad frame length");
-			link_unref(l);
-			return;
-		}
-		memset(&f, 0, sizeof(f));
-		if (simota_netsim_frame_decode(type, body, body_len, &f, &why) != 0) {
-			ofono_warn("%s: netsim: bad frame 0x%02x: %s", net->name, type, why ? why : "");
-			g_byte_array_remove_range(l->in, 0, (guint)consumed);
-			continue;
-		}
-		g_byte_array_remove_range(l->in, 0, (guint)consumed);
-		on_frame(net, &f);
-		if (!l->net) {
-			link_unref(l);
-			return;
-		}
-	}
-	link_read(l);
+	on_frame(net, &f);
 }
 
-static void link_read(struct link *l)
+static void link_connected(struct sb_stream *link, void *user)
 {
-	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(l->conn)), l->chunk, sizeof(l->chunk),
-				  G_PRIORITY_DEFAULT, l->cancel, read_cb, l);
-}
-
-static gboolean hello_timeout_cb(gpointer p)
-{
-	struct sb_net *net = p;
-
-	net->hello_timeout_id = 0;
-	link_lost(net, "no HELLO_ACK");
-	return G_SOURCE_REMOVE;
-}
-
-static void connect_cb(GObject *src, GAsyncResult *res, gpointer user)
-{
-	struct link *l = user;
-	GError *err = NULL;
-	GSocketConnection *conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &err);
-	struct sb_net *net = l->net;
+	struct sb_net *net = user;
 	struct simota_netsim_frame hello;
 
-	g_object_unref(src);
-	if (!net) {
-		if (conn)
-			g_object_unref(conn);
-		g_clear_error(&err);
-		link_unref(l);
-		return;
-	}
-	if (!conn) {
-		link_lost(net, err->message);
-		g_error_free(err);
-		link_unref(l);
-		return;
-	}
-	l->conn = conn;
 	memset(&hello, 0, sizeof(hello));
 	hello.type = SIMOTA_NETSIM_HELLO;
 	hello.version = SIMOTA_NETSIM_VERSION;
 	g_strlcpy(hello.iccid, net->iccid, sizeof(hello.iccid));
 	g_strlcpy(hello.msisdn, net->msisdn, sizeof(hello.msisdn));
 	send_frame(net, &hello);
-	net->hello_timeout_id = g_timeout_add(HELLO_TIMEOUT_MS, hello_timeout_cb, net);
-	link_read(l);          /* keeps the connect reference */
+	sb_stream_expect(link, HELLO_TIMEOUT_MS, "HELLO_ACK");
 }
 
-static void net_connect(struct sb_net *net)
+/* Connection failed or lost: down until the stream has connected again and the server said HELLO_ACK. */
+static void link_lost(struct sb_stream *link, const GError *err, void *user)
 {
-	GSocketClient *client;
-	GSocketConnectable *addr;
-	struct link *l;
+	struct sb_net *net = user;
 
-	if (net->link || !net->started)
-		return;
-	l = g_new0(struct link, 1);
-	l->refs = 1;
-	l->net = net;
-	l->cancel = g_cancellable_new();
-	l->in = g_byte_array_new();
-	l->out = g_byte_array_new();
-	net->link = l;
-	client = g_socket_client_new();
-	if (net->addr.kind == SB_NET_NETSIM_UNIX)
-		addr = G_SOCKET_CONNECTABLE(g_unix_socket_address_new(net->addr.path));
-	else
-		addr = g_network_address_new(net->addr.host, net->addr.port);
-	g_socket_client_connect_async(client, addr, l->cancel, connect_cb, link_ref(l));
-	g_object_unref(addr);
+	ofono_warn("%s: netsim link %s: %s", net->name, net->addr.kind == SB_NET_NETSIM_UNIX ? net->addr.path :
+		   net->addr.host, err->message);
+	set_up(net, false);
 }
+
+static const struct sb_stream_handlers netsim_link = {
+	.split = link_split,
+	.frame = link_frame,
+	.connected = link_connected,
+	.lost = link_lost,
+};
 
 /* ---- the interface ---------------------------------------------------------------------- */
 
 struct sb_net *sb_net_new(const struct sb_net_addr *addr, const char *name, sb_net_state_cb cb, void *user)
 {
 	struct sb_net *net = g_new0(struct sb_net, 1);
+	GSocketConnectable *peer;
 
 	net->name = g_strdup(name);
 	net->addr.kind = addr->kind;
@@ -404,10 +234,14 @@ struct sb_net *sb_net_new(const struct sb_net_addr *addr, const char *name, sb_n
 	net->addr.path = g_strdup(addr->path);
 	net->state_cb = cb;
 	net->state_user = user;
-	net->backoff_ms = RECONNECT_MIN_MS;
 	net->next_submit_id = 1;
-	net->lifetime = g_cancellable_new();
 	g_queue_init(&net->submits);
+	if (addr->kind == SB_NET_NETSIM_UNIX)
+		peer = G_SOCKET_CONNECTABLE(g_unix_socket_address_new(addr->path));
+	else
+		peer = g_network_address_new(addr->host, addr->port);
+	net->link = sb_stream_new(peer, &netsim_link, net);
+	g_object_unref(peer);
 	return net;
 }
 
@@ -417,14 +251,9 @@ void sb_net_free(struct sb_net *net)
 
 	if (!net)
 		return;
-	net->started = false;
-	if (net->reconnect_id)
-		g_source_remove(net->reconnect_id);
-	link_close(net);
+	sb_stream_free(net->link);
 	while ((s = g_queue_pop_head(&net->submits)))
 		submit_free(s);
-	g_cancellable_cancel(net->lifetime);
-	g_object_unref(net->lifetime);
 	sb_net_addr_clear(&net->addr);
 	g_free(net->name);
 	g_free(net);
@@ -441,18 +270,13 @@ void sb_net_start(struct sb_net *net)
 	if (net->started)
 		return;
 	net->started = true;
-	net->backoff_ms = RECONNECT_MIN_MS;
-	net_connect(net);
+	sb_stream_start(net->link, RECONNECT_MIN_MS, RECONNECT_MAX_MS);
 }
 
 void sb_net_stop(struct sb_net *net)
 {
 	net->started = false;
-	if (net->reconnect_id) {
-		g_source_remove(net->reconnect_id);
-		net->reconnect_id = 0;
-	}
-	link_close(net);
+	sb_stream_stop(net->link);
 	set_up(net, false);
 }
 

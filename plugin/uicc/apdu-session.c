@@ -180,7 +180,7 @@ static void on_response(const GError *err, const uint8_t *resp, size_t len, void
 	if (sw1 == 0x6C && !r->resent_6c && r->cur->len >= 5) {
 		/* wrong Le: the same command with Le = SW2 (TS 102 221 §7.3.1.1.5) */
 		r->resent_6c = true;
-		if (r->cur->len == 4)
+		if (r->cur->len == 4)            /* T=1, case 1 */
 			g_byte_array_append(r->cur, &sw2, 1);
 		else if (has_command_data(r->cur) && r->cur->len == 5u + r->cur->data[4])
 			g_byte_array_append(r->cur, &sw2, 1);
@@ -223,6 +223,23 @@ static void transmit_cur(struct sb_apdu_session *s, struct request *r)
 	sb_uicc_transmit(s->uicc, r->cur->data, r->cur->len, s->timeout_ms, on_response, t);
 }
 
+/*
+ * The command as the negotiated protocol carries it.  T=0 (ISO/IEC 7816-3
+ * §12.2.2): a command TPDU always has P3, and a case-1 command (no data
+ * either way, ISO/IEC 7816-4 §5.1: the 4-byte header) goes with P3 = 00; a
+ * reader at TPDU level passes on what it is given.  T=1: the APDU as it is.
+ */
+static GByteArray *command_tpdu(const struct sb_apdu_session *s, const GByteArray *apdu)
+{
+	GByteArray *t = g_byte_array_sized_new(apdu->len + 1);
+	uint8_t p3 = 0x00;
+
+	g_byte_array_append(t, apdu->data, apdu->len);
+	if (s->uicc->protocol == SB_UICC_T0 && apdu->len == 4)
+		g_byte_array_append(t, &p3, 1);
+	return t;
+}
+
 static void session_next(struct sb_apdu_session *s)
 {
 	struct request *r;
@@ -233,8 +250,7 @@ static void session_next(struct sb_apdu_session *s)
 	if (!r)
 		return;
 	s->running = r;
-	r->cur = g_byte_array_new();
-	g_byte_array_append(r->cur, r->apdu->data, r->apdu->len);
+	r->cur = command_tpdu(s, r->apdu);
 	transmit_cur(s, r);
 }
 

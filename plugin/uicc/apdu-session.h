@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The APDU session over one UICC backend, shared by every backend: it sends
- * one command at a time, in order, and completes the T=0 exchanges a
- * command needs (TS 102 221 §7.3.1.1, §7.4.2):
+ * one command at a time, in order, in the form the protocol the backend
+ * negotiated needs (on T=0 a case-1 command goes out with P3 = 00, ISO/IEC
+ * 7816-3 §12.2.2), and completes the T=0 exchanges a command needs
+ * (TS 102 221 §7.3.1.1, §7.4.2):
  *   61XX → GET RESPONSE with Le XX (repeated while 61XX), the data joined;
  *   6CXX → the same command again with Le XX;
  *   62XX/63XX on ENVELOPE or SELECT → GET RESPONSE for the data that goes
@@ -46,7 +48,9 @@ void sb_apdu_session_free(struct sb_apdu_session *s);
 void sb_apdu_session_set_proactive_cb(struct sb_apdu_session *s, sb_apdu_proactive_cb cb, void *user);
 
 /*
- * Queues a command APDU (header, then Lc+data and/or Le as T=0 wants it).
+ * Queues a command APDU as ISO/IEC 7816-4 §5.1 writes it (case 1: the 4-byte
+ * header; case 2: header and Le; case 3, and case 4 as T=0 sends it: header,
+ * Lc and data); the session adds what the negotiated protocol requires.
  * owner groups requests for sb_apdu_session_cancel_owner() (may be NULL).
  */
 void sb_apdu_session_send(struct sb_apdu_session *s, const void *owner, const uint8_t *apdu, size_t len,

@@ -2,24 +2,22 @@
 /*
  * The "emu" UICC backend: uicc-emu's unix socket (doc/uicc-transport.md).
  * Frames are a 2-byte big-endian length and a payload; the codec is
- * lib/vpcd_frame.c.  power_on connects, sends "power on" (01) and
- * "get ATR" (04) and waits for the ATR frame; each APDU gets exactly one
- * answer frame.  An APDU not answered within its bounded wait fails with
- * SB_UICC_ERROR_TIMEOUT and the link is closed (a late answer would be taken
- * for the next command's).
- *
- * Each connection is a refcounted struct emu_link: every async GIO call
- * holds a reference, and a closed link is detached from the backend
- * (link->e = NULL), so a late completion touches nothing else.
+ * lib/vpcd_frame.c, the stream under it link/stream.c.  power_on connects,
+ * sends "power on" (01) and "get ATR" (04) and waits for the ATR frame; each
+ * APDU gets exactly one answer frame.  An APDU not answered within its
+ * bounded wait fails with SB_UICC_ERROR_TIMEOUT and the link is closed (a
+ * late answer would be taken for the next command's).  The link stands for
+ * a T=0 card.  Connecting again after a loss is the modem's decision
+ * (power_on), not the stream's.
  */
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <string.h>
 
+#include "link/stream.h"
 #include "uicc/uicc.h"
 #include "simota/vpcd.h"
 
-#define EMU_READ_CHUNK 4096
 #define EMU_ATR_TIMEOUT_MS 5000
 
 enum emu_wait {
@@ -28,23 +26,9 @@ enum emu_wait {
 	EMU_WAIT_APDU,
 };
 
-struct emu;
-
-struct emu_link {
-	int refs;
-	struct emu *e;                  /* NULL once closed */
-	GCancellable *cancel;
-	GSocketConnection *conn;        /* NULL while connecting */
-	GByteArray *rx;
-	GByteArray *out;                /* frames waiting for the write in flight */
-	GBytes *writing;
-	uint8_t chunk[EMU_READ_CHUNK];
-};
-
 struct emu {
 	struct sb_uicc base;
-	char *path;
-	struct emu_link *link;          /* NULL: not connected */
+	struct sb_stream *link;
 	bool ready;                     /* ATR received */
 	GCancellable *lifetime;         /* cancelled by destroy */
 
@@ -52,46 +36,12 @@ struct emu {
 	sb_uicc_atr_cb atr_cb;
 	sb_uicc_apdu_cb apdu_cb;
 	void *cb_data;
-	guint timeout_id;
 };
-
-static struct emu_link *link_ref(struct emu_link *l)
-{
-	l->refs++;
-	return l;
-}
-
-static void link_unref(struct emu_link *l)
-{
-	if (--l->refs > 0)
-		return;
-	if (l->conn)
-		g_object_unref(l->conn);
-	g_object_unref(l->cancel);
-	g_byte_array_unref(l->rx);
-	g_byte_array_unref(l->out);
-	if (l->writing)
-		g_bytes_unref(l->writing);
-	g_free(l);
-}
 
 static void emu_close(struct emu *e)
 {
-	struct emu_link *l = e->link;
-
-	if (e->timeout_id) {
-		g_source_remove(e->timeout_id);
-		e->timeout_id = 0;
-	}
 	e->ready = false;
-	if (!l)
-		return;
-	e->link = NULL;
-	l->e = NULL;
-	g_cancellable_cancel(l->cancel);
-	if (l->conn)
-		g_io_stream_close(G_IO_STREAM(l->conn), NULL, NULL);
-	link_unref(l);
+	sb_stream_stop(e->link);
 }
 
 /* Completes the waiting operation (the callback may start the next one or destroy e). */
@@ -100,10 +50,7 @@ static void emu_finish(struct emu *e, const GError *err, const uint8_t *p, size_
 	enum emu_wait wait = e->wait;
 	void *data = e->cb_data;
 
-	if (e->timeout_id) {
-		g_source_remove(e->timeout_id);
-		e->timeout_id = 0;
-	}
+	sb_stream_expect_done(e->link);
 	e->wait = EMU_WAIT_NONE;
 	e->cb_data = NULL;
 	if (wait == EMU_WAIT_ATR)
@@ -127,158 +74,72 @@ static void emu_link_lost(struct emu *e, GError *why)
 	g_error_free(why);
 }
 
-static void emu_on_frame(struct emu *e, const uint8_t *p, size_t len)
+static gssize emu_split(const uint8_t *buf, size_t len)
 {
+	struct simota_vpcd_frame f = simota_vpcd_frame_parse(buf, len);
+
+	return f.kind == SIMOTA_VPCD_INCOMPLETE ? 0 : (gssize)f.consumed;
+}
+
+static void emu_on_frame(struct sb_stream *link, const uint8_t *frame, size_t n, void *user)
+{
+	struct emu *e = user;
+	struct simota_vpcd_frame f = simota_vpcd_frame_parse(frame, n);
+
 	if (e->wait == EMU_WAIT_NONE) {
 		emu_link_lost(e, g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL,
 					     "%s: unsolicited frame from the card", e->base.description));
 		return;
 	}
-	if (len < 2) {
+	if (f.len < 2) {
 		emu_link_lost(e, g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL,
-					     "%s: %zu-byte answer from the card", e->base.description, len));
+					     "%s: %zu-byte answer from the card", e->base.description, f.len));
 		return;
 	}
 	if (e->wait == EMU_WAIT_ATR)
 		e->ready = true;
-	emu_finish(e, NULL, p, len);
+	emu_finish(e, NULL, f.payload, f.len);
 }
 
-static void emu_read_cb(GObject *src, GAsyncResult *res, gpointer user)
-{
-	struct emu_link *l = user;
-	GError *err = NULL;
-	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(src), res, &err);
-	struct emu *e = l->e;
-
-	if (!e) {
-		g_clear_error(&err);
-		link_unref(l);
-		return;
-	}
-	if (n <= 0) {
-		GError *w = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_LINK, "%s: card link %s%s",
-					e->base.description, err ? "failed: " : "closed", err ? err->message : "");
-
-		g_clear_error(&err);
-		emu_link_lost(e, w);
-		link_unref(l);
-		return;
-	}
-	g_byte_array_append(l->rx, l->chunk, (guint)n);
-	for (;;) {
-		struct simota_vpcd_frame f = simota_vpcd_frame_parse(l->rx->data, l->rx->len);
-		uint8_t *copy;
-		size_t len;
-
-		if (f.kind == SIMOTA_VPCD_INCOMPLETE)
-			break;
-		len = f.len;
-		copy = g_memdup2(f.payload, len ? len : 1);
-		g_byte_array_remove_range(l->rx, 0, (guint)f.consumed);
-		emu_on_frame(e, copy, len);
-		g_free(copy);
-		if (!l->e) {          /* closed (or destroyed) by the handler */
-			link_unref(l);
-			return;
-		}
-	}
-	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(l->conn)), l->chunk, sizeof(l->chunk),
-				  G_PRIORITY_DEFAULT, l->cancel, emu_read_cb, l);
-}
-
-static void emu_flush(struct emu_link *l);
-
-static void emu_write_cb(GObject *src, GAsyncResult *res, gpointer user)
-{
-	struct emu_link *l = user;
-	GError *err = NULL;
-	gboolean ok = g_output_stream_write_all_finish(G_OUTPUT_STREAM(src), res, NULL, &err);
-
-	g_bytes_unref(l->writing);
-	l->writing = NULL;
-	if (l->e) {
-		if (!ok) {
-			GError *w = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_LINK, "%s: write failed: %s",
-						l->e->base.description, err->message);
-
-			emu_link_lost(l->e, w);
-		} else {
-			emu_flush(l);
-		}
-	}
-	g_clear_error(&err);
-	link_unref(l);
-}
-
-/* One write in flight per stream (GIO forbids overlapping ones): the rest waits in l->out. */
-static void emu_flush(struct emu_link *l)
-{
-	gsize n;
-
-	if (l->writing || l->out->len == 0 || !l->conn)
-		return;
-	n = l->out->len;
-	l->writing = g_byte_array_free_to_bytes(l->out);
-	l->out = g_byte_array_new();
-	g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(l->conn)),
-					g_bytes_get_data(l->writing, NULL), n, G_PRIORITY_DEFAULT, l->cancel,
-					emu_write_cb, link_ref(l));
-}
-
-/* Queues one encoded frame (or several) for the card. */
-static void emu_send_buf(struct emu *e, uint8_t *buf, size_t n)
-{
-	g_byte_array_append(e->link->out, buf, (guint)n);
-	g_free(buf);
-	emu_flush(e->link);
-}
-
-static gboolean emu_timeout_cb(gpointer user)
+static void emu_on_lost(struct sb_stream *link, const GError *err, void *user)
 {
 	struct emu *e = user;
+	int code;
 
-	e->timeout_id = 0;
-	emu_link_lost(e, g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_TIMEOUT, "%s: no answer from the card in time",
-				     e->base.description));
-	return G_SOURCE_REMOVE;
+	switch (err->code) {
+	case SB_STREAM_ERROR_CONNECT:
+		code = SB_UICC_ERROR_ABSENT;
+		break;
+	case SB_STREAM_ERROR_TIMEOUT:
+		code = SB_UICC_ERROR_TIMEOUT;
+		break;
+	case SB_STREAM_ERROR_FRAMING:
+		code = SB_UICC_ERROR_PROTOCOL;
+		break;
+	default:
+		code = SB_UICC_ERROR_LINK;
+		break;
+	}
+	emu_link_lost(e, g_error_new(SB_UICC_ERROR, code, "%s: card link: %s", e->base.description, err->message));
 }
 
-static void emu_connect_cb(GObject *src, GAsyncResult *res, gpointer user)
+static void emu_send_frame(struct emu *e, const uint8_t *payload, size_t len)
 {
-	struct emu_link *l = user;
-	GError *err = NULL;
-	GSocketConnection *conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &err);
-	struct emu *e = l->e;
-	uint8_t *buf;
+	uint8_t *buf = g_malloc(len + SIMOTA_VPCD_HEADER);
+	size_t n = simota_vpcd_frame_encode(payload, len, buf, len + SIMOTA_VPCD_HEADER);
 
-	g_object_unref(src);
-	if (!e) {
-		g_clear_error(&err);
-		if (conn)
-			g_object_unref(conn);
-		link_unref(l);
-		return;
-	}
-	if (!conn) {
-		GError *w = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_ABSENT, "%s: %s", e->base.description,
-					err->message);
+	sb_stream_write(e->link, buf, n);
+	g_free(buf);
+}
 
-		g_error_free(err);
-		emu_close(e);
-		emu_finish(e, w, NULL, 0);
-		g_error_free(w);
-		link_unref(l);
-		return;
-	}
-	l->conn = conn;
-	buf = g_malloc(2 * (SIMOTA_VPCD_HEADER + 1));
-	buf[0] = 0; buf[1] = 1; buf[2] = SIMOTA_VPCD_CTRL_POWER_ON;
-	buf[3] = 0; buf[4] = 1; buf[5] = SIMOTA_VPCD_CTRL_GET_ATR;
-	emu_send_buf(e, buf, 6);
-	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(conn)), l->chunk, sizeof(l->chunk),
-				  G_PRIORITY_DEFAULT, l->cancel, emu_read_cb, l);   /* keeps the connect ref */
-	e->timeout_id = g_timeout_add(EMU_ATR_TIMEOUT_MS, emu_timeout_cb, e);
+static void emu_on_connected(struct sb_stream *link, void *user)
+{
+	struct emu *e = user;
+	static const uint8_t power_on = SIMOTA_VPCD_CTRL_POWER_ON, get_atr = SIMOTA_VPCD_CTRL_GET_ATR;
+
+	emu_send_frame(e, &power_on, 1);
+	emu_send_frame(e, &get_atr, 1);
+	sb_stream_expect(link, EMU_ATR_TIMEOUT_MS, "ATR from the card");
 }
 
 /* Errors found at call time are reported from the main loop, never from inside the call. */
@@ -291,37 +152,22 @@ static void emu_fail_later(struct emu *e, enum emu_wait wait, sb_uicc_atr_cb atr
 static void emu_power_on(struct sb_uicc *u, sb_uicc_atr_cb cb, void *data)
 {
 	struct emu *e = (struct emu *)u;
-	GSocketClient *client;
-	GSocketAddress *addr;
-	struct emu_link *l;
 
-	if (e->wait != EMU_WAIT_NONE || e->link) {
+	if (e->wait != EMU_WAIT_NONE || sb_stream_active(e->link)) {
 		emu_fail_later(e, EMU_WAIT_ATR, cb, NULL, data,
 			       g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_BUSY, "%s: already connected", u->description));
 		return;
 	}
-	l = g_new0(struct emu_link, 1);
-	l->refs = 1;                 /* the backend's */
-	l->e = e;
-	l->cancel = g_cancellable_new();
-	l->rx = g_byte_array_new();
-	l->out = g_byte_array_new();
-	e->link = l;
 	e->wait = EMU_WAIT_ATR;
 	e->atr_cb = cb;
 	e->cb_data = data;
-	client = g_socket_client_new();
-	addr = g_unix_socket_address_new(e->path);
-	g_socket_client_connect_async(client, G_SOCKET_CONNECTABLE(addr), l->cancel, emu_connect_cb, link_ref(l));
-	g_object_unref(addr);
+	sb_stream_start(e->link, 0, 0);
 }
 
 static void emu_transmit(struct sb_uicc *u, const uint8_t *apdu, size_t len, unsigned timeout_ms,
 			 sb_uicc_apdu_cb cb, void *data)
 {
 	struct emu *e = (struct emu *)u;
-	uint8_t *buf;
-	size_t n;
 
 	if (!e->ready || e->wait != EMU_WAIT_NONE || len < 4 || len > SIMOTA_VPCD_MAX_PAYLOAD) {
 		int code = !e->ready ? SB_UICC_ERROR_ABSENT :
@@ -336,10 +182,8 @@ static void emu_transmit(struct sb_uicc *u, const uint8_t *apdu, size_t len, uns
 	e->wait = EMU_WAIT_APDU;
 	e->apdu_cb = cb;
 	e->cb_data = data;
-	buf = g_malloc(len + SIMOTA_VPCD_HEADER);
-	n = simota_vpcd_frame_encode(apdu, len, buf, len + SIMOTA_VPCD_HEADER);
-	emu_send_buf(e, buf, n);
-	e->timeout_id = g_timeout_add(timeout_ms, emu_timeout_cb, e);
+	emu_send_frame(e, apdu, len);
+	sb_stream_expect(e->link, timeout_ms, "answer from the card");
 }
 
 static void emu_power_off(struct sb_uicc *u)
@@ -361,9 +205,8 @@ static void emu_destroy(struct sb_uicc *u)
 	struct emu *e = (struct emu *)u;
 
 	g_cancellable_cancel(e->lifetime);
-	emu_close(e);
+	sb_stream_free(e->link);
 	g_object_unref(e->lifetime);
-	g_free(e->path);
 	g_free(e);
 }
 
@@ -375,13 +218,23 @@ static const struct sb_uicc_ops emu_ops = {
 	.destroy = emu_destroy,
 };
 
+static const struct sb_stream_handlers emu_link = {
+	.split = emu_split,
+	.frame = emu_on_frame,
+	.connected = emu_on_connected,
+	.lost = emu_on_lost,
+};
+
 struct sb_uicc *sb_uicc_emu_new(const char *socket_path)
 {
 	struct emu *e = g_new0(struct emu, 1);
+	GSocketAddress *peer = g_unix_socket_address_new(socket_path);
 
 	e->base.ops = &emu_ops;
 	e->base.description = g_strdup_printf("emu:unix:%s", socket_path);
-	e->path = g_strdup(socket_path);
+	e->base.protocol = SB_UICC_T0;        /* uicc-emu is a T=0 card (its ATR offers T=0 only) */
+	e->link = sb_stream_new(G_SOCKET_CONNECTABLE(peer), &emu_link, e);
 	e->lifetime = g_cancellable_new();
+	g_object_unref(peer);
 	return &e->base;
 }

@@ -19,7 +19,9 @@
  * power_on: (re)connect (shared or exclusive, T=0 or T=1 as the card and
  * reader agree), warm reset (SCardReconnect SCARD_RESET_CARD) and read the
  * ATR with SCardStatus, so every power_on is a reset and the modem's
- * TERMINAL PROFILE follows it.  A context pcscd no longer knows
+ * TERMINAL PROFILE follows it.  The protocol the reader negotiated goes to
+ * the APDU session (sb_uicc.protocol): pcsc-lite hands a T=0 command to the
+ * reader as it is, and a TPDU-level reader passes it on unchanged.  A context pcscd no longer knows
  * (pcscd restarted) is released and established again.  The T=0
  * exchanges (61XX, 6CXX, 91XX) are apdu-session.c's, as for every backend.
  */
@@ -444,8 +446,9 @@ static void on_connected(struct pcsc *p, struct job *j)
 	g_free(p->reader);
 	p->reader = g_steal_pointer(&j->reader);
 	p->ready = true;
+	p->base.protocol = j->proto == SCARD_PROTOCOL_T1 ? SB_UICC_T1 : SB_UICC_T0;
 	g_message("%s: card in reader '%s', T=%d, %s mode, warm reset done", p->base.description, p->reader,
-		  j->proto == SCARD_PROTOCOL_T1 ? 1 : 0, p->shared ? "shared" : "exclusive");
+		  p->base.protocol == SB_UICC_T1 ? 1 : 0, p->shared ? "shared" : "exclusive");
 	pcsc_finish(p, NULL, j->atr, j->atr_len);
 }
 

@@ -32,6 +32,15 @@ enum sb_uicc_error_code {
 
 struct sb_uicc;
 
+/*
+ * The transmission protocol the card and its reader agreed on (ISO/IEC
+ * 7816-3): it decides how a command goes on the wire (apdu-session.c).
+ */
+enum sb_uicc_protocol {
+	SB_UICC_T0,                 /* character protocol: every command TPDU has P3 (§12.2) */
+	SB_UICC_T1,                 /* block protocol: the APDU as ISO/IEC 7816-4 §5.1 writes it */
+};
+
 /* err NULL: success; resp is the response APDU (data then SW1 SW2, len >= 2). */
 typedef void (*sb_uicc_apdu_cb)(const GError *err, const uint8_t *resp, size_t len, void *data);
 /* err NULL: card powered, atr holds its ATR. */
@@ -53,6 +62,7 @@ struct sb_uicc_ops {
 struct sb_uicc {
 	const struct sb_uicc_ops *ops;
 	char *description;            /* for logs: "emu:unix:/run/..." */
+	enum sb_uicc_protocol protocol; /* set by the backend before its ATR callback */
 	sb_uicc_lost_cb lost;
 	void *lost_data;
 	sb_uicc_present_cb present;

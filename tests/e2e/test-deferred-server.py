@@ -42,6 +42,18 @@ def http(method, url, body=None):
         return r.status, json.loads(r.read().decode() or "null")
 
 
+def check_fetched_at_once(ofonod_log):
+    """The DISPLAY TEXT the card announced in its answer to C1's ENVELOPE (SimToolkit up, an agent
+    registered) is FETCHed at once: the grace that lets agents re-register holds back only a command
+    that was pending when SimToolkit appeared (the plugin's debug log says which)."""
+    lines = ofonod_log.splitlines()
+    download = [i for i, l in enumerate(lines) if "SMS-PP download: SW 91" in l]
+    check(download, "C1's ENVELOPE answered 91XX (a proactive command announced)")
+    decisions = [l for l in lines[download[0]:] if "FETCH of the" in l]
+    check(decisions, "the plugin logged what it did with the announced command")
+    check(decisions[0].endswith("command now"), "FETCHed at once, not held: %s" % decisions[0].strip())
+
+
 def run():
     plugin, uicc_emu, card0, server = sys.argv[1:5]
     with Harness(plugin, uicc_emu) as h:
@@ -76,6 +88,7 @@ def run():
         h.wait_for(lambda: "DisplayText" in agent.names(), 20, "DisplayText at the agent")
         dt = [c for c in agent.calls if c[0] == "DisplayText"][0]
         check(dt[1] == "Pay 10 EUR?", "agent shows %r" % dt[1])
+        check_fetched_at_once(h.ofonod_log())
 
         def final():
             _, tx = http("GET", txurl)

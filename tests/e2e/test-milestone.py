@@ -5,7 +5,8 @@ the private bus, powers up, the SIM asks for its PIN, the PIN is entered,
 the SIM becomes ready with the card's IMSI and ICCID
 (org.ofono.SimManager), org.ofono.SimToolkit appears; a second config
 group with a wrong entry is logged naming group and key and does not stop
-the good modem; a TERMINAL PROFILE reached the card.
+the good modem; a TERMINAL PROFILE reached the card; the commands without
+data reached the (T=0) card with P3 = 00.
 
 usage: test-milestone.py PLUGIN_SO UICC_EMU CARD0_INI
 """
@@ -73,6 +74,10 @@ def run():
         card_log = h.cards["card0"]["proc"].log_text()
         tp = [l for l in card_log.splitlines() if "APDU 80 10 00 00" in l]
         check(len(tp) == 1 and "-> 9000" in tp[0], "one TERMINAL PROFILE, accepted by the card (%s)" % tp)
+        # the emu link is a T=0 card: case-1 commands (the empty VERIFY, retry counters) carry P3 = 00
+        check("APDU 00 20 00 01 (5 bytes) ->" in card_log and "APDU 00 2c 00 01 (5 bytes) ->" in card_log,
+              "the empty VERIFY and UNBLOCK PIN (PIN state, retries) reached the card with P3 = 00")
+        check("command refused" not in card_log, "no command without P3 reached the T=0 card")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ pcscd: uicc-emu's vpcd link is a card in reader "Virtual PCD 00 00" and the
 modem has Uicc=pcsc:Virtual PCD 00 00.  Same assertions: DisplayText at the
 agent, TERMINAL RESPONSE at the card, R1 delivered (general result 00),
 transaction completed; and the plugin says which reader and protocol it
-uses.
+uses.  The card is a T=0 card that refuses a command without P3 (6700, as a
+foreign software UICC behind vpcd did): the empty VERIFY that asks for the
+PIN state reaches it as a 5-byte TPDU with P3 = 00 and nothing is refused.
 
 usage: test-pcsc-deferred.py PLUGIN_SO UICC_EMU CARD0_INI OTA_TEST_SERVER
 """
@@ -34,6 +36,9 @@ def run():
         check(imsi == "001010123456789", "IMSI read through pcscd")
         check("card in reader '%s', T=0, exclusive mode" % reader in h.ofonod_log(),
               "the plugin connected to %s (T=0, exclusive)" % reader)
+        card_log = h.cards["card0"]["proc"].log_text()
+        check("APDU 00 20 00 01 (5 bytes) ->" in card_log, "the empty VERIFY went through pcscd with P3 = 00")
+        check("command refused" not in card_log, "no command without P3 reached the T=0 card")
 
         txurl = create_tx(api, CARD0_ICCID, "Pay 10 EUR?")
         h.wait_for(lambda: display_calls(agent), 30, "DisplayText at the agent")

@@ -9,7 +9,9 @@ gone (its agent released), ofonod and the modem stay; uicc-emu is started
 again, the card is "inserted", the plugin connects by itself (reader
 event), resets the card, sends TERMINAL PROFILE, oFono sees the SIM again
 (PIN entered again), SimToolkit comes back and the agent registers again;
-the applet runs its pending session again, the agent confirms, and R1 is
+the applet runs its pending session again (its command, pending when
+SimToolkit came back, is held until agents had time to register), the
+agent confirms, and R1 is
 delivered to the server after the next C2: the transaction completes with
 general result 00.
 
@@ -72,6 +74,7 @@ def run():
         h.wait_for(lambda: "Release" in agent.names(), 10, "the agent released")
         check(True, "the SimToolkit agent was released with the atom")
 
+        mark = len(h.ofonod_log())
         h.restart_vpcd_card("card0")
         h.wait_for(lambda: sim().get("Present"), 30, "SIM back in oFono")
         check(True, "oFono sees the SIM again after the card is back in the reader")
@@ -82,6 +85,9 @@ def run():
         check(True, "the agent registered again with the new SimToolkit")
         h.wait_for(lambda: len(display_calls(agent)) >= 2, 60, "the applet's DisplayText again")
         check(True, "the pending session ran again after TERMINAL PROFILE")
+        held = [l for l in h.ofonod_log()[mark:].splitlines() if "proactive command held until agents" in l]
+        check(held, "the command pending when SimToolkit came back waited for agents to register: %s" %
+              (held[0].strip() if held else None))
         tx = wait_final(h, txurl, timeout=150)
         check_completed(tx, what=" after the card came back (next C2)")
         check(h.ofonod.alive(), "ofonod still running")

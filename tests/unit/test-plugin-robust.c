@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The stkbridge plugin against misbehaving cards, without ofonod: the APDU
- * session's bounds (TS 102 221 §7.3.1.1, TS 102 223 §6.2) with a scripted
- * UICC backend (an oversized answer, a card announcing proactive commands
+ * session's bounds (TS 102 221 §7.3.1.1, TS 102 223 §6.2) with a fake card
+ * (fake-card.h) that misbehaves (an oversized answer, a card announcing proactive commands
  * forever, a GET RESPONSE chain that never ends), and the pcsc parts of the
  * config file and reader matching (doc/pcsc.md).
  */
@@ -12,111 +12,14 @@
 #include "config.h"
 #include "uicc/apdu-session.h"
 #include "uicc/uicc.h"
+#include "fake-card.h"
 #ifdef SB_HAVE_PCSC
 #include "uicc/pcsc-internal.h"
 #endif
 
-/* ---- a scripted card: answer(apdu) decides ---------------------------------------------- */
-
-struct card {
-	struct sb_uicc base;
-	GByteArray *(*answer)(struct card *c, const uint8_t *apdu, size_t len);
-	unsigned fetches, commands;
-	bool session_end;            /* TERMINAL RESPONSE answered 9000 */
-};
-
-struct pending {
-	sb_uicc_apdu_cb cb;
-	void *data;
-	GByteArray *resp;
-};
-
-static gboolean answer_cb(gpointer p)
-{
-	struct pending *pd = p;
-
-	pd->cb(NULL, pd->resp->data, pd->resp->len, pd->data);
-	g_byte_array_unref(pd->resp);
-	g_free(pd);
-	return G_SOURCE_REMOVE;
-}
-
-static void card_transmit(struct sb_uicc *u, const uint8_t *apdu, size_t len, unsigned timeout_ms,
-			  sb_uicc_apdu_cb cb, void *data)
-{
-	struct card *c = (struct card *)u;
-	struct pending *pd = g_new0(struct pending, 1);
-
-	c->commands++;
-	if (apdu[1] == 0x12)
-		c->fetches++;
-	pd->cb = cb;
-	pd->data = data;
-	pd->resp = c->answer(c, apdu, len);
-	g_idle_add(answer_cb, pd);
-}
-
-static void card_noop(struct sb_uicc *u)
-{
-}
-
-static const struct sb_uicc_ops card_ops = {
-	.name = "scripted",
-	.transmit = card_transmit,
-	.power_off = card_noop,
-	.destroy = card_noop,
-};
-
-static GByteArray *bytes(const uint8_t *p, size_t n)
-{
-	GByteArray *a = g_byte_array_new();
-
-	g_byte_array_append(a, p, (guint)n);
-	return a;
-}
-
-struct result {
-	bool done;
-	GError *err;
-	uint16_t sw;
-	size_t len;
-};
-
-static void done_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
-{
-	struct result *r = user;
-
-	r->done = true;
-	r->err = err ? g_error_copy(err) : NULL;
-	r->sw = sw;
-	r->len = len;
-}
-
-static void run(struct sb_apdu_session *s, const char *hex, struct result *r)
-{
-	uint8_t apdu[64];
-	size_t n = 0;
-
-	for (size_t i = 0; hex[i] && hex[i + 1]; i += 2) {
-		char b[3] = { hex[i], hex[i + 1], 0 };
-
-		apdu[n++] = (uint8_t)strtoul(b, NULL, 16);
-	}
-	memset(r, 0, sizeof(*r));
-	sb_apdu_session_send(s, NULL, apdu, n, done_cb, r);
-	while (!r->done)
-		g_main_context_iteration(NULL, TRUE);
-}
-
-static void drain(void)
-{
-	while (g_main_context_iteration(NULL, FALSE))
-		;
-}
-
 /* ---- oversized answer ----------------------------------------------------------------------- */
 
-static GByteArray *answer_oversized(struct card *c, const uint8_t *apdu, size_t len)
+static GByteArray *answer_oversized(struct fake_card *c, const uint8_t *apdu, size_t len)
 {
 	GByteArray *a = g_byte_array_new();
 	static const uint8_t sw[2] = { 0x90, 0x00 };
@@ -129,53 +32,54 @@ static GByteArray *answer_oversized(struct card *c, const uint8_t *apdu, size_t 
 
 static void test_oversized(void)
 {
-	struct card c = { .base = { .ops = &card_ops, .description = (char *)"scripted" },
-			  .answer = answer_oversized };
-	struct sb_apdu_session *s = sb_apdu_session_new(&c.base, 1000);
-	struct result r;
+	struct fake_card c;
+	struct sb_apdu_session *s = sb_apdu_session_new(fake_card_init_answer(&c, answer_oversized, NULL), 1000);
+	struct fake_result r = { 0 };
 
-	run(s, "00B000000A", &r);
+	fake_exchange(s, "00B000000A", &r);
 	g_assert_nonnull(r.err);
 	g_assert_error(r.err, SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL);
 	g_assert_nonnull(strstr(r.err->message, "oversized response: 300 data bytes"));
-	g_error_free(r.err);
+	fake_result_clear(&r);
 	sb_apdu_session_free(s);
+	fake_card_clear(&c);
 }
 
 /* ---- GET RESPONSE forever (61XX to every GET RESPONSE) -------------------------------------- */
 
-static GByteArray *answer_61_forever(struct card *c, const uint8_t *apdu, size_t len)
+static GByteArray *answer_61_forever(struct fake_card *c, const uint8_t *apdu, size_t len)
 {
 	static const uint8_t resp[] = { 0x01, 0x02, 0x61, 0x02 };
 
-	return bytes(apdu[1] == 0xC0 ? resp : resp + 2, apdu[1] == 0xC0 ? 4 : 2);
+	return fake_answer_bytes(apdu[1] == 0xC0 ? resp : resp + 2, apdu[1] == 0xC0 ? 4 : 2);
 }
 
 static void test_endless_chain(void)
 {
-	struct card c = { .base = { .ops = &card_ops, .description = (char *)"scripted" },
-			  .answer = answer_61_forever };
-	struct sb_apdu_session *s = sb_apdu_session_new(&c.base, 1000);
-	struct result r;
+	struct fake_card c;
+	struct sb_apdu_session *s = sb_apdu_session_new(fake_card_init_answer(&c, answer_61_forever, NULL), 1000);
+	struct fake_result r = { 0 };
 
-	run(s, "00A40004023F00", &r);
+	fake_exchange(s, "00A40004023F00", &r);
 	g_assert_nonnull(r.err);
 	g_assert_error(r.err, SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL);
 	g_assert_cmpuint(c.commands, <=, 65);
-	g_error_free(r.err);
+	fake_result_clear(&r);
 	sb_apdu_session_free(s);
+	fake_card_clear(&c);
 }
 
 /* ---- 91XX forever --------------------------------------------------------------------------- */
 
-/* Every command 9110; FETCH 9110 and no command; TERMINAL RESPONSE 9000 once session_end is set. */
-static GByteArray *answer_91_forever(struct card *c, const uint8_t *apdu, size_t len)
+/* Every command 9110; FETCH 9110 and no command; TERMINAL RESPONSE 9000 once *user (session end) is set. */
+static GByteArray *answer_91_forever(struct fake_card *c, const uint8_t *apdu, size_t len)
 {
 	static const uint8_t sw91[2] = { 0x91, 0x10 }, sw90[2] = { 0x90, 0x00 };
+	const bool *session_end = c->user;
 
-	if (apdu[1] == 0x14 && c->session_end)
-		return bytes(sw90, 2);
-	return bytes(sw91, 2);
+	if (apdu[1] == 0x14 && *session_end)
+		return fake_answer_bytes(sw90, 2);
+	return fake_answer_bytes(sw91, 2);
 }
 
 struct fetcher {
@@ -198,44 +102,47 @@ static void on_proactive(unsigned len, void *user)
 
 static void test_proactive_forever(void)
 {
-	struct card c = { .base = { .ops = &card_ops, .description = (char *)"scripted" },
-			  .answer = answer_91_forever };
-	struct sb_apdu_session *s = sb_apdu_session_new(&c.base, 1000);
+	struct fake_card c;
+	bool session_end = false;
+	struct sb_apdu_session *s = sb_apdu_session_new(fake_card_init_answer(&c, answer_91_forever, &session_end),
+							1000);
 	struct fetcher f = { .s = s };
-	struct result r;
+	struct fake_result r = { 0 };
 
 	sb_apdu_session_set_proactive_cb(s, on_proactive, &f);
-	run(s, "80100000023B61", &r);         /* TERMINAL PROFILE: 9110 */
+	fake_exchange(s, "80100000023B61", &r);         /* TERMINAL PROFILE: 9110 */
 	g_assert_null(r.err);
 	g_assert_cmphex(r.sw, ==, 0x9110);
-	drain();
+	fake_drain();
 	g_assert_cmpuint(f.told, ==, SB_APDU_MAX_PROACTIVE_RUN);
 	g_assert_cmpuint(c.fetches, ==, SB_APDU_MAX_PROACTIVE_RUN);
 	/* still muted: a STATUS answered 9110 is not told */
-	run(s, "80F2000000", &r);
-	drain();
+	fake_exchange(s, "80F2000000", &r);
+	fake_drain();
 	g_assert_cmpuint(c.fetches, ==, SB_APDU_MAX_PROACTIVE_RUN);
 	/* the card ends its proactive session (TERMINAL RESPONSE 9000): told again */
-	c.session_end = true;
-	run(s, "8014000003810301", &r);
+	session_end = true;
+	fake_exchange(s, "8014000003810301", &r);
 	g_assert_cmphex(r.sw, ==, 0x9000);
-	run(s, "80F2000000", &r);
-	drain();
+	fake_exchange(s, "80F2000000", &r);
+	fake_drain();
 	g_assert_cmpuint(f.told, ==, 2 * SB_APDU_MAX_PROACTIVE_RUN);
+	fake_result_clear(&r);
 	sb_apdu_session_free(s);
+	fake_card_clear(&c);
 }
 
 /* A legitimate session, FETCH / TERMINAL RESPONSE alternating and ending with 9000, is never cut. */
-static GByteArray *answer_long_session(struct card *c, const uint8_t *apdu, size_t len)
+static GByteArray *answer_long_session(struct fake_card *c, const uint8_t *apdu, size_t len)
 {
 	static const uint8_t cmd[] = { 0xD0, 0x03, 0x81, 0x01, 0x01, 0x90, 0x00 };
 	static const uint8_t sw91[2] = { 0x91, 0x07 }, sw90[2] = { 0x90, 0x00 };
 
 	if (apdu[1] == 0x12)
-		return bytes(cmd, sizeof(cmd));
+		return fake_answer_bytes(cmd, sizeof(cmd));
 	if (apdu[1] == 0x14)
-		return bytes(c->fetches % 40 ? sw91 : sw90, 2);    /* sessions of 40 commands */
-	return bytes(sw91, 2);
+		return fake_answer_bytes(c->fetches % 40 ? sw91 : sw90, 2);    /* sessions of 40 commands */
+	return fake_answer_bytes(sw91, 2);
 }
 
 /* The session ended (TERMINAL RESPONSE 9000): the next one starts with an ENVELOPE (answered 91XX). */
@@ -267,19 +174,20 @@ static void on_proactive_session(unsigned len, void *user)
 
 static void test_long_sessions(void)
 {
-	struct card c = { .base = { .ops = &card_ops, .description = (char *)"scripted" },
-			  .answer = answer_long_session };
-	struct sb_apdu_session *s = sb_apdu_session_new(&c.base, 1000);
+	struct fake_card c;
+	struct sb_apdu_session *s = sb_apdu_session_new(fake_card_init_answer(&c, answer_long_session, NULL), 1000);
 	struct fetcher f = { .s = s };
-	struct result r;
+	struct fake_result r = { 0 };
 
 	sb_apdu_session_set_proactive_cb(s, on_proactive_session, &f);
-	run(s, "80100000023B61", &r);
-	drain();
+	fake_exchange(s, "80100000023B61", &r);
+	fake_drain();
 	/* five sessions of 40 commands, 200 in all: never muted */
 	g_assert_cmpuint(f.told, ==, 200);
 	g_assert_cmpuint(c.fetches, ==, 199);
+	fake_result_clear(&r);
 	sb_apdu_session_free(s);
+	fake_card_clear(&c);
 }
 
 /*
@@ -287,14 +195,14 @@ static void test_long_sessions(void)
  * is initialised, PIN entered, before oFono's stk atom exists and FETCHes):
  * one command, however many answers say 91XX; it is never muted.
  */
-static GByteArray *answer_one_pending(struct card *c, const uint8_t *apdu, size_t len)
+static GByteArray *answer_one_pending(struct fake_card *c, const uint8_t *apdu, size_t len)
 {
 	static const uint8_t cmd[] = { 0xD0, 0x03, 0x81, 0x01, 0x01, 0x90, 0x00 };
 	static const uint8_t sw91[2] = { 0x91, 0x05 }, sw90[2] = { 0x90, 0x00 };
 
 	if (apdu[1] == 0x12)
-		return bytes(cmd, sizeof(cmd));
-	return bytes(c->fetches ? sw90 : sw91, 2);
+		return fake_answer_bytes(cmd, sizeof(cmd));
+	return fake_answer_bytes(c->fetches ? sw90 : sw91, 2);
 }
 
 static void count_told(unsigned len, void *user)
@@ -304,26 +212,26 @@ static void count_told(unsigned len, void *user)
 
 static void test_pending_before_fetch(void)
 {
-	struct card c = { .base = { .ops = &card_ops, .description = (char *)"scripted" },
-			  .answer = answer_one_pending };
-	struct sb_apdu_session *s = sb_apdu_session_new(&c.base, 1000);
+	struct fake_card c;
+	struct sb_apdu_session *s = sb_apdu_session_new(fake_card_init_answer(&c, answer_one_pending, NULL), 1000);
 	unsigned told = 0;
-	struct result r;
+	struct fake_result r = { 0 };
 
 	sb_apdu_session_set_proactive_cb(s, count_told, &told);
 	for (unsigned i = 0; i < 2 * SB_APDU_MAX_PROACTIVE_RUN; i++) {
-		run(s, "00a4080c027fff", &r);
+		fake_exchange(s, "00a4080c027fff", &r);
 		g_assert_cmphex(r.sw, ==, 0x9105);
 	}
-	drain();
+	fake_drain();
 	g_assert_cmpuint(told, ==, 2 * SB_APDU_MAX_PROACTIVE_RUN);    /* each answer told, none muted */
-	sb_apdu_session_fetch(s, NULL, 5, done_cb, &r);
-	memset(&r, 0, sizeof(r));
-	while (!r.done)
-		g_main_context_iteration(NULL, TRUE);
+	fake_result_clear(&r);
+	sb_apdu_session_fetch(s, NULL, 5, fake_result_cb, &r);
+	fake_result_wait(&r);
 	g_assert_cmphex(r.sw, ==, 0x9000);
-	g_assert_cmpuint(r.len, ==, 5);
+	fake_result_data(&r, "d003810101");
+	fake_result_clear(&r);
 	sb_apdu_session_free(s);
+	fake_card_clear(&c);
 }
 
 /* ---- config and reader matching (doc/pcsc.md) -------------------------------------------------- */

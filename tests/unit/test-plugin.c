@@ -3,15 +3,17 @@
  * The stkbridge plugin's logic that runs without ofonod: the config file
  * (plugin/config.c), FCP parsing (TS 102 221 §11.1.1.3) and the APDU
  * session's T=0 handling (TS 102 221 §7.3.1.1, §7.4.2) against a scripted
- * UICC backend.
+ * card (fake-card.h).
  */
 #include <glib.h>
 #include <string.h>
 
 #include "config.h"
 #include "atoms/fcp.h"
+#include "atoms/pin-state.h"
 #include "uicc/apdu-session.h"
 #include "uicc/uicc.h"
+#include "fake-card.h"
 
 /* ---- config ------------------------------------------------------------------------- */
 
@@ -137,215 +139,107 @@ static void test_fcp(void)
 	g_assert_false(sb_fcp_parse(no_size, sizeof(no_size), &f));
 }
 
-/* ---- APDU session over a scripted backend ----------------------------------------------- */
+/* ---- APDU session over a scripted card (fake-card.h) ---------------------------------------- */
 
-struct step {
-	const char *apdu;      /* expected command, hex */
-	const char *resp;      /* answer, hex; NULL: never answer (timeout) */
-};
-
-struct fake {
-	struct sb_uicc base;
-	const struct step *steps;
-	size_t n, pos;
-	bool mismatch;
-};
-
-static GByteArray *unhex(const char *s)
+/* Sends command through a session over a card on protocol following steps; r gets the outcome. */
+static void run_session_on(enum sb_uicc_protocol protocol, const struct fake_step *steps, size_t n,
+			   const char *command, struct fake_result *r)
 {
-	GByteArray *a = g_byte_array_new();
+	struct fake_card c;
+	struct sb_apdu_session *s;
 
-	for (size_t i = 0; s[i] && s[i + 1]; i += 2) {
-		char b[3] = { s[i], s[i + 1], 0 };
-		uint8_t v = (uint8_t)strtoul(b, NULL, 16);
-
-		g_byte_array_append(a, &v, 1);
-	}
-	return a;
-}
-
-struct pending {
-	sb_uicc_apdu_cb cb;
-	void *data;
-	GByteArray *resp;
-};
-
-static gboolean answer_cb(gpointer p)
-{
-	struct pending *pd = p;
-
-	pd->cb(NULL, pd->resp->data, pd->resp->len, pd->data);
-	g_byte_array_unref(pd->resp);
-	g_free(pd);
-	return G_SOURCE_REMOVE;
-}
-
-static void fake_transmit(struct sb_uicc *u, const uint8_t *apdu, size_t len, unsigned timeout_ms,
-			  sb_uicc_apdu_cb cb, void *data)
-{
-	struct fake *f = (struct fake *)u;
-	GByteArray *want;
-	struct pending *pd;
-
-	if (f->pos >= f->n) {
-		f->mismatch = true;
-		return;
-	}
-	want = unhex(f->steps[f->pos].apdu);
-	if (want->len != len || memcmp(want->data, apdu, len) != 0) {
-		g_test_message("step %zu: unexpected APDU", f->pos);
-		f->mismatch = true;
-	}
-	g_byte_array_unref(want);
-	if (!f->steps[f->pos].resp) {
-		f->pos++;
-		return;
-	}
-	pd = g_new0(struct pending, 1);
-	pd->cb = cb;
-	pd->data = data;
-	pd->resp = unhex(f->steps[f->pos].resp);
-	f->pos++;
-	g_idle_add(answer_cb, pd);
-}
-
-static void fake_noop(struct sb_uicc *u)
-{
-}
-
-static const struct sb_uicc_ops fake_ops = {
-	.name = "fake",
-	.transmit = fake_transmit,
-	.power_off = fake_noop,
-	.destroy = fake_noop,
-};
-
-struct result {
-	bool done;
-	bool error;
-	uint16_t sw;
-	GByteArray *data;
-	unsigned proactive;
-};
-
-static void done_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
-{
-	struct result *r = user;
-
-	r->done = true;
-	r->error = err != NULL;
-	r->sw = sw;
-	r->data = g_byte_array_new();
-	g_byte_array_append(r->data, data, (guint)len);
-}
-
-static void proactive_cb(unsigned len, void *user)
-{
-	struct result *r = user;
-
-	r->proactive = len;
-}
-
-static void run_session(const struct step *steps, size_t n, const char *command, struct result *r)
-{
-	struct fake f = { .base = { .ops = &fake_ops, .description = (char *)"fake" }, .steps = steps, .n = n };
-	struct sb_apdu_session *s = sb_apdu_session_new(&f.base, 5000);
-	GByteArray *cmd = unhex(command);
-
-	memset(r, 0, sizeof(*r));
-	sb_apdu_session_set_proactive_cb(s, proactive_cb, r);
-	sb_apdu_session_send(s, NULL, cmd->data, cmd->len, done_cb, r);
-	while (!r->done)
-		g_main_context_iteration(NULL, TRUE);
-	g_assert_false(f.mismatch);
-	g_assert_cmpuint(f.pos, ==, n);
-	g_byte_array_unref(cmd);
+	fake_card_init_script(&c, protocol, steps, n);
+	s = sb_apdu_session_new(&c.base, 5000);
+	sb_apdu_session_set_proactive_cb(s, fake_result_proactive_cb, r);
+	fake_exchange(s, command, r);
+	fake_card_done(&c);
 	sb_apdu_session_free(s);
+	fake_card_clear(&c);
 }
 
-static void check_data(const struct result *r, const char *hex)
+static void run_session(const struct fake_step *steps, size_t n, const char *command, struct fake_result *r)
 {
-	GByteArray *want = unhex(hex);
-
-	g_assert_cmpmem(r->data->data, r->data->len, want->data, want->len);
-	g_byte_array_unref(want);
-	g_byte_array_unref(r->data);
+	run_session_on(SB_UICC_T0, steps, n, command, r);
 }
 
 /* 61XX → GET RESPONSE with Le XX, chained, data joined (TS 102 221 §7.3.1.1.4) */
 static void test_session_61xx(void)
 {
-	static const struct step steps[] = {
+	static const struct fake_step steps[] = {
 		{ "00a40804047fff6f07", "6104" },
 		{ "00c0000004", "62018202" "6102" },
 		{ "00c0000002", "4121" "9000" },
 	};
-	struct result r;
+	struct fake_result r = { 0 };
 
 	run_session(steps, G_N_ELEMENTS(steps), "00a40804047fff6f07", &r);
-	g_assert_false(r.error);
+	g_assert_null(r.err);
 	g_assert_cmphex(r.sw, ==, 0x9000);
-	check_data(&r, "620182024121");
+	fake_result_data(&r, "620182024121");
 	g_assert_cmpuint(r.proactive, ==, 0);
+	fake_result_clear(&r);
 }
 
 /* 6CXX → the same command with Le XX (TS 102 221 §7.3.1.1.5) */
 static void test_session_6cxx(void)
 {
-	static const struct step steps[] = {
+	static const struct fake_step steps[] = {
 		{ "00b0000000", "6c09" },
 		{ "00b0000009", "080910101032547698" "9000" },
 	};
-	struct result r;
+	struct fake_result r = { 0 };
 
 	run_session(steps, G_N_ELEMENTS(steps), "00b0000000", &r);
 	g_assert_cmphex(r.sw, ==, 0x9000);
-	check_data(&r, "080910101032547698");
+	fake_result_data(&r, "080910101032547698");
+	fake_result_clear(&r);
 }
 
 /* 91XX → success, and the proactive hook hears of XX bytes (TS 102 221 §7.4.2.2) */
 static void test_session_91xx(void)
 {
-	static const struct step steps[] = {
+	static const struct fake_step steps[] = {
 		{ "80140000020102", "9122" },
 	};
-	struct result r;
+	struct fake_result r = { 0 };
 
 	run_session(steps, G_N_ELEMENTS(steps), "80140000020102", &r);
-	g_assert_false(r.error);
+	g_assert_null(r.err);
 	g_assert_cmphex(r.sw, ==, 0x9122);
 	g_assert_cmpuint(r.proactive, ==, 0x22);
-	g_byte_array_unref(r.data);
+	fake_result_clear(&r);
 }
 
 /* ENVELOPE answered with a warning: the data by GET RESPONSE, the warning kept (TS 31.111 §7.1.1.2) */
 static void test_session_envelope_warning(void)
 {
-	static const struct step steps[] = {
+	static const struct fake_step steps[] = {
 		{ "80c2000003d10100", "6300" },
 		{ "00c0000000", "6c03" },
 		{ "00c0000003", "aabbcc" "6300" },
 	};
-	struct result r;
+	struct fake_result r = { 0 };
 
 	run_session(steps, G_N_ELEMENTS(steps), "80c2000003d10100", &r);
 	g_assert_cmphex(r.sw, ==, 0x6300);
-	check_data(&r, "aabbcc");
+	fake_result_data(&r, "aabbcc");
+	fake_result_clear(&r);
 }
 
 /* ENVELOPE with response data then 91XX after GET RESPONSE */
 static void test_session_envelope_61_91(void)
 {
-	static const struct step steps[] = {
+	static const struct fake_step steps[] = {
 		{ "80c2000003d10100", "6102" },
 		{ "00c0000002", "0102" "9110" },
 	};
-	struct result r;
+	struct fake_result r = { 0 };
 
 	run_session(steps, G_N_ELEMENTS(steps), "80c2000003d10100", &r);
 	g_assert_cmphex(r.sw, ==, 0x9110);
 	g_assert_cmpuint(r.proactive, ==, 0x10);
-	check_data(&r, "0102");
+	fake_result_data(&r, "0102");
+	fake_result_clear(&r);
 }
 
 /* TS 102 221 §9.5.2: PS_DO bits follow the key references in order (uicc-emu's and a card's template) */
@@ -407,39 +301,213 @@ static void order_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t
 
 static void test_session_send_next(void)
 {
-	static const struct step steps[] = {
+	static const struct fake_step steps[] = {
 		{ "00a4080c047fff6f42", "9000" },
 		{ "00b0000001", "aa9000" },       /* the read on the selected file, before ... */
 		{ "00a4080c022fe2", "9000" },     /* ... another owner's SELECT queued earlier */
 	};
 	static const uint8_t select_a[] = { 0x00, 0xA4, 0x08, 0x0C, 0x04, 0x7F, 0xFF, 0x6F, 0x42 };
 	static const uint8_t select_b[] = { 0x00, 0xA4, 0x08, 0x0C, 0x02, 0x2F, 0xE2 };
-	struct fake f = { .base = { .ops = &fake_ops, .description = (char *)"fake" }, .steps = steps,
-			  .n = G_N_ELEMENTS(steps) };
-	struct order o = { .s = sb_apdu_session_new(&f.base, 5000), .seen = g_string_new("") };
+	struct fake_card c;
+	struct order o = { .seen = g_string_new("") };
 
+	fake_card_init_script(&c, SB_UICC_T0, steps, G_N_ELEMENTS(steps));
+	o.s = sb_apdu_session_new(&c.base, 5000);
 	sb_apdu_session_send(o.s, &o, select_a, sizeof(select_a), order_select_cb, &o);
 	sb_apdu_session_send(o.s, NULL, select_b, sizeof(select_b), order_cb, &o);
 	while (o.done < 3)
 		g_main_context_iteration(NULL, TRUE);
-	g_assert_false(f.mismatch);
+	fake_card_done(&c);
 	g_assert_cmpstr(o.seen->str, ==, "select read other ");
 	g_string_free(o.seen, TRUE);
 	sb_apdu_session_free(o.s);
+	fake_card_clear(&c);
+}
+
+/*
+ * A case-1 command (VERIFY without data: PIN1's state, TS 102 221 §11.1.9) on
+ * T=0 goes out as a 5-byte TPDU with P3 = 00 (ISO/IEC 7816-3 §12.2.2); a
+ * TPDU-level reader passes on what it is given, and a T=0 card answers a
+ * 4-byte command 6700.
+ */
+static void test_session_case1_t0(void)
+{
+	static const struct fake_step steps[] = {
+		{ "0020000100", "63c3" },
+	};
+	struct fake_result r = { 0 };
+
+	run_session_on(SB_UICC_T0, steps, G_N_ELEMENTS(steps), "00200001", &r);
+	g_assert_null(r.err);
+	g_assert_cmphex(r.sw, ==, 0x63C3);
+	fake_result_clear(&r);
+}
+
+/* On T=1 the APDU goes as ISO/IEC 7816-4 §5.1 writes it: case 1 is the 4-byte header; other cases unchanged */
+static void test_session_case1_t1(void)
+{
+	static const struct fake_step verify[] = {
+		{ "00200001", "63c3" },
+	};
+	static const struct fake_step read[] = {
+		{ "00b0000009", "080910101032547698" "9000" },
+	};
+	struct fake_result r = { 0 };
+
+	run_session_on(SB_UICC_T1, verify, G_N_ELEMENTS(verify), "00200001", &r);
+	g_assert_cmphex(r.sw, ==, 0x63C3);
+	run_session_on(SB_UICC_T1, read, G_N_ELEMENTS(read), "00b0000009", &r);
+	g_assert_cmphex(r.sw, ==, 0x9000);
+	fake_result_data(&r, "080910101032547698");
+	fake_result_clear(&r);
 }
 
 /* An error SW is final, with no GET RESPONSE */
 static void test_session_error_sw(void)
 {
-	static const struct step steps[] = {
+	static const struct fake_step steps[] = {
 		{ "00a40804047fff6fae", "6a82" },
 	};
-	struct result r;
+	struct fake_result r = { 0 };
 
 	run_session(steps, G_N_ELEMENTS(steps), "00a40804047fff6fae", &r);
-	g_assert_false(r.error);
+	g_assert_null(r.err);
 	g_assert_cmphex(r.sw, ==, 0x6A82);
-	g_byte_array_unref(r.data);
+	fake_result_clear(&r);
+}
+
+/* ---- PIN1's state, the card's quirks included (atoms/pin-state.c) ---------------------------------- */
+
+/* ADF.USIM's FCP: PS_DO 60, PIN1 disabled (PIN2, ADM enabled); PS_DO E0: all enabled (TS 102 221 §9.5.2) */
+#define FCP_PIN1_OFF "621982027821" "83027fff" "c60f" "900160" "950108" "830101" "830181" "83010a" "9000"
+#define FCP_PIN1_ON "621682027821" "83027fff" "c60c" "9001e0" "830101" "830181" "83010a" "9000"
+
+static void session_send(void *s, const void *owner, const uint8_t *apdu, size_t len, sb_apdu_cb cb, void *user)
+{
+	sb_apdu_session_send(s, owner, apdu, len, cb, user);
+}
+
+struct pin1_answer {
+	bool done;
+	bool failed;
+	enum sb_pin1_state state;
+	uint16_t sw;
+};
+
+static void pin1_state_cb(const GError *err, enum sb_pin1_state state, uint16_t sw, void *user)
+{
+	struct pin1_answer *a = user;
+
+	a->done = true;
+	a->failed = err != NULL;
+	a->state = state;
+	a->sw = sw;
+}
+
+static void count_messages(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer user)
+{
+	g_test_message("logged: %s", message);
+	(*(unsigned *)user)++;
+}
+
+/* Runs query_count PIN1 state queries against a card following steps, with what the plugin knows of it in card. */
+static void pin1_queries(const struct fake_step *steps, size_t n, struct sb_pin1_card *card, unsigned query_count,
+			 struct pin1_answer *a, unsigned *logged)
+{
+	struct fake_card c;
+	struct sb_apdu_session *s = sb_apdu_session_new(fake_card_init_script(&c, SB_UICC_T0, steps, n), 5000);
+	struct sb_apdu_sender tx = { .send = session_send, .target = s };
+	guint handler = g_log_set_handler("stkbridge", G_LOG_LEVEL_MESSAGE, count_messages, logged);
+
+	*logged = 0;
+	for (unsigned i = 0; i < query_count; i++) {
+		memset(a, 0, sizeof(*a));
+		sb_pin1_query_state(&tx, card, "modem0", pin1_state_cb, a);
+		while (!a->done)
+			g_main_context_iteration(NULL, TRUE);
+	}
+	g_log_remove_handler("stkbridge", handler);
+	fake_card_done(&c);
+	sb_apdu_session_free(s);
+	fake_card_clear(&c);
+}
+
+/*
+ * A card that answers 63CX to VERIFY without data although its PIN status
+ * template says PIN1 is disabled: the template is trusted (no PIN wanted),
+ * the disagreement logged once.
+ */
+static void test_pin1_quirk_template(void)
+{
+	static const struct fake_step steps[] = {
+		{ "0020000100", "63c3" },
+		{ "00a40804027fff", FCP_PIN1_OFF },
+		{ "0020000100", "63c3" },
+		{ "00a40804027fff", FCP_PIN1_OFF },
+	};
+	struct sb_pin1_card card = { 0 };
+	struct pin1_answer a;
+	unsigned logged;
+
+	pin1_queries(steps, G_N_ELEMENTS(steps), &card, 2, &a, &logged);
+	g_assert_false(a.failed);
+	g_assert_cmpint(a.state, ==, SB_PIN1_NONE);
+	g_assert_cmpuint(logged, ==, 1);
+}
+
+/* The same card once PIN1 was verified on it (VERIFY with data answered 9000): no PIN wanted, no template asked. */
+static void test_pin1_quirk_verified(void)
+{
+	static const struct fake_step steps[] = {
+		{ "0020000100", "63c3" },
+	};
+	struct sb_pin1_card card = { 0 };
+	struct pin1_answer a;
+	unsigned logged;
+
+	sb_pin1_card_note(&card, 0x20, SB_KEYREF_PIN1, 0x9000);
+	pin1_queries(steps, G_N_ELEMENTS(steps), &card, 1, &a, &logged);
+	g_assert_cmpint(a.state, ==, SB_PIN1_NONE);
+	g_assert_cmpuint(logged, ==, 1);
+	/* a wrong PIN afterwards: not verified any more (PIN2's answers say nothing of PIN1) */
+	sb_pin1_card_note(&card, 0x20, SB_KEYREF_PIN2, 0x9000);
+	sb_pin1_card_note(&card, 0x20, SB_KEYREF_PIN1, 0x63C2);
+	g_assert_false(card.verified);
+}
+
+/* A card whose VERIFY and template agree: PIN1 wanted, nothing logged; blocked: the PUK, or nothing left. */
+static void test_pin1_agreeing(void)
+{
+	static const struct fake_step pin[] = {
+		{ "0020000100", "63c3" },
+		{ "00a40804027fff", FCP_PIN1_ON },
+	};
+	static const struct fake_step puk[] = {
+		{ "0020000100", "63c0" },
+		{ "002c000100", "63ca" },
+	};
+	static const struct fake_step blocked[] = {
+		{ "0020000100", "6983" },
+		{ "002c000100", "63c0" },
+	};
+	static const struct fake_step ready[] = {
+		{ "0020000100", "9000" },
+	};
+	struct sb_pin1_card card = { 0 };
+	struct pin1_answer a;
+	unsigned logged;
+
+	pin1_queries(pin, G_N_ELEMENTS(pin), &card, 1, &a, &logged);
+	g_assert_cmpint(a.state, ==, SB_PIN1_PIN);
+	g_assert_cmphex(a.sw, ==, 0x63C3);
+	g_assert_cmpuint(logged, ==, 0);
+	pin1_queries(puk, G_N_ELEMENTS(puk), &card, 1, &a, &logged);
+	g_assert_cmpint(a.state, ==, SB_PIN1_PUK);
+	pin1_queries(blocked, G_N_ELEMENTS(blocked), &card, 1, &a, &logged);
+	g_assert_cmpint(a.state, ==, SB_PIN1_BLOCKED);
+	pin1_queries(ready, G_N_ELEMENTS(ready), &card, 1, &a, &logged);
+	g_assert_cmpint(a.state, ==, SB_PIN1_NONE);
+	g_assert_cmpuint(logged, ==, 0);
 }
 
 int main(int argc, char **argv)
@@ -457,5 +525,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/plugin/session/envelope-61-91", test_session_envelope_61_91);
 	g_test_add_func("/plugin/session/error-sw", test_session_error_sw);
 	g_test_add_func("/plugin/session/send-next", test_session_send_next);
+	g_test_add_func("/plugin/session/case1-t0", test_session_case1_t0);
+	g_test_add_func("/plugin/session/case1-t1", test_session_case1_t1);
+	g_test_add_func("/plugin/pin1/quirk-template-disabled", test_pin1_quirk_template);
+	g_test_add_func("/plugin/pin1/quirk-verified-here", test_pin1_quirk_verified);
+	g_test_add_func("/plugin/pin1/agreeing-card", test_pin1_agreeing);
 	return g_test_run();
 }

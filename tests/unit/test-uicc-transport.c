@@ -45,7 +45,7 @@ static void fake_power_off(void *p)
 	c->on = false;
 }
 
-/* INS b0: returns Le bytes of 0xaa + 9000; anything else: 6d00; length < 4: 6700. */
+/* INS b0: returns Le bytes of 0xaa + 9000; anything else: 6d00; length < 4: 6700 (the slot refuses < 5 first). */
 static size_t fake_transmit(void *p, const uint8_t *capdu, size_t len, uint8_t *rapdu, size_t cap)
 {
 	struct fake_card *c = p;
@@ -172,8 +172,12 @@ static void test_slot(void)
 	handle(slot, "000102", "", true);                   /* reset */
 	g_assert_cmpuint(card.resets, ==, 3);
 	handle(slot, "000500b0000002", "0004aaaa9000", true);
-	handle(slot, "000400a40000", "00026d00", true);
+	handle(slot, "000500a4000000", "00026d00", true);
+	g_assert_cmpuint(card.apdus, ==, 2);
+	/* T=0: a case-1 command without P3 (and anything shorter) is refused before the card */
+	handle(slot, "000400a40000", "00026700", true);
 	handle(slot, "00020000", "00026700", true);
+	g_assert_cmpuint(card.apdus, ==, 2);
 	handle(slot, "000100", "", true);                   /* power off */
 	g_assert_false(card.on);
 	handle(slot, "000500b0000001", "0003aa9000", true); /* an APDU powers on first */
@@ -329,7 +333,7 @@ static gpointer unix_clients(gpointer data)
 	exchange(b, "000104", false);
 	bsock = g_socket_connection_get_socket(b);
 	g_assert_false(g_socket_condition_timed_wait(bsock, G_IO_IN, 200 * 1000, NULL, NULL));
-	expect_exchange(a, "000400a40000", "6d00");
+	expect_exchange(a, "000500a4000000", "6d00");
 	g_io_stream_close(G_IO_STREAM(a), NULL, NULL);
 	g_object_unref(a);
 	/* now b gets its answer */

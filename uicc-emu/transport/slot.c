@@ -8,6 +8,7 @@
 #include "transport/slot.h"
 
 #define MAX_RAPDU (256 + 2)
+#define T0_HEADER 5              /* CLA INS P1 P2 P3 */
 
 struct uicc_slot {
 	char *name;
@@ -74,6 +75,22 @@ static void append_frame(GByteArray *out, const uint8_t *p, size_t len)
 	g_byte_array_append(out, p, (guint)len);
 }
 
+/*
+ * The link stands for a T=0 card (the ATR offers T=0 only): a command TPDU
+ * is always CLA INS P1 P2 P3, a case-1 command with P3 = 00 (ISO/IEC 7816-3
+ * §12.2.2).  A shorter one never reaches the card: 6700, as a T=0 card
+ * answers it (wrong length).
+ */
+static void refuse_short(struct uicc_slot *slot, const struct simota_vpcd_frame *frame, GByteArray *out)
+{
+	static const uint8_t wrong_length[2] = { 0x67, 0x00 };
+
+	uicc_slot_log(slot, G_LOG_LEVEL_MESSAGE,
+		      "%s: APDU %02x %02x: a %zu-byte command refused (6700): a T=0 command has P3 "
+		      "(ISO/IEC 7816-3 12.2.2)", slot->name, frame->payload[0], frame->payload[1], frame->len);
+	append_frame(out, wrong_length, sizeof(wrong_length));
+}
+
 bool uicc_slot_handle_frame(struct uicc_slot *slot, const struct simota_vpcd_frame *frame, GByteArray *out)
 {
 	uint8_t rapdu[MAX_RAPDU];
@@ -100,6 +117,10 @@ bool uicc_slot_handle_frame(struct uicc_slot *slot, const struct simota_vpcd_fra
 	case SIMOTA_VPCD_APDU:
 		if (!slot->powered)
 			card_reset(slot, "APDU while off");
+		if (frame->len < T0_HEADER) {
+			refuse_short(slot, frame, out);
+			return true;
+		}
 		n = slot->card.transmit(slot->card.card, frame->payload, frame->len, rapdu, sizeof(rapdu));
 		g_assert(n >= 2 && n <= sizeof(rapdu));
 		/* header and status only: data may hold a PIN or a key */

@@ -39,8 +39,10 @@ bool uicc_slot_powered(const struct uicc_slot *slot);
  * One frame from a reader.  A reply frame (header included), if the frame
  * asks for one, is appended to out: the ATR for GET ATR, the response APDU
  * for a command APDU; power off/on and reset have none.  An APDU while the
- * card is off powers it on first.  Returns false for an INVALID frame
- * (empty payload, unknown control byte): the caller drops the link.
+ * card is off powers it on first.  The card is a T=0 card: a command shorter
+ * than CLA INS P1 P2 P3 is answered 6700 without reaching it (ISO/IEC 7816-3
+ * §12.2.2).  Returns false for an INVALID frame (empty payload, unknown
+ * control byte): the caller drops the link.
  */
 bool uicc_slot_handle_frame(struct uicc_slot *slot, const struct simota_vpcd_frame *frame, GByteArray *out);
 
