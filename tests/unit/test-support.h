@@ -11,6 +11,9 @@
  * The parser is kept alive for the process; the node is owned by it. */
 JsonObject *tv_load(const char *name);
 
+/* The same for a file of another directory (tests/vectors-local). */
+JsonObject *tv_load_from(const char *dir, const char *name);
+
 /* The directory the vectors are read from. */
 const char *tv_dir(void);
 
