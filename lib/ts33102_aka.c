@@ -115,44 +115,46 @@ void simota_aka_sqn_accept(struct simota_aka_sqn_state *st, uint64_t sqn)
 
 /* ---- §6.3 ---- */
 
-/* TS 33.102 §6.3.2: AUTN = SQN xor AK || AMF || MAC. */
-simota_err simota_aka_autn_build(struct simota_milenage *m, const uint8_t rand[SIMOTA_AKA_RAND_LEN],
-				 uint64_t sqn, const uint8_t amf[SIMOTA_AKA_AMF_LEN],
-				 uint8_t autn[SIMOTA_AKA_AUTN_LEN])
+/*
+ * The concealed SQN and its MAC: AUTN = SQN xor AK || AMF || MAC-A
+ * (§6.3.2), or, for a re-synchronisation, AUTS = SQN_MS xor AK* || MAC-S
+ * with MAC-S = f1*(SQN_MS || RAND || AMF*) and the dummy AMF* = 0000 (§6.3.3).
+ */
+static simota_err conceal(struct simota_milenage *m, const uint8_t rand[SIMOTA_AKA_RAND_LEN], uint64_t sqn,
+			  const uint8_t amf[SIMOTA_AKA_AMF_LEN], bool resync, uint8_t *out)
 {
+	static const uint8_t amf_star[SIMOTA_AKA_AMF_LEN];
 	uint8_t sqn_b[SIMOTA_AKA_SQN_LEN], ak[SIMOTA_AKA_AK_LEN];
+	uint8_t *mac = resync ? out + SIMOTA_AKA_SQN_LEN : out + SIMOTA_AKA_SQN_LEN + SIMOTA_AKA_AMF_LEN;
 	simota_err err;
 
 	if (sqn > SIMOTA_AKA_SQN_MAX)
 		return SIMOTA_ERR_BAD_VALUE;
 	simota_aka_sqn_put(sqn, sqn_b);
-	if ((err = simota_milenage_f2345(m, rand, NULL, NULL, NULL, ak, NULL)) ||
-	    (err = simota_milenage_f1(m, rand, sqn_b, amf, autn + 8, NULL)))
+	if ((err = simota_milenage_f2345(m, rand, NULL, NULL, NULL, resync ? NULL : ak, resync ? ak : NULL)) ||
+	    (err = simota_milenage_f1(m, rand, sqn_b, resync ? amf_star : amf, resync ? NULL : mac,
+				      resync ? mac : NULL)))
 		return err;
 	for (int i = 0; i < SIMOTA_AKA_SQN_LEN; i++)
-		autn[i] = sqn_b[i] ^ ak[i];
-	memcpy(autn + 6, amf, 2);
+		out[i] = sqn_b[i] ^ ak[i];
+	if (!resync)
+		memcpy(out + SIMOTA_AKA_SQN_LEN, amf, SIMOTA_AKA_AMF_LEN);
 	return SIMOTA_OK;
 }
 
-/* TS 33.102 §6.3.3: AUTS = Conc(SQN_MS) || MAC-S, Conc(SQN_MS) = SQN_MS xor
- * f5*(RAND), MAC-S = f1*(SQN_MS || RAND || AMF*) with the dummy AMF* = 0000. */
+/* TS 33.102 §6.3.2 */
+simota_err simota_aka_autn_build(struct simota_milenage *m, const uint8_t rand[SIMOTA_AKA_RAND_LEN],
+				 uint64_t sqn, const uint8_t amf[SIMOTA_AKA_AMF_LEN],
+				 uint8_t autn[SIMOTA_AKA_AUTN_LEN])
+{
+	return conceal(m, rand, sqn, amf, false, autn);
+}
+
+/* TS 33.102 §6.3.3 */
 simota_err simota_aka_auts_build(struct simota_milenage *m, const uint8_t rand[SIMOTA_AKA_RAND_LEN],
 				 uint64_t sqn_ms, uint8_t auts[SIMOTA_AKA_AUTS_LEN])
 {
-	static const uint8_t amf_star[SIMOTA_AKA_AMF_LEN];
-	uint8_t sqn_b[SIMOTA_AKA_SQN_LEN], ak_star[SIMOTA_AKA_AK_LEN];
-	simota_err err;
-
-	if (sqn_ms > SIMOTA_AKA_SQN_MAX)
-		return SIMOTA_ERR_BAD_VALUE;
-	simota_aka_sqn_put(sqn_ms, sqn_b);
-	if ((err = simota_milenage_f2345(m, rand, NULL, NULL, NULL, NULL, ak_star)) ||
-	    (err = simota_milenage_f1(m, rand, sqn_b, amf_star, NULL, auts + 6)))
-		return err;
-	for (int i = 0; i < SIMOTA_AKA_SQN_LEN; i++)
-		auts[i] = sqn_b[i] ^ ak_star[i];
-	return SIMOTA_OK;
+	return conceal(m, rand, sqn_ms, NULL, true, auts);
 }
 
 /* TS 33.102 §6.3.5: the AuC recovers SQN_MS and checks MAC-S. */

@@ -25,17 +25,6 @@ static JsonObject *vector(const char *member, guint i)
 	return json_array_get_object_element(vectors(member), i);
 }
 
-/* A hex field of exactly `want` bytes into out. */
-static void field(JsonObject *o, const char *member, uint8_t *out, size_t want)
-{
-	size_t n;
-	uint8_t *p = tv_hex(tv_str(o, member), &n);
-
-	g_assert_cmpuint(n, ==, want);
-	memcpy(out, p, n);
-	g_free(p);
-}
-
 struct set {
 	uint8_t k[16], rand[16], sqn[6], amf[2], op[16], opc[16];
 	uint8_t f1[8], f1star[8], f2[8], f3[16], f4[16], f5[6], f5star[6];
@@ -43,19 +32,19 @@ struct set {
 
 static void load_set(JsonObject *o, struct set *s)
 {
-	field(o, "k", s->k, 16);
-	field(o, "rand", s->rand, 16);
-	field(o, "sqn", s->sqn, 6);
-	field(o, "amf", s->amf, 2);
-	field(o, "op", s->op, 16);
-	field(o, "opc", s->opc, 16);
-	field(o, "f1", s->f1, 8);
-	field(o, "f1star", s->f1star, 8);
-	field(o, "f2", s->f2, 8);
-	field(o, "f3", s->f3, 16);
-	field(o, "f4", s->f4, 16);
-	field(o, "f5", s->f5, 6);
-	field(o, "f5star", s->f5star, 6);
+	tv_hex_field(o, "k", s->k, 16);
+	tv_hex_field(o, "rand", s->rand, 16);
+	tv_hex_field(o, "sqn", s->sqn, 6);
+	tv_hex_field(o, "amf", s->amf, 2);
+	tv_hex_field(o, "op", s->op, 16);
+	tv_hex_field(o, "opc", s->opc, 16);
+	tv_hex_field(o, "f1", s->f1, 8);
+	tv_hex_field(o, "f1star", s->f1star, 8);
+	tv_hex_field(o, "f2", s->f2, 8);
+	tv_hex_field(o, "f3", s->f3, 16);
+	tv_hex_field(o, "f4", s->f4, 16);
+	tv_hex_field(o, "f5", s->f5, 6);
+	tv_hex_field(o, "f5star", s->f5star, 6);
 }
 
 static struct simota_milenage *milenage_of(const struct set *s)
@@ -117,11 +106,11 @@ static void test_ts55205_set(gconstpointer data)
 	uint8_t k[16], rand[16], opc[16], sres1[4], kc_want[8], sres[4], kc[8];
 	struct simota_milenage *m;
 
-	field(o, "k", k, 16);
-	field(o, "rand", rand, 16);
-	field(o, "opc", opc, 16);
-	field(o, "sres1", sres1, 4);
-	field(o, "kc", kc_want, 8);
+	tv_hex_field(o, "k", k, 16);
+	tv_hex_field(o, "rand", rand, 16);
+	tv_hex_field(o, "opc", opc, 16);
+	tv_hex_field(o, "sres1", sres1, 4);
+	tv_hex_field(o, "kc", kc_want, 8);
 	g_assert_cmpint(simota_milenage_new(crypto, k, opc, &m), ==, SIMOTA_OK);
 	g_assert_cmpint(simota_aka_usim_gsm(m, rand, sres, kc), ==, SIMOTA_OK);
 	assert_bytes(sres, sres1, 4);
@@ -269,11 +258,11 @@ static void test_auts_landslide(void)
 	struct simota_milenage *m;
 	uint64_t got;
 
-	field(o, "k", k, 16);
-	field(o, "opc", opc, 16);
-	field(o, "rand", rand, 16);
-	field(o, "auts", auts, 14);
-	field(o, "sqn_ms", sqn_ms, 6);
+	tv_hex_field(o, "k", k, 16);
+	tv_hex_field(o, "opc", opc, 16);
+	tv_hex_field(o, "rand", rand, 16);
+	tv_hex_field(o, "auts", auts, 14);
+	tv_hex_field(o, "sqn_ms", sqn_ms, 6);
 	g_assert_cmpint(simota_milenage_new(crypto, k, opc, &m), ==, SIMOTA_OK);
 	g_assert_cmpint(simota_aka_auts_check(m, rand, auts, &got), ==, SIMOTA_OK);
 	g_assert_cmpuint(got, ==, simota_aka_sqn_get(sqn_ms));
@@ -495,9 +484,9 @@ static void test_authenticate_gsm(void)
 	uint8_t *want;
 	size_t want_len;
 
-	field(o, "k", k, 16);
-	field(o, "opc", opc, 16);
-	field(o, "rand", rand, 16);
+	tv_hex_field(o, "k", k, 16);
+	tv_hex_field(o, "opc", opc, 16);
+	tv_hex_field(o, "rand", rand, 16);
 	cmd.rand = rand;
 	g_assert_cmpint(simota_auth_command_encode(0x00, &cmd, &w), ==, SIMOTA_OK);
 	want = concat_hex(&want_len, "0088008011", "10", tv_str(o, "rand"), "00", NULL);
@@ -617,20 +606,14 @@ int main(int argc, char **argv)
 	add_sets("ts35208", "/aka/USIM sync failure, AUTS of TS 35.208 set", "", test_usim_sync_failure);
 	g_test_add_func("/aka/MAC failure for every changed AUTN byte", test_usim_mac_failure);
 	g_test_add_func("/aka/AUTS of a Landslide re-synchronisation", test_auts_landslide);
-	for (size_t i = 0; i < G_N_ELEMENTS(sqn_cases); i++) {
-		char *name = g_strdup_printf("/aka/SQN Annex %s", sqn_cases[i].name);
-		g_test_add_data_func(name, &sqn_cases[i], test_sqn_case);
-		g_free(name);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(sqn_cases); i++)
+		tv_add_test("/aka/SQN Annex ", sqn_cases[i].name, &sqn_cases[i], test_sqn_case);
 	g_test_add_func("/aka/SQN state initialised from sqn=", test_sqn_init);
 	add_sets("ts35208", "/authenticate/3G context, TS 35.208 set", "", test_authenticate_3g);
 	g_test_add_func("/authenticate/3G context, synchronisation failure", test_authenticate_sync_failure);
 	g_test_add_func("/authenticate/GSM context", test_authenticate_gsm);
-	for (size_t i = 0; i < G_N_ELEMENTS(bad_auth); i++) {
-		char *name = g_strdup_printf("/authenticate/refused: %s", bad_auth[i].name);
-		g_test_add_data_func(name, &bad_auth[i], test_bad_auth);
-		g_free(name);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_auth); i++)
+		tv_add_test("/authenticate/refused: ", bad_auth[i].name, &bad_auth[i], test_bad_auth);
 	g_test_add_func("/authenticate/encoders refuse bad input", test_encode_refuses);
 
 	rc = g_test_run();

@@ -34,12 +34,9 @@ static guint count_of(JsonObject *o, const char *array)
 
 static uint8_t byte_of(JsonObject *o, const char *member)
 {
-	size_t n;
-	uint8_t *p = tv_hex(tv_str(o, member), &n), b;
+	uint8_t b;
 
-	g_assert_cmpuint(n, ==, 1);
-	b = p[0];
-	g_free(p);
+	tv_hex_field(o, member, &b, 1);
 	return b;
 }
 
@@ -90,13 +87,11 @@ static void check_command_packet(JsonObject *x, const char *kid_member)
 	g_assert_cmpuint(skip, ==, 3);
 	g_assert_cmpint(simota_ota_command_decode(pkt + skip, len - skip, kic, kid, work, sizeof(work), &cmd), ==,
 			SIMOTA_OK);
-	spi[0] = (uint8_t)(number_of(x, "spi") >> 8);
-	spi[1] = (uint8_t)number_of(x, "spi");
+	tv_hex_field(x, "spi", spi, 2);
 	g_assert_cmpmem(cmd.spi, 2, spi, 2);
 	g_assert_cmphex(cmd.kic, ==, byte_of(x, "kic"));
 	g_assert_cmphex(cmd.kid, ==, byte_of(x, "kid"));
-	for (int i = 0; i < 3; i++)
-		tar[i] = (uint8_t)(number_of(x, "tar") >> (16 - 8 * i));
+	tv_hex_field(x, "tar", tar, 3);
 	g_assert_cmpmem(cmd.tar, 3, tar, 3);
 	g_assert_cmpuint(cmd.cntr, ==, number_of(x, "cntr"));
 	tv_assert_hex(cmd.data, cmd.data_len, tv_str(x, "secured_data"));
@@ -132,13 +127,13 @@ static void check_por(JsonObject *x)
 	struct simota_ota_key *kid = key_of(keyset, "kid_algorithm", "kid");
 	struct simota_ota_response rsp, built;
 	struct simota_rfm_compact_response cr;
-	uint8_t spi[2] = { (uint8_t)(number_of(x, "spi") >> 8), (uint8_t)number_of(x, "spi") };
 	uint8_t kic_b = byte_of(x, "kic"), kid_b = byte_of(x, "kid");
-	uint8_t work[256], out[256], data[64];
+	uint8_t spi[2], work[256], out[256], data[64];
 	struct simota_writer w = simota_writer_init(data, sizeof(data));
 	size_t len, out_len;
 	uint8_t *pkt = tv_hex(tv_str(x, "por_packet"), &len);
 
+	tv_hex_field(x, "spi", spi, 2);
 	g_assert_cmpint(simota_ota_response_decode(spi, kic_b, kid_b, pkt, len, kic, kid, work, sizeof(work),
 						   &rsp), ==, SIMOTA_OK);
 	g_assert_cmphex(rsp.status, ==, byte_of(por, "status"));
@@ -760,65 +755,42 @@ int main(int argc, char **argv)
 	g_assert_cmpint(simota_ota_crypto_new(&crypto), ==, SIMOTA_OK);
 
 	doc = local("pysim-smpp-ota-tool.json");
-	for (guint i = 0; i < count_of(doc, "exchanges"); i++) {
-		char *name = g_strdup_printf("/rfm/pySim smpp-ota-tool/%s",
-					     tv_str(element(doc, "exchanges", i), "name"));
-		g_test_add_data_func(name, GUINT_TO_POINTER(i), test_smpp_ota_tool);
-		g_free(name);
-	}
+	for (guint i = 0; i < count_of(doc, "exchanges"); i++)
+		tv_add_test("/rfm/pySim smpp-ota-tool/", tv_str(element(doc, "exchanges", i), "name"),
+			    GUINT_TO_POINTER(i), test_smpp_ota_tool);
 	g_test_add_func("/rfm/pySim smpp-ota-tool/KID1 as on the command line", test_smpp_ota_tool_kid_parity);
 	g_test_add_func("/rfm/pySim test_ota compact responses", test_pysim_compact_responses);
 	doc = local("pysim-rfm-expanded.json");
-	for (guint i = 0; i < count_of(doc, "commands"); i++) {
-		char *name = g_strdup_printf("/rfm/pySim expanded command/%s",
-					     tv_str(element(doc, "commands", i), "name"));
-		g_test_add_data_func(name, GUINT_TO_POINTER(i), test_pysim_expanded_command);
-		g_free(name);
-	}
-	for (guint i = 0; i < count_of(doc, "responses"); i++) {
-		char *name = g_strdup_printf("/rfm/pySim expanded response/%s",
-					     tv_str(element(doc, "responses", i), "name"));
-		g_test_add_data_func(name, GUINT_TO_POINTER(i), test_pysim_expanded_response);
-		g_free(name);
-	}
+	for (guint i = 0; i < count_of(doc, "commands"); i++)
+		tv_add_test("/rfm/pySim expanded command/", tv_str(element(doc, "commands", i), "name"),
+			    GUINT_TO_POINTER(i), test_pysim_expanded_command);
+	for (guint i = 0; i < count_of(doc, "responses"); i++)
+		tv_add_test("/rfm/pySim expanded response/", tv_str(element(doc, "responses", i), "name"),
+			    GUINT_TO_POINTER(i), test_pysim_expanded_response);
 	g_test_add_func("/rfm/pySim expanded responses refused", test_pysim_expanded_bad_responses);
 
-	for (size_t i = 0; i < G_N_ELEMENTS(apdu_cases); i++) {
-		char *name = g_strdup_printf("/apdu/%s", apdu_cases[i].hex);
-		g_test_add_data_func(name, &apdu_cases[i], test_apdu);
-		g_free(name);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(apdu_cases); i++)
+		tv_add_test("/apdu/", apdu_cases[i].hex, &apdu_cases[i], test_apdu);
 	g_test_add_func("/apdu/longest short APDU, R-APDU split", test_apdu_longest);
 
 	g_test_add_func("/rfm/compact/commands split by P3", test_compact_split);
-	for (size_t i = 0; i < G_N_ELEMENTS(compact_bad); i++) {
-		char *name = g_strdup_printf("/rfm/compact/refused '%s'", compact_bad[i].hex);
-		g_test_add_data_func(name, &compact_bad[i], test_compact_bad);
-		g_free(name);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(compact_bad); i++)
+		tv_add_test("/rfm/compact/refused ", compact_bad[i].hex, &compact_bad[i], test_compact_bad);
 	g_test_add_func("/rfm/compact/the caller's classifier", test_compact_classifier);
 	g_test_add_func("/rfm/compact/encode", test_compact_encode);
 	g_test_add_func("/rfm/compact/status words that stop a script", test_sw_continues);
-	for (size_t i = 0; i < G_N_ELEMENTS(script_runs); i++) {
-		char *name = g_strdup_printf("/rfm/compact/response: %s", script_runs[i].name);
-		g_test_add_data_func(name, &script_runs[i], test_script_run);
-		g_free(name);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(script_runs); i++)
+		tv_add_test("/rfm/compact/response: ", script_runs[i].name, &script_runs[i], test_script_run);
 	g_test_add_func("/rfm/compact/response limits", test_compact_response_limits);
 
-	for (size_t i = 0; i < G_N_ELEMENTS(expanded_cases); i++) {
-		char *name = g_strdup_printf("/rfm/expanded/%s", expanded_cases[i].name);
-		g_test_add_data_func(name, &expanded_cases[i], test_expanded_case);
-		g_free(name);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(expanded_cases); i++)
+		tv_add_test("/rfm/expanded/", expanded_cases[i].name, &expanded_cases[i], test_expanded_case);
 	g_test_add_func("/rfm/expanded/item kinds and invalid C-APDUs", test_expanded_items);
 	g_test_add_func("/rfm/expanded/3-byte lengths", test_expanded_long);
 	g_test_add_func("/rfm/expanded/response writer", test_expanded_response_writer);
-	for (size_t i = 0; i < G_N_ELEMENTS(response_bad); i++) {
-		char *name = g_strdup_printf("/rfm/expanded/response refused: %s", response_bad[i].name);
-		g_test_add_data_func(name, &response_bad[i], test_response_bad);
-		g_free(name);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(response_bad); i++)
+		tv_add_test("/rfm/expanded/response refused: ", response_bad[i].name, &response_bad[i],
+			    test_response_bad);
 	g_test_add_func("/rfm/expanded/count TLV in AF", test_response_count_in_af);
 
 	rc = g_test_run();

@@ -75,6 +75,25 @@ uint8_t *tv_hex(const char *hex, size_t *len)
 	return out;
 }
 
+void tv_hex_field(JsonObject *o, const char *member, uint8_t *out, size_t want)
+{
+	size_t n;
+	uint8_t *p = tv_hex(tv_str(o, member), &n);
+
+	if (n != want)
+		g_error("%s: %zu bytes, expected %zu", member, n, want);
+	memcpy(out, p, n);
+	g_free(p);
+}
+
+void tv_add_test(const char *prefix, const char *name, gconstpointer data, GTestDataFunc fn)
+{
+	char *path = g_strconcat(prefix, name, NULL);
+
+	g_test_add_data_func(path, data, fn);
+	g_free(path);
+}
+
 char *tv_to_hex(const uint8_t *p, size_t len)
 {
 	static const char digits[] = "0123456789abcdef";
