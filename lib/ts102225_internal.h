@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 #include "simota/ota.h"
 
 /* ts102225_crc.c: running CRC states (no final XOR). */
@@ -52,5 +54,9 @@ bool simota_ota_cc_equal(const uint8_t *a, const uint8_t *b, size_t len);
 simota_err simota_ota_check_kic_key(uint8_t kic, const struct simota_ota_key *key);
 simota_err simota_ota_check_kid_key(uint8_t kid, enum simota_ota_integrity integrity,
 				    const struct simota_ota_key *key);
+
+/* ota_keys.c: the crypto context's AES-128-ECB (fetched once, never NULL),
+ * for other modules of the library (Milenage). */
+const EVP_CIPHER *simota_crypto_aes128_ecb(const struct simota_ota_crypto *crypto);
 
 #endif

@@ -23,12 +23,15 @@
 
 enum cipher_slot {
 	SLOT_DES_CBC, SLOT_DES_ECB, SLOT_3DES2_CBC, SLOT_3DES3_CBC,
-	SLOT_AES128_CBC, SLOT_AES192_CBC, SLOT_AES256_CBC, SLOT__COUNT
+	SLOT_AES128_CBC, SLOT_AES192_CBC, SLOT_AES256_CBC,
+	SLOT_AES128_ECB,      /* the Milenage kernel (ts35206_milenage.c) */
+	SLOT__COUNT
 };
 
 static const char *const slot_names[SLOT__COUNT] = {
 	"DES-CBC", "DES-ECB", "DES-EDE-CBC", "DES-EDE3-CBC",
 	"AES-128-CBC", "AES-192-CBC", "AES-256-CBC",
+	"AES-128-ECB",
 };
 
 struct simota_ota_crypto {
@@ -251,6 +254,11 @@ void simota_ota_key_free(struct simota_ota_key *k)
 	EVP_CIPHER_CTX_free(k->dec);
 	EVP_MAC_CTX_free(k->mac);
 	free(k);
+}
+
+const EVP_CIPHER *simota_crypto_aes128_ecb(const struct simota_ota_crypto *c)
+{
+	return c->cipher[SLOT_AES128_ECB];
 }
 
 enum simota_ota_alg simota_ota_key_alg(const struct simota_ota_key *k)

@@ -35,21 +35,11 @@ static struct simota_ota_key *vec_key(const char *alg_name, const char *key_hex)
 	return key;
 }
 
-static void hex_field(JsonObject *o, const char *member, uint8_t *out, size_t want)
-{
-	size_t n;
-	uint8_t *p = tv_hex(tv_str(o, member), &n);
-
-	g_assert_cmpuint(n, ==, want);
-	memcpy(out, p, n);
-	g_free(p);
-}
-
 static uint64_t cntr_field(JsonObject *o, const char *member)
 {
 	uint8_t b[5];
 
-	hex_field(o, member, b, 5);
+	tv_hex_field(o, member, b, 5);
 	return (uint64_t)b[0] << 32 | (uint64_t)b[1] << 24 | (uint64_t)b[2] << 16 |
 	       (uint64_t)b[3] << 8 | b[4];
 }
@@ -84,10 +74,10 @@ static void cmd_ctx_init(JsonObject *v, struct cmd_ctx *c)
 	simota_err err;
 
 	memset(c, 0, sizeof(*c));
-	hex_field(v, "spi", c->cmd.spi, 2);
-	hex_field(v, "kic", &c->cmd.kic, 1);
-	hex_field(v, "kid", &c->cmd.kid, 1);
-	hex_field(v, "tar", c->cmd.tar, 3);
+	tv_hex_field(v, "spi", c->cmd.spi, 2);
+	tv_hex_field(v, "kic", &c->cmd.kic, 1);
+	tv_hex_field(v, "kid", &c->cmd.kid, 1);
+	tv_hex_field(v, "tar", c->cmd.tar, 3);
 	c->cmd.cntr = cntr_field(v, "cntr");
 	c->data = tv_hex(tv_str(v, "data"), &n);
 	c->cmd.data = c->data;
@@ -285,9 +275,9 @@ static void rsp_ctx_init(JsonObject *v, struct rsp_ctx *c)
 	struct simota_ota_spi spi;
 
 	memset(c, 0, sizeof(*c));
-	hex_field(v, "spi", c->spi, 2);
-	hex_field(v, "kic", &c->kic, 1);
-	hex_field(v, "kid", &c->kid, 1);
+	tv_hex_field(v, "spi", c->spi, 2);
+	tv_hex_field(v, "kic", &c->kic, 1);
+	tv_hex_field(v, "kid", &c->kid, 1);
 	simota_ota_spi_decode(c->spi, &spi);
 	c->kic_key = vec_key(tv_str(v, "kic_algorithm"), tv_str(v, "kic_key"));
 	c->kid_key = vec_key(tv_str(v, "kid_algorithm"), tv_str(v, "kid_key"));

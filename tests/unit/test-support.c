@@ -11,25 +11,29 @@ const char *tv_dir(void)
 	return env && *env ? env : VECTORS_DIR;
 }
 
-JsonObject *tv_load(const char *name)
+JsonObject *tv_load_from(const char *dir, const char *name)
 {
-	static GHashTable *parsers; /* test process lifetime */
+	static GHashTable *parsers; /* test process lifetime, keyed by path */
 	GError *error = NULL;
 	JsonParser *parser;
-	char *path;
+	char *path = g_build_filename(dir, name, NULL);
 
 	if (!parsers)
 		parsers = g_hash_table_new(g_str_hash, g_str_equal);
-	parser = g_hash_table_lookup(parsers, name);
+	parser = g_hash_table_lookup(parsers, path);
 	if (!parser) {
-		path = g_build_filename(tv_dir(), name, NULL);
 		parser = json_parser_new();
 		if (!json_parser_load_from_file(parser, path, &error))
 			g_error("cannot load vectors %s: %s", path, error->message);
-		g_free(path);
-		g_hash_table_insert(parsers, g_strdup(name), parser);
+		g_hash_table_insert(parsers, g_strdup(path), parser);
 	}
+	g_free(path);
 	return json_node_get_object(json_parser_get_root(parser));
+}
+
+JsonObject *tv_load(const char *name)
+{
+	return tv_load_from(tv_dir(), name);
 }
 
 const char *tv_str(JsonObject *o, const char *member)
@@ -71,6 +75,25 @@ uint8_t *tv_hex(const char *hex, size_t *len)
 	}
 	*len = n / 2;
 	return out;
+}
+
+void tv_hex_field(JsonObject *o, const char *member, uint8_t *out, size_t want)
+{
+	size_t n;
+	uint8_t *p = tv_hex(tv_str(o, member), &n);
+
+	if (n != want)
+		g_error("%s: %zu bytes, expected %zu", member, n, want);
+	memcpy(out, p, n);
+	g_free(p);
+}
+
+void tv_add_test(const char *prefix, const char *name, gconstpointer data, GTestDataFunc fn)
+{
+	char *path = g_strconcat(prefix, name, NULL);
+
+	g_test_add_data_func(path, data, fn);
+	g_free(path);
 }
 
 char *tv_to_hex(const uint8_t *p, size_t len)

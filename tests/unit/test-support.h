@@ -12,6 +12,9 @@
  * The parser is kept alive for the process; the node is owned by it. */
 JsonObject *tv_load(const char *name);
 
+/* The same for a file of another directory (tests/vectors-local). */
+JsonObject *tv_load_from(const char *dir, const char *name);
+
 /* The directory the vectors are read from. */
 const char *tv_dir(void);
 
@@ -21,6 +24,12 @@ const char *tv_str(JsonObject *o, const char *member);
 /* Hex (either case, no separators) to bytes; aborts the test on bad hex.
  * Returned buffer is g_malloc'ed (never NULL, even for ""). */
 uint8_t *tv_hex(const char *hex, size_t *len);
+
+/* The hex string member of o, exactly `want` bytes, into out (aborts otherwise). */
+void tv_hex_field(JsonObject *o, const char *member, uint8_t *out, size_t want);
+
+/* g_test_add_data_func under the path prefix followed by name. */
+void tv_add_test(const char *prefix, const char *name, gconstpointer data, GTestDataFunc fn);
 
 /* Bytes to lowercase hex, g_malloc'ed. */
 char *tv_to_hex(const uint8_t *p, size_t len);
