@@ -230,6 +230,33 @@ static int make_key(struct keys *k, const struct args *a, int key_id, enum simot
 }
 
 /*
+ * An RC (CRC16/CRC32) uses no key: libsimota takes the CRC the KID byte
+ * names.  Only a KID byte saying "known implicitly" needs --kid-alg, which
+ * then becomes a CRC object.  With `optional`, a missing --kid-alg is left
+ * to the decoder (an error PoR needs none).  --kid-key is ignored.
+ */
+static int rc_algorithm(struct keys *k, const struct args *a, uint8_t kid, bool optional)
+{
+	enum simota_ota_alg named, alg;
+	simota_err err;
+
+	if (alg_opt(a, OPT_KID_ALG, &named))
+		return 1;
+	err = simota_ota_kid_algorithm(kid, SIMOTA_OTA_INTEGRITY_RC, named, &alg);
+	if (err == SIMOTA_ERR_MISSING_VALUE && optional)
+		return 0;
+	if (err)
+		return alg_error(err, "KID", kid, OPT_KID_ALG, named);
+	if (named == SIMOTA_OTA_ALG_NONE)
+		return 0;
+	if (!k->crypto && simota_ota_crypto_new(&k->crypto) != SIMOTA_OK)
+		return ota_cli_fail("cannot set up OpenSSL (default provider missing?)");
+	if (simota_ota_key_new(k->crypto, alg, NULL, 0, &k->kid) != SIMOTA_OK)
+		return ota_cli_fail("cannot prepare the %s check", simota_ota_alg_name(alg));
+	return 0;
+}
+
+/*
  * Keys for a given protection (ciphering yes/no, integrity): the algorithms
  * from the KIc/KID bytes (or --kic-alg/--kid-alg), keys from the options.
  * Keys for protection not asked for are ignored.
@@ -255,24 +282,18 @@ static int setup_keys(struct keys *k, const struct args *a, uint8_t kic, uint8_t
 		if (make_key(k, a, OPT_KIC_KEY, alg, why, optional, &k->kic))
 			return 1;
 	}
-	if (integrity != SIMOTA_OTA_INTEGRITY_NONE && (!optional || a->opt[OPT_KID_KEY])) {
+	if (integrity == SIMOTA_OTA_INTEGRITY_RC) {
+		if (rc_algorithm(k, a, kid, optional))
+			return 1;
+	} else if (integrity == SIMOTA_OTA_INTEGRITY_CC && (!optional || a->opt[OPT_KID_KEY])) {
 		if (alg_opt(a, OPT_KID_ALG, &named))
 			return 1;
 		err = simota_ota_kid_algorithm(kid, integrity, named, &alg);
 		if (err)
 			return alg_error(err, "KID", kid, OPT_KID_ALG, named);
-		snprintf(why, sizeof(why), "%s asks for %s (%s)", who,
-			 integrity == SIMOTA_OTA_INTEGRITY_RC ? "an RC" : "a CC",
-			 simota_ota_alg_name(alg));
-		/* CRC takes no key: an absent --kid-key is fine */
-		if (simota_ota_alg_is_rc(alg) && !a->opt[OPT_KID_KEY]) {
-			if (!k->crypto && simota_ota_crypto_new(&k->crypto) != SIMOTA_OK)
-				return ota_cli_fail("cannot set up OpenSSL");
-			if (simota_ota_key_new(k->crypto, alg, NULL, 0, &k->kid) != SIMOTA_OK)
-				return ota_cli_fail("cannot prepare the %s check", simota_ota_alg_name(alg));
-		} else if (make_key(k, a, OPT_KID_KEY, alg, why, optional, &k->kid)) {
+		snprintf(why, sizeof(why), "%s asks for a CC (%s)", who, simota_ota_alg_name(alg));
+		if (make_key(k, a, OPT_KID_KEY, alg, why, optional, &k->kid))
 			return 1;
-		}
 	}
 	/* a malformed --kic-alg/--kid-alg is an error even when unused */
 	if (alg_opt(a, OPT_KIC_ALG, &named) || alg_opt(a, OPT_KID_ALG, &named))
@@ -490,6 +511,21 @@ out:
 	return ret;
 }
 
+/* Which option a PoR needs: an RC needs no key, only its algorithm. */
+static void missing_key_error(const struct keys *k, const struct simota_ota_spi *spi,
+			      uint8_t spi2, uint8_t kid)
+{
+	if (spi->por_ciphered && !k->kic)
+		ota_cli_fail("cannot unwrap the response: SPI2 %02x asks for ciphering; give --kic-key",
+			     spi2);
+	else if (spi->por_integrity == SIMOTA_OTA_INTEGRITY_RC)
+		ota_cli_fail("cannot unwrap the response: KID %02x says the RC algorithm is known "
+			     "implicitly: name it with --kid-alg", kid);
+	else
+		ota_cli_fail("cannot unwrap the response: SPI2 %02x asks for a CC; give --kid-key",
+			     spi2);
+}
+
 /* ota-cli packet unwrap-response */
 static int cmd_unwrap_response(int argc, char **argv)
 {
@@ -518,9 +554,7 @@ static int cmd_unwrap_response(int argc, char **argv)
 	err = simota_ota_response_decode(cmd_spi, kic, kid, pkt, len, k.kic, k.kid, work,
 					 sizeof(work), &rsp);
 	if (err == SIMOTA_ERR_MISSING_VALUE) {
-		ota_cli_fail("cannot unwrap the response: SPI2 %02x asks for %s; give --%s",
-		     cmd_spi[1], spi.por_integrity ? "an RC/CC" : "ciphering",
-		     !k.kid && spi.por_integrity ? "kid-key" : "kic-key");
+		missing_key_error(&k, &spi, cmd_spi[1], kid);
 		goto out;
 	}
 	if (err) {
