@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-bool ota_client_init(struct ota_client *c, const char *server, bool stream)
+bool ota_client_init(struct ota_client *c, const struct ota_cli_server *opts, bool stream)
 {
+	const char *server = opts->url;
 	const char *src = server ? "--server" : "OTA_SERVER";
 	GUri *uri;
 	const char *scheme, *host, *path;
@@ -38,6 +39,7 @@ bool ota_client_init(struct ota_client *c, const char *server, bool stream)
 		g_object_unref(ia);
 	g_uri_unref(uri);
 	c->base = g_strdup(server);
+	c->pretty = opts->pretty;
 	if (g_str_has_suffix(c->base, "/"))
 		c->base[strlen(c->base) - 1] = '\0';
 	c->session = soup_session_new_with_options("user-agent", "ota-cli ",

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The HTTP client side of ota-cli (doc/ota-cli.md "Server commands"): the
- * server's address (--server or $OTA_SERVER), synchronous requests with
- * libsoup-3, JSON in and out, and the one-line error rule (exit 1, one line
- * on stderr starting "ota-cli: ", nothing on stdout).
+ * ota-cli's HTTP client, for the server commands (cmd-tx.c, cmd-card.c):
+ * the server's address (--server or $OTA_SERVER), synchronous requests with
+ * libsoup-3, JSON in and out.  Every failure is printed by ota_cli_fail().
  */
 #ifndef OTA_CLI_CLIENT_H
 #define OTA_CLI_CLIENT_H
@@ -13,7 +12,7 @@
 #include <libsoup/soup.h>
 #include <stdbool.h>
 
-#include "fail.h"
+#include "ota-cli.h"
 
 struct ota_client {
 	SoupSession *session;
@@ -23,10 +22,10 @@ struct ota_client {
 
 
 /*
- * The server from --server (may be NULL) or $OTA_SERVER.  false after
+ * The server of --server or else $OTA_SERVER, and --pretty.  false after
  * printing the error.  stream: no I/O timeout (event streams).
  */
-bool ota_client_init(struct ota_client *c, const char *server, bool stream);
+bool ota_client_init(struct ota_client *c, const struct ota_cli_server *server, bool stream);
 void ota_client_clear(struct ota_client *c);
 
 /*
