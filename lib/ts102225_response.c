@@ -9,7 +9,8 @@
  * covers 027100 RPL RHL TAR CNTR PCNTR STS data pad (TS 31.115 §4.2: the UDH
  * is included); the part between bars is ciphered when SPI2 asks for it.
  * Security follows SPI2 of the command, with the command's KIc/KID keys.
- * An error PoR (status 01-0A) is sent plain, without RC/CC (DESIGN §6).
+ * An error PoR (status 01-0A) is sent plain, without RC/CC (TS 102 225 §5.2.2;
+ * doc/architecture.md).
  */
 #include <string.h>
 

@@ -104,7 +104,7 @@ static int action_opt(const char *s, enum simota_deferred_action *out)
 	return ota_cli_fail("--action must be display-text, get-input, select-item or yes-no");
 }
 
-/* --item ID:TEXT... (protocol.md §3.1: element 83); the texts point into items */
+/* --item ID:TEXT... (doc/protocol.md §3.2: element 83); the texts point into items */
 static int items_opt(char **items, struct simota_deferred_msg *m)
 {
 	for (size_t i = 0; items && items[i]; i++) {

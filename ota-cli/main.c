@@ -24,7 +24,7 @@ static const struct ota_cli_command commands[] = {
 	{ "packet", "unwrap-response", "PACKET",
 	  "opens a PoR, with the SPI, KIc and KID of the command it answers; prints it as JSON",
 	  ota_cli_packet_unwrap_response },
-	{ "message", "c1", NULL, "builds a C1 (doc/protocol.md §3); prints it as one line of hex",
+	{ "message", "c1", NULL, "builds a C1 (doc/protocol.md §4.1); prints it as one line of hex",
 	  ota_cli_message_c1 },
 	{ "message", "c2", NULL, "builds a C2; prints it as one line of hex", ota_cli_message_c2 },
 	{ "message", "release", NULL, "builds a release; prints it as one line of hex",

@@ -229,7 +229,8 @@ enum simota_ota_status {               /* TS 102 225 §5.2.2 table 5 */
 	SIMOTA_OTA_STATUS_INSUFFICIENT_SECURITY = 0x0A,
 };
 
-/* Status 01-0A: such a PoR is sent without RC/CC and unciphered (DESIGN §6). */
+/* Status 01-0A: such a PoR is sent without RC/CC and unciphered (TS 102 225 §5.2.2;
+ * doc/architecture.md, "What is durable, where"). */
 static inline bool simota_ota_status_is_error(uint8_t status)
 {
 	return status >= 0x01 && status <= 0x0A;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * SV1: the deferred-transaction state machine (doc/protocol.md §5, issue 4).
+ * The deferred-transaction state machine of the application server (SV1;
+ * doc/protocol.md §5, doc/architecture.md steps 2-15): what is sent when,
+ * and what each PoR, MG and timer does to a transaction.
  *
  *   queued -> c1-sent -> waiting -> c2-sent -> releasing -> completed
  *                 |          ^          |           (R1 stored first)
