@@ -41,6 +41,15 @@ bool ota_client_call(struct ota_client *c, const char *method, const char *path,
 /* Prints node on stdout (one line, or indented with --pretty). */
 void ota_client_print(const struct ota_client *c, JsonNode *node);
 
+/*
+ * A server command without options of its own: parses --server/--pretty,
+ * sends `method prefix[/ARG]suffix`, ARG the command's positional argument
+ * (percent-encoded) if it takes one, and prints the answer if there is one.
+ * Returns the exit status.
+ */
+int ota_client_run(const struct ota_cli_command *cmd, int argc, char **argv, const char *method,
+		   const char *prefix, const char *suffix);
+
 /* A path segment or query value, percent-encoded (g_free). */
 char *ota_client_escape(const char *s);
 

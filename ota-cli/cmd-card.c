@@ -76,41 +76,6 @@ out:
 	return rc;
 }
 
-/* method /v1/cards[/ICCID], ICCID the positional argument if the command has one;
- * prints the answer (DELETE answers nothing). */
-static int card_call(const struct ota_cli_command *cmd, int argc, char **argv, const char *method)
-{
-	struct ota_cli_server server = { 0 };
-	struct ota_client c = { 0 };
-	JsonNode *answer = NULL;
-	char *iccid = NULL, *path = NULL;
-	guint st;
-	int rc = 1;
-
-	if (!ota_cli_parse(cmd, &argc, &argv, NULL, &server))
-		goto out;
-	if (cmd->arg && !*argv[1]) {
-		rc = ota_cli_fail("card %s: the ICCID is empty", cmd->name);
-		goto out;
-	}
-	iccid = cmd->arg ? ota_client_escape(argv[1]) : NULL;
-	path = iccid ? g_strconcat("/v1/cards/", iccid, NULL) : g_strdup("/v1/cards");
-	if (ota_client_init(&c, &server, false) &&
-	    ota_client_call(&c, method, path, NULL, NULL, 0, &st, &answer)) {
-		if (answer)
-			ota_client_print(&c, answer);
-		rc = 0;
-	}
-out:
-	if (answer)
-		json_node_unref(answer);
-	g_free(path);
-	g_free(iccid);
-	ota_client_clear(&c);
-	ota_cli_server_clear(&server);
-	return rc;
-}
-
 int ota_cli_card_import(const struct ota_cli_command *cmd, int argc, char **argv)
 {
 	return card_post(cmd, argc, argv, "text/plain");
@@ -123,15 +88,15 @@ int ota_cli_card_add(const struct ota_cli_command *cmd, int argc, char **argv)
 
 int ota_cli_card_list(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	return card_call(cmd, argc, argv, "GET");
+	return ota_client_run(cmd, argc, argv, "GET", "/v1/cards", "");
 }
 
 int ota_cli_card_show(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	return card_call(cmd, argc, argv, "GET");
+	return ota_client_run(cmd, argc, argv, "GET", "/v1/cards", "");
 }
 
 int ota_cli_card_remove(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	return card_call(cmd, argc, argv, "DELETE");
+	return ota_client_run(cmd, argc, argv, "DELETE", "/v1/cards", "");
 }

@@ -238,21 +238,50 @@ static int make_key(struct keys *k, const char *value, const char *name, enum si
 	}
 }
 
-/* TS 102 225 §5.1.2: the cipher the KIc byte (or --kic-alg) names, keyed by --kic-key. */
-static int cipher_key(struct keys *k, const struct packet_opts *o, uint8_t kic, const char *who,
-		      bool optional)
+/* What a KIc or KID byte is used for here, and the options that go with it. */
+struct key_use {
+	const char *byte_name;                 /* "KIc", "KID" */
+	enum simota_ota_integrity integrity;   /* NONE: ciphering (KIc) */
+	const char *asks;                      /* "ciphering", "a CC" */
+	const char *alg_opt, *alg_value;       /* --kic-alg / --kid-alg */
+	const char *key_opt, *key_value;       /* --kic-key / --kid-key */
+};
+
+/*
+ * TS 102 225 §5.1.2, §5.1.3: the algorithm the byte names, or the one
+ * --kic-alg/--kid-alg names for a byte that says "known implicitly".  With
+ * missing_ok, an implicit byte without the option leaves *alg NONE.
+ */
+static int byte_algorithm(const struct key_use *u, uint8_t byte, bool missing_ok,
+			  enum simota_ota_alg *named, enum simota_ota_alg *alg)
+{
+	simota_err err;
+
+	*alg = SIMOTA_OTA_ALG_NONE;
+	if (alg_opt(u->alg_value, u->alg_opt, named))
+		return 1;
+	if (u->integrity == SIMOTA_OTA_INTEGRITY_NONE)
+		err = simota_ota_kic_algorithm(byte, *named, alg);
+	else
+		err = simota_ota_kid_algorithm(byte, u->integrity, *named, alg);
+	if (err == SIMOTA_ERR_MISSING_VALUE && missing_ok)
+		return 0;
+	if (err)
+		return alg_error(err, u->byte_name, byte, u->alg_opt, *named);
+	return 0;
+}
+
+/* A cipher or CC key: the byte's algorithm, keyed by the key option. */
+static int keyed(struct keys *k, const struct key_use *u, uint8_t byte, const char *who,
+		 bool optional, struct simota_ota_key **out)
 {
 	enum simota_ota_alg named, alg;
 	char why[96];
-	simota_err err;
 
-	if (alg_opt(o->kic_alg, "kic-alg", &named))
+	if (byte_algorithm(u, byte, false, &named, &alg))
 		return 1;
-	err = simota_ota_kic_algorithm(kic, named, &alg);
-	if (err)
-		return alg_error(err, "KIc", kic, "kic-alg", named);
-	snprintf(why, sizeof(why), "%s asks for ciphering (%s)", who, simota_ota_alg_name(alg));
-	return make_key(k, o->kic_key, "kic-key", alg, why, optional, &k->kic);
+	snprintf(why, sizeof(why), "%s asks for %s (%s)", who, u->asks, simota_ota_alg_name(alg));
+	return make_key(k, u->key_value, u->key_opt, alg, why, optional, out);
 }
 
 /*
@@ -262,18 +291,12 @@ static int cipher_key(struct keys *k, const struct packet_opts *o, uint8_t kic, 
  * missing --kid-alg is left to the decoder (an error PoR needs none).
  * --kid-key is ignored.
  */
-static int rc_algorithm(struct keys *k, const struct packet_opts *o, uint8_t kid, bool optional)
+static int rc_algorithm(struct keys *k, const struct key_use *u, uint8_t kid, bool optional)
 {
 	enum simota_ota_alg named, alg;
-	simota_err err;
 
-	if (alg_opt(o->kid_alg, "kid-alg", &named))
+	if (byte_algorithm(u, kid, optional, &named, &alg))
 		return 1;
-	err = simota_ota_kid_algorithm(kid, SIMOTA_OTA_INTEGRITY_RC, named, &alg);
-	if (err == SIMOTA_ERR_MISSING_VALUE && optional)
-		return 0;
-	if (err)
-		return alg_error(err, "KID", kid, "kid-alg", named);
 	if (named == SIMOTA_OTA_ALG_NONE)
 		return 0;
 	if (crypto_ready(k))
@@ -281,23 +304,6 @@ static int rc_algorithm(struct keys *k, const struct packet_opts *o, uint8_t kid
 	if (simota_ota_key_new(k->crypto, alg, NULL, 0, &k->kid) != SIMOTA_OK)
 		return ota_cli_fail("cannot prepare the %s check", simota_ota_alg_name(alg));
 	return 0;
-}
-
-/* TS 102 225 §5.1.3: the CC the KID byte (or --kid-alg) names, keyed by --kid-key. */
-static int cc_key(struct keys *k, const struct packet_opts *o, uint8_t kid, const char *who,
-		  bool optional)
-{
-	enum simota_ota_alg named, alg;
-	char why[96];
-	simota_err err;
-
-	if (alg_opt(o->kid_alg, "kid-alg", &named))
-		return 1;
-	err = simota_ota_kid_algorithm(kid, SIMOTA_OTA_INTEGRITY_CC, named, &alg);
-	if (err)
-		return alg_error(err, "KID", kid, "kid-alg", named);
-	snprintf(why, sizeof(why), "%s asks for a CC (%s)", who, simota_ota_alg_name(alg));
-	return make_key(k, o->kid_key, "kid-key", alg, why, optional, &k->kid);
 }
 
 /*
@@ -310,16 +316,23 @@ static int setup_keys(struct keys *k, const struct packet_opts *o, uint8_t kic, 
 		      bool ciphered, enum simota_ota_integrity integrity, const char *who,
 		      bool optional)
 {
+	const struct key_use kic_use = {
+		"KIc", SIMOTA_OTA_INTEGRITY_NONE, "ciphering", "kic-alg", o->kic_alg,
+		"kic-key", o->kic_key,
+	};
+	const struct key_use kid_use = {
+		"KID", integrity, "a CC", "kid-alg", o->kid_alg, "kid-key", o->kid_key,
+	};
 	enum simota_ota_alg unused;
 
 	if (integrity == SIMOTA_OTA_INTEGRITY_DS)
 		return ota_cli_fail("%s asks for a digital signature (DS), which is not supported", who);
-	if (ciphered && (!optional || o->kic_key) && cipher_key(k, o, kic, who, optional))
+	if (ciphered && (!optional || o->kic_key) && keyed(k, &kic_use, kic, who, optional, &k->kic))
 		return 1;
-	if (integrity == SIMOTA_OTA_INTEGRITY_RC && rc_algorithm(k, o, kid, optional))
+	if (integrity == SIMOTA_OTA_INTEGRITY_RC && rc_algorithm(k, &kid_use, kid, optional))
 		return 1;
 	if (integrity == SIMOTA_OTA_INTEGRITY_CC && (!optional || o->kid_key) &&
-	    cc_key(k, o, kid, who, optional))
+	    keyed(k, &kid_use, kid, who, optional, &k->kid))
 		return 1;
 	/* a malformed --kic-alg/--kid-alg is an error even when unused */
 	if (alg_opt(o->kic_alg, "kic-alg", &unused) || alg_opt(o->kid_alg, "kid-alg", &unused))
@@ -343,16 +356,21 @@ static int emit(const char *text)
 	return 0;
 }
 
-static int emit_hex_line(const uint8_t *p, size_t len)
+/* Prints s, then p as hex, then tail; frees s. */
+static int emit_with_hex(GString *s, const uint8_t *p, size_t len, const char *tail)
 {
-	GString *s = g_string_new(NULL);
 	int rc;
 
 	append_hex(s, p, len);
-	g_string_append_c(s, '\n');
+	g_string_append(s, tail);
 	rc = emit(s->str);
 	g_string_free(s, TRUE);
 	return rc;
+}
+
+static int emit_hex_line(const uint8_t *p, size_t len)
+{
+	return emit_with_hex(g_string_new(NULL), p, len, "\n");
 }
 
 static const char *packet_error(simota_err err)
@@ -389,7 +407,6 @@ static int emit_command_json(const struct simota_ota_command *c)
 	char h_spi[5], h_kic[3], h_kid[3], h_tar[7], h_cntr[11], h_cc[17];
 	uint8_t cntr[5];
 	GString *s = g_string_new(NULL);
-	int rc;
 
 	cntr_bytes(c->cntr, cntr);
 	put_hex(h_spi, c->spi, 2);
@@ -402,11 +419,7 @@ static int emit_command_json(const struct simota_ota_command *c)
 			"\"pcntr\":%u,\"cc\":%s%s%s,\"data\":\"",
 			h_spi, h_kic, h_kid, h_tar, h_cntr, c->pcntr,
 			c->cc_len ? "\"" : "", c->cc_len ? h_cc : "null", c->cc_len ? "\"" : "");
-	append_hex(s, c->data, c->data_len);
-	g_string_append(s, "\"}\n");
-	rc = emit(s->str);
-	g_string_free(s, TRUE);
-	return rc;
+	return emit_with_hex(s, c->data, c->data_len, "\"}\n");
 }
 
 /* {"tar","cntr","pcntr","status","cc","data"} on one line */
@@ -415,7 +428,6 @@ static int emit_response_json(const struct simota_ota_response *r)
 	char h_tar[7], h_cntr[11], h_status[3], h_cc[17];
 	uint8_t cntr[5];
 	GString *s = g_string_new(NULL);
-	int rc;
 
 	cntr_bytes(r->cntr, cntr);
 	put_hex(h_tar, r->tar, 3);
@@ -426,11 +438,7 @@ static int emit_response_json(const struct simota_ota_response *r)
 			"\"data\":\"",
 			h_tar, h_cntr, r->pcntr, h_status,
 			r->cc_len ? "\"" : "", r->cc_len ? h_cc : "null", r->cc_len ? "\"" : "");
-	append_hex(s, r->data, r->data_len);
-	g_string_append(s, "\"}\n");
-	rc = emit(s->str);
-	g_string_free(s, TRUE);
-	return rc;
+	return emit_with_hex(s, r->data, r->data_len, "\"}\n");
 }
 
 /* ---- the subcommands ---------------------------------------------------------------- */

@@ -10,36 +10,6 @@
 #include "client.h"
 #include "ota-cli.h"
 
-/* GET/POST /v1/transactions/ID[suffix], ID the positional argument; prints the answer. */
-static int one_tx(const struct ota_cli_command *cmd, int argc, char **argv, const char *method,
-		  const char *suffix)
-{
-	struct ota_cli_server server = { 0 };
-	struct ota_client c = { 0 };
-	JsonNode *answer = NULL;
-	char *id = NULL, *path = NULL;
-	guint st;
-	int rc = 1;
-
-	if (!ota_cli_parse(cmd, &argc, &argv, NULL, &server) || !ota_client_init(&c, &server, false))
-		goto out;
-	id = ota_client_escape(argv[1]);
-	path = g_strconcat("/v1/transactions/", id, suffix, NULL);
-	if (ota_client_call(&c, method, path, NULL, NULL, 0, &st, &answer)) {
-		if (answer)
-			ota_client_print(&c, answer);
-		rc = 0;
-	}
-out:
-	if (answer)
-		json_node_unref(answer);
-	g_free(path);
-	g_free(id);
-	ota_client_clear(&c);
-	ota_cli_server_clear(&server);
-	return rc;
-}
-
 /* Appends "?name=value" or "&name=value", the value escaped, when value is given. */
 static void add_query(GString *path, const char *name, const char *value)
 {
@@ -315,12 +285,12 @@ int ota_cli_tx_start(const struct ota_cli_command *cmd, int argc, char **argv)
 
 int ota_cli_tx_show(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	return one_tx(cmd, argc, argv, "GET", "");
+	return ota_client_run(cmd, argc, argv, "GET", "/v1/transactions", "");
 }
 
 int ota_cli_tx_poll(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	return one_tx(cmd, argc, argv, "POST", "/poll");
+	return ota_client_run(cmd, argc, argv, "POST", "/v1/transactions", "/poll");
 }
 
 int ota_cli_tx_list(const struct ota_cli_command *cmd, int argc, char **argv)
