@@ -314,8 +314,13 @@ static void test_db_mode(void)
 	g_assert_no_error(error);
 	ots_engine_free(e);
 	g_unlink(db);
-	g_remove(g_strconcat(db, "-wal", NULL));
-	g_remove(g_strconcat(db, "-shm", NULL));
+	for (const char *const *suffix = (const char *const[]){ "-wal", "-shm", NULL }; *suffix;
+	     suffix++) {
+		char *p = g_strconcat(db, *suffix, NULL);
+
+		g_remove(p);
+		g_free(p);
+	}
 	g_rmdir(dir);
 	g_free(db);
 	g_free(dir);
