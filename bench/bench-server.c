@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ota-test-server's engine with N emulated cards behind an in-process link
- * (issue 4, Benchmark).  Each card is a real uicc-emu card (OTA entity,
+ * (doc/testing.md, benchmarks).  Each card is a real uicc-emu card (OTA entity,
  * deferred applet) behind the handset simulator of the tests
  * (tests/server/me-sim.c); the link is a queue drained in the main loop.
  * The server's database is on disk with its durable commits

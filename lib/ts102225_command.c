@@ -30,17 +30,6 @@ size_t simota_ota_udh_skip(const uint8_t *pkt, size_t len, uint8_t iei)
 	return 0;
 }
 
-/* Chooses the RC/CC length for encoding: caller's choice for AES-CMAC. */
-static simota_err pick_cc_len(enum simota_ota_alg alg, size_t wanted, size_t *cc_len)
-{
-	size_t len = wanted ? wanted : simota_ota_cc_len_default(alg);
-
-	if (!simota_ota_cc_len_ok(alg, len))
-		return SIMOTA_ERR_BAD_LENGTH;
-	*cc_len = len;
-	return SIMOTA_OK;
-}
-
 /* TS 102 225 §5.1.1 (structure), §5.1.2 (ciphering, padding), §5.1.3 (RC/CC);
  * TS 31.115 §4.1 (CPL 2 bytes, CHL 1 byte). */
 simota_err simota_ota_command_encode(const struct simota_ota_command *cmd,
@@ -52,6 +41,7 @@ simota_err simota_ota_command_encode(const struct simota_ota_command *cmd,
 	struct simota_writer w = simota_writer_init(out, cap);
 	static const uint8_t zeros[16];
 	size_t cc_len = 0, block = 0, pad = 0, plain_len, cpl;
+	enum simota_ota_alg kid_alg = SIMOTA_OTA_ALG_NONE;
 	simota_err err;
 
 	*out_len = 0;
@@ -61,9 +51,9 @@ simota_err simota_ota_command_encode(const struct simota_ota_command *cmd,
 	if (cmd->cntr > SIMOTA_OTA_CNTR_MAX || (cmd->data_len && !cmd->data))
 		return SIMOTA_ERR_BAD_VALUE;
 	if (spi.integrity != SIMOTA_OTA_INTEGRITY_NONE) {
-		err = simota_ota_check_kid_key(cmd->kid, spi.integrity, kid_key);
+		err = simota_ota_integrity_alg(cmd->kid, spi.integrity, kid_key, &kid_alg);
 		if (!err)
-			err = pick_cc_len(simota_ota_key_alg(kid_key), cmd->cc_len, &cc_len);
+			err = simota_ota_cc_len_pick(kid_alg, cmd->cc_len, &cc_len);
 		if (err)
 			return err;
 	}
@@ -104,7 +94,7 @@ simota_err simota_ota_command_encode(const struct simota_ota_command *cmd,
 			{ out, CMD_OFF_CC },
 			{ out + CMD_OFF_CC + cc_len, w.len - CMD_OFF_CC - cc_len },
 		};
-		err = simota_ota_mac_spans(kid_key, in, 2, out + CMD_OFF_CC, cc_len);
+		err = simota_ota_mac_spans(kid_alg, kid_key, in, 2, out + CMD_OFF_CC, cc_len);
 		if (err)
 			return err;
 	}
@@ -164,6 +154,7 @@ simota_err simota_ota_command_decode(const uint8_t *pkt, size_t len,
 	uint8_t calc[SIMOTA_OTA_MAX_CC];
 	const uint8_t *region, *body;
 	size_t region_len, body_len, cc_len;
+	enum simota_ota_alg kid_alg = SIMOTA_OTA_ALG_NONE;
 	simota_err err;
 
 	err = simota_ota_command_peek(pkt, len, out);
@@ -176,10 +167,10 @@ simota_err simota_ota_command_decode(const uint8_t *pkt, size_t len,
 	if (spi.integrity == SIMOTA_OTA_INTEGRITY_NONE && cc_len)
 		return SIMOTA_ERR_BAD_LENGTH;
 	if (spi.integrity != SIMOTA_OTA_INTEGRITY_NONE) {
-		err = simota_ota_check_kid_key(out->kid, spi.integrity, kid_key);
+		err = simota_ota_integrity_alg(out->kid, spi.integrity, kid_key, &kid_alg);
 		if (err)
 			return err;
-		if (!simota_ota_cc_len_ok(simota_ota_key_alg(kid_key), cc_len))
+		if (!simota_ota_cc_len_ok(kid_alg, cc_len))
 			return SIMOTA_ERR_BAD_LENGTH;
 	}
 
@@ -211,7 +202,7 @@ simota_err simota_ota_command_decode(const uint8_t *pkt, size_t len,
 		const struct simota_ota_span in[] = {
 			{ pkt, CMD_OFF_CNTR }, { region, 6 }, { body, body_len },
 		};
-		err = simota_ota_mac_spans(kid_key, in, 3, calc, cc_len);
+		err = simota_ota_mac_spans(kid_alg, kid_key, in, 3, calc, cc_len);
 		if (err)
 			return err;
 		if (!simota_ota_cc_equal(calc, out->cc, cc_len))

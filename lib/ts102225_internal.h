@@ -22,12 +22,15 @@ simota_err simota_ota_key_decrypt(struct simota_ota_key *key, uint8_t *buf, size
 
 /* ts102225_keys.c: RC/CC over input given in pieces (streaming). */
 struct simota_ota_mac {
-	struct simota_ota_key *key;
+	enum simota_ota_alg alg;
+	struct simota_ota_key *key;   /* NULL for an RC */
 	size_t total;
 	uint32_t crc;
 	uint8_t last[8];   /* last CBC-MAC output block */
 };
-simota_err simota_ota_mac_begin(struct simota_ota_mac *m, struct simota_ota_key *key);
+/* alg: an RC (key unused, may be NULL) or a CC whose prepared key is key. */
+simota_err simota_ota_mac_begin(struct simota_ota_mac *m, enum simota_ota_alg alg,
+				struct simota_ota_key *key);
 simota_err simota_ota_mac_update(struct simota_ota_mac *m, const uint8_t *p, size_t len);
 /* Writes the RC/CC of out_len bytes (which simota_ota_cc_len_ok accepted). */
 simota_err simota_ota_mac_final(struct simota_ota_mac *m, uint8_t *out, size_t out_len);
@@ -38,7 +41,8 @@ struct simota_ota_span {
 	const uint8_t *p;
 	size_t len;
 };
-simota_err simota_ota_mac_spans(struct simota_ota_key *key, const struct simota_ota_span *spans, size_t n,
+simota_err simota_ota_mac_spans(enum simota_ota_alg alg, struct simota_ota_key *key,
+				const struct simota_ota_span *spans, size_t n,
 				uint8_t *out, size_t out_len);
 
 /* The RC/CC field lengths an algorithm allows: CRC16 2, CRC32 4, DES/3DES
@@ -46,14 +50,22 @@ simota_err simota_ota_mac_spans(struct simota_ota_key *key, const struct simota_
 bool simota_ota_cc_len_ok(enum simota_ota_alg alg, size_t len);
 /* The default field length (AES-CMAC: 8). */
 size_t simota_ota_cc_len_default(enum simota_ota_alg alg);
+/* The length to encode: wanted (AES-CMAC's 4 or 8), or 0 for the default. */
+simota_err simota_ota_cc_len_pick(enum simota_ota_alg alg, size_t wanted, size_t *cc_len);
 
 /* Constant-time comparison for RC/CC. */
 bool simota_ota_cc_equal(const uint8_t *a, const uint8_t *b, size_t len);
 
-/* Checks that a key object fits a KIc (cipher) or KID (RC/CC) byte. */
+/* Checks that a key object fits a KIc (cipher) byte. */
 simota_err simota_ota_check_kic_key(uint8_t kic, const struct simota_ota_key *key);
-simota_err simota_ota_check_kid_key(uint8_t kid, enum simota_ota_integrity integrity,
-				    const struct simota_ota_key *key);
+/*
+ * The RC/CC algorithm for a KID byte and the SPI's integrity (RC or CC): the
+ * key's, which must fit both; or without a key, for an RC only, the CRC the
+ * KID byte names (an RC uses no key).  SIMOTA_ERR_MISSING_VALUE for a CC
+ * without key or an RC whose KID byte says "known implicitly" without one.
+ */
+simota_err simota_ota_integrity_alg(uint8_t kid, enum simota_ota_integrity integrity,
+				    const struct simota_ota_key *key, enum simota_ota_alg *alg);
 
 /* ota_keys.c: the crypto context's AES-128-ECB (fetched once, never NULL),
  * for other modules of the library (Milenage). */

@@ -341,17 +341,32 @@ size_t simota_ota_cc_len_default(enum simota_ota_alg alg)
 	}
 }
 
+/* The RC/CC length to encode: the caller's choice for AES-CMAC (0 = default). */
+simota_err simota_ota_cc_len_pick(enum simota_ota_alg alg, size_t wanted, size_t *cc_len)
+{
+	size_t len = wanted ? wanted : simota_ota_cc_len_default(alg);
+
+	if (!simota_ota_cc_len_ok(alg, len))
+		return SIMOTA_ERR_BAD_LENGTH;
+	*cc_len = len;
+	return SIMOTA_OK;
+}
+
 bool simota_ota_cc_equal(const uint8_t *a, const uint8_t *b, size_t len)
 {
 	return CRYPTO_memcmp(a, b, len) == 0;
 }
 
-/* TS 102 225 §5.1.3: start an RC (CRC) or CC (CBC-MAC, CMAC). */
-simota_err simota_ota_mac_begin(struct simota_ota_mac *m, struct simota_ota_key *k)
+/* TS 102 225 §5.1.3: start an RC (CRC, no key) or CC (CBC-MAC, CMAC, with k). */
+simota_err simota_ota_mac_begin(struct simota_ota_mac *m, enum simota_ota_alg alg,
+				struct simota_ota_key *k)
 {
 	memset(m, 0, sizeof(*m));
+	m->alg = alg;
 	m->key = k;
-	switch (k->alg) {
+	if (!simota_ota_alg_is_rc(alg) && (!k || k->alg != alg))
+		return SIMOTA_ERR_BAD_VALUE;
+	switch (alg) {
 	case SIMOTA_OTA_ALG_CRC16:
 		m->crc = 0xffff;
 		return SIMOTA_OK;
@@ -396,7 +411,7 @@ static simota_err cbc_mac_feed(struct simota_ota_mac *m, const uint8_t *p, size_
 simota_err simota_ota_mac_update(struct simota_ota_mac *m, const uint8_t *p, size_t len)
 {
 	m->total += len;
-	switch (m->key->alg) {
+	switch (m->alg) {
 	case SIMOTA_OTA_ALG_CRC16:
 		m->crc = simota_crc16_update((uint16_t)m->crc, p, len);
 		return SIMOTA_OK;
@@ -420,9 +435,9 @@ simota_err simota_ota_mac_final(struct simota_ota_mac *m, uint8_t *out, size_t o
 	size_t full_len = 0;
 	simota_err err;
 
-	if (!simota_ota_cc_len_ok(m->key->alg, out_len))
+	if (!simota_ota_cc_len_ok(m->alg, out_len))
 		return SIMOTA_ERR_BAD_LENGTH;
-	switch (m->key->alg) {
+	switch (m->alg) {
 	case SIMOTA_OTA_ALG_CRC16:
 		m->crc ^= 0xffff;
 		out[0] = (uint8_t)(m->crc >> 8);
@@ -452,11 +467,12 @@ simota_err simota_ota_mac_final(struct simota_ota_mac *m, uint8_t *out, size_t o
 	}
 }
 
-simota_err simota_ota_mac_spans(struct simota_ota_key *key, const struct simota_ota_span *spans, size_t n,
+simota_err simota_ota_mac_spans(enum simota_ota_alg alg, struct simota_ota_key *key,
+				const struct simota_ota_span *spans, size_t n,
 				uint8_t *out, size_t out_len)
 {
 	struct simota_ota_mac mac;
-	simota_err err = simota_ota_mac_begin(&mac, key);
+	simota_err err = simota_ota_mac_begin(&mac, alg, key);
 
 	for (size_t i = 0; i < n && !err; i++)
 		err = simota_ota_mac_update(&mac, spans[i].p, spans[i].len);
@@ -477,16 +493,22 @@ simota_err simota_ota_check_kic_key(uint8_t kic, const struct simota_ota_key *ke
 	return err;
 }
 
-/* TS 102 225 §5.1.3: the key's algorithm must be the one KID names. */
-simota_err simota_ota_check_kid_key(uint8_t kid, enum simota_ota_integrity integrity,
-				    const struct simota_ota_key *key)
+/*
+ * TS 102 225 §5.1.3: the RC/CC algorithm of a packet.  A key given must fit
+ * the SPI's integrity and the KID byte.  Without one, an RC (CRC16/CRC32)
+ * takes the algorithm the KID byte names: a CRC uses no key.
+ */
+simota_err simota_ota_integrity_alg(uint8_t kid, enum simota_ota_integrity integrity,
+				    const struct simota_ota_key *key, enum simota_ota_alg *alg)
 {
-	enum simota_ota_alg alg;
-
-	if (!key)
-		return SIMOTA_ERR_MISSING_VALUE;
+	if (!key) {
+		if (integrity != SIMOTA_OTA_INTEGRITY_RC)
+			return SIMOTA_ERR_MISSING_VALUE;
+		/* "known implicitly" (b2b1 = 00) gives SIMOTA_ERR_MISSING_VALUE */
+		return simota_ota_kid_algorithm(kid, integrity, SIMOTA_OTA_ALG_NONE, alg);
+	}
 	if (integrity == SIMOTA_OTA_INTEGRITY_RC ? !simota_ota_alg_is_rc(key->alg)
 						 : !simota_ota_alg_is_cc(key->alg))
 		return SIMOTA_ERR_BAD_VALUE;
-	return simota_ota_kid_algorithm(kid, integrity, key->alg, &alg);
+	return simota_ota_kid_algorithm(kid, integrity, key->alg, alg);
 }

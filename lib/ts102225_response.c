@@ -9,7 +9,8 @@
  * covers 027100 RPL RHL TAR CNTR PCNTR STS data pad (TS 31.115 §4.2: the UDH
  * is included); the part between bars is ciphered when SPI2 asks for it.
  * Security follows SPI2 of the command, with the command's KIc/KID keys.
- * An error PoR (status 01-0A) is sent plain, without RC/CC (DESIGN §6).
+ * An error PoR (status 01-0A) is sent plain, without RC/CC (TS 102 225 §5.2.2;
+ * doc/architecture.md).
  */
 #include <string.h>
 
@@ -22,16 +23,6 @@
 #define RSP_OFF_CC 16
 
 static const uint8_t rsp_udh[3] = { 0x02, 0x71, 0x00 };
-
-static simota_err pick_cc_len(enum simota_ota_alg alg, size_t wanted, size_t *cc_len)
-{
-	size_t len = wanted ? wanted : simota_ota_cc_len_default(alg);
-
-	if (!simota_ota_cc_len_ok(alg, len))
-		return SIMOTA_ERR_BAD_LENGTH;
-	*cc_len = len;
-	return SIMOTA_OK;
-}
 
 /* TS 102 225 §5.2.1 (structure), §5.2.2 (status); TS 31.115 §4.2. */
 simota_err simota_ota_response_encode(const uint8_t cmd_spi[2], uint8_t kic, uint8_t kid,
@@ -46,6 +37,7 @@ simota_err simota_ota_response_encode(const uint8_t cmd_spi[2], uint8_t kic, uin
 	enum simota_ota_integrity integrity = SIMOTA_OTA_INTEGRITY_NONE;
 	bool ciphered = false;
 	size_t cc_len = 0, block = 0, pad = 0, rpl;
+	enum simota_ota_alg kid_alg = SIMOTA_OTA_ALG_NONE;
 	simota_err err;
 
 	*out_len = 0;
@@ -59,9 +51,9 @@ simota_err simota_ota_response_encode(const uint8_t cmd_spi[2], uint8_t kic, uin
 	if (rsp->cntr > SIMOTA_OTA_CNTR_MAX || (rsp->data_len && !rsp->data))
 		return SIMOTA_ERR_BAD_VALUE;
 	if (integrity != SIMOTA_OTA_INTEGRITY_NONE) {
-		err = simota_ota_check_kid_key(kid, integrity, kid_key);
+		err = simota_ota_integrity_alg(kid, integrity, kid_key, &kid_alg);
 		if (!err)
-			err = pick_cc_len(simota_ota_key_alg(kid_key), rsp->cc_len, &cc_len);
+			err = simota_ota_cc_len_pick(kid_alg, rsp->cc_len, &cc_len);
 		if (err)
 			return err;
 	}
@@ -97,7 +89,7 @@ simota_err simota_ota_response_encode(const uint8_t cmd_spi[2], uint8_t kic, uin
 			{ out, RSP_OFF_CC },
 			{ out + RSP_OFF_CC + cc_len, w.len - RSP_OFF_CC - cc_len },
 		};
-		err = simota_ota_mac_spans(kid_key, in, 2, out + RSP_OFF_CC, cc_len);
+		err = simota_ota_mac_spans(kid_alg, kid_key, in, 2, out + RSP_OFF_CC, cc_len);
 		if (err)
 			return err;
 	}
@@ -144,6 +136,7 @@ simota_err simota_ota_response_decode(const uint8_t cmd_spi[2], uint8_t kic, uin
 	const uint8_t *p, *region, *body;
 	size_t region_len, cc_len;
 	bool plain;
+	enum simota_ota_alg kid_alg = SIMOTA_OTA_ALG_NONE;
 	simota_err err;
 
 	memset(out, 0, sizeof(*out));
@@ -196,10 +189,10 @@ simota_err simota_ota_response_decode(const uint8_t cmd_spi[2], uint8_t kic, uin
 	if (spi.por_integrity == SIMOTA_OTA_INTEGRITY_DS)
 		return SIMOTA_ERR_UNSUPPORTED;
 	if (spi.por_integrity != SIMOTA_OTA_INTEGRITY_NONE) {
-		err = simota_ota_check_kid_key(kid, spi.por_integrity, kid_key);
+		err = simota_ota_integrity_alg(kid, spi.por_integrity, kid_key, &kid_alg);
 		if (err)
 			return err;
-		if (!simota_ota_cc_len_ok(simota_ota_key_alg(kid_key), cc_len))
+		if (!simota_ota_cc_len_ok(kid_alg, cc_len))
 			return SIMOTA_ERR_BAD_LENGTH;
 	}
 	if (spi.por_ciphered) {
@@ -227,7 +220,7 @@ simota_err simota_ota_response_decode(const uint8_t cmd_spi[2], uint8_t kic, uin
 		const struct simota_ota_span in[] = {
 			{ rsp_udh, 3 }, { p, 6 }, { region, 7 }, { body, region_len - 7 - cc_len },
 		};
-		err = simota_ota_mac_spans(kid_key, in, 4, calc, cc_len);
+		err = simota_ota_mac_spans(kid_alg, kid_key, in, 4, calc, cc_len);
 		if (err)
 			return err;
 		if (!simota_ota_cc_equal(calc, out->cc, cc_len))

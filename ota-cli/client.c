@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-bool ota_client_init(struct ota_client *c, const char *server, bool stream)
+bool ota_client_init(struct ota_client *c, const struct ota_cli_server *opts, bool stream)
 {
+	const char *server = opts->url;
 	const char *src = server ? "--server" : "OTA_SERVER";
 	GUri *uri;
 	const char *scheme, *host, *path;
@@ -38,6 +39,7 @@ bool ota_client_init(struct ota_client *c, const char *server, bool stream)
 		g_object_unref(ia);
 	g_uri_unref(uri);
 	c->base = g_strdup(server);
+	c->pretty = opts->pretty;
 	if (g_str_has_suffix(c->base, "/"))
 		c->base[strlen(c->base) - 1] = '\0';
 	c->session = soup_session_new_with_options("user-agent", "ota-cli ",
@@ -148,4 +150,38 @@ void ota_client_print(const struct ota_client *c, JsonNode *node)
 	printf("%s\n", s);
 	fflush(stdout);
 	g_free(s);
+}
+
+int ota_client_run(const struct ota_cli_command *cmd, int argc, char **argv, const char *method,
+		   const char *prefix, const char *suffix)
+{
+	struct ota_cli_server server = { 0 };
+	struct ota_client c = { 0 };
+	JsonNode *answer = NULL;
+	char *arg = NULL, *path = NULL;
+	guint st;
+	int rc = 1;
+
+	if (!ota_cli_parse(cmd, &argc, &argv, NULL, &server))
+		goto out;
+	if (cmd->arg && !*argv[1]) {
+		rc = ota_cli_fail("%s %s: %s is empty", cmd->group, cmd->name, cmd->arg);
+		goto out;
+	}
+	arg = cmd->arg ? ota_client_escape(argv[1]) : NULL;
+	path = g_strconcat(prefix, arg ? "/" : "", arg ? arg : "", suffix, NULL);
+	if (ota_client_init(&c, &server, false) &&
+	    ota_client_call(&c, method, path, NULL, NULL, 0, &st, &answer)) {
+		if (answer)
+			ota_client_print(&c, answer);
+		rc = 0;
+	}
+out:
+	if (answer)
+		json_node_unref(answer);
+	g_free(path);
+	g_free(arg);
+	ota_client_clear(&c);
+	ota_cli_server_clear(&server);
+	return rc;
 }

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The HTTP client side of ota-cli (doc/ota-cli.md "Server commands"): the
- * server's address (--server or $OTA_SERVER), synchronous requests with
- * libsoup-3, JSON in and out, and the one-line error rule (exit 1, one line
- * on stderr starting "ota-cli: ", nothing on stdout).
+ * ota-cli's HTTP client, for the server commands (cmd-tx.c, cmd-card.c):
+ * the server's address (--server or $OTA_SERVER), synchronous requests with
+ * libsoup-3, JSON in and out.  Every failure is printed by ota_cli_fail().
  */
 #ifndef OTA_CLI_CLIENT_H
 #define OTA_CLI_CLIENT_H
@@ -13,7 +12,7 @@
 #include <libsoup/soup.h>
 #include <stdbool.h>
 
-#include "fail.h"
+#include "ota-cli.h"
 
 struct ota_client {
 	SoupSession *session;
@@ -23,10 +22,10 @@ struct ota_client {
 
 
 /*
- * The server from --server (may be NULL) or $OTA_SERVER.  false after
+ * The server of --server or else $OTA_SERVER, and --pretty.  false after
  * printing the error.  stream: no I/O timeout (event streams).
  */
-bool ota_client_init(struct ota_client *c, const char *server, bool stream);
+bool ota_client_init(struct ota_client *c, const struct ota_cli_server *server, bool stream);
 void ota_client_clear(struct ota_client *c);
 
 /*
@@ -41,6 +40,15 @@ bool ota_client_call(struct ota_client *c, const char *method, const char *path,
 
 /* Prints node on stdout (one line, or indented with --pretty). */
 void ota_client_print(const struct ota_client *c, JsonNode *node);
+
+/*
+ * A server command without options of its own: parses --server/--pretty,
+ * sends `method prefix[/ARG]suffix`, ARG the command's positional argument
+ * (percent-encoded) if it takes one, and prints the answer if there is one.
+ * Returns the exit status.
+ */
+int ota_client_run(const struct ota_cli_command *cmd, int argc, char **argv, const char *method,
+		   const char *prefix, const char *suffix);
 
 /* A path segment or query value, percent-encoded (g_free). */
 char *ota_client_escape(const char *s);

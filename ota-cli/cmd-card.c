@@ -1,26 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ota-cli card import|add|list|show|remove: the server's card registry
+ * `ota-cli card import|add|list|show|remove`: the server's card registry
  * through its HTTP API (doc/api.md).  import sends a uicc-emu card config
  * file's contents (the server never opens client-named paths); add sends a
  * card as JSON.  Keys are read from files, never from the command line
  * (which other users can see), and never printed: the server answers
  * without them.
  */
-#include "cmd-server.h"
-
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "client.h"
-
-const char cli_card_usage[] =
-"  ota-cli card import CARD.ini [--replace]\n"
-"      registers the card of a uicc-emu card config file (doc/card-config.md)\n"
-"  ota-cli card add CARD.json [--replace]\n"
-"      registers a card given as JSON (doc/api.md); '-' reads stdin\n"
-"  ota-cli card list | card show ICCID | card remove ICCID\n";
+#include "ota-cli.h"
 
 /* The file's contents ('-': stdin); NULL after printing the error. */
 static char *read_input(const char *path, size_t *len)
@@ -47,13 +39,16 @@ static char *read_input(const char *path, size_t *len)
 	return data;
 }
 
-static int card_post(int argc, char **argv, const char *content_type, const char *what)
+/* POST /v1/cards with the file's contents; prints the registered card. */
+static int card_post(const struct ota_cli_command *cmd, int argc, char **argv,
+		     const char *content_type)
 {
 	gboolean replace = FALSE;
 	const GOptionEntry entries[] = {
 		{ "replace", 0, 0, G_OPTION_ARG_NONE, &replace, "replace a registered card", NULL },
 		{ NULL }
 	};
+	struct ota_cli_server server = { 0 };
 	struct ota_client c = { 0 };
 	JsonNode *answer = NULL;
 	char *data = NULL;
@@ -61,14 +56,9 @@ static int card_post(int argc, char **argv, const char *content_type, const char
 	guint st;
 	int rc = 1;
 
-	if (!cli_parse_options(&argc, &argv, entries, "FILE"))
-		return 1;
-	if (argc != 2)
-		return ota_cli_fail("usage: ota-cli card %s FILE [--replace]", what);
-	data = read_input(argv[1], &len);
-	if (!data)
-		return 1;
-	if (cli_connect(&c, false) &&
+	if (!ota_cli_parse(cmd, &argc, &argv, entries, &server) || !(data = read_input(argv[1], &len)))
+		goto out;
+	if (ota_client_init(&c, &server, false) &&
 	    ota_client_call(&c, "POST", replace ? "/v1/cards?replace=true" : "/v1/cards",
 			    content_type, data, len, &st, &answer)) {
 		if (answer)
@@ -77,78 +67,36 @@ static int card_post(int argc, char **argv, const char *content_type, const char
 	}
 	/* the file holds keys: do not leave them in freed memory */
 	explicit_bzero(data, len);
+out:
 	g_free(data);
 	if (answer)
 		json_node_unref(answer);
 	ota_client_clear(&c);
+	ota_cli_server_clear(&server);
 	return rc;
 }
 
-static int card_list(int argc, char **argv)
+int ota_cli_card_import(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	struct ota_client c = { 0 };
-	JsonNode *answer = NULL;
-	guint st;
-	int rc = 1;
-
-	if (!cli_parse_options(&argc, &argv, NULL, "- list the registered cards"))
-		return 1;
-	if (argc != 1)
-		return ota_cli_fail("usage: ota-cli card list");
-	if (cli_connect(&c, false) &&
-	    ota_client_call(&c, "GET", "/v1/cards", NULL, NULL, 0, &st, &answer) && answer) {
-		ota_client_print(&c, answer);
-		rc = 0;
-	}
-	if (answer)
-		json_node_unref(answer);
-	ota_client_clear(&c);
-	return rc;
+	return card_post(cmd, argc, argv, "text/plain");
 }
 
-static int card_one(int argc, char **argv, const char *method, const char *what)
+int ota_cli_card_add(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	struct ota_client c = { 0 };
-	JsonNode *answer = NULL;
-	char *iccid, *path;
-	guint st;
-	int rc = 1;
-
-	if (!cli_parse_options(&argc, &argv, NULL, "ICCID"))
-		return 1;
-	if (argc != 2 || !*argv[1])
-		return ota_cli_fail("usage: ota-cli card %s ICCID", what);
-	if (!cli_connect(&c, false))
-		return 1;
-	iccid = ota_client_escape(argv[1]);
-	path = g_strconcat("/v1/cards/", iccid, NULL);
-	if (ota_client_call(&c, method, path, NULL, NULL, 0, &st, &answer)) {
-		if (answer)
-			ota_client_print(&c, answer);
-		rc = 0;
-	}
-	if (answer)
-		json_node_unref(answer);
-	g_free(path);
-	g_free(iccid);
-	ota_client_clear(&c);
-	return rc;
+	return card_post(cmd, argc, argv, "application/json");
 }
 
-int cli_card_main(int argc, char **argv)
+int ota_cli_card_list(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	if (argc < 2)
-		return ota_cli_fail("missing subcommand: card import, add, list, show or remove "
-				    "(see ota-cli --help)");
-	if (strcmp(argv[1], "import") == 0)
-		return card_post(argc - 1, argv + 1, "text/plain", "import");
-	if (strcmp(argv[1], "add") == 0)
-		return card_post(argc - 1, argv + 1, "application/json", "add");
-	if (strcmp(argv[1], "list") == 0)
-		return card_list(argc - 1, argv + 1);
-	if (strcmp(argv[1], "show") == 0)
-		return card_one(argc - 1, argv + 1, "GET", "show");
-	if (strcmp(argv[1], "remove") == 0)
-		return card_one(argc - 1, argv + 1, "DELETE", "remove");
-	return ota_cli_fail("unknown subcommand 'card %s' (see ota-cli --help)", argv[1]);
+	return ota_client_run(cmd, argc, argv, "GET", "/v1/cards", "");
+}
+
+int ota_cli_card_show(const struct ota_cli_command *cmd, int argc, char **argv)
+{
+	return ota_client_run(cmd, argc, argv, "GET", "/v1/cards", "");
+}
+
+int ota_cli_card_remove(const struct ota_cli_command *cmd, int argc, char **argv)
+{
+	return ota_client_run(cmd, argc, argv, "DELETE", "/v1/cards", "");
 }

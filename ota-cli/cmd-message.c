@@ -1,30 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ota-cli message c1|c2|release|decode: the deferred-response messages of
+ * `ota-cli message c1|c2|release|decode`: the deferred-response messages of
  * doc/protocol.md as hex, for engineers and for the demo.  Encoding and
  * decoding are libsimota's (simota/deferred.h); this file only maps options
- * and JSON.  Errors: exit 1, one line on stderr, nothing on stdout.
+ * and JSON.
  */
-#include "cmd-message.h"
-
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "fail.h"
-
 #include "simota/deferred.h"
 
-const char cli_message_usage[] =
-"  ota-cli message c1 --txid HEX8 --action display-text|get-input|select-item|yes-no\n"
-"                     --text TEXT [--item ID:TEXT]... [--sv1-address +NUMBER]\n"
-"                     [--wanted fixed:SECONDS|indefinite|event]\n"
-"  ota-cli message c2 --txid HEX8\n"
-"  ota-cli message release --txid HEX8\n"
-"      print the message (protocol.md §3) as one line of hex\n"
-"  ota-cli message decode HEX\n"
-"      prints the message as a JSON object\n";
+#include "ota-cli.h"
 
 static const struct {
 	const char *name;
@@ -91,108 +79,149 @@ static int print_encoded(const struct simota_deferred_msg *m)
 	return 0;
 }
 
-static int cmd_c1(int argc, char **argv)
-{
-	char *txid_s = NULL, *action_s = NULL, *text = NULL, *address = NULL, *wanted = NULL;
-	char **items = NULL;
-	GOptionEntry entries[] = {
-		{ "txid", 0, 0, G_OPTION_ARG_STRING, &txid_s, "transaction id", "HEX8" },
-		{ "action", 0, 0, G_OPTION_ARG_STRING, &action_s, "what the user is asked", "ACTION" },
-		/* FILENAME: the bytes as given, whatever the locale; checked as UTF-8 below */
-		{ "text", 0, 0, G_OPTION_ARG_FILENAME, &text, "text shown (UTF-8)", "TEXT" },
-		{ "item", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &items, "an item to select", "ID:TEXT" },
-		{ "sv1-address", 0, 0, G_OPTION_ARG_STRING, &address, "where the MG goes", "+NUMBER" },
-		{ "wanted", 0, 0, G_OPTION_ARG_STRING, &wanted, "wanted time extension", "RQ" },
-		{ NULL },
-	};
-	GOptionContext *ctx = g_option_context_new("- build a C1");
-	GError *error = NULL;
-	struct simota_deferred_msg m;
-	uint32_t txid;
-	int rc = 1;
+struct c1_opts {
+	char *txid, *action, *text, *address, *wanted;
+	char **items;
+};
 
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_help_enabled(ctx, FALSE);
-	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-		rc = ota_cli_fail("%s", error->message);
-		goto out;
-	}
-	if (!parse_txid(txid_s, &txid)) {
-		rc = ota_cli_fail("--txid must be 8 hex digits, not 00000000");
-		goto out;
-	}
-	simota_deferred_init(&m, SIMOTA_DEFERRED_C1, txid);
-	for (size_t i = 0; action_s && i < G_N_ELEMENTS(actions); i++)
-		if (strcmp(action_s, actions[i].name) == 0)
-			m.action = actions[i].action;
-	if (m.action == SIMOTA_DEFERRED_ACTION_NONE) {
-		rc = ota_cli_fail("--action must be display-text, get-input, select-item or yes-no");
-		goto out;
-	}
-	if (!text || !g_utf8_validate(text, -1, NULL)) {
-		rc = ota_cli_fail("--text is required, in UTF-8");
-		goto out;
-	}
-	m.text = text;
-	m.text_len = strlen(text);
+static void c1_opts_clear(struct c1_opts *o)
+{
+	g_free(o->txid);
+	g_free(o->action);
+	g_free(o->text);
+	g_free(o->address);
+	g_free(o->wanted);
+	g_strfreev(o->items);
+}
+
+static int action_opt(const char *s, enum simota_deferred_action *out)
+{
+	for (size_t i = 0; s && i < G_N_ELEMENTS(actions); i++)
+		if (strcmp(s, actions[i].name) == 0) {
+			*out = actions[i].action;
+			return 0;
+		}
+	return ota_cli_fail("--action must be display-text, get-input, select-item or yes-no");
+}
+
+/* --item ID:TEXT... (doc/protocol.md §3.2: element 83); the texts point into items */
+static int items_opt(char **items, struct simota_deferred_msg *m)
+{
 	for (size_t i = 0; items && items[i]; i++) {
 		char *colon = strchr(items[i], ':');
 		guint64 id;
 
-		if (!colon || i >= SIMOTA_DEFERRED_MAX_ITEMS || !g_utf8_validate(items[i], -1, NULL)) {
-			rc = ota_cli_fail("--item must be ID:TEXT (at most %d items)", SIMOTA_DEFERRED_MAX_ITEMS);
-			goto out;
-		}
+		if (!colon || i >= SIMOTA_DEFERRED_MAX_ITEMS || !g_utf8_validate(items[i], -1, NULL))
+			return ota_cli_fail("--item must be ID:TEXT (at most %d items)",
+					    SIMOTA_DEFERRED_MAX_ITEMS);
 		id = g_ascii_strtoull(items[i], NULL, 10);
-		m.items[i].id = (uint8_t)id;
-		m.items[i].text = colon + 1;
-		m.items[i].text_len = strlen(colon + 1);
-		m.n_items = i + 1;
-		if (id == 0 || id > 255) {
-			rc = ota_cli_fail("--item id must be 1-255");
-			goto out;
-		}
+		if (id == 0 || id > 255)
+			return ota_cli_fail("--item id must be 1-255");
+		m->items[i].id = (uint8_t)id;
+		m->items[i].text = colon + 1;
+		m->items[i].text_len = strlen(colon + 1);
+		m->n_items = i + 1;
 	}
-	if (address) {
-		const char *digits = address[0] == '+' ? address + 1 : address;
-		if (strlen(digits) == 0 || strlen(digits) >= sizeof(m.sv1_address.digits) ||
-		    strspn(digits, "0123456789") != strlen(digits)) {
-			rc = ota_cli_fail("--sv1-address must be a phone number");
-			goto out;
-		}
-		m.has_sv1_address = true;
-		m.sv1_address.ton = address[0] == '+' ? 1 : 0;
-		m.sv1_address.npi = 1;
-		g_strlcpy(m.sv1_address.digits, digits, sizeof(m.sv1_address.digits));
-	}
-	if (wanted && !parse_rq(wanted, &m.wanted)) {
-		rc = ota_cli_fail("--wanted must be fixed:SECONDS, indefinite or event");
-		goto out;
-	}
-	rc = print_encoded(&m);
-out:
-	g_clear_error(&error);
-	g_option_context_free(ctx);
-	g_free(txid_s);
-	g_free(action_s);
-	g_free(text);
-	g_free(address);
-	g_free(wanted);
-	g_strfreev(items);
+	return 0;
+}
+
+/* --sv1-address +NUMBER (TS 23.040 §9.1.2.5: international when it starts with '+') */
+static int address_opt(const char *address, struct simota_deferred_msg *m)
+{
+	const char *digits;
+
+	if (!address)
+		return 0;
+	digits = address[0] == '+' ? address + 1 : address;
+	if (strlen(digits) == 0 || strlen(digits) >= sizeof(m->sv1_address.digits) ||
+	    strspn(digits, "0123456789") != strlen(digits))
+		return ota_cli_fail("--sv1-address must be a phone number");
+	m->has_sv1_address = true;
+	m->sv1_address.ton = address[0] == '+' ? 1 : 0;
+	m->sv1_address.npi = 1;
+	g_strlcpy(m->sv1_address.digits, digits, sizeof(m->sv1_address.digits));
+	return 0;
+}
+
+/* The C1 the options describe; its texts point into o. */
+static int c1_from_opts(const struct c1_opts *o, struct simota_deferred_msg *m)
+{
+	uint32_t txid;
+
+	if (!parse_txid(o->txid, &txid))
+		return ota_cli_fail("--txid must be 8 hex digits, not 00000000");
+	simota_deferred_init(m, SIMOTA_DEFERRED_C1, txid);
+	if (action_opt(o->action, &m->action))
+		return 1;
+	if (!o->text || !g_utf8_validate(o->text, -1, NULL))
+		return ota_cli_fail("--text is required, in UTF-8");
+	m->text = o->text;
+	m->text_len = strlen(o->text);
+	if (items_opt(o->items, m) || address_opt(o->address, m))
+		return 1;
+	if (o->wanted && !parse_rq(o->wanted, &m->wanted))
+		return ota_cli_fail("--wanted must be fixed:SECONDS, indefinite or event");
+	return 0;
+}
+
+int ota_cli_message_c1(const struct ota_cli_command *cmd, int argc, char **argv)
+{
+	struct c1_opts o = { 0 };
+	const GOptionEntry entries[] = {
+		{ "txid", 0, 0, G_OPTION_ARG_STRING, &o.txid, "transaction id", "HEX8" },
+		{ "action", 0, 0, G_OPTION_ARG_STRING, &o.action,
+		  "what the user is asked: display-text, get-input, select-item or yes-no", "ACTION" },
+		/* FILENAME: the bytes as given, whatever the locale; checked as UTF-8 */
+		{ "text", 0, 0, G_OPTION_ARG_FILENAME, &o.text, "text shown (UTF-8)", "TEXT" },
+		{ "item", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.items, "an item to select", "ID:TEXT" },
+		{ "sv1-address", 0, 0, G_OPTION_ARG_STRING, &o.address, "where the MG goes", "+NUMBER" },
+		{ "wanted", 0, 0, G_OPTION_ARG_STRING, &o.wanted,
+		  "wanted time extension: fixed:SECONDS, indefinite or event", "RQ" },
+		{ NULL },
+	};
+	struct simota_deferred_msg m;
+	int rc = 1;
+
+	if (ota_cli_parse(cmd, &argc, &argv, entries, NULL) && c1_from_opts(&o, &m) == 0)
+		rc = print_encoded(&m);
+	c1_opts_clear(&o);
 	return rc;
 }
 
-static int cmd_txid_only(int argc, char **argv, enum simota_deferred_type type)
+/* A message that carries only its txid (C2, release). */
+static int txid_message(const struct ota_cli_command *cmd, int argc, char **argv,
+			enum simota_deferred_type type)
 {
-	uint32_t txid;
+	char *txid_s = NULL;
+	const GOptionEntry entries[] = {
+		{ "txid", 0, 0, G_OPTION_ARG_STRING, &txid_s, "transaction id", "HEX8" },
+		{ NULL },
+	};
 	struct simota_deferred_msg m;
+	uint32_t txid;
+	int rc = 1;
 
-	if (argc != 3 || strcmp(argv[1], "--txid") != 0)
-		return ota_cli_fail("usage: ota-cli message %s --txid HEX8", argv[0]);
-	if (!parse_txid(argv[2], &txid))
-		return ota_cli_fail("--txid must be 8 hex digits, not 00000000");
+	if (!ota_cli_parse(cmd, &argc, &argv, entries, NULL))
+		goto out;
+	if (!parse_txid(txid_s, &txid)) {
+		rc = ota_cli_fail("--txid must be 8 hex digits, not 00000000");
+		goto out;
+	}
 	simota_deferred_init(&m, type, txid);
-	return print_encoded(&m);
+	rc = print_encoded(&m);
+out:
+	g_free(txid_s);
+	return rc;
+}
+
+int ota_cli_message_c2(const struct ota_cli_command *cmd, int argc, char **argv)
+{
+	return txid_message(cmd, argc, argv, SIMOTA_DEFERRED_C2);
+}
+
+int ota_cli_message_release(const struct ota_cli_command *cmd, int argc, char **argv)
+{
+	return txid_message(cmd, argc, argv, SIMOTA_DEFERRED_RELEASE);
 }
 
 static void add_rq(JsonBuilder *b, const char *name, const struct simota_deferred_rq *rq)
@@ -225,113 +254,132 @@ static void add_text(JsonBuilder *b, const char *name, const char *p, size_t len
 	g_free(s);
 }
 
-static int cmd_decode(int argc, char **argv)
+static void add_items(JsonBuilder *b, const struct simota_deferred_msg *m)
 {
-	struct simota_deferred_msg m;
-	uint8_t *bytes;
-	size_t n;
-	simota_err err;
-	JsonBuilder *b;
+	json_builder_set_member_name(b, "items");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < m->n_items; i++) {
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "id");
+		json_builder_add_int_value(b, m->items[i].id);
+		add_text(b, "text", m->items[i].text, m->items[i].text_len);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+static void add_result(JsonBuilder *b, const struct simota_deferred_msg *m)
+{
+	char gen[3];
+
+	json_builder_set_member_name(b, "result");
+	json_builder_begin_object(b);
+	g_snprintf(gen, sizeof(gen), "%02x", m->result.general);
+	json_builder_set_member_name(b, "general");
+	json_builder_add_string_value(b, gen);
+	if (m->result.text)
+		add_text(b, "text", m->result.text, m->result.text_len);
+	if (m->result.item_id) {
+		json_builder_set_member_name(b, "item");
+		json_builder_add_int_value(b, m->result.item_id);
+	}
+	if (m->result.yes >= 0) {
+		json_builder_set_member_name(b, "yes");
+		json_builder_add_boolean_value(b, m->result.yes);
+	}
+	json_builder_end_object(b);
+}
+
+/* The message as JSON, members in the order of doc/ota-cli.md (g_free). */
+static char *message_json(const struct simota_deferred_msg *m)
+{
+	JsonBuilder *b = json_builder_new();
 	JsonNode *root;
 	char *json, txid[9];
 
-	if (argc != 2)
-		return ota_cli_fail("usage: ota-cli message decode HEX");
-	n = strlen(argv[1]);
-	if (n == 0 || n % 2)
-		return ota_cli_fail("the message must be an even number of hex digits");
-	bytes = g_malloc(n / 2);
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = g_ascii_xdigit_value(argv[1][2 * i]), lo = g_ascii_xdigit_value(argv[1][2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			g_free(bytes);
-			return ota_cli_fail("the message is not hex");
-		}
-		bytes[i] = (uint8_t)(hi << 4 | lo);
-	}
-	err = simota_deferred_decode(bytes, n / 2, &m);
-	if (err) {
-		g_free(bytes);
-		return ota_cli_fail("not a valid message: %s", simota_strerror(err));
-	}
-	b = json_builder_new();
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "type");
-	json_builder_add_string_value(b, simota_deferred_type_name(m.type));
-	g_snprintf(txid, sizeof(txid), "%08x", m.txid);
+	json_builder_add_string_value(b, simota_deferred_type_name(m->type));
+	g_snprintf(txid, sizeof(txid), "%08x", m->txid);
 	json_builder_set_member_name(b, "txid");
 	json_builder_add_string_value(b, txid);
-	if (m.action != SIMOTA_DEFERRED_ACTION_NONE) {
+	if (m->action != SIMOTA_DEFERRED_ACTION_NONE) {
 		json_builder_set_member_name(b, "action");
-		json_builder_add_string_value(b, simota_deferred_action_name(m.action));
+		json_builder_add_string_value(b, simota_deferred_action_name(m->action));
 	}
-	if (m.text)
-		add_text(b, "text", m.text, m.text_len);
-	if (m.n_items) {
-		json_builder_set_member_name(b, "items");
-		json_builder_begin_array(b);
-		for (size_t i = 0; i < m.n_items; i++) {
-			json_builder_begin_object(b);
-			json_builder_set_member_name(b, "id");
-			json_builder_add_int_value(b, m.items[i].id);
-			add_text(b, "text", m.items[i].text, m.items[i].text_len);
-			json_builder_end_object(b);
-		}
-		json_builder_end_array(b);
-	}
-	if (m.has_sv1_address) {
-		char *a = g_strdup_printf("%s%s", m.sv1_address.ton == 1 ? "+" : "", m.sv1_address.digits);
+	if (m->text)
+		add_text(b, "text", m->text, m->text_len);
+	if (m->n_items)
+		add_items(b, m);
+	if (m->has_sv1_address) {
+		char *a = g_strdup_printf("%s%s", m->sv1_address.ton == 1 ? "+" : "", m->sv1_address.digits);
+
 		json_builder_set_member_name(b, "sv1_address");
 		json_builder_add_string_value(b, a);
 		g_free(a);
 	}
-	add_rq(b, "wanted", &m.wanted);
-	add_rq(b, "rq", &m.rq);
-	if (m.type == SIMOTA_DEFERRED_R2S) {
+	add_rq(b, "wanted", &m->wanted);
+	add_rq(b, "rq", &m->rq);
+	if (m->type == SIMOTA_DEFERRED_R2S) {
 		json_builder_set_member_name(b, "state");
-		json_builder_add_string_value(b, simota_deferred_state_name(m.state));
+		json_builder_add_string_value(b, simota_deferred_state_name(m->state));
 	}
-	if (m.has_result) {
-		char gen[3];
-		json_builder_set_member_name(b, "result");
-		json_builder_begin_object(b);
-		g_snprintf(gen, sizeof(gen), "%02x", m.result.general);
-		json_builder_set_member_name(b, "general");
-		json_builder_add_string_value(b, gen);
-		if (m.result.text)
-			add_text(b, "text", m.result.text, m.result.text_len);
-		if (m.result.item_id) {
-			json_builder_set_member_name(b, "item");
-			json_builder_add_int_value(b, m.result.item_id);
-		}
-		if (m.result.yes >= 0) {
-			json_builder_set_member_name(b, "yes");
-			json_builder_add_boolean_value(b, m.result.yes);
-		}
-		json_builder_end_object(b);
-	}
+	if (m->has_result)
+		add_result(b, m);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	json = json_to_string(root, FALSE);
-	printf("%s\n", json);
-	g_free(json);
 	json_node_unref(root);
 	g_object_unref(b);
-	g_free(bytes);
-	return 0;
+	return json;
 }
 
-int cli_message_main(int argc, char **argv)
+/* The message's bytes from hex (g_free), or NULL after printing the error. */
+static uint8_t *message_bytes(const char *hex, size_t *len)
 {
-	if (argc < 2)
-		return ota_cli_fail("missing subcommand: c1, c2, release or decode (see ota-cli --help)");
-	if (strcmp(argv[1], "c1") == 0)
-		return cmd_c1(argc - 1, argv + 1);
-	if (strcmp(argv[1], "c2") == 0)
-		return cmd_txid_only(argc - 1, argv + 1, SIMOTA_DEFERRED_C2);
-	if (strcmp(argv[1], "release") == 0)
-		return cmd_txid_only(argc - 1, argv + 1, SIMOTA_DEFERRED_RELEASE);
-	if (strcmp(argv[1], "decode") == 0)
-		return cmd_decode(argc - 1, argv + 1);
-	return ota_cli_fail("unknown subcommand 'message %s' (see ota-cli --help)", argv[1]);
+	size_t n = strlen(hex);
+	uint8_t *bytes;
+
+	if (n == 0 || n % 2) {
+		ota_cli_fail("the message must be an even number of hex digits");
+		return NULL;
+	}
+	bytes = g_malloc(n / 2);
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			g_free(bytes);
+			ota_cli_fail("the message is not hex");
+			return NULL;
+		}
+		bytes[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return bytes;
+}
+
+int ota_cli_message_decode(const struct ota_cli_command *cmd, int argc, char **argv)
+{
+	struct simota_deferred_msg m;
+	uint8_t *bytes = NULL;
+	size_t len;
+	simota_err err;
+	char *json;
+	int rc = 1;
+
+	if (!ota_cli_parse(cmd, &argc, &argv, NULL, NULL) || !(bytes = message_bytes(argv[1], &len)))
+		return 1;
+	/* m points into bytes */
+	err = simota_deferred_decode(bytes, len, &m);
+	if (err) {
+		rc = ota_cli_fail("not a valid message: %s", simota_strerror(err));
+	} else {
+		json = message_json(&m);
+		printf("%s\n", json);
+		g_free(json);
+		rc = 0;
+	}
+	g_free(bytes);
+	return rc;
 }

@@ -2,104 +2,56 @@
 /*
  * `ota-cli packet wrap|unwrap-command|wrap-response|unwrap-response`:
  * secured command and response packets (TS 102 225 §5, TS 31.115 §4) from
- * and to hex, for engineers.  Hex is read in either case and written in
- * lower case.  Every failure is one line on stderr and exit status 1, with
- * nothing on stdout.
+ * and to hex, for engineers checking a card or a capture by hand.  The
+ * codecs are libsimota's (simota/ota.h); this file maps the options to them
+ * and their results to hex and JSON.  Hex is read in either case and
+ * written in lower case.
  */
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "simota/ota.h"
 
-#include "fail.h"
-#include "cmd-packet.h"
+#include "ota-cli.h"
 
 #define MAX_PACKET 4096
 
-const char cli_packet_usage[] =
-"  ota-cli packet wrap --spi HEX --kic HEX --kid HEX --kic-key HEX --kid-key HEX\n"
-"                      --tar HEX --cntr HEX [--cc-len 4|8] --data HEX\n"
-"      prints the command packet from CPL on (no 027000 header)\n"
-"  ota-cli packet unwrap-command --kic-key HEX --kid-key HEX PACKET\n"
-"      PACKET with or without 027000; prints a JSON object\n"
-"  ota-cli packet wrap-response --spi HEX --kic HEX --kid HEX --kic-key HEX --kid-key HEX\n"
-"                      --tar HEX --cntr HEX --status HEX --data HEX [--cc-len 4|8]\n"
-"      prints the response packet with its 027100 header\n"
-"  ota-cli packet unwrap-response --spi HEX --kic HEX --kid HEX --kic-key HEX --kid-key HEX PACKET\n"
-"      --spi/--kic/--kid are those of the command answered; prints a JSON object\n"
-"  Every subcommand accepts --kic-alg ALG / --kid-alg ALG for KIc/KID bytes that say\n"
-"  \"known implicitly\".  ALG: des-cbc des-ecb 3des2-cbc 3des3-cbc aes-cbc crc16 crc32\n"
-"  des-cbc-mac 3des2-cbc-mac 3des3-cbc-mac aes-cmac\n";
-
-enum opt_id {
-	OPT_SPI = 1, OPT_KIC, OPT_KID, OPT_KIC_KEY, OPT_KID_KEY, OPT_TAR, OPT_CNTR,
-	OPT_CC_LEN, OPT_DATA, OPT_STATUS, OPT_KIC_ALG, OPT_KID_ALG, OPT__COUNT
+/* The options of every packet subcommand; each one's table lists those it takes. */
+struct packet_opts {
+	char *spi, *kic, *kid, *tar, *cntr, *status, *data, *cc_len;
+	char *kic_key, *kid_key, *kic_alg, *kid_alg;
 };
 
-static const struct option long_opts[] = {
-	{ "spi", required_argument, NULL, OPT_SPI },
-	{ "kic", required_argument, NULL, OPT_KIC },
-	{ "kid", required_argument, NULL, OPT_KID },
-	{ "kic-key", required_argument, NULL, OPT_KIC_KEY },
-	{ "kid-key", required_argument, NULL, OPT_KID_KEY },
-	{ "tar", required_argument, NULL, OPT_TAR },
-	{ "cntr", required_argument, NULL, OPT_CNTR },
-	{ "cc-len", required_argument, NULL, OPT_CC_LEN },
-	{ "data", required_argument, NULL, OPT_DATA },
-	{ "status", required_argument, NULL, OPT_STATUS },
-	{ "kic-alg", required_argument, NULL, OPT_KIC_ALG },
-	{ "kid-alg", required_argument, NULL, OPT_KID_ALG },
-	{ NULL, 0, NULL, 0 },
-};
+#define OPT(name, field, help, arg) { name, 0, 0, G_OPTION_ARG_STRING, &o.field, help, arg }
+#define OPT_HEADER(spi_help) \
+	OPT("spi", spi, spi_help, "HEX"), \
+	OPT("kic", kic, "the KIc byte", "HEX"), \
+	OPT("kid", kid, "the KID byte", "HEX")
+#define OPT_KEYS \
+	OPT("kic-key", kic_key, "the ciphering key, when the SPI asks for ciphering", "HEX"), \
+	OPT("kid-key", kid_key, "the CC key, when the SPI asks for a CC (an RC needs none)", "HEX"), \
+	OPT("kic-alg", kic_alg, "the cipher of a KIc byte that says \"known implicitly\": " \
+	    "des-cbc des-ecb 3des2-cbc 3des3-cbc aes-cbc", "ALG"), \
+	OPT("kid-alg", kid_alg, "the RC/CC of a KID byte that says \"known implicitly\": " \
+	    "crc16 crc32 des-cbc-mac 3des2-cbc-mac 3des3-cbc-mac aes-cmac", "ALG")
+#define OPT_TAR_CNTR \
+	OPT("tar", tar, "the TAR (3 bytes)", "HEX"), \
+	OPT("cntr", cntr, "the counter (5 bytes)", "HEX")
+#define OPT_CC_LEN OPT("cc-len", cc_len, "the AES-CMAC length (default 8)", "4|8")
 
-static const char *opt_name(int id)
+static void packet_opts_clear(struct packet_opts *o)
 {
-	for (const struct option *o = long_opts; o->name; o++)
-		if (o->val == id)
-			return o->name;
-	return "?";
+	char **fields[] = {
+		&o->spi, &o->kic, &o->kid, &o->tar, &o->cntr, &o->status, &o->data, &o->cc_len,
+		&o->kic_key, &o->kid_key, &o->kic_alg, &o->kid_alg,
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
+		g_clear_pointer(fields[i], g_free);
 }
 
-struct args {
-	const char *opt[OPT__COUNT];
-	const char *positional;
-};
-
-/* Options each subcommand takes (bit per enum opt_id). */
-#define BIT(x) (1u << (x))
-#define ALG_OPTS (BIT(OPT_KIC_ALG) | BIT(OPT_KID_ALG))
-
-static int parse_args(int argc, char **argv, unsigned allowed, bool want_packet, struct args *a)
-{
-	int c, idx;
-
-	memset(a, 0, sizeof(*a));
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", long_opts, &idx)) != -1) {
-		if (c == '?')
-			return ota_cli_fail("%s: unknown option '%s'", argv[0], argv[optind - 1]);
-		if (c == ':')
-			return ota_cli_fail("%s: option '%s' needs a value", argv[0], argv[optind - 1]);
-		if (!(allowed & BIT(c)))
-			return ota_cli_fail("%s does not take --%s", argv[0], opt_name(c));
-		if (a->opt[c])
-			return ota_cli_fail("--%s given twice", opt_name(c));
-		a->opt[c] = optarg;
-	}
-	if (want_packet) {
-		if (optind >= argc)
-			return ota_cli_fail("%s: the packet (hex) is missing", argv[0]);
-		a->positional = argv[optind++];
-	}
-	if (optind < argc)
-		return ota_cli_fail("%s: unexpected argument '%s'", argv[0], argv[optind]);
-	return 0;
-}
+/* ---- option values ------------------------------------------------------------------ */
 
 static int hexval(char c)
 {
@@ -129,37 +81,89 @@ static bool parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
 	return true;
 }
 
-/* A required option of exactly `want` bytes. */
-static int hex_opt(const struct args *a, int id, uint8_t *out, size_t want)
+static void put_hex(char *out, const uint8_t *p, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static void append_hex(GString *s, const uint8_t *p, size_t len)
+{
+	size_t at = s->len;
+
+	g_string_set_size(s, at + 2 * len);
+	put_hex(s->str + at, p, len);
+}
+
+/* A required option of exactly `want` bytes of hex. */
+static int hex_opt(const char *value, const char *name, uint8_t *out, size_t want)
 {
 	size_t len;
 
-	if (!a->opt[id])
-		return ota_cli_fail("--%s is required", opt_name(id));
-	if (!parse_hex(a->opt[id], out, want, &len) || len != want)
-		return ota_cli_fail("--%s must be %zu byte%s of hex, got '%s'", opt_name(id), want,
-			    want == 1 ? "" : "s", a->opt[id]);
+	if (!value)
+		return ota_cli_fail("--%s is required", name);
+	if (!parse_hex(value, out, want, &len) || len != want)
+		return ota_cli_fail("--%s must be %zu byte%s of hex, got '%s'", name, want,
+				    want == 1 ? "" : "s", value);
 	return 0;
 }
 
-static int cntr_opt(const struct args *a, uint64_t *out)
+static int cntr_opt(const char *value, uint64_t *out)
 {
 	uint8_t b[5];
 
-	if (hex_opt(a, OPT_CNTR, b, 5))
+	if (hex_opt(value, "cntr", b, 5))
 		return 1;
 	*out = (uint64_t)b[0] << 32 | (uint64_t)b[1] << 24 | (uint64_t)b[2] << 16 |
 	       (uint64_t)b[3] << 8 | b[4];
 	return 0;
 }
 
-static int alg_opt(const struct args *a, int id, enum simota_ota_alg *out)
+static int data_opt(const char *value, uint8_t *out, size_t *len)
 {
-	*out = SIMOTA_OTA_ALG_NONE;
-	if (a->opt[id] && simota_ota_alg_from_name(a->opt[id], out) != SIMOTA_OK)
-		return ota_cli_fail("--%s: unknown algorithm '%s'", opt_name(id), a->opt[id]);
+	if (!value)
+		return ota_cli_fail("--data is required");
+	if (!parse_hex(value, out, MAX_PACKET, len))
+		return ota_cli_fail("--data is not valid hex (or is longer than %d bytes)", MAX_PACKET);
 	return 0;
 }
+
+static int cc_len_opt(const char *value, size_t *out)
+{
+	*out = 0;
+	if (!value)
+		return 0;
+	if (strcmp(value, "4") == 0)
+		*out = 4;
+	else if (strcmp(value, "8") == 0)
+		*out = 8;
+	else
+		return ota_cli_fail("--cc-len must be 4 or 8, got '%s'", value);
+	return 0;
+}
+
+static int alg_opt(const char *value, const char *name, enum simota_ota_alg *out)
+{
+	*out = SIMOTA_OTA_ALG_NONE;
+	if (value && simota_ota_alg_from_name(value, out) != SIMOTA_OK)
+		return ota_cli_fail("--%s: unknown algorithm '%s'", name, value);
+	return 0;
+}
+
+static int packet_arg(const char *hex, uint8_t *buf, size_t *len)
+{
+	if (!parse_hex(hex, buf, MAX_PACKET, len))
+		return ota_cli_fail("the packet is not valid hex (or is longer than %d bytes)",
+				    MAX_PACKET);
+	return 0;
+}
+
+/* ---- keys --------------------------------------------------------------------------- */
 
 struct keys {
 	struct simota_ota_crypto *crypto;
@@ -174,45 +178,50 @@ static void keys_free(struct keys *k)
 	simota_ota_crypto_free(k->crypto);
 }
 
+static int crypto_ready(struct keys *k)
+{
+	if (!k->crypto && simota_ota_crypto_new(&k->crypto) != SIMOTA_OK)
+		return ota_cli_fail("cannot set up OpenSSL (default provider missing?)");
+	return 0;
+}
+
 /* Explains why a KIc/KID byte gives no algorithm. */
-static int alg_error(simota_err err, const char *what, uint8_t byte, int alg_id,
+static int alg_error(simota_err err, const char *what, uint8_t byte, const char *alg_opt_name,
 		     enum simota_ota_alg named)
 {
 	switch (err) {
 	case SIMOTA_ERR_MISSING_VALUE:
 		return ota_cli_fail("%s %02x says the algorithm is known implicitly: name it with --%s",
-			    what, byte, opt_name(alg_id));
+				    what, byte, alg_opt_name);
 	case SIMOTA_ERR_UNSUPPORTED:
 		return ota_cli_fail("%s %02x names a proprietary algorithm, which is not supported",
-			    what, byte);
+				    what, byte);
 	default:
 		if (named != SIMOTA_OTA_ALG_NONE)
-			return ota_cli_fail("--%s %s does not fit %s %02x", opt_name(alg_id),
-				    simota_ota_alg_name(named), what, byte);
+			return ota_cli_fail("--%s %s does not fit %s %02x", alg_opt_name,
+					    simota_ota_alg_name(named), what, byte);
 		return ota_cli_fail("%s %02x uses a reserved coding", what, byte);
 	}
 }
 
 /*
- * Prepares the key of option key_id for algorithm alg.  With `optional`, a
- * missing key is left NULL (the decoder then needs none, e.g. error PoRs).
+ * Prepares the key given as option `name` (hex `value`) for algorithm alg.
+ * With `optional`, a missing key is left NULL (the decoder then needs none,
+ * e.g. for an error PoR).
  */
-static int make_key(struct keys *k, const struct args *a, int key_id, enum simota_ota_alg alg,
+static int make_key(struct keys *k, const char *value, const char *name, enum simota_ota_alg alg,
 		    const char *why, bool optional, struct simota_ota_key **out)
 {
 	uint8_t key[64];
 	size_t len;
 	simota_err err;
 
-	if (!a->opt[key_id]) {
-		if (optional)
-			return 0;
-		return ota_cli_fail("--%s is required: %s", opt_name(key_id), why);
-	}
-	if (!parse_hex(a->opt[key_id], key, sizeof(key), &len))
-		return ota_cli_fail("--%s is not valid hex", opt_name(key_id));
-	if (!k->crypto && simota_ota_crypto_new(&k->crypto) != SIMOTA_OK)
-		return ota_cli_fail("cannot set up OpenSSL (default provider missing?)");
+	if (!value)
+		return optional ? 0 : ota_cli_fail("--%s is required: %s", name, why);
+	if (!parse_hex(value, key, sizeof(key), &len))
+		return ota_cli_fail("--%s is not valid hex", name);
+	if (crypto_ready(k))
+		return 1;
 	err = simota_ota_key_check(alg, key, len);
 	if (err == SIMOTA_OK)
 		err = simota_ota_key_new(k->crypto, alg, key, len, out);
@@ -221,95 +230,129 @@ static int make_key(struct keys *k, const struct args *a, int key_id, enum simot
 		return 0;
 	case SIMOTA_ERR_WEAK_KEY:
 		return ota_cli_fail("--%s is a %s key that degenerates to single DES (K1 = K2%s, parity bits "
-			    "aside); give one with independent 8-byte parts", opt_name(key_id),
-			    simota_ota_alg_name(alg), len == 24 ? " or K2 = K3" : "");
+				    "aside); give one with independent 8-byte parts", name,
+				    simota_ota_alg_name(alg), len == 24 ? " or K2 = K3" : "");
 	case SIMOTA_ERR_BAD_KEY:
-		return ota_cli_fail("--%s has %zu bytes, which is not a valid %s key length", opt_name(key_id),
-			    len, simota_ota_alg_name(alg));
+		return ota_cli_fail("--%s has %zu bytes, which is not a valid %s key length", name,
+				    len, simota_ota_alg_name(alg));
 	case SIMOTA_ERR_UNSUPPORTED:
 		return ota_cli_fail("%s is not available (OpenSSL legacy provider missing?)",
-			    simota_ota_alg_name(alg));
+				    simota_ota_alg_name(alg));
 	default:
 		return ota_cli_fail("cannot prepare the %s key: %s", simota_ota_alg_name(alg),
-			    simota_strerror(err));
+				    simota_strerror(err));
 	}
 }
 
+/* What a KIc or KID byte is used for here, and the options that go with it. */
+struct key_use {
+	const char *byte_name;                 /* "KIc", "KID" */
+	enum simota_ota_integrity integrity;   /* NONE: ciphering (KIc) */
+	const char *asks;                      /* "ciphering", "a CC" */
+	const char *alg_opt, *alg_value;       /* --kic-alg / --kid-alg */
+	const char *key_opt, *key_value;       /* --kic-key / --kid-key */
+};
+
 /*
- * Keys for a given protection (ciphering yes/no, integrity): the algorithms
- * from the KIc/KID bytes (or --kic-alg/--kid-alg), keys from the options.
- * Keys for protection not asked for are ignored.
+ * TS 102 225 §5.1.2, §5.1.3: the algorithm the byte names, or the one
+ * --kic-alg/--kid-alg names for a byte that says "known implicitly".  With
+ * missing_ok, an implicit byte without the option leaves *alg NONE.
  */
-static int setup_keys(struct keys *k, const struct args *a, uint8_t kic, uint8_t kid,
-		      bool ciphered, enum simota_ota_integrity integrity, const char *who,
-		      bool optional)
+static int byte_algorithm(const struct key_use *u, uint8_t byte, bool missing_ok,
+			  enum simota_ota_alg *named, enum simota_ota_alg *alg)
+{
+	simota_err err;
+
+	*alg = SIMOTA_OTA_ALG_NONE;
+	if (alg_opt(u->alg_value, u->alg_opt, named))
+		return 1;
+	if (u->integrity == SIMOTA_OTA_INTEGRITY_NONE)
+		err = simota_ota_kic_algorithm(byte, *named, alg);
+	else
+		err = simota_ota_kid_algorithm(byte, u->integrity, *named, alg);
+	if (err == SIMOTA_ERR_MISSING_VALUE && missing_ok)
+		return 0;
+	if (err)
+		return alg_error(err, u->byte_name, byte, u->alg_opt, *named);
+	return 0;
+}
+
+/* A cipher or CC key: the byte's algorithm, keyed by the key option. */
+static int keyed(struct keys *k, const struct key_use *u, uint8_t byte, const char *who,
+		 bool optional, struct simota_ota_key **out)
 {
 	enum simota_ota_alg named, alg;
 	char why[96];
-	simota_err err;
+
+	if (byte_algorithm(u, byte, false, &named, &alg))
+		return 1;
+	snprintf(why, sizeof(why), "%s asks for %s (%s)", who, u->asks, simota_ota_alg_name(alg));
+	return make_key(k, u->key_value, u->key_opt, alg, why, optional, out);
+}
+
+/*
+ * TS 102 225 §5.1.3: an RC (CRC16/CRC32) uses no key; libsimota takes the
+ * CRC the KID byte names.  Only a KID byte that says "known implicitly"
+ * needs --kid-alg, which then becomes a CRC object.  With `optional`, a
+ * missing --kid-alg is left to the decoder (an error PoR needs none).
+ * --kid-key is ignored.
+ */
+static int rc_algorithm(struct keys *k, const struct key_use *u, uint8_t kid, bool optional)
+{
+	enum simota_ota_alg named, alg;
+
+	if (byte_algorithm(u, kid, optional, &named, &alg))
+		return 1;
+	if (named == SIMOTA_OTA_ALG_NONE)
+		return 0;
+	if (crypto_ready(k))
+		return 1;
+	if (simota_ota_key_new(k->crypto, alg, NULL, 0, &k->kid) != SIMOTA_OK)
+		return ota_cli_fail("cannot prepare the %s check", simota_ota_alg_name(alg));
+	return 0;
+}
+
+/*
+ * The keys a protection needs (ciphering yes/no, integrity), from the
+ * KIc/KID bytes (or --kic-alg/--kid-alg) and the key options; keys for
+ * protection not asked for are ignored.  With `optional` (unwrap-response)
+ * missing keys are left NULL: a plain error PoR needs none.
+ */
+static int setup_keys(struct keys *k, const struct packet_opts *o, uint8_t kic, uint8_t kid,
+		      bool ciphered, enum simota_ota_integrity integrity, const char *who,
+		      bool optional)
+{
+	const struct key_use kic_use = {
+		"KIc", SIMOTA_OTA_INTEGRITY_NONE, "ciphering", "kic-alg", o->kic_alg,
+		"kic-key", o->kic_key,
+	};
+	const struct key_use kid_use = {
+		"KID", integrity, "a CC", "kid-alg", o->kid_alg, "kid-key", o->kid_key,
+	};
+	enum simota_ota_alg unused;
 
 	if (integrity == SIMOTA_OTA_INTEGRITY_DS)
 		return ota_cli_fail("%s asks for a digital signature (DS), which is not supported", who);
-	if (ciphered && (!optional || a->opt[OPT_KIC_KEY])) {
-		if (alg_opt(a, OPT_KIC_ALG, &named))
-			return 1;
-		err = simota_ota_kic_algorithm(kic, named, &alg);
-		if (err)
-			return alg_error(err, "KIc", kic, OPT_KIC_ALG, named);
-		snprintf(why, sizeof(why), "%s asks for ciphering (%s)", who,
-			 simota_ota_alg_name(alg));
-		if (make_key(k, a, OPT_KIC_KEY, alg, why, optional, &k->kic))
-			return 1;
-	}
-	if (integrity != SIMOTA_OTA_INTEGRITY_NONE && (!optional || a->opt[OPT_KID_KEY])) {
-		if (alg_opt(a, OPT_KID_ALG, &named))
-			return 1;
-		err = simota_ota_kid_algorithm(kid, integrity, named, &alg);
-		if (err)
-			return alg_error(err, "KID", kid, OPT_KID_ALG, named);
-		snprintf(why, sizeof(why), "%s asks for %s (%s)", who,
-			 integrity == SIMOTA_OTA_INTEGRITY_RC ? "an RC" : "a CC",
-			 simota_ota_alg_name(alg));
-		/* CRC takes no key: an absent --kid-key is fine */
-		if (simota_ota_alg_is_rc(alg) && !a->opt[OPT_KID_KEY]) {
-			if (!k->crypto && simota_ota_crypto_new(&k->crypto) != SIMOTA_OK)
-				return ota_cli_fail("cannot set up OpenSSL");
-			if (simota_ota_key_new(k->crypto, alg, NULL, 0, &k->kid) != SIMOTA_OK)
-				return ota_cli_fail("cannot prepare the %s check", simota_ota_alg_name(alg));
-		} else if (make_key(k, a, OPT_KID_KEY, alg, why, optional, &k->kid)) {
-			return 1;
-		}
-	}
+	if (ciphered && (!optional || o->kic_key) && keyed(k, &kic_use, kic, who, optional, &k->kic))
+		return 1;
+	if (integrity == SIMOTA_OTA_INTEGRITY_RC && rc_algorithm(k, &kid_use, kid, optional))
+		return 1;
+	if (integrity == SIMOTA_OTA_INTEGRITY_CC && (!optional || o->kid_key) &&
+	    keyed(k, &kid_use, kid, who, optional, &k->kid))
+		return 1;
 	/* a malformed --kic-alg/--kid-alg is an error even when unused */
-	if (alg_opt(a, OPT_KIC_ALG, &named) || alg_opt(a, OPT_KID_ALG, &named))
+	if (alg_opt(o->kic_alg, "kic-alg", &unused) || alg_opt(o->kid_alg, "kid-alg", &unused))
 		return 1;
 	return 0;
 }
 
-static int cc_len_opt(const struct args *a, size_t *out)
+/* --cc-len picks the AES-CMAC length only; any other RC/CC has one length. */
+static size_t cc_len_for(const struct keys *k, size_t cc_len)
 {
-	*out = 0;
-	if (!a->opt[OPT_CC_LEN])
-		return 0;
-	if (strcmp(a->opt[OPT_CC_LEN], "4") == 0)
-		*out = 4;
-	else if (strcmp(a->opt[OPT_CC_LEN], "8") == 0)
-		*out = 8;
-	else
-		return ota_cli_fail("--cc-len must be 4 or 8, got '%s'", a->opt[OPT_CC_LEN]);
-	return 0;
+	return k->kid && simota_ota_key_alg(k->kid) == SIMOTA_OTA_ALG_AES_CMAC ? cc_len : 0;
 }
 
-static void put_hex(char *out, const uint8_t *p, size_t len)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
+/* ---- output ------------------------------------------------------------------------- */
 
 /* Prints the finished output in one go; a failed write is an error too. */
 static int emit(const char *text)
@@ -317,6 +360,23 @@ static int emit(const char *text)
 	if (fputs(text, stdout) == EOF || fflush(stdout) == EOF)
 		return ota_cli_fail("cannot write the output");
 	return 0;
+}
+
+/* Prints s, then p as hex, then tail; frees s. */
+static int emit_with_hex(GString *s, const uint8_t *p, size_t len, const char *tail)
+{
+	int rc;
+
+	append_hex(s, p, len);
+	g_string_append(s, tail);
+	rc = emit(s->str);
+	g_string_free(s, TRUE);
+	return rc;
+}
+
+static int emit_hex_line(const uint8_t *p, size_t len)
+{
+	return emit_with_hex(g_string_new(NULL), p, len, "\n");
 }
 
 static const char *packet_error(simota_err err)
@@ -341,234 +401,225 @@ static const char *packet_error(simota_err err)
 	}
 }
 
-/* ota-cli packet wrap */
-static int cmd_wrap(int argc, char **argv)
+static void cntr_bytes(uint64_t cntr, uint8_t out[5])
 {
-	struct args a;
-	struct keys k = { 0 };
-	struct simota_ota_command cmd = { 0 };
-	struct simota_ota_spi spi;
-	static uint8_t data[MAX_PACKET], out[MAX_PACKET + 64];
-	static char text[2 * sizeof(out) + 2];
-	size_t len;
-	simota_err err;
-	int ret = 1;
-
-	if (parse_args(argc, argv, BIT(OPT_SPI) | BIT(OPT_KIC) | BIT(OPT_KID) | BIT(OPT_KIC_KEY) |
-		       BIT(OPT_KID_KEY) | BIT(OPT_TAR) | BIT(OPT_CNTR) | BIT(OPT_CC_LEN) |
-		       BIT(OPT_DATA) | ALG_OPTS, false, &a))
-		return 1;
-	if (hex_opt(&a, OPT_SPI, cmd.spi, 2) || hex_opt(&a, OPT_KIC, &cmd.kic, 1) ||
-	    hex_opt(&a, OPT_KID, &cmd.kid, 1) || hex_opt(&a, OPT_TAR, cmd.tar, 3) ||
-	    cntr_opt(&a, &cmd.cntr) || cc_len_opt(&a, &cmd.cc_len))
-		return 1;
-	if (!a.opt[OPT_DATA])
-		return ota_cli_fail("--data is required");
-	if (!parse_hex(a.opt[OPT_DATA], data, sizeof(data), &len))
-		return ota_cli_fail("--data is not valid hex (or is longer than %zu bytes)", sizeof(data));
-	cmd.data = data;
-	cmd.data_len = len;
-	simota_ota_spi_decode(cmd.spi, &spi);
-	if (setup_keys(&k, &a, cmd.kic, cmd.kid, spi.ciphered, spi.integrity, "SPI", false))
-		goto out;
-	if (!k.kid || simota_ota_key_alg(k.kid) != SIMOTA_OTA_ALG_AES_CMAC)
-		cmd.cc_len = 0;   /* --cc-len only picks the AES-CMAC length */
-	err = simota_ota_command_encode(&cmd, k.kic, k.kid, out, sizeof(out), &len);
-	if (err) {
-		ota_cli_fail("cannot wrap the command: %s", packet_error(err));
-		goto out;
-	}
-	put_hex(text, out, len);
-	strcat(text, "\n");
-	ret = emit(text);
-out:
-	keys_free(&k);
-	return ret;
+	for (int i = 0; i < 5; i++)
+		out[i] = (uint8_t)(cntr >> (8 * (4 - i)));
 }
 
-static int packet_arg(const struct args *a, uint8_t *buf, size_t cap, size_t *len)
+/* {"spi","kic","kid","tar","cntr","pcntr","cc","data"} on one line */
+static int emit_command_json(const struct simota_ota_command *c)
 {
-	if (!parse_hex(a->positional, buf, cap, len))
-		return ota_cli_fail("the packet is not valid hex (or is longer than %zu bytes)", cap);
+	char h_spi[5], h_kic[3], h_kid[3], h_tar[7], h_cntr[11], h_cc[17];
+	uint8_t cntr[5];
+	GString *s = g_string_new(NULL);
+
+	cntr_bytes(c->cntr, cntr);
+	put_hex(h_spi, c->spi, 2);
+	put_hex(h_kic, &c->kic, 1);
+	put_hex(h_kid, &c->kid, 1);
+	put_hex(h_tar, c->tar, 3);
+	put_hex(h_cntr, cntr, 5);
+	put_hex(h_cc, c->cc, c->cc_len);
+	g_string_printf(s, "{\"spi\":\"%s\",\"kic\":\"%s\",\"kid\":\"%s\",\"tar\":\"%s\",\"cntr\":\"%s\","
+			"\"pcntr\":%u,\"cc\":%s%s%s,\"data\":\"",
+			h_spi, h_kic, h_kid, h_tar, h_cntr, c->pcntr,
+			c->cc_len ? "\"" : "", c->cc_len ? h_cc : "null", c->cc_len ? "\"" : "");
+	return emit_with_hex(s, c->data, c->data_len, "\"}\n");
+}
+
+/* {"tar","cntr","pcntr","status","cc","data"} on one line */
+static int emit_response_json(const struct simota_ota_response *r)
+{
+	char h_tar[7], h_cntr[11], h_status[3], h_cc[17];
+	uint8_t cntr[5];
+	GString *s = g_string_new(NULL);
+
+	cntr_bytes(r->cntr, cntr);
+	put_hex(h_tar, r->tar, 3);
+	put_hex(h_cntr, cntr, 5);
+	put_hex(h_status, &r->status, 1);
+	put_hex(h_cc, r->cc, r->cc_len);
+	g_string_printf(s, "{\"tar\":\"%s\",\"cntr\":\"%s\",\"pcntr\":%u,\"status\":\"%s\",\"cc\":%s%s%s,"
+			"\"data\":\"",
+			h_tar, h_cntr, r->pcntr, h_status,
+			r->cc_len ? "\"" : "", r->cc_len ? h_cc : "null", r->cc_len ? "\"" : "");
+	return emit_with_hex(s, r->data, r->data_len, "\"}\n");
+}
+
+/* ---- the subcommands ---------------------------------------------------------------- */
+
+/* SPI, KIc, KID, TAR, CNTR, --cc-len and --data of a command to wrap. */
+static int command_opts(const struct packet_opts *o, struct simota_ota_command *c,
+			uint8_t *data)
+{
+	if (hex_opt(o->spi, "spi", c->spi, 2) || hex_opt(o->kic, "kic", &c->kic, 1) ||
+	    hex_opt(o->kid, "kid", &c->kid, 1) || hex_opt(o->tar, "tar", c->tar, 3) ||
+	    cntr_opt(o->cntr, &c->cntr) || cc_len_opt(o->cc_len, &c->cc_len) ||
+	    data_opt(o->data, data, &c->data_len))
+		return 1;
+	c->data = data;
 	return 0;
 }
 
-/* ota-cli packet unwrap-command */
-static int cmd_unwrap_command(int argc, char **argv)
+/* ota-cli packet wrap: TS 102 225 §5.1 */
+int ota_cli_packet_wrap(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	struct args a;
-	struct keys k = { 0 };
-	struct simota_ota_command cmd;
+	struct packet_opts o = { 0 };
+	const GOptionEntry entries[] = {
+		OPT_HEADER("the SPI (2 bytes)"), OPT_TAR_CNTR,
+		OPT("data", data, "the secured data", "HEX"), OPT_CC_LEN, OPT_KEYS, { NULL }
+	};
+	struct simota_ota_command c = { 0 };
 	struct simota_ota_spi spi;
-	static uint8_t pkt[MAX_PACKET], work[MAX_PACKET];
-	static char text[4 * MAX_PACKET + 256];
-	char h_spi[5], h_kic[3], h_kid[3], h_tar[7], h_cntr[11], h_cc[17];
-	uint8_t cntr[5];
+	struct keys k = { 0 };
+	uint8_t data[MAX_PACKET], out[MAX_PACKET + 64];
+	size_t len;
+	simota_err err;
+	int rc = 1;
+
+	if (!ota_cli_parse(cmd, &argc, &argv, entries, NULL) || command_opts(&o, &c, data))
+		goto out;
+	simota_ota_spi_decode(c.spi, &spi);
+	if (setup_keys(&k, &o, c.kic, c.kid, spi.ciphered, spi.integrity, "SPI", false))
+		goto out;
+	c.cc_len = cc_len_for(&k, c.cc_len);
+	err = simota_ota_command_encode(&c, k.kic, k.kid, out, sizeof(out), &len);
+	if (err)
+		rc = ota_cli_fail("cannot wrap the command: %s", packet_error(err));
+	else
+		rc = emit_hex_line(out, len);
+out:
+	keys_free(&k);
+	packet_opts_clear(&o);
+	return rc;
+}
+
+/* ota-cli packet unwrap-command PACKET: TS 102 225 §5.1 */
+int ota_cli_packet_unwrap_command(const struct ota_cli_command *cmd, int argc, char **argv)
+{
+	struct packet_opts o = { 0 };
+	const GOptionEntry entries[] = { OPT_KEYS, { NULL } };
+	struct simota_ota_command c;
+	struct simota_ota_spi spi;
+	struct keys k = { 0 };
+	uint8_t pkt[MAX_PACKET], work[MAX_PACKET];
 	size_t len, skip;
 	simota_err err;
-	int ret = 1;
+	int rc = 1;
 
-	if (parse_args(argc, argv, BIT(OPT_KIC_KEY) | BIT(OPT_KID_KEY) | ALG_OPTS, true, &a) ||
-	    packet_arg(&a, pkt, sizeof(pkt), &len))
-		return 1;
-	skip = simota_ota_udh_skip(pkt, len, 0x70);
-	err = simota_ota_command_peek(pkt + skip, len - skip, &cmd);
-	if (err)
-		return ota_cli_fail("not a command packet: %s", packet_error(err));
-	simota_ota_spi_decode(cmd.spi, &spi);
-	if (setup_keys(&k, &a, cmd.kic, cmd.kid, spi.ciphered, spi.integrity, "the packet's SPI",
-		       false))
+	if (!ota_cli_parse(cmd, &argc, &argv, entries, NULL) || packet_arg(argv[1], pkt, &len))
 		goto out;
-	err = simota_ota_command_decode(pkt + skip, len - skip, k.kic, k.kid, work, sizeof(work),
-					&cmd);
+	skip = simota_ota_udh_skip(pkt, len, 0x70);
+	err = simota_ota_command_peek(pkt + skip, len - skip, &c);
 	if (err) {
-		ota_cli_fail("cannot unwrap the command: %s", packet_error(err));
+		rc = ota_cli_fail("not a command packet: %s", packet_error(err));
 		goto out;
 	}
-	for (int i = 0; i < 5; i++)
-		cntr[i] = (uint8_t)(cmd.cntr >> (8 * (4 - i)));
-	put_hex(h_spi, cmd.spi, 2);
-	put_hex(h_kic, &cmd.kic, 1);
-	put_hex(h_kid, &cmd.kid, 1);
-	put_hex(h_tar, cmd.tar, 3);
-	put_hex(h_cntr, cntr, 5);
-	put_hex(h_cc, cmd.cc, cmd.cc_len);
-	snprintf(text, sizeof(text),
-		 "{\"spi\":\"%s\",\"kic\":\"%s\",\"kid\":\"%s\",\"tar\":\"%s\",\"cntr\":\"%s\","
-		 "\"pcntr\":%u,\"cc\":%s%s%s,\"data\":\"",
-		 h_spi, h_kic, h_kid, h_tar, h_cntr, cmd.pcntr,
-		 cmd.cc_len ? "\"" : "", cmd.cc_len ? h_cc : "null", cmd.cc_len ? "\"" : "");
-	put_hex(text + strlen(text), cmd.data, cmd.data_len);
-	strcat(text, "\"}\n");
-	ret = emit(text);
+	simota_ota_spi_decode(c.spi, &spi);
+	if (setup_keys(&k, &o, c.kic, c.kid, spi.ciphered, spi.integrity, "the packet's SPI", false))
+		goto out;
+	err = simota_ota_command_decode(pkt + skip, len - skip, k.kic, k.kid, work, sizeof(work), &c);
+	if (err)
+		rc = ota_cli_fail("cannot unwrap the command: %s", packet_error(err));
+	else
+		rc = emit_command_json(&c);
 out:
 	keys_free(&k);
-	return ret;
+	packet_opts_clear(&o);
+	return rc;
 }
 
-/* ota-cli packet wrap-response */
-static int cmd_wrap_response(int argc, char **argv)
+/* ota-cli packet wrap-response: TS 102 225 §5.2 */
+int ota_cli_packet_wrap_response(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	struct args a;
-	struct keys k = { 0 };
-	struct simota_ota_response rsp = { 0 };
+	struct packet_opts o = { 0 };
+	const GOptionEntry entries[] = {
+		OPT_HEADER("the SPI of the command answered (SPI2 secures the PoR)"), OPT_TAR_CNTR,
+		OPT("status", status, "the response status (TS 102 225 §5.2.2)", "HEX"),
+		OPT("data", data, "the additional response data", "HEX"), OPT_CC_LEN, OPT_KEYS,
+		{ NULL }
+	};
+	struct simota_ota_response r = { 0 };
 	struct simota_ota_spi spi;
-	uint8_t cmd_spi[2], kic, kid;
-	static uint8_t data[MAX_PACKET], out[MAX_PACKET + 64];
-	static char text[2 * sizeof(out) + 2];
+	struct keys k = { 0 };
+	uint8_t cmd_spi[2], kic, kid, data[MAX_PACKET], out[MAX_PACKET + 64];
 	size_t len;
 	simota_err err;
-	int ret = 1;
+	int rc = 1;
 
-	if (parse_args(argc, argv, BIT(OPT_SPI) | BIT(OPT_KIC) | BIT(OPT_KID) | BIT(OPT_KIC_KEY) |
-		       BIT(OPT_KID_KEY) | BIT(OPT_TAR) | BIT(OPT_CNTR) | BIT(OPT_STATUS) |
-		       BIT(OPT_DATA) | BIT(OPT_CC_LEN) | ALG_OPTS, false, &a))
-		return 1;
-	if (hex_opt(&a, OPT_SPI, cmd_spi, 2) || hex_opt(&a, OPT_KIC, &kic, 1) ||
-	    hex_opt(&a, OPT_KID, &kid, 1) || hex_opt(&a, OPT_TAR, rsp.tar, 3) ||
-	    cntr_opt(&a, &rsp.cntr) || hex_opt(&a, OPT_STATUS, &rsp.status, 1) ||
-	    cc_len_opt(&a, &rsp.cc_len))
-		return 1;
-	if (!a.opt[OPT_DATA])
-		return ota_cli_fail("--data is required");
-	if (!parse_hex(a.opt[OPT_DATA], data, sizeof(data), &len))
-		return ota_cli_fail("--data is not valid hex (or is longer than %zu bytes)", sizeof(data));
-	rsp.data = data;
-	rsp.data_len = len;
+	if (!ota_cli_parse(cmd, &argc, &argv, entries, NULL) ||
+	    hex_opt(o.spi, "spi", cmd_spi, 2) || hex_opt(o.kic, "kic", &kic, 1) ||
+	    hex_opt(o.kid, "kid", &kid, 1) || hex_opt(o.tar, "tar", r.tar, 3) ||
+	    cntr_opt(o.cntr, &r.cntr) || hex_opt(o.status, "status", &r.status, 1) ||
+	    cc_len_opt(o.cc_len, &r.cc_len) || data_opt(o.data, data, &r.data_len))
+		goto out;
+	r.data = data;
 	simota_ota_spi_decode(cmd_spi, &spi);
 	/* an error PoR is plain: no keys used */
-	if (!simota_ota_status_is_error(rsp.status) &&
-	    setup_keys(&k, &a, kic, kid, spi.por_ciphered, spi.por_integrity, "SPI2", false))
+	if (!simota_ota_status_is_error(r.status) &&
+	    setup_keys(&k, &o, kic, kid, spi.por_ciphered, spi.por_integrity, "SPI2", false))
 		goto out;
-	if (!k.kid || simota_ota_key_alg(k.kid) != SIMOTA_OTA_ALG_AES_CMAC)
-		rsp.cc_len = 0;
-	err = simota_ota_response_encode(cmd_spi, kic, kid, &rsp, k.kic, k.kid, out, sizeof(out),
-					 &len);
-	if (err) {
-		ota_cli_fail("cannot wrap the response: %s", packet_error(err));
-		goto out;
-	}
-	put_hex(text, out, len);
-	strcat(text, "\n");
-	ret = emit(text);
+	r.cc_len = cc_len_for(&k, r.cc_len);
+	err = simota_ota_response_encode(cmd_spi, kic, kid, &r, k.kic, k.kid, out, sizeof(out), &len);
+	if (err)
+		rc = ota_cli_fail("cannot wrap the response: %s", packet_error(err));
+	else
+		rc = emit_hex_line(out, len);
 out:
 	keys_free(&k);
-	return ret;
+	packet_opts_clear(&o);
+	return rc;
 }
 
-/* ota-cli packet unwrap-response */
-static int cmd_unwrap_response(int argc, char **argv)
+/* Which option a PoR lacks: ciphering needs --kic-key, a CC --kid-key, an RC none. */
+static int missing_key_error(const struct keys *k, const struct simota_ota_spi *spi, uint8_t spi2,
+			     uint8_t kid)
 {
-	struct args a;
-	struct keys k = { 0 };
-	struct simota_ota_response rsp;
+	if (spi->por_ciphered && !k->kic)
+		return ota_cli_fail("cannot unwrap the response: SPI2 %02x asks for ciphering; "
+				    "give --kic-key", spi2);
+	if (spi->por_integrity == SIMOTA_OTA_INTEGRITY_RC)
+		return ota_cli_fail("cannot unwrap the response: KID %02x says the RC algorithm is "
+				    "known implicitly: name it with --kid-alg", kid);
+	return ota_cli_fail("cannot unwrap the response: SPI2 %02x asks for a CC; give --kid-key",
+			    spi2);
+}
+
+/* ota-cli packet unwrap-response PACKET: TS 102 225 §5.2 */
+int ota_cli_packet_unwrap_response(const struct ota_cli_command *cmd, int argc, char **argv)
+{
+	struct packet_opts o = { 0 };
+	const GOptionEntry entries[] = {
+		OPT_HEADER("the SPI of the command answered (SPI2 secures the PoR)"), OPT_KEYS,
+		{ NULL }
+	};
+	struct simota_ota_response r;
 	struct simota_ota_spi spi;
-	uint8_t cmd_spi[2], kic, kid, cntr[5];
-	static uint8_t pkt[MAX_PACKET], work[MAX_PACKET];
-	static char text[4 * MAX_PACKET + 256];
-	char h_tar[7], h_cntr[11], h_status[3], h_cc[17];
+	struct keys k = { 0 };
+	uint8_t cmd_spi[2], kic, kid, pkt[MAX_PACKET], work[MAX_PACKET];
 	size_t len;
 	simota_err err;
-	int ret = 1;
+	int rc = 1;
 
-	if (parse_args(argc, argv, BIT(OPT_SPI) | BIT(OPT_KIC) | BIT(OPT_KID) | BIT(OPT_KIC_KEY) |
-		       BIT(OPT_KID_KEY) | ALG_OPTS, true, &a))
-		return 1;
-	if (hex_opt(&a, OPT_SPI, cmd_spi, 2) || hex_opt(&a, OPT_KIC, &kic, 1) ||
-	    hex_opt(&a, OPT_KID, &kid, 1) || packet_arg(&a, pkt, sizeof(pkt), &len))
-		return 1;
+	if (!ota_cli_parse(cmd, &argc, &argv, entries, NULL) ||
+	    hex_opt(o.spi, "spi", cmd_spi, 2) || hex_opt(o.kic, "kic", &kic, 1) ||
+	    hex_opt(o.kid, "kid", &kid, 1) || packet_arg(argv[1], pkt, &len))
+		goto out;
 	simota_ota_spi_decode(cmd_spi, &spi);
 	/* keys are optional here: a plain error PoR needs none */
-	if (setup_keys(&k, &a, kic, kid, spi.por_ciphered, spi.por_integrity, "SPI2", true))
+	if (setup_keys(&k, &o, kic, kid, spi.por_ciphered, spi.por_integrity, "SPI2", true))
 		goto out;
 	err = simota_ota_response_decode(cmd_spi, kic, kid, pkt, len, k.kic, k.kid, work,
-					 sizeof(work), &rsp);
-	if (err == SIMOTA_ERR_MISSING_VALUE) {
-		ota_cli_fail("cannot unwrap the response: SPI2 %02x asks for %s; give --%s",
-		     cmd_spi[1], spi.por_integrity ? "an RC/CC" : "ciphering",
-		     !k.kid && spi.por_integrity ? "kid-key" : "kic-key");
-		goto out;
-	}
-	if (err) {
-		ota_cli_fail("cannot unwrap the response: %s", packet_error(err));
-		goto out;
-	}
-	for (int i = 0; i < 5; i++)
-		cntr[i] = (uint8_t)(rsp.cntr >> (8 * (4 - i)));
-	put_hex(h_tar, rsp.tar, 3);
-	put_hex(h_cntr, cntr, 5);
-	put_hex(h_status, &rsp.status, 1);
-	put_hex(h_cc, rsp.cc, rsp.cc_len);
-	snprintf(text, sizeof(text),
-		 "{\"tar\":\"%s\",\"cntr\":\"%s\",\"pcntr\":%u,\"status\":\"%s\",\"cc\":%s%s%s,"
-		 "\"data\":\"",
-		 h_tar, h_cntr, rsp.pcntr, h_status,
-		 rsp.cc_len ? "\"" : "", rsp.cc_len ? h_cc : "null", rsp.cc_len ? "\"" : "");
-	put_hex(text + strlen(text), rsp.data, rsp.data_len);
-	strcat(text, "\"}\n");
-	ret = emit(text);
+					 sizeof(work), &r);
+	if (err == SIMOTA_ERR_MISSING_VALUE)
+		rc = missing_key_error(&k, &spi, cmd_spi[1], kid);
+	else if (err)
+		rc = ota_cli_fail("cannot unwrap the response: %s", packet_error(err));
+	else
+		rc = emit_response_json(&r);
 out:
 	keys_free(&k);
-	return ret;
-}
-
-int cli_packet_main(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		int (*run)(int argc, char **argv);
-	} subs[] = {
-		{ "wrap", cmd_wrap },
-		{ "unwrap-command", cmd_unwrap_command },
-		{ "wrap-response", cmd_wrap_response },
-		{ "unwrap-response", cmd_unwrap_response },
-	};
-
-	if (argc < 2)
-		return ota_cli_fail("packet: missing subcommand (wrap, unwrap-command, wrap-response, unwrap-response)");
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return subs[i].run(argc - 1, argv + 1);
-	return ota_cli_fail("packet: unknown subcommand '%s' (wrap, unwrap-command, wrap-response, unwrap-response)",
-		    argv[1]);
+	packet_opts_clear(&o);
+	return rc;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "fail.h"
-
+/* ota-cli's error rule (ota-cli.h): exit status 1, one line on stderr, nothing on stdout. */
 #include <stdio.h>
+
+#include "ota-cli.h"
 
 int ota_cli_fail(const char *fmt, ...)
 {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ota-test-server: SV2 + SV1 with the deferred-response engine, a netsim
- * southbound link for test devices and the HTTP/JSON API (api/http.h).
+ * ota-test-server: the OTA server (cards/: keys, counters, secured packets)
+ * and the application server (transactions/: the deferred-response engine)
+ * in one daemon, with a netsim link for test devices (links/) and the
+ * HTTP/JSON API (api/).  doc/architecture.md maps the flow to the code.
  *
  *   ota-test-server --db PATH --http 127.0.0.1:PORT
  *                   --netsim tcp:127.0.0.1:PORT|unix:PATH
@@ -14,8 +16,10 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "api/http.h"
@@ -40,125 +44,167 @@ static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields
 	return g_log_writer_standard_streams(level, fields, n, user);
 }
 
-int main(int argc, char **argv)
+struct options {
+	char *db, *http, *netsim, *address, *sv1;
+	char **imports;
+	int preset, deadline, por_timeout, attempts, backoff, backoff_max;
+	gboolean verbose, version;
+};
+
+static void options_clear(struct options *o)
 {
-	char *db = NULL, *http = NULL, *netsim = NULL, *address = NULL, *sv1 = NULL;
-	char **imports = NULL;
-	int preset = 0, deadline = 0, por_timeout = 0, attempts = 0, backoff = 0, backoff_max = 0;
-	gboolean verbose = FALSE, version = FALSE;
+	g_strfreev(o->imports);
+	g_free(o->db);
+	g_free(o->http);
+	g_free(o->netsim);
+	g_free(o->address);
+	g_free(o->sv1);
+}
+
+/* The command line; false after printing the error. */
+static bool parse_options(struct options *o, int *argc, char ***argv)
+{
 	GOptionEntry entries[] = {
-		{ "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "SQLite database (mode 0600)", "PATH" },
-		{ "http", 0, 0, G_OPTION_ARG_STRING, &http, "HTTP API address", "HOST:PORT" },
-		{ "netsim", 0, 0, G_OPTION_ARG_STRING, &netsim, "device link",
+		{ "db", 0, 0, G_OPTION_ARG_FILENAME, &o->db, "SQLite database (mode 0600)", "PATH" },
+		{ "http", 0, 0, G_OPTION_ARG_STRING, &o->http, "HTTP API address", "HOST:PORT" },
+		{ "netsim", 0, 0, G_OPTION_ARG_STRING, &o->netsim, "device link",
 		  "tcp:HOST:PORT|unix:PATH" },
-		{ "address", 0, 0, G_OPTION_ARG_STRING, &address,
-		  "originating address of SV2's SMS-PP (default +15550199)", "NUMBER" },
-		{ "sv1-address", 0, 0, G_OPTION_ARG_STRING, &sv1,
+		{ "address", 0, 0, G_OPTION_ARG_STRING, &o->address,
+		  "originating address of the server's SMS-PP (default +15550199)", "NUMBER" },
+		{ "sv1-address", 0, 0, G_OPTION_ARG_STRING, &o->sv1,
 		  "address where MGs arrive (default +15550100)", "NUMBER" },
-		{ "import", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &imports,
+		{ "import", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->imports,
 		  "import (or replace) a card config file at start", "CARD.ini" },
-		{ "preset-ms", 0, 0, G_OPTION_ARG_INT, &preset,
+		{ "preset-ms", 0, 0, G_OPTION_ARG_INT, &o->preset,
 		  "default EV preset time after C1 (300000)", "MS" },
-		{ "deadline-ms", 0, 0, G_OPTION_ARG_INT, &deadline,
+		{ "deadline-ms", 0, 0, G_OPTION_ARG_INT, &o->deadline,
 		  "default transaction deadline after C1 (3600000)", "MS" },
-		{ "por-timeout-ms", 0, 0, G_OPTION_ARG_INT, &por_timeout,
+		{ "por-timeout-ms", 0, 0, G_OPTION_ARG_INT, &o->por_timeout,
 		  "resend a command whose PoR has not come after (30000)", "MS" },
-		{ "max-attempts", 0, 0, G_OPTION_ARG_INT, &attempts,
+		{ "max-attempts", 0, 0, G_OPTION_ARG_INT, &o->attempts,
 		  "sends of one command before failing (4)", "N" },
-		{ "backoff-ms", 0, 0, G_OPTION_ARG_INT, &backoff,
+		{ "backoff-ms", 0, 0, G_OPTION_ARG_INT, &o->backoff,
 		  "first C2 retry after a pending R2S (10000)", "MS" },
-		{ "backoff-max-ms", 0, 0, G_OPTION_ARG_INT, &backoff_max,
+		{ "backoff-max-ms", 0, 0, G_OPTION_ARG_INT, &o->backoff_max,
 		  "longest C2 retry delay (300000)", "MS" },
-		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "log every timeline event", NULL },
-		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "print the version", NULL },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "log every timeline event", NULL },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &o->version, "print the version", NULL },
 		{ NULL }
 	};
-	GOptionContext *ctx = g_option_context_new("- OTA test server (SV2 + SV1)");
-	struct ots_engine_config cfg = { 0 };
-	struct ots_engine *engine = NULL;
-	struct ots_netsim *ns = NULL;
-	struct ots_http *api = NULL;
+	GOptionContext *ctx = g_option_context_new("- OTA test server (OTA and application server)");
 	GError *error = NULL;
-	int rc = 1;
+	bool ok;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-		fprintf(stderr, "ota-test-server: %s\n", error->message);
-		g_option_context_free(ctx);
-		return 2;
-	}
+	ok = g_option_context_parse(ctx, argc, argv, &error);
 	g_option_context_free(ctx);
-	if (version) {
-		printf("ota-test-server %s\n", STKBRIDGE_VERSION);
-		return 0;
+	if (!ok) {
+		fprintf(stderr, "ota-test-server: %s\n", error->message);
+		g_error_free(error);
+		return false;
 	}
-	if (!db || !netsim || preset < 0 || deadline < 0 || por_timeout < 0 || attempts < 0 ||
-	    backoff < 0 || backoff_max < 0) {
+	if (!o->version && (!o->db || !o->netsim || o->preset < 0 || o->deadline < 0 ||
+			    o->por_timeout < 0 || o->attempts < 0 || o->backoff < 0 ||
+			    o->backoff_max < 0)) {
 		fprintf(stderr, "ota-test-server: --db and --netsim are required; times are "
 			"non-negative (see --help)\n");
-		return 2;
+		return false;
 	}
-	if (verbose)
-		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
-	g_log_set_writer_func(log_writer, NULL, NULL);
+	return true;
+}
 
-	cfg.db_path = db;
-	cfg.sv2_address = address;
-	cfg.sv1_address = sv1;
-	cfg.preset_ms = (uint32_t)preset;
-	cfg.deadline_ms = (uint32_t)deadline;
-	cfg.por_timeout_ms = (uint32_t)por_timeout;
-	cfg.max_attempts = (uint32_t)attempts;
-	cfg.backoff_initial_ms = (uint32_t)backoff;
-	cfg.backoff_max_ms = (uint32_t)backoff_max;
+static void engine_config(const struct options *o, struct ots_engine_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->db_path = o->db;
+	cfg->sv2_address = o->address;
+	cfg->sv1_address = o->sv1;
+	cfg->preset_ms = (uint32_t)o->preset;
+	cfg->deadline_ms = (uint32_t)o->deadline;
+	cfg->por_timeout_ms = (uint32_t)o->por_timeout;
+	cfg->max_attempts = (uint32_t)o->attempts;
+	cfg->backoff_initial_ms = (uint32_t)o->backoff;
+	cfg->backoff_max_ms = (uint32_t)o->backoff_max;
+}
 
-	loop = g_main_loop_new(NULL, FALSE);
-	g_unix_signal_add_full(G_PRIORITY_HIGH, SIGTERM, on_signal, GINT_TO_POINTER(SIGTERM), NULL);
-	g_unix_signal_add_full(G_PRIORITY_HIGH, SIGINT, on_signal, GINT_TO_POINTER(SIGINT), NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	engine = ots_engine_new(&cfg, &error);
-	if (!engine)
-		goto out;
-	for (char **p = imports; p && *p; p++) {
+static bool import_cards(struct ots_engine *engine, char **paths, GError **error)
+{
+	for (char **p = paths; p && *p; p++) {
 		char *iccid = NULL;
 
-		if (!ots_engine_card_import_file(engine, *p, TRUE, &iccid, &error))
-			goto out;
+		if (!ots_engine_card_import_file(engine, *p, TRUE, &iccid, error))
+			return false;
 		g_message("imported card %s from %s", iccid, *p);
 		g_free(iccid);
 	}
-	ns = ots_netsim_new(engine, netsim, &error);
+	return true;
+}
+
+/* The engine, its cards, the device link and the API, until SIGTERM/SIGINT. */
+static bool serve(const struct options *o, GError **error)
+{
+	struct ots_engine_config cfg;
+	struct ots_engine *engine;
+	struct ots_netsim *ns = NULL;
+	struct ots_http *api = NULL;
+	bool ok = false;
+
+	engine_config(o, &cfg);
+	engine = ots_engine_new(&cfg, error);
+	if (!engine || !import_cards(engine, o->imports, error))
+		goto out;
+	ns = ots_netsim_new(engine, o->netsim, error);
 	if (!ns)
 		goto out;
-	if (http) {
-		/* the HTTP/JSON API (api/) */
-		api = ots_http_start(engine, http, &error);
+	if (o->http) {
+		/* the HTTP/JSON API (api/): the server runs on without it */
+		GError *api_error = NULL;
+
+		api = ots_http_start(engine, o->http, &api_error);
 		if (!api) {
-			g_warning("%s", error->message);
-			g_clear_error(&error);
+			g_warning("%s", api_error->message);
+			g_error_free(api_error);
 		}
 	}
-	g_message("ota-test-server ready (db %s)", db);
+	g_message("ota-test-server ready (db %s)", o->db);
 	g_main_loop_run(loop);
 	g_message("signal %d: shutting down", exit_signal);
-	rc = 0;
+	ok = true;
 out:
-	if (error) {
-		g_printerr("ota-test-server: %s\n", error->message);
-		g_error_free(error);
-	}
 	if (api)
 		ots_http_stop(api);
 	ots_netsim_free(ns);
 	ots_engine_free(engine);
-	if (loop)
-		g_main_loop_unref(loop);
-	g_strfreev(imports);
-	g_free(db);
-	g_free(http);
-	g_free(netsim);
-	g_free(address);
-	g_free(sv1);
+	return ok;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	GError *error = NULL;
+	int rc = 2;
+
+	if (!parse_options(&o, &argc, &argv))
+		goto out;
+	if (o.version) {
+		printf("ota-test-server %s\n", STKBRIDGE_VERSION);
+		rc = 0;
+		goto out;
+	}
+	if (o.verbose)
+		g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
+	g_log_set_writer_func(log_writer, NULL, NULL);
+	loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add_full(G_PRIORITY_HIGH, SIGTERM, on_signal, GINT_TO_POINTER(SIGTERM), NULL);
+	g_unix_signal_add_full(G_PRIORITY_HIGH, SIGINT, on_signal, GINT_TO_POINTER(SIGINT), NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = serve(&o, &error) ? 0 : 1;
+	if (error) {
+		g_printerr("ota-test-server: %s\n", error->message);
+		g_error_free(error);
+	}
+	g_main_loop_unref(loop);
+out:
+	options_clear(&o);
 	return rc;
 }

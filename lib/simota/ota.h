@@ -132,7 +132,9 @@ void simota_ota_crypto_free(struct simota_ota_crypto *crypto);
  * Prepares a key: its cipher/MAC contexts are initialised here, once.
  * Key lengths: DES 8, 3DES2 16, 3DES3 24, AES 16/24/32 (SIMOTA_ERR_BAD_KEY
  * otherwise).  CRC16/CRC32 take no key: any key (or none) is accepted and
- * ignored.  SIMOTA_OTA_ALG_NONE is SIMOTA_ERR_BAD_VALUE.
+ * ignored; such an object only names the RC algorithm (the codecs need it
+ * only when the KID byte says "known implicitly").  SIMOTA_OTA_ALG_NONE is
+ * SIMOTA_ERR_BAD_VALUE.
  */
 simota_err simota_ota_key_new(struct simota_ota_crypto *crypto, enum simota_ota_alg alg,
 			      const uint8_t *key, size_t key_len, struct simota_ota_key **out);
@@ -187,9 +189,14 @@ size_t simota_ota_udh_skip(const uint8_t *pkt, size_t len, uint8_t iei);
 /*
  * TS 102 225 §5.1.1, TS 31.115 §4.1: writes the command packet from CPL on
  * (no UDH).  kic_key is used when SPI1 asks for ciphering, kid_key when it
- * asks for RC or CC; otherwise they may be NULL and are ignored.  A key's
+ * asks for a CC; otherwise they may be NULL and are ignored.  A key's
  * algorithm must be the one the KIc/KID byte names (or any of the right
  * class when the byte says "known implicitly").
+ *
+ * An RC (TS 102 225 §5.1.3: CRC16/CRC32) uses no key: with kid_key NULL the
+ * KID byte names the CRC.  Only a KID byte saying "known implicitly" needs a
+ * key object to name it: simota_ota_key_new(crypto, SIMOTA_OTA_ALG_CRC32,
+ * NULL, 0, &key).  The same holds for every encoder and decoder below.
  */
 simota_err simota_ota_command_encode(const struct simota_ota_command *cmd,
 				     struct simota_ota_key *kic_key,
@@ -232,7 +239,8 @@ enum simota_ota_status {               /* TS 102 225 §5.2.2 table 5 */
 	SIMOTA_OTA_STATUS_INSUFFICIENT_SECURITY = 0x0A,
 };
 
-/* Status 01-0A: such a PoR is sent without RC/CC and unciphered (DESIGN §6). */
+/* Status 01-0A: such a PoR is sent without RC/CC and unciphered (TS 102 225 §5.2.2;
+ * doc/architecture.md, "What is durable, where"). */
 static inline bool simota_ota_status_is_error(uint8_t status)
 {
 	return status >= 0x01 && status <= 0x0A;
@@ -304,7 +312,7 @@ struct simota_ota_receiver {
 	uint8_t msl;                    /* minimum security level, SPI1 coding */
 	uint64_t stored_cntr;           /* the counter of this key set */
 	struct simota_ota_key *kic_key; /* NULL when the card has no such key */
-	struct simota_ota_key *kid_key;
+	struct simota_ota_key *kid_key; /* NULL: none (an RC needs none) */
 };
 
 /*

@@ -70,7 +70,7 @@ void ots_db_set_error(struct ots_db *db, GError **error, const char *what)
 		    db && db->h ? sqlite3_errmsg(db->h) : "not open");
 }
 
-/* The mode rule for files that hold keys (DESIGN §6). */
+/* Files that hold keys are mode 0600 (doc/architecture.md, "What is durable, where"). */
 static bool check_or_create_file(const char *path, GError **error)
 {
 	struct stat st;

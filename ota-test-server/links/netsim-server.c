@@ -180,7 +180,7 @@ static void on_submit(struct device *d, const struct simota_netsim_frame *f)
 
 static void on_frame(struct device *d, uint8_t type, const uint8_t *body, size_t len)
 {
-	static struct simota_netsim_frame f;
+	struct simota_netsim_frame f;
 	const char *why;
 	int err = simota_netsim_frame_decode(type, body, len, &f, &why);
 

@@ -539,19 +539,9 @@ static bool utf8_ok(const char *s)
 	return s && g_utf8_validate(s, -1, NULL);
 }
 
-bool ots_engine_tx_start(struct ots_engine *e, const struct ots_tx_request *req,
-			 uint64_t *id, GError **error)
+/* The action and what it needs: a text, or 1 to 64 items (doc/api.md). */
+static bool request_action_ok(const struct ots_tx_request *req, GError **error)
 {
-	struct ots_card *card;
-	const struct simota_card_tar *tar;
-	struct ots_card_run *run;
-	struct ots_tx *tx;
-	int kvn;
-
-	if (!req->iccid || !*req->iccid) {
-		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "iccid: missing");
-		return false;
-	}
 	switch (req->action) {
 	case SIMOTA_DEFERRED_DISPLAY_TEXT:
 	case SIMOTA_DEFERRED_GET_INPUT:
@@ -566,19 +556,30 @@ bool ots_engine_tx_start(struct ots_engine *e, const struct ots_tx_request *req,
 				    "items: only for select-item");
 			return false;
 		}
-		break;
+		return true;
 	case SIMOTA_DEFERRED_SELECT_ITEM:
 		if (req->n_items < 1 || req->n_items > SIMOTA_DEFERRED_MAX_ITEMS) {
 			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
 				    "items: select-item needs 1 to %d items", SIMOTA_DEFERRED_MAX_ITEMS);
 			return false;
 		}
-		break;
+		return true;
 	default:
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
 			    "action: expected display-text, get-input, select-item or yes-no");
 		return false;
 	}
+}
+
+/* The request's own consistency, before any card is looked at. */
+static bool request_ok(const struct ots_tx_request *req, GError **error)
+{
+	if (!req->iccid || !*req->iccid) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "iccid: missing");
+		return false;
+	}
+	if (!request_action_ok(req, error))
+		return false;
 	if (req->text && !utf8_ok(req->text)) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "text: not UTF-8");
 		return false;
@@ -602,24 +603,39 @@ bool ots_engine_tx_start(struct ots_engine *e, const struct ots_tx_request *req,
 			    "ev.wanted: until-mg needs ev.mg (the SV1 address goes in C1)");
 		return false;
 	}
-	card = ots_registry_get(e->reg, req->iccid);
-	if (!card) {
+	return true;
+}
+
+/* The registered card, the TAR (the request's or the card's default) and a keyset it allows. */
+static bool request_target(struct ots_engine *e, const struct ots_tx_request *req,
+			   struct ots_card **card, const struct simota_card_tar **tar, int *kvn,
+			   GError **error)
+{
+	*card = ots_registry_get(e->reg, req->iccid);
+	if (!*card) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_NOT_FOUND, "unknown card %s", req->iccid);
 		return false;
 	}
-	tar = req->tar ? ots_card_tar(card, req->tar) : ots_card_default_tar(card);
-	if (!tar) {
+	*tar = req->tar ? ots_card_tar(*card, req->tar) : ots_card_default_tar(*card);
+	if (!*tar) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "tar: the card has no such TAR");
 		return false;
 	}
-	kvn = ots_card_tar_keyset(card, tar);
-	if (kvn < 0) {
+	*kvn = ots_card_tar_keyset(*card, *tar);
+	if (*kvn < 0) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
 			    "tar: no keyset of the card is allowed for this TAR");
 		return false;
 	}
+	return true;
+}
 
-	tx = g_new0(struct ots_tx, 1);
+/* A queued transaction for the request; the EV policy's defaults from the engine's config. */
+static struct ots_tx *tx_new(struct ots_engine *e, const struct ots_tx_request *req,
+			     const struct ots_card *card, const struct simota_card_tar *tar, int kvn)
+{
+	struct ots_tx *tx = g_new0(struct ots_tx, 1);
+
 	tx->engine = e;
 	g_strlcpy(tx->iccid, card->iccid, sizeof(tx->iccid));
 	memcpy(tx->tar, tar->tar, 3);
@@ -636,6 +652,17 @@ bool ots_engine_tx_start(struct ots_engine *e, const struct ots_tx_request *req,
 	tx->ev.deadline_ms = DEFAULT(tx->ev.deadline_ms, e->cfg.deadline_ms);
 	tx->state = OTS_TX_QUEUED;
 	tx->created_us = g_get_real_time();
+	return tx;
+}
+
+/*
+ * Stores the transaction with a fresh txid (one DB transaction), then
+ * starts it, or queues it behind the card's active one (whose "next
+ * session" RQ that may end).  Takes tx.
+ */
+static bool tx_enqueue(struct ots_engine *e, struct ots_tx *tx, uint64_t *id, GError **error)
+{
+	struct ots_card_run *run;
 
 	ots_engine_begin(e);
 	if (!ots_registry_take_txid(e->reg, tx->iccid, &tx->txid, error) ||
@@ -661,6 +688,18 @@ bool ots_engine_tx_start(struct ots_engine *e, const struct ots_tx_request *req,
 		return false;
 	}
 	return true;
+}
+
+bool ots_engine_tx_start(struct ots_engine *e, const struct ots_tx_request *req,
+			 uint64_t *id, GError **error)
+{
+	struct ots_card *card;
+	const struct simota_card_tar *tar;
+	int kvn;
+
+	if (!request_ok(req, error) || !request_target(e, req, &card, &tar, &kvn, error))
+		return false;
+	return tx_enqueue(e, tx_new(e, req, card, tar, kvn), id, error);
 }
 
 JsonNode *ots_engine_tx_get(struct ots_engine *e, uint64_t id, GError **error)

@@ -333,90 +333,117 @@ static const char *const request_members[] = {
 	"iccid", "action", "text", "items", "input", "tar", "ev", NULL
 };
 
+static bool members_known(JsonObject *o, GError **error)
+{
+	GList *names = json_object_get_members(o);
+	bool ok = true;
+
+	for (GList *l = names; l && ok; l = l->next)
+		if (!g_strv_contains(request_members, l->data)) {
+			INVALID(error, "%s: unknown member", (const char *)l->data);
+			ok = false;
+		}
+	g_list_free(names);
+	return ok;
+}
+
+/* A member given and not null. */
+static JsonNode *member(JsonObject *o, const char *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+
+	return n && !JSON_NODE_HOLDS_NULL(n) ? n : NULL;
+}
+
+/* "items": strings, which stay owned by the request's JSON; *items holds them (freed by caller). */
+static bool items_from_json(JsonNode *n, GPtrArray **items, struct ots_tx_request *req,
+			    GError **error)
+{
+	JsonArray *a;
+
+	if (!JSON_NODE_HOLDS_ARRAY(n)) {
+		INVALID(error, "items: expected an array of strings");
+		return false;
+	}
+	a = json_node_get_array(n);
+	*items = g_ptr_array_new();
+	for (unsigned i = 0; i < json_array_get_length(a); i++) {
+		JsonNode *it = json_array_get_element(a, i);
+
+		if (!JSON_NODE_HOLDS_VALUE(it) || json_node_get_value_type(it) != G_TYPE_STRING) {
+			INVALID(error, "items[%u]: expected a string", i);
+			return false;
+		}
+		g_ptr_array_add(*items, (gpointer)json_node_get_string(it));
+	}
+	req->items = (const char *const *)(*items)->pdata;
+	req->n_items = (*items)->len;
+	return true;
+}
+
+static bool tar_from_json(JsonObject *o, uint8_t tar[3], struct ots_tx_request *req,
+			  GError **error)
+{
+	const char *s = get_string(o, "tar");
+	size_t len;
+
+	if (!s || !ots_unhex(s, tar, 3, &len) || len != 3) {
+		INVALID(error, "tar: expected 3 hex bytes");
+		return false;
+	}
+	req->tar = tar;
+	return true;
+}
+
+/* The members that name the card and what to ask: iccid, action, text. */
+static bool subject_from_json(JsonObject *o, struct ots_tx_request *req, GError **error)
+{
+	req->iccid = get_string(o, "iccid");
+	if (!req->iccid) {
+		INVALID(error, "iccid: expected a string");
+		return false;
+	}
+	if (!ots_action_from_name(get_string(o, "action"), &req->action)) {
+		INVALID(error, "action: expected display-text, get-input, select-item or yes-no");
+		return false;
+	}
+	if (member(o, "text")) {
+		req->text = get_string(o, "text");
+		if (!req->text) {
+			INVALID(error, "text: expected a string");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* POST /v1/transactions (doc/api.md): the request's JSON to ots_engine_tx_start(). */
 bool ots_engine_tx_start_json(struct ots_engine *e, JsonNode *request, uint64_t *id,
 			      GError **error)
 {
 	struct ots_tx_request req = { 0 };
+	GPtrArray *items = NULL;
 	JsonObject *o;
 	JsonNode *n;
-	GPtrArray *items = NULL;
 	uint8_t tar[3];
-	const char *s;
-	bool ok = false;
+	bool ok;
 
 	if (!request || !JSON_NODE_HOLDS_OBJECT(request)) {
 		INVALID(error, "body: expected a JSON object");
 		return false;
 	}
 	o = json_node_get_object(request);
-	for (GList *l = json_object_get_members(o), *h = l; l || (g_list_free(h), 0); l = l->next) {
-		if (!g_strv_contains(request_members, l->data)) {
-			INVALID(error, "%s: unknown member", (const char *)l->data);
-			g_list_free(h);
-			return false;
-		}
-	}
-	req.iccid = get_string(o, "iccid");
-	if (!req.iccid) {
-		INVALID(error, "iccid: expected a string");
-		return false;
-	}
-	s = get_string(o, "action");
-	if (!ots_action_from_name(s, &req.action)) {
-		INVALID(error, "action: expected display-text, get-input, select-item or yes-no");
-		return false;
-	}
-	n = json_object_get_member(o, "text");
-	if (n && !JSON_NODE_HOLDS_NULL(n)) {
-		req.text = get_string(o, "text");
-		if (!req.text) {
-			INVALID(error, "text: expected a string");
-			return false;
-		}
-	}
-	n = json_object_get_member(o, "items");
-	if (n && !JSON_NODE_HOLDS_NULL(n)) {
-		JsonArray *a;
-
-		if (!JSON_NODE_HOLDS_ARRAY(n)) {
-			INVALID(error, "items: expected an array of strings");
-			return false;
-		}
-		a = json_node_get_array(n);
-		items = g_ptr_array_new();
-		for (unsigned i = 0; i < json_array_get_length(a); i++) {
-			JsonNode *it = json_array_get_element(a, i);
-
-			if (!JSON_NODE_HOLDS_VALUE(it) || json_node_get_value_type(it) != G_TYPE_STRING) {
-				INVALID(error, "items[%u]: expected a string", i);
-				goto out;
-			}
-			g_ptr_array_add(items, (gpointer)json_node_get_string(it));
-		}
-		req.items = (const char *const *)items->pdata;
-		req.n_items = items->len;
-	}
-	n = json_object_get_member(o, "input");
-	if (n && !JSON_NODE_HOLDS_NULL(n)) {
-		if (!ots_input_from_json(n, &req.input, error))
-			goto out;
+	ok = members_known(o, error) && subject_from_json(o, &req, error);
+	if (ok && (n = member(o, "items")))
+		ok = items_from_json(n, &items, &req, error);
+	if (ok && (n = member(o, "input"))) {
+		ok = ots_input_from_json(n, &req.input, error);
 		req.has_input = true;
 	}
-	n = json_object_get_member(o, "tar");
-	if (n && !JSON_NODE_HOLDS_NULL(n)) {
-		size_t len;
-
-		s = get_string(o, "tar");
-		if (!s || !ots_unhex(s, tar, 3, &len) || len != 3) {
-			INVALID(error, "tar: expected 3 hex bytes");
-			goto out;
-		}
-		req.tar = tar;
-	}
-	if (!ots_ev_from_json(json_object_get_member(o, "ev"), &req.ev, error))
-		goto out;
-	ok = ots_engine_tx_start(e, &req, id, error);
-out:
+	if (ok && member(o, "tar"))
+		ok = tar_from_json(o, tar, &req, error);
+	ok = ok && ots_ev_from_json(json_object_get_member(o, "ev"), &req.ev, error) &&
+	     ots_engine_tx_start(e, &req, id, error);
 	if (items)
 		g_ptr_array_free(items, TRUE);
 	return ok;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * SV1: the deferred-transaction state machine (doc/protocol.md §5, issue 4).
+ * The deferred-transaction state machine of the application server (SV1;
+ * doc/protocol.md §5, doc/architecture.md steps 2-15): what is sent when,
+ * and what each PoR, MG and timer does to a transaction.
  *
  *   queued -> c1-sent -> waiting -> c2-sent -> releasing -> completed
  *                 |          ^          |           (R1 stored first)
@@ -190,37 +192,44 @@ static void cmd_close(struct ots_engine *e, struct ots_tx *tx)
 	tx->cmd = NULL;
 }
 
+/* doc/protocol.md §4.1: the C1 of the transaction's request (its texts point into tx). */
+static void c1_of(struct ots_engine *e, const struct ots_tx *tx, struct simota_deferred_msg *m)
+{
+	m->action = tx->action;
+	if (tx->text) {
+		m->text = tx->text;
+		m->text_len = strlen(tx->text);
+	}
+	for (unsigned i = 0; tx->items && i < tx->items->len; i++) {
+		m->items[i].id = (uint8_t)(i + 1);
+		m->items[i].text = tx->items->pdata[i];
+		m->items[i].text_len = strlen(tx->items->pdata[i]);
+		m->n_items++;
+	}
+	m->has_input = tx->has_input;
+	m->input = tx->input;
+	if (tx->ev.on_mg) {
+		m->has_sv1_address = true;
+		m->sv1_address = e->sv1_addr;
+	}
+	m->wanted = tx->ev.wanted;
+}
+
+/* The secured data of a C1, C2 or release (doc/protocol.md §4). */
 static bool build_message(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind,
 			  uint8_t *out, size_t cap, size_t *len, GError **error)
 {
-	static struct simota_deferred_msg m;   /* large (64 items): not on the stack */
 	static const enum simota_deferred_type types[] = {
 		0, SIMOTA_DEFERRED_C1, SIMOTA_DEFERRED_C2, SIMOTA_DEFERRED_RELEASE
 	};
+	struct simota_deferred_msg *m = g_new(struct simota_deferred_msg, 1);   /* 64 items */
 	simota_err err;
 
-	simota_deferred_init(&m, types[kind], tx->txid);
-	if (kind == OTS_CMD_C1) {
-		m.action = tx->action;
-		if (tx->text) {
-			m.text = tx->text;
-			m.text_len = strlen(tx->text);
-		}
-		for (unsigned i = 0; tx->items && i < tx->items->len; i++) {
-			m.items[i].id = (uint8_t)(i + 1);
-			m.items[i].text = tx->items->pdata[i];
-			m.items[i].text_len = strlen(tx->items->pdata[i]);
-			m.n_items++;
-		}
-		m.has_input = tx->has_input;
-		m.input = tx->input;
-		if (tx->ev.on_mg) {
-			m.has_sv1_address = true;
-			m.sv1_address = e->sv1_addr;
-		}
-		m.wanted = tx->ev.wanted;
-	}
-	err = simota_deferred_encode(&m, out, cap, len);
+	simota_deferred_init(m, types[kind], tx->txid);
+	if (kind == OTS_CMD_C1)
+		c1_of(e, tx, m);
+	err = simota_deferred_encode(m, out, cap, len);
+	g_free(m);
 	if (err != SIMOTA_OK) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "%s: %s",
 			    simota_deferred_type_name(types[kind]), simota_strerror(err));
@@ -233,60 +242,65 @@ static void tx_fail(struct ots_engine *e, struct ots_tx *tx, const char *why);
 static void tx_finish(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state final);
 
 /*
- * Sends a C1, C2 or release: the counter and the command row are written in
- * the current DB transaction; the SMS go to the outbox, which is flushed only
- * after the commit.
+ * The SMS of a command: its message, secured with the keyset's next
+ * counter (taken in this DB transaction), and the SMS ids of its segments.
+ * Fails the transaction when that cannot be done.
  */
-static void tx_send(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind,
-		    const char *trigger)
+static bool secure_command(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind,
+			   struct ots_deliver_set *set, struct ots_card **card_out,
+			   uint64_t *cntr, int64_t *msg_id)
 {
-	static struct ots_deliver_set set;
+	struct ots_card *card = ots_registry_get(e->reg, tx->iccid);
+	const struct simota_card_tar *tar = card ? ots_card_tar(card, tx->tar) : NULL;
+	struct ots_keyset *ks = card ? ots_card_keyset(card, tx->kvn) : NULL;
 	uint8_t data[MSG_CAP];
 	size_t len;
-	struct ots_card *card;
-	const struct simota_card_tar *tar;
-	struct ots_keyset *ks;
-	struct ots_cmd *cmd;
 	GError *error = NULL;
-	uint64_t cntr;
-	int64_t msg_id, now = g_get_real_time();
-	sqlite3_stmt *st;
-	JsonObject *d;
-	char *s;
+	char *why;
 
-	cmd_close(e, tx);
-	card = ots_registry_get(e->reg, tx->iccid);
-	tar = card ? ots_card_tar(card, tx->tar) : NULL;
-	ks = card ? ots_card_keyset(card, tx->kvn) : NULL;
 	if (!tar || !ks) {
 		tx_fail(e, tx, "the card, its TAR or its keyset is no longer registered");
-		return;
+		return false;
 	}
 	if (!build_message(e, tx, kind, data, sizeof(data), &len, &error) ||
-	    !ots_registry_take_counter(e->reg, tx->iccid, tx->kvn, &cntr, &error) ||
-	    !ots_packet_build(e->reg, ks, tar, cntr, data, len, &e->sv2_addr, (uint8_t)cntr,
-			      &set, &error) ||
-	    !ots_db_meta_take(e->db, "msg_id", set.n, &msg_id, &error)) {
-		char *why = g_strdup_printf("cannot send %s: %s", cmd_names[kind], error->message);
-
+	    !ots_registry_take_counter(e->reg, tx->iccid, tx->kvn, cntr, &error) ||
+	    !ots_packet_build(e->reg, ks, tar, *cntr, data, len, &e->sv2_addr, (uint8_t)*cntr,
+			      set, &error) ||
+	    !ots_db_meta_take(e->db, "msg_id", set->n, msg_id, &error)) {
+		why = g_strdup_printf("cannot send %s: %s", cmd_names[kind], error->message);
 		g_error_free(error);
 		tx_fail(e, tx, why);
 		g_free(why);
-		return;
+		return false;
 	}
+	*card_out = card;
+	return true;
+}
+
+/* Sends of the same message are counted; another message starts again at 1. */
+static void count_attempt(struct ots_tx *tx, enum ots_cmd_kind kind)
+{
 	if (tx->last_kind != kind) {
 		tx->last_kind = kind;
 		tx->attempts = 0;
 	}
 	tx->attempts++;
+}
 
-	cmd = g_new0(struct ots_cmd, 1);
+/* The outstanding command: its row (in this DB transaction) and its SMS ids. */
+static bool cmd_open(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind,
+		     uint64_t cntr, int64_t msg_id, unsigned n_segs, int64_t now)
+{
+	struct ots_cmd *cmd = g_new0(struct ots_cmd, 1);
+	sqlite3_stmt *st;
+	GError *error = NULL;
+
 	cmd->tx_id = tx->id;
 	cmd->kind = kind;
 	cmd->kvn = tx->kvn;
 	cmd->cntr = cntr;
 	cmd->msg_id = (uint32_t)msg_id;
-	cmd->n_segs = set.n;
+	cmd->n_segs = n_segs;
 	cmd->attempt = tx->attempts;
 	cmd->sent_us = now;
 	st = ots_db_stmt(e->db, "INSERT INTO commands(tx_id, kind, iccid, kvn, tar, cntr, msg_id, "
@@ -298,20 +312,25 @@ static void tx_send(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind k
 	sqlite3_bind_text(st, 5, ots_hex(tx->tar, 3), -1, g_free);
 	sqlite3_bind_int64(st, 6, (int64_t)cntr);
 	sqlite3_bind_int64(st, 7, msg_id);
-	sqlite3_bind_int(st, 8, (int)set.n);
+	sqlite3_bind_int(st, 8, (int)n_segs);
 	sqlite3_bind_int(st, 9, (int)tx->attempts);
 	sqlite3_bind_int64(st, 10, now);
 	sqlite3_bind_int64(st, 11, now + (int64_t)e->cfg.por_timeout_ms * 1000);
 	if (!ots_db_step_done(e->db, st, &error)) {
 		g_free(cmd);
 		ots_engine_db_failed(e, error);
-		return;
+		return false;
 	}
 	cmd->id = (uint64_t)sqlite3_last_insert_rowid(ots_db_handle(e->db));
 	tx->cmd = cmd;
-	for (unsigned i = 0; i < set.n; i++)
+	for (unsigned i = 0; i < n_segs; i++)
 		g_hash_table_insert(e->msgs, GUINT_TO_POINTER(cmd->msg_id + i), cmd);
+	return true;
+}
 
+/* The transaction after a send: its state, C1's time and the deadline, the PoR timer. */
+static void tx_sent(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind, int64_t now)
+{
 	if (kind == OTS_CMD_C1 && !tx->c1_at_us) {
 		tx->c1_at_us = now;
 		tx->deadline_us = now + (int64_t)tx->ev.deadline_ms * 1000;
@@ -320,32 +339,69 @@ static void tx_send(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind k
 		    kind == OTS_CMD_C2 ? OTS_TX_C2_SENT : OTS_TX_RELEASING;
 	set_due(e, tx, OTS_DUE_POR, now + (int64_t)e->cfg.por_timeout_ms * 1000);
 	tx_save(e, tx);
+}
 
-	d = detail_new();
+/* "c1-sent", "c2-sent", "release-sent" on the timeline */
+static void sent_event(struct ots_engine *e, struct ots_tx *tx, const char *trigger)
+{
+	const struct ots_cmd *cmd = tx->cmd;
+	JsonObject *d = detail_new();
+	char *s;
+
 	json_object_set_int_member(d, "attempt", tx->attempts);
-	s = g_strdup_printf("%010" G_GINT64_MODIFIER "x", cntr);
+	s = g_strdup_printf("%010" G_GINT64_MODIFIER "x", cmd->cntr);
 	json_object_set_string_member(d, "cntr", s);
 	g_free(s);
 	json_object_set_int_member(d, "kvn", tx->kvn);
 	json_object_set_int_member(d, "msg-id", cmd->msg_id);
-	json_object_set_int_member(d, "segments", set.n);
+	json_object_set_int_member(d, "segments", cmd->n_segs);
 	if (trigger)
 		json_object_set_string_member(d, "trigger", trigger);
-	s = g_strdup_printf("%s-sent", cmd_names[kind]);
+	s = g_strdup_printf("%s-sent", cmd_names[cmd->kind]);
 	ots_tx_event(e, tx, s, d);
 	g_free(s);
+}
 
-	for (unsigned i = 0; i < set.n; i++) {
+/* The SMS wait in the outbox until the DB transaction commits (ots_engine_end). */
+static void outbox_add(struct ots_engine *e, const struct ots_tx *tx, const struct ots_card *card,
+		       const struct ots_deliver_set *set)
+{
+	for (unsigned i = 0; i < set->n; i++) {
 		struct ots_outgoing *o = g_new0(struct ots_outgoing, 1);
 
 		g_strlcpy(o->iccid, tx->iccid, sizeof(o->iccid));
 		g_strlcpy(o->msisdn, card->msisdn, sizeof(o->msisdn));
-		o->msg_id = cmd->msg_id + i;
-		o->len = set.len[i];
-		memcpy(o->tpdu, set.tpdu[i], set.len[i]);
+		o->msg_id = tx->cmd->msg_id + i;
+		o->len = set->len[i];
+		memcpy(o->tpdu, set->tpdu[i], set->len[i]);
 		g_ptr_array_add(e->outbox, o);
 	}
-	e->stats.commands_sent++;
+}
+
+/*
+ * Sends a C1, C2 or release: the counter and the command row are written in
+ * the current DB transaction; the SMS go to the outbox, which is flushed only
+ * after the commit.
+ */
+static void tx_send(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind,
+		    const char *trigger)
+{
+	struct ots_deliver_set *set = g_new(struct ots_deliver_set, 1);
+	int64_t msg_id, now = g_get_real_time();
+	struct ots_card *card;
+	uint64_t cntr;
+
+	cmd_close(e, tx);
+	if (secure_command(e, tx, kind, set, &card, &cntr, &msg_id)) {
+		count_attempt(tx, kind);
+		if (cmd_open(e, tx, kind, cntr, msg_id, set->n, now)) {
+			tx_sent(e, tx, kind, now);
+			sent_event(e, tx, trigger);
+			outbox_add(e, tx, card, set);
+			e->stats.commands_sent++;
+		}
+	}
+	g_free(set);
 }
 
 /* ---- lifecycle ----------------------------------------------------------- */
@@ -501,13 +557,55 @@ static gboolean tx_timer_cb(gpointer p)
 
 /* ---- inputs ---------------------------------------------------------------- */
 
+/* R1: stored in this DB transaction, delivered once; the release leaves after the commit. */
+static void r2s_done(struct ots_engine *e, struct ots_tx *tx, const struct simota_deferred_msg *m)
+{
+	JsonNode *result;
+	JsonObject *d;
+	sqlite3_stmt *st;
+	GError *error = NULL;
+
+	if (tx->has_result)
+		return;      /* R1 is delivered once */
+	result = ots_result_to_json(m);
+	st = ots_db_stmt(e->db, "UPDATE transactions SET result = ? WHERE id = ?");
+	sqlite3_bind_text(st, 1, ots_json_string(result), -1, g_free);
+	sqlite3_bind_int64(st, 2, (int64_t)tx->id);
+	if (!ots_db_step_done(e->db, st, &error))
+		ots_engine_db_failed(e, error);
+	tx->has_result = true;
+	tx->outcome = OTS_OUTCOME_R1;
+	d = detail_new();
+	json_object_set_member(d, "result", result);
+	ots_tx_event(e, tx, "r1-delivered", d);
+	tx_send(e, tx, OTS_CMD_RELEASE, "r1-stored");
+}
+
+/* R2S "pending": C2 again after a doubling backoff (at least the card's new fixed RQ). */
+static void r2s_pending(struct ots_engine *e, struct ots_tx *tx, const struct simota_deferred_msg *m)
+{
+	uint32_t delay;
+
+	tx->backoff_ms = tx->backoff_ms ?
+		MIN((uint64_t)tx->backoff_ms * 2, e->cfg.backoff_max_ms) :
+		e->cfg.backoff_initial_ms;
+	delay = tx->backoff_ms;
+	if (m->rq.form == SIMOTA_DEFERRED_RQ_FIXED && m->rq.seconds &&
+	    (uint64_t)m->rq.seconds * 1000 > delay)
+		delay = (uint32_t)MIN((uint64_t)m->rq.seconds * 1000, e->cfg.backoff_max_ms);
+	tx->state = OTS_TX_WAITING;
+	if (g_get_real_time() + (int64_t)delay * 1000 >= tx->deadline_us)
+		set_due(e, tx, OTS_DUE_EXPIRE, tx->deadline_us);
+	else
+		set_due(e, tx, OTS_DUE_C2_BACKOFF, g_get_real_time() + (int64_t)delay * 1000);
+	tx_save(e, tx);
+}
+
+/* The R2S (doc/protocol.md §4.6) in the PoR of a C2 or a release. */
 static void tx_r2s(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind,
 		   const struct simota_deferred_msg *m)
 {
 	JsonObject *d = detail_new();
-	sqlite3_stmt *st;
-	GError *error = NULL;
-	JsonNode *result;
 	char *why;
 
 	json_object_set_string_member(d, "state", simota_deferred_state_name(m->state));
@@ -516,54 +614,20 @@ static void tx_r2s(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind ki
 	ots_tx_event(e, tx, "r2s-received", d);
 
 	if (kind == OTS_CMD_RELEASE) {
-		if (m->state == SIMOTA_DEFERRED_RELEASED || m->state == SIMOTA_DEFERRED_UNKNOWN) {
+		if (m->state == SIMOTA_DEFERRED_RELEASED || m->state == SIMOTA_DEFERRED_UNKNOWN)
 			ots_tx_event(e, tx, "released", NULL);
-			tx_finish(e, tx, final_state(tx));
-		} else {
-			why = g_strdup_printf("release answered with state %s",
-					      simota_deferred_state_name(m->state));
+		else
 			ots_tx_event(e, tx, "release-unconfirmed", NULL);
-			tx_finish(e, tx, final_state(tx));
-			g_free(why);
-		}
+		tx_finish(e, tx, final_state(tx));
 		return;
 	}
 	switch (m->state) {
 	case SIMOTA_DEFERRED_DONE:
-		if (tx->has_result)
-			return;      /* R1 is delivered once */
-		result = ots_result_to_json(m);
-		st = ots_db_stmt(e->db, "UPDATE transactions SET result = ? WHERE id = ?");
-		sqlite3_bind_text(st, 1, ots_json_string(result), -1, g_free);
-		sqlite3_bind_int64(st, 2, (int64_t)tx->id);
-		if (!ots_db_step_done(e->db, st, &error))
-			ots_engine_db_failed(e, error);
-		tx->has_result = true;
-		tx->outcome = OTS_OUTCOME_R1;
-		d = detail_new();
-		json_object_set_member(d, "result", result);
-		ots_tx_event(e, tx, "r1-delivered", d);
-		/* R1 is in this DB transaction; the release leaves after it commits */
-		tx_send(e, tx, OTS_CMD_RELEASE, "r1-stored");
+		r2s_done(e, tx, m);
 		return;
-	case SIMOTA_DEFERRED_PENDING: {
-		uint32_t delay;
-
-		tx->backoff_ms = tx->backoff_ms ?
-			MIN((uint64_t)tx->backoff_ms * 2, e->cfg.backoff_max_ms) :
-			e->cfg.backoff_initial_ms;
-		delay = tx->backoff_ms;
-		if (m->rq.form == SIMOTA_DEFERRED_RQ_FIXED && m->rq.seconds &&
-		    (uint64_t)m->rq.seconds * 1000 > delay)
-			delay = (uint32_t)MIN((uint64_t)m->rq.seconds * 1000, e->cfg.backoff_max_ms);
-		tx->state = OTS_TX_WAITING;
-		if (g_get_real_time() + (int64_t)delay * 1000 >= tx->deadline_us)
-			set_due(e, tx, OTS_DUE_EXPIRE, tx->deadline_us);
-		else
-			set_due(e, tx, OTS_DUE_C2_BACKOFF, g_get_real_time() + (int64_t)delay * 1000);
-		tx_save(e, tx);
+	case SIMOTA_DEFERRED_PENDING:
+		r2s_pending(e, tx, m);
 		return;
-	}
 	case SIMOTA_DEFERRED_EXPIRED:
 		tx_expire(e, tx, "the card expired the transaction");
 		return;
@@ -612,6 +676,128 @@ static void por_invalid(struct ots_engine *e, struct ots_tx *tx, const char *via
 }
 
 /*
+ * TS 102 225 §5.2: the PoR verified and deciphered with the keys of the
+ * outstanding command, then matched to it by TAR and counter.  rsp->data
+ * may point into work.  false after recording a PoR that does not verify.
+ */
+static bool por_verify(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, size_t len,
+		       const char *via, uint8_t *work, size_t work_cap,
+		       struct simota_ota_response *rsp)
+{
+	struct ots_card *card = ots_registry_get(e->reg, tx->iccid);
+	const struct simota_card_tar *tar = card ? ots_card_tar(card, tx->tar) : NULL;
+	struct ots_keyset *ks = card ? ots_card_keyset(card, tx->kvn) : NULL;
+	simota_err err;
+
+	if (!tx->cmd || !tar || !ks || len > work_cap)
+		return false;
+	err = ots_packet_por_decode(e->reg, ks, tar, pkt, len, work, work_cap, rsp);
+	if (err != SIMOTA_OK) {
+		por_invalid(e, tx, via, pkt, len, simota_strerror(err));
+		return false;
+	}
+	if (memcmp(rsp->tar, tx->tar, 3) != 0) {
+		por_invalid(e, tx, via, pkt, len, "TAR does not match the command");
+		return false;
+	}
+	if (rsp->status == SIMOTA_OTA_STATUS_OK && rsp->cntr != tx->cmd->cntr &&
+	    !stale_answer(e, tx, rsp->cntr)) {
+		por_invalid(e, tx, via, pkt, len, "counter does not match the command");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The PoR's additional data as a deferred message (IR or R2S) in m; *err
+ * says why there is none (SIMOTA_ERR_MISSING_VALUE: an error status or no
+ * data).  false after recording one for another transaction.
+ */
+static bool por_message(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, size_t len,
+			const char *via, const struct simota_ota_response *rsp,
+			struct simota_deferred_msg *m, simota_err *err)
+{
+	*err = SIMOTA_ERR_MISSING_VALUE;
+	if (rsp->status != SIMOTA_OTA_STATUS_OK || !rsp->data_len)
+		return true;
+	*err = simota_deferred_decode(rsp->data, rsp->data_len, m);
+	if (*err == SIMOTA_OK && m->txid != tx->txid) {
+		por_invalid(e, tx, via, pkt, len, "transaction id does not match");
+		return false;
+	}
+	return true;
+}
+
+static void por_received_event(struct ots_engine *e, struct ots_tx *tx, const char *via,
+			       enum ots_cmd_kind kind, const struct simota_ota_response *rsp)
+{
+	JsonObject *d = detail_new();
+	char *s;
+
+	json_object_set_string_member(d, "via", via);
+	json_object_set_string_member(d, "command", cmd_names[kind]);
+	json_object_set_int_member(d, "status", rsp->status);
+	s = g_strdup_printf("%010" G_GINT64_MODIFIER "x", rsp->cntr);
+	json_object_set_string_member(d, "cntr", s);
+	g_free(s);
+	s = ots_hex(rsp->data, rsp->data_len);
+	json_object_set_string_member(d, "data", s);
+	g_free(s);
+	ots_tx_event(e, tx, "por-received", d);
+}
+
+/* The IR in the PoR of C1: the RQ it carries arms the EV rules. */
+static void tx_ir(struct ots_engine *e, struct ots_tx *tx, const struct simota_deferred_msg *m)
+{
+	struct ots_card_run *run = ots_engine_run(e, tx->iccid);
+	JsonObject *d = detail_new();
+
+	tx->has_rq = true;
+	tx->rq = m->rq;
+	json_object_set_member(d, "rq", ots_rq_to_json(&m->rq));
+	ots_tx_event(e, tx, "ir-received", d);
+	tx_wait(e, tx);
+	if (tx->ev.on_rq && m->rq.form == SIMOTA_DEFERRED_RQ_UNTIL_EVENT &&
+	    m->rq.event == SIMOTA_DEFERRED_EVENT_NEXT_SESSION && run->queued.length)
+		tx_send(e, tx, OTS_CMD_C2, "next-session");
+	else if (tx->due_us <= g_get_real_time())
+		tx_due(e, tx);
+}
+
+/* What the PoR of the command `kind` says: an error status, an IR, an R2S, or nothing usable. */
+static void por_dispatch(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind,
+			 const struct simota_ota_response *rsp, const struct simota_deferred_msg *m,
+			 simota_err err)
+{
+	JsonObject *d;
+	char *why;
+
+	if (rsp->status != SIMOTA_OTA_STATUS_OK) {
+		d = detail_new();
+		json_object_set_int_member(d, "status", rsp->status);
+		ots_tx_event(e, tx, "por-error", d);
+		why = g_strdup_printf("PoR status %02x for %s", rsp->status, cmd_names[kind]);
+	} else if (!rsp->data_len) {
+		why = g_strdup(kind == OTS_CMD_C1 ?
+			"the PoR of C1 carries no IR (the applet answered through the closed "
+			"envelope handler: the answer is lost)" : "the PoR carries no R2S");
+	} else if (err != SIMOTA_OK) {
+		why = g_strdup_printf("undecodable response data: %s", simota_strerror(err));
+	} else if (kind == OTS_CMD_C1 && m->type == SIMOTA_DEFERRED_IR) {
+		tx_ir(e, tx, m);
+		return;
+	} else if (m->type == SIMOTA_DEFERRED_R2S) {
+		tx_r2s(e, tx, kind, m);
+		return;
+	} else {
+		why = g_strdup_printf("unexpected %s in the PoR of %s",
+				      simota_deferred_type_name(m->type), cmd_names[kind]);
+	}
+	tx_fail(e, tx, why);
+	g_free(why);
+}
+
+/*
  * TS 102 225 §5.2: a PoR for the transaction's outstanding command: verified
  * and deciphered with the command's keys, matched by counter, then its
  * additional data (IR or R2S) drives the machine.  A PoR that does not
@@ -620,103 +806,21 @@ static void por_invalid(struct ots_engine *e, struct ots_tx *tx, const char *via
 void ots_tx_on_por(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, size_t len,
 		   const char *via)
 {
-	static struct simota_deferred_msg m;
+	struct simota_deferred_msg *m = g_new0(struct simota_deferred_msg, 1);   /* 64 items */
 	uint8_t work[OTS_MAX_SEGMENTS * SIMOTA_SMS_UD_MAX];
 	struct simota_ota_response rsp;
-	struct ots_card *card = ots_registry_get(e->reg, tx->iccid);
-	const struct simota_card_tar *tar = card ? ots_card_tar(card, tx->tar) : NULL;
-	struct ots_keyset *ks = card ? ots_card_keyset(card, tx->kvn) : NULL;
 	enum ots_cmd_kind kind;
 	simota_err err;
-	JsonObject *d;
-	char *s;
 
-	if (!tx->cmd || !tar || !ks || len > sizeof(work))
-		return;
-	err = ots_packet_por_decode(e->reg, ks, tar, pkt, len, work, sizeof(work), &rsp);
-	if (err != SIMOTA_OK) {
-		por_invalid(e, tx, via, pkt, len, simota_strerror(err));
-		return;
+	if (por_verify(e, tx, pkt, len, via, work, sizeof(work), &rsp) &&
+	    por_message(e, tx, pkt, len, via, &rsp, m, &err)) {
+		e->stats.pors_received++;
+		kind = tx->cmd->kind;
+		cmd_close(e, tx);
+		por_received_event(e, tx, via, kind, &rsp);
+		por_dispatch(e, tx, kind, &rsp, m, err);
 	}
-	if (memcmp(rsp.tar, tx->tar, 3) != 0) {
-		por_invalid(e, tx, via, pkt, len, "TAR does not match the command");
-		return;
-	}
-	if (rsp.status == SIMOTA_OTA_STATUS_OK && rsp.cntr != tx->cmd->cntr &&
-	    !stale_answer(e, tx, rsp.cntr)) {
-		por_invalid(e, tx, via, pkt, len, "counter does not match the command");
-		return;
-	}
-	if (rsp.status == SIMOTA_OTA_STATUS_OK && rsp.data_len) {
-		err = simota_deferred_decode(rsp.data, rsp.data_len, &m);
-		if (err == SIMOTA_OK && m.txid != tx->txid) {
-			por_invalid(e, tx, via, pkt, len, "transaction id does not match");
-			return;
-		}
-	} else {
-		err = SIMOTA_ERR_MISSING_VALUE;
-	}
-	e->stats.pors_received++;
-	kind = tx->cmd->kind;
-	cmd_close(e, tx);
-
-	d = detail_new();
-	json_object_set_string_member(d, "via", via);
-	json_object_set_string_member(d, "command", cmd_names[kind]);
-	json_object_set_int_member(d, "status", rsp.status);
-	s = g_strdup_printf("%010" G_GINT64_MODIFIER "x", rsp.cntr);
-	json_object_set_string_member(d, "cntr", s);
-	g_free(s);
-	char *data_hex = ots_hex(rsp.data, rsp.data_len);
-	json_object_set_string_member(d, "data", data_hex);
-	g_free(data_hex);
-	ots_tx_event(e, tx, "por-received", d);
-
-	if (rsp.status != SIMOTA_OTA_STATUS_OK) {
-		d = detail_new();
-		json_object_set_int_member(d, "status", rsp.status);
-		ots_tx_event(e, tx, "por-error", d);
-		s = g_strdup_printf("PoR status %02x for %s", rsp.status, cmd_names[kind]);
-		tx_fail(e, tx, s);
-		g_free(s);
-		return;
-	}
-	if (!rsp.data_len) {
-		tx_fail(e, tx, kind == OTS_CMD_C1 ?
-			"the PoR of C1 carries no IR (the applet answered through the closed "
-			"envelope handler: the answer is lost)" : "the PoR carries no R2S");
-		return;
-	}
-	if (err != SIMOTA_OK) {
-		s = g_strdup_printf("undecodable response data: %s", simota_strerror(err));
-		tx_fail(e, tx, s);
-		g_free(s);
-		return;
-	}
-	if (kind == OTS_CMD_C1 && m.type == SIMOTA_DEFERRED_IR) {
-		struct ots_card_run *run = ots_engine_run(e, tx->iccid);
-
-		tx->has_rq = true;
-		tx->rq = m.rq;
-		d = detail_new();
-		json_object_set_member(d, "rq", ots_rq_to_json(&m.rq));
-		ots_tx_event(e, tx, "ir-received", d);
-		tx_wait(e, tx);
-		if (tx->ev.on_rq && m.rq.form == SIMOTA_DEFERRED_RQ_UNTIL_EVENT &&
-		    m.rq.event == SIMOTA_DEFERRED_EVENT_NEXT_SESSION && run->queued.length)
-			tx_send(e, tx, OTS_CMD_C2, "next-session");
-		else if (tx->due_us <= g_get_real_time())
-			tx_due(e, tx);
-		return;
-	}
-	if (m.type == SIMOTA_DEFERRED_R2S) {
-		tx_r2s(e, tx, kind, &m);
-		return;
-	}
-	s = g_strdup_printf("unexpected %s in the PoR of %s", simota_deferred_type_name(m.type),
-			    cmd_names[kind]);
-	tx_fail(e, tx, s);
-	g_free(s);
+	g_free(m);
 }
 
 /* An RP-ERROR without a PoR (e.g. toolkit busy): try again a little later. */

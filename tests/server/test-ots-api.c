@@ -482,6 +482,20 @@ static void test_cli(void)
 				json_node_get_array(n), 0), "id"), ==, id);
 	json_node_unref(n);
 	cli_fails((const char *[]){ "tx", "poll", id_s, NULL }, "nothing to poll (HTTP 409)");
+	/* text as given (UTF-8), whatever the locale */
+	n = cli_json((const char *[]){ "tx", "start", "--iccid", TEST_ICCID, "--action",
+				       "display-text", "--text", "Pay 25 € to ACME?", NULL });
+	{
+		char *id2 = g_strdup_printf("%" G_GINT64_FORMAT,
+					    json_object_get_int_member(json_node_get_object(n), "id"));
+		JsonNode *t = cli_json((const char *[]){ "tx", "show", id2, NULL });
+
+		g_assert_cmpstr(json_object_get_string_member(json_node_get_object(t), "text"), ==,
+				"Pay 25 € to ACME?");
+		json_node_unref(t);
+		g_free(id2);
+	}
+	json_node_unref(n);
 	cli_fails((const char *[]){ "tx", "show", "424242", NULL }, "unknown transaction");
 	cli_fails((const char *[]){ "tx", "show", "x", NULL }, "id: ");
 	cli_fails((const char *[]){ "tx", "list", "--state", "done", NULL }, "state: ");

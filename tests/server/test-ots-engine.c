@@ -143,7 +143,14 @@ static void setup(struct fixture *f, gconstpointer data)
 	f->dir = g_dir_make_tmp("ots-test-XXXXXX", &error);
 	g_assert_no_error(error);
 	f->db = g_build_filename(f->dir, "server.db", NULL);
-	f->ini = write_flow_card_ini(f->dir, "card.ini", TEST_ICCID, "+15550001");
+	if (data) {
+		/* the test's own card */
+		f->ini = g_build_filename(f->dir, "card.ini", NULL);
+		g_assert_true(g_file_set_contents_full(f->ini, data, -1, G_FILE_SET_CONTENTS_NONE,
+						       0600, NULL));
+	} else {
+		f->ini = write_flow_card_ini(f->dir, "card.ini", TEST_ICCID, "+15550001");
+	}
 	f->ini2 = write_card_ini(f->dir, "card2.ini", TEST_ICCID2, "+15550002");
 	f->state = g_build_filename(f->dir, "card.state", NULL);
 	f->sse = g_ptr_array_new_with_free_func(g_free);
@@ -308,8 +315,13 @@ static void test_db_mode(void)
 	g_assert_no_error(error);
 	ots_engine_free(e);
 	g_unlink(db);
-	g_remove(g_strconcat(db, "-wal", NULL));
-	g_remove(g_strconcat(db, "-shm", NULL));
+	for (const char *const *suffix = (const char *const[]){ "-wal", "-shm", NULL }; *suffix;
+	     suffix++) {
+		char *p = g_strconcat(db, *suffix, NULL);
+
+		g_remove(p);
+		g_free(p);
+	}
 	g_rmdir(dir);
 	g_free(db);
 	g_free(dir);
@@ -717,6 +729,35 @@ static void test_flow_por_submit(struct fixture *f, gconstpointer data)
 	json_node_unref(tx);
 }
 
+/*
+ * A keyset without a KID key on a TAR whose SPI asks for an RC (a Gemalto
+ * card's 15 35: CRC32 and 3DES both ways, PoR by SMS-SUBMIT): an RC uses no
+ * key, so the server secures its commands and checks the card's PoRs, and
+ * the card's OTA entity accepts them, with the KIc key alone.
+ */
+static const char rc_card_ini[] =
+	"[card]\niccid=" TEST_ICCID "\nimsi=001010123456789\nmsisdn=+15550001\n\n"
+	"[keyset 1]\nkic=15\nkid=15\nkic-key=0123456789abcdeffedcba9876543210\n"
+	"counter=0000000000\n\n"
+	"[tar " TAR_FIXED "]\nkeysets=1\nmin-security-level=15\nir=fixed:1\nspi=1535\n";
+
+static void test_flow_rc_without_kid_key(struct fixture *f, gconstpointer data)
+{
+	uint64_t id;
+	JsonNode *tx;
+
+	id = start(f, DISPLAY(TAR_FIXED) ",\"ev\":{\"mg\":false}}");
+	tx = run_until(f, id, NULL, 5000);
+	assert_completed(tx);
+	g_assert_cmpuint(count_events(tx, "por-invalid"), ==, 0);
+	g_assert_cmpuint(count_events(tx, "ir-received"), ==, 1);
+	g_assert_cmpstr(json_object_get_string_member(find_event(tx, "por-received", 0), "via"), ==,
+			"sms-submit");
+	g_assert_cmpuint(f->me->shown, ==, 1);
+	assert_counters_match(f);
+	json_node_unref(tx);
+}
+
 /* a PoR spoilt on the link does not verify: recorded, never handed on; the resent C1 completes */
 static void test_flow_por_invalid(struct fixture *f, gconstpointer data)
 {
@@ -862,6 +903,8 @@ int main(int argc, char **argv)
 	ADD("flow/lost-r2s", test_flow_lost_r2s);
 	ADD("flow/por-submit", test_flow_por_submit);
 	ADD("flow/por-invalid", test_flow_por_invalid);
+	g_test_add("/ots/flow/rc-without-kid-key", struct fixture, rc_card_ini, setup,
+		   test_flow_rc_without_kid_key, teardown);
 	ADD("flow/prior-art", test_flow_prior_art);
 	ADD("flow/expired", test_flow_expired);
 	ADD("serialized", test_serialized);

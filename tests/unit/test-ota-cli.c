@@ -400,6 +400,68 @@ static void test_weak_keys(void)
 	}
 }
 
+/*
+ * An RC uses no key: SPI 15 35 (a Gemalto card's PoR setting: RC and
+ * ciphering both ways), KIc 15 (3DES 2-key), KID 15 (CRC32), and no
+ * --kid-key, through all four subcommands.  The packets were computed
+ * outside libsimota (zlib.crc32, openssl enc -des-ede-cbc).
+ */
+static void test_rc_without_key(void)
+{
+	static const char key[] = "0123456789abcdeffedcba9876543210";
+	static const char cmd[] = "00201115351515c000014b86c8c6cb1ba5c261805e9dca2e73ce7c5fa59aa5dc77e5";
+	static const char por[] = "02710000140ec000015d1ffd5bd629803fbc2f96633c3ec69b";
+	struct run r;
+
+	r = run_cli(argv_new("packet", "wrap", "--spi", "1535", "--kic", "15", "--kid", "15",
+			     "--kic-key", key, "--tar", "c00001", "--cntr", "0000000007",
+			     "--data", "a0a40000023f00", NULL));
+	assert_success(&r);
+	g_assert_cmpstr(r.out, ==, "00201115351515c000014b86c8c6cb1ba5c261805e9dca2e73ce7c5fa59aa5dc77e5\n");
+	run_free(&r);
+
+	r = run_cli(argv_new("packet", "unwrap-command", "--kic-key", key, cmd, NULL));
+	assert_success(&r);
+	g_assert_cmpstr(r.out, ==, "{\"spi\":\"1535\",\"kic\":\"15\",\"kid\":\"15\",\"tar\":\"c00001\","
+				   "\"cntr\":\"0000000007\",\"pcntr\":7,\"cc\":\"7b6b64ed\","
+				   "\"data\":\"a0a40000023f00\"}\n");
+	run_free(&r);
+
+	r = run_cli(argv_new("packet", "wrap-response", "--spi", "1535", "--kic", "15", "--kid", "15",
+			     "--kic-key", key, "--tar", "c00001", "--cntr", "0000000007",
+			     "--status", "00", "--data", "019000", NULL));
+	assert_success(&r);
+	g_assert_cmpstr(r.out, ==, "02710000140ec000015d1ffd5bd629803fbc2f96633c3ec69b\n");
+	run_free(&r);
+
+	r = run_cli(argv_new("packet", "unwrap-response", "--spi", "1535", "--kic", "15", "--kid", "15",
+			     "--kic-key", key, por, NULL));
+	assert_success(&r);
+	g_assert_cmpstr(r.out, ==, "{\"tar\":\"c00001\",\"cntr\":\"0000000007\",\"pcntr\":2,"
+				   "\"status\":\"00\",\"cc\":\"0f2e6ef6\",\"data\":\"019000\"}\n");
+	run_free(&r);
+
+	/* the CRC still protects the PoR: one flipped bit is refused */
+	r = run_cli(argv_new("packet", "unwrap-response", "--spi", "1535", "--kic", "15", "--kid", "15",
+			     "--kic-key", key, "02710000140ec000015d1ffd5bd629803fbc2f96633c3ec69a",
+			     NULL));
+	assert_failure(&r);
+	g_assert_nonnull(strstr(r.err, "RC/CC"));
+	run_free(&r);
+
+	/* an implicit KID byte needs --kid-alg, still no key */
+	r = run_cli(argv_new("packet", "unwrap-response", "--spi", "1535", "--kic", "15", "--kid", "10",
+			     "--kic-key", key, por, NULL));
+	assert_failure(&r);
+	g_assert_nonnull(strstr(r.err, "--kid-alg"));
+	run_free(&r);
+	r = run_cli(argv_new("packet", "unwrap-response", "--spi", "1535", "--kic", "15", "--kid", "10",
+			     "--kid-alg", "crc32", "--kic-key", key, por, NULL));
+	assert_success(&r);
+	g_assert_nonnull(strstr(r.out, "\"cc\":\"0f2e6ef6\""));
+	run_free(&r);
+}
+
 /* Bad invocations: exit 1 with one line on stderr. */
 static void test_errors(void)
 {
@@ -508,6 +570,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ota-cli/errors", test_errors);
 	g_test_add_func("/ota-cli/error-por", test_error_por);
 	g_test_add_func("/ota-cli/weak-keys", test_weak_keys);
+	g_test_add_func("/ota-cli/rc-without-key", test_rc_without_key);
 	add_array("command_packets", "command", test_command);
 	add_array("response_packets", "response", test_response);
 	return g_test_run();

@@ -373,12 +373,12 @@ static void assert_cc(struct simota_ota_key *kid_key, const char *input_hex, con
 	size_t in_len, cc_len = strlen(cc_hex) / 2;
 	uint8_t *in = tv_hex(input_hex, &in_len);
 
-	g_assert_cmpint(simota_ota_mac_begin(&mac, kid_key), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_ota_mac_begin(&mac, simota_ota_key_alg(kid_key), kid_key), ==, SIMOTA_OK);
 	g_assert_cmpint(simota_ota_mac_update(&mac, in, in_len), ==, SIMOTA_OK);
 	g_assert_cmpint(simota_ota_mac_final(&mac, cc, cc_len), ==, SIMOTA_OK);
 	tv_assert_hex(cc, cc_len, cc_hex);
 	/* fed byte by byte gives the same */
-	g_assert_cmpint(simota_ota_mac_begin(&mac, kid_key), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_ota_mac_begin(&mac, simota_ota_key_alg(kid_key), kid_key), ==, SIMOTA_OK);
 	for (size_t i = 0; i < in_len; i++)
 		g_assert_cmpint(simota_ota_mac_update(&mac, in + i, 1), ==, SIMOTA_OK);
 	g_assert_cmpint(simota_ota_mac_final(&mac, cc, cc_len), ==, SIMOTA_OK);
@@ -805,11 +805,16 @@ static void test_all_por(void)
 								==, SIMOTA_OK);
 						g_assert_false(d.ciphered);
 						g_assert_cmpuint(d.cc_len, ==, 0);
-					} else if (checked || ciphered) {
+					} else if (ciphered || integrity == 2) {
 						/* keys needed */
 						g_assert_cmpint(simota_ota_response_decode(spi, kic, kid,
 								out, len, NULL, NULL, work,
 								sizeof(work), &d), !=, SIMOTA_OK);
+					} else {
+						/* an RC alone (or nothing) needs no key */
+						g_assert_cmpint(simota_ota_response_decode(spi, kic, kid,
+								out, len, NULL, NULL, work,
+								sizeof(work), &d), ==, SIMOTA_OK);
 					}
 					g_assert_cmpint(simota_ota_response_decode(spi, kic, kid, out,
 							len, kic_key, kid_key, work, sizeof(work), &d),
@@ -1030,6 +1035,97 @@ static void test_key_mismatch(void)
 	simota_ota_key_free(aes_mac);
 }
 
+/*
+ * An RC uses no key (TS 102 225 §5.1.3): a Gemalto card's setting, SPI 15 35
+ * (RC + ciphering both ways, PoR by SMS-SUBMIT), KIc 15 (3DES 2-key), KID 15
+ * (CRC32), wraps and unwraps with the KIc key alone, both ways.  The packets
+ * were computed outside libsimota: Python's zlib.crc32 for the RC and
+ * `openssl enc -des-ede-cbc -nopad -iv 0` for the ciphering.
+ */
+static const char rc_kic_key[] = "0123456789abcdeffedcba9876543210";
+static const char rc_command[] =
+	"00201115351515c000014b86c8c6cb1ba5c261805e9dca2e73ce7c5fa59aa5dc77e5";
+static const char rc_response[] = "02710000140ec000015d1ffd5bd629803fbc2f96633c3ec69b";
+
+static void test_rc_without_key(void)
+{
+	static const uint8_t spi[2] = { 0x15, 0x35 };
+	struct simota_ota_key *kic_key = vec_key("3des2-cbc", rc_kic_key);
+	struct simota_ota_key *crc32 = NULL;
+	struct simota_ota_command cmd = {
+		.spi = { 0x15, 0x35 }, .kic = 0x15, .kid = 0x15, .tar = { 0xc0, 0x00, 0x01 },
+		.cntr = 7, .data = (const uint8_t *)"\xa0\xa4\x00\x00\x02\x3f\x00", .data_len = 7,
+	}, dc;
+	struct simota_ota_response rsp = {
+		.tar = { 0xc0, 0x00, 0x01 }, .cntr = 7, .status = 0x00,
+		.data = (const uint8_t *)"\x01\x90\x00", .data_len = 3,
+	}, dr;
+	struct simota_ota_receiver rx = {
+		.tar_known = true, .msl = 0x15, .stored_cntr = 6, .kic_key = kic_key,
+	};
+	uint8_t out[128], work[128], *pkt;
+	size_t len, pkt_len;
+
+	/* command: wrap and unwrap without a KID key */
+	g_assert_cmpint(simota_ota_command_encode(&cmd, kic_key, NULL, out, sizeof(out), &len), ==,
+			SIMOTA_OK);
+	tv_assert_hex(out, len, rc_command);
+	pkt = tv_hex(rc_command, &pkt_len);
+	g_assert_cmpint(simota_ota_command_decode(pkt, pkt_len, kic_key, NULL, work, sizeof(work),
+						  &dc), ==, SIMOTA_OK);
+	g_assert_cmpmem(dc.data, dc.data_len, cmd.data, cmd.data_len);
+	g_assert_cmphex(dc.cntr, ==, 7);
+	tv_assert_hex(dc.cc, dc.cc_len, "7b6b64ed");
+	/* the card's side: the receiving entity with no KID key */
+	g_assert_cmphex(simota_ota_receive_command(pkt, pkt_len, &rx, work, sizeof(work), &dc), ==,
+			SIMOTA_OTA_STATUS_OK);
+	/* the CRC still protects: a flipped bit of the ciphered part fails it */
+	pkt[pkt_len - 1] ^= 0x01;
+	g_assert_cmpint(simota_ota_command_decode(pkt, pkt_len, kic_key, NULL, work, sizeof(work),
+						  &dc), !=, SIMOTA_OK);
+	g_free(pkt);
+
+	/* response (the PoR): wrap and unwrap without a KID key */
+	g_assert_cmpint(simota_ota_response_encode(spi, 0x15, 0x15, &rsp, kic_key, NULL, out,
+						   sizeof(out), &len), ==, SIMOTA_OK);
+	tv_assert_hex(out, len, rc_response);
+	pkt = tv_hex(rc_response, &pkt_len);
+	g_assert_cmpint(simota_ota_response_decode(spi, 0x15, 0x15, pkt, pkt_len, kic_key, NULL,
+						   work, sizeof(work), &dr), ==, SIMOTA_OK);
+	g_assert_true(dr.ciphered);
+	g_assert_cmphex(dr.status, ==, 0x00);
+	g_assert_cmphex(dr.cntr, ==, 7);
+	tv_assert_hex(dr.cc, dr.cc_len, "0f2e6ef6");
+	g_assert_cmpmem(dr.data, dr.data_len, rsp.data, rsp.data_len);
+	pkt[pkt_len - 1] ^= 0x01;
+	g_assert_cmpint(simota_ota_response_decode(spi, 0x15, 0x15, pkt, pkt_len, kic_key, NULL,
+						   work, sizeof(work), &dr), ==, SIMOTA_ERR_CHECKSUM);
+	g_free(pkt);
+
+	/* a CRC32 "key" object gives the same bytes; a CRC16 one does not fit KID 15 */
+	g_assert_cmpint(simota_ota_key_new(crypto, SIMOTA_OTA_ALG_CRC32, NULL, 0, &crc32), ==,
+			SIMOTA_OK);
+	g_assert_cmpint(simota_ota_response_encode(spi, 0x15, 0x15, &rsp, kic_key, crc32, out,
+						   sizeof(out), &len), ==, SIMOTA_OK);
+	tv_assert_hex(out, len, rc_response);
+	simota_ota_key_free(crc32);
+	g_assert_cmpint(simota_ota_key_new(crypto, SIMOTA_OTA_ALG_CRC16, NULL, 0, &crc32), ==,
+			SIMOTA_OK);
+	g_assert_cmpint(simota_ota_response_encode(spi, 0x15, 0x15, &rsp, kic_key, crc32, out,
+						   sizeof(out), &len), ==, SIMOTA_ERR_BAD_VALUE);
+	simota_ota_key_free(crc32);
+
+	/* what still needs more than the KID byte: an implicit KID, and a CC */
+	cmd.kid = 0x10;
+	g_assert_cmpint(simota_ota_command_encode(&cmd, kic_key, NULL, out, sizeof(out), &len), ==,
+			SIMOTA_ERR_MISSING_VALUE);
+	cmd.kid = 0x15;
+	cmd.spi[0] = 0x16;
+	g_assert_cmpint(simota_ota_command_encode(&cmd, kic_key, NULL, out, sizeof(out), &len), ==,
+			SIMOTA_ERR_MISSING_VALUE);
+	simota_ota_key_free(kic_key);
+}
+
 static void add_array(const char *array, const char *prefix, GTestDataFunc fn,
 		      const char *only_with_cc_field)
 {
@@ -1065,6 +1161,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ota/por-downgrade", test_por_downgrade);
 	g_test_add_func("/ota/counter-limits", test_counter_limits);
 	g_test_add_func("/ota/receiver", test_receiver);
+	g_test_add_func("/ota/rc-without-key", test_rc_without_key);
 	add_array("command_packets", "command/wrap", test_command_wrap, NULL);
 	add_array("command_packets", "command/unwrap", test_command_unwrap, NULL);
 	add_array("command_packets", "command/truncated", test_command_truncated, NULL);
