@@ -15,6 +15,7 @@
 #include "fail.h"
 
 #include "simota/deferred.h"
+#include "simota/hex.h"
 
 const char cli_message_usage[] =
 "  ota-cli message c1 --txid HEX8 --action display-text|get-input|select-item|yes-no\n"
@@ -83,9 +84,7 @@ static int print_encoded(const struct simota_deferred_msg *m)
 
 	if (err)
 		return ota_cli_fail("cannot encode the message: %s", simota_strerror(err));
-	hex = g_malloc(2 * len + 1);
-	for (size_t i = 0; i < len; i++)
-		g_snprintf(hex + 2 * i, 3, "%02x", out[i]);
+	hex = simota_hex_dup(out, len);
 	printf("%s\n", hex);
 	g_free(hex);
 	return 0;
@@ -237,19 +236,12 @@ static int cmd_decode(int argc, char **argv)
 
 	if (argc != 2)
 		return ota_cli_fail("usage: ota-cli message decode HEX");
-	n = strlen(argv[1]);
-	if (n == 0 || n % 2)
-		return ota_cli_fail("the message must be an even number of hex digits");
-	bytes = g_malloc(n / 2);
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = g_ascii_xdigit_value(argv[1][2 * i]), lo = g_ascii_xdigit_value(argv[1][2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			g_free(bytes);
-			return ota_cli_fail("the message is not hex");
-		}
-		bytes[i] = (uint8_t)(hi << 4 | lo);
+	bytes = g_malloc(strlen(argv[1]) / 2 + 1);
+	if (simota_hex_decode(argv[1], bytes, strlen(argv[1]) / 2 + 1, &n) != SIMOTA_OK || n == 0) {
+		g_free(bytes);
+		return ota_cli_fail("the message must be hex digits, two a byte");
 	}
-	err = simota_deferred_decode(bytes, n / 2, &m);
+	err = simota_deferred_decode(bytes, n, &m);
 	if (err) {
 		g_free(bytes);
 		return ota_cli_fail("not a valid message: %s", simota_strerror(err));

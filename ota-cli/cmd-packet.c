@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "simota/hex.h"
 #include "simota/ota.h"
 
 #include "fail.h"
@@ -101,34 +102,6 @@ static int parse_args(int argc, char **argv, unsigned allowed, bool want_packet,
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Hex (either case) into out; false when not hex or longer than cap. */
-static bool parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
-{
-	size_t n = strlen(hex);
-
-	if (n % 2 || n / 2 > cap)
-		return false;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
-	return true;
-}
-
 /* A required option of exactly `want` bytes. */
 static int hex_opt(const struct args *a, int id, uint8_t *out, size_t want)
 {
@@ -136,7 +109,7 @@ static int hex_opt(const struct args *a, int id, uint8_t *out, size_t want)
 
 	if (!a->opt[id])
 		return ota_cli_fail("--%s is required", opt_name(id));
-	if (!parse_hex(a->opt[id], out, want, &len) || len != want)
+	if (simota_hex_decode(a->opt[id], out, want, &len) != SIMOTA_OK || len != want)
 		return ota_cli_fail("--%s must be %zu byte%s of hex, got '%s'", opt_name(id), want,
 			    want == 1 ? "" : "s", a->opt[id]);
 	return 0;
@@ -209,7 +182,7 @@ static int make_key(struct keys *k, const struct args *a, int key_id, enum simot
 			return 0;
 		return ota_cli_fail("--%s is required: %s", opt_name(key_id), why);
 	}
-	if (!parse_hex(a->opt[key_id], key, sizeof(key), &len))
+	if (simota_hex_decode(a->opt[key_id], key, sizeof(key), &len) != SIMOTA_OK)
 		return ota_cli_fail("--%s is not valid hex", opt_name(key_id));
 	if (!k->crypto && simota_ota_crypto_new(&k->crypto) != SIMOTA_OK)
 		return ota_cli_fail("cannot set up OpenSSL (default provider missing?)");
@@ -294,17 +267,6 @@ static int cc_len_opt(const struct args *a, size_t *out)
 	return 0;
 }
 
-static void put_hex(char *out, const uint8_t *p, size_t len)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
 /* Prints the finished output in one go; a failed write is an error too. */
 static int emit(const char *text)
 {
@@ -358,7 +320,7 @@ static int cmd_wrap(int argc, char **argv)
 		return 1;
 	if (!a.opt[OPT_DATA])
 		return ota_cli_fail("--data is required");
-	if (!parse_hex(a.opt[OPT_DATA], data, sizeof(data), &len))
+	if (simota_hex_decode(a.opt[OPT_DATA], data, sizeof(data), &len) != SIMOTA_OK)
 		return ota_cli_fail("--data is not valid hex (or is longer than %zu bytes)", sizeof(data));
 	cmd.data = data;
 	cmd.data_len = len;
@@ -372,7 +334,7 @@ static int cmd_wrap(int argc, char **argv)
 		ota_cli_fail("cannot wrap the command: %s", packet_error(err));
 		goto out;
 	}
-	put_hex(text, out, len);
+	simota_hex_encode(out, len, text);
 	strcat(text, "\n");
 	ret = emit(text);
 out:
@@ -382,7 +344,7 @@ out:
 
 static int packet_arg(const struct args *a, uint8_t *buf, size_t cap, size_t *len)
 {
-	if (!parse_hex(a->positional, buf, cap, len))
+	if (simota_hex_decode(a->positional, buf, cap, len) != SIMOTA_OK)
 		return ota_cli_fail("the packet is not valid hex (or is longer than %zu bytes)", cap);
 	return 0;
 }
@@ -421,18 +383,18 @@ static int cmd_unwrap_command(int argc, char **argv)
 	}
 	for (int i = 0; i < 5; i++)
 		cntr[i] = (uint8_t)(cmd.cntr >> (8 * (4 - i)));
-	put_hex(h_spi, cmd.spi, 2);
-	put_hex(h_kic, &cmd.kic, 1);
-	put_hex(h_kid, &cmd.kid, 1);
-	put_hex(h_tar, cmd.tar, 3);
-	put_hex(h_cntr, cntr, 5);
-	put_hex(h_cc, cmd.cc, cmd.cc_len);
+	simota_hex_encode(cmd.spi, 2, h_spi);
+	simota_hex_encode(&cmd.kic, 1, h_kic);
+	simota_hex_encode(&cmd.kid, 1, h_kid);
+	simota_hex_encode(cmd.tar, 3, h_tar);
+	simota_hex_encode(cntr, 5, h_cntr);
+	simota_hex_encode(cmd.cc, cmd.cc_len, h_cc);
 	snprintf(text, sizeof(text),
 		 "{\"spi\":\"%s\",\"kic\":\"%s\",\"kid\":\"%s\",\"tar\":\"%s\",\"cntr\":\"%s\","
 		 "\"pcntr\":%u,\"cc\":%s%s%s,\"data\":\"",
 		 h_spi, h_kic, h_kid, h_tar, h_cntr, cmd.pcntr,
 		 cmd.cc_len ? "\"" : "", cmd.cc_len ? h_cc : "null", cmd.cc_len ? "\"" : "");
-	put_hex(text + strlen(text), cmd.data, cmd.data_len);
+	simota_hex_encode(cmd.data, cmd.data_len, text + strlen(text));
 	strcat(text, "\"}\n");
 	ret = emit(text);
 out:
@@ -465,7 +427,7 @@ static int cmd_wrap_response(int argc, char **argv)
 		return 1;
 	if (!a.opt[OPT_DATA])
 		return ota_cli_fail("--data is required");
-	if (!parse_hex(a.opt[OPT_DATA], data, sizeof(data), &len))
+	if (simota_hex_decode(a.opt[OPT_DATA], data, sizeof(data), &len) != SIMOTA_OK)
 		return ota_cli_fail("--data is not valid hex (or is longer than %zu bytes)", sizeof(data));
 	rsp.data = data;
 	rsp.data_len = len;
@@ -482,7 +444,7 @@ static int cmd_wrap_response(int argc, char **argv)
 		ota_cli_fail("cannot wrap the response: %s", packet_error(err));
 		goto out;
 	}
-	put_hex(text, out, len);
+	simota_hex_encode(out, len, text);
 	strcat(text, "\n");
 	ret = emit(text);
 out:
@@ -529,16 +491,16 @@ static int cmd_unwrap_response(int argc, char **argv)
 	}
 	for (int i = 0; i < 5; i++)
 		cntr[i] = (uint8_t)(rsp.cntr >> (8 * (4 - i)));
-	put_hex(h_tar, rsp.tar, 3);
-	put_hex(h_cntr, cntr, 5);
-	put_hex(h_status, &rsp.status, 1);
-	put_hex(h_cc, rsp.cc, rsp.cc_len);
+	simota_hex_encode(rsp.tar, 3, h_tar);
+	simota_hex_encode(cntr, 5, h_cntr);
+	simota_hex_encode(&rsp.status, 1, h_status);
+	simota_hex_encode(rsp.cc, rsp.cc_len, h_cc);
 	snprintf(text, sizeof(text),
 		 "{\"tar\":\"%s\",\"cntr\":\"%s\",\"pcntr\":%u,\"status\":\"%s\",\"cc\":%s%s%s,"
 		 "\"data\":\"",
 		 h_tar, h_cntr, rsp.pcntr, h_status,
 		 rsp.cc_len ? "\"" : "", rsp.cc_len ? h_cc : "null", rsp.cc_len ? "\"" : "");
-	put_hex(text + strlen(text), rsp.data, rsp.data_len);
+	simota_hex_encode(rsp.data, rsp.data_len, text + strlen(text));
 	strcat(text, "\"}\n");
 	ret = emit(text);
 out:

@@ -37,6 +37,7 @@
 #include "stkbridge.h"
 #include "atoms/stk-profile.h"
 #include "net/net.h"
+#include "simota/hex.h"
 
 #define RECONNECT_MIN_MS 250
 #define RECONNECT_MAX_MS 5000
@@ -370,9 +371,7 @@ static void atr_cb(const GError *err, const uint8_t *atr, size_t len, void *user
 		card_failed(md, "connect", err);
 		return;
 	}
-	hex = g_malloc0(len * 2 + 1);
-	for (size_t i = 0; i < len; i++)
-		g_snprintf(hex + 2 * i, 3, "%02X", atr[i]);
+	hex = simota_hex_dup(atr, len);
 	DBG("%s: ATR %s", md->conf->name, hex);
 	g_free(hex);
 

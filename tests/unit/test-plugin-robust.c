@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "simota/hex.h"
 #include "uicc/apdu-session.h"
 #include "uicc/uicc.h"
 #ifdef SB_HAVE_PCSC
@@ -95,13 +96,9 @@ static void done_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t 
 static void run(struct sb_apdu_session *s, const char *hex, struct result *r)
 {
 	uint8_t apdu[64];
-	size_t n = 0;
+	size_t n;
 
-	for (size_t i = 0; hex[i] && hex[i + 1]; i += 2) {
-		char b[3] = { hex[i], hex[i + 1], 0 };
-
-		apdu[n++] = (uint8_t)strtoul(b, NULL, 16);
-	}
+	g_assert_cmpint(simota_hex_decode(hex, apdu, sizeof(apdu), &n), ==, SIMOTA_OK);
 	memset(r, 0, sizeof(*r));
 	sb_apdu_session_send(s, NULL, apdu, n, done_cb, r);
 	while (!r->done)

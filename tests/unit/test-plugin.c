@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "simota/hex.h"
 #include "atoms/fcp.h"
 #include "uicc/apdu-session.h"
 #include "uicc/uicc.h"
@@ -153,15 +154,11 @@ struct fake {
 
 static GByteArray *unhex(const char *s)
 {
-	GByteArray *a = g_byte_array_new();
+	uint8_t *p = g_malloc(strlen(s) / 2 + 1);
+	size_t n;
 
-	for (size_t i = 0; s[i] && s[i + 1]; i += 2) {
-		char b[3] = { s[i], s[i + 1], 0 };
-		uint8_t v = (uint8_t)strtoul(b, NULL, 16);
-
-		g_byte_array_append(a, &v, 1);
-	}
-	return a;
+	g_assert_cmpint(simota_hex_decode(s, p, strlen(s) / 2 + 1, &n), ==, SIMOTA_OK);
+	return g_byte_array_new_take(p, n);
 }
 
 struct pending {
