@@ -169,3 +169,26 @@ simota_err simota_sms_address_value_encode(const struct simota_sms_address *a,
 	simota_write_u8(w, toa(a));
 	return simota_bcd_encode(w, a->digits, n);
 }
+
+/* TS 23.040 §9.1.2.5: "+" is the international type of number, E.164 numbering plan. */
+simota_err simota_sms_address_from_text(const char *s, struct simota_sms_address *out)
+{
+	bool intl = s && *s == '+';
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return SIMOTA_ERR_BAD_VALUE;
+	if (intl)
+		s++;
+	n = strnlen(s, SIMOTA_SMS_ADDR_MAX_DIGITS + 1);
+	if (n < 1 || n > SIMOTA_SMS_ADDR_MAX_DIGITS)
+		return SIMOTA_ERR_BAD_VALUE;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return SIMOTA_ERR_BAD_VALUE;
+	out->ton = intl ? SIMOTA_SMS_TON_INTERNATIONAL : SIMOTA_SMS_TON_UNKNOWN;
+	out->npi = SIMOTA_SMS_NPI_ISDN;
+	memcpy(out->digits, s, n + 1);
+	return SIMOTA_OK;
+}

@@ -56,23 +56,28 @@ simota_err simota_bcd_decode(const uint8_t *p, size_t len, enum simota_bcd_fille
 			     char *out, size_t cap, size_t *n_digits)
 {
 	size_t n = 0, nibbles = 2 * len, i;
+	simota_err err = SIMOTA_OK;
 
 	*n_digits = 0;
 	if (cap == 0)
 		return SIMOTA_ERR_NO_SPACE;
+	out[0] = '\0';
 	for (i = 0; i < nibbles && nibble(p, i) != 0x0F; i++) {
 		if (n + 1 >= cap)
-			return SIMOTA_ERR_NO_SPACE;
+			break;
 		out[n++] = bcd_chars[nibble(p, i)];
 	}
-	if (i < nibbles && filler == SIMOTA_BCD_FILLER_LAST && i != nibbles - 1)
-		return SIMOTA_ERR_BAD_VALUE;
-	for (; i < nibbles; i++)
+	if (i < nibbles && nibble(p, i) != 0x0F)
+		err = SIMOTA_ERR_NO_SPACE;
+	else if (i < nibbles && filler == SIMOTA_BCD_FILLER_LAST && i != nibbles - 1)
+		err = SIMOTA_ERR_BAD_VALUE;
+	for (; !err && i < nibbles; i++)
 		if (nibble(p, i) != 0x0F)
-			return SIMOTA_ERR_BAD_VALUE;
-	out[n] = '\0';
-	*n_digits = n;
-	return SIMOTA_OK;
+			err = SIMOTA_ERR_BAD_VALUE;
+	/* on an error out is "" */
+	out[err ? 0 : n] = '\0';
+	*n_digits = err ? 0 : n;
+	return err;
 }
 
 /* TS 23.040 §9.2.3.11: "the first digit is the low nibble": tens low, units high. */

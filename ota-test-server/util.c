@@ -31,26 +31,7 @@ char *ots_time_string(int64_t real_us)
 
 bool ots_address_parse(const char *s, struct simota_sms_address *out)
 {
-	bool intl = false;
-	size_t n;
-
-	memset(out, 0, sizeof(*out));
-	if (!s)
-		return false;
-	if (*s == '+') {
-		intl = true;
-		s++;
-	}
-	n = strlen(s);
-	if (n < 1 || n > SIMOTA_SMS_ADDR_MAX_DIGITS)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!g_ascii_isdigit(s[i]))
-			return false;
-	out->ton = intl ? SIMOTA_SMS_TON_INTERNATIONAL : SIMOTA_SMS_TON_UNKNOWN;
-	out->npi = SIMOTA_SMS_NPI_ISDN;
-	memcpy(out->digits, s, n + 1);
-	return true;
+	return simota_sms_address_from_text(s, out) == SIMOTA_OK;
 }
 
 bool ots_address_equal(const struct simota_sms_address *a, const char *s)

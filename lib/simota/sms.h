@@ -120,6 +120,13 @@ simota_err simota_sms_address_value_decode(const uint8_t *p, size_t len,
 simota_err simota_sms_address_value_encode(const struct simota_sms_address *a,
 					   struct simota_writer *w);
 
+/*
+ * A number as configs and APIs write it: "+15550100" (international TON) or
+ * "15550100" (unknown TON), ISDN numbering plan (TS 23.040 §9.1.2.5);
+ * 1-20 decimal digits, else SIMOTA_ERR_BAD_VALUE.
+ */
+simota_err simota_sms_address_from_text(const char *s, struct simota_sms_address *out);
+
 /* ---- time stamps and validity period ------------------------------------ */
 
 /* TS 23.040 §9.2.3.11: service centre time stamp (also absolute VP). */

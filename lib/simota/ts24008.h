@@ -35,7 +35,7 @@ enum simota_bcd_filler {
 /*
  * The digits of len octets into out (cap includes the NUL), *n_digits their
  * count.  SIMOTA_ERR_BAD_VALUE for an F where `filler` does not allow it,
- * SIMOTA_ERR_NO_SPACE when out is too small.
+ * SIMOTA_ERR_NO_SPACE when out is too small; out is "" after an error.
  */
 simota_err simota_bcd_decode(const uint8_t *p, size_t len, enum simota_bcd_filler filler,
 			     char *out, size_t cap, size_t *n_digits);

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "card/card-internal.h"
-#include "simota/text.h"
+#include "simota/ts102221.h"
+#include "simota/ts24008.h"
+#include "simota/ts31102.h"
 
 /* The USIM AID (TS 101 220 Annex E: RID A000000087, application code 1002). */
 static const uint8_t usim_aid[16] = {
@@ -22,43 +24,6 @@ static const uint8_t usim_aid[16] = {
 #define PIN2 UICC_AC_PIN2
 #define ADM UICC_AC_ADM
 #define NEV UICC_AC_NEV
-
-static int digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : 0xF;
-}
-
-/* Digits as swapped BCD nibbles, F padded (TS 102 221 §13.2 ICCID, TS 31.102 §4.4.2.3). */
-static size_t swapped_bcd(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0, len = strlen(s);
-
-	for (size_t i = 0; i < len && n < cap; i += 2) {
-		int lo = digit(s[i]), hi = i + 1 < len ? digit(s[i + 1]) : 0xF;
-
-		out[n++] = (uint8_t)(hi << 4 | lo);
-	}
-	return n;
-}
-
-/* TS 31.102 §4.2.2 EF_IMSI: length, then parity/type nibble 9 or 1 and the digits. */
-static void encode_imsi(const char *imsi, uint8_t out[9])
-{
-	uint8_t nib[18];
-	size_t n = strlen(imsi), k = 0;
-
-	memset(out, 0xFF, 9);
-	if (n == 0 || n > 15)
-		return;
-	nib[k++] = (n % 2) ? 0x9 : 0x1;
-	for (size_t i = 0; i < n; i++)
-		nib[k++] = (uint8_t)digit(imsi[i]);
-	if (k % 2)
-		nib[k++] = 0xF;
-	out[0] = (uint8_t)(k / 2);
-	for (size_t i = 0; i < k / 2; i++)
-		out[1 + i] = (uint8_t)(nib[2 * i + 1] << 4 | nib[2 * i]);
-}
 
 /* MCCs whose networks use 3-digit MNCs (for EF_AD byte 4). */
 static unsigned mnc_length(const char *imsi)
@@ -76,36 +41,26 @@ static unsigned mnc_length(const char *imsi)
 	return 2;
 }
 
-/* TS 24.008 §10.5.1.3: MCC/MNC in 3 bytes. */
+/* TS 24.008 §10.5.1.3: the IMSI's MCC and MNC in 3 bytes (FF FF FF when the IMSI is too short). */
 static void encode_plmn(const char *imsi, uint8_t out[3])
 {
-	unsigned ml = mnc_length(imsi);
+	char mcc[4] = { 0 }, mnc[4] = { 0 };
+	struct simota_writer w = simota_writer_init(out, 3);
 
-	if (strlen(imsi) < 5) {
-		memset(out, 0xFF, 3);
+	memset(out, 0xFF, 3);
+	if (strlen(imsi) < 6)
 		return;
-	}
-	out[0] = (uint8_t)(digit(imsi[1]) << 4 | digit(imsi[0]));
-	out[1] = (uint8_t)((ml == 3 ? digit(imsi[5]) : 0xF) << 4 | digit(imsi[2]));
-	out[2] = (uint8_t)(digit(imsi[4]) << 4 | digit(imsi[3]));
+	memcpy(mcc, imsi, 3);
+	memcpy(mnc, imsi + 3, mnc_length(imsi));
+	if (simota_plmn_encode(&w, mcc, mnc) != SIMOTA_OK)
+		memset(out, 0xFF, 3);
 }
 
-/* TS 31.102 §4.2.26 / §4.2.27: length, TON/NPI, BCD number (10 bytes). */
-static void encode_number(const char *number, uint8_t out[12])
+/* A number of the config ("+4915..." or digits) as EF_MSISDN / EF_SMSP hold it (TS 31.102 §4.4.2.3). */
+static void config_number(const char *text, struct simota_sms_address *a)
 {
-	const char *d = number;
-	size_t n;
-
-	memset(out, 0xFF, 12);
-	if (!*number)
-		return;
-	out[1] = 0x81;
-	if (*d == '+') {
-		out[1] = 0x91;
-		d++;
-	}
-	n = swapped_bcd(d, out + 2, 10);
-	out[0] = (uint8_t)(n + 1);
+	if (simota_sms_address_from_text(text, a) != SIMOTA_OK)
+		memset(a, 0, sizeof(*a));
 }
 
 /* TS 102 221 §9.2.5: one security condition of an access rule. */
@@ -176,10 +131,9 @@ static struct uicc_file *mf_files(const struct simota_card_config *cfg)
 	memcpy(b + 22, "USIM", 4);
 	uicc_fs_set_record(f, 1, b, 26);
 	/* EF_ICCID (§13.2) */
-	f = uicc_fs_transparent(mf, 0x2FE2, 10, ALW, NEV, 0x02);
-	memset(b, 0xFF, 10);
-	swapped_bcd(cfg->iccid, b, 10);
-	uicc_fs_set(f, b, 10);
+	f = uicc_fs_transparent(mf, 0x2FE2, SIMOTA_EF_ICCID_LEN, ALW, NEV, 0x02);
+	simota_ef_iccid_encode(cfg->iccid, b);
+	uicc_fs_set(f, b, SIMOTA_EF_ICCID_LEN);
 	/* EF_PL (§13.3): "en" */
 	f = uicc_fs_transparent(mf, 0x2F05, 10, ALW, PIN, 0x05);
 	uicc_fs_set(f, (const uint8_t *)"en", 2);
@@ -194,7 +148,7 @@ static struct uicc_file *usim_files(const struct simota_card_config *cfg, struct
 	struct uicc_file *adf = uicc_fs_new_df(mf, 0x7FF0, UICC_FILE_ADF);
 	struct uicc_file *f;
 	uint8_t b[176];
-	size_t n;
+	struct simota_sms_address number;
 
 	memcpy(adf->aid, usim_aid, sizeof(usim_aid));
 	adf->aid_len = sizeof(usim_aid);
@@ -202,9 +156,9 @@ static struct uicc_file *usim_files(const struct simota_card_config *cfg, struct
 	uicc_fs_alias(adf, 0x6F06, uicc_fs_child(mf, 0x2F06));                 /* EF_ARR */
 	f = uicc_fs_transparent(adf, 0x6F05, 10, ALW, PIN, 0x02);              /* EF_LI */
 	uicc_fs_set(f, (const uint8_t *)"en", 2);
-	f = uicc_fs_transparent(adf, 0x6F07, 9, PIN, ADM, 0x07);               /* EF_IMSI */
-	encode_imsi(cfg->imsi, b);
-	uicc_fs_set(f, b, 9);
+	f = uicc_fs_transparent(adf, 0x6F07, SIMOTA_EF_IMSI_LEN, PIN, ADM, 0x07);   /* EF_IMSI */
+	simota_ef_imsi_encode(cfg->imsi, b);
+	uicc_fs_set(f, b, SIMOTA_EF_IMSI_LEN);
 	f = uicc_fs_transparent(adf, 0x6F08, 33, PIN, PIN, 0x08);              /* EF_KEYS */
 	b[0] = 0x07;
 	uicc_fs_set(f, b, 1);
@@ -221,7 +175,7 @@ static struct uicc_file *usim_files(const struct simota_card_config *cfg, struct
 	f = uicc_fs_transparent(adf, 0x6F78, 2, PIN, ADM, 0x06);               /* EF_ACC */
 	{
 		size_t il = strlen(cfg->imsi);
-		unsigned cls = il ? (unsigned)digit(cfg->imsi[il - 1]) % 10 : 0;
+		unsigned cls = il ? (unsigned)(cfg->imsi[il - 1] - '0') % 10 : 0;
 
 		b[0] = (uint8_t)(cls >= 8 ? 1u << (cls - 8) : 0);
 		b[1] = (uint8_t)(cls < 8 ? 1u << cls : 0);
@@ -242,25 +196,21 @@ static struct uicc_file *usim_files(const struct simota_card_config *cfg, struct
 	memset(b, 0xFF, 18);
 	b[17] = 0x01;
 	uicc_fs_set(f, b, 18);
-	f = uicc_fs_transparent(adf, 0x6FAD, 4, ALW, ADM, 0x03);               /* EF_AD */
-	b[0] = 0x00; b[1] = 0x00; b[2] = 0x00; b[3] = (uint8_t)mnc_length(cfg->imsi);
-	uicc_fs_set(f, b, 4);
-	f = uicc_fs_transparent(adf, 0x6F46, 17, ALW, ADM, 0);                 /* EF_SPN */
-	memset(b, 0xFF, 17);
-	b[0] = 0x00;
-	if (simota_alpha_encode(cfg->spn, strlen(cfg->spn), b + 1, 16, &n) != SIMOTA_OK)
-		memset(b + 1, 0xFF, 16);
-	uicc_fs_set(f, b, 17);
+	f = uicc_fs_transparent(adf, 0x6FAD, SIMOTA_EF_AD_LEN, ALW, ADM, 0x03);    /* EF_AD */
+	simota_ef_ad_encode(mnc_length(cfg->imsi), b);
+	uicc_fs_set(f, b, SIMOTA_EF_AD_LEN);
+	f = uicc_fs_transparent(adf, 0x6F46, SIMOTA_EF_SPN_LEN, ALW, ADM, 0);      /* EF_SPN */
+	simota_ef_spn_encode(0x00, cfg->spn, b);
+	uicc_fs_set(f, b, SIMOTA_EF_SPN_LEN);
 	f = uicc_fs_records(adf, 0x6F40, UICC_EF_LINEAR_FIXED, 28, 2, PIN, PIN, 0);    /* EF_MSISDN */
-	memset(b, 0xFF, 28);
-	encode_number(cfg->msisdn, b + 14);
+	config_number(cfg->msisdn, &number);
+	simota_ef_msisdn_encode(NULL, &number, b, 28);
 	uicc_fs_set_record(f, 1, b, 28);
 	f = uicc_fs_records(adf, 0x6F42, UICC_EF_LINEAR_FIXED, 40, 2, PIN, PIN, 0);    /* EF_SMSP */
 	memset(b, 0xFF, 40);
-	if (cfg->smsc[0]) {
-		b[12] = 0xFD;                                                  /* TS-Service Centre Address present */
-		encode_number(cfg->smsc, b + 12 + 13);
-	}
+	config_number(cfg->smsc, &number);
+	if (number.digits[0])
+		simota_ef_smsp_set_sca(b, 40, &number);
 	uicc_fs_set_record(f, 1, b, 40);
 	f = uicc_fs_records(adf, 0x6F3C, UICC_EF_LINEAR_FIXED, 176, 10, PIN, PIN, 0);  /* EF_SMS */
 	memset(b, 0xFF, 176);
