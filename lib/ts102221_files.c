@@ -5,14 +5,6 @@
 #include "simota/ts102221.h"
 #include "simota/ts24008.h"
 
-static bool all_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
 /* §13.2 EF_ICCID: 10 bytes, swapped BCD (the first digit in the low nibble), F padded. */
 simota_err simota_ef_iccid_encode(const char *iccid, uint8_t out[SIMOTA_EF_ICCID_LEN])
 {
@@ -20,7 +12,7 @@ simota_err simota_ef_iccid_encode(const char *iccid, uint8_t out[SIMOTA_EF_ICCID
 	struct simota_writer w = simota_writer_init(out, SIMOTA_EF_ICCID_LEN);
 
 	memset(out, 0xFF, SIMOTA_EF_ICCID_LEN);
-	if (n == 0 || n > SIMOTA_ICCID_MAX_DIGITS || !all_digits(iccid, n))
+	if (n == 0 || n > SIMOTA_ICCID_MAX_DIGITS || !simota_decimal_digits(iccid, n))
 		return SIMOTA_ERR_BAD_VALUE;
 	return simota_bcd_encode(&w, iccid, n);
 }
@@ -37,7 +29,7 @@ simota_err simota_ef_iccid_decode(const uint8_t *p, size_t len, char out[SIMOTA_
 	err = simota_bcd_decode(p, len, SIMOTA_BCD_FILLER_TAIL, out, SIMOTA_ICCID_MAX_DIGITS + 1, &n);
 	if (err)
 		return err;                     /* out is "" */
-	if (n == 0 || !all_digits(out, n)) {
+	if (n == 0 || !simota_decimal_digits(out, n)) {
 		out[0] = '\0';
 		return SIMOTA_ERR_BAD_VALUE;
 	}

@@ -182,11 +182,8 @@ simota_err simota_sms_address_from_text(const char *s, struct simota_sms_address
 	if (intl)
 		s++;
 	n = strnlen(s, SIMOTA_SMS_ADDR_MAX_DIGITS + 1);
-	if (n < 1 || n > SIMOTA_SMS_ADDR_MAX_DIGITS)
+	if (n < 1 || n > SIMOTA_SMS_ADDR_MAX_DIGITS || !simota_decimal_digits(s, n))
 		return SIMOTA_ERR_BAD_VALUE;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return SIMOTA_ERR_BAD_VALUE;
 	out->ton = intl ? SIMOTA_SMS_TON_INTERNATIONAL : SIMOTA_SMS_TON_UNKNOWN;
 	out->npi = SIMOTA_SMS_NPI_ISDN;
 	memcpy(out->digits, s, n + 1);

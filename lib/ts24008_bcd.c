@@ -80,6 +80,14 @@ simota_err simota_bcd_decode(const uint8_t *p, size_t len, enum simota_bcd_fille
 	return err;
 }
 
+bool simota_decimal_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
 /* TS 23.040 §9.2.3.11: "the first digit is the low nibble": tens low, units high. */
 uint8_t simota_bcd_swapped_from_int(unsigned v)
 {

@@ -6,14 +6,6 @@
 #include "simota/ts24008.h"
 #include "simota/ts31102.h"
 
-static bool all_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
 /* §4.2.2 EF_IMSI; the value: TS 24.008 §10.5.1.4, type of identity 001 (IMSI), b4 the odd/even indicator. */
 simota_err simota_ef_imsi_encode(const char *imsi, uint8_t out[SIMOTA_EF_IMSI_LEN])
 {
@@ -23,7 +15,7 @@ simota_err simota_ef_imsi_encode(const char *imsi, uint8_t out[SIMOTA_EF_IMSI_LE
 	simota_err err;
 
 	memset(out, 0xFF, SIMOTA_EF_IMSI_LEN);
-	if (n < SIMOTA_IMSI_MIN_DIGITS || n > SIMOTA_IMSI_MAX_DIGITS || !all_digits(imsi, n))
+	if (n < SIMOTA_IMSI_MIN_DIGITS || n > SIMOTA_IMSI_MAX_DIGITS || !simota_decimal_digits(imsi, n))
 		return SIMOTA_ERR_BAD_VALUE;
 	/* the parity/type nibble (1001 odd, 0001 even) is a digit, written first */
 	nibbles[0] = n % 2 ? '9' : '1';
@@ -51,7 +43,7 @@ simota_err simota_ef_imsi_decode(const uint8_t *p, size_t len, char out[SIMOTA_I
 	if (err)
 		return err;
 	/* the first nibble is the parity/type, then 6-15 digits */
-	if (n < 1 + SIMOTA_IMSI_MIN_DIGITS || n > 1 + SIMOTA_IMSI_MAX_DIGITS || !all_digits(nibbles + 1, n - 1))
+	if (n < 1 + SIMOTA_IMSI_MIN_DIGITS || n > 1 + SIMOTA_IMSI_MAX_DIGITS || !simota_decimal_digits(nibbles + 1, n - 1))
 		return SIMOTA_ERR_BAD_VALUE;
 	memcpy(out, nibbles + 1, n);
 	return SIMOTA_OK;

@@ -40,6 +40,9 @@ enum simota_bcd_filler {
 simota_err simota_bcd_decode(const uint8_t *p, size_t len, enum simota_bcd_filler filler,
 			     char *out, size_t cap, size_t *n_digits);
 
+/* Whether s[0..n) are all decimal digits (IMSI, ICCID: no * # a b c). */
+bool simota_decimal_digits(const char *s, size_t n);
+
 /* Two decimal digits in one octet, tens in the low nibble (TS 23.040 §9.2.3.11). */
 uint8_t simota_bcd_swapped_from_int(unsigned v);                  /* v % 100 */
 simota_err simota_bcd_swapped_to_int(uint8_t b, uint8_t *v);      /* a nibble > 9: BAD_VALUE */
