@@ -469,6 +469,32 @@ static void test_flow_rq_fixed(struct fixture *f, gconstpointer data)
 	json_node_unref(tx);
 }
 
+/*
+ * The PoR in a DELIVER-REPORT whose TP-UDHI is 1 (ours: the data starts with its 027100
+ * header) or 0 (Android's, first octet 00 always): the server takes both
+ * (doc/wire-formats.md, "TP-UDHI of the DELIVER-REPORT").
+ */
+static void test_flow_por_udhi(struct fixture *f, gconstpointer data)
+{
+	bool android = GPOINTER_TO_INT(data);
+	uint64_t id;
+	JsonNode *tx;
+
+	f->me->android_report = android;
+	id = start(f, DISPLAY(TAR_FIXED) ",\"ev\":{\"mg\":false}}");
+	tx = run_until(f, id, NULL, 5000);
+	assert_completed(tx);
+	g_assert_cmpstr(json_object_get_string_member(find_event(tx, "por-received", 0), "via"), ==,
+			"deliver-report");
+	g_assert_cmpuint(count_events(tx, "ir-received"), ==, 1);
+	g_assert_cmpuint(count_events(tx, "r2s-received"), ==, 2);
+	/* C1, C2 and release, each answered by a PoR in a DELIVER-REPORT of that TP-UDHI */
+	g_assert_cmpuint(f->me->reports, ==, 3);
+	g_assert_cmpuint(f->me->reports_udhi, ==, android ? 0 : 3);
+	assert_counters_match(f);
+	json_node_unref(tx);
+}
+
 /* EV "mg": the card's MG (RQ until MG sent, with the time the C1 wanted) */
 static void test_flow_mg(struct fixture *f, gconstpointer data)
 {
@@ -800,6 +826,8 @@ int main(int argc, char **argv)
 	ADD("flow/lost-r2s", test_flow_lost_r2s);
 	ADD("flow/por-submit", test_flow_por_submit);
 	ADD("flow/por-invalid", test_flow_por_invalid);
+	g_test_add("/ots/flow/por-udhi-1", struct fixture, GINT_TO_POINTER(0), setup, test_flow_por_udhi, teardown);
+	g_test_add("/ots/flow/por-udhi-0", struct fixture, GINT_TO_POINTER(1), setup, test_flow_por_udhi, teardown);
 	ADD("flow/prior-art", test_flow_prior_art);
 	ADD("flow/expired", test_flow_expired);
 	ADD("serialized", test_serialized);

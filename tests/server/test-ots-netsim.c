@@ -356,6 +356,42 @@ static void test_kill9(gconstpointer data)
 	server_teardown(&s);
 }
 
+/*
+ * A PoR in a DELIVER-REPORT through the netsim link with TP-UDHI 1 (ours) and 0 (Android's
+ * first octet 00): links/netsim-server.c and the engine take both (doc/wire-formats.md).
+ */
+static void test_por_udhi(gconstpointer data)
+{
+	bool android = GPOINTER_TO_INT(data);
+	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
+	struct server s = { 0 };
+	struct me_sim *me;
+	struct device *d;
+	GError *error = NULL;
+
+	server_setup(&s);
+	server_spawn(&s, "{\"iccid\":\"" TEST_ICCID "\",\"tar\":\"" TAR_FIXED "\","
+		     "\"action\":\"display-text\",\"text\":\"Pay 25 € to ACME?\",\"ev\":{\"mg\":false}}");
+	d = device_connect(s.sock, TEST_ICCID);
+	up.user = d;
+	me = me_sim_new(s.ini, s.state, &up, &error);
+	g_assert_no_error(error);
+	me->android_report = android;
+	me->user.delay_ms = ME_SIM_MANUAL;      /* this process runs no main loop: the test answers */
+	d->me = me;
+	g_assert_true(pump_until_state(&s, d, OTS_TX_WAITING, 5000));
+	g_assert_true(me_sim_user_answer(me));
+	g_assert_true(pump_until_state(&s, d, OTS_TX_COMPLETED, 8000));
+	g_assert_cmpuint(d->errors, ==, 0);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'por-received'"), ==, 3);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'r1-delivered'"), ==, 1);
+	g_assert_cmpuint(me->reports, ==, 3);
+	g_assert_cmpuint(me->reports_udhi, ==, android ? 0 : 3);
+	device_free(d);
+	me_sim_free(me);
+	server_teardown(&s);
+}
+
 static void test_bad_input(void)
 {
 	static const uint8_t unknown_type[] = { 0, 0, 0, 1, 0x42 };
@@ -523,6 +559,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/netsim/frame-codec", test_frame_codec);
 	g_test_add_func("/netsim/bad-input", test_bad_input);
 	g_test_add_func("/netsim/daemon", test_daemon);
+	g_test_add_data_func("/netsim/por-udhi-1", GINT_TO_POINTER(0), test_por_udhi);
+	g_test_add_data_func("/netsim/por-udhi-0", GINT_TO_POINTER(1), test_por_udhi);
 	g_test_add_data_func("/netsim/kill9/after-c1", GINT_TO_POINTER(KILL_AFTER_C1), test_kill9);
 	g_test_add_data_func("/netsim/kill9/after-ir", GINT_TO_POINTER(KILL_AFTER_IR), test_kill9);
 	g_test_add_data_func("/netsim/kill9/after-mg", GINT_TO_POINTER(KILL_AFTER_MG), test_kill9);
