@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "simota/card_config.h"
+#include "simota/hex.h"
 #include "simota/ota.h"
 
 #define DEFAULT_PUK "12345678"
@@ -80,31 +81,12 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-/* Hex digits, blanks and ':' ignored; sets *len.  False on odd length or a non-hex digit. */
+/* simota_hex_decode(); sets *len, also when the bytes exceed cap.  False on a non-hex digit or an odd one. */
 static bool parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
-	size_t n = 0;
-	int hi = -1;
+	simota_err err = simota_hex_decode(s, out, cap, len);
 
-	for (; *s; s++) {
-		int d;
-
-		if (*s == ' ' || *s == '\t' || *s == ':')
-			continue;
-		d = g_ascii_xdigit_value(*s);
-		if (d < 0)
-			return false;
-		if (hi < 0) {
-			hi = d;
-			continue;
-		}
-		if (n < cap)
-			out[n] = (uint8_t)(hi << 4 | d);
-		n++;
-		hi = -1;
-	}
-	*len = n;
-	return hi < 0;
+	return err == SIMOTA_OK || err == SIMOTA_ERR_NO_SPACE;
 }
 
 /* A string key limited to maxlen characters; digits_only for numbers. */
