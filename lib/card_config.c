@@ -16,6 +16,7 @@
 #include "simota/card_config.h"
 #include "simota/hex.h"
 #include "simota/ota.h"
+#include "simota/ts24008.h"
 
 #define DEFAULT_PUK "12345678"
 #define DEFAULT_CAPACITY 8
@@ -71,16 +72,6 @@ static char *get_value(struct parser *p, const char *group, const char *key)
 	return g_strstrip(v);
 }
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!g_ascii_isdigit(*s))
-			return false;
-	return true;
-}
-
 /* simota_hex_decode(); sets *len, also when the bytes exceed cap.  False on a non-hex digit or an odd one. */
 static bool parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
@@ -104,7 +95,7 @@ static bool get_text(struct parser *p, const char *group, const char *key, char 
 		return true;
 	}
 	digits = (plus_allowed && v[0] == '+') ? v + 1 : v;
-	if (digits_only && !all_digits(digits))
+	if (digits_only && (!*digits || !simota_decimal_digits(digits, strlen(digits))))
 		ok = fail(p, group, key, "expected %sdigits", plus_allowed ? "an optional '+' and " : "");
 	else if (strlen(digits) < minlen || strlen(digits) > maxlen)
 		ok = fail(p, group, key, "expected %zu to %zu %s, got %zu", minlen, maxlen,

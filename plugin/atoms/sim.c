@@ -405,7 +405,7 @@ static void sb_read_imsi(struct ofono_sim *sim, ofono_sim_imsi_cb_t cb, void *da
 	r->sd = ofono_sim_get_data(sim);
 	r->cb = cb;
 	r->data = data;
-	read_common(sim, OP_READ_BINARY, 0x6F07, 0, 9, NULL, 0, imsi_read_cb, r);
+	read_common(sim, OP_READ_BINARY, 0x6F07, 0, SIMOTA_EF_IMSI_LEN, NULL, 0, imsi_read_cb, r);
 }
 
 /* ---- PIN ------------------------------------------------------------------------- */
