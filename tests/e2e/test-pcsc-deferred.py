@@ -33,7 +33,7 @@ def run():
         imsi, agent = modem_up(h, path, agent_path="/org/stkbridge/test/agent")
         check(imsi == "001010123456789", "IMSI read through pcscd")
         check("card in reader '%s', T=0, exclusive mode" % reader in h.ofonod_log(),
-              "the plugin connected to %s (T=0, exclusive)" % reader)
+              lambda: "the plugin connected to %s (T=0, exclusive)" % reader)
 
         txurl = create_tx(api, CARD0_ICCID, "Pay 10 EUR?")
         h.wait_for(lambda: display_calls(agent), 30, "DisplayText at the agent")
