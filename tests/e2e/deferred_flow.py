@@ -10,7 +10,8 @@ import socket
 import urllib.request
 
 import dbus
-from harness import HarnessError, TestAgent, check, log, shown, wait_path
+from harness import HarnessError, TestAgent, check, log, shown
+from otaflow import SERVER_READY
 
 PIN = "1234"
 CARD0_ICCID = "89882390000000000017"
@@ -51,7 +52,7 @@ def start_server(h, server, card_names, extra=()):
     for name in card_names:
         argv += ["--import", h.cards[name]["config"]]
     srv = h.start_process("ota-test-server", argv)
-    wait_path(netsim_sock, srv)
+    h.wait_ready(srv, SERVER_READY)     # netsim socket and HTTP API both listening
     return "http://127.0.0.1:%d" % port, netsim_sock
 
 

@@ -26,6 +26,7 @@ root (unshare -m, mount).
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -234,13 +235,22 @@ class Process:
             return ""
 
 
-def wait_path(path, proc=None, timeout=30.0):
-    """Waits until path exists (a daemon's socket); fails at once if proc exited."""
+def connects(path):
+    """True once a daemon accepts connections on the unix socket path (the file exists from
+    bind(), connections are refused until listen()); the probe connection is closed at once."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(path)
+    return True
+
+
+def wait_socket(path, proc=None, timeout=30.0):
+    """Waits until a daemon accepts connections on the unix socket path; fails at once if
+    proc exited."""
     def died():
         if proc is not None and not proc.alive():
             return "%s exited (status %s)" % (proc.name, proc.popen.returncode)
         return None
-    wait_until(lambda: os.path.exists(path), timeout, path, abort=died, interval=0.02)
+    wait_until(lambda: connects(path), timeout, "%s accepting connections" % path, abort=died, interval=0.02)
 
 
 class Harness:
@@ -323,7 +333,7 @@ class Harness:
             f.write(BUS_CONFIG.format(socket=sock, ofono_policy=OFONO_BUS_POLICY))
         self.bus_address = "unix:path=" + sock
         p = self.start_process("dbus-daemon", ["dbus-daemon", "--config-file=" + conf, "--nofork", "--nopidfile"])
-        wait_path(sock, p)
+        wait_socket(sock, p)
         self.bus = dbus.bus.BusConnection(self.bus_address)
         return self.bus
 
@@ -349,7 +359,7 @@ class Harness:
         argv = [self.uicc_emu] + (["-v"] if verbose else []) + ["--config", cfg, "--state", state,
                                                                 "--listen", "unix:" + sock] + list(extra_args)
         p = self.start_process("uicc-emu-" + name, argv)
-        wait_path(sock, p)
+        wait_socket(sock, p)
         self.cards[name] = {"proc": p, "sock": sock, "config": cfg, "state": state, "extra_args": list(extra_args)}
         return sock
 
@@ -421,6 +431,14 @@ class Harness:
         if self.ofonod is not None and not self.ofonod.alive():
             return "ofonod exited (status %s)" % self.ofonod.popen.returncode
         return None
+
+    def wait_ready(self, proc, needle, timeout=30):
+        """Waits until needle is in proc's log (a daemon saying it is ready); fails at once if
+        proc exited."""
+        def died():
+            return None if proc.alive() else "%s exited (status %s)" % (proc.name, proc.popen.returncode)
+        wait_until(lambda: needle in proc.log_text(), timeout, "%r in %s's log" % (needle, proc.name),
+                   abort=died)
 
     def wait_for(self, probe, timeout, what, until=None):
         """wait_until() running the GLib main loop between polls (D-Bus signals, agent

@@ -29,12 +29,13 @@ import urllib.error
 import urllib.request
 
 import dbus
-from harness import HarnessError, check, log, wait_path
+from harness import HarnessError, check, log
 from taps import (DELIVER, DELIVER_REPORT, FROM_DEVICE, SUBMIT, TO_DEVICE, ApduTap, NetsimTap)
 
 PIN = "1234"
 SV2_ADDRESS = "15550199"       # ota-test-server's default TP-OA (--address)
 SV1_ADDRESS = "15550100"       # where MGs go (--sv1-address)
+SERVER_READY = "ota-test-server ready"   # logged once the netsim socket and the HTTP API listen
 
 KEYSET1 = {"kic": "15", "kid": "15", "kic-key": "0123456789abcdeffedcba9876543210",
            "kid-key": "11223344556677881122334455667788"}
@@ -328,7 +329,7 @@ class Stack:
         for name in cards:
             argv += ["--import", h.cards[name]["config"]]
         self.server = h.start_process("ota-test-server", argv + list(server_args))
-        wait_path(self.netsim_sock, self.server)
+        h.wait_ready(self.server, SERVER_READY)     # netsim socket and HTTP API both listening
         self.api = Api("http://127.0.0.1:%d" % self.port)
         link = self.netsim_sock
         if taps:

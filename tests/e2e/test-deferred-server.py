@@ -21,7 +21,8 @@ import urllib.request
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus  # noqa: E402
-from harness import Harness, TestAgent, check, log, main_wrapper, wait_path  # noqa: E402
+from harness import Harness, TestAgent, check, log, main_wrapper  # noqa: E402
+from otaflow import SERVER_READY  # noqa: E402
 
 PIN = "1234"
 ICCID = "89882390000000000017"
@@ -54,7 +55,7 @@ def run():
                                                   "--http", "127.0.0.1:%d" % port,
                                                   "--netsim", "unix:" + netsim_sock,
                                                   "--import", h.cards["card0"]["config"]])
-        wait_path(netsim_sock, srv)
+        h.wait_ready(srv, SERVER_READY)     # netsim socket and HTTP API both listening
         h.start_ofonod("[modem0]\nUicc=emu:unix:%s\nNetwork=netsim:unix:%s\n" % (sock, netsim_sock))
         path = h.wait_for(lambda: list(h.modems()), 30, "a modem")[0]
         h.power_up(path)
