@@ -142,6 +142,7 @@ def flows(h, s, agent):
     txid = s.api.tx(t2)["txid"]
     stored = s.wait_r1_stored("card0", "b00002", txid)
     s.apdu["card0"].release()
+    log("C2 ENVELOPEs the tap held until then: %d" % len(s.apdu["card0"].held))
     check(stored.get("state") == "0" and stored.get("r2s"),
           lambda: "before C2 reached the card, it held R1 (state done) in its state file: r2s %s" % stored.get("r2s"))
     tx = s.wait_final(t2)
