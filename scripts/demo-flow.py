@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The README demo (scripts/demo.sh runs it): the whole deferred-response
-flow of DESIGN §1 on the embedded defaults, every piece real:
+flow (doc/architecture.md) on the embedded defaults, every piece real:
 
   uicc-emu          uicc-emu/examples/card0.ini (TAR defe01: deferred applet, IR fixed 30 s, MG)
   ota-test-server   SV1 + SV2, HTTP API on 127.0.0.1, netsim link (plays SMSC and radio)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The README's demo command: installs what it needs (Debian packages), builds
-# into build/, then runs the whole deferred-response flow of DESIGN §1 on the
+# into build/, then runs the whole deferred-response flow (doc/architecture.md) on the
 # embedded defaults (scripts/demo-flow.py): uicc-emu with
 # uicc-emu/examples/card0.ini, ota-test-server (HTTP API + netsim link), the
 # real ofonod with the stkbridge plugin on a private D-Bus bus in a private

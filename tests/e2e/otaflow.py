@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The whole DESIGN §1 stack for end-to-end tests, on top of harness.py:
+"""The whole stack of the deferred flow (doc/architecture.md) for end-to-end tests, on top of harness.py:
 
   SV1/SV2 = ota-test-server (HTTP API, netsim link)  <-NetsimTap->  ofonod + stkbridge
   plugin  <-ApduTap->  uicc-emu (one per card)  ...  stkbridge-agent (scripted, JSON log)

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The deferred flow of DESIGN §1 end to end, every piece real: SV1 starts a
+"""The deferred flow (doc/architecture.md) end to end, every piece real: SV1 starts a
 transaction on ota-test-server's HTTP API; SV2 sends C1 as an SMS-PP over
 the netsim link; the stkbridge plugin in the real ofonod passes it to
 uicc-emu; the PoR (IR) comes back in the RP-ACK; the applet's DISPLAY TEXT

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The deferred flow of DESIGN §1 through the real ofonod, ota-test-server
+"""The deferred flow (doc/architecture.md) through the real ofonod, ota-test-server
 and uicc-emu, with the real stkbridge-agent in scripted mode, for every EV
 rule and every RQ form, with DISPLAY TEXT, GET INPUT and SELECT ITEM, and
 the PoR in the DELIVER-REPORT and by SMS-SUBMIT.  One setup, one card with
