@@ -43,7 +43,7 @@ import unicodedata
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from card_proxy import CardProxy, recv_frame, send_frame, CTRL_GET_ATR  # noqa: E402
+from card_proxy import CardProxy  # noqa: E402
 from harness import Harness, HarnessError, check, log, main_wrapper  # noqa: E402
 from otaflow import Stack, args_bins, card_ini  # noqa: E402
 
@@ -84,29 +84,19 @@ class DefaultItemCard(CardProxy):
     answers 91YY with the new length; the ME's FETCH then gets the rewritten command."""
 
     default_item = None
+    fetched = None
 
-    def _relay(self, down, up):
-        fetched = None
-        while not self._stop:
-            frame = recv_frame(down)
-            if len(frame) == 1:
-                send_frame(up, frame)
-                if frame[0] == CTRL_GET_ATR:
-                    send_frame(down, recv_frame(up))
-                continue
-            if fetched is not None and len(frame) >= 2 and frame[1] == INS_FETCH:
-                send_frame(down, fetched)
-                fetched = None
-                continue
-            send_frame(up, frame)
-            resp = recv_frame(up)
-            if self.default_item is not None and len(resp) >= 2 and resp[-2] == 0x91:
-                send_frame(up, bytes([0x80, INS_FETCH, 0x00, 0x00, resp[-1]]))
-                got = recv_frame(up)
-                cmd = with_default_item(got[:-2], self.default_item) if got[-2:] == b"\x90\x00" else got[:-2]
-                fetched = cmd + got[-2:]
-                resp = resp[:-2] + bytes([0x91, len(cmd)])
-            send_frame(down, resp)
+    def exchange(self, up, apdu):
+        if self.fetched is not None and len(apdu) >= 2 and apdu[1] == INS_FETCH:
+            resp, self.fetched = self.fetched, None
+            return resp
+        resp = super().exchange(up, apdu)
+        if self.default_item is not None and len(resp) >= 2 and resp[-2] == 0x91:
+            got = super().exchange(up, bytes([0x80, INS_FETCH, 0x00, 0x00, resp[-1]]))
+            cmd = with_default_item(got[:-2], self.default_item) if got[-2:] == b"\x90\x00" else got[:-2]
+            self.fetched = cmd + got[-2:]
+            resp = resp[:-2] + bytes([0x91, len(cmd)])
+        return resp
 
 
 # ---- the terminal ------------------------------------------------------------------------------
