@@ -472,6 +472,8 @@ JsonNode *me_modem_status(struct me_modem *m)
 	json_builder_add_string_value(b, card_state_name(m->card.state));
 	json_builder_set_member_name(b, "sim_pid");
 	json_builder_add_int_value(b, me_sim_child_pid(m->sim));
+	json_builder_set_member_name(b, "sim_starts");
+	json_builder_add_int_value(b, me_sim_child_starts(m->sim));
 	json_builder_set_member_name(b, "iccid");
 	json_builder_add_string_value(b, m->card.iccid);
 	json_builder_set_member_name(b, "msisdn");

@@ -56,6 +56,7 @@ struct me_sim {
 	/* the child */
 	GSubprocess *child;
 	int child_pid;
+	unsigned starts;             /* children started, for status */
 	GCancellable *child_cancel;
 	unsigned spawn_tries;
 	guint respawn_id;
@@ -187,12 +188,18 @@ static void spawn_child(struct me_sim *s)
 		return;
 	}
 	s->child_pid = atoi(g_subprocess_get_identifier(child));
+	s->starts++;
 	ME_DEBUG("%s: uicc-emu started, pid %d", s->m->name, s->child_pid);
 	s->child = child;
 	g_subprocess_wait_async(child, s->child_cancel, child_exited, s);
 	g_object_ref(child);   /* the wait's */
 	s->connect_waited_ms = 0;
 	link_connect(s);
+}
+
+unsigned me_sim_child_starts(const struct me_sim *s)
+{
+	return s->starts;
 }
 
 int me_sim_child_pid(const struct me_sim *s)

@@ -42,6 +42,8 @@ void me_sim_set_inserted(struct me_sim *s, bool inserted);
 bool me_sim_up(const struct me_sim *s);
 /* PID of the uicc-emu child, or 0. */
 int me_sim_child_pid(const struct me_sim *s);
+/* How many uicc-emu children were started (one per attempt). */
+unsigned me_sim_child_starts(const struct me_sim *s);
 
 /* One command APDU as ISO/IEC 7816-4 writes it with a T=0 P3 (case 1: P3 = 00). */
 void me_sim_apdu(struct me_sim *s, const uint8_t *apdu, size_t len, me_apdu_cb cb, void *user);

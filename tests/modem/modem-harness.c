@@ -489,6 +489,15 @@ gint64 mh_status_int(struct mh *h, unsigned i, const char *member)
 	return v;
 }
 
+char *mh_status_str(struct mh *h, unsigned i, const char *member)
+{
+	JsonNode *root;
+	char *v = g_strdup(json_object_get_string_member(modem_status(h, i, &root), member));
+
+	json_node_unref(root);
+	return v;
+}
+
 static gboolean poll_tick(gpointer p)
 {
 	*(bool *)p = true;
@@ -528,6 +537,12 @@ static void die_with_parent(gpointer p)
 }
 
 void mh_start_emu(struct mh *h)
+{
+	mh_spawn_emu(h);
+	mh_wait_status(h, 0, "sim", "ready");
+}
+
+void mh_spawn_emu(struct mh *h)
 {
 	GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
 	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
@@ -571,7 +586,6 @@ void mh_start_emu(struct mh *h)
 		g_assert_cmpint(g_get_monotonic_time(), <, end);
 		g_usleep(10000);
 	}
-	mh_wait_status(h, 0, "sim", "ready");
 }
 
 void mh_kill9(struct mh *h)

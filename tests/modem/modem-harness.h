@@ -61,6 +61,8 @@ char *mh_card_ini(const char *pin);
 void mh_start(struct mh *h, unsigned n_modems, const char *pin);
 /* modem-emu again with the same config and state (after mh_kill9() or mh_stop_emu()). */
 void mh_start_emu(struct mh *h);
+/* The same without waiting for the SIM (only for the control socket). */
+void mh_spawn_emu(struct mh *h);
 void mh_kill9(struct mh *h);
 void mh_stop(struct mh *h);
 
@@ -82,6 +84,7 @@ char *mh_control(struct mh *h, const char *cmd);
 void mh_wait_status(struct mh *h, unsigned i, const char *member, const char *value);
 /* Modem i's member as an integer. */
 gint64 mh_status_int(struct mh *h, unsigned i, const char *member);
+char *mh_status_str(struct mh *h, unsigned i, const char *member);   /* g_free */
 
 /* A raw request on dev (tid chosen here); the response. */
 QmiMessage *mh_command(struct mh *h, QmiDevice *dev, QmiMessage *req);

@@ -19,7 +19,9 @@
  *  - kill -9 of modem-emu: its SIM process goes with it, a restart takes the
  *    card's state lock again, the card's counter and its messages are kept.
  */
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -919,6 +921,8 @@ static bool process_gone(int pid)
 static void test_kill9_restart(void)
 {
 	GAsyncResult *res = NULL;
+	char *lock_path, *sim;
+	int lock_fd;
 	struct mh h;
 	QmiClient *wms;
 	struct simota_netsim_frame *rep;
@@ -952,8 +956,28 @@ static void test_kill9_restart(void)
 		g_assert_cmpint(g_get_monotonic_time(), <, end);
 		g_usleep(10000);
 	}
-	/* at once: the old card may still hold its state lock a moment; the new modem takes it */
-	mh_start_emu(&h);
+	/*
+	 * The card's state lock still held when the new modem starts (what a
+	 * killed card does for a moment): its uicc-emu refuses, modem-emu starts
+	 * it again with a backoff until the lock is free.
+	 */
+	lock_path = g_strconcat(h.state, ".lock", NULL);
+	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	g_assert_cmpint(flock(lock_fd, LOCK_EX | LOCK_NB), ==, 0);
+	mh_spawn_emu(&h);
+	while (mh_status_int(&h, 0, "sim_starts") < 2) {
+		bool tick = false;
+
+		g_timeout_add(20, expire, &tick);
+		while (!tick)
+			g_main_context_iteration(NULL, TRUE);
+	}
+	sim = mh_status_str(&h, 0, "sim");
+	g_assert_cmpstr(sim, ==, "absent");
+	g_free(sim);
+	close(lock_fd);
+	g_free(lock_path);
+	mh_wait_status(&h, 0, "sim", "ready");
 	mh_wait_status(&h, 0, "registration", "home");
 	g_assert_cmpint(mh_status_int(&h, 0, "sim_pid"), !=, sim_pid);
 	h.qmi = mh_open_device(&h, 0);
