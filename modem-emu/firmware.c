@@ -60,6 +60,7 @@ struct fw_ctx {
 	struct me_fw *fw;
 	unsigned gen;
 	int step;
+	bool powerup;    /* TERMINAL PROFILE after the ADF, as at power-up */
 };
 
 static struct fw_ctx *ctx_new(struct me_fw *fw)
@@ -90,6 +91,7 @@ static void fetch(struct me_fw *fw, unsigned len);
 
 static void powerup_step(struct fw_ctx *c);
 static void identities_step(struct fw_ctx *c);
+static void select_adf(struct fw_ctx *c);
 
 static void card_ready(struct me_fw *fw)
 {
@@ -301,7 +303,10 @@ static void select_adf_cb(const struct me_apdu_res *res, void *user)
 	} else {
 		ME_WARN("%s: ADF.USIM not selected (SW %04X)", c->fw->m->name, res->sw);
 	}
-	send_profile(c);
+	if (c->powerup)
+		send_profile(c);
+	else
+		pins_query(c);
 }
 
 static void powerup_cb(const struct me_file_res *res, void *user)
@@ -340,8 +345,6 @@ static void powerup_cb(const struct me_file_res *res, void *user)
 
 static void powerup_step(struct fw_ctx *c)
 {
-	struct me_card_info *card = &c->fw->m->card;
-
 	if (c->step == 0) {
 		struct me_file_req req = { .op = ME_FILE_READ_BINARY, .depth = 1, .path = { 0x2FE2 } };
 
@@ -351,17 +354,26 @@ static void powerup_step(struct fw_ctx *c)
 
 		me_sim_file(c->fw->m->sim, &req, powerup_cb, c);
 	} else {
-		/* TS 102 221 §11.1.1 SELECT by DF name (the USIM's AID, or its RID and code when EF_DIR is empty) */
-		static const uint8_t usim_prefix[] = { 0xA0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x02 };
-		uint8_t a[5 + 16] = { 0x00, 0xA4, 0x04, 0x04 };
-		const uint8_t *aid = card->aid_len ? card->aid : usim_prefix;
-		size_t len = card->aid_len ? card->aid_len : sizeof(usim_prefix);
-
-		a[4] = (uint8_t)len;
-		memcpy(a + 5, aid, len);
-		c->step = 0;
-		me_sim_apdu(c->fw->m->sim, a, 5 + len, select_adf_cb, c);
+		select_adf(c);
 	}
+}
+
+/*
+ * TS 102 221 §11.1.1 SELECT by DF name: the USIM's AID (its RID and
+ * application code when EF_DIR had none), for the PIN status template.
+ */
+static void select_adf(struct fw_ctx *c)
+{
+	static const uint8_t usim_prefix[] = { 0xA0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x02 };
+	struct me_card_info *card = &c->fw->m->card;
+	uint8_t a[5 + 16] = { 0x00, 0xA4, 0x04, 0x04 };
+	const uint8_t *aid = card->aid_len ? card->aid : usim_prefix;
+	size_t len = card->aid_len ? card->aid_len : sizeof(usim_prefix);
+
+	a[4] = (uint8_t)len;
+	memcpy(a + 5, aid, len);
+	c->step = 0;
+	me_sim_apdu(c->fw->m->sim, a, 5 + len, select_adf_cb, c);
 }
 
 static void sim_present(void *user)
@@ -384,6 +396,7 @@ static void sim_present(void *user)
 	card->aid_len = 0;
 	card->state = ME_CARD_INIT;
 	c = ctx_new(fw);
+	c->powerup = true;
 	powerup_step(c);
 }
 
@@ -407,8 +420,9 @@ void me_fw_pins_changed(struct me_fw *fw)
 
 	if (fw->m->card.state != ME_CARD_READY && fw->m->card.state != ME_CARD_INIT)
 		return;
+	/* the PS_DO says which PINs are enabled now, the counters come after */
 	c = ctx_new(fw);
-	pins_query(c);
+	select_adf(c);
 }
 
 /* ---- the proactive session ----------------------------------------------------------------------- */

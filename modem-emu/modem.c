@@ -476,6 +476,8 @@ JsonNode *me_modem_status(struct me_modem *m)
 	json_builder_add_int_value(b, me_sim_child_starts(m->sim));
 	json_builder_set_member_name(b, "iccid");
 	json_builder_add_string_value(b, m->card.iccid);
+	json_builder_set_member_name(b, "imsi");
+	json_builder_add_string_value(b, m->card.identities ? m->card.imsi : "");
 	json_builder_set_member_name(b, "msisdn");
 	json_builder_add_string_value(b, m->card.msisdn);
 	json_builder_set_member_name(b, "pin1");

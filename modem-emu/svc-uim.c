@@ -44,7 +44,8 @@ static uint8_t app_state(const struct me_card_info *c)
 		return QMI_UIM_CARD_APPLICATION_STATE_PUK1_OR_UPIN_PUK_REQUIRED;
 	if (c->pin1.enabled && !c->pin1.verified)
 		return QMI_UIM_CARD_APPLICATION_STATE_PIN1_OR_UPIN_PIN_REQUIRED;
-	return QMI_UIM_CARD_APPLICATION_STATE_READY;
+	/* ready once the firmware has read what PIN1 opens (EF_IMSI ...) */
+	return c->identities ? QMI_UIM_CARD_APPLICATION_STATE_READY : QMI_UIM_CARD_APPLICATION_STATE_DETECTED;
 }
 
 /* The "UIM Card Status" TLV 0x10 of the response and of the indication. */
