@@ -128,6 +128,8 @@ struct me_server {
 	struct me_control *control;
 };
 
+typedef void (*me_client_sink)(void *user, QmiMessage *m);
+
 struct me_client {
 	int refs;
 	struct me_server *srv;
@@ -139,6 +141,8 @@ struct me_client {
 	uint8_t rbuf[4096];
 	struct me_modem *modem;    /* after "internal proxy open" */
 	bool closed;
+	me_client_sink sink;       /* a detached client: what it is sent goes here */
+	void *sink_user;
 };
 
 bool me_proxy_start(struct me_server *srv, GError **error);
@@ -148,6 +152,12 @@ void me_client_unref(struct me_client *c);
 /* Sends one message to the client (dropped once it is closed). */
 void me_client_send(struct me_client *c, QmiMessage *m);
 void me_client_close(struct me_client *c, const char *why);
+/*
+ * A client without a socket (the fuzzer): input given with me_client_input()
+ * is handled as if read from the socket; what modem-emu sends it goes to sink.
+ */
+struct me_client *me_client_new_detached(struct me_server *srv, me_client_sink sink, void *user);
+void me_client_input(struct me_client *c, const uint8_t *p, size_t len);
 
 /* ---- modem.c ------------------------------------------------------------------------------------ */
 
@@ -267,6 +277,8 @@ struct me_cid *me_modem_cid_get(struct me_modem *m, uint8_t service, uint8_t cid
 void me_modem_cid_release(struct me_modem *m, struct me_cid *cid);
 /* The client closed: its CIDs stay allocated, disowned (as libqmi's qmi-proxy does). */
 void me_modem_client_gone(struct me_modem *m, struct me_client *c);
+/* Every CID released (the fuzzer, between inputs). */
+void me_modem_release_all(struct me_modem *m);
 
 /* Indications to every CID of service that pred accepts (NULL: all), one message each. */
 typedef bool (*me_cid_pred)(const struct me_cid *c, void *user);

@@ -242,6 +242,15 @@ void me_modem_client_gone(struct me_modem *m, struct me_client *c)
 	g_ptr_array_free(cat, TRUE);
 }
 
+void me_modem_release_all(struct me_modem *m)
+{
+	GList *all = g_hash_table_get_values(m->cids);
+
+	for (GList *l = all; l; l = l->next)
+		me_modem_cid_release(m, l->data);
+	g_list_free(all);
+}
+
 unsigned me_modem_indicate(struct me_modem *m, uint8_t service, uint16_t msgid, me_cid_pred pred,
 			   me_ind_fill fill, void *user)
 {

@@ -33,7 +33,7 @@ void me_client_unref(struct me_client *c)
 	me_writer_free(c->writer);
 	g_byte_array_unref(c->in);
 	g_object_unref(c->cancel);
-	g_object_unref(c->conn);
+	g_clear_object(&c->conn);
 	g_free(c);
 }
 
@@ -49,7 +49,8 @@ void me_client_close(struct me_client *c, const char *why)
 	g_cancellable_cancel(c->cancel);
 	me_writer_free(c->writer);
 	c->writer = NULL;
-	g_io_stream_close(G_IO_STREAM(c->conn), NULL, NULL);
+	if (c->conn)
+		g_io_stream_close(G_IO_STREAM(c->conn), NULL, NULL);
 	me_client_unref(c);   /* the list's */
 }
 
@@ -58,7 +59,13 @@ void me_client_send(struct me_client *c, QmiMessage *m)
 	gsize len;
 	const guint8 *raw;
 
-	if (c->closed || !c->writer)
+	if (c->closed)
+		return;
+	if (c->sink) {
+		c->sink(c->sink_user, m);
+		return;
+	}
+	if (!c->writer)
 		return;
 	raw = qmi_message_get_raw(m, &len, NULL);
 	if (raw)
@@ -215,6 +222,29 @@ static void client_read(struct me_client *c)
 	me_client_ref(c);
 	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(c->conn)), c->rbuf, sizeof(c->rbuf),
 				  G_PRIORITY_DEFAULT, c->cancel, read_done, c);
+}
+
+struct me_client *me_client_new_detached(struct me_server *srv, me_client_sink sink, void *user)
+{
+	struct me_client *c = g_new0(struct me_client, 1);
+
+	c->srv = srv;
+	c->n = ++srv->next_client;
+	c->cancel = g_cancellable_new();
+	c->in = g_byte_array_new();
+	c->sink = sink;
+	c->sink_user = user;
+	c->refs = 1;   /* the clients list */
+	srv->clients = g_list_prepend(srv->clients, c);
+	return c;
+}
+
+void me_client_input(struct me_client *c, const uint8_t *p, size_t len)
+{
+	if (c->closed)
+		return;
+	g_byte_array_append(c->in, p, (guint)len);
+	on_input(c);
 }
 
 static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GObject *src, gpointer p)
