@@ -243,8 +243,10 @@ void me_client_input(struct me_client *c, const uint8_t *p, size_t len)
 {
 	if (c->closed)
 		return;
+	me_client_ref(c);   /* on_input may close it */
 	g_byte_array_append(c->in, p, (guint)len);
 	on_input(c);
+	me_client_unref(c);
 }
 
 static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GObject *src, gpointer p)

@@ -76,8 +76,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!modem)
 		setup();
 	c = me_client_new_detached(&srv, check_output, NULL);
+	me_client_ref(c);
 	me_client_input(c, data, size);
 	me_client_close(c, "end of input");
+	me_client_unref(c);
 	me_modem_release_all(modem);
 	modem->muted = false;
 	return 0;
