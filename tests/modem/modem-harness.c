@@ -550,7 +550,8 @@ void mh_spawn_emu(struct mh *h)
 	char *netsim = g_strconcat("unix:", h->peer.path, NULL);
 
 	g_ptr_array_add(argv, g_strdup(g_getenv("MODEM_EMU")));
-	g_ptr_array_add(argv, g_strdup("-v"));
+	if (!g_getenv("MODEM_EMU_QUIET"))
+		g_ptr_array_add(argv, g_strdup("-v"));   /* debug logs (the benchmark goes without) */
 	g_ptr_array_add(argv, g_strdup("--qmi-proxy"));
 	g_ptr_array_add(argv, g_strdup(h->proxy));
 	g_ptr_array_add(argv, g_strdup("--control"));
