@@ -80,6 +80,18 @@ static bool ctx_stale(struct fw_ctx *c)
 	return true;
 }
 
+/* A callback's context still current and its operation answered; else c is freed and false. */
+static bool ctx_live(struct fw_ctx *c, const GError *error)
+{
+	if (ctx_stale(c))
+		return false;
+	if (error) {
+		g_free(c);   /* the link went: gone() follows */
+		return false;
+	}
+	return true;
+}
+
 static bool sw_ok(uint16_t sw)
 {
 	return (sw >> 8) == 0x90 || (sw >> 8) == 0x91;
@@ -114,15 +126,11 @@ static void pin_query_cb(const struct me_apdu_res *res, void *user)
 	struct me_fw *fw;
 	bool unblock;
 
-	if (ctx_stale(c))
+	if (!ctx_live(c, res->error))
 		return;
 	card = &c->fw->m->card;
 	pin = c->step < 2 ? &card->pin1 : &card->pin2;
 	unblock = c->step % 2;
-	if (res->error) {
-		g_free(c);
-		return;
-	}
 	{
 		uint16_t sw = res->sw;
 
@@ -187,13 +195,9 @@ static void identities_cb(const struct me_file_res *res, void *user)
 	struct fw_ctx *c = user;
 	struct me_card_info *card;
 
-	if (ctx_stale(c))
+	if (!ctx_live(c, res->error))
 		return;
 	card = &c->fw->m->card;
-	if (res->error) {
-		g_free(c);
-		return;   /* the link went: gone() follows */
-	}
 	if (sw_ok(res->sw)) {
 		switch (c->step) {
 		case ID_IMSI:
@@ -256,12 +260,8 @@ static void profile_cb(const struct me_apdu_res *res, void *user)
 {
 	struct fw_ctx *c = user;
 
-	if (ctx_stale(c))
+	if (!ctx_live(c, res->error))
 		return;
-	if (res->error) {
-		g_free(c);
-		return;
-	}
 	if (!sw_ok(res->sw))
 		ME_WARN("%s: TERMINAL PROFILE refused: SW %04X", c->fw->m->name, res->sw);
 	pins_query(c);
@@ -290,13 +290,9 @@ static void select_adf_cb(const struct me_apdu_res *res, void *user)
 	struct me_card_info *card;
 	struct me_fcp fcp;
 
-	if (ctx_stale(c))
+	if (!ctx_live(c, res->error))
 		return;
 	card = &c->fw->m->card;
-	if (res->error) {
-		g_free(c);
-		return;
-	}
 	if (sw_ok(res->sw) && me_fcp_parse(res->data, res->len, &fcp) && fcp.has_pin_status) {
 		card->pin1.enabled = me_fcp_pin_enabled(&fcp, KEYREF_PIN1) == 1;
 		card->pin2.enabled = me_fcp_pin_enabled(&fcp, KEYREF_PIN2) == 1;
@@ -314,13 +310,9 @@ static void powerup_cb(const struct me_file_res *res, void *user)
 	struct fw_ctx *c = user;
 	struct me_card_info *card;
 
-	if (ctx_stale(c))
+	if (!ctx_live(c, res->error))
 		return;
 	card = &c->fw->m->card;
-	if (res->error) {
-		g_free(c);
-		return;   /* the link went: gone() follows */
-	}
 	if (c->step == 0) {
 		if (!sw_ok(res->sw) || !me_ef_iccid_decode(res->data, res->len, card->iccid)) {
 			ME_WARN("%s: EF_ICCID not read (SW %04X)", c->fw->m->name, res->sw);

@@ -48,6 +48,25 @@ void me_writer_send(struct me_writer *w, const void *p, size_t len);
 /* Stops writing (pending data dropped); no callback after this. */
 void me_writer_free(struct me_writer *w);
 
+/* ---- link.c: a stream link with a read loop and queued writes ------------------------------ */
+
+struct me_link;
+struct me_link_ops {
+	void (*up)(void *user);                      /* me_link_connect() succeeded */
+	void (*input)(void *user, GByteArray *in);   /* bytes arrived: take the whole frames off in */
+	void (*down)(void *user, const char *why);   /* the connection failed or was lost (not after me_link_close) */
+};
+struct me_link *me_link_new(const struct me_link_ops *ops, void *user);
+/* Connects (the old connection, if any, closed without callbacks). */
+void me_link_connect(struct me_link *l, GSocketConnectable *addr);
+/* Takes an accepted connection. */
+void me_link_attach(struct me_link *l, GSocketConnection *conn);
+void me_link_send(struct me_link *l, const void *p, size_t len);
+bool me_link_is_up(const struct me_link *l);
+/* Closes the connection; no callbacks for it after this. */
+void me_link_close(struct me_link *l);
+void me_link_free(struct me_link *l);
+
 /* ---- qmux.c: splitting a client's byte stream into QMI messages ----------------------------- */
 
 /* A request's QMUX frame (marker + QMUX length) may not be longer than this. */
@@ -134,11 +153,8 @@ struct me_client {
 	int refs;
 	struct me_server *srv;
 	unsigned n;                /* for logs */
-	GSocketConnection *conn;
-	GCancellable *cancel;
-	struct me_writer *writer;
-	GByteArray *in;
-	uint8_t rbuf[4096];
+	struct me_link *link;      /* NULL: a detached client */
+	GByteArray *in;            /* a detached client's input */
 	struct me_modem *modem;    /* after "internal proxy open" */
 	bool closed;
 	me_client_sink sink;       /* a detached client: what it is sent goes here */
@@ -290,6 +306,8 @@ unsigned me_modem_indicate(struct me_modem *m, uint8_t service, uint16_t msgid, 
 QmiMessage *me_resp_new(struct me_req *r);
 void me_req_finish(struct me_req *r, QmiMessage *resp);      /* sends and frees r */
 void me_req_fail(struct me_req *r, QmiProtocolError error);  /* an error result alone */
+/* A mandatory TLV opened; absent: the request fails (MissingArgument) and false. */
+bool me_req_tlv(struct me_req *r, uint8_t type, struct me_tlv_r *rd);
 void me_req_free(struct me_req *r);
 
 /* Registration / card changes fan out from here to NAS and UIM indications and the radio. */

@@ -302,6 +302,14 @@ void me_req_fail(struct me_req *r, QmiProtocolError error)
 	me_req_finish(r, qmi_message_response_new(r->msg, error));
 }
 
+bool me_req_tlv(struct me_req *r, uint8_t type, struct me_tlv_r *rd)
+{
+	if (me_tlv_open(rd, r->msg, type))
+		return true;
+	me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	return false;
+}
+
 static const struct me_msg_handler *handler_find(const struct me_service *svc, uint16_t id)
 {
 	for (size_t i = 0; i < svc->n_handlers; i++)

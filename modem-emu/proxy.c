@@ -19,8 +19,6 @@
 
 #define CTL_INTERNAL_PROXY_OPEN 0xFF00
 
-static void client_read(struct me_client *c);
-
 void me_client_ref(struct me_client *c)
 {
 	c->refs++;
@@ -30,10 +28,8 @@ void me_client_unref(struct me_client *c)
 {
 	if (--c->refs > 0)
 		return;
-	me_writer_free(c->writer);
+	me_link_free(c->link);
 	g_byte_array_unref(c->in);
-	g_object_unref(c->cancel);
-	g_clear_object(&c->conn);
 	g_free(c);
 }
 
@@ -46,11 +42,8 @@ void me_client_close(struct me_client *c, const char *why)
 	if (c->modem)
 		me_modem_client_gone(c->modem, c);
 	c->srv->clients = g_list_remove(c->srv->clients, c);
-	g_cancellable_cancel(c->cancel);
-	me_writer_free(c->writer);
-	c->writer = NULL;
-	if (c->conn)
-		g_io_stream_close(G_IO_STREAM(c->conn), NULL, NULL);
+	if (c->link)
+		me_link_close(c->link);
 	me_client_unref(c);   /* the list's */
 }
 
@@ -65,16 +58,11 @@ void me_client_send(struct me_client *c, QmiMessage *m)
 		c->sink(c->sink_user, m);
 		return;
 	}
-	if (!c->writer)
+	if (!c->link)
 		return;
 	raw = qmi_message_get_raw(m, &len, NULL);
 	if (raw)
-		me_writer_send(c->writer, raw, len);
-}
-
-static void writer_error(void *user, const GError *error)
-{
-	me_client_close(user, error->message);
+		me_link_send(c->link, raw, len);
 }
 
 static void answer(struct me_client *c, QmiMessage *req, QmiProtocolError error)
@@ -161,13 +149,13 @@ static void on_message(struct me_client *c, QmiMessage *msg)
 	me_modem_dispatch(c->modem, c, msg);
 }
 
-static void on_input(struct me_client *c)
+static void on_input(struct me_client *c, GByteArray *in)
 {
 	while (!c->closed) {
 		struct me_qmux_header hdr;
 		QmiMessage *msg = NULL;
 		GError *error = NULL;
-		enum me_qmux_status st = me_qmux_next(c->in, &msg, &hdr, &error);
+		enum me_qmux_status st = me_qmux_next(in, &msg, &hdr, &error);
 
 		if (st == ME_QMUX_NEED_MORE)
 			break;
@@ -193,36 +181,21 @@ static void on_input(struct me_client *c)
 	}
 }
 
-static void read_done(GObject *src, GAsyncResult *res, gpointer p)
+static void link_input(void *user, GByteArray *in)
 {
-	struct me_client *c = p;
-	GError *error = NULL;
-	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(src), res, &error);
+	struct me_client *c = user;
 
-	if (c->closed) {
-		g_clear_error(&error);
-		me_client_unref(c);
-		return;
-	}
-	if (n <= 0) {
-		me_client_close(c, n == 0 ? "end of stream" : error->message);
-		g_clear_error(&error);
-		me_client_unref(c);
-		return;
-	}
-	g_byte_array_append(c->in, c->rbuf, (guint)n);
-	on_input(c);
-	if (!c->closed)
-		client_read(c);
+	me_client_ref(c);   /* on_input may close it */
+	on_input(c, in);
 	me_client_unref(c);
 }
 
-static void client_read(struct me_client *c)
+static void link_down(void *user, const char *why)
 {
-	me_client_ref(c);
-	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(c->conn)), c->rbuf, sizeof(c->rbuf),
-				  G_PRIORITY_DEFAULT, c->cancel, read_done, c);
+	me_client_close(user, why);
 }
+
+static const struct me_link_ops client_link_ops = { .input = link_input, .down = link_down };
 
 struct me_client *me_client_new_detached(struct me_server *srv, me_client_sink sink, void *user)
 {
@@ -230,7 +203,6 @@ struct me_client *me_client_new_detached(struct me_server *srv, me_client_sink s
 
 	c->srv = srv;
 	c->n = ++srv->next_client;
-	c->cancel = g_cancellable_new();
 	c->in = g_byte_array_new();
 	c->sink = sink;
 	c->sink_user = user;
@@ -245,7 +217,7 @@ void me_client_input(struct me_client *c, const uint8_t *p, size_t len)
 		return;
 	me_client_ref(c);   /* on_input may close it */
 	g_byte_array_append(c->in, p, (guint)len);
-	on_input(c);
+	on_input(c, c->in);
 	me_client_unref(c);
 }
 
@@ -256,14 +228,12 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
 
 	c->srv = srv;
 	c->n = ++srv->next_client;
-	c->conn = g_object_ref(conn);
-	c->cancel = g_cancellable_new();
 	c->in = g_byte_array_new();
-	c->writer = me_writer_new(g_io_stream_get_output_stream(G_IO_STREAM(conn)), writer_error, c);
 	c->refs = 1;   /* the clients list */
 	srv->clients = g_list_prepend(srv->clients, c);
 	ME_DEBUG("qmi-proxy client %u connected", c->n);
-	client_read(c);
+	c->link = me_link_new(&client_link_ops, c);
+	me_link_attach(c->link, conn);
 	return TRUE;
 }
 

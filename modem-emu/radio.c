@@ -22,11 +22,7 @@ struct submit {
 struct me_radio {
 	struct me_modem *m;
 	enum link_state state;
-	GCancellable *cancel;
-	GSocketConnection *conn;
-	struct me_writer *writer;
-	GByteArray *in;
-	uint8_t rbuf[4096];
+	struct me_link *link;
 	guint retry_id;
 	unsigned backoff_ms;
 	char hello_iccid[21], hello_msisdn[24];
@@ -41,13 +37,10 @@ static void link_connect(struct me_radio *r);
 
 static void send_frame(struct me_radio *r, const struct simota_netsim_frame *f)
 {
-	GByteArray *b;
+	GByteArray *b = g_byte_array_new();
 
-	if (!r->writer)
-		return;
-	b = g_byte_array_new();
 	simota_netsim_frame_encode(f, b);
-	me_writer_send(r->writer, b->data, b->len);
+	me_link_send(r->link, b->data, b->len);
 	g_byte_array_unref(b);
 }
 
@@ -136,30 +129,16 @@ static void on_frame(struct me_radio *r, uint8_t type, const uint8_t *body, size
 	}
 }
 
-static void link_read(struct me_radio *r);
-
-static void read_done(GObject *src, GAsyncResult *res, gpointer p)
+static void link_input(void *user, GByteArray *in)
 {
-	struct me_radio *r = p;
-	GError *error = NULL;
-	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(src), res, &error);
+	struct me_radio *r = user;
 	size_t off = 0;
 
-	if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-		g_error_free(error);
-		return;
-	}
-	if (n <= 0) {
-		link_drop(r, n == 0 ? "the network closed the link" : error->message);
-		g_clear_error(&error);
-		return;
-	}
-	g_byte_array_append(r->in, r->rbuf, (guint)n);
 	while (r->state != R_DOWN) {
 		uint8_t type;
 		const uint8_t *body;
 		size_t blen, used;
-		enum simota_netsim_parse pr = simota_netsim_frame_next(r->in->data + off, r->in->len - off, &type,
+		enum simota_netsim_parse pr = simota_netsim_frame_next(in->data + off, in->len - off, &type,
 								       &body, &blen, &used);
 
 		if (pr == SIMOTA_NETSIM_NEED_MORE)
@@ -171,21 +150,8 @@ static void read_done(GObject *src, GAsyncResult *res, gpointer p)
 		off += used;
 		on_frame(r, type, body, blen);
 	}
-	if (r->state == R_DOWN)
-		return;
-	g_byte_array_remove_range(r->in, 0, (guint)off);
-	link_read(r);
-}
-
-static void link_read(struct me_radio *r)
-{
-	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(r->conn)), r->rbuf, sizeof(r->rbuf),
-				  G_PRIORITY_DEFAULT, r->cancel, read_done, r);
-}
-
-static void writer_error(void *user, const GError *error)
-{
-	link_drop(user, error->message);
+	if (r->state != R_DOWN)
+		g_byte_array_remove_range(in, 0, (guint)off);
 }
 
 static gboolean retry_cb(gpointer p)
@@ -205,48 +171,41 @@ static void retry_later(struct me_radio *r)
 	r->retry_id = g_timeout_add(r->backoff_ms, retry_cb, r);
 }
 
-static void connected(GObject *src, GAsyncResult *res, gpointer p)
+static void link_up(void *user)
 {
-	struct me_radio *r = p;
-	GError *error = NULL;
-	GSocketConnection *conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &error);
+	struct me_radio *r = user;
 
-	g_object_unref(src);
-	if (!conn) {
-		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-			g_error_free(error);
-			return;
-		}
-		ME_DEBUG("%s: netsim %s: %s", r->m->name, r->m->cfg.netsim, error->message);
-		g_error_free(error);
+	r->state = R_HELLO;
+	send_hello(r);
+}
+
+static void link_down(void *user, const char *why)
+{
+	struct me_radio *r = user;
+
+	if (r->state == R_CONNECTING) {
+		ME_DEBUG("%s: netsim %s: %s", r->m->name, r->m->cfg.netsim, why);
 		r->state = R_DOWN;
 		retry_later(r);
 		return;
 	}
-	r->conn = conn;
-	r->writer = me_writer_new(g_io_stream_get_output_stream(G_IO_STREAM(conn)), writer_error, r);
-	g_byte_array_set_size(r->in, 0);
-	r->state = R_HELLO;
-	send_hello(r);
-	link_read(r);
+	link_drop(r, why);
 }
+
+static const struct me_link_ops link_ops = { .up = link_up, .input = link_input, .down = link_down };
 
 static void link_connect(struct me_radio *r)
 {
 	GError *error = NULL;
 	GSocketConnectable *addr = me_address_parse(r->m->cfg.netsim, &error);
-	GSocketClient *client;
 
 	if (!addr) {
 		ME_WARN("%s: %s", r->m->name, error->message);
 		g_error_free(error);
 		return;
 	}
-	client = g_socket_client_new();
 	r->state = R_CONNECTING;
-	g_clear_object(&r->cancel);
-	r->cancel = g_cancellable_new();
-	g_socket_client_connect_async(client, addr, r->cancel, connected, r);
+	me_link_connect(r->link, addr);
 	g_object_unref(addr);
 }
 
@@ -256,14 +215,7 @@ static void link_drop(struct me_radio *r, const char *why)
 
 	if (r->state == R_DOWN)
 		return;
-	if (r->cancel)
-		g_cancellable_cancel(r->cancel);
-	me_writer_free(r->writer);
-	r->writer = NULL;
-	if (r->conn) {
-		g_io_stream_close(G_IO_STREAM(r->conn), NULL, NULL);
-		g_clear_object(&r->conn);
-	}
+	me_link_close(r->link);
 	r->state = R_DOWN;
 	g_hash_table_remove_all(r->outstanding);
 	ME_INFO("%s: netsim link down: %s", r->m->name, why);
@@ -386,7 +338,7 @@ struct me_radio *me_radio_new(struct me_modem *m)
 	struct me_radio *r = g_new0(struct me_radio, 1);
 
 	r->m = m;
-	r->in = g_byte_array_new();
+	r->link = me_link_new(&link_ops, r);
 	r->outstanding = g_hash_table_new(g_direct_hash, g_direct_equal);
 	r->submits = g_hash_table_new(g_direct_hash, g_direct_equal);
 	return r;
@@ -399,17 +351,9 @@ void me_radio_free(struct me_radio *r)
 	if (r->retry_id)
 		g_source_remove(r->retry_id);
 	r->retry_id = 0;
-	if (r->cancel)
-		g_cancellable_cancel(r->cancel);
-	me_writer_free(r->writer);
-	if (r->conn) {
-		g_io_stream_close(G_IO_STREAM(r->conn), NULL, NULL);
-		g_object_unref(r->conn);
-	}
+	me_link_free(r->link);
 	fail_submits(r, "modem-emu exits");
-	g_clear_object(&r->cancel);
 	g_hash_table_destroy(r->outstanding);
 	g_hash_table_destroy(r->submits);
-	g_byte_array_unref(r->in);
 	g_free(r);
 }

@@ -61,12 +61,8 @@ struct me_sim {
 	unsigned spawn_tries;
 	guint respawn_id;
 	/* the link */
-	enum link_state link;
-	GCancellable *cancel;
-	GSocketConnection *conn;
-	struct me_writer *writer;
-	GByteArray *in;
-	uint8_t rbuf[2048];
+	enum link_state state;
+	struct me_link *link;
 	guint retry_id;
 	unsigned connect_waited_ms;
 	unsigned backoff_ms;
@@ -141,7 +137,7 @@ static void child_exited(GObject *src, GAsyncResult *res, gpointer p)
 	s->child_pid = 0;
 	g_clear_object(&s->child);
 	g_object_unref(child);
-	if (s->link != LINK_DOWN)
+	if (s->state != LINK_DOWN)
 		link_drop(s, "the uicc-emu process exited");
 	if (!s->inserted)
 		return;
@@ -213,10 +209,10 @@ static void send_frame(struct me_sim *s, const uint8_t *p, size_t len)
 {
 	uint8_t hdr[SIMOTA_VPCD_HEADER];
 
-	if (!s->writer || !simota_vpcd_frame_header(len, hdr))
+	if (!simota_vpcd_frame_header(len, hdr))
 		return;
-	me_writer_send(s->writer, hdr, sizeof(hdr));
-	me_writer_send(s->writer, p, len);
+	me_link_send(s->link, hdr, sizeof(hdr));
+	me_link_send(s->link, p, len);
 }
 
 static void send_ctrl(struct me_sim *s, uint8_t ctrl)
@@ -245,11 +241,6 @@ static void disarm_timeout(struct me_sim *s)
 	if (s->timeout_id)
 		g_source_remove(s->timeout_id);
 	s->timeout_id = 0;
-}
-
-static void writer_error(void *user, const GError *error)
-{
-	link_drop(user, error->message);
 }
 
 static void transmit(struct me_sim *s, const uint8_t *apdu, size_t len)
@@ -326,9 +317,9 @@ static void exchange(struct me_sim *s, const uint8_t *apdu, size_t len)
 	struct me_apdu_res res = { 0 };
 	GError *error = NULL;
 
-	if (s->link != LINK_UP || len < 5 || len > sizeof(s->cmd)) {
+	if (s->state != LINK_UP || len < 5 || len > sizeof(s->cmd)) {
 		g_set_error(&error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-			    s->link != LINK_UP ? "no SIM" : "bad command length");
+			    s->state != LINK_UP ? "no SIM" : "bad command length");
 		res.error = error;
 		job_step(s, &res);
 		g_error_free(error);
@@ -344,19 +335,17 @@ static void exchange(struct me_sim *s, const uint8_t *apdu, size_t len)
 	transmit(s, apdu, len);
 }
 
-static void link_read(struct me_sim *s);
-
 static void on_frame(struct me_sim *s, const struct simota_vpcd_frame *f)
 {
 	if (f->kind != SIMOTA_VPCD_APDU) {
 		link_drop(s, "the card sent a frame that is no answer");
 		return;
 	}
-	if (s->link == LINK_POWERING) {
+	if (s->state == LINK_POWERING) {
 		disarm_timeout(s);
 		s->m->card.atr_len = f->len < sizeof(s->m->card.atr) ? f->len : sizeof(s->m->card.atr);
 		memcpy(s->m->card.atr, f->payload, s->m->card.atr_len);
-		s->link = LINK_UP;
+		s->state = LINK_UP;
 		s->spawn_tries = 0;
 		s->backoff_ms = 0;
 		ME_DEBUG("%s: SIM powered, ATR of %zu bytes", s->m->name, f->len);
@@ -373,41 +362,21 @@ static void on_frame(struct me_sim *s, const struct simota_vpcd_frame *f)
 	on_response(s, f->payload, f->len);
 }
 
-static void read_done(GObject *src, GAsyncResult *res, gpointer p)
+static void link_input(void *user, GByteArray *in)
 {
-	struct me_sim *s = p;
-	GError *error = NULL;
-	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(src), res, &error);
+	struct me_sim *s = user;
 	size_t off = 0;
 
-	if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-		g_error_free(error);
-		return;   /* the link was dropped (s may be gone) */
-	}
-	if (n <= 0) {
-		link_drop(s, n == 0 ? "the card link closed" : error->message);
-		g_clear_error(&error);
-		return;
-	}
-	g_byte_array_append(s->in, s->rbuf, (guint)n);
-	while (s->link != LINK_DOWN) {
-		struct simota_vpcd_frame f = simota_vpcd_frame_parse(s->in->data + off, s->in->len - off);
+	while (s->state != LINK_DOWN) {
+		struct simota_vpcd_frame f = simota_vpcd_frame_parse(in->data + off, in->len - off);
 
 		if (f.kind == SIMOTA_VPCD_INCOMPLETE)
 			break;
 		off += f.consumed;
 		on_frame(s, &f);
 	}
-	if (s->link == LINK_DOWN)
-		return;
-	g_byte_array_remove_range(s->in, 0, (guint)off);
-	link_read(s);
-}
-
-static void link_read(struct me_sim *s)
-{
-	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(s->conn)), s->rbuf,
-				  sizeof(s->rbuf), G_PRIORITY_DEFAULT, s->cancel, read_done, s);
+	if (s->state != LINK_DOWN)
+		g_byte_array_remove_range(in, 0, (guint)off);
 }
 
 static gboolean retry_cb(gpointer p)
@@ -415,7 +384,7 @@ static gboolean retry_cb(gpointer p)
 	struct me_sim *s = p;
 
 	s->retry_id = 0;
-	if (s->inserted && s->link == LINK_DOWN)
+	if (s->inserted && s->state == LINK_DOWN)
 		link_connect(s);
 	return G_SOURCE_REMOVE;
 }
@@ -442,45 +411,39 @@ static void connect_later(struct me_sim *s)
 	s->retry_id = g_timeout_add(delay, retry_cb, s);
 }
 
-static void connected(GObject *src, GAsyncResult *res, gpointer p)
+static void link_up(void *user)
 {
-	struct me_sim *s = p;
-	GError *error = NULL;
-	GSocketConnection *conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &error);
+	struct me_sim *s = user;
 
-	g_object_unref(src);
-	if (!conn) {
-		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-			g_error_free(error);
-			return;   /* s may be gone */
-		}
-		if (!s->child_mode || s->connect_waited_ms == 0)
-			ME_DEBUG("%s: SIM link: %s", s->m->name, error->message);
-		g_error_free(error);
-		s->link = LINK_DOWN;
-		connect_later(s);
-		return;
-	}
-	s->conn = conn;
-	s->writer = me_writer_new(g_io_stream_get_output_stream(G_IO_STREAM(conn)), writer_error, s);
-	g_byte_array_set_size(s->in, 0);
-	s->link = LINK_POWERING;
+	s->state = LINK_POWERING;
 	/* power on (a cold reset if it is off), then the ATR (doc/uicc-transport.md) */
 	send_ctrl(s, SIMOTA_VPCD_CTRL_POWER_ON);
 	send_ctrl(s, SIMOTA_VPCD_CTRL_GET_ATR);
 	arm_timeout(s);
-	link_read(s);
 }
+
+static void link_down(void *user, const char *why)
+{
+	struct me_sim *s = user;
+
+	if (s->state == LINK_CONNECTING) {
+		if (!s->child_mode || s->connect_waited_ms == 0)
+			ME_DEBUG("%s: SIM link: %s", s->m->name, why);
+		s->state = LINK_DOWN;
+		connect_later(s);
+		return;
+	}
+	link_drop(s, why);
+}
+
+static const struct me_link_ops link_ops = { .up = link_up, .input = link_input, .down = link_down };
 
 static void link_connect(struct me_sim *s)
 {
-	GSocketClient *client = g_socket_client_new();
 	GSocketAddress *sa = g_unix_socket_address_new(s->sock_path);
 
-	s->link = LINK_CONNECTING;
-	g_clear_object(&s->cancel);
-	s->cancel = g_cancellable_new();
-	g_socket_client_connect_async(client, G_SOCKET_CONNECTABLE(sa), s->cancel, connected, s);
+	s->state = LINK_CONNECTING;
+	me_link_connect(s->link, G_SOCKET_CONNECTABLE(sa));
 	g_object_unref(sa);
 }
 
@@ -488,20 +451,13 @@ static void fail_jobs(struct me_sim *s, const char *why);
 
 static void link_drop(struct me_sim *s, const char *why)
 {
-	bool was_present = s->link == LINK_UP;
+	bool was_present = s->state == LINK_UP;
 
-	if (s->link == LINK_DOWN)
+	if (s->state == LINK_DOWN)
 		return;
 	disarm_timeout(s);
-	if (s->cancel)
-		g_cancellable_cancel(s->cancel);
-	me_writer_free(s->writer);
-	s->writer = NULL;
-	if (s->conn) {
-		g_io_stream_close(G_IO_STREAM(s->conn), NULL, NULL);
-		g_clear_object(&s->conn);
-	}
-	s->link = LINK_DOWN;
+	me_link_close(s->link);
+	s->state = LINK_DOWN;
 	s->busy = false;
 	s->pending_proactive = 0;
 	if (was_present)
@@ -542,7 +498,7 @@ static void job_done(struct me_sim *s)
 
 	s->cur = NULL;
 	job_free(j);
-	if (proactive && s->link == LINK_UP) {
+	if (proactive && s->state == LINK_UP) {
 		s->pending_proactive = 0;
 		if (s->ops)
 			s->ops->proactive(s->user, proactive);
@@ -710,7 +666,7 @@ static void job_step(struct me_sim *s, const struct me_apdu_res *res)
 
 static void job_next(struct me_sim *s)
 {
-	if (s->cur || s->link != LINK_UP)
+	if (s->cur || s->state != LINK_UP)
 		return;
 	s->cur = g_queue_pop_head(&s->jobs);
 	if (s->cur)
@@ -721,7 +677,7 @@ static void job_next(struct me_sim *s)
 static void job_queue(struct me_sim *s, struct job *j)
 {
 	g_queue_push_tail(&s->jobs, j);
-	if (s->link != LINK_UP) {
+	if (s->state != LINK_UP) {
 		if (!s->cur)
 			fail_jobs(s, s->inserted ? "the SIM is not ready" : "no SIM");
 		return;
@@ -767,7 +723,7 @@ struct me_sim *me_sim_new(struct me_modem *m, const struct me_sim_ops *ops, void
 	s->m = m;
 	s->ops = ops;
 	s->user = user;
-	s->in = g_byte_array_new();
+	s->link = me_link_new(&link_ops, s);
 	s->resp = g_byte_array_new();
 	s->child_cancel = g_cancellable_new();
 	g_queue_init(&s->jobs);
@@ -782,7 +738,7 @@ struct me_sim *me_sim_new(struct me_modem *m, const struct me_sim_ops *ops, void
 
 bool me_sim_up(const struct me_sim *s)
 {
-	return s->link == LINK_UP;
+	return s->state == LINK_UP;
 }
 
 void me_sim_set_inserted(struct me_sim *s, bool inserted)
@@ -794,18 +750,17 @@ void me_sim_set_inserted(struct me_sim *s, bool inserted)
 		s->spawn_tries = 0;
 		if (s->child_mode && !s->child)
 			spawn_child(s);
-		else if (s->link == LINK_DOWN && !s->retry_id)
+		else if (s->state == LINK_DOWN && !s->retry_id)
 			link_connect(s);
 		return;
 	}
 	if (s->retry_id)
 		g_source_remove(s->retry_id);
 	s->retry_id = 0;
-	if (s->link == LINK_UP)
+	if (s->state == LINK_UP)
 		send_ctrl(s, SIMOTA_VPCD_CTRL_POWER_OFF);
 	link_drop(s, "SIM removed");
-	if (s->cancel)
-		g_cancellable_cancel(s->cancel);
+	me_link_close(s->link);   /* a connection being made, too */
 }
 
 void me_sim_free(struct me_sim *s)
@@ -820,8 +775,7 @@ void me_sim_free(struct me_sim *s)
 	s->retry_id = s->respawn_id = 0;
 	s->ops = NULL;
 	link_drop(s, "modem-emu exits");
-	if (s->cancel)
-		g_cancellable_cancel(s->cancel);
+	me_link_free(s->link);
 	g_cancellable_cancel(s->child_cancel);
 	if (s->child) {
 		/* SIGTERM: the card commits and removes its socket; then it is reaped */
@@ -829,9 +783,7 @@ void me_sim_free(struct me_sim *s)
 		g_subprocess_wait(s->child, NULL, NULL);
 		g_clear_object(&s->child);
 	}
-	g_clear_object(&s->cancel);
 	g_object_unref(s->child_cancel);
-	g_byte_array_unref(s->in);
 	g_byte_array_unref(s->resp);
 	g_free(s->sock_path);
 	g_free(s);

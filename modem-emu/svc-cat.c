@@ -288,10 +288,8 @@ static void send_terminal_response(struct me_req *r)
 	uint8_t tr[256];
 	size_t len;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	if (!me_rd_u32(&rd, &ref) || !me_rd_bytes(&rd, 2, tr, sizeof(tr), &len)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
@@ -323,10 +321,8 @@ static void send_envelope(struct me_req *r)
 	uint8_t env[256];
 	size_t len;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	if (!me_rd_u16(&rd, &type) || !me_rd_bytes(&rd, 2, env, sizeof(env), &len)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
@@ -367,10 +363,8 @@ static void set_configuration(struct me_req *r)
 	uint8_t mode, tp[TP_MAX];
 	size_t len = 0;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	if (!me_rd_u8(&rd, &mode)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;

@@ -37,10 +37,8 @@ static void allocate_cid(struct me_req *r)
 	QmiMessage *resp;
 	struct me_tlv_w t;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	if (!me_rd_u8(&rd, &service)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
@@ -72,10 +70,8 @@ static void release_cid(struct me_req *r)
 	QmiMessage *resp;
 	struct me_tlv_w t;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	if (!me_rd_u8(&rd, &service) || !me_rd_u8(&rd, &id)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;

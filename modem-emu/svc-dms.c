@@ -130,10 +130,8 @@ static void set_operating_mode(struct me_req *r)
 	struct me_tlv_r rd;
 	uint8_t mode;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	if (!me_rd_u8(&rd, &mode)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;

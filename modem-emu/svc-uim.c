@@ -115,10 +115,8 @@ static void register_events(struct me_req *r)
 	uint32_t mask;
 	QmiMessage *resp;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	if (!me_rd_u32(&rd, &mask)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
@@ -243,10 +241,8 @@ static void read_transparent(struct me_req *r)
 	if (!read_file_tlv(r, &req))
 		return;
 	req.op = ME_FILE_READ_BINARY;
-	if (!me_tlv_open(&rd, r->msg, 0x03)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x03, &rd))
 		return;
-	}
 	if (!me_rd_u16(&rd, &req.offset) || !me_rd_u16(&rd, &req.length)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
@@ -328,10 +324,8 @@ static void read_record(struct me_req *r)
 
 	if (!read_file_tlv(r, &req))
 		return;
-	if (!me_tlv_open(&rd, r->msg, 0x03)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x03, &rd))
 		return;
-	}
 	if (!me_rd_u16(&rd, &rec) || !me_rd_u16(&rd, &len)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
@@ -643,10 +637,8 @@ static void pin_request(struct me_req *r, uint8_t ins_enable, uint8_t ins_disabl
 	struct pin_op *op;
 	size_t n = 5 + PIN_LEN;
 
-	if (!me_tlv_open(&rd, r->msg, 0x02)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x02, &rd))
 		return;
-	}
 	if (!me_rd_u8(&rd, &pin_id) || (protection && !me_rd_u8(&rd, &enable)) ||
 	    !me_rd_string(&rd, 1, a, sizeof(a)) || (two && !me_rd_string(&rd, 1, b, sizeof(b)))) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);

@@ -328,10 +328,8 @@ static void set_routes(struct me_req *r)
 	struct me_tlv_r rd;
 	uint16_t n;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	memcpy(routes, w->routes, sizeof(routes));
 	if (!me_rd_u16(&rd, &n) || (size_t)n * 4 != me_rd_left(&rd)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
@@ -380,10 +378,8 @@ static void send_ack(struct me_req *r)
 	struct transfer *t;
 	QmiMessage *resp;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	if (!me_rd_u32(&rd, &tid) || !me_rd_u8(&rd, &protocol) || !me_rd_u8(&rd, &success)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
@@ -456,10 +452,8 @@ static void raw_send(struct me_req *r)
 	struct simota_sms_submit *sub;
 	struct send *s;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	if (!me_rd_u8(&rd, &format) || !me_rd_bytes(&rd, 2, raw, sizeof(raw), &len)) {
 		me_req_fail(r, rd.bad && me_rd_left(&rd) ? QMI_PROTOCOL_ERROR_ARGUMENT_TOO_LONG :
 			    QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
@@ -526,10 +520,8 @@ static void raw_write(struct me_req *r)
 	size_t len;
 	uint8_t tag;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	if (!me_rd_u8(&rd, &storage) || !me_rd_u8(&rd, &format) || !me_rd_bytes(&rd, 2, raw, sizeof(raw), &len)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
@@ -616,7 +608,8 @@ static void raw_read(struct me_req *r)
 	read_reply(c);
 }
 
-static void tag_done(bool ok, uint32_t index, void *user)
+/* A store change (tag, delete) done: the plain answer. */
+static void store_changed(bool ok, uint32_t index, void *user)
 {
 	struct me_req *r = user;
 
@@ -632,10 +625,8 @@ static void modify_tag(struct me_req *r)
 	uint8_t storage, tag;
 	uint32_t index;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	if (!me_rd_u8(&rd, &storage) || !me_rd_u32(&rd, &index) || !me_rd_u8(&rd, &tag)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
@@ -650,7 +641,20 @@ static void modify_tag(struct me_req *r)
 		me_req_fail(r, QMI_PROTOCOL_ERROR_INVALID_INDEX);
 		return;
 	}
-	me_store_set_tag(r->modem->store, storage, index, tag, tag_done, r);
+	me_store_set_tag(r->modem->store, storage, index, tag, store_changed, r);
+}
+
+/* The optional message tag of Delete and List Messages (TLV 0x11); malformed: the request fails. */
+static bool tag_filter(struct me_req *r, bool *by_tag, uint8_t *tag)
+{
+	struct me_tlv_r rd;
+
+	*by_tag = me_tlv_open(&rd, r->msg, 0x11);
+	if (*by_tag && !me_rd_u8(&rd, tag)) {
+		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
+		return false;
+	}
+	return true;
 }
 
 /* Delete: one message, or every message (of one tag); one write at a time, then the answer. */
@@ -692,16 +696,6 @@ static void delete_next(struct delete_ctx *d)
 	g_free(d);
 }
 
-static void deleted_one(bool ok, uint32_t index, void *user)
-{
-	struct me_req *r = user;
-
-	if (ok)
-		me_req_finish(r, me_resp_new(r));
-	else
-		me_req_fail(r, QMI_PROTOCOL_ERROR_DEVICE_MEMORY_ERROR);
-}
-
 static void delete_(struct me_req *r)
 {
 	struct me_tlv_r rd;
@@ -710,21 +704,14 @@ static void delete_(struct me_req *r)
 	uint32_t index;
 	bool by_tag = false;
 
-	if (!me_tlv_open(&rd, r->msg, 0x01)) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	if (!me_req_tlv(r, 0x01, &rd))
 		return;
-	}
 	if (!me_rd_u8(&rd, &storage)) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
 	}
-	if (me_tlv_open(&rd, r->msg, 0x11)) {
-		by_tag = true;
-		if (!me_rd_u8(&rd, &tag)) {
-			me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
-			return;
-		}
-	}
+	if (!tag_filter(r, &by_tag, &tag))
+		return;
 	if (!storage_ok(r, storage))
 		return;
 	if (me_tlv_open(&rd, r->msg, 0x10)) {
@@ -743,7 +730,7 @@ static void delete_(struct me_req *r)
 			me_req_fail(r, QMI_PROTOCOL_ERROR_NO_ENTRY);
 			return;
 		}
-		me_store_delete(r->modem->store, storage, index, deleted_one, r);
+		me_store_delete(r->modem->store, storage, index, store_changed, r);
 		return;
 	}
 	d = g_new0(struct delete_ctx, 1);
@@ -768,13 +755,8 @@ static void list_messages(struct me_req *r)
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
 	}
-	if (me_tlv_open(&rd, r->msg, 0x11)) {
-		by_tag = true;
-		if (!me_rd_u8(&rd, &tag)) {
-			me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
-			return;
-		}
-	}
+	if (!tag_filter(r, &by_tag, &tag))
+		return;
 	if (!storage_ok(r, storage))
 		return;
 	for (unsigned i = 0; i < me_store_capacity(st, storage); i++) {
