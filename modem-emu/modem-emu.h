@@ -196,6 +196,7 @@ struct me_cid {
 	/* registrations */
 	bool wms_report;             /* WMS Set Event Report: new MT message indicator */
 	bool nas_serving;            /* NAS Register Indications 0x13 (default on) */
+	bool nas_serving_set;        /* ... said by the client: unicast; else the default broadcast */
 	bool nas_signal_info;        /* NAS Register Indications 0x19 */
 	bool nas_event_strength;     /* NAS Set Event Report 0x10 */
 	uint32_t uim_events;         /* UIM Register Events mask */
@@ -301,6 +302,9 @@ typedef bool (*me_cid_pred)(const struct me_cid *c, void *user);
 typedef void (*me_ind_fill)(QmiMessage *m, void *user);
 unsigned me_modem_indicate(struct me_modem *m, uint8_t service, uint16_t msgid, me_cid_pred pred,
 			   me_ind_fill fill, void *user);
+/* The same as one broadcast (CID 0xFF) to each client with such a CID. */
+unsigned me_modem_broadcast(struct me_modem *m, uint8_t service, uint16_t msgid, me_cid_pred pred,
+			    me_ind_fill fill, void *user);
 
 /* Requests. */
 QmiMessage *me_resp_new(struct me_req *r);

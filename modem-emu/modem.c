@@ -275,6 +275,35 @@ unsigned me_modem_indicate(struct me_modem *m, uint8_t service, uint16_t msgid, 
 	return n;
 }
 
+unsigned me_modem_broadcast(struct me_modem *m, uint8_t service, uint16_t msgid, me_cid_pred pred,
+			    me_ind_fill fill, void *user)
+{
+	GHashTable *done = g_hash_table_new(g_direct_hash, g_direct_equal);
+	GHashTableIter it;
+	gpointer v;
+	unsigned n = 0;
+
+	g_hash_table_iter_init(&it, m->cids);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct me_cid *cid = v;
+		QmiMessage *ind;
+
+		if (cid->service != service || !cid->owner || cid->owner->closed ||
+		    g_hash_table_contains(done, cid->owner) || (pred && !pred(cid, user)))
+			continue;
+		/* one per client: libqmi hands a broadcast to every client object of the service */
+		g_hash_table_add(done, cid->owner);
+		ind = me_qmi_indication_new(service, QMI_CID_BROADCAST, msgid);
+		if (fill)
+			fill(ind, user);
+		me_client_send(cid->owner, ind);
+		qmi_message_unref(ind);
+		n++;
+	}
+	g_hash_table_destroy(done);
+	return n;
+}
+
 /* ---- requests ------------------------------------------------------------------------------------ */
 
 QmiMessage *me_resp_new(struct me_req *r)

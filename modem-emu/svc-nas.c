@@ -5,8 +5,9 @@
  * link being sought = "not registered, searching", radio off / no SIM /
  * low power = "not registered".
  *   Set Event Report 0x0002 (TLV 0x10 signal strength) + Event Report
- *   indication 0x0002; Register Indications 0x0003 (0x13 serving system,
- *   0x19 signal info); Get Signal Strength 0x0020; Get Serving System
+ *   indication 0x0002; Register Indications 0x0003 (0x13 serving system:
+ *   broadcast, CID 0xFF, until a client registers, then to its CID; 0x19
+ *   signal info); Get Signal Strength 0x0020; Get Serving System
  *   0x0024 + Serving System indication 0x0024; Get Home Network 0x0025;
  *   Get Signal Info 0x004F + Signal Info indication 0x0051; Get Supported
  *   Messages 0x001E.
@@ -201,6 +202,7 @@ static void register_indications(struct me_req *r)
 		if (!me_rd_u8(&rd, &v))
 			goto bad;
 		r->cid->nas_serving = v;
+		r->cid->nas_serving_set = true;
 	}
 	if (me_tlv_open(&rd, r->msg, 0x19)) {
 		if (!me_rd_u8(&rd, &v))
@@ -215,7 +217,12 @@ bad:
 
 static bool wants_serving(const struct me_cid *c, void *user)
 {
-	return c->nas_serving;
+	return c->nas_serving && c->nas_serving_set;
+}
+
+static bool default_serving(const struct me_cid *c, void *user)
+{
+	return !c->nas_serving_set;
 }
 
 static bool wants_signal_info(const struct me_cid *c, void *user)
@@ -239,6 +246,8 @@ void me_nas_registration_changed(struct me_modem *m)
 	n->last = st;
 	ME_DEBUG("%s: registration %s", m->name, st == ME_REG_HOME ? "home" :
 		 st == ME_REG_SEARCHING ? "searching" : "off");
+	/* the serving system: broadcast to the clients that kept the default, to the CID of those that registered */
+	me_modem_broadcast(m, QMI_SERVICE_NAS, 0x0024, default_serving, fill_serving_system, m);
 	me_modem_indicate(m, QMI_SERVICE_NAS, 0x0024, wants_serving, fill_serving_system, m);
 	me_modem_indicate(m, QMI_SERVICE_NAS, 0x0051, wants_signal_info, fill_signal_info, m);
 	me_modem_indicate(m, QMI_SERVICE_NAS, 0x0002, wants_strength, fill_event_strength, m);

@@ -629,8 +629,9 @@ static void test_indications(void)
 	g_assert_cmpuint(vlen, >=, 10);
 	g_assert_cmpuint(v[9], ==, QMI_UIM_CARD_STATE_ABSENT);
 	qmi_message_unref(ind);
-	/* no SIM: no registration (serving system indication, on by default) */
+	/* no SIM: no registration (serving system indication: broadcast while the client keeps the default) */
 	ind = mh_wait_indication(&h, QMI_SERVICE_NAS, 0x0024, 0x01, MS);
+	g_assert_cmpuint(qmi_message_get_client_id(ind), ==, QMI_CID_BROADCAST);
 	v = qmi_message_get_raw_tlv(ind, 0x01, &vlen);
 	g_assert_cmpuint(v[0], ==, QMI_NAS_REGISTRATION_STATE_NOT_REGISTERED);
 	qmi_message_unref(ind);
