@@ -317,16 +317,22 @@ size_t mh_secured_sms(const uint8_t tar[3], uint64_t cntr, const char *msg_hex, 
 
 uint8_t mh_por(const uint8_t *report_tpdu, size_t len, char **data_hex)
 {
-	static const uint8_t spi[2] = { 0x16, 0x19 };
-	struct simota_ota_key *kic = key(0x15, false, MH_KIC_KEY), *kid = key(0x15, true, MH_KID_KEY);
 	struct simota_sms_deliver_report rep;
-	struct simota_ota_response r;
-	uint8_t work[512];
 
 	g_assert_cmpint(simota_sms_deliver_report_decode(report_tpdu, len, false, &rep), ==, SIMOTA_OK);
 	g_assert_true(rep.has_ud);
-	g_assert_cmpint(simota_ota_response_decode(spi, 0x15, 0x15, rep.ud.ud, rep.ud.len, kic, kid, work,
-						   sizeof(work), &r), ==, SIMOTA_OK);
+	return mh_por_packet(rep.ud.ud, rep.ud.len, data_hex);
+}
+
+uint8_t mh_por_packet(const uint8_t *pkt, size_t len, char **data_hex)
+{
+	static const uint8_t spi[2] = { 0x16, 0x19 };
+	struct simota_ota_key *kic = key(0x15, false, MH_KIC_KEY), *kid = key(0x15, true, MH_KID_KEY);
+	struct simota_ota_response r;
+	uint8_t work[512];
+
+	g_assert_cmpint(simota_ota_response_decode(spi, 0x15, 0x15, pkt, len, kic, kid, work, sizeof(work), &r), ==,
+			SIMOTA_OK);
 	if (data_hex)
 		*data_hex = mh_to_hex(r.data, r.data_len);
 	simota_ota_key_free(kic);

@@ -102,6 +102,8 @@ size_t mh_sms_deliver(uint8_t pid, uint8_t dcs, bool udhi, const uint8_t *ud, si
 size_t mh_secured_sms(const uint8_t tar[3], uint64_t cntr, const char *msg_hex, uint8_t *out, size_t cap);
 /* The response packet of a DELIVER-REPORT TPDU: its status (0 = PoR OK) and the applet's data as hex. */
 uint8_t mh_por(const uint8_t *report_tpdu, size_t len, char **data_hex);
+/* The same from the response packet itself (02 71 00 ...). */
+uint8_t mh_por_packet(const uint8_t *pkt, size_t len, char **data_hex);
 
 uint8_t *mh_hex(const char *s, size_t *len);
 char *mh_to_hex(const uint8_t *p, size_t len);

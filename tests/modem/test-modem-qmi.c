@@ -221,6 +221,119 @@ static void test_cat_display_text(void)
 	mh_stop(&h);
 }
 
+/* The u8 value of TLV type (fails when absent or not one byte). */
+static uint8_t tlv_u8(QmiMessage *m, uint8_t type)
+{
+	guint16 len;
+	const guint8 *v = qmi_message_get_raw_tlv(m, type, &len);
+
+	g_assert_nonnull(v);
+	g_assert_cmpuint(len, ==, 1);
+	return v[0];
+}
+
+static QmiMessage *cat_envelope_request(struct mh *h, uint8_t cid, uint16_t type, const uint8_t *env, size_t len)
+{
+	QmiMessage *req = cat_request(h, cid, 0x0022);
+	gsize init = qmi_message_tlv_write_init(req, 0x01, NULL);
+
+	qmi_message_tlv_write_guint16(req, QMI_ENDIAN_LITTLE, type, NULL);
+	qmi_message_tlv_write_guint16(req, QMI_ENDIAN_LITTLE, (guint16)len, NULL);
+	for (size_t i = 0; i < len; i++)
+		qmi_message_tlv_write_guint8(req, env[i], NULL);
+	g_assert_true(qmi_message_tlv_write_complete(req, init, NULL));
+	return req;
+}
+
+/*
+ * Send Envelope: an SMS-PP DOWNLOAD the host makes itself (a host that
+ * took class 2 with a transfer route does this): the PoR comes back in the
+ * answer.  Set / Get Configuration with a custom terminal profile, which the
+ * SIM gets at its next power-up (Get Terminal Profile).
+ */
+static void test_cat_envelope_and_configuration(void)
+{
+	static const uint8_t not_envelope[2] = { 0x42, 0x00 };
+	static const uint8_t custom[5] = { 0xFF, 0xFF, 0xFF, 0xFF, 0x1F };
+	struct mh h;
+	QmiMessage *req, *resp;
+	uint8_t tpdu[256], env[300], cid;
+	size_t len, elen;
+	const guint8 *v;
+	guint16 vlen;
+	gsize init;
+	char *ir, *cmd;
+
+	mh_start(&h, 1, NULL);
+	cid = cat_allocate(&h, h.qmi, QMI_SERVICE_CAT2);
+	req = cat_request(&h, cid, 0x002E);
+	resp = mh_command(&h, h.qmi, req);
+	g_assert_cmpint(result_of(resp), ==, QMI_PROTOCOL_ERROR_NONE);
+	g_assert_cmpuint(tlv_u8(resp, 0x10), ==, 1);   /* Gobi mode: raw reports */
+	qmi_message_unref(req);
+	qmi_message_unref(resp);
+
+	len = mh_secured_sms(TAR, 1, C2, tpdu, sizeof(tpdu));
+	g_assert_cmpint(simota_sms_pp_download_envelope(NULL, tpdu, len, env, sizeof(env), &elen), ==, SIMOTA_OK);
+	req = cat_envelope_request(&h, cid, 0x09, env, elen);   /* SMS-PP data download */
+	resp = mh_command(&h, h.qmi, req);
+	g_assert_cmpint(result_of(resp), ==, QMI_PROTOCOL_ERROR_NONE);
+	v = qmi_message_get_raw_tlv(resp, 0x10, &vlen);
+	g_assert_nonnull(v);
+	g_assert_cmphex(v[0] << 8 | v[1], ==, 0x9000);
+	g_assert_cmpuint(v[2] + 3, ==, vlen);
+	g_assert_cmpuint(mh_por_packet(v + 3, v[2], &ir), ==, 0);
+	g_assert_cmpstr(ir, ==, "b20980040000002a870102");   /* C2 of a transaction the card does not know */
+	g_free(ir);
+	qmi_message_unref(req);
+	qmi_message_unref(resp);
+	/* an envelope that is no BER-TLV envelope */
+	req = cat_envelope_request(&h, cid, 0x01, not_envelope, sizeof(not_envelope));
+	resp = mh_command(&h, h.qmi, req);
+	g_assert_cmpint(result_of(resp), ==, QMI_PROTOCOL_ERROR_INVALID_ARGUMENT);
+	qmi_message_unref(req);
+	qmi_message_unref(resp);
+
+	/* custom raw mode with its own profile: kept, given to the SIM at its next power-up */
+	req = cat_request(&h, cid, 0x002D);
+	init = qmi_message_tlv_write_init(req, 0x01, NULL);
+	qmi_message_tlv_write_guint8(req, 5, NULL);
+	qmi_message_tlv_write_complete(req, init, NULL);
+	init = qmi_message_tlv_write_init(req, 0x10, NULL);
+	qmi_message_tlv_write_guint8(req, sizeof(custom), NULL);
+	for (size_t i = 0; i < sizeof(custom); i++)
+		qmi_message_tlv_write_guint8(req, custom[i], NULL);
+	qmi_message_tlv_write_complete(req, init, NULL);
+	resp = mh_command(&h, h.qmi, req);
+	g_assert_cmpint(result_of(resp), ==, QMI_PROTOCOL_ERROR_NONE);
+	qmi_message_unref(req);
+	qmi_message_unref(resp);
+	req = cat_request(&h, cid, 0x002E);
+	resp = mh_command(&h, h.qmi, req);
+	g_assert_cmpuint(tlv_u8(resp, 0x10), ==, 5);
+	v = qmi_message_get_raw_tlv(resp, 0x11, &vlen);
+	g_assert_nonnull(v);
+	g_assert_cmpmem(v + 1, v[0], custom, sizeof(custom));
+	qmi_message_unref(req);
+	qmi_message_unref(resp);
+	cmd = g_strdup_printf("sim-remove %s", h.dev[0]);
+	g_free(mh_control(&h, cmd));
+	g_free(cmd);
+	cmd = g_strdup_printf("sim-insert %s", h.dev[0]);
+	g_free(mh_control(&h, cmd));
+	g_free(cmd);
+	mh_wait_status(&h, 0, "sim", "ready");
+	req = cat_request(&h, cid, 0x002C);
+	resp = mh_command(&h, h.qmi, req);
+	g_assert_cmpint(result_of(resp), ==, QMI_PROTOCOL_ERROR_NONE);
+	v = qmi_message_get_raw_tlv(resp, 0x10, &vlen);
+	g_assert_nonnull(v);
+	g_assert_cmpmem(v + 1, v[0], custom, sizeof(custom));
+	qmi_message_unref(req);
+	qmi_message_unref(resp);
+	mh_stop(&h);
+}
+
 /* ---- WMS ---------------------------------------------------------------------------------------------------- */
 
 #define CALL(client, name, input, out_type)                                                          \
@@ -1015,6 +1128,7 @@ int main(int argc, char **argv)
 		return g_test_run();
 	}
 	g_test_add_func("/modem-qmi/cat-display-text", test_cat_display_text);
+	g_test_add_func("/modem-qmi/cat-envelope-configuration", test_cat_envelope_and_configuration);
 	g_test_add_func("/modem-qmi/wms-transfer-route", test_wms_transfer_route);
 	g_test_add_func("/modem-qmi/wms-store-and-notify", test_wms_store_and_notify);
 	g_test_add_func("/modem-qmi/wms-raw-send", test_wms_raw_send);
