@@ -222,6 +222,22 @@ static void identities_cb(const struct me_file_res *res, void *user)
 	identities_step(c);
 }
 
+static void store_loaded(void *user, bool ok)
+{
+	struct fw_ctx *c = user;
+	struct me_fw *fw = c->fw;
+
+	if (!ok) {
+		g_free(c);   /* the card went: gone() follows */
+		return;
+	}
+	if (ctx_stale(c))
+		return;
+	g_free(c);
+	fw->m->card.identities = fw->m->card.imsi[0] != '\0';
+	card_ready(fw);
+}
+
 static void identities_step(struct fw_ctx *c)
 {
 	struct me_file_req req = { .depth = 2, .path = { 0x7FFF } };
@@ -247,10 +263,9 @@ static void identities_step(struct fw_ctx *c)
 		req.path[1] = 0x6FAD;
 		break;
 	default:
-		g_free(c);
-		fw->m->card.identities = fw->m->card.imsi[0] != '\0';
-		me_store_card_ready(fw->m->store);
-		card_ready(fw);
+		/* the messages on the SIM read before the SIM is said ready (store-and-notify needs them) */
+		c->step = 0;
+		me_store_card_ready(fw->m->store, store_loaded, c);
 		return;
 	}
 	me_sim_file(fw->m->sim, &req, identities_cb, c);

@@ -148,7 +148,18 @@ struct load_ctx {
 	struct me_store *st;
 	unsigned gen;
 	unsigned rec;
+	void (*done)(void *user, bool ok);
+	void *user;
 };
+
+static void load_done(struct load_ctx *c, bool ok)
+{
+	void (*done)(void *user, bool ok) = c->done;
+	void *user = c->user;
+
+	g_free(c);
+	done(user, ok);
+}
 
 static void load_next(struct load_ctx *c);
 
@@ -156,11 +167,11 @@ static void load_record_cb(const struct me_file_res *res, void *user)
 {
 	struct load_ctx *c = user;
 
-	if (c->gen != c->st->gen) {
-		g_free(c);
+	if (c->gen != c->st->gen || res->error) {
+		load_done(c, false);   /* the card went */
 		return;
 	}
-	if (!res->error && (res->sw >> 8) == 0x90)
+	if ((res->sw >> 8) == 0x90)
 		entry_from_record(&c->st->uim[c->rec - 1], res->data, res->len);
 	c->rec++;
 	load_next(c);
@@ -175,7 +186,7 @@ static void load_next(struct load_ctx *c)
 	if (c->rec > c->st->uim_n) {
 		c->st->uim_loaded = true;
 		ME_DEBUG("%s: EF_SMS read: %u records", c->st->m->name, c->st->uim_n);
-		g_free(c);
+		load_done(c, true);
 		return;
 	}
 	me_sim_file(c->st->m->sim, &req, load_record_cb, c);
@@ -186,14 +197,14 @@ static void load_info_cb(const struct me_file_res *res, void *user)
 	struct load_ctx *c = user;
 	struct me_fcp fcp;
 
-	if (c->gen != c->st->gen) {
-		g_free(c);
+	if (c->gen != c->st->gen || res->error) {
+		load_done(c, false);   /* the card went */
 		return;
 	}
-	if (res->error || (res->sw >> 8) != 0x90 || !me_fcp_parse(res->fcp, res->fcp_len, &fcp) ||
-	    !me_fcp_is_record(&fcp) || fcp.record_len < 3) {
-		g_free(c);
-		return;   /* no EF_SMS: no UIM storage */
+	if ((res->sw >> 8) != 0x90 || !me_fcp_parse(res->fcp, res->fcp_len, &fcp) || !me_fcp_is_record(&fcp) ||
+	    fcp.record_len < 3) {
+		load_done(c, true);   /* no EF_SMS: no UIM storage */
+		return;
 	}
 	c->st->uim_n = fcp.n_records;   /* at most 255 (one byte in the FCP) */
 	c->st->uim_rec_len = fcp.record_len;
@@ -202,7 +213,7 @@ static void load_info_cb(const struct me_file_res *res, void *user)
 	load_next(c);
 }
 
-void me_store_card_ready(struct me_store *st)
+void me_store_card_ready(struct me_store *st, void (*done)(void *user, bool ok), void *user)
 {
 	struct me_file_req req = { .op = ME_FILE_INFO, .depth = 2, .path = { 0x7FFF, EF_SMS } };
 	struct load_ctx *c;
@@ -211,6 +222,8 @@ void me_store_card_ready(struct me_store *st)
 	c = g_new0(struct load_ctx, 1);
 	c->st = st;
 	c->gen = st->gen;
+	c->done = done;
+	c->user = user;
 	me_sim_file(st->m->sim, &req, load_info_cb, c);
 }
 

@@ -30,8 +30,8 @@ struct me_sms_entry {
 
 struct me_store *me_store_new(struct me_modem *m);
 void me_store_free(struct me_store *st);
-/* PIN1 allows EF_SMS: read it. */
-void me_store_card_ready(struct me_store *st);
+/* PIN1 allows EF_SMS: read it; done(ok) once it is read or found missing (ok), or the card went (!ok). */
+void me_store_card_ready(struct me_store *st, void (*done)(void *user, bool ok), void *user);
 void me_store_card_gone(struct me_store *st);
 
 bool me_store_valid(uint8_t storage);
