@@ -564,6 +564,8 @@ void mh_spawn_emu(struct mh *h)
 	g_ptr_array_add(argv, g_strconcat("unix:", h->ctl, NULL));
 	g_ptr_array_add(argv, g_strdup("--uicc-emu"));
 	g_ptr_array_add(argv, g_strdup(g_getenv("UICC_EMU")));
+	g_ptr_array_add(argv, g_strdup("--run-dir"));   /* the SIM sockets in the test's directory, gone with it */
+	g_ptr_array_add(argv, g_strdup(h->dir));
 	g_ptr_array_add(argv, g_strdup("--modem"));
 	g_ptr_array_add(argv, g_strdup_printf("%s,card=%s,state=%s,netsim=%s", h->dev[0], h->ini, h->state, netsim));
 	if (h->n_modems > 1) {

@@ -84,7 +84,7 @@ class Emu:
         self.log_path = os.path.join(tmp, "modem-emu.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [modem_emu, "-v", "--control", "unix:" + self.ctl, "--uicc-emu", uicc_emu,
+            [modem_emu, "-v", "--control", "unix:" + self.ctl, "--uicc-emu", uicc_emu, "--run-dir", tmp,
              "--modem", "%s,card=%s/a.ini,state=%s/a.state,netsim=tcp:127.0.0.1:%d,imei=%s"
              % (self.dev_a, tmp, tmp, netsim_port, IMEI),
              "--modem", "%s,card=%s/b.ini,state=%s/b.state" % (self.dev_b, tmp, tmp)],
