@@ -251,32 +251,9 @@ void me_modem_release_all(struct me_modem *m)
 	g_list_free(all);
 }
 
-unsigned me_modem_indicate(struct me_modem *m, uint8_t service, uint16_t msgid, me_cid_pred pred,
-			   me_ind_fill fill, void *user)
-{
-	GHashTableIter it;
-	gpointer v;
-	unsigned n = 0;
-
-	g_hash_table_iter_init(&it, m->cids);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		struct me_cid *cid = v;
-		QmiMessage *ind;
-
-		if (cid->service != service || !cid->owner || cid->owner->closed || (pred && !pred(cid, user)))
-			continue;
-		ind = me_qmi_indication_new(service, cid->cid, msgid);
-		if (fill)
-			fill(ind, user);
-		me_client_send(cid->owner, ind);
-		qmi_message_unref(ind);
-		n++;
-	}
-	return n;
-}
-
-unsigned me_modem_broadcast(struct me_modem *m, uint8_t service, uint16_t msgid, me_cid_pred pred,
-			    me_ind_fill fill, void *user)
+/* To each CID of service that pred takes: its own indication, or (broadcast) one with CID 0xFF per client. */
+static unsigned indicate(struct me_modem *m, uint8_t service, uint16_t msgid, me_cid_pred pred, me_ind_fill fill,
+			 void *user, bool broadcast)
 {
 	GHashTable *done = g_hash_table_new(g_direct_hash, g_direct_equal);
 	GHashTableIter it;
@@ -288,12 +265,15 @@ unsigned me_modem_broadcast(struct me_modem *m, uint8_t service, uint16_t msgid,
 		struct me_cid *cid = v;
 		QmiMessage *ind;
 
-		if (cid->service != service || !cid->owner || cid->owner->closed ||
-		    g_hash_table_contains(done, cid->owner) || (pred && !pred(cid, user)))
+		if (cid->service != service || !cid->owner || cid->owner->closed || (pred && !pred(cid, user)))
 			continue;
-		/* one per client: libqmi hands a broadcast to every client object of the service */
-		g_hash_table_add(done, cid->owner);
-		ind = me_qmi_indication_new(service, QMI_CID_BROADCAST, msgid);
+		if (broadcast) {
+			/* one per client: libqmi hands a broadcast to every client object of the service */
+			if (g_hash_table_contains(done, cid->owner))
+				continue;
+			g_hash_table_add(done, cid->owner);
+		}
+		ind = me_qmi_indication_new(service, broadcast ? QMI_CID_BROADCAST : cid->cid, msgid);
 		if (fill)
 			fill(ind, user);
 		me_client_send(cid->owner, ind);
@@ -302,6 +282,18 @@ unsigned me_modem_broadcast(struct me_modem *m, uint8_t service, uint16_t msgid,
 	}
 	g_hash_table_destroy(done);
 	return n;
+}
+
+unsigned me_modem_indicate(struct me_modem *m, uint8_t service, uint16_t msgid, me_cid_pred pred,
+			   me_ind_fill fill, void *user)
+{
+	return indicate(m, service, msgid, pred, fill, user, false);
+}
+
+unsigned me_modem_broadcast(struct me_modem *m, uint8_t service, uint16_t msgid, me_cid_pred pred,
+			    me_ind_fill fill, void *user)
+{
+	return indicate(m, service, msgid, pred, fill, user, true);
 }
 
 /* ---- requests ------------------------------------------------------------------------------------ */
