@@ -149,3 +149,52 @@ simota_err simota_sms_pp_download_report(const struct simota_sms_pp_result *res,
 		return SIMOTA_OK;
 	return simota_sms_deliver_report_encode(&res->report, out, cap, out_len);
 }
+
+/*
+ * TS 31.115 §4.2 (a response packet travels in an SMS-DELIVER-REPORT or in
+ * an SMS-SUBMIT), TS 23.040 §9.2.2.2: the card's answer that a link cannot
+ * put in its RP-ACK, as SMS-SUBMITs to the originator of the SMS-DELIVER.
+ */
+simota_err simota_sms_por_submits(const struct simota_sms_deliver *d, const struct simota_sms_deliver_report *rep,
+				  uint8_t mr, uint8_t ref, struct simota_sms_submit *out, size_t max, size_t *n)
+{
+	struct simota_sms_ud segs[SIMOTA_SMS_CONCAT_MAX_SEGMENTS];
+	struct simota_sms_udh udh;
+	size_t udh_octets = 0, count = 0;
+	const uint8_t *data = rep->ud.ud;
+	size_t len = rep->ud.len;
+	simota_err err;
+
+	*n = 0;
+	if (!rep->has_ud || !len)
+		return SIMOTA_ERR_MISSING_VALUE;
+	if (simota_sms_dcs_udl_in_septets(d->dcs))
+		return SIMOTA_ERR_UNSUPPORTED;        /* a secured packet is 8 bit data (TS 31.115 §4) */
+	if (starts_with_response_header(data, len)) {
+		/* the packet after its 02 71 00 header, in as many SMS as it needs (header again in each) */
+		simota_sms_udh_parse(data, len, &udh, &udh_octets);
+		err = simota_sms_segment_packet(SIMOTA_SMS_IEI_RPI, data + udh_octets, len - udh_octets, ref,
+						false, segs, sizeof(segs) / sizeof(segs[0]), &count);
+		if (err)
+			return err;
+	} else {
+		/* not a response packet: the data as it is, in one SMS */
+		if ((err = simota_sms_ud_set_octets(&segs[0], NULL, data, len, SIMOTA_SMS_UD_MAX)))
+			return err;
+		count = 1;
+	}
+	if (count > max)
+		return SIMOTA_ERR_NO_SPACE;
+	for (size_t i = 0; i < count; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].mr = (uint8_t)(mr + i);
+		out[i].da = d->oa;
+		out[i].da.tp_length = 0;
+		out[i].pid = d->pid;
+		out[i].dcs = d->dcs;
+		out[i].vp.format = SIMOTA_SMS_VPF_NONE;
+		out[i].ud = segs[i];
+	}
+	*n = count;
+	return SIMOTA_OK;
+}

@@ -480,4 +480,44 @@ simota_err simota_sms_pp_download_envelope(const struct simota_sms_address *sca,
 simota_err simota_sms_pp_download_report(const struct simota_sms_pp_result *res, uint8_t *out,
 					 size_t cap, size_t *out_len, uint8_t *rp_cause);
 
+/*
+ * The card's answer when the link cannot carry it in the RP-ACK (QMI WMS
+ * Send Ack carries causes only, DESIGN §8.2): SMS-SUBMITs to the
+ * SMS-DELIVER's originator d->oa with TP-PID and TP-DCS of d, TP-MR mr,
+ * mr + 1, ...; a response packet (data starting with a header that holds
+ * IEI 71) as the card's own SEND SHORT MESSAGE would send it, `02 71 00`
+ * header, concatenated with reference ref when it needs more than one SMS
+ * (simota_sms_segment_packet()); other data as it is, in one SMS.
+ * rep: the DELIVER-REPORT of simota_sms_pp_download_result().
+ * SIMOTA_ERR_MISSING_VALUE when rep has no user data; SIMOTA_ERR_UNSUPPORTED
+ * under a GSM 7 bit DCS; SIMOTA_ERR_NO_SPACE beyond max SMS.
+ */
+simota_err simota_sms_por_submits(const struct simota_sms_deliver *d, const struct simota_sms_deliver_report *rep,
+				  uint8_t mr, uint8_t ref, struct simota_sms_submit *out, size_t max, size_t *n);
+
+/* ---- an SMS with its service centre address in front (TS 27.005 §3.1 <pdu>) ---------------- */
+
+/* Longest PDU: an RP address (12 octets) and a TPDU. */
+#define SIMOTA_SMS_PDU_MAX (12 + SIMOTA_SMS_TPDU_MAX)
+
+/*
+ * The SC address as an RP address (TS 24.011 §8.2.5.1; NULL or no digits:
+ * the single octet 00, "use the default") then the TPDU.  The raw data of
+ * QMI WMS messages in format 06 (GSM/WCDMA point-to-point).
+ */
+simota_err simota_sms_pdu_encode(const struct simota_sms_address *sca, const uint8_t *tpdu, size_t len,
+				 uint8_t *out, size_t cap, size_t *out_len);
+/* The SC address (empty for 00) and where the TPDU starts; a PDU whose address leaves no TPDU: BAD_LENGTH. */
+simota_err simota_sms_pdu_decode(const uint8_t *p, size_t len, struct simota_sms_address *sca,
+				 size_t *tpdu_off);
+/*
+ * An MT message with or without the SC address in front (firmware differs,
+ * doc/wire-formats.md): the SC-prefixed reading when its rest is a whole
+ * SMS-DELIVER, else the whole as a bare SMS-DELIVER (*sca empty,
+ * *tpdu_off 0).  The SMS-DELIVER decoded in *out; its decoder's error when
+ * neither reading holds.
+ */
+simota_err simota_sms_pdu_decode_deliver(const uint8_t *p, size_t len, struct simota_sms_address *sca,
+					 size_t *tpdu_off, struct simota_sms_deliver *out);
+
 #endif

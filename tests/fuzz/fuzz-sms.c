@@ -2,7 +2,8 @@
 /*
  * Fuzz target: SMS TPDU decoders (SMS-DELIVER, SMS-SUBMIT, SMS-DELIVER-REPORT
  * in both forms), UDH, the three address forms, SCTS, user data text and
- * reassembly.  Whatever decodes is re-encoded; the re-encoding must decode
+ * reassembly, the SC address in front (TS 27.005) and a PoR forwarded by
+ * SMS-SUBMIT.  Whatever decodes is re-encoded; the re-encoding must decode
  * and re-encode to the same bytes (the encoders are canonical, decoders
  * accept some non-canonical input such as unused bits).
  */
@@ -180,6 +181,28 @@ static void udh_and_concat(const uint8_t *data, size_t size)
 	}
 }
 
+/* TS 27.005 §3.1: an MT message with or without its SC address (QMI WMS raw data); the PoR forwarded from it. */
+static void pdu(const uint8_t *data, size_t size)
+{
+	struct simota_sms_address sca;
+	struct simota_sms_deliver d;
+	struct simota_sms_pp_result res;
+	struct simota_sms_submit subs[SIMOTA_SMS_CONCAT_MAX_SEGMENTS];
+	uint8_t out[SIMOTA_SMS_PDU_MAX];
+	size_t off, n, len;
+
+	if (simota_sms_pdu_decode_deliver(data, size, &sca, &off, &d) != SIMOTA_OK)
+		return;
+	check(off < size);
+	check(simota_sms_pdu_encode(&sca, data + off, size - off, out, sizeof(out), &len) == SIMOTA_OK ||
+	      size - off > SIMOTA_SMS_TPDU_MAX);
+	/* the SMS's own user data as a card's answer, forwarded to its originator */
+	if (simota_sms_pp_download_result(d.pid, d.dcs, 0x9000, d.ud.ud, d.ud.len, &res) == SIMOTA_OK &&
+	    simota_sms_por_submits(&d, &res.report, 0, 0, subs, SIMOTA_SMS_CONCAT_MAX_SEGMENTS, &n) == SIMOTA_OK)
+		for (size_t i = 0; i < n; i++)
+			check(simota_sms_submit_encode(&subs[i], out, sizeof(out), &len) == SIMOTA_OK);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct simota_sms_scts t;
@@ -194,6 +217,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	report(data, size, true);
 	addresses(data, size);
 	udh_and_concat(data, size);
+	pdu(data, size);
 	if (size >= SIMOTA_SMS_SCTS_LEN && simota_sms_scts_decode(data, &t) == SIMOTA_OK) {
 		struct simota_writer w = simota_writer_init(out, sizeof(out));
 		check(simota_sms_scts_encode(&t, &w) == SIMOTA_OK);

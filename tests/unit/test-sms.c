@@ -1080,6 +1080,104 @@ static void test_pp_download_envelope_and_report(void)
 	tv_assert_hex(out, len, "00d400");
 }
 
+/* TS 27.005 §3.1: the SC address in front, and an MT message with or without it (doc/wire-formats.md). */
+static void test_pdu_forms(void)
+{
+	/* SMS-DELIVER from +15550199, PID 00, DCS 00, SCTS, "hi" (GSM 7 bit) */
+	static const char deliver_hex[] = "04" "089151551099" "0000" "52107031000000" "02e834";
+	struct simota_sms_address sca = { .ton = 1, .npi = 1, .digits = "15550000" }, got;
+	struct simota_sms_deliver *d = g_new0(struct simota_sms_deliver, 1);
+	size_t tlen, len, off;
+	uint8_t *tpdu = tv_hex(deliver_hex, &tlen), out[SIMOTA_SMS_PDU_MAX], bad[] = { 0x0C, 0x91, 0x00 };
+
+	g_assert_cmpint(simota_sms_pdu_encode(&sca, tpdu, tlen, out, sizeof(out), &len), ==, SIMOTA_OK);
+	g_assert_cmpuint(len, ==, 6 + tlen);
+	g_assert_cmpmem(out, 6, "\x05\x91\x51\x55\x00\x00", 6);
+	g_assert_cmpint(simota_sms_pdu_decode(out, len, &got, &off), ==, SIMOTA_OK);
+	g_assert_cmpuint(off, ==, 6);
+	g_assert_cmpstr(got.digits, ==, "15550000");
+	/* with its SC address (ModemManager's reading, modem-emu's writing) */
+	g_assert_cmpint(simota_sms_pdu_decode_deliver(out, len, &got, &off, d), ==, SIMOTA_OK);
+	g_assert_cmpuint(off, ==, 6);
+	g_assert_cmpstr(got.digits, ==, "15550000");
+	g_assert_cmpstr(d->oa.digits, ==, "15550199");
+	/* "00": no SC address */
+	g_assert_cmpint(simota_sms_pdu_encode(NULL, tpdu, tlen, out, sizeof(out), &len), ==, SIMOTA_OK);
+	g_assert_cmpuint(out[0], ==, 0x00);
+	g_assert_cmpint(simota_sms_pdu_decode_deliver(out, len, &got, &off, d), ==, SIMOTA_OK);
+	g_assert_cmpuint(off, ==, 1);
+	g_assert_cmpstr(got.digits, ==, "");
+	/* a bare SMS-DELIVER (oFono qmimodem's reading): the first octet 04 is not an SC address before a DELIVER */
+	g_assert_cmpint(simota_sms_pdu_decode_deliver(tpdu, tlen, &got, &off, d), ==, SIMOTA_OK);
+	g_assert_cmpuint(off, ==, 0);
+	g_assert_cmpstr(d->oa.digits, ==, "15550199");
+	/* a bare DELIVER whose first octet is 00 (no flags) is not read as "no SC address" */
+	tpdu[0] = 0x00;
+	g_assert_cmpint(simota_sms_pdu_decode_deliver(tpdu, tlen, &got, &off, d), ==, SIMOTA_OK);
+	g_assert_cmpuint(off, ==, 0);
+	/* neither reading holds: every truncation refused */
+	for (size_t n = 0; n < tlen; n++)
+		g_assert_cmpint(simota_sms_pdu_decode_deliver(tpdu, n, &got, &off, d), !=, SIMOTA_OK);
+	g_assert_cmpint(simota_sms_pdu_decode(bad, sizeof(bad), &got, &off), ==, SIMOTA_ERR_BAD_VALUE);
+	g_assert_cmpint(simota_sms_pdu_decode(out, 1, &got, &off), ==, SIMOTA_ERR_BAD_LENGTH);
+	g_assert_cmpint(simota_sms_pdu_encode(NULL, tpdu, tlen, out, 4, &len), ==, SIMOTA_ERR_NO_SPACE);
+	g_free(tpdu);
+	g_free(d);
+}
+
+/* TS 31.115 §4.2: a PoR that cannot travel in the RP-ACK goes to the originator in SMS-SUBMITs. */
+static void test_por_submits(void)
+{
+	struct simota_sms_deliver *d = g_new0(struct simota_sms_deliver, 1);
+	struct simota_sms_pp_result res;
+	struct simota_sms_submit *out = g_new0(struct simota_sms_submit, 4);
+	struct simota_sms_reassembly *st = g_new0(struct simota_sms_reassembly, 1);
+	uint8_t por[3 + 200], tpdu[SIMOTA_SMS_TPDU_MAX], pkt[256], iei;
+	size_t n, len, plen;
+
+	g_assert_cmpint(simota_sms_address_from_text("+15550199", &d->oa), ==, SIMOTA_OK);
+	d->pid = 0x7F;
+	d->dcs = 0xF6;
+	/* a short response packet: one SMS-SUBMIT, UDH 02 71 00, PID/DCS of the SMS-DELIVER */
+	memcpy(por, "\x02\x71\x00\x00\x0d\x0a\xde\xfe\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00", 18);
+	g_assert_cmpint(simota_sms_pp_download_result(0x7F, 0xF6, 0x9000, por, 18, &res), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_sms_por_submits(d, &res.report, 0x40, 7, out, 4, &n), ==, SIMOTA_OK);
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_cmpint(simota_sms_submit_encode(&out[0], tpdu, sizeof(tpdu), &len), ==, SIMOTA_OK);
+	/* SUBMIT, UDHI, VPF none; MR 40; DA +15550199; PID 7F; DCS F6; UDL 18; the card's data as it is */
+	tv_assert_hex(tpdu, len, "41" "40" "089151551099" "7f" "f6" "12"
+		      "027100000d0adefe01000000000100000000");
+	/* a long one: concatenated, the packet identifier in the first segment, reassembled as the server does */
+	por[0] = 0x02; por[1] = 0x71; por[2] = 0x00;
+	for (size_t i = 3; i < sizeof(por); i++)
+		por[i] = (uint8_t)i;
+	g_assert_cmpint(simota_sms_pp_download_result(0x7F, 0x16, 0x9000, por, 3 + 150, &res), ==, SIMOTA_OK);
+	d->dcs = 0x16;
+	g_assert_cmpint(simota_sms_por_submits(d, &res.report, 0xFF, 9, out, 4, &n), ==, SIMOTA_OK);
+	g_assert_cmpuint(n, ==, 2);
+	g_assert_cmpuint(out[0].mr, ==, 0xFF);
+	g_assert_cmpuint(out[1].mr, ==, 0x00);
+	g_assert_cmpuint(out[1].dcs, ==, 0x16);
+	simota_sms_reassembly_init(st);
+	g_assert_cmpint(simota_sms_reassembly_add(st, &out[0].ud), ==, SIMOTA_ERR_INCOMPLETE);
+	g_assert_cmpint(simota_sms_reassembly_add(st, &out[1].ud), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_sms_reassembly_get(st, pkt, sizeof(pkt), &plen, &iei), ==, SIMOTA_OK);
+	g_assert_cmpuint(iei, ==, SIMOTA_SMS_IEI_RPI);
+	g_assert_cmpmem(pkt, plen, por + 3, 150);
+	g_assert_cmpint(simota_sms_por_submits(d, &res.report, 0, 9, out, 1, &n), ==, SIMOTA_ERR_NO_SPACE);
+	/* data that is not a response packet: as it is, no header */
+	g_assert_cmpint(simota_sms_pp_download_result(0x7F, 0x16, 0x9000, (const uint8_t *)"\x01\x02", 2, &res), ==,
+			SIMOTA_OK);
+	g_assert_cmpint(simota_sms_por_submits(d, &res.report, 1, 0, out, 4, &n), ==, SIMOTA_OK);
+	g_assert_true(n == 1 && !out[0].ud.udhi && out[0].ud.len == 2);
+	/* nothing to forward */
+	g_assert_cmpint(simota_sms_pp_download_result(0x7F, 0xF6, 0x9000, NULL, 0, &res), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_sms_por_submits(d, &res.report, 1, 0, out, 4, &n), ==, SIMOTA_ERR_MISSING_VALUE);
+	g_free(d);
+	g_free(out);
+	g_free(st);
+}
+
 int main(int argc, char **argv)
 {
 	JsonObject *sp, *cat;
@@ -1109,5 +1207,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sms/pp-download/udhi", test_pp_download_udhi);
 	g_test_add_func("/sms/pp-download/class", test_pp_download_class);
 	g_test_add_func("/sms/pp-download/envelope-and-report", test_pp_download_envelope_and_report);
+	g_test_add_func("/sms/pdu/forms", test_pdu_forms);
+	g_test_add_func("/sms/pp-download/por-submits", test_por_submits);
 	return g_test_run();
 }
