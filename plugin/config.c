@@ -132,12 +132,26 @@ bool sb_config_parse_net(const char *value, struct sb_net_addr *addr, const char
 	const char *rest;
 
 	memset(addr, 0, sizeof(*addr));
-	if (g_str_has_prefix(value, "qmi:") || g_str_has_prefix(value, "at:")) {
-		*why = "backend not available in this version (only netsim:tcp:HOST:PORT or netsim:unix:PATH)";
+	if (g_str_has_prefix(value, "qmi:")) {
+#ifndef SB_HAVE_QMI
+		*why = "this stkbridge was built without libqmi-glib (libqmi-glib-dev)";
+		return false;
+#endif
+		/* the modem's QMI control device, opened through qmi-proxy (doc/plugin.md) */
+		if (value[4] != '/') {
+			*why = "expected qmi:PATH with the modem's absolute device path (e.g. qmi:/dev/cdc-wdm0)";
+			return false;
+		}
+		addr->kind = SB_NET_QMI;
+		addr->path = g_strdup(value + 4);
+		return true;
+	}
+	if (g_str_has_prefix(value, "at:")) {
+		*why = "backend not available in this version (netsim:tcp:HOST:PORT, netsim:unix:PATH or qmi:PATH)";
 		return false;
 	}
 	if (!g_str_has_prefix(value, "netsim:")) {
-		*why = "unknown backend (expected netsim:tcp:HOST:PORT or netsim:unix:PATH)";
+		*why = "unknown backend (expected netsim:tcp:HOST:PORT, netsim:unix:PATH or qmi:PATH)";
 		return false;
 	}
 	rest = value + 7;

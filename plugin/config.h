@@ -7,7 +7,7 @@
  *   Uicc=emu:unix:/run/uicc-emu/card0.sock   # or pcsc:READER (exact, prefix or *)
  *   UiccMode=exclusive                       # pcsc only: exclusive (default) or shared
  *   UiccTimeout=5                            # seconds an APDU may take (1-120, default 5)
- *   Network=netsim:tcp:127.0.0.1:7890        # or netsim:unix:PATH
+ *   Network=netsim:tcp:127.0.0.1:7890        # or netsim:unix:PATH, or qmi:/dev/cdc-wdm0
  *
  * Parsing only: no oFono calls, so the parser can be unit-tested.  A group
  * with a missing or wrong entry is left out and gets one error line naming
@@ -35,13 +35,14 @@ enum sb_net_kind {
 	SB_NET_NONE,            /* no Network key: sms and netreg stay unregistered */
 	SB_NET_NETSIM_TCP,
 	SB_NET_NETSIM_UNIX,
+	SB_NET_QMI,             /* a QMI modem through libqmi (and qmi-proxy) */
 };
 
 struct sb_net_addr {
 	enum sb_net_kind kind;
 	char *host;             /* NETSIM_TCP */
 	guint16 port;           /* NETSIM_TCP */
-	char *path;             /* NETSIM_UNIX */
+	char *path;             /* NETSIM_UNIX: the socket; QMI: the modem's control device */
 };
 
 struct sb_modem_conf {
@@ -64,7 +65,7 @@ void sb_config_free(struct sb_config *cfg);
 
 /* "emu:unix:PATH" | "pcsc:READER" → addr; false with *why set (static string) on error. */
 bool sb_config_parse_uicc(const char *value, struct sb_uicc_addr *addr, const char **why);
-/* "netsim:tcp:HOST:PORT" | "netsim:unix:PATH" → addr. */
+/* "netsim:tcp:HOST:PORT" | "netsim:unix:PATH" | "qmi:PATH" → addr. */
 bool sb_config_parse_net(const char *value, struct sb_net_addr *addr, const char **why);
 
 void sb_uicc_addr_clear(struct sb_uicc_addr *a);

@@ -375,8 +375,17 @@ static void net_state_cb(struct sb_net *net, bool up, void *user)
 {
 	struct sb_modem *md = user;
 
-	ofono_info("%s: network link %s", md->conf->name, up ? "up" : "down");
+	DBG("%s: network %s", md->conf->name, up ? "up" : "down");
 	sb_netreg_link_changed(md);
+}
+
+static const struct sb_net_ops *net_ops(enum sb_net_kind kind)
+{
+#ifdef SB_HAVE_QMI
+	if (kind == SB_NET_QMI)
+		return &sb_net_qmi_ops;
+#endif
+	return &sb_net_netsim_ops;     /* config.c refuses qmi: without libqmi */
 }
 
 /* ---- driver callbacks ---------------------------------------------------------- */
@@ -409,7 +418,7 @@ static int sb_enable(struct ofono_modem *modem)
 	md->enabling = true;
 	sb_backoff_reset(&md->reconnect);
 	if (md->conf->net.kind != SB_NET_NONE && !md->net)
-		md->net = sb_net_new(&md->conf->net, md->conf->name, net_state_cb, md);
+		md->net = sb_net_new(net_ops(md->conf->net.kind), &md->conf->net, md->conf->name, net_state_cb, md);
 	card_start(md);
 	return -EINPROGRESS;
 }

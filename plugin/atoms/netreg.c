@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The netreg atom driver: "registered" while the network backend's link is
- * up, "searching" while it is being (re)connected, "not registered" when
- * the modem is offline or has no network.  oFono core only lets a card's
- * SEND SHORT MESSAGE out once registered (doc/plugin.md).  The operator is the
- * home network of the card's IMSI.
+ * The netreg atom driver, from the network backend (net.h): netsim is
+ * "registered" while its link is up and "searching" while it is being
+ * (re)connected; qmi says what the modem's NAS service says (registered,
+ * roaming, searching, denied; the serving network; the signal), from its
+ * indications.  "Not registered" when the modem is offline or has no
+ * network.  oFono core only lets a card's SEND SHORT MESSAGE out once
+ * registered (doc/plugin.md).  The operator is the serving network the
+ * backend reports, else the home network of the card's IMSI.
  */
 #define OFONO_API_SUBJECT_TO_CHANGE
 #include <errno.h>
@@ -17,55 +20,68 @@
 #include "stkbridge.h"
 #include "net/net.h"
 
-/* 27.007 +CREG values oFono uses */
-#define STATUS_NOT_REGISTERED 0
-#define STATUS_REGISTERED 1
-#define STATUS_SEARCHING 2
-#define TECH_UTRAN 2
-
 struct sb_netreg {
 	struct sb_modem *md;
 	struct ofono_netreg *netreg;
 	guint register_id;
 	bool registered;          /* atom registered with the core */
+	int last_strength;
 };
 
-static int current_status(struct sb_modem *md)
+/* The backend's registration; not registered while the modem is offline. */
+static void current(struct sb_modem *md, struct sb_net_reg *reg)
 {
-	if (!md->net || !md->online)
-		return STATUS_NOT_REGISTERED;
-	return sb_net_is_up(md->net) ? STATUS_REGISTERED : STATUS_SEARCHING;
+	sb_net_get_reg(md->online ? md->net : NULL, reg);
+}
+
+static bool on_network(const struct sb_net_reg *reg)
+{
+	return reg->status == SB_NET_REGISTERED || reg->status == SB_NET_ROAMING;
 }
 
 void sb_netreg_link_changed(struct sb_modem *md)
 {
 	struct sb_netreg *nd = md->netreg_data;
+	struct sb_net_reg reg;
 
 	if (!nd || !nd->registered)
 		return;
-	ofono_netreg_status_notify(nd->netreg, current_status(md), -1, -1, TECH_UTRAN);
+	current(md, &reg);
+	ofono_netreg_status_notify(nd->netreg, (int)reg.status, -1, -1, reg.tech);
+	if (reg.strength != nd->last_strength) {
+		nd->last_strength = reg.strength;
+		ofono_netreg_strength_notify(nd->netreg, reg.strength);
+	}
 }
 
 static void sb_registration_status(struct ofono_netreg *netreg, ofono_netreg_status_cb_t cb, void *data)
 {
 	struct sb_netreg *nd = ofono_netreg_get_data(netreg);
 	struct ofono_error e = { .type = OFONO_ERROR_TYPE_NO_ERROR };
+	struct sb_net_reg reg;
 
-	cb(&e, current_status(nd->md), -1, -1, TECH_UTRAN, data);
+	current(nd->md, &reg);
+	cb(&e, (int)reg.status, -1, -1, reg.tech, data);
 }
 
-static void fill_operator(struct sb_netreg *nd, struct ofono_network_operator *op)
+/* The serving network as the backend reports it, else the home network of the card's IMSI. */
+static void fill_operator(struct sb_netreg *nd, const struct sb_net_reg *reg, struct ofono_network_operator *op)
 {
 	struct ofono_sim *sim = nd->md->sim;
 	const char *mcc = sim ? ofono_sim_get_mcc(sim) : NULL;
 	const char *mnc = sim ? ofono_sim_get_mnc(sim) : NULL;
 
 	memset(op, 0, sizeof(*op));
-	g_strlcpy(op->name, "stkbridge netsim", sizeof(op->name));
-	g_strlcpy(op->mcc, mcc ? mcc : "001", sizeof(op->mcc));
-	g_strlcpy(op->mnc, mnc ? mnc : "01", sizeof(op->mnc));
+	g_strlcpy(op->name, reg->name[0] ? reg->name : "stkbridge", sizeof(op->name));
+	if (reg->mcc[0] && reg->mnc[0]) {
+		g_strlcpy(op->mcc, reg->mcc, sizeof(op->mcc));
+		g_strlcpy(op->mnc, reg->mnc, sizeof(op->mnc));
+	} else {
+		g_strlcpy(op->mcc, mcc ? mcc : "001", sizeof(op->mcc));
+		g_strlcpy(op->mnc, mnc ? mnc : "01", sizeof(op->mnc));
+	}
 	op->status = 2;      /* current */
-	op->tech = TECH_UTRAN;
+	op->tech = reg->tech;
 }
 
 static void sb_current_operator(struct ofono_netreg *netreg, ofono_netreg_operator_cb_t cb, void *data)
@@ -73,12 +89,14 @@ static void sb_current_operator(struct ofono_netreg *netreg, ofono_netreg_operat
 	struct sb_netreg *nd = ofono_netreg_get_data(netreg);
 	struct ofono_error e = { .type = OFONO_ERROR_TYPE_NO_ERROR };
 	struct ofono_network_operator op;
+	struct sb_net_reg reg;
 
-	if (current_status(nd->md) != STATUS_REGISTERED) {
+	current(nd->md, &reg);
+	if (!on_network(&reg)) {
 		cb(&e, NULL, data);
 		return;
 	}
-	fill_operator(nd, &op);
+	fill_operator(nd, &reg, &op);
 	cb(&e, &op, data);
 }
 
@@ -87,8 +105,10 @@ static void sb_list_operators(struct ofono_netreg *netreg, ofono_netreg_operator
 	struct sb_netreg *nd = ofono_netreg_get_data(netreg);
 	struct ofono_error e = { .type = OFONO_ERROR_TYPE_NO_ERROR };
 	struct ofono_network_operator op;
+	struct sb_net_reg reg;
 
-	fill_operator(nd, &op);
+	current(nd->md, &reg);
+	fill_operator(nd, &reg, &op);
 	cb(&e, 1, &op, data);
 }
 
@@ -111,8 +131,11 @@ static void sb_strength(struct ofono_netreg *netreg, ofono_netreg_strength_cb_t 
 {
 	struct sb_netreg *nd = ofono_netreg_get_data(netreg);
 	struct ofono_error e = { .type = OFONO_ERROR_TYPE_NO_ERROR };
+	struct sb_net_reg reg;
 
-	cb(&e, current_status(nd->md) == STATUS_REGISTERED ? 80 : -1, data);
+	current(nd->md, &reg);
+	nd->last_strength = on_network(&reg) ? reg.strength : -1;
+	cb(&e, nd->last_strength, data);
 }
 
 static gboolean netreg_register_cb(gpointer p)
@@ -132,6 +155,7 @@ static int sb_netreg_probe(struct ofono_netreg *netreg, unsigned int vendor, voi
 
 	nd->md = md;
 	nd->netreg = netreg;
+	nd->last_strength = -1;
 	md->netreg = netreg;
 	md->netreg_data = nd;
 	ofono_netreg_set_data(netreg, nd);

@@ -10,8 +10,9 @@
  *   SUBMIT(id, TPDU)         → SUBMIT_REPORT(id, rp, cause, TPDU) → the submit's callback
  *
  * A dropped link is connected again after 250 ms, doubling to 5 s.  Submits
- * without a report are sent again, in order, once the link is back (the
- * server may see one twice; it never misses one).
+ * without a report are sent again, in order, once the link is back (net.c:
+ * the server may see one twice; it never misses one).  Registered while the
+ * link is up; the operator is the card's home network (netreg.c).
  */
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
@@ -28,127 +29,60 @@
 #define RECONNECT_MAX_MS 5000
 #define HELLO_TIMEOUT_MS 5000
 
-struct submit {
-	uint32_t id;
-	const void *owner;
-	GBytes *tpdu;
-	sb_net_submit_cb cb;
-	void *user;
-};
-
-struct sb_net {
-	char *name;
+struct netsim {
+	struct sb_net *net;
+	const char *name;
 	struct sb_net_addr addr;
 	char iccid[21];
 	char msisdn[24];
-	bool started;
-	bool up;
 	struct sb_stream *link;
-	sb_net_state_cb state_cb;
-	void *state_user;
-	sb_net_deliver_cb deliver_cb;
-	void *deliver_user;
-	GQueue submits;                 /* struct submit *, oldest first, until their report */
-	uint32_t next_submit_id;
 };
 
-static void submit_free(struct submit *s)
-{
-	g_bytes_unref(s->tpdu);
-	g_free(s);
-}
-
-static void set_up(struct sb_net *net, bool up)
-{
-	if (net->up == up)
-		return;
-	net->up = up;
-	if (net->state_cb)
-		net->state_cb(net, up, net->state_user);
-}
-
-static void send_frame(struct sb_net *net, const struct simota_netsim_frame *f)
+static void send_frame(struct netsim *ns, const struct simota_netsim_frame *f)
 {
 	GByteArray *out = g_byte_array_new();
 
 	simota_netsim_frame_encode(f, out);
-	sb_stream_write(net->link, out->data, out->len);     /* dropped while not connected */
+	sb_stream_write(ns->link, out->data, out->len);     /* dropped while not connected */
 	g_byte_array_unref(out);
-}
-
-static void send_submit(struct sb_net *net, const struct submit *s)
-{
-	struct simota_netsim_frame f;
-	gsize n;
-	const uint8_t *p = g_bytes_get_data(s->tpdu, &n);
-
-	memset(&f, 0, sizeof(f));
-	f.type = SIMOTA_NETSIM_SUBMIT;
-	f.id = s->id;
-	f.tpdu_len = n;
-	memcpy(f.tpdu, p, n);
-	send_frame(net, &f);
 }
 
 /* ---- frames from the server ---------------------------------------------------------- */
 
-static void on_submit_report(struct sb_net *net, const struct simota_netsim_frame *f, const GError *err)
-{
-	for (GList *l = net->submits.head; l; l = l->next) {
-		struct submit *s = l->data;
-
-		if (s->id != f->id)
-			continue;
-		g_queue_delete_link(&net->submits, l);
-		if (s->cb)
-			s->cb(err, f->rp == SIMOTA_NETSIM_RP_ERROR, f->cause, f->tpdu, f->tpdu_len, s->user);
-		submit_free(s);
-		return;
-	}
-	ofono_warn("%s: netsim: report for unknown submit %u", net->name, f->id);
-}
-
-static void on_frame(struct sb_net *net, const struct simota_netsim_frame *f)
+static void on_frame(struct netsim *ns, const struct simota_netsim_frame *f)
 {
 	switch (f->type) {
 	case SIMOTA_NETSIM_HELLO_ACK:
-		sb_stream_expect_done(net->link);
+		sb_stream_expect_done(ns->link);
 		if (f->status)
-			ofono_warn("%s: netsim: the server does not know card %s (status %u)", net->name, net->iccid,
+			ofono_warn("%s: netsim: the server does not know card %s (status %u)", ns->name, ns->iccid,
 				   f->status);
-		sb_stream_backoff_reset(net->link);
-		ofono_info("%s: netsim link up (%u submits to resend)", net->name, net->submits.length);
-		for (GList *l = net->submits.head; l; l = l->next)
-			send_submit(net, l->data);
-		set_up(net, true);
+		sb_stream_backoff_reset(ns->link);
+		ofono_info("%s: netsim link up (%u submits to resend)", ns->name, sb_net_pending_submits(ns->net));
+		sb_net_backend_up(ns->net, true);
 		break;
 	case SIMOTA_NETSIM_DELIVER:
-		if (net->deliver_cb)
-			net->deliver_cb(net, f->id, f->tpdu, f->tpdu_len, net->deliver_user);
-		else
-			sb_net_report(net, f->id, true, 0x6F, NULL, 0);   /* no sms atom: protocol error, unspecified */
+		sb_net_backend_deliver(ns->net, f->id, f->tpdu, f->tpdu_len);
 		break;
 	case SIMOTA_NETSIM_SUBMIT_REPORT:
-		on_submit_report(net, f, NULL);
+		if (!sb_net_backend_submit_done(ns->net, f->id, NULL, f->rp == SIMOTA_NETSIM_RP_ERROR, f->cause,
+						f->tpdu, f->tpdu_len))
+			ofono_warn("%s: netsim: report for unknown submit %u", ns->name, f->id);
 		break;
 	case SIMOTA_NETSIM_PONG:
 		break;
 	case SIMOTA_NETSIM_ERROR:
-		ofono_warn("%s: netsim error %u (id %u): %s", net->name, f->status, f->id, f->text);
+		ofono_warn("%s: netsim error %u (id %u): %s", ns->name, f->status, f->id, f->text);
 		if (f->status == SIMOTA_NETSIM_E_BAD_TPDU || f->status == SIMOTA_NETSIM_E_MALFORMED) {
 			GError *e = g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s", f->text);
 
 			/* a submit the server refuses will never get a report: fail it */
-			for (GList *l = net->submits.head; l; l = l->next)
-				if (((struct submit *)l->data)->id == f->id) {
-					on_submit_report(net, f, e);
-					break;
-				}
+			sb_net_backend_submit_done(ns->net, f->id, e, false, 0, NULL, 0);
 			g_error_free(e);
 		}
 		break;
 	default:
-		ofono_warn("%s: netsim: unexpected frame type 0x%02x", net->name, f->type);
+		ofono_warn("%s: netsim: unexpected frame type 0x%02x", ns->name, f->type);
 		break;
 	}
 }
@@ -173,7 +107,7 @@ static gssize link_split(const uint8_t *buf, size_t len)
 
 static void link_frame(struct sb_stream *link, const uint8_t *frame, size_t len, void *user)
 {
-	struct sb_net *net = user;
+	struct netsim *ns = user;
 	uint8_t type;
 	const uint8_t *body;
 	size_t body_len, consumed;
@@ -183,34 +117,34 @@ static void link_frame(struct sb_stream *link, const uint8_t *frame, size_t len,
 	simota_netsim_frame_next(frame, len, &type, &body, &body_len, &consumed);
 	memset(&f, 0, sizeof(f));
 	if (simota_netsim_frame_decode(type, body, body_len, &f, &why) != 0) {
-		ofono_warn("%s: netsim: bad frame 0x%02x: %s", net->name, type, why ? why : "");
+		ofono_warn("%s: netsim: bad frame 0x%02x: %s", ns->name, type, why ? why : "");
 		return;
 	}
-	on_frame(net, &f);
+	on_frame(ns, &f);
 }
 
 static void link_connected(struct sb_stream *link, void *user)
 {
-	struct sb_net *net = user;
+	struct netsim *ns = user;
 	struct simota_netsim_frame hello;
 
 	memset(&hello, 0, sizeof(hello));
 	hello.type = SIMOTA_NETSIM_HELLO;
 	hello.version = SIMOTA_NETSIM_VERSION;
-	g_strlcpy(hello.iccid, net->iccid, sizeof(hello.iccid));
-	g_strlcpy(hello.msisdn, net->msisdn, sizeof(hello.msisdn));
-	send_frame(net, &hello);
+	g_strlcpy(hello.iccid, ns->iccid, sizeof(hello.iccid));
+	g_strlcpy(hello.msisdn, ns->msisdn, sizeof(hello.msisdn));
+	send_frame(ns, &hello);
 	sb_stream_expect(link, HELLO_TIMEOUT_MS, "HELLO_ACK");
 }
 
 /* Connection failed or lost: down until the stream has connected again and the server said HELLO_ACK. */
 static void link_lost(struct sb_stream *link, const GError *err, void *user)
 {
-	struct sb_net *net = user;
+	struct netsim *ns = user;
 
-	ofono_warn("%s: netsim link %s: %s", net->name, net->addr.kind == SB_NET_NETSIM_UNIX ? net->addr.path :
-		   net->addr.host, err->message);
-	set_up(net, false);
+	ofono_warn("%s: netsim link %s: %s", ns->name, ns->addr.kind == SB_NET_NETSIM_UNIX ? ns->addr.path :
+		   ns->addr.host, err->message);
+	sb_net_backend_up(ns->net, false);
 }
 
 static const struct sb_stream_handlers netsim_link = {
@@ -220,84 +154,75 @@ static const struct sb_stream_handlers netsim_link = {
 	.lost = link_lost,
 };
 
-/* ---- the interface ---------------------------------------------------------------------- */
+/* ---- the backend ------------------------------------------------------------------------ */
 
-struct sb_net *sb_net_new(const struct sb_net_addr *addr, const char *name, sb_net_state_cb cb, void *user)
+static void *netsim_create(struct sb_net *net, const struct sb_net_addr *addr)
 {
-	struct sb_net *net = g_new0(struct sb_net, 1);
+	struct netsim *ns = g_new0(struct netsim, 1);
 	GSocketConnectable *peer;
 
-	net->name = g_strdup(name);
-	net->addr.kind = addr->kind;
-	net->addr.host = g_strdup(addr->host);
-	net->addr.port = addr->port;
-	net->addr.path = g_strdup(addr->path);
-	net->state_cb = cb;
-	net->state_user = user;
-	net->next_submit_id = 1;
-	g_queue_init(&net->submits);
+	ns->net = net;
+	ns->name = sb_net_name(net);
+	ns->addr.kind = addr->kind;
+	ns->addr.host = g_strdup(addr->host);
+	ns->addr.port = addr->port;
+	ns->addr.path = g_strdup(addr->path);
 	if (addr->kind == SB_NET_NETSIM_UNIX)
 		peer = G_SOCKET_CONNECTABLE(g_unix_socket_address_new(addr->path));
 	else
 		peer = g_network_address_new(addr->host, addr->port);
-	net->link = sb_stream_new(peer, &netsim_link, net);
+	ns->link = sb_stream_new(peer, &netsim_link, ns);
 	g_object_unref(peer);
-	return net;
+	return ns;
 }
 
-void sb_net_free(struct sb_net *net)
+static void netsim_destroy(void *be)
 {
-	struct submit *s;
+	struct netsim *ns = be;
 
-	if (!net)
-		return;
-	sb_stream_free(net->link);
-	while ((s = g_queue_pop_head(&net->submits)))
-		submit_free(s);
-	sb_net_addr_clear(&net->addr);
-	g_free(net->name);
-	g_free(net);
+	sb_stream_free(ns->link);
+	sb_net_addr_clear(&ns->addr);
+	g_free(ns);
 }
 
-void sb_net_set_identity(struct sb_net *net, const char *iccid, const char *msisdn)
+static void netsim_set_identity(void *be, const char *iccid, const char *msisdn)
 {
-	g_strlcpy(net->iccid, iccid ? iccid : "", sizeof(net->iccid));
-	g_strlcpy(net->msisdn, msisdn ? msisdn : "", sizeof(net->msisdn));
+	struct netsim *ns = be;
+
+	g_strlcpy(ns->iccid, iccid, sizeof(ns->iccid));
+	g_strlcpy(ns->msisdn, msisdn, sizeof(ns->msisdn));
 }
 
-void sb_net_start(struct sb_net *net)
+static void netsim_start(void *be)
 {
-	if (net->started)
-		return;
-	net->started = true;
-	sb_stream_start(net->link, RECONNECT_MIN_MS, RECONNECT_MAX_MS);
+	sb_stream_start(((struct netsim *)be)->link, RECONNECT_MIN_MS, RECONNECT_MAX_MS);
 }
 
-void sb_net_stop(struct sb_net *net)
+static void netsim_stop(void *be)
 {
-	net->started = false;
-	sb_stream_stop(net->link);
-	set_up(net, false);
+	sb_stream_stop(((struct netsim *)be)->link);
 }
 
-bool sb_net_is_up(const struct sb_net *net)
+static void netsim_send_submit(void *be, uint32_t id, const uint8_t *tpdu, size_t len)
 {
-	return net && net->up;
-}
-
-void sb_net_set_deliver_handler(struct sb_net *net, sb_net_deliver_cb cb, void *user)
-{
-	net->deliver_cb = cb;
-	net->deliver_user = user;
-}
-
-void sb_net_report(struct sb_net *net, uint32_t id, bool rp_error, uint8_t cause, const uint8_t *tpdu,
-		   size_t len)
-{
+	struct netsim *ns = be;
 	struct simota_netsim_frame f;
 
-	if (!net->up) {
-		ofono_warn("%s: netsim link down: report for %u dropped (the server delivers again)", net->name, id);
+	memset(&f, 0, sizeof(f));
+	f.type = SIMOTA_NETSIM_SUBMIT;
+	f.id = id;
+	f.tpdu_len = MIN(len, (size_t)SIMOTA_NETSIM_MAX_TPDU);
+	memcpy(f.tpdu, tpdu, f.tpdu_len);
+	send_frame(ns, &f);
+}
+
+static void netsim_report(void *be, uint32_t id, bool rp_error, uint8_t cause, const uint8_t *tpdu, size_t len)
+{
+	struct netsim *ns = be;
+	struct simota_netsim_frame f;
+
+	if (!sb_net_is_up(ns->net)) {
+		ofono_warn("%s: netsim link down: report for %u dropped (the server delivers again)", ns->name, id);
 		return;
 	}
 	memset(&f, 0, sizeof(f));
@@ -308,35 +233,28 @@ void sb_net_report(struct sb_net *net, uint32_t id, bool rp_error, uint8_t cause
 	f.tpdu_len = MIN(len, sizeof(f.tpdu));
 	if (f.tpdu_len)
 		memcpy(f.tpdu, tpdu, f.tpdu_len);
-	send_frame(net, &f);
+	send_frame(ns, &f);
 }
 
-void sb_net_submit(struct sb_net *net, const void *owner, const uint8_t *tpdu, size_t len, sb_net_submit_cb cb,
-		   void *user)
+/* Registered on the card's home network while the link is up (the operator: netreg.c, from the SIM). */
+static void netsim_get_reg(void *be, struct sb_net_reg *out)
 {
-	struct submit *s = g_new0(struct submit, 1);
+	struct netsim *ns = be;
 
-	s->id = net->next_submit_id++;
-	s->owner = owner;
-	s->tpdu = g_bytes_new(tpdu, MIN(len, (size_t)SIMOTA_NETSIM_MAX_TPDU));
-	s->cb = cb;
-	s->user = user;
-	g_queue_push_tail(&net->submits, s);
-	if (net->up)
-		send_submit(net, s);
+	out->status = sb_net_is_up(ns->net) ? SB_NET_REGISTERED : SB_NET_SEARCHING;
+	g_strlcpy(out->name, "stkbridge netsim", sizeof(out->name));
+	out->strength = sb_net_is_up(ns->net) ? 80 : -1;
+	out->tech = 2;      /* UTRAN */
 }
 
-void sb_net_cancel_owner(struct sb_net *net, const void *owner)
-{
-	for (GList *l = net->submits.head; l; l = l->next) {
-		struct submit *s = l->data;
-
-		if (s->owner == owner)
-			s->cb = NULL;
-	}
-}
-
-unsigned sb_net_pending_submits(const struct sb_net *net)
-{
-	return net->submits.length;
-}
+const struct sb_net_ops sb_net_netsim_ops = {
+	.kind = "netsim",
+	.create = netsim_create,
+	.destroy = netsim_destroy,
+	.set_identity = netsim_set_identity,
+	.start = netsim_start,
+	.stop = netsim_stop,
+	.send_submit = netsim_send_submit,
+	.report = netsim_report,
+	.get_reg = netsim_get_reg,
+};

@@ -37,13 +37,17 @@ static void test_config_good(void)
 				    "Network=netsim:tcp:127.0.0.1:7890             # or netsim:unix:<path>\n"
 				    "[modem1]\n"
 				    "Uicc=emu:unix:/tmp/c1.sock\n"
-				    "Network=netsim:unix:/tmp/net.sock\n");
-	struct sb_modem_conf *m0, *m1;
+				    "Network=netsim:unix:/tmp/net.sock\n"
+				    "[modem2]\n"
+				    "Uicc=emu:unix:/tmp/c2.sock\n"
+				    "Network=qmi:/dev/cdc-wdm0\n");
+	struct sb_modem_conf *m0, *m1, *m2;
 
 	g_assert_cmpuint(c->errors->len, ==, 0);
-	g_assert_cmpuint(c->modems->len, ==, 2);
+	g_assert_cmpuint(c->modems->len, ==, 3);
 	m0 = g_ptr_array_index(c->modems, 0);
 	m1 = g_ptr_array_index(c->modems, 1);
+	m2 = g_ptr_array_index(c->modems, 2);
 	g_assert_cmpstr(m0->name, ==, "modem0");
 	g_assert_cmpint(m0->uicc.kind, ==, SB_UICC_EMU);
 	g_assert_cmpstr(m0->uicc.path, ==, "/run/uicc-emu/card0.sock");
@@ -52,6 +56,8 @@ static void test_config_good(void)
 	g_assert_cmpuint(m0->net.port, ==, 7890);
 	g_assert_cmpint(m1->net.kind, ==, SB_NET_NETSIM_UNIX);
 	g_assert_cmpstr(m1->net.path, ==, "/tmp/net.sock");
+	g_assert_cmpint(m2->net.kind, ==, SB_NET_QMI);
+	g_assert_cmpstr(m2->net.path, ==, "/dev/cdc-wdm0");
 	sb_config_free(c);
 }
 
@@ -65,6 +71,7 @@ static void test_config_errors(void)
 				    "[badport]\nUicc=emu:unix:/b.sock\nNetwork=netsim:tcp:h:70000\n"
 				    "[noport]\nUicc=emu:unix:/b.sock\nNetwork=netsim:tcp:host\n"
 				    "[badnet]\nUicc=emu:unix:/b.sock\nNetwork=at:/dev/ttyUSB0\n"
+				    "[qmirel]\nUicc=emu:unix:/b.sock\nNetwork=qmi:cdc-wdm0\n"
 				    "[bad name]\nUicc=emu:unix:/b.sock\n"
 				    "[nonet]\nUicc=emu:unix:/c.sock\nTypo=1\n");
 	struct sb_modem_conf *m;
@@ -77,7 +84,8 @@ static void test_config_errors(void)
 	m = g_ptr_array_index(c->modems, 1);
 	g_assert_cmpstr(m->name, ==, "nonet");
 	g_assert_cmpint(m->net.kind, ==, SB_NET_NONE);
-	g_assert_cmpuint(c->errors->len, ==, 7);
+	g_assert_cmpuint(c->errors->len, ==, 8);
+	g_assert_true(has_msg(c->errors, "[qmirel] Network: 'qmi:cdc-wdm0': expected qmi:PATH"));
 	g_assert_true(has_msg(c->errors, "[nouicc] Uicc: missing"));
 	/* pcsc: a wrong UiccMode (or, built without pcsc-lite, the backend itself) */
 	g_assert_true(has_msg(c->errors, "'sharing': expected shared or exclusive") ||
