@@ -553,6 +553,29 @@ def check(cond, what):
     log("ok: %s" % text)
 
 
+def enter_namespaces(marker, tools=(), skip_code=77):
+    """Runs this test script again inside private mount, network and PID namespaces and returns
+    there (the outer process exits with the inner one's status).  In them the loopback is up and
+    nothing else is reachable: abstract unix sockets (qmi-proxy), TCP ports and mounts are the
+    test's own, and when the script ends the PID namespace takes every process left with it.
+    marker: the environment variable that says "inside" (one per kind of test environment);
+    tools: programs the test needs (skipped, exit 77, without one)."""
+    if os.environ.get(marker) == "1":
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        return
+    if os.geteuid() != 0:
+        print("1..0 # SKIP needs root (unshare --mount --net --pid, mount)", flush=True)
+        sys.exit(skip_code)
+    for prog in ("unshare", "ip", "ofonod", "dbus-daemon") + tuple(tools):
+        if not shutil.which(prog) and not os.path.exists("/usr/sbin/" + prog):
+            print("1..0 # SKIP %s not installed" % prog, flush=True)
+            sys.exit(skip_code)
+    env = dict(os.environ, **{marker: "1"})
+    cmd = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc", "--propagation", "private",
+           sys.executable] + sys.argv
+    sys.exit(subprocess.run(cmd, env=env).returncode)
+
+
 def main_wrapper(fn):
     """Runs fn(); exit status 0 / 1, 77 (skipped) when the environment cannot run the test."""
     if os.geteuid() != 0:

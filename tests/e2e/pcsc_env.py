@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 
-from harness import Harness, HarnessError, log
+from harness import Harness, HarnessError, enter_namespaces, log
 
 VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 VPCD_BASE_PORT = 35963
@@ -45,20 +45,9 @@ def skip(why):
 
 def enter_namespace():
     """Re-runs this script inside private mount, network and PID namespaces (returns inside them)."""
-    if os.environ.get(NS_ENV) == "1":
-        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-        return
-    if os.geteuid() != 0:
-        skip("needs root (unshare --mount --net --pid, mount)")
-    for prog in ("unshare", "ip", "pcscd", "ofonod", "dbus-daemon"):
-        if not shutil.which(prog) and not os.path.exists("/usr/sbin/" + prog):
-            skip(prog + " not installed")
-    if not os.path.exists(VPCD_DRIVER):
+    if os.environ.get(NS_ENV) != "1" and not os.path.exists(VPCD_DRIVER):
         skip("vsmartcard-vpcd not installed (%s)" % VPCD_DRIVER)
-    env = dict(os.environ, **{NS_ENV: "1"})
-    cmd = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc", "--propagation", "private",
-           sys.executable] + sys.argv
-    sys.exit(subprocess.run(cmd, env=env).returncode)
+    enter_namespaces(NS_ENV, tools=("pcscd",), skip_code=SKIP)
 
 
 class PcscHarness(Harness):
