@@ -144,24 +144,31 @@ struct ots_card *ots_registry_get(struct ots_registry *reg, const char *iccid)
 	return card;
 }
 
-struct ots_card *ots_registry_by_msisdn(struct ots_registry *reg, const char *msisdn)
+GPtrArray *ots_registry_all_by_msisdn(struct ots_registry *reg, const char *msisdn)
 {
+	GPtrArray *out = g_ptr_array_new();
+	GPtrArray *iccids = g_ptr_array_new_with_free_func(g_free);
 	sqlite3_stmt *st;
-	char iccid[21] = "";
 
 	if (!msisdn || !*msisdn)
-		return NULL;
-	st = ots_db_stmt(reg->db, "SELECT iccid FROM cards WHERE msisdn = ? OR msisdn = ? "
-			 "OR ltrim(msisdn, '+') = ltrim(?, '+') LIMIT 1");
+		goto done;
+	st = ots_db_stmt(reg->db, "SELECT iccid FROM cards WHERE ltrim(msisdn, '+') = ltrim(?, '+') ORDER BY iccid");
 	if (!st)
-		return NULL;
+		goto done;
 	sqlite3_bind_text(st, 1, msisdn, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, msisdn, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, msisdn, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		copy_text(iccid, sizeof(iccid), sqlite3_column_text(st, 0));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		g_ptr_array_add(iccids, g_strdup((const char *)sqlite3_column_text(st, 0)));
 	sqlite3_reset(st);
-	return *iccid ? ots_registry_get(reg, iccid) : NULL;
+	/* loaded after the statement is reset: ots_registry_get() may run statements of its own */
+	for (guint i = 0; i < iccids->len; i++) {
+		struct ots_card *card = ots_registry_get(reg, g_ptr_array_index(iccids, i));
+
+		if (card)
+			g_ptr_array_add(out, card);
+	}
+done:
+	g_ptr_array_unref(iccids);
+	return out;
 }
 
 uint64_t ots_registry_count(struct ots_registry *reg)

@@ -54,7 +54,8 @@ void ots_registry_free(struct ots_registry *reg);
 
 /* Cached card, loaded from the DB on first use; NULL if unknown. */
 struct ots_card *ots_registry_get(struct ots_registry *reg, const char *iccid);
-struct ots_card *ots_registry_by_msisdn(struct ots_registry *reg, const char *msisdn);
+/* Every card with this MSISDN ("+" or not), in ICCID order: a GPtrArray of struct ots_card * (cached, not owned). */
+GPtrArray *ots_registry_all_by_msisdn(struct ots_registry *reg, const char *msisdn);
 uint64_t ots_registry_count(struct ots_registry *reg);
 
 /* Stores a parsed card config (in its own DB transaction); logs its warnings. */

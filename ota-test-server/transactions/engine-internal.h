@@ -136,6 +136,8 @@ void ots_tx_free(struct ots_tx *tx);
 void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, JsonObject *detail);
 void ots_tx_activate(struct ots_engine *e, struct ots_tx *tx);
 void ots_tx_arm(struct ots_engine *e, struct ots_tx *tx);
+/* Whether a PoR deciphers and verifies as the answer to tx's outstanding command (nothing recorded). */
+bool ots_tx_por_is_for(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, size_t len);
 void ots_tx_on_por(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, size_t len,
 		   const char *via);
 void ots_tx_on_delivery_error(struct ots_engine *e, struct ots_tx *tx, uint8_t rp_cause,

@@ -265,29 +265,48 @@ void ots_engine_set_southbound(struct ots_engine *e, const struct ots_southbound
 		memset(&e->sb, 0, sizeof(e->sb));
 }
 
-static struct ots_card *card_of(struct ots_engine *e, const char *iccid, const char *msisdn)
+/*
+ * The cards a device reaches (doc/netsim.md): the one whose ICCID it
+ * announced, then every card with its MSISDN (as a network routes by
+ * number: a card on the host behind a modem whose own SIM carries the
+ * number).  What such a device submits may come from any of them.
+ */
+static GPtrArray *cards_of(struct ots_engine *e, const char *iccid, const char *msisdn)
 {
-	struct ots_card *card = iccid && *iccid ? ots_registry_get(e->reg, iccid) : NULL;
+	struct ots_card *own = iccid && *iccid ? ots_registry_get(e->reg, iccid) : NULL;
+	GPtrArray *out = ots_registry_all_by_msisdn(e->reg, msisdn);
 
-	return card ? card : ots_registry_by_msisdn(e->reg, msisdn);
+	if (own) {
+		g_ptr_array_remove(out, own);
+		g_ptr_array_insert(out, 0, own);
+	}
+	return out;
+}
+
+static struct ots_tx *active_tx(struct ots_engine *e, const struct ots_card *card)
+{
+	struct ots_card_run *run = g_hash_table_lookup(e->runs, card->iccid);
+
+	return run && run->active ? run->active : NULL;
 }
 
 void ots_engine_device_attached(struct ots_engine *e, const char *iccid, const char *msisdn)
 {
-	struct ots_card *card = card_of(e, iccid, msisdn);
-	struct ots_card_run *run;
+	GPtrArray *cards = cards_of(e, iccid, msisdn);
 
-	if (!card) {
+	if (!cards->len)
 		g_message("device for unregistered card (iccid %s, msisdn %s) attached",
 			  iccid ? iccid : "-", msisdn ? msisdn : "-");
-		return;
+	for (guint i = 0; i < cards->len; i++) {
+		struct ots_tx *tx = active_tx(e, g_ptr_array_index(cards, i));
+
+		if (!tx || !tx->cmd)
+			continue;
+		ots_engine_begin(e);
+		ots_tx_resend(e, tx, "device-attached");
+		ots_engine_end(e);
 	}
-	run = g_hash_table_lookup(e->runs, card->iccid);
-	if (!run || !run->active || !run->active->cmd)
-		return;
-	ots_engine_begin(e);
-	ots_tx_resend(e, run->active, "device-attached");
-	ots_engine_end(e);
+	g_ptr_array_unref(cards);
 }
 
 void ots_engine_deliver_report(struct ots_engine *e, uint32_t msg_id, bool rp_error,
@@ -316,42 +335,65 @@ void ots_engine_deliver_report(struct ots_engine *e, uint32_t msg_id, bool rp_er
 	ots_engine_end(e);
 }
 
-static void submit_por(struct ots_engine *e, struct ots_card *card, const uint8_t *pkt, size_t len)
+/*
+ * A PoR by SMS-SUBMIT from a device: for the card, among those it reaches,
+ * whose outstanding command it answers (TAR, keys, counter), else for the
+ * first with a command outstanding for its TAR (which records it as invalid).
+ */
+static void submit_por(struct ots_engine *e, GPtrArray *cards, const uint8_t *pkt, size_t len)
 {
-	struct ots_card_run *run = g_hash_table_lookup(e->runs, card->iccid);
+	struct ots_tx *first = NULL, *match = NULL;
 	uint8_t tar[3];
 
 	if (!ots_packet_por_tar(pkt, len, tar)) {
-		g_message("card %s: short response packet by SMS-SUBMIT ignored", card->iccid);
+		g_message("card %s: short response packet by SMS-SUBMIT ignored",
+			  ((struct ots_card *)g_ptr_array_index(cards, 0))->iccid);
 		return;
 	}
-	if (!run || !run->active || !run->active->cmd || memcmp(run->active->tar, tar, 3) != 0) {
+	for (guint i = 0; i < cards->len && !match; i++) {
+		struct ots_tx *tx = active_tx(e, g_ptr_array_index(cards, i));
+
+		if (!tx || !tx->cmd || memcmp(tx->tar, tar, 3) != 0)
+			continue;
+		if (!first)
+			first = tx;
+		if (ots_tx_por_is_for(e, tx, pkt, len))
+			match = tx;
+	}
+	if (!match)
+		match = first;
+	if (!match) {
 		g_message("card %s: PoR by SMS-SUBMIT with no command outstanding for its TAR",
-			  card->iccid);
+			  ((struct ots_card *)g_ptr_array_index(cards, 0))->iccid);
 		return;
 	}
 	ots_engine_begin(e);
-	ots_tx_on_por(e, run->active, pkt, len, "sms-submit");
+	ots_tx_on_por(e, match, pkt, len, "sms-submit");
 	ots_engine_end(e);
 }
 
-static void submit_mg(struct ots_engine *e, struct ots_card *card, const uint8_t *p, size_t len)
+/* An MG (doc/protocol.md) for the transaction, among the cards the device reaches, with its txid. */
+static void submit_mg(struct ots_engine *e, GPtrArray *cards, const uint8_t *p, size_t len)
 {
 	struct simota_deferred_msg *m = g_new0(struct simota_deferred_msg, 1);
-	struct ots_card_run *run;
+	const char *iccid = ((struct ots_card *)g_ptr_array_index(cards, 0))->iccid;
+	struct ots_tx *tx = NULL;
 
 	if (simota_deferred_decode(p, len, m) != SIMOTA_OK || m->type != SIMOTA_DEFERRED_MG) {
-		g_message("card %s: SMS to the SV1 address is not an MG; ignored", card->iccid);
+		g_message("card %s: SMS to the SV1 address is not an MG; ignored", iccid);
 		goto out;
 	}
-	run = g_hash_table_lookup(e->runs, card->iccid);
-	if (!run || !run->active || run->active->txid != m->txid) {
-		g_message("card %s: MG for txid %08x that nothing waits for; ignored",
-			  card->iccid, m->txid);
+	for (guint i = 0; i < cards->len && !tx; i++) {
+		tx = active_tx(e, g_ptr_array_index(cards, i));
+		if (tx && tx->txid != m->txid)
+			tx = NULL;
+	}
+	if (!tx) {
+		g_message("card %s: MG for txid %08x that nothing waits for; ignored", iccid, m->txid);
 		goto out;
 	}
 	ots_engine_begin(e);
-	ots_tx_on_mg(e, run->active);
+	ots_tx_on_mg(e, tx);
 	ots_engine_end(e);
 out:
 	g_free(m);
@@ -362,23 +404,31 @@ enum ots_submit_verdict ots_engine_submit(struct ots_engine *e, const char *icci
 {
 	struct simota_sms_submit sms;
 	struct ots_card *card;
+	GPtrArray *cards;
+	enum ots_submit_verdict v = OTS_SUBMIT_OTHER;
 	const uint8_t *p;
 	size_t plen;
 
 	if (simota_sms_submit_decode(tpdu, len, 0, &sms) != SIMOTA_OK &&
 	    simota_sms_submit_decode(tpdu, len, SIMOTA_SMS_DECODE_UNPACKED_UD, &sms) != SIMOTA_OK)
 		return OTS_SUBMIT_BAD;
-	card = card_of(e, iccid, msisdn);
-	if (!card || simota_sms_dcs_udl_in_septets(sms.dcs)) {
+	cards = cards_of(e, iccid, msisdn);
+	if (!cards->len || simota_sms_dcs_udl_in_septets(sms.dcs)) {
 		g_message("SMS-SUBMIT from %s to %s logged (not for the OTA server)",
 			  iccid ? iccid : msisdn ? msisdn : "?", sms.da.digits);
+		g_ptr_array_unref(cards);
 		return OTS_SUBMIT_OTHER;
 	}
+	/* the segments of one PoR are put together under the device's first card */
+	card = g_ptr_array_index(cards, 0);
 	if (ots_address_equal(&sms.da, e->cfg.sv1_address)) {
-		if (simota_sms_ud_payload(&sms.ud, sms.dcs, &p, &plen) != SIMOTA_OK)
-			return OTS_SUBMIT_BAD;
-		submit_mg(e, card, p, plen);
-		return OTS_SUBMIT_MG;
+		if (simota_sms_ud_payload(&sms.ud, sms.dcs, &p, &plen) != SIMOTA_OK) {
+			v = OTS_SUBMIT_BAD;
+		} else {
+			submit_mg(e, cards, p, plen);
+			v = OTS_SUBMIT_MG;
+		}
+		goto out;
 	}
 	if (sms.ud.udhi) {
 		struct ots_card_run *run = ots_engine_run(e, card->iccid);
@@ -396,24 +446,30 @@ enum ots_submit_verdict ots_engine_submit(struct ots_engine *e, const char *icci
 			simota_sms_reassembly_init(run->reasm);
 			err = simota_sms_reassembly_add(run->reasm, &sms.ud);
 		}
-		if (err == SIMOTA_ERR_INCOMPLETE)
-			return OTS_SUBMIT_POR;
+		if (err == SIMOTA_ERR_INCOMPLETE) {
+			v = OTS_SUBMIT_POR;
+			goto out;
+		}
 		if (err == SIMOTA_OK)
 			err = simota_sms_reassembly_get(run->reasm, pkt, sizeof(pkt), &plen, &iei);
 		g_clear_pointer(&run->reasm, g_free);
 		if (err != SIMOTA_OK) {
 			g_message("card %s: SMS-SUBMIT segment refused: %s", card->iccid,
 				  simota_strerror(err));
-			return OTS_SUBMIT_BAD;
+			v = OTS_SUBMIT_BAD;
+			goto out;
 		}
 		if (iei == SIMOTA_SMS_IEI_RPI) {
-			submit_por(e, card, pkt, plen);
-			return OTS_SUBMIT_POR;
+			submit_por(e, cards, pkt, plen);
+			v = OTS_SUBMIT_POR;
+			goto out;
 		}
 	}
 	g_message("SMS-SUBMIT from card %s to %s logged (not a PoR or MG)", card->iccid,
 		  sms.da.digits);
-	return OTS_SUBMIT_OTHER;
+out:
+	g_ptr_array_unref(cards);
+	return v;
 }
 
 /* ---- card registry API ------------------------------------------------------- */

@@ -680,32 +680,55 @@ static void por_invalid(struct ots_engine *e, struct ots_tx *tx, const char *via
  * outstanding command, then matched to it by TAR and counter.  rsp->data
  * may point into work.  false after recording a PoR that does not verify.
  */
-static bool por_verify(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, size_t len,
-		       const char *via, uint8_t *work, size_t work_cap,
-		       struct simota_ota_response *rsp)
+/*
+ * TS 102 225 §5.2: the PoR deciphered and verified with the keys of tx's
+ * command, its TAR and counter those of the command (or of one answered
+ * before: a stale answer).  NULL, or why not.
+ */
+static const char *por_check(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, size_t len,
+			     uint8_t *work, size_t work_cap, struct simota_ota_response *rsp, bool *invalid)
 {
 	struct ots_card *card = ots_registry_get(e->reg, tx->iccid);
 	const struct simota_card_tar *tar = card ? ots_card_tar(card, tx->tar) : NULL;
 	struct ots_keyset *ks = card ? ots_card_keyset(card, tx->kvn) : NULL;
 	simota_err err;
 
+	*invalid = false;
 	if (!tx->cmd || !tar || !ks || len > work_cap)
-		return false;
+		return "no command outstanding";
+	*invalid = true;
 	err = ots_packet_por_decode(e->reg, ks, tar, pkt, len, work, work_cap, rsp);
-	if (err != SIMOTA_OK) {
-		por_invalid(e, tx, via, pkt, len, simota_strerror(err));
-		return false;
-	}
-	if (memcmp(rsp->tar, tx->tar, 3) != 0) {
-		por_invalid(e, tx, via, pkt, len, "TAR does not match the command");
-		return false;
-	}
+	if (err != SIMOTA_OK)
+		return simota_strerror(err);
+	if (memcmp(rsp->tar, tx->tar, 3) != 0)
+		return "TAR does not match the command";
 	if (rsp->status == SIMOTA_OTA_STATUS_OK && rsp->cntr != tx->cmd->cntr &&
-	    !stale_answer(e, tx, rsp->cntr)) {
-		por_invalid(e, tx, via, pkt, len, "counter does not match the command");
-		return false;
-	}
-	return true;
+	    !stale_answer(e, tx, rsp->cntr))
+		return "counter does not match the command";
+	return NULL;
+}
+
+static bool por_verify(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, size_t len,
+		       const char *via, uint8_t *work, size_t work_cap,
+		       struct simota_ota_response *rsp)
+{
+	bool invalid;
+	const char *why = por_check(e, tx, pkt, len, work, work_cap, rsp, &invalid);
+
+	if (why && invalid)
+		por_invalid(e, tx, via, pkt, len, why);
+	return !why;
+}
+
+bool ots_tx_por_is_for(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, size_t len)
+{
+	uint8_t *work = g_malloc(OTS_MAX_SEGMENTS * SIMOTA_SMS_UD_MAX);
+	struct simota_ota_response rsp;
+	bool invalid, ok = len <= OTS_MAX_SEGMENTS * SIMOTA_SMS_UD_MAX &&
+			   !por_check(e, tx, pkt, len, work, OTS_MAX_SEGMENTS * SIMOTA_SMS_UD_MAX, &rsp, &invalid);
+
+	g_free(work);
+	return ok;
 }
 
 /*

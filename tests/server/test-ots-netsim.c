@@ -45,8 +45,15 @@ static int child_main(const char *db, const char *sock, const char *ini, const c
 	if (!e)
 		g_error("child: %s", error->message);
 	card = ots_engine_card_show(e, TEST_ICCID, NULL);
-	if (!card && !ots_engine_card_import_file(e, ini, false, NULL, &error))
-		g_error("child: %s", error->message);
+	if (!card) {
+		/* ini: one card config, or several separated by ',' */
+		char **inis = g_strsplit(ini, ",", -1);
+
+		for (char **i = inis; *i; i++)
+			if (!ots_engine_card_import_file(e, *i, false, NULL, &error))
+				g_error("child: %s", error->message);
+		g_strfreev(inis);
+	}
 	if (card)
 		json_node_unref(card);
 	ns = ots_netsim_new(e, sock, &error);
@@ -207,6 +214,7 @@ static void pump(struct device *d, unsigned ms)
 
 struct server {
 	char *dir, *db, *sock, *ini, *state;
+	char *imports;           /* the child's card configs when more than s->ini (',' between them) */
 	GPid pid;
 	sqlite3 *h;
 };
@@ -215,7 +223,7 @@ static char *self_exe;
 
 static void server_spawn(struct server *s, const char *start)
 {
-	char *argv[] = { self_exe, "--child", s->db, g_strconcat("unix:", s->sock, NULL), s->ini,
+	char *argv[] = { self_exe, "--child", s->db, g_strconcat("unix:", s->sock, NULL), s->imports ? s->imports : s->ini,
 			 (char *)(start ? start : ""), NULL };
 	GError *error = NULL;
 
@@ -259,6 +267,7 @@ static void server_teardown(struct server *s)
 	g_free(s->sock);
 	g_free(s->ini);
 	g_free(s->state);
+	g_free(s->imports);
 }
 
 static int64_t db_int(struct server *s, const char *sql)
@@ -532,6 +541,49 @@ static void test_route_by_msisdn(void)
 	server_teardown(&s);
 }
 
+/*
+ * The host-side card's PoR by SMS-SUBMIT through a modem whose own SIM is
+ * registered too (both carry the number): credited to the card whose
+ * command it answers, not to the SIM the device announced (the QMI modem's
+ * case, doc/plugin.md: its HELLO names its own SIM, the card behind it is
+ * the host's).
+ */
+static void test_por_submit_behind_a_modem(void)
+{
+	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
+	struct server s = { 0 };
+	struct device *modem;
+	struct me_sim *me;
+	GError *error = NULL;
+	char *modem_sim;
+
+	server_setup(&s);
+	modem_sim = write_card_ini(s.dir, "modem-sim.ini", TEST_ICCID2, "+15550001");
+	s.imports = g_strconcat(s.ini, ",", modem_sim, NULL);
+	server_spawn(&s, "{\"iccid\":\"" TEST_ICCID "\",\"tar\":\"" TAR_SUBMIT "\","
+		     "\"action\":\"display-text\",\"text\":\"Behind the modem\",\"ev\":{\"mg\":false}}");
+	modem = device_connect_as(s.sock, TEST_ICCID2, "+15550001");
+	up.user = modem;
+	me = me_sim_new(s.ini, s.state, &up, &error);      /* the host-side card */
+	g_assert_no_error(error);
+	me->user.delay_ms = ME_SIM_MANUAL;
+	modem->me = me;
+	/* C1 reaches the card by the number; its PoR (the IR) comes back by SMS-SUBMIT */
+	g_assert_true(pump_until_state(&s, modem, OTS_TX_WAITING, 5000));
+	g_assert_true(me_sim_user_answer(me));
+	g_assert_true(pump_until_state(&s, modem, OTS_TX_COMPLETED, 8000));
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'por-received' AND "
+			       "json_extract(detail, '$.via') = 'sms-submit'"), ==, 3);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'por-invalid'"), ==, 0);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'r1-delivered'"), ==, 1);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM transactions WHERE iccid = '" TEST_ICCID2 "'"), ==, 0);
+	g_assert_cmpuint(me->submits, ==, 3);
+	device_free(modem);
+	me_sim_free(me);
+	g_free(modem_sim);
+	server_teardown(&s);
+}
+
 static void test_frame_codec(void)
 {
 	struct simota_netsim_frame f = { .type = SIMOTA_NETSIM_DELIVER_REPORT, .id = 0x01020304, .rp = 1,
@@ -617,6 +669,7 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/netsim/por-udhi-1", GINT_TO_POINTER(0), test_por_udhi);
 	g_test_add_data_func("/netsim/por-udhi-0", GINT_TO_POINTER(1), test_por_udhi);
 	g_test_add_func("/netsim/route-by-msisdn", test_route_by_msisdn);
+	g_test_add_func("/netsim/por-submit-behind-a-modem", test_por_submit_behind_a_modem);
 	g_test_add_data_func("/netsim/kill9/after-c1", GINT_TO_POINTER(KILL_AFTER_C1), test_kill9);
 	g_test_add_data_func("/netsim/kill9/after-ir", GINT_TO_POINTER(KILL_AFTER_IR), test_kill9);
 	g_test_add_data_func("/netsim/kill9/after-mg", GINT_TO_POINTER(KILL_AFTER_MG), test_kill9);
