@@ -299,44 +299,68 @@ class Stack:
         self.apdu = {}                       # card name -> ApduTap
         self.cards = {}                      # card name -> {"iccid", "ini", "path" (modem)}
         self.server = None
+        self.network = "netsim"
+        self.modem_emu = None
 
     # -- start -------------------------------------------------------------------------
 
-    def start(self, cards, server_args=(), taps=True, verbose=True, db=None):
+    def start(self, cards, server_args=(), taps=True, verbose=True, db=None, network="netsim"):
         """cards: {name: ini text}.  Starts everything up to ofonod (modems not powered).
         verbose=False: no debug logs (uicc-emu -v, server --verbose, ofonod -d), for benchmarks;
-        db: the server's database path (default: in the temp dir)."""
+        db: the server's database path (default: in the temp dir).
+        network "qmi" (inside qmi_env.enter_namespace(); bins["modem_emu"]): each card's modem is
+        a modem-emu modem with a SIM of its own carrying the card's MSISDN (registered at the
+        server too), its radio the netsim link; the plugin has Network=qmi:DEV."""
         h = self.h
         h.start_bus()
         conf = ""
+        self.network = network
         for name, ini in cards.items():
             sock = h.start_card(name, config_text=ini, verbose=verbose)
-            iccid = [l.split("=", 1)[1].strip() for l in ini.splitlines() if l.startswith("iccid=")][0]
-            self.cards[name] = {"iccid": iccid, "ini": ini, "path": "/" + name}
+            iccid = ini_value(ini, "iccid")
+            self.cards[name] = {"iccid": iccid, "ini": ini, "path": "/" + name, "link_iccid": iccid}
             if taps:
                 self.apdu[name] = ApduTap(h.path(name + "-tap.sock"), sock)
                 sock = self.apdu[name].listen_path
             self.cards[name]["uicc"] = sock
         self.netsim_sock = h.path("netsim.sock")
-        self.port = free_port()
-        argv = [self.bins["server"]] + (["--verbose"] if verbose else []) + [
-            "--db", db or h.path("ots.db"), "--http", "127.0.0.1:%d" % self.port, "--netsim", "unix:" + self.netsim_sock]
-        for name in cards:
-            argv += ["--import", h.cards[name]["config"]]
-        self.server = h.start_process("ota-test-server", argv + list(server_args))
-        h.wait_ready(self.server, SERVER_READY)     # netsim socket and HTTP API both listening
-        self.api = Api("http://127.0.0.1:%d" % self.port)
         link = self.netsim_sock
         if taps:
             self.netsim = NetsimTap(h.path("netsim-tap.sock"), self.netsim_sock)
             link = self.netsim.listen_path
         self.link = link
-        for name, c in self.cards.items():
-            conf += "[%s]\nUicc=emu:unix:%s\nNetwork=netsim:unix:%s\n" % (name, c["uicc"], link)
+        if network == "qmi":
+            self.modem_emu = self._modem_emu(link)
+        self.port = free_port()
+        argv = [self.bins["server"]] + (["--verbose"] if verbose else []) + [
+            "--db", db or h.path("ots.db"), "--http", "127.0.0.1:%d" % self.port, "--netsim", "unix:" + self.netsim_sock]
+        for name in cards:
+            argv += ["--import", h.cards[name]["config"]]
+        if network == "qmi":
+            argv += [a for m in self.modem_emu.modems for a in ("--import", m["ini"])]
+        self.server = h.start_process("ota-test-server", argv + list(server_args))
+        h.wait_ready(self.server, SERVER_READY)     # netsim socket and HTTP API both listening
+        self.api = Api("http://127.0.0.1:%d" % self.port)
+        for i, (name, c) in enumerate(self.cards.items()):
+            net = "qmi:" + self.modem_emu.dev(i) if network == "qmi" else "netsim:unix:" + link
+            conf += "[%s]\nUicc=emu:unix:%s\nNetwork=%s\n" % (name, c["uicc"], net)
+        if network == "qmi":
+            self.modem_emu.start()
         self.ofonod_conf = conf
         self.verbose = verbose
         h.start_ofonod(conf, debug=verbose)
         return self
+
+    def _modem_emu(self, link):
+        """One modem-emu modem per card: its own SIM with the card's MSISDN, the radio on link."""
+        from qmi_env import ModemEmu, modem_sim_ini
+        modems = []
+        for c in self.cards.values():
+            sim_iccid = c["iccid"][:8] + "99" + c["iccid"][10:]
+            c["link_iccid"] = sim_iccid          # the radio's HELLO is the modem's own SIM
+            modems.append({"sim": modem_sim_ini(sim_iccid, "00101990" + c["iccid"][-7:],
+                                                ini_value(c["ini"], "msisdn")), "netsim": "unix:" + link})
+        return ModemEmu(self.h, self.bins["modem_emu"], self.bins["uicc_emu"], modems)
 
     def kill_ofonod(self):
         """kill -9; waits then no longer watch a dead ofonod (harness.wait_for would fail)."""
@@ -420,8 +444,7 @@ class Stack:
         """Checks every command, PoR and MG of tx against the bytes on the netsim link.
         absent: msg-ids of commands the server sent while no device was attached.
         Returns {"commands": [...], "pors": [...], "mgs": [...]} of decoded messages."""
-        iccid = self.cards[card]["iccid"]
-        frames = self.netsim.of(iccid)
+        frames = self.netsim.of(self.cards[card]["link_iccid"])
         txid = tx["txid"]
         out = {"commands": [], "pors": [], "mgs": []}
         sent = [e for e in tx["timeline"] if e["event"] in ("c1-sent", "c2-sent", "release-sent")]
@@ -580,12 +603,27 @@ class Stack:
         return c
 
 
+def ini_value(ini, key):
+    """A [card] key of a card config's text."""
+    return [l.split("=", 1)[1].split("#")[0].strip() for l in ini.splitlines() if l.startswith(key + "=")][0]
+
+
 def args_bins(argv):
-    """PLUGIN_SO UICC_EMU OTA_TEST_SERVER STKBRIDGE_AGENT OTA_CLI (the e2e flow tests' arguments)."""
+    """PLUGIN_SO UICC_EMU OTA_TEST_SERVER STKBRIDGE_AGENT OTA_CLI [MODEM_EMU] (the e2e flow tests'
+    arguments; with MODEM_EMU the modems are QMI modems, qmi_env.py)."""
     if len(argv) < 6:
-        raise HarnessError("usage: %s PLUGIN_SO UICC_EMU OTA_TEST_SERVER STKBRIDGE_AGENT OTA_CLI" % argv[0])
+        raise HarnessError("usage: %s PLUGIN_SO UICC_EMU OTA_TEST_SERVER STKBRIDGE_AGENT OTA_CLI [MODEM_EMU]" %
+                           argv[0])
     plugin, uicc, server, agent, cli = argv[1:6]
-    return plugin, {"uicc_emu": uicc, "server": server, "agent": os.path.abspath(agent), "ota_cli": cli}
+    bins = {"uicc_emu": uicc, "server": server, "agent": os.path.abspath(agent), "ota_cli": cli}
+    if len(argv) > 6:
+        bins["modem_emu"] = argv[6]
+    return plugin, bins
+
+
+def network_of(bins):
+    """"qmi" when the test was given modem-emu, else "netsim"."""
+    return "qmi" if "modem_emu" in bins else "netsim"
 
 
 def ts(s):
@@ -599,4 +637,5 @@ def events(tx, kind):
     return [e for e in tx["timeline"] if e["event"] == kind]
 
 
-__all__ = ["Stack", "Api", "Agent", "card_ini", "args_bins", "events", "ts", "check", "log", "time"]
+__all__ = ["Stack", "Api", "Agent", "card_ini", "args_bins", "network_of", "ini_value", "events", "ts", "check", "log",
+           "time"]

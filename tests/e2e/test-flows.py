@@ -22,7 +22,13 @@ answer), the TERMINAL RESPONSE bytes the card received (ApduTap), R1 in the
 card's state file before C2, the MG, the R2S and the R1 the API delivers
 (matched to C1 by txid), and the counters on both sides.
 
-usage: test-flows.py PLUGIN_SO UICC_EMU OTA_TEST_SERVER STKBRIDGE_AGENT OTA_CLI
+With MODEM_EMU the same flows run over Network=qmi (e2e-qmi-flows): the
+modem is a modem-emu modem whose own SIM carries the card's number (and is
+registered at the server too), the card stays on the host (Uicc=emu); every
+PoR then comes by SMS-SUBMIT, the card's own or the one the plugin forwards
+because WMS Send Ack cannot carry it (doc/plugin.md).
+
+usage: test-flows.py PLUGIN_SO UICC_EMU OTA_TEST_SERVER STKBRIDGE_AGENT OTA_CLI [MODEM_EMU]
 """
 
 import os
@@ -31,8 +37,11 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if len(sys.argv) > 6:
+    from qmi_env import enter_namespace  # noqa: E402
+    enter_namespace()
 from harness import Harness, check, log, main_wrapper  # noqa: E402
-from otaflow import Stack, args_bins, card_ini, events, ts  # noqa: E402
+from otaflow import Stack, args_bins, card_ini, events, network_of, ts  # noqa: E402
 
 DISPLAY_TEXT, GET_INPUT, SELECT_ITEM, SEND_SM = 0x21, 0x23, 0x24, 0x13
 SLACK = 5.0       # s: how late a timer's C2 may be on a loaded machine
@@ -86,6 +95,10 @@ def common_checks(s, tx, tx_id, r1, spi="1619", request=None, tr=None):
     if tr is not None:
         check(tr["sw"] == "9000" or tr["sw"].startswith("91"),
               lambda: "TERMINAL RESPONSE accepted by the card (SW %s)" % tr["sw"])
+    if s.network == "qmi":
+        vias = {e["via"] for e in events(tx, "por-received")}
+        check(vias == {"sms-submit"}, lambda: "tx %d over QMI: every PoR by SMS-SUBMIT (WMS Send Ack carries none): "
+              "%s" % (tx_id, vias))
     return link
 
 
@@ -95,7 +108,7 @@ def run():
         s = Stack(h, bins)
         try:
             s.start({"card0": card_ini("89882390000000000108", "001010000000108", "+15550108", TARS)},
-                    server_args=["--backoff-ms", "600", "--backoff-max-ms", "1200"])
+                    server_args=["--backoff-ms", "600", "--backoff-max-ms", "1200"], network=network_of(bins))
             agent = s.agent("agent", "card0", ANSWERS)
             s.bring_up("card0")
             agent.wait_registered()
