@@ -12,8 +12,6 @@
 #define INS_TERMINAL_RESPONSE 0x14
 #define INS_TERMINAL_PROFILE 0x10
 #define INS_ENVELOPE 0xC2
-#define KEYREF_PIN1 0x01
-#define KEYREF_PIN2 0x81
 
 /* TS 102 223 §8.12 general results the firmware answers with. */
 #define RESULT_OK 0x00
@@ -163,7 +161,7 @@ static void pin_query_cb(const struct me_apdu_res *res, void *user)
 	c->step++;
 	if (c->step < 4) {
 		static const uint8_t ins[2] = { 0x20, 0x2C };
-		uint8_t q[5] = { 0x00, ins[c->step % 2], 0x00, c->step < 2 ? KEYREF_PIN1 : KEYREF_PIN2, 0x00 };
+		uint8_t q[5] = { 0x00, ins[c->step % 2], 0x00, c->step < 2 ? SIMOTA_KEYREF_PIN1 : SIMOTA_KEYREF_PIN2, 0x00 };
 
 		me_sim_apdu(c->fw->m->sim, q, sizeof(q), pin_query_cb, c);
 		return;
@@ -181,7 +179,7 @@ static void pin_query_cb(const struct me_apdu_res *res, void *user)
 
 static void pins_query(struct fw_ctx *c)
 {
-	uint8_t q[5] = { 0x00, 0x20, 0x00, KEYREF_PIN1, 0x00 };
+	uint8_t q[5] = { 0x00, 0x20, 0x00, SIMOTA_KEYREF_PIN1, 0x00 };
 
 	c->step = 0;
 	me_sim_apdu(c->fw->m->sim, q, sizeof(q), pin_query_cb, c);
@@ -201,15 +199,22 @@ static void identities_cb(const struct me_file_res *res, void *user)
 	if (sw_ok(res->sw)) {
 		switch (c->step) {
 		case ID_IMSI:
-			if (!me_ef_imsi_decode(res->data, res->len, card->imsi))
+			if (simota_ef_imsi_decode(res->data, res->len, card->imsi) != SIMOTA_OK)
 				card->imsi[0] = '\0';
 			break;
-		case ID_MSISDN:
-			if (!me_ef_msisdn_decode(res->data, res->len, card->msisdn, sizeof(card->msisdn)))
+		case ID_MSISDN: {
+			struct simota_sms_address a;
+
+			/* TS 31.102 §4.2.26: "+digits" for an international number, "" without one */
+			if (simota_ef_msisdn_decode(res->data, res->len, &a, NULL, 0) == SIMOTA_OK)
+				g_snprintf(card->msisdn, sizeof(card->msisdn), "%s%s",
+					   a.ton == SIMOTA_SMS_TON_INTERNATIONAL ? "+" : "", a.digits);
+			else
 				card->msisdn[0] = '\0';
 			break;
+		}
 		case ID_SMSP:
-			card->have_smsc = me_ef_smsp_sca(res->data, res->len, &card->smsc);
+			card->have_smsc = simota_ef_smsp_sca(res->data, res->len, &card->smsc) == SIMOTA_OK;
 			break;
 		case ID_AD:
 			/* TS 31.102 §4.2.18: byte 4, the MNC length */
@@ -303,14 +308,14 @@ static void select_adf_cb(const struct me_apdu_res *res, void *user)
 {
 	struct fw_ctx *c = user;
 	struct me_card_info *card;
-	struct me_fcp fcp;
+	struct simota_fcp fcp;
 
 	if (!ctx_live(c, res->error))
 		return;
 	card = &c->fw->m->card;
-	if (sw_ok(res->sw) && me_fcp_parse(res->data, res->len, &fcp) && fcp.has_pin_status) {
-		card->pin1.enabled = me_fcp_pin_enabled(&fcp, KEYREF_PIN1) == 1;
-		card->pin2.enabled = me_fcp_pin_enabled(&fcp, KEYREF_PIN2) == 1;
+	if (sw_ok(res->sw) && simota_fcp_decode(res->data, res->len, &fcp) == SIMOTA_OK && fcp.has_pin_status) {
+		card->pin1.enabled = simota_pin_status_enabled(&fcp.pin_status, SIMOTA_KEYREF_PIN1) == 1;
+		card->pin2.enabled = simota_pin_status_enabled(&fcp.pin_status, SIMOTA_KEYREF_PIN2) == 1;
 	} else {
 		ME_WARN("%s: ADF.USIM not selected (SW %04X)", c->fw->m->name, res->sw);
 	}
@@ -329,7 +334,7 @@ static void powerup_cb(const struct me_file_res *res, void *user)
 		return;
 	card = &c->fw->m->card;
 	if (c->step == 0) {
-		if (!sw_ok(res->sw) || !me_ef_iccid_decode(res->data, res->len, card->iccid)) {
+		if (!sw_ok(res->sw) || simota_ef_iccid_decode(res->data, res->len, card->iccid) != SIMOTA_OK) {
 			ME_WARN("%s: EF_ICCID not read (SW %04X)", c->fw->m->name, res->sw);
 			card->iccid[0] = '\0';
 		}

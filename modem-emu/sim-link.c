@@ -553,7 +553,7 @@ enum { STEP_SELECT, STEP_BODY };
 static void file_step(struct me_sim *s, struct job *j, const struct me_apdu_res *res)
 {
 	uint8_t a[5 + 256];
-	struct me_fcp fcp;
+	struct simota_fcp fcp;
 
 	if (res && res->error) {
 		job_finish_file(s, j, res->error, 0, NULL, 0);
@@ -574,7 +574,7 @@ static void file_step(struct me_sim *s, struct job *j, const struct me_apdu_res 
 		}
 		j->fcp_len = res->len < sizeof(j->fcp) ? res->len : sizeof(j->fcp);
 		memcpy(j->fcp, res->data, j->fcp_len);
-		if (!me_fcp_parse(j->fcp, j->fcp_len, &fcp))
+		if (simota_fcp_decode(j->fcp, j->fcp_len, &fcp) != SIMOTA_OK)
 			memset(&fcp, 0, sizeof(fcp));
 		j->step = STEP_BODY;
 		j->acc = g_byte_array_new();

@@ -20,6 +20,8 @@
 #define MODEM_EMU_SIM_LINK_H
 
 #include "modem-emu.h"
+#include "simota/ts102221.h"
+#include "simota/ts31102.h"
 
 struct me_apdu_res {
 	const GError *error;         /* no answer (link down, timeout) */
@@ -82,39 +84,10 @@ typedef void (*me_file_cb)(const struct me_file_res *res, void *user);
 
 void me_sim_file(struct me_sim *s, const struct me_file_req *req, me_file_cb cb, void *user);
 
-/* ---- sim-files.c: the few card formats the firmware reads ---------------------------------- */
-
-/* TS 102 221 §11.1.1.3: the parts of an FCP the firmware uses. */
-struct me_fcp {
-	uint8_t fdb;                 /* 82 */
-	uint16_t record_len;
-	uint8_t n_records;
-	bool has_fid;
-	uint16_t fid;                /* 83 */
-	uint32_t file_size;          /* 80 */
-	bool has_pin_status;         /* C6 */
-	uint8_t ps_do[4];            /* 90: enabled bits, one per key reference in order */
-	size_t ps_do_len;
-	uint8_t keyrefs[8];          /* 83 inside C6, in order */
-	size_t n_keyrefs;
-	bool has_arr;
-	uint16_t arr_fid;            /* 8B */
-	uint8_t arr_record;
-	uint8_t raw_len;
-};
-bool me_fcp_parse(const uint8_t *p, size_t len, struct me_fcp *out);
-/* The PS_DO bit of key reference keyref: 1 enabled, 0 disabled, -1 not listed. */
-int me_fcp_pin_enabled(const struct me_fcp *f, uint8_t keyref);
-bool me_fcp_is_df(const struct me_fcp *f);
-bool me_fcp_is_record(const struct me_fcp *f);
-bool me_fcp_is_cyclic(const struct me_fcp *f);
-
-/* TS 102 221 §13.2 EF_ICCID, TS 31.102 §4.2.2 EF_IMSI: swapped BCD digits. */
-bool me_ef_iccid_decode(const uint8_t *p, size_t len, char out[21]);
-bool me_ef_imsi_decode(const uint8_t *p, size_t len, char out[16]);
-/* TS 31.102 §4.2.26 EF_MSISDN record: "+digits" or "digits", "" when empty. */
-bool me_ef_msisdn_decode(const uint8_t *rec, size_t len, char *out, size_t cap);
-/* TS 31.102 §4.2.27 EF_SMSP record: the TS-Service Centre Address if present. */
-bool me_ef_smsp_sca(const uint8_t *rec, size_t len, struct simota_sms_address *out);
+/* TS 102 221 §11.1.1.3 (lib/ts102221_fcp.c): linear fixed or cyclic, records read by READ RECORD. */
+static inline bool me_fcp_is_record(const struct simota_fcp *f)
+{
+	return simota_fcp_structure(f) == SIMOTA_FCP_LINEAR_FIXED || simota_fcp_structure(f) == SIMOTA_FCP_CYCLIC;
+}
 
 #endif

@@ -195,13 +195,14 @@ static void load_next(struct load_ctx *c)
 static void load_info_cb(const struct me_file_res *res, void *user)
 {
 	struct load_ctx *c = user;
-	struct me_fcp fcp;
+	struct simota_fcp fcp;
 
 	if (c->gen != c->st->gen || res->error) {
 		load_done(c, false);   /* the card went */
 		return;
 	}
-	if ((res->sw >> 8) != 0x90 || !me_fcp_parse(res->fcp, res->fcp_len, &fcp) || !me_fcp_is_record(&fcp) ||
+	if ((res->sw >> 8) != 0x90 || simota_fcp_decode(res->fcp, res->fcp_len, &fcp) != SIMOTA_OK ||
+	    !me_fcp_is_record(&fcp) ||
 	    fcp.record_len < 3) {
 		load_done(c, true);   /* no EF_SMS: no UIM storage */
 		return;

@@ -441,16 +441,17 @@ static void parse_arr_rule(struct attrs *a, const uint8_t *p, size_t len)
 
 static void attrs_reply(struct attrs *a)
 {
-	struct me_fcp f;
+	struct simota_fcp f;
 	QmiMessage *resp = me_resp_new(a->r);
 	struct me_tlv_w t;
 	uint8_t type;
 	uint16_t size;
 
-	me_fcp_parse(a->fcp, a->fcp_len, &f);
-	if (me_fcp_is_df(&f))
+	if (simota_fcp_decode(a->fcp, a->fcp_len, &f) != SIMOTA_OK)
+		memset(&f, 0, sizeof(f));     /* no usable FCP: a transparent EF of unknown size */
+	if (simota_fcp_structure(&f) == SIMOTA_FCP_DF)
 		type = f.fid == 0x3F00 ? QMI_UIM_FILE_TYPE_MASTER_FILE : QMI_UIM_FILE_TYPE_DEDICATED_FILE;
-	else if (me_fcp_is_cyclic(&f))
+	else if (simota_fcp_structure(&f) == SIMOTA_FCP_CYCLIC)
 		type = QMI_UIM_FILE_TYPE_CYCLIC;
 	else if (me_fcp_is_record(&f))
 		type = QMI_UIM_FILE_TYPE_LINEAR_FIXED;
@@ -488,7 +489,7 @@ static void attrs_cb(const struct me_file_res *res, void *user)
 {
 	struct attrs *a = user;
 	struct me_file_req arr = { .op = ME_FILE_READ_RECORD };
-	struct me_fcp f;
+	struct simota_fcp f;
 
 	if (res->error) {
 		me_req_fail(a->r, QMI_PROTOCOL_ERROR_NO_SIM);
@@ -508,7 +509,8 @@ static void attrs_cb(const struct me_file_res *res, void *user)
 	memcpy(a->fcp, res->fcp, res->fcp_len);
 	for (int i = 0; i < 5; i++)
 		a->sec[i] = (struct sec){ QMI_UIM_SECURITY_ATTRIBUTE_LOGIC_ALWAYS, 0 };
-	if (!me_fcp_parse(a->fcp, a->fcp_len, &f) || !f.has_arr || me_fcp_is_df(&f)) {
+	if (simota_fcp_decode(a->fcp, a->fcp_len, &f) != SIMOTA_OK || !f.has_arr ||
+	    simota_fcp_structure(&f) == SIMOTA_FCP_DF) {
 		attrs_reply(a);
 		return;
 	}

@@ -50,19 +50,6 @@ struct me_wms {
 
 /* ---- MT ---------------------------------------------------------------------------------------------- */
 
-static size_t raw_prefix(struct me_modem *m, uint8_t *out, size_t cap)
-{
-	struct simota_writer w = simota_writer_init(out, cap);
-
-	if (m->card.have_smsc)
-		simota_sms_rp_address_encode(&m->card.smsc, &w);
-	if (!m->card.have_smsc || simota_writer_status(&w) != SIMOTA_OK) {
-		out[0] = 0x00;   /* no SC address */
-		return 1;
-	}
-	return w.len;
-}
-
 struct mt_ind {
 	uint8_t storage;
 	uint32_t index;
@@ -225,13 +212,12 @@ void me_wms_on_deliver(struct me_modem *m, uint32_t id, const uint8_t *tpdu, siz
 		return;
 	}
 	g_free(d);
-	rlen = raw_prefix(m, raw, sizeof(raw));
-	if (rlen + len > sizeof(raw)) {
+	/* TS 27.005 §3.1: the SIM's service centre (EF_SMSP), "00" without one, then the TPDU */
+	if (simota_sms_pdu_encode(m->card.have_smsc ? &m->card.smsc : NULL, tpdu, len, raw, sizeof(raw), &rlen) !=
+	    SIMOTA_OK) {
 		report(m, id, true, RP_CAUSE_PROTOCOL_ERROR, SIMOTA_SMS_FCS_UNSPECIFIED);
 		return;
 	}
-	memcpy(raw + rlen, tpdu, len);
-	rlen += len;
 	switch (rt->action) {
 	case QMI_WMS_RECEIPT_ACTION_DISCARD:
 		report(m, id, false, 0, 0);
@@ -449,6 +435,7 @@ static void raw_send(struct me_req *r)
 	struct me_tlv_r rd;
 	uint8_t format, raw[512];
 	size_t len, sca;
+	struct simota_sms_address sc;
 	struct simota_sms_submit *sub;
 	struct send *s;
 
@@ -463,10 +450,9 @@ static void raw_send(struct me_req *r)
 		me_req_fail(r, QMI_PROTOCOL_ERROR_INVALID_ARGUMENT);
 		return;
 	}
-	/* TS 27.005 PDU: the SC address (length octet) then the SMS-SUBMIT */
-	sca = len ? 1 + (size_t)raw[0] : 0;
+	/* TS 27.005 §3.1: the SC address then the SMS-SUBMIT */
 	sub = g_new0(struct simota_sms_submit, 1);
-	if (!len || raw[0] > 11 || sca >= len ||
+	if (simota_sms_pdu_decode(raw, len, &sc, &sca) != SIMOTA_OK ||
 	    simota_sms_submit_decode(raw + sca, len - sca, 0, sub) != SIMOTA_OK) {
 		g_free(sub);
 		me_req_fail(r, QMI_PROTOCOL_ERROR_WMS_T_PDU_TYPE);

@@ -299,22 +299,16 @@ static void on_deliver(struct sb_net *net, uint32_t id, const uint8_t *tpdu, siz
 	}
 	g_free(d);
 	{
-		/* oFono wants the SC address in front of the TPDU (TS 27.005 PDU mode) */
+		/* oFono wants the SC address in front of the TPDU (TS 27.005 §3.1 PDU mode) */
 		uint8_t pdu[12 + 256];
-		struct simota_writer w;
-		size_t sca_len;
+		size_t plen;
 
-		w = simota_writer_init(pdu, 12);
-		if (sd->have_sca)
-			simota_sms_rp_address_encode(&sd->sca, &w);
-		else
-			simota_write_u8(&w, 0);
-		if (simota_writer_status(&w) != SIMOTA_OK)
-			sca_len = 1, pdu[0] = 0;
-		else
-			sca_len = w.len;
-		memcpy(pdu + sca_len, tpdu, len);
-		ofono_sms_deliver_notify(sd->sms, pdu, (int)(sca_len + len), (int)len);
+		if (simota_sms_pdu_encode(sd->have_sca ? &sd->sca : NULL, tpdu, len, pdu, sizeof(pdu), &plen) !=
+		    SIMOTA_OK) {
+			sb_net_report(net, id, true, RP_CAUSE_PROTOCOL_ERROR, NULL, 0);
+			return;
+		}
+		ofono_sms_deliver_notify(sd->sms, pdu, (int)plen, (int)len);
 		sb_net_report(net, id, false, 0, NULL, 0);
 	}
 }

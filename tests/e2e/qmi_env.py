@@ -39,6 +39,21 @@ def enter_namespace():
         os.system("mount --bind /bin/false %s" % QMI_PROXY)
 
 
+def control(ctl, line):
+    """One modem-emu control command on its socket ctl (doc/modem-emu.md); its answer line."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(ctl)
+        s.sendall(line.encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            data = s.recv(65536)
+            if not data:
+                break
+            buf += data
+    return buf.decode().strip()
+
+
 def modem_sim_ini(iccid, imsi, msisdn, smsc="+15550000"):
     """The modem's own SIM (no PIN: the firmware reads its identity at power-up)."""
     return """[card]
@@ -107,18 +122,8 @@ class ModemEmu:
         self.proc.stop()
 
     def control(self, line):
-        """One control command (doc/modem-emu.md); its answer line."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(10)
-            s.connect(self.ctl)
-            s.sendall(line.encode() + b"\n")
-            buf = b""
-            while not buf.endswith(b"\n"):
-                data = s.recv(65536)
-                if not data:
-                    break
-                buf += data
-        answer = buf.decode().strip()
+        """One control command (doc/modem-emu.md); its answer line (an "error: ..." raises)."""
+        answer = control(self.ctl, line)
         if answer.startswith("error"):
             raise HarnessError("modem-emu control %r: %s" % (line, answer))
         return answer
@@ -136,4 +141,4 @@ class ModemEmu:
         return st
 
 
-__all__ = ["enter_namespace", "modem_sim_ini", "ModemEmu", "NS_ENV"]
+__all__ = ["enter_namespace", "control", "modem_sim_ini", "ModemEmu", "NS_ENV"]
