@@ -28,6 +28,11 @@ Reported (milliseconds):
         The proxies add their own latency (Python threads): absolute values
         in that run are higher; the shares are what it tells.
     Crypto per secured packet is bench-uicc's / bench-ota's figure (µs).
+  - Network=qmi beside Network=netsim (when modem-emu is built): the same
+    transactions with the modem a modem-emu modem reached through libqmi
+    (WMS/NAS; the card on the host, its PoR forwarded by SMS-SUBMIT): C1 sent
+    -> R1 p50/p99 of both in the same run, and their ratio.  The whole
+    benchmark then runs in private namespaces (tests/e2e/qmi_env.py).
 
 usage: bench-e2e.py [-n N] [--build DIR] [--quick] [--check]
 Needs root (unshare -m, mount); prints "skipped" otherwise.  Exit 1 with
@@ -128,7 +133,7 @@ def legs_of(tx):
     }, at
 
 
-def run_once(n, warmup, build, label, tmpdir=None, db_tmpfs=False, traced=False):
+def run_once(n, warmup, build, label, tmpdir=None, db_tmpfs=False, traced=False, network="netsim"):
     import harness
     import otaflow
     harness.log = otaflow.log = lambda msg: None
@@ -138,6 +143,8 @@ def run_once(n, warmup, build, label, tmpdir=None, db_tmpfs=False, traced=False)
             "server": os.path.join(build, "ota-test-server", "ota-test-server"),
             "agent": os.path.join(build, "agent", "stkbridge-agent"),
             "ota_cli": os.path.join(build, "ota-cli", "ota-cli")}
+    if network == "qmi":
+        bins["modem_emu"] = os.path.join(build, "modem-emu", "modem-emu")
     with open(os.path.join(ROOT, "uicc-emu", "examples", "card0.ini")) as f:
         ini = f.read()
     out = {"label": label}
@@ -148,7 +155,7 @@ def run_once(n, warmup, build, label, tmpdir=None, db_tmpfs=False, traced=False)
             db_dir = tempfile.mkdtemp(prefix="bench-e2e-db-", dir="/dev/shm")
             db = os.path.join(db_dir, "ots.db")
         try:
-            s.start({"modem0": ini}, taps=traced, verbose=False, db=db)
+            s.start({"modem0": ini}, taps=traced, verbose=False, db=db, network=network)
             agent = s.agent("agent", "modem0", [], extra=["--auto-confirm", "--quiet"])
             s.bring_up("modem0")
             agent.wait_registered()
@@ -254,6 +261,12 @@ def report(runs, n):
         print("  card state file (atomic replace + fsync):      %6.2f ms" %
               (pct(by["tmpfs DB"]["internal"], 50) - pct(by["tmpfs all"]["internal"], 50)))
         print("  what remains (IPC, D-Bus, oFono, APDUs, crypto): %6.2f ms" % pct(by["tmpfs all"]["internal"], 50))
+    if "Network=qmi" in by:
+        q, d = by["Network=qmi"]["internal"], base["internal"]
+        print("\nC1 sent -> R1, Network=qmi (libqmi, modem-emu, PoR by SMS-SUBMIT) beside Network=netsim, same run:")
+        print("  netsim p50 %7.2f  p99 %7.2f ms" % (pct(d, 50), pct(d, 99)))
+        print("  qmi    p50 %7.2f  p99 %7.2f ms" % (pct(q, 50), pct(q, 99)))
+        print("  ratio qmi / netsim: p50 %.2fx, p99 %.2fx" % (pct(q, 50) / pct(d, 50), pct(q, 99) / pct(d, 99)))
     if "traced" in by:
         print("\nhops (traced run: proxies on both links add latency), median:")
         for k, v in by["traced"]["hops"].items():
@@ -272,8 +285,15 @@ def main():
     if os.geteuid() != 0:
         print("bench-e2e: skipped (needs root: ofonod runs in a private mount namespace)")
         return 0
+    qmi = os.path.exists(os.path.join(args.build, "modem-emu", "modem-emu"))
+    if qmi:
+        # modem-emu's qmi-proxy socket and ofonod in one network namespace of their own
+        from qmi_env import enter_namespace
+        enter_namespace()
     warm = 5
     runs = [run_once(args.n, warm, args.build, "disk")]
+    if qmi:
+        runs.append(run_once(args.n, warm, args.build, "Network=qmi", network="qmi"))
     if not args.quick:
         runs.append(run_once(args.n, warm, args.build, "tmpfs DB", db_tmpfs=True))
         runs.append(run_once(args.n, warm, args.build, "tmpfs all", tmpdir="/dev/shm", db_tmpfs=True))

@@ -6,7 +6,12 @@
  *  - the same request written and read on the proxy socket by hand: the
  *    emulator's own share, and libqmi's as the ratio of the two;
  *  - UIM Read Transparent of EF_ICCID through libqmi: a request that goes on
- *    to the SIM over the card link (SELECT + READ BINARY to uicc-emu).
+ *    to the SIM over the card link (SELECT + READ BINARY to uicc-emu);
+ *  - NAS Get Serving System through libqmi (what the plugin's Network=qmi asks
+ *    once per connection; then it lives on indications);
+ *  - WMS Raw Send through libqmi: the plugin's MO path, an SMS-SUBMIT that goes
+ *    out on the radio (the harness's netsim peer in this process answers with
+ *    SUBMIT-REPORT) before the modem answers.
  * Each is timed over N sequential requests (one outstanding at a time):
  * rate, p50 and p99 latency.  Printed, never asserted.
  *
@@ -85,6 +90,62 @@ static double read_iccid_libqmi(QmiClientUim *uim, double *lat, unsigned n)
 	qmi_message_uim_read_transparent_input_unref(in);
 	g_array_unref(aid);
 	g_array_unref(path);
+	return (g_get_monotonic_time() - t0) / 1e6;
+}
+
+static double serving_system_libqmi(QmiClientNas *nas, double *lat, unsigned n)
+{
+	gint64 t0 = g_get_monotonic_time();
+
+	for (unsigned i = 0; i < n; i++) {
+		GAsyncResult *res = NULL;
+		QmiMessageNasGetServingSystemOutput *out;
+		gint64 t = g_get_monotonic_time();
+
+		qmi_client_nas_get_serving_system(nas, NULL, 10, NULL, mh_got_result, &res);
+		mh_await(&res, 10000, "Get Serving System");
+		out = qmi_client_nas_get_serving_system_finish(nas, res, NULL);
+		if (!out || !qmi_message_nas_get_serving_system_output_get_result(out, NULL))
+			g_error("Get Serving System failed");
+		qmi_message_nas_get_serving_system_output_unref(out);
+		g_object_unref(res);
+		lat[i] = (double)(g_get_monotonic_time() - t);
+	}
+	return (g_get_monotonic_time() - t0) / 1e6;
+}
+
+/* TS 27.005 §3.1 "00" + an SMS-SUBMIT of 10 octets of 8 bit data to +15550123, as the plugin sends it. */
+static double raw_send_libqmi(struct mh *h, QmiClientWms *wms, double *lat, unsigned n)
+{
+	static const guint8 pdu[] = { 0x00, 0x01, 0x00, 0x08, 0x91, 0x51, 0x55, 0x10, 0x32, 0x00, 0x04, 0x0A,
+				      0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39 };
+	QmiMessageWmsRawSendInput *in = qmi_message_wms_raw_send_input_new();
+	GArray *raw = g_array_new(FALSE, FALSE, 1);
+	gint64 t0;
+
+	g_array_append_vals(raw, pdu, sizeof(pdu));
+	qmi_message_wms_raw_send_input_set_raw_message_data(in, QMI_WMS_MESSAGE_FORMAT_GSM_WCDMA_POINT_TO_POINT, raw,
+							    NULL);
+	t0 = g_get_monotonic_time();
+	for (unsigned i = 0; i < n; i++) {
+		GAsyncResult *res = NULL;
+		QmiMessageWmsRawSendOutput *out;
+		struct simota_netsim_frame *f;
+		gint64 t = g_get_monotonic_time();
+
+		qmi_client_wms_raw_send(wms, in, 10, NULL, mh_got_result, &res);
+		mh_await(&res, 10000, "Raw Send");
+		out = qmi_client_wms_raw_send_finish(wms, res, NULL);
+		if (!out || !qmi_message_wms_raw_send_output_get_result(out, NULL))
+			g_error("Raw Send failed");
+		qmi_message_wms_raw_send_output_unref(out);
+		g_object_unref(res);
+		lat[i] = (double)(g_get_monotonic_time() - t);
+		while ((f = g_queue_pop_head(&h->peer.frames)))    /* the SUBMITs the peer saw: not kept */
+			g_free(f);
+	}
+	qmi_message_wms_raw_send_input_unref(in);
+	g_array_unref(raw);
 	return (g_get_monotonic_time() - t0) / 1e6;
 }
 
@@ -186,9 +247,9 @@ static void find_binaries(void)
 int main(int argc, char **argv)
 {
 	unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 2000;
-	double *lat = g_new(double, n ? n : 1), libqmi_s, raw_s, uim_s;
+	double *lat = g_new(double, n ? n : 1), libqmi_s, raw_s, uim_s, nas_s, send_s;
 	struct mh h;
-	QmiClient *dms, *uim;
+	QmiClient *dms, *uim, *nas, *wms;
 	uint8_t cid;
 	int fd;
 
@@ -203,6 +264,9 @@ int main(int argc, char **argv)
 	mh_start(&h, 1, NULL);
 	dms = mh_allocate(&h, h.qmi, QMI_SERVICE_DMS);
 	uim = mh_allocate(&h, h.qmi, QMI_SERVICE_UIM);
+	nas = mh_allocate(&h, h.qmi, QMI_SERVICE_NAS);
+	wms = mh_allocate(&h, h.qmi, QMI_SERVICE_WMS);
+	mh_wait_status(&h, 0, "registration", "home");
 	fd = raw_client(&h, &cid);
 	/* a warm-up round each, then the measured ones */
 	get_ids_libqmi(QMI_CLIENT_DMS(dms), lat, 100);
@@ -214,11 +278,18 @@ int main(int argc, char **argv)
 	report("DMS Get IDs on the proxy socket by hand", lat, n, raw_s);
 	uim_s = read_iccid_libqmi(QMI_CLIENT_UIM(uim), lat, n);
 	report("UIM Read Transparent EF_ICCID via libqmi (SIM)", lat, n, uim_s);
-	printf("ratios: libqmi / by hand %.2fx the time; SIM read / Get IDs %.2fx the time\n", libqmi_s / raw_s,
-	       uim_s / libqmi_s);
+	nas_s = serving_system_libqmi(QMI_CLIENT_NAS(nas), lat, n);
+	report("NAS Get Serving System via libqmi", lat, n, nas_s);
+	raw_send_libqmi(&h, QMI_CLIENT_WMS(wms), lat, 100);
+	send_s = raw_send_libqmi(&h, QMI_CLIENT_WMS(wms), lat, n);
+	report("WMS Raw Send via libqmi (out on the radio)", lat, n, send_s);
+	printf("ratios: libqmi / by hand %.2fx the time; SIM read / Get IDs %.2fx; Raw Send / Get IDs %.2fx\n",
+	       libqmi_s / raw_s, uim_s / libqmi_s, send_s / libqmi_s);
 	close(fd);
 	mh_release(&h, h.qmi, dms);
 	mh_release(&h, h.qmi, uim);
+	mh_release(&h, h.qmi, nas);
+	mh_release(&h, h.qmi, wms);
 	mh_stop(&h);
 	g_free(lat);
 	return 0;
