@@ -17,7 +17,13 @@ G_DEFINE_QUARK(sb-card-error-quark, sb_card_error)
 
 struct sb_card *sb_card_new(const struct sb_uicc_addr *addr, const char *name)
 {
-	return sb_card_apdu_new(sb_uicc_new(addr), name, addr->timeout_ms);
+	switch (addr->kind) {
+	case SB_UICC_EMU:
+	case SB_UICC_PCSC:
+		/* a card reached by APDUs, over its transport (the config parser refused what is not built) */
+		return sb_card_apdu_new(sb_uicc_new(addr), name, addr->timeout_ms);
+	}
+	g_return_val_if_reached(NULL);
 }
 
 void sb_card_init(struct sb_card *c, const struct sb_card_ops *ops, const char *name, unsigned timeout_ms)
