@@ -334,32 +334,38 @@ void sb_card_read_record(struct sb_card *c, const void *owner, const struct sb_c
 		   record < 1 || record > 254 ? "record not 1-254" : NULL);
 }
 
-static const char *update_check(const struct sb_card_path *path, size_t len)
+/* An update of 1-255 bytes; why_where: what is wrong with the offset or record, if anything. */
+static void update(struct sb_card *c, enum sb_card_req_kind kind, const void *owner, const struct sb_card_path *path,
+		   unsigned where, const char *why_where, const uint8_t *data, size_t len, sb_card_done_cb cb,
+		   void *user)
 {
-	return path_check(path) ? path_check(path) : len < 1 || len > 255 ? "update length not 1-255" : NULL;
+	struct sb_card_req *r = file_req(c, kind, owner, path, where, 0, user);
+	const char *why = path_check(path);
+
+	if (!why && (len < 1 || len > 255))
+		why = "update length not 1-255";
+	if (!why)
+		why = why_where;
+	r->cb.done = cb;
+	if (!why)
+		r->data = g_bytes_new(data, len);
+	req_submit(r, why);
 }
 
 void sb_card_update_binary(struct sb_card *c, const void *owner, const struct sb_card_path *path, unsigned offset,
 			   const uint8_t *data, size_t len, sb_card_done_cb cb, void *user)
 {
-	struct sb_card_req *r = file_req(c, SB_CARD_REQ_UPDATE_BINARY, owner, path, offset, 0, user);
-
-	r->cb.done = cb;
-	if (!update_check(path, len))
-		r->data = g_bytes_new(data, len);
-	req_submit(r, update_check(path, len) ? update_check(path, len) :
-		   offset > 0x7FFF ? "offset beyond 32767" : NULL);
+	/* TS 102 221 §11.1.4: a 15-bit offset */
+	update(c, SB_CARD_REQ_UPDATE_BINARY, owner, path, offset, offset > 0x7FFF ? "offset beyond 32767" : NULL,
+	       data, len, cb, user);
 }
 
 void sb_card_update_record(struct sb_card *c, const void *owner, const struct sb_card_path *path, unsigned record,
 			   const uint8_t *data, size_t len, sb_card_done_cb cb, void *user)
 {
-	struct sb_card_req *r = file_req(c, SB_CARD_REQ_UPDATE_RECORD, owner, path, record, 0, user);
-
-	r->cb.done = cb;
-	if (!update_check(path, len))
-		r->data = g_bytes_new(data, len);
-	req_submit(r, update_check(path, len) ? update_check(path, len) : record > 254 ? "record beyond 254" : NULL);
+	/* §11.1.6: records 1-254, or 0 with previous mode */
+	update(c, SB_CARD_REQ_UPDATE_RECORD, owner, path, record, record > 254 ? "record beyond 254" : NULL, data, len,
+	       cb, user);
 }
 
 /* ---- PINs --------------------------------------------------------------------------------------------- */
