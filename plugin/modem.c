@@ -157,7 +157,7 @@ static void iccid_read_cb(const GError *err, uint16_t sw, const uint8_t *data, s
 	sb_card_terminal_profile(md->card, md, profile, plen, terminal_profile_cb, md);
 }
 
-static void card_started(struct sb_card *card, const GError *err, void *user)
+static void card_started(struct sb_card_service *card, const GError *err, void *user)
 {
 	struct sb_modem *md = user;
 	/* EF_ICCID (TS 102 221 §13.2) in the MF: the card's identity on the network link */
@@ -191,7 +191,7 @@ static void card_present(struct sb_modem *md)
 	card_start(md);
 }
 
-static void card_status(struct sb_card *card, enum sb_card_state state, const GError *why, void *user)
+static void card_status(struct sb_card_service *card, enum sb_card_state state, const GError *why, void *user)
 {
 	if (state == SB_CARD_STATE_PRESENT)
 		card_present(user);

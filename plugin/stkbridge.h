@@ -34,7 +34,7 @@ struct sb_modem {
 	struct sb_modem_conf *conf;
 
 	/* the card, through the card service (card/card.h) */
-	struct sb_card *card;
+	struct sb_card_service *card;
 	bool card_ready;                     /* up, EF_ICCID read, terminal profile done */
 	bool enabling;                       /* enable() waits for the first card attempt */
 	bool powered;

@@ -110,7 +110,7 @@ static struct sim_req *sim_req_new(struct ofono_sim *sim, int fileid, void *data
 	return r;
 }
 
-static struct sb_card *card_of(struct sim_req *r)
+static struct sb_card_service *card_of(struct sim_req *r)
 {
 	return r->sd->md->card;
 }

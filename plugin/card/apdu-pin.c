@@ -123,7 +123,7 @@ static void pin1_verify_cb(const GError *err, uint16_t sw, const uint8_t *d, siz
 		sb_card_req_pin_state(r, SB_CARD_PIN_UNKNOWN, sw);
 }
 
-void apdu_pin_state(struct sb_card *c, struct sb_card_req *r)
+void apdu_pin_state(struct sb_card_service *c, struct sb_card_req *r)
 {
 	send_empty(r, SB_INS_VERIFY, KEYREF_PIN1, pin1_verify_cb);
 }
@@ -140,7 +140,7 @@ static void enabled_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t 
 		sb_card_req_pin_enabled(r, sb_sw_ok(sw) ? simota_fcp_pin_enabled(d, len, keyref_of(r->pin)) : -1, sw);
 }
 
-void apdu_pin_enabled(struct sb_card *c, struct sb_card_req *r)
+void apdu_pin_enabled(struct sb_card_service *c, struct sb_card_req *r)
 {
 	select_usim_fcp(r, enabled_cb);
 }
@@ -178,7 +178,7 @@ static void retries_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t 
 	sb_card_req_pin_retries(r, got);
 }
 
-void apdu_pin_retries(struct sb_card *c, struct sb_card_req *r)
+void apdu_pin_retries(struct sb_card_service *c, struct sb_card_req *r)
 {
 	struct sb_card_pin_retries *got = g_new(struct sb_card_pin_retries, 1);
 
@@ -221,7 +221,7 @@ static void pin_command_cb(const GError *err, uint16_t sw, const uint8_t *d, siz
 	sb_card_req_sw(r, sw);
 }
 
-void apdu_pin_command(struct sb_card *c, struct sb_card_req *r)
+void apdu_pin_command(struct sb_card_service *c, struct sb_card_req *r)
 {
 	uint8_t body[2 * PIN_BLOCK_LEN];
 	size_t n = PIN_BLOCK_LEN;

@@ -142,7 +142,7 @@ static void file_info_cb(const GError *err, uint16_t sw, const uint8_t *data, si
 	sb_card_req_fcp(r, sw, &fcp);
 }
 
-static void apdu_file_info(struct sb_card *c, struct sb_card_req *r)
+static void apdu_file_info(struct sb_card_service *c, struct sb_card_req *r)
 {
 	apdu_select((struct apdu_card *)c, r, &r->path, true, file_info_cb);
 }
@@ -203,7 +203,7 @@ static void file_select_cb(const GError *err, uint16_t sw, const uint8_t *data, 
 	file_command(r);
 }
 
-static void file_access(struct sb_card *c, struct sb_card_req *r)
+static void file_access(struct sb_card_service *c, struct sb_card_req *r)
 {
 	/* the FCP only when the record length must come from it */
 	apdu_select((struct apdu_card *)c, r, &r->path, r->kind == SB_CARD_REQ_READ_RECORD && r->length == 0,
@@ -212,7 +212,7 @@ static void file_access(struct sb_card *c, struct sb_card_req *r)
 
 /* ---- the toolkit ------------------------------------------------------------------------------------ */
 
-static void toolkit_send(struct sb_card *c, struct sb_card_req *r, uint8_t ins, int le, sb_apdu_cb cb)
+static void toolkit_send(struct sb_card_service *c, struct sb_card_req *r, uint8_t ins, int le, sb_apdu_cb cb)
 {
 	size_t n;
 	const uint8_t *d = g_bytes_get_data(r->data, &n);
@@ -221,13 +221,13 @@ static void toolkit_send(struct sb_card *c, struct sb_card_req *r, uint8_t ins, 
 }
 
 /* TS 102 221 §11.2.1: 80 10 00 00 Lc profile (case 3). */
-static void apdu_terminal_profile(struct sb_card *c, struct sb_card_req *r)
+static void apdu_terminal_profile(struct sb_card_service *c, struct sb_card_req *r)
 {
 	toolkit_send(c, r, INS_TERMINAL_PROFILE, APDU_NO_LE, answer_cb);
 }
 
 /* §11.2.2: 80 C2 00 00 Lc data 00 (case 4: the card's answer data comes back). */
-static void apdu_envelope(struct sb_card *c, struct sb_card_req *r)
+static void apdu_envelope(struct sb_card_service *c, struct sb_card_req *r)
 {
 	toolkit_send(c, r, INS_ENVELOPE, 0x00, answer_cb);
 }
@@ -235,7 +235,7 @@ static void apdu_envelope(struct sb_card *c, struct sb_card_req *r)
 static void terminal_response_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
 {
 	struct sb_card_req *r = user;
-	struct sb_card *c = r->card;
+	struct sb_card_service *c = r->card;
 
 	answer(r, err, sw, NULL, 0);
 	/* 9000: nothing more to say, the proactive session is over (91XX: another command follows) */
@@ -244,13 +244,13 @@ static void terminal_response_cb(const GError *err, uint16_t sw, const uint8_t *
 }
 
 /* §11.2.4: 80 14 00 00 Lc data (case 3). */
-static void apdu_terminal_response(struct sb_card *c, struct sb_card_req *r)
+static void apdu_terminal_response(struct sb_card_service *c, struct sb_card_req *r)
 {
 	toolkit_send(c, r, INS_TERMINAL_RESPONSE, APDU_NO_LE, terminal_response_cb);
 }
 
 /* §11.2.3: FETCH of the length the 91XX announced, ahead of what is queued. */
-static void apdu_fetch(struct sb_card *c, struct sb_card_req *r)
+static void apdu_fetch(struct sb_card_service *c, struct sb_card_req *r)
 {
 	struct apdu_card *a = (struct apdu_card *)c;
 
@@ -327,14 +327,14 @@ static void atr_cb(const GError *err, const uint8_t *atr, size_t len, void *user
 	sb_apdu_session_send(a->session, a, apdu, n, usim_selected_cb, a);
 }
 
-static void apdu_start(struct sb_card *c)
+static void apdu_start(struct sb_card_service *c)
 {
 	struct apdu_card *a = (struct apdu_card *)c;
 
 	sb_uicc_power_on(a->uicc, atr_cb, a);
 }
 
-static void apdu_stop(struct sb_card *c)
+static void apdu_stop(struct sb_card_service *c)
 {
 	struct apdu_card *a = (struct apdu_card *)c;
 
@@ -360,7 +360,7 @@ static void on_present(void *user)
 	sb_card_status_changed(&a->base, SB_CARD_STATE_PRESENT, NULL);
 }
 
-static void apdu_destroy(struct sb_card *c)
+static void apdu_destroy(struct sb_card_service *c)
 {
 	struct apdu_card *a = (struct apdu_card *)c;
 
@@ -389,7 +389,7 @@ static const struct sb_card_ops apdu_ops = {
 	.fetch = apdu_fetch,
 };
 
-struct sb_card *sb_card_apdu_new(struct sb_uicc *uicc, const char *name, unsigned timeout_ms)
+struct sb_card_service *sb_card_apdu_new(struct sb_uicc *uicc, const char *name, unsigned timeout_ms)
 {
 	struct apdu_card *a = g_new0(struct apdu_card, 1);
 

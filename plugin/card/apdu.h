@@ -29,7 +29,7 @@ struct apdu_pin1 {
 };
 
 struct apdu_card {
-	struct sb_card base;
+	struct sb_card_service base;
 	struct sb_uicc *uicc;
 	struct sb_apdu_session *session;    /* while the card is powered */
 	unsigned proactive_len;             /* of the command the last 91XX announced */
@@ -58,9 +58,9 @@ void apdu_select(struct apdu_card *a, struct sb_card_req *r, const struct sb_car
 void apdu_fail(struct sb_card_req *r, const GError *err);
 
 /* apdu-pin.c */
-void apdu_pin_state(struct sb_card *c, struct sb_card_req *r);
-void apdu_pin_retries(struct sb_card *c, struct sb_card_req *r);
-void apdu_pin_enabled(struct sb_card *c, struct sb_card_req *r);
-void apdu_pin_command(struct sb_card *c, struct sb_card_req *r);
+void apdu_pin_state(struct sb_card_service *c, struct sb_card_req *r);
+void apdu_pin_retries(struct sb_card_service *c, struct sb_card_req *r);
+void apdu_pin_enabled(struct sb_card_service *c, struct sb_card_req *r);
+void apdu_pin_command(struct sb_card_service *c, struct sb_card_req *r);
 
 #endif

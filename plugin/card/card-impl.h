@@ -61,7 +61,7 @@ enum sb_card_req_kind {
 
 /* One request.  The implementation reads what is asked and may keep its own state in impl. */
 struct sb_card_req {
-	struct sb_card *card;
+	struct sb_card_service *card;
 	enum sb_card_req_kind kind;
 	/* what is asked (checked by card.c) */
 	struct sb_card_path path;
@@ -101,27 +101,27 @@ struct sb_card_req {
 
 struct sb_card_ops {
 	const char *name;
-	void (*start)(struct sb_card *c);
-	void (*stop)(struct sb_card *c);
-	void (*destroy)(struct sb_card *c);
-	void (*file_info)(struct sb_card *c, struct sb_card_req *r);
-	void (*read_binary)(struct sb_card *c, struct sb_card_req *r);
-	void (*read_record)(struct sb_card *c, struct sb_card_req *r);
-	void (*update_binary)(struct sb_card *c, struct sb_card_req *r);
-	void (*update_record)(struct sb_card *c, struct sb_card_req *r);
-	void (*pin_state)(struct sb_card *c, struct sb_card_req *r);
-	void (*pin_retries)(struct sb_card *c, struct sb_card_req *r);
-	void (*pin_enabled)(struct sb_card *c, struct sb_card_req *r);
+	void (*start)(struct sb_card_service *c);
+	void (*stop)(struct sb_card_service *c);
+	void (*destroy)(struct sb_card_service *c);
+	void (*file_info)(struct sb_card_service *c, struct sb_card_req *r);
+	void (*read_binary)(struct sb_card_service *c, struct sb_card_req *r);
+	void (*read_record)(struct sb_card_service *c, struct sb_card_req *r);
+	void (*update_binary)(struct sb_card_service *c, struct sb_card_req *r);
+	void (*update_record)(struct sb_card_service *c, struct sb_card_req *r);
+	void (*pin_state)(struct sb_card_service *c, struct sb_card_req *r);
+	void (*pin_retries)(struct sb_card_service *c, struct sb_card_req *r);
+	void (*pin_enabled)(struct sb_card_service *c, struct sb_card_req *r);
 	/* PIN_VERIFY, PIN_CHANGE, PIN_UNBLOCK, PIN_ENABLE, PIN_DISABLE */
-	void (*pin_command)(struct sb_card *c, struct sb_card_req *r);
+	void (*pin_command)(struct sb_card_service *c, struct sb_card_req *r);
 	/* NULL: the backend does not let the host set the terminal profile */
-	void (*terminal_profile)(struct sb_card *c, struct sb_card_req *r);
-	void (*envelope)(struct sb_card *c, struct sb_card_req *r);
-	void (*terminal_response)(struct sb_card *c, struct sb_card_req *r);
-	void (*fetch)(struct sb_card *c, struct sb_card_req *r);
+	void (*terminal_profile)(struct sb_card_service *c, struct sb_card_req *r);
+	void (*envelope)(struct sb_card_service *c, struct sb_card_req *r);
+	void (*terminal_response)(struct sb_card_service *c, struct sb_card_req *r);
+	void (*fetch)(struct sb_card_service *c, struct sb_card_req *r);
 };
 
-struct sb_card {
+struct sb_card_service {
 	const struct sb_card_ops *ops;
 	char *name;                         /* the modem's, for log lines */
 	char *description;                  /* set by the implementation */
@@ -147,11 +147,11 @@ struct sb_card {
 };
 
 /* For implementations: fills the front's part (name, timeouts) of a new card. */
-void sb_card_init(struct sb_card *c, const struct sb_card_ops *ops, const char *name, unsigned timeout_ms);
+void sb_card_init(struct sb_card_service *c, const struct sb_card_ops *ops, const char *name, unsigned timeout_ms);
 
 /* The APDU implementation over a UICC transport (uicc.h), which it takes. */
 struct sb_uicc;
-struct sb_card *sb_card_apdu_new(struct sb_uicc *uicc, const char *name, unsigned timeout_ms);
+struct sb_card_service *sb_card_apdu_new(struct sb_uicc *uicc, const char *name, unsigned timeout_ms);
 
 /* ---- answers (a cancelled request may be answered with any: the answer is dropped) ------------- */
 
@@ -175,12 +175,12 @@ static inline bool sb_card_req_cancelled(const struct sb_card_req *r)
 /* ---- what the card does by itself --------------------------------------------------------------- */
 
 /* The answer to start: err, or the card is up with this ATR (atr_len 0: none). */
-void sb_card_started(struct sb_card *c, const GError *err, const uint8_t *atr, size_t atr_len);
+void sb_card_started(struct sb_card_service *c, const GError *err, const uint8_t *atr, size_t atr_len);
 /* ABSENT / ERROR: the card went away (every request already failed); PRESENT: a card arrived. */
-void sb_card_status_changed(struct sb_card *c, enum sb_card_state state, const GError *why);
+void sb_card_status_changed(struct sb_card_service *c, enum sb_card_state state, const GError *why);
 /* A proactive command waits on the card. */
-void sb_card_proactive_pending(struct sb_card *c);
+void sb_card_proactive_pending(struct sb_card_service *c);
 /* The card ended its proactive session. */
-void sb_card_session_ended(struct sb_card *c);
+void sb_card_session_ended(struct sb_card_service *c);
 
 #endif

@@ -15,7 +15,7 @@
 
 G_DEFINE_QUARK(sb-card-error-quark, sb_card_error)
 
-struct sb_card *sb_card_new(const struct sb_uicc_addr *addr, const char *name)
+struct sb_card_service *sb_card_new(const struct sb_uicc_addr *addr, const char *name)
 {
 	switch (addr->kind) {
 	case SB_UICC_EMU:
@@ -26,7 +26,7 @@ struct sb_card *sb_card_new(const struct sb_uicc_addr *addr, const char *name)
 	g_return_val_if_reached(NULL);
 }
 
-void sb_card_init(struct sb_card *c, const struct sb_card_ops *ops, const char *name, unsigned timeout_ms)
+void sb_card_init(struct sb_card_service *c, const struct sb_card_ops *ops, const char *name, unsigned timeout_ms)
 {
 	c->ops = ops;
 	c->name = g_strdup(name);
@@ -56,7 +56,7 @@ static void req_free(struct sb_card_req *r)
 	g_free(r);
 }
 
-void sb_card_free(struct sb_card *c)
+void sb_card_free(struct sb_card_service *c)
 {
 	if (!c)
 		return;
@@ -74,12 +74,12 @@ void sb_card_free(struct sb_card *c)
 
 /* ---- delivering answers ---------------------------------------------------------------------------- */
 
-static void toolkit_deliver(struct sb_card *c);
+static void toolkit_deliver(struct sb_card_service *c);
 
 /* The caller's callback with r's answer (unless cancelled); then r is gone. */
 static void req_deliver(struct sb_card_req *r)
 {
-	struct sb_card *c = r->card;
+	struct sb_card_service *c = r->card;
 	GCancellable *alive = g_object_ref(c->alive);   /* a callback may free the card */
 	const uint8_t *d = NULL;
 	size_t n = 0;
@@ -193,7 +193,7 @@ void sb_card_req_fail(struct sb_card_req *r, const GError *err)
 
 /* ---- asking ----------------------------------------------------------------------------------------- */
 
-static struct sb_card_req *req_new(struct sb_card *c, enum sb_card_req_kind kind, const void *owner, void *user)
+static struct sb_card_req *req_new(struct sb_card_service *c, enum sb_card_req_kind kind, const void *owner, void *user)
 {
 	struct sb_card_req *r = g_new0(struct sb_card_req, 1);
 
@@ -215,7 +215,7 @@ static void req_fail_later(struct sb_card_req *r, int code, const char *what)
 	r->in_call = false;
 }
 
-typedef void (*req_op)(struct sb_card *c, struct sb_card_req *r);
+typedef void (*req_op)(struct sb_card_service *c, struct sb_card_req *r);
 
 static req_op op_of(const struct sb_card_ops *ops, enum sb_card_req_kind kind)
 {
@@ -239,7 +239,7 @@ static req_op op_of(const struct sb_card_ops *ops, enum sb_card_req_kind kind)
 /* r to the implementation, or failed from the main loop: why_invalid, no card, not something it does. */
 static void req_submit(struct sb_card_req *r, const char *why_invalid)
 {
-	struct sb_card *c = r->card;
+	struct sb_card_service *c = r->card;
 	req_op op = op_of(c->ops, r->kind);
 
 	if (why_invalid) {
@@ -260,7 +260,7 @@ static void req_submit(struct sb_card_req *r, const char *why_invalid)
 	r->in_call = false;
 }
 
-void sb_card_cancel_owner(struct sb_card *c, const void *owner)
+void sb_card_cancel_owner(struct sb_card_service *c, const void *owner)
 {
 	for (GList *l = c->reqs; l; l = l->next) {
 		struct sb_card_req *r = l->data;
@@ -292,7 +292,7 @@ static const char *path_check(const struct sb_card_path *path)
 	return path->len < 2 || path->len > SB_CARD_PATH_MAX || path->len % 2 ? "bad file path" : NULL;
 }
 
-static struct sb_card_req *file_req(struct sb_card *c, enum sb_card_req_kind kind, const void *owner,
+static struct sb_card_req *file_req(struct sb_card_service *c, enum sb_card_req_kind kind, const void *owner,
 				    const struct sb_card_path *path, unsigned offset, unsigned length, void *user)
 {
 	struct sb_card_req *r = req_new(c, kind, owner, user);
@@ -303,8 +303,8 @@ static struct sb_card_req *file_req(struct sb_card *c, enum sb_card_req_kind kin
 	return r;
 }
 
-void sb_card_file_info(struct sb_card *c, const void *owner, const struct sb_card_path *path, sb_card_info_cb cb,
-		       void *user)
+void sb_card_file_info(struct sb_card_service *c, const void *owner, const struct sb_card_path *path,
+		       sb_card_info_cb cb, void *user)
 {
 	struct sb_card_req *r = file_req(c, SB_CARD_REQ_FILE_INFO, owner, path, 0, 0, user);
 
@@ -312,7 +312,7 @@ void sb_card_file_info(struct sb_card *c, const void *owner, const struct sb_car
 	req_submit(r, path_check(path));
 }
 
-void sb_card_read_binary(struct sb_card *c, const void *owner, const struct sb_card_path *path, unsigned offset,
+void sb_card_read_binary(struct sb_card_service *c, const void *owner, const struct sb_card_path *path, unsigned offset,
 			 unsigned len, sb_card_data_cb cb, void *user)
 {
 	struct sb_card_req *r = file_req(c, SB_CARD_REQ_READ_BINARY, owner, path, offset, len, user);
@@ -323,7 +323,7 @@ void sb_card_read_binary(struct sb_card *c, const void *owner, const struct sb_c
 		   offset > 0x7FFF ? "offset beyond 32767" : NULL);
 }
 
-void sb_card_read_record(struct sb_card *c, const void *owner, const struct sb_card_path *path, unsigned record,
+void sb_card_read_record(struct sb_card_service *c, const void *owner, const struct sb_card_path *path, unsigned record,
 			 unsigned len, sb_card_data_cb cb, void *user)
 {
 	struct sb_card_req *r = file_req(c, SB_CARD_REQ_READ_RECORD, owner, path, record, len, user);
@@ -335,9 +335,9 @@ void sb_card_read_record(struct sb_card *c, const void *owner, const struct sb_c
 }
 
 /* An update of 1-255 bytes; why_where: what is wrong with the offset or record, if anything. */
-static void update(struct sb_card *c, enum sb_card_req_kind kind, const void *owner, const struct sb_card_path *path,
-		   unsigned where, const char *why_where, const uint8_t *data, size_t len, sb_card_done_cb cb,
-		   void *user)
+static void update(struct sb_card_service *c, enum sb_card_req_kind kind, const void *owner,
+		   const struct sb_card_path *path, unsigned where, const char *why_where, const uint8_t *data,
+		   size_t len, sb_card_done_cb cb, void *user)
 {
 	struct sb_card_req *r = file_req(c, kind, owner, path, where, 0, user);
 	const char *why = path_check(path);
@@ -352,16 +352,16 @@ static void update(struct sb_card *c, enum sb_card_req_kind kind, const void *ow
 	req_submit(r, why);
 }
 
-void sb_card_update_binary(struct sb_card *c, const void *owner, const struct sb_card_path *path, unsigned offset,
-			   const uint8_t *data, size_t len, sb_card_done_cb cb, void *user)
+void sb_card_update_binary(struct sb_card_service *c, const void *owner, const struct sb_card_path *path,
+			   unsigned offset, const uint8_t *data, size_t len, sb_card_done_cb cb, void *user)
 {
 	/* TS 102 221 §11.1.4: a 15-bit offset */
 	update(c, SB_CARD_REQ_UPDATE_BINARY, owner, path, offset, offset > 0x7FFF ? "offset beyond 32767" : NULL,
 	       data, len, cb, user);
 }
 
-void sb_card_update_record(struct sb_card *c, const void *owner, const struct sb_card_path *path, unsigned record,
-			   const uint8_t *data, size_t len, sb_card_done_cb cb, void *user)
+void sb_card_update_record(struct sb_card_service *c, const void *owner, const struct sb_card_path *path,
+			   unsigned record, const uint8_t *data, size_t len, sb_card_done_cb cb, void *user)
 {
 	/* §11.1.6: records 1-254, or 0 with previous mode */
 	update(c, SB_CARD_REQ_UPDATE_RECORD, owner, path, record, record > 254 ? "record beyond 254" : NULL, data, len,
@@ -370,7 +370,7 @@ void sb_card_update_record(struct sb_card *c, const void *owner, const struct sb
 
 /* ---- PINs --------------------------------------------------------------------------------------------- */
 
-void sb_card_pin_state(struct sb_card *c, const void *owner, sb_card_pin_state_cb cb, void *user)
+void sb_card_pin_state(struct sb_card_service *c, const void *owner, sb_card_pin_state_cb cb, void *user)
 {
 	struct sb_card_req *r = req_new(c, SB_CARD_REQ_PIN_STATE, owner, user);
 
@@ -379,7 +379,7 @@ void sb_card_pin_state(struct sb_card *c, const void *owner, sb_card_pin_state_c
 	req_submit(r, NULL);
 }
 
-void sb_card_pin_retries(struct sb_card *c, const void *owner, sb_card_pin_retries_cb cb, void *user)
+void sb_card_pin_retries(struct sb_card_service *c, const void *owner, sb_card_pin_retries_cb cb, void *user)
 {
 	struct sb_card_req *r = req_new(c, SB_CARD_REQ_PIN_RETRIES, owner, user);
 
@@ -387,7 +387,7 @@ void sb_card_pin_retries(struct sb_card *c, const void *owner, sb_card_pin_retri
 	req_submit(r, NULL);
 }
 
-void sb_card_pin_enabled(struct sb_card *c, const void *owner, enum sb_card_pin pin, sb_card_pin_enabled_cb cb,
+void sb_card_pin_enabled(struct sb_card_service *c, const void *owner, enum sb_card_pin pin, sb_card_pin_enabled_cb cb,
 			 void *user)
 {
 	struct sb_card_req *r = req_new(c, SB_CARD_REQ_PIN_ENABLED, owner, user);
@@ -410,7 +410,7 @@ static bool code_ok(const char *code, size_t min, size_t max)
 	return true;
 }
 
-static void pin_command(struct sb_card *c, enum sb_card_req_kind kind, const void *owner, enum sb_card_pin pin,
+static void pin_command(struct sb_card_service *c, enum sb_card_req_kind kind, const void *owner, enum sb_card_pin pin,
 			const char *code, const char *new_code, sb_card_done_cb cb, void *user)
 {
 	struct sb_card_req *r = req_new(c, kind, owner, user);
@@ -431,33 +431,33 @@ static void pin_command(struct sb_card *c, enum sb_card_req_kind kind, const voi
 	req_submit(r, why);
 }
 
-void sb_card_pin_verify(struct sb_card *c, const void *owner, enum sb_card_pin pin, const char *code,
+void sb_card_pin_verify(struct sb_card_service *c, const void *owner, enum sb_card_pin pin, const char *code,
 			sb_card_done_cb cb, void *user)
 {
 	pin_command(c, SB_CARD_REQ_PIN_VERIFY, owner, pin, code, NULL, cb, user);
 }
 
-void sb_card_pin_change(struct sb_card *c, const void *owner, enum sb_card_pin pin, const char *old_code,
+void sb_card_pin_change(struct sb_card_service *c, const void *owner, enum sb_card_pin pin, const char *old_code,
 			const char *new_code, sb_card_done_cb cb, void *user)
 {
 	pin_command(c, SB_CARD_REQ_PIN_CHANGE, owner, pin, old_code, new_code ? new_code : "", cb, user);
 }
 
-void sb_card_pin_unblock(struct sb_card *c, const void *owner, enum sb_card_pin pin, const char *puk,
+void sb_card_pin_unblock(struct sb_card_service *c, const void *owner, enum sb_card_pin pin, const char *puk,
 			 const char *new_code, sb_card_done_cb cb, void *user)
 {
 	pin_command(c, SB_CARD_REQ_PIN_UNBLOCK, owner, pin, puk, new_code ? new_code : "", cb, user);
 }
 
-void sb_card_pin_enable(struct sb_card *c, const void *owner, enum sb_card_pin pin, bool enable, const char *code,
-			sb_card_done_cb cb, void *user)
+void sb_card_pin_enable(struct sb_card_service *c, const void *owner, enum sb_card_pin pin, bool enable,
+			const char *code, sb_card_done_cb cb, void *user)
 {
 	pin_command(c, enable ? SB_CARD_REQ_PIN_ENABLE : SB_CARD_REQ_PIN_DISABLE, owner, pin, code, NULL, cb, user);
 }
 
 /* ---- the toolkit ------------------------------------------------------------------------------------- */
 
-static void toolkit_req(struct sb_card *c, enum sb_card_req_kind kind, const void *owner, const uint8_t *data,
+static void toolkit_req(struct sb_card_service *c, enum sb_card_req_kind kind, const void *owner, const uint8_t *data,
 			size_t len, sb_card_done_cb done, sb_card_data_cb with_data, void *user)
 {
 	struct sb_card_req *r = req_new(c, kind, owner, user);
@@ -474,19 +474,19 @@ static void toolkit_req(struct sb_card *c, enum sb_card_req_kind kind, const voi
 	req_submit(r, NULL);
 }
 
-void sb_card_terminal_profile(struct sb_card *c, const void *owner, const uint8_t *profile, size_t len,
+void sb_card_terminal_profile(struct sb_card_service *c, const void *owner, const uint8_t *profile, size_t len,
 			      sb_card_done_cb cb, void *user)
 {
 	toolkit_req(c, SB_CARD_REQ_TERMINAL_PROFILE, owner, profile, len, cb, NULL, user);
 }
 
-void sb_card_envelope(struct sb_card *c, const void *owner, const uint8_t *data, size_t len, sb_card_data_cb cb,
+void sb_card_envelope(struct sb_card_service *c, const void *owner, const uint8_t *data, size_t len, sb_card_data_cb cb,
 		      void *user)
 {
 	toolkit_req(c, SB_CARD_REQ_ENVELOPE, owner, data, len, NULL, cb, user);
 }
 
-void sb_card_terminal_response(struct sb_card *c, const void *owner, const uint8_t *data, size_t len,
+void sb_card_terminal_response(struct sb_card_service *c, const void *owner, const uint8_t *data, size_t len,
 			       sb_card_done_cb cb, void *user)
 {
 	toolkit_req(c, SB_CARD_REQ_TERMINAL_RESPONSE, owner, data, len, cb, NULL, user);
@@ -494,12 +494,15 @@ void sb_card_terminal_response(struct sb_card *c, const void *owner, const uint8
 
 static void fetch_done(const GError *err, uint16_t sw, const uint8_t *cmd, size_t len, void *user)
 {
-	struct sb_card *c = user;
+	struct sb_card_service *c = user;
 
 	c->fetching = false;
-	if (err || !sb_sw_ok(sw) || len == 0) {
-		g_message("%s: the proactive command could not be fetched: %s SW %04X", c->name,
-			  err ? err->message : "", sw);
+	if (err) {
+		g_message("%s: the proactive command could not be fetched: %s", c->name, err->message);
+		return;
+	}
+	if (!sb_sw_ok(sw) || len == 0) {
+		g_message("%s: the proactive command could not be fetched: SW %04X, %zu bytes", c->name, sw, len);
 		return;
 	}
 	if (!c->listener) {
@@ -511,7 +514,7 @@ static void fetch_done(const GError *err, uint16_t sw, const uint8_t *cmd, size_
 }
 
 /* The waiting proactive command to the listener, when it can take it. */
-static void toolkit_deliver(struct sb_card *c)
+static void toolkit_deliver(struct sb_card_service *c)
 {
 	struct sb_card_req *r;
 
@@ -531,14 +534,14 @@ static void toolkit_deliver(struct sb_card *c)
 
 static gboolean grace_over(gpointer p)
 {
-	struct sb_card *c = p;
+	struct sb_card_service *c = p;
 
 	c->grace_id = 0;
 	toolkit_deliver(c);
 	return G_SOURCE_REMOVE;
 }
 
-void sb_card_toolkit_attach(struct sb_card *c, const struct sb_card_toolkit_handlers *h, void *user)
+void sb_card_toolkit_attach(struct sb_card_service *c, const struct sb_card_toolkit_handlers *h, void *user)
 {
 	c->listener = h;
 	c->listener_user = user;
@@ -548,7 +551,7 @@ void sb_card_toolkit_attach(struct sb_card *c, const struct sb_card_toolkit_hand
 	toolkit_deliver(c);
 }
 
-void sb_card_toolkit_detach(struct sb_card *c)
+void sb_card_toolkit_detach(struct sb_card_service *c)
 {
 	c->listener = NULL;
 	c->listener_user = NULL;
@@ -559,19 +562,19 @@ void sb_card_toolkit_detach(struct sb_card *c)
 
 /* ---- the card's state --------------------------------------------------------------------------------- */
 
-void sb_card_proactive_pending(struct sb_card *c)
+void sb_card_proactive_pending(struct sb_card_service *c)
 {
 	c->proactive_waiting = true;
 	toolkit_deliver(c);
 }
 
-void sb_card_session_ended(struct sb_card *c)
+void sb_card_session_ended(struct sb_card_service *c)
 {
 	if (c->listener && c->listener->session_end)
 		c->listener->session_end(c->listener_user);
 }
 
-static void went_down(struct sb_card *c, enum sb_card_state state)
+static void went_down(struct sb_card_service *c, enum sb_card_state state)
 {
 	c->up = false;
 	c->state = state;
@@ -580,14 +583,14 @@ static void went_down(struct sb_card *c, enum sb_card_state state)
 	g_byte_array_set_size(c->atr, 0);
 }
 
-void sb_card_set_status_handler(struct sb_card *c, sb_card_status_cb cb, void *user)
+void sb_card_set_status_handler(struct sb_card_service *c, sb_card_status_cb cb, void *user)
 {
 	c->status_cb = cb;
 	c->status_user = user;
 }
 
 struct start_busy {
-	struct sb_card *c;
+	struct sb_card_service *c;
 	GCancellable *alive;
 	sb_card_start_cb cb;
 	void *user;
@@ -609,7 +612,7 @@ static gboolean start_busy(gpointer p)
 	return G_SOURCE_REMOVE;
 }
 
-void sb_card_start(struct sb_card *c, sb_card_start_cb cb, void *user)
+void sb_card_start(struct sb_card_service *c, sb_card_start_cb cb, void *user)
 {
 	if (c->starting || c->up) {
 		struct start_busy *b = g_new0(struct start_busy, 1);
@@ -627,7 +630,7 @@ void sb_card_start(struct sb_card *c, sb_card_start_cb cb, void *user)
 	c->ops->start(c);
 }
 
-void sb_card_started(struct sb_card *c, const GError *err, const uint8_t *atr, size_t atr_len)
+void sb_card_started(struct sb_card_service *c, const GError *err, const uint8_t *atr, size_t atr_len)
 {
 	if (!c->starting)
 		return;
@@ -644,13 +647,13 @@ void sb_card_started(struct sb_card *c, const GError *err, const uint8_t *atr, s
 }
 
 /* A start in progress still answers (its failure, from the implementation). */
-void sb_card_stop(struct sb_card *c)
+void sb_card_stop(struct sb_card_service *c)
 {
 	went_down(c, SB_CARD_STATE_ABSENT);
 	c->ops->stop(c);
 }
 
-void sb_card_status_changed(struct sb_card *c, enum sb_card_state state, const GError *why)
+void sb_card_status_changed(struct sb_card_service *c, enum sb_card_state state, const GError *why)
 {
 	if (state != SB_CARD_STATE_PRESENT)
 		went_down(c, state);
@@ -660,23 +663,23 @@ void sb_card_status_changed(struct sb_card *c, enum sb_card_state state, const G
 		c->status_cb(c, state, why, c->status_user);
 }
 
-bool sb_card_is_up(const struct sb_card *c)
+bool sb_card_is_up(const struct sb_card_service *c)
 {
 	return c->up;
 }
 
-enum sb_card_state sb_card_state(const struct sb_card *c)
+enum sb_card_state sb_card_state(const struct sb_card_service *c)
 {
 	return c->state;
 }
 
-const uint8_t *sb_card_atr(const struct sb_card *c, size_t *len)
+const uint8_t *sb_card_atr(const struct sb_card_service *c, size_t *len)
 {
 	*len = c->atr->len;
 	return c->atr->data;
 }
 
-const char *sb_card_description(const struct sb_card *c)
+const char *sb_card_description(const struct sb_card_service *c)
 {
 	return c->description;
 }

@@ -69,12 +69,12 @@ struct sb_uicc_addr {
 /* A proactive command the card announced before the toolkit listener came waits this long for agents. */
 #define SB_CARD_AGENT_GRACE_MS 1000
 
-struct sb_card;
+struct sb_card_service;
 
 /* The card service for the card at addr; name is for log lines (the modem's).  Never NULL. */
-struct sb_card *sb_card_new(const struct sb_uicc_addr *addr, const char *name);
+struct sb_card_service *sb_card_new(const struct sb_uicc_addr *addr, const char *name);
 /* Drops every request without its callback. */
-void sb_card_free(struct sb_card *c);
+void sb_card_free(struct sb_card_service *c);
 
 /* ---- presence and status ------------------------------------------------------------------ */
 
@@ -89,25 +89,25 @@ enum sb_card_state {
  * modem's card status), start it now.  ABSENT or ERROR: the card that was up
  * went away (why says how); every request in flight has failed by then.
  */
-typedef void (*sb_card_status_cb)(struct sb_card *c, enum sb_card_state state, const GError *why, void *user);
-void sb_card_set_status_handler(struct sb_card *c, sb_card_status_cb cb, void *user);
+typedef void (*sb_card_status_cb)(struct sb_card_service *c, enum sb_card_state state, const GError *why, void *user);
+void sb_card_set_status_handler(struct sb_card_service *c, sb_card_status_cb cb, void *user);
 
 /* err NULL: the card is up (powered, its USIM application selected): requests go to it. */
-typedef void (*sb_card_start_cb)(struct sb_card *c, const GError *err, void *user);
+typedef void (*sb_card_start_cb)(struct sb_card_service *c, const GError *err, void *user);
 /* Connects to the card and powers it on (a reset: what the plugin knew of it is forgotten). */
-void sb_card_start(struct sb_card *c, sb_card_start_cb cb, void *user);
+void sb_card_start(struct sb_card_service *c, sb_card_start_cb cb, void *user);
 /* Powers the card off; every request in flight fails with SB_CARD_ERROR_ABSENT. */
-void sb_card_stop(struct sb_card *c);
+void sb_card_stop(struct sb_card_service *c);
 
-bool sb_card_is_up(const struct sb_card *c);
+bool sb_card_is_up(const struct sb_card_service *c);
 /* The state and the ATR of the card now up (len 0: none, or a backend without one). */
-enum sb_card_state sb_card_state(const struct sb_card *c);
-const uint8_t *sb_card_atr(const struct sb_card *c, size_t *len);
+enum sb_card_state sb_card_state(const struct sb_card_service *c);
+const uint8_t *sb_card_atr(const struct sb_card_service *c, size_t *len);
 /* For log lines: "emu:unix:/run/uicc-emu/card0.sock", "pcsc:Reader 00 00". */
-const char *sb_card_description(const struct sb_card *c);
+const char *sb_card_description(const struct sb_card_service *c);
 
 /* Drops owner's requests: their callbacks never run. */
-void sb_card_cancel_owner(struct sb_card *c, const void *owner);
+void sb_card_cancel_owner(struct sb_card_service *c, const void *owner);
 
 /* The card's answer: sw with its data (err NULL), or why there is none. */
 typedef void (*sb_card_data_cb)(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user);
@@ -135,20 +135,20 @@ bool sb_card_path_set(struct sb_card_path *p, const uint8_t *dfs, size_t dfs_len
 /* fcp: the file's FCP template (TS 102 221 §11.1.1.3) when sw is a success. */
 typedef void (*sb_card_info_cb)(const GError *err, uint16_t sw, const struct simota_fcp *fcp, void *user);
 
-void sb_card_file_info(struct sb_card *c, const void *owner, const struct sb_card_path *path, sb_card_info_cb cb,
-		       void *user);
+void sb_card_file_info(struct sb_card_service *c, const void *owner, const struct sb_card_path *path,
+		       sb_card_info_cb cb, void *user);
 /* len 1-256 bytes from offset (0-32767). */
-void sb_card_read_binary(struct sb_card *c, const void *owner, const struct sb_card_path *path, unsigned offset,
+void sb_card_read_binary(struct sb_card_service *c, const void *owner, const struct sb_card_path *path, unsigned offset,
 			 unsigned len, sb_card_data_cb cb, void *user);
 /* Record 1-254, absolute; len 1-256, or 0 for the whole record (its length from the file's FCP). */
-void sb_card_read_record(struct sb_card *c, const void *owner, const struct sb_card_path *path, unsigned record,
+void sb_card_read_record(struct sb_card_service *c, const void *owner, const struct sb_card_path *path, unsigned record,
 			 unsigned len, sb_card_data_cb cb, void *user);
 /* len 1-255 bytes at offset. */
-void sb_card_update_binary(struct sb_card *c, const void *owner, const struct sb_card_path *path, unsigned offset,
-			   const uint8_t *data, size_t len, sb_card_done_cb cb, void *user);
+void sb_card_update_binary(struct sb_card_service *c, const void *owner, const struct sb_card_path *path,
+			   unsigned offset, const uint8_t *data, size_t len, sb_card_done_cb cb, void *user);
 /* Record 1-254 (absolute), or 0: a cyclic file's oldest record, which becomes record 1; len 1-255. */
-void sb_card_update_record(struct sb_card *c, const void *owner, const struct sb_card_path *path, unsigned record,
-			   const uint8_t *data, size_t len, sb_card_done_cb cb, void *user);
+void sb_card_update_record(struct sb_card_service *c, const void *owner, const struct sb_card_path *path,
+			   unsigned record, const uint8_t *data, size_t len, sb_card_done_cb cb, void *user);
 
 /* ---- PINs (TS 102 221 §9, §11.1.9-§11.1.13) -------------------------------------------------- */
 
@@ -177,20 +177,20 @@ typedef void (*sb_card_pin_retries_cb)(const GError *err, const struct sb_card_p
 typedef void (*sb_card_pin_enabled_cb)(const GError *err, int enabled, uint16_t sw, void *user);
 
 /* What PIN1 wants before the USIM can be used. */
-void sb_card_pin_state(struct sb_card *c, const void *owner, sb_card_pin_state_cb cb, void *user);
-void sb_card_pin_retries(struct sb_card *c, const void *owner, sb_card_pin_retries_cb cb, void *user);
-void sb_card_pin_enabled(struct sb_card *c, const void *owner, enum sb_card_pin pin, sb_card_pin_enabled_cb cb,
+void sb_card_pin_state(struct sb_card_service *c, const void *owner, sb_card_pin_state_cb cb, void *user);
+void sb_card_pin_retries(struct sb_card_service *c, const void *owner, sb_card_pin_retries_cb cb, void *user);
+void sb_card_pin_enabled(struct sb_card_service *c, const void *owner, enum sb_card_pin pin, sb_card_pin_enabled_cb cb,
 			 void *user);
 /* PINs are 4-8 decimal digits, a PUK 8 (SB_CARD_ERROR_INVALID otherwise). */
-void sb_card_pin_verify(struct sb_card *c, const void *owner, enum sb_card_pin pin, const char *code,
+void sb_card_pin_verify(struct sb_card_service *c, const void *owner, enum sb_card_pin pin, const char *code,
 			sb_card_done_cb cb, void *user);
-void sb_card_pin_change(struct sb_card *c, const void *owner, enum sb_card_pin pin, const char *old_code,
+void sb_card_pin_change(struct sb_card_service *c, const void *owner, enum sb_card_pin pin, const char *old_code,
 			const char *new_code, sb_card_done_cb cb, void *user);
-void sb_card_pin_unblock(struct sb_card *c, const void *owner, enum sb_card_pin pin, const char *puk,
+void sb_card_pin_unblock(struct sb_card_service *c, const void *owner, enum sb_card_pin pin, const char *puk,
 			 const char *new_code, sb_card_done_cb cb, void *user);
 /* Enables (enable) or disables the verification requirement of pin. */
-void sb_card_pin_enable(struct sb_card *c, const void *owner, enum sb_card_pin pin, bool enable, const char *code,
-			sb_card_done_cb cb, void *user);
+void sb_card_pin_enable(struct sb_card_service *c, const void *owner, enum sb_card_pin pin, bool enable,
+			const char *code, sb_card_done_cb cb, void *user);
 
 /* ---- the toolkit (TS 102 221 §11.2, TS 102 223) ---------------------------------------------- */
 
@@ -201,13 +201,13 @@ void sb_card_pin_enable(struct sb_card *c, const void *owner, enum sb_card_pin p
  * all the same.  Either way proactive commands reach the listener only once
  * this is over.
  */
-void sb_card_terminal_profile(struct sb_card *c, const void *owner, const uint8_t *profile, size_t len,
+void sb_card_terminal_profile(struct sb_card_service *c, const void *owner, const uint8_t *profile, size_t len,
 			      sb_card_done_cb cb, void *user);
 /* An ENVELOPE (1-255 bytes); cb gets the card's response data. */
-void sb_card_envelope(struct sb_card *c, const void *owner, const uint8_t *data, size_t len, sb_card_data_cb cb,
+void sb_card_envelope(struct sb_card_service *c, const void *owner, const uint8_t *data, size_t len, sb_card_data_cb cb,
 		      void *user);
 /* The TERMINAL RESPONSE (1-255 bytes) to the last proactive command. */
-void sb_card_terminal_response(struct sb_card *c, const void *owner, const uint8_t *data, size_t len,
+void sb_card_terminal_response(struct sb_card_service *c, const void *owner, const uint8_t *data, size_t len,
 			       sb_card_done_cb cb, void *user);
 
 struct sb_card_toolkit_handlers {
@@ -223,7 +223,7 @@ struct sb_card_toolkit_handlers {
  * (agents register on seeing SimToolkit); later ones reach it at once.
  * Without a listener, commands wait on the card.
  */
-void sb_card_toolkit_attach(struct sb_card *c, const struct sb_card_toolkit_handlers *h, void *user);
-void sb_card_toolkit_detach(struct sb_card *c);
+void sb_card_toolkit_attach(struct sb_card_service *c, const struct sb_card_toolkit_handlers *h, void *user);
+void sb_card_toolkit_detach(struct sb_card_service *c);
 
 #endif

@@ -3,8 +3,9 @@
  * The UICC transport interface: how the card service's APDU implementation
  * (apdu.c) reaches a card.  A transport connects, powers the card on and
  * reads its ATR, transmits one command APDU at a time (the caller,
- * apdu-session.c, serializes them) and reports when the card goes away.  Everything is asynchronous on the GLib main loop; no
- * callback runs from inside the call that started the operation.
+ * apdu-session.c, serializes them) and reports when the card goes away.
+ * Everything is asynchronous on the GLib main loop; no callback runs from
+ * inside the call that started the operation.
  *
  * Transports: emu.c (uicc-emu over its unix socket), pcsc.c (a PC/SC reader
  * through pcsc-lite, doc/pcsc.md).  Errors are the card service's

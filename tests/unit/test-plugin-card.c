@@ -126,12 +126,12 @@ static void wait_done(struct outcome *o)
 
 struct fixture {
 	struct fake_card fc;
-	struct sb_card *card;
+	struct sb_card_service *card;
 	GPtrArray *events;            /* "lost absent", "lost error", "present", "command <hex>", "session end", ... */
 	struct fake_step *script;
 };
 
-static void on_status(struct sb_card *c, enum sb_card_state state, const GError *why, void *user)
+static void on_status(struct sb_card_service *c, enum sb_card_state state, const GError *why, void *user)
 {
 	struct fixture *f = user;
 
@@ -139,7 +139,7 @@ static void on_status(struct sb_card *c, enum sb_card_state state, const GError 
 					    state == SB_CARD_STATE_ABSENT ? "lost absent" : "lost error"));
 }
 
-static void on_started(struct sb_card *c, const GError *err, void *user)
+static void on_started(struct sb_card_service *c, const GError *err, void *user)
 {
 	got(user, err, 0);
 }
@@ -338,7 +338,7 @@ static const struct card_case cases[] = {
 	{ "envelope-empty", SB_UICC_T0, OP_ENVELOPE, .data = "", .err = SB_CARD_ERROR_INVALID },
 };
 
-static void ask(struct sb_card *card, const struct card_case *k, struct outcome *o)
+static void ask(struct sb_card_service *card, const struct card_case *k, struct outcome *o)
 {
 	struct sb_card_path p = path_of(k->path ? k->path : "3f00");
 	size_t n = 0;
@@ -510,7 +510,7 @@ static void test_pin1_verified_here(void)
 static void test_no_card(void)
 {
 	struct fake_card fc;
-	struct sb_card *card = sb_card_apdu_new(fake_card_init_script(&fc, SB_UICC_T0, NULL, 0), "modem0", 5000);
+	struct sb_card_service *card = sb_card_apdu_new(fake_card_init_script(&fc, SB_UICC_T0, NULL, 0), "modem0", 5000);
 	static const struct sb_card_path imsi = { .len = 4, .fid = { 0x7F, 0xFF, 0x6F, 0x07 } };
 	struct outcome o = { 0 };
 	size_t atr_len;
@@ -543,7 +543,7 @@ static void test_start_stop(void)
 		{ "00a4040407a0000000871002", "6a82" },
 	};
 	struct fake_card fc;
-	struct sb_card *card = sb_card_apdu_new(fake_card_init_script(&fc, SB_UICC_T0, steps, 1), "modem0", 5000);
+	struct sb_card_service *card = sb_card_apdu_new(fake_card_init_script(&fc, SB_UICC_T0, steps, 1), "modem0", 5000);
 	static const struct sb_card_path iccid = { .len = 2, .fid = { 0x2F, 0xE2 } };
 	struct outcome o = { 0 };
 	const uint8_t *atr;
@@ -779,7 +779,7 @@ static void test_toolkit_fetch_loop_bounded(void)
 {
 	static const uint8_t profile[] = { 0x3B, 0x61, 0xFF };
 	struct fake_card fc;
-	struct sb_card *card = sb_card_apdu_new(fake_card_init_answer(&fc, answer_91_forever, NULL), "modem0", 5000);
+	struct sb_card_service *card = sb_card_apdu_new(fake_card_init_answer(&fc, answer_91_forever, NULL), "modem0", 5000);
 	struct fixture f = { .events = g_ptr_array_new_with_free_func(g_free) };
 	struct outcome o = { 0 };
 	unsigned fetches;
@@ -814,7 +814,7 @@ static void test_toolkit_fetch_loop_bounded(void)
  * loop).
  */
 struct stub_card {
-	struct sb_card base;
+	struct sb_card_service base;
 	GByteArray *kept;             /* the proactive command the modem reported */
 };
 
@@ -824,16 +824,16 @@ static gboolean stub_started(gpointer p)
 	return G_SOURCE_REMOVE;
 }
 
-static void stub_start(struct sb_card *c)
+static void stub_start(struct sb_card_service *c)
 {
 	g_idle_add(stub_started, c);
 }
 
-static void stub_stop(struct sb_card *c)
+static void stub_stop(struct sb_card_service *c)
 {
 }
 
-static void stub_destroy(struct sb_card *c)
+static void stub_destroy(struct sb_card_service *c)
 {
 	struct stub_card *s = (struct stub_card *)c;
 
@@ -841,14 +841,14 @@ static void stub_destroy(struct sb_card *c)
 		g_byte_array_unref(s->kept);
 }
 
-static void stub_read_binary(struct sb_card *c, struct sb_card_req *r)
+static void stub_read_binary(struct sb_card_service *c, struct sb_card_req *r)
 {
 	static const uint8_t two[] = { 0x01, 0x02 };
 
 	sb_card_req_data(r, 0x9000, two, sizeof(two));
 }
 
-static void stub_fetch(struct sb_card *c, struct sb_card_req *r)
+static void stub_fetch(struct sb_card_service *c, struct sb_card_req *r)
 {
 	struct stub_card *s = (struct stub_card *)c;
 
@@ -867,7 +867,7 @@ static const struct sb_card_ops stub_ops = {
 static void test_front_contract(void)
 {
 	struct stub_card *s = g_new0(struct stub_card, 1);
-	struct sb_card *c = &s->base;
+	struct sb_card_service *c = &s->base;
 	static const struct sb_card_path iccid = { .len = 2, .fid = { 0x2F, 0xE2 } };
 	static const uint8_t profile[] = { 0x3B };
 	struct fixture f = { .events = g_ptr_array_new_with_free_func(g_free) };
