@@ -505,6 +505,41 @@ static void test_pin1_verified_here(void)
 	fixture_end(&f);
 }
 
+/*
+ * Two reads and an update asked at once: each SELECT and the command on the
+ * file it selected go to the card back to back, never another request's
+ * SELECT between them (TS 102 221 §8.4: one current EF).
+ */
+static void test_select_and_command_back_to_back(void)
+{
+	static const struct fake_step steps[] = {
+		{ "00a4080c047fff6f07", "9000" }, { "00b0000009", "080910101032547698" "9000" },
+		{ "00a4080c022fe2", "9000" }, { "00b000000a", "98102143658709214365" "9000" },
+		{ "00a4080c047fff6f46", "9000" }, { "00d6000001" "aa", "9000" },
+	};
+	static const struct sb_card_path imsi = { .len = 4, .fid = { 0x7F, 0xFF, 0x6F, 0x07 } };
+	static const struct sb_card_path iccid = { .len = 2, .fid = { 0x2F, 0xE2 } };
+	static const struct sb_card_path spn = { .len = 4, .fid = { 0x7F, 0xFF, 0x6F, 0x46 } };
+	static const uint8_t aa = 0xAA;
+	struct fixture f;
+	struct outcome a = { 0 }, b = { 0 }, u = { 0 };
+
+	fixture_up(&f, SB_UICC_T0, steps, G_N_ELEMENTS(steps), 5000);
+	sb_card_read_binary(f.card, NULL, &imsi, 0, 9, data_cb, &a);
+	sb_card_read_binary(f.card, NULL, &iccid, 0, 10, data_cb, &b);
+	sb_card_update_binary(f.card, NULL, &spn, 0, &aa, 1, done_cb, &u);
+	wait_done(&a);
+	wait_done(&b);
+	wait_done(&u);
+	tv_assert_hex(a.data->data, a.data->len, "080910101032547698");
+	tv_assert_hex(b.data->data, b.data->len, "98102143658709214365");
+	g_assert_cmphex(u.sw, ==, 0x9000);
+	outcome_clear(&a);
+	outcome_clear(&b);
+	outcome_clear(&u);
+	fixture_end(&f);                          /* the script is the order on the wire */
+}
+
 /* ---- no card, a card that goes, a card that does not answer ------------------------------------------ */
 
 static void test_no_card(void)
@@ -956,6 +991,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/plugin-card/apdu/pin1-quirk-logged-once", test_pin1_quirk_logged_once);
 	g_test_add_func("/plugin-card/apdu/pin1-verified-here", test_pin1_verified_here);
+	g_test_add_func("/plugin-card/apdu/select-and-command-back-to-back", test_select_and_command_back_to_back);
 	g_test_add_func("/plugin-card/no-card", test_no_card);
 	g_test_add_func("/plugin-card/start-stop", test_start_stop);
 	g_test_add_func("/plugin-card/bounded-wait", test_bounded_wait);
