@@ -117,29 +117,32 @@ static void answer_cb(const GError *err, uint16_t sw, const uint8_t *data, size_
 
 /* ---- files ---------------------------------------------------------------------------------------- */
 
+/* The FCP of a SELECT's answer (TS 102 221 §11.1.1.3); false: r failed with the decoder's reason. */
+static bool fcp_of(struct sb_card_req *r, const uint8_t *data, size_t len, struct simota_fcp *fcp)
+{
+	simota_err e = simota_fcp_decode(data, len, fcp);
+	GError *pe;
+
+	if (e == SIMOTA_OK)
+		return true;
+	pe = g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_PROTOCOL, "%s: undecodable FCP (%s)", r->card->description,
+			 simota_strerror(e));
+	sb_card_req_fail(r, pe);
+	g_error_free(pe);
+	return false;
+}
+
 static void file_info_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
 {
 	struct sb_card_req *r = user;
 	struct simota_fcp fcp;
-	simota_err e;
 
-	if (err || !sb_sw_ok(sw)) {
-		if (err)
-			sb_card_req_fail(r, err);
-		else
-			sb_card_req_fcp(r, sw, NULL);
-		return;
-	}
-	e = simota_fcp_decode(data, len, &fcp);
-	if (e != SIMOTA_OK) {
-		GError *pe = g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_PROTOCOL, "%s: undecodable FCP (%s)",
-					 r->card->description, simota_strerror(e));
-
-		sb_card_req_fail(r, pe);
-		g_error_free(pe);
-		return;
-	}
-	sb_card_req_fcp(r, sw, &fcp);
+	if (err)
+		sb_card_req_fail(r, err);
+	else if (!sb_sw_ok(sw))
+		sb_card_req_fcp(r, sw, NULL);
+	else if (fcp_of(r, data, len, &fcp))
+		sb_card_req_fcp(r, sw, &fcp);
 }
 
 static void apdu_file_info(struct sb_card_service *c, struct sb_card_req *r)
@@ -189,10 +192,8 @@ static void file_select_cb(const GError *err, uint16_t sw, const uint8_t *data, 
 		struct simota_fcp fcp;
 		enum simota_fcp_structure st;
 
-		if (simota_fcp_decode(data, len, &fcp) != SIMOTA_OK) {
-			file_info_cb(NULL, sw, data, len, r);      /* fails r with the decoder's reason */
+		if (!fcp_of(r, data, len, &fcp))
 			return;
-		}
 		st = simota_fcp_structure(&fcp);
 		if ((st != SIMOTA_FCP_LINEAR_FIXED && st != SIMOTA_FCP_CYCLIC) || fcp.record_len > 256) {
 			sb_card_req_data(r, SW_INCOMPATIBLE_STRUCTURE, NULL, 0);

@@ -254,6 +254,8 @@ static const struct card_case cases[] = {
 	{ "read-record-whole", SB_UICC_T0, OP_READ_RECORD, "7fff6f42", 1, 0, .steps = {
 		{ "00a40804047fff6f42", FCP_SMSP "9000" }, { "00b201041c", RECORD_28 "9000" } },
 	  .err = NO_ERROR, .sw = 0x9000, .rdata = RECORD_28 },
+	{ "read-record-whole-undecodable-fcp", SB_UICC_T0, OP_READ_RECORD, "7fff6f42", 1, 0, .steps = {
+		{ "00a40804047fff6f42", "6203820142" "9000" } }, .err = SB_CARD_ERROR_PROTOCOL },
 	{ "read-record-whole-of-transparent", SB_UICC_T0, OP_READ_RECORD, "7fff6f07", 1, 0, .steps = {
 		{ "00a40804047fff6f07", FCP_IMSI "9000" } }, .err = NO_ERROR, .sw = 0x6981, .rdata = "" },
 	{ "update-binary", SB_UICC_T0, OP_UPDATE_BINARY, "7fff6f46", 2, .data = "aabbcc", .steps = {
