@@ -17,11 +17,12 @@
 #include <gio/gunixsocketaddress.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "db/db.h"
 #include "me-sim.h"
+#include "pg-cluster.h"
 #include "simota/netsim.h"
 #include "links/netsim-server.h"
 #include "server-test.h"
@@ -216,7 +217,7 @@ struct server {
 	char *dir, *db, *sock, *ini, *state;
 	char *imports;           /* the child's card configs when more than s->ini (',' between them) */
 	GPid pid;
-	sqlite3 *h;
+	struct ots_db *h;     /* the test's own connection, to watch the server's progress */
 };
 
 static char *self_exe;
@@ -246,7 +247,7 @@ static void server_kill9(struct server *s)
 static void server_setup(struct server *s)
 {
 	s->dir = g_dir_make_tmp("ots-netsim-XXXXXX", NULL);
-	s->db = g_build_filename(s->dir, "server.db", NULL);
+	s->db = test_db_target(s->dir, "server.db");
 	s->sock = g_build_filename(s->dir, "netsim.sock", NULL);
 	s->ini = write_flow_card_ini(s->dir, "card.ini", TEST_ICCID, "+15550001");
 	s->state = g_build_filename(s->dir, "card.state", NULL);
@@ -258,8 +259,7 @@ static void server_teardown(struct server *s)
 
 	if (s->pid)
 		server_kill9(s);
-	if (s->h)
-		sqlite3_close(s->h);
+	ots_db_close(s->h);
 	g_assert_cmpint(system(cmd), ==, 0);
 	g_free(cmd);
 	g_free(s->dir);
@@ -272,17 +272,19 @@ static void server_teardown(struct server *s)
 
 static int64_t db_int(struct server *s, const char *sql)
 {
-	sqlite3_stmt *st;
+	struct ots_db_stmt *st;
+	GError *error = NULL;
 	int64_t v = -1;
 
-	if (!s->h)
-		g_assert_cmpint(sqlite3_open_v2(s->db, &s->h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-	sqlite3_busy_timeout(s->h, 2000);
-	if (sqlite3_prepare_v2(s->h, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if (!s->h) {
+		s->h = ots_db_open(s->db, &error);
+		g_assert_no_error(error);
+	}
+	st = ots_db_stmt(s->h, sql);
+	if (ots_db_next(st, &error))
+		v = ots_db_column_int(st, 0);
+	ots_db_reset(st);
+	g_assert_no_error(error);
 	return v;
 }
 
@@ -573,7 +575,7 @@ static void test_por_submit_behind_a_modem(void)
 	g_assert_true(me_sim_user_answer(me));
 	g_assert_true(pump_until_state(&s, modem, OTS_TX_COMPLETED, 8000));
 	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'por-received' AND "
-			       "json_extract(detail, '$.via') = 'sms-submit'"), ==, 3);
+			       "detail LIKE '%\"via\":\"sms-submit\"%'"), ==, 3);
 	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'por-invalid'"), ==, 0);
 	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'r1-delivered'"), ==, 1);
 	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM transactions WHERE iccid = '" TEST_ICCID2 "'"), ==, 0);
