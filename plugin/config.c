@@ -70,6 +70,21 @@ static char *clean_value(const char *raw)
 	return g_strstrip(v);
 }
 
+/* "qmi:PATH": a QMI modem's control device, opened through qmi-proxy (doc/plugin.md, doc/qmi.md). */
+static bool parse_qmi(const char *value, char **path, const char **why)
+{
+#ifndef SB_HAVE_QMI
+	*why = "this stkbridge was built without libqmi-glib (libqmi-glib-dev)";
+	return false;
+#endif
+	if (value[4] != '/') {
+		*why = "expected qmi:PATH with the modem's absolute device path (e.g. qmi:/dev/cdc-wdm0)";
+		return false;
+	}
+	*path = g_strdup(value + 4);
+	return true;
+}
+
 bool sb_config_parse_uicc(const char *value, struct sb_uicc_addr *addr, const char **why)
 {
 	memset(addr, 0, sizeof(*addr));
@@ -105,10 +120,11 @@ bool sb_config_parse_uicc(const char *value, struct sb_uicc_addr *addr, const ch
 #endif
 	}
 	if (g_str_has_prefix(value, "qmi:")) {
-		*why = "backend not available in this version (emu:unix:PATH or pcsc:READER)";
-		return false;
+		/* the modem's own SIM, through its firmware */
+		addr->kind = SB_UICC_QMI;
+		return parse_qmi(value, &addr->path, why);
 	}
-	*why = "unknown backend (expected emu:unix:PATH or pcsc:READER)";
+	*why = "unknown backend (expected emu:unix:PATH, pcsc:READER or qmi:PATH)";
 	return false;
 }
 
@@ -133,18 +149,8 @@ bool sb_config_parse_net(const char *value, struct sb_net_addr *addr, const char
 
 	memset(addr, 0, sizeof(*addr));
 	if (g_str_has_prefix(value, "qmi:")) {
-#ifndef SB_HAVE_QMI
-		*why = "this stkbridge was built without libqmi-glib (libqmi-glib-dev)";
-		return false;
-#endif
-		/* the modem's QMI control device, opened through qmi-proxy (doc/plugin.md) */
-		if (value[4] != '/') {
-			*why = "expected qmi:PATH with the modem's absolute device path (e.g. qmi:/dev/cdc-wdm0)";
-			return false;
-		}
 		addr->kind = SB_NET_QMI;
-		addr->path = g_strdup(value + 4);
-		return true;
+		return parse_qmi(value, &addr->path, why);
 	}
 	if (g_str_has_prefix(value, "at:")) {
 		*why = "backend not available in this version (netsim:tcp:HOST:PORT, netsim:unix:PATH or qmi:PATH)";
@@ -300,6 +306,10 @@ static void parse_group(struct sb_config *cfg, GKeyFile *kf, const char *source,
 		}
 		g_free(value);
 	}
+
+	/* the SIM is the modem's own: its firmware keeps SMS-PP data download (doc/qmi.md) */
+	m->net.card_on_modem = m->uicc.kind == SB_UICC_QMI && m->net.kind == SB_NET_QMI &&
+			       !g_strcmp0(m->uicc.path, m->net.path);
 
 	keys = g_key_file_get_keys(kf, group, NULL, NULL);
 	for (gchar **k = keys; k && *k; k++)

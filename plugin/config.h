@@ -4,7 +4,7 @@
  * $STKBRIDGE_CONFIG): one GKeyFile group per modem (doc/plugin.md):
  *
  *   [modem0]
- *   Uicc=emu:unix:/run/uicc-emu/card0.sock   # or pcsc:READER (exact, prefix or *)
+ *   Uicc=emu:unix:/run/uicc-emu/card0.sock   # or pcsc:READER (exact, prefix or *), or qmi:/dev/cdc-wdm0
  *   UiccMode=exclusive                       # pcsc only: exclusive (default) or shared
  *   UiccTimeout=5                            # seconds an APDU may take (1-120, default 5)
  *   Network=netsim:tcp:127.0.0.1:7890        # or netsim:unix:PATH, or qmi:/dev/cdc-wdm0
@@ -35,6 +35,7 @@ struct sb_net_addr {
 	char *host;             /* NETSIM_TCP */
 	guint16 port;           /* NETSIM_TCP */
 	char *path;             /* NETSIM_UNIX: the socket; QMI: the modem's control device */
+	bool card_on_modem;     /* QMI: the card is the modem's own SIM (Uicc=qmi on the same path) */
 };
 
 struct sb_modem_conf {
@@ -55,7 +56,7 @@ struct sb_config *sb_config_parse(const char *text, gsize len, const char *sourc
 struct sb_config *sb_config_load(const char *path);
 void sb_config_free(struct sb_config *cfg);
 
-/* "emu:unix:PATH" | "pcsc:READER" → addr; false with *why set (static string) on error. */
+/* "emu:unix:PATH" | "pcsc:READER" | "qmi:PATH" → addr; false with *why set (static string) on error. */
 bool sb_config_parse_uicc(const char *value, struct sb_uicc_addr *addr, const char **why);
 /* "netsim:tcp:HOST:PORT" | "netsim:unix:PATH" | "qmi:PATH" → addr. */
 bool sb_config_parse_net(const char *value, struct sb_net_addr *addr, const char **why);

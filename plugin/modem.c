@@ -57,6 +57,7 @@ struct sb_modem *sb_modem_new(const struct sb_modem_conf *conf)
 	md->conf->net.host = g_strdup(conf->net.host);
 	md->conf->net.port = conf->net.port;
 	md->conf->net.path = g_strdup(conf->net.path);
+	md->conf->net.card_on_modem = conf->net.card_on_modem;
 	sb_backoff_init(&md->reconnect, RECONNECT_MIN_MS, RECONNECT_MAX_MS, card_retry, md);
 	return md;
 }

@@ -71,8 +71,7 @@ static void create_modem(const struct sb_modem_conf *conf)
 	}
 	ofono_info("stkbridge: modem %s: card %s%s%s", conf->name, md->conf->uicc.path,
 		   conf->net.kind == SB_NET_NONE ? ", no network" : ", network ",
-		   conf->net.kind == SB_NET_NETSIM_UNIX ? conf->net.path :
-		   conf->net.kind == SB_NET_NETSIM_TCP ? conf->net.host : "");
+		   conf->net.kind == SB_NET_NETSIM_TCP ? conf->net.host : conf->net.path ? conf->net.path : "");
 	modems = g_slist_prepend(modems, modem);
 }
 

@@ -152,6 +152,8 @@ void sb_card_init(struct sb_card_service *c, const struct sb_card_ops *ops, cons
 /* The APDU implementation over a UICC transport (uicc.h), which it takes. */
 struct sb_uicc;
 struct sb_card_service *sb_card_apdu_new(struct sb_uicc *uicc, const char *name, unsigned timeout_ms);
+/* The QMI implementation on the modem's control device path (qmi.c; built with libqmi-glib). */
+struct sb_card_service *sb_card_qmi_new(const char *path, const char *name, unsigned timeout_ms);
 
 /* ---- answers (a cancelled request may be answered with any: the answer is dropped) ------------- */
 

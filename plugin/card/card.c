@@ -22,6 +22,12 @@ struct sb_card_service *sb_card_new(const struct sb_uicc_addr *addr, const char 
 	case SB_UICC_PCSC:
 		/* a card reached by APDUs, over its transport (the config parser refused what is not built) */
 		return sb_card_apdu_new(sb_uicc_new(addr), name, addr->timeout_ms);
+	case SB_UICC_QMI:
+#ifdef SB_HAVE_QMI
+		return sb_card_qmi_new(addr->path, name, addr->timeout_ms);
+#else
+		break;
+#endif
 	}
 	g_return_val_if_reached(NULL);
 }

@@ -10,8 +10,8 @@
  *   apdu.c  over APDUs on a UICC transport (uicc.h: uicc-emu's socket, a
  *           PC/SC reader): SELECT / READ / UPDATE / VERIFY / FETCH ... and
  *           the T=0 exchanges of apdu-session.c;
- *   qmi     a modem's own SIM over QMI UIM and CAT, whose firmware owns the
- *           card's basic channel and proactive session (to come).
+ *   qmi.c   a modem's own SIM over QMI UIM and raw CAT (qmi-cat.c), whose
+ *           firmware owns the card's basic channel and proactive session.
  *
  * Every request:
  *   - answers exactly once, from the main loop, never from inside the call
@@ -56,11 +56,12 @@ enum sb_card_error_code {
 enum sb_uicc_kind {
 	SB_UICC_EMU,            /* uicc-emu over a unix socket */
 	SB_UICC_PCSC,           /* a PC/SC reader through pcsc-lite */
+	SB_UICC_QMI,            /* a modem's own SIM through QMI UIM and CAT (libqmi) */
 };
 
 struct sb_uicc_addr {
 	enum sb_uicc_kind kind;
-	char *path;             /* EMU: socket path; PCSC: reader name, prefix or "*" */
+	char *path;             /* EMU: socket path; PCSC: reader name, prefix or "*"; QMI: the modem's device */
 	bool shared;            /* PCSC: SCARD_SHARE_SHARED instead of EXCLUSIVE */
 	unsigned timeout_ms;    /* bounded wait of one exchange; 0: SB_CARD_DEFAULT_TIMEOUT_MS */
 };

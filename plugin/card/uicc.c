@@ -13,6 +13,8 @@ struct sb_uicc *sb_uicc_new(const struct sb_uicc_addr *addr)
 #else
 		break;             /* refused by the config parser */
 #endif
+	case SB_UICC_QMI:
+		break;             /* no transport: card/qmi.c talks to the modem */
 	}
 	return NULL;
 }

@@ -16,7 +16,9 @@
  *        MT: routes set for a card on the host (Uicc=emu or pcsc): class 2
  *        transfer-only (the firmware hands TP-PID 7F messages to the host
  *        instead of downloading them to its own SIM), the other classes
- *        store-and-notify in the modem.  A transfer-route indication is
+ *        store-and-notify in the modem.  With the modem's own SIM (Uicc=qmi
+ *        on the same PATH) class 2 is stored on the SIM: the firmware does
+ *        the SMS-PP data download and answers the network itself.  A transfer-route indication is
  *        answered with Send Ack once the sms atom has answered the message;
  *        a stored one (indication, or found by List Messages when the device
  *        comes up) is read with Raw Read and deleted once answered.  The raw
@@ -65,6 +67,7 @@ struct qnet {
 	char *path;
 	struct sb_qmi_port *port;
 	bool started;
+	bool card_on_modem;                /* Uicc=qmi on the same modem: class 2 stays with its firmware */
 
 	/* the device while up; gen counts the ups: an answer for an older one is dropped */
 	unsigned gen;
@@ -680,7 +683,8 @@ static void wms_event_report_done_then(struct qnet *q, WmsSetEventReportOutput *
 
 static void wms_routes_done_then(struct qnet *q, WmsSetRoutesOutput *out)
 {
-	DBG("%s: routes set: class 2 transfer-only to the host, the others stored in the modem", q->name);
+	DBG("%s: routes set: class 2 %s, the others stored in the modem", q->name,
+	    q->card_on_modem ? "on the modem's SIM (its firmware downloads TP-PID 7F)" : "transfer-only to the host");
 }
 
 STEP_DONE(nas_indications_done, NasRegisterIndications, "registration changes may go unnoticed")
@@ -753,7 +757,12 @@ static void set_routes(struct qnet *q, struct step_req *s)
 			.message_class = classes[i],
 		};
 
-		if (classes[i] == QMI_WMS_MESSAGE_CLASS_2) {
+		if (classes[i] == QMI_WMS_MESSAGE_CLASS_2 && q->card_on_modem) {
+			/* the card is the modem's own: class 2 on it, SMS-PP data download by the firmware, PoR in
+			 * the firmware's RP-ACK (TS 31.111 §7.1.1; doc/qmi.md) */
+			e.storage = QMI_WMS_STORAGE_TYPE_UIM;
+			e.receipt_action = QMI_WMS_RECEIPT_ACTION_STORE_AND_NOTIFY;
+		} else if (classes[i] == QMI_WMS_MESSAGE_CLASS_2) {
 			/* the card is on the host: class 2 (SMS-PP data download) to us, acked by us */
 			e.storage = QMI_WMS_STORAGE_TYPE_NONE;
 			e.receipt_action = QMI_WMS_RECEIPT_ACTION_TRANSFER_ONLY;
@@ -951,6 +960,7 @@ static void *qnet_create(struct sb_net *net, const struct sb_net_addr *addr)
 	q->net = net;
 	q->name = sb_net_name(net);
 	q->path = g_strdup(addr->path);
+	q->card_on_modem = addr->card_on_modem;
 	q->mts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	q->stored_seen = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	q->temp_failures = g_hash_table_new(g_direct_hash, g_direct_equal);

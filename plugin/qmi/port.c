@@ -11,12 +11,11 @@
  *
  * A failure is logged once; while the modem keeps failing (gone, muted,
  * answering garbage) the next ones go to the debug log only, until a
- * watcher says it worked (sb_qmi_port_worked()).
+ * watcher says it worked (sb_qmi_port_worked()).  No oFono here (the
+ * plugin's core, unit-testable): GLib logs in the "stkbridge" domain, the
+ * debug ones shown by ofonod -d (stkbridge.c).
  */
-#define OFONO_API_SUBJECT_TO_CHANGE
 #include <string.h>
-
-#include <ofono/log.h>
 
 #include "link/backoff.h"
 #include "qmi/port.h"
@@ -205,10 +204,10 @@ static void port_close(struct sb_qmi_port *p, const char *why, bool reopen)
 static void log_failure(struct sb_qmi_port *p, const char *what)
 {
 	if (!p->failing)
-		ofono_warn("%s: QMI modem %s: %s; reconnecting with backoff (further failures are logged once it has "
+		g_message("%s: QMI modem %s: %s; reconnecting with backoff (further failures are logged once it has "
 			   "worked again)", p->name, p->path, what);
 	else
-		DBG("%s: QMI modem %s: %s", p->name, p->path, what);
+		g_debug("%s: QMI modem %s: %s", p->name, p->path, what);
 	p->failing = true;
 }
 
@@ -273,7 +272,7 @@ static void open_done(GObject *src, GAsyncResult *res, gpointer data)
 	p->dev = g_steal_pointer(&a->dev);
 	p->state = PORT_OPEN;
 	p->removed_id = g_signal_connect(p->dev, QMI_DEVICE_SIGNAL_REMOVED, G_CALLBACK(on_removed), p);
-	DBG("%s: QMI modem %s open through qmi-proxy", p->name, p->path);
+	g_debug("%s: QMI modem %s open through qmi-proxy", p->name, p->path);
 	attempt_free(a);
 	notify_up(p);
 }
@@ -365,7 +364,7 @@ void sb_qmi_port_fail(struct sb_qmi_port *p, const char *why)
 void sb_qmi_port_worked(struct sb_qmi_port *p)
 {
 	if (p->failing)
-		ofono_info("%s: QMI modem %s answers again", p->name, p->path);
+		g_message("%s: QMI modem %s answers again", p->name, p->path);
 	p->failing = false;
 	sb_backoff_reset(&p->reopen);
 }
