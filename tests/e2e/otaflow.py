@@ -300,21 +300,25 @@ class Stack:
         self.cards = {}                      # card name -> {"iccid", "ini", "path" (modem)}
         self.server = None
         self.network = "netsim"
+        self.uicc = "emu"
         self.modem_emu = None
 
     # -- start -------------------------------------------------------------------------
 
-    def start(self, cards, server_args=(), taps=True, verbose=True, db=None, network="netsim"):
+    def start(self, cards, server_args=(), taps=True, verbose=True, db=None, network="netsim", uicc="emu"):
         """cards: {name: ini text}.  Starts everything up to ofonod (modems not powered).
         verbose=False: no debug logs (uicc-emu -v, server --verbose, ofonod -d), for benchmarks;
         db: the server's database path (default: in the temp dir).
         network "qmi" (inside qmi_env.enter_namespace(); bins["modem_emu"]): each card's modem is
         a modem-emu modem with a SIM of its own carrying the card's MSISDN (registered at the
-        server too), its radio the netsim link; the plugin has Network=qmi:DEV."""
+        server too), its radio the netsim link; the plugin has Network=qmi:DEV.
+        uicc "qmi" (with network "qmi"): the card is the modem's own SIM (modem-emu reaches the
+        uicc-emu card, through its ApduTap, as firmware does); the plugin has Uicc=qmi:DEV."""
         h = self.h
         h.start_bus()
         conf = ""
         self.network = network
+        self.uicc = uicc
         for name, ini in cards.items():
             sock = h.start_card(name, config_text=ini, verbose=verbose)
             iccid = ini_value(ini, "iccid")
@@ -337,13 +341,14 @@ class Stack:
         for name in cards:
             argv += ["--import", h.cards[name]["config"]]
         if network == "qmi":
-            argv += [a for m in self.modem_emu.modems for a in ("--import", m["ini"])]
+            argv += [a for m in self.modem_emu.modems if m["ini"] for a in ("--import", m["ini"])]
         self.server = h.start_process("ota-test-server", argv + list(server_args))
         h.wait_ready(self.server, SERVER_READY)     # netsim socket and HTTP API both listening
         self.api = Api("http://127.0.0.1:%d" % self.port)
         for i, (name, c) in enumerate(self.cards.items()):
             net = "qmi:" + self.modem_emu.dev(i) if network == "qmi" else "netsim:unix:" + link
-            conf += "[%s]\nUicc=emu:unix:%s\nNetwork=%s\n" % (name, c["uicc"], net)
+            card = "qmi:" + self.modem_emu.dev(i) if uicc == "qmi" else "emu:unix:" + c["uicc"]
+            conf += "[%s]\nUicc=%s\nNetwork=%s\n" % (name, card, net)
         if network == "qmi":
             self.modem_emu.start()
         self.ofonod_conf = conf
@@ -356,6 +361,10 @@ class Stack:
         from qmi_env import ModemEmu, modem_sim_ini
         modems = []
         for c in self.cards.values():
+            if self.uicc == "qmi":
+                # the card is the modem's SIM: modem-emu drives it through the tap, as firmware does
+                modems.append({"sim_sock": c["uicc"], "netsim": "unix:" + link})
+                continue
             sim_iccid = c["iccid"][:8] + "99" + c["iccid"][10:]
             c["link_iccid"] = sim_iccid          # the radio's HELLO is the modem's own SIM
             modems.append({"sim": modem_sim_ini(sim_iccid, "00101990" + c["iccid"][-7:],
@@ -618,12 +627,19 @@ def args_bins(argv):
     bins = {"uicc_emu": uicc, "server": server, "agent": os.path.abspath(agent), "ota_cli": cli}
     if len(argv) > 6:
         bins["modem_emu"] = argv[6]
+    if len(argv) > 7 and argv[7] == "uicc=qmi":
+        bins["uicc"] = "qmi"
     return plugin, bins
 
 
 def network_of(bins):
     """"qmi" when the test was given modem-emu, else "netsim"."""
     return "qmi" if "modem_emu" in bins else "netsim"
+
+
+def uicc_of(bins):
+    """"qmi" when the test was given uicc=qmi after modem-emu (the card is the modem's own SIM), else "emu"."""
+    return bins.get("uicc", "emu")
 
 
 def ts(s):
@@ -637,5 +653,5 @@ def events(tx, kind):
     return [e for e in tx["timeline"] if e["event"] == kind]
 
 
-__all__ = ["Stack", "Api", "Agent", "card_ini", "args_bins", "network_of", "ini_value", "events", "ts", "check", "log",
-           "time"]
+__all__ = ["Stack", "Api", "Agent", "card_ini", "args_bins", "network_of", "uicc_of", "ini_value", "events", "ts",
+           "check", "log", "time"]

@@ -72,7 +72,8 @@ kid-key=ffeeddccbbaa99887766554433221100
 
 
 class ModemEmu:
-    """modem-emu with modems [{"name", "sim" (ini text), "netsim" (unix:PATH or tcp:HOST:PORT)}]."""
+    """modem-emu with modems [{"sim" (ini text: a SIM modem-emu starts itself) or "sim_sock" (a running
+    uicc-emu's socket), "netsim" (unix:PATH or tcp:HOST:PORT)}]."""
 
     def __init__(self, h, exe, uicc_emu, modems, name="modem-emu"):
         self.h = h
@@ -87,10 +88,12 @@ class ModemEmu:
             dev = h.path("%s-cdc-wdm%d" % (name, i))
             if not os.path.exists(dev):
                 os.mknod(dev, 0o600 | stat.S_IFCHR, os.makedev(4000, i))
-            ini = h.path("%s-sim%d.ini" % (name, i))
-            with open(ini, "w") as f:
-                f.write(m["sim"])
-            os.chmod(ini, 0o600)
+            ini = None
+            if "sim" in m:
+                ini = h.path("%s-sim%d.ini" % (name, i))
+                with open(ini, "w") as f:
+                    f.write(m["sim"])
+                os.chmod(ini, 0o600)
             self.modems.append(dict(m, dev=dev, ini=ini, state=h.path("%s-sim%d.state" % (name, i))))
         self.proc = None
         self.starts = 0
@@ -104,7 +107,10 @@ class ModemEmu:
         argv = [self.exe, "-v", "--control", "unix:" + self.ctl, "--uicc-emu", self.uicc_emu,
                 "--run-dir", self.run_dir]
         for m in self.modems:
-            spec = "%s,card=%s,state=%s" % (m["dev"], m["ini"], m["state"])
+            if m.get("sim_sock"):
+                spec = "%s,sim=unix:%s" % (m["dev"], m["sim_sock"])
+            else:
+                spec = "%s,card=%s,state=%s" % (m["dev"], m["ini"], m["state"])
             if m.get("netsim"):
                 spec += ",netsim=" + m["netsim"]
             argv += ["--modem", spec]
