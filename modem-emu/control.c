@@ -66,6 +66,7 @@ static char *run(struct me_server *srv, const char *line)
 {
 	static const char *const with_modem[] = {
 		"sim-remove", "sim-insert", "radio-down", "radio-up", "mute", "unmute",
+		"cat-truncate", "cat-ref-skew", "cat-tr-mute", "cat-tr-unmute",
 	};
 	char **argv = g_strsplit_set(line, " \t", -1);
 	char *answer = NULL;
@@ -113,9 +114,23 @@ static char *run(struct me_server *srv, const char *line)
 		case 3:
 			me_modem_radio(m, i == 3);
 			break;
-		default:
+		case 4:
+		case 5:
 			m->muted = i == 4;
 			ME_INFO("%s: %s", m->name, m->muted ? "muted (QMI requests go unanswered)" : "answering again");
+			break;
+		case 6:
+			m->cat_truncate_next = true;
+			ME_INFO("%s: the next CAT Event Report goes out with its command TLV cut short", m->name);
+			break;
+		case 7:
+			m->cat_ref_skew_next = true;
+			ME_INFO("%s: the next CAT Event Report names a reference id nothing waits for", m->name);
+			break;
+		default:
+			m->cat_tr_muted = i == 8;
+			ME_INFO("%s: CAT Send Terminal Response %s", m->name, m->cat_tr_muted ? "left unanswered" :
+				"answered again");
 			break;
 		}
 		answer = g_strdup("ok");

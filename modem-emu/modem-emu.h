@@ -262,6 +262,10 @@ struct me_modem {
 	char *name;                  /* for logs: the path */
 	GHashTable *cids;            /* (service << 8 | cid) -> struct me_cid * */
 	bool muted;
+	/* test knobs (control socket): a misbehaving modem's CAT */
+	bool cat_truncate_next;      /* the next Event Report's command TLV cut short (its length says more) */
+	bool cat_ref_skew_next;      /* the next Event Report names a reference id the firmware does not wait for */
+	bool cat_tr_muted;           /* Send Terminal Response requests read and left unanswered */
 	bool closing;                /* being freed: no more fan-out */
 	uint8_t operating_mode;      /* QmiDmsOperatingMode */
 	bool radio_enabled;          /* control radio-up / radio-down */

@@ -305,7 +305,8 @@ class Stack:
 
     # -- start -------------------------------------------------------------------------
 
-    def start(self, cards, server_args=(), taps=True, verbose=True, db=None, network="netsim", uicc="emu"):
+    def start(self, cards, server_args=(), taps=True, verbose=True, db=None, network="netsim", uicc="emu",
+              modem_conf=""):
         """cards: {name: ini text}.  Starts everything up to ofonod (modems not powered).
         verbose=False: no debug logs (uicc-emu -v, server --verbose, ofonod -d), for benchmarks;
         db: the server's database path (default: in the temp dir).
@@ -313,7 +314,8 @@ class Stack:
         a modem-emu modem with a SIM of its own carrying the card's MSISDN (registered at the
         server too), its radio the netsim link; the plugin has Network=qmi:DEV.
         uicc "qmi" (with network "qmi"): the card is the modem's own SIM (modem-emu reaches the
-        uicc-emu card, through its ApduTap, as firmware does); the plugin has Uicc=qmi:DEV."""
+        uicc-emu card, through its ApduTap, as firmware does); the plugin has Uicc=qmi:DEV.
+        modem_conf: more lines for each modem's group of the plugin's config (UiccTimeout=2)."""
         h = self.h
         h.start_bus()
         conf = ""
@@ -348,7 +350,7 @@ class Stack:
         for i, (name, c) in enumerate(self.cards.items()):
             net = "qmi:" + self.modem_emu.dev(i) if network == "qmi" else "netsim:unix:" + link
             card = "qmi:" + self.modem_emu.dev(i) if uicc == "qmi" else "emu:unix:" + c["uicc"]
-            conf += "[%s]\nUicc=%s\nNetwork=%s\n" % (name, card, net)
+            conf += "[%s]\nUicc=%s\nNetwork=%s\n%s" % (name, card, net, modem_conf)
         if network == "qmi":
             self.modem_emu.start()
         self.ofonod_conf = conf
