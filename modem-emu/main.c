@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 		{ "control", 0, 0, G_OPTION_ARG_STRING, &control, "Test control socket", "unix:SOCK" },
 		{ "modem", 0, 0, G_OPTION_ARG_STRING_ARRAY, &modems,
 		  "A modem: PATH,card=CARD.ini[,state=STATE]|sim=unix:SOCK[,netsim=unix:SOCK|tcp:HOST:PORT]"
-		  "[,imei=DIGITS][,nv=FILE]", "SPEC" },
+		  "[,imei=DIGITS][,nv=FILE][,cat=off]", "SPEC" },
 		{ "uicc-emu", 0, 0, G_OPTION_ARG_FILENAME, &uicc_emu,
 		  "The uicc-emu binary for card= (default: beside modem-emu, else on $PATH)", "PATH" },
 		{ "run-dir", 0, 0, G_OPTION_ARG_FILENAME, &run_dir,

@@ -186,6 +186,7 @@ struct me_modem_config {
 	char *netsim;            /* netsim=unix:SOCK|tcp:HOST:PORT */
 	char *imei;
 	char *nv;                /* nv=PATH: messages stored in the modem survive restarts there */
+	char *cat;               /* cat=off: a modem without the CAT service (its firmware keeps the toolkit) */
 };
 
 /* One allocated client id of one service. */

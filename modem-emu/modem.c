@@ -15,6 +15,7 @@
 void me_modem_config_clear(struct me_modem_config *cfg)
 {
 	g_free(cfg->path);
+	g_free(cfg->cat);
 	g_free(cfg->card);
 	g_free(cfg->state);
 	g_free(cfg->sim);
@@ -69,6 +70,8 @@ bool me_modem_config_parse(const char *spec, struct me_modem_config *out, GError
 			slot = &out->imei;
 		else if (!strcmp(*p, "nv"))
 			slot = &out->nv;
+		else if (!strcmp(*p, "cat"))
+			slot = &out->cat;
 		if (!slot || *slot || !eq[1]) {
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--modem %s: %s \"%s\"",
 				    out->path, !slot ? "unknown key" : *slot ? "repeated key" : "empty value", *p);
@@ -105,6 +108,11 @@ bool me_modem_config_parse(const char *spec, struct me_modem_config *out, GError
 	}
 	if (!out->imei)
 		out->imei = g_strdup(DEFAULT_IMEI);
+	if (out->cat && strcmp(out->cat, "on") && strcmp(out->cat, "off")) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--modem %s: cat= takes on or off",
+			    out->path);
+		goto out;
+	}
 	ok = true;
 out:
 	g_strfreev(parts);

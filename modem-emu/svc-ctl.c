@@ -43,7 +43,8 @@ static void allocate_cid(struct me_req *r)
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
 	}
-	if (service == QMI_SERVICE_CTL || !me_service_find(service)) {
+	if (service == QMI_SERVICE_CTL || !me_service_find(service) ||
+	    ((service == QMI_SERVICE_CAT || service == QMI_SERVICE_CAT2) && !g_strcmp0(r->modem->cfg.cat, "off"))) {
 		me_req_fail(r, QMI_PROTOCOL_ERROR_INVALID_SERVICE_TYPE);
 		return;
 	}

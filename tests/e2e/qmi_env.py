@@ -73,7 +73,7 @@ kid-key=ffeeddccbbaa99887766554433221100
 
 class ModemEmu:
     """modem-emu with modems [{"sim" (ini text: a SIM modem-emu starts itself) or "sim_sock" (a running
-    uicc-emu's socket), "netsim" (unix:PATH or tcp:HOST:PORT)}]."""
+    uicc-emu's socket), "netsim" (unix:PATH or tcp:HOST:PORT), "opts" (more of --modem: "cat=off")}]."""
 
     def __init__(self, h, exe, uicc_emu, modems, name="modem-emu"):
         self.h = h
@@ -113,6 +113,8 @@ class ModemEmu:
                 spec = "%s,card=%s,state=%s" % (m["dev"], m["ini"], m["state"])
             if m.get("netsim"):
                 spec += ",netsim=" + m["netsim"]
+            if m.get("opts"):
+                spec += "," + m["opts"]
             argv += ["--modem", spec]
         if os.path.exists(self.ctl):
             os.unlink(self.ctl)       # left by a modem-emu killed with -9

@@ -18,7 +18,10 @@ QmiDevice.  In private namespaces (qmi_env.py).
      false, SimToolkit gone; inserted: Present, the PIN again (the SIM was
      powered again), ready;
   5. modem-emu killed with -9 and started again: the SIM gone and back
-     (PIN again), registered again.
+     (PIN again), registered again;
+  6. a second modem without the CAT service (modem-emu cat=off): one line
+     says SimToolkit is not available and the SIM works without it (its IMSI
+     read), nothing waits.
 
 usage: test-qmi-sim.py PLUGIN_SO UICC_EMU MODEM_EMU
 """
@@ -57,6 +60,11 @@ kid=15
 kic-key=0123456789abcdeffedcba9876543210
 kid-key=112233445566778899aabbccddeeff00
 """ % (ICCID, IMSI, MSISDN, PIN, PUK)
+SIM_NO_PIN = """[card]
+iccid=89882390000000000942
+imsi=001010000000935
+msisdn=+15550935
+"""
 
 
 def qmicli(dev, *args):
@@ -89,11 +97,13 @@ def run():
 
 def flow(h, net, uicc_emu, modem_emu):
     h.start_bus()
-    emu = ModemEmu(h, modem_emu, uicc_emu, [{"sim": SIM, "netsim": "tcp:127.0.0.1:%d" % net.port}])
+    emu = ModemEmu(h, modem_emu, uicc_emu, [{"sim": SIM, "netsim": "tcp:127.0.0.1:%d" % net.port},
+                                            {"sim": SIM_NO_PIN, "opts": "cat=off"}])
     emu.start()
     dev = emu.dev(0)
-    h.start_ofonod("[modem0]\nUicc=qmi:%s\nNetwork=qmi:%s\n" % (dev, dev))
-    path = h.wait_for(lambda: list(h.modems()), 30, "a modem")[0]
+    h.start_ofonod("[modem0]\nUicc=qmi:%s\nNetwork=qmi:%s\n[modem1]\nUicc=qmi:%s\n" % (dev, dev, emu.dev(1)))
+    path = "/modem0"
+    h.wait_for(lambda: path in h.modems(), 30, "modem0")
     sim = lambda: h.props(path, "org.ofono.SimManager")  # noqa: E731
     simmgr = lambda: h.iface(path, "org.ofono.SimManager")  # noqa: E731
     locked = lambda: sorted(str(p) for p in sim().get("LockedPins", []))  # noqa: E731
@@ -181,6 +191,13 @@ def flow(h, net, uicc_emu, modem_emu):
     check(True, "registered again")
     log("PIN never in ofonod's log: %s" % (PIN not in h.ofonod_log()))
     check(PUK not in h.ofonod_log(), "the PUK never in ofonod's log")
+
+    # ---- 6: a modem without CAT ---------------------------------------------------------------------------------
+    h.power_up("/modem1")
+    imsi = h.sim_ready("/modem1", None)
+    lines = [l for l in h.ofonod_log().splitlines() if "SimToolkit is not available" in l and "modem1" in l]
+    check(imsi == "001010000000935" and len(lines) == 1 and "has no CAT service" in lines[0],
+          lambda: "no CAT on modem1: its SIM works (IMSI %s), one line: %s" % (imsi, lines[0].strip() if lines else None))
 
 
 if __name__ == "__main__":
