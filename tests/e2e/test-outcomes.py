@@ -16,7 +16,11 @@ real ofonod, ota-test-server, uicc-emu and stkbridge-agent (scripted):
 Two cards in one ofonod, one agent per modem (--modem): the answers of each
 modem come in a known order.
 
-usage: test-outcomes.py PLUGIN_SO UICC_EMU OTA_TEST_SERVER STKBRIDGE_AGENT OTA_CLI
+With MODEM_EMU uicc=qmi (e2e-qmi-uicc-outcomes) both cards are the own SIMs
+of two modems in one modem-emu (Uicc=qmi + Network=qmi): the same outcomes
+through raw CAT.
+
+usage: test-outcomes.py PLUGIN_SO UICC_EMU OTA_TEST_SERVER STKBRIDGE_AGENT OTA_CLI [MODEM_EMU [uicc=qmi]]
 """
 
 import os
@@ -25,8 +29,11 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if len(sys.argv) > 6:
+    from qmi_env import enter_namespace  # noqa: E402
+    enter_namespace()
 from harness import Harness, check, log, main_wrapper  # noqa: E402
-from otaflow import Stack, args_bins, card_ini, events  # noqa: E402
+from otaflow import Stack, args_bins, card_ini, events, network_of, uicc_of  # noqa: E402
 
 DISPLAY_TEXT, GET_INPUT, SELECT_ITEM = 0x21, 0x23, 0x24
 MG_TAR = {"ir": "fixed:60", "mg-address": "+15550100"}
@@ -41,7 +48,7 @@ def run():
             s.start({"card0": card_ini("89882390000000000207", "001010000000207", "+15550207",
                                        {"defe01": MG_TAR, "defe09": {"mode": "prior-art", "ir": "fixed:60"}}),
                      "card1": card_ini("89882390000000000306", "001010000000306", "+15550306",
-                                       {"defe01": MG_TAR})})
+                                       {"defe01": MG_TAR})}, network=network_of(bins), uicc=uicc_of(bins))
             agent0 = s.agent("agent0", "card0", ["back", "end", "confirm"])
             agent1 = s.agent("agent1", "card1", ["timeout"])
             s.bring_up("card0")
