@@ -33,7 +33,7 @@ def run():
                 "Uicc=emu:unix:%s   # the test card\n"
                 "\n"
                 "[badmodem]\n"
-                "Uicc=qmi:/dev/cdc-wdm0\n"          # a backend this build does not have
+                "Uicc=sap:/dev/rfcomm0\n"           # a backend that does not exist
                 "\n"
                 "[nouicc]\n"
                 "Network=netsim:tcp:127.0.0.1:1\n") % sock

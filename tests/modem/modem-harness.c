@@ -548,6 +548,19 @@ void mh_start_emu(struct mh *h)
 	mh_wait_status(h, 0, "sim", "ready");
 }
 
+/* modem-emu accepts connections on its control socket (the probe is closed at once). */
+static bool control_answers(struct mh *h)
+{
+	GSocket *s = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL);
+	GSocketAddress *sa = g_unix_socket_address_new(h->ctl);
+	bool ok = g_socket_connect(s, sa, NULL, NULL);
+
+	g_socket_close(s, NULL);
+	g_object_unref(s);
+	g_object_unref(sa);
+	return ok;
+}
+
 void mh_spawn_emu(struct mh *h)
 {
 	GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
@@ -590,8 +603,9 @@ void mh_spawn_emu(struct mh *h)
 	g_object_unref(l);
 	g_ptr_array_unref(argv);
 	g_free(netsim);
-	/* the control socket answers once modem-emu is up; then the SIM and the radio */
-	for (gint64 end = g_get_monotonic_time() + WAIT_MS * 1000; !g_file_test(h->ctl, G_FILE_TEST_EXISTS);) {
+	/* the control socket answers once modem-emu is up (its file exists from bind(), connections are refused
+	 * until listen()); then the SIM and the radio */
+	for (gint64 end = g_get_monotonic_time() + WAIT_MS * 1000; !control_answers(h);) {
 		g_assert_cmpint(g_get_monotonic_time(), <, end);
 		g_usleep(10000);
 	}
