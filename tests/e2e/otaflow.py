@@ -396,6 +396,10 @@ class Stack:
         h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), timeout, "MessageManager")
         return path
 
+    def registration(self, card):
+        """NetworkRegistration.Status of the card's modem."""
+        return self.h.props(self.cards[card]["path"], "org.ofono.NetworkRegistration").get("Status")
+
     def agent(self, name, card, answers, extra=()):
         return Agent(self.h, self.bins["agent"], name, self.cards[card]["path"], answers, extra)
 

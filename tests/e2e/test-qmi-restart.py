@@ -54,10 +54,6 @@ def run():
             s.stop()
 
 
-def registration(h, s):
-    return h.props(s.cards["card0"]["path"], "org.ofono.NetworkRegistration").get("Status")
-
-
 def restarts(h, s, agent):
     emu = s.modem_emu
     path = s.cards["card0"]["path"]
@@ -76,11 +72,11 @@ def restarts(h, s, agent):
     mg_send = [l for l in h.ofonod_log().splitlines() if RAW_SEND in l][sends]
     mg_submit = re.search(r"(submit \d+)" + RAW_SEND, mg_send).group(1)
     log("modem-emu killed (-9) with the MG unanswered (%s)" % mg_submit)
-    h.wait_for(lambda: registration(h, s), 30, "oFono: not registered with the modem gone",
+    h.wait_for(lambda: s.registration("card0"), 30, "oFono: not registered with the modem gone",
                until=lambda st: st != "registered")
     check(not events(s.api.tx(t1), "mg-received"), "the server has no MG yet")
     emu.start()
-    h.wait_for(lambda: registration(h, s), 60, "registered again after modem-emu's restart",
+    h.wait_for(lambda: s.registration("card0"), 60, "registered again after modem-emu's restart",
                until=lambda st: st == "registered")
     tx = s.wait_final(t1)
     check(tx["state"] == "completed" and tx["result"] == {"general": 0, "additional": ""},
@@ -105,9 +101,9 @@ def restarts(h, s, agent):
     check(tr.get("text") == "kept" and stored.get("r2s"), lambda: "R1 in the card's state file: %s" % stored)
     emu.kill9()
     log("modem-emu killed (-9) with R1 stored and C2 not due")
-    h.wait_for(lambda: registration(h, s), 30, "not registered", until=lambda st: st != "registered")
+    h.wait_for(lambda: s.registration("card0"), 30, "not registered", until=lambda st: st != "registered")
     emu.start()
-    h.wait_for(lambda: registration(h, s), 60, "registered again", until=lambda st: st == "registered")
+    h.wait_for(lambda: s.registration("card0"), 60, "registered again", until=lambda st: st == "registered")
     check(not events(s.api.tx(t2), "c2-sent"), "back before C2 was due (RQ 20 s)")
     tx = s.wait_final(t2, timeout=60)
     check(tx["state"] == "completed" and tx["result"] == {"general": 0, "additional": "", "text": "kept"},

@@ -40,26 +40,13 @@ enter_namespace()
 import dbus  # noqa: E402
 from harness import Harness, check, log, main_wrapper  # noqa: E402
 from netsim_fake import FakeNetsim  # noqa: E402
+from otaflow import card_ini  # noqa: E402
 
 ICCID = "89882390000000000934"
 IMSI = "001010000000934"
 MSISDN = "+15550934"
-PIN, PUK = "1234", "12345678"
-SIM = """[card]
-iccid=%s
-imsi=%s
-msisdn=%s
-pin=%s
-puk=%s
-spn=qmi-sim
-smsc=+15550000
-
-[keyset 1]
-kic=15
-kid=15
-kic-key=0123456789abcdeffedcba9876543210
-kid-key=112233445566778899aabbccddeeff00
-""" % (ICCID, IMSI, MSISDN, PIN, PUK)
+PIN, PUK = "1234", "12345678"        # card_ini's PIN, uicc-emu's default PUK
+SIM = card_ini(ICCID, IMSI, MSISDN, {})
 SIM_NO_PIN = """[card]
 iccid=89882390000000000942
 imsi=001010000000935
@@ -153,7 +140,7 @@ def flow(h, net, uicc_emu, modem_emu):
     # oFono reads EF_SPN for its netreg atom
     props = h.wait_for(sim, 30, "SPN and MSISDN", until=lambda p: p.get("ServiceProviderName") and
                        p.get("SubscriberNumbers"))
-    check(imsi == IMSI and str(props["ServiceProviderName"]) == "qmi-sim" and
+    check(imsi == IMSI and str(props["ServiceProviderName"]) == "stkbridge" and
           [str(n) for n in props["SubscriberNumbers"]] == [MSISDN],
           lambda: "after ResetPin: IMSI %s, SPN %r, MSISDN %s (EF_IMSI, EF_SPN, EF_MSISDN through UIM)" %
           (imsi, str(props["ServiceProviderName"]), [str(n) for n in props["SubscriberNumbers"]]))

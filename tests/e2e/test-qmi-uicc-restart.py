@@ -59,10 +59,6 @@ def run():
             s.stop()
 
 
-def status(h, s):
-    return h.props(s.cards["card0"]["path"], "org.ofono.NetworkRegistration").get("Status")
-
-
 def restarts(h, s, agent):
     emu = s.modem_emu
     path = s.cards["card0"]["path"]
