@@ -27,7 +27,15 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 from netsim_fake import FakeNetsim  # noqa: E402
+from harness import connects  # noqa: E402
 from qmi_env import control  # noqa: E402
+
+
+def accepts(path):
+    try:
+        return connects(path)
+    except OSError:
+        return False
 
 ICCID_A, ICCID_B = "89882390000000000017", "89882390000000000025"
 IMSI = "001010123456789"
@@ -89,8 +97,9 @@ class Emu:
              % (self.dev_a, tmp, tmp, netsim_port, IMEI),
              "--modem", "%s,card=%s/b.ini,state=%s/b.state" % (self.dev_b, tmp, tmp)],
             stdout=self.log, stderr=subprocess.STDOUT)
+        # the control socket accepts once modem-emu is up (its file exists from bind(), before listen())
         end = time.monotonic() + 15
-        while not os.path.exists(self.ctl):
+        while not accepts(self.ctl):
             if self.proc.poll() is not None or time.monotonic() > end:
                 raise AssertionError("modem-emu did not start (log %s)" % self.log_path)
             time.sleep(0.01)
