@@ -58,8 +58,9 @@ uint16_t uicc_cmd_read_binary(struct uicc_card *c, const struct uicc_apdu *a, st
 	f = target(c, a, &offset, &sw);
 	if (!f)
 		return sw;
-	if (!uicc_ac_ok(c, f->ac_read))
-		return a->gsm ? SW_GSM_ACCESS : SW_SECURITY;
+	sw = uicc_access_check(c, a, f, UICC_AM_READ);
+	if (sw != SW_OK)
+		return sw;
 	if (offset >= f->size)
 		return a->gsm ? SW_GSM_OUT_OF_RANGE : SW_WRONG_P1P2;
 	avail = f->size - offset;
@@ -83,8 +84,9 @@ uint16_t uicc_cmd_update_binary(struct uicc_card *c, const struct uicc_apdu *a, 
 	f = target(c, a, &offset, &sw);
 	if (!f)
 		return sw;
-	if (!uicc_ac_ok(c, f->ac_update))
-		return a->gsm ? SW_GSM_ACCESS : SW_SECURITY;
+	sw = uicc_access_check(c, a, f, UICC_AM_UPDATE);
+	if (sw != SW_OK)
+		return sw;
 	if (offset >= f->size)
 		return a->gsm ? SW_GSM_OUT_OF_RANGE : SW_WRONG_P1P2;
 	if (lc > (size_t)(f->size - offset))
@@ -92,7 +94,7 @@ uint16_t uicc_cmd_update_binary(struct uicc_card *c, const struct uicc_apdu *a, 
 	memcpy(uicc_fs_content(f)->data + offset, data, lc);
 	uicc_fs_save(c, f);
 	if (!uicc_card_commit(c))
-		return a->gsm ? SW_GSM_MEMORY : 0x6581;
+		return uicc_sw_memory(a);
 	(void)out;
 	return SW_OK;
 }

@@ -13,6 +13,7 @@
 #include "simota/ts102221.h"
 
 #define STATE_GROUP_EF "ef"
+#define STATE_GROUP_LCS "deactivated"
 
 static void make_key(struct uicc_file *f)
 {
@@ -46,20 +47,22 @@ static struct uicc_file *new_file(struct uicc_file *parent, uint16_t fid, enum u
 	return f;
 }
 
-struct uicc_file *uicc_fs_new_df(struct uicc_file *parent, uint16_t fid, enum uicc_file_kind kind)
+struct uicc_file *uicc_fs_new_df(struct uicc_file *parent, uint16_t fid, enum uicc_file_kind kind, uint8_t arr)
 {
-	return new_file(parent, fid, kind);
+	struct uicc_file *f = new_file(parent, fid, kind);
+
+	f->arr = arr;
+	return f;
 }
 
-struct uicc_file *uicc_fs_transparent(struct uicc_file *parent, uint16_t fid, uint16_t size,
-				      enum uicc_ac rd, enum uicc_ac upd, uint8_t sfi)
+struct uicc_file *uicc_fs_transparent(struct uicc_file *parent, uint16_t fid, uint16_t size, uint8_t arr,
+				      uint8_t sfi)
 {
 	struct uicc_file *f = new_file(parent, fid, UICC_FILE_EF);
 
 	f->structure = UICC_EF_TRANSPARENT;
 	f->size = size;
-	f->ac_read = rd;
-	f->ac_update = upd;
+	f->arr = arr;
 	f->sfi = sfi;
 	f->data = g_malloc(size ? size : 1);
 	memset(f->data, 0xFF, size);
@@ -67,9 +70,9 @@ struct uicc_file *uicc_fs_transparent(struct uicc_file *parent, uint16_t fid, ui
 }
 
 struct uicc_file *uicc_fs_records(struct uicc_file *parent, uint16_t fid, enum uicc_ef_structure st,
-				  uint8_t rec_len, uint8_t n_rec, enum uicc_ac rd, enum uicc_ac upd, uint8_t sfi)
+				  uint8_t rec_len, uint8_t n_rec, uint8_t arr, uint8_t sfi)
 {
-	struct uicc_file *f = uicc_fs_transparent(parent, fid, (uint16_t)(rec_len * n_rec), rd, upd, sfi);
+	struct uicc_file *f = uicc_fs_transparent(parent, fid, (uint16_t)(rec_len * n_rec), arr, sfi);
 
 	f->structure = st;
 	f->rec_len = rec_len;
@@ -77,7 +80,7 @@ struct uicc_file *uicc_fs_records(struct uicc_file *parent, uint16_t fid, enum u
 	return f;
 }
 
-/* An EF that shows another EF's content (same structure and conditions). */
+/* An EF that shows another EF's content (same structure, access rule and life cycle). */
 struct uicc_file *uicc_fs_alias(struct uicc_file *parent, uint16_t fid, struct uicc_file *target)
 {
 	struct uicc_file *f = new_file(parent, fid, UICC_FILE_EF);
@@ -86,8 +89,7 @@ struct uicc_file *uicc_fs_alias(struct uicc_file *parent, uint16_t fid, struct u
 	f->size = target->size;
 	f->rec_len = target->rec_len;
 	f->n_rec = target->n_rec;
-	f->ac_read = target->ac_read;
-	f->ac_update = target->ac_update;
+	f->arr = target->arr;
 	f->link = target;
 	return f;
 }
@@ -174,15 +176,6 @@ static uint16_t total_size(const struct uicc_file *df)
 	return n > 0xFFFF ? 0xFFFF : (uint16_t)n;
 }
 
-/*
- * Access rule record in EF_ARR (TS 102 221 §9.2.5, expanded format) for a
- * read/update pair: rule number = 1 + read * 5 + update.
- */
-static uint8_t arr_record(const struct uicc_file *f)
-{
-	return (uint8_t)(1 + f->ac_read * 5 + f->ac_update);
-}
-
 /* TS 102 221 §9.5.2: PIN1 as the card has it, PIN2 and ADM1 always enabled. */
 static void pin_status_template(const struct uicc_card *card, struct simota_pin_status *ps)
 {
@@ -220,7 +213,8 @@ size_t uicc_fs_fcp(struct uicc_card *card, const struct uicc_file *f, uint8_t *o
 		.has_fid = true,
 		.fid = f->fid,
 		.has_lcsi = true,
-		.lcsi = SIMOTA_LCSI_ACTIVATED,
+		.lcsi = uicc_fs_content((struct uicc_file *)f)->deactivated ? SIMOTA_LCSI_DEACTIVATED :
+			SIMOTA_LCSI_ACTIVATED,
 		.has_arr = true,
 	};
 	const struct uicc_file *arr_owner = uicc_fs_is_df(f) ? f : f->parent;
@@ -239,7 +233,7 @@ size_t uicc_fs_fcp(struct uicc_card *card, const struct uicc_file *f, uint8_t *o
 	while (arr_owner->kind == UICC_FILE_DF)
 		arr_owner = arr_owner->parent;
 	fcp.arr_fid = arr_owner->kind == UICC_FILE_ADF ? 0x6F06 : 0x2F06;
-	fcp.arr_record = uicc_fs_is_df(f) ? 1 : arr_record(f);
+	fcp.arr_record = f->arr;
 	if (uicc_fs_is_df(f)) {
 		fcp.has_pin_status = true;
 		pin_status_template(card, &fcp.pin_status);
@@ -256,13 +250,14 @@ size_t uicc_fs_fcp(struct uicc_card *card, const struct uicc_file *f, uint8_t *o
 	return len;
 }
 
-static uint8_t gsm_ac(enum uicc_ac ac)
+/* TS 51.011 §9.3: ALW 0, CHV1 1, CHV2 2, ADM 4, NEV F. */
+static uint8_t gsm_ac(const struct uicc_access_rule *rule, enum uicc_am am)
 {
-	switch (ac) {
+	switch (rule ? rule->ac[am] : UICC_AC_NEV) {
 	case UICC_AC_ALW: return 0x0;
 	case UICC_AC_PIN1: return 0x1;
 	case UICC_AC_PIN2: return 0x2;
-	case UICC_AC_ADM: return 0x4;
+	case UICC_AC_ADM1: return 0x4;
 	default: return 0xF;
 	}
 }
@@ -280,7 +275,9 @@ size_t uicc_fs_gsm_response(struct uicc_card *card, const struct uicc_file *f, u
 		r[2] = 0x10;                  /* free memory: a fixed figure */
 		r[6] = f->kind == UICC_FILE_MF ? 0x01 : 0x02;
 		r[12] = 9;                    /* bytes 14-22 follow */
-		r[13] = (uint8_t)(0x01 | (card->pin1.enabled ? 0 : 0x80));   /* clock stop allowed; b8 CHV1 disabled */
+		/* file characteristics: b1 clock stop allowed, b5-b7 5 V, 3 V and 1.8 V (the ATR's classes
+		 * A-C), b8 CHV1 disabled */
+		r[13] = (uint8_t)(0x71 | (card->pin1.enabled ? 0 : 0x80));
 		r[14] = (uint8_t)uicc_fs_count(f, true);
 		r[15] = (uint8_t)uicc_fs_count(f, false);
 		r[16] = 4;                    /* CHV1, UNBLOCK CHV1, CHV2, UNBLOCK CHV2 */
@@ -292,11 +289,13 @@ size_t uicc_fs_gsm_response(struct uicc_card *card, const struct uicc_file *f, u
 	} else {
 		r[2] = (uint8_t)(f->size >> 8);
 		r[3] = (uint8_t)f->size;
+		const struct uicc_access_rule *rule = uicc_access_rule(f->arr);
+
 		r[6] = 0x04;
-		r[8] = (uint8_t)(gsm_ac(f->ac_read) << 4 | gsm_ac(f->ac_update));
-		r[9] = 0xF0;                  /* INCREASE: never */
-		r[10] = 0x44;                 /* REHABILITATE, INVALIDATE: ADM */
-		r[11] = 0x01;                 /* not invalidated */
+		r[8] = (uint8_t)(gsm_ac(rule, UICC_AM_READ) << 4 | gsm_ac(rule, UICC_AM_UPDATE));
+		r[9] = (uint8_t)(gsm_ac(rule, UICC_AM_INCREASE) << 4);               /* b4-b1 RFU */
+		r[10] = (uint8_t)(gsm_ac(rule, UICC_AM_ACTIVATE) << 4 | gsm_ac(rule, UICC_AM_DEACTIVATE));
+		r[11] = uicc_fs_content((struct uicc_file *)f)->deactivated ? 0x00 : 0x01;   /* b1: not invalidated */
 		r[12] = 2;
 		r[13] = f->structure == UICC_EF_TRANSPARENT ? 0x00 : f->structure == UICC_EF_LINEAR_FIXED ? 0x01 : 0x03;
 		r[14] = f->rec_len;
@@ -311,6 +310,8 @@ size_t uicc_fs_gsm_response(struct uicc_card *card, const struct uicc_file *f, u
 static void load_tree(struct uicc_card *card, struct uicc_file *f)
 {
 	for (; f; f = f->next) {
+		uint64_t v;
+
 		if (f->kind == UICC_FILE_EF && !f->link && f->size) {
 			size_t len;
 			uint8_t *buf = g_malloc(f->size);
@@ -320,6 +321,8 @@ static void load_tree(struct uicc_card *card, struct uicc_file *f)
 				memcpy(f->data, buf, len);
 			g_free(buf);
 		}
+		if (!f->link && uicc_card_state_get_u64(card->state, STATE_GROUP_LCS, f->key, &v))
+			f->deactivated = v != 0;
 		load_tree(card, f->child);
 	}
 }
@@ -334,4 +337,14 @@ void uicc_fs_save(struct uicc_card *card, struct uicc_file *ef)
 {
 	ef = uicc_fs_content(ef);
 	uicc_card_state_set_bytes(card->state, STATE_GROUP_EF, ef->key, ef->data, ef->size);
+}
+
+/* TS 102 221 §11.1.14, §11.1.15: [deactivated] <path>=1 while a file is deactivated. */
+void uicc_fs_save_lcs(struct uicc_card *card, struct uicc_file *f)
+{
+	f = uicc_fs_content(f);
+	if (f->deactivated)
+		uicc_card_state_set_u64(card->state, STATE_GROUP_LCS, f->key, 1);
+	else
+		uicc_card_state_remove(card->state, STATE_GROUP_LCS, f->key);
 }

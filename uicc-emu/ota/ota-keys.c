@@ -33,10 +33,10 @@ static struct simota_ota_key *prepare(struct uicc_ota *ota, const struct simota_
 /* TS 102 225 §5.1.2, §5.1.3: the algorithms the keyset's KIc / KID bytes name. */
 bool ota_keys_init(struct uicc_ota *ota, GError **error)
 {
-	simota_err err = simota_ota_crypto_new(&ota->crypto);
-
-	if (err) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OTA crypto: %s", simota_strerror(err));
+	ota->crypto = uicc_card_crypto(ota->card);
+	if (!ota->crypto) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OTA crypto: %s",
+			    simota_strerror(SIMOTA_ERR_CRYPTO));
 		return false;
 	}
 	if (simota_ota_key_new(ota->crypto, SIMOTA_OTA_ALG_CRC16, NULL, 0, &ota->crc16) ||
@@ -69,9 +69,7 @@ void ota_keys_free(struct uicc_ota *ota)
 	simota_ota_key_free(ota->crc16);
 	simota_ota_key_free(ota->crc32);
 	ota->crc16 = ota->crc32 = NULL;
-	if (ota->crypto)
-		simota_ota_crypto_free(ota->crypto);
-	ota->crypto = NULL;
+	ota->crypto = NULL;             /* the card's (shared) */
 }
 
 struct ota_keyset *ota_keyset(struct uicc_ota *ota, uint8_t kvn)
