@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "applets/deferred.h"
+#include "applets/rfm.h"
 #include "card/card-access.h"
 #include "emu-card.h"
 #include "ota/ota.h"
 
 static const struct uicc_applet_kind applet_kinds[] = {
 	{ "deferred", uicc_deferred_attach },      /* doc/protocol.md */
+	{ "rfm", uicc_rfm_attach },                /* TS 102 226, doc/rfm.md */
 };
 
 const struct uicc_applet_kind *uicc_emu_applet_kind(const char *name)
