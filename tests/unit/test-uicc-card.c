@@ -640,7 +640,8 @@ static void test_parts(struct fixture *f, gconstpointer data)
 
 	/* uicc-emu's applet kinds, by the config's applet= name */
 	g_assert_nonnull(uicc_emu_applet_kind("deferred"));
-	g_assert_null(uicc_emu_applet_kind("rfm"));
+	g_assert_nonnull(uicc_emu_applet_kind("rfm"));
+	g_assert_null(uicc_emu_applet_kind("ram"));
 	g_string_free(part_log, TRUE);
 	g_unlink(state);
 	g_free(state);
