@@ -56,9 +56,8 @@ uint16_t uicc_access_check(struct uicc_card *card, const struct uicc_apdu *a, co
 			   enum uicc_am am)
 {
 	const struct uicc_access_rule *rule = uicc_access_rule(f->arr);
-	const struct uicc_file *content = f->link ? f->link : f;
 
-	if (content->deactivated && am != UICC_AM_ACTIVATE)
+	if (uicc_fs_deactivated(card, (struct uicc_file *)f) && am != UICC_AM_ACTIVATE)
 		return a->gsm ? SW_GSM_INVALIDATION : SW_DATA_INVALIDATED;
 	if (!rule || !uicc_ac_ok(card, rule->ac[am]))
 		return a->gsm ? SW_GSM_ACCESS : SW_SECURITY;

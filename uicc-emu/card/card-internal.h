@@ -80,41 +80,73 @@ size_t uicc_access_rule_encode(unsigned record, uint8_t *out, size_t cap);
 
 /* ---- file tree --------------------------------------------------------- */
 
+/*
+ * The file tree is a skeleton shared by every card of the process whose
+ * config gives the files the same sizes (fs.c): FIDs, structure, sizes,
+ * access rules, links.  What belongs to one card - the bytes of its EFs,
+ * which of them are deactivated - is the card's, by file index; an EF's
+ * bytes exist once the card uses them (its default contents from the
+ * config, then the state file's), so an idle card holds none.
+ */
 enum uicc_file_kind { UICC_FILE_MF, UICC_FILE_DF, UICC_FILE_ADF, UICC_FILE_EF };
 enum uicc_ef_structure { UICC_EF_TRANSPARENT, UICC_EF_LINEAR_FIXED, UICC_EF_CYCLIC };
 
 struct uicc_file {
 	uint16_t fid;
+	uint16_t index;               /* into the card's per-file arrays */
 	enum uicc_file_kind kind;
 	struct uicc_file *parent, *child, *next;
 	uint8_t arr;                  /* access rule: record of EF_ARR (TS 102 221 §11.1.1.4.7.3) */
-	bool deactivated;             /* life cycle: operational, deactivated (§11.1.1.4.9) */
 	/* ADF */
-	uint8_t aid[16];
+	const uint8_t *aid;
 	size_t aid_len;
 	/* EF */
 	enum uicc_ef_structure structure;
 	uint8_t sfi;                  /* 0: none */
 	uint16_t size;                /* transparent: bytes; record EF: rec_len * n_rec */
 	uint8_t rec_len, n_rec;
-	uint8_t *data;
 	struct uicc_file *link;       /* shares the content of another EF (DF_TELECOM/DF_GSM aliases) */
+	const void *desc;             /* where its first contents come from (fs-default.c) */
 	char key[48];                 /* card-state key: the path, "3F00/7FF0/6F42" */
 };
 
-struct uicc_file *uicc_fs_new_df(struct uicc_file *parent, uint16_t fid, enum uicc_file_kind kind, uint8_t arr);
-struct uicc_file *uicc_fs_transparent(struct uicc_file *parent, uint16_t fid, uint16_t size, uint8_t arr,
-				      uint8_t sfi);
-struct uicc_file *uicc_fs_records(struct uicc_file *parent, uint16_t fid, enum uicc_ef_structure st,
-				  uint8_t rec_len, uint8_t n_rec, uint8_t arr, uint8_t sfi);
-struct uicc_file *uicc_fs_alias(struct uicc_file *parent, uint16_t fid, struct uicc_file *target);
-void uicc_fs_free(struct uicc_file *mf);
+/* A skeleton (fs.c). */
+struct uicc_fs {
+	unsigned users;
+	struct uicc_file *mf, *adf_usim;
+	unsigned n_files;
+	struct uicc_file **files;     /* by index */
+};
+
+/* Building a skeleton (fs-default.c, from its tables). */
+struct uicc_file *uicc_fs_new_df(struct uicc_fs *fs, struct uicc_file *parent, uint16_t fid,
+				 enum uicc_file_kind kind, uint8_t arr);
+struct uicc_file *uicc_fs_new_ef(struct uicc_fs *fs, struct uicc_file *parent, uint16_t fid,
+				 enum uicc_ef_structure st, uint16_t size, uint8_t rec_len, uint8_t n_rec,
+				 uint8_t arr, uint8_t sfi, const void *desc);
+struct uicc_file *uicc_fs_alias(struct uicc_fs *fs, struct uicc_file *parent, uint16_t fid,
+				struct uicc_file *target);
+/* The file whose key is key ("3F00/7FF0/6F3C"), NULL if none. */
+struct uicc_file *uicc_fs_find_key(struct uicc_fs *fs, const char *key);
+
+/* The process's skeleton for this config (built if none fits yet); released with the card. */
+struct uicc_fs *uicc_fs_ref(const struct simota_card_config *cfg);
+void uicc_fs_unref(struct uicc_fs *fs);
+/* fs-default.c: builds the skeleton of the default file set for cfg's sizes. */
+struct uicc_fs *uicc_fs_build_default(const struct simota_card_config *cfg);
+/* fs-default.c: whether fs has the sizes cfg gives the files. */
+bool uicc_fs_fits(const struct uicc_fs *fs, const struct simota_card_config *cfg);
+/* fs-default.c: writes the first contents of EF f (f->size bytes, FF where nothing is given). */
+void uicc_fs_default_content(const struct simota_card_config *cfg, const struct uicc_file *f, uint8_t *out);
 
 /* The EF whose bytes a read/write goes to (follows an alias). */
 struct uicc_file *uicc_fs_content(struct uicc_file *ef);
-void uicc_fs_set(struct uicc_file *ef, const uint8_t *p, size_t len);          /* transparent, from 0 */
-void uicc_fs_set_record(struct uicc_file *ef, unsigned rec, const uint8_t *p, size_t len); /* 1-based, FF padded */
-uint8_t *uicc_fs_record(struct uicc_file *ef, unsigned rec);                    /* 1-based */
+/* The card's bytes of EF f (its content EF), made from the config and the state at first use. */
+uint8_t *uicc_fs_data(struct uicc_card *card, struct uicc_file *f);
+/* Record rec (1-based) of f in the card, NULL if there is none. */
+uint8_t *uicc_fs_record(struct uicc_card *card, struct uicc_file *f, unsigned rec);
+bool uicc_fs_deactivated(const struct uicc_card *card, struct uicc_file *f);
+void uicc_fs_set_deactivated(struct uicc_card *card, struct uicc_file *f, bool deactivated);
 
 struct uicc_file *uicc_fs_child(const struct uicc_file *df, uint16_t fid);
 struct uicc_file *uicc_fs_child_sfi(const struct uicc_file *df, uint8_t sfi);
@@ -126,13 +158,11 @@ size_t uicc_fs_fcp(struct uicc_card *card, const struct uicc_file *f, uint8_t *o
 /* GSM SELECT response (TS 51.011 §9.2.1). */
 size_t uicc_fs_gsm_response(struct uicc_card *card, const struct uicc_file *f, uint8_t *out, size_t cap);
 
-/* Persistence of EF contents and life cycle: load overrides from the state, save one file. */
-void uicc_fs_load(struct uicc_card *card, struct uicc_file *mf);
+/* The card's per-file arrays, deactivations from the state (card creation); freed with the card. */
+void uicc_fs_card_init(struct uicc_card *card);
+void uicc_fs_card_free(struct uicc_card *card);
+/* Stages an EF's bytes / a file's life cycle in the state; uicc_card_commit() makes them durable. */
 void uicc_fs_save(struct uicc_card *card, struct uicc_file *ef);
-void uicc_fs_save_lcs(struct uicc_card *card, struct uicc_file *f);
-
-/* Builds the default file system from the config (fs-default.c). */
-struct uicc_file *uicc_fs_build_default(const struct simota_card_config *cfg, struct uicc_file **adf_usim);
 
 /* ---- PINs ------------------------------------------------------------- */
 
@@ -196,7 +226,10 @@ struct uicc_context {
 struct uicc_card {
 	const struct simota_card_config *cfg;
 	struct uicc_card_state *state;
+	struct uicc_fs *fs;           /* the shared skeleton */
 	struct uicc_file *mf, *adf_usim;
+	uint8_t **ef_data;            /* by file index: the EF's bytes once used, else NULL */
+	uint8_t *deactivated;         /* by file index */
 	struct uicc_context me;       /* the ME's */
 	struct uicc_context *cur;     /* the context of the command being run */
 	struct uicc_pin pin1, pin2, adm1;

@@ -131,8 +131,10 @@ struct uicc_card *uicc_card_new(const struct simota_card_config *cfg, const char
 		uicc_card_free(card);
 		return NULL;
 	}
-	card->mf = uicc_fs_build_default(cfg, &card->adf_usim);
-	uicc_fs_load(card, card->mf);
+	card->fs = uicc_fs_ref(cfg);
+	card->mf = card->fs->mf;
+	card->adf_usim = card->fs->adf_usim;
+	uicc_fs_card_init(card);
 	uicc_pin_init(card);
 	card->tk = uicc_tk_new();
 	if (!card->tk || !attach_parts(card, parts, n_parts, error)) {
@@ -160,7 +162,8 @@ void uicc_card_free(struct uicc_card *card)
 	g_array_free(full->cleanups, TRUE);
 	uicc_card_crypto_release(card);
 	uicc_tk_free(card->tk);
-	uicc_fs_free(card->mf);
+	uicc_fs_card_free(card);
+	uicc_fs_unref(card->fs);
 	uicc_card_state_free(card->state);
 	g_free(full);
 }

@@ -5,9 +5,10 @@
  * with what oFono reads at start (src/sim.c, sms, voicecall, stk).  The file
  * set is data: one const table per DF (FID, SFI, structure, size or record
  * length and count, access conditions, name, where the first contents come
- * from), in the manner of libosmocore's src/sim/card_fs_usim.c.  Files the ME
- * may write start with those contents; the card state keeps their current
- * bytes (fs.c).
+ * from), in the manner of libosmocore's src/sim/card_fs_usim.c.  The tables
+ * build the skeleton the cards share; a card's EF starts with those contents
+ * when the card first uses it, and the card state keeps its current bytes
+ * (fs.c).
  */
 #include <glib.h>
 #include <stdlib.h>
@@ -437,87 +438,84 @@ static const struct df_desc file_system[] = {
 	DF(0x7F20, UICC_FILE_DF, "DF_GSM", NULL, gsm_efs),
 };
 
-/* ---- building the tree from the tables ---------------------------------- */
+/* ---- building the skeleton from the tables ------------------------------ */
 
-/* The file whose card-state key is key ("3F00/7FF0/6F3C"), NULL if none. */
-static struct uicc_file *find_key(struct uicc_file *f, const char *key)
-{
-	for (; f; f = f->next) {
-		struct uicc_file *found;
-
-		if (strcmp(f->key, key) == 0)
-			return f;
-		found = find_key(f->child, key);
-		if (found)
-			return found;
-	}
-	return NULL;
-}
-
-static void fill(const struct simota_card_config *cfg, const struct ef_desc *d, struct uicc_file *f)
+/* A transparent EF of size 0 in a table is as long as its contents (EF_UST: the config's bytes). */
+static uint16_t ef_size(const struct simota_card_config *cfg, const struct ef_desc *d)
 {
 	uint8_t b[UICC_RESP_MAX];
 	size_t n;
 
+	if (d->size || d->structure != UICC_EF_TRANSPARENT)
+		return d->size;
+	n = d->content.fn ? d->content.fn(cfg, 0, b, sizeof(b)) : d->content.len;
+	return (uint16_t)(n ? n : 1);
+}
+
+static void add_ef(const struct simota_card_config *cfg, struct uicc_fs *fs, struct uicc_file *df,
+		   const struct ef_desc *d)
+{
+	if (d->alias) {
+		struct uicc_file *target = uicc_fs_find_key(fs, d->alias);
+
+		g_assert(target);             /* the tables are wrong */
+		uicc_fs_alias(fs, df, d->fid, target);
+		return;
+	}
+	uicc_fs_new_ef(fs, df, d->fid, d->structure, ef_size(cfg, d), d->rec_len, d->n_rec, d->arr, d->sfi, d);
+}
+
+struct uicc_fs *uicc_fs_build_default(const struct simota_card_config *cfg)
+{
+	struct uicc_fs *fs = g_new0(struct uicc_fs, 1);
+
+	for (size_t i = 0; i < sizeof(file_system) / sizeof(file_system[0]); i++) {
+		const struct df_desc *dd = &file_system[i];
+		struct uicc_file *df = uicc_fs_new_df(fs, fs->mf, dd->fid, dd->kind, ARR_DF);
+
+		if (dd->aid) {
+			df->aid = dd->aid;
+			df->aid_len = sizeof(usim_aid);
+			if (!fs->adf_usim)
+				fs->adf_usim = df;
+		}
+		for (size_t k = 0; k < dd->n_efs; k++)
+			add_ef(cfg, fs, df, &dd->efs[k]);
+	}
+	return fs;
+}
+
+/* The sizes that depend on the config (size-0 rows) are the skeleton's. */
+bool uicc_fs_fits(const struct uicc_fs *fs, const struct simota_card_config *cfg)
+{
+	for (unsigned i = 0; i < fs->n_files; i++) {
+		const struct uicc_file *f = fs->files[i];
+		const struct ef_desc *d = f->desc;
+
+		if (d && d->size == 0 && d->structure == UICC_EF_TRANSPARENT && ef_size(cfg, d) != f->size)
+			return false;
+	}
+	return true;
+}
+
+/* A table row's contents: a function of the config (per record), fixed bytes, or nothing (FF). */
+void uicc_fs_default_content(const struct simota_card_config *cfg, const struct uicc_file *f, uint8_t *out)
+{
+	const struct ef_desc *d = f->desc;
+	uint8_t b[UICC_RESP_MAX];
+	size_t n;
+
+	memset(out, 0xFF, f->size);
+	if (!d)
+		return;
 	if (f->structure == UICC_EF_TRANSPARENT) {
 		n = d->content.fn ? d->content.fn(cfg, 0, b, sizeof(b)) : d->content.len;
-		if (n)
-			uicc_fs_set(f, d->content.fn ? b : d->content.bytes, n);
+		memcpy(out, d->content.fn ? b : d->content.bytes, n < f->size ? n : f->size);
 		return;
 	}
 	for (unsigned rec = 1; rec <= f->n_rec; rec++) {
 		n = d->content.fn ? d->content.fn(cfg, rec, b, sizeof(b)) : d->content.len;
-		if (n)
-			uicc_fs_set_record(f, rec, d->content.fn ? b : d->content.bytes, n);
+		memcpy(out + (size_t)(rec - 1) * f->rec_len, d->content.fn ? b : d->content.bytes,
+		       n < f->rec_len ? n : f->rec_len);
 	}
-}
-
-static void add_ef(const struct simota_card_config *cfg, struct uicc_file *mf, struct uicc_file *df,
-		   const struct ef_desc *d)
-{
-	uint8_t b[UICC_RESP_MAX];
-	uint16_t size = d->size;
-	struct uicc_file *f;
-
-	if (d->alias) {
-		struct uicc_file *target = find_key(mf, d->alias);
-
-		g_assert(target);             /* the tables are wrong */
-		uicc_fs_alias(df, d->fid, target);
-		return;
-	}
-	if (d->structure != UICC_EF_TRANSPARENT) {
-		f = uicc_fs_records(df, d->fid, d->structure, d->rec_len, d->n_rec, d->arr, d->sfi);
-	} else {
-		if (size == 0) {
-			size_t n = d->content.fn ? d->content.fn(cfg, 0, b, sizeof(b)) : d->content.len;
-
-			size = (uint16_t)(n ? n : 1);
-		}
-		f = uicc_fs_transparent(df, d->fid, size, d->arr, d->sfi);
-	}
-	fill(cfg, d, f);
-}
-
-struct uicc_file *uicc_fs_build_default(const struct simota_card_config *cfg, struct uicc_file **adf_usim)
-{
-	struct uicc_file *mf = NULL;
-
-	*adf_usim = NULL;
-	for (size_t i = 0; i < sizeof(file_system) / sizeof(file_system[0]); i++) {
-		const struct df_desc *dd = &file_system[i];
-		struct uicc_file *df = uicc_fs_new_df(mf, dd->fid, dd->kind, ARR_DF);
-
-		if (!mf)
-			mf = df;
-		if (dd->aid) {
-			memcpy(df->aid, dd->aid, sizeof(usim_aid));
-			df->aid_len = sizeof(usim_aid);
-			if (!*adf_usim)
-				*adf_usim = df;
-		}
-		for (size_t k = 0; k < dd->n_efs; k++)
-			add_ef(cfg, mf, df, &dd->efs[k]);
-	}
-	return mf;
 }

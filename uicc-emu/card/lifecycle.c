@@ -33,8 +33,7 @@ static uint16_t set_state(struct uicc_card *c, const struct uicc_apdu *a, bool d
 	sw = uicc_access_check(c, a, f, deactivate ? UICC_AM_DEACTIVATE : UICC_AM_ACTIVATE);
 	if (sw != SW_OK)
 		return sw;
-	uicc_fs_content(f)->deactivated = deactivate;
-	uicc_fs_save_lcs(c, f);
+	uicc_fs_set_deactivated(c, f, deactivate);
 	return uicc_card_commit(c) ? SW_OK : uicc_sw_memory(a);
 }
 

@@ -106,7 +106,7 @@ uint16_t uicc_cmd_read_record(struct uicc_card *c, const struct uicc_apdu *a, st
 	if (le != f->rec_len)
 		return uicc_sw_wrong_le(a, f->rec_len);
 	ch->record = pointer;
-	memcpy(out->data, uicc_fs_record(f, rec), f->rec_len);
+	memcpy(out->data, uicc_fs_record(c, f, rec), f->rec_len);
 	out->len = f->rec_len;
 	return SW_OK;
 }
@@ -114,7 +114,8 @@ uint16_t uicc_cmd_read_record(struct uicc_card *c, const struct uicc_apdu *a, st
 uint16_t uicc_cmd_update_record(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_out *out)
 {
 	struct uicc_channel *ch = uicc_card_channel(c, a);
-	struct uicc_file *f, *content;
+	struct uicc_file *f;
+	uint8_t *content;
 	const uint8_t *data;
 	uint16_t sw = SW_OK;
 	uint8_t mode = a->gsm ? a->p2 : a->p2 & 0x07;
@@ -133,19 +134,19 @@ uint16_t uicc_cmd_update_record(struct uicc_card *c, const struct uicc_apdu *a, 
 		return sw;
 	if (lc != f->rec_len)
 		return a->gsm ? (uint16_t)(0x6700 | f->rec_len) : SW_WRONG_LENGTH;
-	content = uicc_fs_content(f);
+	content = uicc_fs_data(c, f);
 	if (f->structure == UICC_EF_CYCLIC) {
 		/* TS 102 221 §11.1.6.1: only PREVIOUS; the oldest record becomes record 1 */
 		if (mode != MODE_PREVIOUS)
 			return a->gsm ? SW_GSM_INCONSISTENT : SW_INCOMPATIBLE_FILE;
-		memmove(content->data + f->rec_len, content->data, (size_t)(f->n_rec - 1) * f->rec_len);
-		memcpy(content->data, data, lc);
+		memmove(content + f->rec_len, content, (size_t)(f->n_rec - 1) * f->rec_len);
+		memcpy(content, data, lc);
 		ch->record = 1;
 	} else {
 		rec = designate(f, ch->record, mode, a->p1, &pointer);
 		if (!rec)
 			return sw_record_not_found(a);
-		memcpy(uicc_fs_record(f, rec), data, lc);
+		memcpy(uicc_fs_record(c, f, rec), data, lc);
 		ch->record = pointer;
 	}
 	uicc_fs_save(c, f);
@@ -186,12 +187,13 @@ static bool record_matches(const struct search *s, const uint8_t *rec, size_t re
 }
 
 /* The matching records from s->first in its direction, in the order found; their count. */
-static size_t search_records(struct uicc_file *f, const struct search *s, uint8_t *found, size_t cap)
+static size_t search_records(struct uicc_card *c, struct uicc_file *f, const struct search *s, uint8_t *found,
+			     size_t cap)
 {
 	size_t n = 0;
 
 	for (unsigned rec = s->first; rec >= 1 && rec <= f->n_rec; rec = s->forward ? rec + 1 : rec - 1)
-		if (record_matches(s, uicc_fs_record(f, rec), f->rec_len) && n < cap)
+		if (record_matches(s, uicc_fs_record(c, f, rec), f->rec_len) && n < cap)
 			found[n++] = (uint8_t)rec;
 	return n;
 }
@@ -264,7 +266,7 @@ static uint16_t seek(struct uicc_card *c, const struct uicc_apdu *a, struct uicc
 	case 2: s.first = ch->record + 1; s.forward = true; break;           /* from the next location */
 	default: s.first = ch->record ? ch->record - 1 : f->n_rec; s.forward = false; break;
 	}
-	if (!search_records(f, &s, &rec, 1))
+	if (!search_records(c, f, &s, &rec, 1))
 		return SW_GSM_NOT_FOUND;
 	ch->record = rec;
 	if (a->p2 & 0x10) {           /* type 2: the record number, 9F01 then GET RESPONSE */
@@ -311,7 +313,7 @@ uint16_t uicc_cmd_search_record(struct uicc_card *c, const struct uicc_apdu *a, 
 	}
 	if (s.len > f->rec_len)
 		return SW_WRONG_LENGTH;
-	n = search_records(f, &s, out->data, f->n_rec);
+	n = search_records(c, f, &s, out->data, f->n_rec);
 	/* TS 102 221 §10.2.1.2: 62 82, unsuccessful search */
 	if (n == 0)
 		return SW_SEARCH_FAILED;
@@ -332,8 +334,8 @@ uint16_t uicc_cmd_search_record(struct uicc_card *c, const struct uicc_apdu *a, 
 uint16_t uicc_cmd_increase(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_out *out)
 {
 	struct uicc_channel *ch = uicc_card_channel(c, a);
-	struct uicc_file *f, *content;
-	uint8_t sum[256];
+	struct uicc_file *f;
+	uint8_t sum[256], *content;
 	const uint8_t *data;
 	uint16_t sw = SW_OK;
 	unsigned carry = 0;
@@ -353,8 +355,8 @@ uint16_t uicc_cmd_increase(struct uicc_card *c, const struct uicc_apdu *a, struc
 		return sw;
 	if (lc > f->rec_len)
 		return a->gsm ? (uint16_t)(0x6700 | f->rec_len) : SW_WRONG_LENGTH;
-	content = uicc_fs_content(f);
-	memcpy(sum, content->data, f->rec_len);
+	content = uicc_fs_data(c, f);
+	memcpy(sum, content, f->rec_len);
 	for (size_t i = 0; i < f->rec_len; i++) {
 		size_t k = f->rec_len - 1 - i;
 		unsigned add = i < lc ? data[lc - 1 - i] : 0;
@@ -365,8 +367,8 @@ uint16_t uicc_cmd_increase(struct uicc_card *c, const struct uicc_apdu *a, struc
 	}
 	if (carry)
 		return SW_MAX_VALUE;
-	memmove(content->data + f->rec_len, content->data, (size_t)(f->n_rec - 1) * f->rec_len);
-	memcpy(content->data, sum, f->rec_len);
+	memmove(content + f->rec_len, content, (size_t)(f->n_rec - 1) * f->rec_len);
+	memcpy(content, sum, f->rec_len);
 	ch->record = 1;
 	uicc_fs_save(c, f);
 	if (!uicc_card_commit(c))

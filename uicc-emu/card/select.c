@@ -170,7 +170,7 @@ uint16_t uicc_cmd_select(struct uicc_card *c, const struct uicc_apdu *a, struct 
 		out->deferred = true;
 	}
 	/* TS 102 221 §11.1.1.3: a deactivated file is selected, with a warning */
-	return uicc_fs_content(f)->deactivated ? SW_FILE_DEACTIVATED : SW_OK;
+	return uicc_fs_deactivated(c, f) ? SW_FILE_DEACTIVATED : SW_OK;
 }
 
 uint16_t uicc_cmd_status(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_out *out)
