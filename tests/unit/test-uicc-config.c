@@ -54,8 +54,25 @@ static void test_example(void)
 	g_assert_cmpstr(cfg->spn, ==, "stkbridge");
 	g_assert_cmpstr(cfg->smsc, ==, "+15550000");
 	tv_assert_hex(cfg->ust, cfg->ust_len, "000a140801");
-	g_assert_cmpuint(cfg->n_keysets, ==, 2);
-	g_assert_cmpuint(cfg->n_tars, ==, 1);
+	g_assert_cmpuint(cfg->n_keysets, ==, 4);
+	g_assert_cmpuint(cfg->n_tars, ==, 4);
+	g_assert_true(cfg->has_adm1);
+	g_assert_true(cfg->has_milenage);
+	g_assert_nonnull(cfg->menu);
+	g_assert_cmpuint(cfg->menu->n_items, ==, 4);
+	g_assert_cmpstr(cfg->menu->items[3].applet, ==, "deferred@defe01");
+	/* RFM on the three TARs of TS 101 220 Annex D, with keysets of their own */
+	for (unsigned i = 0; i < cfg->n_tars; i++) {
+		const struct simota_card_tar *t = &cfg->tars[i];
+
+		if (strcmp(t->applet, "rfm"))
+			continue;
+		g_assert_nonnull(simota_card_tar_reserved(t->tar));
+		g_assert_cmphex(t->keysets, ==, 0x0018);
+		g_assert_cmphex(t->rfm_access, ==, SIMOTA_CARD_ACCESS_ADM1);
+		g_assert_cmphex(t->min_security_level, ==, 0x16);
+	}
+	g_assert_cmpuint(cfg->warnings->len, ==, 0);
 
 	ks = simota_card_config_keyset(cfg, 1);
 	g_assert_nonnull(ks);
@@ -68,7 +85,8 @@ static void test_example(void)
 	g_assert_nonnull(ks);
 	g_assert_cmphex(ks->kic, ==, 0x22);
 	g_assert_cmpuint(ks->kic_key_len, ==, 16);
-	g_assert_null(simota_card_config_keyset(cfg, 3));
+	g_assert_nonnull(simota_card_config_keyset(cfg, 3));
+	g_assert_null(simota_card_config_keyset(cfg, 5));
 
 	tc = simota_card_config_tar(cfg, tar);
 	g_assert_nonnull(tc);

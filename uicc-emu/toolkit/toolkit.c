@@ -504,6 +504,9 @@ enum uicc_tk_result uicc_tk_invoke_nested(struct uicc_tk_invocation *outer, stru
 	/* born closed when the outer handler already is (on_close then never runs) */
 	invocation_init(inv, outer->tk, applet, event, data, len, outer->has_response);
 	inv->closed = outer->closed;
+	/* a menu item handed on: the item and its help request go with it */
+	inv->id = outer->id;
+	inv->help = outer->help;
 	inv->outer = outer;
 	inv->on_close = on_close;
 	inv->close_data = user_data;
