@@ -28,7 +28,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus  # noqa: E402
-from harness import Harness, check, log, main_wrapper  # noqa: E402
+from harness import Harness, check, log, main_wrapper, sw_accepted  # noqa: E402
 
 PIN = "1234"
 IMSI = "001010123456789"
@@ -77,13 +77,13 @@ def run():
             h.iface(path, "org.ofono.SimManager").UnlockPin("pin", PIN, timeout=30)
             check(locked() == [], "UnlockPin: LockedPins %s" % locked())
             dis = [l for l in card_log().splitlines() if "APDU 00 26 00 01" in l]
-            check(len(dis) == 1 and "-> 9000" in dis[0], "DISABLE VERIFICATION PIN1 accepted by the card: %s" % dis)
+            check(len(dis) == 1 and sw_accepted(dis[0]), "DISABLE VERIFICATION PIN1 accepted by the card: %s" % dis)
             power_cycle("PIN disabled")
             check(locked() == [], "LockedPins %s after a power cycle with PIN1 disabled" % locked())
             h.iface(path, "org.ofono.SimManager").LockPin("pin", PIN, timeout=30)
             check(locked() == ["pin"], "LockPin: LockedPins %s" % locked())
             ena = [l for l in card_log().splitlines() if "APDU 00 28 00 01" in l]
-            check(len(ena) == 1 and "-> 9000" in ena[0], "ENABLE VERIFICATION PIN1 accepted by the card: %s" % ena)
+            check(len(ena) == 1 and sw_accepted(ena[0]), "ENABLE VERIFICATION PIN1 accepted by the card: %s" % ena)
             power_cycle("PIN enabled again")
             check(locked() == ["pin"], "LockedPins %s after a power cycle with PIN1 enabled" % locked())
 
@@ -96,7 +96,7 @@ def run():
             h.set_prop(path, "org.ofono.MessageManager", "ServiceCenterAddress", SCA)
             check(str(mm().get("ServiceCenterAddress")) == SCA, "ServiceCenterAddress set to %s" % SCA)
             upd = [l for l in card_log().splitlines() if "APDU 00 dc 01 04" in l]
-            check(len(upd) == 1 and "-> 9000" in upd[0], "UPDATE RECORD 1 of EF_SMSP accepted: %s" % upd)
+            check(len(upd) == 1 and sw_accepted(upd[0]), "UPDATE RECORD 1 of EF_SMSP accepted: %s" % upd)
 
             h.stop_ofonod()
             peer.close()
