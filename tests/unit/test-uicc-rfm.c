@@ -393,7 +393,9 @@ static void test_pysim_packets(void)
 		g_assert_cmphex(send_printed(&c, ex, resp, sizeof(resp), &resp_len), ==, 0x9000);
 		/* UDH, RPL, RHL, TAR as printed */
 		g_assert_cmpuint(resp_len, ==, 3 + 2 + (size_t)json_object_get_int_member(por, "rpl"));
-		g_assert_cmpmem(resp, 9, tv_hex(tv_str(ex, "por_packet"), &real_len), 9);
+		real = tv_hex(tv_str(ex, "por_packet"), &real_len);
+		g_assert_cmpmem(resp, 9, real, 9);
+		g_free(real);
 		g_assert_cmpint(simota_ota_response_decode(spi, 0x15, 0x15, resp, resp_len, kic, kid, work,
 							   sizeof(work), &r), ==, SIMOTA_OK);
 		g_assert_true(r.ciphered);

@@ -510,12 +510,14 @@ void uicc_fs_default_content(const struct simota_card_config *cfg, const struct 
 		return;
 	if (f->structure == UICC_EF_TRANSPARENT) {
 		n = d->content.fn ? d->content.fn(cfg, 0, b, sizeof(b)) : d->content.len;
-		memcpy(out, d->content.fn ? b : d->content.bytes, n < f->size ? n : f->size);
+		if (n)
+			memcpy(out, d->content.fn ? b : d->content.bytes, n < f->size ? n : f->size);
 		return;
 	}
 	for (unsigned rec = 1; rec <= f->n_rec; rec++) {
 		n = d->content.fn ? d->content.fn(cfg, rec, b, sizeof(b)) : d->content.len;
-		memcpy(out + (size_t)(rec - 1) * f->rec_len, d->content.fn ? b : d->content.bytes,
-		       n < f->rec_len ? n : f->rec_len);
+		if (n)
+			memcpy(out + (size_t)(rec - 1) * f->rec_len, d->content.fn ? b : d->content.bytes,
+			       n < f->rec_len ? n : f->rec_len);
 	}
 }
