@@ -25,12 +25,18 @@
 #define ITEM_PREFIX "menu-item"
 #define TEXT_MAX 240                  /* a text that still fits one proactive command */
 
-static void step_clear(struct simota_card_menu_step *st)
+static void item_clear(struct simota_card_menu_item *it)
 {
-	g_free(st->text);
-	for (unsigned i = 0; i < st->n_options; i++)
-		g_free(st->options[i]);
-	memset(st, 0, sizeof(*st));
+	g_free(it->text);
+	g_free(it->help);
+	g_free(it->applet);
+	for (unsigned k = 0; k < it->n_steps; k++) {
+		g_free(it->steps[k].text);
+		for (unsigned o = 0; o < it->steps[k].n_options; o++)
+			g_free(it->steps[k].options[o]);
+		g_free(it->steps[k].options);
+	}
+	g_free(it->steps);
 }
 
 void cc_menu_free(struct simota_card_menu *m)
@@ -38,15 +44,9 @@ void cc_menu_free(struct simota_card_menu *m)
 	if (!m)
 		return;
 	g_free(m->title);
-	for (unsigned i = 0; i < m->n_items; i++) {
-		struct simota_card_menu_item *it = &m->items[i];
-
-		g_free(it->text);
-		g_free(it->help);
-		g_free(it->applet);
-		for (unsigned k = 0; k < it->n_steps; k++)
-			step_clear(&it->steps[k]);
-	}
+	for (unsigned i = 0; i < m->n_items; i++)
+		item_clear(&m->items[i]);
+	g_free(m->items);
 	g_free(m);
 }
 
@@ -56,18 +56,27 @@ struct simota_card_menu *cc_menu_dup(const struct simota_card_menu *m)
 
 	if (!m)
 		return NULL;
-	c = g_memdup2(m, sizeof(*m));
+	c = g_new0(struct simota_card_menu, 1);
 	c->title = g_strdup(m->title);
+	c->n_items = m->n_items;
+	c->items = g_new0(struct simota_card_menu_item, m->n_items);
 	for (unsigned i = 0; i < m->n_items; i++) {
+		const struct simota_card_menu_item *from = &m->items[i];
 		struct simota_card_menu_item *it = &c->items[i];
 
-		it->text = g_strdup(m->items[i].text);
-		it->help = g_strdup(m->items[i].help);
-		it->applet = g_strdup(m->items[i].applet);
-		for (unsigned k = 0; k < it->n_steps; k++) {
-			it->steps[k].text = g_strdup(m->items[i].steps[k].text);
-			for (unsigned o = 0; o < it->steps[k].n_options; o++)
-				it->steps[k].options[o] = g_strdup(m->items[i].steps[k].options[o]);
+		it->id = from->id;
+		it->text = g_strdup(from->text);
+		it->help = g_strdup(from->help);
+		it->applet = g_strdup(from->applet);
+		it->n_steps = from->n_steps;
+		it->steps = g_new0(struct simota_card_menu_step, from->n_steps);
+		for (unsigned k = 0; k < from->n_steps; k++) {
+			it->steps[k].kind = from->steps[k].kind;
+			it->steps[k].text = g_strdup(from->steps[k].text);
+			it->steps[k].n_options = from->steps[k].n_options;
+			it->steps[k].options = g_new0(char *, from->steps[k].n_options + 1);
+			for (unsigned o = 0; o < from->steps[k].n_options; o++)
+				it->steps[k].options[o] = g_strdup(from->steps[k].options[o]);
 		}
 	}
 	return c;
@@ -152,6 +161,7 @@ static bool parse_step(struct cc_parser *p, const char *group, const char *key, 
 				ok = cc_fail(p, group, key, "option %u is empty", i);
 		if (ok) {
 			st->text = g_strdup(g_strstrip(parts[0]));
+			st->options = g_new0(char *, n);
 			for (guint i = 1; i < n; i++)
 				st->options[st->n_options++] = g_strdup(parts[i]);
 		}
@@ -169,6 +179,7 @@ static bool parse_step(struct cc_parser *p, const char *group, const char *key, 
 /* step1, step2, ... with no gap. */
 static bool parse_steps(struct cc_parser *p, const char *group, struct simota_card_menu_item *it)
 {
+	it->steps = g_new0(struct simota_card_menu_step, SIMOTA_CARD_MAX_MENU_STEPS);
 	for (unsigned i = 0; i < SIMOTA_CARD_MAX_MENU_STEPS + 1; i++) {
 		char key[16];
 		char *v;
@@ -199,6 +210,8 @@ static bool parse_steps(struct cc_parser *p, const char *group, struct simota_ca
 		if (g_key_file_has_key(p->kf, group, key, NULL))
 			return cc_fail(p, group, key, "step%u is missing before it", it->n_steps + 1);
 	}
+	/* only what the item has */
+	it->steps = g_renew(struct simota_card_menu_step, it->steps, it->n_steps ? it->n_steps : 1);
 	return true;
 }
 
@@ -267,6 +280,7 @@ bool cc_parse_menu(struct cc_parser *p, struct simota_card_config *cfg)
 	bool has_menu = g_key_file_has_group(p->kf, MENU_GROUP), ok = true;
 	bool seen[256] = { false };
 
+	m->items = g_new0(struct simota_card_menu_item, SIMOTA_CARD_MAX_MENU_ITEMS);
 	for (char **g = groups; ok && *g; g++) {
 		guint64 id;
 
@@ -297,6 +311,7 @@ bool cc_parse_menu(struct cc_parser *p, struct simota_card_config *cfg)
 		return ok;
 	}
 	qsort(m->items, m->n_items, sizeof(m->items[0]), compare_items);
+	m->items = g_renew(struct simota_card_menu_item, m->items, m->n_items);
 	cfg->menu = m;
 	return true;
 }

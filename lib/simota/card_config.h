@@ -74,10 +74,11 @@ enum simota_card_menu_step_kind {
 	SIMOTA_CARD_STEP_SELECT,           /* select:TITLE|A|B... SELECT ITEM, the chosen text is $N */
 };
 
+/* Allocated to the size the config gives (a card config exists per emulated card). */
 struct simota_card_menu_step {
 	enum simota_card_menu_step_kind kind;
 	char *text;                        /* may hold $1..$8: the answers of earlier steps */
-	char *options[SIMOTA_CARD_MAX_SELECT_OPTIONS];
+	char **options;                    /* select: n_options texts */
 	unsigned n_options;
 };
 
@@ -86,13 +87,13 @@ struct simota_card_menu_item {
 	char *text;
 	char *help;                        /* NULL: no help text */
 	char *applet;                      /* "deferred@defe01": the item goes to that applet instance */
-	struct simota_card_menu_step steps[SIMOTA_CARD_MAX_MENU_STEPS];
+	struct simota_card_menu_step *steps;
 	unsigned n_steps;                  /* a scripted session when applet is NULL */
 };
 
 struct simota_card_menu {
 	char *title;
-	struct simota_card_menu_item items[SIMOTA_CARD_MAX_MENU_ITEMS];
+	struct simota_card_menu_item *items;
 	unsigned n_items;                  /* in item identifier order */
 };
 
