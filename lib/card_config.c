@@ -845,7 +845,9 @@ bool simota_card_tar_check(const struct simota_card_config *cfg, const struct si
 			return false;
 		}
 	}
-	if (!strcmp(applet->name, "rfm") && tc->rfm_df == SIMOTA_CARD_RFM_DF_NONE) {
+	/* a TAR of Annex D has its file system (the JSON import leaves rfm_df unset: NONE) */
+	if (!strcmp(applet->name, "rfm") && tc->rfm_df == SIMOTA_CARD_RFM_DF_NONE &&
+	    simota_card_rfm_df_of_tar(tc->tar) == SIMOTA_CARD_RFM_DF_NONE) {
 		*key = "rfm-df";
 		*why = g_strdup_printf("TAR %02x%02x%02x is no RFM TAR of TS 101 220 Annex D: name the file "
 				       "system (mf, df-gsm or adf-usim)", tc->tar[0], tc->tar[1], tc->tar[2]);
