@@ -23,8 +23,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus  # noqa: E402
 from harness import Harness, TestAgent, check, log, main_wrapper  # noqa: E402
-from deferred_flow import (CARD0_ICCID, create_tx, modem_for, modem_up, start_server, tx_get,  # noqa: E402
-                           wait_final)
+from deferred_flow import CARD0_ICCID, card0_modem, create_tx, tx_get, wait_final  # noqa: E402
 
 MENU_TITLE = "stkbridge"
 MENU_ITEMS = ["About this card", "Say hello", "Pick a colour", "Pending requests"]
@@ -42,12 +41,7 @@ def select(h, path, agent, index):
 def run():
     plugin, uicc_emu, card0, server, agent_exe = sys.argv[1:6]
     with Harness(plugin, uicc_emu) as h:
-        h.start_bus()
-        sock = h.start_card("card0", config_path=card0)
-        api, netsim = start_server(h, server, ["card0"])
-        h.start_ofonod("[modem0]\nUicc=emu:unix:%s\nNetwork=netsim:unix:%s\n" % (sock, netsim))
-        path = modem_for(h, "modem0")
-        modem_up(h, path)
+        api, path = card0_modem(h, card0, server)
         answers = h.path("answers")
         with open(answers, "w") as f:
             f.write("# the C1's DisplayText: the screen is busy\nbusy\n")

@@ -79,6 +79,18 @@ static void assert_hex_at(const char *file, int line, const uint8_t *p, size_t l
 /* The compact response (TS 102 226 §5.1.2) must be exactly count || SW || data. */
 #define ASSERT_COMPACT(o, hex) assert_hex((o)->data, (o)->len, (hex))
 
+/* Runs the script and checks its compact response. */
+#define EXPECT_COMPACT(c, tar, script, hex) expect_compact_at(__FILE__, __LINE__, (c), (tar), (script), (hex))
+static void expect_compact_at(const char *file, int line, struct ots_card *c, const uint8_t tar[3], const char *script,
+			      const char *hex)
+{
+	struct outcome o;
+
+	run_script(c, tar, script, &o);
+	assert_hex_at(file, line, o.data, o.len, hex);
+	g_free(o.data);
+}
+
 static uint16_t me_apdu(struct ots_card *c, const char *hex, uint8_t *out, size_t *out_len)
 {
 	size_t len, n;
@@ -98,15 +110,12 @@ static uint16_t me_apdu(struct ots_card *c, const char *hex, uint8_t *out, size_
 static void test_compact_update(void)
 {
 	struct ots_card c;
-	struct outcome o;
 	uint8_t data[256];
 	size_t n;
 
 	ots_card_open(&c, RFM_CARD);
 	/* SELECT EF_SPN (no FCP), UPDATE BINARY 17 bytes: display condition 01, "remote" */
-	run_script(&c, tar_usim, "00A4000C026F46" "00D6000011 01 72656D6F7465 FFFFFFFFFFFFFFFFFFFF", &o);
-	ASSERT_COMPACT(&o, "02 9000");
-	g_free(o.data);
+	EXPECT_COMPACT(&c, tar_usim, "00A4000C026F46" "00D6000011 01 72656D6F7465 FFFFFFFFFFFFFFFFFFFF", "02 9000");
 	g_assert_cmphex(me_apdu(&c, "00A4080C047FF06F46", NULL, NULL), ==, 0x9000);
 	g_assert_cmphex(me_apdu(&c, "00B0000007", data, &n), ==, 0x9000);
 	tv_assert_hex(data, n, "0172656d6f7465");
@@ -121,25 +130,18 @@ static void test_compact_update(void)
 static void test_compact_stops(void)
 {
 	struct ots_card c;
-	struct outcome o;
 	uint8_t data[256];
 	size_t n;
 
 	ots_card_open(&c, RFM_CARD);
 	/* READ BINARY past EF_SPN's end (6B 00), then an UPDATE that must not happen */
-	run_script(&c, tar_usim, "00A4000C026F46" "00B0002001" "00D6000001 02", &o);
-	ASSERT_COMPACT(&o, "02 6B00");
-	g_free(o.data);
+	EXPECT_COMPACT(&c, tar_usim, "00A4000C026F46" "00B0002001" "00D6000001 02", "02 6B00");
 	g_assert_cmphex(me_apdu(&c, "00A4080C047FF06F46", NULL, NULL), ==, 0x9000);
 	g_assert_cmphex(me_apdu(&c, "00B0000001", data, &n), ==, 0x9000);
 	tv_assert_hex(data, n, "00");
 	/* warnings go on (62 82 of an unsuccessful SEARCH RECORD is one); a command cut short is 67 00 */
-	run_script(&c, tar_usim, "00A4000C026FB7" "00A2010402 5A5A" "00B2010404", &o);
-	ASSERT_COMPACT(&o, "03 9000 11F2FF00");
-	g_free(o.data);
-	run_script(&c, tar_usim, "00A4000C026F46" "00B000", &o);
-	ASSERT_COMPACT(&o, "02 6700");
-	g_free(o.data);
+	EXPECT_COMPACT(&c, tar_usim, "00A4000C026FB7" "00A2010402 5A5A" "00B2010404", "03 9000 11F2FF00");
+	EXPECT_COMPACT(&c, tar_usim, "00A4000C026F46" "00B000", "02 6700");
 	ots_card_close(&c);
 }
 
@@ -147,36 +149,21 @@ static void test_compact_stops(void)
 static void test_access_conditions(void)
 {
 	struct ots_card c;
-	struct outcome o;
 
 	ots_card_open(&c, CARD "pin=1234\nadm1=12345678\n" AES_KEYSET
 		      "[tar b00001]\napplet=rfm\nkeysets=2\nmin-security-level=16\naccess=none\n"
 		      "[tar b00000]\napplet=rfm\nkeysets=2\nmin-security-level=16\naccess=adm1\n");
 	/* no access: EF_SPN (update ADM1) refused, EF_AD (read always) open */
-	run_script(&c, tar_usim, "00A4000C026F46" "00D6000001 01", &o);
-	ASSERT_COMPACT(&o, "02 6982");
-	g_free(o.data);
-	run_script(&c, tar_usim, "00A4000C026FAD" "00B0000004", &o);
-	ASSERT_COMPACT(&o, "02 9000 00000002");
-	g_free(o.data);
+	EXPECT_COMPACT(&c, tar_usim, "00A4000C026F46" "00D6000001 01", "02 6982");
+	EXPECT_COMPACT(&c, tar_usim, "00A4000C026FAD" "00B0000004", "02 9000 00000002");
 	/* ADM1 verified in the script: for that script only */
-	run_script(&c, tar_usim, "0020000A08 3132333435363738" "00A4000C026F46" "00D6000001 01", &o);
-	ASSERT_COMPACT(&o, "03 9000");
-	g_free(o.data);
-	run_script(&c, tar_usim, "00A4000C026F46" "00D6000001 01", &o);
-	ASSERT_COMPACT(&o, "02 6982");
-	g_free(o.data);
+	EXPECT_COMPACT(&c, tar_usim, "0020000A08 3132333435363738" "00A4000C026F46" "00D6000001 01", "03 9000");
+	EXPECT_COMPACT(&c, tar_usim, "00A4000C026F46" "00D6000001 01", "02 6982");
 	/* access=adm1: EF_IMSI (read PIN1) stays closed, EF_ICCID (never) too */
-	run_script(&c, tar_mf, "00A4000C027FF0" "00A4000C026F07" "00B0000009", &o);
-	ASSERT_COMPACT(&o, "03 6982");
-	g_free(o.data);
-	run_script(&c, tar_mf, "00A4000C022FE2" "00D6000001 00", &o);
-	ASSERT_COMPACT(&o, "02 6982");
-	g_free(o.data);
+	EXPECT_COMPACT(&c, tar_mf, "00A4000C027FF0" "00A4000C026F07" "00B0000009", "03 6982");
+	EXPECT_COMPACT(&c, tar_mf, "00A4000C022FE2" "00D6000001 00", "02 6982");
 	/* a PIN verified by the script is not the ME's */
-	run_script(&c, tar_mf, "0020000108 31323334FFFFFFFF" "00A4000C027FF0" "00A4000C026F07" "00B0000009", &o);
-	ASSERT_COMPACT(&o, "04 9000 080910101032547698");
-	g_free(o.data);
+	EXPECT_COMPACT(&c, tar_mf, "0020000108 31323334FFFFFFFF" "00A4000C027FF0" "00A4000C026F07" "00B0000009", "04 9000 080910101032547698");
 	g_assert_cmphex(me_apdu(&c, "00A4080C047FF06F07", NULL, NULL), ==, 0x9000);
 	g_assert_cmphex(me_apdu(&c, "00B0000009", NULL, NULL), ==, 0x6982);
 	ots_card_close(&c);
@@ -186,24 +173,17 @@ static void test_access_conditions(void)
 static void test_own_context(void)
 {
 	struct ots_card c;
-	struct outcome o;
 	uint8_t data[256];
 	size_t n;
 
 	ots_card_open(&c, RFM_CARD);
 	g_assert_cmphex(me_apdu(&c, "00A4080C047FF06FAD", NULL, NULL), ==, 0x9000);
-	run_script(&c, tar_mf, "00A4000C022FE2" "00B000000A", &o);
-	ASSERT_COMPACT(&o, "02 9000 98883209000000000071");
-	g_free(o.data);
+	EXPECT_COMPACT(&c, tar_mf, "00A4000C022FE2" "00B000000A", "02 9000 98883209000000000071");
 	g_assert_cmphex(me_apdu(&c, "00B0000004", data, &n), ==, 0x9000);
 	tv_assert_hex(data, n, "00000002");
 	/* commands an RFM script may not hold: TERMINAL PROFILE, MANAGE CHANNEL, AUTHENTICATE (6D 00) */
-	run_script(&c, tar_mf, "8010000001 FF", &o);
-	ASSERT_COMPACT(&o, "01 6D00");
-	g_free(o.data);
-	run_script(&c, tar_mf, "0070000001", &o);
-	ASSERT_COMPACT(&o, "01 6D00");
-	g_free(o.data);
+	EXPECT_COMPACT(&c, tar_mf, "8010000001 FF", "01 6D00");
+	EXPECT_COMPACT(&c, tar_mf, "0070000001", "01 6D00");
 	ots_card_close(&c);
 }
 
@@ -211,29 +191,20 @@ static void test_own_context(void)
 static void test_gsm(void)
 {
 	struct ots_card c;
-	struct outcome o;
 	uint8_t data[256];
 	size_t n;
 
 	ots_card_open(&c, RFM_CARD);
-	run_script(&c, tar_gsm, "00A4000C026F46", &o);
-	ASSERT_COMPACT(&o, "01 6E00");
-	g_free(o.data);
+	EXPECT_COMPACT(&c, tar_gsm, "00A4000C026F46", "01 6E00");
 	/* EF_SPN under DF_GSM: SELECT (9F0F) and the GSM response by GET RESPONSE */
-	run_script(&c, tar_gsm, "A0A40000026F46" "A0C000000F", &o);
-	ASSERT_COMPACT(&o, "02 9000 000000116F46 04 00 04F044 01 02 00 00");
-	g_free(o.data);
-	run_script(&c, tar_gsm, "A0A40000026F46" "A0D6000001 03", &o);
-	ASSERT_COMPACT(&o, "02 9000");
-	g_free(o.data);
+	EXPECT_COMPACT(&c, tar_gsm, "A0A40000026F46" "A0C000000F", "02 9000 000000116F46 04 00 04F044 01 02 00 00");
+	EXPECT_COMPACT(&c, tar_gsm, "A0A40000026F46" "A0D6000001 03", "02 9000");
 	/* the ME sees it through ADF.USIM (the same EF) */
 	g_assert_cmphex(me_apdu(&c, "00A4080C047FF06F46", NULL, NULL), ==, 0x9000);
 	g_assert_cmphex(me_apdu(&c, "00B0000001", data, &n), ==, 0x9000);
 	tv_assert_hex(data, n, "03");
 	/* EF_IMSI: read CHV1, not held (98 04) */
-	run_script(&c, tar_gsm, "A0A40000026F07" "A0B0000009", &o);
-	ASSERT_COMPACT(&o, "02 9804");
-	g_free(o.data);
+	EXPECT_COMPACT(&c, tar_gsm, "A0A40000026F07" "A0B0000009", "02 9804");
 	ots_card_close(&c);
 }
 

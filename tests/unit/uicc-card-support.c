@@ -1,74 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The card tests' fixture and exchange helper (uicc-card-support.h). */
-#include <glib/gstdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "emu-card.h"
-#include "state/card-state.h"
 #include "test-support.h"
 #include "uicc-card-support.h"
 
-static char *tmp_dir;
-static unsigned seq;
-
-static void cleanup_dir(void)
-{
-	GDir *d = g_dir_open(tmp_dir, 0, NULL);
-	const char *name;
-
-	while (d && (name = g_dir_read_name(d))) {
-		char *p = g_build_filename(tmp_dir, name, NULL);
-
-		g_unlink(p);
-		g_free(p);
-	}
-	if (d)
-		g_dir_close(d);
-	g_rmdir(tmp_dir);
-}
-
 const char *card_fixture_dir(void)
 {
-	if (!tmp_dir) {
-		tmp_dir = g_dir_make_tmp("test-uicc-card-XXXXXX", NULL);
-		g_assert_nonnull(tmp_dir);
-		atexit(cleanup_dir);
-	}
-	return tmp_dir;
+	return ots_tmp_dir();
 }
 
 void card_fixture_open(struct fixture *f, const char *ini)
 {
-	char *path = g_strdup_printf("%s/card%u.ini", card_fixture_dir(), ++seq);
-	GError *err = NULL;
-
-	g_assert_true(g_file_set_contents(path, ini, -1, &err));
-	g_assert_cmpint(g_chmod(path, 0600), ==, 0);
-	f->cfg = uicc_card_config_load(path, &err);
-	g_assert_no_error(err);
-	f->state = g_strdup_printf("%s/card%u.state", tmp_dir, seq);
-	f->card = uicc_emu_card_new(f->cfg, f->state, &err);
-	g_assert_no_error(err);
-	g_assert_nonnull(f->card);
-	g_free(path);
+	ots_card_open(&f->ots, ini);
+	f->cfg = f->ots.cfg;
+	f->card = f->ots.card;
+	f->state = f->ots.state;
 }
 
 void card_fixture_reopen(struct fixture *f)
 {
-	GError *err = NULL;
-
-	uicc_card_free(f->card);
-	f->card = uicc_emu_card_new(f->cfg, f->state, &err);
-	g_assert_no_error(err);
+	ots_card_reopen(&f->ots);
+	f->card = f->ots.card;
 }
 
 void card_fixture_close(struct fixture *f)
 {
-	uicc_card_free(f->card);
-	simota_card_config_free(f->cfg);
-	g_unlink(f->state);
-	g_free(f->state);
+	ots_card_close(&f->ots);
 	memset(f, 0, sizeof(*f));
 }
 

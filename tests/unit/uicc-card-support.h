@@ -11,14 +11,17 @@
 
 #include "card/card.h"
 #include "simota/card_config.h"
+#include "uicc-ota-support.h"
 
+/* A card of uicc-ota-support.h with shorter names. */
 struct fixture {
 	struct simota_card_config *cfg;
 	struct uicc_card *card;
 	char *state;
+	struct ots_card ots;
 };
 
-/* The card of config text ini (uicc-emu's parts), a fresh state file. */
+/* The card of config text ini (uicc-emu's parts), a fresh state file (ots_card_open). */
 void card_fixture_open(struct fixture *f, const char *ini);
 /* Frees the card (its state file stays) and makes it again: a power cycle / restart. */
 void card_fixture_reopen(struct fixture *f);

@@ -32,6 +32,16 @@ static void cleanup_dir(void)
 	g_rmdir(tmp_dir);
 }
 
+const char *ots_tmp_dir(void)
+{
+	if (!tmp_dir) {
+		tmp_dir = g_dir_make_tmp("test-uicc-ota-XXXXXX", NULL);
+		g_assert_nonnull(tmp_dir);
+		atexit(cleanup_dir);
+	}
+	return tmp_dir;
+}
+
 void ots_card_open(struct ots_card *c, const char *ini)
 {
 	ots_card_open_patched(c, ini, NULL, NULL);
@@ -48,11 +58,7 @@ void ots_card_open_patched(struct ots_card *c, const char *ini, ots_config_patch
 	GError *err = NULL;
 	int fd;
 
-	if (!tmp_dir) {
-		tmp_dir = g_dir_make_tmp("test-uicc-ota-XXXXXX", NULL);
-		g_assert_nonnull(tmp_dir);
-		atexit(cleanup_dir);
-	}
+	ots_tmp_dir();
 	memset(c, 0, sizeof(*c));
 	seq++;
 	c->ini = g_strdup_printf("%s/card%u.ini", tmp_dir, seq);

@@ -24,6 +24,8 @@ struct ots_card {
 	char *ini, *state;
 };
 
+/* The temp dir of the cards' files (removed at exit). */
+const char *ots_tmp_dir(void);
 /* The card of config text ini (written to a temp dir, mode 0600). */
 void ots_card_open(struct ots_card *c, const char *ini);
 /*

@@ -239,24 +239,18 @@ static void deferred_free(void *data)
 bool uicc_deferred_attach(struct uicc_card *card, const struct simota_card_tar *tc, GError **error)
 {
 	struct deferred_applet *app = g_new0(struct deferred_applet, 1);
-	char name[UICC_OTA_INSTANCE_NAME_MAX];
 
 	app->card = card;
 	app->tk = uicc_card_toolkit(card);
 	app->state = uicc_card_state_of(card);
 	app->tc = tc;
 	g_snprintf(app->prefix, sizeof(app->prefix), "deferred %02x%02x%02x ", tc->tar[0], tc->tar[1], tc->tar[2]);
-	uicc_ota_instance_name(tc->applet, tc->tar, name);
-	app->applet = uicc_tk_applet_register(app->tk, name, deferred_process, app);
+	app->applet = uicc_ota_register_instance(card, tc, deferred_process, app, error);
 	if (!app->applet) {
 		g_free(app);
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    "[tar %02x%02x%02x]: applet %s not registered (too many applets?)",
-			    tc->tar[0], tc->tar[1], tc->tar[2], name);
 		return false;
 	}
 	uicc_card_add_cleanup(card, deferred_free, app);
-	uicc_tk_applet_set_event(app->applet, UICC_TK_EVENT_FORMATTED_SMS_PP);
 	uicc_tk_applet_set_event(app->applet, UICC_TK_EVENT_PROFILE_DOWNLOAD);
 	return true;
 }

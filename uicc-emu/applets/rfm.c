@@ -6,7 +6,6 @@
  */
 #define G_LOG_DOMAIN "uicc-rfm"
 
-#include <gio/gio.h>
 #include <string.h>
 
 #include "simota/rfm.h"
@@ -209,20 +208,14 @@ static enum uicc_tk_result rfm_process(struct uicc_tk_invocation *inv, void *use
 bool uicc_rfm_attach(struct uicc_card *card, const struct simota_card_tar *tc, GError **error)
 {
 	struct rfm_applet *app = g_new0(struct rfm_applet, 1);
-	char name[UICC_OTA_INSTANCE_NAME_MAX];
 
 	app->card = card;
 	app->tc = tc;
-	uicc_ota_instance_name(tc->applet, tc->tar, name);
-	app->applet = uicc_tk_applet_register(uicc_card_toolkit(card), name, rfm_process, app);
+	app->applet = uicc_ota_register_instance(card, tc, rfm_process, app, error);
 	if (!app->applet) {
 		g_free(app);
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    "[tar %02x%02x%02x]: applet %s not registered (too many applets?)",
-			    tc->tar[0], tc->tar[1], tc->tar[2], name);
 		return false;
 	}
 	uicc_card_add_cleanup(card, g_free, app);
-	uicc_tk_applet_set_event(app->applet, UICC_TK_EVENT_FORMATTED_SMS_PP);
 	return true;
 }

@@ -44,6 +44,17 @@ static struct uicc_file *target(struct uicc_card *c, const struct uicc_apdu *a, 
 	return f;
 }
 
+/* The target EF, if the current context may use the access mode on it; else NULL and *sw. */
+static struct uicc_file *target_for(struct uicc_card *c, const struct uicc_apdu *a, enum uicc_am am, uint16_t *sw)
+{
+	struct uicc_file *f = target(c, a, sw);
+
+	if (!f)
+		return NULL;
+	*sw = uicc_access_check(c, a, f, am);
+	return *sw == SW_OK ? f : NULL;
+}
+
 /* The record a mode designates (0: none), and the pointer after it. */
 static unsigned designate(const struct uicc_file *f, unsigned current, uint8_t mode, uint8_t p1, unsigned *pointer)
 {
@@ -94,11 +105,8 @@ uint16_t uicc_cmd_read_record(struct uicc_card *c, const struct uicc_apdu *a, st
 		return a->gsm ? 0x6700 : SW_WRONG_LENGTH;
 	if (mode != MODE_NEXT && mode != MODE_PREVIOUS && mode != MODE_ABSOLUTE)
 		return a->gsm ? SW_WRONG_P1P2 : SW_BAD_P1P2;
-	f = target(c, a, &sw);
+	f = target_for(c, a, UICC_AM_READ, &sw);
 	if (!f)
-		return sw;
-	sw = uicc_access_check(c, a, f, UICC_AM_READ);
-	if (sw != SW_OK)
 		return sw;
 	rec = designate(f, ch->record, mode, a->p1, &pointer);
 	if (!rec)
@@ -126,11 +134,8 @@ uint16_t uicc_cmd_update_record(struct uicc_card *c, const struct uicc_apdu *a, 
 		return a->gsm ? 0x6700 : SW_WRONG_LENGTH;
 	if (mode != MODE_NEXT && mode != MODE_PREVIOUS && mode != MODE_ABSOLUTE)
 		return a->gsm ? SW_WRONG_P1P2 : SW_BAD_P1P2;
-	f = target(c, a, &sw);
+	f = target_for(c, a, UICC_AM_UPDATE, &sw);
 	if (!f)
-		return sw;
-	sw = uicc_access_check(c, a, f, UICC_AM_UPDATE);
-	if (sw != SW_OK)
 		return sw;
 	if (lc != f->rec_len)
 		return a->gsm ? (uint16_t)(0x6700 | f->rec_len) : SW_WRONG_LENGTH;
@@ -250,11 +255,8 @@ static uint16_t seek(struct uicc_card *c, const struct uicc_apdu *a, struct uicc
 		return 0x6700;
 	if (a->p1 != 0 || (a->p2 & 0xEC) != 0)
 		return SW_WRONG_P1P2;
-	f = target(c, a, &sw);
+	f = target_for(c, a, UICC_AM_READ, &sw);
 	if (!f)
-		return sw;
-	sw = uicc_access_check(c, a, f, UICC_AM_READ);
-	if (sw != SW_OK)
 		return sw;
 	if (lc > f->rec_len)
 		return (uint16_t)(0x6700 | f->rec_len);
@@ -293,11 +295,8 @@ uint16_t uicc_cmd_search_record(struct uicc_card *c, const struct uicc_apdu *a, 
 		return SW_WRONG_LENGTH;
 	if (mode != SEARCH_FORWARD_P1 && mode != SEARCH_BACKWARD_P1 && mode != SEARCH_ENHANCED)
 		return SW_BAD_P1P2;
-	f = target(c, a, &sw);
+	f = target_for(c, a, UICC_AM_READ, &sw);
 	if (!f)
-		return sw;
-	sw = uicc_access_check(c, a, f, UICC_AM_READ);
-	if (sw != SW_OK)
 		return sw;
 	if (mode == SEARCH_ENHANCED) {
 		sw = enhanced(f, ch->record, a->p1, data, lc, &s);

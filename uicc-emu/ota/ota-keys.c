@@ -260,3 +260,21 @@ void uicc_ota_instance_name(const char *applet, const uint8_t tar[3], char out[U
 {
 	g_snprintf(out, UICC_OTA_INSTANCE_NAME_MAX, "%s@%02x%02x%02x", applet, tar[0], tar[1], tar[2]);
 }
+
+struct uicc_tk_applet *uicc_ota_register_instance(struct uicc_card *card, const struct simota_card_tar *tc,
+						  uicc_tk_process_fn process, void *user_data, GError **error)
+{
+	char name[UICC_OTA_INSTANCE_NAME_MAX];
+	struct uicc_tk_applet *a;
+
+	uicc_ota_instance_name(tc->applet, tc->tar, name);
+	a = uicc_tk_applet_register(uicc_card_toolkit(card), name, process, user_data);
+	if (!a) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "[tar %02x%02x%02x]: applet %s not registered (too many applets?)",
+			    tc->tar[0], tc->tar[1], tc->tar[2], name);
+		return NULL;
+	}
+	uicc_tk_applet_set_event(a, UICC_TK_EVENT_FORMATTED_SMS_PP);
+	return a;
+}
