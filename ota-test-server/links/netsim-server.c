@@ -292,27 +292,38 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
 	return TRUE;
 }
 
+/* The newest device serving the card: by ICCID, else by MSISDN. */
+static struct device *device_for(struct ots_netsim *ns, const char *iccid, const char *msisdn)
+{
+	for (GList *l = ns->devices; l; l = l->next) {
+		struct device *d = l->data;
+
+		if (d->hello && iccid && strcmp(d->iccid, iccid) == 0)
+			return d;
+	}
+	for (GList *l = ns->devices; l; l = l->next) {
+		struct device *d = l->data;
+
+		if (d->hello && msisdn && *msisdn && d->msisdn[0] &&
+		    strcmp(d->msisdn + (d->msisdn[0] == '+'), msisdn + (msisdn[0] == '+')) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static bool reaches(void *user, const char *iccid, const char *msisdn)
+{
+	return device_for(user, iccid, msisdn) != NULL;
+}
+
 /* The engine's southbound: newest device serving the card. */
 static bool send_deliver(void *user, const char *iccid, const char *msisdn, uint32_t msg_id,
 			 const uint8_t *tpdu, size_t len)
 {
 	struct ots_netsim *ns = user;
-	struct device *best = NULL;
+	struct device *best = device_for(ns, iccid, msisdn);
 	struct simota_netsim_frame f = { .type = SIMOTA_NETSIM_DELIVER, .id = msg_id };
 
-	for (GList *l = ns->devices; l && !best; l = l->next) {
-		struct device *d = l->data;
-
-		if (d->hello && iccid && strcmp(d->iccid, iccid) == 0)
-			best = d;
-	}
-	for (GList *l = ns->devices; l && !best; l = l->next) {
-		struct device *d = l->data;
-
-		if (d->hello && msisdn && *msisdn && d->msisdn[0] &&
-		    strcmp(d->msisdn + (d->msisdn[0] == '+'), msisdn + (msisdn[0] == '+')) == 0)
-			best = d;
-	}
 	if (!best || len > sizeof(f.tpdu))
 		return false;
 	memcpy(f.tpdu, tpdu, len);
@@ -320,6 +331,17 @@ static bool send_deliver(void *user, const char *iccid, const char *msisdn, uint
 	g_hash_table_add(best->outstanding, GUINT_TO_POINTER(msg_id));
 	device_send(best, &f);
 	return true;
+}
+
+static JsonNode *link_status(void *user)
+{
+	struct ots_netsim *ns = user;
+	JsonObject *o = json_object_new();
+	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+
+	json_object_set_int_member(o, "devices", g_list_length(ns->devices));
+	json_node_take_object(n, o);
+	return n;
 }
 
 static GSocketAddress *parse_listen(const char *listen, char **unix_path, GError **error)
@@ -362,7 +384,11 @@ bad:
 struct ots_netsim *ots_netsim_new(struct ots_engine *engine, const char *listen, GError **error)
 {
 	struct ots_netsim *ns = g_new0(struct ots_netsim, 1);
-	struct ots_southbound sb = { .send_deliver = send_deliver, .user = ns };
+	/* a device's DELIVER-REPORT carries the card's RP-ACK data (doc/netsim.md) */
+	struct ots_southbound sb = {
+		.send_deliver = send_deliver, .user = ns, .name = "netsim", .reaches = reaches,
+		.status = link_status, .por_in_rp_ack = true,
+	};
 	GSocketAddress *sa, *effective = NULL;
 
 	ns->engine = engine;
@@ -388,7 +414,7 @@ struct ots_netsim *ots_netsim_new(struct ots_engine *engine, const char *listen,
 	g_object_unref(sa);
 	g_signal_connect(ns->service, "incoming", G_CALLBACK(on_incoming), ns);
 	g_socket_service_start(ns->service);
-	ots_engine_set_southbound(engine, &sb);
+	ots_engine_add_southbound(engine, &sb);
 	g_message("netsim listening on %s", listen);
 	return ns;
 }
@@ -397,7 +423,7 @@ void ots_netsim_free(struct ots_netsim *ns)
 {
 	if (!ns)
 		return;
-	ots_engine_set_southbound(ns->engine, NULL);
+	ots_engine_remove_southbound(ns->engine, ns);
 	g_socket_service_stop(ns->service);
 	g_socket_listener_close(G_SOCKET_LISTENER(ns->service));
 	while (ns->devices)
