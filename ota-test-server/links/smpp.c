@@ -348,7 +348,7 @@ static void on_submit_resp(struct ots_smpp *l, struct req *r, const struct ots_s
 		}
 		if (l->cfg.registered_delivery && message_id[0])
 			remember_receipt(l, message_id, m->msg_id);
-		report(l, m->msg_id, OTS_SMS_ACCEPTED, message_id[0] ? message_id : NULL, 0, NULL);
+		g_debug("smpp: SMS %u taken as message %s", m->msg_id, message_id);
 		g_free(m);
 		return;
 	case OTS_SMPP_CLASS_LATER:
@@ -485,8 +485,13 @@ static void session_drop(struct session *s, const char *why)
 		return;
 	if (why)
 		g_strlcpy(s->last_error, why, sizeof(s->last_error));
-	g_message("smpp %s %s:%u: connection closed (%s)%s", s->role, l->cfg.host, l->cfg.port,
-		  why ? why : "unbound", l->stopping ? "" : "; reconnecting");
+	if (l->stopping)
+		g_message("smpp %s %s:%u: closed (%s)", s->role, l->cfg.host, l->cfg.port,
+			  why ? why : "unbound");
+	else
+		g_message("smpp %s %s:%u: %s (%s); connecting again in %u ms", s->role, l->cfg.host,
+			  l->cfg.port, s->state == S_CONNECTING ? "no connection" : "connection closed",
+			  why ? why : "unbound", s->backoff_ms);
 	if (s->conn) {
 		struct conn *c = s->conn;
 
@@ -1010,6 +1015,17 @@ struct ots_smpp *ots_smpp_new(struct ots_engine *engine, const struct ots_smpp_c
 bool ots_smpp_bound(struct ots_smpp *l)
 {
 	return link_bound(l);
+}
+
+bool ots_smpp_send(struct ots_smpp *l, const char *msisdn, uint32_t msg_id, const uint8_t *tpdu,
+		   size_t len)
+{
+	return send_deliver(l, NULL, msisdn, msg_id, tpdu, len);
+}
+
+JsonNode *ots_smpp_status(struct ots_smpp *l)
+{
+	return status_json(l);
 }
 
 void ots_smpp_stop(struct ots_smpp *l, void (*done)(void *user), void *user)

@@ -12,6 +12,7 @@
 #define OTS_SMPP_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "links/smpp-config.h"
 
@@ -36,5 +37,15 @@ void ots_smpp_free(struct ots_smpp *s);
 
 /* true when every session the bind mode needs is bound. */
 bool ots_smpp_bound(struct ots_smpp *s);
+
+/*
+ * The link's southbound calls (engine.h struct ots_southbound) for a
+ * benchmark that drives the link itself: an SMS-DELIVER for msisdn, and
+ * the link's state as GET /v1/links shows it (counters "submitted",
+ * "accepted"...).
+ */
+bool ots_smpp_send(struct ots_smpp *s, const char *msisdn, uint32_t msg_id, const uint8_t *tpdu,
+		   size_t len);
+JsonNode *ots_smpp_status(struct ots_smpp *s);
 
 #endif

@@ -266,6 +266,13 @@ JsonNode *ots_engine_route_json(struct ots_engine *e, const char *iccid, const u
 	return n;
 }
 
+JsonNode *ots_engine_tx_route_json(struct ots_engine *e, uint64_t id)
+{
+	struct ots_tx *tx = g_hash_table_lookup(e->txs, &id);
+
+	return tx ? ots_engine_route_json(e, tx->iccid, tx->tar) : NULL;
+}
+
 /* ---- the bracket ------------------------------------------------------------ */
 
 void ots_engine_begin(struct ots_engine *e)
@@ -589,7 +596,7 @@ static bool sms_owner(struct ots_engine *e, uint32_t msg_id, uint64_t *tx_id, ch
 }
 
 static const char *const fate_events[] = {
-	[OTS_SMS_ACCEPTED] = "submitted", [OTS_SMS_RETRYING] = "submit-retry",
+	[OTS_SMS_RETRYING] = "submit-retry",
 	[OTS_SMS_REFUSED] = "submit-refused", [OTS_SMS_REFUSED_FINAL] = "submit-refused",
 	[OTS_SMS_DELIVERED] = "delivery-receipt", [OTS_SMS_UNDELIVERED] = "delivery-receipt",
 };
@@ -621,7 +628,7 @@ void ots_engine_sms_report(struct ots_engine *e, uint32_t msg_id, const struct o
 		json_object_set_boolean_member(d, "delivered", r->fate == OTS_SMS_DELIVERED);
 		json_object_set_string_member(d, "stat", r->reason ? r->reason : "");
 		json_object_set_int_member(d, "err", r->status);
-	} else if (r->fate != OTS_SMS_ACCEPTED) {
+	} else {
 		json_object_set_int_member(d, "status", r->status);
 		json_object_set_string_member(d, "reason", r->reason ? r->reason : "");
 	}

@@ -128,9 +128,12 @@ enum ots_submit_verdict ots_engine_mo(struct ots_engine *engine, const char *icc
 				      const char *msisdn, const struct simota_sms_submit *sms,
 				      const char *via);
 
-/* What a link learnt about an SMS it was given (smpp: submit_sm_resp, delivery receipts). */
+/*
+ * What a link learnt about an SMS it was given (smpp: submit_sm_resp,
+ * delivery receipts).  That the SMSC took an SMS is not reported: it would
+ * cost a durable write per SMS and the receipt says more.
+ */
 enum ots_sms_fate {
-	OTS_SMS_ACCEPTED,       /* the SMSC took it; ref: its message id */
 	OTS_SMS_RETRYING,       /* refused for now (throttled, queue full): the link sends it again */
 	OTS_SMS_REFUSED,        /* refused; the command is sent again soon with a fresh counter */
 	OTS_SMS_REFUSED_FINAL,  /* refused for good (e.g. invalid destination): the transaction fails */
@@ -145,8 +148,8 @@ struct ots_sms_report {
 	const char *reason;      /* "ESME_RTHROTTLED (throttling error)", a receipt's "DELIVRD" */
 };
 /*
- * On the timeline of the SMS's transaction ("submitted", "submit-retry",
- * "submit-refused", "delivery-receipt"), even after the command was
+ * On the timeline of the SMS's transaction ("submit-retry", "submit-refused",
+ * "delivery-receipt"), even after the command was
  * answered; a refusal or an undelivered receipt drives the transaction.
  */
 void ots_engine_sms_report(struct ots_engine *engine, uint32_t msg_id, const struct ots_sms_report *r);
@@ -172,6 +175,8 @@ void ots_engine_link_refused(struct ots_engine *engine, const char *link, const 
  * RP-ACK data back.  NULL for an unknown card.
  */
 JsonNode *ots_engine_route_json(struct ots_engine *engine, const char *iccid, const uint8_t *tar);
+/* The same for an unfinished transaction's card and TAR; NULL when finished or unknown. */
+JsonNode *ots_engine_tx_route_json(struct ots_engine *engine, uint64_t id);
 
 /* ---- card registry (SV2) ---------------------------------------------- */
 
