@@ -235,7 +235,7 @@ def flows(h, s, agent):
     check(a["answer"] == "via SUBMIT", "agent typed %r" % a["answer"])
     link = common_checks(s, tx, t7, {"general": 0, "additional": "", "text": "via SUBMIT"}, spi="1639", request=req7)
     vias = {e["via"] for e in events(tx, "por-received")}
-    check(vias == {"sms-submit"}, "every PoR of tx 7 came by SMS-SUBMIT (SPI 1639): %s" % vias)
+    check(vias == {s.via("sms-submit")}, "every PoR of tx 7 came by SMS-SUBMIT (SPI 1639): %s" % vias)
     sms = [t for t in s.terminal_responses("card0", t0) if t.get("type") == SEND_SM]
     check(len(sms) == 4 and all(t["general"] == 0 for t in sms),
           "SEND SHORT MESSAGE x4 at the card (PoR of C1, MG, PoR of C2, PoR of release), all performed")
