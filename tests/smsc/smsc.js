@@ -449,6 +449,11 @@ function onBind(session, pdu, receives, transmits) {
 }
 
 const server = smpp.createServer((session) => {
+	// the ESME's answers to what was written raw (the malformed PDUs) have no callback: log them all
+	session.on('pdu', (pdu) => {
+		if (pdu.command === 'generic_nack' || (pdu.command === 'deliver_sm_resp' && pdu.command_status))
+			log({ smpp: pdu.command, seq: pdu.sequence_number, status: pdu.command_status });
+	});
 	session.on('bind_transceiver', (pdu) => onBind(session, pdu, true, true));
 	session.on('bind_transmitter', (pdu) => onBind(session, pdu, false, true));
 	session.on('bind_receiver', (pdu) => onBind(session, pdu, true, false));
@@ -509,9 +514,11 @@ function command(c) {
 		if (!s)
 			return { ok: false, why: 'no ESME bound' };
 		// "length": command_length 8, below the header: the stream cannot be followed;
-		// "body": a deliver_sm whose destination TON (7) libsmpp34 does not know
-		const body = Buffer.from('0001013135353530313038000701313535353031393900407f' +
-			'0000000000f60003027100', 'hex');
+		// "body": a deliver_sm from c.source (international) whose destination TON (7)
+		// libsmpp34 does not know
+		const src = Buffer.from((c.source || '15550108') + '\0');
+		const body = Buffer.concat([Buffer.from('000101', 'hex'), src,
+			Buffer.from('0701313535353031393900407f0000000000f60003027100', 'hex')]);
 		const pdu = c.kind === 'length' ? rawHeader(8, 0x00000005, 0, 4242) :
 			Buffer.concat([rawHeader(16 + body.length, 0x00000005, 0, 4243), body]);
 		log({ smsc: 'malformed', kind: c.kind, pdu: pdu.toString('hex') });
