@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "simota/card_config.h"
+#include "simota/hex.h"
 #include "simota/ota.h"
+#include "simota/ts24008.h"
 
 #define DEFAULT_PUK "12345678"
 #define DEFAULT_CAPACITY 8
@@ -70,41 +72,12 @@ static char *get_value(struct parser *p, const char *group, const char *key)
 	return g_strstrip(v);
 }
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!g_ascii_isdigit(*s))
-			return false;
-	return true;
-}
-
-/* Hex digits, blanks and ':' ignored; sets *len.  False on odd length or a non-hex digit. */
+/* simota_hex_decode(); sets *len, also when the bytes exceed cap.  False on a non-hex digit or an odd one. */
 static bool parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
-	size_t n = 0;
-	int hi = -1;
+	simota_err err = simota_hex_decode(s, out, cap, len);
 
-	for (; *s; s++) {
-		int d;
-
-		if (*s == ' ' || *s == '\t' || *s == ':')
-			continue;
-		d = g_ascii_xdigit_value(*s);
-		if (d < 0)
-			return false;
-		if (hi < 0) {
-			hi = d;
-			continue;
-		}
-		if (n < cap)
-			out[n] = (uint8_t)(hi << 4 | d);
-		n++;
-		hi = -1;
-	}
-	*len = n;
-	return hi < 0;
+	return err == SIMOTA_OK || err == SIMOTA_ERR_NO_SPACE;
 }
 
 /* A string key limited to maxlen characters; digits_only for numbers. */
@@ -122,7 +95,7 @@ static bool get_text(struct parser *p, const char *group, const char *key, char 
 		return true;
 	}
 	digits = (plus_allowed && v[0] == '+') ? v + 1 : v;
-	if (digits_only && !all_digits(digits))
+	if (digits_only && (!*digits || !simota_decimal_digits(digits, strlen(digits))))
 		ok = fail(p, group, key, "expected %sdigits", plus_allowed ? "an optional '+' and " : "");
 	else if (strlen(digits) < minlen || strlen(digits) > maxlen)
 		ok = fail(p, group, key, "expected %zu to %zu %s, got %zu", minlen, maxlen,

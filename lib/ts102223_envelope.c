@@ -3,6 +3,7 @@
  * ENVELOPEs (ETSI TS 102 223 §7, 3GPP TS 31.111 §7): SMS-PP DOWNLOAD (D1),
  * MENU SELECTION (D3), EVENT DOWNLOAD (D6), TIMER EXPIRATION (D7).
  */
+#include "simota/ts24008.h"
 #include "ts102223_internal.h"
 
 #define DEV { 0x02, CAT_M | CAT_CR }
@@ -173,11 +174,11 @@ simota_err simota_cat_timer_value_seconds(const struct simota_cat_bytes *v, uint
 	if (!v->present || v->len != 3)
 		return SIMOTA_ERR_BAD_LENGTH;
 	for (int i = 0; i < 3; i++) {
-		uint8_t tens = v->data[i] & 0x0F, units = v->data[i] >> 4;
+		uint8_t value;
 
-		if (tens > 9 || units > 9 || tens * 10 + units >= limit[i])
+		if (simota_bcd_swapped_to_int(v->data[i], &value) || value >= limit[i])
 			return SIMOTA_ERR_BAD_VALUE;
-		total = total * 60 + tens * 10u + units;
+		total = total * 60 + value;
 	}
 	*seconds = total;
 	return SIMOTA_OK;
@@ -193,7 +194,7 @@ void simota_cat_timer_value_set(struct simota_cat_bytes *v, uint32_t seconds)
 	part[1] = seconds / 60 % 60;
 	part[2] = seconds % 60;
 	for (int i = 0; i < 3; i++)
-		v->data[i] = (uint8_t)((part[i] % 10) << 4 | part[i] / 10);
+		v->data[i] = simota_bcd_swapped_from_int(part[i]);
 	v->len = 3;
 	v->present = true;
 }

@@ -64,8 +64,4 @@ simota_err cat_string_decode(struct simota_cat_msg *m, struct simota_cat_string 
 simota_err cat_string_encode(struct simota_writer *w, const struct simota_cat_msg *m,
 			     const struct simota_cat_string *s, enum cat_string_kind kind);
 
-/* ts102223_objects.c: BCD helpers shared with envelopes. */
-simota_err cat_bcd_number_decode(const uint8_t *p, size_t len, char *out, size_t cap);
-simota_err cat_bcd_number_encode(struct simota_writer *w, const char *number);
-
 #endif

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "simota/ts24008.h"
 #include "ts102223_internal.h"
 
 enum obj_kind {
@@ -97,96 +98,6 @@ static void *field(const struct obj_desc *d, const struct simota_cat_msg *m)
 	return (char *)m + d->offset;
 }
 
-/* TS 102 223 §8.1 / TS 31.102 §4.4.2.3: BCD digits, F filler last. */
-static const char bcd_digits[] = "0123456789*#abc";
-
-simota_err cat_bcd_number_decode(const uint8_t *p, size_t len, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		for (int half = 0; half < 2; half++) {
-			uint8_t d = half ? p[i] >> 4 : p[i] & 0x0F;
-
-			if (d == 0x0F) {
-				/* the filler only completes the last byte */
-				if (!half || i + 1 != len)
-					return SIMOTA_ERR_BAD_VALUE;
-				continue;
-			}
-			if (n + 1 >= cap)
-				return SIMOTA_ERR_NO_SPACE;
-			out[n++] = bcd_digits[d];
-		}
-	}
-	out[n] = '\0';
-	return SIMOTA_OK;
-}
-
-/* TS 102 223 §8.1: digits → BCD, F filler in the last byte. */
-simota_err cat_bcd_number_encode(struct simota_writer *w, const char *number)
-{
-	size_t n = strnlen(number, SIMOTA_CAT_NUMBER_MAX);
-	uint8_t byte = 0;
-
-	if (n == SIMOTA_CAT_NUMBER_MAX)
-		return SIMOTA_ERR_BAD_VALUE;
-	for (size_t i = 0; i < n; i++) {
-		const char *d = number[i] ? strchr(bcd_digits, number[i]) : NULL;
-
-		if (!d)
-			return SIMOTA_ERR_BAD_VALUE;
-		if (i % 2 == 0) {
-			byte = (uint8_t)(d - bcd_digits);
-		} else {
-			simota_write_u8(w, (uint8_t)(byte | (d - bcd_digits) << 4));
-		}
-	}
-	if (n % 2)
-		simota_write_u8(w, byte | 0xF0);
-	return SIMOTA_OK;
-}
-
-/* TS 24.008 §10.5.1.3: MCC and MNC in 3 BCD bytes, MNC digit 3 F if absent. */
-static simota_err plmn_decode(const uint8_t *p, char *mcc, char *mnc)
-{
-	uint8_t d[6] = { p[0] & 0x0F, p[0] >> 4, p[1] & 0x0F, p[2] & 0x0F, p[2] >> 4, p[1] >> 4 };
-
-	for (int i = 0; i < 6; i++)
-		if (d[i] > 9 && !(i == 5 && d[i] == 0x0F))
-			return SIMOTA_ERR_BAD_VALUE;
-	for (int i = 0; i < 3; i++)
-		mcc[i] = (char)('0' + d[i]);
-	mcc[3] = '\0';
-	mnc[0] = (char)('0' + d[3]);
-	mnc[1] = (char)('0' + d[4]);
-	mnc[2] = d[5] == 0x0F ? '\0' : (char)('0' + d[5]);
-	mnc[3] = '\0';
-	return SIMOTA_OK;
-}
-
-/* TS 24.008 §10.5.1.3 */
-static simota_err plmn_encode(struct simota_writer *w, const char *mcc, const char *mnc)
-{
-	size_t ln = strnlen(mnc, 4);
-	uint8_t d[6];
-
-	if (strnlen(mcc, 4) != 3 || (ln != 2 && ln != 3))
-		return SIMOTA_ERR_BAD_VALUE;
-	for (int i = 0; i < 3; i++)
-		d[i] = (uint8_t)(mcc[i] - '0');
-	for (size_t i = 0; i < ln; i++)
-		d[3 + i] = (uint8_t)(mnc[i] - '0');
-	if (ln == 2)
-		d[5] = 0x0F;
-	for (int i = 0; i < 6; i++)
-		if (d[i] > 9 && !(i == 5 && d[i] == 0x0F))
-			return SIMOTA_ERR_BAD_VALUE;
-	simota_write_u8(w, (uint8_t)(d[1] << 4 | d[0]));
-	simota_write_u8(w, (uint8_t)(d[5] << 4 | d[2]));
-	simota_write_u8(w, (uint8_t)(d[4] << 4 | d[3]));
-	return SIMOTA_OK;
-}
 
 /* TS 102 223 §8.19, TS 31.111 §8.19: location information. */
 static simota_err location_info_decode(const uint8_t *v, size_t len,
@@ -197,7 +108,7 @@ static simota_err location_info_decode(const uint8_t *v, size_t len,
 	memset(li, 0, sizeof(*li));
 	if (len != 5 && len != 7 && len != 9)
 		return SIMOTA_ERR_BAD_LENGTH;
-	if ((err = plmn_decode(v, li->mcc, li->mnc)))
+	if ((err = simota_plmn_decode(v, li->mcc, li->mnc)))
 		return err;
 	li->lac_tac = (uint16_t)(v[3] << 8 | v[4]);
 	if (len == 5) {
@@ -222,7 +133,7 @@ static simota_err location_info_decode(const uint8_t *v, size_t len,
 static simota_err location_info_encode(struct simota_writer *w,
 				       const struct simota_cat_location_info *li)
 {
-	simota_err err = plmn_encode(w, li->mcc, li->mnc);
+	simota_err err = simota_plmn_encode(w, li->mcc, li->mnc);
 
 	if (err)
 		return err;
@@ -270,6 +181,8 @@ static simota_err item_decode(const uint8_t *v, size_t len, struct simota_cat_ms
 static simota_err special_decode(uint8_t tag, const uint8_t *v, size_t len,
 				 struct simota_cat_msg *m, struct cat_decode_state *st)
 {
+	size_t n_digits;
+
 	switch (tag) {
 	case 0x01:	/* §8.6 */
 		if (len != 3)
@@ -306,8 +219,8 @@ static simota_err special_decode(uint8_t tag, const uint8_t *v, size_t len,
 			return SIMOTA_ERR_BAD_LENGTH;
 		m->address.ton_npi = v[0];
 		m->address.present = true;
-		return cat_bcd_number_decode(v + 1, len - 1, m->address.number,
-					     sizeof(m->address.number));
+		return simota_bcd_decode(v + 1, len - 1, SIMOTA_BCD_FILLER_LAST, m->address.number,
+					 sizeof(m->address.number), &n_digits);
 	case 0x0F:
 		return item_decode(v, len, m, st);
 	case 0x11:	/* §8.11 */
@@ -341,7 +254,7 @@ static simota_err special_decode(uint8_t tag, const uint8_t *v, size_t len,
 
 		if (len != 5)
 			return SIMOTA_ERR_BAD_LENGTH;
-		if ((err = plmn_decode(v, m->tai.mcc, m->tai.mnc)))
+		if ((err = simota_plmn_decode(v, m->tai.mcc, m->tai.mnc)))
 			return err;
 		m->tai.tac = (uint16_t)(v[3] << 8 | v[4]);
 		m->tai.present = true;
@@ -397,6 +310,8 @@ simota_err cat_object_decode(uint8_t tag, const uint8_t *v, size_t len,
 static simota_err special_encode(uint8_t tag, unsigned index, struct simota_writer *w,
 				 const struct simota_cat_msg *m)
 {
+	size_t n_digits;
+
 	switch (tag) {
 	case 0x01:	/* §8.6 */
 		simota_write_u8(w, m->details.number);
@@ -419,7 +334,10 @@ static simota_err special_encode(uint8_t tag, unsigned index, struct simota_writ
 		return SIMOTA_OK;
 	case 0x06:	/* §8.1 */
 		simota_write_u8(w, m->address.ton_npi);
-		return cat_bcd_number_encode(w, m->address.number);
+		n_digits = strnlen(m->address.number, sizeof(m->address.number));
+		if (n_digits == sizeof(m->address.number))
+			return SIMOTA_ERR_BAD_VALUE;
+		return simota_bcd_encode(w, m->address.number, n_digits);
 	case 0x0F:	/* §8.9 */
 		if (index >= m->n_items)
 			return SIMOTA_OK;	/* the empty item of SET UP MENU */
@@ -442,7 +360,7 @@ static simota_err special_encode(uint8_t tag, unsigned index, struct simota_writ
 		simota_write_bytes(w, m->item_icons.ids, m->item_icons.len);
 		return SIMOTA_OK;
 	case 0x7D: {	/* TS 31.111 §8.99 */
-		simota_err err = plmn_encode(w, m->tai.mcc, m->tai.mnc);
+		simota_err err = simota_plmn_encode(w, m->tai.mcc, m->tai.mnc);
 
 		if (!err)
 			simota_write_be(w, m->tai.tac, 2);

@@ -7,45 +7,7 @@
 
 #include "simota/gsm7.h"
 #include "simota/sms.h"
-
-static const char bcd_chars[] = "0123456789*#abc";
-
-/* TS 23.040 §9.1.2.3: semi-octets, low nibble first, F as filler. */
-static simota_err bcd_decode(const uint8_t *p, size_t n_digits, char *out)
-{
-	for (size_t i = 0; i < n_digits; i++) {
-		uint8_t nib = (i & 1) ? p[i / 2] >> 4 : p[i / 2] & 0x0F;
-		if (nib == 0x0F)
-			return SIMOTA_ERR_BAD_VALUE;
-		out[i] = bcd_chars[nib];
-	}
-	out[n_digits] = '\0';
-	return SIMOTA_OK;
-}
-
-static int bcd_value(char c)
-{
-	const char *hit;
-
-	if (c >= 'A' && c <= 'C')
-		c = (char)(c - 'A' + 'a');
-	if (!c || !(hit = strchr(bcd_chars, c)))
-		return -1;
-	return (int)(hit - bcd_chars);
-}
-
-/* Writes the digits as semi-octets with an F filler (TS 23.040 §9.1.2.3). */
-static simota_err bcd_encode(const char *digits, size_t n, struct simota_writer *w)
-{
-	for (size_t i = 0; i < n; i += 2) {
-		int lo = bcd_value(digits[i]);
-		int hi = i + 1 < n ? bcd_value(digits[i + 1]) : 0x0F;
-		if (lo < 0 || hi < 0)
-			return SIMOTA_ERR_BAD_VALUE;
-		simota_write_u8(w, (uint8_t)(hi << 4 | lo));
-	}
-	return SIMOTA_OK;
-}
+#include "simota/ts24008.h"
 
 static uint8_t toa(const struct simota_sms_address *a)
 {
@@ -83,7 +45,7 @@ simota_err simota_sms_address_decode(const uint8_t *p, size_t len,
 		if (err)
 			return err;
 	} else {
-		err = bcd_decode(p + 2, n, out->digits);
+		err = simota_bcd_decode_n(p + 2, n, out->digits);
 		if (err)
 			return err;
 	}
@@ -130,20 +92,18 @@ simota_err simota_sms_address_encode(const struct simota_sms_address *a,
 		return SIMOTA_ERR_BAD_LENGTH;
 	simota_write_u8(w, (uint8_t)n);
 	simota_write_u8(w, toa(a));
-	return bcd_encode(a->digits, n, w);
+	return simota_bcd_encode(w, a->digits, n);
 }
 
 /* BCD value after the TOA octet: an F in the last high nibble ends it. */
 static simota_err bcd_value_decode(const uint8_t *p, size_t octets,
 				   struct simota_sms_address *out)
 {
-	size_t n = octets * 2;
+	size_t n;
 
 	if (octets > SIMOTA_SMS_ADDR_MAX_DIGITS / 2)
 		return SIMOTA_ERR_BAD_LENGTH;
-	if (octets && (p[octets - 1] >> 4) == 0x0F)
-		n--;
-	return bcd_decode(p, n, out->digits);
+	return simota_bcd_decode(p, octets, SIMOTA_BCD_FILLER_LAST, out->digits, sizeof(out->digits), &n);
 }
 
 /* TS 24.011 §8.2.5.1: RP-Originator/Destination Address. */
@@ -207,5 +167,25 @@ simota_err simota_sms_address_value_encode(const struct simota_sms_address *a,
 	if (n > SIMOTA_SMS_ADDR_MAX_DIGITS)
 		return SIMOTA_ERR_BAD_LENGTH;
 	simota_write_u8(w, toa(a));
-	return bcd_encode(a->digits, n, w);
+	return simota_bcd_encode(w, a->digits, n);
+}
+
+/* TS 23.040 §9.1.2.5: "+" is the international type of number, E.164 numbering plan. */
+simota_err simota_sms_address_from_text(const char *s, struct simota_sms_address *out)
+{
+	bool intl = s && *s == '+';
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return SIMOTA_ERR_BAD_VALUE;
+	if (intl)
+		s++;
+	n = strnlen(s, SIMOTA_SMS_ADDR_MAX_DIGITS + 1);
+	if (n < 1 || n > SIMOTA_SMS_ADDR_MAX_DIGITS || !simota_decimal_digits(s, n))
+		return SIMOTA_ERR_BAD_VALUE;
+	out->ton = intl ? SIMOTA_SMS_TON_INTERNATIONAL : SIMOTA_SMS_TON_UNKNOWN;
+	out->npi = SIMOTA_SMS_NPI_ISDN;
+	memcpy(out->digits, s, n + 1);
+	return SIMOTA_OK;
 }

@@ -3,22 +3,7 @@
 #include <string.h>
 
 #include "simota/sms.h"
-
-/* Swapped semi-octets (TS 23.040 §9.1.2.3): low nibble is the tens digit. */
-static simota_err semi_octet_decimal(uint8_t b, uint8_t *out)
-{
-	uint8_t tens = b & 0x0F, units = b >> 4;
-
-	if (tens > 9 || units > 9)
-		return SIMOTA_ERR_BAD_VALUE;
-	*out = (uint8_t)(tens * 10 + units);
-	return SIMOTA_OK;
-}
-
-static uint8_t decimal_semi_octet(uint8_t v)
-{
-	return (uint8_t)((v % 10) << 4 | (v / 10) % 10);
-}
+#include "simota/ts24008.h"
 
 /* TS 23.040 §9.2.3.11: YY MM DD hh mm ss TZ, TZ sign in bit 3. */
 simota_err simota_sms_scts_decode(const uint8_t p[SIMOTA_SMS_SCTS_LEN],
@@ -31,11 +16,11 @@ simota_err simota_sms_scts_decode(const uint8_t p[SIMOTA_SMS_SCTS_LEN],
 
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < 6; i++) {
-		err = semi_octet_decimal(p[i], fields[i]);
+		err = simota_bcd_swapped_to_int(p[i], fields[i]);
 		if (err)
 			return err;
 	}
-	err = semi_octet_decimal(p[6] & 0xF7, &tz);
+	err = simota_bcd_swapped_to_int(p[6] & 0xF7, &tz);
 	if (err)
 		return err;
 	out->tz_quarters = (int8_t)((p[6] & 0x08) ? -(int)tz : tz);
@@ -52,11 +37,11 @@ simota_err simota_sms_scts_encode(const struct simota_sms_scts *t, struct simota
 	for (int i = 0; i < 6; i++) {
 		if (fields[i] > 99)
 			return SIMOTA_ERR_BAD_VALUE;
-		simota_write_u8(w, decimal_semi_octet(fields[i]));
+		simota_write_u8(w, simota_bcd_swapped_from_int(fields[i]));
 	}
 	if (tz < -79 || tz > 79)
 		return SIMOTA_ERR_BAD_VALUE;
-	tzb = decimal_semi_octet((uint8_t)(tz < 0 ? -tz : tz));
+	tzb = simota_bcd_swapped_from_int((uint8_t)(tz < 0 ? -tz : tz));
 	if (tz < 0)
 		tzb |= 0x08;
 	simota_write_u8(w, tzb);
@@ -105,8 +90,8 @@ simota_err simota_sms_vp_enhanced_decode(const uint8_t vp[7], uint32_t *seconds,
 		*seconds = vp[1];
 		return SIMOTA_OK;
 	case 3: /* hh mm ss semi-octets */
-		if (semi_octet_decimal(vp[1], &h) || semi_octet_decimal(vp[2], &m) ||
-		    semi_octet_decimal(vp[3], &s))
+		if (simota_bcd_swapped_to_int(vp[1], &h) || simota_bcd_swapped_to_int(vp[2], &m) ||
+		    simota_bcd_swapped_to_int(vp[3], &s))
 			return SIMOTA_ERR_BAD_VALUE;
 		*seconds = h * 3600u + m * 60u + s;
 		return SIMOTA_OK;
@@ -124,9 +109,9 @@ simota_err simota_sms_vp_enhanced_encode(uint32_t seconds, bool single_shot, uin
 		vp[1] = (uint8_t)seconds;
 	} else if (seconds < 100 * 3600u) {
 		vp[0] = 0x03;
-		vp[1] = decimal_semi_octet((uint8_t)(seconds / 3600));
-		vp[2] = decimal_semi_octet((uint8_t)(seconds / 60 % 60));
-		vp[3] = decimal_semi_octet((uint8_t)(seconds % 60));
+		vp[1] = simota_bcd_swapped_from_int((uint8_t)(seconds / 3600));
+		vp[2] = simota_bcd_swapped_from_int((uint8_t)(seconds / 60 % 60));
+		vp[3] = simota_bcd_swapped_from_int((uint8_t)(seconds % 60));
 	} else {
 		return SIMOTA_ERR_BAD_VALUE;
 	}

@@ -9,9 +9,27 @@
 #include "simota/sms.h"
 
 /*
+ * TS 31.115 (response packet) / TS 23.040 §9.2.3.24: the card's data starts
+ * with a well-formed user data header that holds IEI 71, the response packet
+ * identifier.
+ */
+static bool starts_with_response_header(const uint8_t *data, size_t len)
+{
+	struct simota_sms_udh udh;
+	size_t udh_octets;
+
+	return simota_sms_udh_parse(data, len, &udh, &udh_octets) == SIMOTA_OK && udh.n_ies > 0 &&
+	       simota_sms_udh_find(&udh, SIMOTA_SMS_IEI_RPI) >= 0;
+}
+
+/*
  * TS 23.040 §9.2.2.1a: TP-PI 07, PID and DCS as in the SMS, TP-UDL, the
  * card's data.  Under a GSM 7 bit DCS the TP-UDL counts the septets that
- * fill the data's octets.
+ * fill the data's octets.  TP-UDHI (§9.2.3.23) says whether TP-UD begins
+ * with a header: 1 when the data is a response packet (it starts with its
+ * 02 71 00 header) under an octet DCS, else 0; the data itself is copied as
+ * the card gave it (TS 31.111 §7.1.1.1).  doc/wire-formats.md gives the
+ * clauses of this choice.
  */
 static simota_err fill_report(struct simota_sms_deliver_report *rep, uint8_t pid, uint8_t dcs,
 			      const uint8_t *data, size_t len)
@@ -28,6 +46,8 @@ static simota_err fill_report(struct simota_sms_deliver_report *rep, uint8_t pid
 		if (len * 8 / 7 > 0xFF)
 			return SIMOTA_ERR_NO_SPACE;
 		rep->ud.udl = (uint8_t)(len * 8 / 7);
+	} else {
+		rep->ud.udhi = starts_with_response_header(data, len);
 	}
 	return SIMOTA_OK;
 }

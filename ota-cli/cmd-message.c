@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "simota/deferred.h"
+#include "simota/hex.h"
 
 #include "ota-cli.h"
 
@@ -71,9 +72,7 @@ static int print_encoded(const struct simota_deferred_msg *m)
 
 	if (err)
 		return ota_cli_fail("cannot encode the message: %s", simota_strerror(err));
-	hex = g_malloc(2 * len + 1);
-	for (size_t i = 0; i < len; i++)
-		g_snprintf(hex + 2 * i, 3, "%02x", out[i]);
+	hex = simota_hex_dup(out, len);
 	printf("%s\n", hex);
 	g_free(hex);
 	return 0;
@@ -337,25 +336,14 @@ static char *message_json(const struct simota_deferred_msg *m)
 /* The message's bytes from hex (g_free), or NULL after printing the error. */
 static uint8_t *message_bytes(const char *hex, size_t *len)
 {
-	size_t n = strlen(hex);
-	uint8_t *bytes;
+	size_t cap = strlen(hex) / 2 + 1;
+	uint8_t *bytes = g_malloc(cap);
 
-	if (n == 0 || n % 2) {
-		ota_cli_fail("the message must be an even number of hex digits");
+	if (simota_hex_decode(hex, bytes, cap, len) != SIMOTA_OK || *len == 0) {
+		g_free(bytes);
+		ota_cli_fail("the message must be hex digits, two a byte");
 		return NULL;
 	}
-	bytes = g_malloc(n / 2);
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			g_free(bytes);
-			ota_cli_fail("the message is not hex");
-			return NULL;
-		}
-		bytes[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
 	return bytes;
 }
 

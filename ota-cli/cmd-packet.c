@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "simota/hex.h"
 #include "simota/ota.h"
 
 #include "ota-cli.h"
@@ -53,51 +54,12 @@ static void packet_opts_clear(struct packet_opts *o)
 
 /* ---- option values ------------------------------------------------------------------ */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Hex (either case) into out; false when not hex or longer than cap. */
-static bool parse_hex(const char *hex, uint8_t *out, size_t cap, size_t *len)
-{
-	size_t n = strlen(hex);
-
-	if (n % 2 || n / 2 > cap)
-		return false;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
-	return true;
-}
-
-static void put_hex(char *out, const uint8_t *p, size_t len)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
 static void append_hex(GString *s, const uint8_t *p, size_t len)
 {
 	size_t at = s->len;
 
 	g_string_set_size(s, at + 2 * len);
-	put_hex(s->str + at, p, len);
+	simota_hex_encode(p, len, s->str + at);
 }
 
 /* A required option of exactly `want` bytes of hex. */
@@ -107,7 +69,7 @@ static int hex_opt(const char *value, const char *name, uint8_t *out, size_t wan
 
 	if (!value)
 		return ota_cli_fail("--%s is required", name);
-	if (!parse_hex(value, out, want, &len) || len != want)
+	if (simota_hex_decode(value, out, want, &len) != SIMOTA_OK || len != want)
 		return ota_cli_fail("--%s must be %zu byte%s of hex, got '%s'", name, want,
 				    want == 1 ? "" : "s", value);
 	return 0;
@@ -128,7 +90,7 @@ static int data_opt(const char *value, uint8_t *out, size_t *len)
 {
 	if (!value)
 		return ota_cli_fail("--data is required");
-	if (!parse_hex(value, out, MAX_PACKET, len))
+	if (simota_hex_decode(value, out, MAX_PACKET, len) != SIMOTA_OK)
 		return ota_cli_fail("--data is not valid hex (or is longer than %d bytes)", MAX_PACKET);
 	return 0;
 }
@@ -157,7 +119,7 @@ static int alg_opt(const char *value, const char *name, enum simota_ota_alg *out
 
 static int packet_arg(const char *hex, uint8_t *buf, size_t *len)
 {
-	if (!parse_hex(hex, buf, MAX_PACKET, len))
+	if (simota_hex_decode(hex, buf, MAX_PACKET, len) != SIMOTA_OK)
 		return ota_cli_fail("the packet is not valid hex (or is longer than %d bytes)",
 				    MAX_PACKET);
 	return 0;
@@ -218,7 +180,7 @@ static int make_key(struct keys *k, const char *value, const char *name, enum si
 
 	if (!value)
 		return optional ? 0 : ota_cli_fail("--%s is required: %s", name, why);
-	if (!parse_hex(value, key, sizeof(key), &len))
+	if (simota_hex_decode(value, key, sizeof(key), &len) != SIMOTA_OK)
 		return ota_cli_fail("--%s is not valid hex", name);
 	if (crypto_ready(k))
 		return 1;
@@ -415,12 +377,12 @@ static int emit_command_json(const struct simota_ota_command *c)
 	GString *s = g_string_new(NULL);
 
 	cntr_bytes(c->cntr, cntr);
-	put_hex(h_spi, c->spi, 2);
-	put_hex(h_kic, &c->kic, 1);
-	put_hex(h_kid, &c->kid, 1);
-	put_hex(h_tar, c->tar, 3);
-	put_hex(h_cntr, cntr, 5);
-	put_hex(h_cc, c->cc, c->cc_len);
+	simota_hex_encode(c->spi, 2, h_spi);
+	simota_hex_encode(&c->kic, 1, h_kic);
+	simota_hex_encode(&c->kid, 1, h_kid);
+	simota_hex_encode(c->tar, 3, h_tar);
+	simota_hex_encode(cntr, 5, h_cntr);
+	simota_hex_encode(c->cc, c->cc_len, h_cc);
 	g_string_printf(s, "{\"spi\":\"%s\",\"kic\":\"%s\",\"kid\":\"%s\",\"tar\":\"%s\",\"cntr\":\"%s\","
 			"\"pcntr\":%u,\"cc\":%s%s%s,\"data\":\"",
 			h_spi, h_kic, h_kid, h_tar, h_cntr, c->pcntr,
@@ -436,10 +398,10 @@ static int emit_response_json(const struct simota_ota_response *r)
 	GString *s = g_string_new(NULL);
 
 	cntr_bytes(r->cntr, cntr);
-	put_hex(h_tar, r->tar, 3);
-	put_hex(h_cntr, cntr, 5);
-	put_hex(h_status, &r->status, 1);
-	put_hex(h_cc, r->cc, r->cc_len);
+	simota_hex_encode(r->tar, 3, h_tar);
+	simota_hex_encode(cntr, 5, h_cntr);
+	simota_hex_encode(&r->status, 1, h_status);
+	simota_hex_encode(r->cc, r->cc_len, h_cc);
 	g_string_printf(s, "{\"tar\":\"%s\",\"cntr\":\"%s\",\"pcntr\":%u,\"status\":\"%s\",\"cc\":%s%s%s,"
 			"\"data\":\"",
 			h_tar, h_cntr, r->pcntr, h_status,

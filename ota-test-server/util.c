@@ -3,40 +3,16 @@
 
 #include <string.h>
 
+#include "simota/hex.h"
+
 char *ots_hex(const uint8_t *p, size_t len)
 {
-	static const char digits[] = "0123456789abcdef";
-	char *s = g_malloc(len * 2 + 1);
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		s[2 * i] = digits[p[i] >> 4];
-		s[2 * i + 1] = digits[p[i] & 15];
-	}
-	s[2 * len] = '\0';
-	return s;
+	return simota_hex_dup(p, len);
 }
 
 bool ots_unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
-	size_t n = 0;
-
-	while (*s) {
-		int hi, lo;
-
-		if (*s == ' ' || *s == ':') {
-			s++;
-			continue;
-		}
-		hi = g_ascii_xdigit_value(s[0]);
-		lo = s[1] ? g_ascii_xdigit_value(s[1]) : -1;
-		if (hi < 0 || lo < 0 || n >= cap)
-			return false;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	*len = n;
-	return true;
+	return simota_hex_decode(s, out, cap, len) == SIMOTA_OK;
 }
 
 char *ots_time_string(int64_t real_us)
@@ -55,26 +31,7 @@ char *ots_time_string(int64_t real_us)
 
 bool ots_address_parse(const char *s, struct simota_sms_address *out)
 {
-	bool intl = false;
-	size_t n;
-
-	memset(out, 0, sizeof(*out));
-	if (!s)
-		return false;
-	if (*s == '+') {
-		intl = true;
-		s++;
-	}
-	n = strlen(s);
-	if (n < 1 || n > SIMOTA_SMS_ADDR_MAX_DIGITS)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!g_ascii_isdigit(s[i]))
-			return false;
-	out->ton = intl ? SIMOTA_SMS_TON_INTERNATIONAL : SIMOTA_SMS_TON_UNKNOWN;
-	out->npi = SIMOTA_SMS_NPI_ISDN;
-	memcpy(out->digits, s, n + 1);
-	return true;
+	return simota_sms_address_from_text(s, out) == SIMOTA_OK;
 }
 
 bool ots_address_equal(const struct simota_sms_address *a, const char *s)

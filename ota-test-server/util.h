@@ -10,9 +10,9 @@
 
 #include "simota/sms.h"
 
-/* Lower-case hex of p..len (g_free). */
+/* simota_hex_dup(): lower-case hex of p..len (g_free). */
 char *ots_hex(const uint8_t *p, size_t len);
-/* Hex (spaces and ':' between bytes allowed) into out; false on bad input or > cap. */
+/* simota_hex_decode() (spaces and ':' between bytes allowed) into out; false on bad input or > cap. */
 bool ots_unhex(const char *s, uint8_t *out, size_t cap, size_t *len);
 
 /* RFC 3339 UTC with microseconds (g_free). */

@@ -37,6 +37,8 @@
 #include "stkbridge.h"
 #include "atoms/stk-profile.h"
 #include "net/net.h"
+#include "simota/hex.h"
+#include "simota/ts102221.h"
 
 #define RECONNECT_MIN_MS 250
 #define RECONNECT_MAX_MS 5000
@@ -267,24 +269,6 @@ static void select_usim(struct sb_modem *md)
 	sb_apdu_session_send(md->session, md, apdu, sizeof(apdu), select_usim_cb, md);
 }
 
-/* TS 102 221 §13.2: swapped BCD digits, F padding. */
-static void decode_iccid(const uint8_t *p, size_t len, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && n + 2 < cap; i++) {
-		uint8_t lo = p[i] & 0x0F, hi = p[i] >> 4;
-
-		if (lo > 9)
-			break;
-		out[n++] = (char)('0' + lo);
-		if (hi > 9)
-			break;
-		out[n++] = (char)('0' + hi);
-	}
-	out[n] = '\0';
-}
-
 static void iccid_read_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
 {
 	struct sb_modem *md = user;
@@ -293,9 +277,9 @@ static void iccid_read_cb(const GError *err, uint16_t sw, const uint8_t *data, s
 		card_failed(md, "READ BINARY EF_ICCID", err);
 		return;
 	}
-	if (sb_sw_ok(sw))
-		decode_iccid(data, len, md->iccid, sizeof(md->iccid));
-	else
+	if (sb_sw_ok(sw) && simota_ef_iccid_decode(data, len, md->iccid) != SIMOTA_OK)
+		ofono_warn("%s: EF_ICCID is not BCD digits", md->conf->name);
+	else if (!sb_sw_ok(sw))
 		ofono_warn("%s: EF_ICCID unreadable (SW %04X)", md->conf->name, sw);
 	if (md->net)
 		sb_net_set_identity(md->net, md->iccid, "");
@@ -363,9 +347,7 @@ static void atr_cb(const GError *err, const uint8_t *atr, size_t len, void *user
 		card_failed(md, "connect", err);
 		return;
 	}
-	hex = g_malloc0(len * 2 + 1);
-	for (size_t i = 0; i < len; i++)
-		g_snprintf(hex + 2 * i, 3, "%02X", atr[i]);
+	hex = simota_hex_dup(atr, len);
 	DBG("%s: ATR %s", md->conf->name, hex);
 	g_free(hex);
 

@@ -120,6 +120,13 @@ simota_err simota_sms_address_value_decode(const uint8_t *p, size_t len,
 simota_err simota_sms_address_value_encode(const struct simota_sms_address *a,
 					   struct simota_writer *w);
 
+/*
+ * A number as configs and APIs write it: "+15550100" (international TON) or
+ * "15550100" (unknown TON), ISDN numbering plan (TS 23.040 §9.1.2.5);
+ * 1-20 decimal digits, else SIMOTA_ERR_BAD_VALUE.
+ */
+simota_err simota_sms_address_from_text(const char *s, struct simota_sms_address *out);
+
 /* ---- time stamps and validity period ------------------------------------ */
 
 /* TS 23.040 §9.2.3.11: service centre time stamp (also absolute VP). */
@@ -432,8 +439,11 @@ struct simota_sms_pp_result {
  * "No TPDU": the cause travels alone (an AT +CNMA or RIL layer writes it);
  * simota_sms_deliver_report_encode() of `report` still gives the minimal
  * `00 FCS 00` form if a transport needs one (report is always filled).
- * The report's TP-UDHI is 0 even when the data is a 027100 response packet
- * (as Android and oFono do); the receiver detects the UDH itself.
+ * The report's TP-UDHI is 1 when the data starts with a user data header
+ * holding IEI 71 (a TS 31.115 response packet, "02 71 00 ...") and the DCS
+ * counts octets, else 0; TP-UD is the card's data as it is either way.
+ * Android writes 0 always, so a receiver must accept both
+ * (doc/wire-formats.md, "TP-UDHI of the DELIVER-REPORT").
  */
 simota_err simota_sms_pp_download_result(uint8_t pid, uint8_t dcs, uint16_t sw,
 					 const uint8_t *data, size_t len,

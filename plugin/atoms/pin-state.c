@@ -2,7 +2,8 @@
 /* What the card says of its PINs, over APDUs (pin-state.h); TS 102 221 §9.5.2, §11.1.9, §11.1.13. */
 #include <string.h>
 
-#include "atoms/fcp.h"
+#include "simota/ts102221.h"
+
 #include "atoms/pin-state.h"
 
 #define INS_SELECT 0xA4
@@ -117,7 +118,7 @@ static void enabled_select_cb(const GError *err, uint16_t sw, const uint8_t *d, 
 	int enabled = -1;
 
 	if (!err && sb_sw_ok(sw))
-		enabled = sb_fcp_pin_enabled(d, len, q->keyref);
+		enabled = simota_fcp_pin_enabled(d, len, q->keyref);
 	q->cb(err, enabled, sw, q->user);
 	g_free(q);
 }

@@ -16,8 +16,9 @@
 #include <ofono/sim.h>
 
 #include "stkbridge.h"
-#include "atoms/fcp.h"
 #include "atoms/pin-state.h"
+#include "simota/ts102221.h"
+#include "simota/ts31102.h"
 
 #define INS_SELECT 0xA4
 #define INS_READ_BINARY 0xB0
@@ -153,7 +154,7 @@ static void file_op_fail(struct file_op *op, const struct ofono_error *e)
 }
 
 /* The access conditions of TS 51.011 §9.3 oFono wants: read/update from a short table, else PIN/PIN. */
-static void access_bytes(int fileid, enum sb_fcp_structure s, unsigned char access[3])
+static void access_bytes(int fileid, enum simota_fcp_structure s, unsigned char access[3])
 {
 	uint8_t rd = 1, upd = 1;               /* CHV1 */
 
@@ -177,7 +178,7 @@ static void access_bytes(int fileid, enum sb_fcp_structure s, unsigned char acce
 		break;
 	}
 	access[0] = (unsigned char)(rd << 4 | upd);
-	access[1] = s == SB_FCP_CYCLIC ? 0x1F : 0xFF;      /* INCREASE: CHV1 for cyclic files */
+	access[1] = s == SIMOTA_FCP_CYCLIC ? 0x1F : 0xFF;      /* INCREASE: CHV1 for cyclic files */
 	access[2] = 0x44;                                  /* REHABILITATE / INVALIDATE: ADM */
 }
 
@@ -216,22 +217,25 @@ static void select_cb(const GError *err, uint16_t sw, const uint8_t *data, size_
 		return;
 	}
 	if (op->kind == OP_INFO) {
-		struct sb_fcp fcp;
+		struct simota_fcp fcp;
 		unsigned char access[3];
 		enum ofono_sim_file_structure st;
+		enum simota_fcp_structure fs;
 
-		if (!sb_fcp_parse(data, len, &fcp) || fcp.structure == SB_FCP_DF || fcp.structure == SB_FCP_OTHER) {
+		if (simota_fcp_decode(data, len, &fcp) != SIMOTA_OK ||
+		    ((fs = simota_fcp_structure(&fcp)) != SIMOTA_FCP_TRANSPARENT && fs != SIMOTA_FCP_LINEAR_FIXED &&
+		     fs != SIMOTA_FCP_CYCLIC)) {
 			e.type = OFONO_ERROR_TYPE_FAILURE;
 			file_op_fail(op, &e);
 			file_op_free(op);
 			return;
 		}
-		st = fcp.structure == SB_FCP_TRANSPARENT ? OFONO_SIM_FILE_STRUCTURE_TRANSPARENT :
-		     fcp.structure == SB_FCP_CYCLIC ? OFONO_SIM_FILE_STRUCTURE_CYCLIC :
+		st = fs == SIMOTA_FCP_TRANSPARENT ? OFONO_SIM_FILE_STRUCTURE_TRANSPARENT :
+		     fs == SIMOTA_FCP_CYCLIC ? OFONO_SIM_FILE_STRUCTURE_CYCLIC :
 		     OFONO_SIM_FILE_STRUCTURE_FIXED;
-		access_bytes(op->fileid, fcp.structure, access);
+		access_bytes(op->fileid, fs, access);
 		op->cb.info(&e, (int)fcp.file_size, st, (int)fcp.record_len, access,
-			    fcp.activated ? 0x01 : 0x00, op->data);
+			    simota_fcp_activated(&fcp) ? 0x01 : 0x00, op->data);
 		file_op_free(op);
 		return;
 	}
@@ -381,37 +385,14 @@ struct imsi_req {
 	void *data;
 };
 
-/* TS 31.102 §4.2.2: length byte, then BCD digits after the parity/type nibble. */
-static bool decode_imsi(const uint8_t *p, size_t len, char out[16])
-{
-	size_t n = 0, bytes;
-
-	if (len < 2 || p[0] < 1 || p[0] > 8 || (size_t)p[0] + 1 > len)
-		return false;
-	bytes = p[0];
-	for (size_t i = 0; i < bytes * 2 - 1 && n < 15; i++) {
-		/* nibble i+1 of the value: byte 1 + (i+1)/2, low nibble first */
-		size_t k = i + 1;
-		uint8_t b = p[1 + k / 2];
-		uint8_t d = (k % 2) ? (uint8_t)(b >> 4) : (uint8_t)(b & 0x0F);
-
-		if (d == 0x0F)
-			break;
-		if (d > 9)
-			return false;
-		out[n++] = (char)('0' + d);
-	}
-	out[n] = '\0';
-	return n >= 6;
-}
-
 static void imsi_read_cb(const struct ofono_error *error, const unsigned char *sdata, int length, void *data)
 {
 	struct imsi_req *r = data;
 	struct ofono_error e = *error;
 	char imsi[16];
 
-	if (e.type == OFONO_ERROR_TYPE_NO_ERROR && !decode_imsi(sdata, (size_t)length, imsi))
+	/* TS 31.102 §4.2.2 */
+	if (e.type == OFONO_ERROR_TYPE_NO_ERROR && simota_ef_imsi_decode(sdata, (size_t)length, imsi) != SIMOTA_OK)
 		e.type = OFONO_ERROR_TYPE_FAILURE;
 	r->cb(&e, e.type == OFONO_ERROR_TYPE_NO_ERROR ? imsi : NULL, r->data);
 	g_free(r);
@@ -424,7 +405,7 @@ static void sb_read_imsi(struct ofono_sim *sim, ofono_sim_imsi_cb_t cb, void *da
 	r->sd = ofono_sim_get_data(sim);
 	r->cb = cb;
 	r->data = data;
-	read_common(sim, OP_READ_BINARY, 0x6F07, 0, 9, NULL, 0, imsi_read_cb, r);
+	read_common(sim, OP_READ_BINARY, 0x6F07, 0, SIMOTA_EF_IMSI_LEN, NULL, 0, imsi_read_cb, r);
 }
 
 /* ---- PIN ------------------------------------------------------------------------- */
@@ -765,10 +746,10 @@ static void apps_record_cb(const GError *err, uint16_t sw, const uint8_t *d, siz
 static void apps_select_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
 {
 	struct apps_req *r = user;
-	struct sb_fcp fcp;
+	struct simota_fcp fcp;
 
-	if (err || !sb_sw_ok(sw) || !sb_fcp_parse(d, len, &fcp) || fcp.structure != SB_FCP_LINEAR_FIXED ||
-	    fcp.record_len > 255 || fcp.n_records == 0) {
+	if (err || !sb_sw_ok(sw) || simota_fcp_decode(d, len, &fcp) != SIMOTA_OK ||
+	    simota_fcp_structure(&fcp) != SIMOTA_FCP_LINEAR_FIXED || fcp.record_len > 255 || fcp.n_records == 0) {
 		apps_done(r, false);
 		return;
 	}

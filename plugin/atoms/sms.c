@@ -22,11 +22,12 @@
 #include <ofono/sms.h>
 
 #include "stkbridge.h"
-#include "atoms/fcp.h"
 #include "net/net.h"
 #include "simota/bytes.h"
 #include "simota/cat.h"
 #include "simota/sms.h"
+#include "simota/ts102221.h"
+#include "simota/ts31102.h"
 
 #define RP_CAUSE_PROTOCOL_ERROR 0x6F      /* TS 24.011 §8.2.5.4: #111 protocol error, unspecified */
 #define RP_CAUSE_MEMORY_EXCEEDED 0x16     /* #22 */
@@ -43,17 +44,6 @@ struct sb_sms {
 
 /* ---- service centre address (EF_SMSP record 1) ------------------------------------------ */
 
-/*
- * TS 31.102 §4.2.27 EF_SMSP record: alpha identifier (Y = record length - 28
- * bytes), parameter indicators (b2 = 0: TS-Service Centre Address present),
- * TP-Destination Address (12), TS-Service Centre Address (12, coded as an
- * RP address: length, TON/NPI, BCD, TS 24.011 §8.2.5.2), TP-PID, TP-DCS, TP-VP.
- */
-#define SMSP_FIXED_LEN 28
-#define SMSP_SCA_OFFSET 13
-#define SMSP_ADDR_LEN 12
-#define SMSP_PI_NO_SCA 0x02
-
 struct sca_req {
 	struct sb_sms *sd;
 	bool set;
@@ -63,7 +53,6 @@ struct sca_req {
 	} cb;
 	void *data;
 	struct simota_sms_address sca;     /* set: the new address */
-	uint8_t sca_field[SMSP_ADDR_LEN];  /* set: its EF_SMSP coding */
 };
 
 static void sca_to_ofono(const struct simota_sms_address *a, struct ofono_phone_number *ph)
@@ -106,17 +95,14 @@ static void smsp_record_cb(const GError *err, uint16_t sw, const uint8_t *d, siz
 {
 	struct sca_req *r = user;
 	uint8_t apdu[5 + 255];
-	size_t y, consumed;
 
-	if (err || !sb_sw_ok(sw) || len < SMSP_FIXED_LEN || len > 255) {
+	if (err || !sb_sw_ok(sw) || len < SIMOTA_EF_SMSP_FIXED_LEN || len > 255) {
 		sca_done(r, false);
 		return;
 	}
-	y = len - SMSP_FIXED_LEN;
 	if (!r->set) {
-		if (!(d[y] & SMSP_PI_NO_SCA) && d[y + SMSP_SCA_OFFSET] != 0xFF &&
-		    simota_sms_rp_address_decode(d + y + SMSP_SCA_OFFSET, SMSP_ADDR_LEN, &r->sd->sca,
-						 &consumed) == SIMOTA_OK && r->sd->sca.digits[0])
+		/* TS 31.102 §4.2.27 */
+		if (simota_ef_smsp_sca(d, len, &r->sd->sca) == SIMOTA_OK)
 			r->sd->have_sca = true;
 		sca_done(r, true);
 		return;
@@ -124,19 +110,22 @@ static void smsp_record_cb(const GError *err, uint16_t sw, const uint8_t *d, siz
 	/* the record as it is, with the new TS-SCA marked present: TS 102 221 §11.1.6 UPDATE RECORD 1, absolute */
 	apdu[0] = 0x00; apdu[1] = 0xDC; apdu[2] = 0x01; apdu[3] = 0x04; apdu[4] = (uint8_t)len;
 	memcpy(apdu + 5, d, len);
-	apdu[5 + y] &= (uint8_t)~SMSP_PI_NO_SCA;
-	memcpy(apdu + 5 + y + SMSP_SCA_OFFSET, r->sca_field, SMSP_ADDR_LEN);
+	if (simota_ef_smsp_set_sca(apdu + 5, len, &r->sca) != SIMOTA_OK) {
+		sca_done(r, false);
+		return;
+	}
 	sb_modem_apdu_next(r->sd->md, r->sd, apdu, 5 + len, smsp_update_cb, r);
 }
 
 static void smsp_select_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
 {
 	struct sca_req *r = user;
-	struct sb_fcp fcp;
+	struct simota_fcp fcp;
 	uint8_t apdu[5];
 
-	if (err || !sb_sw_ok(sw) || !sb_fcp_parse(d, len, &fcp) || fcp.structure != SB_FCP_LINEAR_FIXED ||
-	    fcp.record_len < SMSP_FIXED_LEN || fcp.record_len > 255) {
+	if (err || !sb_sw_ok(sw) || simota_fcp_decode(d, len, &fcp) != SIMOTA_OK ||
+	    simota_fcp_structure(&fcp) != SIMOTA_FCP_LINEAR_FIXED || fcp.record_len < SIMOTA_EF_SMSP_FIXED_LEN ||
+	    fcp.record_len > 255) {
 		sca_done(r, false);
 		return;
 	}
@@ -173,7 +162,7 @@ static void sb_sca_set(struct ofono_sms *sms, const struct ofono_phone_number *s
 		       void *data)
 {
 	struct sca_req *r = g_new0(struct sca_req, 1);
-	struct simota_writer w;
+	uint8_t field[SIMOTA_EF_NUMBER_LEN];
 	const char *n = sca->number;
 
 	r->sd = ofono_sms_get_data(sms);
@@ -185,10 +174,8 @@ static void sb_sca_set(struct ofono_sms *sms, const struct ofono_phone_number *s
 	g_strlcpy(r->sca.digits, n, sizeof(r->sca.digits));
 	r->sca.ton = (uint8_t)((sca->type >> 4) & 0x07);
 	r->sca.npi = (uint8_t)(sca->type & 0x0F);
-	memset(r->sca_field, 0xFF, sizeof(r->sca_field));
-	w = simota_writer_init(r->sca_field, sizeof(r->sca_field));
-	if (!r->sca.digits[0] || simota_sms_rp_address_encode(&r->sca, &w) != SIMOTA_OK ||
-	    simota_writer_status(&w) != SIMOTA_OK) {
+	/* refused before the card is asked when EF_SMSP cannot hold it (TS 31.102 §4.4.2.3) */
+	if (!r->sca.digits[0] || simota_ef_number_encode(&r->sca, field) != SIMOTA_OK) {
 		sca_done(r, false);
 		return;
 	}

@@ -145,15 +145,11 @@ def parse_deliver_report(t, rp_error=False):
     if pi & 4:
         r["ud"] = t[i + 1:i + 1 + t[i]]
     r["udhi"] = bool(t[0] & 0x40)
-    # The plugin (lib/ts31111_data_download.c) copies the card's response data,
-    # which starts with the response packet's UDH 02 71 00, without setting
-    # TP-UDHI: read a UDH there either way (see NOTE_UDHI).
+    # The card's response data starts with the response packet's UDH 02 71 00; the plugin
+    # (lib/ts31111_data_download.c) sets TP-UDHI for it, an Android ME does not: read a UDH
+    # there either way (doc/wire-formats.md, "TP-UDHI of the DELIVER-REPORT").
     r["udh"], r["data"] = split_ud(r["ud"], r["udhi"] or r["ud"][:3] == b"\x02\x71\x00")
     return r
-
-
-NOTE_UDHI = ("TS 23.040 §9.2.2.1a: TP-UDHI should say that TP-UD starts with a header; the report "
-             "carries 027100 with TP-UDHI 0 (the server reads it anyway)")
 
 
 def ctlvs(data):
@@ -302,7 +298,6 @@ class Stack:
         self.cards = {}                      # card name -> {"iccid", "ini", "path" (modem)}
         self.server = None
         self.smsc = None                     # smsc.Smsc when the server reaches cards over SMPP
-        self.noted_udhi = False
 
     # -- start -------------------------------------------------------------------------
 
@@ -507,9 +502,8 @@ class Stack:
                       "PoR of %s in the DELIVER-REPORT: PID 7F, DCS F6, UDH IEI 71 (response packet): %s" %
                       (kind, reports[0]["tpdu"].hex()))
                 packet = rep["data"]
-                if not rep["udhi"] and not self.noted_udhi:
-                    log("note: %s" % NOTE_UDHI)
-                    self.noted_udhi = True
+                # our ME marks the response packet's header (doc/wire-formats.md, "TP-UDHI of the DELIVER-REPORT")
+                check(rep["udhi"], "PoR of %s in the DELIVER-REPORT with TP-UDHI 1: %s" % (kind, reports[0]["tpdu"].hex()))
             else:
                 check(not rep["data"], "PoR of %s not in the DELIVER-REPORT (TP-PI %02x)" % (kind, rep["pi"]))
                 subs = [f for f in frames if f["type"] == SUBMIT and f["dir"] == FROM_DEVICE]

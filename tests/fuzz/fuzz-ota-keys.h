@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 
+#include "simota/hex.h"
 #include "simota/ota.h"
 
 struct fuzz_key {
@@ -34,11 +35,6 @@ static const struct fuzz_key fuzz_keys[] = {
 
 static struct simota_ota_key *fuzz_key_table[SIMOTA_OTA_ALG__COUNT];
 
-static int fuzz_hexval(char c)
-{
-	return c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
 /* Prepares every key once; aborts when OpenSSL cannot. */
 static void fuzz_keys_init(void)
 {
@@ -50,11 +46,10 @@ static void fuzz_keys_init(void)
 		abort();
 	for (size_t i = 0; i < sizeof(fuzz_keys) / sizeof(fuzz_keys[0]); i++) {
 		uint8_t key[32];
-		size_t n = 0;
+		size_t n;
 
-		for (const char *h = fuzz_keys[i].hex; h[0] && h[1]; h += 2)
-			key[n++] = (uint8_t)(fuzz_hexval(h[0]) << 4 | fuzz_hexval(h[1]));
-		if (simota_ota_key_new(crypto, fuzz_keys[i].alg, key, n,
+		if (simota_hex_decode(fuzz_keys[i].hex, key, sizeof(key), &n) != SIMOTA_OK ||
+		    simota_ota_key_new(crypto, fuzz_keys[i].alg, key, n,
 				       &fuzz_key_table[fuzz_keys[i].alg]) != SIMOTA_OK)
 			abort();
 	}

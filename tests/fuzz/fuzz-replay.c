@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "simota/hex.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static unsigned long runs;
@@ -42,19 +44,12 @@ static void walk(JsonNode *node)
 			walk(json_array_get_element(a, i));
 	} else if (json_node_get_value_type(node) == G_TYPE_STRING) {
 		const char *s = json_node_get_string(node);
-		size_t n = strlen(s);
-		uint8_t *bytes;
+		size_t cap = strlen(s) / 2 + 1, n;
+		uint8_t *bytes = g_malloc(cap);
 
-		if (n < 2 || n % 2)
-			return;
-		for (size_t i = 0; i < n; i++)
-			if (!g_ascii_isxdigit(s[i]))
-				return;
-		bytes = g_malloc(n / 2);
-		for (size_t i = 0; i < n / 2; i++)
-			bytes[i] = (uint8_t)(g_ascii_xdigit_value(s[2 * i]) << 4 |
-					     g_ascii_xdigit_value(s[2 * i + 1]));
-		run(bytes, n / 2, TRUE);
+		/* every string that is hex and nothing else (no separators) */
+		if (!strpbrk(s, " \t:") && simota_hex_decode(s, bytes, cap, &n) == SIMOTA_OK && n > 0)
+			run(bytes, n, TRUE);
 		g_free(bytes);
 	}
 }

@@ -20,15 +20,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "simota/hex.h"
+#include "simota/tlv.h"
+#include "simota/ts102221.h"
+#include "simota/ts31102.h"
+
 static SCARDHANDLE card;
 static DWORD protocol;
 
 static void hex(const char *label, const uint8_t *p, size_t n)
 {
-	printf("%s: ", label);
-	for (size_t i = 0; i < n; i++)
-		printf("%02x", p[i]);
-	printf("\n");
+	char text[2 * 258 + 1];
+
+	simota_hex_encode(p, n < 258 ? n : 258, text);
+	printf("%s: %s\n", label, text);
 }
 
 static void pcsc_check(LONG rv, const char *what)
@@ -86,30 +91,6 @@ static void expect_sw(unsigned sw, const char *what)
 	}
 }
 
-/* BER-TLV search in a flat list (one level). */
-static const uint8_t *find_tag(const uint8_t *p, size_t n, uint8_t tag, size_t *len)
-{
-	size_t i = 0;
-
-	while (i + 2 <= n) {
-		uint8_t t = p[i];
-		size_t l = p[i + 1], h = 2;
-
-		if (l == 0x81 && i + 3 <= n) {
-			l = p[i + 2];
-			h = 3;
-		}
-		if (i + h + l > n)
-			return NULL;
-		if (t == tag) {
-			*len = l;
-			return p + i + h;
-		}
-		i += h + l;
-	}
-	return NULL;
-}
-
 static char *wait_reader(SCARDCONTEXT ctx, const char *want, int timeout_s)
 {
 	time_t end = time(NULL) + timeout_s;
@@ -154,12 +135,12 @@ int main(int argc, char **argv)
 	SCARDCONTEXT ctx;
 	uint8_t buf[258], atr[40], apdu[64];
 	size_t n, len;
-	const uint8_t *aid, *tlv, *size_tlv;
-	size_t aid_len, tlv_len, size_len, ef_size = 9;
+	struct simota_tlv app, aid;
+	struct simota_fcp fcp;
+	size_t ef_size = SIMOTA_EF_IMSI_LEN;
 	DWORD atr_len = sizeof(atr), state, rlen = 0;
 	unsigned sw;
-	char *reader, imsi[20];
-	size_t ndig = 0;
+	char *reader, imsi[SIMOTA_IMSI_MAX_DIGITS + 1];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--pin") && i + 1 < argc)
@@ -190,28 +171,26 @@ int main(int argc, char **argv)
 	expect_sw(transmit(apdu, 7, buf, &n), "SELECT EF_DIR");
 	memcpy(apdu, "\x00\xb2\x01\x04\x00", 5);
 	expect_sw(transmit(apdu, 5, buf, &n), "READ RECORD EF_DIR 1");
-	tlv = find_tag(buf, n, 0x61, &tlv_len);
-	aid = tlv ? find_tag(tlv, tlv_len, 0x4f, &aid_len) : NULL;
-	if (!aid || aid_len < 5 || aid_len > 16) {
+	/* TS 102 221 §13.1: application template 61 { AID 4F, ... } */
+	if (simota_ber_tlv_find(buf, n, 0x61, &app) != SIMOTA_OK ||
+	    simota_ber_tlv_find(app.value, app.len, 0x4f, &aid) != SIMOTA_OK || aid.len < 5 || aid.len > 16) {
 		fprintf(stderr, "pcsc-read-imsi: no AID in EF_DIR record 1\n");
 		return 1;
 	}
-	hex("aid", aid, aid_len);
+	hex("aid", aid.value, aid.len);
 
 	/* ADF.USIM by DF name (TS 102 221 §11.1.1.2, P1 04), FCP returned */
 	memcpy(apdu, "\x00\xa4\x04\x04", 4);
-	apdu[4] = (uint8_t)aid_len;
-	memcpy(apdu + 5, aid, aid_len);
-	len = 5 + aid_len;
+	apdu[4] = (uint8_t)aid.len;
+	memcpy(apdu + 5, aid.value, aid.len);
+	len = 5 + aid.len;
 	expect_sw(transmit(apdu, len, buf, &n), "SELECT ADF.USIM");
 
 	/* EF_IMSI 6F07 (TS 31.102 §4.2.2); its size from the FCP's tag 80 */
 	memcpy(apdu, "\x00\xa4\x00\x04\x02\x6f\x07", 7);
 	expect_sw(transmit(apdu, 7, buf, &n), "SELECT EF_IMSI");
-	tlv = find_tag(buf, n, 0x62, &tlv_len);
-	size_tlv = tlv ? find_tag(tlv, tlv_len, 0x80, &size_len) : NULL;
-	if (size_tlv && size_len == 2)
-		ef_size = (size_t)size_tlv[0] << 8 | size_tlv[1];
+	if (simota_fcp_decode(buf, n, &fcp) == SIMOTA_OK && fcp.file_size <= 255)
+		ef_size = fcp.file_size;
 
 	if (pin) {
 		size_t pl = strlen(pin);
@@ -227,20 +206,11 @@ int main(int argc, char **argv)
 	sw = transmit(apdu, 5, buf, &n);
 	expect_sw(sw, "READ BINARY EF_IMSI");
 	hex("ef_imsi", buf, n);
-	/* byte 0: length; byte 1 high nibble: digit 1 (low nibble: parity); then swapped BCD */
-	if (n < 2 || buf[0] + 1u > n) {
+	/* TS 31.102 §4.2.2 */
+	if (simota_ef_imsi_decode(buf, n, imsi) != SIMOTA_OK) {
 		fprintf(stderr, "pcsc-read-imsi: EF_IMSI malformed\n");
 		return 1;
 	}
-	for (size_t i = 1; i <= buf[0] && ndig < sizeof(imsi) - 1; i++) {
-		uint8_t lo = buf[i] & 0x0f, hi = buf[i] >> 4;
-
-		if (i > 1 && lo <= 9)
-			imsi[ndig++] = (char)('0' + lo);
-		if (hi <= 9 && ndig < sizeof(imsi) - 1)
-			imsi[ndig++] = (char)('0' + hi);
-	}
-	imsi[ndig] = '\0';
 	printf("imsi: %s\n", imsi);
 
 	SCardDisconnect(card, SCARD_RESET_CARD);

@@ -471,6 +471,10 @@ void me_sim_deliver(struct me_sim *me, uint32_t msg_id, const uint8_t *tpdu, siz
 		if ((res.has_report || res.rp == SIMOTA_RP_ERROR) &&
 		    simota_sms_deliver_report_encode(&res.report, out, sizeof(out), &olen) != SIMOTA_OK)
 			olen = 0;
+		if (olen && me->android_report)
+			out[0] = 0x00;           /* TP-MTI 00, TP-UDHI 0 */
+		if (olen && (out[0] & 0x40))
+			me->reports_udhi++;
 		report(me, msg_id, res.rp == SIMOTA_RP_ERROR, out, olen);
 	}
 	g_free(d);

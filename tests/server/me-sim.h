@@ -67,10 +67,13 @@ struct me_sim {
 	struct me_sim_uplink up;
 	struct me_sim_user user;
 	bool gsm;              /* 2G ME: class A0, GET RESPONSE after 9FXX */
+	bool android_report;   /* DELIVER-REPORT first octet 00 always, as Android's UsimDataDownloadHandler
+				* writes it (else TP-UDHI as simota_sms_pp_download_result() says) */
 	uint8_t kvn;           /* the keyset whose counter is watched (the config's first) */
 
 	/* what the ME did */
 	unsigned envelopes, reports, rp_errors, fetches, terminal_responses, submits;
+	unsigned reports_udhi;             /* DELIVER-REPORTs sent with TP-UDHI 1 */
 	unsigned shown;                    /* commands shown to the user */
 	uint8_t shown_type;                /* the last one's type (SIMOTA_CAT_DISPLAY_TEXT ...) */
 	char shown_text[256];              /* its text (SELECT ITEM: alpha identifier) */

@@ -542,6 +542,41 @@ static void test_flow_rq_fixed(struct fixture *f, gconstpointer data)
 	json_node_unref(tx);
 }
 
+/*
+ * The PoR in a DELIVER-REPORT whose TP-UDHI is 1 (ours: the data starts with its 027100
+ * header) or 0 (Android's, first octet 00 always): the server takes both
+ * (doc/wire-formats.md, "TP-UDHI of the DELIVER-REPORT").
+ */
+static void flow_por_udhi(struct fixture *f, bool android)
+{
+	uint64_t id;
+	JsonNode *tx;
+
+	f->me->android_report = android;
+	id = start(f, DISPLAY(TAR_FIXED) ",\"ev\":{\"mg\":false}}");
+	tx = run_until(f, id, NULL, 5000);
+	assert_completed(tx);
+	g_assert_cmpstr(json_object_get_string_member(find_event(tx, "por-received", 0), "via"), ==,
+			"deliver-report");
+	g_assert_cmpuint(count_events(tx, "ir-received"), ==, 1);
+	g_assert_cmpuint(count_events(tx, "r2s-received"), ==, 2);
+	/* C1, C2 and release, each answered by a PoR in a DELIVER-REPORT of that TP-UDHI */
+	g_assert_cmpuint(f->me->reports, ==, 3);
+	g_assert_cmpuint(f->me->reports_udhi, ==, android ? 0 : 3);
+	assert_counters_match(f);
+	json_node_unref(tx);
+}
+
+static void test_flow_por_udhi_1(struct fixture *f, gconstpointer data)
+{
+	flow_por_udhi(f, false);
+}
+
+static void test_flow_por_udhi_0(struct fixture *f, gconstpointer data)
+{
+	flow_por_udhi(f, true);
+}
+
 /* EV "mg": the card's MG (RQ until MG sent, with the time the C1 wanted) */
 static void test_flow_mg(struct fixture *f, gconstpointer data)
 {
@@ -905,6 +940,8 @@ int main(int argc, char **argv)
 	ADD("flow/por-invalid", test_flow_por_invalid);
 	g_test_add("/ots/flow/rc-without-kid-key", struct fixture, rc_card_ini, setup,
 		   test_flow_rc_without_kid_key, teardown);
+	ADD("flow/por-udhi-1", test_flow_por_udhi_1);
+	ADD("flow/por-udhi-0", test_flow_por_udhi_0);
 	ADD("flow/prior-art", test_flow_prior_art);
 	ADD("flow/expired", test_flow_expired);
 	ADD("serialized", test_serialized);

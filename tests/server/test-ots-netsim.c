@@ -284,25 +284,37 @@ static bool pump_until_state(struct server *s, struct device *d, int state, unsi
 
 enum kill_point { KILL_AFTER_C1, KILL_AFTER_IR, KILL_AFTER_MG };
 
-static void test_kill9(gconstpointer data)
+/*
+ * A server started with this transaction, and the card's handset connected to it; the user
+ * answers when the test says (this process runs no main loop).
+ */
+static struct device *server_and_handset(struct server *s, const char *start, struct me_sim **me)
 {
-	enum kill_point point = GPOINTER_TO_INT(data);
 	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
-	struct server s = { 0 };
-	struct me_sim *me;
 	struct device *d;
 	GError *error = NULL;
 
-	server_setup(&s);
-	server_spawn(&s, "{\"iccid\":\"" TEST_ICCID "\",\"tar\":\"" TAR_UNTIL_MG "\","
-		     "\"action\":\"display-text\",\"text\":\"Pay 25 € to ACME?\","
-		     "\"ev\":{\"wanted\":{\"form\":\"until-mg\"}}}");
-	d = device_connect(s.sock, TEST_ICCID);
+	server_setup(s);
+	server_spawn(s, start);
+	d = device_connect(s->sock, TEST_ICCID);
 	up.user = d;
-	me = me_sim_new(s.ini, s.state, &up, &error);
+	*me = me_sim_new(s->ini, s->state, &up, &error);
 	g_assert_no_error(error);
-	me->user.delay_ms = ME_SIM_MANUAL;      /* the user answers when the test says */
-	d->me = me;
+	(*me)->user.delay_ms = ME_SIM_MANUAL;
+	d->me = *me;
+	return d;
+}
+
+static void test_kill9(gconstpointer data)
+{
+	enum kill_point point = GPOINTER_TO_INT(data);
+	struct server s = { 0 };
+	struct me_sim *me;
+	struct device *d;
+
+	d = server_and_handset(&s, "{\"iccid\":\"" TEST_ICCID "\",\"tar\":\"" TAR_UNTIL_MG "\","
+			       "\"action\":\"display-text\",\"text\":\"Pay 25 € to ACME?\","
+			       "\"ev\":{\"wanted\":{\"form\":\"until-mg\"}}}", &me);
 
 	if (point == KILL_AFTER_C1) {
 		/* the card takes C1, but the server dies before the PoR comes back */
@@ -330,8 +342,7 @@ static void test_kill9(gconstpointer data)
 	/* restart; the device reconnects */
 	server_spawn(&s, NULL);
 	d = device_connect(s.sock, TEST_ICCID);
-	up.user = d;
-	me->up = up;
+	me->up.user = d;
 	d->me = me;
 	if (point != KILL_AFTER_MG) {
 		g_assert_true(pump_until_state(&s, d, OTS_TX_WAITING, 5000));
@@ -351,6 +362,33 @@ static void test_kill9(gconstpointer data)
 	/* one proactive session on the handset, whatever was resent */
 	g_assert_cmpuint(me->shown, ==, 1);
 
+	device_free(d);
+	me_sim_free(me);
+	server_teardown(&s);
+}
+
+/*
+ * A PoR in a DELIVER-REPORT through the netsim link with TP-UDHI 1 (ours) and 0 (Android's
+ * first octet 00): links/netsim-server.c and the engine take both (doc/wire-formats.md).
+ */
+static void test_por_udhi(gconstpointer data)
+{
+	struct server s = { 0 };
+	struct me_sim *me;
+	struct device *d;
+
+	d = server_and_handset(&s, "{\"iccid\":\"" TEST_ICCID "\",\"tar\":\"" TAR_FIXED "\","
+			       "\"action\":\"display-text\",\"text\":\"Pay 25 € to ACME?\",\"ev\":{\"mg\":false}}",
+			       &me);
+	me->android_report = GPOINTER_TO_INT(data);
+	g_assert_true(pump_until_state(&s, d, OTS_TX_WAITING, 5000));
+	g_assert_true(me_sim_user_answer(me));
+	g_assert_true(pump_until_state(&s, d, OTS_TX_COMPLETED, 8000));
+	g_assert_cmpuint(d->errors, ==, 0);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'por-received'"), ==, 3);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'r1-delivered'"), ==, 1);
+	g_assert_cmpuint(me->reports, ==, 3);
+	g_assert_cmpuint(me->reports_udhi, ==, me->android_report ? 0 : 3);
 	device_free(d);
 	me_sim_free(me);
 	server_teardown(&s);
@@ -523,6 +561,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/netsim/frame-codec", test_frame_codec);
 	g_test_add_func("/netsim/bad-input", test_bad_input);
 	g_test_add_func("/netsim/daemon", test_daemon);
+	g_test_add_data_func("/netsim/por-udhi-1", GINT_TO_POINTER(0), test_por_udhi);
+	g_test_add_data_func("/netsim/por-udhi-0", GINT_TO_POINTER(1), test_por_udhi);
 	g_test_add_data_func("/netsim/kill9/after-c1", GINT_TO_POINTER(KILL_AFTER_C1), test_kill9);
 	g_test_add_data_func("/netsim/kill9/after-ir", GINT_TO_POINTER(KILL_AFTER_IR), test_kill9);
 	g_test_add_data_func("/netsim/kill9/after-mg", GINT_TO_POINTER(KILL_AFTER_MG), test_kill9);

@@ -9,6 +9,7 @@
 
 #include "test-support.h"
 #include "simota/deferred.h"
+#include "simota/hex.h"
 
 /* ---- expected messages ---------------------------------------------------- */
 
@@ -330,22 +331,17 @@ static char *find_doc(void)
 static void parse_hex_line(const char *line, GByteArray *out, const char *name)
 {
 	char *copy = g_strdup(line), *comment = strstr(copy, "--");
-	char **tokens;
+	uint8_t *bytes;
+	size_t cap, n;
 
 	if (comment)
 		*comment = '\0';
-	tokens = g_strsplit_set(g_strstrip(copy), " \t", -1);
-	for (char **t = tokens; *t; t++) {
-		uint8_t b;
-
-		if (!**t)
-			continue;
-		if (strlen(*t) != 2 || !g_ascii_isxdigit((*t)[0]) || !g_ascii_isxdigit((*t)[1]))
-			g_error("doc/protocol.md vector %s: not a hex byte: \"%s\"", name, *t);
-		b = (uint8_t)(g_ascii_xdigit_value((*t)[0]) << 4 | g_ascii_xdigit_value((*t)[1]));
-		g_byte_array_append(out, &b, 1);
-	}
-	g_strfreev(tokens);
+	cap = strlen(copy) / 2 + 1;
+	bytes = g_malloc(cap);
+	if (simota_hex_decode(g_strstrip(copy), bytes, cap, &n) != SIMOTA_OK)
+		g_error("doc/protocol.md vector %s: not hex bytes: \"%s\"", name, line);
+	g_byte_array_append(out, bytes, (guint)n);
+	g_free(bytes);
 	g_free(copy);
 }
 

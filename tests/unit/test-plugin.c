@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The stkbridge plugin's logic that runs without ofonod: the config file
- * (plugin/config.c), FCP parsing (TS 102 221 §11.1.1.3) and the APDU
- * session's T=0 handling (TS 102 221 §7.3.1.1, §7.4.2) against a scripted
- * card (fake-card.h).
+ * (plugin/config.c), the APDU session's T=0 handling (TS 102 221
+ * §7.3.1.1, §7.4.2) and the PIN state queries (atoms/pin-state.c) against a
+ * scripted card (fake-card.h).  The FCP and PIN status template codecs are
+ * lib's, tested in test-ts102221.c.
  */
 #include <glib.h>
 #include <string.h>
 
 #include "config.h"
-#include "atoms/fcp.h"
 #include "atoms/pin-state.h"
 #include "uicc/apdu-session.h"
 #include "uicc/uicc.h"
@@ -102,41 +102,6 @@ static void test_config_unreadable(void)
 	c = parse("not a key file [");
 	g_assert_cmpuint(c->errors->len, ==, 1);
 	sb_config_free(c);
-}
-
-/* ---- FCP ------------------------------------------------------------------------------ */
-
-static void test_fcp(void)
-{
-	/* EF transparent, 9 bytes, activated */
-	static const uint8_t ef_t[] = { 0x62, 0x17, 0x82, 0x02, 0x41, 0x21, 0x83, 0x02, 0x6F, 0x07, 0x8A, 0x01, 0x05,
-					0x8B, 0x03, 0x6F, 0x06, 0x03, 0x80, 0x02, 0x00, 0x09, 0x88, 0x01, 0x38 };
-	/* EF linear fixed, 2 records of 28 bytes, deactivated */
-	static const uint8_t ef_l[] = { 0x62, 0x12, 0x82, 0x05, 0x42, 0x21, 0x00, 0x1C, 0x02, 0x83, 0x02, 0x6F, 0x40,
-					0x8A, 0x01, 0x04, 0x80, 0x02, 0x00, 0x38 };
-	/* ADF */
-	static const uint8_t adf[] = { 0x62, 0x0B, 0x82, 0x02, 0x78, 0x21, 0x83, 0x02, 0x7F, 0xF0, 0x8A, 0x01, 0x05 };
-	static const uint8_t bad_tag[] = { 0x6F, 0x04, 0x82, 0x02, 0x41, 0x21 };
-	static const uint8_t truncated[] = { 0x62, 0x08, 0x82, 0x02, 0x41, 0x21 };
-	static const uint8_t no_size[] = { 0x62, 0x04, 0x82, 0x02, 0x41, 0x21 };
-	struct sb_fcp f;
-
-	g_assert_true(sb_fcp_parse(ef_t, sizeof(ef_t), &f));
-	g_assert_cmpint(f.structure, ==, SB_FCP_TRANSPARENT);
-	g_assert_cmpuint(f.fid, ==, 0x6F07);
-	g_assert_cmpuint(f.file_size, ==, 9);
-	g_assert_true(f.activated);
-	g_assert_true(sb_fcp_parse(ef_l, sizeof(ef_l), &f));
-	g_assert_cmpint(f.structure, ==, SB_FCP_LINEAR_FIXED);
-	g_assert_cmpuint(f.record_len, ==, 28);
-	g_assert_cmpuint(f.n_records, ==, 2);
-	g_assert_cmpuint(f.file_size, ==, 56);
-	g_assert_false(f.activated);
-	g_assert_true(sb_fcp_parse(adf, sizeof(adf), &f));
-	g_assert_cmpint(f.structure, ==, SB_FCP_DF);
-	g_assert_false(sb_fcp_parse(bad_tag, sizeof(bad_tag), &f));
-	g_assert_false(sb_fcp_parse(truncated, sizeof(truncated), &f));
-	g_assert_false(sb_fcp_parse(no_size, sizeof(no_size), &f));
 }
 
 /* ---- APDU session over a scripted card (fake-card.h) ---------------------------------------- */
@@ -240,36 +205,6 @@ static void test_session_envelope_61_91(void)
 	g_assert_cmpuint(r.proactive, ==, 0x10);
 	fake_result_data(&r, "0102");
 	fake_result_clear(&r);
-}
-
-/* TS 102 221 §9.5.2: PS_DO bits follow the key references in order (uicc-emu's and a card's template) */
-static void test_fcp_pin_status(void)
-{
-	/* ADF, PS_DO E0: PIN1 (01), PIN2 (81), ADM (0A) enabled */
-	static const uint8_t all_on[] = { 0x62, 0x16, 0x82, 0x02, 0x78, 0x21, 0x83, 0x02, 0x7F, 0xFF,
-					  0xC6, 0x0C, 0x90, 0x01, 0xE0, 0x83, 0x01, 0x01, 0x83, 0x01, 0x81,
-					  0x83, 0x01, 0x0A };
-	/* PS_DO 60: PIN1 disabled; a usage qualifier (95) before PIN1's reference */
-	static const uint8_t pin1_off[] = { 0x62, 0x19, 0x82, 0x02, 0x78, 0x21, 0x83, 0x02, 0x7F, 0xFF,
-					    0xC6, 0x0F, 0x90, 0x01, 0x60, 0x95, 0x01, 0x08, 0x83, 0x01, 0x01,
-					    0x83, 0x01, 0x81, 0x83, 0x01, 0x0A };
-	/* two PS_DO bytes, PIN1 the ninth reference: b8 of the second byte */
-	static const uint8_t ninth[] = { 0x62, 0x25, 0x82, 0x02, 0x78, 0x21,
-					 0xC6, 0x1F, 0x90, 0x02, 0x00, 0x80,
-					 0x83, 0x01, 0x02, 0x83, 0x01, 0x03, 0x83, 0x01, 0x04, 0x83, 0x01, 0x05,
-					 0x83, 0x01, 0x06, 0x83, 0x01, 0x07, 0x83, 0x01, 0x08, 0x83, 0x01, 0x09,
-					 0x83, 0x01, 0x01 };
-	static const uint8_t no_template[] = { 0x62, 0x06, 0x82, 0x02, 0x78, 0x21, 0x8A, 0x00 };
-
-	g_assert_cmpint(sb_fcp_pin_enabled(all_on, sizeof(all_on), 0x01), ==, 1);
-	g_assert_cmpint(sb_fcp_pin_enabled(all_on, sizeof(all_on), 0x81), ==, 1);
-	g_assert_cmpint(sb_fcp_pin_enabled(pin1_off, sizeof(pin1_off), 0x01), ==, 0);
-	g_assert_cmpint(sb_fcp_pin_enabled(pin1_off, sizeof(pin1_off), 0x81), ==, 1);
-	g_assert_cmpint(sb_fcp_pin_enabled(ninth, sizeof(ninth), 0x01), ==, 1);
-	g_assert_cmpint(sb_fcp_pin_enabled(ninth, sizeof(ninth), 0x02), ==, 0);
-	g_assert_cmpint(sb_fcp_pin_enabled(all_on, sizeof(all_on), 0x11), ==, -1);     /* not listed */
-	g_assert_cmpint(sb_fcp_pin_enabled(no_template, sizeof(no_template), 0x01), ==, -1);
-	g_assert_cmpint(sb_fcp_pin_enabled(all_on, sizeof(all_on) - 3, 0x01), ==, -1);  /* truncated */
 }
 
 /* sb_apdu_session_send_next() from a SELECT's callback: its command is the next on the wire */
@@ -516,8 +451,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/plugin/config/good", test_config_good);
 	g_test_add_func("/plugin/config/errors", test_config_errors);
 	g_test_add_func("/plugin/config/unreadable", test_config_unreadable);
-	g_test_add_func("/plugin/fcp", test_fcp);
-	g_test_add_func("/plugin/fcp/pin-status", test_fcp_pin_status);
 	g_test_add_func("/plugin/session/61xx", test_session_61xx);
 	g_test_add_func("/plugin/session/6cxx", test_session_6cxx);
 	g_test_add_func("/plugin/session/91xx", test_session_91xx);

@@ -890,10 +890,11 @@ static void test_pp_download_more(void)
 		uint8_t fcs;
 		const char *report;
 	} cases[] = {
-		{ 0x9110, 6, SIMOTA_RP_ACK, 0, "00077ff606027100000b0a" },
+		/* the data is a response packet: TP-UDHI 1 (test_pp_download_udhi) */
+		{ 0x9110, 6, SIMOTA_RP_ACK, 0, "40077ff606027100000b0a" },
 		{ 0x9110, 0, SIMOTA_RP_ACK, 0, NULL },
-		{ 0x6106, 6, SIMOTA_RP_ACK, 0, "00077ff606027100000b0a" },
-		{ 0x6300, 6, SIMOTA_RP_ERROR, 0xD5, "00d5077ff606027100000b0a" },
+		{ 0x6106, 6, SIMOTA_RP_ACK, 0, "40077ff606027100000b0a" },
+		{ 0x6300, 6, SIMOTA_RP_ERROR, 0xD5, "40d5077ff606027100000b0a" },
 		{ 0x6200, 0, SIMOTA_RP_ERROR, 0xD5, NULL },
 		{ 0x9300, 6, SIMOTA_RP_ERROR, 0xD4, NULL },
 		{ 0x6F00, 6, SIMOTA_RP_ERROR, 0xD5, NULL },
@@ -923,6 +924,73 @@ static void test_pp_download_more(void)
 	/* too much data */
 	g_assert_cmpint(simota_sms_pp_download_result(0x7F, 0xF6, 0x9000, big, sizeof(big), &res), ==,
 			SIMOTA_ERR_NO_SPACE);
+}
+
+/*
+ * The TP-UDHI of the DELIVER-REPORT that carries the card's data (doc/wire-formats.md,
+ * "TP-UDHI of the DELIVER-REPORT"): 1 when the data starts with a well-formed user data
+ * header holding IEI 71 (a TS 31.115 response packet) under an octet DCS, else 0
+ * (the TS 31.124 / Android vectors: FO 00 for data that is no header).
+ */
+static void test_pp_download_udhi(void)
+{
+	static const struct {
+		const char *name;
+		uint8_t dcs;
+		uint16_t sw;
+		const char *data;
+		const char *report;
+	} cases[] = {
+		{ "PoR (027100), DCS F6", 0xF6, 0x9000, "027100000b0a",
+		  "40077ff606027100000b0a" },
+		{ "PoR (027100), DCS 16", 0x16, 0x9000, "027100000b0a",
+		  "40077f1606027100000b0a" },
+		{ "PoR with an RP-ERROR (62XX)", 0xF6, 0x6200, "027100000b0a",
+		  "40d5077ff606027100000b0a" },
+		{ "PoR after another IE", 0xF6, 0x9000, "0700031a02017100000b",
+		  "40077ff60a0700031a02017100000b" },
+		{ "IEI 71 beyond the UDHL", 0xF6, 0x9000, "0500031a020171000000",
+		  "00077ff60a0500031a020171000000" },
+		{ "a UDH without IEI 71 (a command packet header)", 0xF6, 0x9000, "027000000b0a",
+		  "00077ff606027000000b0a" },
+		{ "UDHL beyond the data", 0xF6, 0x9000, "087100", "00077ff603087100" },
+		{ "IE overrunning the UDHL", 0xF6, 0x9000, "0271020000", "00077ff6050271020000" },
+		{ "UDHL 0", 0xF6, 0x9000, "00710000", "00077ff60400710000" },
+		{ "GSM 7 bit DCS: no header, whatever the octets", 0x12, 0x9000, "027100000b0a",
+		  "00077f1206027100000b0a" },
+		{ "TS 31.124 / Android 3.1.1 data", 0x16, 0x9000, "0123456789", "00077f16050123456789" },
+		{ "TS 31.124 / Android 3.1.5 data", 0xF6, 0x9000, "9876543210", "00077ff6059876543210" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct simota_sms_pp_result res;
+		struct simota_sms_deliver_report back;
+		uint8_t out[SIMOTA_SMS_TPDU_MAX];
+		size_t n, dlen;
+		uint8_t *data = tv_hex(cases[i].data, &dlen);
+		const uint8_t *p;
+		size_t plen;
+
+		g_test_message("%s", cases[i].name);
+		g_assert_cmpint(simota_sms_pp_download_result(0x7F, cases[i].dcs, cases[i].sw, data, dlen, &res),
+				==, SIMOTA_OK);
+		g_assert_cmpint(simota_sms_deliver_report_encode(&res.report, out, sizeof(out), &n), ==, SIMOTA_OK);
+		tv_assert_hex(out, n, cases[i].report);
+		/* the TP-UD is the card's data either way (TS 31.111 §7.1.1.1) */
+		g_assert_cmpint(simota_sms_deliver_report_decode(out, n, res.rp == SIMOTA_RP_ERROR, &back), ==,
+				SIMOTA_OK);
+		g_assert_cmpmem(back.ud.ud, back.ud.len, data, dlen);
+		if (!simota_sms_dcs_udl_in_septets(cases[i].dcs) && back.ud.udhi) {
+			struct simota_sms_udh udh;
+			size_t udh_octets;
+
+			g_assert_cmpint(simota_sms_ud_get_udh(&back.ud, &udh, &udh_octets), ==, SIMOTA_OK);
+			g_assert_cmpint(simota_sms_udh_find(&udh, SIMOTA_SMS_IEI_RPI), >=, 0);
+			g_assert_cmpint(simota_sms_ud_payload(&back.ud, back.dcs, &p, &plen), ==, SIMOTA_OK);
+			g_assert_cmpmem(p, plen, data + udh_octets, dlen - udh_octets);
+		}
+		g_free(data);
+	}
 }
 
 /* ---- registration ------------------------------------------------------------ */
@@ -985,5 +1053,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/sms/submit/forms", test_submit_forms);
 	g_test_add_func("/sms/tpdu/errors", test_tpdu_errors);
 	g_test_add_func("/sms/pp-download/more", test_pp_download_more);
+	g_test_add_func("/sms/pp-download/udhi", test_pp_download_udhi);
 	return g_test_run();
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "simota/hex.h"
 #include "simota/ota.h"
 
 const char *tv_dir(void)
@@ -48,32 +49,13 @@ const char *tv_str(JsonObject *o, const char *member)
 	return json_node_get_string(n);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 uint8_t *tv_hex(const char *hex, size_t *len)
 {
-	size_t n = strlen(hex);
-	uint8_t *out;
+	size_t cap = strlen(hex) / 2 + 1;
+	uint8_t *out = g_malloc(cap);
 
-	if (n % 2)
-		g_error("odd-length hex: %s", hex);
-	out = g_malloc(n / 2 + 1);
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			g_error("bad hex: %s", hex);
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
+	if (simota_hex_decode(hex, out, cap, len) != SIMOTA_OK)
+		g_error("bad hex: %s", hex);
 	return out;
 }
 
@@ -98,15 +80,7 @@ void tv_add_test(const char *prefix, const char *name, gconstpointer data, GTest
 
 char *tv_to_hex(const uint8_t *p, size_t len)
 {
-	static const char digits[] = "0123456789abcdef";
-	char *out = g_malloc(2 * len + 1);
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-	return out;
+	return simota_hex_dup(p, len);
 }
 
 void tv_assert_hex_impl(const char *file, int line, const uint8_t *p, size_t len,

@@ -21,7 +21,7 @@ const char *tv_dir(void);
 /* Member as a string, or NULL if missing or JSON null. */
 const char *tv_str(JsonObject *o, const char *member);
 
-/* Hex (either case, no separators) to bytes; aborts the test on bad hex.
+/* Hex (simota_hex_decode(): either case, blanks or colons between bytes) to bytes; aborts the test on bad hex.
  * Returned buffer is g_malloc'ed (never NULL, even for ""). */
 uint8_t *tv_hex(const char *hex, size_t *len);
 

@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "card/card-internal.h"
-#include "simota/text.h"
+#include "simota/ts102221.h"
+#include "simota/ts24008.h"
+#include "simota/ts31102.h"
 
 /* The USIM AID (TS 101 220 Annex E: RID A000000087, application code 1002). */
 static const uint8_t usim_aid[16] = {
@@ -26,43 +28,6 @@ static const uint8_t usim_aid[16] = {
 #define PIN2 UICC_AC_PIN2
 #define ADM UICC_AC_ADM
 #define NEV UICC_AC_NEV
-
-static int digit(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : 0xF;
-}
-
-/* Digits as swapped BCD nibbles, F padded (TS 102 221 §13.2 ICCID, TS 31.102 §4.4.2.3). */
-static size_t swapped_bcd(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0, len = strlen(s);
-
-	for (size_t i = 0; i < len && n < cap; i += 2) {
-		int lo = digit(s[i]), hi = i + 1 < len ? digit(s[i + 1]) : 0xF;
-
-		out[n++] = (uint8_t)(hi << 4 | lo);
-	}
-	return n;
-}
-
-/* TS 31.102 §4.2.2 EF_IMSI: length, then parity/type nibble 9 or 1 and the digits. */
-static void encode_imsi(const char *imsi, uint8_t out[9])
-{
-	uint8_t nib[18];
-	size_t n = strlen(imsi), k = 0;
-
-	memset(out, 0xFF, 9);
-	if (n == 0 || n > 15)
-		return;
-	nib[k++] = (n % 2) ? 0x9 : 0x1;
-	for (size_t i = 0; i < n; i++)
-		nib[k++] = (uint8_t)digit(imsi[i]);
-	if (k % 2)
-		nib[k++] = 0xF;
-	out[0] = (uint8_t)(k / 2);
-	for (size_t i = 0; i < k / 2; i++)
-		out[1 + i] = (uint8_t)(nib[2 * i + 1] << 4 | nib[2 * i]);
-}
 
 /* MCCs whose networks use 3-digit MNCs (for EF_AD byte 4). */
 static unsigned mnc_length(const char *imsi)
@@ -80,36 +45,26 @@ static unsigned mnc_length(const char *imsi)
 	return 2;
 }
 
-/* TS 24.008 §10.5.1.3: MCC/MNC in 3 bytes. */
+/* TS 24.008 §10.5.1.3: the IMSI's MCC and MNC in 3 bytes (FF FF FF when the IMSI is too short). */
 static void encode_plmn(const char *imsi, uint8_t out[3])
 {
-	unsigned ml = mnc_length(imsi);
+	char mcc[4] = { 0 }, mnc[4] = { 0 };
+	struct simota_writer w = simota_writer_init(out, 3);
 
-	if (strlen(imsi) < 5) {
-		memset(out, 0xFF, 3);
+	memset(out, 0xFF, 3);
+	if (strlen(imsi) < 6)
 		return;
-	}
-	out[0] = (uint8_t)(digit(imsi[1]) << 4 | digit(imsi[0]));
-	out[1] = (uint8_t)((ml == 3 ? digit(imsi[5]) : 0xF) << 4 | digit(imsi[2]));
-	out[2] = (uint8_t)(digit(imsi[4]) << 4 | digit(imsi[3]));
+	memcpy(mcc, imsi, 3);
+	memcpy(mnc, imsi + 3, mnc_length(imsi));
+	if (simota_plmn_encode(&w, mcc, mnc) != SIMOTA_OK)
+		memset(out, 0xFF, 3);
 }
 
-/* TS 31.102 §4.2.26 / §4.2.27: length, TON/NPI, BCD number (10 bytes). */
-static void encode_number(const char *number, uint8_t out[12])
+/* A number of the config ("+4915..." or digits) as EF_MSISDN / EF_SMSP hold it (TS 31.102 §4.4.2.3). */
+static void config_number(const char *text, struct simota_sms_address *a)
 {
-	const char *d = number;
-	size_t n;
-
-	memset(out, 0xFF, 12);
-	if (!*number)
-		return;
-	out[1] = 0x81;
-	if (*d == '+') {
-		out[1] = 0x91;
-		d++;
-	}
-	n = swapped_bcd(d, out + 2, 10);
-	out[0] = (uint8_t)(n + 1);
+	if (simota_sms_address_from_text(text, a) != SIMOTA_OK)
+		memset(a, 0, sizeof(*a));
 }
 
 /* TS 102 221 §9.2.5: one security condition of an access rule. */
@@ -147,13 +102,14 @@ static size_t ef_dir(const struct simota_card_config *cfg, unsigned rec, uint8_t
 	return 26;
 }
 
-/* TS 102 221 §13.2 EF_ICCID */
+/* TS 102 221 §13.2 EF_ICCID (all FF for a config without one) */
 static size_t ef_iccid(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
 	(void)rec;
-	memset(b, 0xFF, 10);
-	swapped_bcd(cfg->iccid, b, cap < 10 ? cap : 10);
-	return 10;
+	if (cap < SIMOTA_EF_ICCID_LEN)
+		return 0;
+	simota_ef_iccid_encode(cfg->iccid, b);
+	return SIMOTA_EF_ICCID_LEN;
 }
 
 /* TS 102 221 §13.4 EF_ARR: record 1 + read * 5 + update (fs.c arr_record()), expanded format. */
@@ -178,10 +134,10 @@ static size_t ef_arr(const struct simota_card_config *cfg, unsigned rec, uint8_t
 static size_t ef_imsi(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
 	(void)rec;
-	if (cap < 9)
+	if (cap < SIMOTA_EF_IMSI_LEN)
 		return 0;
-	encode_imsi(cfg->imsi, b);
-	return 9;
+	simota_ef_imsi_encode(cfg->imsi, b);          /* all FF for a config without one */
+	return SIMOTA_EF_IMSI_LEN;
 }
 
 /* TS 31.102 §4.2.8 EF_UST: the config's bytes (the EF is as long as they are). */
@@ -198,7 +154,7 @@ static size_t ef_ust(const struct simota_card_config *cfg, unsigned rec, uint8_t
 static size_t ef_acc(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
 	size_t il = strlen(cfg->imsi);
-	unsigned cls = il ? (unsigned)digit(cfg->imsi[il - 1]) % 10 : 0;
+	unsigned cls = il ? (unsigned)(cfg->imsi[il - 1] - '0') % 10 : 0;
 
 	(void)rec;
 	if (cap < 2)
@@ -236,47 +192,45 @@ static size_t ef_psloci(const struct simota_card_config *cfg, unsigned rec, uint
 static size_t ef_ad(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
 	(void)rec;
-	if (cap < 4)
+	if (cap < SIMOTA_EF_AD_LEN)
 		return 0;
-	b[0] = 0x00; b[1] = 0x00; b[2] = 0x00; b[3] = (uint8_t)mnc_length(cfg->imsi);
-	return 4;
+	simota_ef_ad_encode(mnc_length(cfg->imsi), b);
+	return SIMOTA_EF_AD_LEN;
 }
 
 /* TS 31.102 §4.2.12 EF_SPN: display condition 00, the name in the SIM alphabet. */
 static size_t ef_spn(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
-	size_t n;
-
 	(void)rec;
-	if (cap < 17)
+	if (cap < SIMOTA_EF_SPN_LEN)
 		return 0;
-	memset(b, 0xFF, 17);
-	b[0] = 0x00;
-	if (simota_alpha_encode(cfg->spn, strlen(cfg->spn), b + 1, 16, &n) != SIMOTA_OK)
-		memset(b + 1, 0xFF, 16);
-	return 17;
+	simota_ef_spn_encode(0x00, cfg->spn, b);      /* a name that does not fit: all FF */
+	return SIMOTA_EF_SPN_LEN;
 }
 
 /* TS 31.102 §4.2.26 EF_MSISDN record 1: no alpha identifier (14 bytes), the number. */
 static size_t ef_msisdn(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
+	struct simota_sms_address number;
+
 	if (rec != 1 || cap < 28)
 		return 0;
-	memset(b, 0xFF, 28);
-	encode_number(cfg->msisdn, b + 14);
+	config_number(cfg->msisdn, &number);
+	simota_ef_msisdn_encode(NULL, &number, b, 28);
 	return 28;
 }
 
 /* TS 31.102 §4.2.27 EF_SMSP record 1: the TS-Service Centre Address, if the config has one. */
 static size_t ef_smsp(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
+	struct simota_sms_address sca;
+
 	if (rec != 1 || cap < 40)
 		return 0;
 	memset(b, 0xFF, 40);
-	if (cfg->smsc[0]) {
-		b[12] = 0xFD;                                                  /* TS-Service Centre Address present */
-		encode_number(cfg->smsc, b + 12 + 13);
-	}
+	config_number(cfg->smsc, &sca);
+	if (sca.digits[0])
+		simota_ef_smsp_set_sca(b, 40, &sca);
 	return 40;
 }
 
@@ -356,7 +310,7 @@ struct ef_desc {
 /* TS 102 221 §13: the EFs under the MF. */
 static const struct ef_desc mf_efs[] = {
 	EF_LIN_FIX(0x2F00, 0x1E, 32, 2, ALW, ADM, "EF_DIR", FROM(ef_dir)),
-	EF_TRANSP(0x2FE2, 0x02, 10, ALW, NEV, "EF_ICCID", FROM(ef_iccid)),
+	EF_TRANSP(0x2FE2, 0x02, SIMOTA_EF_ICCID_LEN, ALW, NEV, "EF_ICCID", FROM(ef_iccid)),
 	EF_TRANSP(0x2F05, 0x05, 10, ALW, PIN, "EF_PL", FIXED('e', 'n')),
 	EF_LIN_FIX(0x2F06, 0x06, 40, 25, ALW, ADM, "EF_ARR", FROM(ef_arr)),
 };
@@ -365,7 +319,7 @@ static const struct ef_desc mf_efs[] = {
 static const struct ef_desc usim_efs[] = {
 	EF_ALIAS(0x6F06, "EF_ARR", "3F00/2F06"),
 	EF_TRANSP(0x6F05, 0x02, 10, ALW, PIN, "EF_LI", FIXED('e', 'n')),
-	EF_TRANSP(0x6F07, 0x07, 9, PIN, ADM, "EF_IMSI", FROM(ef_imsi)),
+	EF_TRANSP(0x6F07, 0x07, SIMOTA_EF_IMSI_LEN, PIN, ADM, "EF_IMSI", FROM(ef_imsi)),
 	EF_TRANSP(0x6F08, 0x08, 33, PIN, PIN, "EF_KEYS", FIXED(0x07)),           /* KSI: no key */
 	EF_TRANSP(0x6F09, 0x09, 33, PIN, PIN, "EF_KEYSPS", FIXED(0x07)),
 	EF_TRANSP(0x6F31, 0x12, 1, PIN, ADM, "EF_HPPLMN", FIXED(0x00)),
@@ -378,8 +332,8 @@ static const struct ef_desc usim_efs[] = {
 	EF_TRANSP(0x6FE3, 0x1E, 18, PIN, PIN, "EF_EPSLOCI",
 		  FIXED(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
 			0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01)),          /* not updated */
-	EF_TRANSP(0x6FAD, 0x03, 4, ALW, ADM, "EF_AD", FROM(ef_ad)),
-	EF_TRANSP(0x6F46, 0, 17, ALW, ADM, "EF_SPN", FROM(ef_spn)),
+	EF_TRANSP(0x6FAD, 0x03, SIMOTA_EF_AD_LEN, ALW, ADM, "EF_AD", FROM(ef_ad)),
+	EF_TRANSP(0x6F46, 0, SIMOTA_EF_SPN_LEN, ALW, ADM, "EF_SPN", FROM(ef_spn)),
 	EF_LIN_FIX(0x6F40, 0, 28, 2, PIN, PIN, "EF_MSISDN", FROM(ef_msisdn)),
 	EF_LIN_FIX(0x6F42, 0, 40, 2, PIN, PIN, "EF_SMSP", FROM(ef_smsp)),
 	EF_LIN_FIX(0x6F3C, 0, 176, 10, PIN, PIN, "EF_SMS", FIXED(0x00)),        /* every record free */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "card/card-internal.h"
-#include "simota/bytes.h"
+#include "simota/ts102221.h"
 
 #define STATE_GROUP_EF "ef"
 
@@ -183,98 +183,77 @@ static uint8_t arr_record(const struct uicc_file *f)
 	return (uint8_t)(1 + f->ac_read * 5 + f->ac_update);
 }
 
-static void put_be16(struct simota_writer *w, uint8_t tag, uint16_t v)
+/* TS 102 221 §9.5.2: PIN1 as the card has it, PIN2 and ADM1 always enabled. */
+static void pin_status_template(const struct uicc_card *card, struct simota_pin_status *ps)
 {
-	simota_write_u8(w, tag);
-	simota_write_u8(w, 2);
-	simota_write_be(w, v, 2);
+	static const uint8_t refs[] = { SIMOTA_KEYREF_PIN1, SIMOTA_KEYREF_PIN2, SIMOTA_KEYREF_ADM1 };
+
+	ps->n_keys = sizeof(refs);
+	for (unsigned i = 0; i < sizeof(refs); i++) {
+		ps->keys[i].keyref = refs[i];
+		ps->keys[i].enabled = refs[i] == SIMOTA_KEYREF_PIN1 ? card->pin1.enabled : true;
+	}
 }
 
-/* TS 102 221 §9.5.2: PIN status template DO: PS_DO, then key references. */
-static void pin_status_template(struct uicc_card *card, struct simota_writer *w)
+static enum simota_fcp_structure fcp_structure(const struct uicc_file *f)
 {
-	uint8_t ps = 0x40 | 0x20;             /* PIN2 and ADM always enabled */
-
-	if (card->pin1.enabled)
-		ps |= 0x80;
-	simota_write_u8(w, 0xC6);
-	simota_write_u8(w, 12);
-	simota_write_u8(w, 0x90); simota_write_u8(w, 1); simota_write_u8(w, ps);
-	simota_write_u8(w, 0x83); simota_write_u8(w, 1); simota_write_u8(w, 0x01);
-	simota_write_u8(w, 0x83); simota_write_u8(w, 1); simota_write_u8(w, 0x81);
-	simota_write_u8(w, 0x83); simota_write_u8(w, 1); simota_write_u8(w, 0x0A);
+	if (uicc_fs_is_df(f))
+		return SIMOTA_FCP_DF;
+	switch (f->structure) {
+	case UICC_EF_LINEAR_FIXED:
+		return SIMOTA_FCP_LINEAR_FIXED;
+	case UICC_EF_CYCLIC:
+		return SIMOTA_FCP_CYCLIC;
+	default:
+		return SIMOTA_FCP_TRANSPARENT;
+	}
 }
 
-/* TS 102 221 §11.1.1.3: FCP template, tags in the order of Table 11.3/11.4. */
+/* TS 102 221 §11.1.1.3: the FCP template of a file (simota_fcp_encode()); 0 when it does not fit. */
 size_t uicc_fs_fcp(struct uicc_card *card, const struct uicc_file *f, uint8_t *out, size_t cap)
 {
-	struct simota_writer w = simota_writer_init(out, cap);
-	const struct uicc_file *arr_owner;
+	struct simota_fcp fcp = {
+		.fdb = simota_fcp_descriptor_byte(fcp_structure(f), true),
+		.data_coding = SIMOTA_FCP_DATA_CODING,
+		.record_len = f->rec_len,
+		.n_records = f->n_rec,
+		.has_fid = true,
+		.fid = f->fid,
+		.has_lcsi = true,
+		.lcsi = SIMOTA_LCSI_ACTIVATED,
+		.has_arr = true,
+	};
+	const struct uicc_file *arr_owner = uicc_fs_is_df(f) ? f : f->parent;
+	size_t len;
 
-	simota_write_u8(&w, 0x62);
-	simota_write_u8(&w, 0);               /* patched below (always < 128) */
-	/* §11.1.1.4.3 file descriptor */
-	simota_write_u8(&w, 0x82);
-	if (uicc_fs_is_df(f)) {
-		simota_write_u8(&w, 2);
-		simota_write_u8(&w, 0x78);
-		simota_write_u8(&w, 0x21);
-	} else if (f->structure == UICC_EF_TRANSPARENT) {
-		simota_write_u8(&w, 2);
-		simota_write_u8(&w, 0x41);
-		simota_write_u8(&w, 0x21);
-	} else {
-		simota_write_u8(&w, 5);
-		simota_write_u8(&w, f->structure == UICC_EF_CYCLIC ? 0x46 : 0x42);
-		simota_write_u8(&w, 0x21);
-		simota_write_be(&w, f->rec_len, 2);
-		simota_write_u8(&w, f->n_rec);
-	}
-	/* §11.1.1.4.4 file identifier */
-	put_be16(&w, 0x83, f->fid);
-	/* §11.1.1.4.5 DF name */
 	if (f->kind == UICC_FILE_ADF) {
-		simota_write_u8(&w, 0x84);
-		simota_write_u8(&w, (uint8_t)f->aid_len);
-		simota_write_bytes(&w, f->aid, f->aid_len);
+		fcp.df_name_len = (uint8_t)f->aid_len;
+		memcpy(fcp.df_name, f->aid, f->aid_len);
 	}
-	/* §11.1.1.4.6 proprietary information: UICC characteristics (MF only) */
 	if (f->kind == UICC_FILE_MF) {
-		const uint8_t a5[] = { 0xA5, 0x03, 0x80, 0x01, 0x71 };
-
-		simota_write_bytes(&w, a5, sizeof(a5));
+		/* §11.1.1.4.6.1: clock stop allowed, no preferred level; 3V and 1.8V (71) */
+		fcp.has_uicc_characteristics = true;
+		fcp.uicc_characteristics = 0x71;
 	}
-	/* §11.1.1.4.9 life cycle status: operational, activated */
-	simota_write_u8(&w, 0x8A); simota_write_u8(&w, 1); simota_write_u8(&w, 0x05);
-	/* §11.1.1.4.7.3 security attributes, referenced to EF_ARR */
-	arr_owner = uicc_fs_is_df(f) ? f : f->parent;
+	/* §11.1.1.4.7.3 security attributes, referenced to the EF_ARR of the MF or the ADF */
 	while (arr_owner->kind == UICC_FILE_DF)
 		arr_owner = arr_owner->parent;
-	simota_write_u8(&w, 0x8B);
-	simota_write_u8(&w, 3);
-	simota_write_be(&w, arr_owner->kind == UICC_FILE_ADF ? 0x6F06 : 0x2F06, 2);
-	simota_write_u8(&w, uicc_fs_is_df(f) ? 1 : arr_record(f));
+	fcp.arr_fid = arr_owner->kind == UICC_FILE_ADF ? 0x6F06 : 0x2F06;
+	fcp.arr_record = uicc_fs_is_df(f) ? 1 : arr_record(f);
 	if (uicc_fs_is_df(f)) {
-		/* §11.1.1.4.10 PIN status template DO */
-		pin_status_template(card, &w);
-		/* §11.1.1.4.2 total file size */
-		put_be16(&w, 0x81, total_size(f));
+		fcp.has_pin_status = true;
+		pin_status_template(card, &fcp.pin_status);
+		fcp.has_total_size = true;
+		fcp.total_size = total_size(f);
 	} else {
-		/* §11.1.1.4.1 file size */
-		put_be16(&w, 0x80, f->size);
-		/* §11.1.1.4.8 short file identifier */
-		simota_write_u8(&w, 0x88);
-		if (f->sfi) {
-			simota_write_u8(&w, 1);
-			simota_write_u8(&w, (uint8_t)(f->sfi << 3));
-		} else {
-			simota_write_u8(&w, 0);
-		}
+		fcp.has_file_size = true;
+		fcp.file_size = f->size;
+		fcp.has_sfi = true;          /* 88 00 when the EF has none */
+		fcp.sfi = f->sfi;
 	}
-	if (simota_writer_status(&w) != SIMOTA_OK)
+	if (simota_fcp_encode(&fcp, out, cap, &len) != SIMOTA_OK)
 		return 0;
-	out[1] = (uint8_t)(w.len - 2);
-	return w.len;
+	return len;
 }
 
 static uint8_t gsm_ac(enum uicc_ac ac)

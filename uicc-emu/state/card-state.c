@@ -16,6 +16,7 @@
 
 #include "state/card-state.h"
 #include "simota/card_config.h"
+#include "simota/hex.h"
 
 struct uicc_card_state {
 	char *path;
@@ -131,23 +132,15 @@ bool uicc_card_state_get_bytes(struct uicc_card_state *st, const char *group, co
 			       uint8_t *out, size_t cap, size_t *len)
 {
 	char *v = g_key_file_get_value(st->kf, group, key, NULL);
-	size_t n, i;
+	size_t n;
 	bool ok;
 
 	*len = 0;
 	if (!v)
 		return false;
-	n = strlen(v);
-	ok = n % 2 == 0 && n / 2 <= cap;
-	for (i = 0; ok && i < n / 2; i++) {
-		int hi = g_ascii_xdigit_value(v[2 * i]), lo = g_ascii_xdigit_value(v[2 * i + 1]);
-
-		ok = hi >= 0 && lo >= 0;
-		if (ok)
-			out[i] = (uint8_t)(hi << 4 | lo);
-	}
+	ok = simota_hex_decode(v, out, cap, &n) == SIMOTA_OK;
 	if (ok)
-		*len = n / 2;
+		*len = n;
 	g_free(v);
 	return ok;
 }
@@ -155,14 +148,8 @@ bool uicc_card_state_get_bytes(struct uicc_card_state *st, const char *group, co
 void uicc_card_state_set_bytes(struct uicc_card_state *st, const char *group, const char *key,
 			       const uint8_t *p, size_t len)
 {
-	static const char digits[] = "0123456789abcdef";
-	char *hex = g_malloc(2 * len + 1);
+	char *hex = simota_hex_dup(p, len);
 
-	for (size_t i = 0; i < len; i++) {
-		hex[2 * i] = digits[p[i] >> 4];
-		hex[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	hex[2 * len] = '\0';
 	set_string(st, group, key, hex);
 	g_free(hex);
 }

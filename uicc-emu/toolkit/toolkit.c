@@ -429,11 +429,6 @@ void uicc_tk_timer_free(struct uicc_tk_applet *a, uint8_t timer_id)
 		a->tk->timer_owner[timer_id] = NULL;
 }
 
-static uint8_t bcd_swapped(unsigned v)
-{
-	return (uint8_t)(((v % 10) << 4) | (v / 10 % 10));
-}
-
 /* TS 102 223 §6.4.21 TIMER MANAGEMENT; timer value §8.38 (swapped BCD h m s). */
 static enum uicc_tk_result timer_command(struct uicc_tk_invocation *inv, uint8_t timer_id, uint8_t qualifier,
 					 uint32_t seconds, uicc_tk_tr_fn on_tr, void *user_data)
@@ -454,10 +449,12 @@ static enum uicc_tk_result timer_command(struct uicc_tk_invocation *inv, uint8_t
 	cmd[n++] = 0x82; cmd[n++] = 0x02; cmd[n++] = 0x81; cmd[n++] = 0x82;
 	cmd[n++] = 0xA4; cmd[n++] = 0x01; cmd[n++] = timer_id;
 	if (qualifier == 0) {
-		cmd[n++] = 0xA5; cmd[n++] = 0x03;
-		cmd[n++] = bcd_swapped(seconds / 3600);
-		cmd[n++] = bcd_swapped(seconds / 60 % 60);
-		cmd[n++] = bcd_swapped(seconds % 60);
+		struct simota_cat_bytes value;
+
+		simota_cat_timer_value_set(&value, seconds);
+		cmd[n++] = 0xA5; cmd[n++] = (uint8_t)value.len;
+		memcpy(cmd + n, value.data, value.len);
+		n += value.len;
 	}
 	cmd[1] = (uint8_t)(n - 2);
 	return queue_command(inv, cmd, n, inv->applet, on_tr, user_data);

@@ -6,26 +6,16 @@
  */
 #include <string.h>
 
+#include "simota/hex.h"
 #include "transport/run-script.h"
 
 #define MAX_CAPDU (5 + 65535 + 3)
 #define MAX_RAPDU (256 + 2)
 
+/* One token of hex (simota_hex_decode()), at least one byte. */
 static bool parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n % 2 || n / 2 > cap)
-		return false;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = g_ascii_xdigit_value(s[2 * i]), lo = g_ascii_xdigit_value(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
-	return true;
+	return simota_hex_decode(s, out, cap, len) == SIMOTA_OK && *len > 0;
 }
 
 static bool sw_pattern_ok(const char *p)
@@ -60,7 +50,7 @@ int uicc_run_script(const struct uicc_slot_card *card, const char *name, const c
 		char **tok;
 		unsigned ntok;
 		size_t clen, rlen;
-		char sw[5];
+		char sw[5], data[2 * MAX_RAPDU + 1];
 
 		if (hash)
 			*hash = '\0';
@@ -86,10 +76,9 @@ int uicc_run_script(const struct uicc_slot_card *card, const char *name, const c
 		} else {
 			rlen = card->transmit(card->card, capdu, clen, rapdu, sizeof(rapdu));
 			g_assert(rlen >= 2 && rlen <= sizeof(rapdu));
-			for (size_t i = 0; i + 2 < rlen; i++)
-				fprintf(out, "%02x", rapdu[i]);
-			g_snprintf(sw, sizeof(sw), "%02x%02x", rapdu[rlen - 2], rapdu[rlen - 1]);
-			fprintf(out, "%s%s\n", rlen > 2 ? " " : "", sw);
+			simota_hex_encode(rapdu, rlen - 2, data);
+			simota_hex_encode(rapdu + rlen - 2, 2, sw);
+			fprintf(out, "%s%s%s\n", data, rlen > 2 ? " " : "", sw);
 			fflush(out);
 			if (ntok == 2 && !sw_matches(tok[1], sw)) {
 				fprintf(err, "%s:%u: expected SW %s, got %s\n", name, ln + 1, tok[1], sw);
