@@ -436,8 +436,12 @@ static void on_deliver_sm(struct session *s, const struct ots_smpp_header *h, co
 		ots_engine_mo(l->engine, NULL, dv->source, &dv->sms, "deliver-sm");
 	}
 	g_free(dv);
-	if (s->conn && ots_smpp_pack_deliver_sm_resp(status, h->seq, s->conn->out))
+	if (!s->conn)
+		return;
+	if (ots_smpp_pack_deliver_sm_resp(status, h->seq, s->conn->out))
 		session_flush(s);
+	else      /* SMPP 3.4 §5.1.4: sequence number 0 is no sequence number */
+		g_warning("smpp: deliver_sm with sequence number %u cannot be answered", h->seq);
 }
 
 /* ---- sessions: state -------------------------------------------------------------------------- */
