@@ -11,6 +11,9 @@ TARs ask for the PoR by SMS-SUBMIT (SPI 1639), except defe02 (1619).
   1. throttling: the SMSC answers ESME_RTHROTTLED three times: the same
      submit_sm (same counter) goes again after growing pauses, the window
      halves, a "submit-retry" event, the transaction completes;
+  1b. refusals: ESME_RSYSERR (the command goes again with a fresh counter,
+     the transaction completes), ESME_RINVDSTADR (the transaction fails
+     with the reason);
   2. a deliver_sm libsmpp34 cannot read: answered ESME_RX_P_APPN, the link
      stays, a "link-refused" event on the card's transaction;
   3. a PDU with an impossible command_length: generic_nack, the connection
@@ -42,7 +45,7 @@ TARS = {
     "defe02": {"ir": "fixed:60", "spi": "1619"},
     "defe04": {"ir": "indefinite", "spi": "1639"},
 }
-ANSWERS = ["confirm", "wait:2500 confirm", "wait:2500 confirm", "confirm", "wait:5000 confirm", "confirm"]
+ANSWERS = ["confirm", "confirm", "wait:2500 confirm", "wait:2500 confirm", "confirm", "wait:5000 confirm", "confirm"]
 EV_MG = {"mg": True, "rq": False, "preset-ms": None}
 EV_POLL = {"mg": False, "rq": True, "preset-ms": None}
 
@@ -65,6 +68,7 @@ def run():
             s.bring_up("card0")
             agent.wait_registered()
             throttling(h, s, smsc)
+            refusals(h, s, smsc)
             malformed_body(h, s, smsc)
             malformed_length(h, s, smsc)
             killed_on_submit(h, s, smsc)
@@ -126,6 +130,26 @@ def throttling(h, s, smsc):
           "link: 3 throttled, window lowered to %d of %d (grows back with successes)" %
           (st["window-now"], st["window"]))
     check_smpp(s, smsc, "card0", tx)
+
+
+def refusals(h, s, smsc):
+    """1b: a refusal that may pass next time, then one that will not."""
+    smsc.cmd(cmd="refuse", status=0x08, count=1)            # ESME_RSYSERR
+    t = s.start_tx("card0", action="display-text", text="Refused once?", tar="defe01", ev=EV_MG)
+    tx = s.wait_final(t, 40)
+    c1 = events(tx, "c1-sent")
+    refused = events(tx, "submit-refused")
+    check(tx["state"] == "completed" and len(refused) == 1 and refused[0]["status"] == 0x08 and
+          "ESME_RSYSERR" in refused[0]["reason"] and len(c1) == 2 and c1[0]["cntr"] != c1[1]["cntr"] and
+          refused[0]["msg-id"] == c1[0]["msg-id"],
+          "ESME_RSYSERR: a submit-refused event, C1 again with a fresh counter (%s, %s), completed" %
+          (c1[0]["cntr"], c1[1]["cntr"]))
+    smsc.cmd(cmd="refuse", status=0x0B, count=1)            # ESME_RINVDSTADR
+    t = s.start_tx("card0", action="display-text", text="Refused for good?", tar="defe01", ev=EV_MG)
+    tx = s.wait_final(t, 20)
+    check(tx["state"] == "failed" and "ESME_RINVDSTADR" in tx["why"] and len(events(tx, "c1-sent")) == 1 and
+          events(tx, "submit-refused")[0]["status"] == 0x0B,
+          "ESME_RINVDSTADR: the transaction failed: %s" % tx["why"])
 
 
 def malformed_body(h, s, smsc):

@@ -10,6 +10,8 @@ ofonod's stkbridge plugin:
 The SMSC forwards the card's RP-ACK data (the PoR of SPI 1619) as a
 deliver_sm, as pySim-smpp2sim does (the server's config says so:
 rp-ack-forwarded=true), and sends delivery receipts (registered-delivery).
+The server binds as a transmitter and a receiver (two connections; the
+faults test runs a transceiver).
 On top of test-flows.py's checks of every hop: each command left as a
 submit_sm (esm_class 40, protocol_id 7F, data_coding F6, the card's MSISDN,
 short_message = the TP-UD the card got), each PoR and MG came back as a
@@ -47,7 +49,8 @@ def run():
         try:
             s.start({"card0": card_ini("89882390000000000108", "001010000000108", "+15550108", test_flows.TARS)},
                     server_args=["--backoff-ms", "600", "--backoff-max-ms", "1200"], smsc=smsc,
-                    smpp={"registered-delivery": True, "rp-ack-forwarded": True})
+                    smpp={"registered-delivery": True, "rp-ack-forwarded": True,
+                          "bind": "transmitter+receiver"})
             agent = s.agent("agent", "card0", test_flows.ANSWERS)
             s.bring_up("card0")
             agent.wait_registered()
@@ -78,6 +81,10 @@ def smpp_side(h, s, smsc):
         check(all(e["link"] == "smpp" for e in tx["timeline"] if e["event"].endswith("-sent")),
               "tx %d: every command went by the smpp link" % tx["id"])
     st = link_status(s.api)
+    check([x["role"] for x in st["sessions"]] == ["transmitter", "receiver"] and
+          smsc.events(smpp="bind_transmitter") and smsc.events(smpp="bind_receiver") and
+          not smsc.events(smpp="bind_transceiver"),
+          "two binds: bind_transmitter (submit_sm) and bind_receiver (deliver_sm)")
     check(st["state"] == "bound" and st["refused"] == 0 and st["throttled"] == 0 and
           st["deliver-sm-refused"] == 0 and st["accepted"] == st["submitted"] and st["outstanding"] == 0,
           "link: %d submit_sm, all accepted; %d deliver_sm, none refused; %d receipts" %
