@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "screen-text.h"
 #include "terminal.h"
 
 struct stkagent_pending {
@@ -223,28 +224,37 @@ static void cancel_pending(struct stkagent_modem *modem)
 	pending_free(p);
 }
 
+/* The request as the user reads it, wrapped to an 80-column terminal (screen-text.h). */
 static void show_request(struct stkagent_modem *modem, const struct stkagent_request *req)
 {
-	struct stkagent_ctx *ctx = modem->ctx;
 	const struct stkagent_method_info *info = stkagent_method_info(req->method);
+	g_autoptr(GString) s = g_string_new(NULL);
 
-	stkagent_screen(ctx, "[%s] %s%s\n", modem->path, info->name,
-			req->urgent ? " (urgent)" : "");
+	g_string_append_printf(s, "[%s] %s%s\n", modem->path, info->name, req->urgent ? " (urgent)" : "");
 	if (req->tone)
-		stkagent_screen(ctx, "  tone: %s\n", req->tone);
+		stkagent_screen_wrap(s, "  tone: ", "        ", req->tone, STKAGENT_SCREEN_WIDTH);
 	if (req->text && req->text[0])
-		stkagent_screen(ctx, "  \"%s\"\n", req->text);
+		stkagent_screen_wrap(s, "  ", "  ", req->text, STKAGENT_SCREEN_WIDTH);
 	if (req->url)
-		stkagent_screen(ctx, "  url: %s\n", req->url);
-	if (req->method == STKAGENT_REQUEST_INPUT || req->method == STKAGENT_REQUEST_DIGITS)
-		stkagent_screen(ctx, "  (%u..%u characters%s%s%s%s)\n", req->min_len, req->max_len,
-				req->hide_typing ? ", hidden" : "",
-				req->default_text && req->default_text[0] ? ", default \"" : "",
-				req->default_text && req->default_text[0] ? req->default_text : "",
-				req->default_text && req->default_text[0] ? "\"" : "");
-	for (guint i = 0; i < req->n_items; i++)
-		stkagent_screen(ctx, "  %c%u) %s\n", (gint)i == req->default_item ? '*' : ' ', i,
-				req->items[i].text);
+		stkagent_screen_wrap(s, "  url: ", "       ", req->url, STKAGENT_SCREEN_WIDTH);
+	if (req->method == STKAGENT_REQUEST_INPUT || req->method == STKAGENT_REQUEST_DIGITS) {
+		bool def = req->default_text && req->default_text[0];
+		g_autofree char *limits = g_strdup_printf("(%u to %u %s%s%s%s%s)", req->min_len, req->max_len,
+			req->method == STKAGENT_REQUEST_DIGITS ? "digits" : "characters",
+			req->hide_typing ? ", hidden" : "", def ? ", default \"" : "",
+			def ? req->default_text : "", def ? "\"" : "");
+
+		stkagent_screen_wrap(s, "  ", "   ", limits, STKAGENT_SCREEN_WIDTH);
+	}
+	for (guint i = 0; i < req->n_items; i++) {
+		g_autofree char *first = g_strdup_printf("  %c%u) ", (gint)i == req->default_item ? '*' : ' ', i);
+		g_autofree char *indent = g_strnfill(strlen(first), ' ');
+
+		stkagent_screen_wrap(s, first, indent, req->items[i].text, STKAGENT_SCREEN_WIDTH);
+	}
+	if (req->default_item >= 0 && (guint)req->default_item < req->n_items)
+		g_string_append(s, "  (* the default item)\n");
+	stkagent_screen(modem->ctx, "%s", s->str);
 }
 
 static void method_call(GDBusConnection *conn, const char *sender, const char *object_path,

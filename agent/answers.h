@@ -82,9 +82,16 @@ void stkagent_answer_resolve(const struct stkagent_request *req,
 /*
  * Interactive mode: parses what the user typed for a request into an
  * answer; false with a message for the user when the line does not answer
- * it.  ":b"/":back", ":e"/":end", ":busy" are commands; "::" types a ':'.
+ * it.  ":b"/":back", ":e"/":end", ":busy" are commands, refused where the
+ * method does not take them (oFono would drop the agent); ":h"/":help"
+ * gives the help as the message; "::" types a ':'.  RequestDigits takes
+ * digits only (0-9 * # +).
  */
 bool stkagent_answer_from_user(const struct stkagent_request *req, const char *line,
 			       struct stkagent_answer *out, char **message);
+/* Interactive mode: what to type for the request ("type 4 to 8 digits (0-9 * # +), not shown"). */
+char *stkagent_user_hint(const struct stkagent_request *req);
+/* Interactive mode: the commands the request takes (":h help, :b back, :e end"). */
+char *stkagent_user_commands(const struct stkagent_request *req);
 
 #endif

@@ -15,6 +15,9 @@ struct stkagent_log {
 	bool own_fd;
 };
 
+/* what the log says for hidden input (GET INPUT "hidden", TS 102 223 §6.4.3) */
+#define HIDDEN "****"
+
 static const char *const outcome_names[] = {
 	[STKAGENT_OUTCOME_REPLIED] = "replied",
 	[STKAGENT_OUTCOME_ERROR] = "error",
@@ -131,7 +134,10 @@ static void add_answer(JsonBuilder *b, const struct stkagent_request *req,
 		break;
 	case STKAGENT_SHAPE_INPUT:
 	case STKAGENT_SHAPE_KEY:
-		if (reply->string && g_utf8_validate(reply->string, -1, NULL)) {
+		if (req->hide_typing) {
+			/* hidden input (a PIN, a password) never reaches a log */
+			json_builder_add_string_value(b, HIDDEN);
+		} else if (reply->string && g_utf8_validate(reply->string, -1, NULL)) {
 			json_builder_add_string_value(b, reply->string);
 		} else {
 			g_autofree char *fixed = g_utf8_make_valid(reply->string ? reply->string : "", -1);
@@ -167,8 +173,15 @@ char *stkagent_log_format_request(const struct stkagent_log_entry *e)
 		   reply->error_name : NULL);
 	add_string(b, "outcome", outcome_names[e->outcome]);
 	add_string(b, "source", e->source);
-	if (e->script)
+	if (e->script && e->request->hide_typing && strstr(e->script, "text:")) {
+		/* "wait:20 text:1234" → "wait:20 text:****" */
+		int before = (int)(strstr(e->script, "text:") - e->script);
+		g_autofree char *masked = g_strdup_printf("%.*stext:" HIDDEN, before, e->script);
+
+		add_string(b, "script", masked);
+	} else if (e->script) {
 		add_string(b, "script", e->script);
+	}
 	add_int(b, "elapsed_ms", e->elapsed_us / 1000);
 	if (note)
 		add_string(b, "note", note);

@@ -285,7 +285,7 @@ static unsigned int error_flag(const char *name)
 /* src/stkagent.c get_digit_cb(): one of 0-9 * # +, and no '+' for a quick digit */
 static bool digit_acceptable(const char *s, bool quick)
 {
-	if (s == NULL || strlen(s) != 1 || strchr("0123456789*#+", s[0]) == NULL)
+	if (s == NULL || strlen(s) != 1 || strchr(STKAGENT_DIGITS, s[0]) == NULL)
 		return false;
 	return !(quick && s[0] == '+');
 }

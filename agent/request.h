@@ -55,6 +55,9 @@ enum stkagent_method {
 	STKAGENT_METHOD__COUNT
 };
 
+/* The characters of a digit answer (TS 102 223 §6.4.3 "digits only"; oFono's get_digit_cb) */
+#define STKAGENT_DIGITS		"0123456789*#+"
+
 /* Error names a method's caller accepts (src/stkagent.c check_error()). */
 #define STKAGENT_ALLOW_GO_BACK	0x1
 #define STKAGENT_ALLOW_END	0x2

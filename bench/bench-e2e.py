@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """bench-e2e: time from C1 submitted to R1 delivered through the real ofonod.
 
-The whole stack of DESIGN §1 on the embedded defaults (uicc-emu with
+The whole deferred flow (doc/architecture.md) on the embedded defaults (uicc-emu with
 uicc-emu/examples/card0.ini, ota-test-server with its netsim link, ofonod
 with the stkbridge plugin on a private bus in a private mount namespace,
 stkbridge-agent --auto-confirm) runs N transactions one after the other

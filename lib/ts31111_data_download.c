@@ -4,8 +4,11 @@
  * (SMS-PP DOWNLOAD) to the RP-ACK / RP-ERROR and its SMS-DELIVER-REPORT
  * (TS 31.111 §7.1.1.1, TS 23.040 §9.2.2.1a, TS 24.011 §7.3.3/§7.3.4).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "simota/cat.h"
 #include "simota/sms.h"
 
 /*
@@ -88,4 +91,61 @@ simota_err simota_sms_pp_download_result(uint8_t pid, uint8_t dcs, uint16_t sw,
 	if (with_data)
 		return fill_report(&out->report, pid, dcs, data, len);
 	return SIMOTA_OK;
+}
+
+/* TS 23.038 §4: general data coding (00xx xxxx, class when bit 4) and data coding / message class (1111 xxxx). */
+int simota_sms_dcs_class(uint8_t dcs)
+{
+	if ((dcs & 0xC0) == 0x00)
+		return (dcs & 0x10) ? dcs & 0x03 : -1;
+	if ((dcs & 0xF0) == 0xF0)
+		return dcs & 0x03;
+	return -1;
+}
+
+/* TS 31.111 §7.1.1: TP-PID 7F, class 2. */
+bool simota_sms_is_data_download(uint8_t pid, uint8_t dcs)
+{
+	return pid == 0x7F && simota_sms_dcs_class(dcs) == 2;
+}
+
+/* TS 31.111 §7.1.1.2 */
+simota_err simota_sms_pp_download_envelope(const struct simota_sms_address *sca,
+					   const uint8_t *tpdu, size_t len,
+					   uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct simota_cat_msg *m;
+	simota_err err;
+
+	if (!tpdu || len == 0 || len > SIMOTA_CAT_BYTES_MAX)
+		return SIMOTA_ERR_BAD_LENGTH;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return SIMOTA_ERR_NO_SPACE;
+	m->envelope_tag = SIMOTA_CAT_TAG_SMS_PP_DOWNLOAD;
+	m->src = SIMOTA_CAT_DEV_NETWORK;
+	m->dst = SIMOTA_CAT_DEV_UICC;
+	if (sca && sca->digits[0]) {
+		m->address.present = true;
+		/* TS 24.008 §10.5.4.7: extension bit 1, TON, NPI (0x91: international E.164) */
+		m->address.ton_npi = (uint8_t)(0x80 | (sca->ton & 0x07) << 4 | (sca->npi & 0x0F));
+		snprintf(m->address.number, sizeof(m->address.number), "%s", sca->digits);
+	}
+	m->sms_tpdu.present = true;
+	m->sms_tpdu.len = (uint8_t)len;
+	memcpy(m->sms_tpdu.data, tpdu, len);
+	err = simota_cat_envelope_encode(m, out, cap, out_len);
+	free(m);
+	return err;
+}
+
+/* TS 24.011 §7.3.3/§7.3.4 with the TPDU of TS 23.040 §9.2.2.1a. */
+simota_err simota_sms_pp_download_report(const struct simota_sms_pp_result *res, uint8_t *out,
+					 size_t cap, size_t *out_len, uint8_t *rp_cause)
+{
+	*out_len = 0;
+	*rp_cause = res->rp == SIMOTA_RP_ERROR ? 0x6F : 0;
+	if (!res->has_report && res->rp != SIMOTA_RP_ERROR)
+		return SIMOTA_OK;
+	return simota_sms_deliver_report_encode(&res->report, out, cap, out_len);
 }

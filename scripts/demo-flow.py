@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The README demo (scripts/demo.sh runs it): the whole deferred-response
-flow of DESIGN §1 on the embedded defaults, every piece real:
+flow (doc/architecture.md) on the embedded defaults, every piece real:
 
   uicc-emu          uicc-emu/examples/card0.ini (TAR defe01: deferred applet, IR fixed 30 s, MG)
   ota-test-server   SV1 + SV2, HTTP API on 127.0.0.1, netsim link (plays SMSC and radio)
@@ -14,14 +14,18 @@ C1 to R1; while it runs, the server's live timeline page (doc/api.md) is at
 the URL it prints.  Everything runs in a temp dir and is stopped (by PID) at
 the end, also on failure or Ctrl-C; with --keep everything stays up after
 the transaction (open the page, start more transactions with ota-cli or
-curl) until Ctrl-C.  Needs root (unshare -m, mount).
+curl) until Ctrl-C.  With --installed it runs the installed programs
+(/usr/bin, the plugin in oFono's plugin directory: the Debian packages)
+instead of BUILD_DIR's.  Needs root (unshare -m, mount).
 
-usage: demo-flow.py [BUILD_DIR] [--keep]
+usage: demo-flow.py [BUILD_DIR] [--keep] [--installed]
 """
 
 import json
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -85,12 +89,36 @@ def show_timeline(tx, agent_requests):
         print("  %-15s %9.1f  %-14s %s" % (at, (t - c1) * 1000, name, detail))
 
 
-def run(build, keep):
-    bins = {"uicc_emu": os.path.join(build, "uicc-emu", "uicc-emu"),
-            "server": os.path.join(build, "ota-test-server", "ota-test-server"),
-            "agent": os.path.join(build, "agent", "stkbridge-agent"),
-            "ota_cli": os.path.join(build, "ota-cli", "ota-cli")}
-    plugin = os.path.join(build, "plugin", "stkbridge.so")
+PROGRAMS = {"uicc_emu": "uicc-emu/uicc-emu", "server": "ota-test-server/ota-test-server",
+            "agent": "agent/stkbridge-agent", "ota_cli": "ota-cli/ota-cli"}
+
+
+def built(build):
+    """The programs and the plugin of a build directory."""
+    return ({k: os.path.join(build, p) for k, p in PROGRAMS.items()},
+            os.path.join(build, "plugin", "stkbridge.so"))
+
+
+def installed():
+    """The installed programs (PATH) and the plugin in oFono's plugin directory."""
+    bins = {k: shutil.which(os.path.basename(p)) for k, p in PROGRAMS.items()}
+    try:
+        plugindir = subprocess.run(["pkg-config", "--variable=plugindir", "ofono"], capture_output=True,
+                                   text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        plugindir = ""
+    plugin = os.path.join(plugindir or harness.OFONO_PLUGIN_DIR, "stkbridge.so")
+    missing = [os.path.basename(PROGRAMS[k]) for k, v in bins.items() if v is None]
+    if not os.path.exists(plugin):
+        missing.append(plugin)
+    if missing:
+        raise harness.HarnessError("--installed: not installed: %s (packages ofono-stkbridge, "
+                                   "stkbridge-uicc-emu, stkbridge-ota-test-server)" % ", ".join(missing))
+    return bins, plugin
+
+
+def run(build, keep, use_installed=False):
+    bins, plugin = installed() if use_installed else built(build)
     harness.log = otaflow.log = quiet
     with open(CARD) as f:
         ini = f.read()
@@ -98,6 +126,8 @@ def run(build, keep):
         s = otaflow.Stack(h, bins)
         try:
             print(bold("\n1. Starting the pieces (in %s)" % h.tmp))
+            if use_installed:
+                print("   the installed programs: %s, plugin %s" % (", ".join(sorted(bins.values())), plugin))
             s.start({"modem0": ini}, taps=False)
             # --keep: later transactions (ota-cli, curl) are answered too
             agent = s.agent("agent", "modem0", ["confirm"],
@@ -173,9 +203,11 @@ def main():
     if os.geteuid() != 0:
         print("demo-flow: needs root (ofonod runs in a private mount namespace)", file=sys.stderr)
         sys.exit(1)
-    args = [a for a in sys.argv[1:] if a != "--keep"]
+    flags = ("--keep", "--installed")
+    args = [a for a in sys.argv[1:] if a not in flags]
     try:
-        run(args[0] if args else os.path.join(ROOT, "build"), "--keep" in sys.argv[1:])
+        run(args[0] if args else os.path.join(ROOT, "build"), "--keep" in sys.argv[1:],
+            "--installed" in sys.argv[1:])
     except KeyboardInterrupt:
         print("\ninterrupted; every process stopped", file=sys.stderr)
         sys.exit(130)

@@ -4,8 +4,10 @@ set -eu
 PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
 libglib2.0-dev libjson-glib-dev libssl-dev libsqlite3-dev libsoup-3.0-dev
 pcscd vsmartcard-vpcd libpcsclite-dev
+libqmi-glib-dev libmbim-glib-dev libqmi-utils
 ofono ofono-dev dbus python3-dbus python3-gi util-linux
 chromium chromium-driver python3-selenium fonts-dejavu-core
+scdoc man-db groff-base systemd tmux
 libsmpp34-dev nodejs"
 # the test SMSC (tests/smsc) runs on node with npm; Debian's npm conflicts with a
 # nodejs that bundles its own npm (NodeSource), so it is asked for only when missing

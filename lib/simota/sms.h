@@ -449,4 +449,35 @@ simota_err simota_sms_pp_download_result(uint8_t pid, uint8_t dcs, uint16_t sw,
 					 const uint8_t *data, size_t len,
 					 struct simota_sms_pp_result *out);
 
+/* ---- SMS-PP data download: the ME's side around the card (TS 31.111 §7.1.1) ---------------- */
+
+/* TS 23.038 §4: the message class a DCS gives (0-3), or -1 for none. */
+int simota_sms_dcs_class(uint8_t dcs);
+
+/*
+ * TS 31.111 §7.1.1: an SMS-DELIVER the ME passes to the card rather than
+ * storing: TP-PID 7F ((U)SIM data download) with a class 2 DCS.
+ */
+bool simota_sms_is_data_download(uint8_t pid, uint8_t dcs);
+
+/*
+ * TS 31.111 §7.1.1.2: the ENVELOPE (SMS-PP DOWNLOAD) for an SMS-DELIVER
+ * TPDU: D1 { device identities network -> UICC, Address (the service
+ * centre's, TON/NPI with the extension bit; sca NULL or without digits: no
+ * Address object), SMS TPDU }.
+ */
+simota_err simota_sms_pp_download_envelope(const struct simota_sms_address *sca,
+					   const uint8_t *tpdu, size_t len,
+					   uint8_t *out, size_t cap, size_t *out_len);
+
+/*
+ * What a link that carries an SMS-DELIVER-REPORT TPDU with every RP-ERROR
+ * (netsim, doc/netsim.md) sends for res: the report when res has one, the
+ * minimal "00 FCS 00" form for an RP-ERROR without one, else no TPDU
+ * (*out_len 0); *rp_cause the RP-Cause (TS 24.011 §8.2.5.4: #111 protocol
+ * error, unspecified, with RP-ERROR; 0 with RP-ACK).
+ */
+simota_err simota_sms_pp_download_report(const struct simota_sms_pp_result *res, uint8_t *out,
+					 size_t cap, size_t *out_len, uint8_t *rp_cause);
+
 #endif

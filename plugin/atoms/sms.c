@@ -232,16 +232,6 @@ static void sb_submit(struct ofono_sms *sms, const unsigned char *pdu, int pdu_l
 
 /* ---- MT ---------------------------------------------------------------------------------- */
 
-/* TS 23.038 §4: the message class a DCS gives, or -1. */
-static int dcs_class(uint8_t dcs)
-{
-	if ((dcs & 0x80) == 0x00)            /* general data coding, with or without automatic deletion */
-		return (dcs & 0x10) ? dcs & 0x03 : -1;
-	if ((dcs & 0xF0) == 0xF0)            /* data coding / message class */
-		return dcs & 0x03;
-	return -1;
-}
-
 struct download {
 	struct sb_sms *sd;
 	uint32_t id;
@@ -253,7 +243,7 @@ static void download_cb(const GError *err, uint16_t sw, const uint8_t *data, siz
 	struct download *dl = user;
 	struct sb_sms *sd = dl->sd;
 	struct simota_sms_pp_result res;
-	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX];
+	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX], cause;
 	size_t tlen = 0;
 
 	if (err) {
@@ -263,45 +253,15 @@ static void download_cb(const GError *err, uint16_t sw, const uint8_t *data, siz
 		len = 0;
 	}
 	DBG("SMS-PP download: SW %04X, %zu bytes", sw, len);
-	if (simota_sms_pp_download_result(dl->pid, dl->dcs, sw, data, len, &res) != SIMOTA_OK) {
+	/* the answer for the network, the RP-ERROR's cause in a TPDU too (doc/netsim.md) */
+	if (simota_sms_pp_download_result(dl->pid, dl->dcs, sw, data, len, &res) != SIMOTA_OK ||
+	    simota_sms_pp_download_report(&res, tpdu, sizeof(tpdu), &tlen, &cause) != SIMOTA_OK) {
 		sb_net_report(sd->md->net, dl->id, true, RP_CAUSE_PROTOCOL_ERROR, NULL, 0);
 		g_free(dl);
 		return;
 	}
-	if (res.has_report && simota_sms_deliver_report_encode(&res.report, tpdu, sizeof(tpdu), &tlen) != SIMOTA_OK)
-		tlen = 0;
-	if (!res.has_report && res.rp == SIMOTA_RP_ERROR) {
-		/* the cause in TP-FCS still needs a TPDU on this link: the minimal "00 FCS 00" */
-		if (simota_sms_deliver_report_encode(&res.report, tpdu, sizeof(tpdu), &tlen) != SIMOTA_OK)
-			tlen = 0;
-	}
-	sb_net_report(sd->md->net, dl->id, res.rp == SIMOTA_RP_ERROR, res.rp == SIMOTA_RP_ERROR ?
-		      RP_CAUSE_PROTOCOL_ERROR : 0, tpdu, tlen);
+	sb_net_report(sd->md->net, dl->id, res.rp == SIMOTA_RP_ERROR, cause, tpdu, tlen);
 	g_free(dl);
-}
-
-/* TS 31.111 §7.1.1.2: D1 { device identities network → UICC, Address (SC, TON/NPI 91 …), SMS TPDU }. */
-static bool build_download_envelope(struct sb_sms *sd, const uint8_t *tpdu, size_t len, uint8_t *out,
-				    size_t cap, size_t *out_len)
-{
-	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
-	simota_err err;
-
-	m->envelope_tag = SIMOTA_CAT_TAG_SMS_PP_DOWNLOAD;
-	m->src = SIMOTA_CAT_DEV_NETWORK;
-	m->dst = SIMOTA_CAT_DEV_UICC;
-	if (sd->have_sca) {
-		m->address.present = true;
-		/* TS 24.008 §10.5.4.7: ext bit 1, TON, NPI: 0x91 for an international E.164 number */
-		m->address.ton_npi = (uint8_t)(0x80 | (sd->sca.ton & 0x07) << 4 | (sd->sca.npi & 0x0F));
-		g_strlcpy(m->address.number, sd->sca.digits, sizeof(m->address.number));
-	}
-	m->sms_tpdu.present = true;
-	m->sms_tpdu.len = (uint8_t)len;
-	memcpy(m->sms_tpdu.data, tpdu, len);
-	err = simota_cat_envelope_encode(m, out, cap, out_len);
-	g_free(m);
-	return err == SIMOTA_OK;
 }
 
 static void on_deliver(struct sb_net *net, uint32_t id, const uint8_t *tpdu, size_t len, void *user)
@@ -316,7 +276,7 @@ static void on_deliver(struct sb_net *net, uint32_t id, const uint8_t *tpdu, siz
 		g_free(d);
 		return;
 	}
-	if (d->pid == 0x7F && dcs_class(d->dcs) == 2 && len <= SIMOTA_CAT_BYTES_MAX) {
+	if (simota_sms_is_data_download(d->pid, d->dcs) && len <= SIMOTA_CAT_BYTES_MAX) {
 		struct download *dl = g_new0(struct download, 1);
 		uint8_t env[SIMOTA_CAT_BYTES_MAX + 40];
 		size_t elen;
@@ -326,7 +286,9 @@ static void on_deliver(struct sb_net *net, uint32_t id, const uint8_t *tpdu, siz
 		dl->pid = d->pid;
 		dl->dcs = d->dcs;
 		g_free(d);
-		if (!build_download_envelope(sd, tpdu, len, env, sizeof(env), &elen)) {
+		/* TS 31.111 §7.1.1.2, from the service centre's address */
+		if (simota_sms_pp_download_envelope(sd->have_sca ? &sd->sca : NULL, tpdu, len, env, sizeof(env),
+						    &elen) != SIMOTA_OK) {
 			download_cb(NULL, 0x6F00, NULL, 0, dl);
 			return;
 		}

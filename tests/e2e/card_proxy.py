@@ -144,6 +144,11 @@ class CardProxy:
                 down.close()
                 up.close()
 
+    def exchange(self, up, apdu):
+        """One command APDU to the card, its response back; a subclass may act as the card."""
+        send_frame(up, apdu)
+        return recv_frame(up)
+
     def _relay(self, down, up):
         while not self._stop:
             frame = recv_frame(down)
@@ -168,8 +173,7 @@ class CardProxy:
                 if self._stop:
                     return
                 log("%s: APDU %s answered late" % (self.name, frame[:5].hex()))
-            send_frame(up, frame)
-            resp = recv_frame(up)
+            resp = self.exchange(up, frame)
             if action and action[0] == "rewrite":
                 resp = action[1](resp)
             send_frame(down, resp)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Pieces of the deferred flow (DESIGN §1) shared by the pcsc and robustness
+"""Pieces of the deferred flow (doc/architecture.md) shared by the pcsc and robustness
 e2e tests: ota-test-server on a free port with the cards imported, a modem
 brought up to "registered" with an agent, a transaction started and waited
 for through the HTTP API.  The assertions are those of
@@ -10,7 +10,8 @@ import socket
 import urllib.request
 
 import dbus
-from harness import HarnessError, TestAgent, check, log, wait_path
+from harness import HarnessError, TestAgent, check, log, shown
+from otaflow import SERVER_READY
 
 PIN = "1234"
 CARD0_ICCID = "89882390000000000017"
@@ -27,7 +28,7 @@ def free_port():
 def http(method, url, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
+    with urllib.request.urlopen(req, timeout=30) as r:
         return r.status, json.loads(r.read().decode() or "null")
 
 
@@ -51,7 +52,7 @@ def start_server(h, server, card_names, extra=()):
     for name in card_names:
         argv += ["--import", h.cards[name]["config"]]
     srv = h.start_process("ota-test-server", argv)
-    wait_path(netsim_sock, srv)
+    h.wait_ready(srv, SERVER_READY)     # netsim socket and HTTP API both listening
     return "http://127.0.0.1:%d" % port, netsim_sock
 
 
@@ -74,7 +75,7 @@ def modem_up(h, path, pin=PIN, agent_path=None, timeout=30):
 
 def create_tx(api, iccid, text, action="display-text"):
     status, created = http("POST", api + "/v1/transactions", {"iccid": iccid, "action": action, "text": text})
-    check(status == 201 and "id" in created, "transaction created for %s: %s" % (iccid, created))
+    check(status == 201 and "id" in created, lambda: "transaction created for %s: %s" % (iccid, created))
     return "%s/v1/transactions/%d" % (api, created["id"])
 
 
@@ -94,19 +95,19 @@ def wait_final(h, txurl, timeout=60):
 
 
 def check_completed(tx, general=0, what=""):
-    check(tx["state"] == "completed", "transaction completed%s" % what)
-    got = tx.get("result") and int(tx["result"].get("general", -1))
-    check(got == general, "R1 delivered%s: general result %02X (want %02X)" % (what, got if got is not None else -1,
-                                                                               general))
+    check(tx.get("state") == "completed", lambda: "transaction completed%s: %s (why: %s)" % (what, tx.get("state"),
+                                                                                            tx.get("why")))
+    got = (tx.get("result") or {}).get("general")
+    check(got == general, lambda: "R1 delivered%s: general result %s (want %02X)" % (what, shown(got), general))
 
 
 def check_card_saw_flow(h, name):
     card_log = h.cards[name]["proc"].log_text()
     check("APDU 80 c2 00 00" in card_log and "APDU 80 14 00 00" in card_log,
-          "ENVELOPE and TERMINAL RESPONSE reached card %s" % name)
+          lambda: "ENVELOPE and TERMINAL RESPONSE reached card %s" % name)
 
 
-def modem_for(h, name, timeout=10):
+def modem_for(h, name, timeout=30):
     path = "/" + name
     h.wait_for(lambda: path in h.modems(), timeout, "modem " + path)
     return path

@@ -26,6 +26,7 @@ root (unshare -m, mount).
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -103,6 +104,95 @@ class HarnessError(Exception):
     pass
 
 
+# ---- waiting for a state, and messages that never raise ------------------------------------
+#
+# A test waits for the state it then asserts, never for a moment: wait_until() polls a probe
+# that reads the state (a D-Bus property, a file, the server's API, a log) until the value read
+# is the one wanted; stays() asserts that a state holds for a whole window (the only honest way
+# to say "nothing happened": a negative needs a window, and the window is named as such).
+# A check message may read data that is absent exactly when the check fails: check() takes the
+# message as a callable and builds it only here, where an exception cannot hide the failure.
+
+# What a probe may raise while the state it reads is not there yet: a D-Bus object or
+# interface not there (yet), a file or socket not there (yet), a JSON document half written,
+# a key or an element not there (yet).  Anything else is a bug in the test and propagates.
+NOT_YET = (dbus.exceptions.DBusException, OSError, ValueError, LookupError)
+
+_NOTHING = object()
+
+
+def shown(value, limit=600):
+    """repr(value) for a message, shortened; never raises."""
+    try:
+        text = repr(value)
+    except Exception as e:  # a value whose repr fails is still reported
+        return "<%s, repr raised %s>" % (type(value).__name__, type(e).__name__)
+    return text if len(text) <= limit else "%s...(%d chars)" % (text[:limit], len(text))
+
+
+def _last_seen(last, last_exc):
+    out = ""
+    if last is not _NOTHING:
+        out += "; last value read: %s" % shown(last)
+    if last_exc is not None:
+        out += "; last error: %s: %s" % (type(last_exc).__name__, shown(str(last_exc), 300))
+    return out
+
+
+def wait_until(probe, timeout, what, until=None, pump=None, abort=None, interval=0.05):
+    """Polls probe() until the state it reads is the wanted one; returns the value read.
+
+    until(value) says whether it is (default: the value is truthy).  A probe (or until)
+    raising NOT_YET reads "not yet"; other exceptions propagate.  pump(seconds) passes the
+    time between polls (default time.sleep; the harness runs its GLib main loop).  abort()
+    returns why waiting is pointless (a daemon died) or None.  On timeout: HarnessError
+    naming what was awaited, the timeout, the last value read and the last error."""
+    end = time.monotonic() + timeout
+    last, last_exc = _NOTHING, None
+    while True:
+        try:
+            value = probe()
+            last = value
+            if (until(value) if until is not None else value):
+                return value
+        except NOT_YET as e:
+            last_exc = e
+        reason = abort() if abort is not None else None
+        if reason:
+            raise HarnessError("%s while waiting for %s%s" % (reason, what, _last_seen(last, last_exc)))
+        if time.monotonic() >= end:
+            raise HarnessError("timeout (%.0f s) waiting for %s%s" % (timeout, what, _last_seen(last, last_exc)))
+        (pump or time.sleep)(interval)
+
+
+def stays(probe, seconds, what, pump=None, interval=0.05):
+    """Asserts that probe() reads true at every poll for `seconds` (from now); returns the last
+    value.  For "nothing happened": a negative can only be observed over a window."""
+    end = time.monotonic() + seconds
+    while True:
+        try:
+            value = probe()
+        except NOT_YET as e:
+            raise AssertionError("%s: could not be read: %s: %s" % (what, type(e).__name__, shown(str(e), 300)))
+        if not value:
+            raise AssertionError("%s: no longer true %.2f s into the %.1f s window (read %s)" %
+                                 (what, seconds - (end - time.monotonic()), seconds, shown(value)))
+        if time.monotonic() >= end:
+            log("ok: %s (held %.1f s)" % (what, seconds))
+            return value
+        (pump or time.sleep)(interval)
+
+
+def message(what):
+    """The text of a check message: a str, or a callable building it (never raises)."""
+    if not callable(what):
+        return str(what)
+    try:
+        return str(what())
+    except Exception as e:
+        return "<the message raised %s: %s>" % (type(e).__name__, shown(e, 300))
+
+
 class Process:
     def __init__(self, name, argv, log_path, env=None):
         self.name = name
@@ -117,7 +207,7 @@ class Process:
     def alive(self):
         return self.popen.poll() is None
 
-    def stop(self, timeout=5.0, sig=signal.SIGTERM):
+    def stop(self, timeout=10.0, sig=signal.SIGTERM):
         """Stops this process by its PID: sig, then SIGKILL after timeout."""
         if not self.alive():
             return self.popen.returncode
@@ -145,15 +235,22 @@ class Process:
             return ""
 
 
-def wait_path(path, proc=None, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if os.path.exists(path):
-            return
+def connects(path):
+    """True once a daemon accepts connections on the unix socket path (the file exists from
+    bind(), connections are refused until listen()); the probe connection is closed at once."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(path)
+    return True
+
+
+def wait_socket(path, proc=None, timeout=30.0):
+    """Waits until a daemon accepts connections on the unix socket path; fails at once if
+    proc exited."""
+    def died():
         if proc is not None and not proc.alive():
-            raise HarnessError("%s exited (status %s) before creating %s" % (proc.name, proc.popen.returncode, path))
-        time.sleep(0.02)
-    raise HarnessError("timeout waiting for %s" % path)
+            return "%s exited (status %s)" % (proc.name, proc.popen.returncode)
+        return None
+    wait_until(lambda: connects(path), timeout, "%s accepting connections" % path, abort=died, interval=0.02)
 
 
 class Harness:
@@ -236,7 +333,7 @@ class Harness:
             f.write(BUS_CONFIG.format(socket=sock, ofono_policy=OFONO_BUS_POLICY))
         self.bus_address = "unix:path=" + sock
         p = self.start_process("dbus-daemon", ["dbus-daemon", "--config-file=" + conf, "--nofork", "--nopidfile"])
-        wait_path(sock, p)
+        wait_socket(sock, p)
         self.bus = dbus.bus.BusConnection(self.bus_address)
         return self.bus
 
@@ -262,7 +359,7 @@ class Harness:
         argv = [self.uicc_emu] + (["-v"] if verbose else []) + ["--config", cfg, "--state", state,
                                                                 "--listen", "unix:" + sock] + list(extra_args)
         p = self.start_process("uicc-emu-" + name, argv)
-        wait_path(sock, p)
+        wait_socket(sock, p)
         self.cards[name] = {"proc": p, "sock": sock, "config": cfg, "state": state, "extra_args": list(extra_args)}
         return sock
 
@@ -302,7 +399,7 @@ class Harness:
         argv = ["unshare", "-m", "--", "/bin/sh", "-c", OFONOD_WRAPPER, "ofonod-wrapper",
                 plugins, state, scratch] + cmd
         self.ofonod = self.start_process("ofonod", argv, env=env)
-        self.wait_for(lambda: self.name_has_owner(OFONO), 15, "org.ofono on the bus")
+        self.wait_for(lambda: self.name_has_owner(OFONO), 30, "org.ofono on the bus")
         return self.ofonod
 
     def stop_ofonod(self, kill9=False):
@@ -330,22 +427,27 @@ class Harness:
             if not ctx.iteration(False):
                 time.sleep(0.005)
 
-    def wait_for(self, predicate, timeout, what):
-        end = time.monotonic() + timeout
-        last_exc = None
-        while time.monotonic() < end:
-            try:
-                v = predicate()
-                if v:
-                    return v
-            except dbus.exceptions.DBusException as e:
-                last_exc = e
-            if self.ofonod is not None and not self.ofonod.alive():
-                raise HarnessError("ofonod exited (status %s) while waiting for %s" %
-                                   (self.ofonod.popen.returncode, what))
-            self.iterate(0.05)
-        raise HarnessError("timeout (%.0f s) waiting for %s%s" % (timeout, what,
-                                                                 (": last error %s" % last_exc) if last_exc else ""))
+    def ofonod_died(self):
+        if self.ofonod is not None and not self.ofonod.alive():
+            return "ofonod exited (status %s)" % self.ofonod.popen.returncode
+        return None
+
+    def wait_ready(self, proc, needle, timeout=30):
+        """Waits until needle is in proc's log (a daemon saying it is ready); fails at once if
+        proc exited."""
+        def died():
+            return None if proc.alive() else "%s exited (status %s)" % (proc.name, proc.popen.returncode)
+        wait_until(lambda: needle in proc.log_text(), timeout, "%r in %s's log" % (needle, proc.name),
+                   abort=died)
+
+    def wait_for(self, probe, timeout, what, until=None):
+        """wait_until() running the GLib main loop between polls (D-Bus signals, agent
+        calls); fails at once if ofonod died.  Returns the value read."""
+        return wait_until(probe, timeout, what, until=until, pump=self.iterate, abort=self.ofonod_died)
+
+    def stays(self, probe, seconds, what):
+        """stays() running the GLib main loop between polls."""
+        return stays(probe, seconds, what, pump=self.iterate)
 
     def iface(self, path, interface):
         return dbus.Interface(self.bus.get_object(OFONO, path), interface)
@@ -363,7 +465,7 @@ class Harness:
     def interfaces(self, path):
         return [str(i) for i in self.props(path, "org.ofono.Modem").get("Interfaces", [])]
 
-    def power_up(self, path, online=False, timeout=20):
+    def power_up(self, path, online=False, timeout=30):
         self.set_prop(path, "org.ofono.Modem", "Powered", dbus.Boolean(True))
         self.wait_for(lambda: self.props(path, "org.ofono.Modem").get("Powered"), timeout, path + " powered")
         if online:
@@ -379,7 +481,7 @@ class Harness:
                                      path_keyword="path")
         return got
 
-    def sim_ready(self, path, pin=None, timeout=20):
+    def sim_ready(self, path, pin=None, timeout=30):
         """Waits for the SIM, enters the PIN if asked, waits for the IMSI; returns it."""
         self.wait_for(lambda: "org.ofono.SimManager" in self.interfaces(path), timeout, "SimManager")
         self.wait_for(lambda: self.props(path, "org.ofono.SimManager").get("Present"), timeout, "SIM present")
@@ -443,9 +545,12 @@ class TestAgent(dbus.service.Object):
 
 
 def check(cond, what):
+    """Asserts cond.  what: the message, a str literal or a callable building it from the data
+    checked (built only here, so reading what is absent when cond fails cannot raise instead)."""
+    text = message(what)
     if not cond:
-        raise AssertionError(what)
-    log("ok: %s" % what)
+        raise AssertionError(text)
+    log("ok: %s" % text)
 
 
 def main_wrapper(fn):

@@ -13,6 +13,8 @@ import struct
 import threading
 import time
 
+from harness import shown, wait_until
+
 HELLO, DELIVER, DELIVER_REPORT, SUBMIT, PING = 0x01, 0x02, 0x03, 0x04, 0x05
 HELLO_ACK, SUBMIT_REPORT, PONG, ERROR = 0x81, 0x84, 0x85, 0x7F
 
@@ -116,13 +118,11 @@ class FakeNetsim:
         except OSError:
             pass
 
-    def wait_connected(self, timeout=15):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.conn is not None and self.hellos:
-                return self.hellos[-1]
-            time.sleep(0.02)
-        raise AssertionError("the device did not connect and say HELLO")
+    def wait_connected(self, timeout=30):
+        """The device's last HELLO, once it is connected and said one."""
+        wait_until(lambda: self.conn is not None and self.hellos, timeout, "the device to connect and say HELLO",
+                   interval=0.02)
+        return self.hellos[-1]
 
     def deliver(self, tpdu):
         """Sends an SMS-DELIVER TPDU; returns its id."""
@@ -148,7 +148,9 @@ class FakeNetsim:
         finally:
             for f in aside:
                 self.frames.put(f)
-        raise AssertionError("no frame of type 0x%02x from the device in %.0f s" % (ftype, timeout))
+        raise AssertionError("no frame of type 0x%02x%s from the device in %.0f s; frames meanwhile: %s" %
+                             (ftype, " (matching)" if match else "", timeout,
+                              shown([(f.get("type"), f.get("id")) for f in aside])))
 
     def report_submit(self, sid, rp=0, cause=0, tpdu=b""):
         self._send(self.conn, frame(SUBMIT_REPORT, struct.pack(">IBB", sid, rp, cause) + tpdu))

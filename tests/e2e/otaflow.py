@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The whole DESIGN §1 stack for end-to-end tests, on top of harness.py:
+"""The whole stack of the deferred flow (doc/architecture.md) for end-to-end tests, on top of harness.py:
 
   SV1/SV2 = ota-test-server (HTTP API, netsim link)  <-NetsimTap->  ofonod + stkbridge
   plugin  <-ApduTap->  uicc-emu (one per card)  ...  stkbridge-agent (scripted, JSON log)
@@ -34,12 +34,13 @@ import urllib.error
 import urllib.request
 
 import dbus
-from harness import HarnessError, check, log, wait_path
+from harness import HarnessError, check, log
 from taps import (DELIVER, DELIVER_REPORT, FROM_DEVICE, SUBMIT, TO_DEVICE, ApduTap, NetsimTap)
 
 PIN = "1234"
 SV2_ADDRESS = "15550199"       # ota-test-server's default TP-OA (--address)
 SV1_ADDRESS = "15550100"       # where MGs go (--sv1-address)
+SERVER_READY = "ota-test-server ready"   # logged once the netsim socket and the HTTP API listen
 
 KEYSET1 = {"kic": "15", "kid": "15", "kic-key": "0123456789abcdeffedcba9876543210",
            "kid-key": "112233445566778899aabbccddeeff00"}
@@ -222,7 +223,7 @@ class Api:
         req = urllib.request.Request(self.base + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=30) as r:
                 return r.status, json.loads(r.read().decode() or "null")
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read().decode() or "null")
@@ -264,9 +265,10 @@ class Agent:
                                            "--json-log", self.json_log] + list(extra))
 
     def lines(self):
+        """The JSON log's complete lines (a line still being written is left for later)."""
         try:
             with open(self.json_log) as f:
-                return [json.loads(x) for x in f if x.strip()]
+                return [json.loads(x) for x in f if x.endswith("\n") and x.strip()]
         except FileNotFoundError:
             return []
 
@@ -277,13 +279,18 @@ class Agent:
         """The interactions oFono asked for (not the agent's own events)."""
         return [x for x in self.lines() if "outcome" in x]
 
-    def wait_registered(self, count=1, timeout=20):
-        self.h.wait_for(lambda: len([x for x in self.events("RegisterAgent") if x.get("error") is None]) >= count,
-                        timeout, "%s registered with oFono (%d)" % (self.name, count))
+    def registrations(self):
+        """Successful RegisterAgent calls in the JSON log."""
+        return [x for x in self.events("RegisterAgent") if x.get("error") is None]
 
-    def wait_requests(self, n, timeout=40):
-        return self.h.wait_for(lambda: len(self.requests()) >= n and self.requests(), timeout,
-                               "%d request(s) answered by %s" % (n, self.name))
+    def wait_registered(self, count=1, timeout=30):
+        self.h.wait_for(self.registrations, timeout, "%s registered with oFono (%d)" % (self.name, count),
+                        until=lambda r: len(r) >= count)
+
+    def wait_requests(self, n, timeout=60):
+        """The first n requests the agent handled (at least n in its JSON log)."""
+        return self.h.wait_for(self.requests, timeout, "%d request(s) answered by %s" % (n, self.name),
+                               until=lambda r: len(r) >= n)
 
 
 class Stack:
@@ -333,8 +340,7 @@ class Stack:
         for name in cards:
             argv += ["--import", h.cards[name]["config"]]
         self.server = h.start_process("ota-test-server", argv + list(server_args))
-        if not smsc:
-            wait_path(self.netsim_sock, self.server)
+        h.wait_ready(self.server, SERVER_READY)     # its links and HTTP API listening
         self.api = Api("http://127.0.0.1:%d" % self.port)
         if smsc:
             from smsc import wait_bound  # noqa: E402
@@ -359,7 +365,7 @@ class Stack:
     def restart_ofonod(self):
         self.h.start_ofonod(self.ofonod_conf, debug=self.verbose)
 
-    def bring_up(self, name, timeout=20):
+    def bring_up(self, name, timeout=30):
         """Powered, PIN entered, online, registered on the netsim link, SimToolkit there."""
         h = self.h
         path = self.cards[name]["path"]
@@ -391,12 +397,13 @@ class Stack:
         log("transaction %d on %s: %s" % (tx_id, card, json.dumps(req)))
         return tx_id
 
-    def wait_state(self, tx_id, states, timeout=30):
+    def wait_state(self, tx_id, states, timeout=60):
+        """The transaction once its state is one of states (the last one read on timeout)."""
         states = (states,) if isinstance(states, str) else states
-        return self.h.wait_for(lambda: (lambda t: t if t["state"] in states else None)(self.api.tx(tx_id)),
-                               timeout, "transaction %d %s" % (tx_id, "/".join(states)))
+        return self.h.wait_for(lambda: self.api.tx(tx_id), timeout, "transaction %d %s" % (tx_id, "/".join(states)),
+                               until=lambda t: t.get("state") in states)
 
-    def wait_final(self, tx_id, timeout=30):
+    def wait_final(self, tx_id, timeout=60):
         tx = self.wait_state(tx_id, ("completed", "failed", "expired"), timeout)
         log("transaction %d: %s %s why=%s" % (tx_id, tx["state"], json.dumps(tx.get("result")), tx.get("why")))
         for ev in tx["timeline"]:
@@ -404,9 +411,11 @@ class Stack:
             log("  %s %-14s %s" % (ev["at"][11:23], ev["event"], json.dumps(detail) if detail else ""))
         return tx
 
-    def wait_event(self, tx_id, kind, timeout=30, count=1):
-        return self.h.wait_for(lambda: [e for e in self.api.tx(tx_id)["timeline"] if e["event"] == kind][count - 1:],
-                               timeout, "event %s of transaction %d" % (kind, tx_id))[-1]
+    def wait_event(self, tx_id, kind, timeout=60, count=1):
+        """The count-th event of this kind in the transaction's timeline."""
+        return self.h.wait_for(lambda: events(self.api.tx(tx_id), kind), timeout,
+                               "event %s (#%d) of transaction %d" % (kind, count, tx_id),
+                               until=lambda evs: len(evs) >= count)[count - 1]
 
     # -- hops ----------------------------------------------------------------------------
 
@@ -468,44 +477,45 @@ class Stack:
             if e["msg-id"] in absent:
                 downs = [f for f in frames if f["type"] == DELIVER and f["dir"] == TO_DEVICE and
                          f["id"] == e["msg-id"]]
-                check(not downs, "%s (cntr %s) sent while no device was attached: not on the link" %
+                check(not downs, lambda: "%s (cntr %s) sent while no device was attached: not on the link" %
                       (e["event"][:-5], e["cntr"]))
         by_cntr = {}
         for kind, e, downs in self.commands_on_link(card, tx, absent):
-            check(e["segments"] == 1, "%s %s: one SMS" % (kind, e["cntr"]))
-            check(len(downs) == 1, "%s (cntr %s) on the link as SMS %d" % (kind, e["cntr"], downs[0]["id"] if downs else -1))
+            check(e["segments"] == 1, lambda: "%s %s: one SMS" % (kind, e["cntr"]))
+            check(len(downs) == 1, lambda: "%s (cntr %s) on the link as SMS %s" % (kind, e["cntr"],
+                                                                                 [f["id"] for f in downs]))
             sms = parse_deliver(downs[0]["tpdu"])
             check(sms["mti"] == 0 and sms["pid"] == 0x7F and sms["dcs"] in (0xF6, 0x16) and
                   sms["udh"].get(0x70) == b"" and sms["oa"] == "+" + SV2_ADDRESS,
-                  "%s: SMS-DELIVER from +%s, PID 7F, DCS %02X, UDH IEI 70 (command packet)" %
+                  lambda: "%s: SMS-DELIVER from +%s, PID 7F, DCS %02X, UDH IEI 70 (command packet)" %
                   (kind, SV2_ADDRESS, sms["dcs"]))
             pkt = self.unwrap_command(sms["data"])
             check(pkt["tar"] == tx["tar"] and pkt["cntr"] == e["cntr"] and pkt["spi"] == spi and
                   pkt["kic"] == "15" and pkt["kid"] == "15" and pkt["cc"],
-                  "%s: secured packet TAR %s, CNTR %s, SPI %s, KIc/KID 15, CC %s: verified and deciphered" %
+                  lambda: "%s: secured packet TAR %s, CNTR %s, SPI %s, KIc/KID 15, CC %s: verified and deciphered" %
                   (kind, pkt["tar"], pkt["cntr"], pkt["spi"], pkt["cc"]))
             msg = self.decode(pkt["data"])
             want = {"c1": "C1", "c2": "C2", "release": "release"}[kind]
-            check(msg["type"] == want and msg["txid"] == txid, "%s inside: %s" % (kind, json.dumps(msg)))
+            check(msg["type"] == want and msg["txid"] == txid, lambda: "%s inside: %s" % (kind, json.dumps(msg)))
             by_cntr[e["cntr"]] = (kind, e, downs[0])
             out["commands"].append(msg)
         for e in [e for e in tx["timeline"] if e["event"] == "por-received"]:
             kind, cmd, down = by_cntr[e["cntr"]]
             reports = [f for f in frames if f["type"] == DELIVER_REPORT and f["id"] == down["id"]]
-            check(len(reports) >= 1 and reports[0]["rp"] == 0, "RP-ACK for the SMS of %s" % kind)
+            check(len(reports) >= 1 and reports[0]["rp"] == 0, lambda: "RP-ACK for the SMS of %s" % kind)
             rep = parse_deliver_report(reports[0]["tpdu"])
             route = "deliver-report" if rep["data"] else "sms-submit"
             check(e["via"] == self.via(route), "PoR of %s by %s: the API says %s" % (kind, route, e["via"]))
             if route == "deliver-report":
                 check(rep["mti"] == 0 and rep.get("pid") == 0x7F and rep.get("dcs") == 0xF6 and
                       rep["udh"].get(0x71) == b"",
-                      "PoR of %s in the DELIVER-REPORT: PID 7F, DCS F6, UDH IEI 71 (response packet): %s" %
+                      lambda: "PoR of %s in the DELIVER-REPORT: PID 7F, DCS F6, UDH IEI 71 (response packet): %s" %
                       (kind, reports[0]["tpdu"].hex()))
                 packet = rep["data"]
                 # our ME marks the response packet's header (doc/wire-formats.md, "TP-UDHI of the DELIVER-REPORT")
-                check(rep["udhi"], "PoR of %s in the DELIVER-REPORT with TP-UDHI 1: %s" % (kind, reports[0]["tpdu"].hex()))
+                check(rep["udhi"], lambda: "PoR of %s in the DELIVER-REPORT with TP-UDHI 1: %s" % (kind, reports[0]["tpdu"].hex()))
             else:
-                check(not rep["data"], "PoR of %s not in the DELIVER-REPORT (TP-PI %02x)" % (kind, rep["pi"]))
+                check(not rep["data"], lambda: "PoR of %s not in the DELIVER-REPORT (TP-PI %02x)" % (kind, rep["pi"]))
                 subs = [f for f in frames if f["type"] == SUBMIT and f["dir"] == FROM_DEVICE]
                 found = None
                 for f in subs:
@@ -514,16 +524,16 @@ class Stack:
                         found = s
                 check(found is not None and found["da"] == "+" + SV2_ADDRESS and found["pid"] == 0x7F and
                       found["dcs"] == 0xF6,
-                      "PoR of %s in an SMS-SUBMIT to +%s, PID 7F, DCS F6, UDH IEI 71" % (kind, SV2_ADDRESS))
+                      lambda: "PoR of %s in an SMS-SUBMIT to +%s, PID 7F, DCS F6, UDH IEI 71" % (kind, SV2_ADDRESS))
                 packet = found["data"]
             por = self.unwrap_response(spi, packet)
             check(por["tar"] == tx["tar"] and por["cntr"] == e["cntr"] and int(por["status"], 16) == e["status"] and
                   por["data"] == e["data"] and por["cc"],
-                  "PoR of %s verified: TAR %s, CNTR %s, status %s, RC/CC %s, data = the API's %s" %
+                  lambda: "PoR of %s verified: TAR %s, CNTR %s, status %s, RC/CC %s, data = the API's %s" %
                   (kind, por["tar"], por["cntr"], por["status"], por["cc"], e["data"] or "(none)"))
             if por["data"]:
                 msg = self.decode(por["data"])
-                check(msg["txid"] == txid, "PoR of %s carries %s %s" % (kind, msg["type"], json.dumps(msg)))
+                check(msg["txid"] == txid, lambda: "PoR of %s carries %s %s" % (kind, msg["type"], json.dumps(msg)))
                 out["pors"].append(msg)
         for e in [e for e in tx["timeline"] if e["event"] == "mg-received"]:
             mgs = []
@@ -534,7 +544,8 @@ class Stack:
                         mgs.append(s)
             mine = [s for s in mgs if s["data"] == bytes.fromhex("b1068004" + txid)]
             check(len(mine) == 1 and mine[0]["pid"] == 0 and mine[0]["dcs"] == 0x04 and not mine[0]["udh"],
-                  "MG on the link: SMS-SUBMIT to +%s, PID 00, DCS 04, UD b1068004%s (unsecured)" % (SV1_ADDRESS, txid))
+                  lambda: "MG on the link: SMS-SUBMIT to +%s, PID 00, DCS 04, UD b1068004%s (unsecured)" %
+                  (SV1_ADDRESS, txid))
             out["mgs"].append(self.decode(mine[0]["data"].hex()))
         return out
 
@@ -559,18 +570,26 @@ class Stack:
             out.append(tr)
         return out
 
+    def wait_terminal_responses(self, card, cmd_type, since, count=1, timeout=30):
+        """The TERMINAL RESPONSEs to commands of type cmd_type after `since`, answered by the
+        card (SW known), once there are at least count of them."""
+        return self.h.wait_for(lambda: [t for t in self.terminal_responses(card, since)
+                                        if t.get("type") == cmd_type and t["sw"] is not None],
+                               timeout, "%d TERMINAL RESPONSE(s) to command type %02x at %s" % (count, cmd_type, card),
+                               until=lambda trs: len(trs) >= count)
+
     def terminal_response(self, card, cmd_type, since):
         """The one TERMINAL RESPONSE to a command of type cmd_type after `since`."""
-        trs = [t for t in self.terminal_responses(card, since) if t.get("type") == cmd_type]
-        check(len(trs) == 1, "one TERMINAL RESPONSE to command type %02x at %s: %s" % (cmd_type, card, trs))
+        trs = self.wait_terminal_responses(card, cmd_type, since)
+        check(len(trs) == 1, lambda: "one TERMINAL RESPONSE to command type %02x at %s: %s" % (cmd_type, card, trs))
         self.check_card_log_tr(card, trs[0])
         return trs[0]
 
     def check_card_log_tr(self, card, tr):
         """uicc-emu -v logs each APDU's header, length and SW (never data): the TR must be there."""
         line = "APDU 80 14 00 00 (%d bytes) -> %s" % (tr["apdu_len"], tr["sw"])
-        self.h.wait_for(lambda: line in self.h.cards[card]["proc"].log_text(), 5, "the card's log: " + line)
-        check(True, "uicc-emu -v log of %s: %s" % (card, line))
+        self.h.wait_for(lambda: line in self.h.cards[card]["proc"].log_text(), 30, "the card's log: " + line)
+        check(True, lambda: "uicc-emu -v log of %s: %s" % (card, line))
 
     def card_state(self, card):
         """The card's state file as {group: {key: value}} (GLib key file)."""
@@ -586,8 +605,17 @@ class Stack:
         return groups
 
     def stored_r1(self, card, tar, txid):
-        """The deferred applet's stored transaction (state, r2s) in the card's state file, or None."""
+        """The deferred applet's stored transaction (c1, state, r2s, created) in the card's state
+        file, or None.  state (doc/protocol.md §3.4): "1" pending (no r2s yet), "0" done."""
         return self.card_state(card).get("deferred %s %s" % (tar, txid))
+
+    def wait_r1_stored(self, card, tar, txid, timeout=30):
+        """The stored transaction once R1 is final in the card's state file: state "0" (done)
+        with its r2s.  The group exists (state "1") from C1 on; the card writes R1 after it
+        answered the TERMINAL RESPONSE, so a TR seen on the link does not mean R1 is stored."""
+        return self.h.wait_for(lambda: self.stored_r1(card, tar, txid), timeout,
+                               "R1 of %s final in %s's state file (state 0 with r2s)" % (txid, card),
+                               until=lambda st: st is not None and st.get("state") == "0" and "r2s" in st)
 
     def counters(self, card):
         """(card's keyset-1 counter from its state file, server's keyset-1 counter from the API)."""
@@ -598,7 +626,7 @@ class Stack:
 
     def check_counters(self, card):
         c, s = self.counters(card)
-        check(c == s and c > 0, "%s: counter of keyset 1 is %d in the card's state file and %d in the server" %
+        check(c == s and c > 0, lambda: "%s: counter of keyset 1 is %d in the card's state file and %d in the server" %
               (card, c, s))
         return c
 
@@ -620,10 +648,6 @@ def ts(s):
 
 def events(tx, kind):
     return [e for e in tx["timeline"] if e["event"] == kind]
-
-
-def wait_seconds(h, seconds):
-    h.iterate(seconds)
 
 
 __all__ = ["Stack", "Api", "Agent", "card_ini", "args_bins", "events", "ts", "check", "log", "time"]

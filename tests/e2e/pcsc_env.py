@@ -25,7 +25,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 from harness import Harness, HarnessError, log
 
@@ -86,7 +85,7 @@ class PcscHarness(Harness):
         name = "pcscd" if self.pcscd_runs == 1 else "pcscd-%d" % self.pcscd_runs
         self.pcscd = self.start_process(name, ["pcscd", "--foreground", "--info", "--config",
                                                self.path("reader.conf.d")])
-        self.wait_for(lambda: "daemon ready" in self.pcscd.log_text(), 20, "pcscd ready")
+        self.wait_for(lambda: "daemon ready" in self.pcscd.log_text(), 30, "pcscd ready")
         return self.pcscd
 
     def stop_pcscd(self, kill9=False):
@@ -117,33 +116,9 @@ class PcscHarness(Harness):
         self.cards[name] = {"proc": p, "sock": sock, "config": cfg, "state": state, "slot": slot}
         return reader_name(slot)
 
-    def wait_card_linked(self, name, timeout=15):
-        """Waits until uicc-emu NAME's vpcd link is up (the card is in its reader)."""
-        p = self.cards[name]["proc"]
-        runs = p.log_text().count("reader vpcd:")
-        self.wait_for(lambda: "reader vpcd:" in p.log_text() and "connected" in p.log_text(), timeout,
-                      "card %s linked to vpcd" % name)
-        return runs
-
     def restart_vpcd_card(self, name):
         c = self.cards[name]
         return self.start_vpcd_card(name, slot=c["slot"])
 
 
-def settle(h, seconds):
-    h.iterate(seconds)
-
-
-def wait_log(proc, needle, h, timeout, what=None, start=0):
-    """Waits for needle in proc's log after offset start; returns the offset after it."""
-    def found():
-        i = proc.log_text().find(needle, start)
-        return i + len(needle) if i >= 0 else None
-    return h.wait_for(found, timeout, what or ("%r in %s's log" % (needle, proc.name)))
-
-
-def now():
-    return time.monotonic()
-
-
-__all__ = ["PcscHarness", "enter_namespace", "reader_name", "wait_log", "log", "settle", "now"]
+__all__ = ["PcscHarness", "enter_namespace", "reader_name", "log"]

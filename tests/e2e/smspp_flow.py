@@ -30,7 +30,7 @@ def por_of(exe, report_tpdu):
     """The response packet in an SMS-DELIVER-REPORT (RP-ACK form, TP-PI 07), unwrapped."""
     check(report_tpdu[0] & 0x03 == 0x00, "DELIVER-REPORT MTI 00")
     pi = report_tpdu[1]
-    check(pi & 0x07 == 0x07, "TP-PI: PID, DCS and UDL present (%02x)" % pi)
+    check(pi & 0x07 == 0x07, lambda: "TP-PI: PID, DCS and UDL present (%02x)" % pi)
     check(report_tpdu[2] == 0x7F and report_tpdu[3] == 0xF6, "report PID 7F, DCS F6")
     udl = report_tpdu[4]
     ud = report_tpdu[5:5 + udl]
@@ -44,24 +44,24 @@ def display_text_transaction(h, net, ota, agent, txid, cntr, text):
     shown = len([c for c in agent.calls if c[0] == "DisplayText"])
     c1 = ota_cli(ota, "message", "c1", "--txid", txid, "--action", "display-text", "--text", text)
     did = net.deliver(sms_deliver(secured(ota, c1, cntr)))
-    rep = net.expect(DELIVER_REPORT, 15, pump, match=lambda f: f["id"] == did)
-    check(rep["rp"] == 0, "RP-ACK for C1 (rp %d cause %d)" % (rep["rp"], rep["cause"]))
+    rep = net.expect(DELIVER_REPORT, 30, pump, match=lambda f: f["id"] == did)
+    check(rep["rp"] == 0, lambda: "RP-ACK for C1 (rp %d cause %d)" % (rep["rp"], rep["cause"]))
     por = por_of(ota, rep["tpdu"])
     ir = json.loads(ota_cli(ota, "message", "decode", por["data"]))
     check(por["status"] == "00" and ir.get("type") == "IR" and ir.get("txid") == txid,
-          "PoR status 00 with the IR of %s" % txid)
-    h.wait_for(lambda: len([c for c in agent.calls if c[0] == "DisplayText"]) > shown, 15,
+          lambda: "PoR status 00 with the IR of %s" % txid)
+    h.wait_for(lambda: len([c for c in agent.calls if c[0] == "DisplayText"]) > shown, 30,
                "DisplayText at the agent")
     dt = [c for c in agent.calls if c[0] == "DisplayText"][-1]
-    check(dt[1] == text, "the agent shows %r" % dt[1])
-    mg = net.expect(SUBMIT, 15, pump)
+    check(dt[1] == text, lambda: "the agent shows %r" % dt[1])
+    mg = net.expect(SUBMIT, 30, pump)
     check(len(mg["tpdu"]) > 0 and mg["tpdu"][0] & 0x03 == 0x01, "the MG went out as an SMS-SUBMIT")
     c2 = ota_cli(ota, "message", "c2", "--txid", txid)
     did2 = net.deliver(sms_deliver(secured(ota, c2, cntr + 1)))
-    rep2 = net.expect(DELIVER_REPORT, 15, pump, match=lambda f: f["id"] == did2)
+    rep2 = net.expect(DELIVER_REPORT, 30, pump, match=lambda f: f["id"] == did2)
     check(rep2["rp"] == 0, "RP-ACK for C2")
     r2s = json.loads(ota_cli(ota, "message", "decode", por_of(ota, rep2["tpdu"])["data"]))
     log("R2S: %s" % r2s)
     check(r2s.get("type") == "R2S" and r2s.get("state") == "done" and
-          r2s.get("result", {}).get("general") == "00", "R2S: transaction %s done, general result 00" % txid)
+          r2s.get("result", {}).get("general") == "00", lambda: "R2S: transaction %s done, general result 00" % txid)
     return r2s

@@ -97,6 +97,7 @@ class _Tap:
             if payload is None:
                 break
             self.frame(conn, from_client, payload)
+            self.gate(from_client, payload)
             try:
                 dst.sendall(head + payload)
             except OSError:
@@ -107,14 +108,21 @@ class _Tap:
             except OSError:
                 pass
 
+    def release(self):
+        pass
+
     def opened(self, conn):
         pass
+
+    def gate(self, from_client, payload):
+        """Called before a recorded frame goes on; may block it (ApduTap.hold)."""
 
     def frame(self, conn, from_client, payload):
         raise NotImplementedError
 
     def close(self):
         self._stop = True
+        self.release()
         try:
             self.lsock.close()
         except OSError:
@@ -166,10 +174,39 @@ class ApduTap(_Tap):
 
     header = ">H"
 
+    HOLD_MAX = 120.0              # a held APDU goes on after this even if the test never released it
+
     def __init__(self, listen_path, upstream_path):
         self.apdus = []
         self._waiting = {}        # conn -> list of pending request records (None = ATR request)
+        self._hold = None
+        self._released = threading.Event()
+        self.held = []            # command APDUs that were held
         super().__init__(listen_path, upstream_path)
+
+    def hold(self, match):
+        """From now on, a command APDU for which match(capdu) is true is recorded but waits in the
+        tap until release(): the card cannot see it before the test has read the state the card
+        must be in first (e.g. R1 in its state file before a C2 ENVELOPE can fetch and release it)."""
+        with self.lock:
+            self._hold = match
+            self._released.clear()
+
+    def release(self):
+        """Lets held APDUs (and later ones) go on to the card."""
+        with self.lock:
+            self._hold = None
+        self._released.set()
+
+    def gate(self, from_client, payload):
+        if not from_client or len(payload) < 2:
+            return
+        with self.lock:
+            match = self._hold
+        if match is not None and match(bytes(payload)):
+            with self.lock:
+                self.held.append(bytes(payload[:5]))
+            self._released.wait(self.HOLD_MAX)
 
     def frame(self, conn, from_client, payload):
         with self.lock:

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The deferred flow of DESIGN §1 end to end, every piece real: SV1 starts a
+"""The deferred flow (doc/architecture.md) end to end, every piece real: SV1 starts a
 transaction on ota-test-server's HTTP API; SV2 sends C1 as an SMS-PP over
 the netsim link; the stkbridge plugin in the real ofonod passes it to
 uicc-emu; the PoR (IR) comes back in the RP-ACK; the applet's DISPLAY TEXT
@@ -21,7 +21,8 @@ import urllib.request
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus  # noqa: E402
-from harness import Harness, TestAgent, check, log, main_wrapper, wait_path  # noqa: E402
+from harness import Harness, TestAgent, check, log, main_wrapper  # noqa: E402
+from otaflow import SERVER_READY  # noqa: E402
 
 PIN = "1234"
 ICCID = "89882390000000000017"
@@ -38,7 +39,7 @@ def free_port():
 def http(method, url, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
+    with urllib.request.urlopen(req, timeout=30) as r:
         return r.status, json.loads(r.read().decode() or "null")
 
 
@@ -51,7 +52,7 @@ def check_fetched_at_once(ofonod_log):
     check(download, "C1's ENVELOPE answered 91XX (a proactive command announced)")
     decisions = [l for l in lines[download[0]:] if "FETCH of the" in l]
     check(decisions, "the plugin logged what it did with the announced command")
-    check(decisions[0].endswith("command now"), "FETCHed at once, not held: %s" % decisions[0].strip())
+    check(decisions[0].endswith("command now"), lambda: "FETCHed at once, not held: %s" % decisions[0].strip())
 
 
 def run():
@@ -66,28 +67,28 @@ def run():
                                                   "--http", "127.0.0.1:%d" % port,
                                                   "--netsim", "unix:" + netsim_sock,
                                                   "--import", h.cards["card0"]["config"]])
-        wait_path(netsim_sock, srv)
+        h.wait_ready(srv, SERVER_READY)     # netsim socket and HTTP API both listening
         h.start_ofonod("[modem0]\nUicc=emu:unix:%s\nNetwork=netsim:unix:%s\n" % (sock, netsim_sock))
-        path = h.wait_for(lambda: list(h.modems()), 10, "a modem")[0]
+        path = h.wait_for(lambda: list(h.modems()), 30, "a modem")[0]
         h.power_up(path)
         h.sim_ready(path, PIN)
         h.set_prop(path, "org.ofono.Modem", "Online", dbus.Boolean(True))
-        h.wait_for(lambda: "org.ofono.NetworkRegistration" in h.interfaces(path), 15, "NetworkRegistration")
-        h.wait_for(lambda: h.props(path, "org.ofono.NetworkRegistration").get("Status") == "registered", 15,
+        h.wait_for(lambda: "org.ofono.NetworkRegistration" in h.interfaces(path), 30, "NetworkRegistration")
+        h.wait_for(lambda: h.props(path, "org.ofono.NetworkRegistration").get("Status") == "registered", 30,
                    "registered on the netsim link")
-        h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 15, "SimToolkit")
-        h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 15, "MessageManager")
+        h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 30, "SimToolkit")
+        h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 30, "MessageManager")
         agent = TestAgent(h.bus)
         agent.register(h, path)
 
         status, created = http("POST", api + "/v1/transactions",
                                {"iccid": ICCID, "action": "display-text", "text": "Pay 10 EUR?"})
-        check(status == 201 and "id" in created, "transaction created: %s" % created)
+        check(status == 201 and "id" in created, lambda: "transaction created: %s" % created)
         txurl = "%s/v1/transactions/%d" % (api, created["id"])
 
-        h.wait_for(lambda: "DisplayText" in agent.names(), 20, "DisplayText at the agent")
+        h.wait_for(lambda: "DisplayText" in agent.names(), 30, "DisplayText at the agent")
         dt = [c for c in agent.calls if c[0] == "DisplayText"][0]
-        check(dt[1] == "Pay 10 EUR?", "agent shows %r" % dt[1])
+        check(dt[1] == "Pay 10 EUR?", lambda: "agent shows %r" % dt[1])
         check_fetched_at_once(h.ofonod_log())
 
         def final():
@@ -97,8 +98,8 @@ def run():
         log("transaction: %s" % json.dumps({k: tx.get(k) for k in ("state", "result", "why", "attempts")}))
         for ev in tx.get("timeline", []):
             log("  timeline: %s" % json.dumps(ev))
-        check(tx["state"] == "completed", "transaction completed")
-        check(tx.get("result") and int(tx["result"].get("general", -1)) == 0,
+        check(tx["state"] == "completed", lambda: "transaction completed: %s (why: %s)" % (tx["state"], tx.get("why")))
+        check((tx.get("result") or {}).get("general") == 0,
               "R1 delivered: DISPLAY TEXT confirmed (general result 0)")
         card_log = h.cards["card0"]["proc"].log_text()
         check("APDU 80 c2 00 00" in card_log and "APDU 80 14 00 00" in card_log,

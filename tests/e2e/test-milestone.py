@@ -39,41 +39,45 @@ def run():
                 "Network=netsim:tcp:127.0.0.1:1\n") % sock
         h.start_ofonod(conf)
 
-        modems = h.wait_for(lambda: h.modems(), 10, "a modem")
-        check(list(modems) == ["/modem0"], "only /modem0 registered (got %s)" % list(modems))
+        modems = h.wait_for(lambda: h.modems(), 30, "a modem")
+        check(list(modems) == ["/modem0"], lambda: "only /modem0 registered (got %s)" % list(modems))
         logtext = h.ofonod_log()
         check("[badmodem] Uicc:" in logtext, "bad group logged with group and key")
         check("[nouicc] Uicc: missing" in logtext, "missing Uicc logged with group and key")
 
         path = "/modem0"
         h.power_up(path)
-        h.wait_for(lambda: "org.ofono.SimManager" in h.interfaces(path), 15, "SimManager")
-        sim = h.props(path, "org.ofono.SimManager")
-        check(bool(sim.get("Present")), "SIM present")
-        h.wait_for(lambda: h.props(path, "org.ofono.SimManager").get("PinRequired") == "pin", 15,
-                   "PinRequired == pin")
-        retries = h.wait_for(lambda: h.props(path, "org.ofono.SimManager").get("Retries"), 10, "Retries")
-        check(int(retries.get("pin", -1)) == 3, "3 PIN retries reported (%s)" % dict(retries))
-        check(str(h.props(path, "org.ofono.SimManager").get("CardIdentifier")) == ICCID,
-              "CardIdentifier is the card's ICCID before the PIN")
+        h.wait_for(lambda: "org.ofono.SimManager" in h.interfaces(path), 30, "SimManager")
+        simmgr = lambda: h.props(path, "org.ofono.SimManager")  # noqa: E731
+        h.wait_for(lambda: simmgr().get("Present"), 30, "SIM present")
+        check(True, "SIM present")
+        h.wait_for(simmgr, 30, "PinRequired == pin", until=lambda p: p.get("PinRequired") == "pin")
+        retries = h.wait_for(lambda: simmgr().get("Retries"), 30, "Retries")
+        check(int(retries.get("pin", -1)) == 3, lambda: "3 PIN retries reported (%s)" % dict(retries))
+        # EF_ICCID is read before the PIN is asked for
+        sim = h.wait_for(simmgr, 30, "CardIdentifier", until=lambda p: p.get("CardIdentifier"))
+        check(str(sim.get("CardIdentifier")) == ICCID,
+              lambda: "CardIdentifier is the card's ICCID before the PIN: %s" % sim.get("CardIdentifier"))
 
         h.iface(path, "org.ofono.SimManager").EnterPin("pin", PIN, timeout=30)
-        props = h.wait_for(lambda: (lambda p: p if p.get("SubscriberIdentity") else None)(
-            h.props(path, "org.ofono.SimManager")), 20, "SubscriberIdentity")
-        check(str(props["SubscriberIdentity"]) == IMSI, "IMSI %s" % props["SubscriberIdentity"])
+        # the IMSI and MCC/MNC (EF_AD) come as the SIM gets ready
+        props = h.wait_for(simmgr, 30, "SubscriberIdentity and MobileNetworkCode",
+                           until=lambda p: p.get("SubscriberIdentity") and p.get("MobileNetworkCode"))
+        check(str(props["SubscriberIdentity"]) == IMSI, lambda: "IMSI %s" % props["SubscriberIdentity"])
         check(str(props.get("PinRequired")) == "none", "no PIN required any more")
         check(str(props.get("MobileCountryCode")) == "001" and str(props.get("MobileNetworkCode")) == "01",
               "MCC/MNC from the IMSI and EF_AD")
-        h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 15, "SimToolkit interface")
+        h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 30, "SimToolkit interface")
         stk = h.props(path, "org.ofono.SimToolkit")
         log("SimToolkit properties: %s" % dict(stk))
         check(True, "org.ofono.SimToolkit present")
 
         logtext = h.ofonod_log()
         check("card ready on emu:unix:" in logtext, "the plugin logged the card ready")
+        tp = h.wait_for(lambda: [l for l in h.cards["card0"]["proc"].log_text().splitlines()
+                                 if "APDU 80 10 00 00" in l], 30, "TERMINAL PROFILE in the card's log")
+        check(len(tp) == 1 and "-> 9000" in tp[0], lambda: "one TERMINAL PROFILE, accepted by the card (%s)" % tp)
         card_log = h.cards["card0"]["proc"].log_text()
-        tp = [l for l in card_log.splitlines() if "APDU 80 10 00 00" in l]
-        check(len(tp) == 1 and "-> 9000" in tp[0], "one TERMINAL PROFILE, accepted by the card (%s)" % tp)
         # the emu link is a T=0 card: case-1 commands (the empty VERIFY, retry counters) carry P3 = 00
         check("APDU 00 20 00 01 (5 bytes) ->" in card_log and "APDU 00 2c 00 01 (5 bytes) ->" in card_log,
               "the empty VERIFY and UNBLOCK PIN (PIN state, retries) reached the card with P3 = 00")

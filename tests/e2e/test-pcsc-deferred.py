@@ -35,7 +35,7 @@ def run():
         imsi, agent = modem_up(h, path, agent_path="/org/stkbridge/test/agent")
         check(imsi == "001010123456789", "IMSI read through pcscd")
         check("card in reader '%s', T=0, exclusive mode" % reader in h.ofonod_log(),
-              "the plugin connected to %s (T=0, exclusive)" % reader)
+              lambda: "the plugin connected to %s (T=0, exclusive)" % reader)
         card_log = h.cards["card0"]["proc"].log_text()
         check("APDU 00 20 00 01 (5 bytes) ->" in card_log, "the empty VERIFY went through pcscd with P3 = 00")
         check("command refused" not in card_log, "no command without P3 reached the T=0 card")

@@ -63,15 +63,16 @@ def run():
 
         txurl = create_tx(api, CARD0_ICCID, "Pay 20 EUR?")
         h.wait_for(lambda: agent.removed, 30, "DisplayText at the agent (card then removed)")
-        h.wait_for(lambda: not sim().get("Present"), 20, "SIM removed in oFono")
+        h.wait_for(lambda: not sim().get("Present"), 30, "SIM removed in oFono")
         check(True, "oFono sees the SIM removed when the card leaves the reader")
-        lost = [l for l in h.ofonod_log().splitlines() if "modem0: card lost" in l]
-        check(lost and ("card removed" in lost[0] or "Card was removed" in lost[0]),
-              "the plugin logged the removal: %s" % (lost[0] if lost else None))
+        lost = h.wait_for(lambda: [l for l in h.ofonod_log().splitlines() if "modem0: card lost" in l], 30,
+                          "the plugin's log of the lost card")
+        check("card removed" in lost[0] or "Card was removed" in lost[0],
+              lambda: "the plugin logged the removal: %s" % lost[0])
         check(path in h.modems() and h.ofonod.alive(), "the modem stays, ofonod runs")
-        h.wait_for(lambda: "org.ofono.SimToolkit" not in h.interfaces(path), 10, "SimToolkit gone")
+        h.wait_for(lambda: "org.ofono.SimToolkit" not in h.interfaces(path), 30, "SimToolkit gone")
         check("org.ofono.SimManager" in h.interfaces(path), "SimToolkit gone with the SIM, SimManager stays")
-        h.wait_for(lambda: "Release" in agent.names(), 10, "the agent released")
+        h.wait_for(lambda: "Release" in agent.names(), 30, "the agent released")
         check(True, "the SimToolkit agent was released with the atom")
 
         mark = len(h.ofonod_log())
@@ -86,7 +87,7 @@ def run():
         h.wait_for(lambda: len(display_calls(agent)) >= 2, 60, "the applet's DisplayText again")
         check(True, "the pending session ran again after TERMINAL PROFILE")
         held = [l for l in h.ofonod_log()[mark:].splitlines() if "proactive command held until agents" in l]
-        check(held, "the command pending when SimToolkit came back waited for agents to register: %s" %
+        check(held, lambda: "the command pending when SimToolkit came back waited for agents to register: %s" %
               (held[0].strip() if held else None))
         tx = wait_final(h, txurl, timeout=150)
         check_completed(tx, what=" after the card came back (next C2)")

@@ -37,21 +37,24 @@ def run():
         sim = lambda: h.props(path, "org.ofono.SimManager")  # noqa: E731
         ofonod_pid = h.ofonod.pid
 
+        gone = lambda: h.ofonod_log().count("pcscd not reachable")  # noqa: E731
         for round_ in (1, 2):
             h.stop_pcscd(kill9=True)
-            h.wait_for(lambda: not sim().get("Present"), 20, "SIM removed when pcscd died (round %d)" % round_)
+            h.wait_for(lambda: not sim().get("Present"), 30, "SIM removed when pcscd died (round %d)" % round_)
             check(h.ofonod.alive() and path in h.modems(), "pcscd killed: SIM removed, modem and ofonod stay")
-            h.iterate(1.0)
+            # pcscd comes back only once the plugin has seen it gone (else it may never see it go)
+            h.wait_for(gone, 30, "the plugin's log: pcscd not reachable (round %d)" % round_,
+                       until=lambda n: n >= round_)
             h.start_pcscd()
             h.wait_for(lambda: sim().get("Present"), 40, "SIM back after pcscd restarted (round %d)" % round_)
-            check(True, "pcscd restarted: the plugin reconnected by itself (round %d)" % round_)
+            check(True, lambda: "pcscd restarted: the plugin reconnected by itself (round %d)" % round_)
             h.sim_ready(path, PIN, timeout=30)
         check(h.ofonod.alive() and h.ofonod.pid == ofonod_pid, "the same ofonod all along")
         log_text = h.ofonod_log()
         check("pcscd not reachable" in log_text and "pcscd reachable again" in log_text,
               "the plugin logged pcscd going and coming back")
 
-        h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 20, "SimToolkit")
+        h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 30, "SimToolkit")
         h.wait_for(lambda: h.props(path, "org.ofono.NetworkRegistration").get("Status") == "registered", 30,
                    "registered again")
         from harness import TestAgent

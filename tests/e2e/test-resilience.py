@@ -47,80 +47,81 @@ def run():
             h.start_bus()
             sock = h.start_card("card0", config_path=card0)
             h.start_ofonod("[modem0]\nUicc=emu:unix:%s\nNetwork=netsim:tcp:127.0.0.1:%d\n" % (sock, net.port))
-            path = h.wait_for(lambda: list(h.modems()), 10, "a modem")[0]
+            path = h.wait_for(lambda: list(h.modems()), 30, "a modem")[0]
             h.power_up(path)
             check(h.sim_ready(path, PIN) == IMSI, "SIM ready")
             h.set_prop(path, "org.ofono.Modem", "Online", dbus.Boolean(True))
             net.wait_connected()
-            h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 15, "MessageManager")
-            h.wait_for(lambda: "org.ofono.NetworkRegistration" in h.interfaces(path), 15, "NetworkRegistration")
+            h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 30, "MessageManager")
+            h.wait_for(lambda: "org.ofono.NetworkRegistration" in h.interfaces(path), 30, "NetworkRegistration")
             reg = lambda: str(h.props(path, "org.ofono.NetworkRegistration").get("Status"))  # noqa: E731
-            h.wait_for(lambda: reg() == "registered", 15, "registered")
+            h.wait_for(reg, 30, "registered", until=lambda st: st == "registered")
             pump = lambda: h.iterate(0.02)  # noqa: E731
 
             # ---- 1: link dropped while a submit waits for its report ----------------------
             mm = h.iface(path, "org.ofono.MessageManager")
             changes = h.record_signals("org.ofono.Message", "PropertyChanged")
             m1 = mm.SendMessage("+15550123", "first", timeout=30)
-            s1 = net.expect(SUBMIT, 15, pump)
+            s1 = net.expect(SUBMIT, 30, pump)
             log("submit %d: %s" % (s1["id"], s1["tpdu"].hex()))
             net.drop()
-            h.wait_for(lambda: reg() != "registered", 10, "not registered while the link is down")
+            h.wait_for(reg, 30, "not registered while the link is down", until=lambda st: st != "registered")
             log("status while down: %s" % reg())
-            s1b = net.expect(SUBMIT, 15, pump)
+            s1b = net.expect(SUBMIT, 30, pump)
             check(s1b["tpdu"] == s1["tpdu"] and s1b["id"] == s1["id"], "the unreported submit is sent again")
             check(net.connections == 2 and len(net.hellos) == 2, "the device reconnected and said HELLO again")
-            h.wait_for(lambda: reg() == "registered", 15, "registered again")
+            h.wait_for(reg, 30, "registered again", until=lambda st: st == "registered")
             check(True, "NetworkRegistration back to registered")
-            h.iterate(0.5)
-            check(message_state(changes, m1) != "sent", "message 1 not sent before its report")
+            h.stays(lambda: message_state(changes, m1) != "sent", 0.5, "message 1 not sent before its report")
             net.report_submit(s1b["id"])
-            h.wait_for(lambda: message_state(changes, m1) == "sent", 15, "message 1 sent")
+            h.wait_for(lambda: message_state(changes, m1), 30, "message 1 sent", until=lambda st: st == "sent")
             check(True, "message 1 sent after the reconnection")
 
             # ---- 2: a submit while the link is down ------------------------------------------
             net.accepting = False
             net.drop()
-            h.wait_for(lambda: reg() != "registered", 10, "link down again")
+            h.wait_for(reg, 30, "link down again", until=lambda st: st != "registered")
+            submits = len(net.submits)
             m2 = mm.SendMessage("+15550124", "second", timeout=30)
-            h.wait_for(lambda: net.refused >= 2, 10, "the device retrying")
-            h.iterate(0.3)
-            pending = []
+            h.wait_for(lambda: net.refused, 30, "the device retrying", until=lambda n: n >= 2)
+            h.stays(lambda: len(net.submits) == submits and message_state(changes, m2) != "sent", 0.3,
+                    "nothing sent while the server refuses the link (%d attempts refused)" % net.refused)
             while not net.frames.empty():
-                pending.append(net.frames.get())
-            check(not [f for f in pending if f["type"] == SUBMIT] and message_state(changes, m2) != "sent",
-                  "nothing sent while the server refuses the link (%d attempts refused)" % net.refused)
+                net.frames.get()
             net.accepting = True
-            s2 = net.expect(SUBMIT, 20, pump)
+            s2 = net.expect(SUBMIT, 30, pump)
             net.report_submit(s2["id"])
-            h.wait_for(lambda: message_state(changes, m2) == "sent", 15, "message 2 sent")
+            h.wait_for(lambda: message_state(changes, m2), 30, "message 2 sent", until=lambda st: st == "sent")
             check(net.connections == 3, "submitted while down, sent after reconnecting")
 
             # ---- 3: the card daemon restarted ------------------------------------------------------
-            h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 15, "SimToolkit")
+            h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 30, "SimToolkit")
             agent = TestAgent(h.bus)
             agent.register(h, path)
             h.stop_card("card0")
-            h.wait_for(lambda: not h.props(path, "org.ofono.SimManager").get("Present"), 15, "SIM removed")
+            h.wait_for(lambda: not h.props(path, "org.ofono.SimManager").get("Present"), 30, "SIM removed")
             check(True, "SIM reported removed when uicc-emu went away")
-            ifaces = h.interfaces(path)
-            check("org.ofono.SimToolkit" not in ifaces and "org.ofono.MessageManager" not in ifaces,
-                  "SimToolkit and MessageManager gone with the SIM (%s)" % ifaces)
+            ifaces = h.wait_for(lambda: h.interfaces(path), 30, "SimToolkit and MessageManager gone with the SIM",
+                                until=lambda i: "org.ofono.SimToolkit" not in i and "org.ofono.MessageManager" not in i)
+            check(True, lambda: "SimToolkit and MessageManager gone with the SIM (%s)" % ifaces)
             check("org.ofono.SimManager" in ifaces and path in h.modems(), "the modem and its SimManager stay")
-            h.wait_for(lambda: "Release" in agent.names(), 10, "the agent released")
+            h.wait_for(lambda: "Release" in agent.names(), 30, "the agent released")
             check(True, "the SimToolkit agent was released with the atom")
             h.restart_card("card0")
-            h.wait_for(lambda: h.props(path, "org.ofono.SimManager").get("Present"), 20, "SIM back")
+            h.wait_for(lambda: h.props(path, "org.ofono.SimManager").get("Present"), 30, "SIM back")
             check(h.sim_ready(path, PIN) == IMSI, "SIM present and ready again after uicc-emu restarted")
-            h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 15, "SimToolkit back")
-            h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 15, "MessageManager back")
+            h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 30, "SimToolkit back")
+            h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 30, "MessageManager back")
             check(True, "SimToolkit and MessageManager back once the SIM is ready")
-            tp = [l for l in h.cards["card0"]["proc"].log_text().splitlines() if "APDU 80 10 00 00" in l]
+            # the card's log holds both runs (uicc-emu's log file is appended to)
+            tp = h.wait_for(lambda: [l for l in h.cards["card0"]["proc"].log_text().splitlines()
+                                     if "APDU 80 10 00 00" in l], 30, "a TERMINAL PROFILE in each card run",
+                            until=lambda lines: len(lines) >= 2)
             check(len(tp) == 2 and all("-> 9000" in l for l in tp),
-                  "each card run got its TERMINAL PROFILE (uicc-emu's log of both runs: %d)" % len(tp))
+                  lambda: "each card run got its TERMINAL PROFILE (uicc-emu's log of both runs: %d)" % len(tp))
             agent.register(h, path)
             check(True, "the agent registered again with the new SimToolkit")
-            h.wait_for(lambda: reg() == "registered", 15, "registered after the SIM came back")
+            h.wait_for(reg, 30, "registered after the SIM came back", until=lambda st: st == "registered")
             net.auto_submit_report = True
             display_text_transaction(h, net, ota, agent, "00000001", 1, "Pay 30 EUR?")
             check(True, "a transaction completes through the card after it came back")

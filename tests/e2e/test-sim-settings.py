@@ -48,55 +48,70 @@ def run():
             h.start_bus()
             sock = h.start_card("card0", config_path=card0,
                                 extra_args=["--vpcd", "127.0.0.1:%d" % holder.getsockname()[1]])
-            holder.settimeout(10)
+            holder.settimeout(30)
             peer, _ = holder.accept()
             conf = "[modem0]\nUicc=emu:unix:%s\nNetwork=netsim:tcp:127.0.0.1:%d\n" % (
                 sock, netsim.getsockname()[1])
             h.start_ofonod(conf)
-            path = h.wait_for(lambda: list(h.modems()), 10, "a modem")[0]
+            path = h.wait_for(lambda: list(h.modems()), 30, "a modem")[0]
             simmgr = lambda: h.props(path, "org.ofono.SimManager")  # noqa: E731
             locked = lambda: sorted(str(p) for p in simmgr().get("LockedPins", []))  # noqa: E731
             card_log = lambda: h.cards["card0"]["proc"].log_text()  # noqa: E731
 
+            def wait_locked(want, what):
+                """LockedPins once it reads want (oFono may set it after the call or SIM state
+                that leads to it): on timeout, the value it last read."""
+                h.wait_for(locked, 30, "LockedPins %s (%s)" % (want, what), until=lambda got: got == want)
+                check(True, lambda: "LockedPins %s %s" % (want, what))
+
+            def card_lines(header):
+                """uicc-emu's log lines of the APDUs with this header, once there is one."""
+                return h.wait_for(lambda: [l for l in card_log().splitlines() if "APDU " + header in l], 30,
+                                  "APDU %s in the card's log" % header)
+
             def power_cycle(what):
                 h.set_prop(path, "org.ofono.Modem", "Powered", dbus.Boolean(False))
-                h.wait_for(lambda: not h.props(path, "org.ofono.Modem").get("Powered"), 10, "powered off")
+                h.wait_for(lambda: not h.props(path, "org.ofono.Modem").get("Powered"), 30, "powered off")
                 h.power_up(path)
-                check(h.sim_ready(path, pin=None) == IMSI, "SIM ready again without a PIN (%s)" % what)
-                return h.wait_for(lambda: (lambda p: p if p.get("SubscriberIdentity") else None)(simmgr()),
-                                  10, "SIM properties")
+                imsi = h.sim_ready(path, pin=None)
+                check(imsi == IMSI, lambda: "SIM ready again without a PIN (%s): IMSI %s" % (what, imsi))
 
             # ---- 1: LockedPins of a card whose PIN is still verified ------------------------------
             h.power_up(path)
             check(h.sim_ready(path, PIN) == IMSI, "SIM ready after the PIN")
-            check(locked() == ["pin"], "LockedPins %s after the PIN was entered" % locked())
+            wait_locked(["pin"], "after the PIN was entered")
             power_cycle("card kept powered")
-            check(locked() == ["pin"], "LockedPins %s: PIN1 enabled, though already verified" % locked())
+            wait_locked(["pin"], "after a power cycle: PIN1 enabled, though already verified")
 
             # ---- 2: UnlockPin / LockPin ---------------------------------------------------------
             h.iface(path, "org.ofono.SimManager").UnlockPin("pin", PIN, timeout=30)
-            check(locked() == [], "UnlockPin: LockedPins %s" % locked())
-            dis = [l for l in card_log().splitlines() if "APDU 00 26 00 01" in l]
-            check(len(dis) == 1 and "-> 9000" in dis[0], "DISABLE VERIFICATION PIN1 accepted by the card: %s" % dis)
+            wait_locked([], "after UnlockPin")
+            dis = card_lines("00 26 00 01")
+            check(len(dis) == 1 and "-> 9000" in dis[0],
+                  lambda: "DISABLE VERIFICATION PIN1 accepted by the card: %s" % dis)
             power_cycle("PIN disabled")
-            check(locked() == [], "LockedPins %s after a power cycle with PIN1 disabled" % locked())
+            wait_locked([], "after a power cycle with PIN1 disabled")
             h.iface(path, "org.ofono.SimManager").LockPin("pin", PIN, timeout=30)
-            check(locked() == ["pin"], "LockPin: LockedPins %s" % locked())
-            ena = [l for l in card_log().splitlines() if "APDU 00 28 00 01" in l]
-            check(len(ena) == 1 and "-> 9000" in ena[0], "ENABLE VERIFICATION PIN1 accepted by the card: %s" % ena)
+            wait_locked(["pin"], "after LockPin")
+            ena = card_lines("00 28 00 01")
+            check(len(ena) == 1 and "-> 9000" in ena[0],
+                  lambda: "ENABLE VERIFICATION PIN1 accepted by the card: %s" % ena)
             power_cycle("PIN enabled again")
-            check(locked() == ["pin"], "LockedPins %s after a power cycle with PIN1 enabled" % locked())
+            wait_locked(["pin"], "after a power cycle with PIN1 enabled")
 
             # ---- 3: the service centre address on the card -----------------------------------------
-            h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 15, "MessageManager")
+            h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 30, "MessageManager")
             mm = lambda: h.props(path, "org.ofono.MessageManager")  # noqa: E731
-            before = str(mm().get("ServiceCenterAddress", ""))
+            sca = lambda: str(mm().get("ServiceCenterAddress", ""))  # noqa: E731
+            # the sms atom reads the address from EF_SMSP as it starts
+            before = h.wait_for(sca, 30, "ServiceCenterAddress read from the card")
             log("ServiceCenterAddress from the card: %s" % before)
             check(before != SCA, "the card's address differs from the one to set")
             h.set_prop(path, "org.ofono.MessageManager", "ServiceCenterAddress", SCA)
-            check(str(mm().get("ServiceCenterAddress")) == SCA, "ServiceCenterAddress set to %s" % SCA)
-            upd = [l for l in card_log().splitlines() if "APDU 00 dc 01 04" in l]
-            check(len(upd) == 1 and "-> 9000" in upd[0], "UPDATE RECORD 1 of EF_SMSP accepted: %s" % upd)
+            h.wait_for(sca, 30, "ServiceCenterAddress %s" % SCA, until=lambda got: got == SCA)
+            check(True, lambda: "ServiceCenterAddress set to %s" % SCA)
+            upd = card_lines("00 dc 01 04")
+            check(len(upd) == 1 and "-> 9000" in upd[0], lambda: "UPDATE RECORD 1 of EF_SMSP accepted: %s" % upd)
 
             h.stop_ofonod()
             peer.close()
@@ -104,12 +119,12 @@ def run():
             h.restart_card("card0")
             peer, _ = holder.accept()
             h.start_ofonod(conf)
-            h.wait_for(lambda: path in h.modems(), 10, "the modem after the restart")
+            h.wait_for(lambda: path in h.modems(), 30, "the modem after the restart")
             h.power_up(path)
             check(h.sim_ready(path, PIN) == IMSI, "SIM ready after ofonod and uicc-emu restarted")
-            h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 15, "MessageManager")
-            after = str(mm().get("ServiceCenterAddress", ""))
-            check(after == SCA, "ServiceCenterAddress %s read back from the card after the restarts" % after)
+            h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 30, "MessageManager")
+            after = h.wait_for(sca, 30, "ServiceCenterAddress read back from the card after the restarts")
+            check(after == SCA, lambda: "ServiceCenterAddress %s read back from the card after the restarts" % after)
             peer.close()
     finally:
         holder.close()

@@ -41,23 +41,23 @@ def run():
             h.start_bus()
             sock = h.start_card("card0", config_path=card0)
             h.start_ofonod("[modem0]\nUicc=emu:unix:%s\nNetwork=netsim:tcp:127.0.0.1:%d\n" % (sock, net.port))
-            path = h.wait_for(lambda: list(h.modems()), 10, "a modem")[0]
+            path = h.wait_for(lambda: list(h.modems()), 30, "a modem")[0]
             h.power_up(path)
-            h.wait_for(lambda: h.props(path, "org.ofono.SimManager").get("PinRequired") == "pin", 15, "PIN")
+            h.wait_for(lambda: h.props(path, "org.ofono.SimManager").get("PinRequired") == "pin", 30, "PIN")
             h.iface(path, "org.ofono.SimManager").EnterPin("pin", PIN, timeout=30)
-            h.wait_for(lambda: h.props(path, "org.ofono.SimManager").get("SubscriberIdentity"), 20, "IMSI")
+            h.wait_for(lambda: h.props(path, "org.ofono.SimManager").get("SubscriberIdentity"), 30, "IMSI")
             h.set_prop(path, "org.ofono.Modem", "Online", dbus.Boolean(True))
 
             hello = net.wait_connected()
-            check(hello["iccid"] == ICCID, "HELLO carries the card's ICCID (%s)" % hello["iccid"])
-            h.wait_for(lambda: "org.ofono.NetworkRegistration" in h.interfaces(path), 15, "NetworkRegistration")
-            h.wait_for(lambda: h.props(path, "org.ofono.NetworkRegistration").get("Status") == "registered", 15,
+            check(hello["iccid"] == ICCID, lambda: "HELLO carries the card's ICCID (%s)" % hello["iccid"])
+            h.wait_for(lambda: "org.ofono.NetworkRegistration" in h.interfaces(path), 30, "NetworkRegistration")
+            h.wait_for(lambda: h.props(path, "org.ofono.NetworkRegistration").get("Status") == "registered", 30,
                        "registered")
             check(True, "NetworkRegistration registered while the link is up")
-            h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 15, "SimToolkit")
+            h.wait_for(lambda: "org.ofono.SimToolkit" in h.interfaces(path), 30, "SimToolkit")
             agent = TestAgent(h.bus)
             agent.register(h, path)
-            h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 15, "MessageManager")
+            h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 30, "MessageManager")
 
             # ---- C1: SMS-PP data download --------------------------------------------
             c1 = ota_cli(ota, "message", "c1", "--txid", "00000001", "--action", "display-text",
@@ -65,32 +65,31 @@ def run():
             tpdu = sms_deliver(secured(ota, c1, 1))
             did = net.deliver(tpdu)
             pump = lambda: h.iterate(0.02)  # noqa: E731
-            rep = net.expect(DELIVER_REPORT, 15, pump, match=lambda f: f["id"] == did)
-            check(rep["rp"] == 0, "RP-ACK for the SMS-PP (rp %d cause %d)" % (rep["rp"], rep["cause"]))
+            rep = net.expect(DELIVER_REPORT, 30, pump, match=lambda f: f["id"] == did)
+            check(rep["rp"] == 0, lambda: "RP-ACK for the SMS-PP (rp %d cause %d)" % (rep["rp"], rep["cause"]))
             card_log = h.cards["card0"]["proc"].log_text()
             check("APDU 80 c2 00 00" in card_log, "ENVELOPE (SMS-PP DOWNLOAD) reached the card")
             por = por_of(ota, rep["tpdu"])
-            check(por["status"] == "00" and por["tar"] == TAR, "PoR status 00 from TAR defe01: %s" % por)
+            check(por["status"] == "00" and por["tar"] == TAR, lambda: "PoR status 00 from TAR defe01: %s" % por)
             ir = json.loads(ota_cli(ota, "message", "decode", por["data"]))
-            check(ir.get("type") == "IR" and ir.get("txid") == "00000001", "PoR carries the IR: %s" % ir)
+            check(ir.get("type") == "IR" and ir.get("txid") == "00000001", lambda: "PoR carries the IR: %s" % ir)
 
             # ---- the proactive session -------------------------------------------------
-            h.wait_for(lambda: "DisplayText" in agent.names(), 15, "DisplayText at the agent")
+            h.wait_for(lambda: "DisplayText" in agent.names(), 30, "DisplayText at the agent")
             dt = [c for c in agent.calls if c[0] == "DisplayText"][0]
-            check(dt[1] == "Pay 10 EUR?", "agent shows the text: %r" % dt[1])
-            h.wait_for(lambda: "APDU 80 14 00 00" in h.cards["card0"]["proc"].log_text(), 10,
-                       "TERMINAL RESPONSE at the card")
-            tr = [l for l in h.cards["card0"]["proc"].log_text().splitlines() if "APDU 80 14 00 00" in l]
-            check(all("-> 90" in l or "-> 91" in l for l in tr), "TERMINAL RESPONSE accepted: %s" % tr)
+            check(dt[1] == "Pay 10 EUR?", lambda: "agent shows the text: %r" % dt[1])
+            tr = h.wait_for(lambda: [l for l in h.cards["card0"]["proc"].log_text().splitlines()
+                                     if "APDU 80 14 00 00" in l], 30, "TERMINAL RESPONSE at the card")
+            check(all("-> 90" in l or "-> 91" in l for l in tr), lambda: "TERMINAL RESPONSE accepted: %s" % tr)
 
-            mg = net.expect(SUBMIT, 15, pump)
+            mg = net.expect(SUBMIT, 30, pump)
             log("SMS-SUBMIT from the card: %s" % mg["tpdu"].hex())
             check(len(mg["tpdu"]) > 0 and mg["tpdu"][0] & 0x03 == 0x01, "an SMS-SUBMIT went out (the MG)")
 
             # ---- C2: fetch R1 -------------------------------------------------------------
             c2 = ota_cli(ota, "message", "c2", "--txid", "00000001")
             did2 = net.deliver(sms_deliver(secured(ota, c2, 2)))
-            rep2 = net.expect(DELIVER_REPORT, 15, pump, match=lambda f: f["id"] == did2)
+            rep2 = net.expect(DELIVER_REPORT, 30, pump, match=lambda f: f["id"] == did2)
             check(rep2["rp"] == 0, "RP-ACK for C2")
             por2 = por_of(ota, rep2["tpdu"])
             r2s = json.loads(ota_cli(ota, "message", "decode", por2["data"]))

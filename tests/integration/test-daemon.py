@@ -92,7 +92,7 @@ def test_socket(exe, cfg, tmp, procs):
     except OSError as e:  # socket.timeout on older Pythons
         if "timed out" not in str(e):
             raise
-    c2.sock.settimeout(10)
+    c2.sock.settimeout(30)
     c.close()
     expect(c2.recv_frame(), atr, "second client's ATR")
     c2.power_on()

@@ -84,10 +84,10 @@ def run(exe, client, example):
             def ready():
                 pcscd_log.seek(0)
                 return "daemon ready" in pcscd_log.read()
-            wait_for(ready, 20, "pcscd ready", pcscd)
+            wait_for(ready, 30, "pcscd ready", pcscd)
 
-            r = subprocess.run([client, "--pin", "1234", "--timeout", "20", "--reader", "Virtual PCD 00 00"],
-                               capture_output=True, text=True, timeout=60)
+            r = subprocess.run([client, "--pin", "1234", "--timeout", "40", "--reader", "Virtual PCD 00 00"],
+                               capture_output=True, text=True, timeout=90)
             log(r.stdout.rstrip())
             if r.returncode != 0:
                 raise AssertionError("pcsc-read-imsi failed (%d): %s" % (r.returncode, r.stderr))
@@ -98,8 +98,8 @@ def run(exe, client, example):
                 raise AssertionError("USIM AID %r" % lines.get("aid"))
 
             # a second PC/SC session after the first one reset the card
-            r = subprocess.run([client, "--pin", "1234", "--timeout", "10", "--reader", "Virtual PCD 00 00"],
-                               capture_output=True, text=True, timeout=60)
+            r = subprocess.run([client, "--pin", "1234", "--timeout", "40", "--reader", "Virtual PCD 00 00"],
+                               capture_output=True, text=True, timeout=90)
             expect(r.returncode, 0, "second session (%s)" % r.stderr)
 
             # pcscd restarts: the card reconnects by itself
@@ -107,9 +107,9 @@ def run(exe, client, example):
             pcscd_log.truncate(0)
             pcscd = procs.start(["pcscd", "--foreground", "--info", "--config", confd],
                                 stdout=pcscd_log, stderr=subprocess.STDOUT)
-            wait_for(ready, 20, "pcscd ready again", pcscd)
-            r = subprocess.run([client, "--pin", "1234", "--timeout", "20", "--reader", "Virtual PCD 00 00"],
-                               capture_output=True, text=True, timeout=60)
+            wait_for(ready, 30, "pcscd ready again", pcscd)
+            r = subprocess.run([client, "--pin", "1234", "--timeout", "40", "--reader", "Virtual PCD 00 00"],
+                               capture_output=True, text=True, timeout=90)
             expect(r.returncode, 0, "session after pcscd restart (%s)" % r.stderr)
 
             expect(procs.stop(emu, signal.SIGTERM), 0, "uicc-emu exit status")

@@ -16,7 +16,7 @@ USIM_RID_APP = bytes.fromhex("a0000000871002")
 class Card:
     """A reader on the card's unix socket: 2-byte big-endian length frames."""
 
-    def __init__(self, path, timeout=10.0):
+    def __init__(self, path, timeout=30.0):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         self.sock.connect(path)
@@ -140,7 +140,7 @@ class Processes:
         self.procs.append(p)
         return p
 
-    def stop(self, p, sig=signal.SIGTERM, timeout=10):
+    def stop(self, p, sig=signal.SIGTERM, timeout=30):
         if p.poll() is None:
             p.send_signal(sig)
         try:
@@ -164,17 +164,23 @@ class Processes:
 
 
 def wait_for(pred, timeout, what, proc=None):
+    """Polls pred() until it is true (the state waited for); fails at once if proc exited,
+    else after timeout naming the last value pred() read."""
     end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
+    last = None
+    while True:
+        last = pred()
+        if last:
+            return last
         if proc is not None and proc.poll() is not None:
             raise AssertionError("%s: process exited with %s" % (what, proc.returncode))
+        if time.monotonic() >= end:
+            raise AssertionError("%s: not after %.0f s (last read: %r)" % (what, timeout, last))
         time.sleep(0.05)
-    raise AssertionError("%s: not after %.0f s" % (what, timeout))
 
 
-def wait_socket(path, proc, timeout=10):
+def wait_socket(path, proc, timeout=30):
+    """Waits until the daemon accepts on path (connects once and closes)."""
     def up():
         try:
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -71,7 +71,7 @@ struct device {
 	GByteArray *in;
 	struct me_sim *me;
 	bool drop_uplink;
-	unsigned errors, submit_reports, pongs;
+	unsigned errors, submit_reports, pongs, delivers;
 	uint8_t last_error;
 	bool closed;
 };
@@ -119,7 +119,7 @@ static void up_submit(void *user, const uint8_t *tpdu, size_t len)
 	send_frame(d, &f);
 }
 
-static struct device *device_connect(const char *path, const char *iccid)
+static struct device *device_connect_as(const char *path, const char *iccid, const char *msisdn)
 {
 	struct device *d = g_new0(struct device, 1);
 	GSocketAddress *sa = g_unix_socket_address_new(path);
@@ -136,13 +136,19 @@ static struct device *device_connect(const char *path, const char *iccid)
 		g_usleep(20000);
 	}
 	g_object_unref(sa);
-	if (iccid) {
+	if (iccid || msisdn) {
 		struct simota_netsim_frame f = { .type = SIMOTA_NETSIM_HELLO, .version = 1 };
 
-		g_strlcpy(f.iccid, iccid, sizeof(f.iccid));
+		g_strlcpy(f.iccid, iccid ? iccid : "", sizeof(f.iccid));
+		g_strlcpy(f.msisdn, msisdn ? msisdn : "", sizeof(f.msisdn));
 		send_frame(d, &f);
 	}
 	return d;
+}
+
+static struct device *device_connect(const char *path, const char *iccid)
+{
+	return device_connect_as(path, iccid, NULL);
 }
 
 static void device_free(struct device *d)
@@ -182,6 +188,8 @@ static void pump(struct device *d, unsigned ms)
 			const char *why;
 
 			g_assert_cmpint(simota_netsim_frame_decode(type, body, blen, &f, &why), ==, 0);
+			if (type == SIMOTA_NETSIM_DELIVER)
+				d->delivers++;
 			if (type == SIMOTA_NETSIM_DELIVER && d->me)
 				me_sim_deliver(d->me, f.id, f.tpdu, f.tpdu_len);
 			else if (type == SIMOTA_NETSIM_ERROR) {
@@ -479,6 +487,51 @@ static void test_bad_input(void)
 	server_teardown(&s);
 }
 
+/*
+ * doc/netsim.md: a card is reached through the device attached with its
+ * ICCID, else through one attached with its MSISDN (as a network routes by
+ * number): a host-side card behind a modem whose own SIM carries the number.
+ */
+/* Pumps until d has had n DELIVERs (bounded: fails after 10 s). */
+static void pump_until_delivers(struct device *d, unsigned n)
+{
+	int64_t end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+	while (d->delivers < n) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		pump(d, 50);
+	}
+}
+
+static void test_route_by_msisdn(void)
+{
+	struct server s = { 0 };
+	struct device *modem, *handset;
+	unsigned before;
+
+	server_setup(&s);
+	server_spawn(&s, "{\"iccid\":\"" TEST_ICCID "\",\"tar\":\"" TAR_UNTIL_MG "\","
+		     "\"action\":\"display-text\",\"text\":\"Pay 25 € to ACME?\","
+		     "\"ev\":{\"wanted\":{\"form\":\"until-mg\"}}}");
+	/* a modem: its own SIM is no card of the server's; it carries the card's number */
+	modem = device_connect_as(s.sock, "89882390000000000099", "+15550001");
+	pump_until_delivers(modem, 1);
+	g_assert_cmpuint(modem->errors, ==, 0);
+	/* a device with the card's ICCID comes: the command is sent again, to it */
+	before = modem->delivers;
+	handset = device_connect(s.sock, TEST_ICCID);
+	pump_until_delivers(handset, 1);
+	pump(modem, 200);
+	g_assert_cmpuint(modem->delivers, ==, before);
+	/* the number alone, no ICCID at all, reaches the card too */
+	device_free(handset);
+	device_free(modem);
+	modem = device_connect_as(s.sock, NULL, "15550001");
+	pump_until_delivers(modem, 1);
+	device_free(modem);
+	server_teardown(&s);
+}
+
 static void test_frame_codec(void)
 {
 	struct simota_netsim_frame f = { .type = SIMOTA_NETSIM_DELIVER_REPORT, .id = 0x01020304, .rp = 1,
@@ -563,6 +616,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/netsim/daemon", test_daemon);
 	g_test_add_data_func("/netsim/por-udhi-1", GINT_TO_POINTER(0), test_por_udhi);
 	g_test_add_data_func("/netsim/por-udhi-0", GINT_TO_POINTER(1), test_por_udhi);
+	g_test_add_func("/netsim/route-by-msisdn", test_route_by_msisdn);
 	g_test_add_data_func("/netsim/kill9/after-c1", GINT_TO_POINTER(KILL_AFTER_C1), test_kill9);
 	g_test_add_data_func("/netsim/kill9/after-ir", GINT_TO_POINTER(KILL_AFTER_IR), test_kill9);
 	g_test_add_data_func("/netsim/kill9/after-mg", GINT_TO_POINTER(KILL_AFTER_MG), test_kill9);

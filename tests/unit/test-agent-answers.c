@@ -10,6 +10,7 @@
 
 #include "answers.h"
 #include "request.h"
+#include "screen-text.h"
 
 /* Builds a request from a GVariant as the D-Bus layer does. */
 static void make_request(struct stkagent_request *req, const char *method, GVariant *params)
@@ -539,6 +540,19 @@ static void test_user_parse(void)
 		{ "RequestKey", "ab\n", false, 0, NULL, 0 },
 		{ "RequestQuickDigit", "+\n", false, 0, NULL, 0 },
 		{ "RequestDigit", "+\n", true, STKAGENT_ANSWER_KEY, "+", 0 },
+		/* GET INPUT "digits only": what the card asked for, though oFono does not check */
+		{ "RequestDigits", "12a\n", false, 0, NULL, 0 },
+		{ "RequestDigits", "*#+1\n", true, STKAGENT_ANSWER_TEXT, "*#+1", 0 },
+		{ "RequestDigits", "\n", true, STKAGENT_ANSWER_DEFAULT, NULL, 0 },
+		/* commands the method does not take: oFono would drop the agent */
+		{ "RequestInput", ":busy\n", false, 0, NULL, 0 },
+		{ "PlayTone", ":b\n", false, 0, NULL, 0 },
+		{ "PlayTone", ":end\n", true, STKAGENT_ANSWER_END, NULL, 0 },
+		{ "DisplayActionInformation", ":e\n", false, 0, NULL, 0 },
+		{ "RequestSelection", ":back\n", true, STKAGENT_ANSWER_BACK, NULL, 0 },
+		/* help: not an answer, the help as the message */
+		{ "RequestSelection", ":h\n", false, 0, NULL, 0 },
+		{ "RequestInput", ":help\n", false, 0, NULL, 0 },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -565,6 +579,75 @@ static void test_user_parse(void)
 	}
 }
 
+/* What the prompt and the help say: the request's limits and only the commands it takes. */
+static void test_user_help(void)
+{
+	static const struct {
+		const char *method;
+		const char *hint;
+		const char *commands;
+		const char *in_help;
+	} cases[] = {
+		{ "RequestDigits", "type 2 to 4 digits (0-9 * # +), Enter for the default",
+		  ":h help, :b back, :e end", "::TEXT" },
+		{ "DisplayText", "Enter to acknowledge", ":h help, :b back, :e end, :busy",
+		  "screen is busy" },
+		{ "RequestSelection", "item number 0 to 2, Enter for 1", ":h help, :b back, :e end",
+		  "go back" },
+		{ "PlayTone", "Enter to acknowledge", ":h help, :e end", "end the session" },
+		{ "RequestQuickDigit", "one digit (0-9 * #)", ":h help, :b back, :e end", "this help" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct stkagent_request req;
+		struct stkagent_answer a;
+		g_autofree char *hint = NULL, *commands = NULL, *help = NULL;
+
+		make_request(&req, cases[i].method, params_for(cases[i].method));
+		hint = stkagent_user_hint(&req);
+		commands = stkagent_user_commands(&req);
+		g_assert_cmpstr(hint, ==, cases[i].hint);
+		g_assert_cmpstr(commands, ==, cases[i].commands);
+		g_assert_false(stkagent_answer_from_user(&req, ":h", &a, &help));
+		g_assert_nonnull(strstr(help, cases[i].in_help));
+		g_assert_nonnull(strstr(help, hint));
+		/* only the commands the method takes are offered */
+		g_assert_true((strstr(help, ":busy") != NULL) == (strstr(commands, ":busy") != NULL));
+		g_assert_true((strstr(help, ":b ") != NULL) == (strstr(commands, ":b ") != NULL));
+		stkagent_request_clear(&req);
+	}
+}
+
+/* The screen's text: wrapped within 79 columns at blanks, no control character reaches the terminal. */
+static void test_screen_wrap(void)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+	g_auto(GStrv) lines = NULL;
+
+	stkagent_screen_wrap(s, "  ", "  ",
+		"Your bank asks you to confirm the transfer of 1250.00 EUR to ACME Corporation Ltd, "
+		"account DE02120300000000202051, reference 2026-12-invoice-4711. Press OK.", 40);
+	lines = g_strsplit(s->str, "\n", -1);
+	g_assert_cmpstr(lines[0], ==, "  Your bank asks you to confirm the");
+	for (char **l = lines; *l; l++)
+		g_assert_cmpuint(strlen(*l), <=, 40);
+	g_assert_cmpstr(lines[g_strv_length(lines) - 1], ==, "");	/* ends with a newline */
+
+	/* an escape sequence and a carriage return are shown as blanks, lines kept */
+	g_string_truncate(s, 0);
+	stkagent_screen_wrap(s, "[", " ", "a\033[2Jb\rc\nd\te", STKAGENT_SCREEN_WIDTH);
+	g_assert_cmpstr(s->str, ==, "[a [2Jb c\n d e\n");
+
+	/* a word longer than a line is cut; wide characters count two columns */
+	g_string_truncate(s, 0);
+	stkagent_screen_wrap(s, "", "", "0123456789ABCDEF", 10);
+	g_assert_cmpstr(s->str, ==, "0123456789\nABCDEF\n");
+	g_string_truncate(s, 0);
+	stkagent_screen_wrap(s, "", "", "日本語の テキスト", 8);
+	g_assert_cmpstr(s->str, ==, "日本語の\nテキスト\n");
+	g_assert_cmpuint(stkagent_screen_char_width(g_utf8_get_char("\xcc\x81")), ==, 0);	/* U+0301 */
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -578,5 +661,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/agent/request/method-table", test_method_table);
 	g_test_add_func("/agent/request/decode", test_request_decode);
 	g_test_add_func("/agent/answers/user-input", test_user_parse);
+	g_test_add_func("/agent/answers/user-help", test_user_help);
+	g_test_add_func("/agent/screen/wrap", test_screen_wrap);
 	return g_test_run();
 }

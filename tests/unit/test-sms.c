@@ -1027,6 +1027,59 @@ static unsigned add_array(JsonObject *root, const char *member, const char *pref
 	return n;
 }
 
+/* TS 23.038 §4 classes; TS 31.111 §7.1.1 which messages the ME downloads. */
+static void test_pp_download_class(void)
+{
+	static const struct {
+		uint8_t dcs;
+		int cls;
+	} cases[] = {
+		{ 0x00, -1 }, { 0x04, -1 }, { 0x10, 0 }, { 0x12, 2 }, { 0x16, 2 }, { 0x33, 3 }, { 0x40, -1 },
+		{ 0xC0, -1 }, { 0xE0, -1 }, { 0xF0, 0 }, { 0xF5, 1 }, { 0xF6, 2 }, { 0xF7, 3 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+		g_assert_cmpint(simota_sms_dcs_class(cases[i].dcs), ==, cases[i].cls);
+	g_assert_true(simota_sms_is_data_download(0x7F, 0xF6));
+	g_assert_true(simota_sms_is_data_download(0x7F, 0x16));
+	g_assert_false(simota_sms_is_data_download(0x7F, 0xF5));
+	g_assert_false(simota_sms_is_data_download(0x00, 0xF6));
+}
+
+/* TS 31.111 §7.1.1.2 ENVELOPE; the report a netsim-like link sends (TS 24.011 §7.3.3/§7.3.4). */
+static void test_pp_download_envelope_and_report(void)
+{
+	struct simota_sms_address sca = { .ton = 1, .npi = 1, .digits = "15550000" };
+	struct simota_sms_pp_result res;
+	uint8_t tpdu[3] = { 0x04, 0x00, 0x7F }, out[64], cause;
+	size_t len;
+
+	/* D1 { device identities 82 02 83 81, address 06 05 91 51 55 00 00, SMS TPDU 8B 03 <tpdu> } */
+	g_assert_cmpint(simota_sms_pp_download_envelope(&sca, tpdu, sizeof(tpdu), out, sizeof(out), &len), ==,
+			SIMOTA_OK);
+	tv_assert_hex(out, len, "d1108202838106059151550000" "8b03" "04007f");
+	/* without a service centre: no Address object */
+	g_assert_cmpint(simota_sms_pp_download_envelope(NULL, tpdu, sizeof(tpdu), out, sizeof(out), &len), ==,
+			SIMOTA_OK);
+	tv_assert_hex(out, len, "d10982028381" "8b03" "04007f");
+	g_assert_cmpint(simota_sms_pp_download_envelope(NULL, tpdu, 0, out, sizeof(out), &len), ==,
+			SIMOTA_ERR_BAD_LENGTH);
+	/* RP-ACK without data: no TPDU, no cause */
+	g_assert_cmpint(simota_sms_pp_download_result(0x7F, 0xF6, 0x9000, NULL, 0, &res), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_sms_pp_download_report(&res, out, sizeof(out), &len, &cause), ==, SIMOTA_OK);
+	g_assert_cmpuint(len, ==, 0);
+	g_assert_cmpuint(cause, ==, 0);
+	/* RP-ERROR without data: "00 D5 00", protocol error #111 */
+	g_assert_cmpint(simota_sms_pp_download_result(0x7F, 0xF6, 0x6F00, NULL, 0, &res), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_sms_pp_download_report(&res, out, sizeof(out), &len, &cause), ==, SIMOTA_OK);
+	tv_assert_hex(out, len, "00d500");
+	g_assert_cmpuint(cause, ==, 0x6F);
+	/* toolkit busy: "00 D4 00" */
+	g_assert_cmpint(simota_sms_pp_download_result(0x7F, 0xF6, 0x9300, NULL, 0, &res), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_sms_pp_download_report(&res, out, sizeof(out), &len, &cause), ==, SIMOTA_OK);
+	tv_assert_hex(out, len, "00d400");
+}
+
 int main(int argc, char **argv)
 {
 	JsonObject *sp, *cat;
@@ -1054,5 +1107,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sms/tpdu/errors", test_tpdu_errors);
 	g_test_add_func("/sms/pp-download/more", test_pp_download_more);
 	g_test_add_func("/sms/pp-download/udhi", test_pp_download_udhi);
+	g_test_add_func("/sms/pp-download/class", test_pp_download_class);
+	g_test_add_func("/sms/pp-download/envelope-and-report", test_pp_download_envelope_and_report);
 	return g_test_run();
 }
