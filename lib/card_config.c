@@ -166,10 +166,15 @@ static bool check_known_keys(struct parser *p, const char *group, const char *co
 	return ok;
 }
 
+bool simota_card_link_valid(const char *name)
+{
+	return name && (strcmp(name, "netsim") == 0 || strcmp(name, "smpp") == 0);
+}
+
 static bool parse_card(struct parser *p, struct simota_card_config *cfg)
 {
 	static const char *const known[] = {
-		"iccid", "imsi", "msisdn", "pin", "puk", "spn", "smsc", "ust", NULL
+		"iccid", "imsi", "msisdn", "pin", "puk", "spn", "smsc", "ust", "link", NULL
 	};
 	const char *g = "card";
 
@@ -196,6 +201,11 @@ static bool parse_card(struct parser *p, struct simota_card_config *cfg)
 		return false;
 	if (!get_text(p, g, "smsc", cfg->smsc, sizeof(cfg->smsc), 1, 20, true, true, false))
 		return false;
+	/* the OTA server's link to this card (doc/card-config.md); uicc-emu ignores it */
+	if (!get_text(p, g, "link", cfg->link, sizeof(cfg->link), 1, 7, false, false, false))
+		return false;
+	if (cfg->link[0] && !simota_card_link_valid(cfg->link))
+		return fail(p, g, "link", "expected netsim or smpp");
 	memcpy(cfg->ust, default_ust, sizeof(default_ust));
 	cfg->ust_len = sizeof(default_ust);
 	return get_hex(p, g, "ust", cfg->ust, sizeof(cfg->ust), 0, &cfg->ust_len, false);

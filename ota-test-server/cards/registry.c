@@ -67,7 +67,7 @@ static void copy_text(char *dst, size_t cap, const unsigned char *src)
 
 static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 {
-	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT msisdn, imsi FROM cards WHERE iccid = ?");
+	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT msisdn, imsi, link FROM cards WHERE iccid = ?");
 	struct ots_card *card;
 
 	if (!st)
@@ -81,6 +81,7 @@ static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 	g_strlcpy(card->iccid, iccid, sizeof(card->iccid));
 	copy_text(card->msisdn, sizeof(card->msisdn), sqlite3_column_text(st, 0));
 	copy_text(card->imsi, sizeof(card->imsi), sqlite3_column_text(st, 1));
+	copy_text(card->link, sizeof(card->link), sqlite3_column_text(st, 2));
 	sqlite3_reset(st);
 
 	st = ots_db_stmt(reg->db, "SELECT kvn, kic, kid, kic_key, kid_key FROM keysets "
@@ -182,7 +183,7 @@ static bool insert_card(struct ots_registry *reg, const struct simota_card_confi
 	struct ots_db *db = reg->db;
 	sqlite3_stmt *st;
 
-	st = ots_db_stmt(db, "INSERT INTO cards(iccid, msisdn, imsi, created) VALUES(?, ?, ?, ?)");
+	st = ots_db_stmt(db, "INSERT INTO cards(iccid, msisdn, imsi, created, link) VALUES(?, ?, ?, ?, ?)");
 	if (!st) {
 		ots_db_set_error(db, error, "cards");
 		return false;
@@ -191,6 +192,7 @@ static bool insert_card(struct ots_registry *reg, const struct simota_card_confi
 	sqlite3_bind_text(st, 2, cfg->msisdn, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, cfg->imsi, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, g_get_real_time());
+	sqlite3_bind_text(st, 5, cfg->link, -1, SQLITE_STATIC);
 	if (!ots_db_step_done(db, st, error))
 		return false;
 
@@ -538,6 +540,14 @@ struct simota_card_config *ots_registry_config_from_json(JsonNode *node, GError 
 		}
 		g_strlcpy(cfg->msisdn, s, sizeof(cfg->msisdn));
 	}
+	s = json_str(o, "link");
+	if (json_object_has_member(o, "link") && !json_object_get_null_member(o, "link")) {
+		if (!simota_card_link_valid(s)) {
+			INVALID(error, "link", "expected netsim, smpp or null");
+			goto fail;
+		}
+		g_strlcpy(cfg->link, s, sizeof(cfg->link));
+	}
 	s = json_str(o, "imsi");
 	if (json_object_has_member(o, "imsi")) {
 		if (!digits_ok(s, 6, 15, false)) {
@@ -642,6 +652,11 @@ JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card
 	json_builder_add_string_value(b, card->msisdn);
 	json_builder_set_member_name(b, "imsi");
 	json_builder_add_string_value(b, card->imsi);
+	json_builder_set_member_name(b, "link");
+	if (card->link[0])
+		json_builder_add_string_value(b, card->link);
+	else
+		json_builder_add_null_value(b);
 	json_builder_set_member_name(b, "keysets");
 	json_builder_begin_array(b);
 	for (unsigned i = 0; i < card->n_keysets; i++) {

@@ -141,7 +141,11 @@ static bool migrate(struct ots_db *db, GError **error)
 	/* version 0 -> 1; later versions add their steps here, in order */
 	if (version < 1 && !ots_db_exec(db, schema_v1, error))
 		goto fail;
-	if (!ots_db_exec(db, "PRAGMA user_version = 1", error))
+	/* 1 -> 2: the card's fixed southbound link ("" = the engine's choice; doc/smpp.md) */
+	if (version < 2 && !ots_db_exec(db, "ALTER TABLE cards ADD COLUMN link TEXT NOT NULL DEFAULT ''",
+					 error))
+		goto fail;
+	if (!ots_db_exec(db, "PRAGMA user_version = 2", error))
 		goto fail;
 	return ots_db_commit(db, error);
 fail:

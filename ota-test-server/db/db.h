@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define OTS_DB_SCHEMA_VERSION 1
+#define OTS_DB_SCHEMA_VERSION 2
 
 struct ots_db;
 
