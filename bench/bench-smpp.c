@@ -39,6 +39,7 @@
 #include <smpp34_params.h>
 
 #include "../tests/server/me-sim.h"
+#include "links/conn.h"
 #include "links/netsim-server.h"
 #include "links/smpp-pdu.h"
 #include "links/smpp.h"
@@ -377,90 +378,10 @@ out:
 
 /* ---- 2. transactions over netsim and over SMPP ----------------------------------------------------- */
 
-/* One connection of the bench (a netsim device, the in-process SMSC's ESME): framed, written in order. */
-struct conn {
-	GSocketConnection *sc;
-	GByteArray *in, *out;
-	GBytes *writing;
-	uint8_t rbuf[65536];
-	void (*on_data)(struct conn *c);
-	void *user;
-};
-
-static void conn_write(struct conn *c);
-
-static void write_done(GObject *src, GAsyncResult *res, gpointer p)
-{
-	struct conn *c = p;
-	GError *error = NULL;
-
-	if (!g_output_stream_write_all_finish(G_OUTPUT_STREAM(src), res, NULL, &error))
-		g_error("bench link write: %s", error->message);
-	g_clear_pointer(&c->writing, g_bytes_unref);
-	conn_write(c);
-}
-
-static void conn_write(struct conn *c)
-{
-	if (c->writing || !c->out->len)
-		return;
-	c->writing = g_byte_array_free_to_bytes(c->out);
-	c->out = g_byte_array_new();
-	g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(c->sc)),
-					g_bytes_get_data(c->writing, NULL), g_bytes_get_size(c->writing),
-					G_PRIORITY_DEFAULT, NULL, write_done, c);
-}
-
-static void conn_read(struct conn *c);
-
-static void read_done(GObject *src, GAsyncResult *res, gpointer p)
-{
-	struct conn *c = p;
-	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(src), res, NULL);
-
-	if (n <= 0)
-		return;      /* the server went away: the run is over */
-	g_byte_array_append(c->in, c->rbuf, (guint)n);
-	c->on_data(c);
-	conn_read(c);
-}
-
-static void conn_read(struct conn *c)
-{
-	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(c->sc)), c->rbuf,
-				  sizeof(c->rbuf), G_PRIORITY_DEFAULT, NULL, read_done, c);
-}
-
-static struct conn *conn_new(GSocketConnection *sc, void (*on_data)(struct conn *), void *user)
-{
-	struct conn *c = g_new0(struct conn, 1);
-
-	c->sc = sc;
-	c->in = g_byte_array_new();
-	c->out = g_byte_array_new();
-	c->on_data = on_data;
-	c->user = user;
-	conn_read(c);
-	return c;
-}
-
-static void conn_free(struct conn *c)
-{
-	if (!c)
-		return;
-	g_io_stream_close(G_IO_STREAM(c->sc), NULL, NULL);
-	g_object_unref(c->sc);
-	g_byte_array_unref(c->in);
-	g_byte_array_unref(c->out);
-	if (c->writing)
-		g_bytes_unref(c->writing);
-	g_free(c);
-}
-
 struct card {
 	char iccid[21], msisdn[24];
 	struct me_sim *me;
-	struct conn *dev;          /* netsim: the handset's device link */
+	struct ots_conn *dev;      /* netsim: the handset's device link */
 	uint32_t next_id;
 };
 
@@ -469,17 +390,32 @@ static struct {
 	struct card *cards;
 	unsigned n_cards;
 	GHashTable *by_msisdn;     /* digits -> struct card */
-	struct conn *esme;         /* SMPP: the in-process SMSC's connection to the ESME */
+	struct ots_conn *esme;     /* SMPP: the in-process SMSC's connection to the ESME */
 	unsigned smsc_ids;
 	uint32_t smsc_seq;
 	unsigned n_tx, started, finished, completed, failed, window, next_card;
 	guint start_source;
 } T;
 
-/* netsim (doc/netsim.md): a handset's device link */
-static void dev_on_data(struct conn *c)
+/* The server closed a bench connection (the run is over): forget it. */
+static void dev_gone(void *user, const char *why)
 {
-	struct card *card = c->user;
+	(void)why;
+	((struct card *)user)->dev = NULL;
+}
+
+static void esme_gone(void *user, const char *why)
+{
+	(void)user;
+	(void)why;
+	T.esme = NULL;
+}
+
+/* netsim (doc/netsim.md): a handset's device link */
+static void dev_on_data(void *user)
+{
+	struct card *card = user;
+	struct ots_conn *c = card->dev;
 	size_t off = 0, blen, used;
 	const uint8_t *body;
 	uint8_t type;
@@ -505,7 +441,7 @@ static void dev_report(void *user, uint32_t id, bool rp_error, uint8_t cause, co
 
 	memcpy(f.tpdu, tpdu, len);
 	simota_netsim_frame_encode(&f, card->dev->out);
-	conn_write(card->dev);
+	ots_conn_flush(card->dev);
 }
 
 static void dev_submit(void *user, const uint8_t *tpdu, size_t len)
@@ -516,7 +452,7 @@ static void dev_submit(void *user, const uint8_t *tpdu, size_t len)
 
 	memcpy(f.tpdu, tpdu, len);
 	simota_netsim_frame_encode(&f, card->dev->out);
-	conn_write(card->dev);
+	ots_conn_flush(card->dev);
 }
 
 static void dev_attach(struct card *card, const char *path)
@@ -529,11 +465,12 @@ static void dev_attach(struct card *card, const char *path)
 
 	if (!sc)
 		g_error("netsim: %s", error->message);
-	card->dev = conn_new(sc, dev_on_data, card);
+	card->dev = ots_conn_new(sc, dev_on_data, dev_gone, card);
+	g_object_unref(sc);
 	g_strlcpy(hello.iccid, card->iccid, sizeof(hello.iccid));
 	g_strlcpy(hello.msisdn, card->msisdn, sizeof(hello.msisdn));
 	simota_netsim_frame_encode(&hello, card->dev->out);
-	conn_write(card->dev);
+	ots_conn_flush(card->dev);
 	g_object_unref(a);
 	g_object_unref(client);
 }
@@ -559,7 +496,7 @@ static void smsc_deliver_sm(const struct card *card, const struct simota_sms_add
 	d.sm_length = (uint8_t)len;
 	memcpy(d.short_message, ud, len);
 	pack(DELIVER_SM, &d, T.esme->out);
-	conn_write(T.esme);
+	ots_conn_flush(T.esme);
 }
 
 /* the RP-ACK's data (the PoR) forwarded, as pySim-smpp2sim does */
@@ -613,14 +550,16 @@ static void smsc_submit_sm(const uint8_t *pdu, size_t len)
 	g_free(copy);
 }
 
-static void smsc_on_data(struct conn *c)
+static void smsc_on_data(void *user)
 {
+	struct ots_conn *c = T.esme;
 	struct ots_smpp_header h;
 	size_t off = 0;
 
+	(void)user;
 	while (ots_smpp_frame_next(c->in->data + off, c->in->len - off, &h) == OTS_SMPP_FRAME) {
 		answer(&h, &T.smsc_ids, c->out);
-		conn_write(c);
+		ots_conn_flush(c);
 		if (h.id == OTS_SMPP_SUBMIT_SM)
 			smsc_submit_sm(c->in->data + off, h.length);
 		off += h.length;
@@ -630,7 +569,7 @@ static void smsc_on_data(struct conn *c)
 
 static gboolean smsc_incoming(GSocketService *service, GSocketConnection *sc, GObject *src, gpointer p)
 {
-	T.esme = conn_new(g_object_ref(sc), smsc_on_data, NULL);
+	T.esme = ots_conn_new(sc, smsc_on_data, esme_gone, NULL);
 	return TRUE;
 }
 
@@ -787,11 +726,15 @@ static double tx_rate(const char *dir, const char *shm, const char *route, unsig
 	ots_engine_free(T.e);
 	while (g_main_context_iteration(NULL, FALSE))
 		;
-	conn_free(T.esme);
+	if (T.esme)
+		ots_conn_close(T.esme);
 	for (unsigned i = 0; i < n_cards; i++) {
-		conn_free(T.cards[i].dev);
+		if (T.cards[i].dev)
+			ots_conn_close(T.cards[i].dev);
 		me_sim_free(T.cards[i].me);
 	}
+	while (g_main_context_iteration(NULL, FALSE))
+		;
 	g_free(T.cards);
 	g_hash_table_destroy(T.by_msisdn);
 	simota_card_config_free(tmpl);

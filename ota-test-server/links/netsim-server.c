@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "links/conn.h"
 #include "simota/netsim.h"
 #include "simota/sms.h"
 #include "transactions/engine.h"
@@ -25,91 +26,43 @@ struct ots_netsim {
 struct device {
 	struct ots_netsim *ns;
 	unsigned n;               /* for logs */
-	GSocketConnection *conn;
-	GCancellable *cancel;
-	uint8_t rbuf[4096];
-	GByteArray *in;
-	GByteArray *out;
-	GBytes *writing;          /* in flight */
+	struct ots_conn *conn;    /* NULL once closed */
 	bool hello;
-	bool closing;
 	bool draining;            /* close once the queued frames are written */
 	char iccid[21];
 	char msisdn[24];
 	GHashTable *outstanding;  /* DELIVER ids without a report */
-	int refs;
 };
 
-static void device_read(struct device *d);
-
-static void device_unref(struct device *d)
+static void device_free(struct device *d)
 {
-	if (--d->refs > 0)
-		return;
-	g_byte_array_unref(d->in);
-	g_byte_array_unref(d->out);
-	if (d->writing)
-		g_bytes_unref(d->writing);
 	g_hash_table_destroy(d->outstanding);
-	g_object_unref(d->cancel);
-	g_object_unref(d->conn);
 	g_free(d);
+}
+
+/* The device is gone (the stream ended, failed, or was closed after a bad length). */
+static void device_gone(void *p, const char *why)
+{
+	struct device *d = p;
+
+	g_message("netsim device %u (%s %s) disconnected: %s", d->n, d->iccid, d->msisdn, why);
+	d->conn = NULL;
+	d->ns->devices = g_list_remove(d->ns->devices, d);
+	device_free(d);
 }
 
 static void device_close(struct device *d, const char *why)
 {
-	if (d->closing)
-		return;
-	d->closing = true;
-	g_message("netsim device %u (%s %s) disconnected: %s", d->n, d->iccid, d->msisdn, why);
-	d->ns->devices = g_list_remove(d->ns->devices, d);
-	g_cancellable_cancel(d->cancel);
-	g_socket_close(g_socket_connection_get_socket(d->conn), NULL);
-	device_unref(d);
-}
-
-static void write_done(GObject *src, GAsyncResult *res, gpointer p)
-{
-	struct device *d = p;
-	GError *error = NULL;
-	gsize written = 0;
-
-	if (!g_output_stream_write_all_finish(G_OUTPUT_STREAM(src), res, &written, &error)) {
-		if (!d->closing)
-			device_close(d, error->message);
-		g_error_free(error);
-		device_unref(d);
-		return;
-	}
-	g_clear_pointer(&d->writing, g_bytes_unref);
-	if (!d->closing && d->draining && !d->out->len)
-		device_close(d, "bad frame length");
-	if (!d->closing && d->out->len) {
-		d->writing = g_byte_array_free_to_bytes(d->out);
-		d->out = g_byte_array_new();
-		d->refs++;
-		g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(d->conn)),
-						g_bytes_get_data(d->writing, NULL),
-						g_bytes_get_size(d->writing), G_PRIORITY_DEFAULT,
-						d->cancel, write_done, d);
-	}
-	device_unref(d);
+	ots_conn_close(d->conn);
+	device_gone(d, why);
 }
 
 static void device_send(struct device *d, const struct simota_netsim_frame *f)
 {
-	if (d->closing || (d->draining && f->type != SIMOTA_NETSIM_ERROR))
+	if (d->draining && f->type != SIMOTA_NETSIM_ERROR)
 		return;
-	simota_netsim_frame_encode(f, d->out);
-	if (d->writing)
-		return;
-	d->writing = g_byte_array_free_to_bytes(d->out);
-	d->out = g_byte_array_new();
-	d->refs++;
-	g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(d->conn)),
-					g_bytes_get_data(d->writing, NULL),
-					g_bytes_get_size(d->writing), G_PRIORITY_DEFAULT,
-					d->cancel, write_done, d);
+	simota_netsim_frame_encode(f, d->conn->out);
+	ots_conn_flush(d->conn);
 }
 
 static void send_error(struct device *d, int code, uint32_t id, const char *why)
@@ -218,31 +171,17 @@ static void on_frame(struct device *d, uint8_t type, const uint8_t *body, size_t
 	}
 }
 
-static void read_done(GObject *src, GAsyncResult *res, gpointer p)
+static void device_data(void *p)
 {
 	struct device *d = p;
-	GError *error = NULL;
-	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(src), res, &error);
+	GByteArray *in = d->conn->in;
 	size_t off = 0;
 
-	if (d->closing) {
-		g_clear_error(&error);
-		device_unref(d);
-		return;
-	}
-	if (n <= 0) {
-		device_close(d, n == 0 ? "end of stream" : error->message);
-		g_clear_error(&error);
-		device_unref(d);
-		return;
-	}
-	g_byte_array_append(d->in, d->rbuf, (guint)n);
-	d->refs++;   /* on_frame may close */
-	while (!d->closing) {
+	while (!d->draining) {
 		uint8_t type;
 		const uint8_t *body;
 		size_t blen, used;
-		enum simota_netsim_parse r = simota_netsim_frame_next(d->in->data + off, d->in->len - off,
+		enum simota_netsim_parse r = simota_netsim_frame_next(in->data + off, in->len - off,
 								 &type, &body, &blen, &used);
 
 		if (r == SIMOTA_NETSIM_NEED_MORE)
@@ -252,24 +191,13 @@ static void read_done(GObject *src, GAsyncResult *res, gpointer p)
 				   "frame length 0 or above 4096: closing the link");
 			/* let the error frame go out, then close */
 			d->draining = true;
-			break;
+			ots_conn_close_when_flushed(d->conn, "bad frame length");
+			return;
 		}
 		on_frame(d, type, body, blen);
 		off += used;
 	}
-	if (!d->closing && !d->draining) {
-		g_byte_array_remove_range(d->in, 0, (guint)off);
-		device_read(d);
-	}
-	device_unref(d);
-	device_unref(d);
-}
-
-static void device_read(struct device *d)
-{
-	d->refs++;
-	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(d->conn)), d->rbuf,
-				  sizeof(d->rbuf), G_PRIORITY_DEFAULT, d->cancel, read_done, d);
+	g_byte_array_remove_range(in, 0, (guint)off);
 }
 
 static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GObject *src,
@@ -280,15 +208,10 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
 
 	d->ns = ns;
 	d->n = ++ns->next_conn;
-	d->conn = g_object_ref(conn);
-	d->cancel = g_cancellable_new();
-	d->in = g_byte_array_new();
-	d->out = g_byte_array_new();
 	d->outstanding = g_hash_table_new(g_direct_hash, g_direct_equal);
-	d->refs = 1;   /* the devices list */
 	ns->devices = g_list_prepend(ns->devices, d);
 	g_message("netsim device %u connected", d->n);
-	device_read(d);
+	d->conn = ots_conn_new(conn, device_data, device_gone, d);
 	return TRUE;
 }
 

@@ -24,6 +24,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include "links/conn.h"
 #include "links/smpp-pdu.h"
 #include "transactions/engine.h"
 #include "util.h"
@@ -59,15 +60,10 @@ static const char *const state_names[] = {
 
 struct session;
 
-/* A TCP connection; outlives its session's interest in it until its callbacks have run. */
-struct conn {
-	struct session *s;            /* NULL once the session dropped it */
-	GSocketConnection *sc;
+/* A connect in flight; its session forgets it (s = NULL) when it drops. */
+struct connecting {
+	struct session *s;
 	GCancellable *cancel;
-	GByteArray *in, *out;
-	GBytes *writing;
-	uint8_t rbuf[16384];
-	int refs;
 };
 
 struct session {
@@ -76,7 +72,8 @@ struct session {
 	const char *role;             /* "transceiver", "transmitter", "receiver" */
 	bool sends, receives;
 	enum session_state state;
-	struct conn *conn;
+	struct connecting *connecting;
+	struct ots_conn *conn;
 	uint32_t next_seq;
 	GHashTable *pending;          /* seq -> struct req */
 	unsigned submits;             /* REQ_SUBMIT in pending */
@@ -116,56 +113,6 @@ static void session_drop(struct session *s, const char *why);
 static void session_connect(struct session *s);
 static gboolean reconnect(gpointer p);
 static void pump(struct ots_smpp *l);
-static void conn_read(struct conn *c);
-
-/* ---- connections -------------------------------------------------------------------------- */
-
-static void conn_unref(struct conn *c)
-{
-	if (--c->refs > 0)
-		return;
-	g_byte_array_unref(c->in);
-	g_byte_array_unref(c->out);
-	if (c->writing)
-		g_bytes_unref(c->writing);
-	g_object_unref(c->cancel);
-	if (c->sc)
-		g_object_unref(c->sc);
-	g_free(c);
-}
-
-static void conn_write_next(struct conn *c);
-
-static void write_done(GObject *src, GAsyncResult *res, gpointer p)
-{
-	struct conn *c = p;
-	GError *error = NULL;
-
-	if (!g_output_stream_write_all_finish(G_OUTPUT_STREAM(src), res, NULL, &error)) {
-		if (c->s)
-			session_drop(c->s, error->message);
-		g_error_free(error);
-		conn_unref(c);
-		return;
-	}
-	g_clear_pointer(&c->writing, g_bytes_unref);
-	if (c->s)
-		conn_write_next(c);
-	conn_unref(c);
-}
-
-static void conn_write_next(struct conn *c)
-{
-	if (c->writing || !c->out->len || !c->sc)
-		return;
-	c->writing = g_byte_array_free_to_bytes(c->out);
-	c->out = g_byte_array_new();
-	c->refs++;
-	g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(c->sc)),
-					g_bytes_get_data(c->writing, NULL),
-					g_bytes_get_size(c->writing), G_PRIORITY_DEFAULT, c->cancel,
-					write_done, c);
-}
 
 /* ---- sessions: sending ----------------------------------------------------------------------- */
 
@@ -200,7 +147,7 @@ static struct req *req_add(struct session *s, uint32_t seq, enum req_kind kind, 
 static void session_flush(struct session *s)
 {
 	s->last_io_us = g_get_monotonic_time();
-	conn_write_next(s->conn);
+	ots_conn_flush(s->conn);
 }
 
 /* A PDU that is its header alone, on the session's connection. */
@@ -496,15 +443,14 @@ static void session_drop(struct session *s, const char *why)
 		g_message("smpp %s %s:%u: %s (%s); connecting again in %u ms", s->role, l->cfg.host,
 			  l->cfg.port, s->state == S_CONNECTING ? "no connection" : "connection closed",
 			  why ? why : "unbound", s->backoff_ms);
+	if (s->connecting) {
+		s->connecting->s = NULL;
+		g_cancellable_cancel(s->connecting->cancel);
+		s->connecting = NULL;
+	}
 	if (s->conn) {
-		struct conn *c = s->conn;
-
+		ots_conn_close(s->conn);
 		s->conn = NULL;
-		c->s = NULL;
-		g_cancellable_cancel(c->cancel);
-		if (c->sc)
-			g_io_stream_close(G_IO_STREAM(c->sc), NULL, NULL);
-		conn_unref(c);
 	}
 	g_hash_table_iter_init(&it, s->pending);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
@@ -646,27 +592,14 @@ static void on_pdu(struct session *s, const struct ots_smpp_header *h, const uin
 		on_request(s, h, pdu);
 }
 
-static void read_done(GObject *src, GAsyncResult *res, gpointer p)
+static void session_data(void *p)
 {
-	struct conn *c = p;
-	GError *error = NULL;
-	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(src), res, &error);
+	struct session *s = p;
+	struct ots_conn *c = s->conn;
 	size_t off = 0;
 
-	if (!c->s) {
-		g_clear_error(&error);
-		conn_unref(c);
-		return;
-	}
-	if (n <= 0) {
-		session_drop(c->s, n == 0 ? "the SMSC closed the connection" : error->message);
-		g_clear_error(&error);
-		conn_unref(c);
-		return;
-	}
-	c->s->last_io_us = g_get_monotonic_time();
-	g_byte_array_append(c->in, c->rbuf, (guint)n);
-	while (c->s) {
+	s->last_io_us = g_get_monotonic_time();
+	while (s->conn == c) {
 		struct ots_smpp_header h;
 		enum ots_smpp_frame f = ots_smpp_frame_next(c->in->data + off, c->in->len - off, &h);
 
@@ -674,8 +607,6 @@ static void read_done(GObject *src, GAsyncResult *res, gpointer p)
 			break;
 		if (f == OTS_SMPP_BAD_LENGTH) {
 			/* SMPP 3.4 §2.9: the stream cannot be followed; say so and start again */
-			struct session *s = c->s;
-
 			s->link->n.malformed++;
 			send_header(s, OTS_SMPP_GENERIC_NACK, OTS_SMPP_RINVCMDLEN,
 				    c->in->len - off >= 16 ? (c->in->data[off + 12] << 24 |
@@ -685,23 +616,23 @@ static void read_done(GObject *src, GAsyncResult *res, gpointer p)
 			g_warning("smpp %s: malformed PDU (command_length %u): resetting the "
 				  "connection", s->role, h.length);
 			session_drop(s, "malformed PDU from the SMSC (command_length out of range)");
-			break;
+			return;
 		}
-		on_pdu(c->s, &h, c->in->data + off);
+		on_pdu(s, &h, c->in->data + off);
 		off += h.length;
 	}
-	if (c->s) {
+	if (s->conn == c)
 		g_byte_array_remove_range(c->in, 0, (guint)off);
-		conn_read(c);
-	}
-	conn_unref(c);
 }
 
-static void conn_read(struct conn *c)
+static void session_closed(void *p, const char *why)
 {
-	c->refs++;
-	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(c->sc)), c->rbuf,
-				  sizeof(c->rbuf), G_PRIORITY_DEFAULT, c->cancel, read_done, c);
+	struct session *s = p;
+	char *text = g_strdup_printf("the connection ended: %s", why);
+
+	s->conn = NULL;     /* closed by ots_conn */
+	session_drop(s, text);
+	g_free(text);
 }
 
 /* Timers: a request unanswered too long resets the connection; enquire_link when idle. */
@@ -765,54 +696,51 @@ static void send_bind(struct session *s)
 
 static void connected(GObject *src, GAsyncResult *res, gpointer p)
 {
-	struct conn *c = p;
+	struct connecting *cn = p;
+	struct session *s = cn->s;
 	GError *error = NULL;
 	GSocketConnection *sc = g_socket_client_connect_to_host_finish(G_SOCKET_CLIENT(src), res,
 								       &error);
 
-	if (!c->s) {
+	g_object_unref(cn->cancel);
+	g_free(cn);
+	if (!s) {                /* dropped meanwhile */
 		if (sc)
 			g_object_unref(sc);
 		g_clear_error(&error);
-		conn_unref(c);
 		return;
 	}
+	s->connecting = NULL;
 	if (!sc) {
-		struct session *s = c->s;
 		char *why = g_strdup_printf("connect: %s", error->message);
 
 		g_error_free(error);
 		session_drop(s, why);
 		g_free(why);
-		conn_unref(c);
 		return;
 	}
-	c->sc = sc;
 	g_socket_set_option(g_socket_connection_get_socket(sc), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-	conn_read(c);
-	send_bind(c->s);
-	conn_unref(c);
+	s->conn = ots_conn_new(sc, session_data, session_closed, s);
+	g_object_unref(sc);
+	send_bind(s);
 }
 
 static void session_connect(struct session *s)
 {
 	struct ots_smpp *l = s->link;
-	struct conn *c = g_new0(struct conn, 1);
+	struct connecting *cn = g_new0(struct connecting, 1);
 	guint tick_ms = CLAMP(MIN(l->cfg.response_timeout_ms, l->cfg.enquire_link_ms) / 4, 20u, 1000u);
 
 	s->retry_timer = 0;
-	c->s = s;
-	c->cancel = g_cancellable_new();
-	c->in = g_byte_array_new();
-	c->out = g_byte_array_new();
-	c->refs = 2;   /* the session, the connect */
-	s->conn = c;
+	cn->s = s;
+	cn->cancel = g_cancellable_new();
+	s->connecting = cn;
 	s->next_seq = 1;
 	set_state(s, S_CONNECTING);
 	s->last_io_us = g_get_monotonic_time();
 	s->tick = g_timeout_add(tick_ms, session_tick, s);
-	g_socket_client_connect_to_host_async(l->client, l->cfg.host, l->cfg.port, c->cancel,
-					      connected, c);
+	g_socket_client_connect_to_host_async(l->client, l->cfg.host, l->cfg.port, cn->cancel,
+					      connected, cn);
 }
 
 static struct session *session_new(struct ots_smpp *l, uint32_t bind_id, const char *role,

@@ -413,8 +413,8 @@ static void tx_send(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind k
 			tx_sent(e, tx, kind, now);
 			sent_event(e, tx, trigger, link);
 			if (!link)
-				g_message("card %s: no link reaches it now; %s waits for a resend",
-					  tx->iccid, cmd_names[kind]);
+				g_message("card %s: no link reaches it now (no device attached); "
+					  "%s waits for a resend", tx->iccid, cmd_names[kind]);
 			outbox_add(e, tx, card, set, link);
 			e->stats.commands_sent++;
 		}
