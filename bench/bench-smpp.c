@@ -658,16 +658,13 @@ static double tx_rate(const char *dir, const char *shm, const char *route, unsig
 	up.submit = smpp ? smsc_submit : dev_submit;
 	for (unsigned i = 0; i < n_cards; i++) {
 		struct card *c = &T.cards[i];
-		struct simota_card_config *cc = simota_card_config_dup(tmpl);
 		char *state;
 
 		g_snprintf(c->iccid, sizeof(c->iccid), "8988239%013u", i);
 		g_snprintf(c->msisdn, sizeof(c->msisdn), "+1555%07u", i);
-		memcpy(cc->iccid, c->iccid, sizeof(c->iccid));
-		memcpy(cc->msisdn, c->msisdn, sizeof(c->msisdn));
 		state = g_strdup_printf("%s/%s.state", sdir, c->iccid);
 		up.user = c;
-		c->me = me_sim_new_with_config(cc, state, &up, &error);
+		c->me = me_sim_new_copy(tmpl, c->iccid, c->msisdn, state, &up, &error);
 		if (!c->me)
 			g_error("card %u: %s", i, error->message);
 		g_free(state);
