@@ -6,7 +6,7 @@
  * devices, SMPP to an operator's SMSC) and the HTTP/JSON API (api/).
  * doc/architecture.md maps the flow to the code.
  *
- *   ota-test-server --db PATH --http 127.0.0.1:PORT
+ *   ota-test-server --db PATH|postgresql://... --http 127.0.0.1:PORT
  *                   [--netsim tcp:127.0.0.1:PORT|unix:PATH]
  *                   [--smpp HOST:PORT --smpp-config FILE]   (at least one link)
  *                   [--address +15550199] [--sv1-address +15550100]
@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "api/http.h"
+#include "db/db.h"
 #include "links/netsim-server.h"
 #include "links/smpp.h"
 #include "transactions/engine.h"
@@ -83,7 +84,8 @@ static void options_clear(struct options *o)
 static bool parse_options(struct options *o, int *argc, char ***argv)
 {
 	GOptionEntry entries[] = {
-		{ "db", 0, 0, G_OPTION_ARG_FILENAME, &o->db, "SQLite database (mode 0600)", "PATH" },
+		{ "db", 0, 0, G_OPTION_ARG_FILENAME, &o->db,
+		  "SQLite database file (mode 0600), or a postgresql:// URI", "PATH|URI" },
 		{ "http", 0, 0, G_OPTION_ARG_STRING, &o->http, "HTTP API address", "HOST:PORT" },
 		{ "netsim", 0, 0, G_OPTION_ARG_STRING, &o->netsim, "device link",
 		  "tcp:HOST:PORT|unix:PATH" },
@@ -175,6 +177,7 @@ static bool serve(const struct options *o, GError **error)
 	struct ots_netsim *ns = NULL;
 	struct ots_http *api = NULL;
 	bool ok = false;
+	char *db_name;
 
 	engine_config(o, &cfg);
 	engine = ots_engine_new(&cfg, error);
@@ -203,7 +206,9 @@ static bool serve(const struct options *o, GError **error)
 			g_error_free(api_error);
 		}
 	}
-	g_message("ota-test-server ready (db %s)", o->db);
+	db_name = ots_db_describe(o->db);
+	g_message("ota-test-server ready (db %s)", db_name);
+	g_free(db_name);
 	g_main_loop_run(loop);
 	g_message("signal %d: shutting down", exit_signal);
 	ok = true;

@@ -60,73 +60,73 @@ void ots_registry_free(struct ots_registry *reg)
 	g_free(reg);
 }
 
-static void copy_text(char *dst, size_t cap, const unsigned char *src)
+static void copy_text(char *dst, size_t cap, const char *src)
 {
-	g_strlcpy(dst, src ? (const char *)src : "", cap);
+	g_strlcpy(dst, src ? src : "", cap);
+}
+
+static void copy_key(uint8_t *dst, size_t *dst_len, struct ots_db_stmt *st, int col)
+{
+	size_t n;
+	const uint8_t *p = ots_db_column_blob(st, col, &n);
+
+	if (p && n > 0 && n <= SIMOTA_CARD_MAX_KEY_LEN) {
+		memcpy(dst, p, n);
+		*dst_len = n;
+	}
 }
 
 static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 {
-	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT msisdn, imsi, link FROM cards WHERE iccid = ?");
+	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT msisdn, imsi, link FROM cards WHERE iccid = ?");
 	struct ots_card *card;
 
-	if (!st)
-		return NULL;
-	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	ots_db_bind_text(st, 1, iccid);
+	if (!ots_db_next(st, NULL)) {
+		ots_db_reset(st);
 		return NULL;
 	}
 	card = g_new0(struct ots_card, 1);
 	g_strlcpy(card->iccid, iccid, sizeof(card->iccid));
-	copy_text(card->msisdn, sizeof(card->msisdn), sqlite3_column_text(st, 0));
-	copy_text(card->imsi, sizeof(card->imsi), sqlite3_column_text(st, 1));
-	copy_text(card->link, sizeof(card->link), sqlite3_column_text(st, 2));
-	sqlite3_reset(st);
+	copy_text(card->msisdn, sizeof(card->msisdn), ots_db_column_text(st, 0));
+	copy_text(card->imsi, sizeof(card->imsi), ots_db_column_text(st, 1));
+	copy_text(card->link, sizeof(card->link), ots_db_column_text(st, 2));
+	ots_db_reset(st);
 
 	st = ots_db_stmt(reg->db, "SELECT kvn, kic, kid, kic_key, kid_key FROM keysets "
 			 "WHERE iccid = ? ORDER BY kvn");
-	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW && card->n_keysets < SIMOTA_CARD_MAX_KEYSETS) {
+	ots_db_bind_text(st, 1, iccid);
+	while (card->n_keysets < SIMOTA_CARD_MAX_KEYSETS && ots_db_next(st, NULL)) {
 		struct simota_card_keyset *ks = &card->keysets[card->n_keysets++].cfg;
-		int n;
 
-		ks->kvn = (uint8_t)sqlite3_column_int(st, 0);
-		ks->kic = (uint8_t)sqlite3_column_int(st, 1);
-		ks->kid = (uint8_t)sqlite3_column_int(st, 2);
-		n = sqlite3_column_bytes(st, 3);
-		if (n > 0 && n <= SIMOTA_CARD_MAX_KEY_LEN) {
-			memcpy(ks->kic_key, sqlite3_column_blob(st, 3), n);
-			ks->kic_key_len = n;
-		}
-		n = sqlite3_column_bytes(st, 4);
-		if (n > 0 && n <= SIMOTA_CARD_MAX_KEY_LEN) {
-			memcpy(ks->kid_key, sqlite3_column_blob(st, 4), n);
-			ks->kid_key_len = n;
-		}
+		ks->kvn = (uint8_t)ots_db_column_int(st, 0);
+		ks->kic = (uint8_t)ots_db_column_int(st, 1);
+		ks->kid = (uint8_t)ots_db_column_int(st, 2);
+		copy_key(ks->kic_key, &ks->kic_key_len, st, 3);
+		copy_key(ks->kid_key, &ks->kid_key_len, st, 4);
 	}
-	sqlite3_reset(st);
+	ots_db_reset(st);
 
 	st = ots_db_stmt(reg->db, "SELECT tar, applet, spi, msl, keysets, mode, mg_address "
-			 "FROM tars WHERE iccid = ? ORDER BY rowid");
-	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW && card->n_tars < SIMOTA_CARD_MAX_TARS) {
+			 "FROM tars WHERE iccid = ? ORDER BY pos");
+	ots_db_bind_text(st, 1, iccid);
+	while (card->n_tars < SIMOTA_CARD_MAX_TARS && ots_db_next(st, NULL)) {
 		struct simota_card_tar *t = &card->tars[card->n_tars];
-		const unsigned char *mode = sqlite3_column_text(st, 5);
+		const char *mode = ots_db_column_text(st, 5);
 		size_t n = 0;
 
-		if (!ots_unhex((const char *)sqlite3_column_text(st, 0), t->tar, 3, &n) || n != 3)
+		if (!ots_unhex(ots_db_column_text(st, 0), t->tar, 3, &n) || n != 3)
 			continue;
-		copy_text(t->applet, sizeof(t->applet), sqlite3_column_text(st, 1));
-		t->spi = (uint16_t)sqlite3_column_int(st, 2);
-		t->min_security_level = (uint8_t)sqlite3_column_int(st, 3);
-		t->keysets = (uint16_t)sqlite3_column_int(st, 4);
-		if (!mode || !simota_card_mode_from_name((const char *)mode, &t->mode))
+		copy_text(t->applet, sizeof(t->applet), ots_db_column_text(st, 1));
+		t->spi = (uint16_t)ots_db_column_int(st, 2);
+		t->min_security_level = (uint8_t)ots_db_column_int(st, 3);
+		t->keysets = (uint16_t)ots_db_column_int(st, 4);
+		if (!mode || !simota_card_mode_from_name(mode, &t->mode))
 			t->mode = SIMOTA_CARD_MODE_DEFERRED;
-		copy_text(t->mg_address, sizeof(t->mg_address), sqlite3_column_text(st, 6));
+		copy_text(t->mg_address, sizeof(t->mg_address), ots_db_column_text(st, 6));
 		card->n_tars++;
 	}
-	sqlite3_reset(st);
+	ots_db_reset(st);
 	return card;
 }
 
@@ -147,33 +147,30 @@ struct ots_card *ots_registry_get(struct ots_registry *reg, const char *iccid)
 
 struct ots_card *ots_registry_by_msisdn(struct ots_registry *reg, const char *msisdn)
 {
-	sqlite3_stmt *st;
+	struct ots_db_stmt *st;
 	char iccid[21] = "";
 
 	if (!msisdn || !*msisdn)
 		return NULL;
 	st = ots_db_stmt(reg->db, "SELECT iccid FROM cards WHERE msisdn = ? OR msisdn = ? "
 			 "OR ltrim(msisdn, '+') = ltrim(?, '+') LIMIT 1");
-	if (!st)
-		return NULL;
-	sqlite3_bind_text(st, 1, msisdn, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, msisdn, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, msisdn, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		copy_text(iccid, sizeof(iccid), sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
+	ots_db_bind_text(st, 1, msisdn);
+	ots_db_bind_text(st, 2, msisdn);
+	ots_db_bind_text(st, 3, msisdn);
+	if (ots_db_next(st, NULL))
+		copy_text(iccid, sizeof(iccid), ots_db_column_text(st, 0));
+	ots_db_reset(st);
 	return *iccid ? ots_registry_get(reg, iccid) : NULL;
 }
 
 uint64_t ots_registry_count(struct ots_registry *reg)
 {
-	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT count(*) FROM cards");
+	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT count(*) FROM cards");
 	uint64_t n = 0;
 
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		n = (uint64_t)sqlite3_column_int64(st, 0);
-	if (st)
-		sqlite3_reset(st);
+	if (ots_db_next(st, NULL))
+		n = (uint64_t)ots_db_column_int(st, 0);
+	ots_db_reset(st);
 	return n;
 }
 
@@ -181,19 +178,15 @@ static bool insert_card(struct ots_registry *reg, const struct simota_card_confi
 			GError **error)
 {
 	struct ots_db *db = reg->db;
-	sqlite3_stmt *st;
+	struct ots_db_stmt *st;
 
 	st = ots_db_stmt(db, "INSERT INTO cards(iccid, msisdn, imsi, created, link) VALUES(?, ?, ?, ?, ?)");
-	if (!st) {
-		ots_db_set_error(db, error, "cards");
-		return false;
-	}
-	sqlite3_bind_text(st, 1, cfg->iccid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, cfg->msisdn, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, cfg->imsi, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, g_get_real_time());
-	sqlite3_bind_text(st, 5, cfg->link, -1, SQLITE_STATIC);
-	if (!ots_db_step_done(db, st, error))
+	ots_db_bind_text(st, 1, cfg->iccid);
+	ots_db_bind_text(st, 2, cfg->msisdn);
+	ots_db_bind_text(st, 3, cfg->imsi);
+	ots_db_bind_int(st, 4, g_get_real_time());
+	ots_db_bind_text(st, 5, cfg->link);
+	if (!ots_db_run(st, error))
 		return false;
 
 	for (unsigned i = 0; i < cfg->n_keysets; i++) {
@@ -201,37 +194,34 @@ static bool insert_card(struct ots_registry *reg, const struct simota_card_confi
 
 		st = ots_db_stmt(db, "INSERT INTO keysets(iccid, kvn, kic, kid, kic_key, kid_key, "
 				 "counter) VALUES(?, ?, ?, ?, ?, ?, ?)");
-		sqlite3_bind_text(st, 1, cfg->iccid, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, k->kvn);
-		sqlite3_bind_int(st, 3, k->kic);
-		sqlite3_bind_int(st, 4, k->kid);
+		ots_db_bind_text(st, 1, cfg->iccid);
+		ots_db_bind_int(st, 2, k->kvn);
+		ots_db_bind_int(st, 3, k->kic);
+		ots_db_bind_int(st, 4, k->kid);
 		if (k->kic_key_len)
-			sqlite3_bind_blob(st, 5, k->kic_key, (int)k->kic_key_len, SQLITE_STATIC);
+			ots_db_bind_blob(st, 5, k->kic_key, k->kic_key_len);
 		if (k->kid_key_len)
-			sqlite3_bind_blob(st, 6, k->kid_key, (int)k->kid_key_len, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 7, (int64_t)k->counter);
-		if (!ots_db_step_done(db, st, error))
+			ots_db_bind_blob(st, 6, k->kid_key, k->kid_key_len);
+		ots_db_bind_int(st, 7, (int64_t)k->counter);
+		if (!ots_db_run(st, error))
 			return false;
 	}
 	for (unsigned i = 0; i < cfg->n_tars; i++) {
 		const struct simota_card_tar *t = &cfg->tars[i];
-		char *tar = ots_hex(t->tar, 3);
 		unsigned spi = t->spi ? t->spi : 0x1619;  /* default: CC, ciphered, counter higher */
-		bool ok;
 
 		st = ots_db_stmt(db, "INSERT INTO tars(iccid, tar, applet, spi, msl, keysets, mode, "
-				 "mg_address) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
-		sqlite3_bind_text(st, 1, cfg->iccid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, tar, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, t->applet[0] ? t->applet : "deferred", -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 4, (int)spi);
-		sqlite3_bind_int(st, 5, t->min_security_level);
-		sqlite3_bind_int(st, 6, t->keysets);
-		sqlite3_bind_text(st, 7, simota_card_mode_name(t->mode), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, t->mg_address, -1, SQLITE_STATIC);
-		ok = ots_db_step_done(db, st, error);
-		g_free(tar);
-		if (!ok)
+				 "mg_address, pos) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		ots_db_bind_text(st, 1, cfg->iccid);
+		ots_db_bind_text_take(st, 2, ots_hex(t->tar, 3));
+		ots_db_bind_text(st, 3, t->applet[0] ? t->applet : "deferred");
+		ots_db_bind_int(st, 4, (int)spi);
+		ots_db_bind_int(st, 5, t->min_security_level);
+		ots_db_bind_int(st, 6, t->keysets);
+		ots_db_bind_text(st, 7, simota_card_mode_name(t->mode));
+		ots_db_bind_text(st, 8, t->mg_address);
+		ots_db_bind_int(st, 9, i);
+		if (!ots_db_run(st, error))
 			return false;
 	}
 	return true;
@@ -244,20 +234,20 @@ static bool has_unfinished(struct ots_registry *reg, const char *iccid)
 
 static bool delete_card(struct ots_registry *reg, const char *iccid, GError **error)
 {
-	sqlite3_stmt *st = ots_db_stmt(reg->db, "DELETE FROM cards WHERE iccid = ?");
+	struct ots_db_stmt *st = ots_db_stmt(reg->db, "DELETE FROM cards WHERE iccid = ?");
 
-	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
-	return ots_db_step_done(reg->db, st, error);
+	ots_db_bind_text(st, 1, iccid);
+	return ots_db_run(st, error);
 }
 
 static bool card_exists(struct ots_registry *reg, const char *iccid)
 {
-	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT 1 FROM cards WHERE iccid = ?");
+	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT 1 FROM cards WHERE iccid = ?");
 	bool any;
 
-	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
-	any = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	ots_db_bind_text(st, 1, iccid);
+	any = ots_db_next(st, NULL);
+	ots_db_reset(st);
 	return any;
 }
 
@@ -628,14 +618,15 @@ static const char *alg_name_kid(uint8_t kid)
 
 static int64_t keyset_counter(struct ots_registry *reg, const char *iccid, uint8_t kvn)
 {
-	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT counter FROM keysets WHERE iccid = ? AND kvn = ?");
+	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT counter FROM keysets "
+					     "WHERE iccid = ? AND kvn = ?");
 	int64_t v = -1;
 
-	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, kvn);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	ots_db_bind_text(st, 1, iccid);
+	ots_db_bind_int(st, 2, kvn);
+	if (ots_db_next(st, NULL))
+		v = ots_db_column_int(st, 0);
+	ots_db_reset(st);
 	return v;
 }
 
@@ -724,20 +715,21 @@ JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card
 
 JsonNode *ots_registry_list_json(struct ots_registry *reg, GError **error)
 {
-	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT iccid FROM cards ORDER BY iccid");
-	JsonArray *a = json_array_new();
+	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT iccid FROM cards ORDER BY iccid");
+	JsonArray *a;
 	JsonNode *node;
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	GError *local = NULL;
 
-	if (!st) {
-		ots_db_set_error(reg->db, error, "cards");
-		json_array_unref(a);
+	while (ots_db_next(st, &local))
+		g_ptr_array_add(ids, g_strdup(ots_db_column_text(st, 0)));
+	ots_db_reset(st);
+	if (local) {
+		g_propagate_error(error, local);
 		g_ptr_array_free(ids, TRUE);
 		return NULL;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW)
-		g_ptr_array_add(ids, g_strdup((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_reset(st);
+	a = json_array_new();
 	for (unsigned i = 0; i < ids->len; i++) {
 		struct ots_card *card = ots_registry_get(reg, ids->pdata[i]);
 
@@ -833,7 +825,7 @@ bool ots_registry_take_counter(struct ots_registry *reg, const char *iccid, uint
 			       uint64_t *cntr, GError **error)
 {
 	int64_t v = keyset_counter(reg, iccid, kvn);
-	sqlite3_stmt *st;
+	struct ots_db_stmt *st;
 
 	if (v < 0) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_NOT_FOUND, "card %s has no keyset %u",
@@ -846,10 +838,10 @@ bool ots_registry_take_counter(struct ots_registry *reg, const char *iccid, uint
 		return false;
 	}
 	st = ots_db_stmt(reg->db, "UPDATE keysets SET counter = ? WHERE iccid = ? AND kvn = ?");
-	sqlite3_bind_int64(st, 1, v + 1);
-	sqlite3_bind_text(st, 2, iccid, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, kvn);
-	if (!ots_db_step_done(reg->db, st, error))
+	ots_db_bind_int(st, 1, v + 1);
+	ots_db_bind_text(st, 2, iccid);
+	ots_db_bind_int(st, 3, kvn);
+	if (!ots_db_run(st, error))
 		return false;
 	*cntr = (uint64_t)v + 1;
 	return true;
@@ -858,21 +850,21 @@ bool ots_registry_take_counter(struct ots_registry *reg, const char *iccid, uint
 bool ots_registry_take_txid(struct ots_registry *reg, const char *iccid, uint32_t *txid,
 			    GError **error)
 {
-	sqlite3_stmt *st = ots_db_stmt(reg->db, "SELECT next_txid FROM cards WHERE iccid = ?");
+	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT next_txid FROM cards WHERE iccid = ?");
 	int64_t v = -1;
 
-	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	ots_db_bind_text(st, 1, iccid);
+	if (ots_db_next(st, NULL))
+		v = ots_db_column_int(st, 0);
+	ots_db_reset(st);
 	if (v < 1 || v > UINT32_MAX) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_STATE, "card %s: no transaction id left", iccid);
 		return false;
 	}
 	st = ots_db_stmt(reg->db, "UPDATE cards SET next_txid = ? WHERE iccid = ?");
-	sqlite3_bind_int64(st, 1, v + 1);
-	sqlite3_bind_text(st, 2, iccid, -1, SQLITE_STATIC);
-	if (!ots_db_step_done(reg->db, st, error))
+	ots_db_bind_int(st, 1, v + 1);
+	ots_db_bind_text(st, 2, iccid);
+	if (!ots_db_run(st, error))
 		return false;
 	*txid = (uint32_t)v;
 	return true;

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* SQLite database: open with the file-mode check, schema, statement cache. */
-#include "db/db.h"
+/*
+ * The database API: dispatch to the backend, the SQLite backend (open with
+ * the file-mode check, statement cache), the schema and its migrations.
+ * The PostgreSQL backend is db-pg.c.
+ */
+#include "db/db-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,65 +14,121 @@
 
 #include "ots-error.h"
 
-struct ots_db {
-	sqlite3 *h;
-	GHashTable *stmts;   /* sql text -> sqlite3_stmt */
-};
+/* ---- the schema ------------------------------------------------------------------ */
 
 /*
- * Schema version 1.  Times are g_get_real_time() microseconds; TARs are
- * 6 hex digits; keys are blobs (never leave this file but through the
- * registry, which only hands them to libsimota).
+ * One schema for both backends.  Times are g_get_real_time() microseconds;
+ * TARs are 6 hex digits; keys are blobs (they leave the database only
+ * through the registry, which hands them to libsimota).  The words in
+ * braces are the column types that differ:
+ *   {ID}    the row's key, assigned on insert
+ *   {INT}   a 64-bit integer (SQLite's INTEGER; PostgreSQL's INTEGER is 32-bit)
+ *   {BLOB}  bytes
  */
 static const char schema_v1[] =
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value {INT} NOT NULL);"
 	"CREATE TABLE cards("
 	"  iccid TEXT PRIMARY KEY, msisdn TEXT NOT NULL DEFAULT '',"
-	"  imsi TEXT NOT NULL DEFAULT '', next_txid INTEGER NOT NULL DEFAULT 1,"
-	"  created INTEGER NOT NULL);"
+	"  imsi TEXT NOT NULL DEFAULT '', next_txid {INT} NOT NULL DEFAULT 1,"
+	"  created {INT} NOT NULL);"
 	"CREATE INDEX cards_msisdn ON cards(msisdn);"
 	"CREATE TABLE keysets("
 	"  iccid TEXT NOT NULL REFERENCES cards(iccid) ON DELETE CASCADE,"
-	"  kvn INTEGER NOT NULL, kic INTEGER NOT NULL, kid INTEGER NOT NULL,"
-	"  kic_key BLOB, kid_key BLOB, counter INTEGER NOT NULL,"
+	"  kvn {INT} NOT NULL, kic {INT} NOT NULL, kid {INT} NOT NULL,"
+	"  kic_key {BLOB}, kid_key {BLOB}, counter {INT} NOT NULL,"
 	"  PRIMARY KEY(iccid, kvn));"
 	"CREATE TABLE tars("
 	"  iccid TEXT NOT NULL REFERENCES cards(iccid) ON DELETE CASCADE,"
-	"  tar TEXT NOT NULL, applet TEXT NOT NULL, spi INTEGER NOT NULL,"
-	"  msl INTEGER NOT NULL, keysets INTEGER NOT NULL, mode TEXT NOT NULL,"
+	"  tar TEXT NOT NULL, applet TEXT NOT NULL, spi {INT} NOT NULL,"
+	"  msl {INT} NOT NULL, keysets {INT} NOT NULL, mode TEXT NOT NULL,"
 	"  mg_address TEXT NOT NULL, PRIMARY KEY(iccid, tar));"
 	"CREATE TABLE transactions("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT, iccid TEXT NOT NULL,"
-	"  txid INTEGER NOT NULL, tar TEXT NOT NULL, kvn INTEGER NOT NULL,"
-	"  action INTEGER NOT NULL, text TEXT, items TEXT, input TEXT,"
-	"  ev TEXT NOT NULL, state INTEGER NOT NULL, created INTEGER NOT NULL,"
-	"  c1_at INTEGER, deadline INTEGER, rq TEXT,"
-	"  attempts INTEGER NOT NULL DEFAULT 0, backoff_ms INTEGER NOT NULL DEFAULT 0,"
-	"  due INTEGER, due_kind INTEGER NOT NULL DEFAULT 0,"
-	"  outcome INTEGER NOT NULL DEFAULT 0, result TEXT, why TEXT,"
+	"  id {ID}, iccid TEXT NOT NULL,"
+	"  txid {INT} NOT NULL, tar TEXT NOT NULL, kvn {INT} NOT NULL,"
+	"  action {INT} NOT NULL, text TEXT, items TEXT, input TEXT,"
+	"  ev TEXT NOT NULL, state {INT} NOT NULL, created {INT} NOT NULL,"
+	"  c1_at {INT}, deadline {INT}, rq TEXT,"
+	"  attempts {INT} NOT NULL DEFAULT 0, backoff_ms {INT} NOT NULL DEFAULT 0,"
+	"  due {INT}, due_kind {INT} NOT NULL DEFAULT 0,"
+	"  outcome {INT} NOT NULL DEFAULT 0, result TEXT, why TEXT,"
 	"  UNIQUE(iccid, txid));"
 	"CREATE INDEX tx_state ON transactions(state);"
 	"CREATE INDEX tx_card ON transactions(iccid, state);"
 	"CREATE TABLE timeline("
-	"  seq INTEGER PRIMARY KEY AUTOINCREMENT, tx_id INTEGER NOT NULL,"
-	"  at INTEGER NOT NULL, event TEXT NOT NULL, detail TEXT NOT NULL);"
+	"  seq {ID}, tx_id {INT} NOT NULL,"
+	"  at {INT} NOT NULL, event TEXT NOT NULL, detail TEXT NOT NULL);"
 	"CREATE INDEX timeline_tx ON timeline(tx_id);"
 	/* every command packet sent: a (card, keyset, counter) is never reused */
 	"CREATE TABLE commands("
-	"  id INTEGER PRIMARY KEY AUTOINCREMENT, tx_id INTEGER NOT NULL,"
-	"  kind INTEGER NOT NULL, iccid TEXT NOT NULL, kvn INTEGER NOT NULL,"
-	"  tar TEXT NOT NULL, cntr INTEGER NOT NULL, msg_id INTEGER NOT NULL,"
-	"  n_segs INTEGER NOT NULL, attempt INTEGER NOT NULL, sent INTEGER NOT NULL,"
-	"  por_deadline INTEGER NOT NULL, open INTEGER NOT NULL DEFAULT 1,"
+	"  id {ID}, tx_id {INT} NOT NULL,"
+	"  kind {INT} NOT NULL, iccid TEXT NOT NULL, kvn {INT} NOT NULL,"
+	"  tar TEXT NOT NULL, cntr {INT} NOT NULL, msg_id {INT} NOT NULL,"
+	"  n_segs {INT} NOT NULL, attempt {INT} NOT NULL, sent {INT} NOT NULL,"
+	"  por_deadline {INT} NOT NULL, open {INT} NOT NULL DEFAULT 1,"
 	"  UNIQUE(iccid, kvn, cntr));"
 	"CREATE INDEX commands_open ON commands(open);"
 	"CREATE INDEX commands_msg ON commands(msg_id);";
 
-void ots_db_set_error(struct ots_db *db, GError **error, const char *what)
+/* Version 2: the version in a table (both backends), the TARs' order without SQLite's rowid. */
+static const char schema_v2[] =
+	"CREATE TABLE schema_version(version {INT} NOT NULL);"
+	"ALTER TABLE tars ADD COLUMN pos {INT} NOT NULL DEFAULT 0;";
+static const char schema_v2_sqlite[] = "UPDATE tars SET pos = rowid;";
+
+/* Version 3: a card's fixed southbound link ("" = the engine's choice; doc/smpp.md). */
+static const char schema_v3[] = "ALTER TABLE cards ADD COLUMN link TEXT NOT NULL DEFAULT '';";
+
+struct migration {
+	const char *both;         /* with the {TYPE} words */
+	const char *sqlite_only;  /* then this on SQLite */
+	const char *pg_only;      /* or this on PostgreSQL */
+};
+
+/* migrations[i] takes the schema from version i to i + 1 */
+static const struct migration migrations[OTS_DB_SCHEMA_VERSION] = {
+	{ schema_v1, NULL, NULL },
+	{ schema_v2, schema_v2_sqlite, NULL },
+	{ schema_v3, NULL, NULL },
+};
+
+static char *schema_text(const struct ots_db *db, const char *text)
 {
-	g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "database: %s: %s", what,
-		    db && db->h ? sqlite3_errmsg(db->h) : "not open");
+	static const char *const words[][3] = {
+		{ "{ID}", "INTEGER PRIMARY KEY AUTOINCREMENT",
+		  "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY" },
+		{ "{INT}", "INTEGER", "BIGINT" },
+		{ "{BLOB}", "BLOB", "BYTEA" },
+	};
+	GString *s = g_string_new(text);
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(words); i++)
+		g_string_replace(s, words[i][0], words[i][db->backend == OTS_DB_POSTGRES ? 2 : 1], 0);
+	return g_string_free(s, FALSE);
 }
+
+/* ---- errors ---------------------------------------------------------------------- */
+
+void ots_db_set_error(struct ots_db *db, GError **error, const char *what, const char *detail)
+{
+	if (!detail)
+		detail = db && db->lite ? sqlite3_errmsg(db->lite) : "not open";
+	g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "database: %s: %s", what, detail);
+}
+
+/* Logs an error nobody asked for (error == NULL), so no database failure goes unseen. */
+static void report(GError **error, GError *local)
+{
+	if (!local)
+		return;
+	if (error)
+		g_propagate_error(error, local);
+	else {
+		g_critical("%s", local->message);
+		g_error_free(local);
+	}
+}
+
+/* ---- SQLite: the file ------------------------------------------------------------ */
 
 /* Files that hold keys are mode 0600 (doc/architecture.md, "What is durable, where"). */
 static bool check_or_create_file(const char *path, GError **error)
@@ -110,77 +170,403 @@ static bool check_or_create_file(const char *path, GError **error)
 	return true;
 }
 
+static bool lite_open(struct ots_db *db, const char *path, GError **error)
+{
+	char *wal;
+	bool wal_ok;
+
+	if (!check_or_create_file(path, error))
+		return false;
+	/* a stale WAL of a file that was copied with loose modes is refused too */
+	wal = g_strconcat(path, "-wal", NULL);
+	wal_ok = !g_file_test(wal, G_FILE_TEST_EXISTS) || check_or_create_file(wal, error);
+	g_free(wal);
+	if (!wal_ok)
+		return false;
+	if (sqlite3_open_v2(path, &db->lite, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		ots_db_set_error(db, error, path, NULL);
+		return false;
+	}
+	sqlite3_busy_timeout(db->lite, 5000);
+	sqlite3_extended_result_codes(db->lite, 1);
+	return ots_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			   "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;", error);
+}
+
+/* ---- statements ------------------------------------------------------------------- */
+
 static void stmt_free(gpointer p)
 {
-	sqlite3_finalize(p);
+	struct ots_db_stmt *st = p;
+
+	if (st->lite)
+		sqlite3_finalize(st->lite);
+	ots_pg_stmt_free(st);
+	g_free(st->sql);
+	g_free(st);
+}
+
+struct ots_db_stmt *ots_db_stmt(struct ots_db *db, const char *sql)
+{
+	struct ots_db_stmt *st = g_hash_table_lookup(db->stmts, sql);
+
+	if (st) {
+		ots_db_reset(st);
+		if (db->backend == OTS_DB_POSTGRES) {
+			for (int i = 0; i < st->n_params; i++)
+				g_clear_pointer(&st->values[i], g_free);
+		} else if (st->lite) {
+			sqlite3_clear_bindings(st->lite);
+		}
+		return st;
+	}
+	st = g_new0(struct ots_db_stmt, 1);
+	st->db = db;
+	st->sql = g_strdup(sql);
+	st->row = -1;
+	if (db->backend == OTS_DB_SQLITE &&
+	    sqlite3_prepare_v3(db->lite, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->lite,
+			       NULL) != SQLITE_OK) {
+		g_critical("database: cannot prepare \"%s\": %s", sql, sqlite3_errmsg(db->lite));
+		st->lite_failed = true;
+	}
+	g_hash_table_insert(db->stmts, st->sql, st);
+	return st;
+}
+
+void ots_db_bind_int(struct ots_db_stmt *st, int i, int64_t v)
+{
+	if (st->db->backend == OTS_DB_POSTGRES)
+		ots_pg_bind(st, i, g_strdup_printf("%" G_GINT64_FORMAT, v), 0, false);
+	else if (st->lite)
+		sqlite3_bind_int64(st->lite, i, v);
+}
+
+void ots_db_bind_text_take(struct ots_db_stmt *st, int i, char *s)
+{
+	if (st->db->backend == OTS_DB_POSTGRES)
+		ots_pg_bind(st, i, s, 0, false);
+	else if (st->lite && s)
+		sqlite3_bind_text(st->lite, i, s, -1, g_free);
+	else
+		g_free(s);
+}
+
+void ots_db_bind_text(struct ots_db_stmt *st, int i, const char *s)
+{
+	if (st->db->backend == OTS_DB_POSTGRES)
+		ots_pg_bind(st, i, g_strdup(s), 0, false);
+	else if (st->lite && s)
+		sqlite3_bind_text(st->lite, i, s, -1, SQLITE_TRANSIENT);
+}
+
+void ots_db_bind_blob(struct ots_db_stmt *st, int i, const void *p, size_t len)
+{
+	if (st->db->backend == OTS_DB_POSTGRES)
+		ots_pg_bind(st, i, g_memdup2(p, len ? len : 1), (int)len, true);
+	else if (st->lite)
+		sqlite3_bind_blob(st->lite, i, p, (int)len, SQLITE_TRANSIENT);
+}
+
+bool ots_db_next(struct ots_db_stmt *st, GError **error)
+{
+	GError *local = NULL;
+	int rc;
+
+	if (st->db->backend == OTS_DB_POSTGRES) {
+		bool row = ots_pg_next(st, &local);
+
+		report(error, local);
+		return row;
+	}
+	if (st->lite_failed) {
+		ots_db_set_error(st->db, &local, st->sql, "could not be prepared");
+		report(error, local);
+		return false;
+	}
+	if (st->done)
+		return false;
+	if (sqlite3_stmt_busy(st->lite) == 0)
+		st->db->stats.statements++;
+	rc = sqlite3_step(st->lite);
+	if (rc == SQLITE_ROW)
+		return true;
+	st->done = true;
+	if (rc != SQLITE_DONE) {
+		ots_db_set_error(st->db, &local, st->sql, NULL);
+		report(error, local);
+	}
+	return false;
+}
+
+void ots_db_reset(struct ots_db_stmt *st)
+{
+	st->done = false;
+	if (st->db->backend == OTS_DB_POSTGRES)
+		ots_pg_reset(st);
+	else if (st->lite)
+		sqlite3_reset(st->lite);
+}
+
+bool ots_db_run(struct ots_db_stmt *st, GError **error)
+{
+	GError *local = NULL;
+
+	while (ots_db_next(st, &local))
+		;
+	ots_db_reset(st);
+	report(error, local);
+	return !local;
+}
+
+bool ots_db_insert(struct ots_db_stmt *st, const char *key_column, int64_t *id, GError **error)
+{
+	GError *local = NULL;
+
+	if (st->db->backend == OTS_DB_POSTGRES) {
+		if (!st->pg_returning)
+			st->pg_returning = g_strdup(key_column);
+		if (ots_db_next(st, &local))
+			*id = ots_db_column_int(st, 0);
+		else if (!local)
+			ots_db_set_error(st->db, &local, st->sql, "no row inserted");
+		ots_db_reset(st);
+		report(error, local);
+		return !local;
+	}
+	if (!ots_db_run(st, error))
+		return false;
+	*id = sqlite3_last_insert_rowid(st->db->lite);
+	return true;
+}
+
+bool ots_db_column_null(struct ots_db_stmt *st, int col)
+{
+	if (st->db->backend == OTS_DB_POSTGRES)
+		return ots_pg_column_null(st, col);
+	return sqlite3_column_type(st->lite, col) == SQLITE_NULL;
+}
+
+int64_t ots_db_column_int(struct ots_db_stmt *st, int col)
+{
+	if (st->db->backend == OTS_DB_POSTGRES) {
+		const char *s = ots_pg_column_text(st, col);
+
+		return s ? g_ascii_strtoll(s, NULL, 10) : 0;
+	}
+	return sqlite3_column_int64(st->lite, col);
+}
+
+const char *ots_db_column_text(struct ots_db_stmt *st, int col)
+{
+	if (st->db->backend == OTS_DB_POSTGRES)
+		return ots_pg_column_text(st, col);
+	return (const char *)sqlite3_column_text(st->lite, col);
+}
+
+const uint8_t *ots_db_column_blob(struct ots_db_stmt *st, int col, size_t *len)
+{
+	if (st->db->backend == OTS_DB_POSTGRES)
+		return ots_pg_column_blob(st, col, len);
+	*len = (size_t)sqlite3_column_bytes(st->lite, col);
+	return sqlite3_column_blob(st->lite, col);
+}
+
+/* ---- transactions ----------------------------------------------------------------- */
+
+bool ots_db_exec(struct ots_db *db, const char *sql, GError **error)
+{
+	char *msg = NULL;
+
+	db->stats.statements++;
+	if (db->backend == OTS_DB_POSTGRES)
+		return ots_pg_exec(db, sql, error);
+	if (sqlite3_exec(db->lite, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "database: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return false;
+	}
+	return true;
+}
+
+bool ots_db_begin(struct ots_db *db, GError **error)
+{
+	return ots_db_exec(db, db->backend == OTS_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", error);
+}
+
+bool ots_db_commit(struct ots_db *db, GError **error)
+{
+	if (ots_db_exec(db, "COMMIT", error)) {
+		db->stats.commits++;
+		return true;
+	}
+	ots_db_rollback(db);
+	return false;
+}
+
+bool ots_db_in_transaction(struct ots_db *db)
+{
+	if (db->backend == OTS_DB_POSTGRES)
+		return ots_pg_in_transaction(db);
+	return !sqlite3_get_autocommit(db->lite);
+}
+
+void ots_db_rollback(struct ots_db *db)
+{
+	if (ots_db_in_transaction(db))
+		ots_db_exec(db, "ROLLBACK", NULL);
+}
+
+bool ots_db_meta_take(struct ots_db *db, const char *key, int64_t n, int64_t *value, GError **error)
+{
+	struct ots_db_stmt *st = ots_db_stmt(db, "SELECT value FROM meta WHERE key = ?");
+	GError *local = NULL;
+	int64_t v = 1;
+
+	ots_db_bind_text(st, 1, key);
+	if (ots_db_next(st, &local))
+		v = ots_db_column_int(st, 0);
+	ots_db_reset(st);
+	if (local) {
+		g_propagate_error(error, local);
+		return false;
+	}
+	st = ots_db_stmt(db, "INSERT INTO meta(key, value) VALUES(?, ?) "
+			 "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	ots_db_bind_text(st, 1, key);
+	ots_db_bind_int(st, 2, v + n);
+	if (!ots_db_run(st, error))
+		return false;
+	*value = v;
+	return true;
+}
+
+void ots_db_get_stats(const struct ots_db *db, struct ots_db_stats *out)
+{
+	*out = db->stats;
+}
+
+/* ---- migrations -------------------------------------------------------------------- */
+
+static bool table_exists(struct ots_db *db, const char *name)
+{
+	struct ots_db_stmt *st;
+	bool any;
+
+	if (db->backend == OTS_DB_POSTGRES)
+		return ots_pg_table_exists(db, name);
+	st = ots_db_stmt(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+	ots_db_bind_text(st, 1, name);
+	any = ots_db_next(st, NULL);
+	ots_db_reset(st);
+	return any;
+}
+
+/* The schema's version: the table's, or (SQLite before version 2) user_version. */
+static int64_t schema_version(struct ots_db *db)
+{
+	struct ots_db_stmt *st;
+	int64_t v = 0;
+
+	if (table_exists(db, "schema_version"))
+		st = ots_db_stmt(db, "SELECT max(version) FROM schema_version");
+	else if (db->backend == OTS_DB_SQLITE)
+		st = ots_db_stmt(db, "PRAGMA user_version");
+	else
+		return 0;
+	if (ots_db_next(st, NULL))
+		v = ots_db_column_int(st, 0);
+	ots_db_reset(st);
+	return v;
+}
+
+static bool migrate_step(struct ots_db *db, const struct migration *m, GError **error)
+{
+	const char *own = db->backend == OTS_DB_SQLITE ? m->sqlite_only : m->pg_only;
+	char *text = schema_text(db, m->both);
+	bool ok = ots_db_exec(db, text, error);
+
+	g_free(text);
+	return ok && (!own || ots_db_exec(db, own, error));
 }
 
 static bool migrate(struct ots_db *db, GError **error)
 {
-	sqlite3_stmt *st;
-	int version = 0;
+	int64_t version;
+	char *set;
 
-	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
-		ots_db_set_error(db, error, "user_version");
-		return false;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-
-	if (version > OTS_DB_SCHEMA_VERSION) {
-		g_set_error(error, OTS_ERROR, OTS_ERROR_DB,
-			    "database schema version %d is newer than this server's (%d)",
-			    version, OTS_DB_SCHEMA_VERSION);
-		return false;
-	}
-	if (version == OTS_DB_SCHEMA_VERSION)
-		return true;
 	if (!ots_db_begin(db, error))
 		return false;
-	/* version 0 -> 1; later versions add their steps here, in order */
-	if (version < 1 && !ots_db_exec(db, schema_v1, error))
+	/* instances starting together on one PostgreSQL database migrate one at a time */
+	if (db->backend == OTS_DB_POSTGRES &&
+	    !ots_db_exec(db, "SELECT pg_advisory_xact_lock(7157001)", error))
 		goto fail;
-	/* 1 -> 2: the card's fixed southbound link ("" = the engine's choice; doc/smpp.md) */
-	if (version < 2 && !ots_db_exec(db, "ALTER TABLE cards ADD COLUMN link TEXT NOT NULL DEFAULT ''",
-					 error))
+	version = schema_version(db);
+	if (version > OTS_DB_SCHEMA_VERSION) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_DB,
+			    "database schema version %" G_GINT64_FORMAT " is newer than this "
+			    "server's (%d)", version, OTS_DB_SCHEMA_VERSION);
 		goto fail;
-	if (!ots_db_exec(db, "PRAGMA user_version = 2", error))
+	}
+	if (version == OTS_DB_SCHEMA_VERSION) {
+		ots_db_rollback(db);
+		return true;
+	}
+	for (int64_t v = version; v < OTS_DB_SCHEMA_VERSION; v++)
+		if (!migrate_step(db, &migrations[v], error))
+			goto fail;
+	set = g_strdup_printf("DELETE FROM schema_version; INSERT INTO schema_version VALUES(%d);%s",
+			      OTS_DB_SCHEMA_VERSION,
+			      db->backend == OTS_DB_SQLITE ? "PRAGMA user_version = "
+			      G_STRINGIFY(OTS_DB_SCHEMA_VERSION) ";" : "");
+	if (!ots_db_exec(db, set, error)) {
+		g_free(set);
 		goto fail;
+	}
+	g_free(set);
 	return ots_db_commit(db, error);
 fail:
 	ots_db_rollback(db);
 	return false;
 }
 
-struct ots_db *ots_db_open(const char *path, GError **error)
+/* ---- open / close ------------------------------------------------------------------- */
+
+bool ots_db_target_is_postgres(const char *target)
 {
-	struct ots_db *db;
-	char *wal;
-	bool wal_ok;
+	return target && (g_str_has_prefix(target, "postgresql://") ||
+			  g_str_has_prefix(target, "postgres://"));
+}
 
-	if (!check_or_create_file(path, error))
-		return NULL;
-	/* a stale WAL of a file that was copied with loose modes is refused too */
-	wal = g_strconcat(path, "-wal", NULL);
-	wal_ok = !g_file_test(wal, G_FILE_TEST_EXISTS) || check_or_create_file(wal, error);
-	g_free(wal);
-	if (!wal_ok)
-		return NULL;
+char *ots_db_describe(const char *target)
+{
+	const char *at, *rest;
 
-	db = g_new0(struct ots_db, 1);
-	db->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, stmt_free);
-	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		ots_db_set_error(db, error, path);
-		ots_db_close(db);
-		return NULL;
+	if (!ots_db_target_is_postgres(target))
+		return g_strdup(target);
+	/* never the user or password: "postgresql://[user[:password]@]host..." */
+	rest = strstr(target, "://") + 3;
+	at = strchr(rest, '@');
+	if (at && (!strchr(rest, '/') || at < strchr(rest, '/')))
+		rest = at + 1;
+	return g_strdup_printf("postgresql://%.*s", (int)strcspn(rest, "?"), rest);
+}
+
+struct ots_db *ots_db_open(const char *target, GError **error)
+{
+	struct ots_db *db = g_new0(struct ots_db, 1);
+	bool ok;
+
+	db->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, stmt_free);
+	if (ots_db_target_is_postgres(target)) {
+		db->backend = OTS_DB_POSTGRES;
+		ok = ots_pg_open(db, target, error);
+	} else {
+		db->backend = OTS_DB_SQLITE;
+		ok = lite_open(db, target, error);
 	}
-	sqlite3_busy_timeout(db->h, 5000);
-	sqlite3_extended_result_codes(db->h, 1);
-	if (!ots_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			 "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;", error) ||
-	    !migrate(db, error)) {
+	if (!ok || !migrate(db, error)) {
 		ots_db_close(db);
 		return NULL;
 	}
@@ -191,112 +577,14 @@ void ots_db_close(struct ots_db *db)
 {
 	if (!db)
 		return;
-	if (db->stmts)
-		g_hash_table_destroy(db->stmts);
-	if (db->h)
-		sqlite3_close(db->h);
+	g_hash_table_destroy(db->stmts);
+	if (db->lite)
+		sqlite3_close(db->lite);
+	ots_pg_close(db);
 	g_free(db);
 }
 
-sqlite3 *ots_db_handle(struct ots_db *db)
+enum ots_db_backend ots_db_backend(const struct ots_db *db)
 {
-	return db->h;
-}
-
-sqlite3_stmt *ots_db_stmt(struct ots_db *db, const char *sql)
-{
-	sqlite3_stmt *st = g_hash_table_lookup(db->stmts, sql);
-
-	if (st) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		return st;
-	}
-	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		g_critical("database: cannot prepare \"%s\": %s", sql, sqlite3_errmsg(db->h));
-		return NULL;
-	}
-	g_hash_table_insert(db->stmts, g_strdup(sql), st);
-	return st;
-}
-
-bool ots_db_exec(struct ots_db *db, const char *sql, GError **error)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "database: %s", msg ? msg : "error");
-		sqlite3_free(msg);
-		return false;
-	}
-	return true;
-}
-
-bool ots_db_begin(struct ots_db *db, GError **error)
-{
-	return ots_db_exec(db, "BEGIN IMMEDIATE", error);
-}
-
-bool ots_db_commit(struct ots_db *db, GError **error)
-{
-	if (ots_db_exec(db, "COMMIT", error))
-		return true;
-	ots_db_rollback(db);
-	return false;
-}
-
-void ots_db_rollback(struct ots_db *db)
-{
-	if (!sqlite3_get_autocommit(db->h))
-		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-}
-
-bool ots_db_in_transaction(struct ots_db *db)
-{
-	return !sqlite3_get_autocommit(db->h);
-}
-
-bool ots_db_step_done(struct ots_db *db, sqlite3_stmt *st, GError **error)
-{
-	int rc;
-
-	if (!st) {
-		ots_db_set_error(db, error, "statement");
-		return false;
-	}
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		ots_db_set_error(db, error, sqlite3_sql(st));
-		sqlite3_reset(st);
-		return false;
-	}
-	sqlite3_reset(st);
-	return true;
-}
-
-bool ots_db_meta_take(struct ots_db *db, const char *key, int64_t n, int64_t *value, GError **error)
-{
-	sqlite3_stmt *st = ots_db_stmt(db, "SELECT value FROM meta WHERE key = ?");
-	int64_t v = 1;
-
-	if (!st) {
-		ots_db_set_error(db, error, "meta");
-		return false;
-	}
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	st = ots_db_stmt(db, "INSERT INTO meta(key, value) VALUES(?, ?) "
-			 "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-	if (!st) {
-		ots_db_set_error(db, error, "meta");
-		return false;
-	}
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, v + n);
-	if (!ots_db_step_done(db, st, error))
-		return false;
-	*value = v;
-	return true;
+	return db->backend;
 }

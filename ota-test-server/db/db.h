@@ -1,53 +1,110 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The server's SQLite database: opening (mode 0600 checked, WAL,
- * synchronous=FULL, foreign keys), the schema and its migrations, a cache
- * of prepared statements and small helpers.  Single-threaded.
+ * The server's database, one small API over two backends:
  *
- * Durability: with journal_mode=WAL and synchronous=FULL every COMMIT is
- * fsynced before it returns, so a row committed before a packet leaves
- * survives kill -9 and power loss.
+ *   SQLite      a file path (the embedded default): created mode 0600 and
+ *               refused when group or others may open it; WAL,
+ *               synchronous=FULL, foreign keys.
+ *   PostgreSQL  a "postgresql://..." or "postgres://..." URI, through
+ *               libpq; several server instances may share one database.
+ *
+ * Every module writes its SQL once, with '?' placeholders, in the portable
+ * subset both backends understand; whatever must differ (column types,
+ * the id of an inserted row, the schema's migrations) stays in db/.
+ * Statements are prepared once and cached by their SQL text.  Errors are
+ * OTS_ERROR_DB.  Single-threaded.
+ *
+ * Durability: a COMMIT returns only once the transaction is on disk
+ * (SQLite: WAL + synchronous=FULL; PostgreSQL: synchronous_commit=on), so a
+ * row committed before a packet leaves survives kill -9 and power loss.
  */
 #ifndef OTS_DB_H
 #define OTS_DB_H
 
 #include <glib.h>
-#include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#define OTS_DB_SCHEMA_VERSION 2
+/* The schema's newest version (schema_version table; migrations in db.c). */
+#define OTS_DB_SCHEMA_VERSION 3
+
+enum ots_db_backend { OTS_DB_SQLITE, OTS_DB_POSTGRES };
 
 struct ots_db;
+struct ots_db_stmt;
+
+/* True when target names a PostgreSQL database (a postgresql:// or postgres:// URI). */
+bool ots_db_target_is_postgres(const char *target);
 
 /*
- * Opens or creates path.  A new file is created mode 0600; an existing
- * one readable or writable by group or others is refused (OTS_ERROR_INSECURE),
- * as is one that is not a regular file.  The schema is created or migrated.
+ * Opens (or creates) the database at target and creates or migrates its
+ * schema.  SQLite: a new file is created mode 0600; an existing one
+ * readable or writable by group or others is refused (OTS_ERROR_INSECURE),
+ * as is one that is not a regular file.
  */
-struct ots_db *ots_db_open(const char *path, GError **error);
+struct ots_db *ots_db_open(const char *target, GError **error);
 void ots_db_close(struct ots_db *db);
-sqlite3 *ots_db_handle(struct ots_db *db);
+enum ots_db_backend ots_db_backend(const struct ots_db *db);
+/* What to log about the database: the path, or the URI without user and password (g_free). */
+char *ots_db_describe(const char *target);
 
-/* A cached prepared statement, reset and with bindings cleared.  NULL on error (logged). */
-sqlite3_stmt *ots_db_stmt(struct ots_db *db, const char *sql);
+/* ---- statements -------------------------------------------------------------- */
 
+/*
+ * The cached statement for this SQL text, reset and with its bindings
+ * cleared.  Placeholders are '?' (numbered from 1).  Never NULL: a
+ * statement that cannot be prepared reports its error when it is run.
+ */
+struct ots_db_stmt *ots_db_stmt(struct ots_db *db, const char *sql);
+
+/* Bindings (index from 1); unbound parameters are NULL.  Text and blobs are copied. */
+void ots_db_bind_int(struct ots_db_stmt *st, int i, int64_t v);
+void ots_db_bind_text(struct ots_db_stmt *st, int i, const char *s);   /* NULL binds NULL */
+void ots_db_bind_text_take(struct ots_db_stmt *st, int i, char *s);    /* takes s (g_free) */
+void ots_db_bind_blob(struct ots_db_stmt *st, int i, const void *p, size_t len);
+
+/*
+ * Runs the statement (on the first call) and moves to the next row: true
+ * while there is a row.  false at the end, or on an error: then *error is
+ * set (error may be NULL; the failure is still logged).
+ */
+bool ots_db_next(struct ots_db_stmt *st, GError **error);
+/* Runs a statement whose rows (if any) are not wanted, then resets it. */
+bool ots_db_run(struct ots_db_stmt *st, GError **error);
+/* Runs an INSERT and returns the new row's key column (SQLite's rowid alias; RETURNING on PostgreSQL). */
+bool ots_db_insert(struct ots_db_stmt *st, const char *key_column, int64_t *id, GError **error);
+/* Ends the statement's run (its row values are then invalid); keeps the bindings. */
+void ots_db_reset(struct ots_db_stmt *st);
+
+/* Columns of the current row (from 0). */
+bool ots_db_column_null(struct ots_db_stmt *st, int col);
+int64_t ots_db_column_int(struct ots_db_stmt *st, int col);          /* NULL reads 0 */
+const char *ots_db_column_text(struct ots_db_stmt *st, int col);     /* NULL reads NULL */
+/* A blob column: its bytes (valid until the next row or reset) and length. */
+const uint8_t *ots_db_column_blob(struct ots_db_stmt *st, int col, size_t *len);
+
+/* ---- transactions ---------------------------------------------------------------- */
+
+/* SQL text without parameters, possibly several statements. */
 bool ots_db_exec(struct ots_db *db, const char *sql, GError **error);
 bool ots_db_begin(struct ots_db *db, GError **error);
+/* Durable once it returns true; on failure the transaction is rolled back. */
 bool ots_db_commit(struct ots_db *db, GError **error);
 void ots_db_rollback(struct ots_db *db);
 bool ots_db_in_transaction(struct ots_db *db);
-
-/* Sets error (OTS_ERROR_DB) from the connection's last error, with a context. */
-void ots_db_set_error(struct ots_db *db, GError **error, const char *what);
-
-/* Runs a statement that returns no rows (sqlite3_step == DONE); resets it. */
-bool ots_db_step_done(struct ots_db *db, sqlite3_stmt *st, GError **error);
 
 /*
  * A persistent counter in the meta table: returns the current value and
  * stores value + n (inside the caller's transaction).  Starts at 1.
  */
 bool ots_db_meta_take(struct ots_db *db, const char *key, int64_t n, int64_t *value, GError **error);
+
+/* Counters of the database work done since open (bench, logs). */
+struct ots_db_stats {
+	uint64_t commits;
+	uint64_t statements;
+};
+void ots_db_get_stats(const struct ots_db *db, struct ots_db_stats *out);
 
 #endif

@@ -171,7 +171,7 @@ char *ots_json_string(JsonNode *node);     /* compact text (g_free); "null" for 
 JsonNode *ots_json_parse(const char *text); /* NULL on error or NULL text */
 const char *ots_action_name(enum simota_deferred_action a);
 bool ots_action_from_name(const char *s, enum simota_deferred_action *out);
-JsonNode *ots_tx_row_json(struct ots_engine *e, sqlite3_stmt *row, bool timeline);
+JsonNode *ots_tx_row_json(struct ots_engine *e, struct ots_db_stmt *row, bool timeline);
 #define OTS_TX_COLUMNS "id, iccid, txid, tar, kvn, action, text, items, input, ev, state, " \
 	"created, c1_at, deadline, rq, attempts, backoff_ms, due, due_kind, outcome, result, why"
 

@@ -40,14 +40,14 @@ static void tx_destroy(gpointer p)
 static bool card_busy(const char *iccid, void *data)
 {
 	struct ots_engine *e = data;
-	sqlite3_stmt *st = ots_db_stmt(e->db, "SELECT 1 FROM transactions WHERE iccid = ? "
+	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT 1 FROM transactions WHERE iccid = ? "
 				       "AND state < ? LIMIT 1");
 	bool any;
 
-	sqlite3_bind_text(st, 1, iccid, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, OTS_TX_COMPLETED);
-	any = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	ots_db_bind_text(st, 1, iccid);
+	ots_db_bind_int(st, 2, OTS_TX_COMPLETED);
+	any = ots_db_next(st, NULL);
+	ots_db_reset(st);
 	return any;
 }
 
@@ -569,7 +569,7 @@ static bool sms_owner(struct ots_engine *e, uint32_t msg_id, uint64_t *tx_id, ch
 		      size_t cap, struct ots_cmd **outstanding)
 {
 	struct ots_cmd *cmd = g_hash_table_lookup(e->msgs, GUINT_TO_POINTER(msg_id));
-	sqlite3_stmt *st;
+	struct ots_db_stmt *st;
 	bool found = false;
 
 	*outstanding = cmd;
@@ -584,14 +584,14 @@ static bool sms_owner(struct ots_engine *e, uint32_t msg_id, uint64_t *tx_id, ch
 	}
 	st = ots_db_stmt(e->db, "SELECT tx_id, iccid, msg_id, n_segs FROM commands "
 			 "WHERE msg_id <= ? ORDER BY msg_id DESC LIMIT 1");
-	sqlite3_bind_int64(st, 1, msg_id);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    (uint64_t)sqlite3_column_int64(st, 2) + (uint64_t)sqlite3_column_int(st, 3) > msg_id) {
-		*tx_id = (uint64_t)sqlite3_column_int64(st, 0);
-		g_strlcpy(iccid, (const char *)sqlite3_column_text(st, 1), cap);
+	ots_db_bind_int(st, 1, msg_id);
+	if (ots_db_next(st, NULL) &&
+	    (uint64_t)ots_db_column_int(st, 2) + (uint64_t)ots_db_column_int(st, 3) > msg_id) {
+		*tx_id = (uint64_t)ots_db_column_int(st, 0);
+		g_strlcpy(iccid, ots_db_column_text(st, 1), cap);
 		found = true;
 	}
-	sqlite3_reset(st);
+	ots_db_reset(st);
 	return found;
 }
 
@@ -963,13 +963,13 @@ bool ots_engine_tx_start(struct ots_engine *e, const struct ots_tx_request *req,
 
 JsonNode *ots_engine_tx_get(struct ots_engine *e, uint64_t id, GError **error)
 {
-	sqlite3_stmt *st = ots_db_stmt(e->db, "SELECT " OTS_TX_COLUMNS " FROM transactions WHERE id = ?");
+	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT " OTS_TX_COLUMNS " FROM transactions WHERE id = ?");
 	JsonNode *n = NULL;
 
-	sqlite3_bind_int64(st, 1, (int64_t)id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	ots_db_bind_int(st, 1, (int64_t)id);
+	if (ots_db_next(st, NULL))
 		n = ots_tx_row_json(e, st, true);
-	sqlite3_reset(st);
+	ots_db_reset(st);
 	if (!n)
 		g_set_error(error, OTS_ERROR, OTS_ERROR_NOT_FOUND,
 			    "unknown transaction %" G_GUINT64_FORMAT, id);
@@ -979,7 +979,7 @@ JsonNode *ots_engine_tx_get(struct ots_engine *e, uint64_t id, GError **error)
 JsonNode *ots_engine_tx_list(struct ots_engine *e, const char *state, GError **error)
 {
 	enum ots_tx_state s = OTS_TX_QUEUED;
-	sqlite3_stmt *st;
+	struct ots_db_stmt *st;
 	JsonArray *a;
 	JsonNode *n;
 
@@ -993,11 +993,11 @@ JsonNode *ots_engine_tx_list(struct ots_engine *e, const char *state, GError **e
 			 "SELECT " OTS_TX_COLUMNS " FROM transactions WHERE state = ? ORDER BY id DESC" :
 			 "SELECT " OTS_TX_COLUMNS " FROM transactions ORDER BY id DESC");
 	if (state)
-		sqlite3_bind_int(st, 1, s);
+		ots_db_bind_int(st, 1, s);
 	a = json_array_new();
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (ots_db_next(st, NULL))
 		json_array_add_element(a, ots_tx_row_json(e, st, false));
-	sqlite3_reset(st);
+	ots_db_reset(st);
 	n = json_node_new(JSON_NODE_ARRAY);
 	json_node_take_array(n, a);
 	return n;
@@ -1005,13 +1005,13 @@ JsonNode *ots_engine_tx_list(struct ots_engine *e, const char *state, GError **e
 
 int ots_engine_tx_state(struct ots_engine *e, uint64_t id)
 {
-	sqlite3_stmt *st = ots_db_stmt(e->db, "SELECT state FROM transactions WHERE id = ?");
+	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT state FROM transactions WHERE id = ?");
 	int s = -1;
 
-	sqlite3_bind_int64(st, 1, (int64_t)id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		s = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+	ots_db_bind_int(st, 1, (int64_t)id);
+	if (ots_db_next(st, NULL))
+		s = ots_db_column_int(st, 0);
+	ots_db_reset(st);
 	return s;
 }
 

@@ -457,9 +457,9 @@ enum {
 	COL_BACKOFF, COL_DUE, COL_DUE_KIND, COL_OUTCOME, COL_RESULT, COL_WHY,
 };
 
-static const char *col_text(sqlite3_stmt *st, int col)
+static const char *col_text(struct ots_db_stmt *st, int col)
 {
-	return (const char *)sqlite3_column_text(st, col);
+	return ots_db_column_text(st, col);
 }
 
 static void set_parsed(JsonObject *o, const char *name, const char *text)
@@ -472,12 +472,12 @@ static void set_parsed(JsonObject *o, const char *name, const char *text)
 		json_object_set_null_member(o, name);
 }
 
-static void set_time(JsonObject *o, const char *name, sqlite3_stmt *st, int col)
+static void set_time(JsonObject *o, const char *name, struct ots_db_stmt *st, int col)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+	if (ots_db_column_null(st, col)) {
 		json_object_set_null_member(o, name);
 	} else {
-		char *t = ots_time_string(sqlite3_column_int64(st, col));
+		char *t = ots_time_string(ots_db_column_int(st, col));
 
 		json_object_set_string_member(o, name, t);
 		g_free(t);
@@ -486,17 +486,17 @@ static void set_time(JsonObject *o, const char *name, sqlite3_stmt *st, int col)
 
 static JsonNode *timeline_json(struct ots_engine *e, uint64_t id)
 {
-	sqlite3_stmt *st = ots_db_stmt(e->db, "SELECT seq, at, event, detail, "
+	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT seq, at, event, detail, "
 				       "(SELECT iccid FROM transactions WHERE id = tx_id) "
 				       "FROM timeline WHERE tx_id = ? ORDER BY seq");
 	JsonArray *a = json_array_new();
 	JsonNode *n;
 
-	sqlite3_bind_int64(st, 1, (int64_t)id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	ots_db_bind_int(st, 1, (int64_t)id);
+	while (ots_db_next(st, NULL)) {
 		struct ots_event ev = {
-			.seq = sqlite3_column_int64(st, 0), .tx_id = id,
-			.iccid = col_text(st, 4), .at_us = sqlite3_column_int64(st, 1),
+			.seq = ots_db_column_int(st, 0), .tx_id = id,
+			.iccid = col_text(st, 4), .at_us = ots_db_column_int(st, 1),
 			.kind = col_text(st, 2), .detail = ots_json_parse(col_text(st, 3)),
 		};
 
@@ -504,26 +504,26 @@ static JsonNode *timeline_json(struct ots_engine *e, uint64_t id)
 		if (ev.detail)
 			json_node_unref(ev.detail);
 	}
-	sqlite3_reset(st);
+	ots_db_reset(st);
 	n = json_node_new(JSON_NODE_ARRAY);
 	json_node_take_array(n, a);
 	return n;
 }
 
-JsonNode *ots_tx_row_json(struct ots_engine *e, sqlite3_stmt *st, bool timeline)
+JsonNode *ots_tx_row_json(struct ots_engine *e, struct ots_db_stmt *st, bool timeline)
 {
 	JsonObject *o = json_object_new();
 	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-	uint64_t id = (uint64_t)sqlite3_column_int64(st, COL_ID);
+	uint64_t id = (uint64_t)ots_db_column_int(st, COL_ID);
 	char buf[16];
 
 	json_object_set_int_member(o, "id", (int64_t)id);
 	json_object_set_string_member(o, "iccid", col_text(st, COL_ICCID));
-	snprintf(buf, sizeof(buf), "%08x", (unsigned)sqlite3_column_int64(st, COL_TXID));
+	snprintf(buf, sizeof(buf), "%08x", (unsigned)ots_db_column_int(st, COL_TXID));
 	json_object_set_string_member(o, "txid", buf);
 	json_object_set_string_member(o, "tar", col_text(st, COL_TAR));
-	json_object_set_int_member(o, "kvn", sqlite3_column_int(st, COL_KVN));
-	json_object_set_string_member(o, "action", ots_action_name(sqlite3_column_int(st, COL_ACTION)));
+	json_object_set_int_member(o, "kvn", ots_db_column_int(st, COL_KVN));
+	json_object_set_string_member(o, "action", ots_action_name(ots_db_column_int(st, COL_ACTION)));
 	if (col_text(st, COL_TEXT))
 		json_object_set_string_member(o, "text", col_text(st, COL_TEXT));
 	else
@@ -531,12 +531,12 @@ JsonNode *ots_tx_row_json(struct ots_engine *e, sqlite3_stmt *st, bool timeline)
 	set_parsed(o, "items", col_text(st, COL_ITEMS));
 	set_parsed(o, "input", col_text(st, COL_INPUT));
 	set_parsed(o, "ev", col_text(st, COL_EV));
-	json_object_set_string_member(o, "state", ots_tx_state_name(sqlite3_column_int(st, COL_STATE)));
+	json_object_set_string_member(o, "state", ots_tx_state_name(ots_db_column_int(st, COL_STATE)));
 	set_time(o, "created", st, COL_CREATED);
 	set_time(o, "c1-sent", st, COL_C1_AT);
 	set_time(o, "deadline", st, COL_DEADLINE);
 	set_parsed(o, "rq", col_text(st, COL_RQ));
-	json_object_set_int_member(o, "attempts", sqlite3_column_int(st, COL_ATTEMPTS) & 0xFFFF);
+	json_object_set_int_member(o, "attempts", ots_db_column_int(st, COL_ATTEMPTS) & 0xFFFF);
 	set_parsed(o, "result", col_text(st, COL_RESULT));
 	if (col_text(st, COL_WHY))
 		json_object_set_string_member(o, "why", col_text(st, COL_WHY));
@@ -550,7 +550,7 @@ JsonNode *ots_tx_row_json(struct ots_engine *e, sqlite3_stmt *st, bool timeline)
 
 /* ---- resumption after a restart ----------------------------------------------------------- */
 
-static struct ots_tx *tx_from_row(struct ots_engine *e, sqlite3_stmt *st)
+static struct ots_tx *tx_from_row(struct ots_engine *e, struct ots_db_stmt *st)
 {
 	struct ots_tx *tx = g_new0(struct ots_tx, 1);
 	JsonNode *n;
@@ -558,12 +558,12 @@ static struct ots_tx *tx_from_row(struct ots_engine *e, sqlite3_stmt *st)
 	int attempts;
 
 	tx->engine = e;
-	tx->id = (uint64_t)sqlite3_column_int64(st, COL_ID);
+	tx->id = (uint64_t)ots_db_column_int(st, COL_ID);
 	g_strlcpy(tx->iccid, col_text(st, COL_ICCID), sizeof(tx->iccid));
-	tx->txid = (uint32_t)sqlite3_column_int64(st, COL_TXID);
+	tx->txid = (uint32_t)ots_db_column_int(st, COL_TXID);
 	ots_unhex(col_text(st, COL_TAR), tx->tar, 3, &len);
-	tx->kvn = (uint8_t)sqlite3_column_int(st, COL_KVN);
-	tx->action = sqlite3_column_int(st, COL_ACTION);
+	tx->kvn = (uint8_t)ots_db_column_int(st, COL_KVN);
+	tx->action = ots_db_column_int(st, COL_ACTION);
 	tx->text = g_strdup(col_text(st, COL_TEXT));
 	tx->items = g_ptr_array_new_with_free_func(g_free);
 	n = ots_json_parse(col_text(st, COL_ITEMS));
@@ -584,67 +584,64 @@ static struct ots_tx *tx_from_row(struct ots_engine *e, sqlite3_stmt *st)
 	ots_ev_from_json(n, &tx->ev, NULL);
 	if (n)
 		json_node_unref(n);
-	tx->state = sqlite3_column_int(st, COL_STATE);
-	tx->created_us = sqlite3_column_int64(st, COL_CREATED);
-	tx->c1_at_us = sqlite3_column_int64(st, COL_C1_AT);
-	tx->deadline_us = sqlite3_column_int64(st, COL_DEADLINE);
+	tx->state = ots_db_column_int(st, COL_STATE);
+	tx->created_us = ots_db_column_int(st, COL_CREATED);
+	tx->c1_at_us = ots_db_column_int(st, COL_C1_AT);
+	tx->deadline_us = ots_db_column_int(st, COL_DEADLINE);
 	n = ots_json_parse(col_text(st, COL_RQ));
 	if (n) {
 		tx->has_rq = ots_rq_from_json(n, "rq", &tx->rq, NULL);
 		json_node_unref(n);
 	}
-	attempts = sqlite3_column_int(st, COL_ATTEMPTS);
+	attempts = ots_db_column_int(st, COL_ATTEMPTS);
 	tx->attempts = (unsigned)attempts & 0xFFFF;
 	tx->last_kind = attempts >> 16;
-	tx->backoff_ms = (uint32_t)sqlite3_column_int64(st, COL_BACKOFF);
-	tx->due_us = sqlite3_column_int64(st, COL_DUE);
-	tx->due = sqlite3_column_int(st, COL_DUE_KIND);
-	tx->outcome = sqlite3_column_int(st, COL_OUTCOME);
-	tx->has_result = sqlite3_column_type(st, COL_RESULT) != SQLITE_NULL;
+	tx->backoff_ms = (uint32_t)ots_db_column_int(st, COL_BACKOFF);
+	tx->due_us = ots_db_column_int(st, COL_DUE);
+	tx->due = ots_db_column_int(st, COL_DUE_KIND);
+	tx->outcome = ots_db_column_int(st, COL_OUTCOME);
+	tx->has_result = !ots_db_column_null(st, COL_RESULT);
 	tx->why = g_strdup(col_text(st, COL_WHY));
 	return tx;
 }
 
 static void load_command(struct ots_engine *e, struct ots_tx *tx)
 {
-	sqlite3_stmt *st = ots_db_stmt(e->db, "SELECT id, kind, kvn, cntr, msg_id, n_segs, attempt, "
+	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT id, kind, kvn, cntr, msg_id, n_segs, attempt, "
 				       "sent FROM commands WHERE tx_id = ? AND open = 1 "
 				       "ORDER BY id DESC LIMIT 1");
 	struct ots_cmd *cmd;
 
-	sqlite3_bind_int64(st, 1, (int64_t)tx->id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	ots_db_bind_int(st, 1, (int64_t)tx->id);
+	if (ots_db_next(st, NULL)) {
 		cmd = g_new0(struct ots_cmd, 1);
-		cmd->id = (uint64_t)sqlite3_column_int64(st, 0);
+		cmd->id = (uint64_t)ots_db_column_int(st, 0);
 		cmd->tx_id = tx->id;
-		cmd->kind = sqlite3_column_int(st, 1);
-		cmd->kvn = (uint8_t)sqlite3_column_int(st, 2);
-		cmd->cntr = (uint64_t)sqlite3_column_int64(st, 3);
-		cmd->msg_id = (uint32_t)sqlite3_column_int64(st, 4);
-		cmd->n_segs = (unsigned)sqlite3_column_int(st, 5);
-		cmd->attempt = (unsigned)sqlite3_column_int(st, 6);
-		cmd->sent_us = sqlite3_column_int64(st, 7);
+		cmd->kind = ots_db_column_int(st, 1);
+		cmd->kvn = (uint8_t)ots_db_column_int(st, 2);
+		cmd->cntr = (uint64_t)ots_db_column_int(st, 3);
+		cmd->msg_id = (uint32_t)ots_db_column_int(st, 4);
+		cmd->n_segs = (unsigned)ots_db_column_int(st, 5);
+		cmd->attempt = (unsigned)ots_db_column_int(st, 6);
+		cmd->sent_us = ots_db_column_int(st, 7);
 		tx->cmd = cmd;
 		for (unsigned i = 0; i < cmd->n_segs; i++)
 			g_hash_table_insert(e->msgs, GUINT_TO_POINTER(cmd->msg_id + i), cmd);
 	}
-	sqlite3_reset(st);
+	ots_db_reset(st);
 }
 
 bool ots_engine_load(struct ots_engine *e, GError **error)
 {
-	sqlite3_stmt *st = ots_db_stmt(e->db, "SELECT " OTS_TX_COLUMNS " FROM transactions "
+	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT " OTS_TX_COLUMNS " FROM transactions "
 				       "WHERE state < ? ORDER BY id");
 	GHashTableIter it;
 	gpointer value;
 	unsigned n = 0;
+	GError *local = NULL;
 
-	if (!st) {
-		ots_db_set_error(e->db, error, "transactions");
-		return false;
-	}
-	sqlite3_bind_int(st, 1, OTS_TX_COMPLETED);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	ots_db_bind_int(st, 1, OTS_TX_COMPLETED);
+	while (ots_db_next(st, &local)) {
 		struct ots_tx *tx = tx_from_row(e, st);
 		struct ots_card_run *run = ots_engine_run(e, tx->iccid);
 
@@ -659,7 +656,11 @@ bool ots_engine_load(struct ots_engine *e, GError **error)
 		}
 		n++;
 	}
-	sqlite3_reset(st);
+	ots_db_reset(st);
+	if (local) {
+		g_propagate_error(error, local);
+		return false;
+	}
 	g_hash_table_iter_init(&it, e->txs);
 	while (g_hash_table_iter_next(&it, NULL, &value)) {
 		struct ots_tx *tx = value;

@@ -48,7 +48,7 @@ void ots_timeline_add(struct ots_engine *e, uint64_t tx_id, const char *iccid, c
 		      JsonObject *detail)
 {
 	struct ots_pending_event *ev;
-	sqlite3_stmt *st;
+	struct ots_db_stmt *st;
 	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
 	GError *error = NULL;
 	char *text;
@@ -63,13 +63,12 @@ void ots_timeline_add(struct ots_engine *e, uint64_t tx_id, const char *iccid, c
 
 	text = ots_json_string(node);
 	st = ots_db_stmt(e->db, "INSERT INTO timeline(tx_id, at, event, detail) VALUES(?, ?, ?, ?)");
-	sqlite3_bind_int64(st, 1, (int64_t)tx_id);
-	sqlite3_bind_int64(st, 2, ev->at_us);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, text, -1, g_free);
-	if (!ots_db_step_done(e->db, st, &error))
+	ots_db_bind_int(st, 1, (int64_t)tx_id);
+	ots_db_bind_int(st, 2, ev->at_us);
+	ots_db_bind_text(st, 3, kind);
+	ots_db_bind_text_take(st, 4, text);
+	if (!ots_db_insert(st, "seq", &ev->seq, &error))
 		ots_engine_db_failed(e, error);
-	ev->seq = sqlite3_last_insert_rowid(ots_db_handle(e->db));
 	g_ptr_array_add(e->events, ev);
 }
 
@@ -82,49 +81,50 @@ void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, Jso
 
 static void tx_save(struct ots_engine *e, struct ots_tx *tx)
 {
-	sqlite3_stmt *st = ots_db_stmt(e->db,
+	struct ots_db_stmt *st = ots_db_stmt(e->db,
 		"UPDATE transactions SET state = ?, c1_at = ?, deadline = ?, rq = ?, attempts = ?, "
 		"backoff_ms = ?, due = ?, due_kind = ?, outcome = ?, why = ? WHERE id = ?");
 	GError *error = NULL;
 
-	sqlite3_bind_int(st, 1, tx->state);
+	ots_db_bind_int(st, 1, tx->state);
 	if (tx->c1_at_us)
-		sqlite3_bind_int64(st, 2, tx->c1_at_us);
+		ots_db_bind_int(st, 2, tx->c1_at_us);
 	if (tx->deadline_us)
-		sqlite3_bind_int64(st, 3, tx->deadline_us);
+		ots_db_bind_int(st, 3, tx->deadline_us);
 	if (tx->has_rq) {
 		JsonNode *n = ots_rq_to_json(&tx->rq);
 
-		sqlite3_bind_text(st, 4, ots_json_string(n), -1, g_free);
+		ots_db_bind_text_take(st, 4, ots_json_string(n));
 		json_node_unref(n);
 	}
-	sqlite3_bind_int(st, 5, (int)tx->attempts | (int)tx->last_kind << 16);
-	sqlite3_bind_int64(st, 6, tx->backoff_ms);
+	ots_db_bind_int(st, 5, (int)tx->attempts | (int)tx->last_kind << 16);
+	ots_db_bind_int(st, 6, tx->backoff_ms);
 	if (tx->due != OTS_DUE_NONE)
-		sqlite3_bind_int64(st, 7, tx->due_us);
-	sqlite3_bind_int(st, 8, tx->due);
-	sqlite3_bind_int(st, 9, tx->outcome);
+		ots_db_bind_int(st, 7, tx->due_us);
+	ots_db_bind_int(st, 8, tx->due);
+	ots_db_bind_int(st, 9, tx->outcome);
 	if (tx->why)
-		sqlite3_bind_text(st, 10, tx->why, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 11, (int64_t)tx->id);
-	if (!ots_db_step_done(e->db, st, &error))
+		ots_db_bind_text(st, 10, tx->why);
+	ots_db_bind_int(st, 11, (int64_t)tx->id);
+	if (!ots_db_run(st, &error))
 		ots_engine_db_failed(e, error);
 }
 
 bool ots_tx_insert(struct ots_engine *e, struct ots_tx *tx, GError **error)
 {
-	sqlite3_stmt *st = ots_db_stmt(e->db,
+	struct ots_db_stmt *st = ots_db_stmt(e->db,
 		"INSERT INTO transactions(iccid, txid, tar, kvn, action, text, items, input, ev, "
 		"state, created) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	JsonNode *n;
+	int64_t id;
 
-	sqlite3_bind_text(st, 1, tx->iccid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, tx->txid);
-	sqlite3_bind_text(st, 3, ots_hex(tx->tar, 3), -1, g_free);
-	sqlite3_bind_int(st, 4, tx->kvn);
-	sqlite3_bind_int(st, 5, tx->action);
+	ots_db_bind_text(st, 1, tx->iccid);
+	ots_db_bind_int(st, 2, tx->txid);
+	ots_db_bind_text_take(st, 3, ots_hex(tx->tar, 3));
+	ots_db_bind_int(st, 4, tx->kvn);
+	ots_db_bind_int(st, 5, tx->action);
 	if (tx->text)
-		sqlite3_bind_text(st, 6, tx->text, -1, SQLITE_STATIC);
+		ots_db_bind_text(st, 6, tx->text);
 	if (tx->items && tx->items->len) {
 		JsonArray *a = json_array_new();
 
@@ -132,22 +132,22 @@ bool ots_tx_insert(struct ots_engine *e, struct ots_tx *tx, GError **error)
 			json_array_add_string_element(a, tx->items->pdata[i]);
 		n = json_node_new(JSON_NODE_ARRAY);
 		json_node_take_array(n, a);
-		sqlite3_bind_text(st, 7, ots_json_string(n), -1, g_free);
+		ots_db_bind_text_take(st, 7, ots_json_string(n));
 		json_node_unref(n);
 	}
 	if (tx->has_input) {
 		n = ots_input_to_json(&tx->input);
-		sqlite3_bind_text(st, 8, ots_json_string(n), -1, g_free);
+		ots_db_bind_text_take(st, 8, ots_json_string(n));
 		json_node_unref(n);
 	}
 	n = ots_ev_to_json(&tx->ev);
-	sqlite3_bind_text(st, 9, ots_json_string(n), -1, g_free);
+	ots_db_bind_text_take(st, 9, ots_json_string(n));
 	json_node_unref(n);
-	sqlite3_bind_int(st, 10, tx->state);
-	sqlite3_bind_int64(st, 11, tx->created_us);
-	if (!ots_db_step_done(e->db, st, error))
+	ots_db_bind_int(st, 10, tx->state);
+	ots_db_bind_int(st, 11, tx->created_us);
+	if (!ots_db_insert(st, "id", &id, error))
 		return false;
-	tx->id = (uint64_t)sqlite3_last_insert_rowid(ots_db_handle(e->db));
+	tx->id = (uint64_t)id;
 	return true;
 }
 
@@ -183,7 +183,7 @@ static void set_due(struct ots_engine *e, struct ots_tx *tx, enum ots_due due, i
 static void cmd_close(struct ots_engine *e, struct ots_tx *tx)
 {
 	struct ots_cmd *cmd = tx->cmd;
-	sqlite3_stmt *st;
+	struct ots_db_stmt *st;
 	GError *error = NULL;
 
 	if (!cmd)
@@ -192,8 +192,8 @@ static void cmd_close(struct ots_engine *e, struct ots_tx *tx)
 		g_hash_table_remove(e->msgs, GUINT_TO_POINTER(cmd->msg_id + i));
 	ots_engine_cancel_sms(e, cmd->msg_id, cmd->n_segs);
 	st = ots_db_stmt(e->db, "UPDATE commands SET open = 0 WHERE id = ?");
-	sqlite3_bind_int64(st, 1, (int64_t)cmd->id);
-	if (!ots_db_step_done(e->db, st, &error))
+	ots_db_bind_int(st, 1, (int64_t)cmd->id);
+	if (!ots_db_run(st, &error))
 		ots_engine_db_failed(e, error);
 	g_free(cmd);
 	tx->cmd = NULL;
@@ -299,8 +299,9 @@ static bool cmd_open(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind 
 		     uint64_t cntr, int64_t msg_id, unsigned n_segs, int64_t now)
 {
 	struct ots_cmd *cmd = g_new0(struct ots_cmd, 1);
-	sqlite3_stmt *st;
+	struct ots_db_stmt *st;
 	GError *error = NULL;
+	int64_t id;
 
 	cmd->tx_id = tx->id;
 	cmd->kind = kind;
@@ -312,23 +313,23 @@ static bool cmd_open(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind 
 	cmd->sent_us = now;
 	st = ots_db_stmt(e->db, "INSERT INTO commands(tx_id, kind, iccid, kvn, tar, cntr, msg_id, "
 			 "n_segs, attempt, sent, por_deadline) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	sqlite3_bind_int64(st, 1, (int64_t)tx->id);
-	sqlite3_bind_int(st, 2, kind);
-	sqlite3_bind_text(st, 3, tx->iccid, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, tx->kvn);
-	sqlite3_bind_text(st, 5, ots_hex(tx->tar, 3), -1, g_free);
-	sqlite3_bind_int64(st, 6, (int64_t)cntr);
-	sqlite3_bind_int64(st, 7, msg_id);
-	sqlite3_bind_int(st, 8, (int)n_segs);
-	sqlite3_bind_int(st, 9, (int)tx->attempts);
-	sqlite3_bind_int64(st, 10, now);
-	sqlite3_bind_int64(st, 11, now + (int64_t)e->cfg.por_timeout_ms * 1000);
-	if (!ots_db_step_done(e->db, st, &error)) {
+	ots_db_bind_int(st, 1, (int64_t)tx->id);
+	ots_db_bind_int(st, 2, kind);
+	ots_db_bind_text(st, 3, tx->iccid);
+	ots_db_bind_int(st, 4, tx->kvn);
+	ots_db_bind_text_take(st, 5, ots_hex(tx->tar, 3));
+	ots_db_bind_int(st, 6, (int64_t)cntr);
+	ots_db_bind_int(st, 7, msg_id);
+	ots_db_bind_int(st, 8, (int)n_segs);
+	ots_db_bind_int(st, 9, (int)tx->attempts);
+	ots_db_bind_int(st, 10, now);
+	ots_db_bind_int(st, 11, now + (int64_t)e->cfg.por_timeout_ms * 1000);
+	if (!ots_db_insert(st, "id", &id, &error)) {
 		g_free(cmd);
 		ots_engine_db_failed(e, error);
 		return false;
 	}
-	cmd->id = (uint64_t)sqlite3_last_insert_rowid(ots_db_handle(e->db));
+	cmd->id = (uint64_t)id;
 	tx->cmd = cmd;
 	for (unsigned i = 0; i < n_segs; i++)
 		g_hash_table_insert(e->msgs, GUINT_TO_POINTER(cmd->msg_id + i), cmd);
@@ -580,16 +581,16 @@ static void r2s_done(struct ots_engine *e, struct ots_tx *tx, const struct simot
 {
 	JsonNode *result;
 	JsonObject *d;
-	sqlite3_stmt *st;
+	struct ots_db_stmt *st;
 	GError *error = NULL;
 
 	if (tx->has_result)
 		return;      /* R1 is delivered once */
 	result = ots_result_to_json(m);
 	st = ots_db_stmt(e->db, "UPDATE transactions SET result = ? WHERE id = ?");
-	sqlite3_bind_text(st, 1, ots_json_string(result), -1, g_free);
-	sqlite3_bind_int64(st, 2, (int64_t)tx->id);
-	if (!ots_db_step_done(e->db, st, &error))
+	ots_db_bind_text_take(st, 1, ots_json_string(result));
+	ots_db_bind_int(st, 2, (int64_t)tx->id);
+	if (!ots_db_run(st, &error))
 		ots_engine_db_failed(e, error);
 	tx->has_result = true;
 	tx->outcome = OTS_OUTCOME_R1;
@@ -664,17 +665,17 @@ static void tx_r2s(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind ki
 /* A command of this transaction (same kind as the outstanding one) with this counter? */
 static bool stale_answer(struct ots_engine *e, struct ots_tx *tx, uint64_t cntr)
 {
-	sqlite3_stmt *st = ots_db_stmt(e->db, "SELECT 1 FROM commands WHERE tx_id = ? AND kind = ? "
+	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT 1 FROM commands WHERE tx_id = ? AND kind = ? "
 				       "AND iccid = ? AND kvn = ? AND cntr = ?");
 	bool found;
 
-	sqlite3_bind_int64(st, 1, (int64_t)tx->id);
-	sqlite3_bind_int(st, 2, tx->cmd->kind);
-	sqlite3_bind_text(st, 3, tx->iccid, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, tx->kvn);
-	sqlite3_bind_int64(st, 5, (int64_t)cntr);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	ots_db_bind_int(st, 1, (int64_t)tx->id);
+	ots_db_bind_int(st, 2, tx->cmd->kind);
+	ots_db_bind_text(st, 3, tx->iccid);
+	ots_db_bind_int(st, 4, tx->kvn);
+	ots_db_bind_int(st, 5, (int64_t)cntr);
+	found = ots_db_next(st, NULL);
+	ots_db_reset(st);
 	return found;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "me-sim.h"
+#include "pg-cluster.h"
 #include "simota/netsim.h"
 
 /* the keys of every card this test registers (write_card_ini's and CARD_JSON's) */
@@ -428,7 +429,7 @@ bool server_start(void)
 	if (!bin || !srv.cli)
 		return false;
 	srv.dir = g_dir_make_tmp("ots-api-XXXXXX", NULL);
-	srv.db = g_build_filename(srv.dir, "server.db", NULL);
+	srv.db = test_db_target(srv.dir, "server.db");
 	srv.sock = g_build_filename(srv.dir, "netsim.sock", NULL);
 	srv.log = g_build_filename(srv.dir, "server.log", NULL);
 	srv.ini = write_card_ini(srv.dir, "card.ini", TEST_ICCID, "+15550001");

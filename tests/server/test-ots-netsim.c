@@ -17,11 +17,12 @@
 #include <gio/gunixsocketaddress.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "db/db.h"
 #include "me-sim.h"
+#include "pg-cluster.h"
 #include "simota/netsim.h"
 #include "links/netsim-server.h"
 #include "server-test.h"
@@ -208,7 +209,7 @@ static void pump(struct device *d, unsigned ms)
 struct server {
 	char *dir, *db, *sock, *ini, *state;
 	GPid pid;
-	sqlite3 *h;
+	struct ots_db *h;     /* the test's own connection, to watch the server's progress */
 };
 
 static char *self_exe;
@@ -238,7 +239,7 @@ static void server_kill9(struct server *s)
 static void server_setup(struct server *s)
 {
 	s->dir = g_dir_make_tmp("ots-netsim-XXXXXX", NULL);
-	s->db = g_build_filename(s->dir, "server.db", NULL);
+	s->db = test_db_target(s->dir, "server.db");
 	s->sock = g_build_filename(s->dir, "netsim.sock", NULL);
 	s->ini = write_flow_card_ini(s->dir, "card.ini", TEST_ICCID, "+15550001");
 	s->state = g_build_filename(s->dir, "card.state", NULL);
@@ -250,8 +251,7 @@ static void server_teardown(struct server *s)
 
 	if (s->pid)
 		server_kill9(s);
-	if (s->h)
-		sqlite3_close(s->h);
+	ots_db_close(s->h);
 	g_assert_cmpint(system(cmd), ==, 0);
 	g_free(cmd);
 	g_free(s->dir);
@@ -263,17 +263,19 @@ static void server_teardown(struct server *s)
 
 static int64_t db_int(struct server *s, const char *sql)
 {
-	sqlite3_stmt *st;
+	struct ots_db_stmt *st;
+	GError *error = NULL;
 	int64_t v = -1;
 
-	if (!s->h)
-		g_assert_cmpint(sqlite3_open_v2(s->db, &s->h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-	sqlite3_busy_timeout(s->h, 2000);
-	if (sqlite3_prepare_v2(s->h, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if (!s->h) {
+		s->h = ots_db_open(s->db, &error);
+		g_assert_no_error(error);
+	}
+	st = ots_db_stmt(s->h, sql);
+	if (ots_db_next(st, &error))
+		v = ots_db_column_int(st, 0);
+	ots_db_reset(st);
+	g_assert_no_error(error);
 	return v;
 }
 
