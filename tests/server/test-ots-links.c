@@ -15,6 +15,7 @@
  *   - an SMS lost with a connection: its command again with a fresh
  *     counter, the old SMS cancelled on every link.
  */
+#include "pg-cluster.h"
 #include "server-test.h"
 #include "transactions/engine.h"
 
@@ -78,7 +79,7 @@ static void setup(struct fixture *f, gconstpointer data)
 
 	f->dir = g_dir_make_tmp("ots-links-XXXXXX", &error);
 	g_assert_no_error(error);
-	f->db = g_build_filename(f->dir, "server.db", NULL);
+	f->db = test_db_target(f->dir, "server.db");      /* OTS_TEST_DB: SQLite or PostgreSQL */
 	cfg.db_path = f->db;
 	f->e = ots_engine_new(&cfg, &error);
 	g_assert_no_error(error);
