@@ -434,7 +434,7 @@ static void session_drop(struct session *s, const char *why)
 
 	if (s->state == S_DOWN)
 		return;
-	if (why)
+	if (why && why != s->last_error)
 		g_strlcpy(s->last_error, why, sizeof(s->last_error));
 	if (l->stopping)
 		g_message("smpp %s %s:%u: closed (%s)", s->role, l->cfg.host, l->cfg.port,
