@@ -70,7 +70,7 @@ struct session {
 	struct ots_smpp *link;
 	uint32_t bind_id;             /* OTS_SMPP_BIND_* */
 	const char *role;             /* "transceiver", "transmitter", "receiver" */
-	bool sends, receives;
+	bool receives;                /* deliver_sm come on this session */
 	enum session_state state;
 	struct connecting *connecting;
 	struct ots_conn *conn;
@@ -101,6 +101,7 @@ struct ots_smpp {
 	GHashTable *receipts;         /* message_id -> msg_id (GUINT) */
 	GQueue receipt_order;         /* char * message ids, oldest first (keys of receipts) */
 	bool pumping, stopping;
+	char last_refusal[160];       /* why the last deliver_sm could not be read */
 	void (*stopped)(void *user);
 	void *stopped_user;
 	struct {
@@ -299,15 +300,20 @@ static void on_submit_resp(struct ots_smpp *l, struct req *r, const struct ots_s
 		g_free(m);
 		return;
 	case OTS_SMPP_CLASS_LATER:
-		/* not taken: the same PDU again after a pause, with a smaller window */
+		/*
+		 * Not taken: the same PDU again after a pause.  The first refusal of a
+		 * pause halves the window and doubles the next pause; the others that
+		 * were in flight with it only wait.
+		 */
 		l->n.throttled++;
-		l->window = MAX(1u, l->window / 2);
-		l->ok_streak = 0;
-		if (!l->throttle_timer)
+		if (!l->throttle_timer) {
+			l->window = MAX(1u, l->window / 2);
+			l->ok_streak = 0;
 			l->throttle_timer = g_timeout_add(l->throttle_ms, throttle_over, l);
-		g_message("smpp: SMS %u %s: window %u, sending again in %u ms", m->msg_id, text,
-			  l->window, l->throttle_ms);
-		l->throttle_ms = MIN(l->throttle_ms * 2, THROTTLE_MAX_MS);
+			g_message("smpp: SMS %u %s: window %u, sending again in %u ms", m->msg_id,
+				  text, l->window, l->throttle_ms);
+			l->throttle_ms = MIN(l->throttle_ms * 2, THROTTLE_MAX_MS);
+		}
 		queue_push(l, m, true);
 		if (m->refused_for_now++ == 0)
 			report(l, m->msg_id, OTS_SMS_RETRYING, NULL, h->status, text);
@@ -372,7 +378,7 @@ static void on_deliver_sm(struct session *s, const struct ots_smpp_header *h, co
 		char text[96];
 
 		l->n.deliver_sm_refused++;
-		g_strlcpy(s->last_error, why, sizeof(s->last_error));
+		g_strlcpy(l->last_refusal, why, sizeof(l->last_refusal));
 		ots_engine_link_refused(l->engine, LINK_NAME, dv->source[0] ? dv->source : NULL, why);
 		g_message("smpp: deliver_sm %u from %s answered %s", h->seq,
 			  dv->source[0] ? dv->source : "?",
@@ -744,14 +750,13 @@ static void session_connect(struct session *s)
 }
 
 static struct session *session_new(struct ots_smpp *l, uint32_t bind_id, const char *role,
-				   bool sends, bool receives)
+				   bool receives)
 {
 	struct session *s = g_new0(struct session, 1);
 
 	s->link = l;
 	s->bind_id = bind_id;
 	s->role = role;
-	s->sends = sends;
 	s->receives = receives;
 	s->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, req_free);
 	s->backoff_ms = l->cfg.reconnect_min_ms;
@@ -884,6 +889,11 @@ static JsonNode *status_json(void *user)
 	COUNT("receipts", l->n.receipts);
 	COUNT("malformed", l->n.malformed);
 #undef COUNT
+	json_builder_set_member_name(b, "deliver-sm-last-refusal");
+	if (l->last_refusal[0])
+		json_builder_add_string_value(b, l->last_refusal);
+	else
+		json_builder_add_null_value(b);
 	json_builder_set_member_name(b, "registered-delivery");
 	json_builder_add_boolean_value(b, l->cfg.registered_delivery);
 	json_builder_set_member_name(b, "data-coding");
@@ -929,10 +939,10 @@ struct ots_smpp *ots_smpp_new(struct ots_engine *engine, const struct ots_smpp_c
 	g_queue_init(&l->receipt_order);
 	l->client = g_socket_client_new();
 	if (cfg->bind == OTS_SMPP_TRANSCEIVER) {
-		l->sess[0] = session_new(l, OTS_SMPP_BIND_TRANSCEIVER, "transceiver", true, true);
+		l->sess[0] = session_new(l, OTS_SMPP_BIND_TRANSCEIVER, "transceiver", true);
 	} else {
-		l->sess[0] = session_new(l, OTS_SMPP_BIND_TRANSMITTER, "transmitter", true, false);
-		l->sess[1] = session_new(l, OTS_SMPP_BIND_RECEIVER, "receiver", false, true);
+		l->sess[0] = session_new(l, OTS_SMPP_BIND_TRANSMITTER, "transmitter", false);
+		l->sess[1] = session_new(l, OTS_SMPP_BIND_RECEIVER, "receiver", true);
 	}
 	ots_engine_add_southbound(engine, &sb);
 	for (unsigned i = 0; i < G_N_ELEMENTS(l->sess); i++)
