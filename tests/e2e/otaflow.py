@@ -505,7 +505,7 @@ class Stack:
             check(len(reports) >= 1 and reports[0]["rp"] == 0, lambda: "RP-ACK for the SMS of %s" % kind)
             rep = parse_deliver_report(reports[0]["tpdu"])
             route = "deliver-report" if rep["data"] else "sms-submit"
-            check(e["via"] == self.via(route), "PoR of %s by %s: the API says %s" % (kind, route, e["via"]))
+            check(e["via"] == self.via(route), lambda: "PoR of %s by %s: the API says %s" % (kind, route, e["via"]))
             if route == "deliver-report":
                 check(rep["mti"] == 0 and rep.get("pid") == 0x7F and rep.get("dcs") == 0xF6 and
                       rep["udh"].get(0x71) == b"",

@@ -198,29 +198,29 @@ def check_smpp(s, smsc, card, tx, data_coding=0xF6):
     msisdn = [l.split("=", 1)[1] for l in s.cards[card]["ini"].splitlines() if l.startswith("msisdn=")][0]
     submits = smsc.events(smpp="submit_sm")
     for kind, _, downs in s.commands_on_link(card, tx):
-        check(len(downs) == 1, "%s reached the card once" % kind)
+        check(len(downs) == 1, lambda: "%s reached the card once" % kind)
         sms = parse_deliver(downs[0]["tpdu"])
         mine = [e for e in submits if bytes.fromhex(e["short_message"]) == sms["ud"]]
-        check(len(mine) >= 1, "%s: a submit_sm carried the TP-UD the card got" % kind)
+        check(len(mine) >= 1, lambda: "%s: a submit_sm carried the TP-UD the card got" % kind)
         e = mine[0]
         check(e["destination_addr"] == msisdn.lstrip("+") and e["dest_addr_ton"] == (1 if msisdn[0] == "+" else 0) and
               e["esm_class"] == 0x40 and e["protocol_id"] == 0x7F and e["data_coding"] == data_coding and
               bytes.fromhex(e["short_message"])[:3] in (b"\x02\x70\x00", b"\x05\x00\x03") and
               e["source_addr"] == "15550199" and e["source_addr_ton"] == 1,
-              "%s as submit_sm: to %s (TON %d), esm_class 40 (UDHI), protocol_id 7F, data_coding %02X, "
+              lambda: "%s as submit_sm: to %s (TON %d), esm_class 40 (UDHI), protocol_id 7F, data_coding %02X, "
               "from +15550199, short_message %s..." % (kind, e["destination_addr"], e["dest_addr_ton"],
                                                      e["data_coding"], e["short_message"][:12]))
     delivers = smsc.events(smpp="deliver_sm")
     for e in [e for e in tx["timeline"] if e["event"] == "por-received"]:
-        check(e["via"] == "deliver-sm", "PoR of %s came as a deliver_sm" % e["command"])
+        check(e["via"] == "deliver-sm", lambda: "PoR of %s came as a deliver_sm" % e["command"])
     pors = [d for d in delivers if d["esm_class"] & 0x40 and d["short_message"].startswith("027100")]
     check(len(pors) >= len([e for e in tx["timeline"] if e["event"] == "por-received"]),
-          "deliver_sm with UDH 02 71 00 from the SMSC: %d" % len(pors))
+          lambda: "deliver_sm with UDH 02 71 00 from the SMSC: %d" % len(pors))
     for e in [e for e in tx["timeline"] if e["event"] == "mg-received"]:
         mg = [d for d in delivers if d["short_message"] == "b1068004" + tx["txid"]]
         check(len(mg) == 1 and mg[0]["destination_addr"] == "15550100" and mg[0]["esm_class"] == 0 and
               mg[0]["source_addr"] == msisdn.lstrip("+"),
-              "the MG as a deliver_sm from %s to 15550100, esm_class 0" % msisdn)
+              lambda: "the MG as a deliver_sm from %s to 15550100, esm_class 0" % msisdn)
 
 
 def log_smsc(smsc):

@@ -14,6 +14,9 @@ TARs ask for the PoR by SMS-SUBMIT (SPI 1639), except defe02 (1619).
   1b. refusals: ESME_RSYSERR (the command goes again with a fresh counter,
      the transaction completes), ESME_RINVDSTADR (the transaction fails
      with the reason);
+  1c. a command packet in three SMS: three submit_sm, each with the
+     concatenation IE (the first with the command packet IE 70), reassembled
+     by the card;
   2. a deliver_sm libsmpp34 cannot read: answered ESME_RX_P_APPN, the link
      stays, a "link-refused" event on the card's transaction;
   3. a PDU with an impossible command_length: generic_nack, the connection
@@ -45,7 +48,7 @@ TARS = {
     "defe02": {"ir": "fixed:60", "spi": "1619"},
     "defe04": {"ir": "indefinite", "spi": "1639"},
 }
-ANSWERS = ["confirm", "confirm", "wait:2500 confirm", "wait:2500 confirm", "confirm", "wait:5000 confirm", "confirm"]
+ANSWERS = ["confirm", "confirm", "confirm", "wait:2500 confirm", "wait:2500 confirm", "confirm", "wait:5000 confirm", "confirm"]
 EV_MG = {"mg": True, "rq": False, "preset-ms": None}
 EV_POLL = {"mg": False, "rq": True, "preset-ms": None}
 
@@ -69,6 +72,7 @@ def run():
             agent.wait_registered()
             throttling(h, s, smsc)
             refusals(h, s, smsc)
+            concatenated(h, s, smsc)
             malformed_body(h, s, smsc)
             malformed_length(h, s, smsc)
             killed_on_submit(h, s, smsc)
@@ -91,12 +95,12 @@ def bad_password(h, bins, smsc):
     refusals = smsc.stats()["bindRefusals"]
     gaps = [b - a for a, b in zip(refusals, refusals[1:])]
     check(gaps[0] >= 0.15 and all(b >= a * 1.5 for a, b in zip(gaps, gaps[1:4])),
-          "binds retried after growing pauses (backoff 200 ms doubling): gaps %s s" % ["%.2f" % g for g in gaps])
+          lambda: "binds retried after growing pauses (backoff 200 ms doubling): gaps %s s" % ["%.2f" % g for g in gaps])
     st = h.wait_for(lambda: (lambda l: l if l["sessions"][0]["bind-failures"] >= 5 else None)(link_status(api)),
                     5, "the failures in GET /v1/links")
     ses = st["sessions"][0]
     check(st["state"] == "not bound" and "ESME_RINVPASWD" in ses["last-error"],
-          "GET /v1/links: not bound, last error %r, %d bind failures" % (ses["last-error"], ses["bind-failures"]))
+          lambda: "GET /v1/links: not bound, last error %r, %d bind failures" % (ses["last-error"], ses["bind-failures"]))
     server.stop()
     text = server.log_text()
     check("bind refused: ESME_RINVPASWD" in text, "the log says: bind refused: ESME_RINVPASWD")
@@ -110,13 +114,13 @@ def throttling(h, s, smsc):
     smsc.cmd(cmd="throttle", count=3)
     t = s.start_tx("card0", action="display-text", text="Throttled?", tar="defe01", ev=EV_MG)
     tx = s.wait_final(t, 40)
-    check(tx["state"] == "completed" and tx["result"]["general"] == 0, "tx %d completed through throttling" % t)
+    check(tx["state"] == "completed" and tx["result"]["general"] == 0, lambda: "tx %d completed through throttling" % t)
     c1 = events(tx, "c1-sent")
-    check(len(c1) == 1, "C1 sent once by the engine (counter %s): the SMSC's refusals are the link's to retry" %
+    check(len(c1) == 1, lambda: "C1 sent once by the engine (counter %s): the SMSC's refusals are the link's to retry" %
           c1[0]["cntr"])
     retry = events(tx, "submit-retry")
     check(len(retry) == 1 and retry[0]["status"] == 0x58 and "ESME_RTHROTTLED" in retry[0]["reason"] and
-          retry[0]["msg-id"] == c1[0]["msg-id"], "one submit-retry event: %s" % retry[0]["reason"])
+          retry[0]["msg-id"] == c1[0]["msg-id"], lambda: "one submit-retry event: %s" % retry[0]["reason"])
     kind, _, downs = s.commands_on_link("card0", tx)[0]
     from otaflow import parse_deliver  # noqa: E402
     ud = parse_deliver(downs[0]["tpdu"])["ud"].hex()
@@ -124,10 +128,10 @@ def throttling(h, s, smsc):
     check(len(same) == 4, "the same submit_sm (same counter, same bytes) 4 times: 3 throttled, 1 taken")
     gaps = [b["t"] - a["t"] for a, b in zip(same, same[1:])]
     check(gaps[0] >= 0.18 and gaps[1] >= 0.36 and gaps[2] >= 0.72,
-          "sent again after 200, 400, 800 ms pauses: %s s" % ["%.2f" % g for g in gaps])
+          lambda: "sent again after 200, 400, 800 ms pauses: %s s" % ["%.2f" % g for g in gaps])
     st = link_status(s.api)
     check(st["throttled"] - before["throttled"] == 3 and st["window-now"] < st["window"],
-          "link: 3 throttled, window lowered to %d of %d (grows back with successes)" %
+          lambda: "link: 3 throttled, window lowered to %d of %d (grows back with successes)" %
           (st["window-now"], st["window"]))
     check_smpp(s, smsc, "card0", tx)
 
@@ -142,14 +146,33 @@ def refusals(h, s, smsc):
     check(tx["state"] == "completed" and len(refused) == 1 and refused[0]["status"] == 0x08 and
           "ESME_RSYSERR" in refused[0]["reason"] and len(c1) == 2 and c1[0]["cntr"] != c1[1]["cntr"] and
           refused[0]["msg-id"] == c1[0]["msg-id"],
-          "ESME_RSYSERR: a submit-refused event, C1 again with a fresh counter (%s, %s), completed" %
+          lambda: "ESME_RSYSERR: a submit-refused event, C1 again with a fresh counter (%s, %s), completed" %
           (c1[0]["cntr"], c1[1]["cntr"]))
     smsc.cmd(cmd="refuse", status=0x0B, count=1)            # ESME_RINVDSTADR
     t = s.start_tx("card0", action="display-text", text="Refused for good?", tar="defe01", ev=EV_MG)
     tx = s.wait_final(t, 20)
     check(tx["state"] == "failed" and "ESME_RINVDSTADR" in tx["why"] and len(events(tx, "c1-sent")) == 1 and
           events(tx, "submit-refused")[0]["status"] == 0x0B,
-          "ESME_RINVDSTADR: the transaction failed: %s" % tx["why"])
+          lambda: "ESME_RINVDSTADR: the transaction failed: %s" % tx["why"])
+
+
+def concatenated(h, s, smsc):
+    """1c: a C1 too long for one SMS."""
+    text = "Long text in several SMS: " + "x" * 200
+    t = s.start_tx("card0", action="display-text", text=text, tar="defe01", ev=EV_MG)
+    tx = s.wait_final(t, 40)
+    n = events(tx, "c1-sent")[0]["segments"]
+    check(tx["state"] == "completed" and n >= 2, lambda: "tx %d completed; C1 in %d SMS" % (t, n))
+    submits = smsc.events(smpp="submit_sm")[-(n + 2):-2]     # C1's, before C2 and the release
+    sms = [bytes.fromhex(e["short_message"]) for e in submits]
+    ref = sms[0][3]
+    check(sms[0][:8] == bytes([0x07, 0x00, 0x03, ref, n, 1, 0x70, 0x00]) and
+          all(sms[i][:6] == bytes([0x05, 0x00, 0x03, ref, n, i + 1]) for i in range(1, n)) and
+          all(e["esm_class"] == 0x40 and e["protocol_id"] == 0x7F for e in submits),
+          lambda: "C1 as %d submit_sm: UDH 07 00 03 %02x %02x 01 70 00, then 05 00 03 %02x %02x i" % (n, ref, n, ref, n))
+    packet = b"".join(m[1 + m[0]:] for m in sms)
+    check(s.decode(s.unwrap_command(packet)["data"]).get("text") == text,
+          "their short_messages after the UDH, joined, are the secured C1 with the whole text")
 
 
 def malformed_body(h, s, smsc):
@@ -163,12 +186,12 @@ def malformed_body(h, s, smsc):
                         "the answer to it")[0]
     check(answer["status"] == 0x65, "answered deliver_sm_resp ESME_RX_P_APPN (0x65)")
     ev = s.wait_event(t, "link-refused")
-    check(ev["link"] == "smpp" and "libsmpp34" in ev["why"], "link-refused on tx %d: %s" % (t, ev["why"]))
+    check(ev["link"] == "smpp" and "libsmpp34" in ev["why"], lambda: "link-refused on tx %d: %s" % (t, ev["why"]))
     tx = s.wait_final(t, 30)
     st = link_status(s.api)
     check(tx["state"] == "completed" and st["deliver-sm-refused"] == before["deliver-sm-refused"] + 1 and
           st["sessions"][0]["resets"] == before["sessions"][0]["resets"],
-          "the link stayed up (no reset), tx %d completed" % t)
+          lambda: "the link stayed up (no reset), tx %d completed" % t)
 
 
 def malformed_length(h, s, smsc):
@@ -182,10 +205,10 @@ def malformed_length(h, s, smsc):
     check(nack["status"] == 0x02, "answered generic_nack ESME_RINVCMDLEN")
     st = wait_bound(h, s.api, binds=binds + 1)
     check(st["malformed"] == before["malformed"] + 1 and st["sessions"][0]["resets"] == before["sessions"][0]["resets"] + 1,
-          "the connection was reset and bound again (%d binds)" % st["sessions"][0]["binds"])
+          lambda: "the connection was reset and bound again (%d binds)" % st["sessions"][0]["binds"])
     tx = s.wait_final(t, 40)
     check(tx["state"] == "completed" and tx["result"]["general"] == 0 and len(events(tx, "mg-received")) == 1,
-          "nothing lost: tx %d completed, its MG received once" % t)
+          lambda: "nothing lost: tx %d completed, its MG received once" % t)
 
 
 def killed_on_submit(h, s, smsc):
@@ -206,10 +229,10 @@ def killed_on_submit(h, s, smsc):
     c2 = events(tx, "c2-sent")
     check(tx["state"] == "completed" and [e["trigger"] for e in c2][:2] == ["poll", "smpp-rebound"] and
           c2[0]["cntr"] != c2[1]["cntr"],
-          "C2 unanswered when the SMSC died went again after the re-bind with a fresh counter (%s, then %s)" %
+          lambda: "C2 unanswered when the SMSC died went again after the re-bind with a fresh counter (%s, then %s)" %
           (c2[0]["cntr"], c2[1]["cntr"]))
     cntrs = [e["cntr"] for e in tx["timeline"] if e["event"].endswith("-sent")]
-    check(len(cntrs) == len(set(cntrs)), "no counter used twice: %s" % cntrs)
+    check(len(cntrs) == len(set(cntrs)), lambda: "no counter used twice: %s" % cntrs)
     check(tx["result"]["general"] == 0 and len(events(tx, "r1-delivered")) == 1, "R1 delivered once")
     s.check_counters("card0")
     log("(%.1f s)" % (h_time() - t0))
@@ -235,7 +258,7 @@ def rp_ack_dropped(h, s, smsc):
                                                             "text": "RP-ACK?", "tar": "defe02", "ev": EV_MG})
     check(status == 201 and body["link"] == "smpp" and any("RP-ACK" in w and "spi=1639" in w
                                                           for w in body["warnings"]),
-          "POST /v1/transactions warns: %s" % body["warnings"])
+          lambda: "POST /v1/transactions warns: %s" % body["warnings"])
     t = body["id"]
     s.wait_event(t, "por-timeout", timeout=30)
     tx = s.api.tx(t)

@@ -76,10 +76,10 @@ def smpp_side(h, s, smsc):
         receipts = events(tx, "delivery-receipt")
         check(all(r["delivered"] and r["stat"] == "DELIVRD" and r["link"] == "smpp" and r["message-id"]
                   for r in receipts) and len({r["message-id"] for r in receipts}) == len(receipts),
-              "tx %d: %d delivery receipts on the timeline, DELIVRD, each with its own message id" %
+              lambda: "tx %d: %d delivery receipts on the timeline, DELIVRD, each with its own message id" %
               (tx["id"], len(receipts)))
         check(all(e["link"] == "smpp" for e in tx["timeline"] if e["event"].endswith("-sent")),
-              "tx %d: every command went by the smpp link" % tx["id"])
+              lambda: "tx %d: every command went by the smpp link" % tx["id"])
     st = link_status(s.api)
     check([x["role"] for x in st["sessions"]] == ["transmitter", "receiver"] and
           smsc.events(smpp="bind_transmitter") and smsc.events(smpp="bind_receiver") and
@@ -87,7 +87,7 @@ def smpp_side(h, s, smsc):
           "two binds: bind_transmitter (submit_sm) and bind_receiver (deliver_sm)")
     check(st["state"] == "bound" and st["refused"] == 0 and st["throttled"] == 0 and
           st["deliver-sm-refused"] == 0 and st["accepted"] == st["submitted"] and st["outstanding"] == 0,
-          "link: %d submit_sm, all accepted; %d deliver_sm, none refused; %d receipts" %
+          lambda: "link: %d submit_sm, all accepted; %d deliver_sm, none refused; %d receipts" %
           (st["submitted"], st["deliver-sm"], st["receipts"]))
     log("SMSC: %s" % smsc.stats())
 
