@@ -19,10 +19,10 @@ import fcntl
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 
+from control import request_line
 from harness import HarnessError, check, log
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -141,18 +141,8 @@ class Smsc:
         return self.proc.alive()
 
     def cmd(self, **c):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(5)
-        s.connect(self.control)
-        s.sendall((json.dumps(c) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            buf += chunk
-        s.close()
-        return json.loads(buf.decode())
+        """One command on the control socket (smsc.js "control"), its JSON answer."""
+        return json.loads(request_line(self.control, json.dumps(c)))
 
     def stats(self):
         return self.cmd(cmd="stats")
