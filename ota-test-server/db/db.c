@@ -75,6 +75,9 @@ static const char schema_v2[] =
 	"ALTER TABLE tars ADD COLUMN pos {INT} NOT NULL DEFAULT 0;";
 static const char schema_v2_sqlite[] = "UPDATE tars SET pos = rowid;";
 
+/* Version 3: a card's fixed southbound link ("" = the engine's choice; doc/smpp.md). */
+static const char schema_v3[] = "ALTER TABLE cards ADD COLUMN link TEXT NOT NULL DEFAULT '';";
+
 struct migration {
 	const char *both;         /* with the {TYPE} words */
 	const char *sqlite_only;  /* then this on SQLite */
@@ -85,6 +88,7 @@ struct migration {
 static const struct migration migrations[OTS_DB_SCHEMA_VERSION] = {
 	{ schema_v1, NULL, NULL },
 	{ schema_v2, schema_v2_sqlite, NULL },
+	{ schema_v3, NULL, NULL },
 };
 
 static char *schema_text(const struct ots_db *db, const char *text)
