@@ -692,6 +692,25 @@ static void test_flow_indefinite_mg(struct fixture *f, gconstpointer data)
 	json_node_unref(tx);
 }
 
+/* Starts a transaction while the card is unreachable (it stays c1-sent), then stops the engine. */
+static uint64_t start_and_stop(struct fixture *f, const char *json)
+{
+	uint64_t id;
+
+	f->device_attached = false;
+	id = start(f, json);
+	ots_engine_free(f->e);
+	return id;
+}
+
+/* Starts the engine again (it resumes from the database) and brings the card's device up. */
+static void resume_attached(struct fixture *f)
+{
+	engine_open(f);
+	f->device_attached = true;
+	ots_engine_device_attached(f->e, TEST_ICCID, NULL);
+}
+
 /*
  * A default item (C1 element 8D): stored with the request, so a C1 sent
  * after a restart of the engine still carries it; the SELECT ITEM offers it
@@ -702,13 +721,9 @@ static void test_flow_default_item(struct fixture *f, gconstpointer data)
 	uint64_t id;
 	JsonNode *tx;
 
-	f->device_attached = false;
-	id = start(f, TX(TAR_INDEFINITE, "select-item") ",\"text\":\"Pay with?\","
-		   "\"items\":[\"Card\",\"Bank transfer\",\"Cash\"],\"default-item\":2}");
-	ots_engine_free(f->e);
-	engine_open(f);
-	f->device_attached = true;
-	ots_engine_device_attached(f->e, TEST_ICCID, NULL);
+	id = start_and_stop(f, TX(TAR_INDEFINITE, "select-item") ",\"text\":\"Pay with?\","
+			    "\"items\":[\"Card\",\"Bank transfer\",\"Cash\"],\"default-item\":2}");
+	resume_attached(f);
 	tx = run_until(f, id, NULL, 3000);
 	assert_completed(tx);
 	g_assert_cmpint(json_object_get_int_member(json_node_get_object(tx), "default-item"), ==, 2);
@@ -730,10 +745,8 @@ static void test_migration_v2(struct fixture *f, gconstpointer data)
 	uint64_t id;
 	JsonNode *tx;
 
-	f->device_attached = false;
-	id = start(f, TX(TAR_INDEFINITE, "select-item") ",\"text\":\"Delivery\","
-		   "\"items\":[\"Home\",\"Office\"],\"default-item\":2}");
-	ots_engine_free(f->e);
+	id = start_and_stop(f, TX(TAR_INDEFINITE, "select-item") ",\"text\":\"Delivery\","
+			    "\"items\":[\"Home\",\"Office\"],\"default-item\":2}");
 	/* what a version-2 server left behind */
 	db = ots_db_open(f->db, &error);
 	g_assert_no_error(error);
@@ -744,9 +757,7 @@ static void test_migration_v2(struct fixture *f, gconstpointer data)
 		g_assert_true(ots_db_exec(db, "PRAGMA user_version = 2", &error));
 	g_assert_no_error(error);
 	ots_db_close(db);
-	engine_open(f);
-	f->device_attached = true;
-	ots_engine_device_attached(f->e, TEST_ICCID, NULL);
+	resume_attached(f);
 	tx = run_until(f, id, NULL, 3000);
 	assert_completed(tx);
 	g_assert_true(json_object_get_null_member(json_node_get_object(tx), "default-item"));

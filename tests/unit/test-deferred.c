@@ -49,13 +49,13 @@ static void b_c1_get_input(struct simota_deferred_msg *m)
 	m->wanted.seconds = 300;
 }
 
-static void b_c1_select_item(struct simota_deferred_msg *m)
+/* A select item with a title, three items (ids 1, 2, 3), wanted extension indefinite. */
+static void select_item(struct simota_deferred_msg *m, uint32_t txid, const char *title,
+			const char *const names[3])
 {
-	static const char *const names[] = { "Home", "Office", "Locker" };
-
-	simota_deferred_init(m, SIMOTA_DEFERRED_C1, 0x2C);
+	simota_deferred_init(m, SIMOTA_DEFERRED_C1, txid);
 	m->action = SIMOTA_DEFERRED_SELECT_ITEM;
-	TEXT(m->text, "Delivery");
+	TEXT(m->text, title);
 	for (int i = 0; i < 3; i++) {
 		m->items[i].id = (uint8_t)(i + 1);
 		TEXT(m->items[i].text, names[i]);
@@ -64,20 +64,15 @@ static void b_c1_select_item(struct simota_deferred_msg *m)
 	m->wanted.form = SIMOTA_DEFERRED_RQ_INDEFINITE;
 }
 
+static void b_c1_select_item(struct simota_deferred_msg *m)
+{
+	select_item(m, 0x2C, "Delivery", (const char *const[]){ "Home", "Office", "Locker" });
+}
+
 static void b_c1_select_item_default(struct simota_deferred_msg *m)
 {
-	static const char *const names[] = { "Card", "Bank transfer", "Cash" };
-
-	simota_deferred_init(m, SIMOTA_DEFERRED_C1, 0x35);
-	m->action = SIMOTA_DEFERRED_SELECT_ITEM;
-	TEXT(m->text, "Pay with?");
-	for (int i = 0; i < 3; i++) {
-		m->items[i].id = (uint8_t)(i + 1);
-		TEXT(m->items[i].text, names[i]);
-	}
-	m->n_items = 3;
+	select_item(m, 0x35, "Pay with?", (const char *const[]){ "Card", "Bank transfer", "Cash" });
 	m->default_item = 2;
-	m->wanted.form = SIMOTA_DEFERRED_RQ_INDEFINITE;
 }
 
 static void b_c1_yes_no(struct simota_deferred_msg *m)

@@ -287,6 +287,17 @@ static void test_refusals(void)
 	fx_close(&f);
 }
 
+/* A power cycle, then TERMINAL PROFILE: its SW (91XX when a pending session runs again). */
+static uint16_t power_cycle(struct fx *f)
+{
+	static const uint8_t tp[] = { 0x80, 0x10, 0x00, 0x00, 0x04, 0xFF, 0xFF, 0xFF, 0xFF };
+	uint8_t out[8];
+	size_t n;
+
+	ots_card_reopen(&f->c);
+	return ots_apdu(&f->c, tp, sizeof(tp), out, sizeof(out), &n);
+}
+
 /*
  * A default item (protocol.md §3.2, 8D): SELECT ITEM carries it as its Item
  * identifier (TS 102 223 §6.6.8, §8.10), also when the session runs again
@@ -294,11 +305,8 @@ static void test_refusals(void)
  */
 static void test_default_item(void)
 {
-	static const uint8_t tp[] = { 0x80, 0x10, 0x00, 0x00, 0x04, 0xFF, 0xFF, 0xFF, 0xFF };
 	struct fx f;
 	struct simota_cat_msg *m;
-	uint8_t out[8];
-	size_t n;
 	uint16_t sw;
 
 	fx_open(&f);
@@ -310,8 +318,7 @@ static void test_default_item(void)
 	g_assert_true(m->item_id.present);
 	g_assert_cmphex(m->item_id.v, ==, 2);
 	g_free(m);
-	ots_card_reopen(&f.c);
-	sw = ots_apdu(&f.c, tp, sizeof(tp), out, sizeof(out), &n);
+	sw = power_cycle(&f);
 	m = fetch(&f, sw, SIMOTA_CAT_SELECT_ITEM);
 	g_assert_true(m->item_id.present);
 	g_assert_cmphex(m->item_id.v, ==, 2);
@@ -326,26 +333,21 @@ static void test_default_item(void)
  * one after R1: C2 still gets it. */
 static void test_restart(void)
 {
-	static const uint8_t tp[] = { 0x80, 0x10, 0x00, 0x00, 0x04, 0xFF, 0xFF, 0xFF, 0xFF };
 	struct fx f;
 	struct simota_cat_msg *m;
-	uint8_t out[8];
-	size_t n;
 	uint16_t sw;
 
 	fx_open(&f);
 	sw = EXPECT(&f, T_FIXED, C1_DISPLAY_OK, "b00d80040000002a8605010000001e", true);
 	m = fetch(&f, sw, SIMOTA_CAT_DISPLAY_TEXT);
 	g_free(m);
-	ots_card_reopen(&f.c);
-	sw = ots_apdu(&f.c, tp, sizeof(tp), out, sizeof(out), &n);
+	sw = power_cycle(&f);
 	m = fetch(&f, sw, SIMOTA_CAT_DISPLAY_TEXT);
 	g_assert_cmpstr(simota_cat_string_get(m, &m->text), ==, "Pay 25 € to ACME?");
 	sw = terminal_response(&f, m, 0x00, NULL, 0, -1);
 	g_free(m);
 	expect_mg(&f, sw, "12345", "b10680040000002a");
-	ots_card_reopen(&f.c);
-	g_assert_cmphex(ots_apdu(&f.c, tp, sizeof(tp), out, sizeof(out), &n), ==, 0x9000);
+	g_assert_cmphex(power_cycle(&f), ==, 0x9000);
 	EXPECT(&f, T_FIXED, C2("0000002a"), "b20f80040000002a810101870100880100", false);
 	fx_close(&f);
 }
