@@ -56,6 +56,7 @@ struct ots_tx {
 	enum simota_deferred_action action;
 	char *text;
 	GPtrArray *items;         /* char * */
+	uint8_t default_item;     /* select-item: 1..items->len, 0 = none */
 	bool has_input;
 	struct simota_deferred_input input;
 	struct ots_ev_policy ev;  /* resolved: no zeros left */
@@ -173,6 +174,7 @@ const char *ots_action_name(enum simota_deferred_action a);
 bool ots_action_from_name(const char *s, enum simota_deferred_action *out);
 JsonNode *ots_tx_row_json(struct ots_engine *e, struct ots_db_stmt *row, bool timeline);
 #define OTS_TX_COLUMNS "id, iccid, txid, tar, kvn, action, text, items, input, ev, state, " \
-	"created, c1_at, deadline, rq, attempts, backoff_ms, due, due_kind, outcome, result, why"
+	"created, c1_at, deadline, rq, attempts, backoff_ms, due, due_kind, outcome, result, why, " \
+	"default_item"
 
 #endif
