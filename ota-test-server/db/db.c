@@ -75,6 +75,12 @@ static const char schema_v2[] =
 	"ALTER TABLE tars ADD COLUMN pos {INT} NOT NULL DEFAULT 0;";
 static const char schema_v2_sqlite[] = "UPDATE tars SET pos = rowid;";
 
+/* Version 3: a card's fixed southbound link ("" = the engine's choice; doc/smpp.md). */
+static const char schema_v3[] = "ALTER TABLE cards ADD COLUMN link TEXT NOT NULL DEFAULT '';";
+
+/* Version 4: the default item of a select-item (protocol.md §3.2, C1 element 8D); NULL = none. */
+static const char schema_v4[] = "ALTER TABLE transactions ADD COLUMN default_item {INT};";
+
 struct migration {
 	const char *both;         /* with the {TYPE} words */
 	const char *sqlite_only;  /* then this on SQLite */
@@ -85,6 +91,8 @@ struct migration {
 static const struct migration migrations[OTS_DB_SCHEMA_VERSION] = {
 	{ schema_v1, NULL, NULL },
 	{ schema_v2, schema_v2_sqlite, NULL },
+	{ schema_v3, NULL, NULL },
+	{ schema_v4, NULL, NULL },
 };
 
 static char *schema_text(const struct ots_db *db, const char *text)

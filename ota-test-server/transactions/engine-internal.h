@@ -56,6 +56,7 @@ struct ots_tx {
 	enum simota_deferred_action action;
 	char *text;
 	GPtrArray *items;         /* char * */
+	uint8_t default_item;     /* select-item: 1..items->len, 0 = none */
 	bool has_input;
 	struct simota_deferred_input input;
 	struct ots_ev_policy ev;  /* resolved: no zeros left */
@@ -94,6 +95,7 @@ struct ots_pending_event {
 };
 
 struct ots_outgoing {
+	char link[16];            /* the southbound's name, chosen when the command was sent */
 	char iccid[21];
 	char msisdn[24];
 	uint32_t msg_id;
@@ -112,7 +114,7 @@ struct ots_engine {
 	struct simota_sms_address sv2_addr, sv1_addr;
 	struct ots_db *db;
 	struct ots_registry *reg;
-	struct ots_southbound sb;
+	GArray *links;            /* struct ots_southbound, in the order they were added */
 	GHashTable *txs;          /* id (uint64 *) -> struct ots_tx, unfinished */
 	GHashTable *runs;         /* iccid -> struct ots_card_run */
 	GHashTable *msgs;         /* msg_id -> struct ots_cmd (outstanding) */
@@ -131,9 +133,17 @@ void ots_engine_end(struct ots_engine *e);
 void ots_engine_db_failed(struct ots_engine *e, GError *error);
 struct ots_card_run *ots_engine_run(struct ots_engine *e, const char *iccid);
 
+/* The link a command to this card takes now (engine.h "southbound links"), or NULL. */
+const struct ots_southbound *ots_engine_route(struct ots_engine *e, const struct ots_card *card);
+/* The links drop what they still queue of SMS first..first+n-1. */
+void ots_engine_cancel_sms(struct ots_engine *e, uint32_t first, unsigned n);
+
 /* tx.c: the state machine */
 void ots_tx_free(struct ots_tx *tx);
 void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, JsonObject *detail);
+/* The same for a transaction known by id only (it may be finished); takes detail. */
+void ots_timeline_add(struct ots_engine *e, uint64_t tx_id, const char *iccid, const char *kind,
+		      JsonObject *detail);
 void ots_tx_activate(struct ots_engine *e, struct ots_tx *tx);
 void ots_tx_arm(struct ots_engine *e, struct ots_tx *tx);
 /* Whether a PoR deciphers and verifies as the answer to tx's outstanding command (nothing recorded). */
@@ -143,6 +153,8 @@ void ots_tx_on_por(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, 
 void ots_tx_on_delivery_error(struct ots_engine *e, struct ots_tx *tx, uint8_t rp_cause,
 			      uint8_t fcs);
 void ots_tx_on_mg(struct ots_engine *e, struct ots_tx *tx);
+/* An SMS of the outstanding command was refused (final: the transaction fails) or not delivered. */
+void ots_tx_on_sms_failure(struct ots_engine *e, struct ots_tx *tx, bool final, const char *why);
 bool ots_tx_poll(struct ots_engine *e, struct ots_tx *tx, GError **error);
 void ots_tx_resend(struct ots_engine *e, struct ots_tx *tx, const char *why);
 void ots_tx_next_session(struct ots_engine *e, struct ots_tx *tx);
@@ -164,6 +176,7 @@ const char *ots_action_name(enum simota_deferred_action a);
 bool ots_action_from_name(const char *s, enum simota_deferred_action *out);
 JsonNode *ots_tx_row_json(struct ots_engine *e, struct ots_db_stmt *row, bool timeline);
 #define OTS_TX_COLUMNS "id, iccid, txid, tar, kvn, action, text, items, input, ev, state, " \
-	"created, c1_at, deadline, rq, attempts, backoff_ms, due, due_kind, outcome, result, why"
+	"created, c1_at, deadline, rq, attempts, backoff_ms, due, due_kind, outcome, result, why, " \
+	"default_item"
 
 #endif

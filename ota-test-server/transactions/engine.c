@@ -71,6 +71,7 @@ struct ots_engine *ots_engine_new(const struct ots_engine_config *cfg, GError **
 	e->subs = g_array_new(FALSE, TRUE, sizeof(struct ots_sub));
 	e->events = g_ptr_array_new_with_free_func(pending_event_free);
 	e->outbox = g_ptr_array_new_with_free_func(g_free);
+	e->links = g_array_new(FALSE, TRUE, sizeof(struct ots_southbound));
 
 	if (!ots_address_parse(e->cfg.sv2_address, &e->sv2_addr)) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
@@ -108,6 +109,7 @@ void ots_engine_free(struct ots_engine *e)
 	g_array_free(e->subs, TRUE);
 	g_ptr_array_free(e->events, TRUE);
 	g_ptr_array_free(e->outbox, TRUE);
+	g_array_free(e->links, TRUE);
 	ots_registry_free(e->reg);
 	ots_db_close(e->db);
 	g_free((char *)e->cfg.db_path);
@@ -127,6 +129,148 @@ struct ots_card_run *ots_engine_run(struct ots_engine *e, const char *iccid)
 		g_hash_table_insert(e->runs, run->iccid, run);
 	}
 	return run;
+}
+
+/* ---- southbound links ----------------------------------------------------------- */
+
+static const char *link_name(const struct ots_southbound *sb)
+{
+	return sb->name ? sb->name : "";
+}
+
+static const struct ots_southbound *link_named(struct ots_engine *e, const char *name)
+{
+	for (unsigned i = 0; i < e->links->len; i++) {
+		const struct ots_southbound *sb = &g_array_index(e->links, struct ots_southbound, i);
+
+		if (strcmp(link_name(sb), name) == 0)
+			return sb;
+	}
+	return NULL;
+}
+
+void ots_engine_set_southbound(struct ots_engine *e, const struct ots_southbound *sb)
+{
+	g_array_set_size(e->links, 0);
+	if (sb)
+		ots_engine_add_southbound(e, sb);
+}
+
+void ots_engine_add_southbound(struct ots_engine *e, const struct ots_southbound *sb)
+{
+	g_array_append_val(e->links, *sb);
+}
+
+void ots_engine_remove_southbound(struct ots_engine *e, void *user)
+{
+	for (unsigned i = e->links->len; i-- > 0;)
+		if (g_array_index(e->links, struct ots_southbound, i).user == user)
+			g_array_remove_index(e->links, i);
+}
+
+const struct ots_southbound *ots_engine_route(struct ots_engine *e, const struct ots_card *card)
+{
+	const char *msisdn = card->msisdn[0] ? card->msisdn : NULL;
+
+	if (card->link[0])
+		return link_named(e, card->link);
+	for (unsigned i = 0; i < e->links->len; i++) {
+		const struct ots_southbound *sb = &g_array_index(e->links, struct ots_southbound, i);
+
+		if (!sb->reaches || sb->reaches(sb->user, card->iccid, msisdn))
+			return sb;
+	}
+	return NULL;
+}
+
+void ots_engine_cancel_sms(struct ots_engine *e, uint32_t first, unsigned n)
+{
+	for (unsigned i = 0; i < e->links->len; i++) {
+		const struct ots_southbound *sb = &g_array_index(e->links, struct ots_southbound, i);
+
+		if (sb->cancel)
+			sb->cancel(sb->user, first, n);
+	}
+}
+
+JsonNode *ots_engine_links_json(struct ots_engine *e)
+{
+	JsonArray *a = json_array_new();
+	JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+
+	for (unsigned i = 0; i < e->links->len; i++) {
+		const struct ots_southbound *sb = &g_array_index(e->links, struct ots_southbound, i);
+		JsonNode *st = sb->status ? sb->status(sb->user) : NULL;
+		JsonObject *o;
+
+		if (!st || !JSON_NODE_HOLDS_OBJECT(st)) {
+			if (st)
+				json_node_unref(st);
+			st = json_node_new(JSON_NODE_OBJECT);
+			json_node_take_object(st, json_object_new());
+		}
+		o = json_node_get_object(st);
+		json_object_set_string_member(o, "name", link_name(sb));
+		json_object_set_boolean_member(o, "por-in-rp-ack", sb->por_in_rp_ack);
+		json_array_add_element(a, st);
+	}
+	json_node_take_array(n, a);
+	return n;
+}
+
+/* TS 102 225 §5.1.1: SPI2 b2b1 PoR required (01 always, 10 on error), b6 PoR by SMS-SUBMIT. */
+static bool spi_wants_por_in_rp_ack(uint16_t spi)
+{
+	uint8_t spi2 = (uint8_t)spi;
+
+	return (spi2 & 0x03) != 0 && !(spi2 & 0x20);
+}
+
+JsonNode *ots_engine_route_json(struct ots_engine *e, const char *iccid, const uint8_t *tar)
+{
+	struct ots_card *card = ots_registry_get(e->reg, iccid);
+	const struct simota_card_tar *tc;
+	const struct ots_southbound *sb;
+	JsonArray *warnings;
+	JsonObject *o;
+	JsonNode *n;
+
+	if (!card)
+		return NULL;
+	tc = tar ? ots_card_tar(card, tar) : ots_card_default_tar(card);
+	sb = ots_engine_route(e, card);
+	o = json_object_new();
+	warnings = json_array_new();
+	if (sb)
+		json_object_set_string_member(o, "link", link_name(sb));
+	else
+		json_object_set_null_member(o, "link");
+	if (!sb)
+		json_array_add_string_element(warnings, card->link[0] ?
+			"the card's fixed link is not configured: its commands wait" :
+			"no link reaches the card now: its commands wait for one");
+	if (sb && tc && !sb->por_in_rp_ack && spi_wants_por_in_rp_ack(tc->spi)) {
+		char *w = g_strdup_printf("TAR %02x%02x%02x: SPI %04x asks for the PoR in the RP-ACK "
+					  "(SMS-DELIVER-REPORT), which %s does not bring back (the "
+					  "SMSC drops RP-ACK data): the PoR will not arrive; set the "
+					  "PoR-by-SMS-SUBMIT bit (SPI2 b6, e.g. spi=%04x)",
+					  tc->tar[0], tc->tar[1], tc->tar[2], tc->spi, link_name(sb),
+					  tc->spi | 0x20);
+
+		json_array_add_string_element(warnings, w);
+		g_free(w);
+	}
+	json_object_set_array_member(o, "warnings", warnings);
+	n = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(n, o);
+	return n;
+}
+
+JsonNode *ots_engine_tx_route_json(struct ots_engine *e, uint64_t id)
+{
+	struct ots_tx *tx = g_hash_table_lookup(e->txs, &id);
+
+	return tx ? ots_engine_route_json(e, tx->iccid, tx->tar) : NULL;
 }
 
 /* ---- the bracket ------------------------------------------------------------ */
@@ -193,13 +337,13 @@ void ots_engine_end(struct ots_engine *e)
 	g_ptr_array_free(events, TRUE);
 	for (unsigned i = 0; i < outbox->len; i++) {
 		struct ots_outgoing *o = outbox->pdata[i];
-		bool sent = e->sb.send_deliver &&
-			    e->sb.send_deliver(e->sb.user, o->iccid, o->msisdn, o->msg_id,
-					       o->tpdu, o->len);
+		const struct ots_southbound *sb = link_named(e, o->link);
+		bool sent = sb && sb->send_deliver(sb->user, o->iccid, o->msisdn, o->msg_id,
+						   o->tpdu, o->len);
 
 		if (!sent)
-			g_message("card %s: no device attached; SMS %u waits for a resend",
-				  o->iccid, o->msg_id);
+			g_message("card %s: %s did not take SMS %u; it waits for a resend",
+				  o->iccid, o->link[0] ? o->link : "the link", o->msg_id);
 	}
 	g_ptr_array_free(outbox, TRUE);
 }
@@ -256,14 +400,6 @@ void ots_engine_get_stats(struct ots_engine *e, struct ots_engine_stats *out)
 }
 
 /* ---- southbound ---------------------------------------------------------------- */
-
-void ots_engine_set_southbound(struct ots_engine *e, const struct ots_southbound *sb)
-{
-	if (sb)
-		e->sb = *sb;
-	else
-		memset(&e->sb, 0, sizeof(e->sb));
-}
 
 /*
  * The cards a device reaches (doc/netsim.md): the one whose ICCID it
@@ -340,14 +476,15 @@ void ots_engine_deliver_report(struct ots_engine *e, uint32_t msg_id, bool rp_er
  * whose outstanding command it answers (TAR, keys, counter), else for the
  * first with a command outstanding for its TAR (which records it as invalid).
  */
-static void submit_por(struct ots_engine *e, GPtrArray *cards, const uint8_t *pkt, size_t len)
+static void submit_por(struct ots_engine *e, GPtrArray *cards, const uint8_t *pkt, size_t len,
+		       const char *via)
 {
+	const char *iccid = ((struct ots_card *)g_ptr_array_index(cards, 0))->iccid;
 	struct ots_tx *first = NULL, *match = NULL;
 	uint8_t tar[3];
 
 	if (!ots_packet_por_tar(pkt, len, tar)) {
-		g_message("card %s: short response packet by SMS-SUBMIT ignored",
-			  ((struct ots_card *)g_ptr_array_index(cards, 0))->iccid);
+		g_message("card %s: short response packet by %s ignored", iccid, via);
 		return;
 	}
 	for (guint i = 0; i < cards->len && !match; i++) {
@@ -363,12 +500,11 @@ static void submit_por(struct ots_engine *e, GPtrArray *cards, const uint8_t *pk
 	if (!match)
 		match = first;
 	if (!match) {
-		g_message("card %s: PoR by SMS-SUBMIT with no command outstanding for its TAR",
-			  ((struct ots_card *)g_ptr_array_index(cards, 0))->iccid);
+		g_message("card %s: PoR by %s with no command outstanding for its TAR", iccid, via);
 		return;
 	}
 	ots_engine_begin(e);
-	ots_tx_on_por(e, match, pkt, len, "sms-submit");
+	ots_tx_on_por(e, match, pkt, len, via);
 	ots_engine_end(e);
 }
 
@@ -403,26 +539,31 @@ enum ots_submit_verdict ots_engine_submit(struct ots_engine *e, const char *icci
 					  const char *msisdn, const uint8_t *tpdu, size_t len)
 {
 	struct simota_sms_submit sms;
-	struct ots_card *card;
-	GPtrArray *cards;
-	enum ots_submit_verdict v = OTS_SUBMIT_OTHER;
-	const uint8_t *p;
-	size_t plen;
 
 	if (simota_sms_submit_decode(tpdu, len, 0, &sms) != SIMOTA_OK &&
 	    simota_sms_submit_decode(tpdu, len, SIMOTA_SMS_DECODE_UNPACKED_UD, &sms) != SIMOTA_OK)
 		return OTS_SUBMIT_BAD;
-	cards = cards_of(e, iccid, msisdn);
-	if (!cards->len || simota_sms_dcs_udl_in_septets(sms.dcs)) {
-		g_message("SMS-SUBMIT from %s to %s logged (not for the OTA server)",
-			  iccid ? iccid : msisdn ? msisdn : "?", sms.da.digits);
-		g_ptr_array_unref(cards);
-		return OTS_SUBMIT_OTHER;
+	return ots_engine_mo(e, iccid, msisdn, &sms, "sms-submit");
+}
+
+enum ots_submit_verdict ots_engine_mo(struct ots_engine *e, const char *iccid, const char *msisdn,
+				      const struct simota_sms_submit *sms, const char *via)
+{
+	GPtrArray *cards = cards_of(e, iccid, msisdn);
+	enum ots_submit_verdict v = OTS_SUBMIT_OTHER;
+	struct ots_card *card;
+	const uint8_t *p;
+	size_t plen;
+
+	if (!cards->len || simota_sms_dcs_udl_in_septets(sms->dcs)) {
+		g_message("SMS from %s to %s logged (not for the OTA server)",
+			  iccid ? iccid : msisdn ? msisdn : "?", sms->da.digits);
+		goto out;
 	}
 	/* the segments of one PoR are put together under the device's first card */
 	card = g_ptr_array_index(cards, 0);
-	if (ots_address_equal(&sms.da, e->cfg.sv1_address)) {
-		if (simota_sms_ud_payload(&sms.ud, sms.dcs, &p, &plen) != SIMOTA_OK) {
+	if (ots_address_equal(&sms->da, e->cfg.sv1_address)) {
+		if (simota_sms_ud_payload(&sms->ud, sms->dcs, &p, &plen) != SIMOTA_OK) {
 			v = OTS_SUBMIT_BAD;
 		} else {
 			submit_mg(e, cards, p, plen);
@@ -430,7 +571,7 @@ enum ots_submit_verdict ots_engine_submit(struct ots_engine *e, const char *icci
 		}
 		goto out;
 	}
-	if (sms.ud.udhi) {
+	if (sms->ud.udhi) {
 		struct ots_card_run *run = ots_engine_run(e, card->iccid);
 		uint8_t pkt[SIMOTA_SMS_CONCAT_MAX_SEGMENTS * SIMOTA_SMS_CONCAT_SEGMENT_MAX];
 		uint8_t iei = 0;
@@ -440,11 +581,11 @@ enum ots_submit_verdict ots_engine_submit(struct ots_engine *e, const char *icci
 			run->reasm = g_new0(struct simota_sms_reassembly, 1);
 			simota_sms_reassembly_init(run->reasm);
 		}
-		err = simota_sms_reassembly_add(run->reasm, &sms.ud);
+		err = simota_sms_reassembly_add(run->reasm, &sms->ud);
 		if (err == SIMOTA_ERR_BAD_VALUE) {
 			/* another message began: drop the old one */
 			simota_sms_reassembly_init(run->reasm);
-			err = simota_sms_reassembly_add(run->reasm, &sms.ud);
+			err = simota_sms_reassembly_add(run->reasm, &sms->ud);
 		}
 		if (err == SIMOTA_ERR_INCOMPLETE) {
 			v = OTS_SUBMIT_POR;
@@ -454,22 +595,143 @@ enum ots_submit_verdict ots_engine_submit(struct ots_engine *e, const char *icci
 			err = simota_sms_reassembly_get(run->reasm, pkt, sizeof(pkt), &plen, &iei);
 		g_clear_pointer(&run->reasm, g_free);
 		if (err != SIMOTA_OK) {
-			g_message("card %s: SMS-SUBMIT segment refused: %s", card->iccid,
+			g_message("card %s: segment by %s refused: %s", card->iccid, via,
 				  simota_strerror(err));
 			v = OTS_SUBMIT_BAD;
 			goto out;
 		}
 		if (iei == SIMOTA_SMS_IEI_RPI) {
-			submit_por(e, cards, pkt, plen);
+			submit_por(e, cards, pkt, plen, via);
 			v = OTS_SUBMIT_POR;
 			goto out;
 		}
 	}
-	g_message("SMS-SUBMIT from card %s to %s logged (not a PoR or MG)", card->iccid,
-		  sms.da.digits);
+	g_message("SMS from card %s to %s by %s logged (not a PoR or MG)", card->iccid,
+		  sms->da.digits, via);
 out:
 	g_ptr_array_unref(cards);
 	return v;
+}
+
+/* ---- what links learn about the SMS they carry ----------------------------------- */
+
+/*
+ * The transaction SMS msg_id belongs to: the outstanding command's (in
+ * memory), else the command row's (finished or replaced commands).
+ */
+static bool sms_owner(struct ots_engine *e, uint32_t msg_id, uint64_t *tx_id, char *iccid,
+		      size_t cap, struct ots_cmd **outstanding)
+{
+	struct ots_cmd *cmd = g_hash_table_lookup(e->msgs, GUINT_TO_POINTER(msg_id));
+	struct ots_db_stmt *st;
+	bool found = false;
+
+	*outstanding = cmd;
+	if (cmd) {
+		struct ots_tx *tx = g_hash_table_lookup(e->txs, &cmd->tx_id);
+
+		if (tx) {
+			*tx_id = tx->id;
+			g_strlcpy(iccid, tx->iccid, cap);
+			return true;
+		}
+	}
+	st = ots_db_stmt(e->db, "SELECT tx_id, iccid, msg_id, n_segs FROM commands "
+			 "WHERE msg_id <= ? ORDER BY msg_id DESC LIMIT 1");
+	ots_db_bind_int(st, 1, msg_id);
+	if (ots_db_next(st, NULL) &&
+	    (uint64_t)ots_db_column_int(st, 2) + (uint64_t)ots_db_column_int(st, 3) > msg_id) {
+		*tx_id = (uint64_t)ots_db_column_int(st, 0);
+		g_strlcpy(iccid, ots_db_column_text(st, 1), cap);
+		found = true;
+	}
+	ots_db_reset(st);
+	return found;
+}
+
+static const char *const fate_events[] = {
+	[OTS_SMS_RETRYING] = "submit-retry",
+	[OTS_SMS_REFUSED] = "submit-refused", [OTS_SMS_REFUSED_FINAL] = "submit-refused",
+	[OTS_SMS_DELIVERED] = "delivery-receipt", [OTS_SMS_UNDELIVERED] = "delivery-receipt",
+};
+
+void ots_engine_sms_report(struct ots_engine *e, uint32_t msg_id, const struct ots_sms_report *r)
+{
+	struct ots_cmd *cmd;
+	struct ots_tx *tx;
+	JsonObject *d;
+	char iccid[21];
+	uint64_t tx_id;
+
+	if ((unsigned)r->fate >= G_N_ELEMENTS(fate_events))
+		return;
+	ots_engine_begin(e);
+	if (!sms_owner(e, msg_id, &tx_id, iccid, sizeof(iccid), &cmd)) {
+		g_message("%s about SMS %u that no command sent: ignored", fate_events[r->fate],
+			  msg_id);
+		ots_engine_end(e);
+		return;
+	}
+	d = json_object_new();
+	json_object_set_int_member(d, "msg-id", msg_id);
+	if (r->link)
+		json_object_set_string_member(d, "link", r->link);
+	if (r->ref)
+		json_object_set_string_member(d, "message-id", r->ref);
+	if (r->fate == OTS_SMS_DELIVERED || r->fate == OTS_SMS_UNDELIVERED) {
+		json_object_set_boolean_member(d, "delivered", r->fate == OTS_SMS_DELIVERED);
+		json_object_set_string_member(d, "stat", r->reason ? r->reason : "");
+		json_object_set_int_member(d, "err", r->status);
+	} else {
+		json_object_set_int_member(d, "status", r->status);
+		json_object_set_string_member(d, "reason", r->reason ? r->reason : "");
+	}
+	ots_timeline_add(e, tx_id, iccid, fate_events[r->fate], d);
+	tx = cmd ? g_hash_table_lookup(e->txs, &cmd->tx_id) : NULL;
+	if (tx && (r->fate == OTS_SMS_REFUSED || r->fate == OTS_SMS_REFUSED_FINAL ||
+		   r->fate == OTS_SMS_UNDELIVERED)) {
+		char *why = g_strdup_printf("the SMSC refused the SMS: %s", r->reason ? r->reason : "?");
+
+		ots_tx_on_sms_failure(e, tx, r->fate == OTS_SMS_REFUSED_FINAL, why);
+		g_free(why);
+	}
+	ots_engine_end(e);
+}
+
+void ots_engine_sms_lost(struct ots_engine *e, uint32_t msg_id, const char *trigger)
+{
+	struct ots_cmd *cmd = g_hash_table_lookup(e->msgs, GUINT_TO_POINTER(msg_id));
+	struct ots_tx *tx = cmd ? g_hash_table_lookup(e->txs, &cmd->tx_id) : NULL;
+
+	if (!tx)
+		return;     /* answered or replaced meanwhile */
+	ots_engine_begin(e);
+	ots_tx_resend(e, tx, trigger);
+	ots_engine_end(e);
+}
+
+void ots_engine_link_refused(struct ots_engine *e, const char *link, const char *msisdn,
+			     const char *why)
+{
+	GPtrArray *cards = cards_of(e, NULL, msisdn);
+
+	g_warning("%s: a message from %s could not be read: %s", link, msisdn && *msisdn ? msisdn : "?",
+		  why);
+	/* the transactions of every card that number reaches: the message may have been any's */
+	for (guint i = 0; i < cards->len; i++) {
+		struct ots_tx *tx = active_tx(e, g_ptr_array_index(cards, i));
+		JsonObject *d;
+
+		if (!tx)
+			continue;
+		d = json_object_new();
+		json_object_set_string_member(d, "link", link);
+		json_object_set_string_member(d, "why", why);
+		ots_engine_begin(e);
+		ots_tx_event(e, tx, "link-refused", d);
+		ots_engine_end(e);
+	}
+	g_ptr_array_unref(cards);
 }
 
 /* ---- card registry API ------------------------------------------------------- */
@@ -612,11 +874,22 @@ static bool request_action_ok(const struct ots_tx_request *req, GError **error)
 				    "items: only for select-item");
 			return false;
 		}
+		if (req->default_item) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+				    "default-item: only for select-item");
+			return false;
+		}
 		return true;
 	case SIMOTA_DEFERRED_SELECT_ITEM:
 		if (req->n_items < 1 || req->n_items > SIMOTA_DEFERRED_MAX_ITEMS) {
 			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
 				    "items: select-item needs 1 to %d items", SIMOTA_DEFERRED_MAX_ITEMS);
+			return false;
+		}
+		/* protocol.md §3.2: 8D names one of the items, whose ids are 1..n */
+		if (req->default_item > req->n_items) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+				    "default-item: expected an item id, 1 to %zu", req->n_items);
 			return false;
 		}
 		return true;
@@ -701,6 +974,7 @@ static struct ots_tx *tx_new(struct ots_engine *e, const struct ots_tx_request *
 	tx->items = g_ptr_array_new_with_free_func(g_free);
 	for (size_t i = 0; i < req->n_items; i++)
 		g_ptr_array_add(tx->items, g_strdup(req->items[i]));
+	tx->default_item = req->default_item;
 	tx->has_input = req->has_input;
 	tx->input = req->input;
 	tx->ev = req->ev;

@@ -44,8 +44,8 @@ static JsonObject *detail_new(void)
 	return json_object_new();
 }
 
-/* Appends to the timeline (in the current DB transaction); dispatched after commit. */
-void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, JsonObject *detail)
+void ots_timeline_add(struct ots_engine *e, uint64_t tx_id, const char *iccid, const char *kind,
+		      JsonObject *detail)
 {
 	struct ots_pending_event *ev;
 	struct ots_db_stmt *st;
@@ -55,21 +55,27 @@ void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, Jso
 
 	json_node_take_object(node, detail ? detail : json_object_new());
 	ev = g_new0(struct ots_pending_event, 1);
-	ev->tx_id = tx->id;
-	g_strlcpy(ev->iccid, tx->iccid, sizeof(ev->iccid));
+	ev->tx_id = tx_id;
+	g_strlcpy(ev->iccid, iccid, sizeof(ev->iccid));
 	ev->at_us = g_get_real_time();
 	ev->kind = g_strdup(kind);
 	ev->detail = node;
 
 	text = ots_json_string(node);
 	st = ots_db_stmt(e->db, "INSERT INTO timeline(tx_id, at, event, detail) VALUES(?, ?, ?, ?)");
-	ots_db_bind_int(st, 1, (int64_t)tx->id);
+	ots_db_bind_int(st, 1, (int64_t)tx_id);
 	ots_db_bind_int(st, 2, ev->at_us);
 	ots_db_bind_text(st, 3, kind);
 	ots_db_bind_text_take(st, 4, text);
 	if (!ots_db_insert(st, "seq", &ev->seq, &error))
 		ots_engine_db_failed(e, error);
 	g_ptr_array_add(e->events, ev);
+}
+
+/* Appends to the timeline (in the current DB transaction); dispatched after commit. */
+void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, JsonObject *detail)
+{
+	ots_timeline_add(e, tx->id, tx->iccid, kind, detail);
 	g_info("tx %" G_GUINT64_FORMAT " (%s %08x): %s", tx->id, tx->iccid, tx->txid, kind);
 }
 
@@ -108,7 +114,7 @@ bool ots_tx_insert(struct ots_engine *e, struct ots_tx *tx, GError **error)
 {
 	struct ots_db_stmt *st = ots_db_stmt(e->db,
 		"INSERT INTO transactions(iccid, txid, tar, kvn, action, text, items, input, ev, "
-		"state, created) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		"state, created, default_item) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	JsonNode *n;
 	int64_t id;
 
@@ -139,6 +145,8 @@ bool ots_tx_insert(struct ots_engine *e, struct ots_tx *tx, GError **error)
 	json_node_unref(n);
 	ots_db_bind_int(st, 10, tx->state);
 	ots_db_bind_int(st, 11, tx->created_us);
+	if (tx->default_item)
+		ots_db_bind_int(st, 12, tx->default_item);
 	if (!ots_db_insert(st, "id", &id, error))
 		return false;
 	tx->id = (uint64_t)id;
@@ -184,6 +192,7 @@ static void cmd_close(struct ots_engine *e, struct ots_tx *tx)
 		return;
 	for (unsigned i = 0; i < cmd->n_segs; i++)
 		g_hash_table_remove(e->msgs, GUINT_TO_POINTER(cmd->msg_id + i));
+	ots_engine_cancel_sms(e, cmd->msg_id, cmd->n_segs);
 	st = ots_db_stmt(e->db, "UPDATE commands SET open = 0 WHERE id = ?");
 	ots_db_bind_int(st, 1, (int64_t)cmd->id);
 	if (!ots_db_run(st, &error))
@@ -206,6 +215,7 @@ static void c1_of(struct ots_engine *e, const struct ots_tx *tx, struct simota_d
 		m->items[i].text_len = strlen(tx->items->pdata[i]);
 		m->n_items++;
 	}
+	m->default_item = tx->default_item;
 	m->has_input = tx->has_input;
 	m->input = tx->input;
 	if (tx->ev.on_mg) {
@@ -342,8 +352,9 @@ static void tx_sent(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind k
 	tx_save(e, tx);
 }
 
-/* "c1-sent", "c2-sent", "release-sent" on the timeline */
-static void sent_event(struct ots_engine *e, struct ots_tx *tx, const char *trigger)
+/* "c1-sent", "c2-sent", "release-sent" on the timeline, with the link that carries it */
+static void sent_event(struct ots_engine *e, struct ots_tx *tx, const char *trigger,
+		       const struct ots_southbound *link)
 {
 	const struct ots_cmd *cmd = tx->cmd;
 	JsonObject *d = detail_new();
@@ -358,6 +369,10 @@ static void sent_event(struct ots_engine *e, struct ots_tx *tx, const char *trig
 	json_object_set_int_member(d, "segments", cmd->n_segs);
 	if (trigger)
 		json_object_set_string_member(d, "trigger", trigger);
+	if (link)
+		json_object_set_string_member(d, "link", link->name ? link->name : "link");
+	else
+		json_object_set_null_member(d, "link");
 	s = g_strdup_printf("%s-sent", cmd_names[cmd->kind]);
 	ots_tx_event(e, tx, s, d);
 	g_free(s);
@@ -365,11 +380,12 @@ static void sent_event(struct ots_engine *e, struct ots_tx *tx, const char *trig
 
 /* The SMS wait in the outbox until the DB transaction commits (ots_engine_end). */
 static void outbox_add(struct ots_engine *e, const struct ots_tx *tx, const struct ots_card *card,
-		       const struct ots_deliver_set *set)
+		       const struct ots_deliver_set *set, const struct ots_southbound *link)
 {
-	for (unsigned i = 0; i < set->n; i++) {
+	for (unsigned i = 0; i < set->n && link; i++) {
 		struct ots_outgoing *o = g_new0(struct ots_outgoing, 1);
 
+		g_strlcpy(o->link, link->name ? link->name : "", sizeof(o->link));
 		g_strlcpy(o->iccid, tx->iccid, sizeof(o->iccid));
 		g_strlcpy(o->msisdn, card->msisdn, sizeof(o->msisdn));
 		o->msg_id = tx->cmd->msg_id + i;
@@ -394,11 +410,16 @@ static void tx_send(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind k
 
 	cmd_close(e, tx);
 	if (secure_command(e, tx, kind, set, &card, &cntr, &msg_id)) {
+		const struct ots_southbound *link = ots_engine_route(e, card);
+
 		count_attempt(tx, kind);
 		if (cmd_open(e, tx, kind, cntr, msg_id, set->n, now)) {
 			tx_sent(e, tx, kind, now);
-			sent_event(e, tx, trigger);
-			outbox_add(e, tx, card, set);
+			sent_event(e, tx, trigger, link);
+			if (!link)
+				g_message("card %s: no link reaches it now (no device attached); "
+					  "%s waits for a resend", tx->iccid, cmd_names[kind]);
+			outbox_add(e, tx, card, set, link);
 			e->stats.commands_sent++;
 		}
 	}
@@ -852,12 +873,23 @@ void ots_tx_on_delivery_error(struct ots_engine *e, struct ots_tx *tx, uint8_t r
 			      uint8_t fcs)
 {
 	JsonObject *d = detail_new();
-	int64_t at = g_get_real_time() +
-		(int64_t)MIN(e->cfg.backoff_initial_ms, e->cfg.por_timeout_ms) * 1000;
 
 	json_object_set_int_member(d, "rp-cause", rp_cause);
 	json_object_set_int_member(d, "fcs", fcs);
 	ots_tx_event(e, tx, "delivery-error", d);
+	ots_tx_on_sms_failure(e, tx, false, NULL);
+}
+
+void ots_tx_on_sms_failure(struct ots_engine *e, struct ots_tx *tx, bool final, const char *why)
+{
+	int64_t at = g_get_real_time() +
+		(int64_t)MIN(e->cfg.backoff_initial_ms, e->cfg.por_timeout_ms) * 1000;
+
+	if (final) {
+		tx_fail(e, tx, why);
+		return;
+	}
+	/* as an RP-ERROR without a PoR: the command goes again a little later */
 	if (tx->due == OTS_DUE_POR && at < tx->due_us) {
 		set_due(e, tx, OTS_DUE_POR, at);
 		tx_save(e, tx);

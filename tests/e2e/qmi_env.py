@@ -22,9 +22,9 @@ with no driver: libqmi checks the path is a character device), a SIM
 
 import json
 import os
-import socket
 import stat
 
+from control import request_line
 from harness import HarnessError, enter_namespaces, log, wait_socket, wait_until
 
 NS_ENV = "STKBRIDGE_E2E_QMI_NS"
@@ -37,21 +37,6 @@ def enter_namespace():
     enter_namespaces(NS_ENV, tools=("nsenter",), skip_code=SKIP)
     if os.path.exists(QMI_PROXY):
         os.system("mount --bind /bin/false %s" % QMI_PROXY)
-
-
-def control(ctl, line):
-    """One modem-emu control command on its socket ctl (doc/modem-emu.md); its answer line."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(10)
-        s.connect(ctl)
-        s.sendall(line.encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            data = s.recv(65536)
-            if not data:
-                break
-            buf += data
-    return buf.decode().strip()
 
 
 def modem_sim_ini(iccid, imsi, msisdn, smsc="+15550000"):
@@ -131,7 +116,7 @@ class ModemEmu:
 
     def control(self, line):
         """One control command (doc/modem-emu.md); its answer line (an "error: ..." raises)."""
-        answer = control(self.ctl, line)
+        answer = request_line(self.ctl, line)
         if answer.startswith("error"):
             raise HarnessError("modem-emu control %r: %s" % (line, answer))
         return answer

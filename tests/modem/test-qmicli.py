@@ -26,9 +26,9 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+from control import request_line  # noqa: E402
 from netsim_fake import FakeNetsim  # noqa: E402
 from harness import connects  # noqa: E402
-from qmi_env import control  # noqa: E402
 
 
 def accepts(path):
@@ -36,6 +36,7 @@ def accepts(path):
         return connects(path)
     except OSError:
         return False
+
 
 ICCID_A, ICCID_B = "89882390000000000017", "89882390000000000025"
 IMSI = "001010123456789"
@@ -105,7 +106,7 @@ class Emu:
             time.sleep(0.01)
 
     def control(self, line):
-        return control(self.ctl, line)
+        return request_line(self.ctl, line)
 
     def status(self, i):
         return json.loads(self.control("status"))["modems"][i]

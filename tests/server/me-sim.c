@@ -101,6 +101,17 @@ static void watch_counter(struct me_sim *me)
 	g_array_append_val(me->counters, v);
 }
 
+struct me_sim *me_sim_new_copy(const struct simota_card_config *tmpl, const char *iccid,
+			       const char *msisdn, const char *state_path,
+			       const struct me_sim_uplink *up, GError **error)
+{
+	struct simota_card_config *cfg = simota_card_config_dup(tmpl);
+
+	g_strlcpy(cfg->iccid, iccid, sizeof(cfg->iccid));
+	g_strlcpy(cfg->msisdn, msisdn, sizeof(cfg->msisdn));
+	return me_sim_new_with_config(cfg, state_path, up, error);
+}
+
 struct me_sim *me_sim_new_with_config(struct simota_card_config *cfg, const char *state_path,
 				      const struct me_sim_uplink *up, GError **error)
 {
@@ -315,7 +326,9 @@ static struct simota_cat_msg *user_response(struct me_sim *me, const struct simo
 		break;
 	case SIMOTA_CAT_SELECT_ITEM:
 		tr->item_id.present = true;
-		tr->item_id.v = me->user.item ? me->user.item : cmd->n_items ? cmd->items[0].id : 1;
+		/* TS 102 223 §6.6.8: the Item identifier is the item the terminal offers first */
+		tr->item_id.v = me->user.item ? me->user.item : cmd->item_id.present ? cmd->item_id.v :
+				cmd->n_items ? cmd->items[0].id : 1;
 		break;
 	default:
 		break;
@@ -364,6 +377,7 @@ static void show(struct me_sim *me, const struct simota_cat_msg *cmd, const stru
 	me->shown_type = cmd->details.type;
 	g_strlcpy(me->shown_text, text ? text : "", sizeof(me->shown_text));
 	me->shown_items = cmd->n_items;
+	me->shown_default = cmd->item_id.present ? cmd->item_id.v : 0;
 	g_free(me->pending);
 	me->pending = g_memdup2(raw, sizeof(*raw));
 	if (me->user.delay_ms == ME_SIM_MANUAL)
