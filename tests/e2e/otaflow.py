@@ -489,7 +489,7 @@ class Stack:
         """[(kind, DELIVER frame)] of the commands in tx's timeline that reached the card: by
         SMS id on the server's netsim link; over SMPP (the SMSC numbers its DELIVERs) by the
         counter inside the packet."""
-        frames = self.netsim.of(self.cards[card]["iccid"])
+        frames = self.netsim.of(self.cards[card]["link_iccid"])
         downs_all = [f for f in frames if f["type"] == DELIVER and f["dir"] == TO_DEVICE]
         out = []
         for e in [e for e in tx["timeline"] if e["event"] in ("c1-sent", "c2-sent", "release-sent")]:

@@ -99,6 +99,8 @@ def misbehave(h, s, agent):
 
     # ---- 3: a TERMINAL RESPONSE never answered ------------------------------------------------------------
     mark = len(h.ofonod_log())
+    card = h.cards["card0"]["proc"]
+    card_mark = len(card.log_text())
     emu.control("cat-tr-mute " + dev)
     t0 = time.time()
     t3 = s.start_tx("card0", action="display-text", text="Into the void", tar="defe01", ev=EV_MG)
@@ -111,8 +113,16 @@ def misbehave(h, s, agent):
     s.bring_up("card0")
     agent.wait_registered(4)
     check(h.ofonod.alive(), lambda: "the SIM and SimToolkit back, ofonod running (%.1f s after the request)" % waited)
-    tx = s.wait_final(t3, timeout=120)
-    log("the transaction whose TERMINAL RESPONSE went unanswered: %s %s" % (tx["state"], tx.get("result")))
+    # the firmware answered the card itself once our client went ("terminal currently unable", 20):
+    # the applet keeps the request pending (doc/protocol.md) and runs it again after the next
+    # TERMINAL PROFILE, i.e. a SIM power cycle
+    h.wait_for(lambda: "it stays pending" in card.log_text()[card_mark:], 30,
+               "the card's applet keeping the request pending after the firmware's 'terminal unable'")
+    check(s.api.tx(t3)["state"] == "waiting", lambda: "the transaction still waiting for its R1")
+    reinsert(h, s, agent, 5)
+    tx = s.wait_final(t3, timeout=90)
+    check(tx["state"] == "completed" and (tx["result"] or {}).get("general") == 0,
+          lambda: "after the SIM was reinserted the session ran again and R1 came: %s" % tx["result"])
     t4 = s.start_tx("card0", action="display-text", text="All good again?", tar="defe01", ev=EV_MG)
     tx = s.wait_final(t4, timeout=90)
     check(tx["state"] == "completed" and (tx["result"] or {}).get("general") == 0,
