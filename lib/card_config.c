@@ -547,6 +547,8 @@ bool simota_card_mode_from_name(const char *name, enum simota_card_applet_mode *
 static const struct simota_card_applet known_applets[] = {
 	/* the deferred-response applet (doc/protocol.md); mode=prior-art is its other mode */
 	{ "deferred", false },
+	/* remote file management (TS 102 226 §5, doc/rfm.md), on the TARs of TS 101 220 Annex D */
+	{ "rfm", true },
 };
 
 const struct simota_card_applet *simota_card_applet_find(const char *name)
