@@ -64,6 +64,9 @@ void ots_api_transactions(struct ots_http *h, SoupServerMessage *msg, char **res
 			  GHashTable *query);
 /* /v1/cards[/ICCID] */
 void ots_api_cards(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query);
+/* /v1/rfm[/ID] and /v1/campaigns[/ID[/cancel]] (rfm.c) */
+void ots_api_rfm(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query);
+void ots_api_campaigns(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query);
 /* GET /v1/events: the server-sent event stream (sse.c) */
 void ots_api_events(struct ots_http *h, SoupServerMessage *msg, GHashTable *query);
 void ots_sse_init(struct ots_http *h);

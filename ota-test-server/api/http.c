@@ -209,6 +209,10 @@ static void route(struct ots_http *h, SoupServerMessage *msg, const char *path,
 		ots_api_transactions(h, msg, seg + 3, query);
 	else if (strcmp(seg[2], "cards") == 0)
 		ots_api_cards(h, msg, seg + 3, query);
+	else if (strcmp(seg[2], "rfm") == 0)
+		ots_api_rfm(h, msg, seg + 3, query);
+	else if (strcmp(seg[2], "campaigns") == 0)
+		ots_api_campaigns(h, msg, seg + 3, query);
 	else if (strcmp(seg[2], "events") == 0 && n == 3)
 		ots_api_events(h, msg, query);
 	else if (strcmp(seg[2], "status") == 0 && n == 3)

@@ -23,7 +23,7 @@
 
 #define MSG_CAP 4096
 
-static const char *const cmd_names[] = { "?", "c1", "c2", "release" };
+static const char *const cmd_names[] = { "?", "c1", "c2", "release", "script" };
 
 void ots_tx_free(struct ots_tx *tx)
 {
@@ -36,6 +36,7 @@ void ots_tx_free(struct ots_tx *tx)
 		g_ptr_array_free(tx->items, TRUE);
 	g_free(tx->why);
 	g_free(tx->cmd);
+	ots_rfm_free(tx->rfm);
 	g_free(tx);
 }
 
@@ -44,8 +45,8 @@ static JsonObject *detail_new(void)
 	return json_object_new();
 }
 
-/* Appends to the timeline (in the current DB transaction); dispatched after commit. */
-void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, JsonObject *detail)
+void ots_timeline_add(struct ots_engine *e, uint64_t tx_id, const char *iccid, const char *kind,
+		      JsonObject *detail)
 {
 	struct ots_pending_event *ev;
 	struct ots_db_stmt *st;
@@ -55,21 +56,27 @@ void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, Jso
 
 	json_node_take_object(node, detail ? detail : json_object_new());
 	ev = g_new0(struct ots_pending_event, 1);
-	ev->tx_id = tx->id;
-	g_strlcpy(ev->iccid, tx->iccid, sizeof(ev->iccid));
+	ev->tx_id = tx_id;
+	g_strlcpy(ev->iccid, iccid ? iccid : "", sizeof(ev->iccid));
 	ev->at_us = g_get_real_time();
 	ev->kind = g_strdup(kind);
 	ev->detail = node;
 
 	text = ots_json_string(node);
 	st = ots_db_stmt(e->db, "INSERT INTO timeline(tx_id, at, event, detail) VALUES(?, ?, ?, ?)");
-	ots_db_bind_int(st, 1, (int64_t)tx->id);
+	ots_db_bind_int(st, 1, (int64_t)tx_id);
 	ots_db_bind_int(st, 2, ev->at_us);
 	ots_db_bind_text(st, 3, kind);
 	ots_db_bind_text_take(st, 4, text);
 	if (!ots_db_insert(st, "seq", &ev->seq, &error))
 		ots_engine_db_failed(e, error);
 	g_ptr_array_add(e->events, ev);
+}
+
+/* Appends to the timeline (in the current DB transaction); dispatched after commit. */
+void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, JsonObject *detail)
+{
+	ots_timeline_add(e, tx->id, tx->iccid, kind, detail);
 	g_info("tx %" G_GUINT64_FORMAT " (%s %08x): %s", tx->id, tx->iccid, tx->txid, kind);
 }
 
@@ -142,7 +149,7 @@ bool ots_tx_insert(struct ots_engine *e, struct ots_tx *tx, GError **error)
 	if (!ots_db_insert(st, "id", &id, error))
 		return false;
 	tx->id = (uint64_t)id;
-	return true;
+	return !tx->rfm || ots_rfm_insert(e, tx, error);
 }
 
 static gboolean tx_timer_cb(gpointer p);
@@ -225,6 +232,10 @@ static bool build_message(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_
 	struct simota_deferred_msg *m = g_new(struct simota_deferred_msg, 1);   /* 64 items */
 	simota_err err;
 
+	if (kind == OTS_CMD_SCRIPT) {
+		g_free(m);
+		return ots_rfm_message(tx, out, cap, len, error);
+	}
 	simota_deferred_init(m, types[kind], tx->txid);
 	if (kind == OTS_CMD_C1)
 		c1_of(e, tx, m);
@@ -336,7 +347,7 @@ static void tx_sent(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind k
 		tx->c1_at_us = now;
 		tx->deadline_us = now + (int64_t)tx->ev.deadline_ms * 1000;
 	}
-	tx->state = kind == OTS_CMD_C1 ? OTS_TX_C1_SENT :
+	tx->state = kind == OTS_CMD_C1 || kind == OTS_CMD_SCRIPT ? OTS_TX_C1_SENT :
 		    kind == OTS_CMD_C2 ? OTS_TX_C2_SENT : OTS_TX_RELEASING;
 	set_due(e, tx, OTS_DUE_POR, now + (int64_t)e->cfg.por_timeout_ms * 1000);
 	tx_save(e, tx);
@@ -412,7 +423,7 @@ void ots_tx_activate(struct ots_engine *e, struct ots_tx *tx)
 	struct ots_card_run *run = ots_engine_run(e, tx->iccid);
 
 	run->active = tx;
-	tx_send(e, tx, OTS_CMD_C1, "start");
+	tx_send(e, tx, tx->rfm ? OTS_CMD_SCRIPT : OTS_CMD_C1, "start");
 }
 
 static void tx_finish(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state final)
@@ -425,6 +436,8 @@ static void tx_finish(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state
 	tx->state = final;
 	set_due(e, tx, OTS_DUE_NONE, 0);
 	tx_save(e, tx);
+	if (tx->rfm)
+		ots_rfm_finished(e, tx, final);
 	if (run->active == tx)
 		run->active = NULL;
 	else
@@ -811,15 +824,18 @@ void ots_tx_on_por(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, 
 	uint8_t work[OTS_MAX_SEGMENTS * SIMOTA_SMS_UD_MAX];
 	struct simota_ota_response rsp;
 	enum ots_cmd_kind kind;
-	simota_err err;
+	simota_err err = SIMOTA_ERR_MISSING_VALUE;
 
 	if (por_verify(e, tx, pkt, len, via, work, sizeof(work), &rsp) &&
-	    por_message(e, tx, pkt, len, via, &rsp, m, &err)) {
+	    (tx->rfm || por_message(e, tx, pkt, len, via, &rsp, m, &err))) {
 		e->stats.pors_received++;
 		kind = tx->cmd->kind;
 		cmd_close(e, tx);
 		por_received_event(e, tx, via, kind, &rsp);
-		por_dispatch(e, tx, kind, &rsp, m, err);
+		if (tx->rfm)
+			ots_rfm_on_por(e, tx, &rsp);
+		else
+			por_dispatch(e, tx, kind, &rsp, m, err);
 	}
 	g_free(m);
 }
@@ -883,4 +899,14 @@ void ots_tx_next_session(struct ots_engine *e, struct ots_tx *tx)
 	    tx->rq.form == SIMOTA_DEFERRED_RQ_UNTIL_EVENT &&
 	    tx->rq.event == SIMOTA_DEFERRED_EVENT_NEXT_SESSION)
 		tx_send(e, tx, OTS_CMD_C2, "next-session");
+}
+
+void ots_tx_complete(struct ots_engine *e, struct ots_tx *tx)
+{
+	tx_finish(e, tx, OTS_TX_COMPLETED);
+}
+
+void ots_tx_fail(struct ots_engine *e, struct ots_tx *tx, const char *why)
+{
+	tx_fail(e, tx, why);
 }

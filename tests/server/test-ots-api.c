@@ -97,7 +97,7 @@ static void test_card_json(void)
 		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
 		  "\"kid\":\"15\",\"kid-key\":\"" WEAK_KEY "\"}]}", "keysets[0].kid-key" },
 		{ "{\"iccid\":\"89882390000000000058\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
-		  "\"kid\":\"15\"}],\"tars\":[{\"tar\":\"b00010\",\"spi\":\"1619\",\"applet\":\"rfm\"}]}",
+		  "\"kid\":\"15\"}],\"tars\":[{\"tar\":\"000000\",\"spi\":\"1619\",\"applet\":\"ram\"}]}",
 		  "tars[0].applet" },
 	};
 	struct reply r;

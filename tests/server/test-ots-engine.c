@@ -380,14 +380,14 @@ static void test_import_checks(struct fixture *f, gconstpointer data)
 	g_free(text);
 
 	n = json_from_string("{\"iccid\":\"8988239000000000003\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","
-			     "\"kid\":\"15\"}],\"tars\":[{\"tar\":\"b00010\",\"spi\":\"1619\",\"applet\":\"rfm\"}]}",
+			     "\"kid\":\"15\"}],\"tars\":[{\"tar\":\"000000\",\"spi\":\"1619\",\"applet\":\"ram\"}]}",
 			     NULL);
 	g_assert_false(ots_engine_card_add_json(f->e, n, false, &error));
-	assert_invalid_why(&error, "tars[0].applet", "unknown applet \"rfm\"");
+	assert_invalid_why(&error, "tars[0].applet", "unknown applet \"ram\"");
 	json_node_unref(n);
-	text = g_strconcat(file_head, "[tar b00010]\napplet=rfm\nmin-security-level=16\nspi=1619\n", NULL);
+	text = g_strconcat(file_head, "[tar 000000]\napplet=ram\nmin-security-level=16\nspi=1619\n", NULL);
 	g_assert_false(ots_engine_card_import_data(f->e, text, strlen(text), false, NULL, &error));
-	assert_invalid_why(&error, "file", "[tar b00010] applet: unknown applet \"rfm\"");
+	assert_invalid_why(&error, "file", "[tar 000000] applet: unknown applet \"ram\"");
 	g_free(text);
 
 	n = json_from_string("{\"iccid\":\"8988239000000000003\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\","

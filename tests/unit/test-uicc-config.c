@@ -284,8 +284,8 @@ static const struct bad_case bad_cases[] = {
 	{ "tar-mg", CARD KS1 "[tar defe01]\nmin-security-level=16\nmg-address=abc\n", "[tar defe01] mg-address: expected an optional" },
 	{ "tar-unknown", CARD KS1 "[tar defe01]\nmin-security-level=16\nmsl=16\n", "[tar defe01] msl: unknown key" },
 	/* issue 9 defect 5: an applet uicc-emu does not provide used to load, and its TAR answered 09 */
-	{ "applet-unknown", CARD KS1 "[tar b00010]\napplet=rfm\nmin-security-level=16\n",
-	  "[tar b00010] applet: unknown applet \"rfm\" (uicc-emu provides: deferred)" },
+	{ "applet-unknown", CARD KS1 "[tar 000000]\napplet=ram\nmin-security-level=16\n",
+	  "[tar 000000] applet: unknown applet \"ram\" (uicc-emu provides: deferred, rfm)" },
 	/* issue 9 defect 5: 3DES keys that degenerate to single DES (pycryptodome's rule) */
 	{ "3des2-kid-halves", CARD KS1 "kid-key=" WEAK2 "\n", "[keyset 1] kid-key: 3des2-cbc-mac key degenerates to single DES" },
 	{ "3des2-kic-halves", CARD KS1 "kic-key=" WEAK2 "\n", "[keyset 1] kic-key: 3des2-cbc key degenerates to single DES" },

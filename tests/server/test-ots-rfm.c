@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * RFM operations and campaigns of ota-test-server's engine, in process
+ * (transactions/rfm.c, campaign.c; doc/rfm.md "The server side"):
+ *  - pySim's published exchange with a sysmoISIM-SJA2 through the server's
+ *    path: with the printed keys and the counter one below the printed one,
+ *    the server's command packet is the printed one byte for byte, the
+ *    printed PoR completes the operation with the card's R-APDU, and the
+ *    printed error PoR (status 06) fails the next one with that status;
+ *  - bad input (APDU not hex, script empty or too long for a concatenated
+ *    packet, unknown card or TAR, a TAR holding another applet, bad script
+ *    files): 400-style errors naming the field, nothing stored or sent, no
+ *    counter taken;
+ *  - the flows against real uicc-emu cards with the RFM applet behind the
+ *    handset simulator (me-sim.c) on an in-process link: compact and
+ *    expanded scripts, a failing command, a script over several SMS, resends
+ *    with fresh counters, per-card serialisation with a deferred
+ *    transaction, campaigns (rate, retries, cancel, a restart of the engine
+ *    in the middle).  After each, no card refused a packet (no counter
+ *    reused) and every card's counter only went up.
+ * Every test runs on SQLite and (ots-rfm-pg) on PostgreSQL.
+ */
+#include "me-sim.h"
+#include "pg-cluster.h"
+#include "server-test.h"
+#include "simota/hex.h"
+#include "simota/sms.h"
+#include "transactions/engine.h"
+#include "transactions/rfm.h"
+
+/* ---- the rig: the engine and its cards on an in-process link ------------------------------ */
+
+struct rig;
+
+struct card {
+	struct rig *rig;
+	char iccid[21];
+	struct me_sim *me;        /* NULL: the SMS are kept for the test (captured) */
+	GPtrArray *captured;      /* GBytes: TPDUs sent to a card without a handset */
+	GArray *captured_ids;     /* uint32_t: their SMS ids */
+	unsigned delivers;
+	unsigned drop_reports;    /* lose this many DELIVER-REPORTs */
+	bool detached;            /* no device: send_deliver fails */
+};
+
+struct rig {
+	char *dir, *db;
+	struct ots_engine *e;
+	GHashTable *cards;        /* iccid -> struct card */
+	GPtrArray *events;        /* the kinds subscribers heard */
+	unsigned por_timeout_ms, max_attempts;
+};
+
+/* One message on the link, handled in an idle as a real link would. */
+struct hop {
+	struct card *card;
+	bool up, report, rp_error;
+	uint8_t cause;
+	uint32_t id;
+	size_t len;
+	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX];
+};
+
+static gboolean hop_cb(gpointer p)
+{
+	struct hop *h = p;
+	struct card *c = h->card;
+
+	if (!h->up)
+		me_sim_deliver(c->me, h->id, h->tpdu, h->len);
+	else if (h->report)
+		ots_engine_deliver_report(c->rig->e, h->id, h->rp_error, h->cause, h->tpdu, h->len);
+	else
+		ots_engine_submit(c->rig->e, c->iccid, NULL, h->tpdu, h->len);
+	g_free(h);
+	return G_SOURCE_REMOVE;
+}
+
+static struct hop *hop_queue(struct card *c, bool up, const uint8_t *tpdu, size_t len)
+{
+	struct hop *h = g_new0(struct hop, 1);
+
+	g_assert_cmpuint(len, <=, sizeof(h->tpdu));
+	h->card = c;
+	h->up = up;
+	h->len = len;
+	if (len)
+		memcpy(h->tpdu, tpdu, len);
+	g_idle_add(hop_cb, h);
+	return h;
+}
+
+static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t id,
+		    const uint8_t *tpdu, size_t len)
+{
+	struct rig *r = user;
+	struct card *c = g_hash_table_lookup(r->cards, iccid);
+
+	if (!c || c->detached)
+		return false;
+	c->delivers++;
+	if (!c->me) {
+		g_ptr_array_add(c->captured, g_bytes_new(tpdu, len));
+		g_array_append_val(c->captured_ids, id);
+		return true;
+	}
+	hop_queue(c, false, tpdu, len)->id = id;
+	return true;
+}
+
+static void on_event(const struct ots_event *ev, void *user)
+{
+	struct rig *r = user;
+
+	g_ptr_array_add(r->events, g_strdup(ev->kind));
+}
+
+static void engine_open(struct rig *r)
+{
+	struct ots_engine_config cfg = {
+		.db_path = r->db, .por_timeout_ms = r->por_timeout_ms, .backoff_initial_ms = 100,
+		.max_attempts = r->max_attempts,
+	};
+	struct ots_southbound sb = { .send_deliver = sb_send, .user = r };
+	GError *error = NULL;
+
+	r->e = ots_engine_new(&cfg, &error);
+	g_assert_no_error(error);
+	ots_engine_set_southbound(r->e, &sb);
+	ots_engine_subscribe(r->e, on_event, r);
+}
+
+static void card_free(gpointer p)
+{
+	struct card *c = p;
+
+	me_sim_free(c->me);
+	g_ptr_array_free(c->captured, TRUE);
+	g_array_free(c->captured_ids, TRUE);
+	g_free(c);
+}
+
+static void rig_setup(struct rig *r, gconstpointer data)
+{
+	GError *error = NULL;
+
+	r->dir = g_dir_make_tmp("ots-rfm-XXXXXX", &error);
+	g_assert_no_error(error);
+	r->db = test_db_target(r->dir, "server.db");
+	r->cards = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, card_free);
+	r->events = g_ptr_array_new_with_free_func(g_free);
+	r->por_timeout_ms = 400;
+	r->max_attempts = 3;
+	engine_open(r);
+}
+
+static void rig_teardown(struct rig *r, gconstpointer data)
+{
+	GHashTableIter it;
+	gpointer v;
+	char *cmd;
+
+	/* the cards' side: nothing refused (a reused counter would be), counters only went up */
+	g_hash_table_iter_init(&it, r->cards);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct card *c = v;
+
+		if (c->me) {
+			g_assert_cmpuint(c->me->refusals, ==, 0);
+			g_assert_true(me_sim_counters_increasing(c->me));
+		}
+	}
+	ots_engine_free(r->e);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	g_hash_table_destroy(r->cards);
+	cmd = g_strdup_printf("rm -rf '%s'", r->dir);
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+	g_free(r->dir);
+	g_free(r->db);
+	g_ptr_array_free(r->events, TRUE);
+}
+
+static struct card *card_new(struct rig *r, const char *iccid)
+{
+	struct card *c = g_new0(struct card, 1);
+
+	c->rig = r;
+	g_strlcpy(c->iccid, iccid, sizeof(c->iccid));
+	c->captured = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	c->captured_ids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_hash_table_insert(r->cards, c->iccid, c);
+	return c;
+}
+
+/* ---- helpers -------------------------------------------------------------------------- */
+
+static JsonNode *json(const char *text)
+{
+	JsonNode *n = json_from_string(text, NULL);
+
+	g_assert_nonnull(n);
+	return n;
+}
+
+static uint64_t rfm_start(struct rig *r, const char *request)
+{
+	JsonNode *n = json(request);
+	GError *error = NULL;
+	uint64_t id = 0;
+
+	g_assert_true(ots_engine_rfm_start_json(r->e, n, &id, &error));
+	g_assert_no_error(error);
+	json_node_unref(n);
+	return id;
+}
+
+static JsonNode *rfm_get(struct rig *r, uint64_t id)
+{
+	GError *error = NULL;
+	JsonNode *n = ots_engine_rfm_get(r->e, id, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(n);
+	return n;
+}
+
+static const char *op_state(JsonNode *op)
+{
+	return json_object_get_string_member(json_node_get_object(op), "state");
+}
+
+static JsonObject *op_result(JsonNode *op)
+{
+	return json_object_get_object_member(json_node_get_object(op), "result");
+}
+
+static void dump(JsonNode *n)
+{
+	char *s = json_to_string(n, TRUE);
+
+	g_test_message("%s", s);
+	g_free(s);
+}
+
+/* The server's counter of a card's keyset 1. */
+static uint64_t server_counter(struct rig *r, const char *iccid)
+{
+	JsonNode *n = ots_engine_card_show(r->e, iccid, NULL);
+	JsonObject *ks = json_array_get_object_element(json_object_get_array_member(
+		json_node_get_object(n), "keysets"), 0);
+	uint64_t v = g_ascii_strtoull(json_object_get_string_member(ks, "counter"), NULL, 16);
+
+	json_node_unref(n);
+	return v;
+}
+
+static unsigned count_tx(struct rig *r)
+{
+	JsonNode *n = ots_engine_tx_list(r->e, NULL, NULL);
+	unsigned len = json_array_get_length(json_node_get_array(n));
+
+	json_node_unref(n);
+	return len;
+}
+
+/* ---- pySim's published exchange through the server ----------------------------------------- */
+
+static JsonObject *pysim(void)
+{
+	static JsonObject *v;
+
+	if (!v) {
+		char *path = g_build_filename(SRCDIR, "tests", "vectors-local", "pysim-smpp-ota-tool.json", NULL);
+		JsonParser *p = json_parser_new();
+
+		g_assert_true(json_parser_load_from_file(p, path, NULL));
+		v = json_object_ref(json_node_get_object(json_parser_get_root(p)));
+		g_object_unref(p);
+		g_free(path);
+	}
+	return v;
+}
+
+static JsonObject *pysim_exchange(unsigned i)
+{
+	return json_array_get_object_element(json_object_get_array_member(pysim(), "exchanges"), i);
+}
+
+#define PYSIM_ICCID "89490240001122334455"
+
+/* The card of pySim's document as JSON: keyset 1 as printed, TAR b00010 with SPI 1619, MSL 06. */
+static void register_pysim_card(struct rig *r, const char *counter)
+{
+	JsonObject *ks = json_object_get_object_member(pysim(), "keyset");
+	char *text = g_strdup_printf(
+		"{\"iccid\":\"" PYSIM_ICCID "\",\"msisdn\":\"+15550123\","
+		"\"keysets\":[{\"kvn\":1,\"kic\":\"15\",\"kid\":\"15\",\"kic-key\":\"%s\","
+		"\"kid-key\":\"%s\",\"counter\":\"%s\"}],"
+		"\"tars\":[{\"tar\":\"b00010\",\"spi\":\"1619\",\"applet\":\"rfm\","
+		"\"min-security-level\":\"06\",\"keysets\":[1]},"
+		"{\"tar\":\"defe01\",\"spi\":\"1619\",\"applet\":\"deferred\",\"keysets\":[1]}]}",
+		json_object_get_string_member(ks, "kic"), json_object_get_string_member(ks, "kid"),
+		counter);
+	JsonNode *n = json(text);
+	GError *error = NULL;
+
+	g_assert_true(ots_engine_card_add_json(r->e, n, false, &error));
+	g_assert_no_error(error);
+	json_node_unref(n);
+	g_free(text);
+}
+
+/* The user data (with its UDH) of a captured SMS-DELIVER, as hex. */
+static char *captured_ud(struct card *c, unsigned i)
+{
+	struct simota_sms_deliver d;
+	size_t len;
+	const uint8_t *p = g_bytes_get_data(c->captured->pdata[i], &len);
+
+	g_assert_cmpint(simota_sms_deliver_decode(p, len, &d), ==, SIMOTA_OK);
+	g_assert_cmphex(d.pid, ==, 0x7F);
+	g_assert_cmphex(d.dcs, ==, 0xF6);
+	return simota_hex_dup(d.ud.ud, d.ud.len);
+}
+
+/* The card's answer as the handset reports it: RP-ACK with the PoR in the DELIVER-REPORT. */
+static void report_por(struct rig *r, uint32_t id, const char *por_hex)
+{
+	struct simota_sms_pp_result res;
+	uint8_t por[256], tpdu[256];
+	size_t len, tlen;
+
+	g_assert_cmpint(simota_hex_decode(por_hex, por, sizeof(por), &len), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_sms_pp_download_result(0x7F, 0xF6, 0x9000, por, len, &res), ==, SIMOTA_OK);
+	g_assert_true(res.has_report);
+	g_assert_cmpint(simota_sms_deliver_report_encode(&res.report, tpdu, sizeof(tpdu), &tlen), ==,
+			SIMOTA_OK);
+	ots_engine_deliver_report(r->e, id, false, 0, tpdu, tlen);
+}
+
+static void test_pysim(struct rig *r, gconstpointer data)
+{
+	JsonObject *ex = pysim_exchange(1), *refused = pysim_exchange(2), *res, *rapdu;
+	JsonObject *cr = json_object_get_object_member(ex, "compact_response");
+	struct card *c = card_new(r, PYSIM_ICCID);
+	JsonNode *op;
+	uint64_t id;
+	char *ud;
+
+	/* the printed packet has counter 100 (0x64): the server's last one was 99 */
+	register_pysim_card(r, "0000000063");
+	id = rfm_start(r, "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\","
+		       "\"apdus\":[\"a0a40000027f20\",\"a0c0000016\"]}");
+	g_assert_cmpuint(c->captured->len, ==, 1);
+	ud = captured_ud(c, 0);
+	g_assert_cmpstr(ud, ==, json_object_get_string_member(ex, "command_packet"));
+	g_free(ud);
+	op = rfm_get(r, id);
+	g_assert_cmpstr(op_state(op), ==, "sent");
+	json_node_unref(op);
+
+	report_por(r, g_array_index(c->captured_ids, uint32_t, 0),
+		   json_object_get_string_member(ex, "por_packet"));
+	op = rfm_get(r, id);
+	dump(op);
+	g_assert_cmpstr(op_state(op), ==, "completed");
+	res = op_result(op);
+	g_assert_cmpint(json_object_get_int_member(res, "por-status"), ==, 0);
+	g_assert_cmpstr(json_object_get_string_member(res, "format"), ==, "compact");
+	g_assert_cmpint(json_object_get_int_member(res, "executed"), ==,
+			json_object_get_int_member(cr, "count"));
+	g_assert_cmpint(json_object_get_int_member(res, "commands"), ==, 2);
+	g_assert_true(json_object_get_boolean_member(res, "ok"));
+	g_assert_cmpstr(json_object_get_string_member(res, "sw"), ==, json_object_get_string_member(cr, "sw"));
+	g_assert_cmpstr(json_object_get_string_member(res, "data"), ==,
+			json_object_get_string_member(cr, "data"));
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(res, "rapdus")), ==, 1);
+	rapdu = json_array_get_object_element(json_object_get_array_member(res, "rapdus"), 0);
+	g_assert_cmpint(json_object_get_int_member(rapdu, "index"), ==, 1);   /* GET RESPONSE's */
+	g_assert_cmpuint(count_events(op, "queued"), ==, 1);
+	g_assert_cmpuint(count_events(op, "script-sent"), ==, 1);
+	g_assert_cmpuint(count_events(op, "por-received"), ==, 1);
+	g_assert_cmpuint(count_events(op, "rfm-result"), ==, 1);
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(op), "format"), ==, "compact");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(json_node_get_object(op),
+									   "apdus")), ==, 2);
+	json_node_unref(op);
+
+	/* the card's refusal as printed (status 06, plain): the next operation fails with it */
+	id = rfm_start(r, "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\","
+		       "\"apdus\":[\"a0a40000027f20\",\"a0c0000016\"]}");
+	g_assert_cmpuint(c->captured->len, ==, 2);
+	report_por(r, g_array_index(c->captured_ids, uint32_t, 1),
+		   json_object_get_string_member(refused, "por_packet"));
+	op = rfm_get(r, id);
+	g_assert_cmpstr(op_state(op), ==, "failed");
+	res = op_result(op);
+	g_assert_cmpint(json_object_get_int_member(res, "por-status"), ==, 6);
+	g_assert_cmpstr(json_object_get_string_member(res, "por-status-name"), ==,
+			"unidentified security error");
+	g_assert_nonnull(strstr(json_object_get_string_member(json_node_get_object(op), "why"),
+				"PoR status 06"));
+	g_assert_cmpuint(count_events(op, "por-error"), ==, 1);
+	json_node_unref(op);
+	g_assert_cmpuint(server_counter(r, PYSIM_ICCID), ==, 0x65);
+	g_assert_true(g_ptr_array_find_with_equal_func(r->events, "rfm-result", g_str_equal, NULL));
+}
+
+/* ---- bad input ------------------------------------------------------------------------------ */
+
+static const struct {
+	const char *name, *request, *field, *why;
+} bad[] = {
+	{ "unknown-card", "{\"iccid\":\"89490240009999999999\",\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"]}",
+	  "iccid", "unknown card" },
+	{ "no-iccid", "{\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"]}", "iccid", "expected" },
+	{ "tar-not-hex", "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b0001x\",\"apdus\":[\"a0f2000016\"]}",
+	  "tar", "3 bytes" },
+	{ "tar-missing", "{\"iccid\":\"" PYSIM_ICCID "\",\"apdus\":[\"a0f2000016\"]}", "tar", "missing" },
+	{ "tar-not-held", "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00001\",\"apdus\":[\"a0f2000016\"]}",
+	  "tar", "has no TAR b00001" },
+	{ "tar-deferred", "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"defe01\",\"apdus\":[\"a0f2000016\"]}",
+	  "tar", "deferred applet" },
+	{ "apdu-not-hex", "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\",\"a0b0 00 0g\"]}",
+	  "apdus[1]", "not hex" },
+	{ "apdu-not-string", "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\",\"apdus\":[7]}",
+	  "apdus[0]", "string" },
+	{ "apdu-short", "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\",\"apdus\":[\"a0b0\"]}",
+	  "apdus[0]", "header" },
+	{ "apdus-empty", "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\",\"apdus\":[]}",
+	  "apdus", "at least one" },
+	{ "apdus-missing", "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\"}", "apdus", "at least one" },
+	{ "compact-case", "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\",\"apdus\":[\"a0b00000020102\"]}",
+	  "apdus[0]", "expanded format" },
+	{ "format", "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\",\"format\":\"short\",\"apdus\":[\"a0f2000016\"]}",
+	  "format", "compact or expanded" },
+	{ "member", "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\",\"apdu\":[\"a0f2000016\"]}",
+	  "apdu", "unknown member" },
+	{ "script-line", "{\"iccid\":\"" PYSIM_ICCID "\",\"script\":\"tar b00010\\na0a40000027f20\\nzz\\n\"}",
+	  "script", "line 3: not hex" },
+	{ "script-empty", "{\"iccid\":\"" PYSIM_ICCID "\",\"script\":\"tar b00010\\n# nothing\\n\"}",
+	  "script", "no command" },
+	{ "script-and-apdus", "{\"iccid\":\"" PYSIM_ICCID "\",\"script\":\"a0f2000016\",\"apdus\":[\"a0f2000016\"]}",
+	  "apdus", "not both" },
+	{ "script-tar-differs", "{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00011\",\"script\":\"tar b00010\\na0f2000016\"}",
+	  "tar", "differs" },
+};
+
+/* Over the 8 SMS of a concatenated packet: 5 UPDATE BINARY of 255 bytes (1 300 bytes). */
+static char *too_long_request(void)
+{
+	GString *s = g_string_new("{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\",\"apdus\":[");
+
+	for (unsigned i = 0; i < 5; i++) {
+		g_string_append_printf(s, "%s\"a0d6%04xff", i ? "," : "", i * 255);
+		for (unsigned j = 0; j < 255; j++)
+			g_string_append(s, "5a");
+		g_string_append_c(s, '"');
+	}
+	g_string_append(s, "]}");
+	return g_string_free(s, FALSE);
+}
+
+static void assert_refused(struct rig *r, const char *request, const char *field, const char *why)
+{
+	JsonNode *n = json(request);
+	GError *error = NULL;
+	uint64_t id = 0;
+	char *f;
+
+	g_assert_false(ots_engine_rfm_start_json(r->e, n, &id, &error));
+	g_assert_error(error, OTS_ERROR, OTS_ERROR_INVALID);
+	f = ots_error_field(error);
+	g_test_message("%s", error->message);
+	g_assert_cmpstr(f, ==, field);
+	g_assert_nonnull(strstr(error->message, why));
+	g_free(f);
+	g_error_free(error);
+	json_node_unref(n);
+}
+
+static void test_bad_input(struct rig *r, gconstpointer data)
+{
+	struct card *c = card_new(r, PYSIM_ICCID);
+	char *text;
+
+	register_pysim_card(r, "0000000000");
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_test_message("case %s", bad[i].name);
+		assert_refused(r, bad[i].request, bad[i].field, bad[i].why);
+	}
+	text = too_long_request();
+	assert_refused(r, text, "apdus", "concatenated SMS carries at most");
+	g_free(text);
+	/* nothing stored, nothing sent, no counter taken */
+	g_assert_cmpuint(count_tx(r), ==, 0);
+	g_assert_cmpuint(c->delivers, ==, 0);
+	g_assert_cmpuint(server_counter(r, PYSIM_ICCID), ==, 0);
+	g_assert_cmpuint(r->events->len, ==, 0);
+}
+
+/* A deferred transaction is refused an RFM TAR (its C1 would run as C-APDUs). */
+static void test_deferred_refused(struct rig *r, gconstpointer data)
+{
+	JsonNode *n = json("{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\","
+			   "\"action\":\"display-text\",\"text\":\"hello\"}");
+	GError *error = NULL;
+	uint64_t id;
+	char *f;
+
+	card_new(r, PYSIM_ICCID);
+	register_pysim_card(r, "0000000000");
+	g_assert_false(ots_engine_tx_start_json(r->e, n, &id, &error));
+	f = ots_error_field(error);
+	g_assert_cmpstr(f, ==, "tar");
+	g_free(f);
+	g_clear_error(&error);
+	json_node_unref(n);
+	g_assert_cmpuint(count_tx(r), ==, 0);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+#define ADD(name, fn) g_test_add("/ots-rfm/" name, struct rig, NULL, rig_setup, fn, rig_teardown)
+	ADD("pysim-server-path", test_pysim);
+	ADD("bad-input", test_bad_input);
+	ADD("deferred-refused", test_deferred_refused);
+	return g_test_run();
+}
