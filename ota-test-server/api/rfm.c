@@ -50,12 +50,12 @@ static void start(struct ots_http *h, SoupServerMessage *msg, GHashTable *query,
 	ots_api_reply_json(msg, SOUP_STATUS_CREATED, n);
 }
 
-/* The answer of a getter: 200 with it, or the engine's error. */
-static void reply(SoupServerMessage *msg, JsonNode *n, GError *error)
+/* The answer of a getter: 200 with n, or the engine's error (n NULL). */
+static void reply(SoupServerMessage *msg, JsonNode *n, GError **error)
 {
 	if (!n) {
-		ots_api_reply_gerror(msg, error, "id");
-		g_error_free(error);
+		ots_api_reply_gerror(msg, *error, "id");
+		g_clear_error(error);
 		return;
 	}
 	ots_api_reply_json(msg, SOUP_STATUS_OK, n);
@@ -83,18 +83,20 @@ static void rfm_list(struct ots_http *h, SoupServerMessage *msg, GHashTable *que
 	static const char *const params[] = { "state", "iccid", "campaign", NULL };
 	GError *error = NULL;
 	uint64_t campaign;
+	JsonNode *n;
 
 	if (!ots_api_check_query(msg, query, params) || !query_id(msg, query, "campaign", &campaign))
 		return;
-	reply(msg, ots_engine_rfm_list(h->engine, query ? g_hash_table_lookup(query, "state") : NULL,
-				       query ? g_hash_table_lookup(query, "iccid") : NULL, campaign,
-				       &error), error);
+	n = ots_engine_rfm_list(h->engine, query ? g_hash_table_lookup(query, "state") : NULL,
+				query ? g_hash_table_lookup(query, "iccid") : NULL, campaign, &error);
+	reply(msg, n, &error);
 }
 
 void ots_api_rfm(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query)
 {
 	guint n = g_strv_length(rest);
 	GError *error = NULL;
+	JsonNode *op;
 	uint64_t id;
 
 	if (n == 0) {
@@ -109,8 +111,10 @@ void ots_api_rfm(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashT
 	if (n == 1) {
 		if (!is_method(msg, SOUP_METHOD_GET))
 			ots_api_reply_bad_method(msg, "GET");
-		else if (ots_api_parse_id(msg, rest[0], &id) && ots_api_check_query(msg, query, NULL))
-			reply(msg, ots_engine_rfm_get(h->engine, id, &error), error);
+		else if (ots_api_parse_id(msg, rest[0], &id) && ots_api_check_query(msg, query, NULL)) {
+			op = ots_engine_rfm_get(h->engine, id, &error);
+			reply(msg, op, &error);
+		}
 		return;
 	}
 	ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, NULL, "no such resource");
@@ -121,6 +125,7 @@ static void campaign_show(struct ots_http *h, SoupServerMessage *msg, uint64_t i
 	static const char *const params[] = { "cards", "state", NULL };
 	const char *cards = query ? g_hash_table_lookup(query, "cards") : NULL;
 	GError *error = NULL;
+	JsonNode *n;
 
 	if (!ots_api_check_query(msg, query, params))
 		return;
@@ -128,14 +133,15 @@ static void campaign_show(struct ots_http *h, SoupServerMessage *msg, uint64_t i
 		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "cards", "cards: expected true or false");
 		return;
 	}
-	reply(msg, ots_engine_campaign_get(h->engine, id, !cards || strcmp(cards, "true") == 0,
-					   query ? g_hash_table_lookup(query, "state") : NULL, &error),
-	      error);
+	n = ots_engine_campaign_get(h->engine, id, !cards || strcmp(cards, "true") == 0,
+				    query ? g_hash_table_lookup(query, "state") : NULL, &error);
+	reply(msg, n, &error);
 }
 
 static void campaign_cancel(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHashTable *query)
 {
 	GError *error = NULL;
+	JsonNode *n;
 
 	if (!ots_api_check_query(msg, query, NULL))
 		return;
@@ -144,19 +150,23 @@ static void campaign_cancel(struct ots_http *h, SoupServerMessage *msg, uint64_t
 		g_error_free(error);
 		return;
 	}
-	reply(msg, ots_engine_campaign_get(h->engine, id, false, NULL, &error), error);
+	n = ots_engine_campaign_get(h->engine, id, false, NULL, &error);
+	reply(msg, n, &error);
 }
 
 void ots_api_campaigns(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query)
 {
 	guint n = g_strv_length(rest);
 	GError *error = NULL;
+	JsonNode *list;
 	uint64_t id;
 
 	if (n == 0) {
 		if (is_method(msg, SOUP_METHOD_GET)) {
-			if (ots_api_check_query(msg, query, NULL))
-				reply(msg, ots_engine_campaign_list(h->engine, &error), error);
+			if (ots_api_check_query(msg, query, NULL)) {
+				list = ots_engine_campaign_list(h->engine, &error);
+				reply(msg, list, &error);
+			}
 		} else if (is_method(msg, SOUP_METHOD_POST)) {
 			start(h, msg, query, ots_engine_campaign_start_json, "/v1/campaigns");
 		} else {

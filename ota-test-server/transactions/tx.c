@@ -343,7 +343,7 @@ static bool cmd_open(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind 
 /* The transaction after a send: its state, C1's time and the deadline, the PoR timer. */
 static void tx_sent(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind, int64_t now)
 {
-	if (kind == OTS_CMD_C1 && !tx->c1_at_us) {
+	if ((kind == OTS_CMD_C1 || kind == OTS_CMD_SCRIPT) && !tx->c1_at_us) {
 		tx->c1_at_us = now;
 		tx->deadline_us = now + (int64_t)tx->ev.deadline_ms * 1000;
 	}
