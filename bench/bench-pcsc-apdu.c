@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "config.h"
-#include "uicc/apdu-session.h"
-#include "uicc/uicc.h"
+#include "card/apdu-session.h"
+#include "card/uicc.h"
 
 static const uint8_t select_iccid[] = { 0x00, 0xA4, 0x08, 0x0C, 0x02, 0x2F, 0xE2 };
 static const uint8_t read_iccid[] = { 0x00, 0xB0, 0x00, 0x00, 0x0A };

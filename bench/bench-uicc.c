@@ -10,8 +10,15 @@
  *  3. The share of that time spent in crypto: the same command decode
  *     (decipher + CC verify) and PoR encode (CC + cipher) with libsimota's
  *     prepared keys alone, per packet, over the time of one envelope.
+ *  4. Memory per idle card: N cards of the example config
+ *     (uicc-emu/examples/card0.ini: keysets, TARs, menu), each with its own
+ *     parsed config and state file, powered on and given a TERMINAL PROFILE
+ *     (what a device farm holds between packets): the process's RSS
+ *     before and after, divided by N.  The target is 16 KiB per card (a farm
+ *     of 100 000 cards in a few GiB).
  *
- * usage: bench-uicc [SECONDS_PER_MEASUREMENT]   (default 1; state in $TMPDIR)
+ * usage: bench-uicc [SECONDS_PER_MEASUREMENT] [--idle-cards N]
+ *        (default 1 s, N 1000; state in $TMPDIR)
  */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -19,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "simota/cat.h"
 #include "simota/ota.h"
@@ -53,6 +61,8 @@ static const uint8_t tar[3] = { 0xDE, 0xFE, 0x01 };
 static const uint8_t answer[] = { 0x01, 0x90, 0x00 };    /* RFM-like: 1 command, 9000 */
 
 static double seconds = 1.0;
+static unsigned idle_cards = 1000;
+#define IDLE_TARGET_KIB 16.0
 
 static double now(void)
 {
@@ -258,6 +268,86 @@ static double bench_crypto(struct keys *k, uint16_t spi)
 	return ops / t;
 }
 
+/* ---- 4. memory per idle card ---- */
+
+/* Resident set size in KiB (/proc/self/statm, field 2, in pages). */
+static long rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long size = 0, resident = 0;
+
+	if (!f || fscanf(f, "%ld %ld", &size, &resident) != 2)
+		die("/proc/self/statm");
+	fclose(f);
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void bench_idle_cards(const char *dir)
+{
+	static const uint8_t tp[] = { 0x80, 0x10, 0x00, 0x00, 0x04, 0xFF, 0xFF, 0xFF, 0xFF };
+	char *example = g_build_filename(SRCDIR, "uicc-emu", "examples", "card0.ini", NULL);
+	char *text = NULL;
+	size_t len, n;
+	struct simota_card_config **cfgs = g_new0(struct simota_card_config *, idle_cards);
+	struct uicc_card **cards = g_new0(struct uicc_card *, idle_cards);
+	uint8_t atr[64], r[UICC_MAX_RAPDU];
+	GError *err = NULL;
+	long before, after;
+	double per_card;
+
+	if (!g_file_get_contents(example, &text, &len, &err))
+		die("reading uicc-emu/examples/card0.ini");
+	/* one warm-up card outside the measurement: libraries' first-use allocations (OpenSSL, GLib) */
+	before = rss_kib();
+	for (unsigned i = 0; i <= idle_cards; i++) {
+		char *state = g_strdup_printf("%s/idle%u.state", dir, i);
+		struct simota_card_config *cfg = simota_card_config_parse("card0.ini", text, len, &err);
+		struct uicc_card *card = cfg ? uicc_emu_card_new(cfg, state, &err) : NULL;
+
+		if (!card)
+			die(err ? err->message : "idle card");
+		uicc_card_reset(card, atr, sizeof(atr));
+		xchg(card, tp, sizeof(tp), r, &n);
+		g_free(state);
+		if (i == 0) {
+			uicc_card_free(card);
+			simota_card_config_free(cfg);
+			before = rss_kib();
+			continue;
+		}
+		cfgs[i - 1] = cfg;
+		cards[i - 1] = card;
+	}
+	after = rss_kib();
+	per_card = (double)(after - before) / idle_cards;
+	printf("idle cards (card0.ini, powered, profiled)  %10u cards  RSS +%ld KiB: %.1f KiB per card "
+	       "(target %.0f KiB: %.2fx)\n", idle_cards, after - before, per_card, IDLE_TARGET_KIB,
+	       per_card / IDLE_TARGET_KIB);
+	for (unsigned i = 0; i < idle_cards; i++) {
+		char *state = g_strdup_printf("%s/idle%u.state", dir, i + 1);
+		char *lock = g_strconcat(state, ".lock", NULL);
+
+		uicc_card_free(cards[i]);
+		simota_card_config_free(cfgs[i]);
+		g_unlink(state);
+		g_unlink(lock);
+		g_free(state);
+		g_free(lock);
+	}
+	{
+		char *state0 = g_strdup_printf("%s/idle0.state", dir), *lock0 = g_strconcat(state0, ".lock", NULL);
+
+		g_unlink(state0);
+		g_unlink(lock0);
+		g_free(state0);
+		g_free(lock0);
+	}
+	g_free(cards);
+	g_free(cfgs);
+	g_free(text);
+	g_free(example);
+}
+
 int main(int argc, char **argv)
 {
 	struct keys keys[] = {
@@ -276,9 +366,15 @@ int main(int argc, char **argv)
 	GError *err = NULL;
 	uint64_t cntr[2] = { 0, 0 };
 
-	/* [SECONDS]; options of bench/run.sh (--check: no target here) are ignored */
-	if (argc > 1 && strncmp(argv[1], "--", 2) != 0)
-		seconds = atof(argv[1]);
+	/* [SECONDS] [--idle-cards N]; other options of bench/run.sh (--check) are ignored */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--idle-cards") && i + 1 < argc)
+			idle_cards = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strncmp(argv[i], "--", 2) != 0)
+			seconds = atof(argv[i]);
+	}
+	if (idle_cards == 0)
+		idle_cards = 1000;
 	if (seconds <= 0)
 		seconds = 1.0;
 	if (!dir || !g_file_set_contents(ini, ini_text, -1, NULL) || g_chmod(ini, 0600))
@@ -317,6 +413,7 @@ int main(int argc, char **argv)
 		printf("%-22s SPI 1619 envelopes %8.0f env/s    (%.1f us; crypto %4.1f %%; counter fsync'ed)\n",
 		       keys[i].name, durable, 1e6 / durable, 100.0 * durable / crypto_ops);
 	}
+	bench_idle_cards(dir);
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
 		simota_ota_key_free(keys[i].k_cipher);
 		simota_ota_key_free(keys[i].k_mac);

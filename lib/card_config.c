@@ -13,12 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "card_config_internal.h"
 #include "simota/card_config.h"
 #include "simota/hex.h"
 #include "simota/ota.h"
 #include "simota/ts24008.h"
 
 #define DEFAULT_PUK "12345678"
+#define DEFAULT_PIN2 "5678"
+#define DEFAULT_PUK2 "87654321"
 #define DEFAULT_CAPACITY 8
 #define MAX_CAPACITY 64
 
@@ -28,16 +31,7 @@
  */
 static const uint8_t default_ust[] = { 0x00, 0x0a, 0x14, 0x08, 0x01 };
 
-struct parser {
-	GKeyFile *kf;
-	const char *path;
-	GError **error;
-};
-
-static bool fail(struct parser *p, const char *group, const char *key, const char *fmt, ...)
-	G_GNUC_PRINTF(4, 5);
-
-static bool fail(struct parser *p, const char *group, const char *key, const char *fmt, ...)
+bool cc_fail(struct cc_parser *p, const char *group, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
@@ -55,8 +49,7 @@ static bool fail(struct parser *p, const char *group, const char *key, const cha
 	return false;
 }
 
-/* The value with an inline comment and surrounding blanks removed; NULL if absent. */
-static char *get_value(struct parser *p, const char *group, const char *key)
+char *cc_get_value(struct cc_parser *p, const char *group, const char *key)
 {
 	char *v = g_key_file_get_string(p->kf, group, key, NULL);
 	char *c;
@@ -81,27 +74,27 @@ static bool parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 }
 
 /* A string key limited to maxlen characters; digits_only for numbers. */
-static bool get_text(struct parser *p, const char *group, const char *key, char *out, size_t cap,
+static bool get_text(struct cc_parser *p, const char *group, const char *key, char *out, size_t cap,
 		     size_t minlen, size_t maxlen, bool digits_only, bool plus_allowed, bool required)
 {
-	char *v = get_value(p, group, key);
+	char *v = cc_get_value(p, group, key);
 	const char *digits;
 	bool ok = true;
 
 	if (!v || !*v) {
 		g_free(v);
 		if (required)
-			return fail(p, group, key, "missing");
+			return cc_fail(p, group, key, "missing");
 		return true;
 	}
 	digits = (plus_allowed && v[0] == '+') ? v + 1 : v;
 	if (digits_only && (!*digits || !simota_decimal_digits(digits, strlen(digits))))
-		ok = fail(p, group, key, "expected %sdigits", plus_allowed ? "an optional '+' and " : "");
+		ok = cc_fail(p, group, key, "expected %sdigits", plus_allowed ? "an optional '+' and " : "");
 	else if (strlen(digits) < minlen || strlen(digits) > maxlen)
-		ok = fail(p, group, key, "expected %zu to %zu %s, got %zu", minlen, maxlen,
+		ok = cc_fail(p, group, key, "expected %zu to %zu %s, got %zu", minlen, maxlen,
 			  digits_only ? "digits" : "characters", strlen(digits));
 	else if (!g_utf8_validate(v, -1, NULL))
-		ok = fail(p, group, key, "not valid UTF-8");
+		ok = cc_fail(p, group, key, "not valid UTF-8");
 	else
 		g_strlcpy(out, v, cap);
 	g_free(v);
@@ -109,35 +102,35 @@ static bool get_text(struct parser *p, const char *group, const char *key, char 
 }
 
 /* Exactly `want` hex bytes (want = 0: 1..cap bytes); absent leaves *out. */
-static bool get_hex(struct parser *p, const char *group, const char *key, uint8_t *out, size_t cap,
+static bool get_hex(struct cc_parser *p, const char *group, const char *key, uint8_t *out, size_t cap,
 		    size_t want, size_t *len, bool required)
 {
-	char *v = get_value(p, group, key);
+	char *v = cc_get_value(p, group, key);
 	size_t n;
 	bool ok = true;
 
 	if (!v || !*v) {
 		g_free(v);
 		if (required)
-			return fail(p, group, key, "missing");
+			return cc_fail(p, group, key, "missing");
 		return true;
 	}
 	if (!parse_hex(v, out, cap, &n))
-		ok = fail(p, group, key, "not an even number of hex digits");
+		ok = cc_fail(p, group, key, "not an even number of hex digits");
 	else if (want && n != want)
-		ok = fail(p, group, key, "expected %zu hex bytes, got %zu", want, n);
+		ok = cc_fail(p, group, key, "expected %zu hex bytes, got %zu", want, n);
 	else if (!want && (n == 0 || n > cap))
-		ok = fail(p, group, key, "expected 1 to %zu hex bytes, got %zu", cap, n);
+		ok = cc_fail(p, group, key, "expected 1 to %zu hex bytes, got %zu", cap, n);
 	else if (len)
 		*len = n;
 	g_free(v);
 	return ok;
 }
 
-static bool get_uint(struct parser *p, const char *group, const char *key, unsigned *out,
+static bool get_uint(struct cc_parser *p, const char *group, const char *key, unsigned *out,
 		     unsigned min, unsigned max)
 {
-	char *v = get_value(p, group, key);
+	char *v = cc_get_value(p, group, key);
 	guint64 x;
 	bool ok = true;
 
@@ -146,7 +139,7 @@ static bool get_uint(struct parser *p, const char *group, const char *key, unsig
 		return true;
 	}
 	if (!g_ascii_string_to_unsigned(v, 10, min, max, &x, NULL))
-		ok = fail(p, group, key, "expected a number from %u to %u", min, max);
+		ok = cc_fail(p, group, key, "expected a number from %u to %u", min, max);
 	else
 		*out = (unsigned)x;
 	g_free(v);
@@ -154,28 +147,90 @@ static bool get_uint(struct parser *p, const char *group, const char *key, unsig
 }
 
 /* Rejects keys this program does not know in a group it owns (typos). */
-static bool check_known_keys(struct parser *p, const char *group, const char *const *known)
+bool cc_check_known_keys(struct cc_parser *p, const char *group, const char *const *known)
 {
 	char **keys = g_key_file_get_keys(p->kf, group, NULL, NULL);
 	bool ok = true;
 
 	for (char **k = keys; ok && k && *k; k++)
 		if (!g_strv_contains(known, *k))
-			ok = fail(p, group, *k, "unknown key");
+			ok = cc_fail(p, group, *k, "unknown key");
 	g_strfreev(keys);
 	return ok;
 }
 
-static bool parse_card(struct parser *p, struct simota_card_config *cfg)
+/*
+ * adm1=: 4 to 8 digits (sent as ASCII, FF padded, like a PIN: TS 102 221
+ * §9.5.1) or 16 hex digits (the 8 bytes VERIFY sends, as some issuers print
+ * ADM keys).  Secret: an error never shows it.
+ */
+static bool parse_adm1(struct cc_parser *p, const char *g, struct simota_card_config *cfg)
+{
+	char *v = cc_get_value(p, g, "adm1");
+	size_t n = v ? strlen(v) : 0, len;
+	bool ok = true;
+
+	if (!v || !*v) {
+		g_free(v);
+		return true;
+	}
+	memset(cfg->adm1, 0xFF, sizeof(cfg->adm1));
+	if (n >= 4 && n <= 8 && simota_decimal_digits(v, n))
+		memcpy(cfg->adm1, v, n);
+	else if (n != 16 || !parse_hex(v, cfg->adm1, sizeof(cfg->adm1), &len) || len != 8)
+		ok = cc_fail(p, g, "adm1", "expected 4 to 8 digits or 16 hex digits");
+	cfg->has_adm1 = ok;
+	explicit_bzero(v, n);
+	g_free(v);
+	return ok;
+}
+
+/*
+ * k=, opc= or op=, amf=, sqn= (TS 35.206, TS 33.102 Annex C): all or none
+ * of k and opc/op.  Secrets: errors name the key, never its value.
+ */
+static bool parse_milenage(struct cc_parser *p, const char *g, struct simota_card_config *cfg)
+{
+	bool has_k = g_key_file_has_key(p->kf, g, "k", NULL);
+	bool has_opc = g_key_file_has_key(p->kf, g, "opc", NULL);
+	bool has_op = g_key_file_has_key(p->kf, g, "op", NULL);
+	uint8_t sqn[6] = { 0 };
+
+	if (has_opc && has_op)
+		return cc_fail(p, g, "op", "give opc or op, not both");
+	if (!has_k && !has_opc && !has_op) {
+		if (g_key_file_has_key(p->kf, g, "amf", NULL) || g_key_file_has_key(p->kf, g, "sqn", NULL))
+			return cc_fail(p, g, "k", "missing (amf and sqn belong to Milenage: k and opc or op)");
+		return true;
+	}
+	if (!has_k)
+		return cc_fail(p, g, "k", "missing (opc or op is given)");
+	if (!has_opc && !has_op)
+		return cc_fail(p, g, "opc", "missing (k is given; or op)");
+	if (!get_hex(p, g, "k", cfg->k, sizeof(cfg->k), sizeof(cfg->k), NULL, true) ||
+	    !get_hex(p, g, has_op ? "op" : "opc", cfg->opc, sizeof(cfg->opc), sizeof(cfg->opc), NULL, true) ||
+	    !get_hex(p, g, "amf", cfg->amf, sizeof(cfg->amf), sizeof(cfg->amf), NULL, false) ||
+	    !get_hex(p, g, "sqn", sqn, sizeof(sqn), sizeof(sqn), NULL, false))
+		return false;
+	cfg->op_given = has_op;
+	cfg->sqn = 0;
+	for (size_t i = 0; i < sizeof(sqn); i++)
+		cfg->sqn = cfg->sqn << 8 | sqn[i];
+	cfg->has_milenage = true;
+	return true;
+}
+
+static bool parse_card(struct cc_parser *p, struct simota_card_config *cfg)
 {
 	static const char *const known[] = {
-		"iccid", "imsi", "msisdn", "pin", "puk", "spn", "smsc", "ust", NULL
+		"iccid", "imsi", "msisdn", "pin", "puk", "spn", "smsc", "ust", "pin2", "puk2", "adm1",
+		"k", "opc", "op", "amf", "sqn", NULL
 	};
 	const char *g = "card";
 
 	if (!g_key_file_has_group(p->kf, g))
-		return fail(p, g, NULL, "group missing");
-	if (!check_known_keys(p, g, known))
+		return cc_fail(p, g, NULL, "group missing");
+	if (!cc_check_known_keys(p, g, known))
 		return false;
 	/* EF_ICCID holds 10 BCD bytes (TS 102 221 §13.2) */
 	if (!get_text(p, g, "iccid", cfg->iccid, sizeof(cfg->iccid), 19, 20, true, false, true))
@@ -196,12 +251,20 @@ static bool parse_card(struct parser *p, struct simota_card_config *cfg)
 		return false;
 	if (!get_text(p, g, "smsc", cfg->smsc, sizeof(cfg->smsc), 1, 20, true, true, false))
 		return false;
+	/* PIN2 4-8 digits, PUK2 8 digits (TS 102 221 §9.5.2), always enabled */
+	g_strlcpy(cfg->pin2, DEFAULT_PIN2, sizeof(cfg->pin2));
+	g_strlcpy(cfg->puk2, DEFAULT_PUK2, sizeof(cfg->puk2));
+	if (!get_text(p, g, "pin2", cfg->pin2, sizeof(cfg->pin2), 4, 8, true, false, false) ||
+	    !get_text(p, g, "puk2", cfg->puk2, sizeof(cfg->puk2), 8, 8, true, false, false))
+		return false;
+	if (!parse_adm1(p, g, cfg) || !parse_milenage(p, g, cfg))
+		return false;
 	memcpy(cfg->ust, default_ust, sizeof(default_ust));
 	cfg->ust_len = sizeof(default_ust);
 	return get_hex(p, g, "ust", cfg->ust, sizeof(cfg->ust), 0, &cfg->ust_len, false);
 }
 
-static bool parse_keyset(struct parser *p, const char *group, unsigned kvn, struct simota_card_keyset *ks)
+static bool parse_keyset(struct cc_parser *p, const char *group, unsigned kvn, struct simota_card_keyset *ks)
 {
 	static const char *const known[] = {
 		"kic", "kid", "kic-key", "kid-key", "counter", NULL
@@ -210,7 +273,7 @@ static bool parse_keyset(struct parser *p, const char *group, unsigned kvn, stru
 	const char *key;
 	char *why;
 
-	if (!check_known_keys(p, group, known))
+	if (!cc_check_known_keys(p, group, known))
 		return false;
 	ks->kvn = (uint8_t)kvn;
 	if (!get_hex(p, group, "kic", &ks->kic, 1, 1, NULL, true) ||
@@ -226,7 +289,7 @@ static bool parse_keyset(struct parser *p, const char *group, unsigned kvn, stru
 	for (size_t i = 0; i < sizeof(cntr); i++)
 		ks->counter = ks->counter << 8 | cntr[i];
 	if (!simota_card_keyset_check(ks, &key, &why)) {
-		fail(p, group, key, "%s", why);
+		cc_fail(p, group, key, "%s", why);
 		g_free(why);
 		return false;
 	}
@@ -234,10 +297,10 @@ static bool parse_keyset(struct parser *p, const char *group, unsigned kvn, stru
 }
 
 /* "1,2" -> bits 1 and 2; absent: every keyset of the file (simota_card_tar_check checks them). */
-static bool parse_kvn_list(struct parser *p, const char *group, struct simota_card_tar *tc,
+static bool parse_kvn_list(struct cc_parser *p, const char *group, struct simota_card_tar *tc,
 			   const struct simota_card_config *cfg)
 {
-	char *v = get_value(p, group, "keysets");
+	char *v = cc_get_value(p, group, "keysets");
 	char **items;
 	bool ok = true;
 
@@ -255,7 +318,7 @@ static bool parse_kvn_list(struct parser *p, const char *group, struct simota_ca
 		if (!**it)
 			continue;
 		if (!g_ascii_string_to_unsigned(*it, 10, 0, 15, &kvn, NULL))
-			ok = fail(p, group, "keysets", "expected key version numbers 0-15, got \"%s\"", *it);
+			ok = cc_fail(p, group, "keysets", "expected key version numbers 0-15, got \"%s\"", *it);
 		else
 			tc->keysets |= (uint16_t)(1u << kvn);
 	}
@@ -264,9 +327,9 @@ static bool parse_kvn_list(struct parser *p, const char *group, struct simota_ca
 	return ok;
 }
 
-static bool parse_ir(struct parser *p, const char *group, struct simota_card_tar *tc)
+static bool parse_ir(struct cc_parser *p, const char *group, struct simota_card_tar *tc)
 {
-	char *v = get_value(p, group, "ir");
+	char *v = cc_get_value(p, group, "ir");
 	guint64 secs;
 	bool ok = true;
 
@@ -283,37 +346,91 @@ static bool parse_ir(struct parser *p, const char *group, struct simota_card_tar
 		tc->ir = SIMOTA_CARD_IR_FIXED;
 		tc->ir_seconds = (uint32_t)secs;
 	} else {
-		ok = fail(p, group, "ir", "expected fixed:<seconds>, indefinite, event or none");
+		ok = cc_fail(p, group, "ir", "expected fixed:<seconds>, indefinite, event or none");
 	}
 	g_free(v);
 	return ok;
 }
 
-static bool parse_tar(struct parser *p, const char *group, const uint8_t tar[3],
+/* access=: "full", "none" or key references "pin1", "pin2", "adm1" separated by , ; or blanks. */
+static bool parse_access(struct cc_parser *p, const char *group, const char *v, uint8_t *out)
+{
+	char **items = g_strsplit_set(v, ",; \t", -1);
+	bool ok = true;
+
+	*out = 0;
+	for (char **it = items; ok && *it; it++) {
+		if (!**it || !strcmp(*it, "none"))
+			continue;
+		if (!strcmp(*it, "full"))
+			*out |= SIMOTA_CARD_ACCESS_FULL;
+		else if (!strcmp(*it, "pin1"))
+			*out |= SIMOTA_CARD_ACCESS_PIN1;
+		else if (!strcmp(*it, "pin2"))
+			*out |= SIMOTA_CARD_ACCESS_PIN2;
+		else if (!strcmp(*it, "adm1"))
+			*out |= SIMOTA_CARD_ACCESS_ADM1;
+		else
+			ok = cc_fail(p, group, "access", "expected full, none, or pin1, pin2, adm1; got \"%s\"", *it);
+	}
+	g_strfreev(items);
+	return ok;
+}
+
+/*
+ * applet=rfm: rfm-df= (default: the file system TS 101 220 Annex D gives the
+ * TAR) and access= (default adm1).  Other applets take neither.
+ */
+static bool parse_rfm(struct cc_parser *p, const char *group, struct simota_card_tar *tc)
+{
+	char *df = cc_get_value(p, group, "rfm-df"), *access = cc_get_value(p, group, "access");
+	bool rfm = !strcmp(tc->applet, "rfm"), ok = true;
+
+	tc->rfm_df = SIMOTA_CARD_RFM_DF_NONE;
+	tc->rfm_access = 0;
+	if (!rfm) {
+		if (df && *df)
+			ok = cc_fail(p, group, "rfm-df", "only for applet=rfm");
+		else if (access && *access)
+			ok = cc_fail(p, group, "access", "only for applet=rfm");
+	} else {
+		tc->rfm_df = simota_card_rfm_df_of_tar(tc->tar);
+		tc->rfm_access = SIMOTA_CARD_ACCESS_ADM1;
+		if (df && *df && !simota_card_rfm_df_from_name(df, &tc->rfm_df))
+			ok = cc_fail(p, group, "rfm-df", "expected mf, df-gsm or adf-usim");
+		else if (access && *access)
+			ok = parse_access(p, group, access, &tc->rfm_access);
+	}
+	g_free(df);
+	g_free(access);
+	return ok;
+}
+
+static bool parse_tar(struct cc_parser *p, const char *group, const uint8_t tar[3],
 		      struct simota_card_tar *tc, struct simota_card_config *cfg)
 {
 	static const char *const known[] = {
 		"applet", "keysets", "min-security-level", "mode", "ir", "mg-address", "spi",
-		"capacity", NULL
+		"capacity", "rfm-df", "access", NULL
 	};
 	uint8_t spi[2] = { 0, 0 };
 	const char *key;
 	char *v, *why, *warning;
 	bool ok = true;
 
-	if (!check_known_keys(p, group, known))
+	if (!cc_check_known_keys(p, group, known))
 		return false;
 	memcpy(tc->tar, tar, 3);
 
 	g_strlcpy(tc->applet, "deferred", sizeof(tc->applet));
-	v = get_value(p, group, "applet");
+	v = cc_get_value(p, group, "applet");
 	if (v && *v) {
 		bool name_ok = strlen(v) < sizeof(tc->applet);
 
 		for (const char *c = v; name_ok && *c; c++)
 			name_ok = g_ascii_isalnum(*c) || *c == '-' || *c == '_';
 		if (!name_ok)
-			ok = fail(p, group, "applet", "expected a name of up to %zu letters, digits, '-' or '_'",
+			ok = cc_fail(p, group, "applet", "expected a name of up to %zu letters, digits, '-' or '_'",
 				  sizeof(tc->applet) - 1);
 		else
 			g_strlcpy(tc->applet, v, sizeof(tc->applet));
@@ -329,9 +446,9 @@ static bool parse_tar(struct parser *p, const char *group, const uint8_t tar[3],
 		return false;
 
 	tc->mode = SIMOTA_CARD_MODE_DEFERRED;
-	v = get_value(p, group, "mode");
+	v = cc_get_value(p, group, "mode");
 	if (v && *v && !simota_card_mode_from_name(v, &tc->mode))
-		ok = fail(p, group, "mode", "expected deferred or prior-art");
+		ok = cc_fail(p, group, "mode", "expected deferred or prior-art");
 	g_free(v);
 	if (!ok || !parse_ir(p, group, tc))
 		return false;
@@ -346,8 +463,10 @@ static bool parse_tar(struct parser *p, const char *group, const uint8_t tar[3],
 	tc->capacity = DEFAULT_CAPACITY;
 	if (!get_uint(p, group, "capacity", &tc->capacity, 1, MAX_CAPACITY))
 		return false;
+	if (!parse_rfm(p, group, tc))
+		return false;
 	if (!simota_card_tar_check(cfg, tc, &key, &why, &warning)) {
-		fail(p, group, key, "%s", why);
+		cc_fail(p, group, key, "%s", why);
 		g_free(why);
 		return false;
 	}
@@ -358,7 +477,7 @@ static bool parse_tar(struct parser *p, const char *group, const uint8_t tar[3],
 }
 
 /* "keyset 1" -> 1; "tar defe01" -> de fe 01.  Other groups belong to other programs. */
-static bool parse_groups(struct parser *p, struct simota_card_config *cfg)
+static bool parse_groups(struct cc_parser *p, struct simota_card_config *cfg)
 {
 	char **groups = g_key_file_get_groups(p->kf, NULL);
 	bool ok = true;
@@ -371,15 +490,15 @@ static bool parse_groups(struct parser *p, struct simota_card_config *cfg)
 			continue;
 		if ((*g)[6] != ' ' ||
 		    !g_ascii_string_to_unsigned(*g + 7, 10, 0, 15, &kvn, NULL)) {
-			ok = fail(p, *g, NULL, "expected [keyset N] with a key version number N from 0 to 15");
+			ok = cc_fail(p, *g, NULL, "expected [keyset N] with a key version number N from 0 to 15");
 			break;
 		}
 		if (simota_card_config_keyset(cfg, (uint8_t)kvn)) {
-			ok = fail(p, *g, NULL, "key version number %u defined twice", (unsigned)kvn);
+			ok = cc_fail(p, *g, NULL, "key version number %u defined twice", (unsigned)kvn);
 			break;
 		}
 		if (cfg->n_keysets == SIMOTA_CARD_MAX_KEYSETS) {
-			ok = fail(p, *g, NULL, "more than %d keysets", SIMOTA_CARD_MAX_KEYSETS);
+			ok = cc_fail(p, *g, NULL, "more than %d keysets", SIMOTA_CARD_MAX_KEYSETS);
 			break;
 		}
 		ok = parse_keyset(p, *g, (unsigned)kvn, &cfg->keysets[cfg->n_keysets]);
@@ -393,15 +512,15 @@ static bool parse_groups(struct parser *p, struct simota_card_config *cfg)
 		if (!g_str_has_prefix(*g, "tar"))
 			continue;
 		if ((*g)[3] != ' ' || strlen(*g + 4) != 6 || !parse_hex(*g + 4, tar, 3, &n) || n != 3) {
-			ok = fail(p, *g, NULL, "expected [tar XXXXXX] with 6 hex digits");
+			ok = cc_fail(p, *g, NULL, "expected [tar XXXXXX] with 6 hex digits");
 			break;
 		}
 		if (simota_card_config_tar(cfg, tar)) {
-			ok = fail(p, *g, NULL, "TAR defined twice");
+			ok = cc_fail(p, *g, NULL, "TAR defined twice");
 			break;
 		}
 		if (cfg->n_tars == SIMOTA_CARD_MAX_TARS) {
-			ok = fail(p, *g, NULL, "more than %d TARs", SIMOTA_CARD_MAX_TARS);
+			ok = cc_fail(p, *g, NULL, "more than %d TARs", SIMOTA_CARD_MAX_TARS);
 			break;
 		}
 		ok = parse_tar(p, *g, tar, &cfg->tars[cfg->n_tars], cfg);
@@ -447,7 +566,7 @@ struct simota_card_config *simota_card_config_parse(const char *name, const char
 {
 	struct simota_card_config *cfg = simota_card_config_new();
 	GError *err = NULL;
-	struct parser p = { .path = name, .error = error };
+	struct cc_parser p = { .path = name, .error = error };
 	/* a private copy: group-header comments are blanked in place */
 	char *copy = g_strndup(text, len);
 
@@ -458,7 +577,7 @@ struct simota_card_config *simota_card_config_parse(const char *name, const char
 		goto fail;
 	}
 	cfg->path = g_strdup(name);
-	if (!parse_card(&p, cfg) || !parse_groups(&p, cfg))
+	if (!parse_card(&p, cfg) || !parse_groups(&p, cfg) || !cc_parse_menu(&p, cfg))
 		goto fail;
 	g_key_file_free(p.kf);
 	explicit_bzero(copy, len);
@@ -486,6 +605,7 @@ struct simota_card_config *simota_card_config_dup(const struct simota_card_confi
 	struct simota_card_config *c = g_memdup2(cfg, sizeof(*cfg));
 
 	c->path = g_strdup(cfg->path);
+	c->menu = cc_menu_dup(cfg->menu);
 	c->warnings = g_ptr_array_new_with_free_func(g_free);
 	for (unsigned i = 0; cfg->warnings && i < cfg->warnings->len; i++)
 		g_ptr_array_add(c->warnings, g_strdup(cfg->warnings->pdata[i]));
@@ -497,6 +617,7 @@ void simota_card_config_free(struct simota_card_config *cfg)
 	if (!cfg)
 		return;
 	g_free(cfg->path);
+	cc_menu_free(cfg->menu);
 	if (cfg->warnings)
 		g_ptr_array_free(cfg->warnings, TRUE);
 	/* do not leave key material in freed memory */
@@ -545,10 +666,11 @@ bool simota_card_mode_from_name(const char *name, enum simota_card_applet_mode *
  * silently and its TAR answer PoR status 09.
  */
 static const struct simota_card_applet known_applets[] = {
-	/* the deferred-response applet (doc/protocol.md); mode=prior-art is its other mode */
-	{ "deferred", false },
-	/* remote file management (TS 102 226 §5, doc/rfm.md), on the TARs of TS 101 220 Annex D */
-	{ "rfm", true },
+	/* the deferred-response applet (doc/protocol.md); mode=prior-art is its other mode;
+	 * its menu item re-opens unanswered requests */
+	{ "deferred", false, true },
+	/* remote file management (TS 102 226, TS 31.116): on the TARs of TS 101 220 Annex D */
+	{ "rfm", true, false },
 };
 
 const struct simota_card_applet *simota_card_applet_find(const char *name)
@@ -592,6 +714,41 @@ const char *simota_card_tar_reserved(const uint8_t tar[3])
 	if (tar[0] >= 0xB0 && tar[0] <= 0xBF)
 		return "the block of ETSI and 3GPP allocations (RFM, RAM)";
 	return NULL;
+}
+
+enum simota_card_rfm_df simota_card_rfm_df_of_tar(const uint8_t tar[3])
+{
+	uint32_t v = (uint32_t)tar[0] << 16 | (uint32_t)tar[1] << 8 | tar[2];
+
+	if (v == 0xB00000)
+		return SIMOTA_CARD_RFM_DF_MF;
+	if (v == 0xB00001)
+		return SIMOTA_CARD_RFM_DF_ADF_USIM;
+	if (v >= 0xB00010 && v <= 0xB0001F)
+		return SIMOTA_CARD_RFM_DF_GSM;
+	return SIMOTA_CARD_RFM_DF_NONE;
+}
+
+static const char *const rfm_df_names[] = {
+	[SIMOTA_CARD_RFM_DF_MF] = "mf",
+	[SIMOTA_CARD_RFM_DF_GSM] = "df-gsm",
+	[SIMOTA_CARD_RFM_DF_ADF_USIM] = "adf-usim",
+};
+
+const char *simota_card_rfm_df_name(enum simota_card_rfm_df df)
+{
+	return (unsigned)df < G_N_ELEMENTS(rfm_df_names) ? rfm_df_names[df] : NULL;
+}
+
+bool simota_card_rfm_df_from_name(const char *name, enum simota_card_rfm_df *out)
+{
+	for (size_t i = 1; i < G_N_ELEMENTS(rfm_df_names); i++) {
+		if (!strcmp(rfm_df_names[i], name)) {
+			*out = (enum simota_card_rfm_df)i;
+			return true;
+		}
+	}
+	return false;
 }
 
 static size_t des_key_len(enum simota_ota_alg alg)
@@ -687,6 +844,14 @@ bool simota_card_tar_check(const struct simota_card_config *cfg, const struct si
 			*why = g_strdup_printf("no keyset %u in this card config", k);
 			return false;
 		}
+	}
+	/* a TAR of Annex D has its file system (the JSON import leaves rfm_df unset: NONE) */
+	if (!strcmp(applet->name, "rfm") && tc->rfm_df == SIMOTA_CARD_RFM_DF_NONE &&
+	    simota_card_rfm_df_of_tar(tc->tar) == SIMOTA_CARD_RFM_DF_NONE) {
+		*key = "rfm-df";
+		*why = g_strdup_printf("TAR %02x%02x%02x is no RFM TAR of TS 101 220 Annex D: name the file "
+				       "system (mf, df-gsm or adf-usim)", tc->tar[0], tc->tar[1], tc->tar[2]);
+		return false;
 	}
 	if (!applet->standard && reserved)
 		*warning = g_strdup_printf("%s is an applet of ours, but TS 101 220 Annex D gives TAR "

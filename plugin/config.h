@@ -19,17 +19,9 @@
 #include <glib.h>
 #include <stdbool.h>
 
-enum sb_uicc_kind {
-	SB_UICC_EMU,            /* uicc-emu over a unix socket */
-	SB_UICC_PCSC,           /* a PC/SC reader through pcsc-lite */
-};
+#include "card/card.h"
 
-struct sb_uicc_addr {
-	enum sb_uicc_kind kind;
-	char *path;             /* EMU: socket path; PCSC: reader name, prefix or "*" */
-	bool shared;            /* PCSC: SCARD_SHARE_SHARED instead of EXCLUSIVE */
-	unsigned timeout_ms;    /* bounded wait of one APDU; 0: SB_APDU_DEFAULT_TIMEOUT_MS */
-};
+/* struct sb_uicc_addr, the Uicc= entry: card/card.h */
 
 enum sb_net_kind {
 	SB_NET_NONE,            /* no Network key: sms and netreg stay unregistered */

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The stkbridge modem driver: one modem per config group, its card behind a
- * UICC backend and its network behind a network backend.
+ * The stkbridge modem driver: one modem per config group, its card behind
+ * the card service (card/card.h) and its network behind a network backend.
  *
- *   enable     connect to the card (power on, ATR), select ADF.USIM, send
- *              TERMINAL PROFILE (TS 102 221 §14.7: before any other CAT
- *              exchange); powered once the first attempt is over (a missing
- *              card is "no SIM", retried with backoff)
+ *   enable     start the card (power on, ATR, ADF.USIM), read EF_ICCID, send
+ *              the TERMINAL PROFILE (TS 102 221 §14.7: before any other CAT
+ *              exchange; a backend whose modem firmware owns it says so);
+ *              powered once the first attempt is over (a missing card is
+ *              "no SIM", retried with backoff)
  *   pre_sim    sim atom
  *   post_sim   stk atom, sms atom (when a network is configured)
  *   set_online connects / drops the network link
@@ -18,9 +19,9 @@
  * ofono_sim_inserted_notify(FALSE): the core puts the modem back in its
  * pre-SIM state and removes every atom created after it (stk, sms, netreg),
  * so org.ofono.SimToolkit goes and its agent is released.  The card is
- * connected again after 250 ms, doubling to 5 s (at once on a reader's
- * "card inserted" event); once it is reset and has had its TERMINAL
- * PROFILE, ofono_sim_inserted_notify(TRUE) starts oFono's SIM
+ * connected again after 250 ms, doubling to 5 s (at once when the card
+ * service says a card arrived: a reader's "card inserted" event); once it
+ * is reset and has had its TERMINAL PROFILE, ofono_sim_inserted_notify(TRUE) starts oFono's SIM
  * initialisation again (PIN), and post_sim creates the stk and sms atoms
  * anew when the SIM is ready.
  */
@@ -37,27 +38,13 @@
 #include "stkbridge.h"
 #include "atoms/stk-profile.h"
 #include "net/net.h"
-#include "simota/hex.h"
 #include "simota/ts102221.h"
 
 #define RECONNECT_MIN_MS 250
 #define RECONNECT_MAX_MS 5000
 
-/* TS 101 220 Annex E: the USIM application code, RID A000000087 + 1002 (right-truncated AID). */
-static const uint8_t usim_partial_aid[] = { 0xA0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x02 };
-
 static void card_start(struct sb_modem *md);
 static void card_retry(void *md);
-
-/* An APDU failed for lack of a card, reported from the main loop. */
-struct deferred_fail {
-	struct sb_modem *md;
-	const void *owner;
-	sb_apdu_cb cb;
-	void *user;
-	guint id;
-};
-
 
 struct sb_modem *sb_modem_new(const struct sb_modem_conf *conf)
 {
@@ -77,87 +64,13 @@ struct sb_modem *sb_modem_new(const struct sb_modem_conf *conf)
 static void sb_modem_free(struct sb_modem *md)
 {
 	sb_backoff_cancel(&md->reconnect);
-	while (md->deferred) {
-		struct deferred_fail *d = md->deferred->data;
-
-		g_source_remove(d->id);
-		g_free(d);
-		md->deferred = g_list_delete_link(md->deferred, md->deferred);
-	}
 	sb_net_free(md->net);
-	sb_uicc_free(md->uicc);           /* first: no backend callback after this */
-	sb_apdu_session_free(md->session);
+	sb_card_free(md->card);           /* no card callback after this */
 	g_free(md->conf->name);
 	sb_uicc_addr_clear(&md->conf->uicc);
 	sb_net_addr_clear(&md->conf->net);
 	g_free(md->conf);
 	g_free(md);
-}
-
-/* ---- APDUs for the atoms ---------------------------------------------------- */
-
-static gboolean deferred_fail_cb(gpointer p)
-{
-	struct deferred_fail *d = p;
-	GError *err = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_ABSENT, "no card");
-
-	d->md->deferred = g_list_remove(d->md->deferred, d);
-	d->cb(err, 0, NULL, 0, d->user);
-	g_error_free(err);
-	g_free(d);
-	return G_SOURCE_REMOVE;
-}
-
-void sb_modem_cancel_owner(struct sb_modem *md, const void *owner)
-{
-	GList *l = md->deferred;
-
-	while (l) {
-		GList *next = l->next;
-		struct deferred_fail *d = l->data;
-
-		if (d->owner == owner) {
-			g_source_remove(d->id);
-			md->deferred = g_list_delete_link(md->deferred, l);
-			g_free(d);
-		}
-		l = next;
-	}
-	if (md->session)
-		sb_apdu_session_cancel_owner(md->session, owner);
-}
-
-static void modem_apdu(struct sb_modem *md, bool next, const void *owner, const uint8_t *apdu, size_t len,
-		       sb_apdu_cb cb, void *user)
-{
-	struct deferred_fail *d;
-
-	if (md->session && md->card_ready) {
-		if (next)
-			sb_apdu_session_send_next(md->session, owner, apdu, len, cb, user);
-		else
-			sb_apdu_session_send(md->session, owner, apdu, len, cb, user);
-		return;
-	}
-	d = g_new0(struct deferred_fail, 1);
-	d->md = md;
-	d->owner = owner;
-	d->cb = cb;
-	d->user = user;
-	d->id = g_idle_add(deferred_fail_cb, d);
-	md->deferred = g_list_prepend(md->deferred, d);
-}
-
-void sb_modem_apdu(struct sb_modem *md, const void *owner, const uint8_t *apdu, size_t len, sb_apdu_cb cb,
-		   void *user)
-{
-	modem_apdu(md, false, owner, apdu, len, cb, user);
-}
-
-void sb_modem_apdu_next(struct sb_modem *md, const void *owner, const uint8_t *apdu, size_t len, sb_apdu_cb cb,
-			void *user)
-{
-	modem_apdu(md, true, owner, apdu, len, cb, user);
 }
 
 /* ---- the card ----------------------------------------------------------------- */
@@ -173,21 +86,6 @@ static void schedule_reconnect(struct sb_modem *md)
 		sb_backoff_schedule(&md->reconnect);
 }
 
-static void card_drop(struct sb_modem *md)
-{
-	GError *err = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_ABSENT, "card removed");
-	struct sb_apdu_session *s = md->session;
-
-	md->card_ready = false;
-	md->session = NULL;
-	md->proactive_pending = 0;
-	if (s) {
-		sb_apdu_session_fail_all(s, err);
-		sb_apdu_session_free(s);
-	}
-	g_error_free(err);
-}
-
 /* First card attempt over: the modem is powered, with or without a card. */
 static void enable_done(struct sb_modem *md)
 {
@@ -201,8 +99,8 @@ static void enable_done(struct sb_modem *md)
 static void card_failed(struct sb_modem *md, const char *what, const GError *err)
 {
 	ofono_warn("%s: card %s: %s (retrying)", md->conf->name, what, err ? err->message : "failed");
-	card_drop(md);
-	sb_uicc_power_off(md->uicc);
+	md->card_ready = false;
+	sb_card_stop(md->card);
 	if (md->enabling)
 		md->powered = true;
 	enable_done(md);
@@ -213,7 +111,7 @@ static void card_ready(struct sb_modem *md)
 {
 	md->card_ready = true;
 	sb_backoff_reset(&md->reconnect);
-	ofono_info("%s: card ready on %s", md->conf->name, md->uicc->description);
+	ofono_info("%s: card ready on %s", md->conf->name, sb_card_description(md->card));
 	if (md->enabling) {
 		enable_done(md);
 		return;
@@ -222,56 +120,29 @@ static void card_ready(struct sb_modem *md)
 		ofono_sim_inserted_notify(md->sim, TRUE);
 		ofono_sim_initialized_notify(md->sim);
 	}
-	if (md->proactive_pending)
-		sb_stk_proactive_pending(md, md->proactive_pending);
 }
 
-static void terminal_profile_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
+static void terminal_profile_cb(const GError *err, uint16_t sw, void *user)
 {
 	struct sb_modem *md = user;
 
-	if (err) {
+	if (err && g_error_matches(err, SB_CARD_ERROR, SB_CARD_ERROR_UNSUPPORTED)) {
+		ofono_info("%s: the terminal profile is not the host's to set on %s: %s", md->conf->name,
+			   sb_card_description(md->card), err->message);
+	} else if (err) {
 		card_failed(md, "TERMINAL PROFILE", err);
 		return;
-	}
-	if (!sb_sw_ok(sw))
+	} else if (!sb_sw_ok(sw)) {
 		ofono_warn("%s: TERMINAL PROFILE refused (SW %04X): no proactive commands", md->conf->name, sw);
-	card_ready(md);
-}
-
-static void select_usim_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
-{
-	struct sb_modem *md = user;
-	uint8_t apdu[5 + 64];
-	size_t plen;
-	const uint8_t *profile = sb_stk_terminal_profile(&plen);
-
-	if (err) {
-		card_failed(md, "SELECT ADF.USIM", err);
-		return;
 	}
-	if (!sb_sw_ok(sw))
-		ofono_error("%s: the card has no USIM application (SELECT by AID: SW %04X)", md->conf->name, sw);
-
-	/* TS 102 221 §11.2.1 TERMINAL PROFILE: 80 10 00 00 Lc profile */
-	apdu[0] = 0x80; apdu[1] = 0x10; apdu[2] = 0x00; apdu[3] = 0x00; apdu[4] = (uint8_t)plen;
-	memcpy(apdu + 5, profile, plen);
-	sb_apdu_session_send(md->session, md, apdu, 5 + plen, terminal_profile_cb, md);
-}
-
-static void select_usim(struct sb_modem *md)
-{
-	uint8_t apdu[5 + sizeof(usim_partial_aid)];
-
-	/* TS 102 221 §11.1.1: SELECT by DF name (AID), first occurrence, return FCP */
-	apdu[0] = 0x00; apdu[1] = 0xA4; apdu[2] = 0x04; apdu[3] = 0x04; apdu[4] = sizeof(usim_partial_aid);
-	memcpy(apdu + 5, usim_partial_aid, sizeof(usim_partial_aid));
-	sb_apdu_session_send(md->session, md, apdu, sizeof(apdu), select_usim_cb, md);
+	card_ready(md);
 }
 
 static void iccid_read_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
 {
 	struct sb_modem *md = user;
+	size_t plen;
+	const uint8_t *profile = sb_stk_terminal_profile(&plen);
 
 	if (err) {
 		card_failed(md, "READ BINARY EF_ICCID", err);
@@ -283,52 +154,35 @@ static void iccid_read_cb(const GError *err, uint16_t sw, const uint8_t *data, s
 		ofono_warn("%s: EF_ICCID unreadable (SW %04X)", md->conf->name, sw);
 	if (md->net)
 		sb_net_set_identity(md->net, md->iccid, "");
-	select_usim(md);
+	sb_card_terminal_profile(md->card, md, profile, plen, terminal_profile_cb, md);
 }
 
-static void iccid_select_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
+static void card_started(struct sb_card_service *card, const GError *err, void *user)
 {
 	struct sb_modem *md = user;
-	static const uint8_t read_iccid[] = { 0x00, 0xB0, 0x00, 0x00, 0x0A };
+	/* EF_ICCID (TS 102 221 §13.2) in the MF: the card's identity on the network link */
+	static const struct sb_card_path ef_iccid = { .len = 2, .fid = { 0x2F, 0xE2 } };
 
 	if (err) {
-		card_failed(md, "SELECT EF_ICCID", err);
+		card_failed(md, "connect", err);
 		return;
 	}
-	if (!sb_sw_ok(sw)) {
-		ofono_warn("%s: no EF_ICCID (SW %04X)", md->conf->name, sw);
-		select_usim(md);
-		return;
-	}
-	sb_apdu_session_send(md->session, md, read_iccid, sizeof(read_iccid), iccid_read_cb, md);
+	sb_card_read_binary(card, md, &ef_iccid, 0, SIMOTA_EF_ICCID_LEN, iccid_read_cb, md);
 }
 
-static void on_proactive(unsigned len, void *user)
+static void card_lost(struct sb_modem *md, const GError *why)
 {
-	struct sb_modem *md = user;
-
-	md->proactive_pending = len;
-	if (md->card_ready)
-		sb_stk_proactive_pending(md, len);
-}
-
-static void card_lost(const GError *why, void *user)
-{
-	struct sb_modem *md = user;
-
 	ofono_warn("%s: card lost: %s", md->conf->name, why ? why->message : "");
-	card_drop(md);
+	md->card_ready = false;
 	/* SIM removed: the core drops the post-SIM atoms (stk, sms, netreg) itself, the sim atom stays */
 	if (md->sim)
 		ofono_sim_inserted_notify(md->sim, FALSE);
 	schedule_reconnect(md);
 }
 
-/* The backend saw a card arrive (pcsc reader events): try now instead of at the next backoff step. */
-static void card_present(void *user)
+/* A card arrived (pcsc reader events): try now instead of at the next backoff step. */
+static void card_present(struct sb_modem *md)
 {
-	struct sb_modem *md = user;
-
 	if (!md->powered || md->card_ready || !sb_backoff_pending(&md->reconnect))
 		return;
 	ofono_info("%s: card inserted", md->conf->name);
@@ -337,36 +191,21 @@ static void card_present(void *user)
 	card_start(md);
 }
 
-static void atr_cb(const GError *err, const uint8_t *atr, size_t len, void *user)
+static void card_status(struct sb_card_service *card, enum sb_card_state state, const GError *why, void *user)
 {
-	struct sb_modem *md = user;
-	static const uint8_t select_iccid[] = { 0x00, 0xA4, 0x08, 0x0C, 0x02, 0x2F, 0xE2 };
-	char *hex;
-
-	if (err) {
-		card_failed(md, "connect", err);
-		return;
-	}
-	hex = simota_hex_dup(atr, len);
-	DBG("%s: ATR %s", md->conf->name, hex);
-	g_free(hex);
-
-	memset(&md->pin1, 0, sizeof(md->pin1));     /* a reset card: nothing verified on it yet */
-	md->session = sb_apdu_session_new(md->uicc, md->conf->uicc.timeout_ms);
-	sb_apdu_session_set_proactive_cb(md->session, on_proactive, md);
-
-	/* EF_ICCID (TS 102 221 §13.2), selected by path from the MF: the card's identity on the network link */
-	sb_apdu_session_send(md->session, md, select_iccid, sizeof(select_iccid), iccid_select_cb, md);
+	if (state == SB_CARD_STATE_PRESENT)
+		card_present(user);
+	else
+		card_lost(user, why);
 }
 
 static void card_start(struct sb_modem *md)
 {
-	if (!md->uicc) {
-		md->uicc = sb_uicc_new(&md->conf->uicc);
-		sb_uicc_set_lost_handler(md->uicc, card_lost, md);
-		sb_uicc_set_present_handler(md->uicc, card_present, md);
+	if (!md->card) {
+		md->card = sb_card_new(&md->conf->uicc, md->conf->name);
+		sb_card_set_status_handler(md->card, card_status, md);
 	}
-	sb_uicc_power_on(md->uicc, atr_cb, md);
+	sb_card_start(md->card, card_started, md);
 }
 
 /* ---- the network ------------------------------------------------------------- */
@@ -422,9 +261,9 @@ static int sb_disable(struct ofono_modem *modem)
 	md->powered = false;
 	md->enabling = false;
 	sb_backoff_cancel(&md->reconnect);
-	card_drop(md);
-	if (md->uicc)
-		sb_uicc_power_off(md->uicc);
+	md->card_ready = false;
+	if (md->card)
+		sb_card_stop(md->card);
 	if (md->net)
 		sb_net_stop(md->net);
 	md->online = false;

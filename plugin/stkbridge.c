@@ -31,6 +31,18 @@ const char *sb_config_path(void)
 	return env && *env ? env : DEFAULT_CONFIG;
 }
 
+/*
+ * The plugin's code without ofonod (config, links, the card service) logs
+ * with GLib in the "stkbridge" domain; its debug lines join oFono's, shown
+ * with ofonod -d like the atoms' own DBG lines.
+ */
+static guint core_debug_handler;
+
+static void core_debug(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer user)
+{
+	DBG("%s", message);
+}
+
 static void create_modem(const struct sb_modem_conf *conf)
 {
 	struct ofono_modem *modem = ofono_modem_create(conf->name, SB_DRIVER);
@@ -73,6 +85,7 @@ static int stkbridge_init(void)
 	err = sb_modem_driver_register();
 	if (err < 0)
 		return err;
+	core_debug_handler = g_log_set_handler(G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, core_debug, NULL);
 	sb_sim_driver_register();
 	sb_stk_driver_register();
 	sb_sms_driver_register();
@@ -101,6 +114,9 @@ static void stkbridge_exit(void)
 	sb_stk_driver_unregister();
 	sb_sim_driver_unregister();
 	sb_modem_driver_unregister();
+	if (core_debug_handler)
+		g_log_remove_handler(G_LOG_DOMAIN, core_debug_handler);
+	core_debug_handler = 0;
 }
 
 OFONO_PLUGIN_DEFINE(stkbridge, "SIM toolkit / OTA bridge to a UICC and an SMS network backend", OFONO_VERSION,

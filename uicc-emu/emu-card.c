@@ -5,12 +5,15 @@
 #include <string.h>
 
 #include "applets/deferred.h"
+#include "applets/menu.h"
+#include "applets/rfm.h"
 #include "card/card-access.h"
 #include "emu-card.h"
 #include "ota/ota.h"
 
 static const struct uicc_applet_kind applet_kinds[] = {
 	{ "deferred", uicc_deferred_attach },      /* doc/protocol.md */
+	{ "rfm", uicc_rfm_attach },                /* TS 102 226, doc/rfm.md */
 };
 
 const struct uicc_applet_kind *uicc_emu_applet_kind(const char *name)
@@ -41,10 +44,14 @@ static bool attach_tar_applets(struct uicc_card *card, GError **error)
 	return true;
 }
 
-/* The OTA receiving entity first: it claims SMS-PP DOWNLOAD and calls the applets. */
+/*
+ * The OTA receiving entity first: it claims SMS-PP DOWNLOAD and calls the
+ * applets; the menu last: its items may belong to an applet.
+ */
 static const struct uicc_card_part parts[] = {
 	{ "ota", uicc_ota_attach },
 	{ "applets", attach_tar_applets },
+	{ "menu", uicc_menu_attach },              /* [menu], applets/menu.h */
 };
 
 struct uicc_card *uicc_emu_card_new(const struct simota_card_config *cfg, const char *state_path, GError **error)

@@ -265,11 +265,14 @@ static char *default_state_path(const char *config)
 	return g_strconcat(config, ".state", NULL);
 }
 
-/* A config holding keys must not be readable by others (doc/card-config.md); say so, never print the keys. */
+/*
+ * A config holding keys (OTA keysets, Milenage K and OPc, ADM1) must not be
+ * readable by others (doc/card-config.md); say so, never print the keys.
+ */
 static void check_config_mode(const struct slot_spec *s)
 {
 	struct stat sb;
-	bool has_keys = false;
+	bool has_keys = s->cfg->has_milenage || s->cfg->has_adm1;
 
 	for (unsigned i = 0; i < s->cfg->n_keysets; i++)
 		has_keys |= s->cfg->keysets[i].kic_key_len || s->cfg->keysets[i].kid_key_len;

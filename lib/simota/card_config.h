@@ -28,6 +28,24 @@ enum simota_card_applet_mode { SIMOTA_CARD_MODE_DEFERRED, SIMOTA_CARD_MODE_PRIOR
 
 enum simota_card_ir_kind { SIMOTA_CARD_IR_NONE, SIMOTA_CARD_IR_FIXED, SIMOTA_CARD_IR_INDEFINITE, SIMOTA_CARD_IR_EVENT };
 
+/* The file system an RFM applet works on (TS 102 226 §5, TS 31.116, TS 101 220 Annex D). */
+enum simota_card_rfm_df {
+	SIMOTA_CARD_RFM_DF_NONE = 0,       /* not an RFM TAR */
+	SIMOTA_CARD_RFM_DF_MF,             /* the UICC shared file system (TAR b00000) */
+	SIMOTA_CARD_RFM_DF_GSM,            /* SIM RFM: DF_GSM, CLA A0 (b00010-b0001f) */
+	SIMOTA_CARD_RFM_DF_ADF_USIM,       /* USIM RFM: ADF.USIM (b00001) */
+};
+
+/*
+ * The access conditions an RFM applet holds (TS 102 226 §8.2.1.3.2.4.2,
+ * "UICC access mechanism"): a file whose rule asks for one of these key
+ * references is open to the applet's script; NEVER stays closed.
+ */
+#define SIMOTA_CARD_ACCESS_PIN1 0x01u
+#define SIMOTA_CARD_ACCESS_PIN2 0x02u
+#define SIMOTA_CARD_ACCESS_ADM1 0x04u
+#define SIMOTA_CARD_ACCESS_FULL 0x07u      /* "full": every condition but NEVER */
+
 struct simota_card_tar {
 	uint8_t tar[3];                    /* [tar defe01] */
 	char applet[32];                   /* "deferred" */
@@ -39,6 +57,44 @@ struct simota_card_tar {
 	char mg_address[24];               /* "" = no MG */
 	uint16_t spi;                      /* SPI the OTA server uses toward this TAR */
 	unsigned capacity;                 /* stored transactions (default 8) */
+	/* applet=rfm: rfm-df=, access= */
+	enum simota_card_rfm_df rfm_df;
+	uint8_t rfm_access;                /* SIMOTA_CARD_ACCESS_* bits */
+};
+
+/* ---- [menu] and [menu-item N]: the toolkit menu (doc/card-config.md "Menu") ---- */
+
+#define SIMOTA_CARD_MAX_MENU_ITEMS 16
+#define SIMOTA_CARD_MAX_MENU_STEPS 8
+#define SIMOTA_CARD_MAX_SELECT_OPTIONS 8
+
+enum simota_card_menu_step_kind {
+	SIMOTA_CARD_STEP_DISPLAY,          /* display:TEXT        DISPLAY TEXT */
+	SIMOTA_CARD_STEP_INPUT,            /* input:PROMPT        GET INPUT, the answer is $N */
+	SIMOTA_CARD_STEP_SELECT,           /* select:TITLE|A|B... SELECT ITEM, the chosen text is $N */
+};
+
+/* Allocated to the size the config gives (a card config exists per emulated card). */
+struct simota_card_menu_step {
+	enum simota_card_menu_step_kind kind;
+	char *text;                        /* may hold $1..$8: the answers of earlier steps */
+	char **options;                    /* select: n_options texts */
+	unsigned n_options;
+};
+
+struct simota_card_menu_item {
+	uint8_t id;                        /* [menu-item N]: the item identifier, TS 102 223 §8.9 */
+	char *text;
+	char *help;                        /* NULL: no help text */
+	char *applet;                      /* "deferred@defe01": the item goes to that applet instance */
+	struct simota_card_menu_step *steps;
+	unsigned n_steps;                  /* a scripted session when applet is NULL */
+};
+
+struct simota_card_menu {
+	char *title;
+	struct simota_card_menu_item *items;
+	unsigned n_items;                  /* in item identifier order */
 };
 
 struct simota_card_config {
@@ -52,6 +108,18 @@ struct simota_card_config {
 	char smsc[24];                     /* EF_SMSP service centre address */
 	uint8_t ust[16];                   /* EF_UST bytes (service 28 set by default) */
 	size_t ust_len;
+	char pin2[9];                      /* PIN2 (CHV2), always enabled */
+	char puk2[9];
+	bool has_adm1;
+	uint8_t adm1[8];                   /* ADM1 (key reference 0A) as VERIFY sends it; secret */
+	/* Milenage (TS 35.206) for AUTHENTICATE (TS 31.102 §7.1.2); k, opc and op are secrets */
+	bool has_milenage;
+	uint8_t k[16];
+	uint8_t opc[16];                   /* OPc, or OP when op_given (OPc computed by the card) */
+	bool op_given;
+	uint8_t amf[2];                    /* the AMF a network puts in AUTN for this card */
+	uint64_t sqn;                      /* SQN_MS of a new card (TS 33.102 Annex C); live value: state */
+	struct simota_card_menu *menu;     /* NULL: no [menu] */
 	struct simota_card_keyset keysets[SIMOTA_CARD_MAX_KEYSETS];
 	unsigned n_keysets;
 	struct simota_card_tar tars[SIMOTA_CARD_MAX_TARS];
@@ -101,11 +169,19 @@ struct simota_card_applet {
 	 * Annex D allocates; false for our own applets, which stay off them.
 	 */
 	bool standard;
+	/* It answers a menu item ([menu-item N] applet=<name>@<tar>). */
+	bool menu;
 };
 const struct simota_card_applet *simota_card_applet_find(const char *name);
 
 /* TS 101 220 Annex D: what a TAR is allocated to, or NULL if it is free for our own applets. */
 const char *simota_card_tar_reserved(const uint8_t tar[3]);
+
+/* TS 101 220 Annex D: the file system of the standard RFM TAR (NONE for any other TAR). */
+enum simota_card_rfm_df simota_card_rfm_df_of_tar(const uint8_t tar[3]);
+/* "mf", "df-gsm", "adf-usim" (the [tar] key rfm-df); NULL for NONE. */
+const char *simota_card_rfm_df_name(enum simota_card_rfm_df df);
+bool simota_card_rfm_df_from_name(const char *name, enum simota_card_rfm_df *out);
 
 /*
  * A keyset: KIc and KID carry its KVN and name no reserved algorithm

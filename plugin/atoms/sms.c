@@ -9,7 +9,8 @@
  *    the card's answer and writes the SC address TON as 0x11): ENVELOPE
  *    SMS-PP DOWNLOAD to the card, then the card's answer back to the network
  *    in the RP-ACK / RP-ERROR (TS 31.111 §7.1.1.1, simota_sms_pp_download_result());
- *    a 91XX makes the session FETCH the proactive command that follows.
+ *    a proactive command that follows reaches the stk atom through the
+ *    card service.
  *    Any other SMS-DELIVER goes to ofono_sms_deliver_notify() and is acked.
  *  - The service centre address is EF_SMSP's (TS 31.102 §4.2.27): read from
  *    the card, and written back to it when oFono sets it.
@@ -26,7 +27,6 @@
 #include "simota/bytes.h"
 #include "simota/cat.h"
 #include "simota/sms.h"
-#include "simota/ts102221.h"
 #include "simota/ts31102.h"
 
 #define RP_CAUSE_PROTOCOL_ERROR 0x6F      /* TS 24.011 §8.2.5.4: #111 protocol error, unspecified */
@@ -82,7 +82,10 @@ static void sca_done(struct sca_req *r, bool ok)
 	g_free(r);
 }
 
-static void smsp_update_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
+/* EF_SMSP (TS 31.102 §4.2.27) in ADF.USIM */
+static const struct sb_card_path ef_smsp = { .len = 4, .fid = { 0x7F, 0xFF, 0x6F, 0x42 } };
+
+static void smsp_update_cb(const GError *err, uint16_t sw, void *user)
 {
 	struct sca_req *r = user;
 
@@ -94,9 +97,9 @@ static void smsp_update_cb(const GError *err, uint16_t sw, const uint8_t *d, siz
 static void smsp_record_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
 {
 	struct sca_req *r = user;
-	uint8_t apdu[5 + 255];
+	uint8_t record[255];
 
-	if (err || !sb_sw_ok(sw) || len < SIMOTA_EF_SMSP_FIXED_LEN || len > 255) {
+	if (err || !sb_sw_ok(sw) || len < SIMOTA_EF_SMSP_FIXED_LEN || len > sizeof(record)) {
 		sca_done(r, false);
 		return;
 	}
@@ -107,39 +110,19 @@ static void smsp_record_cb(const GError *err, uint16_t sw, const uint8_t *d, siz
 		sca_done(r, true);
 		return;
 	}
-	/* the record as it is, with the new TS-SCA marked present: TS 102 221 §11.1.6 UPDATE RECORD 1, absolute */
-	apdu[0] = 0x00; apdu[1] = 0xDC; apdu[2] = 0x01; apdu[3] = 0x04; apdu[4] = (uint8_t)len;
-	memcpy(apdu + 5, d, len);
-	if (simota_ef_smsp_set_sca(apdu + 5, len, &r->sca) != SIMOTA_OK) {
+	/* the record as it is, with the new TS-SCA marked present, written back to record 1 */
+	memcpy(record, d, len);
+	if (simota_ef_smsp_set_sca(record, len, &r->sca) != SIMOTA_OK) {
 		sca_done(r, false);
 		return;
 	}
-	sb_modem_apdu_next(r->sd->md, r->sd, apdu, 5 + len, smsp_update_cb, r);
+	sb_card_update_record(r->sd->md->card, r->sd, &ef_smsp, 1, record, len, smsp_update_cb, r);
 }
 
-static void smsp_select_cb(const GError *err, uint16_t sw, const uint8_t *d, size_t len, void *user)
-{
-	struct sca_req *r = user;
-	struct simota_fcp fcp;
-	uint8_t apdu[5];
-
-	if (err || !sb_sw_ok(sw) || simota_fcp_decode(d, len, &fcp) != SIMOTA_OK ||
-	    simota_fcp_structure(&fcp) != SIMOTA_FCP_LINEAR_FIXED || fcp.record_len < SIMOTA_EF_SMSP_FIXED_LEN ||
-	    fcp.record_len > 255) {
-		sca_done(r, false);
-		return;
-	}
-	/* TS 102 221 §11.1.5 READ RECORD 1, absolute; next, so that EF_SMSP is still the current EF */
-	apdu[0] = 0x00; apdu[1] = 0xB2; apdu[2] = 0x01; apdu[3] = 0x04; apdu[4] = (uint8_t)fcp.record_len;
-	sb_modem_apdu_next(r->sd->md, r->sd, apdu, 5, smsp_record_cb, r);
-}
-
+/* Record 1 as a whole (its length from the file's FCP). */
 static void smsp_start(struct sca_req *r)
 {
-	/* SELECT 7FFF/6F42 by path from the MF, FCP */
-	static const uint8_t select_smsp[] = { 0x00, 0xA4, 0x08, 0x04, 0x04, 0x7F, 0xFF, 0x6F, 0x42 };
-
-	sb_modem_apdu(r->sd->md, r->sd, select_smsp, sizeof(select_smsp), smsp_select_cb, r);
+	sb_card_read_record(r->sd->md->card, r->sd, &ef_smsp, 1, 0, smsp_record_cb, r);
 }
 
 /* The card's EF_SMSP is the service centre address's home (read once, then kept as written). */
@@ -294,7 +277,7 @@ static void on_deliver(struct sb_net *net, uint32_t id, const uint8_t *tpdu, siz
 		}
 		sd->downloads++;
 		DBG("SMS-PP data download %u: %zu-byte TPDU, %zu-byte ENVELOPE", sd->downloads, len, elen);
-		sb_stk_envelope_raw(sd->md, sd, env, elen, download_cb, dl);
+		sb_card_envelope(sd->md->card, sd, env, elen, download_cb, dl);
 		return;
 	}
 	g_free(d);
@@ -354,7 +337,7 @@ static void sb_sms_remove(struct ofono_sms *sms)
 	ofono_sms_set_data(sms, NULL);
 	if (sd->register_id)
 		g_source_remove(sd->register_id);
-	sb_modem_cancel_owner(sd->md, sd);
+	sb_card_cancel_owner(sd->md->card, sd);
 	if (sd->md->net) {
 		sb_net_cancel_owner(sd->md->net, sd);
 		sb_net_set_deliver_handler(sd->md->net, NULL, NULL);

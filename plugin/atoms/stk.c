@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The stk atom driver: ENVELOPE and TERMINAL RESPONSE go to the card
- * (TS 102 221 §11.2.2, §11.2.4); proactive commands announced by 91XX are
- * FETCHed (§11.2.3, TS 102 223 §6.3) and handed to oFono core, which talks
- * to the SimToolkit agent.  A TERMINAL RESPONSE answered 9000 ends the
- * proactive session (TS 102 223 §6.2: no further command pending).
+ * The stk atom driver: envelopes and terminal responses go to the card
+ * through the card service (card/card.h); the card's proactive commands
+ * come from it and go to oFono core, which talks to the SimToolkit agent,
+ * and so does the end of the card's proactive session (TS 102 223 §6.2).
  */
 #define OFONO_API_SUBJECT_TO_CHANGE
 #include <errno.h>
@@ -16,28 +15,20 @@
 #include "stkbridge.h"
 #include "atoms/stk-profile.h"
 
-#define INS_ENVELOPE 0xC2
-#define INS_TERMINAL_RESPONSE 0x14
-
 /*
  * The atom is created when the SIM is ready (post_sim), again after every
  * removal and insertion: org.ofono.SimToolkit appears, and its agents
- * (stkbridge-agent, a phone's UI) register on seeing it.  A proactive
- * command the card announced before (TERMINAL PROFILE answered 91XX: an
- * applet resuming its session after a reset) is FETCHed only this long
- * after the atom registered, so that it finds an agent instead of failing.
- * Only that command waits: one announced once the atom is up (an agent had
- * its chance to register) is FETCHed at once.
+ * (stkbridge-agent, a phone's UI) register on seeing it.  It listens to the
+ * card's proactive commands once registered; one the card announced before
+ * (TERMINAL PROFILE answered 91XX: an applet resuming its session after a
+ * reset) reaches it only SB_CARD_AGENT_GRACE_MS later, so that it finds an
+ * agent instead of failing (the card service holds it).
  */
-#define AGENT_GRACE_MS 1000
-
 struct sb_stk {
 	struct sb_modem *md;
 	struct ofono_stk *stk;
-	bool registered;
-	bool fetching;
+	bool listening;
 	guint register_id;
-	guint grace_id;
 };
 
 /*
@@ -75,64 +66,29 @@ static void set_error(struct ofono_error *e, const GError *err, uint16_t sw)
 	}
 }
 
-/* ---- FETCH -------------------------------------------------------------------------- */
+/* ---- from the card ------------------------------------------------------------------ */
 
-static void fetch_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
+static void on_proactive_command(const uint8_t *cmd, size_t len, void *user)
 {
 	struct sb_stk *sd = user;
 
-	sd->fetching = false;
-	if (err || !sb_sw_ok(sw) || len == 0) {
-		ofono_warn("%s: FETCH failed: %s SW %04X", sd->md->conf->name, err ? err->message : "", sw);
-		return;
-	}
 	DBG("proactive command, %zu bytes", len);
-	ofono_stk_proactive_command_notify(sd->stk, (int)len, data);
+	ofono_stk_proactive_command_notify(sd->stk, (int)len, cmd);
 }
 
-static void fetch_now(struct sb_stk *sd)
+static void on_session_end(void *user)
 {
-	struct sb_modem *md = sd->md;
-	unsigned len = md->proactive_pending;
+	struct sb_stk *sd = user;
 
-	if (!len || sd->fetching || !sd->registered || !md->session || !md->card_ready)
-		return;
-	if (sd->grace_id) {
-		DBG("FETCH of the %u-byte proactive command held until agents had time to register", len);
-		return;
-	}
-	DBG("FETCH of the %u-byte proactive command now", len);
-	md->proactive_pending = 0;
-	sd->fetching = true;
-	sb_apdu_session_fetch(md->session, sd, len, fetch_cb, sd);
+	ofono_stk_proactive_session_end_notify(sd->stk);
 }
 
-void sb_stk_proactive_pending(struct sb_modem *md, unsigned len)
-{
-	md->proactive_pending = len;
-	if (md->stk_data)
-		fetch_now(md->stk_data);
-}
+static const struct sb_card_toolkit_handlers toolkit_listener = {
+	.proactive_command = on_proactive_command,
+	.session_end = on_session_end,
+};
 
 /* ---- ENVELOPE ---------------------------------------------------------------------- */
-
-void sb_stk_envelope_raw(struct sb_modem *md, const void *owner, const uint8_t *data, size_t len,
-			 sb_apdu_cb cb, void *user)
-{
-	uint8_t apdu[5 + 255];
-
-	/* TS 102 221 §11.2.2: 80 C2 00 00 Lc data; the answer data comes by 61XX / GET RESPONSE */
-	if (len == 0 || len > 255) {
-		GError *e = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL, "envelope of %zu bytes", len);
-
-		cb(e, 0, NULL, 0, user);
-		g_error_free(e);
-		return;
-	}
-	apdu[0] = 0x80; apdu[1] = INS_ENVELOPE; apdu[2] = 0x00; apdu[3] = 0x00; apdu[4] = (uint8_t)len;
-	memcpy(apdu + 5, data, len);
-	sb_modem_apdu(md, owner, apdu, 5 + len, cb, user);
-}
 
 struct stk_req {
 	struct sb_stk *sd;
@@ -163,46 +119,31 @@ static void sb_stk_envelope(struct ofono_stk *stk, int length, const unsigned ch
 	r->sd = ofono_stk_get_data(stk);
 	r->cb.envelope = cb;
 	r->data = data;
-	sb_stk_envelope_raw(r->sd->md, r->sd, command, (size_t)length, envelope_cb, r);
+	sb_card_envelope(r->sd->md->card, r->sd, command, length > 0 ? (size_t)length : 0, envelope_cb, r);
 }
 
 /* ---- TERMINAL RESPONSE --------------------------------------------------------------- */
 
-static void terminal_response_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
+static void terminal_response_cb(const GError *err, uint16_t sw, void *user)
 {
 	struct stk_req *r = user;
-	struct sb_stk *sd = r->sd;
 	struct ofono_error e;
 
 	set_error(&e, err, sw);
 	DBG("TERMINAL RESPONSE: SW %04X", sw);
 	r->cb.generic(&e, r->data);
 	g_free(r);
-	/* 9000: the card has nothing more to say, the proactive session is over (91XX: FETCH follows) */
-	if (!err && sw == 0x9000)
-		ofono_stk_proactive_session_end_notify(sd->stk);
 }
 
 static void sb_stk_terminal_response(struct ofono_stk *stk, int length, const unsigned char *resp,
 				     ofono_stk_generic_cb_t cb, void *data)
 {
 	struct stk_req *r = g_new0(struct stk_req, 1);
-	uint8_t apdu[5 + 255];
 
 	r->sd = ofono_stk_get_data(stk);
 	r->cb.generic = cb;
 	r->data = data;
-	if (length <= 0 || length > 255) {
-		struct ofono_error e = { .type = OFONO_ERROR_TYPE_FAILURE };
-
-		cb(&e, data);
-		g_free(r);
-		return;
-	}
-	/* TS 102 221 §11.2.4: 80 14 00 00 Lc data */
-	apdu[0] = 0x80; apdu[1] = INS_TERMINAL_RESPONSE; apdu[2] = 0x00; apdu[3] = 0x00; apdu[4] = (uint8_t)length;
-	memcpy(apdu + 5, resp, (size_t)length);
-	sb_modem_apdu(r->sd->md, r->sd, apdu, 5 + (size_t)length, terminal_response_cb, r);
+	sb_card_terminal_response(r->sd->md->card, r->sd, resp, length > 0 ? (size_t)length : 0, terminal_response_cb, r);
 }
 
 static void sb_stk_user_confirmation(struct ofono_stk *stk, ofono_bool_t confirm)
@@ -212,25 +153,14 @@ static void sb_stk_user_confirmation(struct ofono_stk *stk, ofono_bool_t confirm
 
 /* ---- the atom ---------------------------------------------------------------------- */
 
-static gboolean grace_over_cb(gpointer p)
-{
-	struct sb_stk *sd = p;
-
-	sd->grace_id = 0;
-	fetch_now(sd);
-	return G_SOURCE_REMOVE;
-}
-
 static gboolean stk_register_cb(gpointer p)
 {
 	struct sb_stk *sd = p;
 
 	sd->register_id = 0;
 	ofono_stk_register(sd->stk);
-	sd->registered = true;
-	if (sd->md->proactive_pending)
-		sd->grace_id = g_timeout_add(AGENT_GRACE_MS, grace_over_cb, sd);
-	fetch_now(sd);
+	sd->listening = true;
+	sb_card_toolkit_attach(sd->md->card, &toolkit_listener, sd);
 	return G_SOURCE_REMOVE;
 }
 
@@ -242,7 +172,6 @@ static int sb_stk_probe(struct ofono_stk *stk, unsigned int vendor, void *data)
 	sd->md = md;
 	sd->stk = stk;
 	md->stk = stk;
-	md->stk_data = sd;
 	ofono_stk_set_data(stk, sd);
 	sd->register_id = g_idle_add(stk_register_cb, sd);
 	return 0;
@@ -255,13 +184,11 @@ static void sb_stk_remove(struct ofono_stk *stk)
 	ofono_stk_set_data(stk, NULL);
 	if (sd->register_id)
 		g_source_remove(sd->register_id);
-	if (sd->grace_id)
-		g_source_remove(sd->grace_id);
-	sb_modem_cancel_owner(sd->md, sd);
-	if (sd->md->stk_data == sd) {
-		sd->md->stk_data = NULL;
+	if (sd->listening)
+		sb_card_toolkit_detach(sd->md->card);
+	sb_card_cancel_owner(sd->md->card, sd);
+	if (sd->md->stk == stk)
 		sd->md->stk = NULL;
-	}
 	g_free(sd);
 }
 

@@ -73,6 +73,18 @@ def modem_up(h, path, pin=PIN, agent_path=None, timeout=30):
     return imsi, agent
 
 
+def card0_modem(h, card0, server):
+    """card0 in uicc-emu, ota-test-server with it imported, ofonod with one modem on both, brought up to
+    registered: returns (api, modem path)."""
+    h.start_bus()
+    sock = h.start_card("card0", config_path=card0)
+    api, netsim = start_server(h, server, ["card0"])
+    h.start_ofonod("[modem0]\nUicc=emu:unix:%s\nNetwork=netsim:unix:%s\n" % (sock, netsim))
+    path = modem_for(h, "modem0")
+    modem_up(h, path)
+    return api, path
+
+
 def create_tx(api, iccid, text, action="display-text"):
     status, created = http("POST", api + "/v1/transactions", {"iccid": iccid, "action": action, "text": text})
     check(status == 201 and "id" in created, lambda: "transaction created for %s: %s" % (iccid, created))
@@ -117,6 +129,7 @@ def display_calls(agent):
     return [c for c in agent.calls if c[0] == "DisplayText"]
 
 
-__all__ = ["PIN", "CARD0_ICCID", "http", "card_config", "start_server", "modem_up", "create_tx", "tx_get",
+__all__ = ["PIN", "CARD0_ICCID", "http", "card_config", "start_server", "modem_up", "card0_modem", "create_tx",
+           "tx_get",
            "wait_final", "check_completed", "check_card_saw_flow", "modem_for", "display_calls",
            "HarnessError"]

@@ -24,6 +24,7 @@ root (unshare -m, mount).
 """
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -542,6 +543,12 @@ class TestAgent(dbus.service.Object):
 
     def names(self):
         return [c[0] for c in self.calls]
+
+
+def sw_accepted(line):
+    """A uicc-emu APDU log line whose status word says the card accepted the command: 9000, or 91XX when a
+    proactive command waits (card0's SET UP MENU until oFono fetches it)."""
+    return "-> 9000 " in line or re.search(r"-> 91[0-9a-fA-F]{2} ", line) is not None
 
 
 def check(cond, what):

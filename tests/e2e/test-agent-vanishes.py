@@ -21,8 +21,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Harness, check, log, main_wrapper  # noqa: E402
-from deferred_flow import (CARD0_ICCID, create_tx, display_calls, modem_for, modem_up, start_server,  # noqa: E402
-                           tx_get, wait_final)
+from deferred_flow import CARD0_ICCID, card0_modem, create_tx, display_calls, tx_get, wait_final  # noqa: E402
 from harness import TestAgent  # noqa: E402
 
 # TS 102 223 §8.12 general results an ME may give for a DISPLAY TEXT nobody confirmed
@@ -43,12 +42,7 @@ def json_lines(path):
 def run():
     plugin, uicc_emu, card0, server, agent_exe = sys.argv[1:6]
     with Harness(plugin, uicc_emu) as h:
-        h.start_bus()
-        sock = h.start_card("card0", config_path=card0)
-        api, netsim = start_server(h, server, ["card0"])
-        h.start_ofonod("[modem0]\nUicc=emu:unix:%s\nNetwork=netsim:unix:%s\n" % (sock, netsim))
-        path = modem_for(h, "modem0")
-        modem_up(h, path)
+        api, path = card0_modem(h, card0, server)
         answers = h.path("answers")
         with open(answers, "w") as f:
             f.write("# never answer the DisplayText: the agent is killed meanwhile\ntimeout\n")

@@ -80,6 +80,9 @@ def run():
         h.wait_for(lambda: "org.ofono.MessageManager" in h.interfaces(path), 30, "MessageManager")
         agent = TestAgent(h.bus)
         agent.register(h, path)
+        # card0's SET UP MENU, pending since the TERMINAL PROFILE, is held for the agents' grace: let it pass
+        h.wait_for(lambda: len(h.props(path, "org.ofono.SimToolkit").get("MainMenu", [])) > 0, 15,
+                   "the card's main menu (SET UP MENU) at oFono")
 
         status, created = http("POST", api + "/v1/transactions",
                                {"iccid": ICCID, "action": "display-text", "text": "Pay 10 EUR?"})

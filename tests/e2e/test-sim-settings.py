@@ -28,7 +28,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus  # noqa: E402
-from harness import Harness, check, log, main_wrapper  # noqa: E402
+from harness import Harness, check, log, main_wrapper, sw_accepted  # noqa: E402
 
 PIN = "1234"
 IMSI = "001010123456789"
@@ -87,14 +87,14 @@ def run():
             h.iface(path, "org.ofono.SimManager").UnlockPin("pin", PIN, timeout=30)
             wait_locked([], "after UnlockPin")
             dis = card_lines("00 26 00 01")
-            check(len(dis) == 1 and "-> 9000" in dis[0],
+            check(len(dis) == 1 and sw_accepted(dis[0]),
                   lambda: "DISABLE VERIFICATION PIN1 accepted by the card: %s" % dis)
             power_cycle("PIN disabled")
             wait_locked([], "after a power cycle with PIN1 disabled")
             h.iface(path, "org.ofono.SimManager").LockPin("pin", PIN, timeout=30)
             wait_locked(["pin"], "after LockPin")
             ena = card_lines("00 28 00 01")
-            check(len(ena) == 1 and "-> 9000" in ena[0],
+            check(len(ena) == 1 and sw_accepted(ena[0]),
                   lambda: "ENABLE VERIFICATION PIN1 accepted by the card: %s" % ena)
             power_cycle("PIN enabled again")
             wait_locked(["pin"], "after a power cycle with PIN1 enabled")
@@ -111,7 +111,7 @@ def run():
             h.wait_for(sca, 30, "ServiceCenterAddress %s" % SCA, until=lambda got: got == SCA)
             check(True, lambda: "ServiceCenterAddress set to %s" % SCA)
             upd = card_lines("00 dc 01 04")
-            check(len(upd) == 1 and "-> 9000" in upd[0], lambda: "UPDATE RECORD 1 of EF_SMSP accepted: %s" % upd)
+            check(len(upd) == 1 and sw_accepted(upd[0]), lambda: "UPDATE RECORD 1 of EF_SMSP accepted: %s" % upd)
 
             h.stop_ofonod()
             peer.close()

@@ -2,7 +2,9 @@
 /*
  * Random APDU sequences against a fresh card.  The input is split into
  * APDUs: a length byte, then that many bytes (a length byte FF resets the
- * card instead).  Two toolkit applets are registered so that ENVELOPE,
+ * card instead; FE runs the next APDU, length byte first, in an RFM
+ * context on DF_GSM, FD in one on ADF.USIM: card-access.h).  The card has
+ * ADM1 and Milenage keys, so VERIFY 0A and AUTHENTICATE run for real.  Two toolkit applets are registered so that ENVELOPE,
  * FETCH and TERMINAL RESPONSE reach real handlers.  Checked for every
  * exchange: the response has 2 to 258 bytes, and 6CXX / 9EXX / 9FXX /
  * 9300 carry no data (61XX and 91XX may: GET RESPONSE chains).  The card state lives in a tmpfs directory
@@ -88,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct simota_card_config cfg;
 	struct uicc_card *card;
 	struct uicc_tk_applet *a;
+	struct uicc_context *gsm, *usim;
 	uint8_t r[UICC_MAX_RAPDU], atr[40];
 	size_t pos = 0;
 	char *path = state_path();
@@ -99,6 +102,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	strcpy(cfg.msisdn, "+15550001");
 	strcpy(cfg.pin, "1234");
 	strcpy(cfg.puk, "12345678");
+	strcpy(cfg.pin2, "5678");
+	strcpy(cfg.puk2, "87654321");
+	cfg.has_adm1 = true;
+	memcpy(cfg.adm1, "11223344", 8);
+	/* TS 35.208 set 1 */
+	cfg.has_milenage = true;
+	memcpy(cfg.k, "\x46\x5b\x5c\xe8\xb1\x99\xb4\x9f\xaa\x5f\x0a\x2e\xe2\x38\xa6\xbc", 16);
+	memcpy(cfg.opc, "\xcd\x63\xcb\x71\x95\x4a\x9f\x4e\x48\xa5\x99\x4e\x37\xa0\x2b\xaf", 16);
 	cfg.ust[3] = 0x08;
 	cfg.ust_len = 5;
 	card = uicc_emu_card_new(&cfg, path, &err);
@@ -113,18 +124,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uicc_tk_applet_set_envelope_tag(a, 0xD4);
 	uicc_tk_timer_allocate(a);
 
+	gsm = uicc_card_rfm_context_new(card, SIMOTA_CARD_RFM_DF_GSM, SIMOTA_CARD_ACCESS_ADM1);
+	usim = uicc_card_rfm_context_new(card, SIMOTA_CARD_RFM_DF_ADF_USIM, 0);
+	if (!gsm || !usim)
+		abort();
 	while (pos < size) {
 		size_t len = data[pos++];
+		struct uicc_context *ctx = NULL;
 
 		if (len == 0xFF) {
 			uicc_card_reset(card, atr, sizeof(atr));
 			continue;
 		}
+		if ((len == 0xFE || len == 0xFD) && pos < size) {
+			ctx = len == 0xFE ? gsm : usim;
+			len = data[pos++];
+		}
 		if (len > size - pos)
 			len = size - pos;
-		check(r, uicc_card_transmit(card, data + pos, len, r, sizeof(r)));
+		if (ctx)
+			check(r, uicc_card_context_transmit(card, ctx, data + pos, len, r, sizeof(r)));
+		else
+			check(r, uicc_card_transmit(card, data + pos, len, r, sizeof(r)));
 		pos += len;
 	}
+	uicc_card_context_free(gsm);
+	uicc_card_context_free(usim);
 	uicc_card_free(card);
 	g_unlink(path);
 	return 0;

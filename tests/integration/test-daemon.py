@@ -288,10 +288,12 @@ def test_reserved_tar_warning(exe, example, tmp):
         expect(p.returncode, 0, "run-script with %s (stderr %r)" % (name, p.stderr))
         return p.stderr
 
-    squatter = private_copy(example, os.path.join(tmp, "squatter.ini"), {"[tar defe01]": "[tar b00001]"})
+    # b00002 (ISIM RFM): a reserved TAR the example card leaves free (its RFM sits on b00000/01/10)
+    squatter = private_copy(example, os.path.join(tmp, "squatter.ini"), {"[tar defe01]": "[tar b00002]",
+                                                                       "deferred@defe01": "deferred@b00002"})
     err = start(squatter, "squatter")
-    want = "%s: [tar b00001] applet: deferred is an applet of ours, but TS 101 220 Annex D gives TAR " \
-           "b00001 to USIM RFM" % squatter
+    want = "%s: [tar b00002] applet: deferred is an applet of ours, but TS 101 220 Annex D gives TAR " \
+           "b00002 to ISIM RFM" % squatter
     if want not in err or "WARNING" not in err:
         raise AssertionError("no reserved-TAR warning: %r" % err)
     err = start(private_copy(example, os.path.join(tmp, "ours.ini")), "ours")

@@ -147,7 +147,8 @@ def main():
     ota = Ota(cli)
     try:
         with Processes() as procs:
-            cfg = private_copy(example, os.path.join(tmp, "card0.ini"))
+            # the deferred sessions are the proactive commands this test follows: no SET UP MENU before them
+            cfg = private_copy(example, os.path.join(tmp, "card0.ini"), without_menu=True)
             read_keys(cfg)
             state, sock = os.path.join(tmp, "card0.state"), os.path.join(tmp, "card0.sock")
 

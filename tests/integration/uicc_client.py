@@ -197,12 +197,21 @@ def log(msg):
     sys.stdout.flush()
 
 
-def private_copy(src, dst, replace=None):
-    """A copy of a card config, mode 0600 (it holds keys)."""
+def private_copy(src, dst, replace=None, without_menu=False):
+    """A copy of a card config, mode 0600 (it holds keys); without_menu drops its [menu] and
+    [menu-item N] groups (no SET UP MENU waiting for FETCH after the TERMINAL PROFILE)."""
     with open(src) as f:
         text = f.read()
     for old, new in (replace or {}).items():
         text = text.replace(old, new)
+    if without_menu:
+        kept, in_menu = [], False
+        for line in text.splitlines(True):
+            if line.lstrip().startswith("["):
+                in_menu = line.lstrip().startswith("[menu")
+            if not in_menu:
+                kept.append(line)
+        text = "".join(kept)
     fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(text)

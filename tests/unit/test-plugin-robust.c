@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "config.h"
-#include "uicc/apdu-session.h"
-#include "uicc/uicc.h"
+#include "card/apdu-session.h"
+#include "card/uicc.h"
 #include "fake-card.h"
 #ifdef SB_HAVE_PCSC
-#include "uicc/pcsc-internal.h"
+#include "card/pcsc-internal.h"
 #endif
 
 /* ---- oversized answer ----------------------------------------------------------------------- */
@@ -38,7 +38,7 @@ static void test_oversized(void)
 
 	fake_exchange(s, "00B000000A", &r);
 	g_assert_nonnull(r.err);
-	g_assert_error(r.err, SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL);
+	g_assert_error(r.err, SB_CARD_ERROR, SB_CARD_ERROR_PROTOCOL);
 	g_assert_nonnull(strstr(r.err->message, "oversized response: 300 data bytes"));
 	fake_result_clear(&r);
 	sb_apdu_session_free(s);
@@ -62,7 +62,7 @@ static void test_endless_chain(void)
 
 	fake_exchange(s, "00A40004023F00", &r);
 	g_assert_nonnull(r.err);
-	g_assert_error(r.err, SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL);
+	g_assert_error(r.err, SB_CARD_ERROR, SB_CARD_ERROR_PROTOCOL);
 	g_assert_cmpuint(c.commands, <=, 65);
 	fake_result_clear(&r);
 	sb_apdu_session_free(s);

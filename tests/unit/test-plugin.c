@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The stkbridge plugin's logic that runs without ofonod: the config file
- * (plugin/config.c), the APDU session's T=0 handling (TS 102 221
- * §7.3.1.1, §7.4.2) and the PIN state queries (atoms/pin-state.c) against a
- * scripted card (fake-card.h).  The FCP and PIN status template codecs are
- * lib's, tested in test-ts102221.c.
+ * (plugin/config.c) and the APDU session's T=0 / T=1 handling (TS 102 221
+ * §7.3.1.1, §7.4.2) against a scripted card (fake-card.h).  The card
+ * service over it is test-plugin-card.c's; the FCP and PIN status template
+ * codecs are lib's, tested in test-ts102221.c.
  */
 #include <glib.h>
 #include <string.h>
 
 #include "config.h"
-#include "atoms/pin-state.h"
-#include "uicc/apdu-session.h"
-#include "uicc/uicc.h"
+#include "card/apdu-session.h"
+#include "card/uicc.h"
 #include "fake-card.h"
 
 /* ---- config ------------------------------------------------------------------------- */
@@ -297,6 +296,47 @@ static void test_session_case1_t1(void)
 	fake_result_clear(&r);
 }
 
+/*
+ * A case-4 command (SELECT returning the FCP, ENVELOPE: data both ways) is
+ * queued as ISO/IEC 7816-4 §5.1 writes it, with Le = 00.  T=0 (ISO/IEC
+ * 7816-3 §12.2.4): it goes without its Le and the data comes by 61XX; T=1:
+ * with its Le, the data in the answer.
+ */
+static void test_session_case4(void)
+{
+	static const struct fake_step t0[] = {
+		{ "00a40804027fff", "6104" },
+		{ "00c0000004", "62028202" "9000" },
+	};
+	static const struct fake_step t1[] = {
+		{ "00a40804027fff00", "62028202" "9000" },
+	};
+	struct fake_result r = { 0 };
+
+	run_session_on(SB_UICC_T0, t0, G_N_ELEMENTS(t0), "00a40804027fff00", &r);
+	g_assert_cmphex(r.sw, ==, 0x9000);
+	fake_result_data(&r, "62028202");
+	run_session_on(SB_UICC_T1, t1, G_N_ELEMENTS(t1), "00a40804027fff00", &r);
+	g_assert_cmphex(r.sw, ==, 0x9000);
+	fake_result_data(&r, "62028202");
+	fake_result_clear(&r);
+}
+
+/* On T=1 a warning comes with its data, if any: no GET RESPONSE for it (a T=0 procedure, §7.3.1.1.5) */
+static void test_session_warning_t1(void)
+{
+	static const struct fake_step steps[] = {
+		{ "80c2000003d1010000", "6300" },
+	};
+	struct fake_result r = { 0 };
+
+	run_session_on(SB_UICC_T1, steps, G_N_ELEMENTS(steps), "80c2000003d1010000", &r);
+	g_assert_null(r.err);
+	g_assert_cmphex(r.sw, ==, 0x6300);
+	g_assert_cmpuint(r.data->len, ==, 0);
+	fake_result_clear(&r);
+}
+
 /* An error SW is final, with no GET RESPONSE */
 static void test_session_error_sw(void)
 {
@@ -309,140 +349,6 @@ static void test_session_error_sw(void)
 	g_assert_null(r.err);
 	g_assert_cmphex(r.sw, ==, 0x6A82);
 	fake_result_clear(&r);
-}
-
-/* ---- PIN1's state, the card's quirks included (atoms/pin-state.c) ---------------------------------- */
-
-/* ADF.USIM's FCP: PS_DO 60, PIN1 disabled (PIN2, ADM enabled); PS_DO E0: all enabled (TS 102 221 §9.5.2) */
-#define FCP_PIN1_OFF "621982027821" "83027fff" "c60f" "900160" "950108" "830101" "830181" "83010a" "9000"
-#define FCP_PIN1_ON "621682027821" "83027fff" "c60c" "9001e0" "830101" "830181" "83010a" "9000"
-
-static void session_send(void *s, const void *owner, const uint8_t *apdu, size_t len, sb_apdu_cb cb, void *user)
-{
-	sb_apdu_session_send(s, owner, apdu, len, cb, user);
-}
-
-struct pin1_answer {
-	bool done;
-	bool failed;
-	enum sb_pin1_state state;
-	uint16_t sw;
-};
-
-static void pin1_state_cb(const GError *err, enum sb_pin1_state state, uint16_t sw, void *user)
-{
-	struct pin1_answer *a = user;
-
-	a->done = true;
-	a->failed = err != NULL;
-	a->state = state;
-	a->sw = sw;
-}
-
-static void count_messages(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer user)
-{
-	g_test_message("logged: %s", message);
-	(*(unsigned *)user)++;
-}
-
-/* Runs query_count PIN1 state queries against a card following steps, with what the plugin knows of it in card. */
-static void pin1_queries(const struct fake_step *steps, size_t n, struct sb_pin1_card *card, unsigned query_count,
-			 struct pin1_answer *a, unsigned *logged)
-{
-	struct fake_card c;
-	struct sb_apdu_session *s = sb_apdu_session_new(fake_card_init_script(&c, SB_UICC_T0, steps, n), 5000);
-	struct sb_apdu_sender tx = { .send = session_send, .target = s };
-	guint handler = g_log_set_handler("stkbridge", G_LOG_LEVEL_MESSAGE, count_messages, logged);
-
-	*logged = 0;
-	for (unsigned i = 0; i < query_count; i++) {
-		memset(a, 0, sizeof(*a));
-		sb_pin1_query_state(&tx, card, "modem0", pin1_state_cb, a);
-		while (!a->done)
-			g_main_context_iteration(NULL, TRUE);
-	}
-	g_log_remove_handler("stkbridge", handler);
-	fake_card_done(&c);
-	sb_apdu_session_free(s);
-	fake_card_clear(&c);
-}
-
-/*
- * A card that answers 63CX to VERIFY without data although its PIN status
- * template says PIN1 is disabled: the template is trusted (no PIN wanted),
- * the disagreement logged once.
- */
-static void test_pin1_quirk_template(void)
-{
-	static const struct fake_step steps[] = {
-		{ "0020000100", "63c3" },
-		{ "00a40804027fff", FCP_PIN1_OFF },
-		{ "0020000100", "63c3" },
-		{ "00a40804027fff", FCP_PIN1_OFF },
-	};
-	struct sb_pin1_card card = { 0 };
-	struct pin1_answer a;
-	unsigned logged;
-
-	pin1_queries(steps, G_N_ELEMENTS(steps), &card, 2, &a, &logged);
-	g_assert_false(a.failed);
-	g_assert_cmpint(a.state, ==, SB_PIN1_NONE);
-	g_assert_cmpuint(logged, ==, 1);
-}
-
-/* The same card once PIN1 was verified on it (VERIFY with data answered 9000): no PIN wanted, no template asked. */
-static void test_pin1_quirk_verified(void)
-{
-	static const struct fake_step steps[] = {
-		{ "0020000100", "63c3" },
-	};
-	struct sb_pin1_card card = { 0 };
-	struct pin1_answer a;
-	unsigned logged;
-
-	sb_pin1_card_note(&card, 0x20, SB_KEYREF_PIN1, 0x9000);
-	pin1_queries(steps, G_N_ELEMENTS(steps), &card, 1, &a, &logged);
-	g_assert_cmpint(a.state, ==, SB_PIN1_NONE);
-	g_assert_cmpuint(logged, ==, 1);
-	/* a wrong PIN afterwards: not verified any more (PIN2's answers say nothing of PIN1) */
-	sb_pin1_card_note(&card, 0x20, SB_KEYREF_PIN2, 0x9000);
-	sb_pin1_card_note(&card, 0x20, SB_KEYREF_PIN1, 0x63C2);
-	g_assert_false(card.verified);
-}
-
-/* A card whose VERIFY and template agree: PIN1 wanted, nothing logged; blocked: the PUK, or nothing left. */
-static void test_pin1_agreeing(void)
-{
-	static const struct fake_step pin[] = {
-		{ "0020000100", "63c3" },
-		{ "00a40804027fff", FCP_PIN1_ON },
-	};
-	static const struct fake_step puk[] = {
-		{ "0020000100", "63c0" },
-		{ "002c000100", "63ca" },
-	};
-	static const struct fake_step blocked[] = {
-		{ "0020000100", "6983" },
-		{ "002c000100", "63c0" },
-	};
-	static const struct fake_step ready[] = {
-		{ "0020000100", "9000" },
-	};
-	struct sb_pin1_card card = { 0 };
-	struct pin1_answer a;
-	unsigned logged;
-
-	pin1_queries(pin, G_N_ELEMENTS(pin), &card, 1, &a, &logged);
-	g_assert_cmpint(a.state, ==, SB_PIN1_PIN);
-	g_assert_cmphex(a.sw, ==, 0x63C3);
-	g_assert_cmpuint(logged, ==, 0);
-	pin1_queries(puk, G_N_ELEMENTS(puk), &card, 1, &a, &logged);
-	g_assert_cmpint(a.state, ==, SB_PIN1_PUK);
-	pin1_queries(blocked, G_N_ELEMENTS(blocked), &card, 1, &a, &logged);
-	g_assert_cmpint(a.state, ==, SB_PIN1_BLOCKED);
-	pin1_queries(ready, G_N_ELEMENTS(ready), &card, 1, &a, &logged);
-	g_assert_cmpint(a.state, ==, SB_PIN1_NONE);
-	g_assert_cmpuint(logged, ==, 0);
 }
 
 int main(int argc, char **argv)
@@ -460,8 +366,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/plugin/session/send-next", test_session_send_next);
 	g_test_add_func("/plugin/session/case1-t0", test_session_case1_t0);
 	g_test_add_func("/plugin/session/case1-t1", test_session_case1_t1);
-	g_test_add_func("/plugin/pin1/quirk-template-disabled", test_pin1_quirk_template);
-	g_test_add_func("/plugin/pin1/quirk-verified-here", test_pin1_quirk_verified);
-	g_test_add_func("/plugin/pin1/agreeing-card", test_pin1_agreeing);
+	g_test_add_func("/plugin/session/case4-le", test_session_case4);
+	g_test_add_func("/plugin/session/warning-t1", test_session_warning_t1);
 	return g_test_run();
 }

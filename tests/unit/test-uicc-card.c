@@ -13,15 +13,7 @@
 #include "emu-card.h"
 #include "simota/card_config.h"
 #include "state/card-state.h"
-
-static char *tmp_dir;
-static unsigned state_seq;
-
-struct fixture {
-	struct simota_card_config *cfg;
-	struct uicc_card *card;
-	char *state;
-};
+#include "uicc-card-support.h"
 
 #define CARD_PIN "[card]\niccid=89882390000000000017\nimsi=001010123456789\nmsisdn=+15550001\n" \
 	"pin=1234\nspn=Test\nsmsc=+15550100\n"
@@ -29,17 +21,7 @@ struct fixture {
 
 static void setup_with(struct fixture *f, const char *ini)
 {
-	char *path = g_strdup_printf("%s/card%u.ini", tmp_dir, ++state_seq);
-	GError *err = NULL;
-
-	g_assert_true(g_file_set_contents(path, ini, -1, &err));
-	f->cfg = uicc_card_config_load(path, &err);
-	g_assert_no_error(err);
-	f->state = g_strdup_printf("%s/card%u.state", tmp_dir, state_seq);
-	f->card = uicc_emu_card_new(f->cfg, f->state, &err);
-	g_assert_no_error(err);
-	g_assert_nonnull(f->card);
-	g_free(path);
+	card_fixture_open(f, ini);
 }
 
 static void setup_pin(struct fixture *f, gconstpointer data)
@@ -62,80 +44,13 @@ static void setup_keys(struct fixture *f, gconstpointer data)
 
 static void teardown(struct fixture *f, gconstpointer data)
 {
-	uicc_card_free(f->card);
-	simota_card_config_free(f->cfg);
-	g_unlink(f->state);
-	g_free(f->state);
+	card_fixture_close(f);
 }
 
 static void reopen(struct fixture *f)
 {
-	GError *err = NULL;
-
-	uicc_card_free(f->card);
-	f->card = uicc_emu_card_new(f->cfg, f->state, &err);
-	g_assert_no_error(err);
+	card_fixture_reopen(f);
 }
-
-/*
- * Sends capdu (hex) and checks the answer: expect is "SW" (no data),
- * "DATA SW" or "* SW" (any data).  Returns the response data (g_free).
- */
-static char *strip_spaces(const char *s)
-{
-	char *out = g_strdup(s), *w = out;
-
-	for (; *s; s++)
-		if (*s != ' ')
-			*w++ = *s;
-	*w = 0;
-	return out;
-}
-
-/*
- * Sends capdu (hex, spaces ignored) and checks the answer: expect is "SW"
- * (no data), "DATA SW" (spaces in DATA ignored) or "* SW" (any data); "??"
- * in SW matches any byte.  Returns the response data (g_free).
- */
-static uint8_t *xchg_at(const char *file, int line, struct uicc_card *card, const char *capdu_hex,
-			const char *expect, size_t *out_len)
-{
-	char *chex = strip_spaces(capdu_hex);
-	size_t clen, n;
-	uint8_t *capdu = tv_hex(chex, &clen);
-	uint8_t r[UICC_MAX_RAPDU];
-	const char *last = strrchr(expect, ' ');
-	char *want_data = last ? g_strndup(expect, (size_t)(last - expect)) : g_strdup("");
-	char *want_data_hex = strip_spaces(want_data);
-	const char *want_sw = last ? last + 1 : expect;
-	char *got_sw, *got_data;
-	bool sw_ok;
-
-	n = uicc_card_transmit(card, capdu, clen, r, sizeof(r));
-	g_assert_cmpuint(n, >=, 2);
-	got_sw = g_strdup_printf("%02X%02X", r[n - 2], r[n - 1]);
-	got_data = tv_to_hex(r, n - 2);
-	sw_ok = strlen(want_sw) == 4;
-	for (size_t i = 0; sw_ok && i < 4; i++)
-		sw_ok = want_sw[i] == '?' || g_ascii_toupper(want_sw[i]) == got_sw[i];
-	if (!sw_ok || (strcmp(want_data_hex, "*") != 0 && g_ascii_strcasecmp(got_data, want_data_hex) != 0))
-	{
-		g_printerr("%s:%d: %s -> %s %s, expected %s\n", file, line, chex, got_data, got_sw, expect);
-		g_test_fail();
-	}
-	g_free(got_sw);
-	g_free(got_data);
-	g_free(want_data);
-	g_free(want_data_hex);
-	g_free(capdu);
-	g_free(chex);
-	if (out_len)
-		*out_len = n - 2;
-	return g_memdup2(r, n - 2 ? n - 2 : 1);
-}
-
-#define XCHG(card, c, e) g_free(xchg_at(__FILE__, __LINE__, (card), (c), (e), NULL))
-#define XCHG_DATA(card, c, e, len) xchg_at(__FILE__, __LINE__, (card), (c), (e), (len))
 
 /* ISO/IEC 7816-3 §8.2.5: TCK makes the XOR of T0..TCK zero. */
 static void test_atr(struct fixture *f, gconstpointer data)
@@ -200,12 +115,13 @@ static void test_select_ef_fcp_bytes(struct fixture *f, gconstpointer data)
 {
 	struct uicc_card *c = f->card;
 
-	/* EF_ICCID: descriptor 41 21, FID, LCS 05, ARR 2F06 rule 1+0*5+4 = 05, size 10, SFI 02 */
+	/* EF_ICCID: descriptor 41 21, FID, LCS 05, ARR 2F06 record 3 (read always, never updated),
+	 * size 10, SFI 02 */
 	XCHG(c, "00A40004022FE2", "6119");
-	XCHG(c, "00C0000019", "621782024121" "83022FE2" "8A0105" "8B032F0605" "8002000A" "880110 9000");
-	/* EF_DIR: linear fixed 32 × 2 */
+	XCHG(c, "00C0000019", "621782024121" "83022FE2" "8A0105" "8B032F0603" "8002000A" "880110 9000");
+	/* EF_DIR: linear fixed 32 × 2, record 2 (read always, update ADM1) */
 	XCHG(c, "00A40004022F00", "611C");
-	XCHG(c, "00C000001C", "621A82054221002002" "83022F00" "8A0105" "8B032F0604" "80020040" "8801F0 9000");
+	XCHG(c, "00C000001C", "621A82054221002002" "83022F00" "8A0105" "8B032F0602" "80020040" "8801F0 9000");
 }
 
 static void test_select_modes(struct fixture *f, gconstpointer data)
@@ -475,7 +391,7 @@ static void test_pin_gsm_real(struct fixture *f, gconstpointer data)
 
 	XCHG(c, "A0A40000027F20", "9F16");
 	/* TS 51.011 §9.2.1: CHV1 enabled, 3 tries, 10 unblock tries, CHV2 likewise */
-	XCHG(c, "A0C0000016", "000010007F20 02 0000000000 09 01 00 12 04 00 838A838A 9000");
+	XCHG(c, "A0C0000016", "000010007F20 02 0000000000 09 71 00 14 04 00 838A838A 9000");
 }
 
 static void test_gsm(struct fixture *f, gconstpointer data)
@@ -483,7 +399,7 @@ static void test_gsm(struct fixture *f, gconstpointer data)
 	struct uicc_card *c = f->card;
 
 	XCHG(c, "A0A40000027F20", "9F16");
-	XCHG(c, "A0C0000016", "000010007F20 02 0000000000 09 01 00 12 04 00 838A838A 9000");
+	XCHG(c, "A0C0000016", "000010007F20 02 0000000000 09 71 00 14 04 00 838A838A 9000");
 	XCHG(c, "A0A40000026F07", "9F0F");
 	XCHG(c, "A0C000000F", "00000009 6F07 04 00 14F044 01 02 00 00 9000");
 	XCHG(c, "A0B0000009", "9804");                              /* CHV1 needed */
@@ -499,7 +415,7 @@ static void test_gsm(struct fixture *f, gconstpointer data)
 	XCHG(c, "A0A40100026F07", "6B00");
 	XCHG(c, "A0A4000003", "6702");
 	/* STATUS: response of the current DF, the ME may read fewer bytes */
-	XCHG(c, "A0F2000016", "000010007F20 02 0000000000 09 01 00 12 04 00 838A838A 9000");
+	XCHG(c, "A0F2000016", "000010007F20 02 0000000000 09 71 00 14 04 00 838A838A 9000");
 	XCHG(c, "A0F200000D", "000010007F2002000000000009 9000");
 	XCHG(c, "A0F2000017", "6716");
 	/* GSM CHV status words */
@@ -693,7 +609,7 @@ static void test_parts(struct fixture *f, gconstpointer data)
 {
 	static const struct uicc_card_part two[] = { { "a", part_a }, { "b", part_b } };
 	static const struct uicc_card_part failing[] = { { "a", part_a }, { "x", part_fails }, { "b", part_b } };
-	char *state = g_strdup_printf("%s/parts.state", tmp_dir);
+	char *state = g_strdup_printf("%s/parts.state", card_fixture_dir());
 	struct uicc_card *card;
 	GError *err = NULL;
 
@@ -724,7 +640,8 @@ static void test_parts(struct fixture *f, gconstpointer data)
 
 	/* uicc-emu's applet kinds, by the config's applet= name */
 	g_assert_nonnull(uicc_emu_applet_kind("deferred"));
-	g_assert_null(uicc_emu_applet_kind("rfm"));
+	g_assert_nonnull(uicc_emu_applet_kind("rfm"));
+	g_assert_null(uicc_emu_applet_kind("ram"));
 	g_string_free(part_log, TRUE);
 	g_unlink(state);
 	g_free(state);
@@ -735,8 +652,6 @@ int main(int argc, char **argv)
 	int rc;
 
 	g_test_init(&argc, &argv, NULL);
-	tmp_dir = g_dir_make_tmp("test-uicc-card-XXXXXX", NULL);
-	g_assert_nonnull(tmp_dir);
 
 #define ADD(name, setup, fn) g_test_add("/uicc-card/" name, struct fixture, NULL, setup, fn, teardown)
 	ADD("atr", setup_pin, test_atr);
@@ -758,6 +673,5 @@ int main(int argc, char **argv)
 	ADD("parts", setup_keys, test_parts);
 
 	rc = g_test_run();
-	g_rmdir(tmp_dir);
 	return rc;
 }

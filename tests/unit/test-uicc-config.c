@@ -14,6 +14,8 @@ static char *tmp_dir;
 #define SECRET "a1b2c3d4e5f60718a1b2c3d4e5f607"   /* must never appear in a message */
 #define HALF "a1b2c3d4e5f60718"                   /* a weak key's repeated 8 bytes: neither */
 #define WEAK2 HALF HALF
+#define K16 SECRET "ff"                           /* a 16-byte secret (K, OPc) */
+#define MENU "[menu]\ntitle=Test\n"
 
 /* Writes text to a fresh file in the test's temp dir; returns its path. */
 static char *write_config(const char *text)
@@ -52,8 +54,25 @@ static void test_example(void)
 	g_assert_cmpstr(cfg->spn, ==, "stkbridge");
 	g_assert_cmpstr(cfg->smsc, ==, "+15550000");
 	tv_assert_hex(cfg->ust, cfg->ust_len, "000a140801");
-	g_assert_cmpuint(cfg->n_keysets, ==, 2);
-	g_assert_cmpuint(cfg->n_tars, ==, 1);
+	g_assert_cmpuint(cfg->n_keysets, ==, 4);
+	g_assert_cmpuint(cfg->n_tars, ==, 4);
+	g_assert_true(cfg->has_adm1);
+	g_assert_true(cfg->has_milenage);
+	g_assert_nonnull(cfg->menu);
+	g_assert_cmpuint(cfg->menu->n_items, ==, 4);
+	g_assert_cmpstr(cfg->menu->items[3].applet, ==, "deferred@defe01");
+	/* RFM on the three TARs of TS 101 220 Annex D, with keysets of their own */
+	for (unsigned i = 0; i < cfg->n_tars; i++) {
+		const struct simota_card_tar *t = &cfg->tars[i];
+
+		if (strcmp(t->applet, "rfm"))
+			continue;
+		g_assert_nonnull(simota_card_tar_reserved(t->tar));
+		g_assert_cmphex(t->keysets, ==, 0x0018);
+		g_assert_cmphex(t->rfm_access, ==, SIMOTA_CARD_ACCESS_ADM1);
+		g_assert_cmphex(t->min_security_level, ==, 0x16);
+	}
+	g_assert_cmpuint(cfg->warnings->len, ==, 0);
 
 	ks = simota_card_config_keyset(cfg, 1);
 	g_assert_nonnull(ks);
@@ -66,7 +85,8 @@ static void test_example(void)
 	g_assert_nonnull(ks);
 	g_assert_cmphex(ks->kic, ==, 0x22);
 	g_assert_cmpuint(ks->kic_key_len, ==, 16);
-	g_assert_null(simota_card_config_keyset(cfg, 3));
+	g_assert_nonnull(simota_card_config_keyset(cfg, 3));
+	g_assert_null(simota_card_config_keyset(cfg, 5));
 
 	tc = simota_card_config_tar(cfg, tar);
 	g_assert_nonnull(tc);
@@ -231,6 +251,110 @@ static void test_defaults(void)
 	simota_card_config_free(cfg);
 }
 
+/* [card] pin2/puk2/adm1 and the Milenage keys; [tar] rfm-df/access with their defaults. */
+static void test_usim_keys(void)
+{
+	GError *err = NULL;
+	struct simota_card_config *cfg = load_text(CARD "pin2=4321\npuk2=11112222\nadm1=53048964\n"
+						   "k=000102030405060708090a0b0c0d0e0f\n"
+						   "op=101112131415161718191a1b1c1d1e1f\namf=8000\nsqn=000000000020\n"
+						   KS1 "[tar b00010]\napplet=rfm\nmin-security-level=06\n"
+						   "[tar b00001]\napplet=rfm\nmin-security-level=16\naccess=pin1,adm1\n"
+						   "[tar b00000]\napplet=rfm\nmin-security-level=16\naccess=full\n"
+						   "[tar c00001]\napplet=rfm\nmin-security-level=16\nrfm-df=mf\n"
+						   "access=none\n", &err);
+	static const uint8_t t10[3] = { 0xB0, 0x00, 0x10 }, t01[3] = { 0xB0, 0x00, 0x01 },
+			     t00[3] = { 0xB0, 0x00, 0x00 }, tc1[3] = { 0xC0, 0x00, 0x01 };
+	const struct simota_card_tar *tc;
+
+	g_assert_no_error(err);
+	g_assert_cmpstr(cfg->pin2, ==, "4321");
+	g_assert_cmpstr(cfg->puk2, ==, "11112222");
+	g_assert_true(cfg->has_adm1);
+	tv_assert_hex(cfg->adm1, 8, "3533303438393634");
+	g_assert_true(cfg->has_milenage);
+	g_assert_true(cfg->op_given);
+	tv_assert_hex(cfg->k, 16, "000102030405060708090a0b0c0d0e0f");
+	tv_assert_hex(cfg->opc, 16, "101112131415161718191a1b1c1d1e1f");
+	tv_assert_hex(cfg->amf, 2, "8000");
+	g_assert_cmpuint(cfg->sqn, ==, 0x20);
+	tc = simota_card_config_tar(cfg, t10);
+	g_assert_cmpint(tc->rfm_df, ==, SIMOTA_CARD_RFM_DF_GSM);
+	g_assert_cmphex(tc->rfm_access, ==, SIMOTA_CARD_ACCESS_ADM1);
+	tc = simota_card_config_tar(cfg, t01);
+	g_assert_cmpint(tc->rfm_df, ==, SIMOTA_CARD_RFM_DF_ADF_USIM);
+	g_assert_cmphex(tc->rfm_access, ==, SIMOTA_CARD_ACCESS_PIN1 | SIMOTA_CARD_ACCESS_ADM1);
+	tc = simota_card_config_tar(cfg, t00);
+	g_assert_cmpint(tc->rfm_df, ==, SIMOTA_CARD_RFM_DF_MF);
+	g_assert_cmphex(tc->rfm_access, ==, SIMOTA_CARD_ACCESS_FULL);
+	tc = simota_card_config_tar(cfg, tc1);
+	g_assert_cmpint(tc->rfm_df, ==, SIMOTA_CARD_RFM_DF_MF);
+	g_assert_cmphex(tc->rfm_access, ==, 0);
+	/* an RFM applet on its reserved TARs is where it belongs: no warning */
+	g_assert_cmpuint(cfg->warnings->len, ==, 0);
+	simota_card_config_free(cfg);
+
+	/* ADM1 as 16 hex digits: the 8 bytes VERIFY sends */
+	cfg = load_text(CARD "adm1=3132333435363738\nk=000102030405060708090a0b0c0d0e0f\n"
+			"opc=101112131415161718191a1b1c1d1e1f\n", &err);
+	g_assert_no_error(err);
+	tv_assert_hex(cfg->adm1, 8, "3132333435363738");
+	g_assert_false(cfg->op_given);
+	g_assert_cmpuint(cfg->sqn, ==, 0);
+	simota_card_config_free(cfg);
+
+	/* the defaults: PIN2 5678, PUK2 87654321, no ADM1, no Milenage */
+	cfg = load_text(CARD, &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(cfg->pin2, ==, "5678");
+	g_assert_cmpstr(cfg->puk2, ==, "87654321");
+	g_assert_false(cfg->has_adm1);
+	g_assert_false(cfg->has_milenage);
+	g_assert_null(cfg->menu);
+	simota_card_config_free(cfg);
+}
+
+/* [menu] and [menu-item N]: items in identifier order, steps, help, an applet's item; a deep copy. */
+static void test_menu(void)
+{
+	GError *err = NULL;
+	struct simota_card_config *cfg = load_text(CARD KS1 "[tar defe01]\nmin-security-level=16\n"
+		"[menu]\ntitle=My card   # inline comment\n"
+		"[menu-item 9]\ntext=Pending requests\napplet=deferred@defe01\nhelp=Requests not answered\n"
+		"[menu-item 2]\ntext=Hello\nstep1=input:Your name?\nstep2=select:Colour|Red| Green |Blue\n"
+		"step3=display:Hello $1, you like $2 ($$5)\n", &err);
+	struct simota_card_config *copy;
+	const struct simota_card_menu *m;
+
+	g_assert_no_error(err);
+	m = cfg->menu;
+	g_assert_nonnull(m);
+	g_assert_cmpstr(m->title, ==, "My card");
+	g_assert_cmpuint(m->n_items, ==, 2);
+	g_assert_cmpuint(m->items[0].id, ==, 2);
+	g_assert_cmpstr(m->items[0].text, ==, "Hello");
+	g_assert_null(m->items[0].help);
+	g_assert_null(m->items[0].applet);
+	g_assert_cmpuint(m->items[0].n_steps, ==, 3);
+	g_assert_cmpint(m->items[0].steps[0].kind, ==, SIMOTA_CARD_STEP_INPUT);
+	g_assert_cmpstr(m->items[0].steps[0].text, ==, "Your name?");
+	g_assert_cmpint(m->items[0].steps[1].kind, ==, SIMOTA_CARD_STEP_SELECT);
+	g_assert_cmpstr(m->items[0].steps[1].text, ==, "Colour");
+	g_assert_cmpuint(m->items[0].steps[1].n_options, ==, 3);
+	g_assert_cmpstr(m->items[0].steps[1].options[1], ==, "Green");
+	g_assert_cmpstr(m->items[0].steps[2].text, ==, "Hello $1, you like $2 ($$5)");
+	g_assert_cmpuint(m->items[1].id, ==, 9);
+	g_assert_cmpstr(m->items[1].applet, ==, "deferred@defe01");
+	g_assert_cmpstr(m->items[1].help, ==, "Requests not answered");
+	g_assert_cmpuint(m->items[1].n_steps, ==, 0);
+
+	copy = simota_card_config_dup(cfg);
+	simota_card_config_free(cfg);
+	g_assert_cmpstr(copy->menu->items[0].steps[1].options[2], ==, "Blue");
+	g_assert_cmpstr(copy->menu->items[1].applet, ==, "deferred@defe01");
+	simota_card_config_free(copy);
+}
+
 struct bad_case {
 	const char *name;
 	const char *text;      /* appended to a valid [card] group unless it has its own */
@@ -286,6 +410,61 @@ static const struct bad_case bad_cases[] = {
 	/* issue 9 defect 5: an applet uicc-emu does not provide used to load, and its TAR answered 09 */
 	{ "applet-unknown", CARD KS1 "[tar 000000]\napplet=ram\nmin-security-level=16\n",
 	  "[tar 000000] applet: unknown applet \"ram\" (uicc-emu provides: deferred, rfm)" },
+	/* the USIM's keys and codes: secrets never in a message */
+	{ "adm1-short", CARD "adm1=123\n", "[card] adm1: expected 4 to 8 digits or 16 hex digits" },
+	{ "adm1-hex-15", CARD "adm1=" SECRET "\n", "[card] adm1: expected 4 to 8 digits or 16 hex digits" },
+	{ "pin2-short", CARD "pin2=12\n", "[card] pin2: expected 4 to 8" },
+	{ "puk2-letters", CARD "puk2=1234567a\n", "[card] puk2: expected digits" },
+	{ "k-alone", CARD "k=" K16 "\n", "[card] opc: missing (k is given; or op)" },
+	{ "opc-alone", CARD "opc=" K16 "\n", "[card] k: missing (opc or op is given)" },
+	{ "opc-and-op", CARD "k=" K16 "\nopc=" K16 "\nop=" K16 "\n", "[card] op: give opc or op, not both" },
+	{ "k-short", CARD "k=" SECRET "\nopc=" K16 "\n", "[card] k: expected 16 hex bytes, got 15" },
+	{ "opc-short", CARD "k=" K16 "\nopc=" SECRET "\n", "[card] opc: expected 16 hex bytes, got 15" },
+	{ "amf-without-k", CARD "amf=8000\n", "[card] k: missing (amf and sqn belong to Milenage" },
+	{ "sqn-short", CARD "k=" K16 "\nopc=" K16 "\nsqn=0001\n", "[card] sqn: expected 6 hex bytes, got 2" },
+	/* RFM TARs */
+	{ "rfm-df-on-deferred", CARD KS1 "[tar defe01]\nmin-security-level=16\nrfm-df=mf\n",
+	  "[tar defe01] rfm-df: only for applet=rfm" },
+	{ "access-on-deferred", CARD KS1 "[tar defe01]\nmin-security-level=16\naccess=adm1\n",
+	  "[tar defe01] access: only for applet=rfm" },
+	{ "rfm-df-bad", CARD KS1 "[tar b00010]\napplet=rfm\nmin-security-level=16\nrfm-df=dfgsm\n",
+	  "[tar b00010] rfm-df: expected mf, df-gsm or adf-usim" },
+	{ "rfm-access-bad", CARD KS1 "[tar b00010]\napplet=rfm\nmin-security-level=16\naccess=adm2\n",
+	  "[tar b00010] access: expected full, none, or pin1, pin2, adm1; got \"adm2\"" },
+	{ "rfm-df-needed", CARD KS1 "[tar c00001]\napplet=rfm\nmin-security-level=16\n",
+	  "[tar c00001] rfm-df: TAR c00001 is no RFM TAR of TS 101 220 Annex D" },
+	/* the toolkit menu */
+	{ "menu-item-alone", CARD "[menu-item 1]\ntext=A\nstep1=display:x\n", "[menu-item 1]: no [menu] group" },
+	{ "menu-no-items", CARD "[menu]\ntitle=T\n", "[menu]: no [menu-item N] group" },
+	{ "menu-no-title", CARD "[menu]\n[menu-item 1]\ntext=A\nstep1=display:x\n", "[menu] title: missing" },
+	{ "menu-item-0", CARD MENU "[menu-item 0]\ntext=A\nstep1=display:x\n", "[menu-item 0]: expected [menu-item N]" },
+	{ "menu-item-text", CARD MENU "[menu-item 1]\nstep1=display:x\n", "[menu-item 1] text: missing" },
+	{ "menu-item-empty", CARD MENU "[menu-item 1]\ntext=A\n", "[menu-item 1]: give applet=<applet>@<tar> or step1" },
+	{ "menu-step-kind", CARD MENU "[menu-item 1]\ntext=A\nstep1=show:x\n", "[menu-item 1] step1: unknown step \"show\"" },
+	{ "menu-step-colon", CARD MENU "[menu-item 1]\ntext=A\nstep1=hello\n", "[menu-item 1] step1: expected display:TEXT" },
+	{ "menu-step-gap", CARD MENU "[menu-item 1]\ntext=A\nstep1=display:x\nstep3=display:y\n",
+	  "[menu-item 1] step3: step2 is missing before it" },
+	{ "menu-ref-ahead", CARD MENU "[menu-item 1]\ntext=A\nstep1=display:$2\nstep2=input:x\n",
+	  "[menu-item 1] step1: $2: the first step has no earlier answer" },
+	{ "menu-ref-later", CARD MENU "[menu-item 1]\ntext=A\nstep1=input:x\nstep2=display:$3\nstep3=input:y\n",
+	  "[menu-item 1] step2: $3: expected $1 to $1 (an earlier step)" },
+	{ "menu-ref-display", CARD MENU "[menu-item 1]\ntext=A\nstep1=display:x\nstep2=display:$1\n",
+	  "[menu-item 1] step2: $1: step 1 is a display, it has no answer" },
+	{ "menu-select-empty", CARD MENU "[menu-item 1]\ntext=A\nstep1=select:Pick\n",
+	  "[menu-item 1] step1: expected a title and 1 to 8 options" },
+	{ "menu-applet-and-steps", CARD KS1 "[tar defe01]\nmin-security-level=16\n" MENU
+	  "[menu-item 1]\ntext=A\napplet=deferred@defe01\nstep1=display:x\n",
+	  "[menu-item 1] applet: an item has an applet or steps, not both" },
+	{ "menu-applet-no-tar", CARD MENU "[menu-item 1]\ntext=A\napplet=deferred@defe01\n",
+	  "[menu-item 1] applet: no [tar defe01] with applet=deferred in this file" },
+	{ "menu-applet-rfm", CARD KS1 "[tar b00010]\napplet=rfm\nmin-security-level=16\n" MENU
+	  "[menu-item 1]\ntext=A\napplet=rfm@b00010\n", "[menu-item 1] applet: \"rfm\" has no menu item" },
+	{ "menu-applet-form", CARD MENU "[menu-item 1]\ntext=A\napplet=deferred\n",
+	  "[menu-item 1] applet: expected <applet>@<tar>" },
+	{ "menu-item-twice", CARD MENU "[menu-item 1]\ntext=A\nstep1=display:x\n[menu-item 01]\ntext=B\nstep1=display:y\n",
+	  "[menu-item 01]: item 1 defined twice" },
+	{ "menu-unknown-key", CARD MENU "[menu-item 1]\ntext=A\nstep1=display:x\ncolour=red\n",
+	  "[menu-item 1] colour: unknown key" },
 	/* issue 9 defect 5: 3DES keys that degenerate to single DES (pycryptodome's rule) */
 	{ "3des2-kid-halves", CARD KS1 "kid-key=" WEAK2 "\n", "[keyset 1] kid-key: 3des2-cbc-mac key degenerates to single DES" },
 	{ "3des2-kic-halves", CARD KS1 "kic-key=" WEAK2 "\n", "[keyset 1] kic-key: 3des2-cbc key degenerates to single DES" },
@@ -396,6 +575,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/uicc-config/3des3-k1-k3", test_3des3_k1_k3);
 	g_test_add_func("/uicc-config/reserved-tars", test_reserved_tars);
 	g_test_add_func("/uicc-config/reserved-tar-warning", test_reserved_tar_warning);
+	g_test_add_func("/uicc-config/usim-keys", test_usim_keys);
+	g_test_add_func("/uicc-config/menu", test_menu);
 	for (size_t i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
 		char *name = g_strdup_printf("/uicc-config/bad/%s", bad_cases[i].name);
 

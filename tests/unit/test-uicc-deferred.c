@@ -96,47 +96,8 @@ static uint16_t expect_at(int line, struct fx *f, const uint8_t tar[3], const ch
 	return sw;
 }
 
-/* FETCH: the proactive command decoded (g_free). */
-static struct simota_cat_msg *fetch(struct fx *f, uint16_t sw91, uint8_t type)
-{
-	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
-	uint8_t cmd[256];
-	size_t n;
-
-	g_assert_cmphex(sw91 & 0xFF00, ==, 0x9100);
-	g_assert_cmphex(ots_fetch(&f->c, (uint8_t)sw91, cmd, sizeof(cmd), &n), ==, 0x9000);
-	g_assert_cmpint(simota_cat_command_decode(cmd, n, m), ==, SIMOTA_OK);
-	g_assert_cmphex(m->details.type, ==, type);
-	return m;
-}
-
-/* TERMINAL RESPONSE to cmd: general result, then what fill() adds. Returns the SW. */
-static uint16_t terminal_response(struct fx *f, const struct simota_cat_msg *cmd, uint8_t general,
-				  const char *text, uint8_t item, int yes)
-{
-	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
-	uint8_t tr[256];
-	size_t n;
-	uint16_t sw;
-
-	m->details = cmd->details;
-	m->src = SIMOTA_CAT_DEV_TERMINAL;
-	m->dst = SIMOTA_CAT_DEV_UICC;
-	m->result.present = true;
-	m->result.general = general;
-	if (text)
-		g_assert_cmpint(simota_cat_string_set(m, &m->text, text, 0x04), ==, SIMOTA_OK);
-	if (item) {
-		m->item_id.present = true;
-		m->item_id.v = item;
-	}
-	if (yes >= 0)
-		g_assert_cmpint(simota_cat_inkey_set_yes_no(m, yes == 1), ==, SIMOTA_OK);
-	g_assert_cmpint(simota_cat_response_encode(m, tr, sizeof(tr), &n), ==, SIMOTA_OK);
-	sw = ots_terminal_response(&f->c, tr, n);
-	g_free(m);
-	return sw;
-}
+#define fetch(f, sw91, type) ots_fetch_command(&(f)->c, (sw91), (type))
+#define terminal_response(f, cmd, general, text, item, yes) ots_answer(&(f)->c, (cmd), (general), (text), (item), (yes))
 
 /* protocol.md §4.3: the MG, a plain SMS-SUBMIT by SEND SHORT MESSAGE. */
 static void expect_mg(struct fx *f, uint16_t sw91, const char *digits, const char *b1_hex)

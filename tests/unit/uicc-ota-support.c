@@ -32,6 +32,16 @@ static void cleanup_dir(void)
 	g_rmdir(tmp_dir);
 }
 
+const char *ots_tmp_dir(void)
+{
+	if (!tmp_dir) {
+		tmp_dir = g_dir_make_tmp("test-uicc-ota-XXXXXX", NULL);
+		g_assert_nonnull(tmp_dir);
+		atexit(cleanup_dir);
+	}
+	return tmp_dir;
+}
+
 void ots_card_open(struct ots_card *c, const char *ini)
 {
 	ots_card_open_patched(c, ini, NULL, NULL);
@@ -48,11 +58,7 @@ void ots_card_open_patched(struct ots_card *c, const char *ini, ots_config_patch
 	GError *err = NULL;
 	int fd;
 
-	if (!tmp_dir) {
-		tmp_dir = g_dir_make_tmp("test-uicc-ota-XXXXXX", NULL);
-		g_assert_nonnull(tmp_dir);
-		atexit(cleanup_dir);
-	}
+	ots_tmp_dir();
 	memset(c, 0, sizeof(*c));
 	seq++;
 	c->ini = g_strdup_printf("%s/card%u.ini", tmp_dir, seq);
@@ -257,4 +263,44 @@ uint16_t ots_terminal_response(struct ots_card *c, const uint8_t *tr, size_t len
 	capdu[4] = (uint8_t)len;
 	memcpy(capdu + 5, tr, len);
 	return ots_apdu(c, capdu, 5 + len, out, sizeof(out), &n);
+}
+
+struct simota_cat_msg *ots_fetch_command(struct ots_card *c, uint16_t sw91, uint8_t type)
+{
+	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
+	uint8_t cmd[256];
+	size_t n;
+
+	g_assert_cmphex(sw91 & 0xFF00, ==, 0x9100);
+	g_assert_cmphex(ots_fetch(c, (uint8_t)sw91, cmd, sizeof(cmd), &n), ==, 0x9000);
+	g_assert_cmpint(simota_cat_command_decode(cmd, n, m), ==, SIMOTA_OK);
+	g_assert_cmphex(m->details.type, ==, type);
+	return m;
+}
+
+uint16_t ots_answer(struct ots_card *c, const struct simota_cat_msg *cmd, uint8_t general, const char *text,
+		    uint8_t item, int yes)
+{
+	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
+	uint8_t tr[256];
+	size_t n;
+	uint16_t sw;
+
+	m->details = cmd->details;
+	m->src = SIMOTA_CAT_DEV_TERMINAL;
+	m->dst = SIMOTA_CAT_DEV_UICC;
+	m->result.present = true;
+	m->result.general = general;
+	if (text)
+		g_assert_cmpint(simota_cat_string_set(m, &m->text, text, 0x04), ==, SIMOTA_OK);
+	if (item) {
+		m->item_id.present = true;
+		m->item_id.v = item;
+	}
+	if (yes >= 0)
+		g_assert_cmpint(simota_cat_inkey_set_yes_no(m, yes == 1), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_cat_response_encode(m, tr, sizeof(tr), &n), ==, SIMOTA_OK);
+	sw = ots_terminal_response(c, tr, n);
+	g_free(m);
+	return sw;
 }

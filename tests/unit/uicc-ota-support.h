@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "simota/cat.h"
 #include "simota/ota.h"
 #include "simota/sms.h"
 #include "card/card.h"
@@ -23,6 +24,8 @@ struct ots_card {
 	char *ini, *state;
 };
 
+/* The temp dir of the cards' files (removed at exit). */
+const char *ots_tmp_dir(void);
 /* The card of config text ini (written to a temp dir, mode 0600). */
 void ots_card_open(struct ots_card *c, const char *ini);
 /*
@@ -75,5 +78,14 @@ uint8_t *ots_wrap(uint16_t spi, uint8_t kic, uint8_t kid, const uint8_t tar[3], 
 uint16_t ots_fetch(struct ots_card *c, uint8_t len, uint8_t *out, size_t cap, size_t *out_len);
 /* TERMINAL RESPONSE; returns SW. */
 uint16_t ots_terminal_response(struct ots_card *c, const uint8_t *tr, size_t len);
+/* FETCH after the 91XX sw91: the proactive command, decoded and checked to be of type (g_free). */
+struct simota_cat_msg *ots_fetch_command(struct ots_card *c, uint16_t sw91, uint8_t type);
+/*
+ * TERMINAL RESPONSE to cmd with this general result and answer: a text
+ * (GET INPUT), an item identifier (SELECT ITEM, 0: none), yes/no (GET INKEY,
+ * -1: none).  Returns the SW.
+ */
+uint16_t ots_answer(struct ots_card *c, const struct simota_cat_msg *cmd, uint8_t general, const char *text,
+		    uint8_t item, int yes);
 
 #endif

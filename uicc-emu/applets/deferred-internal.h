@@ -18,6 +18,8 @@
 #define DEFERRED_MSG_MAX 255          /* one message in a PoR / envelope response */
 #define DEFERRED_C1_MAX 4096
 
+struct deferred_chooser;
+
 struct deferred_applet {
 	struct uicc_card *card;
 	struct uicc_toolkit *tk;
@@ -26,6 +28,13 @@ struct deferred_applet {
 	struct uicc_tk_applet *applet;
 	char prefix[24];                  /* "deferred defe01 " */
 	GList *sessions;                  /* struct deferred_session *, awaiting their TR */
+	struct deferred_chooser *chooser; /* the menu's SELECT ITEM of pending requests, awaiting its TR */
+};
+
+/* A stored C1 decoded (msg points into raw). */
+struct deferred_c1 {
+	uint8_t raw[DEFERRED_C1_MAX];
+	struct simota_deferred_msg msg;
 };
 
 /* deferred-store.c: transactions in the card state */
@@ -48,6 +57,15 @@ bool deferred_store_expire(struct deferred_applet *app, uint32_t txid);
 bool deferred_store_release(struct deferred_applet *app, uint32_t txid);
 /* Pending transactions (g_free). */
 uint32_t *deferred_store_pending(struct deferred_applet *app, size_t *n);
+/* The stored C1 of a transaction, decoded; false if there is none or it does not decode as a C1. */
+bool deferred_store_load_c1(struct deferred_applet *app, uint32_t txid, struct deferred_c1 *out);
+/* Pending transactions whose session is not running: nobody has answered them (g_free). */
+uint32_t *deferred_unanswered(struct deferred_applet *app, size_t *n);
+
+/* deferred-menu.c: the applet's menu item, "Pending requests" */
+void deferred_menu_selection(struct deferred_applet *app, struct uicc_tk_invocation *inv);
+/* Card freed: a chooser awaiting its TR forgets the applet. */
+void deferred_menu_detach(struct deferred_applet *app);
 
 /* deferred-session.c: the proactive session of a transaction */
 /* Queues the command for C1 m (TS 102 223 §6.4); false if it cannot be built or queued. */

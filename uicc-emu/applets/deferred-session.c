@@ -23,22 +23,20 @@ struct deferred_session {
 	bool has_mg;
 };
 
-/* TS 102 223 §8.6 qualifiers; §8.7 device identities. */
+/* TS 102 223 §8.6 qualifiers of the command a C1 asks for (uicc_tk_ui_encode builds it). */
 static simota_err build_command(struct deferred_applet *app, const struct simota_deferred_msg *c1,
-				struct simota_cat_msg *m, uint8_t *out, size_t cap, size_t *len)
+				uint8_t *out, size_t cap, size_t *len)
 {
 	char *text = c1->text ? g_strndup(c1->text, c1->text_len) : g_strdup("");
+	struct uicc_tk_item items[SIMOTA_CAT_MAX_ITEMS];
+	char *item_text[SIMOTA_CAT_MAX_ITEMS] = { NULL };
+	struct uicc_tk_ui ui = { .text = text };
 	simota_err err = SIMOTA_OK;
 
-	memset(m, 0, sizeof(*m));
-	m->details.number = uicc_tk_next_command_number(app->tk);
-	m->src = SIMOTA_CAT_DEV_UICC;
-	m->dst = SIMOTA_CAT_DEV_DISPLAY;
 	switch (c1->action) {
 	case SIMOTA_DEFERRED_DISPLAY_TEXT:
-		m->details.type = SIMOTA_CAT_DISPLAY_TEXT;
-		m->details.qualifier = 0x80;      /* normal priority, wait for user to clear */
-		err = simota_cat_string_set(m, &m->text, text, -1);
+		ui.type = SIMOTA_CAT_DISPLAY_TEXT;
+		ui.qualifier = 0x80;              /* normal priority, wait for user to clear */
 		break;
 	case SIMOTA_DEFERRED_GET_INPUT: {
 		struct simota_deferred_input in = { SIMOTA_DEFERRED_INPUT_DEFAULT_MIN,
@@ -46,57 +44,46 @@ static simota_err build_command(struct deferred_applet *app, const struct simota
 
 		if (c1->has_input)
 			in = c1->input;
-		m->details.type = SIMOTA_CAT_GET_INPUT;
-		m->dst = SIMOTA_CAT_DEV_TERMINAL;
+		ui.type = SIMOTA_CAT_GET_INPUT;
 		/* b1: alphabet (0: digits only); b2: UCS2 so any text can be entered; b3: hidden */
-		m->details.qualifier = (in.flags & SIMOTA_DEFERRED_INPUT_DIGITS) ? 0x00 : 0x03;
+		ui.qualifier = (in.flags & SIMOTA_DEFERRED_INPUT_DIGITS) ? 0x00 : 0x03;
 		if (in.flags & SIMOTA_DEFERRED_INPUT_HIDDEN)
-			m->details.qualifier |= 0x04;
-		err = simota_cat_string_set(m, &m->text, text, -1);
-		m->response_length.present = true;
-		m->response_length.min = in.min_len;
-		m->response_length.max = in.max_len;
+			ui.qualifier |= 0x04;
+		ui.min_len = in.min_len;
+		ui.max_len = in.max_len;
 		break;
 	}
 	case SIMOTA_DEFERRED_SELECT_ITEM:
-		m->details.type = SIMOTA_CAT_SELECT_ITEM;
-		m->details.qualifier = 0x00;
-		m->dst = SIMOTA_CAT_DEV_TERMINAL;
-		err = simota_cat_string_set(m, &m->alpha_id, text, -1);
-		for (size_t i = 0; !err && i < c1->n_items && i < SIMOTA_CAT_MAX_ITEMS; i++) {
-			char *it = g_strndup(c1->items[i].text, c1->items[i].text_len);
-
-			m->items[i].id = c1->items[i].id;
-			err = simota_cat_string_set(m, &m->items[i].text, it, -1);
-			m->n_items = (unsigned)i + 1;
-			g_free(it);
+		ui.type = SIMOTA_CAT_SELECT_ITEM;
+		for (size_t i = 0; i < c1->n_items && i < SIMOTA_CAT_MAX_ITEMS; i++) {
+			item_text[i] = g_strndup(c1->items[i].text, c1->items[i].text_len);
+			items[i].id = c1->items[i].id;
+			items[i].text = item_text[i];
+			ui.n_items = i + 1;
 		}
+		ui.items = items;
 		break;
 	case SIMOTA_DEFERRED_YES_NO:
-		m->details.type = SIMOTA_CAT_GET_INKEY;
-		m->details.qualifier = 0x04;      /* "Yes/No" */
-		m->dst = SIMOTA_CAT_DEV_TERMINAL;
-		err = simota_cat_string_set(m, &m->text, text, -1);
+		ui.type = SIMOTA_CAT_GET_INKEY;
+		ui.qualifier = 0x04;              /* "Yes/No" */
 		break;
 	default:
 		err = SIMOTA_ERR_UNSUPPORTED;
 	}
-	g_free(text);
 	if (!err)
-		err = simota_cat_command_encode(m, out, cap, len);
-	if (!err && *len > UICC_TK_MAX_COMMAND)
-		err = SIMOTA_ERR_NO_SPACE;
+		err = uicc_tk_ui_encode(app->tk, &ui, out, cap, len);
+	for (size_t i = 0; i < ui.n_items; i++)
+		g_free(item_text[i]);
+	g_free(text);
 	return err;
 }
 
 bool deferred_session_buildable(struct deferred_applet *app, const struct simota_deferred_msg *c1)
 {
-	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
 	uint8_t cmd[512];
 	size_t n;
-	simota_err err = build_command(app, c1, m, cmd, sizeof(cmd), &n);
+	simota_err err = build_command(app, c1, cmd, sizeof(cmd), &n);
 
-	g_free(m);
 	if (err)
 		g_message("C1 %08x: no proactive command for it: %s", c1->txid, simota_strerror(err));
 	return err == SIMOTA_OK;
@@ -209,6 +196,18 @@ static void session_done(struct uicc_tk_invocation *inv, const struct uicc_tk_te
 		return;
 	}
 	app->sessions = g_list_remove(app->sessions, s);
+	/*
+	 * TS 102 223 §8.12, 2X: the terminal cannot do it now (screen busy, ME
+	 * busy): nobody has answered, so the request stays pending - it runs
+	 * again after the next TERMINAL PROFILE, or when the user opens it from
+	 * the menu's pending requests.
+	 */
+	if (app->tc->mode == SIMOTA_CARD_MODE_DEFERRED && (tr->general_result & 0xF0) == 0x20) {
+		g_message("%08x: the terminal cannot show it now (result %02x): it stays pending", s->txid,
+			  tr->general_result);
+		g_free(s);
+		return;
+	}
 	ok = build_r1(s, tr, r1, sizeof(r1), &n);
 
 	if (app->tc->mode == SIMOTA_CARD_MODE_PRIOR_ART) {
@@ -234,14 +233,12 @@ static void session_done(struct uicc_tk_invocation *inv, const struct uicc_tk_te
 bool deferred_session_start(struct deferred_applet *app, struct uicc_tk_invocation *inv,
 			    const struct simota_deferred_msg *c1)
 {
-	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
 	struct deferred_session *s;
 	uint8_t cmd[512];
 	size_t n;
 	enum uicc_tk_result r;
-	simota_err err = build_command(app, c1, m, cmd, sizeof(cmd), &n);
+	simota_err err = build_command(app, c1, cmd, sizeof(cmd), &n);
 
-	g_free(m);
 	if (err)
 		return false;
 	s = g_new0(struct deferred_session, 1);

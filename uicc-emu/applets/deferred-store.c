@@ -146,3 +146,23 @@ uint32_t *deferred_store_pending(struct deferred_applet *app, size_t *n)
 	g_strfreev(groups);
 	return out;
 }
+
+bool deferred_store_load_c1(struct deferred_applet *app, uint32_t txid, struct deferred_c1 *out)
+{
+	size_t len;
+
+	return deferred_store_c1(app, txid, out->raw, sizeof(out->raw), &len) &&
+	       simota_deferred_decode(out->raw, len, &out->msg) == SIMOTA_OK && out->msg.type == SIMOTA_DEFERRED_C1;
+}
+
+uint32_t *deferred_unanswered(struct deferred_applet *app, size_t *n)
+{
+	uint32_t *pending = deferred_store_pending(app, n);
+	size_t kept = 0;
+
+	for (size_t i = 0; i < *n; i++)
+		if (!deferred_session_running(app, pending[i]))
+			pending[kept++] = pending[i];
+	*n = kept;
+	return pending;
+}

@@ -193,19 +193,14 @@ static void on_secured_data(struct deferred_applet *app, struct uicc_tk_invocati
 static void restart_sessions(struct deferred_applet *app, struct uicc_tk_invocation *inv)
 {
 	size_t n;
-	uint32_t *pending = deferred_store_pending(app, &n);
-	uint8_t raw[DEFERRED_C1_MAX];
-	struct simota_deferred_msg *c1 = g_new0(struct simota_deferred_msg, 1);
+	uint32_t *pending = deferred_unanswered(app, &n);
+	struct deferred_c1 *c1 = g_new0(struct deferred_c1, 1);
 
 	for (size_t i = 0; i < n; i++) {
-		size_t len;
-
-		if (deferred_session_running(app, pending[i]) ||
-		    !deferred_store_c1(app, pending[i], raw, sizeof(raw), &len) ||
-		    simota_deferred_decode(raw, len, c1) != SIMOTA_OK || c1->type != SIMOTA_DEFERRED_C1)
+		if (!deferred_store_load_c1(app, pending[i], c1))
 			continue;
 		g_message("%08x still pending: its proactive session runs again", pending[i]);
-		deferred_session_start(app, inv, c1);
+		deferred_session_start(app, inv, &c1->msg);
 	}
 	g_free(c1);
 	g_free(pending);
@@ -223,6 +218,9 @@ static enum uicc_tk_result deferred_process(struct uicc_tk_invocation *inv, void
 		if (app->tc->mode == SIMOTA_CARD_MODE_DEFERRED)
 			restart_sessions(app, inv);
 		break;
+	case UICC_TK_EVENT_MENU_SELECTION:
+		deferred_menu_selection(app, inv);
+		break;
 	default:
 		break;
 	}
@@ -234,30 +232,25 @@ static void deferred_free(void *data)
 	struct deferred_applet *app = data;
 
 	deferred_sessions_detach(app);
+	deferred_menu_detach(app);
 	g_free(app);
 }
 
 bool uicc_deferred_attach(struct uicc_card *card, const struct simota_card_tar *tc, GError **error)
 {
 	struct deferred_applet *app = g_new0(struct deferred_applet, 1);
-	char name[UICC_OTA_INSTANCE_NAME_MAX];
 
 	app->card = card;
 	app->tk = uicc_card_toolkit(card);
 	app->state = uicc_card_state_of(card);
 	app->tc = tc;
 	g_snprintf(app->prefix, sizeof(app->prefix), "deferred %02x%02x%02x ", tc->tar[0], tc->tar[1], tc->tar[2]);
-	uicc_ota_instance_name(tc->applet, tc->tar, name);
-	app->applet = uicc_tk_applet_register(app->tk, name, deferred_process, app);
+	app->applet = uicc_ota_register_instance(card, tc, deferred_process, app, error);
 	if (!app->applet) {
 		g_free(app);
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    "[tar %02x%02x%02x]: applet %s not registered (too many applets?)",
-			    tc->tar[0], tc->tar[1], tc->tar[2], name);
 		return false;
 	}
 	uicc_card_add_cleanup(card, deferred_free, app);
-	uicc_tk_applet_set_event(app->applet, UICC_TK_EVENT_FORMATTED_SMS_PP);
 	uicc_tk_applet_set_event(app->applet, UICC_TK_EVENT_PROFILE_DOWNLOAD);
 	return true;
 }

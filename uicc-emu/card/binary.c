@@ -58,15 +58,16 @@ uint16_t uicc_cmd_read_binary(struct uicc_card *c, const struct uicc_apdu *a, st
 	f = target(c, a, &offset, &sw);
 	if (!f)
 		return sw;
-	if (!uicc_ac_ok(c, f->ac_read))
-		return a->gsm ? SW_GSM_ACCESS : SW_SECURITY;
+	sw = uicc_access_check(c, a, f, UICC_AM_READ);
+	if (sw != SW_OK)
+		return sw;
 	if (offset >= f->size)
 		return a->gsm ? SW_GSM_OUT_OF_RANGE : SW_WRONG_P1P2;
 	avail = f->size - offset;
 	/* T=0 (TS 102 221 §7.3.1.1.5.2): Le beyond the end → 6C with what there is */
 	if (le > avail)
 		return uicc_sw_wrong_le(a, avail > 256 ? 256 : avail);
-	memcpy(out->data, uicc_fs_content(f)->data + offset, le);
+	memcpy(out->data, uicc_fs_data(c, f) + offset, le);
 	out->len = le;
 	return SW_OK;
 }
@@ -83,16 +84,17 @@ uint16_t uicc_cmd_update_binary(struct uicc_card *c, const struct uicc_apdu *a, 
 	f = target(c, a, &offset, &sw);
 	if (!f)
 		return sw;
-	if (!uicc_ac_ok(c, f->ac_update))
-		return a->gsm ? SW_GSM_ACCESS : SW_SECURITY;
+	sw = uicc_access_check(c, a, f, UICC_AM_UPDATE);
+	if (sw != SW_OK)
+		return sw;
 	if (offset >= f->size)
 		return a->gsm ? SW_GSM_OUT_OF_RANGE : SW_WRONG_P1P2;
 	if (lc > (size_t)(f->size - offset))
 		return a->gsm ? (uint16_t)(0x6700 | (f->size - offset > 0xFF ? 0 : f->size - offset)) : SW_WRONG_LENGTH;
-	memcpy(uicc_fs_content(f)->data + offset, data, lc);
+	memcpy(uicc_fs_data(c, f) + offset, data, lc);
 	uicc_fs_save(c, f);
 	if (!uicc_card_commit(c))
-		return a->gsm ? SW_GSM_MEMORY : 0x6581;
+		return uicc_sw_memory(a);
 	(void)out;
 	return SW_OK;
 }

@@ -15,10 +15,35 @@
 #include "toolkit/toolkit.h"
 
 struct uicc_toolkit *uicc_card_toolkit(struct uicc_card *card);
+/*
+ * libsimota's crypto context, shared by every card of the process (crypto.c);
+ * NULL if OpenSSL cannot provide it.  Released with the card.
+ */
+struct simota_ota_crypto *uicc_card_crypto(struct uicc_card *card);
+void uicc_card_crypto_release(struct uicc_card *card);
 struct uicc_card_state *uicc_card_state_of(struct uicc_card *card);
 const struct simota_card_config *uicc_card_config_of(struct uicc_card *card);
 
 /* Run by uicc_card_free() (last added first), e.g. to free an applet's data. */
 void uicc_card_add_cleanup(struct uicc_card *card, void (*fn)(void *data), void *data);
+
+/*
+ * An RFM applet's context (TS 102 226 §5): a selection context of its own
+ * (one channel; the ME's channels, current files and GET RESPONSE data are
+ * left alone), the file system df current at the start (DF_GSM: CLA A0
+ * commands only; MF or ADF.USIM: the UICC classes), the access conditions
+ * access (SIMOTA_CARD_ACCESS_*) held without VERIFY, PINs the script
+ * verifies held until it is freed, and only the commands an RFM script may
+ * hold (SELECT, STATUS, READ/UPDATE BINARY and RECORD, SEARCH RECORD,
+ * INCREASE, (DE)ACTIVATE FILE, GET RESPONSE, the PIN commands; others: 6D 00).
+ * NULL if the card lacks that DF.
+ */
+struct uicc_context;
+struct uicc_context *uicc_card_rfm_context_new(struct uicc_card *card, enum simota_card_rfm_df df,
+					       uint8_t access);
+void uicc_card_context_free(struct uicc_context *ctx);
+/* uicc_card_transmit() in that context (T=0 rules; never 91XX: the proactive session is the ME's). */
+size_t uicc_card_context_transmit(struct uicc_card *card, struct uicc_context *ctx, const uint8_t *capdu,
+				  size_t len, uint8_t *rapdu, size_t cap);
 
 #endif

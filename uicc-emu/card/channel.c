@@ -4,7 +4,7 @@
 
 static void open_channel(struct uicc_card *c, unsigned n, unsigned from)
 {
-	struct uicc_channel *ch = &c->ch[n];
+	struct uicc_channel *ch = &c->cur->ch[n];
 
 	/* from the basic channel: the MF is current; else the origin's state */
 	if (from == 0) {
@@ -13,7 +13,7 @@ static void open_channel(struct uicc_card *c, unsigned n, unsigned from)
 		ch->adf = NULL;
 		ch->record = 0;
 	} else {
-		*ch = c->ch[from];
+		*ch = c->cur->ch[from];
 	}
 	ch->open = true;
 }
@@ -27,7 +27,7 @@ uint16_t uicc_cmd_manage_channel(struct uicc_card *c, const struct uicc_apdu *a,
 			/* the card picks the channel and returns its number (Le = 1) */
 			if (!uicc_apdu_case2(a, &le))
 				return SW_WRONG_LENGTH;
-			for (n = 1; n < UICC_CHANNELS && c->ch[n].open; n++)
+			for (n = 1; n < UICC_CHANNELS && c->cur->ch[n].open; n++)
 				;
 			if (n == UICC_CHANNELS)
 				return SW_FUNC_NOT_SUPPORTED;
@@ -44,7 +44,7 @@ uint16_t uicc_cmd_manage_channel(struct uicc_card *c, const struct uicc_apdu *a,
 			return SW_BAD_P1P2;
 		if (a->p2 >= UICC_CHANNELS)
 			return SW_LOGICAL_CHANNEL;
-		if (c->ch[a->p2].open)
+		if (c->cur->ch[a->p2].open)
 			return SW_CONDITIONS;
 		open_channel(c, a->p2, a->channel);
 		return SW_OK;
@@ -54,9 +54,9 @@ uint16_t uicc_cmd_manage_channel(struct uicc_card *c, const struct uicc_apdu *a,
 			return SW_WRONG_LENGTH;
 		if (a->p2 == 0x00 || a->p2 > 19)
 			return SW_BAD_P1P2;
-		if (a->p2 >= UICC_CHANNELS || !c->ch[a->p2].open)
+		if (a->p2 >= UICC_CHANNELS || !c->cur->ch[a->p2].open)
 			return SW_LOGICAL_CHANNEL;
-		c->ch[a->p2].open = false;
+		c->cur->ch[a->p2].open = false;
 		return SW_OK;
 	}
 	return SW_BAD_P1P2;

@@ -5,9 +5,10 @@
  * with what oFono reads at start (src/sim.c, sms, voicecall, stk).  The file
  * set is data: one const table per DF (FID, SFI, structure, size or record
  * length and count, access conditions, name, where the first contents come
- * from), in the manner of libosmocore's src/sim/card_fs_usim.c.  Files the ME
- * may write start with those contents; the card state keeps their current
- * bytes (fs.c).
+ * from), in the manner of libosmocore's src/sim/card_fs_usim.c.  The tables
+ * build the skeleton the cards share; a card's EF starts with those contents
+ * when the card first uses it, and the card state keeps its current bytes
+ * (fs.c).
  */
 #include <glib.h>
 #include <stdlib.h>
@@ -26,8 +27,55 @@ static const uint8_t usim_aid[16] = {
 #define ALW UICC_AC_ALW
 #define PIN UICC_AC_PIN1
 #define PIN2 UICC_AC_PIN2
-#define ADM UICC_AC_ADM
+#define ADM UICC_AC_ADM1
 #define NEV UICC_AC_NEV
+
+/*
+ * The access rules of the file set (TS 102 221 §9.2.5): EF_ARR record n is
+ * rule n.  Per rule: READ (and SEARCH), UPDATE, INCREASE, DEACTIVATE,
+ * ACTIVATE.  Files name their rule by its record; the rules follow TS 31.102
+ * §4.2 and TS 51.011 §10 (ADM for what the issuer administers).
+ */
+enum arr_record {
+	ARR_DF = 1,         /* DFs and ADFs: (de)activate ADM1; no file creation or deletion */
+	ARR_ALW_ADM,        /* read always, update ADM1 (EF_DIR, EF_AD, EF_SPN, EF_ECC) */
+	ARR_ALW_NEV,        /* read always, never updated (EF_ICCID) */
+	ARR_ALW_PIN,        /* read always, update PIN1 (EF_PL, EF_LP) */
+	ARR_PIN_PIN,        /* the user's files */
+	ARR_PIN_ADM,        /* read PIN1, update ADM1 (EF_IMSI, EF_UST, ...) */
+	ARR_PIN_PIN2,       /* read PIN1, update PIN2 (EF_FDN, EF_EST) */
+	ARR_ACM,            /* read PIN1, update PIN2, INCREASE PIN1 (EF_ACM, TS 31.102 §4.2.9) */
+	ARR_END,
+};
+
+#define RULE(rd, upd, inc) { .ac = { [UICC_AM_READ] = (rd), [UICC_AM_UPDATE] = (upd), \
+	[UICC_AM_INCREASE] = (inc), [UICC_AM_DEACTIVATE] = ADM, [UICC_AM_ACTIVATE] = ADM } }
+
+static const struct uicc_access_rule access_rules[ARR_END - 1] = {
+	[ARR_DF - 1] = RULE(NEV, NEV, NEV),
+	[ARR_ALW_ADM - 1] = RULE(ALW, ADM, NEV),
+	[ARR_ALW_NEV - 1] = RULE(ALW, NEV, NEV),
+	[ARR_ALW_PIN - 1] = RULE(ALW, PIN, NEV),
+	[ARR_PIN_PIN - 1] = RULE(PIN, PIN, NEV),
+	[ARR_PIN_ADM - 1] = RULE(PIN, ADM, NEV),
+	[ARR_PIN_PIN2 - 1] = RULE(PIN, PIN2, NEV),
+	[ARR_ACM - 1] = RULE(PIN, PIN2, PIN),
+};
+
+/* The longest record uicc_access_rule_encode() writes for these rules (checked when the EF is built). */
+#define ARR_RECORD_LEN 48
+
+const struct uicc_access_rule *uicc_access_rule(unsigned record)
+{
+	if (record < 1 || record >= ARR_END)
+		return NULL;
+	return &access_rules[record - 1];
+}
+
+unsigned uicc_access_rules_count(void)
+{
+	return ARR_END - 1;
+}
 
 /* MCCs whose networks use 3-digit MNCs (for EF_AD byte 4). */
 static unsigned mnc_length(const char *imsi)
@@ -67,25 +115,6 @@ static void config_number(const char *text, struct simota_sms_address *a)
 		memset(a, 0, sizeof(*a));
 }
 
-/* TS 102 221 §9.2.5: one security condition of an access rule. */
-static size_t security_condition(enum uicc_ac ac, uint8_t *out)
-{
-	static const uint8_t refs[] = { [PIN] = 0x01, [PIN2] = 0x81, [ADM] = 0x0A };
-
-	if (ac == ALW) {
-		out[0] = 0x90; out[1] = 0x00;
-		return 2;
-	}
-	if (ac == NEV) {
-		out[0] = 0x97; out[1] = 0x00;
-		return 2;
-	}
-	out[0] = 0xA4; out[1] = 0x06;
-	out[2] = 0x83; out[3] = 0x01; out[4] = refs[ac];
-	out[5] = 0x95; out[6] = 0x01; out[7] = 0x08;
-	return 8;
-}
-
 /* ---- initial contents ------------------------------------------------ */
 
 /* TS 102 221 §13.1 EF_DIR: one application template, the USIM's. */
@@ -112,21 +141,13 @@ static size_t ef_iccid(const struct simota_card_config *cfg, unsigned rec, uint8
 	return SIMOTA_EF_ICCID_LEN;
 }
 
-/* TS 102 221 §13.4 EF_ARR: record 1 + read * 5 + update (fs.c arr_record()), expanded format. */
+/* TS 102 221 §13.4 EF_ARR: record n holds access rule n (access.c encodes it). */
 static size_t ef_arr(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
-	unsigned rd = (rec - 1) / 5, upd = (rec - 1) % 5;
-	size_t n = 0;
+	size_t n = uicc_access_rule_encode(rec, b, cap < ARR_RECORD_LEN ? cap : ARR_RECORD_LEN);
 
 	(void)cfg;
-	if (rd > NEV || cap < 3 * (3 + 8))
-		return 0;
-	b[n++] = 0x80; b[n++] = 0x01; b[n++] = 0x01;   /* AM: read */
-	n += security_condition(rd, b + n);
-	b[n++] = 0x80; b[n++] = 0x01; b[n++] = 0x02;   /* AM: update */
-	n += security_condition(upd, b + n);
-	b[n++] = 0x80; b[n++] = 0x01; b[n++] = 0x18;   /* AM: (de)activate */
-	n += security_condition(ADM, b + n);
+	g_assert(n || rec >= ARR_END);          /* a rule longer than the record: the table is wrong */
 	return n;
 }
 
@@ -286,7 +307,7 @@ struct ef_desc {
 	enum uicc_ef_structure structure;
 	uint16_t size;                        /* transparent; 0: as long as its contents (at least 1) */
 	uint8_t rec_len, n_rec;
-	enum uicc_ac rd, upd;
+	uint8_t arr;                          /* its access rule (enum arr_record) */
 	const char *name;
 	struct ef_content content;
 	const char *alias;                    /* shows this EF's contents ("3F00/7FF0/6F3C") */
@@ -296,81 +317,84 @@ struct ef_desc {
 #define FROM(fn_) { .fn = (fn_) }
 #define FIXED(...) { .bytes = (const uint8_t[]){ __VA_ARGS__ }, \
 		     .len = sizeof((const uint8_t[]){ __VA_ARGS__ }) }
-#define EF_TRANSP(fid_, sfi_, size_, rd_, upd_, name_, content_) \
+#define EF_TRANSP(fid_, sfi_, size_, arr_, name_, content_) \
 	{ .fid = (fid_), .sfi = (sfi_), .structure = UICC_EF_TRANSPARENT, .size = (size_), \
-	  .rd = (rd_), .upd = (upd_), .name = (name_), .content = content_ }
-#define EF_LIN_FIX(fid_, sfi_, rec_len_, n_rec_, rd_, upd_, name_, content_) \
+	  .arr = (arr_), .name = (name_), .content = content_ }
+#define EF_LIN_FIX(fid_, sfi_, rec_len_, n_rec_, arr_, name_, content_) \
 	{ .fid = (fid_), .sfi = (sfi_), .structure = UICC_EF_LINEAR_FIXED, .rec_len = (rec_len_), \
-	  .n_rec = (n_rec_), .rd = (rd_), .upd = (upd_), .name = (name_), .content = content_ }
-#define EF_CYCLIC(fid_, sfi_, rec_len_, n_rec_, rd_, upd_, name_, content_) \
+	  .n_rec = (n_rec_), .arr = (arr_), .name = (name_), .content = content_ }
+#define EF_CYCLIC(fid_, sfi_, rec_len_, n_rec_, arr_, name_, content_) \
 	{ .fid = (fid_), .sfi = (sfi_), .structure = UICC_EF_CYCLIC, .rec_len = (rec_len_), \
-	  .n_rec = (n_rec_), .rd = (rd_), .upd = (upd_), .name = (name_), .content = content_ }
+	  .n_rec = (n_rec_), .arr = (arr_), .name = (name_), .content = content_ }
 #define EF_ALIAS(fid_, name_, target_) { .fid = (fid_), .name = (name_), .alias = (target_) }
 
 /* TS 102 221 §13: the EFs under the MF. */
 static const struct ef_desc mf_efs[] = {
-	EF_LIN_FIX(0x2F00, 0x1E, 32, 2, ALW, ADM, "EF_DIR", FROM(ef_dir)),
-	EF_TRANSP(0x2FE2, 0x02, SIMOTA_EF_ICCID_LEN, ALW, NEV, "EF_ICCID", FROM(ef_iccid)),
-	EF_TRANSP(0x2F05, 0x05, 10, ALW, PIN, "EF_PL", FIXED('e', 'n')),
-	EF_LIN_FIX(0x2F06, 0x06, 40, 25, ALW, ADM, "EF_ARR", FROM(ef_arr)),
+	EF_LIN_FIX(0x2F00, 0x1E, 32, 2, ARR_ALW_ADM, "EF_DIR", FROM(ef_dir)),
+	EF_TRANSP(0x2FE2, 0x02, SIMOTA_EF_ICCID_LEN, ARR_ALW_NEV, "EF_ICCID", FROM(ef_iccid)),
+	EF_TRANSP(0x2F05, 0x05, 10, ARR_ALW_PIN, "EF_PL", FIXED('e', 'n')),
+	EF_LIN_FIX(0x2F06, 0x06, ARR_RECORD_LEN, ARR_END - 1, ARR_ALW_ADM, "EF_ARR", FROM(ef_arr)),
 };
 
 /* TS 31.102 §4.2: ADF.USIM, what oFono reads at start (src/sim.c, sms, voicecall, stk). */
 static const struct ef_desc usim_efs[] = {
 	EF_ALIAS(0x6F06, "EF_ARR", "3F00/2F06"),
-	EF_TRANSP(0x6F05, 0x02, 10, ALW, PIN, "EF_LI", FIXED('e', 'n')),
-	EF_TRANSP(0x6F07, 0x07, SIMOTA_EF_IMSI_LEN, PIN, ADM, "EF_IMSI", FROM(ef_imsi)),
-	EF_TRANSP(0x6F08, 0x08, 33, PIN, PIN, "EF_KEYS", FIXED(0x07)),           /* KSI: no key */
-	EF_TRANSP(0x6F09, 0x09, 33, PIN, PIN, "EF_KEYSPS", FIXED(0x07)),
-	EF_TRANSP(0x6F31, 0x12, 1, PIN, ADM, "EF_HPPLMN", FIXED(0x00)),
-	EF_TRANSP(0x6F38, 0x04, 0, PIN, ADM, "EF_UST", FROM(ef_ust)),
-	EF_TRANSP(0x6F56, 0x05, 1, PIN, PIN2, "EF_EST", FIXED(0x00)),
-	EF_TRANSP(0x6F78, 0x06, 2, PIN, ADM, "EF_ACC", FROM(ef_acc)),
-	EF_TRANSP(0x6F7B, 0x0D, 12, PIN, PIN, "EF_FPLMN", EMPTY),
-	EF_TRANSP(0x6F7E, 0x0B, 11, PIN, PIN, "EF_LOCI", FROM(ef_loci)),
-	EF_TRANSP(0x6F73, 0x0C, 14, PIN, PIN, "EF_PSLOCI", FROM(ef_psloci)),
-	EF_TRANSP(0x6FE3, 0x1E, 18, PIN, PIN, "EF_EPSLOCI",
+	EF_TRANSP(0x6F05, 0x02, 10, ARR_ALW_PIN, "EF_LI", FIXED('e', 'n')),
+	EF_TRANSP(0x6F07, 0x07, SIMOTA_EF_IMSI_LEN, ARR_PIN_ADM, "EF_IMSI", FROM(ef_imsi)),
+	EF_TRANSP(0x6F08, 0x08, 33, ARR_PIN_PIN, "EF_KEYS", FIXED(0x07)),           /* KSI: no key */
+	EF_TRANSP(0x6F09, 0x09, 33, ARR_PIN_PIN, "EF_KEYSPS", FIXED(0x07)),
+	EF_TRANSP(0x6F31, 0x12, 1, ARR_PIN_ADM, "EF_HPPLMN", FIXED(0x00)),
+	EF_TRANSP(0x6F38, 0x04, 0, ARR_PIN_ADM, "EF_UST", FROM(ef_ust)),
+	EF_TRANSP(0x6F56, 0x05, 1, ARR_PIN_PIN2, "EF_EST", FIXED(0x00)),
+	EF_TRANSP(0x6F78, 0x06, 2, ARR_PIN_ADM, "EF_ACC", FROM(ef_acc)),
+	EF_TRANSP(0x6F7B, 0x0D, 12, ARR_PIN_PIN, "EF_FPLMN", EMPTY),
+	EF_TRANSP(0x6F7E, 0x0B, 11, ARR_PIN_PIN, "EF_LOCI", FROM(ef_loci)),
+	EF_TRANSP(0x6F73, 0x0C, 14, ARR_PIN_PIN, "EF_PSLOCI", FROM(ef_psloci)),
+	EF_TRANSP(0x6FE3, 0x1E, 18, ARR_PIN_PIN, "EF_EPSLOCI",
 		  FIXED(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
 			0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01)),          /* not updated */
-	EF_TRANSP(0x6FAD, 0x03, SIMOTA_EF_AD_LEN, ALW, ADM, "EF_AD", FROM(ef_ad)),
-	EF_TRANSP(0x6F46, 0, SIMOTA_EF_SPN_LEN, ALW, ADM, "EF_SPN", FROM(ef_spn)),
-	EF_LIN_FIX(0x6F40, 0, 28, 2, PIN, PIN, "EF_MSISDN", FROM(ef_msisdn)),
-	EF_LIN_FIX(0x6F42, 0, 40, 2, PIN, PIN, "EF_SMSP", FROM(ef_smsp)),
-	EF_LIN_FIX(0x6F3C, 0, 176, 10, PIN, PIN, "EF_SMS", FIXED(0x00)),        /* every record free */
-	EF_TRANSP(0x6F43, 0, 2, PIN, PIN, "EF_SMSS", EMPTY),
-	EF_LIN_FIX(0x6FB7, 0x01, 4, 2, ALW, ADM, "EF_ECC", FROM(ef_ecc)),
-	EF_TRANSP(0x6F3E, 0, 8, PIN, ADM, "EF_GID1", EMPTY),
-	EF_TRANSP(0x6F3F, 0, 8, PIN, ADM, "EF_GID2", EMPTY),
-	EF_TRANSP(0x6F45, 0, 10, PIN, PIN, "EF_CBMI", EMPTY),
-	EF_TRANSP(0x6F48, 0x0E, 10, PIN, ADM, "EF_CBMID", EMPTY),
-	EF_TRANSP(0x6F50, 0, 8, PIN, PIN, "EF_CBMIR", EMPTY),
-	EF_TRANSP(0x6F5B, 0x0F, 6, PIN, PIN, "EF_START-HFN", FIXED(0xF0, 0x00, 0x00, 0xF0, 0x00, 0x00)),
-	EF_TRANSP(0x6F5C, 0x10, 3, PIN, ADM, "EF_THRESHOLD", EMPTY),
-	EF_TRANSP(0x6F60, 0x0A, 40, PIN, PIN, "EF_PLMNwAcT", EMPTY),
-	EF_TRANSP(0x6F61, 0x11, 40, PIN, ADM, "EF_OPLMNwAcT", EMPTY),
-	EF_TRANSP(0x6F62, 0x13, 5, PIN, ADM, "EF_HPLMNwAcT", EMPTY),
-	EF_LIN_FIX(0x6FC7, 0, 28, 1, PIN, PIN, "EF_MBDN", EMPTY),
-	EF_LIN_FIX(0x6FC9, 0, 4, 1, PIN, PIN, "EF_MBI", FIXED(0, 0, 0, 0)),
-	EF_LIN_FIX(0x6FCA, 0, 5, 1, PIN, PIN, "EF_MWIS", FIXED(0, 0, 0, 0, 0)),
-	EF_LIN_FIX(0x6FCB, 0, 16, 1, PIN, PIN, "EF_CFIS", FIXED(0x01, 0x00)),
+	EF_TRANSP(0x6FAD, 0x03, SIMOTA_EF_AD_LEN, ARR_ALW_ADM, "EF_AD", FROM(ef_ad)),
+	EF_TRANSP(0x6F46, 0, SIMOTA_EF_SPN_LEN, ARR_ALW_ADM, "EF_SPN", FROM(ef_spn)),
+	EF_LIN_FIX(0x6F40, 0, 28, 2, ARR_PIN_PIN, "EF_MSISDN", FROM(ef_msisdn)),
+	EF_LIN_FIX(0x6F42, 0, 40, 2, ARR_PIN_PIN, "EF_SMSP", FROM(ef_smsp)),
+	EF_LIN_FIX(0x6F3C, 0, 176, 10, ARR_PIN_PIN, "EF_SMS", FIXED(0x00)),        /* every record free */
+	EF_TRANSP(0x6F43, 0, 2, ARR_PIN_PIN, "EF_SMSS", EMPTY),
+	EF_LIN_FIX(0x6FB7, 0x01, 4, 2, ARR_ALW_ADM, "EF_ECC", FROM(ef_ecc)),
+	EF_TRANSP(0x6F3E, 0, 8, ARR_PIN_ADM, "EF_GID1", EMPTY),
+	EF_TRANSP(0x6F3F, 0, 8, ARR_PIN_ADM, "EF_GID2", EMPTY),
+	EF_TRANSP(0x6F45, 0, 10, ARR_PIN_PIN, "EF_CBMI", EMPTY),
+	EF_TRANSP(0x6F48, 0x0E, 10, ARR_PIN_ADM, "EF_CBMID", EMPTY),
+	EF_TRANSP(0x6F50, 0, 8, ARR_PIN_PIN, "EF_CBMIR", EMPTY),
+	EF_TRANSP(0x6F5B, 0x0F, 6, ARR_PIN_PIN, "EF_START-HFN", FIXED(0xF0, 0x00, 0x00, 0xF0, 0x00, 0x00)),
+	EF_TRANSP(0x6F5C, 0x10, 3, ARR_PIN_ADM, "EF_THRESHOLD", EMPTY),
+	EF_TRANSP(0x6F60, 0x0A, 40, ARR_PIN_PIN, "EF_PLMNwAcT", EMPTY),
+	EF_TRANSP(0x6F61, 0x11, 40, ARR_PIN_ADM, "EF_OPLMNwAcT", EMPTY),
+	EF_TRANSP(0x6F62, 0x13, 5, ARR_PIN_ADM, "EF_HPLMNwAcT", EMPTY),
+	EF_LIN_FIX(0x6FC7, 0, 28, 1, ARR_PIN_PIN, "EF_MBDN", EMPTY),
+	EF_LIN_FIX(0x6FC9, 0, 4, 1, ARR_PIN_PIN, "EF_MBI", FIXED(0, 0, 0, 0)),
+	EF_LIN_FIX(0x6FCA, 0, 5, 1, ARR_PIN_PIN, "EF_MWIS", FIXED(0, 0, 0, 0, 0)),
+	EF_LIN_FIX(0x6FCB, 0, 16, 1, ARR_PIN_PIN, "EF_CFIS", FIXED(0x01, 0x00)),
+	/* accumulated call meter: INCREASE adds to the newest record (TS 31.102 §4.2.9, §4.2.7) */
+	EF_CYCLIC(0x6F39, 0, 3, 3, ARR_ACM, "EF_ACM", FIXED(0x00, 0x00, 0x00)),
+	EF_TRANSP(0x6F37, 0, 3, ARR_PIN_PIN2, "EF_ACMmax", FIXED(0x00, 0x00, 0x00)),
 };
 
 /* TS 51.011 §10.5: DF_TELECOM for 2G-style MEs; the SMS files are ADF.USIM's. */
 static const struct ef_desc telecom_efs[] = {
-	EF_LIN_FIX(0x6F3A, 0, 28, 10, PIN, PIN, "EF_ADN", EMPTY),
-	EF_LIN_FIX(0x6F3B, 0, 28, 2, PIN, PIN2, "EF_FDN", EMPTY),
+	EF_LIN_FIX(0x6F3A, 0, 28, 10, ARR_PIN_PIN, "EF_ADN", EMPTY),
+	EF_LIN_FIX(0x6F3B, 0, 28, 2, ARR_PIN_PIN2, "EF_FDN", EMPTY),
 	EF_ALIAS(0x6F3C, "EF_SMS", "3F00/7FF0/6F3C"),
 	EF_ALIAS(0x6F40, "EF_MSISDN", "3F00/7FF0/6F40"),
 	EF_ALIAS(0x6F42, "EF_SMSP", "3F00/7FF0/6F42"),
 	EF_ALIAS(0x6F43, "EF_SMSS", "3F00/7FF0/6F43"),
-	EF_CYCLIC(0x6F44, 0, 28, 5, PIN, PIN, "EF_LND", EMPTY),
-	EF_LIN_FIX(0x6F49, 0, 28, 2, PIN, ADM, "EF_SDN", EMPTY),
-	EF_LIN_FIX(0x6F4A, 0, 13, 2, PIN, PIN, "EF_EXT1", EMPTY),
+	EF_CYCLIC(0x6F44, 0, 28, 5, ARR_PIN_PIN, "EF_LND", EMPTY),
+	EF_LIN_FIX(0x6F49, 0, 28, 2, ARR_PIN_ADM, "EF_SDN", EMPTY),
+	EF_LIN_FIX(0x6F4A, 0, 13, 2, ARR_PIN_PIN, "EF_EXT1", EMPTY),
 };
 
 /* TS 51.011 §10.3: DF_GSM; the files it shares with ADF.USIM show the same contents. */
 static const struct ef_desc gsm_efs[] = {
-	EF_TRANSP(0x6F05, 0, 4, ALW, PIN, "EF_LP", FIXED(0x01)),                 /* English */
+	EF_TRANSP(0x6F05, 0, 4, ARR_ALW_PIN, "EF_LP", FIXED(0x01)),                 /* English */
 	EF_ALIAS(0x6F07, "EF_IMSI", "3F00/7FF0/6F07"),
 	EF_ALIAS(0x6F31, "EF_HPPLMN", "3F00/7FF0/6F31"),
 	EF_ALIAS(0x6F78, "EF_ACC", "3F00/7FF0/6F78"),
@@ -383,12 +407,14 @@ static const struct ef_desc gsm_efs[] = {
 	EF_ALIAS(0x6F45, "EF_CBMI", "3F00/7FF0/6F45"),
 	EF_ALIAS(0x6F48, "EF_CBMID", "3F00/7FF0/6F48"),
 	EF_ALIAS(0x6F50, "EF_CBMIR", "3F00/7FF0/6F50"),
-	EF_TRANSP(0x6F20, 0, 9, PIN, PIN, "EF_Kc",
+	EF_ALIAS(0x6F39, "EF_ACM", "3F00/7FF0/6F39"),
+	EF_ALIAS(0x6F37, "EF_ACMmax", "3F00/7FF0/6F37"),
+	EF_TRANSP(0x6F20, 0, 9, ARR_PIN_PIN, "EF_Kc",
 		  FIXED(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x07)),     /* KSI: no key */
-	EF_TRANSP(0x6F30, 0, 24, PIN, PIN, "EF_PLMNsel", EMPTY),
-	EF_TRANSP(0x6F38, 0, 10, PIN, ADM, "EF_SST", FROM(ef_sst)),
-	EF_TRANSP(0x6FAE, 0, 1, ALW, ADM, "EF_Phase", FIXED(0x03)),              /* phase 2+ */
-	EF_TRANSP(0x6FB7, 0, 6, ALW, ADM, "EF_ECC", FIXED(0x11, 0xF2, 0xFF, 0x19, 0xF1, 0xFF)),
+	EF_TRANSP(0x6F30, 0, 24, ARR_PIN_PIN, "EF_PLMNsel", EMPTY),
+	EF_TRANSP(0x6F38, 0, 10, ARR_PIN_ADM, "EF_SST", FROM(ef_sst)),
+	EF_TRANSP(0x6FAE, 0, 1, ARR_ALW_ADM, "EF_Phase", FIXED(0x03)),              /* phase 2+ */
+	EF_TRANSP(0x6FB7, 0, 6, ARR_ALW_ADM, "EF_ECC", FIXED(0x11, 0xF2, 0xFF, 0x19, 0xF1, 0xFF)),
 };
 
 struct df_desc {
@@ -412,87 +438,86 @@ static const struct df_desc file_system[] = {
 	DF(0x7F20, UICC_FILE_DF, "DF_GSM", NULL, gsm_efs),
 };
 
-/* ---- building the tree from the tables ---------------------------------- */
+/* ---- building the skeleton from the tables ------------------------------ */
 
-/* The file whose card-state key is key ("3F00/7FF0/6F3C"), NULL if none. */
-static struct uicc_file *find_key(struct uicc_file *f, const char *key)
-{
-	for (; f; f = f->next) {
-		struct uicc_file *found;
-
-		if (strcmp(f->key, key) == 0)
-			return f;
-		found = find_key(f->child, key);
-		if (found)
-			return found;
-	}
-	return NULL;
-}
-
-static void fill(const struct simota_card_config *cfg, const struct ef_desc *d, struct uicc_file *f)
+/* A transparent EF of size 0 in a table is as long as its contents (EF_UST: the config's bytes). */
+static uint16_t ef_size(const struct simota_card_config *cfg, const struct ef_desc *d)
 {
 	uint8_t b[UICC_RESP_MAX];
 	size_t n;
 
+	if (d->size || d->structure != UICC_EF_TRANSPARENT)
+		return d->size;
+	n = d->content.fn ? d->content.fn(cfg, 0, b, sizeof(b)) : d->content.len;
+	return (uint16_t)(n ? n : 1);
+}
+
+static void add_ef(const struct simota_card_config *cfg, struct uicc_fs *fs, struct uicc_file *df,
+		   const struct ef_desc *d)
+{
+	if (d->alias) {
+		struct uicc_file *target = uicc_fs_find_key(fs, d->alias);
+
+		g_assert(target);             /* the tables are wrong */
+		uicc_fs_alias(fs, df, d->fid, target);
+		return;
+	}
+	uicc_fs_new_ef(fs, df, d->fid, d->structure, ef_size(cfg, d), d->rec_len, d->n_rec, d->arr, d->sfi, d);
+}
+
+struct uicc_fs *uicc_fs_build_default(const struct simota_card_config *cfg)
+{
+	struct uicc_fs *fs = g_new0(struct uicc_fs, 1);
+
+	for (size_t i = 0; i < sizeof(file_system) / sizeof(file_system[0]); i++) {
+		const struct df_desc *dd = &file_system[i];
+		struct uicc_file *df = uicc_fs_new_df(fs, fs->mf, dd->fid, dd->kind, ARR_DF);
+
+		if (dd->aid) {
+			df->aid = dd->aid;
+			df->aid_len = sizeof(usim_aid);
+			if (!fs->adf_usim)
+				fs->adf_usim = df;
+		}
+		for (size_t k = 0; k < dd->n_efs; k++)
+			add_ef(cfg, fs, df, &dd->efs[k]);
+	}
+	return fs;
+}
+
+/* The sizes that depend on the config (size-0 rows) are the skeleton's. */
+bool uicc_fs_fits(const struct uicc_fs *fs, const struct simota_card_config *cfg)
+{
+	for (unsigned i = 0; i < fs->n_files; i++) {
+		const struct uicc_file *f = fs->files[i];
+		const struct ef_desc *d = f->desc;
+
+		if (d && d->size == 0 && d->structure == UICC_EF_TRANSPARENT && ef_size(cfg, d) != f->size)
+			return false;
+	}
+	return true;
+}
+
+/* A table row's contents: a function of the config (per record), fixed bytes, or nothing (FF). */
+void uicc_fs_default_content(const struct simota_card_config *cfg, const struct uicc_file *f, uint8_t *out)
+{
+	const struct ef_desc *d = f->desc;
+	uint8_t b[UICC_RESP_MAX];
+	size_t n;
+
+	memset(out, 0xFF, f->size);
+	if (!d)
+		return;
 	if (f->structure == UICC_EF_TRANSPARENT) {
 		n = d->content.fn ? d->content.fn(cfg, 0, b, sizeof(b)) : d->content.len;
 		if (n)
-			uicc_fs_set(f, d->content.fn ? b : d->content.bytes, n);
+			memcpy(out, d->content.fn ? b : d->content.bytes, n < f->size ? n : f->size);
 		return;
 	}
 	for (unsigned rec = 1; rec <= f->n_rec; rec++) {
 		n = d->content.fn ? d->content.fn(cfg, rec, b, sizeof(b)) : d->content.len;
 		if (n)
-			uicc_fs_set_record(f, rec, d->content.fn ? b : d->content.bytes, n);
+			memcpy(out + (size_t)(rec - 1) * f->rec_len, d->content.fn ? b : d->content.bytes,
+			       n < f->rec_len ? n : f->rec_len);
 	}
-}
-
-static void add_ef(const struct simota_card_config *cfg, struct uicc_file *mf, struct uicc_file *df,
-		   const struct ef_desc *d)
-{
-	uint8_t b[UICC_RESP_MAX];
-	uint16_t size = d->size;
-	struct uicc_file *f;
-
-	if (d->alias) {
-		struct uicc_file *target = find_key(mf, d->alias);
-
-		g_assert(target);             /* the tables are wrong */
-		uicc_fs_alias(df, d->fid, target);
-		return;
-	}
-	if (d->structure != UICC_EF_TRANSPARENT) {
-		f = uicc_fs_records(df, d->fid, d->structure, d->rec_len, d->n_rec, d->rd, d->upd, d->sfi);
-	} else {
-		if (size == 0) {
-			size_t n = d->content.fn ? d->content.fn(cfg, 0, b, sizeof(b)) : d->content.len;
-
-			size = (uint16_t)(n ? n : 1);
-		}
-		f = uicc_fs_transparent(df, d->fid, size, d->rd, d->upd, d->sfi);
-	}
-	fill(cfg, d, f);
-}
-
-struct uicc_file *uicc_fs_build_default(const struct simota_card_config *cfg, struct uicc_file **adf_usim)
-{
-	struct uicc_file *mf = NULL;
-
-	*adf_usim = NULL;
-	for (size_t i = 0; i < sizeof(file_system) / sizeof(file_system[0]); i++) {
-		const struct df_desc *dd = &file_system[i];
-		struct uicc_file *df = uicc_fs_new_df(mf, dd->fid, dd->kind);
-
-		if (!mf)
-			mf = df;
-		if (dd->aid) {
-			memcpy(df->aid, dd->aid, sizeof(usim_aid));
-			df->aid_len = sizeof(usim_aid);
-			if (!*adf_usim)
-				*adf_usim = df;
-		}
-		for (size_t k = 0; k < dd->n_efs; k++)
-			add_ef(cfg, mf, df, &dd->efs[k]);
-	}
-	return mf;
 }

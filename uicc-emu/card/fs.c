@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The card's file tree (TS 102 221 §8): MF, DFs, ADFs and EFs, the FCP
- * template returned by SELECT / STATUS (§11.1.1.3), the GSM SELECT response
- * (TS 51.011 §9.2.1) and the persistence of EF contents in the card state.
+ * The card's file tree (TS 102 221 §8): MF, DFs, ADFs and EFs in a skeleton
+ * shared by the cards of the process, each card's EF contents made at first
+ * use, the FCP template returned by SELECT / STATUS (§11.1.1.3), the GSM
+ * SELECT response (TS 51.011 §9.2.1) and the persistence of EF contents and
+ * life cycles in the card state.
  */
 #include <glib.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "simota/ts102221.h"
 
 #define STATE_GROUP_EF "ef"
+#define STATE_GROUP_LCS "deactivated"
 
 static void make_key(struct uicc_file *f)
 {
@@ -29,7 +32,8 @@ static void make_key(struct uicc_file *f)
 	snprintf(f->key + n, 6, "/%04X", (unsigned)f->fid);
 }
 
-static struct uicc_file *new_file(struct uicc_file *parent, uint16_t fid, enum uicc_file_kind kind)
+static struct uicc_file *new_file(struct uicc_fs *fs, struct uicc_file *parent, uint16_t fid,
+				  enum uicc_file_kind kind)
 {
 	struct uicc_file *f = g_new0(struct uicc_file, 1);
 	struct uicc_file **tail;
@@ -37,101 +41,183 @@ static struct uicc_file *new_file(struct uicc_file *parent, uint16_t fid, enum u
 	f->fid = fid;
 	f->kind = kind;
 	f->parent = parent;
+	f->index = (uint16_t)fs->n_files;
+	fs->files = g_renew(struct uicc_file *, fs->files, fs->n_files + 1);
+	fs->files[fs->n_files++] = f;
 	if (parent) {
 		for (tail = &parent->child; *tail; tail = &(*tail)->next)
 			;
 		*tail = f;
+	} else {
+		fs->mf = f;
 	}
 	make_key(f);
 	return f;
 }
 
-struct uicc_file *uicc_fs_new_df(struct uicc_file *parent, uint16_t fid, enum uicc_file_kind kind)
+struct uicc_file *uicc_fs_new_df(struct uicc_fs *fs, struct uicc_file *parent, uint16_t fid,
+				 enum uicc_file_kind kind, uint8_t arr)
 {
-	return new_file(parent, fid, kind);
-}
+	struct uicc_file *f = new_file(fs, parent, fid, kind);
 
-struct uicc_file *uicc_fs_transparent(struct uicc_file *parent, uint16_t fid, uint16_t size,
-				      enum uicc_ac rd, enum uicc_ac upd, uint8_t sfi)
-{
-	struct uicc_file *f = new_file(parent, fid, UICC_FILE_EF);
-
-	f->structure = UICC_EF_TRANSPARENT;
-	f->size = size;
-	f->ac_read = rd;
-	f->ac_update = upd;
-	f->sfi = sfi;
-	f->data = g_malloc(size ? size : 1);
-	memset(f->data, 0xFF, size);
+	f->arr = arr;
 	return f;
 }
 
-struct uicc_file *uicc_fs_records(struct uicc_file *parent, uint16_t fid, enum uicc_ef_structure st,
-				  uint8_t rec_len, uint8_t n_rec, enum uicc_ac rd, enum uicc_ac upd, uint8_t sfi)
+struct uicc_file *uicc_fs_new_ef(struct uicc_fs *fs, struct uicc_file *parent, uint16_t fid,
+				 enum uicc_ef_structure st, uint16_t size, uint8_t rec_len, uint8_t n_rec,
+				 uint8_t arr, uint8_t sfi, const void *desc)
 {
-	struct uicc_file *f = uicc_fs_transparent(parent, fid, (uint16_t)(rec_len * n_rec), rd, upd, sfi);
+	struct uicc_file *f = new_file(fs, parent, fid, UICC_FILE_EF);
 
 	f->structure = st;
+	f->size = st == UICC_EF_TRANSPARENT ? size : (uint16_t)(rec_len * n_rec);
 	f->rec_len = rec_len;
 	f->n_rec = n_rec;
+	f->arr = arr;
+	f->sfi = sfi;
+	f->desc = desc;
 	return f;
 }
 
-/* An EF that shows another EF's content (same structure and conditions). */
-struct uicc_file *uicc_fs_alias(struct uicc_file *parent, uint16_t fid, struct uicc_file *target)
+/* An EF that shows another EF's content (same structure, access rule and life cycle). */
+struct uicc_file *uicc_fs_alias(struct uicc_fs *fs, struct uicc_file *parent, uint16_t fid,
+				struct uicc_file *target)
 {
-	struct uicc_file *f = new_file(parent, fid, UICC_FILE_EF);
+	struct uicc_file *f = new_file(fs, parent, fid, UICC_FILE_EF);
 
 	f->structure = target->structure;
 	f->size = target->size;
 	f->rec_len = target->rec_len;
 	f->n_rec = target->n_rec;
-	f->ac_read = target->ac_read;
-	f->ac_update = target->ac_update;
+	f->arr = target->arr;
 	f->link = target;
 	return f;
 }
 
-void uicc_fs_free(struct uicc_file *f)
+struct uicc_file *uicc_fs_find_key(struct uicc_fs *fs, const char *key)
 {
-	while (f) {
-		struct uicc_file *next = f->next;
-
-		uicc_fs_free(f->child);
-		g_free(f->data);
-		g_free(f);
-		f = next;
-	}
+	for (unsigned i = 0; i < fs->n_files; i++)
+		if (strcmp(fs->files[i]->key, key) == 0)
+			return fs->files[i];
+	return NULL;
 }
+
+/* ---- skeletons shared by the cards of the process (one thread, as the card) ---- */
+
+static GPtrArray *skeletons;               /* struct uicc_fs * in use */
+
+struct uicc_fs *uicc_fs_ref(const struct simota_card_config *cfg)
+{
+	struct uicc_fs *fs;
+
+	if (!skeletons)
+		skeletons = g_ptr_array_new();
+	for (guint i = 0; i < skeletons->len; i++) {
+		fs = g_ptr_array_index(skeletons, i);
+		if (uicc_fs_fits(fs, cfg)) {
+			fs->users++;
+			return fs;
+		}
+	}
+	fs = uicc_fs_build_default(cfg);
+	fs->users = 1;
+	g_ptr_array_add(skeletons, fs);
+	return fs;
+}
+
+void uicc_fs_unref(struct uicc_fs *fs)
+{
+	if (!fs || --fs->users)
+		return;
+	g_ptr_array_remove_fast(skeletons, fs);
+	if (skeletons->len == 0) {
+		g_ptr_array_free(skeletons, TRUE);
+		skeletons = NULL;
+	}
+	for (unsigned i = 0; i < fs->n_files; i++)
+		g_free(fs->files[i]);
+	g_free(fs->files);
+	g_free(fs);
+}
+
+/* ---- the card's contents ---- */
 
 struct uicc_file *uicc_fs_content(struct uicc_file *ef)
 {
 	return ef->link ? ef->link : ef;
 }
 
-void uicc_fs_set(struct uicc_file *ef, const uint8_t *p, size_t len)
+/* The default contents, then what the state file holds for the EF (it wins when it has the right size). */
+uint8_t *uicc_fs_data(struct uicc_card *card, struct uicc_file *f)
 {
-	ef = uicc_fs_content(ef);
-	memcpy(ef->data, p, len < ef->size ? len : ef->size);
+	uint8_t **slot;
+	size_t len;
+
+	f = uicc_fs_content(f);
+	slot = &card->ef_data[f->index];
+	if (!*slot) {
+		uint8_t *stored = g_malloc(f->size ? f->size : 1);
+
+		*slot = g_malloc(f->size ? f->size : 1);
+		/* a state of another file layout (another size) leaves the defaults */
+		if (f->size && uicc_card_state_get_bytes(card->state, STATE_GROUP_EF, f->key, stored, f->size, &len) &&
+		    len == f->size)
+			memcpy(*slot, stored, len);
+		else
+			uicc_fs_default_content(card->cfg, f, *slot);
+		g_free(stored);
+	}
+	return *slot;
 }
 
-uint8_t *uicc_fs_record(struct uicc_file *ef, unsigned rec)
+uint8_t *uicc_fs_record(struct uicc_card *card, struct uicc_file *ef, unsigned rec)
 {
 	ef = uicc_fs_content(ef);
 	if (rec < 1 || rec > ef->n_rec)
 		return NULL;
-	return ef->data + (size_t)(rec - 1) * ef->rec_len;
+	return uicc_fs_data(card, ef) + (size_t)(rec - 1) * ef->rec_len;
 }
 
-void uicc_fs_set_record(struct uicc_file *ef, unsigned rec, const uint8_t *p, size_t len)
+bool uicc_fs_deactivated(const struct uicc_card *card, struct uicc_file *f)
 {
-	uint8_t *r = uicc_fs_record(ef, rec);
+	return card->deactivated[uicc_fs_content(f)->index];
+}
 
-	if (!r)
+/* TS 102 221 §11.1.14, §11.1.15: [deactivated] <path>=1 while a file is deactivated (staged). */
+void uicc_fs_set_deactivated(struct uicc_card *card, struct uicc_file *f, bool deactivated)
+{
+	f = uicc_fs_content(f);
+	card->deactivated[f->index] = deactivated;
+	if (deactivated)
+		uicc_card_state_set_u64(card->state, STATE_GROUP_LCS, f->key, 1);
+	else
+		uicc_card_state_remove(card->state, STATE_GROUP_LCS, f->key);
+}
+
+void uicc_fs_card_init(struct uicc_card *card)
+{
+	card->ef_data = g_new0(uint8_t *, card->fs->n_files);
+	card->deactivated = g_new0(uint8_t, card->fs->n_files);
+	for (unsigned i = 0; i < card->fs->n_files; i++) {
+		struct uicc_file *f = card->fs->files[i];
+		uint64_t v;
+
+		if (!f->link && uicc_card_state_get_u64(card->state, STATE_GROUP_LCS, f->key, &v))
+			card->deactivated[i] = v != 0;
+	}
+}
+
+void uicc_fs_card_free(struct uicc_card *card)
+{
+	if (!card->fs)
 		return;
-	ef = uicc_fs_content(ef);
-	memset(r, 0xFF, ef->rec_len);
-	memcpy(r, p, len < ef->rec_len ? len : ef->rec_len);
+	for (unsigned i = 0; card->ef_data && i < card->fs->n_files; i++)
+		g_free(card->ef_data[i]);
+	g_free(card->ef_data);
+	g_free(card->deactivated);
+	card->ef_data = NULL;
+	card->deactivated = NULL;
 }
 
 bool uicc_fs_is_df(const struct uicc_file *f)
@@ -174,15 +260,6 @@ static uint16_t total_size(const struct uicc_file *df)
 	return n > 0xFFFF ? 0xFFFF : (uint16_t)n;
 }
 
-/*
- * Access rule record in EF_ARR (TS 102 221 §9.2.5, expanded format) for a
- * read/update pair: rule number = 1 + read * 5 + update.
- */
-static uint8_t arr_record(const struct uicc_file *f)
-{
-	return (uint8_t)(1 + f->ac_read * 5 + f->ac_update);
-}
-
 /* TS 102 221 §9.5.2: PIN1 as the card has it, PIN2 and ADM1 always enabled. */
 static void pin_status_template(const struct uicc_card *card, struct simota_pin_status *ps)
 {
@@ -220,13 +297,14 @@ size_t uicc_fs_fcp(struct uicc_card *card, const struct uicc_file *f, uint8_t *o
 		.has_fid = true,
 		.fid = f->fid,
 		.has_lcsi = true,
-		.lcsi = SIMOTA_LCSI_ACTIVATED,
+		.lcsi = uicc_fs_deactivated(card, (struct uicc_file *)f) ? SIMOTA_LCSI_DEACTIVATED :
+			SIMOTA_LCSI_ACTIVATED,
 		.has_arr = true,
 	};
 	const struct uicc_file *arr_owner = uicc_fs_is_df(f) ? f : f->parent;
 	size_t len;
 
-	if (f->kind == UICC_FILE_ADF) {
+	if (f->kind == UICC_FILE_ADF && f->aid) {
 		fcp.df_name_len = (uint8_t)f->aid_len;
 		memcpy(fcp.df_name, f->aid, f->aid_len);
 	}
@@ -239,7 +317,7 @@ size_t uicc_fs_fcp(struct uicc_card *card, const struct uicc_file *f, uint8_t *o
 	while (arr_owner->kind == UICC_FILE_DF)
 		arr_owner = arr_owner->parent;
 	fcp.arr_fid = arr_owner->kind == UICC_FILE_ADF ? 0x6F06 : 0x2F06;
-	fcp.arr_record = uicc_fs_is_df(f) ? 1 : arr_record(f);
+	fcp.arr_record = f->arr;
 	if (uicc_fs_is_df(f)) {
 		fcp.has_pin_status = true;
 		pin_status_template(card, &fcp.pin_status);
@@ -256,13 +334,14 @@ size_t uicc_fs_fcp(struct uicc_card *card, const struct uicc_file *f, uint8_t *o
 	return len;
 }
 
-static uint8_t gsm_ac(enum uicc_ac ac)
+/* TS 51.011 §9.3: ALW 0, CHV1 1, CHV2 2, ADM 4, NEV F. */
+static uint8_t gsm_ac(const struct uicc_access_rule *rule, enum uicc_am am)
 {
-	switch (ac) {
+	switch (rule ? rule->ac[am] : UICC_AC_NEV) {
 	case UICC_AC_ALW: return 0x0;
 	case UICC_AC_PIN1: return 0x1;
 	case UICC_AC_PIN2: return 0x2;
-	case UICC_AC_ADM: return 0x4;
+	case UICC_AC_ADM1: return 0x4;
 	default: return 0xF;
 	}
 }
@@ -280,7 +359,9 @@ size_t uicc_fs_gsm_response(struct uicc_card *card, const struct uicc_file *f, u
 		r[2] = 0x10;                  /* free memory: a fixed figure */
 		r[6] = f->kind == UICC_FILE_MF ? 0x01 : 0x02;
 		r[12] = 9;                    /* bytes 14-22 follow */
-		r[13] = (uint8_t)(0x01 | (card->pin1.enabled ? 0 : 0x80));   /* clock stop allowed; b8 CHV1 disabled */
+		/* file characteristics: b1 clock stop allowed, b5-b7 5 V, 3 V and 1.8 V (the ATR's classes
+		 * A-C), b8 CHV1 disabled */
+		r[13] = (uint8_t)(0x71 | (card->pin1.enabled ? 0 : 0x80));
 		r[14] = (uint8_t)uicc_fs_count(f, true);
 		r[15] = (uint8_t)uicc_fs_count(f, false);
 		r[16] = 4;                    /* CHV1, UNBLOCK CHV1, CHV2, UNBLOCK CHV2 */
@@ -292,11 +373,13 @@ size_t uicc_fs_gsm_response(struct uicc_card *card, const struct uicc_file *f, u
 	} else {
 		r[2] = (uint8_t)(f->size >> 8);
 		r[3] = (uint8_t)f->size;
+		const struct uicc_access_rule *rule = uicc_access_rule(f->arr);
+
 		r[6] = 0x04;
-		r[8] = (uint8_t)(gsm_ac(f->ac_read) << 4 | gsm_ac(f->ac_update));
-		r[9] = 0xF0;                  /* INCREASE: never */
-		r[10] = 0x44;                 /* REHABILITATE, INVALIDATE: ADM */
-		r[11] = 0x01;                 /* not invalidated */
+		r[8] = (uint8_t)(gsm_ac(rule, UICC_AM_READ) << 4 | gsm_ac(rule, UICC_AM_UPDATE));
+		r[9] = (uint8_t)(gsm_ac(rule, UICC_AM_INCREASE) << 4);               /* b4-b1 RFU */
+		r[10] = (uint8_t)(gsm_ac(rule, UICC_AM_ACTIVATE) << 4 | gsm_ac(rule, UICC_AM_DEACTIVATE));
+		r[11] = uicc_fs_deactivated(card, (struct uicc_file *)f) ? 0x00 : 0x01;   /* b1: not invalidated */
 		r[12] = 2;
 		r[13] = f->structure == UICC_EF_TRANSPARENT ? 0x00 : f->structure == UICC_EF_LINEAR_FIXED ? 0x01 : 0x03;
 		r[14] = f->rec_len;
@@ -308,30 +391,9 @@ size_t uicc_fs_gsm_response(struct uicc_card *card, const struct uicc_file *f, u
 	return n;
 }
 
-static void load_tree(struct uicc_card *card, struct uicc_file *f)
-{
-	for (; f; f = f->next) {
-		if (f->kind == UICC_FILE_EF && !f->link && f->size) {
-			size_t len;
-			uint8_t *buf = g_malloc(f->size);
-
-			if (uicc_card_state_get_bytes(card->state, STATE_GROUP_EF, f->key, buf, f->size, &len) &&
-			    len == f->size)
-				memcpy(f->data, buf, len);
-			g_free(buf);
-		}
-		load_tree(card, f->child);
-	}
-}
-
-void uicc_fs_load(struct uicc_card *card, struct uicc_file *mf)
-{
-	load_tree(card, mf);
-}
-
 /* Staged in the state; uicc_card_commit() makes it durable before the answer. */
 void uicc_fs_save(struct uicc_card *card, struct uicc_file *ef)
 {
 	ef = uicc_fs_content(ef);
-	uicc_card_state_set_bytes(card->state, STATE_GROUP_EF, ef->key, ef->data, ef->size);
+	uicc_card_state_set_bytes(card->state, STATE_GROUP_EF, ef->key, uicc_fs_data(card, ef), ef->size);
 }

@@ -2,12 +2,15 @@
 /*
  * VERIFY / CHANGE / DISABLE / ENABLE / UNBLOCK PIN (TS 102 221 §11.1.9 -
  * §11.1.13) and their GSM forms VERIFY / CHANGE / DISABLE / ENABLE /
- * UNBLOCK CHV (TS 51.011 §9.2.9 - §9.2.13).  Every counter change is
- * committed before the status word goes out.
+ * UNBLOCK CHV (TS 51.011 §9.2.9 - §9.2.13), for PIN1, PIN2 and ADM1 (key
+ * reference 0A in both classes, as issuers' tools send it).  Every counter
+ * change is committed before the status word goes out; a verification
+ * counts for the context that made it (the ME's, or an RFM script's).
  */
 #include <string.h>
 
 #include "card/card-internal.h"
+#include "simota/card_config.h"
 
 #define INS_VERIFY 0x20
 #define INS_CHANGE 0x24
@@ -28,11 +31,6 @@ static bool pin_format_ok(const uint8_t p[8])
 	return n >= 4;
 }
 
-static uint16_t sw_memory(const struct uicc_apdu *a)
-{
-	return a->gsm ? SW_GSM_MEMORY : 0x6581;
-}
-
 /* Wrong code: counter down (committed), 63CX / 9804 / 9840. */
 static uint16_t wrong_code(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_pin *pin, bool puk)
 {
@@ -41,9 +39,9 @@ static uint16_t wrong_code(struct uicc_card *c, const struct uicc_apdu *a, struc
 	if (*tries)
 		(*tries)--;
 	if (!puk)
-		pin->verified = false;
+		c->cur->verified &= (uint8_t)~pin->bit;
 	if (!uicc_pin_persist(c, pin))
-		return sw_memory(a);
+		return uicc_sw_memory(a);
 	if (a->gsm)
 		return *tries ? SW_GSM_ACCESS : SW_GSM_BLOCKED;
 	return (uint16_t)(0x63C0 | *tries);
@@ -61,10 +59,10 @@ static uint16_t sw_pin_state(const struct uicc_apdu *a, bool for_change)
 	return for_change ? SW_DATA_INVALIDATED : SW_CONDITIONS;
 }
 
-/* Key reference from P2: TS 102 221 Table 9.3; TS 51.011: 01 CHV1, 02 CHV2 (UNBLOCK: 00 / 02). */
+/* Key reference from P2: TS 102 221 Table 9.3; TS 51.011: 01 CHV1, 02 CHV2 (UNBLOCK: 00 / 02); 0A ADM1. */
 static struct uicc_pin *pin_from_p2(struct uicc_card *c, const struct uicc_apdu *a)
 {
-	if (!a->gsm)
+	if (!a->gsm || a->p2 == c->adm1.ref)
 		return uicc_pin_by_ref(c, a->p2);
 	if (a->ins == INS_UNBLOCK)
 		return a->p2 == 0x00 ? &c->pin1 : a->p2 == 0x02 ? &c->pin2 : NULL;
@@ -72,11 +70,11 @@ static struct uicc_pin *pin_from_p2(struct uicc_card *c, const struct uicc_apdu 
 }
 
 /* TS 102 221 §11.1.9 / §11.1.13: VERIFY or UNBLOCK without data asks for the counter. */
-static uint16_t pin_query(const struct uicc_apdu *a, const struct uicc_pin *pin)
+static uint16_t pin_query(struct uicc_card *c, const struct uicc_apdu *a, const struct uicc_pin *pin)
 {
 	if (a->ins == INS_UNBLOCK)
-		return (uint16_t)(0x63C0 | pin->puk_tries);
-	if (!pin->enabled || pin->verified)
+		return pin->has_puk ? (uint16_t)(0x63C0 | pin->puk_tries) : SW_REF_NOT_FOUND;
+	if (!pin->enabled || (c->cur->verified & pin->bit))
 		return SW_OK;
 	return (uint16_t)(0x63C0 | pin->tries);
 }
@@ -124,9 +122,11 @@ static uint16_t enable_disable(struct uicc_card *c, const struct uicc_apdu *a, s
 	return SW_OK;
 }
 
-/* TS 102 221 §11.1.13 UNBLOCK PIN: the PUK, then the new PIN (enabled again). */
+/* TS 102 221 §11.1.13 UNBLOCK PIN: the PUK, then the new PIN (enabled again); ADM1 has no PUK. */
 static uint16_t unblock(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_pin *pin, const uint8_t *data)
 {
+	if (!pin->has_puk)
+		return a->gsm ? SW_WRONG_P1P2 : SW_REF_NOT_FOUND;
 	if (pin->puk_tries == 0)
 		return sw_blocked(a);
 	if (!pin_format_ok(data + 8))
@@ -170,15 +170,15 @@ uint16_t uicc_cmd_pin(struct uicc_card *c, const struct uicc_apdu *a, struct uic
 	if (!pin)
 		return a->gsm ? SW_WRONG_P1P2 : SW_REF_NOT_FOUND;
 	if (!a->gsm && (a->ins == INS_VERIFY || a->ins == INS_UNBLOCK) && uicc_apdu_case1(a))
-		return pin_query(a, pin);
+		return pin_query(c, a, pin);
 	if (!uicc_apdu_data(a, false, &data, &lc) || lc != want)
 		return a->gsm ? (uint16_t)(0x6700 | want) : SW_WRONG_LENGTH;
 	sw = apply(c, a, pin, data);
 	if (sw != SW_OK)
 		return sw;
 	pin->tries = UICC_PIN_TRIES;
-	pin->verified = true;
+	c->cur->verified |= pin->bit;
 	if (!uicc_pin_persist(c, pin))
-		return sw_memory(a);
+		return uicc_sw_memory(a);
 	return SW_OK;
 }

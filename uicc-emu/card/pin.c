@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * PIN1 (key reference 01, the USIM application PIN / CHV1) and PIN2 (81 /
- * CHV2): values, retry counters, enabled state, kept in the card state so
- * that counters survive a reset or a kill (TS 102 221 §9.5, TS 51.011 §11),
- * and the access conditions they satisfy.
+ * PIN1 (key reference 01, the USIM application PIN / CHV1), PIN2 (81 /
+ * CHV2) and ADM1 (0A, the issuer's administrative key): values, retry
+ * counters, enabled state, kept in the card state so that counters survive
+ * a reset or a kill (TS 102 221 §9.5, TS 51.011 §11).  Which of them a
+ * context has verified is the context's (card-internal.h).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "card/card-internal.h"
+#include "simota/card_config.h"
 
 #define STATE_GROUP_PIN "pin"
 #define DEFAULT_PIN1 "0000"          /* config without pin: PIN1 disabled, this value */
-#define DEFAULT_PIN2 "5678"
-#define DEFAULT_PUK2 "87654321"
 
 /* TS 102 221 §9.5.1: digits as ASCII, padded with FF to 8 bytes. */
 static void pad(const char *s, uint8_t out[8])
@@ -50,37 +50,50 @@ static void load(struct uicc_card *card, struct uicc_pin *pin)
 		pin->enabled = v != 0;
 }
 
+static void pin_new(struct uicc_pin *pin, uint8_t ref, uint8_t bit, const char *name)
+{
+	memset(pin, 0, sizeof(*pin));
+	pin->ref = ref;
+	pin->bit = bit;
+	pin->name = name;
+	pin->tries = UICC_PIN_TRIES;
+	pin->puk_tries = UICC_PUK_TRIES;
+	pin->enabled = true;
+	pin->configured = true;
+	pin->has_puk = true;
+}
+
 void uicc_pin_init(struct uicc_card *card)
 {
 	const struct simota_card_config *cfg = card->cfg;
 
-	memset(&card->pin1, 0, sizeof(card->pin1));
-	card->pin1.ref = 0x01;
-	card->pin1.name = "pin1";
+	pin_new(&card->pin1, 0x01, SIMOTA_CARD_ACCESS_PIN1, "pin1");
 	pad(cfg->pin[0] ? cfg->pin : DEFAULT_PIN1, card->pin1.value);
 	pad(cfg->puk, card->pin1.puk);
-	card->pin1.tries = UICC_PIN_TRIES;
-	card->pin1.puk_tries = UICC_PUK_TRIES;
 	card->pin1.enabled = cfg->pin[0] != 0;
 	load(card, &card->pin1);
 
-	memset(&card->pin2, 0, sizeof(card->pin2));
-	card->pin2.ref = 0x81;
-	card->pin2.name = "pin2";
-	pad(DEFAULT_PIN2, card->pin2.value);
-	pad(DEFAULT_PUK2, card->pin2.puk);
-	card->pin2.tries = UICC_PIN_TRIES;
-	card->pin2.puk_tries = UICC_PUK_TRIES;
-	card->pin2.enabled = true;
+	pin_new(&card->pin2, 0x81, SIMOTA_CARD_ACCESS_PIN2, "pin2");
+	pad(cfg->pin2, card->pin2.value);
+	pad(cfg->puk2, card->pin2.puk);
 	load(card, &card->pin2);
+
+	/* ADM1: no PUK; a card without adm1= has none to verify */
+	pin_new(&card->adm1, 0x0A, SIMOTA_CARD_ACCESS_ADM1, "adm1");
+	card->adm1.has_puk = false;
+	card->adm1.puk_tries = 0;
+	card->adm1.configured = cfg->has_adm1;
+	memcpy(card->adm1.value, cfg->adm1, sizeof(card->adm1.value));
+	load(card, &card->adm1);
 }
 
 struct uicc_pin *uicc_pin_by_ref(struct uicc_card *card, uint8_t ref)
 {
-	if (ref == card->pin1.ref)
-		return &card->pin1;
-	if (ref == card->pin2.ref)
-		return &card->pin2;
+	struct uicc_pin *pins[] = { &card->pin1, &card->pin2, &card->adm1 };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(pins); i++)
+		if (pins[i]->ref == ref && pins[i]->configured)
+			return pins[i];
 	return NULL;
 }
 
@@ -98,18 +111,4 @@ bool uicc_pin_persist(struct uicc_card *card, struct uicc_pin *pin)
 	key(k, sizeof(k), pin, "enabled");
 	uicc_card_state_set_u64(card->state, STATE_GROUP_PIN, k, pin->enabled);
 	return uicc_card_commit(card);
-}
-
-bool uicc_ac_ok(struct uicc_card *card, enum uicc_ac ac)
-{
-	switch (ac) {
-	case UICC_AC_ALW:
-		return true;
-	case UICC_AC_PIN1:
-		return !card->pin1.enabled || card->pin1.verified;
-	case UICC_AC_PIN2:
-		return !card->pin2.enabled || card->pin2.verified;
-	default:
-		return false;
-	}
 }

@@ -81,7 +81,7 @@ static void make_current(struct uicc_channel *ch, struct uicc_file *f)
 
 static uint16_t select_gsm(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_out *out)
 {
-	struct uicc_channel *ch = &c->ch[0];
+	struct uicc_channel *ch = &c->cur->ch[0];
 	struct uicc_file *f;
 	const uint8_t *data;
 	size_t lc;
@@ -169,7 +169,8 @@ uint16_t uicc_cmd_select(struct uicc_card *c, const struct uicc_apdu *a, struct 
 		out->len = uicc_fs_fcp(c, f, out->data, sizeof(out->data));
 		out->deferred = true;
 	}
-	return SW_OK;
+	/* TS 102 221 §11.1.1.3: a deactivated file is selected, with a warning */
+	return uicc_fs_deactivated(c, f) ? SW_FILE_DEACTIVATED : SW_OK;
 }
 
 uint16_t uicc_cmd_status(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_out *out)

@@ -21,6 +21,9 @@ static void ota_free(void *data)
 	struct uicc_ota *ota = data;
 
 	ota_keys_free(ota);
+	for (unsigned i = 0; i < OTA_POR_KEPT_MAX; i++)
+		g_free(ota->kept[i]);
+	g_free(ota->reasm);
 	g_free(ota);
 }
 
@@ -145,9 +148,8 @@ static bool por_has_room(const struct ota_packet *p)
 
 /* TS 102 225 §5.1, §5.2.2: the receiving entity's checks (order: ota/ota.h), then the applet. */
 static enum uicc_tk_result process_packet(struct uicc_tk_invocation *inv, struct ota_packet *p,
-					  const uint8_t *pkt, size_t len)
+					  struct ota_work *w, const uint8_t *pkt, size_t len)
 {
-	struct uicc_ota *ota = p->ota;
 	struct simota_ota_command cmd;
 	struct packet_keys k;
 	simota_err err;
@@ -161,7 +163,7 @@ static enum uicc_tk_result process_packet(struct uicc_tk_invocation *inv, struct
 	st = check_tar_and_keys(p, &k);
 	if (st)
 		return refuse(inv, p, st);
-	err = simota_ota_command_decode(pkt, len, k.kic, k.kid, ota->work, sizeof(ota->work), &cmd);
+	err = simota_ota_command_decode(pkt, len, k.kic, k.kid, w->work, sizeof(w->work), &cmd);
 	if (err)
 		return refuse(inv, p, simota_ota_decode_error_status(err));
 	p->cntr = cmd.cntr;
@@ -183,12 +185,19 @@ static bool same_address(const struct simota_sms_address *a, const struct simota
 	return a->ton == b->ton && a->npi == b->npi && strcmp(a->digits, b->digits) == 0;
 }
 
+static void reassembly_drop(struct uicc_ota *ota)
+{
+	g_free(ota->reasm);
+	ota->reasm = NULL;
+}
+
 /*
  * TS 31.115 §4, TS 23.040 §9.2.3.24.1: one command packet from one SMS or
- * from its concatenated segments.  Returns the packet length, 0 while
- * segments are missing or when the SMS carries no command packet.
+ * from its concatenated segments (kept between envelopes, allocated while
+ * segments are missing).  Returns the packet length, 0 while segments are
+ * missing or when the SMS carries no command packet.
  */
-static size_t take_packet(struct uicc_ota *ota, const struct simota_sms_deliver *d)
+static size_t take_packet(struct uicc_ota *ota, struct ota_work *w, const struct simota_sms_deliver *d)
 {
 	struct simota_sms_udh udh;
 	struct simota_sms_concat c;
@@ -203,54 +212,53 @@ static size_t take_packet(struct uicc_ota *ota, const struct simota_sms_deliver 
 		if (simota_sms_udh_find(&udh, SIMOTA_SMS_IEI_CPI) < 0)
 			return 0;
 		n = d->ud.len - udh_octets;
-		memcpy(ota->packet, d->ud.ud + udh_octets, n);
+		memcpy(w->packet, d->ud.ud + udh_octets, n);
 		return n;
 	}
+	if (!ota->reasm) {
+		ota->reasm = g_new0(struct ota_reassembly, 1);
+		simota_sms_reassembly_init(&ota->reasm->st);
+	}
 	/* a segment of another message (originator, reference, total) replaces the one in progress */
-	if (ota->reasm.started && !same_address(&ota->reasm_oa, &d->oa))
-		simota_sms_reassembly_init(&ota->reasm);
-	err = simota_sms_reassembly_add(&ota->reasm, &d->ud);
-	if (err == SIMOTA_ERR_BAD_VALUE && ota->reasm.started) {
-		simota_sms_reassembly_init(&ota->reasm);
-		err = simota_sms_reassembly_add(&ota->reasm, &d->ud);
+	if (ota->reasm->st.started && !same_address(&ota->reasm->oa, &d->oa))
+		simota_sms_reassembly_init(&ota->reasm->st);
+	err = simota_sms_reassembly_add(&ota->reasm->st, &d->ud);
+	if (err == SIMOTA_ERR_BAD_VALUE && ota->reasm->st.started) {
+		simota_sms_reassembly_init(&ota->reasm->st);
+		err = simota_sms_reassembly_add(&ota->reasm->st, &d->ud);
 	}
 	if (err == SIMOTA_ERR_INCOMPLETE) {
-		ota->reasm_oa = d->oa;
+		ota->reasm->oa = d->oa;
 		return 0;
 	}
 	if (err) {
 		g_message("command packet segment ignored: %s", simota_strerror(err));
+		if (!ota->reasm->st.started)
+			reassembly_drop(ota);
 		return 0;
 	}
-	err = simota_sms_reassembly_get(&ota->reasm, ota->packet, sizeof(ota->packet), &n, &iei);
-	simota_sms_reassembly_init(&ota->reasm);
+	err = simota_sms_reassembly_get(&ota->reasm->st, w->packet, sizeof(w->packet), &n, &iei);
+	reassembly_drop(ota);
 	if (err || iei != SIMOTA_SMS_IEI_CPI)
 		return 0;
 	return n;
 }
 
 /* TS 31.111 §7.1.1: the SMS-PP DOWNLOAD envelope. */
-static enum uicc_tk_result ota_process(struct uicc_tk_invocation *inv, void *user_data)
+static enum uicc_tk_result sms_pp_download(struct uicc_ota *ota, struct uicc_tk_invocation *inv, struct ota_work *w)
 {
-	struct uicc_ota *ota = user_data;
 	struct simota_sms_deliver d;
 	struct ota_packet p;
 	const uint8_t *data;
 	size_t len, n;
 
-	if (uicc_tk_invocation_event(inv) == UICC_TK_EVENT_PROFILE_DOWNLOAD) {
-		ota_por_kept_on_profile(inv, ota);
-		return UICC_TK_OK;
-	}
-	if (uicc_tk_invocation_event(inv) != UICC_TK_EVENT_SMS_PP_DOWNLOAD)
-		return UICC_TK_OK;
 	data = uicc_tk_invocation_data(inv, &len);
-	if (simota_cat_envelope_decode(data, len, &ota->msg) != SIMOTA_OK || !ota->msg.sms_tpdu.present ||
-	    simota_sms_deliver_decode(ota->msg.sms_tpdu.data, ota->msg.sms_tpdu.len, &d) != SIMOTA_OK) {
+	if (simota_cat_envelope_decode(data, len, &w->msg) != SIMOTA_OK || !w->msg.sms_tpdu.present ||
+	    simota_sms_deliver_decode(w->msg.sms_tpdu.data, w->msg.sms_tpdu.len, &d) != SIMOTA_OK) {
 		g_message("SMS-PP DOWNLOAD without a readable SMS-DELIVER ignored");
 		return UICC_TK_OK;
 	}
-	n = take_packet(ota, &d);
+	n = take_packet(ota, w, &d);
 	if (n == 0)
 		return UICC_TK_OK;
 	memset(&p, 0, sizeof(p));
@@ -258,7 +266,27 @@ static enum uicc_tk_result ota_process(struct uicc_tk_invocation *inv, void *use
 	p.oa = d.oa;
 	p.pid = d.pid;
 	p.dcs = d.dcs;
-	return process_packet(inv, &p, ota->packet, n);
+	return process_packet(inv, &p, w, w->packet, n);
+}
+
+/* The buffers and keys of one packet exist while it is processed, not in between. */
+static enum uicc_tk_result ota_process(struct uicc_tk_invocation *inv, void *user_data)
+{
+	struct uicc_ota *ota = user_data;
+	struct ota_work *w;
+	enum uicc_tk_result r;
+
+	if (uicc_tk_invocation_event(inv) == UICC_TK_EVENT_PROFILE_DOWNLOAD) {
+		ota_por_kept_on_profile(inv, ota);
+		return UICC_TK_OK;
+	}
+	if (uicc_tk_invocation_event(inv) != UICC_TK_EVENT_SMS_PP_DOWNLOAD)
+		return UICC_TK_OK;
+	w = g_new(struct ota_work, 1);
+	r = sms_pp_download(ota, inv, w);
+	ota_keys_release(ota);
+	g_free(w);
+	return r;
 }
 
 bool uicc_ota_attach(struct uicc_card *card, GError **error)
@@ -275,7 +303,6 @@ bool uicc_ota_attach(struct uicc_card *card, GError **error)
 	ota->tk = uicc_card_toolkit(card);
 	ota->state = uicc_card_state_of(card);
 	ota->cfg = uicc_card_config_of(card);
-	simota_sms_reassembly_init(&ota->reasm);
 	uicc_card_add_cleanup(card, ota_free, ota);
 	if (!ota_keys_init(ota, error))
 		return false;

@@ -32,7 +32,7 @@
  */
 struct ota_por_kept {
 	struct uicc_ota *ota;
-	bool used;
+	unsigned slot;                     /* its index in ota->kept */
 	unsigned id;                       /* card state group "ota-por <id>"; 0: memory only */
 	struct simota_sms_address da;      /* the command's originating address */
 	uint8_t por[OTA_POR_MAX];          /* the response packet, UDH 02 71 00 first */
@@ -41,11 +41,31 @@ struct ota_por_kept {
 	bool again;                        /* one of them failed for now: sent again after the next profile */
 };
 
-/* One keyset of the card config with its keys prepared once (ota-keys.c). */
+/*
+ * One keyset of the card config.  Its keys are prepared (libsimota prepared
+ * keys: OpenSSL contexts, about a kilobyte each) for the packet that uses
+ * them and released when that packet is done: an idle card holds none
+ * (ota-keys.c).  At attach each key is tried once, so a key OpenSSL cannot
+ * use is reported then, and only then.
+ */
 struct ota_keyset {
 	const struct simota_card_keyset *cfg;
-	struct simota_ota_key *cipher;     /* KIc key; NULL: none configured / not usable */
+	struct simota_ota_key *cipher;     /* KIc key while a packet needs it; NULL: not prepared */
 	struct simota_ota_key *cc;         /* KID key read as a CC algorithm (TS 102 225 §5.1.3) */
+	bool cipher_usable, cc_usable;     /* configured, and OpenSSL can prepare it */
+};
+
+/* What one command packet needs while it is processed (ota-entity.c): allocated for it. */
+struct ota_work {
+	uint8_t packet[OTA_PACKET_MAX];
+	uint8_t work[OTA_PACKET_MAX];
+	struct simota_cat_msg msg;         /* envelope decode */
+};
+
+/* A concatenated command packet being reassembled (TS 31.115 §4), between envelopes. */
+struct ota_reassembly {
+	struct simota_sms_reassembly st;
+	struct simota_sms_address oa;
 };
 
 struct uicc_ota {
@@ -59,17 +79,11 @@ struct uicc_ota {
 	struct ota_keyset keysets[SIMOTA_CARD_MAX_KEYSETS];
 	unsigned n_keysets;
 
-	/* concatenated command packet being reassembled (TS 31.115 §4) */
-	struct simota_sms_reassembly reasm;
-	struct simota_sms_address reasm_oa;
+	struct ota_reassembly *reasm;      /* NULL: no segment waits */
 	uint8_t por_ref;                   /* concatenation reference of PoRs by SMS-SUBMIT */
 
-	struct ota_por_kept kept[OTA_POR_KEPT_MAX];
+	struct ota_por_kept *kept[OTA_POR_KEPT_MAX];   /* NULL: free */
 	unsigned last_kept_id;
-
-	uint8_t packet[OTA_PACKET_MAX];
-	uint8_t work[OTA_PACKET_MAX];
-	struct simota_cat_msg msg;         /* envelope decode, SEND SHORT MESSAGE build */
 };
 
 /* What the checks found, for the PoR (ota-por.c). */
@@ -89,6 +103,8 @@ struct ota_packet {
 bool ota_keys_init(struct uicc_ota *ota, GError **error);
 void ota_keys_free(struct uicc_ota *ota);
 struct ota_keyset *ota_keyset(struct uicc_ota *ota, uint8_t kvn);
+/* Releases the keys the last packet prepared (ota-entity.c calls it when the packet is done). */
+void ota_keys_release(struct uicc_ota *ota);
 /*
  * Picks the keys of a command (or of its PoR: por = true reads SPI2) and
  * checks that the TAR allows their keysets.  Returns 00 or the PoR status

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Keysets of the OTA receiving entity: keys prepared once when the card is
- * created (libsimota prepared keys), selection by key version number
+ * Keysets of the OTA receiving entity: keys prepared for the packet that
+ * uses them (libsimota prepared keys), selection by key version number
  * (TS 102 225 §5.1.2 / §5.1.3: b8-b5 of KIc and KID), the TAR's allowed
  * keysets, and the counters kept in the card state.
  */
@@ -11,32 +11,81 @@
 
 #include "ota/ota-internal.h"
 
-static struct simota_ota_key *prepare(struct uicc_ota *ota, const struct simota_card_keyset *ks,
-				      enum simota_ota_alg alg, const uint8_t *key, size_t len,
-				      const char *what)
+static struct simota_ota_key *prepare(struct uicc_ota *ota, enum simota_ota_alg alg, const uint8_t *key, size_t len,
+				      simota_err *err)
 {
 	struct simota_ota_key *k = NULL;
-	simota_err err;
 
-	if (len == 0)
-		return NULL;
-	err = simota_ota_key_new(ota->crypto, alg, key, len, &k);
-	if (err) {
-		/* e.g. single DES without OpenSSL's legacy provider: packets needing it get 06 */
-		g_warning("keyset %u: %s key (%s) not usable: %s",
-		      ks->kvn, what, simota_ota_alg_name(alg), simota_strerror(err));
-		return NULL;
-	}
-	return k;
+	*err = len ? simota_ota_key_new(ota->crypto, alg, key, len, &k) : SIMOTA_ERR_MISSING_VALUE;
+	return *err ? NULL : k;
 }
 
-/* TS 102 225 §5.1.2, §5.1.3: the algorithms the keyset's KIc / KID bytes name. */
+/* TS 102 225 §5.1.2, §5.1.3: the algorithms the keyset's KIc / KID bytes name (NONE: not usable). */
+static enum simota_ota_alg cipher_alg(const struct simota_card_keyset *c)
+{
+	enum simota_ota_alg alg;
+
+	if (!c->kic_key_len || simota_ota_kic_algorithm(c->kic, SIMOTA_OTA_ALG_NONE, &alg) != SIMOTA_OK)
+		return SIMOTA_OTA_ALG_NONE;
+	return alg;
+}
+
+static enum simota_ota_alg cc_alg(const struct simota_card_keyset *c)
+{
+	enum simota_ota_alg alg;
+
+	if (!c->kid_key_len ||
+	    simota_ota_kid_algorithm(c->kid, SIMOTA_OTA_INTEGRITY_CC, SIMOTA_OTA_ALG_NONE, &alg) != SIMOTA_OK)
+		return SIMOTA_OTA_ALG_NONE;
+	return alg;
+}
+
+/* The keyset's keys for the packet being processed (released by ota_keys_release). */
+static void keyset_prepare(struct uicc_ota *ota, struct ota_keyset *ks)
+{
+	simota_err err;
+
+	if (ks->cipher_usable && !ks->cipher)
+		ks->cipher = prepare(ota, cipher_alg(ks->cfg), ks->cfg->kic_key, ks->cfg->kic_key_len, &err);
+	if (ks->cc_usable && !ks->cc)
+		ks->cc = prepare(ota, cc_alg(ks->cfg), ks->cfg->kid_key, ks->cfg->kid_key_len, &err);
+}
+
+void ota_keys_release(struct uicc_ota *ota)
+{
+	for (unsigned i = 0; i < ota->n_keysets; i++) {
+		simota_ota_key_free(ota->keysets[i].cipher);
+		simota_ota_key_free(ota->keysets[i].cc);
+		ota->keysets[i].cipher = ota->keysets[i].cc = NULL;
+	}
+}
+
+/* Whether OpenSSL can prepare the key (e.g. single DES needs its legacy provider); said once, at attach. */
+static bool usable(struct uicc_ota *ota, const struct simota_card_keyset *c, enum simota_ota_alg alg,
+		   const uint8_t *key, size_t len, const char *what)
+{
+	simota_err err;
+	struct simota_ota_key *k;
+
+	if (alg == SIMOTA_OTA_ALG_NONE)
+		return false;
+	k = prepare(ota, alg, key, len, &err);
+	if (!k) {
+		/* packets needing it get 06 */
+		g_warning("keyset %u: %s key (%s) not usable: %s", c->kvn, what, simota_ota_alg_name(alg),
+			  simota_strerror(err));
+		return false;
+	}
+	simota_ota_key_free(k);
+	return true;
+}
+
 bool ota_keys_init(struct uicc_ota *ota, GError **error)
 {
-	simota_err err = simota_ota_crypto_new(&ota->crypto);
-
-	if (err) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OTA crypto: %s", simota_strerror(err));
+	ota->crypto = uicc_card_crypto(ota->card);
+	if (!ota->crypto) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OTA crypto: %s",
+			    simota_strerror(SIMOTA_ERR_CRYPTO));
 		return false;
 	}
 	if (simota_ota_key_new(ota->crypto, SIMOTA_OTA_ALG_CRC16, NULL, 0, &ota->crc16) ||
@@ -47,31 +96,22 @@ bool ota_keys_init(struct uicc_ota *ota, GError **error)
 	for (unsigned i = 0; i < ota->cfg->n_keysets; i++) {
 		const struct simota_card_keyset *c = &ota->cfg->keysets[i];
 		struct ota_keyset *ks = &ota->keysets[ota->n_keysets++];
-		enum simota_ota_alg alg;
 
 		ks->cfg = c;
-		if (simota_ota_kic_algorithm(c->kic, SIMOTA_OTA_ALG_NONE, &alg) == SIMOTA_OK)
-			ks->cipher = prepare(ota, c, alg, c->kic_key, c->kic_key_len, "KIc");
-		if (simota_ota_kid_algorithm(c->kid, SIMOTA_OTA_INTEGRITY_CC, SIMOTA_OTA_ALG_NONE, &alg) ==
-		    SIMOTA_OK && alg != SIMOTA_OTA_ALG_NONE)
-			ks->cc = prepare(ota, c, alg, c->kid_key, c->kid_key_len, "KID");
+		ks->cipher_usable = usable(ota, c, cipher_alg(c), c->kic_key, c->kic_key_len, "KIc");
+		ks->cc_usable = usable(ota, c, cc_alg(c), c->kid_key, c->kid_key_len, "KID");
 	}
 	return true;
 }
 
 void ota_keys_free(struct uicc_ota *ota)
 {
-	for (unsigned i = 0; i < ota->n_keysets; i++) {
-		simota_ota_key_free(ota->keysets[i].cipher);
-		simota_ota_key_free(ota->keysets[i].cc);
-	}
+	ota_keys_release(ota);
 	ota->n_keysets = 0;
 	simota_ota_key_free(ota->crc16);
 	simota_ota_key_free(ota->crc32);
 	ota->crc16 = ota->crc32 = NULL;
-	if (ota->crypto)
-		simota_ota_crypto_free(ota->crypto);
-	ota->crypto = NULL;
+	ota->crypto = NULL;             /* the card's (shared) */
 }
 
 struct ota_keyset *ota_keyset(struct uicc_ota *ota, uint8_t kvn)
@@ -82,7 +122,7 @@ struct ota_keyset *ota_keyset(struct uicc_ota *ota, uint8_t kvn)
 	return NULL;
 }
 
-/* 06: the card has no such keyset; 0A: the TAR does not accept it. */
+/* 06: the card has no such keyset; 0A: the TAR does not accept it.  Its keys are prepared. */
 static uint8_t keyset_for(struct uicc_ota *ota, const struct simota_card_tar *tc, uint8_t kvn,
 			  struct ota_keyset **out)
 {
@@ -91,6 +131,7 @@ static uint8_t keyset_for(struct uicc_ota *ota, const struct simota_card_tar *tc
 		return SIMOTA_OTA_STATUS_SECURITY_ERROR;
 	if (!(tc->keysets & (1u << kvn)))
 		return SIMOTA_OTA_STATUS_INSUFFICIENT_SECURITY;
+	keyset_prepare(ota, *out);
 	return SIMOTA_OTA_STATUS_OK;
 }
 
@@ -218,4 +259,22 @@ bool uicc_ota_counter(struct uicc_card *card, uint8_t kvn, uint64_t *out)
 void uicc_ota_instance_name(const char *applet, const uint8_t tar[3], char out[UICC_OTA_INSTANCE_NAME_MAX])
 {
 	g_snprintf(out, UICC_OTA_INSTANCE_NAME_MAX, "%s@%02x%02x%02x", applet, tar[0], tar[1], tar[2]);
+}
+
+struct uicc_tk_applet *uicc_ota_register_instance(struct uicc_card *card, const struct simota_card_tar *tc,
+						  uicc_tk_process_fn process, void *user_data, GError **error)
+{
+	char name[UICC_OTA_INSTANCE_NAME_MAX];
+	struct uicc_tk_applet *a;
+
+	uicc_ota_instance_name(tc->applet, tc->tar, name);
+	a = uicc_tk_applet_register(uicc_card_toolkit(card), name, process, user_data);
+	if (!a) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "[tar %02x%02x%02x]: applet %s not registered (too many applets?)",
+			    tc->tar[0], tc->tar[1], tc->tar[2], name);
+		return NULL;
+	}
+	uicc_tk_applet_set_event(a, UICC_TK_EVENT_FORMATTED_SMS_PP);
+	return a;
 }

@@ -73,31 +73,40 @@ static bool store(struct uicc_ota *ota, struct ota_por_kept *k)
 	return false;
 }
 
+/* Forgets k (and frees it). */
 static void drop(struct ota_por_kept *k)
 {
+	struct uicc_ota *ota = k->ota;
 	char g[32];
 
 	if (k->id) {
 		group_name(k->id, g);
-		uicc_card_state_remove_group(k->ota->state, g);
+		uicc_card_state_remove_group(ota->state, g);
 		/* if this commit fails the PoR is sent again after a power cycle: a duplicate, never a loss */
-		commit(k->ota, "sent PoR");
+		commit(ota, "sent PoR");
 	}
-	memset(k, 0, sizeof(*k));
+	ota->kept[k->slot] = NULL;
+	g_free(k);
 }
 
-static struct ota_por_kept *free_slot(struct uicc_ota *ota)
+/* A new kept PoR in a free slot (allocated only now: an idle card holds none); NULL if all are taken. */
+static struct ota_por_kept *new_kept(struct uicc_ota *ota)
 {
-	for (unsigned i = 0; i < OTA_POR_KEPT_MAX; i++)
-		if (!ota->kept[i].used)
-			return &ota->kept[i];
+	for (unsigned i = 0; i < OTA_POR_KEPT_MAX; i++) {
+		if (!ota->kept[i]) {
+			ota->kept[i] = g_new0(struct ota_por_kept, 1);
+			ota->kept[i]->ota = ota;
+			ota->kept[i]->slot = i;
+			return ota->kept[i];
+		}
+	}
 	return NULL;
 }
 
 bool ota_por_kept_room(const struct uicc_ota *ota)
 {
 	for (unsigned i = 0; i < OTA_POR_KEPT_MAX; i++)
-		if (!ota->kept[i].used)
+		if (!ota->kept[i])
 			return true;
 	return false;
 }
@@ -111,7 +120,7 @@ static const uint8_t *kept_tar(const struct ota_por_kept *k)
 /* One group of the card state back into a kept PoR. */
 static void load_one(struct uicc_ota *ota, const char *group)
 {
-	struct ota_por_kept *k = free_slot(ota);
+	struct ota_por_kept *k = new_kept(ota);
 	uint8_t da[2 + SIMOTA_SMS_ADDR_MAX_DIGITS];
 	size_t da_len, used;
 	char *end = NULL;
@@ -125,11 +134,9 @@ static void load_one(struct uicc_ota *ota, const char *group)
 		g_warning("card state [%s]: not a kept PoR, dropped", group);
 		uicc_card_state_remove_group(ota->state, group);
 		if (k)
-			memset(k, 0, sizeof(*k));
+			drop(k);
 		return;
 	}
-	k->ota = ota;
-	k->used = true;
 	k->id = (unsigned)id;
 	if (k->id > ota->last_kept_id)
 		ota->last_kept_id = k->id;
@@ -143,7 +150,7 @@ void ota_por_kept_load(struct uicc_ota *ota)
 	for (char **g = groups; *g; g++)
 		load_one(ota, *g);
 	for (unsigned i = 0; i < OTA_POR_KEPT_MAX; i++)
-		n += ota->kept[i].used;
+		n += ota->kept[i] != NULL;
 	if (n)
 		g_message("%u PoR(s) owed by SMS-SUBMIT from before: sent after the next TERMINAL PROFILE", n);
 	g_strfreev(groups);
@@ -217,12 +224,13 @@ static void send_kept(struct uicc_tk_invocation *inv, struct ota_por_kept *k)
 bool ota_por_kept_add(struct uicc_tk_invocation *inv, const struct ota_packet *p, const uint8_t *por, size_t len,
 		      bool durable)
 {
-	struct ota_por_kept *k = free_slot(p->ota);
+	struct ota_por_kept *k;
 
-	if (!k || len < 9 || len > sizeof(k->por))
+	if (len < 9 || len > sizeof(k->por))
 		return false;
-	k->ota = p->ota;
-	k->used = true;
+	k = new_kept(p->ota);
+	if (!k)
+		return false;
 	k->da = p->oa;
 	memcpy(k->por, por, len);
 	k->len = len;
@@ -242,7 +250,7 @@ void ota_por_kept_on_profile(struct uicc_tk_invocation *inv, struct uicc_ota *ot
 	unsigned waiting = 0;
 
 	for (unsigned i = 0; i < OTA_POR_KEPT_MAX; i++)
-		waiting += ota->kept[i].used && ota->kept[i].outstanding == 0;
+		waiting += ota->kept[i] && ota->kept[i]->outstanding == 0;
 	if (!waiting)
 		return;
 	if (!uicc_tk_terminal_supports_command(ota->tk, SIMOTA_CAT_SEND_SHORT_MESSAGE)) {
@@ -251,9 +259,9 @@ void ota_por_kept_on_profile(struct uicc_tk_invocation *inv, struct uicc_ota *ot
 		return;
 	}
 	for (unsigned i = 0; i < OTA_POR_KEPT_MAX; i++) {
-		struct ota_por_kept *k = &ota->kept[i];
+		struct ota_por_kept *k = ota->kept[i];
 
-		if (k->used && k->outstanding == 0) {
+		if (k && k->outstanding == 0) {
 			const uint8_t *tar = kept_tar(k);
 
 			g_message("PoR for TAR %02x%02x%02x owed by SMS-SUBMIT: sent now", tar[0], tar[1], tar[2]);

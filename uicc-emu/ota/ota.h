@@ -40,6 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "simota/card_config.h"
 #include "simota/sms.h"
 
 #include "card/card.h"
@@ -63,5 +64,12 @@ bool uicc_ota_counter(struct uicc_card *card, uint8_t kvn, uint64_t *out);
 /* "deferred@defe01": the toolkit name of an applet instance bound to one TAR. */
 #define UICC_OTA_INSTANCE_NAME_MAX 32
 void uicc_ota_instance_name(const char *applet, const uint8_t tar[3], char out[UICC_OTA_INSTANCE_NAME_MAX]);
+/*
+ * Registers the applet instance of [tar] tc under that name in the card's
+ * toolkit, claiming FORMATTED_SMS_PP; NULL (error set, naming the TAR) when
+ * the toolkit takes no more applets.
+ */
+struct uicc_tk_applet *uicc_ota_register_instance(struct uicc_card *card, const struct simota_card_tar *tc,
+						  uicc_tk_process_fn process, void *user_data, GError **error);
 
 #endif

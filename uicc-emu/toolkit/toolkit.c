@@ -12,16 +12,18 @@
 #include "simota/tlv.h"
 #include "toolkit/toolkit.h"
 
+/* Registered applets and queued commands are allocated as they come: an idle card holds few bytes. */
 struct uicc_tk_applet {
 	struct uicc_toolkit *tk;
 	char name[32];
 	uicc_tk_process_fn process;
 	void *user_data;
 	bool profile_download;
+	uint32_t download_mask;            /* EVENT DOWNLOAD events 0-31 it claimed */
 };
 
 struct pending_command {
-	uint8_t bytes[UICC_TK_MAX_COMMAND];
+	uint8_t *bytes;                    /* malloc'd, len bytes */
 	size_t len;
 	uint8_t number, type, qualifier;
 	struct uicc_tk_applet *applet;     /* NULL: issued by the runtime */
@@ -51,8 +53,10 @@ struct uicc_tk_invocation {
 	void *close_data;
 };
 
+#define MAX_TAGS 8                         /* other envelope tags claimed (D4 call control, ...) */
+
 struct uicc_toolkit {
-	struct uicc_tk_applet applets[UICC_TK_MAX_APPLETS];
+	struct uicc_tk_applet *applets[UICC_TK_MAX_APPLETS];
 	unsigned n_applets;
 	struct uicc_tk_applet *sms_pp_owner;
 	struct uicc_tk_applet *timer_owner[UICC_TK_MAX_TIMERS + 1];
@@ -61,8 +65,11 @@ struct uicc_toolkit {
 		struct uicc_tk_applet *applet;
 	} menu[UICC_TK_MAX_MENU_ITEMS];
 	unsigned n_menu;
-	uint32_t download_mask[UICC_TK_MAX_APPLETS];   /* events 0-31 per applet */
-	struct uicc_tk_applet *tag_owner[256];
+	struct {
+		uint8_t tag;
+		struct uicc_tk_applet *applet;
+	} tags[MAX_TAGS];
+	unsigned n_tags;
 
 	uint8_t profile[UICC_TK_MAX_PROFILE];
 	size_t profile_len;
@@ -103,8 +110,10 @@ struct uicc_tk_applet *uicc_tk_applet_register(struct uicc_toolkit *tk, const ch
 
 	if (!name || !process || tk->n_applets >= UICC_TK_MAX_APPLETS || uicc_tk_applet_find(tk, name))
 		return NULL;
-	a = &tk->applets[tk->n_applets++];
-	memset(a, 0, sizeof(*a));
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	tk->applets[tk->n_applets++] = a;
 	a->tk = tk;
 	strncpy(a->name, name, sizeof(a->name) - 1);
 	a->process = process;
@@ -115,19 +124,14 @@ struct uicc_tk_applet *uicc_tk_applet_register(struct uicc_toolkit *tk, const ch
 struct uicc_tk_applet *uicc_tk_applet_find(struct uicc_toolkit *tk, const char *name)
 {
 	for (unsigned i = 0; i < tk->n_applets; i++)
-		if (strcmp(tk->applets[i].name, name) == 0)
-			return &tk->applets[i];
+		if (strcmp(tk->applets[i]->name, name) == 0)
+			return tk->applets[i];
 	return NULL;
 }
 
 const char *uicc_tk_applet_name(const struct uicc_tk_applet *a)
 {
 	return a->name;
-}
-
-static unsigned applet_index(const struct uicc_tk_applet *a)
-{
-	return (unsigned)(a - a->tk->applets);
 }
 
 enum uicc_tk_result uicc_tk_applet_set_event(struct uicc_tk_applet *a, enum uicc_tk_event ev)
@@ -152,7 +156,7 @@ enum uicc_tk_result uicc_tk_applet_set_download_event(struct uicc_tk_applet *a, 
 {
 	if (event > 31)
 		return UICC_TK_ERR_NOT_FOUND;
-	a->tk->download_mask[applet_index(a)] |= 1u << event;
+	a->download_mask |= 1u << event;
 	return UICC_TK_OK;
 }
 
@@ -176,9 +180,16 @@ enum uicc_tk_result uicc_tk_applet_set_envelope_tag(struct uicc_tk_applet *a, ui
 	/* the tags the runtime dispatches itself are claimed by events */
 	if (tag == 0xD1 || tag == 0xD3 || tag == 0xD6 || tag == 0xD7)
 		return UICC_TK_ERR_STATE;
-	if (a->tk->tag_owner[tag] && a->tk->tag_owner[tag] != a)
-		return UICC_TK_ERR_BUSY;
-	a->tk->tag_owner[tag] = a;
+	struct uicc_toolkit *tk = a->tk;
+
+	for (unsigned i = 0; i < tk->n_tags; i++)
+		if (tk->tags[i].tag == tag)
+			return tk->tags[i].applet == a ? UICC_TK_OK : UICC_TK_ERR_BUSY;
+	if (tk->n_tags >= MAX_TAGS)
+		return UICC_TK_ERR_NO_SPACE;
+	tk->tags[tk->n_tags].tag = tag;
+	tk->tags[tk->n_tags].applet = a;
+	tk->n_tags++;
 	return UICC_TK_OK;
 }
 
@@ -340,7 +351,6 @@ static enum uicc_tk_result parse_command(const uint8_t *cmd, size_t len, struct 
 	}
 	if (!details || !devices)
 		return UICC_TK_ERR_BAD_COMMAND;
-	memcpy(out->bytes, cmd, len);
 	out->len = len;
 	return UICC_TK_OK;
 }
@@ -365,6 +375,10 @@ static enum uicc_tk_result queue_command(struct uicc_tk_invocation *inv, const u
 	/* closing may have queued commands of its own (a PoR by SEND SHORT MESSAGE) */
 	if (tk->n_queued >= UICC_TK_MAX_QUEUE)
 		return UICC_TK_ERR_NO_SPACE;
+	pc.bytes = malloc(len);
+	if (!pc.bytes)
+		return UICC_TK_ERR_NO_SPACE;
+	memcpy(pc.bytes, cmd, len);
 	pc.applet = issuer;
 	pc.on_tr = on_tr;
 	pc.user_data = user_data;
@@ -490,6 +504,9 @@ enum uicc_tk_result uicc_tk_invoke_nested(struct uicc_tk_invocation *outer, stru
 	/* born closed when the outer handler already is (on_close then never runs) */
 	invocation_init(inv, outer->tk, applet, event, data, len, outer->has_response);
 	inv->closed = outer->closed;
+	/* a menu item handed on: the item and its help request go with it */
+	inv->id = outer->id;
+	inv->help = outer->help;
 	inv->outer = outer;
 	inv->on_close = on_close;
 	inv->close_data = user_data;
@@ -558,10 +575,16 @@ struct uicc_toolkit *uicc_tk_new(void)
 
 void uicc_tk_free(struct uicc_toolkit *tk)
 {
+	if (!tk)
+		return;
+	for (unsigned i = 0; i < tk->n_queued; i++)
+		free(tk->queue[i].bytes);
+	for (unsigned i = 0; i < tk->n_applets; i++)
+		free(tk->applets[i]);
 	free(tk);
 }
 
-/* Their issuers learn that these commands will never be answered (tr->aborted). */
+/* Their issuers learn that these commands will never be answered (tr->aborted); the commands go. */
 static void notify_aborted(struct uicc_toolkit *tk, const struct pending_command *q, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
@@ -571,6 +594,7 @@ static void notify_aborted(struct uicc_toolkit *tk, const struct pending_command
 		};
 		struct uicc_tk_invocation inv;
 
+		free(q[i].bytes);
 		if (!q[i].on_tr)
 			continue;
 		invocation_init(&inv, tk, q[i].applet, UICC_TK_EVENT_TERMINAL_RESPONSE, NULL, 0, false);
@@ -628,7 +652,7 @@ enum uicc_tk_result uicc_tk_on_terminal_profile(struct uicc_toolkit *tk, const u
 	memcpy(tk->profile, p, tk->profile_len);
 	withdraw_unsupported(tk);
 	for (unsigned i = 0; i < tk->n_applets; i++) {
-		struct uicc_tk_applet *a = &tk->applets[i];
+		struct uicc_tk_applet *a = tk->applets[i];
 		struct uicc_tk_invocation inv;
 
 		if (!a->profile_download)
@@ -767,10 +791,10 @@ static enum uicc_tk_result event_download(const struct envelope *e)
 		return UICC_TK_ERR_BAD_DATA;
 	id = obj.value[0];
 	for (unsigned i = 0; id < 32 && i < tk->n_applets; i++) {
-		if (!(tk->download_mask[i] & (1u << id)))
+		if (!(tk->applets[i]->download_mask & (1u << id)))
 			continue;
 		any = true;
-		busy |= run_envelope(e, &tk->applets[i], UICC_TK_EVENT_EVENT_DOWNLOAD, id, false, false) ==
+		busy |= run_envelope(e, tk->applets[i], UICC_TK_EVENT_EVENT_DOWNLOAD, id, false, false) ==
 			UICC_TK_ERR_BUSY;
 	}
 	if (!any)
@@ -781,7 +805,11 @@ static enum uicc_tk_result event_download(const struct envelope *e)
 /* Any other tag (call control etc.): the applet that claimed it, raw. */
 static enum uicc_tk_result other_envelope(const struct envelope *e)
 {
-	struct uicc_tk_applet *a = e->tk->tag_owner[e->top.tag];
+	struct uicc_tk_applet *a = NULL;
+
+	for (unsigned i = 0; i < e->tk->n_tags; i++)
+		if (e->tk->tags[i].tag == e->top.tag)
+			a = e->tk->tags[i].applet;
 
 	if (!a)
 		return UICC_TK_ERR_NOT_FOUND;
@@ -857,6 +885,7 @@ enum uicc_tk_result uicc_tk_on_terminal_response(struct uicc_toolkit *tk, const 
 	pc = tk->queue[0];
 	if (details.value[0] != pc.number || details.value[1] != pc.type || details.value[2] != pc.qualifier)
 		return UICC_TK_ERR_MISMATCH;
+	free(pc.bytes);
 
 	memmove(&tk->queue[0], &tk->queue[1], (tk->n_queued - 1) * sizeof(tk->queue[0]));
 	tk->n_queued--;

@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "simota/error.h"
 #include "simota/sms.h"
 
 #define UICC_TK_MAX_APPLETS 16
@@ -205,6 +206,38 @@ enum uicc_tk_result uicc_tk_proactive_send(struct uicc_tk_invocation *inv, const
 enum uicc_tk_result uicc_tk_send_short_message(struct uicc_tk_invocation *inv, const struct simota_sms_submit *sms,
 					       uicc_tk_tr_fn on_tr, void *user_data);
 
+/*
+ * The commands that talk to the user (ui-commands.c): DISPLAY TEXT, GET
+ * INKEY and GET INPUT (text), SELECT ITEM and SET UP MENU (text is the alpha
+ * identifier; the items), each with its qualifier (TS 102 223 §8.6).
+ */
+struct uicc_tk_item {
+	uint8_t id;
+	const char *text;                /* UTF-8 */
+};
+
+struct uicc_tk_ui {
+	uint8_t type;                    /* SIMOTA_CAT_DISPLAY_TEXT, _GET_INKEY, _GET_INPUT, _SELECT_ITEM, _SET_UP_MENU */
+	uint8_t qualifier;
+	const char *text;                /* UTF-8 */
+	uint8_t min_len, max_len;        /* GET INPUT response length (§8.11) */
+	const struct uicc_tk_item *items;
+	size_t n_items;
+};
+
+/* The D0 command with the next command number; SIMOTA_ERR_NO_SPACE past UICC_TK_MAX_COMMAND. */
+simota_err uicc_tk_ui_encode(struct uicc_toolkit *tk, const struct uicc_tk_ui *ui, uint8_t *out, size_t cap,
+			     size_t *len);
+/* Encodes and queues it (uicc_tk_proactive_send); UICC_TK_ERR_BAD_COMMAND if it cannot be built. */
+enum uicc_tk_result uicc_tk_ui_send(struct uicc_tk_invocation *inv, const struct uicc_tk_ui *ui, uicc_tk_tr_fn on_tr,
+				    void *user_data);
+/*
+ * The user's answer in a TERMINAL RESPONSE (TS 102 223 §6.8): text (GET
+ * INPUT / GET INKEY, UTF-8, free()) and / or the item identifier (SELECT
+ * ITEM); false when the response holds no such answer.
+ */
+bool uicc_tk_ui_answer(const struct uicc_tk_terminal_response *tr, char **text, uint8_t *item_id);
+
 /* A command number not used by any queued or fetched command (1-254). */
 uint8_t uicc_tk_next_command_number(struct uicc_toolkit *tk);
 
@@ -236,8 +269,9 @@ typedef void (*uicc_tk_close_fn)(struct uicc_tk_invocation *outer, const uint8_t
 				 void *user_data);
 
 /*
- * Runs applet's process() for event (normally FORMATTED_SMS_PP) with data,
- * in an invocation nested in outer.  Returns what process() returned;
+ * Runs applet's process() for event (normally FORMATTED_SMS_PP; the menu
+ * hands a MENU_SELECTION on) with data, in an invocation nested in outer,
+ * which has outer's item identifier and help request.  Returns what process() returned;
  * on_close has run by then (possibly during process(), at its first
  * proactive command).  *closed_by_proactive, if not NULL, tells which.
  * If outer's handler is already closed (or outer has none), the nested one

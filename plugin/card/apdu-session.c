@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The APDU session over one UICC backend (apdu-session.h); TS 102 221 §7.3.1.1, §7.4.2. */
+/* The APDU session over one UICC transport (apdu-session.h); TS 102 221 §7.3.1.1, §7.4.2. */
 #include <gio/gio.h>
 #include <string.h>
 
-#include "uicc/apdu-session.h"
+#include "card/apdu-session.h"
+#include "simota/apdu.h"
 
 #define INS_SELECT 0xA4
 #define INS_ENVELOPE 0xC2
@@ -68,7 +69,7 @@ static bool proactive_allowed(struct sb_apdu_session *s, uint8_t ins, uint16_t s
 	}
 	if (ins == INS_FETCH)
 		s->proactive_fetched = true;
-	if (sb_sw1(sw) != 0x91)
+	if ((sw >> 8) != 0x91)
 		return false;
 	if (!s->proactive_muted && s->proactive_run > 0 && !s->proactive_fetched)
 		return true;
@@ -88,7 +89,7 @@ static void request_complete(struct sb_apdu_session *s, struct request *r, const
 	GCancellable *alive = g_object_ref(s->alive);
 	bool proactive = !err && proactive_allowed(s, r->apdu->data[1], sw);
 
-	if (err && err->code == SB_UICC_ERROR_PROTOCOL)
+	if (err && err->code == SB_CARD_ERROR_PROTOCOL)
 		g_message("%s", err->message);
 	if (!r->dropped)
 		r->cb(err, sw, r->data->data, r->data->len, r->user);
@@ -159,7 +160,7 @@ static void on_response(const GError *err, const uint8_t *resp, size_t len, void
 	sw2 = resp[len - 1];
 	dlen = len - 2;
 	if (dlen > SHORT_RESPONSE_MAX && is_short(r->cur)) {
-		GError *e = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL,
+		GError *e = g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_PROTOCOL,
 					"%s: oversized response: %zu data bytes to a short APDU (%02X %02X, at most %u)",
 					s->uicc->description, dlen, r->cur->data[0], r->cur->data[1], SHORT_RESPONSE_MAX);
 
@@ -169,7 +170,7 @@ static void on_response(const GError *err, const uint8_t *resp, size_t len, void
 		return;
 	}
 	if (r->data->len + dlen > MAX_DATA || ++r->steps > MAX_STEPS) {
-		GError *e = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL, "%s: endless response chain",
+		GError *e = g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_PROTOCOL, "%s: endless response chain",
 					s->uicc->description);
 
 		s->running = NULL;
@@ -196,7 +197,8 @@ static void on_response(const GError *err, const uint8_t *resp, size_t len, void
 		transmit_cur(s, r);
 		return;
 	}
-	if ((sw1 == 0x62 || sw1 == 0x63) && dlen == 0 && !r->warning && has_command_data(r->apdu) &&
+	if (s->uicc->protocol == SB_UICC_T0 &&
+	    (sw1 == 0x62 || sw1 == 0x63) && dlen == 0 && !r->warning && has_command_data(r->apdu) &&
 	    r->cur->data[1] != INS_GET_RESPONSE &&
 	    (r->apdu->data[1] == INS_ENVELOPE || r->apdu->data[1] == INS_SELECT)) {
 		r->warning = (uint16_t)(sw1 << 8 | sw2);
@@ -225,16 +227,22 @@ static void transmit_cur(struct sb_apdu_session *s, struct request *r)
 
 /*
  * The command as the negotiated protocol carries it.  T=0 (ISO/IEC 7816-3
- * §12.2.2): a command TPDU always has P3, and a case-1 command (no data
- * either way, ISO/IEC 7816-4 §5.1: the 4-byte header) goes with P3 = 00; a
- * reader at TPDU level passes on what it is given.  T=1: the APDU as it is.
+ * §12.2.2): a command TPDU always has P3: a case-1 command (ISO/IEC 7816-4
+ * §5.1: the 4-byte header) goes with P3 = 00, a case-4 command without its
+ * Le (P3 = Lc; the data comes by 61XX and GET RESPONSE); a reader at TPDU
+ * level passes on what it is given.  T=1: the APDU as it is.
  */
 static GByteArray *command_tpdu(const struct sb_apdu_session *s, const GByteArray *apdu)
 {
 	GByteArray *t = g_byte_array_sized_new(apdu->len + 1);
+	struct simota_apdu cmd;
 	uint8_t p3 = 0x00;
+	guint len = apdu->len;
 
-	g_byte_array_append(t, apdu->data, apdu->len);
+	if (s->uicc->protocol == SB_UICC_T0 && simota_apdu_decode(apdu->data, apdu->len, &cmd) == SIMOTA_OK &&
+	    simota_apdu_case(&cmd) == 4)
+		len--;
+	g_byte_array_append(t, apdu->data, len);
 	if (s->uicc->protocol == SB_UICC_T0 && apdu->len == 4)
 		g_byte_array_append(t, &p3, 1);
 	return t;
@@ -344,7 +352,7 @@ struct sb_apdu_session *sb_apdu_session_new(struct sb_uicc *uicc, unsigned timeo
 	struct sb_apdu_session *s = g_new0(struct sb_apdu_session, 1);
 
 	s->uicc = uicc;
-	s->timeout_ms = timeout_ms ? timeout_ms : SB_APDU_DEFAULT_TIMEOUT_MS;
+	s->timeout_ms = timeout_ms ? timeout_ms : SB_CARD_DEFAULT_TIMEOUT_MS;
 	g_queue_init(&s->queue);
 	s->alive = g_cancellable_new();
 	return s;

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The UICC backend interface: how the plugin reaches a card.  A backend
- * connects, powers the card on and reads its ATR, transmits one command APDU
- * at a time (the caller, apdu-session.c, serializes them) and reports when
- * the card goes away.  Everything is asynchronous on the GLib main loop; no
- * callback runs from inside the call that started the operation.
+ * The UICC transport interface: how the card service's APDU implementation
+ * (apdu.c) reaches a card.  A transport connects, powers the card on and
+ * reads its ATR, transmits one command APDU at a time (the caller,
+ * apdu-session.c, serializes them) and reports when the card goes away.
+ * Everything is asynchronous on the GLib main loop; no callback runs from
+ * inside the call that started the operation.
  *
- * Backends: emu.c (uicc-emu over its unix socket), pcsc.c (a PC/SC reader
- * through pcsc-lite, doc/pcsc.md).  qmi comes later.
+ * Transports: emu.c (uicc-emu over its unix socket), pcsc.c (a PC/SC reader
+ * through pcsc-lite, doc/pcsc.md).  Errors are the card service's
+ * (SB_CARD_ERROR, card.h).
  */
 #ifndef SB_UICC_H
 #define SB_UICC_H
@@ -17,18 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-
-#define SB_UICC_ERROR (sb_uicc_error_quark())
-GQuark sb_uicc_error_quark(void);
-
-enum sb_uicc_error_code {
-	SB_UICC_ERROR_ABSENT,       /* no card / link not connected */
-	SB_UICC_ERROR_TIMEOUT,      /* no answer within the APDU's bounded wait */
-	SB_UICC_ERROR_LINK,         /* link failed or closed while waiting */
-	SB_UICC_ERROR_PROTOCOL,     /* malformed answer */
-	SB_UICC_ERROR_BUSY,         /* an APDU is already outstanding */
-};
+#include "card/card.h"
 
 struct sb_uicc;
 
@@ -97,7 +88,7 @@ static inline void sb_uicc_transmit(struct sb_uicc *u, const uint8_t *apdu, size
 	u->ops->transmit(u, apdu, len, timeout_ms, cb, data);
 }
 
-/* Closes the link; an outstanding APDU fails with SB_UICC_ERROR_ABSENT (later, from the main loop). */
+/* Closes the link; an outstanding APDU fails with SB_CARD_ERROR_ABSENT (later, from the main loop). */
 static inline void sb_uicc_power_off(struct sb_uicc *u)
 {
 	u->ops->power_off(u);

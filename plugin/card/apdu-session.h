@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The APDU session over one UICC backend, shared by every backend: it sends
- * one command at a time, in order, in the form the protocol the backend
- * negotiated needs (on T=0 a case-1 command goes out with P3 = 00, ISO/IEC
- * 7816-3 §12.2.2), and completes the T=0 exchanges a command needs
- * (TS 102 221 §7.3.1.1, §7.4.2):
+ * The APDU session over one UICC transport, under the card service's APDU
+ * implementation (apdu.c): it sends one command at a time, in order, in the
+ * form the protocol the transport negotiated needs, and completes the T=0
+ * exchanges a command needs (TS 102 221 §7.3.1.1, §7.4.2).
+ *
+ * Commands are queued as ISO/IEC 7816-4 §5.1 writes them (short lengths):
+ *   case 1  CLA INS P1 P2             case 3  CLA INS P1 P2 Lc data
+ *   case 2  CLA INS P1 P2 Le          case 4  CLA INS P1 P2 Lc data Le
+ * On T=1 they go as written.  On T=0 (ISO/IEC 7816-3 §12.2) a case-1
+ * command goes with P3 = 00 and a case-4 command without its Le (the data
+ * comes by 61XX / GET RESPONSE); T=0 exchanges:
  *   61XX → GET RESPONSE with Le XX (repeated while 61XX), the data joined;
  *   6CXX → the same command again with Le XX;
- *   62XX/63XX on ENVELOPE or SELECT → GET RESPONSE for the data that goes
- *         with the warning (§7.3.1.1.5), the warning kept as the final SW;
+ *   62XX/63XX without data on ENVELOPE or SELECT → GET RESPONSE for the
+ *         data that goes with the warning (§7.3.1.1.5), the warning kept
+ *         as the final SW;
+ * and on either protocol
  *   91XX → the command succeeded; the proactive hook is told a command of
  *         XX bytes waits (the owner FETCHes it with sb_apdu_session_fetch()).
  * Callers get the final SW and all the response data.
@@ -29,9 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "uicc/uicc.h"
+#include "card/uicc.h"
 
-#define SB_APDU_DEFAULT_TIMEOUT_MS 5000
 #define SB_APDU_MAX_PROACTIVE_RUN 64
 
 struct sb_apdu_session;
@@ -48,10 +55,9 @@ void sb_apdu_session_free(struct sb_apdu_session *s);
 void sb_apdu_session_set_proactive_cb(struct sb_apdu_session *s, sb_apdu_proactive_cb cb, void *user);
 
 /*
- * Queues a command APDU as ISO/IEC 7816-4 §5.1 writes it (case 1: the 4-byte
- * header; case 2: header and Le; case 3, and case 4 as T=0 sends it: header,
- * Lc and data); the session adds what the negotiated protocol requires.
- * owner groups requests for sb_apdu_session_cancel_owner() (may be NULL).
+ * Queues a command APDU as ISO/IEC 7816-4 §5.1 writes it (above); the
+ * session makes of it what the negotiated protocol requires.  owner groups
+ * requests for sb_apdu_session_cancel_owner() (may be NULL).
  */
 void sb_apdu_session_send(struct sb_apdu_session *s, const void *owner, const uint8_t *apdu, size_t len,
 			  sb_apdu_cb cb, void *user);
@@ -75,13 +81,5 @@ void sb_apdu_session_cancel_owner(struct sb_apdu_session *s, const void *owner);
 
 /* Fails every queued and running request with err (card gone). */
 void sb_apdu_session_fail_all(struct sb_apdu_session *s, const GError *err);
-
-/* Helpers for the atoms. */
-static inline uint8_t sb_sw1(uint16_t sw) { return (uint8_t)(sw >> 8); }
-/* 9000, 91XX (proactive command pending) and 92XX (TS 51.011: ok after retries). */
-static inline int sb_sw_ok(uint16_t sw)
-{
-	return sw == 0x9000 || sb_sw1(sw) == 0x91 || sb_sw1(sw) == 0x92;
-}
 
 #endif

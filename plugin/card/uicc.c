@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* UICC backend factory (uicc.h). */
-#include "uicc/uicc.h"
-
-G_DEFINE_QUARK(sb-uicc-error-quark, sb_uicc_error)
+/* UICC transport factory (uicc.h). */
+#include "card/uicc.h"
 
 struct sb_uicc *sb_uicc_new(const struct sb_uicc_addr *addr)
 {

@@ -8,7 +8,7 @@
  *  - a worker thread (struct worker) with its own SCARDCONTEXT connects,
  *    resets and transmits, one job at a time, and posts each result back to
  *    the main context.  Every job has a bounded wait on the main loop; when
- *    it runs out, the APDU fails with SB_UICC_ERROR_TIMEOUT, the card is
+ *    it runs out, the APDU fails with SB_CARD_ERROR_TIMEOUT, the card is
  *    reported lost and the worker is abandoned: it ends by itself once
  *    pcsc-lite returns (a new worker serves the next power_on; at most
  *    PCSC_MAX_STUCK abandoned ones may still be blocked).
@@ -28,8 +28,8 @@
 #include <string.h>
 #include <winscard.h>
 
-#include "uicc/pcsc-internal.h"
-#include "uicc/uicc.h"
+#include "card/pcsc-internal.h"
+#include "card/uicc.h"
 
 #define PCSC_CONNECT_TIMEOUT_MS 10000
 #define PCSC_MAX_STUCK 2
@@ -385,7 +385,7 @@ static void job_submit(struct pcsc *p, struct job *j)
 
 static GError *rv_error(struct pcsc *p, int code, const char *what, LONG rv)
 {
-	return g_error_new(SB_UICC_ERROR, code, "%s: %s%s%s: %s (0x%08lX)", p->base.description, what,
+	return g_error_new(SB_CARD_ERROR, code, "%s: %s%s%s: %s (0x%08lX)", p->base.description, what,
 			   p->reader ? " on " : "", p->reader ? p->reader : "", pcsc_stringify_error(rv),
 			   (unsigned long)rv);
 }
@@ -435,9 +435,9 @@ static void on_connected(struct pcsc *p, struct job *j)
 {
 	if (j->rv != SCARD_S_SUCCESS) {
 		GError *e = j->rv == SCARD_E_UNKNOWN_READER ?
-			g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_ABSENT, "%s: no reader matches '%s'",
+			g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_ABSENT, "%s: no reader matches '%s'",
 				    p->base.description, p->spec) :
-			rv_error(p, SB_UICC_ERROR_ABSENT, j->what, j->rv);
+			rv_error(p, SB_CARD_ERROR_ABSENT, j->what, j->rv);
 
 		pcsc_finish(p, e, NULL, 0);
 		g_error_free(e);
@@ -455,14 +455,14 @@ static void on_connected(struct pcsc *p, struct job *j)
 static void on_transmitted(struct pcsc *p, struct job *j)
 {
 	if (j->rv != SCARD_S_SUCCESS) {
-		int code = j->rv == SCARD_W_REMOVED_CARD || j->rv == SCARD_E_NO_SMARTCARD ? SB_UICC_ERROR_ABSENT :
-			   SB_UICC_ERROR_LINK;
+		int code = j->rv == SCARD_W_REMOVED_CARD || j->rv == SCARD_E_NO_SMARTCARD ? SB_CARD_ERROR_ABSENT :
+			   SB_CARD_ERROR_LINK;
 
 		pcsc_fail(p, rv_error(p, code, j->what, j->rv));
 		return;
 	}
 	if (j->resp_len < 2) {
-		pcsc_fail(p, g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL,
+		pcsc_fail(p, g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_PROTOCOL,
 					 "%s: garbage from the card in '%s': a %zu-byte answer (no status word)",
 					 p->base.description, p->reader, j->resp_len));
 		return;
@@ -495,7 +495,7 @@ static gboolean pcsc_timeout_cb(gpointer data)
 	p->worker = NULL;
 	g_message("%s: no answer from the card in %s within %u ms (%s); its reader connection is abandoned",
 		  p->base.description, p->reader ? p->reader : "the reader", p->wait_ms, what);
-	pcsc_fail(p, g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_TIMEOUT, "%s: no answer from the card within %u ms (%s)",
+	pcsc_fail(p, g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_TIMEOUT, "%s: no answer from the card within %u ms (%s)",
 				 p->base.description, p->wait_ms, what));
 	return G_SOURCE_REMOVE;
 }
@@ -521,12 +521,12 @@ static void pcsc_power_on(struct sb_uicc *u, sb_uicc_atr_cb cb, void *data)
 
 	if (p->wait != WAIT_NONE) {
 		fail_later(p, WAIT_ATR, cb, NULL, data,
-			   g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_BUSY, "%s: busy", u->description));
+			   g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_BUSY, "%s: busy", u->description));
 		return;
 	}
 	if (!p->worker && g_atomic_int_get(&p->stuck->n) >= PCSC_MAX_STUCK) {
 		fail_later(p, WAIT_ATR, cb, NULL, data,
-			   g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_ABSENT,
+			   g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_ABSENT,
 				       "%s: %d earlier commands still blocked in pcscd; waiting for them",
 				       u->description, g_atomic_int_get(&p->stuck->n)));
 		return;
@@ -546,13 +546,13 @@ static void pcsc_transmit(struct sb_uicc *u, const uint8_t *apdu, size_t len, un
 	struct job *j;
 
 	if (!p->ready || !p->worker || p->wait != WAIT_NONE || len < 4 || len > MAX_BUFFER_SIZE_EXTENDED) {
-		int code = !p->ready || !p->worker ? SB_UICC_ERROR_ABSENT :
-			   p->wait != WAIT_NONE ? SB_UICC_ERROR_BUSY : SB_UICC_ERROR_PROTOCOL;
+		int code = !p->ready || !p->worker ? SB_CARD_ERROR_ABSENT :
+			   p->wait != WAIT_NONE ? SB_CARD_ERROR_BUSY : SB_CARD_ERROR_PROTOCOL;
 
 		fail_later(p, WAIT_APDU, NULL, cb, data,
-			   g_error_new(SB_UICC_ERROR, code, "%s: cannot send the APDU (%s)", u->description,
-				       code == SB_UICC_ERROR_ABSENT ? "no card" :
-				       code == SB_UICC_ERROR_BUSY ? "busy" : "bad length"));
+			   g_error_new(SB_CARD_ERROR, code, "%s: cannot send the APDU (%s)", u->description,
+				       code == SB_CARD_ERROR_ABSENT ? "no card" :
+				       code == SB_CARD_ERROR_BUSY ? "busy" : "bad length"));
 		return;
 	}
 	j = job_new(p, JOB_TRANSMIT);
@@ -570,7 +570,7 @@ static void pcsc_power_off(struct sb_uicc *u)
 	p->ready = false;
 	if (p->wait != WAIT_NONE) {
 		fail_later(p, p->wait, p->atr_cb, p->apdu_cb, p->cb_data,
-			   g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_ABSENT, "%s: powered off", u->description));
+			   g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_ABSENT, "%s: powered off", u->description));
 		if (p->timeout_id)
 			g_source_remove(p->timeout_id);
 		p->timeout_id = 0;
@@ -597,7 +597,7 @@ static void on_snapshot(const struct sb_pcsc_snapshot *snap, void *data)
 		p->service_down = true;
 		p->card_seen = false;
 		if (p->ready)
-			why = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_LINK, "%s: pcscd gone (%s)", p->base.description,
+			why = g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_LINK, "%s: pcscd gone (%s)", p->base.description,
 					  pcsc_stringify_error(snap->service_rv));
 		goto out;
 	}
@@ -615,11 +615,11 @@ static void on_snapshot(const struct sb_pcsc_snapshot *snap, void *data)
 	}
 	if (p->ready && !mine) {
 		g_message("%s: reader '%s' gone", p->base.description, p->reader);
-		why = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_ABSENT, "%s: reader '%s' gone", p->base.description,
+		why = g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_ABSENT, "%s: reader '%s' gone", p->base.description,
 				  p->reader);
 	} else if (p->ready && !sb_pcsc_state_has_card(mine->state)) {
 		g_message("%s: card removed from '%s'", p->base.description, p->reader);
-		why = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_ABSENT, "%s: card removed from '%s'",
+		why = g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_ABSENT, "%s: card removed from '%s'",
 				  p->base.description, p->reader);
 	}
 	if (card_seen && !p->card_seen && !p->ready && !why && p->base.present) {

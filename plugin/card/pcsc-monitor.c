@@ -2,7 +2,7 @@
 /* Reader and card events of the pcsc backend (pcsc-internal.h, doc/pcsc.md). */
 #include <string.h>
 
-#include "uicc/pcsc-internal.h"
+#include "card/pcsc-internal.h"
 
 #define MON_BACKOFF_MIN_MS 250
 #define MON_BACKOFF_MAX_MS 5000

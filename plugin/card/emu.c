@@ -5,7 +5,7 @@
  * lib/vpcd_frame.c, the stream under it link/stream.c.  power_on connects,
  * sends "power on" (01) and "get ATR" (04) and waits for the ATR frame; each
  * APDU gets exactly one answer frame.  An APDU not answered within its
- * bounded wait fails with SB_UICC_ERROR_TIMEOUT and the link is closed (a
+ * bounded wait fails with SB_CARD_ERROR_TIMEOUT and the link is closed (a
  * late answer would be taken for the next command's).  The link stands for
  * a T=0 card.  Connecting again after a loss is the modem's decision
  * (power_on), not the stream's.
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "link/stream.h"
-#include "uicc/uicc.h"
+#include "card/uicc.h"
 #include "simota/vpcd.h"
 
 #define EMU_ATR_TIMEOUT_MS 5000
@@ -87,12 +87,12 @@ static void emu_on_frame(struct sb_stream *link, const uint8_t *frame, size_t n,
 	struct simota_vpcd_frame f = simota_vpcd_frame_parse(frame, n);
 
 	if (e->wait == EMU_WAIT_NONE) {
-		emu_link_lost(e, g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL,
+		emu_link_lost(e, g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_PROTOCOL,
 					     "%s: unsolicited frame from the card", e->base.description));
 		return;
 	}
 	if (f.len < 2) {
-		emu_link_lost(e, g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_PROTOCOL,
+		emu_link_lost(e, g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_PROTOCOL,
 					     "%s: %zu-byte answer from the card", e->base.description, f.len));
 		return;
 	}
@@ -108,19 +108,19 @@ static void emu_on_lost(struct sb_stream *link, const GError *err, void *user)
 
 	switch (err->code) {
 	case SB_STREAM_ERROR_CONNECT:
-		code = SB_UICC_ERROR_ABSENT;
+		code = SB_CARD_ERROR_ABSENT;
 		break;
 	case SB_STREAM_ERROR_TIMEOUT:
-		code = SB_UICC_ERROR_TIMEOUT;
+		code = SB_CARD_ERROR_TIMEOUT;
 		break;
 	case SB_STREAM_ERROR_FRAMING:
-		code = SB_UICC_ERROR_PROTOCOL;
+		code = SB_CARD_ERROR_PROTOCOL;
 		break;
 	default:
-		code = SB_UICC_ERROR_LINK;
+		code = SB_CARD_ERROR_LINK;
 		break;
 	}
-	emu_link_lost(e, g_error_new(SB_UICC_ERROR, code, "%s: card link: %s", e->base.description, err->message));
+	emu_link_lost(e, g_error_new(SB_CARD_ERROR, code, "%s: card link: %s", e->base.description, err->message));
 }
 
 static void emu_send_frame(struct emu *e, const uint8_t *payload, size_t len)
@@ -155,7 +155,7 @@ static void emu_power_on(struct sb_uicc *u, sb_uicc_atr_cb cb, void *data)
 
 	if (e->wait != EMU_WAIT_NONE || sb_stream_active(e->link)) {
 		emu_fail_later(e, EMU_WAIT_ATR, cb, NULL, data,
-			       g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_BUSY, "%s: already connected", u->description));
+			       g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_BUSY, "%s: already connected", u->description));
 		return;
 	}
 	e->wait = EMU_WAIT_ATR;
@@ -170,13 +170,13 @@ static void emu_transmit(struct sb_uicc *u, const uint8_t *apdu, size_t len, uns
 	struct emu *e = (struct emu *)u;
 
 	if (!e->ready || e->wait != EMU_WAIT_NONE || len < 4 || len > SIMOTA_VPCD_MAX_PAYLOAD) {
-		int code = !e->ready ? SB_UICC_ERROR_ABSENT :
-			   e->wait != EMU_WAIT_NONE ? SB_UICC_ERROR_BUSY : SB_UICC_ERROR_PROTOCOL;
+		int code = !e->ready ? SB_CARD_ERROR_ABSENT :
+			   e->wait != EMU_WAIT_NONE ? SB_CARD_ERROR_BUSY : SB_CARD_ERROR_PROTOCOL;
 
 		emu_fail_later(e, EMU_WAIT_APDU, NULL, cb, data,
-			       g_error_new(SB_UICC_ERROR, code, "%s: cannot send the APDU (%s)", u->description,
-					   code == SB_UICC_ERROR_ABSENT ? "no card" :
-					   code == SB_UICC_ERROR_BUSY ? "busy" : "bad length"));
+			       g_error_new(SB_CARD_ERROR, code, "%s: cannot send the APDU (%s)", u->description,
+					   code == SB_CARD_ERROR_ABSENT ? "no card" :
+					   code == SB_CARD_ERROR_BUSY ? "busy" : "bad length"));
 		return;
 	}
 	e->wait = EMU_WAIT_APDU;
@@ -194,7 +194,7 @@ static void emu_power_off(struct sb_uicc *u)
 	/* closing the link powers the card off (the last link of a slot) */
 	emu_close(e);
 	if (e->wait != EMU_WAIT_NONE) {
-		err = g_error_new(SB_UICC_ERROR, SB_UICC_ERROR_ABSENT, "%s: powered off", u->description);
+		err = g_error_new(SB_CARD_ERROR, SB_CARD_ERROR_ABSENT, "%s: powered off", u->description);
 		emu_fail_later(e, e->wait, e->atr_cb, e->apdu_cb, e->cb_data, err);
 		e->wait = EMU_WAIT_NONE;
 	}
