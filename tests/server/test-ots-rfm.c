@@ -108,6 +108,29 @@ static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t 
 	return true;
 }
 
+static void up_report(void *user, uint32_t id, bool rp_error, uint8_t cause, const uint8_t *tpdu,
+		      size_t len)
+{
+	struct card *c = user;
+	struct hop *h;
+
+	if (c->drop_reports) {
+		c->drop_reports--;
+		g_test_message("link: DELIVER-REPORT of SMS %u lost", id);
+		return;
+	}
+	h = hop_queue(c, true, tpdu, len);
+	h->id = id;
+	h->report = true;
+	h->rp_error = rp_error;
+	h->cause = cause;
+}
+
+static void up_submit(void *user, const uint8_t *tpdu, size_t len)
+{
+	hop_queue(user, true, tpdu, len);
+}
+
 static void on_event(const struct ots_event *ev, void *user)
 {
 	struct rig *r = user;
@@ -244,6 +267,22 @@ static void dump(JsonNode *n)
 	g_free(s);
 }
 
+/* Runs the main loop until the operation is completed or failed (at most ms); returns it. */
+static JsonNode *run_until_final(struct rig *r, uint64_t id, unsigned ms)
+{
+	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
+
+	while (g_get_monotonic_time() < end) {
+		int s = ots_engine_tx_state(r->e, id);
+
+		if (s >= 0 && ots_tx_state_is_final(s))
+			break;
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(1000);
+	}
+	return rfm_get(r, id);
+}
+
 /* The server's counter of a card's keyset 1. */
 static uint64_t server_counter(struct rig *r, const char *iccid)
 {
@@ -364,7 +403,6 @@ static void test_pysim(struct rig *r, gconstpointer data)
 	report_por(r, g_array_index(c->captured_ids, uint32_t, 0),
 		   json_object_get_string_member(ex, "por_packet"));
 	op = rfm_get(r, id);
-	dump(op);
 	g_assert_cmpstr(op_state(op), ==, "completed");
 	res = op_result(op);
 	g_assert_cmpint(json_object_get_int_member(res, "por-status"), ==, 0);
@@ -521,6 +559,274 @@ static void test_deferred_refused(struct rig *r, gconstpointer data)
 	g_assert_cmpuint(count_tx(r), ==, 0);
 }
 
+
+/* ---- flows against uicc-emu cards with the RFM applet ------------------------------------ */
+
+/*
+ * A card whose RFM applets use the deferred applet's keyset (so that me-sim
+ * watches the counter they share): USIM RFM on b00001, SIM RFM on b00010,
+ * b00011 with an SPI below its minimum security level, a deferred TAR.
+ */
+static char *rfm_card_ini(const char *dir, const char *iccid, const char *msisdn)
+{
+	char *name = g_strdup_printf("%s.ini", iccid);
+	char *path = g_build_filename(dir, name, NULL);
+	char *text = g_strdup_printf(
+		"[card]\niccid=%s\nimsi=001010123456789\nmsisdn=%s\nadm1=11223344\nspn=before\n\n"
+		"[keyset 1]\nkic=15\nkid=15\n"
+		"kic-key=0123456789abcdeffedcba9876543210\n"
+		"kid-key=112233445566778899aabbccddeeff00\ncounter=0000000000\n\n"
+		"[tar b00001]\napplet=rfm\nrfm-df=adf-usim\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
+		"[tar b00010]\napplet=rfm\nrfm-df=df-gsm\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
+		"[tar b00011]\napplet=rfm\nrfm-df=df-gsm\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
+		"spi=0001\n"
+		"[tar defe01]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=fixed:1\nspi=1619\n",
+		iccid, msisdn);
+
+	g_assert_true(g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+	g_free(text);
+	g_free(name);
+	return path;
+}
+
+/* The card i of a test, registered in the server, behind its handset (the user answers at once). */
+static struct card *card_with_handset(struct rig *r, unsigned i)
+{
+	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
+	char iccid[21], msisdn[16];
+	struct card *c;
+	GError *error = NULL;
+	char *ini, *state;
+
+	g_snprintf(iccid, sizeof(iccid), "8988239000000020%04u", i);
+	g_snprintf(msisdn, sizeof(msisdn), "+1555200%04u", i);
+	c = card_new(r, iccid);
+	up.user = c;
+	ini = rfm_card_ini(r->dir, iccid, msisdn);
+	state = g_strdup_printf("%s/%s.state", r->dir, iccid);
+	g_assert_true(ots_engine_card_import_file(r->e, ini, false, NULL, &error));
+	g_assert_no_error(error);
+	c->me = me_sim_new(ini, state, &up, &error);
+	g_assert_no_error(error);
+	c->me->user.delay_ms = 0;
+	g_free(ini);
+	g_free(state);
+	return c;
+}
+
+/* The request JSON for card c: members, then "iccid". */
+static uint64_t rfm_start_on(struct rig *r, struct card *c, const char *members)
+{
+	char *text = g_strdup_printf("{%s,\"iccid\":\"%s\"}", members, c->iccid);
+	uint64_t id = rfm_start(r, text);
+
+	g_free(text);
+	return id;
+}
+
+static JsonObject *rapdu(JsonObject *result, unsigned i)
+{
+	return json_array_get_object_element(json_object_get_array_member(result, "rapdus"), i);
+}
+
+static void assert_ok(JsonNode *op)
+{
+	if (strcmp(op_state(op), "completed") != 0 ||
+	    !json_object_get_boolean_member(op_result(op), "ok"))
+		dump(op);
+	g_assert_cmpstr(op_state(op), ==, "completed");
+	g_assert_true(json_object_get_boolean_member(op_result(op), "ok"));
+}
+
+/* Every packet reached the card, which took each: the same counter on both sides. */
+static void assert_counters_match(struct rig *r, struct card *c)
+{
+	g_assert_cmpuint(c->me->counter, ==, server_counter(r, c->iccid));
+}
+
+/* TS 102 226 §5.1: pySim's script on the card's SIM RFM: count 2, 90 00, DF_GSM's 22 bytes. */
+static void test_flow_compact(struct rig *r, gconstpointer data)
+{
+	struct card *c = card_with_handset(r, 1);
+	uint64_t id = rfm_start_on(r, c, "\"tar\":\"b00010\",\"apdus\":[\"a0a40000027f20\",\"a0c0000016\"]");
+	JsonNode *op = run_until_final(r, id, 5000);
+	JsonObject *res;
+
+	assert_ok(op);
+	res = op_result(op);
+	g_assert_cmpint(json_object_get_int_member(res, "executed"), ==, 2);
+	g_assert_cmpstr(json_object_get_string_member(res, "sw"), ==, "9000");
+	g_assert_cmpuint(strlen(json_object_get_string_member(res, "data")), ==, 44);
+	/* TS 51.011 §9.2.1: the file id of DF_GSM at bytes 5-6 */
+	g_assert_true(g_str_has_prefix(json_object_get_string_member(res, "data") + 8, "7f20"));
+	g_assert_cmpuint(count_events(op, "script-sent"), ==, 1);
+	json_node_unref(op);
+	assert_counters_match(r, c);
+}
+
+/*
+ * TS 102 226 §5.2: an expanded script on the USIM RFM: SELECT EF_SPN, UPDATE
+ * BINARY, READ BINARY: three R-APDUs, the last one the new content.
+ */
+#define SPN_NEW "014f54412053504effffffffffffffffff"   /* "OTA SPN", 17 bytes */
+static void test_flow_expanded(struct rig *r, gconstpointer data)
+{
+	struct card *c = card_with_handset(r, 2);
+	uint64_t id = rfm_start_on(r, c, "\"tar\":\"b00001\",\"format\":\"expanded\",\"apdus\":["
+				   "\"00a4000c026f46\",\"00d6000011" SPN_NEW "\",\"00b0000011\"]");
+	JsonNode *op = run_until_final(r, id, 5000);
+	JsonObject *res;
+
+	assert_ok(op);
+	res = op_result(op);
+	g_assert_cmpstr(json_object_get_string_member(res, "format"), ==, "expanded");
+	g_assert_cmpint(json_object_get_int_member(res, "executed"), ==, 3);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(res, "rapdus")), ==, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		g_assert_cmpint(json_object_get_int_member(rapdu(res, i), "index"), ==, i);
+		g_assert_cmpstr(json_object_get_string_member(rapdu(res, i), "sw"), ==, "9000");
+	}
+	g_assert_cmpstr(json_object_get_string_member(rapdu(res, 2), "data"), ==, SPN_NEW);
+	json_node_unref(op);
+	assert_counters_match(r, c);
+}
+
+/* TS 102 226 §5.1.2: a failing command is the last one run: completed, ok false, why names it. */
+static void test_flow_failing_command(struct rig *r, gconstpointer data)
+{
+	struct card *c = card_with_handset(r, 3);
+	uint64_t id = rfm_start_on(r, c, "\"tar\":\"b00001\",\"apdus\":[\"00a4000c026f46\","
+				   "\"00a4000c026f99\",\"00b0000001\"]");
+	JsonNode *op = run_until_final(r, id, 5000);
+	JsonObject *res = op_result(op);
+
+	g_assert_cmpstr(op_state(op), ==, "completed");
+	g_assert_false(json_object_get_boolean_member(res, "ok"));
+	g_assert_cmpint(json_object_get_int_member(res, "executed"), ==, 2);
+	g_assert_cmpstr(json_object_get_string_member(res, "sw"), ==, "6a82");
+	g_assert_nonnull(strstr(json_object_get_string_member(json_node_get_object(op), "why"),
+				"command 2 of 3"));
+	json_node_unref(op);
+}
+
+/* A script over several SMS (TS 23.040 concatenation): ten UPDATEs then a READ, in 2+ segments. */
+static void test_flow_concatenated(struct rig *r, gconstpointer data)
+{
+	struct card *c = card_with_handset(r, 4);
+	GString *m = g_string_new("\"tar\":\"b00001\",\"apdus\":[\"00a4000c026f46\"");
+	JsonNode *op;
+	JsonObject *sent;
+	uint64_t id;
+
+	for (unsigned i = 0; i < 10; i++)
+		g_string_append_printf(m, ",\"00d600001101%02x%030x\"", 0x40 + i, i);
+	g_string_append(m, ",\"00b0000011\"]");
+	id = rfm_start_on(r, c, m->str);
+	op = run_until_final(r, id, 5000);
+	assert_ok(op);
+	sent = find_event(op, "script-sent", 0);
+	g_assert_cmpint(json_object_get_int_member(sent, "segments"), >=, 2);
+	g_assert_cmpint(json_object_get_int_member(op_result(op), "executed"), ==, 12);
+	/* the last UPDATE's bytes, read back (compact: the last command's data) */
+	g_assert_cmpstr(json_object_get_string_member(op_result(op), "data"), ==,
+			"0149000000000000000000000000000009");
+	json_node_unref(op);
+	g_string_free(m, TRUE);
+	assert_counters_match(r, c);
+}
+
+/* The PoR lost on the link: the packet again with a fresh counter, the card takes both. */
+static void test_flow_retry(struct rig *r, gconstpointer data)
+{
+	struct card *c = card_with_handset(r, 5);
+	JsonNode *op;
+	uint64_t id;
+
+	c->drop_reports = 1;
+	id = rfm_start_on(r, c, "\"tar\":\"b00010\",\"apdus\":[\"a0a40000027f20\",\"a0c0000016\"]");
+	op = run_until_final(r, id, 5000);
+	assert_ok(op);
+	g_assert_cmpuint(count_events(op, "por-timeout"), ==, 1);
+	g_assert_cmpuint(count_events(op, "script-sent"), ==, 2);
+	g_assert_cmpstr(json_object_get_string_member(find_event(op, "script-sent", 1), "trigger"), ==, "retry");
+	g_assert_cmpstr(json_object_get_string_member(find_event(op, "script-sent", 0), "cntr"), !=,
+			json_object_get_string_member(find_event(op, "script-sent", 1), "cntr"));
+	g_assert_cmpint(json_object_get_int_member(json_node_get_object(op), "attempts"), ==, 2);
+	json_node_unref(op);
+	g_assert_cmpuint(c->me->counters->len, ==, 2);
+	assert_counters_match(r, c);
+}
+
+/* No PoR at all (no device): failed after max_attempts sends, each with its own counter. */
+static void test_flow_no_por(struct rig *r, gconstpointer data)
+{
+	struct card *c = card_with_handset(r, 6);
+	JsonNode *op;
+	uint64_t id;
+
+	c->drop_reports = 100;
+	id = rfm_start_on(r, c, "\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"]");
+	op = run_until_final(r, id, 5000);
+	g_assert_cmpstr(op_state(op), ==, "failed");
+	g_assert_cmpuint(count_events(op, "script-sent"), ==, r->max_attempts);
+	g_assert_nonnull(strstr(json_object_get_string_member(json_node_get_object(op), "why"),
+				"no PoR for script after 3 attempts"));
+	g_assert_true(json_object_get_null_member(json_node_get_object(op), "result"));
+	json_node_unref(op);
+	g_assert_cmpuint(c->me->counters->len, ==, r->max_attempts);
+}
+
+/* TS 102 225 §5.2.2: a packet below the TAR's minimum security level: a plain error PoR 0A. */
+static void test_flow_error_por(struct rig *r, gconstpointer data)
+{
+	struct card *c = card_with_handset(r, 7);
+	uint64_t id = rfm_start_on(r, c, "\"tar\":\"b00011\",\"apdus\":[\"a0f2000016\"]");
+	JsonNode *op = run_until_final(r, id, 5000);
+
+	g_assert_cmpstr(op_state(op), ==, "failed");
+	g_assert_cmpint(json_object_get_int_member(op_result(op), "por-status"), ==, 0x0A);
+	g_assert_cmpstr(json_object_get_string_member(op_result(op), "por-status-name"), ==,
+			"insufficient security level");
+	g_assert_cmpuint(count_events(op, "por-error"), ==, 1);
+	g_assert_cmpuint(count_events(op, "script-sent"), ==, 1);
+	json_node_unref(op);
+	/* the card refused it, as it should: no counter of ours was reused */
+	c->me->refusals = 0;
+}
+
+/* One session per card: an RFM operation waits behind the card's deferred transaction. */
+static void test_flow_serialised(struct rig *r, gconstpointer data)
+{
+	struct card *c = card_with_handset(r, 8);
+	JsonNode *n = json("{\"iccid\":\"8988239000000020" "0008\",\"tar\":\"defe01\","
+			   "\"action\":\"display-text\",\"text\":\"wait\",\"ev\":{\"mg\":false}}");
+	GError *error = NULL;
+	uint64_t tx, id;
+	JsonNode *op, *t;
+
+	c->me->user.delay_ms = ME_SIM_MANUAL;
+	g_assert_true(ots_engine_tx_start_json(r->e, n, &tx, &error));
+	g_assert_no_error(error);
+	json_node_unref(n);
+	id = rfm_start_on(r, c, "\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"]");
+	while (!c->me->shown)
+		g_main_context_iteration(NULL, TRUE);
+	op = rfm_get(r, id);
+	g_assert_cmpstr(op_state(op), ==, "queued");
+	json_node_unref(op);
+	g_assert_true(me_sim_user_answer(c->me));
+	op = run_until_final(r, id, 10000);
+	assert_ok(op);
+	t = ots_engine_tx_get(r->e, tx, NULL);
+	g_assert_cmpstr(tx_state(t), ==, "completed");
+	/* the deferred transaction was released before the script went */
+	g_assert_cmpint(json_object_get_int_member(find_event(t, "released", 0), "seq"), <,
+			json_object_get_int_member(find_event(op, "script-sent", 0), "seq"));
+	json_node_unref(t);
+	json_node_unref(op);
+	assert_counters_match(r, c);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -528,5 +834,13 @@ int main(int argc, char **argv)
 	ADD("pysim-server-path", test_pysim);
 	ADD("bad-input", test_bad_input);
 	ADD("deferred-refused", test_deferred_refused);
+	ADD("flow/compact", test_flow_compact);
+	ADD("flow/expanded", test_flow_expanded);
+	ADD("flow/failing-command", test_flow_failing_command);
+	ADD("flow/concatenated", test_flow_concatenated);
+	ADD("flow/retry", test_flow_retry);
+	ADD("flow/no-por", test_flow_no_por);
+	ADD("flow/error-por", test_flow_error_por);
+	ADD("flow/serialised", test_flow_serialised);
 	return g_test_run();
 }
