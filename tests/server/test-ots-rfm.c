@@ -567,7 +567,7 @@ static void test_deferred_refused(struct rig *r, gconstpointer data)
  * watches the counter they share): USIM RFM on b00001, SIM RFM on b00010,
  * b00011 with an SPI below its minimum security level, a deferred TAR.
  */
-static char *rfm_card_ini(const char *dir, const char *iccid, const char *msisdn)
+static char *rfm_card_ini(const char *dir, const char *iccid, const char *msisdn, const char *usim_spi)
 {
 	char *name = g_strdup_printf("%s.ini", iccid);
 	char *path = g_build_filename(dir, name, NULL);
@@ -577,11 +577,12 @@ static char *rfm_card_ini(const char *dir, const char *iccid, const char *msisdn
 		"kic-key=0123456789abcdeffedcba9876543210\n"
 		"kid-key=112233445566778899aabbccddeeff00\ncounter=0000000000\n\n"
 		"[tar b00001]\napplet=rfm\nrfm-df=adf-usim\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
+		"spi=%s\n"
 		"[tar b00010]\napplet=rfm\nrfm-df=df-gsm\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
 		"[tar b00011]\napplet=rfm\nrfm-df=df-gsm\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
 		"spi=0001\n"
 		"[tar defe01]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=fixed:1\nspi=1619\n",
-		iccid, msisdn);
+		iccid, msisdn, usim_spi ? usim_spi : "1619");
 
 	g_assert_true(g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
 	g_free(text);
@@ -590,7 +591,7 @@ static char *rfm_card_ini(const char *dir, const char *iccid, const char *msisdn
 }
 
 /* The card i of a test, registered in the server, behind its handset (the user answers at once). */
-static struct card *card_with_handset(struct rig *r, unsigned i)
+static struct card *card_with_handset_spi(struct rig *r, unsigned i, const char *usim_spi)
 {
 	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
 	char iccid[21], msisdn[16];
@@ -602,7 +603,7 @@ static struct card *card_with_handset(struct rig *r, unsigned i)
 	g_snprintf(msisdn, sizeof(msisdn), "+1555200%04u", i);
 	c = card_new(r, iccid);
 	up.user = c;
-	ini = rfm_card_ini(r->dir, iccid, msisdn);
+	ini = rfm_card_ini(r->dir, iccid, msisdn, usim_spi);
 	state = g_strdup_printf("%s/%s.state", r->dir, iccid);
 	g_assert_true(ots_engine_card_import_file(r->e, ini, false, NULL, &error));
 	g_assert_no_error(error);
@@ -612,6 +613,11 @@ static struct card *card_with_handset(struct rig *r, unsigned i)
 	g_free(ini);
 	g_free(state);
 	return c;
+}
+
+static struct card *card_with_handset(struct rig *r, unsigned i)
+{
+	return card_with_handset_spi(r, i, NULL);
 }
 
 /* The request JSON for card c: members, then "iccid". */
@@ -827,6 +833,326 @@ static void test_flow_serialised(struct rig *r, gconstpointer data)
 	assert_counters_match(r, c);
 }
 
+/* ---- campaigns ------------------------------------------------------------------------------ */
+
+#define SPN_SCRIPT "\"tar\":\"b00001\",\"apdus\":[\"00a4000c026f46\",\"00d6000011" SPN_NEW "\",\"00b0000011\"]"
+
+static uint64_t campaign_start(struct rig *r, const char *request)
+{
+	JsonNode *n = json(request);
+	GError *error = NULL;
+	uint64_t id = 0;
+
+	g_assert_true(ots_engine_campaign_start_json(r->e, n, &id, &error));
+	g_assert_no_error(error);
+	json_node_unref(n);
+	return id;
+}
+
+static JsonNode *campaign_get(struct rig *r, uint64_t id)
+{
+	GError *error = NULL;
+	JsonNode *n = ots_engine_campaign_get(r->e, id, true, NULL, &error);
+
+	g_assert_no_error(error);
+	return n;
+}
+
+static int64_t campaign_count(JsonNode *c, const char *name)
+{
+	return json_object_get_int_member(json_node_get_object(c), name);
+}
+
+/* Runs the main loop until the campaign leaves "running" (at most ms); returns it. */
+static JsonNode *run_campaign(struct rig *r, uint64_t id, unsigned ms)
+{
+	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
+	JsonNode *c;
+
+	for (;;) {
+		c = campaign_get(r, id);
+		if (strcmp(op_state(c), "running") != 0 || g_get_monotonic_time() > end)
+			return c;
+		json_node_unref(c);
+		for (unsigned i = 0; i < 50 && g_main_context_iteration(NULL, FALSE); i++)
+			;
+		g_usleep(1000);
+	}
+}
+
+/* Runs the main loop until at least n cards of the campaign are in this state. */
+static void run_until_cards(struct rig *r, uint64_t id, const char *state, int64_t n, unsigned ms)
+{
+	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
+
+	for (;;) {
+		JsonNode *c = campaign_get(r, id);
+		int64_t have = campaign_count(c, state);
+
+		json_node_unref(c);
+		if (have >= n)
+			return;
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(1000);
+	}
+}
+
+static JsonObject *card_of(JsonNode *campaign, const char *iccid)
+{
+	JsonArray *a = json_object_get_array_member(json_node_get_object(campaign), "cards");
+
+	for (unsigned i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *c = json_array_get_object_element(a, i);
+
+		if (strcmp(json_object_get_string_member(c, "iccid"), iccid) == 0)
+			return c;
+	}
+	g_assert_not_reached();
+}
+
+static unsigned count_kind(struct rig *r, const char *kind)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < r->events->len; i++)
+		n += strcmp(r->events->pdata[i], kind) == 0;
+	return n;
+}
+
+/* The operations of a campaign on one card, oldest first. */
+static JsonNode *ops_of(struct rig *r, uint64_t campaign, const char *iccid)
+{
+	GError *error = NULL;
+	JsonNode *n = ots_engine_rfm_list(r->e, NULL, iccid, campaign, &error);
+
+	g_assert_no_error(error);
+	return n;
+}
+
+/* Six cards, every one done: its own operation, the new EF_SPN read back. */
+static void test_campaign_basic(struct rig *r, gconstpointer data)
+{
+	struct card *c[6];
+	GString *req = g_string_new("{\"name\":\"spn\"," SPN_SCRIPT ",\"rate\":100,\"iccids\":[");
+	JsonNode *camp, *ops;
+	uint64_t id;
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(c); i++) {
+		c[i] = card_with_handset(r, 10 + i);
+		g_string_append_printf(req, "%s\"%s\"", i ? "," : "", c[i]->iccid);
+	}
+	g_string_append(req, "]}");
+	id = campaign_start(r, req->str);
+	camp = run_campaign(r, id, 20000);
+	g_assert_cmpstr(op_state(camp), ==, "completed");
+	g_assert_cmpint(campaign_count(camp, "total"), ==, 6);
+	g_assert_cmpint(campaign_count(camp, "done"), ==, 6);
+	g_assert_cmpint(campaign_count(camp, "failed"), ==, 0);
+	g_assert_false(json_object_get_null_member(json_node_get_object(camp), "finished"));
+	for (unsigned i = 0; i < G_N_ELEMENTS(c); i++) {
+		JsonObject *card = card_of(camp, c[i]->iccid);
+		JsonObject *res = json_object_get_object_member(card, "result");
+
+		g_assert_cmpstr(json_object_get_string_member(card, "state"), ==, "done");
+		g_assert_cmpint(json_object_get_int_member(card, "attempts"), ==, 1);
+		g_assert_true(json_object_get_boolean_member(res, "ok"));
+		g_assert_cmpstr(json_object_get_string_member(res, "data"), ==, SPN_NEW);
+		ops = ops_of(r, id, c[i]->iccid);
+		g_assert_cmpuint(json_array_get_length(json_node_get_array(ops)), ==, 1);
+		json_node_unref(ops);
+		assert_counters_match(r, c[i]);
+	}
+	g_assert_cmpuint(count_kind(r, "campaign-started"), ==, 1);
+	g_assert_cmpuint(count_kind(r, "campaign-card"), ==, 12);   /* active, done */
+	g_assert_cmpuint(count_kind(r, "campaign-completed"), ==, 1);
+	json_node_unref(camp);
+	g_string_free(req, TRUE);
+}
+
+static int64_t at_us(JsonObject *event)
+{
+	GDateTime *t = g_date_time_new_from_iso8601(json_object_get_string_member(event, "at"), NULL);
+	int64_t v = g_date_time_to_unix(t) * G_USEC_PER_SEC + g_date_time_get_microsecond(t);
+
+	g_date_time_unref(t);
+	return v;
+}
+
+/* The rate limit: 8 cards at 10 packets/s: their first packets span at least 0.6 s. */
+static void test_campaign_rate(struct rig *r, gconstpointer data)
+{
+	GString *req = g_string_new("{" SPN_SCRIPT ",\"rate\":10,\"iccids\":[");
+	int64_t first = G_MAXINT64, last = 0;
+	JsonNode *camp;
+	uint64_t id;
+
+	for (unsigned i = 0; i < 8; i++)
+		g_string_append_printf(req, "%s\"%s\"", i ? "," : "", card_with_handset(r, 20 + i)->iccid);
+	g_string_append(req, "]}");
+	id = campaign_start(r, req->str);
+	camp = run_campaign(r, id, 20000);
+	g_assert_cmpint(campaign_count(camp, "done"), ==, 8);
+	for (unsigned i = 0; i < 8; i++) {
+		JsonObject *card = json_array_get_object_element(json_object_get_array_member(
+			json_node_get_object(camp), "cards"), i);
+		JsonNode *op = rfm_get(r, (uint64_t)json_object_get_int_member(card, "rfm"));
+		int64_t t = at_us(find_event(op, "script-sent", 0));
+
+		first = MIN(first, t);
+		last = MAX(last, t);
+		json_node_unref(op);
+	}
+	g_test_message("first packets spread over %" G_GINT64_FORMAT " ms", (last - first) / 1000);
+	g_assert_cmpint(last - first, >=, 600000);
+	json_node_unref(camp);
+	g_string_free(req, TRUE);
+}
+
+/*
+ * A card no device serves: its operation fails without a PoR, the campaign
+ * starts it once more (retries 1), then it is failed with 2 attempts; a
+ * card that answered with an error PoR is failed at once (never resent);
+ * the others are done.
+ */
+static void test_campaign_retries(struct rig *r, gconstpointer data)
+{
+	struct card *ok = card_with_handset(r, 30), *gone = card_with_handset(r, 31);
+	struct card *low = card_with_handset_spi(r, 32, "0001");   /* below MSL 16: PoR 0A */
+	char *req = g_strdup_printf("{" SPN_SCRIPT ",\"rate\":50,\"retries\":1,\"iccids\":[\"%s\",\"%s\",\"%s\"]}",
+				    ok->iccid, gone->iccid, low->iccid);
+	JsonObject *card;
+	JsonNode *camp, *ops;
+	uint64_t id;
+
+	gone->detached = true;
+	id = campaign_start(r, req);
+	camp = run_campaign(r, id, 20000);
+	g_assert_cmpstr(op_state(camp), ==, "completed");
+	g_assert_cmpint(campaign_count(camp, "done"), ==, 1);
+	g_assert_cmpint(campaign_count(camp, "failed"), ==, 2);
+	card = card_of(camp, gone->iccid);
+	g_assert_cmpstr(json_object_get_string_member(card, "state"), ==, "failed");
+	g_assert_cmpint(json_object_get_int_member(card, "attempts"), ==, 2);
+	g_assert_nonnull(strstr(json_object_get_string_member(card, "why"), "no PoR"));
+	ops = ops_of(r, id, gone->iccid);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(ops)), ==, 2);
+	json_node_unref(ops);
+	card = card_of(camp, low->iccid);
+	g_assert_cmpint(json_object_get_int_member(card, "attempts"), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(json_object_get_object_member(card, "result"),
+						   "por-status"), ==, 0x0A);
+	low->me->refusals = 0;     /* refused on purpose: the MSL */
+	g_assert_cmpstr(json_object_get_string_member(card_of(camp, ok->iccid), "state"), ==, "done");
+	json_node_unref(camp);
+	g_free(req);
+}
+
+/*
+ * Cancel: the card busy with a deferred transaction has its operation queued
+ * (cancelled); a sent one finishes (done); the cards not started are cancelled.
+ */
+static void test_campaign_cancel(struct rig *r, gconstpointer data)
+{
+	struct card *busy = card_with_handset(r, 40), *sent = card_with_handset(r, 41);
+	char *text = g_strdup_printf("{\"iccid\":\"%s\",\"tar\":\"defe01\",\"action\":\"display-text\","
+				     "\"text\":\"wait\",\"ev\":{\"mg\":false}}", busy->iccid);
+	GString *req = g_string_new("{" SPN_SCRIPT ",\"rate\":1,\"iccids\":[");
+	JsonNode *n = json(text), *camp, *ops, *op;
+	GError *error = NULL;
+	uint64_t tx, id;
+
+	busy->me->user.delay_ms = ME_SIM_MANUAL;
+	g_assert_true(ots_engine_tx_start_json(r->e, n, &tx, &error));
+	g_assert_no_error(error);
+	json_node_unref(n);
+	g_string_append_printf(req, "\"%s\",\"%s\"", busy->iccid, sent->iccid);
+	for (unsigned i = 0; i < 3; i++)
+		g_string_append_printf(req, ",\"%s\"", card_with_handset(r, 42 + i)->iccid);
+	g_string_append(req, "]}");
+	id = campaign_start(r, req->str);
+	/* busy's operation waits behind the transaction; then sent's goes and is answered */
+	run_until_cards(r, id, "done", 1, 10000);
+	g_assert_true(ots_engine_campaign_cancel(r->e, id, &error));
+	g_assert_no_error(error);
+	g_assert_false(ots_engine_campaign_cancel(r->e, id, &error));
+	g_assert_error(error, OTS_ERROR, OTS_ERROR_STATE);
+	g_clear_error(&error);
+	camp = campaign_get(r, id);
+	g_assert_cmpstr(op_state(camp), ==, "cancelled");
+	g_assert_cmpint(campaign_count(camp, "done"), ==, 1);
+	g_assert_cmpint(campaign_count(camp, "cancelled"), ==, 4);
+	g_assert_cmpint(campaign_count(camp, "active"), ==, 0);
+	g_assert_cmpstr(json_object_get_string_member(card_of(camp, sent->iccid), "state"), ==, "done");
+	ops = ops_of(r, id, busy->iccid);
+	op = json_array_get_element(json_node_get_array(ops), 0);
+	g_assert_cmpstr(op_state(op), ==, "failed");
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(op), "why"), ==,
+			"campaign cancelled");
+	json_node_unref(ops);
+	json_node_unref(camp);
+	/* the deferred transaction goes on; nothing of the campaign follows it */
+	g_assert_true(me_sim_user_answer(busy->me));
+	for (int64_t end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	     ots_engine_tx_state(r->e, tx) != OTS_TX_COMPLETED; )
+		if (!g_main_context_iteration(NULL, FALSE)) {
+			g_assert_cmpint(g_get_monotonic_time(), <, end);
+			g_usleep(1000);
+		}
+	ops = ops_of(r, id, busy->iccid);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(ops)), ==, 1);
+	json_node_unref(ops);
+	g_assert_cmpuint(count_kind(r, "campaign-cancelled"), ==, 1);
+	g_assert_cmpuint(count_kind(r, "campaign-completed"), ==, 0);
+	g_free(text);
+	g_string_free(req, TRUE);
+}
+
+/*
+ * The engine closed and opened again in the middle of a campaign (some cards
+ * done, some active, some pending): it resumes, every card ends done with
+ * one operation, and no card done before the restart got the script again.
+ */
+static void test_campaign_restart(struct rig *r, gconstpointer data)
+{
+	GString *req = g_string_new("{" SPN_SCRIPT ",\"rate\":8,\"iccids\":[");
+	struct card *c[8];
+	JsonNode *camp;
+	unsigned envelopes[8];
+	uint64_t id;
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(c); i++) {
+		c[i] = card_with_handset(r, 50 + i);
+		g_string_append_printf(req, "%s\"%s\"", i ? "," : "", c[i]->iccid);
+	}
+	g_string_append(req, "]}");
+	id = campaign_start(r, req->str);
+	run_until_cards(r, id, "done", 3, 10000);
+	camp = campaign_get(r, id);
+	g_assert_cmpint(campaign_count(camp, "pending"), >, 0);
+	for (unsigned i = 0; i < G_N_ELEMENTS(c); i++)
+		envelopes[i] = strcmp(json_object_get_string_member(card_of(camp, c[i]->iccid), "state"),
+				      "done") == 0 ? c[i]->me->envelopes : G_MAXUINT;
+	json_node_unref(camp);
+	ots_engine_free(r->e);
+	engine_open(r);
+	camp = run_campaign(r, id, 20000);
+	g_assert_cmpstr(op_state(camp), ==, "completed");
+	g_assert_cmpint(campaign_count(camp, "done"), ==, 8);
+	for (unsigned i = 0; i < G_N_ELEMENTS(c); i++) {
+		JsonNode *ops = ops_of(r, id, c[i]->iccid);
+
+		g_assert_cmpuint(json_array_get_length(json_node_get_array(ops)), ==, 1);
+		json_node_unref(ops);
+		/* a card done before the restart saw no envelope since */
+		if (envelopes[i] != G_MAXUINT)
+			g_assert_cmpuint(c[i]->me->envelopes, ==, envelopes[i]);
+		assert_counters_match(r, c[i]);
+	}
+	json_node_unref(camp);
+	g_string_free(req, TRUE);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -842,5 +1168,10 @@ int main(int argc, char **argv)
 	ADD("flow/no-por", test_flow_no_por);
 	ADD("flow/error-por", test_flow_error_por);
 	ADD("flow/serialised", test_flow_serialised);
+	ADD("campaign/basic", test_campaign_basic);
+	ADD("campaign/rate", test_campaign_rate);
+	ADD("campaign/retries", test_campaign_retries);
+	ADD("campaign/cancel", test_campaign_cancel);
+	ADD("campaign/restart", test_campaign_restart);
 	return g_test_run();
 }
