@@ -13,6 +13,9 @@
  */
 #include <string.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "api-harness.h"
 
 static char *self_exe;
@@ -732,6 +735,80 @@ static void test_rfm_cli(void)
 	g_free(script);
 }
 
+/*
+ * The RFM card served at last: a uicc-emu card with the RFM applet behind a
+ * handset on the netsim link.  The operation left sent by test_rfm_routes
+ * goes again when the device attaches; ota-cli rfm --wait prints the
+ * R-APDU; ota-cli campaign start --wait --progress draws its progress and
+ * ends with every card done.
+ */
+static void test_rfm_end_to_end(void)
+{
+	char *ini = g_build_filename(srv.dir, "rfm-card.ini", NULL);
+	char *argv[] = { self_exe, "--device", srv.sock, ini, NULL };
+	struct raw *events = sse_open("?iccid=" RFM_ICCID);
+	GError *error = NULL;
+	struct cli_result r;
+	JsonObject *o, *res;
+	JsonNode *n;
+	GPid device;
+	int status;
+
+	g_assert_true(g_file_set_contents_full(ini,
+		"[card]\niccid=" RFM_ICCID "\nimsi=001010123456781\nmsisdn=+15550004\n"
+		"[keyset 1]\nkic=15\nkid=15\nkic-key=00112233445566778899aabbccddeeff\n"
+		"kid-key=0f1e2d3c4b5a69788796a5b4c3d2e1f0\ncounter=0000000000\n"
+		"[tar b00010]\napplet=rfm\nrfm-df=df-gsm\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
+		"[tar defe01]\nkeysets=1\nmin-security-level=16\nir=fixed:1\n",
+		-1, G_FILE_SET_CONTENTS_NONE, 0600, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &device,
+				    &error));
+	g_assert_no_error(error);
+
+	run_cli(&r, (const char *[]){ "rfm", "--iccid", RFM_ICCID, "--tar", "b00010", "--apdu",
+				      "a0a40000027f20", "--apdu", "a0c0000016", "--wait", "--timeout",
+				      "60", NULL });
+	if (r.status != 0)
+		g_error("rfm --wait: %d %s %s", r.status, r.out, r.err);
+	n = json_from_string(r.out, &error);
+	g_assert_no_error(error);
+	cli_clear(&r);
+	o = json_node_get_object(n);
+	g_assert_cmpstr(json_object_get_string_member(o, "state"), ==, "completed");
+	res = json_object_get_object_member(o, "result");
+	g_assert_true(json_object_get_boolean_member(res, "ok"));
+	g_assert_cmpint(json_object_get_int_member(res, "executed"), ==, 2);
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(
+		json_object_get_array_member(res, "rapdus"), 0), "sw"), ==, "9000");
+	g_assert_true(sse_wait(events, json_object_get_int_member(o, "id"), "rfm-result", 5000));
+	json_node_unref(n);
+
+	run_cli(&r, (const char *[]){ "campaign", "start", "--tar", "b00010", "--apdu", "a0f2000016",
+				      "--iccid", RFM_ICCID, "--rate", "20", "--name", "status",
+				      "--wait", "--progress", "--timeout", "60", NULL });
+	if (r.status != 0)
+		g_error("campaign start --wait: %d %s %s", r.status, r.out, r.err);
+	g_assert_nonnull(strstr(r.err, "[##############################] 1/1  done 1  failed 0"));
+	n = json_from_string(r.out, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(n), "state"), ==, "completed");
+	g_assert_cmpint(json_object_get_int_member(json_node_get_object(n), "done"), ==, 1);
+	json_node_unref(n);
+	cli_clear(&r);
+	g_assert_true(sse_wait(events, 0, "campaign-card", 5000));
+	/* the operation of test_rfm_routes, resent when the device came, was answered too */
+	n = cli_json((const char *[]){ "rfm", "list", "--iccid", RFM_ICCID, "--state", "sent", NULL });
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(n)), ==, 0);
+	json_node_unref(n);
+	raw_close(events);
+
+	kill(device, SIGTERM);
+	g_assert_cmpint(waitpid(device, &status, 0), ==, device);
+	g_spawn_close_pid(device);
+	g_free(ini);
+}
+
 /* ---- end to end ----------------------------------------------------------------------- */
 
 static void test_end_to_end(void)
@@ -947,6 +1024,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/api/rfm/bad-input", test_rfm_bad_input);
 	g_test_add_func("/api/rfm/routes", test_rfm_routes);
 	g_test_add_func("/api/rfm/cli", test_rfm_cli);
+	g_test_add_func("/api/rfm/end-to-end", test_rfm_end_to_end);
 	g_test_add_func("/api/end-to-end/wait-r1", test_end_to_end);
 	g_test_add_func("/api/web/page", test_web_page);
 	rc = g_test_run();
