@@ -562,34 +562,6 @@ static void test_deferred_refused(struct rig *r, gconstpointer data)
 
 /* ---- flows against uicc-emu cards with the RFM applet ------------------------------------ */
 
-/*
- * A card whose RFM applets use the deferred applet's keyset (so that me-sim
- * watches the counter they share): USIM RFM on b00001, SIM RFM on b00010,
- * b00011 with an SPI below its minimum security level, a deferred TAR.
- */
-static char *rfm_card_ini(const char *dir, const char *iccid, const char *msisdn, const char *usim_spi)
-{
-	char *name = g_strdup_printf("%s.ini", iccid);
-	char *path = g_build_filename(dir, name, NULL);
-	char *text = g_strdup_printf(
-		"[card]\niccid=%s\nimsi=001010123456789\nmsisdn=%s\nadm1=11223344\nspn=before\n\n"
-		"[keyset 1]\nkic=15\nkid=15\n"
-		"kic-key=0123456789abcdeffedcba9876543210\n"
-		"kid-key=112233445566778899aabbccddeeff00\ncounter=0000000000\n\n"
-		"[tar b00001]\napplet=rfm\nrfm-df=adf-usim\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
-		"spi=%s\n"
-		"[tar b00010]\napplet=rfm\nrfm-df=df-gsm\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
-		"[tar b00011]\napplet=rfm\nrfm-df=df-gsm\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
-		"spi=0001\n"
-		"[tar defe01]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=fixed:1\nspi=1619\n",
-		iccid, msisdn, usim_spi ? usim_spi : "1619");
-
-	g_assert_true(g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
-	g_free(text);
-	g_free(name);
-	return path;
-}
-
 /* The card i of a test, registered in the server, behind its handset (the user answers at once). */
 static struct card *card_with_handset_spi(struct rig *r, unsigned i, const char *usim_spi)
 {
@@ -603,7 +575,7 @@ static struct card *card_with_handset_spi(struct rig *r, unsigned i, const char 
 	g_snprintf(msisdn, sizeof(msisdn), "+1555200%04u", i);
 	c = card_new(r, iccid);
 	up.user = c;
-	ini = rfm_card_ini(r->dir, iccid, msisdn, usim_spi);
+	ini = write_rfm_card_ini(r->dir, iccid, msisdn, usim_spi);
 	state = g_strdup_printf("%s/%s.state", r->dir, iccid);
 	g_assert_true(ots_engine_card_import_file(r->e, ini, false, NULL, &error));
 	g_assert_no_error(error);
