@@ -12,7 +12,7 @@
  *    files): 400-style errors naming the field, nothing stored or sent, no
  *    counter taken;
  *  - the flows against real uicc-emu cards with the RFM applet behind the
- *    handset simulator (me-sim.c) on an in-process link: compact and
+ *    handset simulator (me-sim.c) on an in-process link (me-link.c): compact and
  *    expanded scripts, a failing command, a script over several SMS, resends
  *    with fresh counters, per-card serialisation with a deferred
  *    transaction, campaigns (rate, retries, cancel, a restart of the engine
@@ -20,7 +20,7 @@
  *    reused) and every card's counter only went up.
  * Every test runs on SQLite and (ots-rfm-pg) on PostgreSQL.
  */
-#include "me-sim.h"
+#include "me-link.h"
 #include "pg-cluster.h"
 #include "server-test.h"
 #include "simota/hex.h"
@@ -28,108 +28,15 @@
 #include "transactions/engine.h"
 #include "transactions/rfm.h"
 
-/* ---- the rig: the engine and its cards on an in-process link ------------------------------ */
-
-struct rig;
-
-struct card {
-	struct rig *rig;
-	char iccid[21];
-	struct me_sim *me;        /* NULL: the SMS are kept for the test (captured) */
-	GPtrArray *captured;      /* GBytes: TPDUs sent to a card without a handset */
-	GArray *captured_ids;     /* uint32_t: their SMS ids */
-	unsigned delivers;
-	unsigned drop_reports;    /* lose this many DELIVER-REPORTs */
-	bool detached;            /* no device: send_deliver fails */
-};
+/* ---- the rig: the engine and its cards on an in-process link (me-link.c) ------------------- */
 
 struct rig {
 	char *dir, *db;
 	struct ots_engine *e;
-	GHashTable *cards;        /* iccid -> struct card */
+	struct me_link *link;
 	GPtrArray *events;        /* the kinds subscribers heard */
 	unsigned por_timeout_ms, max_attempts;
 };
-
-/* One message on the link, handled in an idle as a real link would. */
-struct hop {
-	struct card *card;
-	bool up, report, rp_error;
-	uint8_t cause;
-	uint32_t id;
-	size_t len;
-	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX];
-};
-
-static gboolean hop_cb(gpointer p)
-{
-	struct hop *h = p;
-	struct card *c = h->card;
-
-	if (!h->up)
-		me_sim_deliver(c->me, h->id, h->tpdu, h->len);
-	else if (h->report)
-		ots_engine_deliver_report(c->rig->e, h->id, h->rp_error, h->cause, h->tpdu, h->len);
-	else
-		ots_engine_submit(c->rig->e, c->iccid, NULL, h->tpdu, h->len);
-	g_free(h);
-	return G_SOURCE_REMOVE;
-}
-
-static struct hop *hop_queue(struct card *c, bool up, const uint8_t *tpdu, size_t len)
-{
-	struct hop *h = g_new0(struct hop, 1);
-
-	g_assert_cmpuint(len, <=, sizeof(h->tpdu));
-	h->card = c;
-	h->up = up;
-	h->len = len;
-	if (len)
-		memcpy(h->tpdu, tpdu, len);
-	g_idle_add(hop_cb, h);
-	return h;
-}
-
-static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t id,
-		    const uint8_t *tpdu, size_t len)
-{
-	struct rig *r = user;
-	struct card *c = g_hash_table_lookup(r->cards, iccid);
-
-	if (!c || c->detached)
-		return false;
-	c->delivers++;
-	if (!c->me) {
-		g_ptr_array_add(c->captured, g_bytes_new(tpdu, len));
-		g_array_append_val(c->captured_ids, id);
-		return true;
-	}
-	hop_queue(c, false, tpdu, len)->id = id;
-	return true;
-}
-
-static void up_report(void *user, uint32_t id, bool rp_error, uint8_t cause, const uint8_t *tpdu,
-		      size_t len)
-{
-	struct card *c = user;
-	struct hop *h;
-
-	if (c->drop_reports) {
-		c->drop_reports--;
-		g_test_message("link: DELIVER-REPORT of SMS %u lost", id);
-		return;
-	}
-	h = hop_queue(c, true, tpdu, len);
-	h->id = id;
-	h->report = true;
-	h->rp_error = rp_error;
-	h->cause = cause;
-}
-
-static void up_submit(void *user, const uint8_t *tpdu, size_t len)
-{
-	hop_queue(user, true, tpdu, len);
-}
 
 static void on_event(const struct ots_event *ev, void *user)
 {
@@ -144,23 +51,12 @@ static void engine_open(struct rig *r)
 		.db_path = r->db, .por_timeout_ms = r->por_timeout_ms, .backoff_initial_ms = 100,
 		.max_attempts = r->max_attempts,
 	};
-	struct ots_southbound sb = { .send_deliver = sb_send, .user = r };
 	GError *error = NULL;
 
 	r->e = ots_engine_new(&cfg, &error);
 	g_assert_no_error(error);
-	ots_engine_set_southbound(r->e, &sb);
+	me_link_attach(r->link, r->e);
 	ots_engine_subscribe(r->e, on_event, r);
-}
-
-static void card_free(gpointer p)
-{
-	struct card *c = p;
-
-	me_sim_free(c->me);
-	g_ptr_array_free(c->captured, TRUE);
-	g_array_free(c->captured_ids, TRUE);
-	g_free(c);
 }
 
 static void rig_setup(struct rig *r, gconstpointer data)
@@ -170,33 +66,31 @@ static void rig_setup(struct rig *r, gconstpointer data)
 	r->dir = g_dir_make_tmp("ots-rfm-XXXXXX", &error);
 	g_assert_no_error(error);
 	r->db = test_db_target(r->dir, "server.db");
-	r->cards = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, card_free);
+	r->link = me_link_new();
 	r->events = g_ptr_array_new_with_free_func(g_free);
 	r->por_timeout_ms = 400;
 	r->max_attempts = 3;
 	engine_open(r);
 }
 
+/* The card's side: nothing refused (a reused counter would be), counters only went up. */
+static void card_check(struct me_link_card *c, void *user)
+{
+	if (c->me) {
+		g_assert_cmpuint(c->me->refusals, ==, 0);
+		g_assert_true(me_sim_counters_increasing(c->me));
+	}
+}
+
 static void rig_teardown(struct rig *r, gconstpointer data)
 {
-	GHashTableIter it;
-	gpointer v;
 	char *cmd;
 
-	/* the cards' side: nothing refused (a reused counter would be), counters only went up */
-	g_hash_table_iter_init(&it, r->cards);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		struct card *c = v;
-
-		if (c->me) {
-			g_assert_cmpuint(c->me->refusals, ==, 0);
-			g_assert_true(me_sim_counters_increasing(c->me));
-		}
-	}
+	me_link_foreach(r->link, card_check, NULL);
+	me_link_free(r->link);
 	ots_engine_free(r->e);
 	while (g_main_context_iteration(NULL, FALSE))
 		;
-	g_hash_table_destroy(r->cards);
 	cmd = g_strdup_printf("rm -rf '%s'", r->dir);
 	g_assert_cmpint(system(cmd), ==, 0);
 	g_free(cmd);
@@ -205,16 +99,9 @@ static void rig_teardown(struct rig *r, gconstpointer data)
 	g_ptr_array_free(r->events, TRUE);
 }
 
-static struct card *card_new(struct rig *r, const char *iccid)
+static struct me_link_card *card_new(struct rig *r, const char *iccid)
 {
-	struct card *c = g_new0(struct card, 1);
-
-	c->rig = r;
-	g_strlcpy(c->iccid, iccid, sizeof(c->iccid));
-	c->captured = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-	c->captured_ids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-	g_hash_table_insert(r->cards, c->iccid, c);
-	return c;
+	return me_link_card_new(r->link, iccid);
 }
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -352,7 +239,7 @@ static void register_pysim_card(struct rig *r, const char *counter)
 }
 
 /* The user data (with its UDH) of a captured SMS-DELIVER, as hex. */
-static char *captured_ud(struct card *c, unsigned i)
+static char *captured_ud(struct me_link_card *c, unsigned i)
 {
 	struct simota_sms_deliver d;
 	size_t len;
@@ -383,7 +270,7 @@ static void test_pysim(struct rig *r, gconstpointer data)
 {
 	JsonObject *ex = pysim_exchange(1), *refused = pysim_exchange(2), *res, *rapdu;
 	JsonObject *cr = json_object_get_object_member(ex, "compact_response");
-	struct card *c = card_new(r, PYSIM_ICCID);
+	struct me_link_card *c = card_new(r, PYSIM_ICCID);
 	JsonNode *op;
 	uint64_t id;
 	char *ud;
@@ -521,7 +408,7 @@ static void assert_refused(struct rig *r, const char *request, const char *field
 
 static void test_bad_input(struct rig *r, gconstpointer data)
 {
-	struct card *c = card_new(r, PYSIM_ICCID);
+	struct me_link_card *c = card_new(r, PYSIM_ICCID);
 	char *text;
 
 	register_pysim_card(r, "0000000000");
@@ -563,23 +450,21 @@ static void test_deferred_refused(struct rig *r, gconstpointer data)
 /* ---- flows against uicc-emu cards with the RFM applet ------------------------------------ */
 
 /* The card i of a test, registered in the server, behind its handset (the user answers at once). */
-static struct card *card_with_handset_spi(struct rig *r, unsigned i, const char *usim_spi)
+static struct me_link_card *card_with_handset_spi(struct rig *r, unsigned i, const char *usim_spi)
 {
-	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
 	char iccid[21], msisdn[16];
-	struct card *c;
+	struct me_link_card *c;
 	GError *error = NULL;
 	char *ini, *state;
 
 	g_snprintf(iccid, sizeof(iccid), "8988239000000020%04u", i);
 	g_snprintf(msisdn, sizeof(msisdn), "+1555200%04u", i);
 	c = card_new(r, iccid);
-	up.user = c;
 	ini = write_rfm_card_ini(r->dir, iccid, msisdn, usim_spi);
 	state = g_strdup_printf("%s/%s.state", r->dir, iccid);
 	g_assert_true(ots_engine_card_import_file(r->e, ini, false, NULL, &error));
 	g_assert_no_error(error);
-	c->me = me_sim_new(ini, state, &up, &error);
+	g_assert_true(me_link_card_handset(c, ini, state, &error));
 	g_assert_no_error(error);
 	c->me->user.delay_ms = 0;
 	g_free(ini);
@@ -587,13 +472,13 @@ static struct card *card_with_handset_spi(struct rig *r, unsigned i, const char 
 	return c;
 }
 
-static struct card *card_with_handset(struct rig *r, unsigned i)
+static struct me_link_card *card_with_handset(struct rig *r, unsigned i)
 {
 	return card_with_handset_spi(r, i, NULL);
 }
 
 /* The request JSON for card c: members, then "iccid". */
-static uint64_t rfm_start_on(struct rig *r, struct card *c, const char *members)
+static uint64_t rfm_start_on(struct rig *r, struct me_link_card *c, const char *members)
 {
 	char *text = g_strdup_printf("{%s,\"iccid\":\"%s\"}", members, c->iccid);
 	uint64_t id = rfm_start(r, text);
@@ -617,7 +502,7 @@ static void assert_ok(JsonNode *op)
 }
 
 /* Every packet reached the card, which took each: the same counter on both sides. */
-static void assert_counters_match(struct rig *r, struct card *c)
+static void assert_counters_match(struct rig *r, struct me_link_card *c)
 {
 	g_assert_cmpuint(c->me->counter, ==, server_counter(r, c->iccid));
 }
@@ -625,7 +510,7 @@ static void assert_counters_match(struct rig *r, struct card *c)
 /* TS 102 226 §5.1: pySim's script on the card's SIM RFM: count 2, 90 00, DF_GSM's 22 bytes. */
 static void test_flow_compact(struct rig *r, gconstpointer data)
 {
-	struct card *c = card_with_handset(r, 1);
+	struct me_link_card *c = card_with_handset(r, 1);
 	uint64_t id = rfm_start_on(r, c, "\"tar\":\"b00010\",\"apdus\":[\"a0a40000027f20\",\"a0c0000016\"]");
 	JsonNode *op = run_until_final(r, id, 5000);
 	JsonObject *res;
@@ -649,7 +534,7 @@ static void test_flow_compact(struct rig *r, gconstpointer data)
 #define SPN_NEW "014f54412053504effffffffffffffffff"   /* "OTA SPN", 17 bytes */
 static void test_flow_expanded(struct rig *r, gconstpointer data)
 {
-	struct card *c = card_with_handset(r, 2);
+	struct me_link_card *c = card_with_handset(r, 2);
 	uint64_t id = rfm_start_on(r, c, "\"tar\":\"b00001\",\"format\":\"expanded\",\"apdus\":["
 				   "\"00a4000c026f46\",\"00d6000011" SPN_NEW "\",\"00b0000011\"]");
 	JsonNode *op = run_until_final(r, id, 5000);
@@ -672,7 +557,7 @@ static void test_flow_expanded(struct rig *r, gconstpointer data)
 /* TS 102 226 §5.1.2: a failing command is the last one run: completed, ok false, why names it. */
 static void test_flow_failing_command(struct rig *r, gconstpointer data)
 {
-	struct card *c = card_with_handset(r, 3);
+	struct me_link_card *c = card_with_handset(r, 3);
 	uint64_t id = rfm_start_on(r, c, "\"tar\":\"b00001\",\"apdus\":[\"00a4000c026f46\","
 				   "\"00a4000c026f99\",\"00b0000001\"]");
 	JsonNode *op = run_until_final(r, id, 5000);
@@ -690,7 +575,7 @@ static void test_flow_failing_command(struct rig *r, gconstpointer data)
 /* A script over several SMS (TS 23.040 concatenation): ten UPDATEs then a READ, in 2+ segments. */
 static void test_flow_concatenated(struct rig *r, gconstpointer data)
 {
-	struct card *c = card_with_handset(r, 4);
+	struct me_link_card *c = card_with_handset(r, 4);
 	GString *m = g_string_new("\"tar\":\"b00001\",\"apdus\":[\"00a4000c026f46\"");
 	JsonNode *op;
 	JsonObject *sent;
@@ -716,7 +601,7 @@ static void test_flow_concatenated(struct rig *r, gconstpointer data)
 /* The PoR lost on the link: the packet again with a fresh counter, the card takes both. */
 static void test_flow_retry(struct rig *r, gconstpointer data)
 {
-	struct card *c = card_with_handset(r, 5);
+	struct me_link_card *c = card_with_handset(r, 5);
 	JsonNode *op;
 	uint64_t id;
 
@@ -738,7 +623,7 @@ static void test_flow_retry(struct rig *r, gconstpointer data)
 /* No PoR at all (no device): failed after max_attempts sends, each with its own counter. */
 static void test_flow_no_por(struct rig *r, gconstpointer data)
 {
-	struct card *c = card_with_handset(r, 6);
+	struct me_link_card *c = card_with_handset(r, 6);
 	JsonNode *op;
 	uint64_t id;
 
@@ -757,7 +642,7 @@ static void test_flow_no_por(struct rig *r, gconstpointer data)
 /* TS 102 225 §5.2.2: a packet below the TAR's minimum security level: a plain error PoR 0A. */
 static void test_flow_error_por(struct rig *r, gconstpointer data)
 {
-	struct card *c = card_with_handset(r, 7);
+	struct me_link_card *c = card_with_handset(r, 7);
 	uint64_t id = rfm_start_on(r, c, "\"tar\":\"b00011\",\"apdus\":[\"a0f2000016\"]");
 	JsonNode *op = run_until_final(r, id, 5000);
 
@@ -775,7 +660,7 @@ static void test_flow_error_por(struct rig *r, gconstpointer data)
 /* One session per card: an RFM operation waits behind the card's deferred transaction. */
 static void test_flow_serialised(struct rig *r, gconstpointer data)
 {
-	struct card *c = card_with_handset(r, 8);
+	struct me_link_card *c = card_with_handset(r, 8);
 	JsonNode *n = json("{\"iccid\":\"8988239000000020" "0008\",\"tar\":\"defe01\","
 			   "\"action\":\"display-text\",\"text\":\"wait\",\"ev\":{\"mg\":false}}");
 	GError *error = NULL;
@@ -905,7 +790,7 @@ static JsonNode *ops_of(struct rig *r, uint64_t campaign, const char *iccid)
 /* Six cards, every one done: its own operation, the new EF_SPN read back. */
 static void test_campaign_basic(struct rig *r, gconstpointer data)
 {
-	struct card *c[6];
+	struct me_link_card *c[6];
 	GString *req = g_string_new("{\"name\":\"spn\"," SPN_SCRIPT ",\"rate\":100,\"iccids\":[");
 	JsonNode *camp, *ops;
 	uint64_t id;
@@ -989,8 +874,8 @@ static void test_campaign_rate(struct rig *r, gconstpointer data)
  */
 static void test_campaign_retries(struct rig *r, gconstpointer data)
 {
-	struct card *ok = card_with_handset(r, 30), *gone = card_with_handset(r, 31);
-	struct card *low = card_with_handset_spi(r, 32, "0001");   /* below MSL 16: PoR 0A */
+	struct me_link_card *ok = card_with_handset(r, 30), *gone = card_with_handset(r, 31);
+	struct me_link_card *low = card_with_handset_spi(r, 32, "0001");   /* below MSL 16: PoR 0A */
 	char *req = g_strdup_printf("{" SPN_SCRIPT ",\"rate\":50,\"retries\":1,\"iccids\":[\"%s\",\"%s\",\"%s\"]}",
 				    ok->iccid, gone->iccid, low->iccid);
 	JsonObject *card;
@@ -1026,7 +911,7 @@ static void test_campaign_retries(struct rig *r, gconstpointer data)
  */
 static void test_campaign_cancel(struct rig *r, gconstpointer data)
 {
-	struct card *busy = card_with_handset(r, 40), *sent = card_with_handset(r, 41);
+	struct me_link_card *busy = card_with_handset(r, 40), *sent = card_with_handset(r, 41);
 	char *text = g_strdup_printf("{\"iccid\":\"%s\",\"tar\":\"defe01\",\"action\":\"display-text\","
 				     "\"text\":\"wait\",\"ev\":{\"mg\":false}}", busy->iccid);
 	GString *req = g_string_new("{" SPN_SCRIPT ",\"rate\":1,\"iccids\":[");
@@ -1088,7 +973,7 @@ static void test_campaign_cancel(struct rig *r, gconstpointer data)
 static void test_campaign_restart(struct rig *r, gconstpointer data)
 {
 	GString *req = g_string_new("{" SPN_SCRIPT ",\"rate\":8,\"iccids\":[");
-	struct card *c[8];
+	struct me_link_card *c[8];
 	JsonNode *camp;
 	unsigned envelopes[8];
 	uint64_t id;
