@@ -520,8 +520,8 @@
 			summaryItem(dl, 'script', tx.rfm.format + ': ' + (tx.rfm.apdus || []).join(' '));
 			summaryItem(dl, 'campaign', tx.rfm.campaign);
 		}
-		summaryItem(dl, 'TAR / txid', tx.tar + ' / ' + tx.txid);
-		if (tx.ev) {
+		summaryItem(dl, tx.rfm ? 'TAR' : 'TAR / txid', tx.rfm ? tx.tar : tx.tar + ' / ' + tx.txid);
+		if (tx.ev && !tx.rfm) {
 			const rules = [];
 			if (tx.ev.mg)
 				rules.push('MG');
