@@ -220,11 +220,16 @@ static bool parse_milenage(struct cc_parser *p, const char *g, struct simota_car
 	return true;
 }
 
+bool simota_card_link_valid(const char *name)
+{
+	return name && (strcmp(name, "netsim") == 0 || strcmp(name, "smpp") == 0);
+}
+
 static bool parse_card(struct cc_parser *p, struct simota_card_config *cfg)
 {
 	static const char *const known[] = {
 		"iccid", "imsi", "msisdn", "pin", "puk", "spn", "smsc", "ust", "pin2", "puk2", "adm1",
-		"k", "opc", "op", "amf", "sqn", NULL
+		"k", "opc", "op", "amf", "sqn", "link", NULL
 	};
 	const char *g = "card";
 
@@ -259,6 +264,11 @@ static bool parse_card(struct cc_parser *p, struct simota_card_config *cfg)
 		return false;
 	if (!parse_adm1(p, g, cfg) || !parse_milenage(p, g, cfg))
 		return false;
+	/* the OTA server's link to this card (doc/card-config.md); uicc-emu ignores it */
+	if (!get_text(p, g, "link", cfg->link, sizeof(cfg->link), 1, 7, false, false, false))
+		return false;
+	if (cfg->link[0] && !simota_card_link_valid(cfg->link))
+		return cc_fail(p, g, "link", "expected netsim or smpp");
 	memcpy(cfg->ust, default_ust, sizeof(default_ust));
 	cfg->ust_len = sizeof(default_ust);
 	return get_hex(p, g, "ust", cfg->ust, sizeof(cfg->ust), 0, &cfg->ust_len, false);

@@ -2,16 +2,19 @@
 /*
  * ota-test-server: the OTA server (cards/: keys, counters, secured packets)
  * and the application server (transactions/: the deferred-response engine)
- * in one daemon, with a netsim link for test devices (links/) and the
- * HTTP/JSON API (api/).  doc/architecture.md maps the flow to the code.
+ * in one daemon, with its southbound links (links/: netsim for test
+ * devices, SMPP to an operator's SMSC) and the HTTP/JSON API (api/).
+ * doc/architecture.md maps the flow to the code.
  *
  *   ota-test-server --db PATH|postgresql://... --http 127.0.0.1:PORT
- *                   --netsim tcp:127.0.0.1:PORT|unix:PATH
+ *                   [--netsim tcp:127.0.0.1:PORT|unix:PATH]
+ *                   [--smpp HOST:PORT --smpp-config FILE]   (at least one link)
  *                   [--address +15550199] [--sv1-address +15550100]
  *                   [--import CARD.ini]... [timing options] [--verbose]
  *
  * Logs go through GLib's structured logging (journald when stderr is the
- * journal).  SIGTERM/SIGINT: stop listening, close the database, exit 0.
+ * journal).  SIGTERM/SIGINT: unbind from the SMSC, stop listening, close
+ * the database, exit 0 (a second signal does not wait for the unbind).
  */
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -25,15 +28,28 @@
 #include "api/http.h"
 #include "db/db.h"
 #include "links/netsim-server.h"
+#include "links/smpp.h"
 #include "transactions/engine.h"
 
 static GMainLoop *loop;
 static int exit_signal;
+static struct ots_smpp *smpp_link;
+
+static void quit(void *unused)
+{
+	(void)unused;
+	g_main_loop_quit(loop);
+}
 
 static gboolean on_signal(gpointer p)
 {
+	bool first = exit_signal == 0;
+
 	exit_signal = GPOINTER_TO_INT(p);
-	g_main_loop_quit(loop);
+	if (first && smpp_link)
+		ots_smpp_stop(smpp_link, quit, NULL);   /* SMPP 3.4 §4.2: unbind first */
+	else
+		g_main_loop_quit(loop);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -46,7 +62,7 @@ static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields
 }
 
 struct options {
-	char *db, *http, *netsim, *address, *sv1;
+	char *db, *http, *netsim, *smpp, *smpp_config, *address, *sv1;
 	char **imports;
 	int preset, deadline, por_timeout, attempts, backoff, backoff_max;
 	gboolean verbose, version;
@@ -58,6 +74,8 @@ static void options_clear(struct options *o)
 	g_free(o->db);
 	g_free(o->http);
 	g_free(o->netsim);
+	g_free(o->smpp);
+	g_free(o->smpp_config);
 	g_free(o->address);
 	g_free(o->sv1);
 }
@@ -71,6 +89,10 @@ static bool parse_options(struct options *o, int *argc, char ***argv)
 		{ "http", 0, 0, G_OPTION_ARG_STRING, &o->http, "HTTP API address", "HOST:PORT" },
 		{ "netsim", 0, 0, G_OPTION_ARG_STRING, &o->netsim, "device link",
 		  "tcp:HOST:PORT|unix:PATH" },
+		{ "smpp", 0, 0, G_OPTION_ARG_STRING, &o->smpp, "SMSC to bind to as an ESME (SMPP 3.4)",
+		  "HOST:PORT" },
+		{ "smpp-config", 0, 0, G_OPTION_ARG_FILENAME, &o->smpp_config,
+		  "the SMPP link's key file, mode 0600 (doc/smpp.md)", "FILE" },
 		{ "address", 0, 0, G_OPTION_ARG_STRING, &o->address,
 		  "originating address of the server's SMS-PP (default +15550199)", "NUMBER" },
 		{ "sv1-address", 0, 0, G_OPTION_ARG_STRING, &o->sv1,
@@ -105,11 +127,16 @@ static bool parse_options(struct options *o, int *argc, char ***argv)
 		g_error_free(error);
 		return false;
 	}
-	if (!o->version && (!o->db || !o->netsim || o->preset < 0 || o->deadline < 0 ||
-			    o->por_timeout < 0 || o->attempts < 0 || o->backoff < 0 ||
-			    o->backoff_max < 0)) {
-		fprintf(stderr, "ota-test-server: --db and --netsim are required; times are "
-			"non-negative (see --help)\n");
+	if (!o->version && (!o->db || (!o->netsim && !o->smpp) || o->preset < 0 ||
+			    o->deadline < 0 || o->por_timeout < 0 || o->attempts < 0 ||
+			    o->backoff < 0 || o->backoff_max < 0)) {
+		fprintf(stderr, "ota-test-server: --db and a link (--netsim, --smpp) are required; "
+			"times are non-negative (see --help)\n");
+		return false;
+	}
+	if (!o->version && !o->smpp != !o->smpp_config) {
+		fprintf(stderr, "ota-test-server: --smpp and --smpp-config go together (the "
+			"password is in the file, never on the command line)\n");
 		return false;
 	}
 	return true;
@@ -156,9 +183,19 @@ static bool serve(const struct options *o, GError **error)
 	engine = ots_engine_new(&cfg, error);
 	if (!engine || !import_cards(engine, o->imports, error))
 		goto out;
-	ns = ots_netsim_new(engine, o->netsim, error);
-	if (!ns)
+	/* netsim first: a card whose device is attached is reached there (engine.h) */
+	if (o->netsim && !(ns = ots_netsim_new(engine, o->netsim, error)))
 		goto out;
+	if (o->smpp) {
+		struct ots_smpp_config sc;
+
+		if (!ots_smpp_config_load(o->smpp, o->smpp_config, &sc, error))
+			goto out;
+		smpp_link = ots_smpp_new(engine, &sc, o->address, error);
+		ots_smpp_config_clear(&sc);
+		if (!smpp_link)
+			goto out;
+	}
 	if (o->http) {
 		/* the HTTP/JSON API (api/): the server runs on without it */
 		GError *api_error = NULL;
@@ -178,6 +215,8 @@ static bool serve(const struct options *o, GError **error)
 out:
 	if (api)
 		ots_http_stop(api);
+	ots_smpp_free(smpp_link);
+	smpp_link = NULL;
 	ots_netsim_free(ns);
 	ots_engine_free(engine);
 	return ok;

@@ -8,7 +8,11 @@ pcscd vsmartcard-vpcd libpcsclite-dev
 libqmi-glib-dev libmbim-glib-dev libqmi-utils
 ofono ofono-dev dbus python3-dbus python3-gi util-linux
 chromium chromium-driver python3-selenium fonts-dejavu-core
-scdoc man-db groff-base systemd tmux"
+scdoc man-db groff-base systemd tmux
+libsmpp34-dev nodejs"
+# the test SMSC (tests/smsc) runs on node with npm; Debian's npm conflicts with a
+# nodejs that bundles its own npm (NodeSource), so it is asked for only when missing
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
 
 missing=""
 for p in $PACKAGES; do

@@ -106,6 +106,7 @@ struct simota_card_config {
 	char puk[9];
 	char spn[17];
 	char smsc[24];                     /* EF_SMSP service centre address */
+	char link[8];                      /* the OTA server's link to the card: "netsim", "smpp"; "" = its choice */
 	uint8_t ust[16];                   /* EF_UST bytes (service 28 set by default) */
 	size_t ust_len;
 	char pin2[9];                      /* PIN2 (CHV2), always enabled */
@@ -147,6 +148,9 @@ void simota_card_config_free(struct simota_card_config *cfg);
 
 const struct simota_card_keyset *simota_card_config_keyset(const struct simota_card_config *cfg, uint8_t kvn);
 const struct simota_card_tar *simota_card_config_tar(const struct simota_card_config *cfg, const uint8_t tar[3]);
+
+/* A value of [card] link= (the OTA server's southbound links): "netsim", "smpp". */
+bool simota_card_link_valid(const char *name);
 
 /* "deferred" / "prior-art" (the [tar] key mode). */
 const char *simota_card_mode_name(enum simota_card_applet_mode mode);

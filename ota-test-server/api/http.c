@@ -186,6 +186,18 @@ static void status_route(struct ots_http *h, SoupServerMessage *msg, GHashTable 
 	ots_api_reply_json(msg, SOUP_STATUS_OK, n);
 }
 
+/* GET /v1/links: the southbound links and their state (never a password) */
+static void links_route(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
+{
+	if (strcmp(soup_server_message_get_method(msg), SOUP_METHOD_GET) != 0) {
+		ots_api_reply_bad_method(msg, "GET");
+		return;
+	}
+	if (!ots_api_check_query(msg, query, NULL))
+		return;
+	ots_api_reply_json(msg, SOUP_STATUS_OK, ots_engine_links_json(h->engine));
+}
+
 static void route(struct ots_http *h, SoupServerMessage *msg, const char *path,
 		  GHashTable *query)
 {
@@ -217,6 +229,8 @@ static void route(struct ots_http *h, SoupServerMessage *msg, const char *path,
 		ots_api_events(h, msg, query);
 	else if (strcmp(seg[2], "status") == 0 && n == 3)
 		status_route(h, msg, query);
+	else if (strcmp(seg[2], "links") == 0 && n == 3)
+		links_route(h, msg, query);
 	else
 		ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, NULL, "no such resource: %s", path);
 	g_strfreev(seg);

@@ -37,10 +37,14 @@ static void tx_start(struct ots_http *h, SoupServerMessage *msg, GHashTable *que
 	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location",
 				     location);
 	g_free(location);
-	o = json_object_new();
+	/* {"id", "link", "warnings"}: the route its commands take now (engine.h) */
+	n = ots_engine_tx_route_json(h->engine, id);
+	if (!n) {
+		n = json_node_new(JSON_NODE_OBJECT);
+		json_node_take_object(n, json_object_new());
+	}
+	o = json_node_get_object(n);
 	json_object_set_int_member(o, "id", (gint64)id);
-	n = json_node_new(JSON_NODE_OBJECT);
-	json_node_take_object(n, o);
 	ots_api_reply_json(msg, SOUP_STATUS_CREATED, n);
 }
 

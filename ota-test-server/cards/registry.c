@@ -78,7 +78,7 @@ static void copy_key(uint8_t *dst, size_t *dst_len, struct ots_db_stmt *st, int 
 
 static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 {
-	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT msisdn, imsi FROM cards WHERE iccid = ?");
+	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT msisdn, imsi, link FROM cards WHERE iccid = ?");
 	struct ots_card *card;
 
 	ots_db_bind_text(st, 1, iccid);
@@ -90,6 +90,7 @@ static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 	g_strlcpy(card->iccid, iccid, sizeof(card->iccid));
 	copy_text(card->msisdn, sizeof(card->msisdn), ots_db_column_text(st, 0));
 	copy_text(card->imsi, sizeof(card->imsi), ots_db_column_text(st, 1));
+	copy_text(card->link, sizeof(card->link), ots_db_column_text(st, 2));
 	ots_db_reset(st);
 
 	st = ots_db_stmt(reg->db, "SELECT kvn, kic, kid, kic_key, kid_key FROM keysets "
@@ -179,11 +180,12 @@ static bool insert_card(struct ots_registry *reg, const struct simota_card_confi
 	struct ots_db *db = reg->db;
 	struct ots_db_stmt *st;
 
-	st = ots_db_stmt(db, "INSERT INTO cards(iccid, msisdn, imsi, created) VALUES(?, ?, ?, ?)");
+	st = ots_db_stmt(db, "INSERT INTO cards(iccid, msisdn, imsi, created, link) VALUES(?, ?, ?, ?, ?)");
 	ots_db_bind_text(st, 1, cfg->iccid);
 	ots_db_bind_text(st, 2, cfg->msisdn);
 	ots_db_bind_text(st, 3, cfg->imsi);
 	ots_db_bind_int(st, 4, g_get_real_time());
+	ots_db_bind_text(st, 5, cfg->link);
 	if (!ots_db_run(st, error))
 		return false;
 
@@ -528,6 +530,14 @@ struct simota_card_config *ots_registry_config_from_json(JsonNode *node, GError 
 		}
 		g_strlcpy(cfg->msisdn, s, sizeof(cfg->msisdn));
 	}
+	s = json_str(o, "link");
+	if (json_object_has_member(o, "link") && !json_object_get_null_member(o, "link")) {
+		if (!simota_card_link_valid(s)) {
+			INVALID(error, "link", "expected netsim, smpp or null");
+			goto fail;
+		}
+		g_strlcpy(cfg->link, s, sizeof(cfg->link));
+	}
 	s = json_str(o, "imsi");
 	if (json_object_has_member(o, "imsi")) {
 		if (!digits_ok(s, 6, 15, false)) {
@@ -633,6 +643,11 @@ JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card
 	json_builder_add_string_value(b, card->msisdn);
 	json_builder_set_member_name(b, "imsi");
 	json_builder_add_string_value(b, card->imsi);
+	json_builder_set_member_name(b, "link");
+	if (card->link[0])
+		json_builder_add_string_value(b, card->link);
+	else
+		json_builder_add_null_value(b);
 	json_builder_set_member_name(b, "keysets");
 	json_builder_begin_array(b);
 	for (unsigned i = 0; i < card->n_keysets; i++) {

@@ -33,6 +33,7 @@ struct ots_card {
 	char iccid[21];
 	char msisdn[24];
 	char imsi[16];
+	char link[8];             /* the southbound fixed for this card ("netsim", "smpp"), "" = chosen */
 	unsigned n_keysets;
 	struct ots_keyset keysets[SIMOTA_CARD_MAX_KEYSETS];
 	unsigned n_tars;

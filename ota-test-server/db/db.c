@@ -75,13 +75,16 @@ static const char schema_v2[] =
 	"ALTER TABLE tars ADD COLUMN pos {INT} NOT NULL DEFAULT 0;";
 static const char schema_v2_sqlite[] = "UPDATE tars SET pos = rowid;";
 
+/* Version 3: a card's fixed southbound link ("" = the engine's choice; doc/smpp.md). */
+static const char schema_v3[] = "ALTER TABLE cards ADD COLUMN link TEXT NOT NULL DEFAULT '';";
+
 /*
- * Version 3: RFM operations and campaigns (transactions/rfm.c, campaign.c).
+ * Version 4: RFM operations and campaigns (transactions/rfm.c, campaign.c).
  * An RFM operation is a row of transactions (action OTS_ACTION_RFM, its
  * state, attempts and result there) with its script here; a campaign sends
  * one script to many cards, one operation per card and attempt.
  */
-static const char schema_v3[] =
+static const char schema_v4[] =
 	"CREATE TABLE rfm_ops("
 	"  tx_id {INT} PRIMARY KEY, format {INT} NOT NULL, apdus TEXT NOT NULL,"
 	"  script {BLOB} NOT NULL, campaign_id {INT});"
@@ -109,6 +112,7 @@ static const struct migration migrations[OTS_DB_SCHEMA_VERSION] = {
 	{ schema_v1, NULL, NULL },
 	{ schema_v2, schema_v2_sqlite, NULL },
 	{ schema_v3, NULL, NULL },
+	{ schema_v4, NULL, NULL },
 };
 
 static char *schema_text(const struct ots_db *db, const char *text)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "links/conn.h"
 #include "simota/netsim.h"
 #include "simota/sms.h"
 #include "transactions/engine.h"
@@ -25,91 +26,43 @@ struct ots_netsim {
 struct device {
 	struct ots_netsim *ns;
 	unsigned n;               /* for logs */
-	GSocketConnection *conn;
-	GCancellable *cancel;
-	uint8_t rbuf[4096];
-	GByteArray *in;
-	GByteArray *out;
-	GBytes *writing;          /* in flight */
+	struct ots_conn *conn;    /* NULL once closed */
 	bool hello;
-	bool closing;
 	bool draining;            /* close once the queued frames are written */
 	char iccid[21];
 	char msisdn[24];
 	GHashTable *outstanding;  /* DELIVER ids without a report */
-	int refs;
 };
 
-static void device_read(struct device *d);
-
-static void device_unref(struct device *d)
+static void device_free(struct device *d)
 {
-	if (--d->refs > 0)
-		return;
-	g_byte_array_unref(d->in);
-	g_byte_array_unref(d->out);
-	if (d->writing)
-		g_bytes_unref(d->writing);
 	g_hash_table_destroy(d->outstanding);
-	g_object_unref(d->cancel);
-	g_object_unref(d->conn);
 	g_free(d);
+}
+
+/* The device is gone (the stream ended, failed, or was closed after a bad length). */
+static void device_gone(void *p, const char *why)
+{
+	struct device *d = p;
+
+	g_message("netsim device %u (%s %s) disconnected: %s", d->n, d->iccid, d->msisdn, why);
+	d->conn = NULL;
+	d->ns->devices = g_list_remove(d->ns->devices, d);
+	device_free(d);
 }
 
 static void device_close(struct device *d, const char *why)
 {
-	if (d->closing)
-		return;
-	d->closing = true;
-	g_message("netsim device %u (%s %s) disconnected: %s", d->n, d->iccid, d->msisdn, why);
-	d->ns->devices = g_list_remove(d->ns->devices, d);
-	g_cancellable_cancel(d->cancel);
-	g_socket_close(g_socket_connection_get_socket(d->conn), NULL);
-	device_unref(d);
-}
-
-static void write_done(GObject *src, GAsyncResult *res, gpointer p)
-{
-	struct device *d = p;
-	GError *error = NULL;
-	gsize written = 0;
-
-	if (!g_output_stream_write_all_finish(G_OUTPUT_STREAM(src), res, &written, &error)) {
-		if (!d->closing)
-			device_close(d, error->message);
-		g_error_free(error);
-		device_unref(d);
-		return;
-	}
-	g_clear_pointer(&d->writing, g_bytes_unref);
-	if (!d->closing && d->draining && !d->out->len)
-		device_close(d, "bad frame length");
-	if (!d->closing && d->out->len) {
-		d->writing = g_byte_array_free_to_bytes(d->out);
-		d->out = g_byte_array_new();
-		d->refs++;
-		g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(d->conn)),
-						g_bytes_get_data(d->writing, NULL),
-						g_bytes_get_size(d->writing), G_PRIORITY_DEFAULT,
-						d->cancel, write_done, d);
-	}
-	device_unref(d);
+	ots_conn_close(d->conn);
+	device_gone(d, why);
 }
 
 static void device_send(struct device *d, const struct simota_netsim_frame *f)
 {
-	if (d->closing || (d->draining && f->type != SIMOTA_NETSIM_ERROR))
+	if (d->draining && f->type != SIMOTA_NETSIM_ERROR)
 		return;
-	simota_netsim_frame_encode(f, d->out);
-	if (d->writing)
-		return;
-	d->writing = g_byte_array_free_to_bytes(d->out);
-	d->out = g_byte_array_new();
-	d->refs++;
-	g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(d->conn)),
-					g_bytes_get_data(d->writing, NULL),
-					g_bytes_get_size(d->writing), G_PRIORITY_DEFAULT,
-					d->cancel, write_done, d);
+	simota_netsim_frame_encode(f, d->conn->out);
+	ots_conn_flush(d->conn);
 }
 
 static void send_error(struct device *d, int code, uint32_t id, const char *why)
@@ -218,31 +171,17 @@ static void on_frame(struct device *d, uint8_t type, const uint8_t *body, size_t
 	}
 }
 
-static void read_done(GObject *src, GAsyncResult *res, gpointer p)
+static void device_data(void *p)
 {
 	struct device *d = p;
-	GError *error = NULL;
-	gssize n = g_input_stream_read_finish(G_INPUT_STREAM(src), res, &error);
+	GByteArray *in = d->conn->in;
 	size_t off = 0;
 
-	if (d->closing) {
-		g_clear_error(&error);
-		device_unref(d);
-		return;
-	}
-	if (n <= 0) {
-		device_close(d, n == 0 ? "end of stream" : error->message);
-		g_clear_error(&error);
-		device_unref(d);
-		return;
-	}
-	g_byte_array_append(d->in, d->rbuf, (guint)n);
-	d->refs++;   /* on_frame may close */
-	while (!d->closing) {
+	while (!d->draining) {
 		uint8_t type;
 		const uint8_t *body;
 		size_t blen, used;
-		enum simota_netsim_parse r = simota_netsim_frame_next(d->in->data + off, d->in->len - off,
+		enum simota_netsim_parse r = simota_netsim_frame_next(in->data + off, in->len - off,
 								 &type, &body, &blen, &used);
 
 		if (r == SIMOTA_NETSIM_NEED_MORE)
@@ -252,24 +191,13 @@ static void read_done(GObject *src, GAsyncResult *res, gpointer p)
 				   "frame length 0 or above 4096: closing the link");
 			/* let the error frame go out, then close */
 			d->draining = true;
-			break;
+			ots_conn_close_when_flushed(d->conn, "bad frame length");
+			return;
 		}
 		on_frame(d, type, body, blen);
 		off += used;
 	}
-	if (!d->closing && !d->draining) {
-		g_byte_array_remove_range(d->in, 0, (guint)off);
-		device_read(d);
-	}
-	device_unref(d);
-	device_unref(d);
-}
-
-static void device_read(struct device *d)
-{
-	d->refs++;
-	g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(d->conn)), d->rbuf,
-				  sizeof(d->rbuf), G_PRIORITY_DEFAULT, d->cancel, read_done, d);
+	g_byte_array_remove_range(in, 0, (guint)off);
 }
 
 static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GObject *src,
@@ -280,16 +208,35 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *conn, GO
 
 	d->ns = ns;
 	d->n = ++ns->next_conn;
-	d->conn = g_object_ref(conn);
-	d->cancel = g_cancellable_new();
-	d->in = g_byte_array_new();
-	d->out = g_byte_array_new();
 	d->outstanding = g_hash_table_new(g_direct_hash, g_direct_equal);
-	d->refs = 1;   /* the devices list */
 	ns->devices = g_list_prepend(ns->devices, d);
 	g_message("netsim device %u connected", d->n);
-	device_read(d);
+	d->conn = ots_conn_new(conn, device_data, device_gone, d);
 	return TRUE;
+}
+
+/* The newest device serving the card: by ICCID, else by MSISDN. */
+static struct device *device_for(struct ots_netsim *ns, const char *iccid, const char *msisdn)
+{
+	for (GList *l = ns->devices; l; l = l->next) {
+		struct device *d = l->data;
+
+		if (d->hello && iccid && strcmp(d->iccid, iccid) == 0)
+			return d;
+	}
+	for (GList *l = ns->devices; l; l = l->next) {
+		struct device *d = l->data;
+
+		if (d->hello && msisdn && *msisdn && d->msisdn[0] &&
+		    strcmp(d->msisdn + (d->msisdn[0] == '+'), msisdn + (msisdn[0] == '+')) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static bool reaches(void *user, const char *iccid, const char *msisdn)
+{
+	return device_for(user, iccid, msisdn) != NULL;
 }
 
 /* The engine's southbound: newest device serving the card. */
@@ -297,22 +244,9 @@ static bool send_deliver(void *user, const char *iccid, const char *msisdn, uint
 			 const uint8_t *tpdu, size_t len)
 {
 	struct ots_netsim *ns = user;
-	struct device *best = NULL;
+	struct device *best = device_for(ns, iccid, msisdn);
 	struct simota_netsim_frame f = { .type = SIMOTA_NETSIM_DELIVER, .id = msg_id };
 
-	for (GList *l = ns->devices; l && !best; l = l->next) {
-		struct device *d = l->data;
-
-		if (d->hello && iccid && strcmp(d->iccid, iccid) == 0)
-			best = d;
-	}
-	for (GList *l = ns->devices; l && !best; l = l->next) {
-		struct device *d = l->data;
-
-		if (d->hello && msisdn && *msisdn && d->msisdn[0] &&
-		    strcmp(d->msisdn + (d->msisdn[0] == '+'), msisdn + (msisdn[0] == '+')) == 0)
-			best = d;
-	}
 	if (!best || len > sizeof(f.tpdu))
 		return false;
 	memcpy(f.tpdu, tpdu, len);
@@ -320,6 +254,17 @@ static bool send_deliver(void *user, const char *iccid, const char *msisdn, uint
 	g_hash_table_add(best->outstanding, GUINT_TO_POINTER(msg_id));
 	device_send(best, &f);
 	return true;
+}
+
+static JsonNode *link_status(void *user)
+{
+	struct ots_netsim *ns = user;
+	JsonObject *o = json_object_new();
+	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+
+	json_object_set_int_member(o, "devices", g_list_length(ns->devices));
+	json_node_take_object(n, o);
+	return n;
 }
 
 static GSocketAddress *parse_listen(const char *listen, char **unix_path, GError **error)
@@ -362,7 +307,11 @@ bad:
 struct ots_netsim *ots_netsim_new(struct ots_engine *engine, const char *listen, GError **error)
 {
 	struct ots_netsim *ns = g_new0(struct ots_netsim, 1);
-	struct ots_southbound sb = { .send_deliver = send_deliver, .user = ns };
+	/* a device's DELIVER-REPORT carries the card's RP-ACK data (doc/netsim.md) */
+	struct ots_southbound sb = {
+		.send_deliver = send_deliver, .user = ns, .name = "netsim", .reaches = reaches,
+		.status = link_status, .por_in_rp_ack = true,
+	};
 	GSocketAddress *sa, *effective = NULL;
 
 	ns->engine = engine;
@@ -388,7 +337,7 @@ struct ots_netsim *ots_netsim_new(struct ots_engine *engine, const char *listen,
 	g_object_unref(sa);
 	g_signal_connect(ns->service, "incoming", G_CALLBACK(on_incoming), ns);
 	g_socket_service_start(ns->service);
-	ots_engine_set_southbound(engine, &sb);
+	ots_engine_add_southbound(engine, &sb);
 	g_message("netsim listening on %s", listen);
 	return ns;
 }
@@ -397,7 +346,7 @@ void ots_netsim_free(struct ots_netsim *ns)
 {
 	if (!ns)
 		return;
-	ots_engine_set_southbound(ns->engine, NULL);
+	ots_engine_remove_southbound(ns->engine, ns);
 	g_socket_service_stop(ns->service);
 	g_socket_listener_close(G_SOCKET_LISTENER(ns->service));
 	while (ns->devices)

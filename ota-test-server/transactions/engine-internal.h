@@ -103,6 +103,7 @@ struct ots_pending_event {
 };
 
 struct ots_outgoing {
+	char link[16];            /* the southbound's name, chosen when the command was sent */
 	char iccid[21];
 	char msisdn[24];
 	uint32_t msg_id;
@@ -121,7 +122,7 @@ struct ots_engine {
 	struct simota_sms_address sv2_addr, sv1_addr;
 	struct ots_db *db;
 	struct ots_registry *reg;
-	struct ots_southbound sb;
+	GArray *links;            /* struct ots_southbound, in the order they were added */
 	GHashTable *txs;          /* id (uint64 *) -> struct ots_tx, unfinished */
 	GHashTable *runs;         /* iccid -> struct ots_card_run */
 	GHashTable *msgs;         /* msg_id -> struct ots_cmd (outstanding) */
@@ -146,10 +147,15 @@ const char *ots_tx_row_state_name(int action, int state);
 /* Stores and starts (or queues) a transaction built by the caller (engine.c); takes tx. */
 bool ots_tx_enqueue(struct ots_engine *e, struct ots_tx *tx, uint64_t *id, GError **error);
 
+/* The link a command to this card takes now (engine.h "southbound links"), or NULL. */
+const struct ots_southbound *ots_engine_route(struct ots_engine *e, const struct ots_card *card);
+/* The links drop what they still queue of SMS first..first+n-1. */
+void ots_engine_cancel_sms(struct ots_engine *e, uint32_t first, unsigned n);
+
 /* tx.c: the state machine */
 void ots_tx_free(struct ots_tx *tx);
 void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, JsonObject *detail);
-/* The same for a transaction known by id only (0: none, a campaign's event); takes detail. */
+/* The same for a transaction known by id only (it may be finished; 0: none, a campaign's event); takes detail. */
 void ots_timeline_add(struct ots_engine *e, uint64_t tx_id, const char *iccid, const char *kind,
 		      JsonObject *detail);
 /* Ends a transaction: completed (its outcome stored by the caller) or failed with why. */
@@ -162,6 +168,8 @@ void ots_tx_on_por(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, 
 void ots_tx_on_delivery_error(struct ots_engine *e, struct ots_tx *tx, uint8_t rp_cause,
 			      uint8_t fcs);
 void ots_tx_on_mg(struct ots_engine *e, struct ots_tx *tx);
+/* An SMS of the outstanding command was refused (final: the transaction fails) or not delivered. */
+void ots_tx_on_sms_failure(struct ots_engine *e, struct ots_tx *tx, bool final, const char *why);
 bool ots_tx_poll(struct ots_engine *e, struct ots_tx *tx, GError **error);
 void ots_tx_resend(struct ots_engine *e, struct ots_tx *tx, const char *why);
 void ots_tx_next_session(struct ots_engine *e, struct ots_tx *tx);

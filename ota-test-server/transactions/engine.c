@@ -71,6 +71,7 @@ struct ots_engine *ots_engine_new(const struct ots_engine_config *cfg, GError **
 	e->subs = g_array_new(FALSE, TRUE, sizeof(struct ots_sub));
 	e->events = g_ptr_array_new_with_free_func(pending_event_free);
 	e->outbox = g_ptr_array_new_with_free_func(g_free);
+	e->links = g_array_new(FALSE, TRUE, sizeof(struct ots_southbound));
 
 	if (!ots_address_parse(e->cfg.sv2_address, &e->sv2_addr)) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
@@ -110,6 +111,7 @@ void ots_engine_free(struct ots_engine *e)
 	g_array_free(e->subs, TRUE);
 	g_ptr_array_free(e->events, TRUE);
 	g_ptr_array_free(e->outbox, TRUE);
+	g_array_free(e->links, TRUE);
 	ots_registry_free(e->reg);
 	ots_db_close(e->db);
 	g_free((char *)e->cfg.db_path);
@@ -129,6 +131,148 @@ struct ots_card_run *ots_engine_run(struct ots_engine *e, const char *iccid)
 		g_hash_table_insert(e->runs, run->iccid, run);
 	}
 	return run;
+}
+
+/* ---- southbound links ----------------------------------------------------------- */
+
+static const char *link_name(const struct ots_southbound *sb)
+{
+	return sb->name ? sb->name : "";
+}
+
+static const struct ots_southbound *link_named(struct ots_engine *e, const char *name)
+{
+	for (unsigned i = 0; i < e->links->len; i++) {
+		const struct ots_southbound *sb = &g_array_index(e->links, struct ots_southbound, i);
+
+		if (strcmp(link_name(sb), name) == 0)
+			return sb;
+	}
+	return NULL;
+}
+
+void ots_engine_set_southbound(struct ots_engine *e, const struct ots_southbound *sb)
+{
+	g_array_set_size(e->links, 0);
+	if (sb)
+		ots_engine_add_southbound(e, sb);
+}
+
+void ots_engine_add_southbound(struct ots_engine *e, const struct ots_southbound *sb)
+{
+	g_array_append_val(e->links, *sb);
+}
+
+void ots_engine_remove_southbound(struct ots_engine *e, void *user)
+{
+	for (unsigned i = e->links->len; i-- > 0;)
+		if (g_array_index(e->links, struct ots_southbound, i).user == user)
+			g_array_remove_index(e->links, i);
+}
+
+const struct ots_southbound *ots_engine_route(struct ots_engine *e, const struct ots_card *card)
+{
+	const char *msisdn = card->msisdn[0] ? card->msisdn : NULL;
+
+	if (card->link[0])
+		return link_named(e, card->link);
+	for (unsigned i = 0; i < e->links->len; i++) {
+		const struct ots_southbound *sb = &g_array_index(e->links, struct ots_southbound, i);
+
+		if (!sb->reaches || sb->reaches(sb->user, card->iccid, msisdn))
+			return sb;
+	}
+	return NULL;
+}
+
+void ots_engine_cancel_sms(struct ots_engine *e, uint32_t first, unsigned n)
+{
+	for (unsigned i = 0; i < e->links->len; i++) {
+		const struct ots_southbound *sb = &g_array_index(e->links, struct ots_southbound, i);
+
+		if (sb->cancel)
+			sb->cancel(sb->user, first, n);
+	}
+}
+
+JsonNode *ots_engine_links_json(struct ots_engine *e)
+{
+	JsonArray *a = json_array_new();
+	JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+
+	for (unsigned i = 0; i < e->links->len; i++) {
+		const struct ots_southbound *sb = &g_array_index(e->links, struct ots_southbound, i);
+		JsonNode *st = sb->status ? sb->status(sb->user) : NULL;
+		JsonObject *o;
+
+		if (!st || !JSON_NODE_HOLDS_OBJECT(st)) {
+			if (st)
+				json_node_unref(st);
+			st = json_node_new(JSON_NODE_OBJECT);
+			json_node_take_object(st, json_object_new());
+		}
+		o = json_node_get_object(st);
+		json_object_set_string_member(o, "name", link_name(sb));
+		json_object_set_boolean_member(o, "por-in-rp-ack", sb->por_in_rp_ack);
+		json_array_add_element(a, st);
+	}
+	json_node_take_array(n, a);
+	return n;
+}
+
+/* TS 102 225 §5.1.1: SPI2 b2b1 PoR required (01 always, 10 on error), b6 PoR by SMS-SUBMIT. */
+static bool spi_wants_por_in_rp_ack(uint16_t spi)
+{
+	uint8_t spi2 = (uint8_t)spi;
+
+	return (spi2 & 0x03) != 0 && !(spi2 & 0x20);
+}
+
+JsonNode *ots_engine_route_json(struct ots_engine *e, const char *iccid, const uint8_t *tar)
+{
+	struct ots_card *card = ots_registry_get(e->reg, iccid);
+	const struct simota_card_tar *tc;
+	const struct ots_southbound *sb;
+	JsonArray *warnings;
+	JsonObject *o;
+	JsonNode *n;
+
+	if (!card)
+		return NULL;
+	tc = tar ? ots_card_tar(card, tar) : ots_card_default_tar(card);
+	sb = ots_engine_route(e, card);
+	o = json_object_new();
+	warnings = json_array_new();
+	if (sb)
+		json_object_set_string_member(o, "link", link_name(sb));
+	else
+		json_object_set_null_member(o, "link");
+	if (!sb)
+		json_array_add_string_element(warnings, card->link[0] ?
+			"the card's fixed link is not configured: its commands wait" :
+			"no link reaches the card now: its commands wait for one");
+	if (sb && tc && !sb->por_in_rp_ack && spi_wants_por_in_rp_ack(tc->spi)) {
+		char *w = g_strdup_printf("TAR %02x%02x%02x: SPI %04x asks for the PoR in the RP-ACK "
+					  "(SMS-DELIVER-REPORT), which %s does not bring back (the "
+					  "SMSC drops RP-ACK data): the PoR will not arrive; set the "
+					  "PoR-by-SMS-SUBMIT bit (SPI2 b6, e.g. spi=%04x)",
+					  tc->tar[0], tc->tar[1], tc->tar[2], tc->spi, link_name(sb),
+					  tc->spi | 0x20);
+
+		json_array_add_string_element(warnings, w);
+		g_free(w);
+	}
+	json_object_set_array_member(o, "warnings", warnings);
+	n = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(n, o);
+	return n;
+}
+
+JsonNode *ots_engine_tx_route_json(struct ots_engine *e, uint64_t id)
+{
+	struct ots_tx *tx = g_hash_table_lookup(e->txs, &id);
+
+	return tx ? ots_engine_route_json(e, tx->iccid, tx->tar) : NULL;
 }
 
 /* ---- the bracket ------------------------------------------------------------ */
@@ -195,13 +339,13 @@ void ots_engine_end(struct ots_engine *e)
 	g_ptr_array_free(events, TRUE);
 	for (unsigned i = 0; i < outbox->len; i++) {
 		struct ots_outgoing *o = outbox->pdata[i];
-		bool sent = e->sb.send_deliver &&
-			    e->sb.send_deliver(e->sb.user, o->iccid, o->msisdn, o->msg_id,
-					       o->tpdu, o->len);
+		const struct ots_southbound *sb = link_named(e, o->link);
+		bool sent = sb && sb->send_deliver(sb->user, o->iccid, o->msisdn, o->msg_id,
+						   o->tpdu, o->len);
 
 		if (!sent)
-			g_message("card %s: no device attached; SMS %u waits for a resend",
-				  o->iccid, o->msg_id);
+			g_message("card %s: %s did not take SMS %u; it waits for a resend",
+				  o->iccid, o->link[0] ? o->link : "the link", o->msg_id);
 	}
 	g_ptr_array_free(outbox, TRUE);
 }
@@ -265,14 +409,6 @@ void ots_engine_get_stats(struct ots_engine *e, struct ots_engine_stats *out)
 
 /* ---- southbound ---------------------------------------------------------------- */
 
-void ots_engine_set_southbound(struct ots_engine *e, const struct ots_southbound *sb)
-{
-	if (sb)
-		e->sb = *sb;
-	else
-		memset(&e->sb, 0, sizeof(e->sb));
-}
-
 static struct ots_card *card_of(struct ots_engine *e, const char *iccid, const char *msisdn)
 {
 	struct ots_card *card = iccid && *iccid ? ots_registry_get(e->reg, iccid) : NULL;
@@ -324,7 +460,8 @@ void ots_engine_deliver_report(struct ots_engine *e, uint32_t msg_id, bool rp_er
 	ots_engine_end(e);
 }
 
-static void submit_por(struct ots_engine *e, struct ots_card *card, const uint8_t *pkt, size_t len)
+static void submit_por(struct ots_engine *e, struct ots_card *card, const uint8_t *pkt, size_t len,
+		       const char *via)
 {
 	struct ots_card_run *run = g_hash_table_lookup(e->runs, card->iccid);
 	uint8_t tar[3];
@@ -334,12 +471,12 @@ static void submit_por(struct ots_engine *e, struct ots_card *card, const uint8_
 		return;
 	}
 	if (!run || !run->active || !run->active->cmd || memcmp(run->active->tar, tar, 3) != 0) {
-		g_message("card %s: PoR by SMS-SUBMIT with no command outstanding for its TAR",
-			  card->iccid);
+		g_message("card %s: PoR by %s with no command outstanding for its TAR",
+			  card->iccid, via);
 		return;
 	}
 	ots_engine_begin(e);
-	ots_tx_on_por(e, run->active, pkt, len, "sms-submit");
+	ots_tx_on_por(e, run->active, pkt, len, via);
 	ots_engine_end(e);
 }
 
@@ -369,26 +506,32 @@ enum ots_submit_verdict ots_engine_submit(struct ots_engine *e, const char *icci
 					  const char *msisdn, const uint8_t *tpdu, size_t len)
 {
 	struct simota_sms_submit sms;
-	struct ots_card *card;
-	const uint8_t *p;
-	size_t plen;
 
 	if (simota_sms_submit_decode(tpdu, len, 0, &sms) != SIMOTA_OK &&
 	    simota_sms_submit_decode(tpdu, len, SIMOTA_SMS_DECODE_UNPACKED_UD, &sms) != SIMOTA_OK)
 		return OTS_SUBMIT_BAD;
-	card = card_of(e, iccid, msisdn);
-	if (!card || simota_sms_dcs_udl_in_septets(sms.dcs)) {
-		g_message("SMS-SUBMIT from %s to %s logged (not for the OTA server)",
-			  iccid ? iccid : msisdn ? msisdn : "?", sms.da.digits);
+	return ots_engine_mo(e, iccid, msisdn, &sms, "sms-submit");
+}
+
+enum ots_submit_verdict ots_engine_mo(struct ots_engine *e, const char *iccid, const char *msisdn,
+				      const struct simota_sms_submit *sms, const char *via)
+{
+	struct ots_card *card = card_of(e, iccid, msisdn);
+	const uint8_t *p;
+	size_t plen;
+
+	if (!card || simota_sms_dcs_udl_in_septets(sms->dcs)) {
+		g_message("SMS from %s to %s logged (not for the OTA server)",
+			  iccid ? iccid : msisdn ? msisdn : "?", sms->da.digits);
 		return OTS_SUBMIT_OTHER;
 	}
-	if (ots_address_equal(&sms.da, e->cfg.sv1_address)) {
-		if (simota_sms_ud_payload(&sms.ud, sms.dcs, &p, &plen) != SIMOTA_OK)
+	if (ots_address_equal(&sms->da, e->cfg.sv1_address)) {
+		if (simota_sms_ud_payload(&sms->ud, sms->dcs, &p, &plen) != SIMOTA_OK)
 			return OTS_SUBMIT_BAD;
 		submit_mg(e, card, p, plen);
 		return OTS_SUBMIT_MG;
 	}
-	if (sms.ud.udhi) {
+	if (sms->ud.udhi) {
 		struct ots_card_run *run = ots_engine_run(e, card->iccid);
 		uint8_t pkt[SIMOTA_SMS_CONCAT_MAX_SEGMENTS * SIMOTA_SMS_CONCAT_SEGMENT_MAX];
 		uint8_t iei = 0;
@@ -398,11 +541,11 @@ enum ots_submit_verdict ots_engine_submit(struct ots_engine *e, const char *icci
 			run->reasm = g_new0(struct simota_sms_reassembly, 1);
 			simota_sms_reassembly_init(run->reasm);
 		}
-		err = simota_sms_reassembly_add(run->reasm, &sms.ud);
+		err = simota_sms_reassembly_add(run->reasm, &sms->ud);
 		if (err == SIMOTA_ERR_BAD_VALUE) {
 			/* another message began: drop the old one */
 			simota_sms_reassembly_init(run->reasm);
-			err = simota_sms_reassembly_add(run->reasm, &sms.ud);
+			err = simota_sms_reassembly_add(run->reasm, &sms->ud);
 		}
 		if (err == SIMOTA_ERR_INCOMPLETE)
 			return OTS_SUBMIT_POR;
@@ -410,18 +553,134 @@ enum ots_submit_verdict ots_engine_submit(struct ots_engine *e, const char *icci
 			err = simota_sms_reassembly_get(run->reasm, pkt, sizeof(pkt), &plen, &iei);
 		g_clear_pointer(&run->reasm, g_free);
 		if (err != SIMOTA_OK) {
-			g_message("card %s: SMS-SUBMIT segment refused: %s", card->iccid,
+			g_message("card %s: segment by %s refused: %s", card->iccid, via,
 				  simota_strerror(err));
 			return OTS_SUBMIT_BAD;
 		}
 		if (iei == SIMOTA_SMS_IEI_RPI) {
-			submit_por(e, card, pkt, plen);
+			submit_por(e, card, pkt, plen, via);
 			return OTS_SUBMIT_POR;
 		}
 	}
-	g_message("SMS-SUBMIT from card %s to %s logged (not a PoR or MG)", card->iccid,
-		  sms.da.digits);
+	g_message("SMS from card %s to %s by %s logged (not a PoR or MG)", card->iccid,
+		  sms->da.digits, via);
 	return OTS_SUBMIT_OTHER;
+}
+
+/* ---- what links learn about the SMS they carry ----------------------------------- */
+
+/*
+ * The transaction SMS msg_id belongs to: the outstanding command's (in
+ * memory), else the command row's (finished or replaced commands).
+ */
+static bool sms_owner(struct ots_engine *e, uint32_t msg_id, uint64_t *tx_id, char *iccid,
+		      size_t cap, struct ots_cmd **outstanding)
+{
+	struct ots_cmd *cmd = g_hash_table_lookup(e->msgs, GUINT_TO_POINTER(msg_id));
+	struct ots_db_stmt *st;
+	bool found = false;
+
+	*outstanding = cmd;
+	if (cmd) {
+		struct ots_tx *tx = g_hash_table_lookup(e->txs, &cmd->tx_id);
+
+		if (tx) {
+			*tx_id = tx->id;
+			g_strlcpy(iccid, tx->iccid, cap);
+			return true;
+		}
+	}
+	st = ots_db_stmt(e->db, "SELECT tx_id, iccid, msg_id, n_segs FROM commands "
+			 "WHERE msg_id <= ? ORDER BY msg_id DESC LIMIT 1");
+	ots_db_bind_int(st, 1, msg_id);
+	if (ots_db_next(st, NULL) &&
+	    (uint64_t)ots_db_column_int(st, 2) + (uint64_t)ots_db_column_int(st, 3) > msg_id) {
+		*tx_id = (uint64_t)ots_db_column_int(st, 0);
+		g_strlcpy(iccid, ots_db_column_text(st, 1), cap);
+		found = true;
+	}
+	ots_db_reset(st);
+	return found;
+}
+
+static const char *const fate_events[] = {
+	[OTS_SMS_RETRYING] = "submit-retry",
+	[OTS_SMS_REFUSED] = "submit-refused", [OTS_SMS_REFUSED_FINAL] = "submit-refused",
+	[OTS_SMS_DELIVERED] = "delivery-receipt", [OTS_SMS_UNDELIVERED] = "delivery-receipt",
+};
+
+void ots_engine_sms_report(struct ots_engine *e, uint32_t msg_id, const struct ots_sms_report *r)
+{
+	struct ots_cmd *cmd;
+	struct ots_tx *tx;
+	JsonObject *d;
+	char iccid[21];
+	uint64_t tx_id;
+
+	if ((unsigned)r->fate >= G_N_ELEMENTS(fate_events))
+		return;
+	ots_engine_begin(e);
+	if (!sms_owner(e, msg_id, &tx_id, iccid, sizeof(iccid), &cmd)) {
+		g_message("%s about SMS %u that no command sent: ignored", fate_events[r->fate],
+			  msg_id);
+		ots_engine_end(e);
+		return;
+	}
+	d = json_object_new();
+	json_object_set_int_member(d, "msg-id", msg_id);
+	if (r->link)
+		json_object_set_string_member(d, "link", r->link);
+	if (r->ref)
+		json_object_set_string_member(d, "message-id", r->ref);
+	if (r->fate == OTS_SMS_DELIVERED || r->fate == OTS_SMS_UNDELIVERED) {
+		json_object_set_boolean_member(d, "delivered", r->fate == OTS_SMS_DELIVERED);
+		json_object_set_string_member(d, "stat", r->reason ? r->reason : "");
+		json_object_set_int_member(d, "err", r->status);
+	} else {
+		json_object_set_int_member(d, "status", r->status);
+		json_object_set_string_member(d, "reason", r->reason ? r->reason : "");
+	}
+	ots_timeline_add(e, tx_id, iccid, fate_events[r->fate], d);
+	tx = cmd ? g_hash_table_lookup(e->txs, &cmd->tx_id) : NULL;
+	if (tx && (r->fate == OTS_SMS_REFUSED || r->fate == OTS_SMS_REFUSED_FINAL ||
+		   r->fate == OTS_SMS_UNDELIVERED)) {
+		char *why = g_strdup_printf("the SMSC refused the SMS: %s", r->reason ? r->reason : "?");
+
+		ots_tx_on_sms_failure(e, tx, r->fate == OTS_SMS_REFUSED_FINAL, why);
+		g_free(why);
+	}
+	ots_engine_end(e);
+}
+
+void ots_engine_sms_lost(struct ots_engine *e, uint32_t msg_id, const char *trigger)
+{
+	struct ots_cmd *cmd = g_hash_table_lookup(e->msgs, GUINT_TO_POINTER(msg_id));
+	struct ots_tx *tx = cmd ? g_hash_table_lookup(e->txs, &cmd->tx_id) : NULL;
+
+	if (!tx)
+		return;     /* answered or replaced meanwhile */
+	ots_engine_begin(e);
+	ots_tx_resend(e, tx, trigger);
+	ots_engine_end(e);
+}
+
+void ots_engine_link_refused(struct ots_engine *e, const char *link, const char *msisdn,
+			     const char *why)
+{
+	struct ots_card *card = ots_registry_by_msisdn(e->reg, msisdn);
+	struct ots_card_run *run = card ? g_hash_table_lookup(e->runs, card->iccid) : NULL;
+	JsonObject *d;
+
+	g_warning("%s: a message from %s could not be read: %s", link, msisdn && *msisdn ? msisdn : "?",
+		  why);
+	if (!run || !run->active)
+		return;
+	d = json_object_new();
+	json_object_set_string_member(d, "link", link);
+	json_object_set_string_member(d, "why", why);
+	ots_engine_begin(e);
+	ots_tx_event(e, run->active, "link-refused", d);
+	ots_engine_end(e);
 }
 
 /* ---- card registry API ------------------------------------------------------- */

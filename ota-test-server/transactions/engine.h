@@ -26,6 +26,7 @@
 
 #include "ots-error.h"
 #include "simota/deferred.h"
+#include "simota/sms.h"
 
 struct ots_engine;
 
@@ -54,20 +55,49 @@ struct ots_engine_config {
 struct ots_engine *ots_engine_new(const struct ots_engine_config *cfg, GError **error);
 void ots_engine_free(struct ots_engine *engine);
 
-/* ---- southbound (netsim, or an in-process link in tests/bench) ---------- */
+/* ---- southbound links (netsim, smpp, or an in-process link in tests/bench) ---- */
 
 /*
- * The engine hands SMS-DELIVER TPDUs to this interface.  send_deliver
- * returns false when no device serves the card (the command then waits for
- * its PoR timeout or for ots_engine_device_attached()).  msg_id identifies
- * the SMS for its DELIVER-REPORT.
+ * A southbound link: it carries a command packet's SMS to the card and
+ * brings its answers back up (the calls below).  The engine never knows
+ * which link carries a packet: for each command it takes the card's fixed
+ * link when the card's config names one ("link" in doc/card-config.md),
+ * else the first link (in the order they were added) whose reaches() says
+ * it can reach the card now (netsim, added first: a device with the card's
+ * ICCID is attached; smpp: the card has an MSISDN).
+ *
+ * send_deliver hands over one SMS-DELIVER TPDU (TS 23.040 §9.2.2.1: the
+ * SMS as the card must receive it: OA, PID, DCS, UDH, data); msg_id
+ * identifies it in the reports.  false: the link cannot take it now (the
+ * command then waits for its PoR timeout or for ots_engine_device_attached()).
+ * The optional members may be NULL/false.
  */
 struct ots_southbound {
 	bool (*send_deliver)(void *user, const char *iccid, const char *msisdn,
 			     uint32_t msg_id, const uint8_t *tpdu, size_t len);
 	void *user;
+	const char *name;              /* "netsim", "smpp"; on the timeline (NULL: "link") */
+	/* Can the link reach this card now (iccid, msisdn may be NULL)?  NULL: yes. */
+	bool (*reaches)(void *user, const char *iccid, const char *msisdn);
+	/* The engine gave up on SMS first..first+n-1 (their command was replaced): drop any still queued. */
+	void (*cancel)(void *user, uint32_t first, unsigned n);
+	/* The link's state for GET /v1/links (a new JSON object), never a secret. */
+	JsonNode *(*status)(void *user);
+	/*
+	 * false when a PoR the card returns in the RP-ACK (SMS-DELIVER-REPORT,
+	 * TS 31.111 §7.1.1.1) never reaches the server over this link (an SMSC
+	 * that drops RP-ACK user data): then a TAR whose SPI asks for the PoR
+	 * that way cannot work, and the API says so.
+	 */
+	bool por_in_rp_ack;
 };
+/* Replaces every link with this one (NULL: none); tests and benchmarks. */
 void ots_engine_set_southbound(struct ots_engine *engine, const struct ots_southbound *sb);
+/* Adds a link after those already there; removes the link whose user is this. */
+void ots_engine_add_southbound(struct ots_engine *engine, const struct ots_southbound *sb);
+void ots_engine_remove_southbound(struct ots_engine *engine, void *user);
+/* [{"name", ...the link's status()}] */
+JsonNode *ots_engine_links_json(struct ots_engine *engine);
 
 /* A device serving this card (iccid may be NULL when only msisdn is known) connected. */
 void ots_engine_device_attached(struct ots_engine *engine, const char *iccid, const char *msisdn);
@@ -88,6 +118,65 @@ enum ots_submit_verdict {
 /* An SMS-SUBMIT from the device serving iccid/msisdn (either may be NULL). */
 enum ots_submit_verdict ots_engine_submit(struct ots_engine *engine, const char *iccid,
 					  const char *msisdn, const uint8_t *tpdu, size_t len);
+/*
+ * The same for a link that carries the message's fields rather than its
+ * TPDU (smpp: a deliver_sm); via names the route on the timeline
+ * ("deliver-sm").  A PoR forwarded by an SMSC from the RP-ACK comes this
+ * way too, looking like one by SMS-SUBMIT.
+ */
+enum ots_submit_verdict ots_engine_mo(struct ots_engine *engine, const char *iccid,
+				      const char *msisdn, const struct simota_sms_submit *sms,
+				      const char *via);
+
+/*
+ * What a link learnt about an SMS it was given (smpp: submit_sm_resp,
+ * delivery receipts).  That the SMSC took an SMS is not reported: it would
+ * cost a durable write per SMS and the receipt says more.
+ */
+enum ots_sms_fate {
+	OTS_SMS_RETRYING,       /* refused for now (throttled, queue full): the link sends it again */
+	OTS_SMS_REFUSED,        /* refused; the command is sent again soon with a fresh counter */
+	OTS_SMS_REFUSED_FINAL,  /* refused for good (e.g. invalid destination): the transaction fails */
+	OTS_SMS_DELIVERED,      /* delivery receipt: delivered to the handset */
+	OTS_SMS_UNDELIVERED,    /* delivery receipt: not delivered (expired, undeliverable, rejected) */
+};
+struct ots_sms_report {
+	enum ots_sms_fate fate;
+	const char *link;        /* "smpp" */
+	const char *ref;         /* the SMSC's message id, or NULL */
+	uint32_t status;         /* command_status of a refusal, error code of a receipt */
+	const char *reason;      /* "ESME_RTHROTTLED (throttling error)", a receipt's "DELIVRD" */
+};
+/*
+ * On the timeline of the SMS's transaction ("submit-retry", "submit-refused",
+ * "delivery-receipt"), even after the command was
+ * answered; a refusal or an undelivered receipt drives the transaction.
+ */
+void ots_engine_sms_report(struct ots_engine *engine, uint32_t msg_id, const struct ots_sms_report *r);
+/*
+ * The link lost SMS msg_id not knowing whether the SMSC took it (the
+ * connection dropped before its answer): the command, if still outstanding,
+ * is sent again at once with a fresh counter (the card's counter check drops
+ * a duplicate).  trigger names the cause on the timeline.
+ */
+void ots_engine_sms_lost(struct ots_engine *engine, uint32_t msg_id, const char *trigger);
+/*
+ * A message from the card's side that the link could not read (logged; a
+ * "link-refused" event on the active transaction of the card with this
+ * MSISDN when there is one).
+ */
+void ots_engine_link_refused(struct ots_engine *engine, const char *link, const char *msisdn,
+			     const char *why);
+
+/*
+ * The route a command to this card (and TAR: NULL for the card's default)
+ * would take now: {"link": name or null, "warnings": [...]}; a warning when
+ * the TAR's SPI asks for the PoR in the RP-ACK and that link does not bring
+ * RP-ACK data back.  NULL for an unknown card.
+ */
+JsonNode *ots_engine_route_json(struct ots_engine *engine, const char *iccid, const uint8_t *tar);
+/* The same for an unfinished transaction's card and TAR; NULL when finished or unknown. */
+JsonNode *ots_engine_tx_route_json(struct ots_engine *engine, uint64_t id);
 
 /* ---- card registry (SV2) ---------------------------------------------- */
 

@@ -191,6 +191,7 @@ static void cmd_close(struct ots_engine *e, struct ots_tx *tx)
 		return;
 	for (unsigned i = 0; i < cmd->n_segs; i++)
 		g_hash_table_remove(e->msgs, GUINT_TO_POINTER(cmd->msg_id + i));
+	ots_engine_cancel_sms(e, cmd->msg_id, cmd->n_segs);
 	st = ots_db_stmt(e->db, "UPDATE commands SET open = 0 WHERE id = ?");
 	ots_db_bind_int(st, 1, (int64_t)cmd->id);
 	if (!ots_db_run(st, &error))
@@ -353,8 +354,9 @@ static void tx_sent(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind k
 	tx_save(e, tx);
 }
 
-/* "c1-sent", "c2-sent", "release-sent" on the timeline */
-static void sent_event(struct ots_engine *e, struct ots_tx *tx, const char *trigger)
+/* "c1-sent", "c2-sent", "release-sent" on the timeline, with the link that carries it */
+static void sent_event(struct ots_engine *e, struct ots_tx *tx, const char *trigger,
+		       const struct ots_southbound *link)
 {
 	const struct ots_cmd *cmd = tx->cmd;
 	JsonObject *d = detail_new();
@@ -369,6 +371,10 @@ static void sent_event(struct ots_engine *e, struct ots_tx *tx, const char *trig
 	json_object_set_int_member(d, "segments", cmd->n_segs);
 	if (trigger)
 		json_object_set_string_member(d, "trigger", trigger);
+	if (link)
+		json_object_set_string_member(d, "link", link->name ? link->name : "link");
+	else
+		json_object_set_null_member(d, "link");
 	s = g_strdup_printf("%s-sent", cmd_names[cmd->kind]);
 	ots_tx_event(e, tx, s, d);
 	g_free(s);
@@ -376,11 +382,12 @@ static void sent_event(struct ots_engine *e, struct ots_tx *tx, const char *trig
 
 /* The SMS wait in the outbox until the DB transaction commits (ots_engine_end). */
 static void outbox_add(struct ots_engine *e, const struct ots_tx *tx, const struct ots_card *card,
-		       const struct ots_deliver_set *set)
+		       const struct ots_deliver_set *set, const struct ots_southbound *link)
 {
-	for (unsigned i = 0; i < set->n; i++) {
+	for (unsigned i = 0; i < set->n && link; i++) {
 		struct ots_outgoing *o = g_new0(struct ots_outgoing, 1);
 
+		g_strlcpy(o->link, link->name ? link->name : "", sizeof(o->link));
 		g_strlcpy(o->iccid, tx->iccid, sizeof(o->iccid));
 		g_strlcpy(o->msisdn, card->msisdn, sizeof(o->msisdn));
 		o->msg_id = tx->cmd->msg_id + i;
@@ -405,11 +412,16 @@ static void tx_send(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind k
 
 	cmd_close(e, tx);
 	if (secure_command(e, tx, kind, set, &card, &cntr, &msg_id)) {
+		const struct ots_southbound *link = ots_engine_route(e, card);
+
 		count_attempt(tx, kind);
 		if (cmd_open(e, tx, kind, cntr, msg_id, set->n, now)) {
 			tx_sent(e, tx, kind, now);
-			sent_event(e, tx, trigger);
-			outbox_add(e, tx, card, set);
+			sent_event(e, tx, trigger, link);
+			if (!link)
+				g_message("card %s: no link reaches it now (no device attached); "
+					  "%s waits for a resend", tx->iccid, cmd_names[kind]);
+			outbox_add(e, tx, card, set, link);
 			e->stats.commands_sent++;
 		}
 	}
@@ -845,12 +857,23 @@ void ots_tx_on_delivery_error(struct ots_engine *e, struct ots_tx *tx, uint8_t r
 			      uint8_t fcs)
 {
 	JsonObject *d = detail_new();
-	int64_t at = g_get_real_time() +
-		(int64_t)MIN(e->cfg.backoff_initial_ms, e->cfg.por_timeout_ms) * 1000;
 
 	json_object_set_int_member(d, "rp-cause", rp_cause);
 	json_object_set_int_member(d, "fcs", fcs);
 	ots_tx_event(e, tx, "delivery-error", d);
+	ots_tx_on_sms_failure(e, tx, false, NULL);
+}
+
+void ots_tx_on_sms_failure(struct ots_engine *e, struct ots_tx *tx, bool final, const char *why)
+{
+	int64_t at = g_get_real_time() +
+		(int64_t)MIN(e->cfg.backoff_initial_ms, e->cfg.por_timeout_ms) * 1000;
+
+	if (final) {
+		tx_fail(e, tx, why);
+		return;
+	}
+	/* as an RP-ERROR without a PoR: the command goes again a little later */
 	if (tx->due == OTS_DUE_POR && at < tx->due_us) {
 		set_due(e, tx, OTS_DUE_POR, at);
 		tx_save(e, tx);

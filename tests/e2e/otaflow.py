@@ -4,6 +4,11 @@
   SV1/SV2 = ota-test-server (HTTP API, netsim link)  <-NetsimTap->  ofonod + stkbridge
   plugin  <-ApduTap->  uicc-emu (one per card)  ...  stkbridge-agent (scripted, JSON log)
 
+or, with start(smsc=...), the server's SMPP link to the test SMSC (smsc.py), which
+plays the netsim server for the plugin:
+
+  ota-test-server --SMPP--> test SMSC (node-smpp) <-NetsimTap-> ofonod + stkbridge ...
+
 and the checks of every hop of a transaction:
 
   - check_link(): the secured bytes on the netsim link, for every command in
@@ -299,13 +304,16 @@ class Stack:
         self.apdu = {}                       # card name -> ApduTap
         self.cards = {}                      # card name -> {"iccid", "ini", "path" (modem)}
         self.server = None
+        self.smsc = None                     # smsc.Smsc when the server reaches cards over SMPP
 
     # -- start -------------------------------------------------------------------------
 
-    def start(self, cards, server_args=(), taps=True, verbose=True, db=None):
+    def start(self, cards, server_args=(), taps=True, verbose=True, db=None, smsc=None, smpp=None):
         """cards: {name: ini text}.  Starts everything up to ofonod (modems not powered).
         verbose=False: no debug logs (uicc-emu -v, server --verbose, ofonod -d), for benchmarks;
-        db: the server's database path (default: in the temp dir)."""
+        db: the server's database path (default: in the temp dir);
+        smsc: an smsc.Smsc: the server binds to it over SMPP (no netsim link of its own) and the
+        plugin's netsim backend talks to the SMSC; smpp: more [smpp] keys for the server."""
         h = self.h
         h.start_bus()
         conf = ""
@@ -317,15 +325,26 @@ class Stack:
                 self.apdu[name] = ApduTap(h.path(name + "-tap.sock"), sock)
                 sock = self.apdu[name].listen_path
             self.cards[name]["uicc"] = sock
-        self.netsim_sock = h.path("netsim.sock")
         self.port = free_port()
         argv = [self.bins["server"]] + (["--verbose"] if verbose else []) + [
-            "--db", db or h.path("ots.db"), "--http", "127.0.0.1:%d" % self.port, "--netsim", "unix:" + self.netsim_sock]
+            "--db", db or h.path("ots.db"), "--http", "127.0.0.1:%d" % self.port]
+        self.smsc = smsc
+        if smsc:
+            from smsc import smpp_config  # noqa: E402
+            self.netsim_sock = smsc.netsim
+            argv += ["--smpp", "127.0.0.1:%d" % smsc.port, "--smpp-config",
+                     smpp_config(h.path("smpp.ini"), **(smpp or {}))]
+        else:
+            self.netsim_sock = h.path("netsim.sock")
+            argv += ["--netsim", "unix:" + self.netsim_sock]
         for name in cards:
             argv += ["--import", h.cards[name]["config"]]
         self.server = h.start_process("ota-test-server", argv + list(server_args))
-        h.wait_ready(self.server, SERVER_READY)     # netsim socket and HTTP API both listening
+        h.wait_ready(self.server, SERVER_READY)     # its links and HTTP API listening
         self.api = Api("http://127.0.0.1:%d" % self.port)
+        if smsc:
+            from smsc import wait_bound  # noqa: E402
+            wait_bound(h, self.api)
         link = self.netsim_sock
         if taps:
             self.netsim = NetsimTap(h.path("netsim-tap.sock"), self.netsim_sock)
@@ -416,6 +435,35 @@ class Stack:
                                        "--kid", KEYSET1["kid"], "--kic-key", KEYSET1["kic-key"],
                                        "--kid-key", KEYSET1["kid-key"], packet.hex()))
 
+    def via(self, route):
+        """What por-received says for a PoR that took route ("deliver-report", "sms-submit") on
+        this stack: over SMPP both come as a deliver_sm."""
+        return "deliver-sm" if self.smsc else route
+
+    def command_cntr(self, frame):
+        """The counter of the secured command packet in a DELIVER frame, or None."""
+        sms = parse_deliver(frame["tpdu"])
+        if sms["udh"].get(0x70) != b"":
+            return None
+        return self.unwrap_command(sms["data"])["cntr"]
+
+    def commands_on_link(self, card, tx, absent=()):
+        """[(kind, DELIVER frame)] of the commands in tx's timeline that reached the card: by
+        SMS id on the server's netsim link; over SMPP (the SMSC numbers its DELIVERs) by the
+        counter inside the packet."""
+        frames = self.netsim.of(self.cards[card]["iccid"])
+        downs_all = [f for f in frames if f["type"] == DELIVER and f["dir"] == TO_DEVICE]
+        out = []
+        for e in [e for e in tx["timeline"] if e["event"] in ("c1-sent", "c2-sent", "release-sent")]:
+            if e["msg-id"] in absent:
+                continue
+            if self.smsc:
+                downs = [f for f in downs_all if self.command_cntr(f) == e["cntr"]]
+            else:
+                downs = [f for f in downs_all if f["id"] == e["msg-id"]]
+            out.append((e["event"][:-5], e, downs))
+        return out
+
     def check_link(self, card, tx, spi="1619", absent=()):
         """Checks every command, PoR and MG of tx against the bytes on the netsim link.
         absent: msg-ids of commands the server sent while no device was attached.
@@ -425,16 +473,17 @@ class Stack:
         txid = tx["txid"]
         out = {"commands": [], "pors": [], "mgs": []}
         sent = [e for e in tx["timeline"] if e["event"] in ("c1-sent", "c2-sent", "release-sent")]
-        by_cntr = {}
         for e in sent:
-            kind = e["event"][:-5]
-            check(e["segments"] == 1, lambda: "%s %s: one SMS" % (kind, e["cntr"]))
-            downs = [f for f in frames if f["type"] == DELIVER and f["dir"] == TO_DEVICE and f["id"] == e["msg-id"]]
             if e["msg-id"] in absent:
+                downs = [f for f in frames if f["type"] == DELIVER and f["dir"] == TO_DEVICE and
+                         f["id"] == e["msg-id"]]
                 check(not downs, lambda: "%s (cntr %s) sent while no device was attached: not on the link" %
-                      (kind, e["cntr"]))
-                continue
-            check(len(downs) == 1, lambda: "%s (cntr %s) on the link as SMS %d" % (kind, e["cntr"], e["msg-id"]))
+                      (e["event"][:-5], e["cntr"]))
+        by_cntr = {}
+        for kind, e, downs in self.commands_on_link(card, tx, absent):
+            check(e["segments"] == 1, lambda: "%s %s: one SMS" % (kind, e["cntr"]))
+            check(len(downs) == 1, lambda: "%s (cntr %s) on the link as SMS %s" % (kind, e["cntr"],
+                                                                                 [f["id"] for f in downs]))
             sms = parse_deliver(downs[0]["tpdu"])
             check(sms["mti"] == 0 and sms["pid"] == 0x7F and sms["dcs"] in (0xF6, 0x16) and
                   sms["udh"].get(0x70) == b"" and sms["oa"] == "+" + SV2_ADDRESS,
@@ -455,7 +504,9 @@ class Stack:
             reports = [f for f in frames if f["type"] == DELIVER_REPORT and f["id"] == down["id"]]
             check(len(reports) >= 1 and reports[0]["rp"] == 0, lambda: "RP-ACK for the SMS of %s" % kind)
             rep = parse_deliver_report(reports[0]["tpdu"])
-            if e["via"] == "deliver-report":
+            route = "deliver-report" if rep["data"] else "sms-submit"
+            check(e["via"] == self.via(route), lambda: "PoR of %s by %s: the API says %s" % (kind, route, e["via"]))
+            if route == "deliver-report":
                 check(rep["mti"] == 0 and rep.get("pid") == 0x7F and rep.get("dcs") == 0xF6 and
                       rep["udh"].get(0x71) == b"",
                       lambda: "PoR of %s in the DELIVER-REPORT: PID 7F, DCS F6, UDH IEI 71 (response packet): %s" %

@@ -250,7 +250,7 @@ def flows(h, s, agent):
     check(a["answer"] == "via SUBMIT", lambda: "agent typed %r" % a["answer"])
     link = common_checks(s, tx, t7, {"general": 0, "additional": "", "text": "via SUBMIT"}, spi="1639", request=req7)
     vias = {e["via"] for e in events(tx, "por-received")}
-    check(vias == {"sms-submit"}, lambda: "every PoR of tx 7 came by SMS-SUBMIT (SPI 1639): %s" % vias)
+    check(vias == {s.via("sms-submit")}, lambda: "every PoR of tx 7 came by SMS-SUBMIT (SPI 1639): %s" % vias)
     # the last one (PoR of the release) is answered after the server has the PoR: wait for it
     sms = s.wait_terminal_responses("card0", SEND_SM, t0, count=4)
     check(len(sms) == 4 and all(t.get("general") == 0 for t in sms),

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+from control import request_line  # noqa: E402
 from netsim_fake import FakeNetsim  # noqa: E402
 
 ICCID_A, ICCID_B = "89882390000000000017", "89882390000000000025"
@@ -96,18 +96,7 @@ class Emu:
             time.sleep(0.01)
 
     def control(self, line):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(10)
-        s.connect(self.ctl)
-        s.sendall(line.encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            data = s.recv(65536)
-            if not data:
-                break
-            buf += data
-        s.close()
-        return buf.decode().strip()
+        return request_line(self.ctl, line)
 
     def status(self, i):
         return json.loads(self.control("status"))["modems"][i]

@@ -101,6 +101,17 @@ static void watch_counter(struct me_sim *me)
 	g_array_append_val(me->counters, v);
 }
 
+struct me_sim *me_sim_new_copy(const struct simota_card_config *tmpl, const char *iccid,
+			       const char *msisdn, const char *state_path,
+			       const struct me_sim_uplink *up, GError **error)
+{
+	struct simota_card_config *cfg = simota_card_config_dup(tmpl);
+
+	g_strlcpy(cfg->iccid, iccid, sizeof(cfg->iccid));
+	g_strlcpy(cfg->msisdn, msisdn, sizeof(cfg->msisdn));
+	return me_sim_new_with_config(cfg, state_path, up, error);
+}
+
 struct me_sim *me_sim_new_with_config(struct simota_card_config *cfg, const char *state_path,
 				      const struct me_sim_uplink *up, GError **error)
 {

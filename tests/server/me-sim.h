@@ -101,6 +101,13 @@ struct me_sim *me_sim_new(const char *ini_path, const char *state_path,
 /* The same with an already parsed config (taken over: freed with the ME). */
 struct me_sim *me_sim_new_with_config(struct simota_card_config *cfg, const char *state_path,
 				      const struct me_sim_uplink *up, GError **error);
+/*
+ * The benchmarks' many cards: a copy of tmpl with this ICCID and MSISDN
+ * (tmpl stays the caller's), its state in state_path.
+ */
+struct me_sim *me_sim_new_copy(const struct simota_card_config *tmpl, const char *iccid,
+			       const char *msisdn, const char *state_path,
+			       const struct me_sim_uplink *up, GError **error);
 void me_sim_free(struct me_sim *me);
 
 /* An SMS-DELIVER from the network (SMS msg_id), handled at once. */

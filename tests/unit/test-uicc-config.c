@@ -221,6 +221,24 @@ static void test_issue_example(void)
 	simota_card_config_free(cfg);
 }
 
+/* [card] link= fixes the OTA server's link to the card (doc/card-config.md) */
+static void test_link(void)
+{
+	static const char *const links[] = { "netsim", "smpp" };
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(links); i++) {
+		GError *err = NULL;
+		char *text = g_strdup_printf("[card]\niccid=8988239000000000001\nimsi=001010000000001\n"
+					     "link=%s   # fixed\n", links[i]);
+		struct simota_card_config *cfg = load_text(text, &err);
+
+		g_assert_no_error(err);
+		g_assert_cmpstr(cfg->link, ==, links[i]);
+		simota_card_config_free(cfg);
+		g_free(text);
+	}
+}
+
 static void test_defaults(void)
 {
 	GError *err = NULL;
@@ -236,6 +254,7 @@ static void test_defaults(void)
 	g_assert_cmpstr(cfg->puk, ==, "12345678");
 	g_assert_cmpstr(cfg->spn, ==, "");
 	g_assert_cmpstr(cfg->smsc, ==, "");
+	g_assert_cmpstr(cfg->link, ==, "");     /* the OTA server chooses the link */
 	/* EF_UST service 28 (data download via SMS-PP): byte 4, bit 4 (TS 31.102 §4.2.8) */
 	g_assert_cmpuint(cfg->ust_len, >=, 4);
 	g_assert_true(cfg->ust[3] & 0x08);
@@ -375,6 +394,7 @@ static const struct bad_case bad_cases[] = {
 	{ "ust-odd", CARD "ust=0a1\n", "[card] ust: not an even number of hex digits" },
 	{ "ust-long", CARD "ust=000102030405060708090a0b0c0d0e0f10\n", "[card] ust: expected 1 to 16 hex bytes" },
 	{ "unknown-card-key", CARD "imsii=1\n", "[card] imsii: unknown key" },
+	{ "link-unknown", CARD "link=sigtran\n", "[card] link: expected netsim or smpp" },
 	{ "keyset-16", CARD "[keyset 16]\nkic=05\nkid=05\n", "[keyset 16]: expected [keyset N]" },
 	{ "keyset-name", CARD "[keyset one]\nkic=05\nkid=05\n", "[keyset one]: expected [keyset N]" },
 	{ "keyset-twice", CARD KS1 "[keyset 01]\nkic=15\nkid=15\n", "[keyset 01]: key version number 1 defined twice" },
@@ -571,6 +591,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/uicc-config/example", test_example);
 	g_test_add_func("/uicc-config/issue-example", test_issue_example);
 	g_test_add_func("/uicc-config/defaults", test_defaults);
+	g_test_add_func("/uicc-config/link", test_link);
 	g_test_add_func("/uicc-config/missing-file", test_missing_file);
 	g_test_add_func("/uicc-config/3des3-k1-k3", test_3des3_k1_k3);
 	g_test_add_func("/uicc-config/reserved-tars", test_reserved_tars);

@@ -38,9 +38,12 @@
 		'queued', 'c1-sent', 'c2-sent', 'release-sent', 'por-received', 'ir-received',
 		'mg-received', 'r2s-received', 'r1-delivered', 'released', 'failed', 'expired',
 		'por-timeout', 'release-unconfirmed', 'por-invalid', 'por-error', 'delivery-error',
-		'poll', 'script-sent', 'rfm-result', 'campaign-started', 'campaign-card',
-		'campaign-completed', 'campaign-cancelled',
+		'poll', 'submit-retry', 'submit-refused', 'delivery-receipt', 'link-refused',
+		'script-sent', 'rfm-result', 'campaign-started', 'campaign-card', 'campaign-completed',
+		'campaign-cancelled',
 	];
+	/* how a PoR came (por-received's "via") */
+	const VIA = { 'sms-submit': 'SMS-SUBMIT', 'deliver-report': 'DELIVER-REPORT', 'deliver-sm': 'deliver_sm (SMPP)' };
 	const COMMAND = { c1: 'C1', c2: 'C2', release: 'release', script: 'RFM script' };
 	const PROACTIVE = {
 		'display-text': 'DISPLAY TEXT', 'get-input': 'GET INPUT',
@@ -49,7 +52,7 @@
 	/* TS 102 223 §8.12 general results a user's answer can have */
 	const USER_RESULT = { 0x10: 'ended the session', 0x11: 'went back', 0x12: 'no answer' };
 	/* triggers of a command sent again, not by an EV rule */
-	const RETRY_TRIGGERS = new Set(['retry', 'device-attached']);
+	const RETRY_TRIGGERS = new Set(['retry', 'device-attached', 'smpp-rebound']);
 	const EV_NAMES = {
 		mg: 'EV: MG', rq: 'EV: RQ elapsed', preset: 'EV: preset time', backoff: 'EV: backoff',
 		'next-session': 'EV: next session', poll: 'EV: poll',
@@ -171,6 +174,8 @@
 		const name = COMMAND[e.event.slice(0, -5)] || e.event;
 		const again = (e.attempt || 1) > 1 || RETRY_TRIGGERS.has(e.trigger);
 		const parts = ['CNTR ' + e.cntr, 'SMS #' + e['msg-id']];
+		if (e.link && e.link !== 'netsim')
+			parts.push('over ' + e.link);
 		if (e.trigger && e.trigger !== 'start')
 			parts.push(e.trigger);
 		return arrow(e, 'sv2', 'uicc', name + (e.attempt > 1 ? ' (attempt ' + e.attempt + ')' : ''),
@@ -246,7 +251,7 @@
 				break;
 			case 'por-received':
 				por = arrow(e, 'uicc', 'sv2', 'PoR of ' + (COMMAND[e.command] || e.command),
-					    (e.via === 'sms-submit' ? 'SMS-SUBMIT' : 'DELIVER-REPORT') +
+					    (VIA[e.via] || e.via) +
 					    ' · status ' + Number(e.status).toString(16).padStart(2, '0'),
 					    e.status ? 'fail' : 'normal');
 				por.command = e.command;
@@ -324,6 +329,20 @@
 				break;
 			case 'delivery-error':
 				rows.push(arrow(e, 'me', 'sv2', 'RP-ERROR', 'cause ' + e['rp-cause'], 'fail'));
+				break;
+			/* the SMPP link (doc/smpp.md) */
+			case 'submit-retry':
+				rows.push(note(e, 'sv2', 'SMSC: try again', e.reason + ' · SMS #' + e['msg-id'], 'retry'));
+				break;
+			case 'submit-refused':
+				rows.push(note(e, 'sv2', 'SMSC refused', e.reason + ' · SMS #' + e['msg-id'], 'fail'));
+				break;
+			case 'delivery-receipt':
+				rows.push(note(e, 'sv2', 'receipt: ' + e.stat, 'SMS #' + e['msg-id'] + ' · message ' +
+					       e['message-id'], e.delivered ? 'normal' : 'fail'));
+				break;
+			case 'link-refused':
+				rows.push(note(e, 'sv2', 'unreadable from ' + e.link, e.why, 'fail'));
 				break;
 			default:
 				rows.push(note(e, 'sv2', e.event, '', 'other'));
