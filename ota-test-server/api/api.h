@@ -54,6 +54,16 @@ bool ots_api_check_query(SoupServerMessage *msg, GHashTable *query, const char *
 char *ots_api_content_type(SoupServerMessage *msg);
 /* The request body parsed as JSON, or NULL after replying 400 ("body") / 415. */
 JsonNode *ots_api_body_json(SoupServerMessage *msg);
+/*
+ * POST of a request that creates a transaction-like object: the body
+ * (JSON) to start(); 201 with Location: prefix/ID and {"id": ID}, with the
+ * route its commands take now ("link", "warnings": ots_engine_tx_route_json)
+ * when route is set; else the engine's error (404 naming field_404).
+ */
+typedef bool (*ots_api_start_fn)(struct ots_engine *engine, JsonNode *request, uint64_t *id,
+				 GError **error);
+void ots_api_post_created(struct ots_http *h, SoupServerMessage *msg, GHashTable *query,
+			  ots_api_start_fn start, const char *prefix, const char *field_404, bool route);
 /* A decimal id 1..2^63-1 from a path segment, or false after replying 400 (field "id"). */
 bool ots_api_parse_id(SoupServerMessage *msg, const char *s, uint64_t *id);
 

@@ -158,6 +158,40 @@ bool ots_api_parse_id(SoupServerMessage *msg, const char *s, uint64_t *id)
 	return true;
 }
 
+void ots_api_post_created(struct ots_http *h, SoupServerMessage *msg, GHashTable *query,
+			  ots_api_start_fn start, const char *prefix, const char *field_404, bool route)
+{
+	JsonNode *req, *n = NULL;
+	GError *error = NULL;
+	uint64_t id;
+	char *location;
+
+	if (!ots_api_check_query(msg, query, NULL))
+		return;
+	req = ots_api_body_json(msg);
+	if (!req)
+		return;
+	if (!start(h->engine, req, &id, &error)) {
+		ots_api_reply_gerror(msg, error, field_404);
+		g_error_free(error);
+		json_node_unref(req);
+		return;
+	}
+	json_node_unref(req);
+	location = g_strdup_printf("%s/%" G_GUINT64_FORMAT, prefix, id);
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location",
+				     location);
+	g_free(location);
+	if (route)
+		n = ots_engine_tx_route_json(h->engine, id);
+	if (!n) {
+		n = json_node_new(JSON_NODE_OBJECT);
+		json_node_take_object(n, json_object_new());
+	}
+	json_object_set_int_member(json_node_get_object(n), "id", (gint64)id);
+	ots_api_reply_json(msg, SOUP_STATUS_CREATED, n);
+}
+
 /* ---- routing ----------------------------------------------------------------- */
 
 static void status_route(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)

@@ -10,44 +10,9 @@
 #include "api/api.h"
 #include "transactions/rfm.h"
 
-typedef bool (*start_fn)(struct ots_engine *e, JsonNode *request, uint64_t *id, GError **error);
-
 static bool is_method(SoupServerMessage *msg, const char *m)
 {
 	return strcmp(soup_server_message_get_method(msg), m) == 0;
-}
-
-/* POST: 201 {"id": N} with Location: prefix/N. */
-static void start(struct ots_http *h, SoupServerMessage *msg, GHashTable *query, start_fn fn,
-		  const char *prefix)
-{
-	JsonNode *req, *n;
-	JsonObject *o;
-	GError *error = NULL;
-	uint64_t id;
-	char *location;
-
-	if (!ots_api_check_query(msg, query, NULL))
-		return;
-	req = ots_api_body_json(msg);
-	if (!req)
-		return;
-	if (!fn(h->engine, req, &id, &error)) {
-		ots_api_reply_gerror(msg, error, NULL);
-		g_error_free(error);
-		json_node_unref(req);
-		return;
-	}
-	json_node_unref(req);
-	location = g_strdup_printf("%s/%" G_GUINT64_FORMAT, prefix, id);
-	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location",
-				     location);
-	g_free(location);
-	o = json_object_new();
-	json_object_set_int_member(o, "id", (gint64)id);
-	n = json_node_new(JSON_NODE_OBJECT);
-	json_node_take_object(n, o);
-	ots_api_reply_json(msg, SOUP_STATUS_CREATED, n);
 }
 
 /* The answer of a getter: 200 with n, or the engine's error (n NULL). */
@@ -103,7 +68,7 @@ void ots_api_rfm(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashT
 		if (is_method(msg, SOUP_METHOD_GET))
 			rfm_list(h, msg, query);
 		else if (is_method(msg, SOUP_METHOD_POST))
-			start(h, msg, query, ots_engine_rfm_start_json, "/v1/rfm");
+			ots_api_post_created(h, msg, query, ots_engine_rfm_start_json, "/v1/rfm", NULL, true);
 		else
 			ots_api_reply_bad_method(msg, "GET, POST");
 		return;
@@ -168,7 +133,8 @@ void ots_api_campaigns(struct ots_http *h, SoupServerMessage *msg, char **rest, 
 				reply(msg, list, &error);
 			}
 		} else if (is_method(msg, SOUP_METHOD_POST)) {
-			start(h, msg, query, ots_engine_campaign_start_json, "/v1/campaigns");
+			ots_api_post_created(h, msg, query, ots_engine_campaign_start_json, "/v1/campaigns",
+					     NULL, false);
 		} else {
 			ots_api_reply_bad_method(msg, "GET, POST");
 		}

@@ -13,41 +13,6 @@ static bool is_method(SoupServerMessage *msg, const char *m)
 	return strcmp(soup_server_message_get_method(msg), m) == 0;
 }
 
-static void tx_start(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
-{
-	JsonNode *req, *n;
-	JsonObject *o;
-	GError *error = NULL;
-	uint64_t id;
-	char *location;
-
-	if (!ots_api_check_query(msg, query, NULL))
-		return;
-	req = ots_api_body_json(msg);
-	if (!req)
-		return;
-	if (!ots_engine_tx_start_json(h->engine, req, &id, &error)) {
-		ots_api_reply_gerror(msg, error, "iccid");
-		g_error_free(error);
-		json_node_unref(req);
-		return;
-	}
-	json_node_unref(req);
-	location = g_strdup_printf("/v1/transactions/%" G_GUINT64_FORMAT, id);
-	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location",
-				     location);
-	g_free(location);
-	/* {"id", "link", "warnings"}: the route its commands take now (engine.h) */
-	n = ots_engine_tx_route_json(h->engine, id);
-	if (!n) {
-		n = json_node_new(JSON_NODE_OBJECT);
-		json_node_take_object(n, json_object_new());
-	}
-	o = json_node_get_object(n);
-	json_object_set_int_member(o, "id", (gint64)id);
-	ots_api_reply_json(msg, SOUP_STATUS_CREATED, n);
-}
-
 static void tx_list(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
 {
 	static const char *const params[] = { "state", "iccid", NULL };
@@ -131,7 +96,9 @@ void ots_api_transactions(struct ots_http *h, SoupServerMessage *msg, char **res
 		if (is_method(msg, SOUP_METHOD_GET))
 			tx_list(h, msg, query);
 		else if (is_method(msg, SOUP_METHOD_POST))
-			tx_start(h, msg, query);
+			/* {"id", "link", "warnings"}: the route its commands take now (engine.h) */
+			ots_api_post_created(h, msg, query, ots_engine_tx_start_json, "/v1/transactions",
+					     "iccid", true);
 		else
 			ots_api_reply_bad_method(msg, "GET, POST");
 		return;

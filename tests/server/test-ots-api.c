@@ -624,6 +624,9 @@ static void test_rfm_routes(void)
 	     RFM_REQ("\"tar\":\"b00010\",\"apdus\":[\"a0a40000027f20\",\"a0c0000016\"]"));
 	g_assert_cmpuint(r.status, ==, 201);
 	id = json_object_get_int_member(obj(&r), "id");
+	/* the route, as for a transaction: no device serves the card yet */
+	g_assert_true(json_object_has_member(obj(&r), "link"));
+	g_assert_true(json_object_has_member(obj(&r), "warnings"));
 	path = g_strdup_printf("/v1/rfm/%" G_GINT64_FORMAT, id);
 	g_assert_cmpstr(r.location, ==, path);
 	reply_clear(&r);
