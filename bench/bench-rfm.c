@@ -125,26 +125,21 @@ static gboolean start_more(gpointer p)
 	return G_SOURCE_REMOVE;
 }
 
-static void run_until(bool (*done)(void), double max_s)
-{
-	double end = now_s() + max_s;
-
-	while (!done()) {
-		if (now_s() > end)
-			g_error("timed out: %u started, %u finished, %u failed, %u campaign cards done",
-				B.started, B.finished, B.failed, B.campaign_done);
-		g_main_context_iteration(NULL, TRUE);
-	}
-}
-
-static bool ops_done(void)
+static bool ops_done(void *user)
 {
 	return B.finished >= B.n_ops;
 }
 
-static bool campaign_done(void)
+static bool campaign_done(void *user)
 {
 	return B.campaign_done + B.failed >= B.n_cards;
+}
+
+static void run_until(bool (*done)(void *user))
+{
+	if (!me_link_run(done, NULL, 600000))
+		g_error("timed out: %u started, %u finished, %u failed, %u campaign cards done",
+			B.started, B.finished, B.failed, B.campaign_done);
 }
 
 static int cmp_i64(gconstpointer a, gconstpointer b)
@@ -181,7 +176,7 @@ static double single_ops(const char *script, unsigned n_ops, unsigned window, do
 	B.campaign = false;
 	t0 = now_s();
 	start_more(NULL);
-	run_until(ops_done, 600);
+	run_until(ops_done);
 	dt = now_s() - t0;
 	if (B.failed)
 		g_error("%u operations failed", B.failed);
@@ -205,7 +200,7 @@ static double campaign_rate(void)
 	if (!ots_engine_campaign_start_json(B.e, req, &id, &error))
 		g_error("campaign: %s", error->message);
 	json_node_unref(req);
-	run_until(campaign_done, 600);
+	run_until(campaign_done);
 	if (B.failed)
 		g_error("%u cards failed", B.failed);
 	return B.n_cards / (now_s() - t0);

@@ -154,25 +154,25 @@ out:
 	return ok;
 }
 
-bool ota_client_post_id(struct ota_client *c, const char *path, JsonObject *obj, gint64 *id)
+bool ota_client_post_id(struct ota_client *c, const char *path, JsonObject *obj, gint64 *id,
+			JsonNode **answer)
 {
 	JsonNode *body = json_node_init_object(json_node_alloc(), obj);
 	char *json = json_to_string(body, FALSE);
-	JsonNode *answer = NULL;
 	bool ok = false;
 	guint st;
 
-	if (ota_client_call(c, "POST", path, "application/json", json, strlen(json), &st, &answer)) {
-		if (!answer || !JSON_NODE_HOLDS_OBJECT(answer) ||
-		    !json_object_has_member(json_node_get_object(answer), "id"))
+	if (ota_client_call(c, "POST", path, "application/json", json, strlen(json), &st, answer)) {
+		if (!*answer || !JSON_NODE_HOLDS_OBJECT(*answer) ||
+		    !json_object_has_member(json_node_get_object(*answer), "id"))
 			ota_cli_fail("the server's answer has no id");
 		else {
-			*id = json_object_get_int_member(json_node_get_object(answer), "id");
+			*id = json_object_get_int_member(json_node_get_object(*answer), "id");
 			ok = true;
 		}
 	}
-	if (answer)
-		json_node_unref(answer);
+	if (!ok && *answer)
+		g_clear_pointer(answer, json_node_unref);
 	json_node_unref(body);
 	g_free(json);
 	return ok;

@@ -40,10 +40,11 @@ bool ota_client_call(struct ota_client *c, const char *method, const char *path,
 
 /*
  * POSTs obj (as a JSON body; the caller keeps it) to path; on success *id is
- * the reply's "id" (the object the server created), else false after
- * printing why.
+ * the reply's "id" (the object the server created) and *answer the reply
+ * (json_node_unref), else false after printing why.
  */
-bool ota_client_post_id(struct ota_client *c, const char *path, JsonObject *obj, gint64 *id);
+bool ota_client_post_id(struct ota_client *c, const char *path, JsonObject *obj, gint64 *id,
+			JsonNode **answer);
 
 /*
  * Whether a polled object is final; called with each answer (it may draw

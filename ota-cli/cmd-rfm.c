@@ -19,6 +19,16 @@
 
 /* ---- the script --------------------------------------------------------------------- */
 
+/* A JSON array of the strings. */
+static JsonArray *strings(char **v)
+{
+	JsonArray *a = json_array_new();
+
+	for (guint i = 0; v[i]; i++)
+		json_array_add_string_element(a, v[i]);
+	return a;
+}
+
 struct script_opts {
 	char *tar, *script;
 	char **apdus;
@@ -75,11 +85,7 @@ static int script_members(const struct script_opts *o, JsonObject *req)
 		json_object_set_string_member(req, "script", text);
 		g_free(text);
 	} else {
-		JsonArray *a = json_array_new();
-
-		for (guint i = 0; o->apdus[i]; i++)
-			json_array_add_string_element(a, o->apdus[i]);
-		json_object_set_array_member(req, "apdus", a);
+		json_object_set_array_member(req, "apdus", strings(o->apdus));
 	}
 	if (o->tar)
 		json_object_set_string_member(req, "tar", o->tar);
@@ -105,17 +111,6 @@ static bool op_ok(JsonNode *op)
 
 	return strcmp(ota_client_state(op), "completed") == 0 && r && JSON_NODE_HOLDS_OBJECT(r) &&
 	       json_object_get_boolean_member_with_default(json_node_get_object(r), "ok", FALSE);
-}
-
-static void print_id(struct ota_client *c, gint64 id)
-{
-	JsonObject *o = json_object_new();
-	JsonNode *n = json_node_init_object(json_node_alloc(), o);
-
-	json_object_set_int_member(o, "id", id);
-	ota_client_print(c, n);
-	json_node_unref(n);
-	json_object_unref(o);
 }
 
 int ota_cli_rfm_send(const struct ota_cli_command *cmd, int argc, char **argv)
@@ -150,13 +145,14 @@ int ota_cli_rfm_send(const struct ota_cli_command *cmd, int argc, char **argv)
 	}
 	json_object_set_string_member(req, "iccid", iccid);
 	if (script_members(&s, req) || !ota_client_init(&c, &server, false) ||
-	    !ota_client_post_id(&c, "/v1/rfm", req, &id))
+	    !ota_client_post_id(&c, "/v1/rfm", req, &id, &op))
 		goto out;
 	if (!wait) {
-		print_id(&c, id);
+		ota_client_print(&c, op);     /* {"id", "link", "warnings"} */
 		rc = 0;
 		goto out;
 	}
+	g_clear_pointer(&op, json_node_unref);
 	path = g_strdup_printf("/v1/rfm/%" G_GINT64_FORMAT, id);
 	what = g_strdup_printf("RFM operation %" G_GINT64_FORMAT, id);
 	if (ota_client_poll(&c, path, what, op_final, NULL, timeout, &op)) {
@@ -308,11 +304,7 @@ static int campaign_request(struct start_opts *o, JsonObject *req)
 	if (o->all) {
 		json_object_set_boolean_member(req, "all", TRUE);
 	} else {
-		JsonArray *a = json_array_new();
-
-		for (guint i = 0; o->iccids[i]; i++)
-			json_array_add_string_element(a, o->iccids[i]);
-		json_object_set_array_member(req, "iccids", a);
+		json_object_set_array_member(req, "iccids", strings(o->iccids));
 	}
 	if (o->name)
 		json_object_set_string_member(req, "name", o->name);
@@ -350,13 +342,15 @@ int ota_cli_campaign_start(const struct ota_cli_command *cmd, int argc, char **a
 	int rc = 1;
 
 	if (!ota_cli_parse(cmd, &argc, &argv, entries, &server) || campaign_request(&o, req) ||
-	    !ota_client_init(&c, &server, false) || !ota_client_post_id(&c, "/v1/campaigns", req, &id))
+	    !ota_client_init(&c, &server, false) ||
+	    !ota_client_post_id(&c, "/v1/campaigns", req, &id, &campaign))
 		goto out;
 	if (!o.wait) {
-		print_id(&c, id);
+		ota_client_print(&c, campaign);
 		rc = 0;
 		goto out;
 	}
+	g_clear_pointer(&campaign, json_node_unref);
 	p.tty = isatty(STDERR_FILENO);
 	p.draw = p.tty || o.progress;
 	path = g_strdup_printf("/v1/campaigns/%" G_GINT64_FORMAT "?cards=false", id);

@@ -179,18 +179,14 @@ static int start_post(const struct ota_cli_server *server, JsonObject *req, bool
 	int rc = 1;
 
 	if (!ota_client_init(&c, server, false) ||
-	    !ota_client_post_id(&c, "/v1/transactions", req, &id))
+	    !ota_client_post_id(&c, "/v1/transactions", req, &id, &tx))
 		goto out;
 	if (!wait) {
-		JsonObject *o = json_object_new();
-
-		json_object_set_int_member(o, "id", id);
-		tx = json_node_init_object(json_node_alloc(), o);
-		json_object_unref(o);
-		ota_client_print(&c, tx);
+		ota_client_print(&c, tx);     /* {"id", "link", "warnings"} */
 		rc = 0;
 		goto out;
 	}
+	g_clear_pointer(&tx, json_node_unref);
 	path = g_strdup_printf("/v1/transactions/%" G_GINT64_FORMAT, id);
 	what = g_strdup_printf("transaction %" G_GINT64_FORMAT, id);
 	if (ota_client_poll(&c, path, what, tx_final, NULL, timeout, &tx)) {

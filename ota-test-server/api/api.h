@@ -64,10 +64,31 @@ typedef bool (*ots_api_start_fn)(struct ots_engine *engine, JsonNode *request, u
 				 GError **error);
 void ots_api_post_created(struct ots_http *h, SoupServerMessage *msg, GHashTable *query,
 			  ots_api_start_fn start, const char *prefix, const char *field_404, bool route);
+/*
+ * A query parameter holding a number 1..2^63-1 (*out 0 when absent), or
+ * false after replying 400 naming it.
+ */
+bool ots_api_query_number(SoupServerMessage *msg, GHashTable *query, const char *name, uint64_t *out);
 /* A decimal id 1..2^63-1 from a path segment, or false after replying 400 (field "id"). */
 bool ots_api_parse_id(SoupServerMessage *msg, const char *s, uint64_t *id);
 
 /* ---- routes ------------------------------------------------------------------- */
+
+/*
+ * A resource of the API: a collection (GET lists, POST creates), its items
+ * by id (GET), and an action on an item (POST /ID/ACTION).  A member left
+ * NULL is a method not allowed (405 with Allow) or no such resource (404).
+ */
+struct ots_api_resource {
+	void (*list)(struct ots_http *h, SoupServerMessage *msg, GHashTable *query);
+	void (*create)(struct ots_http *h, SoupServerMessage *msg, GHashTable *query);
+	void (*show)(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHashTable *query);
+	const char *action;
+	void (*act)(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHashTable *query);
+};
+/* Dispatches by method and the path's rest (what follows the collection's name). */
+void ots_api_resource(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query,
+		      const struct ots_api_resource *r);
 
 /* /v1/transactions[/ID[/poll]]: rest is what follows "transactions" (NULL-terminated). */
 void ots_api_transactions(struct ots_http *h, SoupServerMessage *msg, char **rest,

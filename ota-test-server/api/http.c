@@ -158,6 +158,59 @@ bool ots_api_parse_id(SoupServerMessage *msg, const char *s, uint64_t *id)
 	return true;
 }
 
+bool ots_api_query_number(SoupServerMessage *msg, GHashTable *query, const char *name, uint64_t *out)
+{
+	const char *s = query ? g_hash_table_lookup(query, name) : NULL;
+	guint64 v;
+
+	*out = 0;
+	if (!s)
+		return true;
+	if (!g_ascii_isdigit(s[0]) || !g_ascii_string_to_unsigned(s, 10, 1, G_MAXINT64, &v, NULL)) {
+		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, name, "%s: expected a number", name);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool is_method(SoupServerMessage *msg, const char *m)
+{
+	return strcmp(soup_server_message_get_method(msg), m) == 0;
+}
+
+void ots_api_resource(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query,
+		      const struct ots_api_resource *r)
+{
+	guint n = g_strv_length(rest);
+	uint64_t id;
+
+	if (n == 0) {
+		if (is_method(msg, SOUP_METHOD_GET) && r->list)
+			r->list(h, msg, query);
+		else if (is_method(msg, SOUP_METHOD_POST) && r->create)
+			r->create(h, msg, query);
+		else
+			ots_api_reply_bad_method(msg, r->create ? "GET, POST" : "GET");
+		return;
+	}
+	if (n == 1 && r->show) {
+		if (!is_method(msg, SOUP_METHOD_GET))
+			ots_api_reply_bad_method(msg, "GET");
+		else if (ots_api_parse_id(msg, rest[0], &id))
+			r->show(h, msg, id, query);
+		return;
+	}
+	if (n == 2 && r->action && strcmp(rest[1], r->action) == 0) {
+		if (!is_method(msg, SOUP_METHOD_POST))
+			ots_api_reply_bad_method(msg, "POST");
+		else if (ots_api_parse_id(msg, rest[0], &id))
+			r->act(h, msg, id, query);
+		return;
+	}
+	ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, NULL, "no such resource");
+}
+
 void ots_api_post_created(struct ots_http *h, SoupServerMessage *msg, GHashTable *query,
 			  ots_api_start_fn start, const char *prefix, const char *field_404, bool route)
 {

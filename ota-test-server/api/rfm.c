@@ -10,11 +10,6 @@
 #include "api/api.h"
 #include "transactions/rfm.h"
 
-static bool is_method(SoupServerMessage *msg, const char *m)
-{
-	return strcmp(soup_server_message_get_method(msg), m) == 0;
-}
-
 /* The answer of a getter: 200 with n, or the engine's error (n NULL). */
 static void reply(SoupServerMessage *msg, JsonNode *n, GError **error)
 {
@@ -26,23 +21,6 @@ static void reply(SoupServerMessage *msg, JsonNode *n, GError **error)
 	ots_api_reply_json(msg, SOUP_STATUS_OK, n);
 }
 
-/* A campaign id of a query parameter; 0 when absent; false after replying 400. */
-static bool query_id(SoupServerMessage *msg, GHashTable *query, const char *name, uint64_t *id)
-{
-	const char *s = query ? g_hash_table_lookup(query, name) : NULL;
-	guint64 v;
-
-	*id = 0;
-	if (!s)
-		return true;
-	if (!g_ascii_isdigit(s[0]) || !g_ascii_string_to_unsigned(s, 10, 1, G_MAXINT64, &v, NULL)) {
-		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, name, "%s: expected a number", name);
-		return false;
-	}
-	*id = v;
-	return true;
-}
-
 static void rfm_list(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
 {
 	static const char *const params[] = { "state", "iccid", "campaign", NULL };
@@ -50,39 +28,34 @@ static void rfm_list(struct ots_http *h, SoupServerMessage *msg, GHashTable *que
 	uint64_t campaign;
 	JsonNode *n;
 
-	if (!ots_api_check_query(msg, query, params) || !query_id(msg, query, "campaign", &campaign))
+	if (!ots_api_check_query(msg, query, params) || !ots_api_query_number(msg, query, "campaign", &campaign))
 		return;
 	n = ots_engine_rfm_list(h->engine, query ? g_hash_table_lookup(query, "state") : NULL,
 				query ? g_hash_table_lookup(query, "iccid") : NULL, campaign, &error);
 	reply(msg, n, &error);
 }
 
-void ots_api_rfm(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query)
+static void rfm_start(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
 {
-	guint n = g_strv_length(rest);
+	ots_api_post_created(h, msg, query, ots_engine_rfm_start_json, "/v1/rfm", NULL, true);
+}
+
+static void rfm_show(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHashTable *query)
+{
 	GError *error = NULL;
 	JsonNode *op;
-	uint64_t id;
 
-	if (n == 0) {
-		if (is_method(msg, SOUP_METHOD_GET))
-			rfm_list(h, msg, query);
-		else if (is_method(msg, SOUP_METHOD_POST))
-			ots_api_post_created(h, msg, query, ots_engine_rfm_start_json, "/v1/rfm", NULL, true);
-		else
-			ots_api_reply_bad_method(msg, "GET, POST");
+	if (!ots_api_check_query(msg, query, NULL))
 		return;
-	}
-	if (n == 1) {
-		if (!is_method(msg, SOUP_METHOD_GET))
-			ots_api_reply_bad_method(msg, "GET");
-		else if (ots_api_parse_id(msg, rest[0], &id) && ots_api_check_query(msg, query, NULL)) {
-			op = ots_engine_rfm_get(h->engine, id, &error);
-			reply(msg, op, &error);
-		}
-		return;
-	}
-	ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, NULL, "no such resource");
+	op = ots_engine_rfm_get(h->engine, id, &error);
+	reply(msg, op, &error);
+}
+
+void ots_api_rfm(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query)
+{
+	static const struct ots_api_resource r = { .list = rfm_list, .create = rfm_start, .show = rfm_show };
+
+	ots_api_resource(h, msg, rest, query, &r);
 }
 
 static void campaign_show(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHashTable *query)
@@ -119,40 +92,28 @@ static void campaign_cancel(struct ots_http *h, SoupServerMessage *msg, uint64_t
 	reply(msg, n, &error);
 }
 
-void ots_api_campaigns(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query)
+static void campaign_list(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
 {
-	guint n = g_strv_length(rest);
 	GError *error = NULL;
 	JsonNode *list;
-	uint64_t id;
 
-	if (n == 0) {
-		if (is_method(msg, SOUP_METHOD_GET)) {
-			if (ots_api_check_query(msg, query, NULL)) {
-				list = ots_engine_campaign_list(h->engine, &error);
-				reply(msg, list, &error);
-			}
-		} else if (is_method(msg, SOUP_METHOD_POST)) {
-			ots_api_post_created(h, msg, query, ots_engine_campaign_start_json, "/v1/campaigns",
-					     NULL, false);
-		} else {
-			ots_api_reply_bad_method(msg, "GET, POST");
-		}
+	if (!ots_api_check_query(msg, query, NULL))
 		return;
-	}
-	if (n == 1) {
-		if (!is_method(msg, SOUP_METHOD_GET))
-			ots_api_reply_bad_method(msg, "GET");
-		else if (ots_api_parse_id(msg, rest[0], &id))
-			campaign_show(h, msg, id, query);
-		return;
-	}
-	if (n == 2 && strcmp(rest[1], "cancel") == 0) {
-		if (!is_method(msg, SOUP_METHOD_POST))
-			ots_api_reply_bad_method(msg, "POST");
-		else if (ots_api_parse_id(msg, rest[0], &id))
-			campaign_cancel(h, msg, id, query);
-		return;
-	}
-	ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, NULL, "no such resource");
+	list = ots_engine_campaign_list(h->engine, &error);
+	reply(msg, list, &error);
+}
+
+static void campaign_start(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
+{
+	ots_api_post_created(h, msg, query, ots_engine_campaign_start_json, "/v1/campaigns", NULL, false);
+}
+
+void ots_api_campaigns(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query)
+{
+	static const struct ots_api_resource r = {
+		.list = campaign_list, .create = campaign_start, .show = campaign_show,
+		.action = "cancel", .act = campaign_cancel,
+	};
+
+	ots_api_resource(h, msg, rest, query, &r);
 }

@@ -59,22 +59,6 @@ static uint64_t event_campaign(const struct ots_event *ev)
 	return d ? (uint64_t)json_object_get_int_member_with_default(d, "campaign", 0) : 0;
 }
 
-/* A decimal number 1..2^63-1 of a query parameter: false after replying 400. */
-static bool query_number(SoupServerMessage *msg, const char *name, const char *s, uint64_t *out)
-{
-	guint64 v;
-
-	*out = 0;
-	if (!s)
-		return true;
-	if (!g_ascii_isdigit(s[0]) || !g_ascii_string_to_unsigned(s, 10, 1, G_MAXINT64, &v, NULL)) {
-		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, name, "%s: expected a number", name);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 static void on_event(const struct ots_event *ev, void *user)
 {
 	struct ots_http *h = user;
@@ -120,10 +104,9 @@ void ots_api_events(struct ots_http *h, SoupServerMessage *msg, GHashTable *quer
 {
 	static const char *const params[] = { "iccid", "tx", "campaign", NULL };
 	const char *iccid = query ? g_hash_table_lookup(query, "iccid") : NULL;
-	const char *tx = query ? g_hash_table_lookup(query, "tx") : NULL;
 	struct ots_sse_stream *s;
 	SoupMessageHeaders *hd;
-	uint64_t id = 0, campaign;
+	uint64_t id, campaign;
 
 	if (strcmp(soup_server_message_get_method(msg), SOUP_METHOD_GET) != 0) {
 		ots_api_reply_bad_method(msg, "GET");
@@ -136,19 +119,8 @@ void ots_api_events(struct ots_http *h, SoupServerMessage *msg, GHashTable *quer
 				    "iccid: expected up to 20 digits");
 		return;
 	}
-	if (tx) {
-		guint64 v;
-
-		if (!g_ascii_isdigit(tx[0]) ||
-		    !g_ascii_string_to_unsigned(tx, 10, 1, G_MAXINT64, &v, NULL)) {
-			ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "tx",
-					    "tx: expected a transaction number");
-			return;
-		}
-		id = v;
-	}
-	if (!query_number(msg, "campaign", query ? g_hash_table_lookup(query, "campaign") : NULL,
-			  &campaign))
+	if (!ots_api_query_number(msg, query, "tx", &id) ||
+	    !ots_api_query_number(msg, query, "campaign", &campaign))
 		return;
 	s = g_new0(struct ots_sse_stream, 1);
 	s->h = h;

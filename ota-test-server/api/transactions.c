@@ -8,11 +8,6 @@
 
 #include "api/api.h"
 
-static bool is_method(SoupServerMessage *msg, const char *m)
-{
-	return strcmp(soup_server_message_get_method(msg), m) == 0;
-}
-
 static void tx_list(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
 {
 	static const char *const params[] = { "state", "iccid", NULL };
@@ -86,36 +81,18 @@ static void tx_poll(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHa
 	ots_api_reply_json(msg, SOUP_STATUS_ACCEPTED, n);
 }
 
+/* {"id", "link", "warnings"}: the route its commands take now (engine.h) */
+static void tx_start(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
+{
+	ots_api_post_created(h, msg, query, ots_engine_tx_start_json, "/v1/transactions", "iccid", true);
+}
+
 void ots_api_transactions(struct ots_http *h, SoupServerMessage *msg, char **rest,
 			  GHashTable *query)
 {
-	guint n = g_strv_length(rest);
-	uint64_t id;
+	static const struct ots_api_resource r = {
+		.list = tx_list, .create = tx_start, .show = tx_show, .action = "poll", .act = tx_poll,
+	};
 
-	if (n == 0) {
-		if (is_method(msg, SOUP_METHOD_GET))
-			tx_list(h, msg, query);
-		else if (is_method(msg, SOUP_METHOD_POST))
-			/* {"id", "link", "warnings"}: the route its commands take now (engine.h) */
-			ots_api_post_created(h, msg, query, ots_engine_tx_start_json, "/v1/transactions",
-					     "iccid", true);
-		else
-			ots_api_reply_bad_method(msg, "GET, POST");
-		return;
-	}
-	if (n == 1) {
-		if (!is_method(msg, SOUP_METHOD_GET))
-			ots_api_reply_bad_method(msg, "GET");
-		else if (ots_api_parse_id(msg, rest[0], &id))
-			tx_show(h, msg, id, query);
-		return;
-	}
-	if (n == 2 && strcmp(rest[1], "poll") == 0) {
-		if (!is_method(msg, SOUP_METHOD_POST))
-			ots_api_reply_bad_method(msg, "POST");
-		else if (ots_api_parse_id(msg, rest[0], &id))
-			tx_poll(h, msg, id, query);
-		return;
-	}
-	ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, NULL, "no such resource");
+	ots_api_resource(h, msg, rest, query, &r);
 }

@@ -31,8 +31,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus  # noqa: E402
 from harness import Harness, check, log, main_wrapper  # noqa: E402
-from otaflow import (CARD_HEAD, Stack, args_bins, events, parse_deliver,  # noqa: E402
-                     parse_deliver_report)
+from otaflow import (Stack, args_bins, card_ini, events, parse_deliver,  # noqa: E402
+                     parse_deliver_report, rfm_tar)
 from taps import DELIVER, DELIVER_REPORT, TO_DEVICE  # noqa: E402
 
 ICCID, IMSI, MSISDN = "89882390000000000504", "001010000000504", "+15550504"
@@ -48,21 +48,7 @@ tar b00001
 00 B0 00 00 11                       # READ BINARY, 17 bytes
 """ % SPN_BYTES
 
-CARD = CARD_HEAD.format(iccid=ICCID, imsi=IMSI, msisdn=MSISDN) + """
-[tar b00001]
-applet=rfm
-rfm-df=adf-usim
-access=adm1
-keysets=1
-min-security-level=16
-
-[tar defe01]
-applet=deferred
-keysets=1
-min-security-level=16
-ir=fixed:30
-spi=1619
-"""
+CARD = card_ini(ICCID, IMSI, MSISDN, {"defe01": {"ir": "fixed:30"}}) + rfm_tar("b00001", "adf-usim")
 
 
 def spn(h, path):

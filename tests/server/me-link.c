@@ -178,3 +178,22 @@ void me_link_foreach(struct me_link *l, void (*fn)(struct me_link_card *card, vo
 	while (g_hash_table_iter_next(&it, NULL, &v))
 		fn(v, user);
 }
+
+static gboolean expired(gpointer p)
+{
+	*(bool *)p = true;
+	return G_SOURCE_REMOVE;
+}
+
+bool me_link_run(bool (*done)(void *user), void *user, unsigned ms)
+{
+	bool late = false;
+	guint deadline = g_timeout_add(ms, expired, &late);   /* wakes the loop at the end */
+	bool ok;
+
+	while (!(ok = done(user)) && !late)
+		g_main_context_iteration(NULL, TRUE);
+	if (!late)
+		g_source_remove(deadline);
+	return ok;
+}

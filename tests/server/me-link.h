@@ -48,4 +48,10 @@ struct me_link_card *me_link_card(struct me_link *link, const char *iccid);
 void me_link_foreach(struct me_link *link, void (*fn)(struct me_link_card *card, void *user),
 		     void *user);
 
+/*
+ * Runs the main loop (the link, the engine's timers) until done(user) says
+ * so, at most ms; false when the time ran out first.
+ */
+bool me_link_run(bool (*done)(void *user), void *user, unsigned ms);
+
 #endif

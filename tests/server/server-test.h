@@ -100,6 +100,25 @@ static inline char *write_rfm_card_ini(const char *dir, const char *iccid, const
 	return path;
 }
 
+/*
+ * An RFM request whose script does not fit the 8 SMS a command packet may
+ * take: 5 UPDATE BINARY of 255 bytes, 1 300 bytes (g_free).
+ */
+static inline char *rfm_request_too_long(const char *iccid, const char *tar)
+{
+	GString *s = g_string_new(NULL);
+
+	g_string_printf(s, "{\"iccid\":\"%s\",\"tar\":\"%s\",\"apdus\":[", iccid, tar);
+	for (unsigned i = 0; i < 5; i++) {
+		g_string_append_printf(s, "%s\"a0d6%04xff", i ? "," : "", i * 255);
+		for (unsigned j = 0; j < 255; j++)
+			g_string_append(s, "5a");
+		g_string_append_c(s, '"');
+	}
+	g_string_append(s, "]}");
+	return g_string_free(s, FALSE);
+}
+
 /* Number of timeline entries of this kind in a transaction JSON. */
 static inline unsigned count_events(JsonNode *tx, const char *kind)
 {

@@ -36,39 +36,64 @@
 
 /* ---- the child: engine + netsim ------------------------------------------------ */
 
-static int child_main(const char *db, const char *sock, const char *ini, const char *start)
+/* The child's engine on db, dying with the test. */
+static struct ots_engine *child_engine(const char *db, uint32_t por_timeout_ms)
 {
 	struct ots_engine_config cfg = {
-		.db_path = db, .por_timeout_ms = 300, .backoff_initial_ms = 100, .max_attempts = 20,
+		.db_path = db, .por_timeout_ms = por_timeout_ms, .backoff_initial_ms = 100,
+		.max_attempts = 20,
 	};
-	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
 	struct ots_engine *e;
-	struct ots_netsim *ns;
 	GError *error = NULL;
-	JsonNode *card;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive the test */
 	e = ots_engine_new(&cfg, &error);
 	if (!e)
 		g_error("child: %s", error->message);
-	card = ots_engine_card_show(e, TEST_ICCID, NULL);
-	if (!card && !ots_engine_card_import_file(e, ini, false, NULL, &error))
+	return e;
+}
+
+typedef bool (*child_start_fn)(struct ots_engine *e, JsonNode *request, uint64_t *id, GError **error);
+
+/* The netsim link on sock, start(request) when there is one, then the main loop for ever. */
+static int child_serve(struct ots_engine *e, const char *sock, child_start_fn start, const char *request)
+{
+	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+	GError *error = NULL;
+
+	if (!ots_netsim_new(e, sock, &error))
 		g_error("child: %s", error->message);
-	if (card)
-		json_node_unref(card);
-	ns = ots_netsim_new(e, sock, &error);
-	if (!ns)
-		g_error("child: %s", error->message);
-	if (start && *start) {
-		JsonNode *n = json_from_string(start, NULL);
+	if (request && *request) {
+		JsonNode *n = json_from_string(request, NULL);
 		uint64_t id;
 
-		if (!ots_engine_tx_start_json(e, n, &id, &error))
+		if (!start(e, n, &id, &error))
 			g_error("child: %s", error->message);
 		json_node_unref(n);
 	}
 	g_main_loop_run(loop);
 	return 0;
+}
+
+static void import_card(struct ots_engine *e, const char *ini)
+{
+	GError *error = NULL;
+
+	if (!ots_engine_card_import_file(e, ini, false, NULL, &error))
+		g_error("child: %s", error->message);
+}
+
+/* The child of the flow tests: the card of ini, and a transaction started when start is given. */
+static int child_main(const char *db, const char *sock, const char *ini, const char *start)
+{
+	struct ots_engine *e = child_engine(db, 300);
+	JsonNode *card = ots_engine_card_show(e, TEST_ICCID, NULL);
+
+	if (card)
+		json_node_unref(card);
+	else
+		import_card(e, ini);
+	return child_serve(e, sock, ots_engine_tx_start_json, start);
 }
 
 /* The campaign child: cards DIR/ICCID.ini of campaign_iccid(0..n-1), imported and sent
@@ -80,38 +105,17 @@ static const char campaign_request[] =
 
 static int child_campaign(const char *db, const char *sock, const char *dir, unsigned n, bool start)
 {
-	struct ots_engine_config cfg = {
-		.db_path = db, .por_timeout_ms = 3000, .backoff_initial_ms = 100, .max_attempts = 20,
-	};
-	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-	struct ots_engine *e;
-	GError *error = NULL;
+	struct ots_engine *e = child_engine(db, 3000);
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive the test */
-	e = ots_engine_new(&cfg, &error);
-	if (!e)
-		g_error("child: %s", error->message);
 	for (unsigned i = 0; start && i < n; i++) {
 		char iccid[21], *ini;
 
 		campaign_iccid(i, iccid);
 		ini = g_strdup_printf("%s/%s.ini", dir, iccid);
-		if (!ots_engine_card_import_file(e, ini, false, NULL, &error))
-			g_error("child: %s", error->message);
+		import_card(e, ini);
 		g_free(ini);
 	}
-	if (!ots_netsim_new(e, sock, &error))
-		g_error("child: %s", error->message);
-	if (start) {
-		JsonNode *req = json_from_string(campaign_request, NULL);
-		uint64_t id;
-
-		if (!ots_engine_campaign_start_json(e, req, &id, &error))
-			g_error("child: %s", error->message);
-		json_node_unref(req);
-	}
-	g_main_loop_run(loop);
-	return 0;
+	return child_serve(e, sock, ots_engine_campaign_start_json, start ? campaign_request : NULL);
 }
 
 /* ---- the parent: a handset with a uicc-emu card ----------------------------------- */

@@ -155,18 +155,26 @@ static void dump(JsonNode *n)
 }
 
 /* Runs the main loop until the operation is completed or failed (at most ms); returns it. */
+struct awaited {
+	struct rig *r;
+	uint64_t id;
+	const char *state;        /* campaign's or cards' */
+	int64_t n;
+};
+
+static bool op_final(void *p)
+{
+	struct awaited *a = p;
+	int s = ots_engine_tx_state(a->r->e, a->id);
+
+	return s >= 0 && ots_tx_state_is_final(s);
+}
+
 static JsonNode *run_until_final(struct rig *r, uint64_t id, unsigned ms)
 {
-	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
+	struct awaited a = { .r = r, .id = id };
 
-	while (g_get_monotonic_time() < end) {
-		int s = ots_engine_tx_state(r->e, id);
-
-		if (s >= 0 && ots_tx_state_is_final(s))
-			break;
-		if (!g_main_context_iteration(NULL, FALSE))
-			g_usleep(1000);
-	}
+	me_link_run(op_final, &a, ms);
 	return rfm_get(r, id);
 }
 
@@ -373,21 +381,6 @@ static const struct {
 	  "tar", "differs" },
 };
 
-/* Over the 8 SMS of a concatenated packet: 5 UPDATE BINARY of 255 bytes (1 300 bytes). */
-static char *too_long_request(void)
-{
-	GString *s = g_string_new("{\"iccid\":\"" PYSIM_ICCID "\",\"tar\":\"b00010\",\"apdus\":[");
-
-	for (unsigned i = 0; i < 5; i++) {
-		g_string_append_printf(s, "%s\"a0d6%04xff", i ? "," : "", i * 255);
-		for (unsigned j = 0; j < 255; j++)
-			g_string_append(s, "5a");
-		g_string_append_c(s, '"');
-	}
-	g_string_append(s, "]}");
-	return g_string_free(s, FALSE);
-}
-
 static void assert_refused(struct rig *r, const char *request, const char *field, const char *why)
 {
 	JsonNode *n = json(request);
@@ -416,7 +409,7 @@ static void test_bad_input(struct rig *r, gconstpointer data)
 		g_test_message("case %s", bad[i].name);
 		assert_refused(r, bad[i].request, bad[i].field, bad[i].why);
 	}
-	text = too_long_request();
+	text = rfm_request_too_long(PYSIM_ICCID, "b00010");
 	assert_refused(r, text, "apdus", "concatenated SMS carries at most");
 	g_free(text);
 	/* nothing stored, nothing sent, no counter taken */
@@ -720,39 +713,41 @@ static int64_t campaign_count(JsonNode *c, const char *name)
 	return json_object_get_int_member(json_node_get_object(c), name);
 }
 
+static bool campaign_ended(void *p)
+{
+	struct awaited *a = p;
+	JsonNode *c = campaign_get(a->r, a->id);
+	bool ended = strcmp(op_state(c), "running") != 0;
+
+	json_node_unref(c);
+	return ended;
+}
+
 /* Runs the main loop until the campaign leaves "running" (at most ms); returns it. */
 static JsonNode *run_campaign(struct rig *r, uint64_t id, unsigned ms)
 {
-	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
-	JsonNode *c;
+	struct awaited a = { .r = r, .id = id };
 
-	for (;;) {
-		c = campaign_get(r, id);
-		if (strcmp(op_state(c), "running") != 0 || g_get_monotonic_time() > end)
-			return c;
-		json_node_unref(c);
-		for (unsigned i = 0; i < 50 && g_main_context_iteration(NULL, FALSE); i++)
-			;
-		g_usleep(1000);
-	}
+	me_link_run(campaign_ended, &a, ms);
+	return campaign_get(r, id);
+}
+
+static bool cards_reached(void *p)
+{
+	struct awaited *a = p;
+	JsonNode *c = campaign_get(a->r, a->id);
+	int64_t have = campaign_count(c, a->state);
+
+	json_node_unref(c);
+	return have >= a->n;
 }
 
 /* Runs the main loop until at least n cards of the campaign are in this state. */
 static void run_until_cards(struct rig *r, uint64_t id, const char *state, int64_t n, unsigned ms)
 {
-	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
+	struct awaited a = { .r = r, .id = id, .state = state, .n = n };
 
-	for (;;) {
-		JsonNode *c = campaign_get(r, id);
-		int64_t have = campaign_count(c, state);
-
-		json_node_unref(c);
-		if (have >= n)
-			return;
-		g_assert_cmpint(g_get_monotonic_time(), <, end);
-		if (!g_main_context_iteration(NULL, FALSE))
-			g_usleep(1000);
-	}
+	g_assert_true(me_link_run(cards_reached, &a, ms));
 }
 
 static JsonObject *card_of(JsonNode *campaign, const char *iccid)
@@ -950,12 +945,11 @@ static void test_campaign_cancel(struct rig *r, gconstpointer data)
 	json_node_unref(camp);
 	/* the deferred transaction goes on; nothing of the campaign follows it */
 	g_assert_true(me_sim_user_answer(busy->me));
-	for (int64_t end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-	     ots_engine_tx_state(r->e, tx) != OTS_TX_COMPLETED; )
-		if (!g_main_context_iteration(NULL, FALSE)) {
-			g_assert_cmpint(g_get_monotonic_time(), <, end);
-			g_usleep(1000);
-		}
+	{
+		struct awaited a = { .r = r, .id = tx };
+
+		g_assert_true(me_link_run(op_final, &a, 10000));
+	}
 	ops = ops_of(r, id, busy->iccid);
 	g_assert_cmpuint(json_array_get_length(json_node_get_array(ops)), ==, 1);
 	json_node_unref(ops);

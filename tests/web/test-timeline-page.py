@@ -72,7 +72,7 @@ skip_without_browser()
 import dbus  # noqa: E402
 import dbus.service  # noqa: E402
 from harness import Harness, check, log, main_wrapper  # noqa: E402
-from otaflow import Stack, card_ini  # noqa: E402
+from otaflow import Stack, card_ini, rfm_tar  # noqa: E402
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
@@ -101,14 +101,6 @@ FLOW = [
 BEFORE_ANSWER = 4      # rows drawn while the user has not answered
 RFM_FLOW = [("request", "sv1", "sv2", "normal"), ("RFM script", "sv2", "uicc", "normal"),
             ("PoR + R-APDUs", "uicc", "sv2", "normal"), ("script done", "sv2", "sv1", "normal")]
-RFM_TAR = """
-[tar b00010]
-applet=rfm
-rfm-df=df-gsm
-access=adm1
-keysets=1
-min-security-level=16
-"""
 LOST_FLOW = [("request", "normal"), ("C1", "normal"), ("no PoR for C1", "retry"),
              ("C1 (attempt 2)", "retry"), ("no PoR for C1", "retry"), ("failed", "fail")]
 
@@ -272,7 +264,7 @@ def deferred_flow(s, page, agent, art):
           "transaction %d completed with R1 'confirmed'" % tx_id)
     page.wait_labels([r[1] for r in FLOW])
     page.wait(lambda: "completed" in page.text("tx-summary") and
-              page.js("return document.querySelector('#tx-list li[data-key=\"%d\"] .badge').textContent" % tx_id)
+              page.js("return document.querySelector('#tx-list li[data-key=\"%d\"] .badge')?.textContent" % tx_id)
               == "completed", "state completed in the summary and the list")
     rows = page.rows()
     for r, (events, label, frm, to, kind) in zip(rows, FLOW):
@@ -454,7 +446,8 @@ def run():
         s = Stack(h, {"uicc_emu": uicc_emu, "server": server})
         d = None
         try:
-            s.start({"card0": card_ini(*CARD, {"b00001": {"ir": "fixed:60", "mg-address": "+15550100"}}) + RFM_TAR},
+            s.start({"card0": card_ini(*CARD, {"b00001": {"ir": "fixed:60", "mg-address": "+15550100"}}) +
+                     rfm_tar("b00010", "df-gsm")},
                     server_args=["--por-timeout-ms", "3000", "--max-attempts", "2"], taps=False)
             path = s.bring_up("card0")
             agent = HeldAgent(h.bus)
