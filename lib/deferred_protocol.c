@@ -20,7 +20,8 @@ static unsigned allowed_tags(enum simota_deferred_type type)
 	switch (type) {
 	case SIMOTA_DEFERRED_C1:
 		return TAG_BIT(0x80) | TAG_BIT(0x81) | TAG_BIT(0x82) | TAG_BIT(0x83) |
-		       TAG_BIT(0x84) | TAG_BIT(0x85) | TAG_BIT(0x8C) | TAG_BIT(0x8F);
+		       TAG_BIT(0x84) | TAG_BIT(0x85) | TAG_BIT(0x8C) | TAG_BIT(0x8D) |
+		       TAG_BIT(0x8F);
 	case SIMOTA_DEFERRED_IR:
 		return TAG_BIT(0x80) | TAG_BIT(0x86) | TAG_BIT(0x8F);
 	case SIMOTA_DEFERRED_R2S:
@@ -125,6 +126,9 @@ static simota_err check_c1(const struct simota_deferred_msg *m)
 			return SIMOTA_ERR_DUPLICATE;
 		seen_id[it->id] = true;
 	}
+	/* 8D: one of the items, so select item only (§3.2) */
+	if (m->default_item && !seen_id[m->default_item])
+		return SIMOTA_ERR_BAD_VALUE;
 	if (m->has_input) {
 		if (m->action != SIMOTA_DEFERRED_GET_INPUT)
 			return SIMOTA_ERR_BAD_VALUE;
@@ -371,6 +375,11 @@ static simota_err parse_element(const struct simota_tlv *t, struct simota_deferr
 		m->input.max_len = t->value[1];
 		m->input.flags = t->value[2];
 		return check_input(&m->input);
+	case SIMOTA_DEFERRED_TAG_DEFAULT_ITEM:
+		/* §3.2: an item identifier, 01-FF (00 would read as "absent") */
+		if ((err = parse_u8(t, &m->default_item)))
+			return err;
+		return m->default_item ? SIMOTA_OK : SIMOTA_ERR_BAD_VALUE;
 	case SIMOTA_DEFERRED_TAG_VERSION:
 		if ((err = parse_u8(t, &m->version)))
 			return err;
@@ -503,6 +512,8 @@ static void write_c1(struct simota_writer *w, const struct simota_deferred_msg *
 
 		simota_ber_tlv_write(w, SIMOTA_DEFERRED_TAG_INPUT, v, sizeof(v));
 	}
+	if (m->default_item)
+		write_u8_element(w, SIMOTA_DEFERRED_TAG_DEFAULT_ITEM, m->default_item);
 }
 
 static void write_r2s(struct simota_writer *w, const struct simota_deferred_msg *m)

@@ -81,6 +81,7 @@ static int print_encoded(const struct simota_deferred_msg *m)
 struct c1_opts {
 	char *txid, *action, *text, *address, *wanted;
 	char **items;
+	int default_item;
 };
 
 static void c1_opts_clear(struct c1_opts *o)
@@ -124,6 +125,19 @@ static int items_opt(char **items, struct simota_deferred_msg *m)
 	return 0;
 }
 
+/* --default-item ID (doc/protocol.md §3.2: element 8D), the ID of one of the --item options */
+static int default_item_opt(int id, struct simota_deferred_msg *m)
+{
+	if (id == -1)
+		return 0;
+	for (size_t i = 0; i < m->n_items; i++)
+		if (m->items[i].id == id) {
+			m->default_item = (uint8_t)id;
+			return 0;
+		}
+	return ota_cli_fail("--default-item must be the ID of one of the --item options");
+}
+
 /* --sv1-address +NUMBER (TS 23.040 §9.1.2.5: international when it starts with '+') */
 static int address_opt(const char *address, struct simota_deferred_msg *m)
 {
@@ -156,7 +170,8 @@ static int c1_from_opts(const struct c1_opts *o, struct simota_deferred_msg *m)
 		return ota_cli_fail("--text is required, in UTF-8");
 	m->text = o->text;
 	m->text_len = strlen(o->text);
-	if (items_opt(o->items, m) || address_opt(o->address, m))
+	if (items_opt(o->items, m) || address_opt(o->address, m) ||
+	    default_item_opt(o->default_item, m))
 		return 1;
 	if (o->wanted && !parse_rq(o->wanted, &m->wanted))
 		return ota_cli_fail("--wanted must be fixed:SECONDS, indefinite or event");
@@ -165,7 +180,7 @@ static int c1_from_opts(const struct c1_opts *o, struct simota_deferred_msg *m)
 
 int ota_cli_message_c1(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	struct c1_opts o = { 0 };
+	struct c1_opts o = { .default_item = -1 };
 	const GOptionEntry entries[] = {
 		{ "txid", 0, 0, G_OPTION_ARG_STRING, &o.txid, "transaction id", "HEX8" },
 		{ "action", 0, 0, G_OPTION_ARG_STRING, &o.action,
@@ -173,6 +188,8 @@ int ota_cli_message_c1(const struct ota_cli_command *cmd, int argc, char **argv)
 		/* FILENAME: the bytes as given, whatever the locale; checked as UTF-8 */
 		{ "text", 0, 0, G_OPTION_ARG_FILENAME, &o.text, "text shown (UTF-8)", "TEXT" },
 		{ "item", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.items, "an item to select", "ID:TEXT" },
+		{ "default-item", 0, 0, G_OPTION_ARG_INT, &o.default_item,
+		  "the item offered first (one of the --item IDs)", "ID" },
 		{ "sv1-address", 0, 0, G_OPTION_ARG_STRING, &o.address, "where the MG goes", "+NUMBER" },
 		{ "wanted", 0, 0, G_OPTION_ARG_STRING, &o.wanted,
 		  "wanted time extension: fixed:SECONDS, indefinite or event", "RQ" },
@@ -310,6 +327,10 @@ static char *message_json(const struct simota_deferred_msg *m)
 		add_text(b, "text", m->text, m->text_len);
 	if (m->n_items)
 		add_items(b, m);
+	if (m->default_item) {
+		json_builder_set_member_name(b, "default_item");
+		json_builder_add_int_value(b, m->default_item);
+	}
 	if (m->has_sv1_address) {
 		char *a = g_strdup_printf("%s%s", m->sv1_address.ton == 1 ? "+" : "", m->sv1_address.digits);
 

@@ -15,7 +15,7 @@
 struct start_opts {
 	char *iccid, *action, *text, *tar, *ev, *wanted;
 	char **items;
-	int min_len, max_len, timeout;
+	int default_item, min_len, max_len, timeout;
 	gboolean digits, hidden, wait;
 };
 
@@ -152,6 +152,8 @@ static int start_request(const struct start_opts *o, JsonObject *req)
 		json_object_set_string_member(req, "text", o->text);
 	if (items_member(o->items, req))
 		return 1;
+	if (o->default_item != -1)     /* the server checks it names an item */
+		json_object_set_int_member(req, "default-item", o->default_item);
 	if (o->tar)
 		json_object_set_string_member(req, "tar", o->tar);
 	input_member(o, req);
@@ -204,7 +206,7 @@ out:
 
 int ota_cli_tx_start(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	struct start_opts o = { .min_len = -1, .max_len = -1 };
+	struct start_opts o = { .default_item = -1, .min_len = -1, .max_len = -1 };
 	const GOptionEntry entries[] = {
 		{ "iccid", 0, 0, G_OPTION_ARG_STRING, &o.iccid, "the card", "ICCID" },
 		{ "action", 0, 0, G_OPTION_ARG_STRING, &o.action,
@@ -213,6 +215,8 @@ int ota_cli_tx_start(const struct ota_cli_command *cmd, int argc, char **argv)
 		{ "text", 0, 0, G_OPTION_ARG_FILENAME, &o.text, "text (UTF-8)", "TEXT" },
 		{ "item", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.items, "a select-item item",
 		  "[ID:]TEXT" },
+		{ "default-item", 0, 0, G_OPTION_ARG_INT, &o.default_item,
+		  "select-item: the item offered first", "ID" },
 		{ "tar", 0, 0, G_OPTION_ARG_STRING, &o.tar, "the applet's TAR", "HEX" },
 		{ "min-len", 0, 0, G_OPTION_ARG_INT, &o.min_len, "get-input: shortest answer", "N" },
 		{ "max-len", 0, 0, G_OPTION_ARG_INT, &o.max_len, "get-input: longest answer", "N" },

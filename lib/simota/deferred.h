@@ -54,6 +54,7 @@ enum simota_deferred_tag {
 	SIMOTA_DEFERRED_TAG_ANSWER_ITEM = 0x8A,
 	SIMOTA_DEFERRED_TAG_ANSWER_YES_NO = 0x8B,
 	SIMOTA_DEFERRED_TAG_INPUT = 0x8C,
+	SIMOTA_DEFERRED_TAG_DEFAULT_ITEM = 0x8D,
 	SIMOTA_DEFERRED_TAG_VERSION = 0x8F,
 };
 
@@ -141,6 +142,8 @@ struct simota_deferred_msg {
 	size_t text_len;
 	size_t n_items;
 	struct simota_deferred_item items[SIMOTA_DEFERRED_MAX_ITEMS];
+	/* 8D: the item SELECT ITEM offers first (one of items[].id), 0 = none */
+	uint8_t default_item;
 	bool has_input;
 	struct simota_deferred_input input;
 	bool has_sv1_address;

@@ -78,13 +78,16 @@ static const char schema_v2_sqlite[] = "UPDATE tars SET pos = rowid;";
 /* Version 3: a card's fixed southbound link ("" = the engine's choice; doc/smpp.md). */
 static const char schema_v3[] = "ALTER TABLE cards ADD COLUMN link TEXT NOT NULL DEFAULT '';";
 
+/* Version 4: the default item of a select-item (protocol.md §3.2, C1 element 8D); NULL = none. */
+static const char schema_v4[] = "ALTER TABLE transactions ADD COLUMN default_item {INT};";
+
 /*
- * Version 4: RFM operations and campaigns (transactions/rfm.c, campaign.c).
+ * Version 5: RFM operations and campaigns (transactions/rfm.c, campaign.c).
  * An RFM operation is a row of transactions (action OTS_ACTION_RFM, its
  * state, attempts and result there) with its script here; a campaign sends
  * one script to many cards, one operation per card and attempt.
  */
-static const char schema_v4[] =
+static const char schema_v5[] =
 	"CREATE TABLE rfm_ops("
 	"  tx_id {INT} PRIMARY KEY, format {INT} NOT NULL, apdus TEXT NOT NULL,"
 	"  script {BLOB} NOT NULL, campaign_id {INT});"
@@ -113,6 +116,7 @@ static const struct migration migrations[OTS_DB_SCHEMA_VERSION] = {
 	{ schema_v2, schema_v2_sqlite, NULL },
 	{ schema_v3, NULL, NULL },
 	{ schema_v4, NULL, NULL },
+	{ schema_v5, NULL, NULL },
 };
 
 static char *schema_text(const struct ots_db *db, const char *text)

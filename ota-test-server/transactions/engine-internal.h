@@ -64,6 +64,7 @@ struct ots_tx {
 	enum simota_deferred_action action;
 	char *text;
 	GPtrArray *items;         /* char * */
+	uint8_t default_item;     /* select-item: 1..items->len, 0 = none */
 	bool has_input;
 	struct simota_deferred_input input;
 	struct ots_ev_policy ev;  /* resolved: no zeros left */
@@ -220,6 +221,9 @@ void ots_campaign_op_finished(struct ots_engine *e, uint64_t campaign, const cha
 			      uint64_t tx_id, bool answered, bool ok, const char *why);
 
 #define OTS_TX_COLUMNS "id, iccid, txid, tar, kvn, action, text, items, input, ev, state, " \
-	"created, c1_at, deadline, rq, attempts, backoff_ms, due, due_kind, outcome, result, why"
+	"created, c1_at, deadline, rq, attempts, backoff_ms, due, due_kind, outcome, result, why, " \
+	"default_item"
+/* How many they are (tx-json.c checks it against its column enum). */
+#define OTS_TX_N_COLUMNS 23
 
 #endif

@@ -835,11 +835,22 @@ static bool request_action_ok(const struct ots_tx_request *req, GError **error)
 				    "items: only for select-item");
 			return false;
 		}
+		if (req->default_item) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+				    "default-item: only for select-item");
+			return false;
+		}
 		return true;
 	case SIMOTA_DEFERRED_SELECT_ITEM:
 		if (req->n_items < 1 || req->n_items > SIMOTA_DEFERRED_MAX_ITEMS) {
 			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
 				    "items: select-item needs 1 to %d items", SIMOTA_DEFERRED_MAX_ITEMS);
+			return false;
+		}
+		/* protocol.md §3.2: 8D names one of the items, whose ids are 1..n */
+		if (req->default_item > req->n_items) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+				    "default-item: expected an item id, 1 to %zu", req->n_items);
 			return false;
 		}
 		return true;
@@ -930,6 +941,7 @@ static struct ots_tx *tx_new(struct ots_engine *e, const struct ots_tx_request *
 	tx->items = g_ptr_array_new_with_free_func(g_free);
 	for (size_t i = 0; i < req->n_items; i++)
 		g_ptr_array_add(tx->items, g_strdup(req->items[i]));
+	tx->default_item = req->default_item;
 	tx->has_input = req->has_input;
 	tx->input = req->input;
 	tx->ev = req->ev;

@@ -240,6 +240,8 @@ struct ots_tx_request {
 	const char *text;              /* UTF-8; NULL allowed for select-item */
 	const char *const *items;      /* select-item: texts, ids 1..n in order */
 	size_t n_items;
+	uint8_t default_item;          /* select-item: the item offered first, 1..n_items (C1
+					* element 8D); 0 = none */
 	bool has_input;                /* get-input constraints (element 8C) */
 	struct simota_deferred_input input;
 	const uint8_t *tar;            /* 3 bytes, NULL: the card's first "deferred" TAR */
@@ -248,7 +250,7 @@ struct ots_tx_request {
 
 /*
  * Validates (errors name "iccid", "action", "text", "items", "items[i]",
- * "ev.*"), stores the transaction and its C1 durably and starts it (or
+ * "default-item", "ev.*"), stores the transaction and its C1 durably and starts it (or
  * queues it behind the card's active transaction).  Unknown card:
  * OTS_ERROR_NOT_FOUND.
  */
@@ -256,7 +258,8 @@ bool ots_engine_tx_start(struct ots_engine *engine, const struct ots_tx_request 
 			 uint64_t *id, GError **error);
 /*
  * The same from JSON {"iccid", "action": "display-text"|"get-input"|
- * "select-item"|"yes-no", "text", "items": [..], "input": {"min","max",
+ * "select-item"|"yes-no", "text", "items": [..], "default-item": N,
+ * "input": {"min","max",
  * "digits","hidden"}, "tar": "defe01", "ev": {"mg": bool, "rq": bool,
  * "preset-ms", "deadline-ms", "wanted": {"form": "fixed"|"indefinite"|
  * "until-mg"|"next-session", "seconds"}}}.
@@ -286,7 +289,7 @@ static inline bool ots_tx_state_is_final(enum ots_tx_state s)
 }
 
 /*
- * {"id", "iccid", "txid": "0000002a", "tar", "action", "text", "items",
+ * {"id", "iccid", "txid": "0000002a", "tar", "action", "text", "items", "default-item",
  *  "ev": {...}, "state", "created", "deadline" (RFC 3339 UTC, microseconds),
  *  "rq": {"form", "seconds"?, "event"?} or null, "attempts",
  *  "result": {"general": 0, "additional": "hex", "text"?, "item"?, "yes"?} or null,

@@ -645,7 +645,7 @@ static JsonNode *op_json(JsonNode *tx)
 	JsonObject *o = json_node_get_object(tx);
 	JsonNode *rfm = json_object_dup_member(o, "rfm");
 	static const char *const dropped[] = {
-		"txid", "action", "text", "items", "input", "ev", "deadline", "rq", "rfm",
+		"txid", "action", "text", "items", "input", "ev", "deadline", "rq", "rfm", "default-item",
 	};
 
 	for (unsigned i = 0; i < G_N_ELEMENTS(dropped); i++)
@@ -683,7 +683,7 @@ JsonNode *ots_engine_rfm_get(struct ots_engine *e, uint64_t id, GError **error)
 
 /* OTS_TX_COLUMNS, then rfm_ops' (no name in common: none needs its table's name) */
 #define OP_COLUMNS OTS_TX_COLUMNS ", format, apdus, campaign_id"
-#define OP_RFM_COL 22
+#define OP_RFM_COL OTS_TX_N_COLUMNS
 
 JsonNode *ots_engine_rfm_list(struct ots_engine *e, const char *state, const char *iccid,
 			      uint64_t campaign, GError **error)

@@ -337,7 +337,7 @@ JsonNode *ots_result_to_json(const struct simota_deferred_msg *r2s)
 /* ---- the request -------------------------------------------------------------------- */
 
 static const char *const request_members[] = {
-	"iccid", "action", "text", "items", "input", "tar", "ev", NULL
+	"iccid", "action", "text", "items", "default-item", "input", "tar", "ev", NULL
 };
 
 bool ots_json_members_known(JsonObject *o, const char *const *known, GError **error)
@@ -385,6 +385,19 @@ static bool items_from_json(JsonNode *n, GPtrArray **items, struct ots_tx_reques
 	}
 	req->items = (const char *const *)(*items)->pdata;
 	req->n_items = (*items)->len;
+	return true;
+}
+
+/* "default-item": an item id (its range is the engine's check, which knows the items). */
+static bool default_item_from_json(JsonObject *o, struct ots_tx_request *req, GError **error)
+{
+	uint64_t v = 0;
+
+	if (!get_uint(o, "default-item", SIMOTA_DEFERRED_MAX_ITEMS, &v) || v == 0) {
+		INVALID(error, "default-item: expected an item id, 1 to %d", SIMOTA_DEFERRED_MAX_ITEMS);
+		return false;
+	}
+	req->default_item = (uint8_t)v;
 	return true;
 }
 
@@ -443,6 +456,8 @@ bool ots_engine_tx_start_json(struct ots_engine *e, JsonNode *request, uint64_t 
 	ok = ots_json_members_known(o, request_members, error) && subject_from_json(o, &req, error);
 	if (ok && (n = member(o, "items")))
 		ok = items_from_json(n, &items, &req, error);
+	if (ok && member(o, "default-item"))
+		ok = default_item_from_json(o, &req, error);
 	if (ok && (n = member(o, "input"))) {
 		ok = ots_input_from_json(n, &req.input, error);
 		req.has_input = true;
@@ -461,8 +476,9 @@ bool ots_engine_tx_start_json(struct ots_engine *e, JsonNode *request, uint64_t 
 enum {
 	COL_ID, COL_ICCID, COL_TXID, COL_TAR, COL_KVN, COL_ACTION, COL_TEXT, COL_ITEMS, COL_INPUT,
 	COL_EV, COL_STATE, COL_CREATED, COL_C1_AT, COL_DEADLINE, COL_RQ, COL_ATTEMPTS,
-	COL_BACKOFF, COL_DUE, COL_DUE_KIND, COL_OUTCOME, COL_RESULT, COL_WHY,
+	COL_BACKOFF, COL_DUE, COL_DUE_KIND, COL_OUTCOME, COL_RESULT, COL_WHY, COL_DEFAULT_ITEM,
 };
+G_STATIC_ASSERT(COL_DEFAULT_ITEM + 1 == OTS_TX_N_COLUMNS);
 
 static const char *col_text(struct ots_db_stmt *st, int col)
 {
@@ -536,6 +552,10 @@ JsonNode *ots_tx_row_json(struct ots_engine *e, struct ots_db_stmt *st, bool tim
 	else
 		json_object_set_null_member(o, "text");
 	set_parsed(o, "items", col_text(st, COL_ITEMS));
+	if (ots_db_column_null(st, COL_DEFAULT_ITEM))
+		json_object_set_null_member(o, "default-item");
+	else
+		json_object_set_int_member(o, "default-item", ots_db_column_int(st, COL_DEFAULT_ITEM));
 	set_parsed(o, "input", col_text(st, COL_INPUT));
 	set_parsed(o, "ev", col_text(st, COL_EV));
 	json_object_set_string_member(o, "state", ots_tx_row_state_name(ots_db_column_int(st, COL_ACTION),
@@ -589,6 +609,7 @@ static struct ots_tx *tx_from_row(struct ots_engine *e, struct ots_db_stmt *st)
 	}
 	if (n)
 		json_node_unref(n);
+	tx->default_item = (uint8_t)ots_db_column_int(st, COL_DEFAULT_ITEM);
 	n = ots_json_parse(col_text(st, COL_INPUT));
 	if (n) {
 		tx->has_input = ots_input_from_json(n, &tx->input, NULL);

@@ -115,7 +115,7 @@ bool ots_tx_insert(struct ots_engine *e, struct ots_tx *tx, GError **error)
 {
 	struct ots_db_stmt *st = ots_db_stmt(e->db,
 		"INSERT INTO transactions(iccid, txid, tar, kvn, action, text, items, input, ev, "
-		"state, created) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		"state, created, default_item) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	JsonNode *n;
 	int64_t id;
 
@@ -146,6 +146,8 @@ bool ots_tx_insert(struct ots_engine *e, struct ots_tx *tx, GError **error)
 	json_node_unref(n);
 	ots_db_bind_int(st, 10, tx->state);
 	ots_db_bind_int(st, 11, tx->created_us);
+	if (tx->default_item)
+		ots_db_bind_int(st, 12, tx->default_item);
 	if (!ots_db_insert(st, "id", &id, error))
 		return false;
 	tx->id = (uint64_t)id;
@@ -214,6 +216,7 @@ static void c1_of(struct ots_engine *e, const struct ots_tx *tx, struct simota_d
 		m->items[i].text_len = strlen(tx->items->pdata[i]);
 		m->n_items++;
 	}
+	m->default_item = tx->default_item;
 	m->has_input = tx->has_input;
 	m->input = tx->input;
 	if (tx->ev.on_mg) {

@@ -23,11 +23,10 @@ replacement character, the request (its header, its text) on the screen
 and the prompt on the last line.  Every screen is kept as a test artifact:
 BUILD_DIR/agent-screen-NN-NAME.txt.
 
-The deferred applet never names a default item (its C1 has no element for
-it: doc/protocol.md), so a card-link proxy adds the Item identifier (TS 102
-223 §8.10) to the SELECT ITEM the ME fetches, as a card whose applet names
-a default does: it fetches the command on the 91XX itself, extends it, and
-announces the new length.
+The default item comes from SV1: the API's "default-item" becomes the C1's
+element 8D (doc/protocol.md §3.2), which the deferred applet turns into the
+SELECT ITEM's Item identifier (TS 102 223 §8.10); the second SELECT ITEM
+names none, and none is marked.
 
 usage: test-agent-terminal.py PLUGIN_SO UICC_EMU OTA_TEST_SERVER STKBRIDGE_AGENT OTA_CLI BUILD_DIR
 """
@@ -43,60 +42,12 @@ import unicodedata
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from card_proxy import CardProxy  # noqa: E402
 from harness import Harness, HarnessError, check, log, main_wrapper  # noqa: E402
 from otaflow import Stack, args_bins, card_ini  # noqa: E402
 
 COLS, LINES = 80, 24
 MG_TAR = {"ir": "fixed:60", "mg-address": "+15550100"}
 EV_MG = {"mg": True, "rq": False, "preset-ms": None}
-SELECT_ITEM = 0x24
-INS_FETCH = 0x12
-
-
-# ---- the card link: a default item for SELECT ITEM -------------------------------------------------
-
-def ber_length(n):
-    return bytes([n]) if n < 0x80 else bytes([0x81, n])
-
-
-def with_default_item(cmd, item_id):
-    """A proactive command (D0 ...) with an Item identifier (TS 102 223 §8.10, tag 10 with CR)
-    appended when it is a SELECT ITEM without one; other commands unchanged."""
-    if len(cmd) < 2 or cmd[0] != 0xD0:
-        return cmd
-    i = 2 if cmd[1] < 0x80 else 3
-    body = cmd[i:]
-    j, tags = 0, []
-    while j + 1 < len(body):
-        tags.append((body[j] & 0x7F, body[j + 2:j + 2 + body[j + 1]]))
-        j += 2 + body[j + 1]
-    details = [v for t, v in tags if t == 0x01]
-    if not details or details[0][1] != SELECT_ITEM or any(t == 0x10 for t, _ in tags):
-        return cmd
-    body += bytes([0x90, 0x01, item_id])
-    return b"\xD0" + ber_length(len(body)) + body
-
-
-class DefaultItemCard(CardProxy):
-    """The plugin's emu link to uicc-emu, with default_item (an item id, or None) added to
-    every SELECT ITEM: on a 91XX the proxy FETCHes the command itself, rewrites it and
-    answers 91YY with the new length; the ME's FETCH then gets the rewritten command."""
-
-    default_item = None
-    fetched = None
-
-    def exchange(self, up, apdu):
-        if self.fetched is not None and len(apdu) >= 2 and apdu[1] == INS_FETCH:
-            resp, self.fetched = self.fetched, None
-            return resp
-        resp = super().exchange(up, apdu)
-        if self.default_item is not None and len(resp) >= 2 and resp[-2] == 0x91:
-            got = super().exchange(up, bytes([0x80, INS_FETCH, 0x00, 0x00, resp[-1]]))
-            cmd = with_default_item(got[:-2], self.default_item) if got[-2:] == b"\x90\x00" else got[:-2]
-            self.fetched = cmd + got[-2:]
-            resp = resp[:-2] + bytes([0x91, len(cmd)])
-        return resp
 
 
 # ---- the terminal ------------------------------------------------------------------------------
@@ -194,15 +145,6 @@ def run():
         if old.startswith("agent-screen-") and old.endswith(".txt"):
             os.unlink(os.path.join(artifacts, old))
     with Harness(plugin, bins["uicc_emu"]) as h:
-        # the plugin reaches the card through the proxy that can add a default item
-        proxies = {}
-        start_card = h.start_card
-
-        def start_card_behind_proxy(name, **kw):
-            sock = start_card(name, **kw)
-            proxies[name] = DefaultItemCard(sock, listen_path=h.path(name + "-link.sock"), name=name + "-link")
-            return proxies[name].listen_path
-        h.start_card = start_card_behind_proxy
         s = Stack(h, bins)
         term = None
         try:
@@ -214,13 +156,11 @@ def run():
             term = Terminal(h, [bins["agent"], "--modem", "/card0", "--json-log", jlog], env, artifacts)
             h.wait_for(lambda: os.path.exists(jlog) and '"RegisterAgent","error":null' in open(jlog).read(), 20,
                        "stkbridge-agent registered (its JSON log)")
-            sessions(h, s, term, proxies["card0"], jlog)
+            sessions(h, s, term, jlog)
         finally:
             if term is not None:
                 term.keep("at-exit", term.history().split("\n"))
                 term.stop()
-            for p in proxies.values():
-                p.close()
             s.stop()
 
 
@@ -234,7 +174,7 @@ def r1(s, tx_id):
     return tx["result"]
 
 
-def sessions(h, s, term, proxy, jlog):
+def sessions(h, s, term, jlog):
     def next_screen(what, shown):
         return term.wait_screen(what, lambda l: prompt_with(l, shown))
 
@@ -287,8 +227,9 @@ def sessions(h, s, term, proxy, jlog):
     check(result == {"general": 0, "additional": "", "text": "Ada Lovelace"}, lambda: "the text reached R1: %s" % result)
 
     # ---- SELECT ITEM with a default: Enter -------------------------------------------------
-    proxy.default_item = 2
-    tx = transaction(s, action="select-item", text="Pay with?", items=["Card", "Bank transfer", "Cash"])
+    tx = transaction(s, action="select-item", text="Pay with?", items=["Card", "Bank transfer", "Cash"],
+                     **{"default-item": 2})
+    check(s.api.tx(tx).get("default-item") == 2, "the transaction keeps its default item (2)")
     lines = next_screen("the SELECT ITEM on the screen", "Pay with?")
     check_readable(term, "select-item-default", lines, "[/card0] RequestSelection", "Pay with?")
     check(any(re.match(r"^  \*1\) Bank transfer$", l) for l in lines) and
@@ -303,12 +244,15 @@ def sessions(h, s, term, proxy, jlog):
     tx = transaction(s, action="select-item", text="Receipt by?", items=["SMS", "e-mail"])
     lines = next_screen("the second SELECT ITEM", "Receipt by?")
     check_readable(term, "select-item-back", lines, "[/card0] RequestSelection", "Receipt by?")
+    own = lines[max(i for i, l in enumerate(lines) if l.startswith("[/card0] RequestSelection")):]
+    check(any(re.match(r"^   0\) SMS$", l) for l in own) and not any(re.match(r"^  \*\d", l) for l in own) and
+          not any("Enter for" in l for l in own),
+          lambda: "select-item without a default: no item marked, no Enter shortcut: %r" % own)
     term.type("7")
     next_screen("no such item, asked again", "type an item number from 0 to 1")
     term.type(":b")
     result = r1(s, tx)
     check(result == {"general": 0x11, "additional": ""}, lambda: ":b: R1 general result 11 (backward move): %s" % result)
-    proxy.default_item = None
 
     # ---- GET INPUT: end session ------------------------------------------------------------
     tx = transaction(s, action="get-input", text="Anything else?")

@@ -29,7 +29,8 @@ static int same_msg(const struct simota_deferred_msg *a, const struct simota_def
 {
 	if (a->type != b->type || a->txid != b->txid || a->version != b->version ||
 	    a->action != b->action || !same_span(a->text, a->text_len, b->text, b->text_len) ||
-	    a->n_items != b->n_items || a->has_input != b->has_input ||
+	    a->n_items != b->n_items || a->default_item != b->default_item ||
+	    a->has_input != b->has_input ||
 	    a->has_sv1_address != b->has_sv1_address || !same_rq(&a->wanted, &b->wanted) ||
 	    !same_rq(&a->rq, &b->rq) || a->state != b->state || a->has_result != b->has_result)
 		return 0;

@@ -326,7 +326,9 @@ static struct simota_cat_msg *user_response(struct me_sim *me, const struct simo
 		break;
 	case SIMOTA_CAT_SELECT_ITEM:
 		tr->item_id.present = true;
-		tr->item_id.v = me->user.item ? me->user.item : cmd->n_items ? cmd->items[0].id : 1;
+		/* TS 102 223 §6.6.8: the Item identifier is the item the terminal offers first */
+		tr->item_id.v = me->user.item ? me->user.item : cmd->item_id.present ? cmd->item_id.v :
+				cmd->n_items ? cmd->items[0].id : 1;
 		break;
 	default:
 		break;
@@ -375,6 +377,7 @@ static void show(struct me_sim *me, const struct simota_cat_msg *cmd, const stru
 	me->shown_type = cmd->details.type;
 	g_strlcpy(me->shown_text, text ? text : "", sizeof(me->shown_text));
 	me->shown_items = cmd->n_items;
+	me->shown_default = cmd->item_id.present ? cmd->item_id.v : 0;
 	g_free(me->pending);
 	me->pending = g_memdup2(raw, sizeof(*raw));
 	if (me->user.delay_ms == ME_SIM_MANUAL)

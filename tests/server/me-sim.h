@@ -56,7 +56,8 @@ struct me_sim_user {
 				* when the test calls me_sim_user_answer() */
 	uint8_t general;       /* TS 102 223 §8.12: 00 done, 10 end session, 11 back, 12 no response */
 	const char *input;     /* GET INPUT text; GET INKEY (not yes/no): its first character */
-	uint8_t item;          /* SELECT ITEM: item identifier (0: the first item) */
+	uint8_t item;          /* SELECT ITEM: item identifier (0: OK on the default item, which
+				* is the first item when the command names none) */
 	bool yes;              /* GET INKEY yes/no */
 };
 
@@ -78,6 +79,7 @@ struct me_sim {
 	uint8_t shown_type;                /* the last one's type (SIMOTA_CAT_DISPLAY_TEXT ...) */
 	char shown_text[256];              /* its text (SELECT ITEM: alpha identifier) */
 	unsigned shown_items;              /* SELECT ITEM: number of items */
+	uint8_t shown_default;             /* SELECT ITEM: its Item identifier (the default), 0: none */
 
 	/* the card's side */
 	GArray *counters;                  /* uint64_t: keyset counter after each change */

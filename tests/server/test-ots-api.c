@@ -219,6 +219,13 @@ static void test_tx_bad_input(void)
 		{ TX("\"action\":\"select-item\",\"text\":\"a\",\"items\":[\"x\",3]"), "items[1]" },
 		{ TX("\"action\":\"select-item\",\"text\":\"a\",\"items\":[\"\"]"), "items[0]" },
 		{ TX("\"action\":\"display-text\",\"text\":\"a\",\"items\":[\"x\"]"), "items" },
+		{ TX("\"action\":\"select-item\",\"items\":[\"x\",\"y\"],\"default-item\":3"),
+		  "default-item" },
+		{ TX("\"action\":\"select-item\",\"items\":[\"x\",\"y\"],\"default-item\":0"),
+		  "default-item" },
+		{ TX("\"action\":\"select-item\",\"items\":[\"x\",\"y\"],\"default-item\":\"y\""),
+		  "default-item" },
+		{ TX("\"action\":\"get-input\",\"text\":\"a\",\"default-item\":1"), "default-item" },
 		{ TX("\"action\":\"get-input\",\"text\":\"a\",\"input\":3"), "input" },
 		{ TX("\"action\":\"get-input\",\"text\":\"a\",\"input\":{\"min\":-1}"), "input.min" },
 		{ TX("\"action\":\"get-input\",\"text\":\"a\",\"input\":{\"max\":0}"), "input.max" },
@@ -274,7 +281,8 @@ static void test_tx_routes(void)
 	id = start_tx(TX("\"action\":\"get-input\",\"text\":\"PIN?\",\"input\":{\"min\":4,\"max\":8,"
 			 "\"digits\":true,\"hidden\":true},\"ev\":{\"preset-ms\":null,"
 			 "\"wanted\":{\"form\":\"indefinite\"}}"));
-	id2 = start_tx(TX("\"action\":\"select-item\",\"text\":\"Pick\",\"items\":[\"A\",\"B\"]"));
+	id2 = start_tx(TX("\"action\":\"select-item\",\"text\":\"Pick\",\"items\":[\"A\",\"B\"],"
+			  "\"default-item\":2"));
 	g_assert_cmpint(id2, >, id);
 
 	path = g_strdup_printf("/v1/transactions/%" G_GINT64_FORMAT, id);
@@ -287,7 +295,16 @@ static void test_tx_routes(void)
 	g_assert_cmpuint(count_events(r.json, "c1-sent"), ==, 1);
 	g_assert_true(json_object_has_member(obj(&r), "result"));
 	g_assert_true(json_object_get_null_member(obj(&r), "result"));
+	g_assert_true(json_object_get_null_member(obj(&r), "default-item"));
 	reply_clear(&r);
+	g_free(path);
+	path = g_strdup_printf("/v1/transactions/%" G_GINT64_FORMAT, id2);
+	call(&r, "GET", path, NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	g_assert_cmpint(json_object_get_int_member(obj(&r), "default-item"), ==, 2);
+	reply_clear(&r);
+	g_free(path);
+	path = g_strdup_printf("/v1/transactions/%" G_GINT64_FORMAT, id);
 	expect("GET", "/v1/transactions/abc", NULL, NULL, 400, "id");
 	expect("GET", "/v1/transactions/0", NULL, NULL, 400, "id");
 	expect("GET", "/v1/transactions/-3", NULL, NULL, 400, "id");
@@ -470,7 +487,8 @@ static void test_cli(void)
 	/* tx start / show / list / poll */
 	n = cli_json((const char *[]){ "tx", "start", "--iccid", TEST_ICCID, "--action",
 				       "select-item", "--text", "Pick", "--item", "1:Tea",
-				       "--item", "2:Coffee", "--wanted", "until-mg", NULL });
+				       "--item", "2:Coffee", "--default-item", "2", "--wanted", "until-mg",
+				       NULL });
 	id = json_object_get_int_member(json_node_get_object(n), "id");
 	json_node_unref(n);
 	id_s = g_strdup_printf("%" G_GINT64_FORMAT, id);
@@ -479,6 +497,7 @@ static void test_cli(void)
 			"select-item");
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
 				json_node_get_object(n), "items")), ==, 2);
+	g_assert_cmpint(json_object_get_int_member(json_node_get_object(n), "default-item"), ==, 2);
 	json_node_unref(n);
 	n = cli_json((const char *[]){ "tx", "list", "--state", "queued", NULL });
 	g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(
@@ -511,6 +530,9 @@ static void test_cli(void)
 				    "display-text", "--text", "a", "--ev", "nope", NULL }, "--ev");
 	cli_fails((const char *[]){ "tx", "start", "--iccid", TEST_ICCID, "--action",
 				    "select-item", "--text", "a", "--item", "2:B", NULL }, "--item");
+	cli_fails((const char *[]){ "tx", "start", "--iccid", TEST_ICCID, "--action",
+				    "select-item", "--item", "A", "--item", "B", "--default-item", "3",
+				    NULL }, "default-item: expected an item id, 1 to 2 (HTTP 400)");
 	cli_fails((const char *[]){ "tx", "start", "--iccid", "89882390000000000099", "--action",
 				    "display-text", "--text", "a", NULL }, "unknown card");
 	cli_fails((const char *[]){ "tx", "start", "--action", "display-text", NULL }, "--iccid");

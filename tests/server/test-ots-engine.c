@@ -20,6 +20,7 @@
 #include "server-test.h"
 #include "simota/cat.h"
 #include "cards/registry.h"
+#include "db/db.h"
 #include "transactions/engine.h"
 
 struct fixture {
@@ -472,6 +473,11 @@ static void test_validation(struct fixture *f, gconstpointer data)
 		{ "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"select-item\",\"items\":[\"a\",3]}", "items[1]", OTS_ERROR_INVALID },
 		{ "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"select-item\",\"items\":[\"a\",\"\"]}", "items[1]", OTS_ERROR_INVALID },
 		{ "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"display-text\",\"text\":\"x\",\"items\":[\"a\"]}", "items", OTS_ERROR_INVALID },
+		{ "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"select-item\",\"items\":[\"a\",\"b\"],\"default-item\":3}", "default-item", OTS_ERROR_INVALID },
+		{ "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"select-item\",\"items\":[\"a\",\"b\"],\"default-item\":0}", "default-item", OTS_ERROR_INVALID },
+		{ "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"select-item\",\"items\":[\"a\",\"b\"],\"default-item\":\"1\"}", "default-item", OTS_ERROR_INVALID },
+		{ "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"select-item\",\"items\":[\"a\",\"b\"],\"default-item\":1.5}", "default-item", OTS_ERROR_INVALID },
+		{ "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"yes-no\",\"text\":\"x\",\"default-item\":1}", "default-item", OTS_ERROR_INVALID },
 		{ "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"get-input\",\"text\":\"x\",\"input\":{\"min\":5,\"max\":2}}", "input.max", OTS_ERROR_INVALID },
 		{ "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"display-text\",\"text\":\"x\",\"ev\":{\"wanted\":{\"form\":\"soon\"}}}", "ev.wanted.form", OTS_ERROR_INVALID },
 		{ "{\"iccid\":\"" TEST_ICCID "\",\"action\":\"display-text\",\"text\":\"x\",\"ev\":{\"preset-ms\":-1}}", "ev.preset-ms", OTS_ERROR_INVALID },
@@ -683,6 +689,88 @@ static void test_flow_indefinite_mg(struct fixture *f, gconstpointer data)
 	g_assert_cmphex(f->me->shown_type, ==, SIMOTA_CAT_SELECT_ITEM);
 	g_assert_cmpstr(f->me->shown_text, ==, "Delivery");
 	g_assert_cmpuint(f->me->shown_items, ==, 3);
+	json_node_unref(tx);
+}
+
+/* Starts a transaction while the card is unreachable (it stays c1-sent), then stops the engine. */
+static uint64_t start_and_stop(struct fixture *f, const char *json)
+{
+	uint64_t id;
+
+	f->device_attached = false;
+	id = start(f, json);
+	ots_engine_free(f->e);
+	return id;
+}
+
+/* Starts the engine again (it resumes from the database) and brings the card's device up. */
+static void resume_attached(struct fixture *f)
+{
+	engine_open(f);
+	f->device_attached = true;
+	ots_engine_device_attached(f->e, TEST_ICCID, NULL);
+}
+
+/*
+ * A default item (C1 element 8D): stored with the request, so a C1 sent
+ * after a restart of the engine still carries it; the SELECT ITEM offers it
+ * and the user's OK takes it (R1 item 2).
+ */
+static void test_flow_default_item(struct fixture *f, gconstpointer data)
+{
+	uint64_t id;
+	JsonNode *tx;
+
+	id = start_and_stop(f, TX(TAR_INDEFINITE, "select-item") ",\"text\":\"Pay with?\","
+			    "\"items\":[\"Card\",\"Bank transfer\",\"Cash\"],\"default-item\":2}");
+	resume_attached(f);
+	tx = run_until(f, id, NULL, 3000);
+	assert_completed(tx);
+	g_assert_cmpint(json_object_get_int_member(json_node_get_object(tx), "default-item"), ==, 2);
+	g_assert_cmphex(f->me->shown_type, ==, SIMOTA_CAT_SELECT_ITEM);
+	g_assert_cmpuint(f->me->shown_items, ==, 3);
+	g_assert_cmpuint(f->me->shown_default, ==, 2);
+	g_assert_cmpint(json_object_get_int_member(result_of(tx), "item"), ==, 2);
+	json_node_unref(tx);
+}
+
+/*
+ * Schema version 3 (before default_item) migrates to the newest: an unfinished
+ * transaction stored by the older server resumes, without a default.
+ */
+static void test_migration_v3(struct fixture *f, gconstpointer data)
+{
+	struct ots_db *db;
+	GError *error = NULL;
+	uint64_t id;
+	JsonNode *tx;
+
+	id = start_and_stop(f, TX(TAR_INDEFINITE, "select-item") ",\"text\":\"Delivery\","
+			    "\"items\":[\"Home\",\"Office\"],\"default-item\":2}");
+	/* what a version-3 server left behind (without version 5's RFM tables too) */
+	db = ots_db_open(f->db, &error);
+	g_assert_no_error(error);
+	g_assert_true(ots_db_exec(db, "ALTER TABLE transactions DROP COLUMN default_item;"
+				  "DROP TABLE campaign_cards; DROP TABLE campaigns; DROP TABLE rfm_ops;"
+				  "UPDATE schema_version SET version = 3;", &error));
+	g_assert_no_error(error);
+	if (ots_db_backend(db) == OTS_DB_SQLITE)
+		g_assert_true(ots_db_exec(db, "PRAGMA user_version = 3", &error));
+	g_assert_no_error(error);
+	ots_db_close(db);
+	resume_attached(f);
+	tx = run_until(f, id, NULL, 3000);
+	assert_completed(tx);
+	g_assert_true(json_object_get_null_member(json_node_get_object(tx), "default-item"));
+	g_assert_cmpuint(f->me->shown_default, ==, 0);
+	g_assert_cmpint(json_object_get_int_member(result_of(tx), "item"), ==, 1);
+	json_node_unref(tx);
+	/* a new one has its default again */
+	id = start(f, TX(TAR_INDEFINITE, "select-item") ",\"text\":\"Delivery\","
+		   "\"items\":[\"Home\",\"Office\"],\"default-item\":2}");
+	tx = run_until(f, id, NULL, 3000);
+	assert_completed(tx);
+	g_assert_cmpuint(f->me->shown_default, ==, 2);
 	json_node_unref(tx);
 }
 
@@ -939,6 +1027,8 @@ int main(int argc, char **argv)
 	ADD("flow/indefinite-poll", test_flow_indefinite_poll);
 	ADD("flow/indefinite-mg", test_flow_indefinite_mg);
 	ADD("flow/user-back", test_flow_user_back);
+	ADD("flow/default-item", test_flow_default_item);
+	ADD("db/migration-v3", test_migration_v3);
 	ADD("flow/pending", test_flow_pending);
 	ADD("flow/lost-r2s", test_flow_lost_r2s);
 	ADD("flow/por-submit", test_flow_por_submit);

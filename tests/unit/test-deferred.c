@@ -49,19 +49,30 @@ static void b_c1_get_input(struct simota_deferred_msg *m)
 	m->wanted.seconds = 300;
 }
 
-static void b_c1_select_item(struct simota_deferred_msg *m)
+/* A select item with a title, three items (ids 1, 2, 3), wanted extension indefinite. */
+static void select_item(struct simota_deferred_msg *m, uint32_t txid, const char *title,
+			const char *const names[3])
 {
-	static const char *const names[] = { "Home", "Office", "Locker" };
-
-	simota_deferred_init(m, SIMOTA_DEFERRED_C1, 0x2C);
+	simota_deferred_init(m, SIMOTA_DEFERRED_C1, txid);
 	m->action = SIMOTA_DEFERRED_SELECT_ITEM;
-	TEXT(m->text, "Delivery");
+	TEXT(m->text, title);
 	for (int i = 0; i < 3; i++) {
 		m->items[i].id = (uint8_t)(i + 1);
 		TEXT(m->items[i].text, names[i]);
 	}
 	m->n_items = 3;
 	m->wanted.form = SIMOTA_DEFERRED_RQ_INDEFINITE;
+}
+
+static void b_c1_select_item(struct simota_deferred_msg *m)
+{
+	select_item(m, 0x2C, "Delivery", (const char *const[]){ "Home", "Office", "Locker" });
+}
+
+static void b_c1_select_item_default(struct simota_deferred_msg *m)
+{
+	select_item(m, 0x35, "Pay with?", (const char *const[]){ "Card", "Bank transfer", "Cash" });
+	m->default_item = 2;
 }
 
 static void b_c1_yes_no(struct simota_deferred_msg *m)
@@ -230,6 +241,7 @@ static const struct expectation expectations[] = {
 	{ "c1-display-text", b_c1_display_text, SIMOTA_OK, false, 0 },
 	{ "c1-get-input", b_c1_get_input, SIMOTA_OK, false, 0 },
 	{ "c1-select-item", b_c1_select_item, SIMOTA_OK, false, 0 },
+	{ "c1-select-item-default", b_c1_select_item_default, SIMOTA_OK, false, 0 },
 	{ "c1-yes-no", b_c1_yes_no, SIMOTA_OK, false, 0 },
 	{ "ir-until-mg", b_ir_until_mg, SIMOTA_OK, false, 0 },
 	{ "ir-fixed", b_ir_fixed, SIMOTA_OK, false, 0 },
@@ -262,6 +274,8 @@ static const struct expectation expectations[] = {
 	{ "ir-bad-rq-length", NULL, SIMOTA_ERR_BAD_LENGTH, false, 0x2B },
 	{ "r2s-missing-answer", NULL, SIMOTA_ERR_MISSING_VALUE, false, 0x2B },
 	{ "r2s-answer-after-backward", NULL, SIMOTA_ERR_BAD_VALUE, false, 0x2C },
+	{ "c1-default-not-an-item", NULL, SIMOTA_ERR_BAD_VALUE, false, 0x36 },
+	{ "c1-default-without-select", NULL, SIMOTA_ERR_BAD_VALUE, false, 0x37 },
 };
 
 static const char *error_name(simota_err e)
@@ -428,6 +442,7 @@ static void assert_msg_equal(const struct simota_deferred_msg *a, const struct s
 		assert_str_field(a->items[i].text, a->items[i].text_len,
 				 b->items[i].text, b->items[i].text_len);
 	}
+	g_assert_cmpuint(a->default_item, ==, b->default_item);
 	g_assert_cmpint(a->has_input, ==, b->has_input);
 	if (a->has_input) {
 		g_assert_cmpuint(a->input.min_len, ==, b->input.min_len);
@@ -565,15 +580,17 @@ static GByteArray *rebuild(uint8_t type, const uint8_t *value, size_t len)
 	return b;
 }
 
-/* What removing one element of a positive vector must give (§4). */
-static simota_err removal_result(const struct simota_deferred_msg *m, uint8_t tag)
+/* What removing one element (tlv: its bytes) of a positive vector must give (§4). */
+static simota_err removal_result(const struct simota_deferred_msg *m, const uint8_t *tlv)
 {
-	switch (tag) {
+	switch (tlv[0]) {
 	case 0x80: case 0x81: case 0x87: case 0x88: case 0x89: case 0x8A: case 0x8B: case 0x8F:
 		return SIMOTA_ERR_MISSING_VALUE;
 	case 0x82:
 		return m->action == SIMOTA_DEFERRED_SELECT_ITEM ? SIMOTA_OK : SIMOTA_ERR_MISSING_VALUE;
 	case 0x83:
+		if (m->default_item && tlv[2] == m->default_item)
+			return SIMOTA_ERR_BAD_VALUE;	/* 8D then names no item (§3.2) */
 		return m->n_items > 1 ? SIMOTA_OK : SIMOTA_ERR_MISSING_VALUE;
 	case 0x84:
 		return m->wanted.form == SIMOTA_DEFERRED_RQ_UNTIL_EVENT &&
@@ -626,7 +643,7 @@ static void test_mutations(gconstpointer data)
 		if (g_test_verbose())
 			g_test_message("%s without %02x", x->name, el[i].tag);
 		g_assert_cmpint(simota_deferred_decode(msg->data, msg->len, &got), ==,
-				removal_result(&m, el[i].tag));
+				removal_result(&m, b->data + el[i].off));
 		g_byte_array_unref(cut);
 		g_byte_array_unref(msg);
 	}
@@ -645,7 +662,7 @@ static void test_mutations(gconstpointer data)
 		g_byte_array_unref(msg);
 	}
 	/* unknown elements anywhere are skipped */
-	static const char *const unknown[] = { "8d00", "8e0101", "9f700100", "bf0103800100", "0100", "c00142" };
+	static const char *const unknown[] = { "8e00", "8e0101", "9f700100", "bf0103800100", "0100", "c00142" };
 	for (size_t u = 0; u < G_N_ELEMENTS(unknown); u++) {
 		for (size_t at = 0; at <= n; at++) {
 			size_t ulen, off = at < n ? el[at].off - 2 : value_len;
@@ -798,6 +815,15 @@ static void test_encoder_refuses(void)
 	b_c1_select_item(&m);
 	m.n_items = SIMOTA_DEFERRED_MAX_ITEMS + 1;
 	assert_encode_err(&m, SIMOTA_ERR_BAD_VALUE);
+	b_c1_select_item_default(&m);
+	m.default_item = 4;
+	assert_encode_err(&m, SIMOTA_ERR_BAD_VALUE);	/* 8D names no item */
+	b_c1_select_item_default(&m);
+	m.n_items = 1;
+	assert_encode_err(&m, SIMOTA_ERR_BAD_VALUE);	/* ... once item 02 is gone */
+	b_c1_display_text(&m);
+	m.default_item = 1;
+	assert_encode_err(&m, SIMOTA_ERR_BAD_VALUE);	/* a default only with select item */
 
 	b_ir_fixed(&m);
 	m.rq.form = SIMOTA_DEFERRED_RQ_NONE;
@@ -964,6 +990,19 @@ static void test_decoder_cases(void)
 	assert_decode_body(0xA0, TX "810102820178 8c03000180", SIMOTA_ERR_BAD_VALUE);
 	assert_decode_body(0xA0, TX "810102820178 8c03000103", SIMOTA_OK);
 	assert_decode_body(0xA0, TX "810101820178 8c03000103", SIMOTA_ERR_BAD_VALUE);
+	/* 8D: one byte, one of the C1's items, select item only */
+	assert_decode_body(0xA0, TX "810103830201 78830202 79" "8d0102", SIMOTA_OK);
+	assert_decode_body(0xA0, TX "810103" "8d0102" "830201 78830202 79", SIMOTA_OK);	/* any order */
+	assert_decode_body(0xA0, TX "810103830201 78830202 79" "8d0103", SIMOTA_ERR_BAD_VALUE);
+	assert_decode_body(0xA0, TX "810103830201 78830202 79" "8d0100", SIMOTA_ERR_BAD_VALUE);
+	assert_decode_body(0xA0, TX "810103830201 78830202 79" "8d00", SIMOTA_ERR_BAD_LENGTH);
+	assert_decode_body(0xA0, TX "810103830201 78830202 79" "8d020102", SIMOTA_ERR_BAD_LENGTH);
+	assert_decode_body(0xA0, TX "810103830201 78830202 79" "8d0101 8d0101", SIMOTA_ERR_DUPLICATE);
+	assert_decode_body(0xA0, TX "810102820178 8c03000103 8d0101", SIMOTA_ERR_BAD_VALUE);
+	assert_decode_body(0xA0, TX "810101820178 8d0101", SIMOTA_ERR_BAD_VALUE);
+	/* in other messages 8D is not defined: skipped, whatever it holds (§3.6 rule 3) */
+	assert_decode_body(0xA1, TX "8d00", SIMOTA_OK);
+	assert_decode_body(0xB2, TX "870106" "8d0103", SIMOTA_OK);
 	/* version */
 	assert_decode_body(0xA1, TX "8f0101", SIMOTA_OK);
 	assert_decode_body(0xA1, TX "8f0100", SIMOTA_ERR_BAD_VALUE);
@@ -1023,6 +1062,12 @@ static void test_round_trips(void)
 	m.wanted.event = SIMOTA_DEFERRED_EVENT_MG_SENT;
 	m.wanted.seconds = 0;
 	g_byte_array_unref(round_trip(&m));
+	/* the default is any of them: the first, the last */
+	m.default_item = m.items[0].id;
+	g_byte_array_unref(round_trip(&m));
+	m.default_item = m.items[SIMOTA_DEFERRED_MAX_ITEMS - 1].id;
+	g_byte_array_unref(round_trip(&m));
+	m.default_item = 0;
 	{
 		/* one item more is refused by the decoder */
 		uint8_t out[4096];

@@ -66,6 +66,42 @@ static void test_c1_round_trip(void)
 	g_free(json);
 }
 
+/* --default-item: element 8D, the doc's vector c1-select-item-default (doc/protocol.md §4.1) */
+static void test_c1_default_item(void)
+{
+	char *out, *err;
+
+	g_assert_cmpint(run(&out, &err, "message", "c1", "--txid", "00000035", "--action", "select-item",
+			    "--text", "Pay with?", "--item", "1:Card", "--item", "2:Bank transfer",
+			    "--item", "3:Cash", "--wanted", "indefinite", "--default-item", "2", NULL), ==, 0);
+	g_assert_cmpstr(out, ==, "a038800400000035810103820950617920776974683f83050143617264830e02"
+			"42616e6b207472616e73666572830503436173688501028d0102\n");
+	g_free(err);
+	g_strstrip(out);
+	{
+		char *json;
+
+		g_assert_cmpint(run(&json, &err, "message", "decode", out, NULL), ==, 0);
+		g_assert_nonnull(strstr(json, "\"default_item\":2,"));
+		g_free(json);
+		g_free(err);
+	}
+	g_free(out);
+	/* not one of the items */
+	g_assert_cmpint(run(&out, &err, "message", "c1", "--txid", "00000035", "--action", "select-item",
+			    "--text", "Pay with?", "--item", "1:Card", "--default-item", "2", NULL), ==, 1);
+	g_assert_cmpstr(out, ==, "");
+	g_assert_cmpstr(err, ==, "ota-cli: --default-item must be the ID of one of the --item options\n");
+	g_free(out);
+	g_free(err);
+	/* a card's refusal: decoded as not a valid message */
+	g_assert_cmpint(run(&out, &err, "message", "decode",
+			    "a01c800400000036810103830501486f6d658307024f66666963658d0103", NULL), ==, 1);
+	g_assert_cmpstr(out, ==, "");
+	g_free(out);
+	g_free(err);
+}
+
 static void test_c2_release(void)
 {
 	char *out, *err;
@@ -115,6 +151,7 @@ int main(int argc, char **argv)
 	if (!cli_path)
 		g_error("set OTA_CLI to the ota-cli binary");
 	g_test_add_func("/ota-cli/message/c1-round-trip", test_c1_round_trip);
+	g_test_add_func("/ota-cli/message/c1-default-item", test_c1_default_item);
 	g_test_add_func("/ota-cli/message/c2-release", test_c2_release);
 	g_test_add_func("/ota-cli/message/errors", test_errors);
 	return g_test_run();

@@ -121,6 +121,8 @@ static void expect_mg(struct fx *f, uint16_t sw91, const char *digits, const cha
 #define C1_INPUT "a020800400" "00002b8101028209456e7465722050494e8505010000012c8c03040803"
 #define C1_SELECT "a02f80040000002c8101038208" "44656c6976657279830501486f6d65830702" \
 	"4f6666696365830703" "4c6f636b6572850102"
+#define C1_SELECT_DEFAULT "a038800400000035810103820950617920776974683f83050143617264830e02" \
+	"42616e6b207472616e73666572830503436173688501028d0102"
 #define C1_YESNO "a01680040000002d8101048207416363657074" "3f" "85020302"
 #define C2(tx) "a1068004" tx
 #define RELEASE(tx) "a2068004" tx
@@ -193,6 +195,7 @@ static void test_actions_and_ir_forms(void)
 	g_assert_cmpuint(m->n_items, ==, 3);
 	g_assert_cmphex(m->items[1].id, ==, 2);
 	g_assert_cmpstr(simota_cat_string_get(m, &m->items[1].text), ==, "Office");
+	g_assert_false(m->item_id.present);	/* no 8D: no default */
 	g_assert_cmphex(terminal_response(&f, m, 0x00, NULL, 2, -1), ==, 0x9000);
 	g_free(m);
 	EXPECT(&f, T_EVENT, C2("0000002c"), "b21280040000002c8101038701008801008a0102", false);
@@ -276,6 +279,53 @@ static void test_refusals(void)
 	EXPECT(&f, T_FIXED, "a009800400000033810101", "b209800400000033870106", false);
 	EXPECT(&f, T_FIXED, "ff00", "b209800400000000870106", false);
 	EXPECT(&f, T_FIXED, "b006800400000034", "b209800400000034870106", false);
+	/* 8D naming no item, 8D with yes/no (protocol.md §7): bad request, nothing started */
+	EXPECT(&f, T_FIXED, "a01c800400000036810103830501486f6d658307024f66666963658d0103",
+	       "b209800400000036870106", false);
+	EXPECT(&f, T_FIXED, "a01580040000003781010482074163636570743f8d0101", "b209800400000037870106", false);
+	EXPECT(&f, T_FIXED, C2("00000036"), "b209800400000036870102", false);
+	fx_close(&f);
+}
+
+/* A power cycle, then TERMINAL PROFILE: its SW (91XX when a pending session runs again). */
+static uint16_t power_cycle(struct fx *f)
+{
+	static const uint8_t tp[] = { 0x80, 0x10, 0x00, 0x00, 0x04, 0xFF, 0xFF, 0xFF, 0xFF };
+	uint8_t out[8];
+	size_t n;
+
+	ots_card_reopen(&f->c);
+	return ots_apdu(&f->c, tp, sizeof(tp), out, sizeof(out), &n);
+}
+
+/*
+ * A default item (protocol.md §3.2, 8D): SELECT ITEM carries it as its Item
+ * identifier (TS 102 223 §6.6.8, §8.10), also when the session runs again
+ * after a power cycle; the answer is the item the user chose.
+ */
+static void test_default_item(void)
+{
+	struct fx f;
+	struct simota_cat_msg *m;
+	uint16_t sw;
+
+	fx_open(&f);
+	sw = EXPECT(&f, T_INDEF, C1_SELECT_DEFAULT, "b009800400000035860102", true);
+	m = fetch(&f, sw, SIMOTA_CAT_SELECT_ITEM);
+	g_assert_cmpstr(simota_cat_string_get(m, &m->alpha_id), ==, "Pay with?");
+	g_assert_cmpuint(m->n_items, ==, 3);
+	g_assert_cmpstr(simota_cat_string_get(m, &m->items[1].text), ==, "Bank transfer");
+	g_assert_true(m->item_id.present);
+	g_assert_cmphex(m->item_id.v, ==, 2);
+	g_free(m);
+	sw = power_cycle(&f);
+	m = fetch(&f, sw, SIMOTA_CAT_SELECT_ITEM);
+	g_assert_true(m->item_id.present);
+	g_assert_cmphex(m->item_id.v, ==, 2);
+	/* the user picks another item than the default */
+	g_assert_cmphex(terminal_response(&f, m, 0x00, NULL, 3, -1), ==, 0x9000);
+	g_free(m);
+	EXPECT(&f, T_INDEF, C2("00000035"), "b212800400000035810103870100880100" "8a0103", false);
 	fx_close(&f);
 }
 
@@ -283,26 +333,21 @@ static void test_refusals(void)
  * one after R1: C2 still gets it. */
 static void test_restart(void)
 {
-	static const uint8_t tp[] = { 0x80, 0x10, 0x00, 0x00, 0x04, 0xFF, 0xFF, 0xFF, 0xFF };
 	struct fx f;
 	struct simota_cat_msg *m;
-	uint8_t out[8];
-	size_t n;
 	uint16_t sw;
 
 	fx_open(&f);
 	sw = EXPECT(&f, T_FIXED, C1_DISPLAY_OK, "b00d80040000002a8605010000001e", true);
 	m = fetch(&f, sw, SIMOTA_CAT_DISPLAY_TEXT);
 	g_free(m);
-	ots_card_reopen(&f.c);
-	sw = ots_apdu(&f.c, tp, sizeof(tp), out, sizeof(out), &n);
+	sw = power_cycle(&f);
 	m = fetch(&f, sw, SIMOTA_CAT_DISPLAY_TEXT);
 	g_assert_cmpstr(simota_cat_string_get(m, &m->text), ==, "Pay 25 € to ACME?");
 	sw = terminal_response(&f, m, 0x00, NULL, 0, -1);
 	g_free(m);
 	expect_mg(&f, sw, "12345", "b10680040000002a");
-	ots_card_reopen(&f.c);
-	g_assert_cmphex(ots_apdu(&f.c, tp, sizeof(tp), out, sizeof(out), &n), ==, 0x9000);
+	g_assert_cmphex(power_cycle(&f), ==, 0x9000);
 	EXPECT(&f, T_FIXED, C2("0000002a"), "b20f80040000002a810101870100880100", false);
 	fx_close(&f);
 }
@@ -340,6 +385,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/uicc-deferred/capacity", test_capacity);
 	g_test_add_func("/uicc-deferred/refusals", test_refusals);
 	g_test_add_func("/uicc-deferred/restart", test_restart);
+	g_test_add_func("/uicc-deferred/default-item", test_default_item);
 	g_test_add_func("/uicc-deferred/prior-art", test_prior_art);
 	return g_test_run();
 }

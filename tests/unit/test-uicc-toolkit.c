@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "simota/cat.h"
 #include "test-support.h"
 #include "card/card.h"
 #include "emu-card.h"
@@ -612,6 +613,35 @@ static void test_bad_commands(struct ctx *c, gconstpointer data)
 	g_assert_cmpstr(uicc_tk_strerror(UICC_TK_ERR_CLOSED), !=, uicc_tk_strerror(UICC_TK_ERR_UNAVAILABLE));
 }
 
+/* SELECT ITEM with a default (TS 102 223 §6.6.8): the Item identifier (§8.10), one of the items, SELECT ITEM only. */
+static void test_ui_default_item(struct ctx *c, gconstpointer data)
+{
+	static const struct uicc_tk_item items[] = { { 1, "Card" }, { 2, "Bank transfer" }, { 3, "Cash" } };
+	struct uicc_tk_ui ui = { .type = SIMOTA_CAT_SELECT_ITEM, .text = "Pay with?", .items = items,
+				 .n_items = G_N_ELEMENTS(items), .default_item = 2 };
+	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
+	uint8_t out[512];
+	size_t n;
+
+	g_assert_cmpint(uicc_tk_ui_encode(c->tk, &ui, out, sizeof(out), &n), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_cat_command_decode(out, n, m), ==, SIMOTA_OK);
+	g_assert_true(m->item_id.present);
+	g_assert_cmphex(m->item_id.v, ==, 2);
+	g_assert_nonnull(memmem(out, n, "\x10\x01\x02", 3));	/* tag 10, not comprehension required */
+	ui.default_item = 0;
+	g_assert_cmpint(uicc_tk_ui_encode(c->tk, &ui, out, sizeof(out), &n), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_cat_command_decode(out, n, m), ==, SIMOTA_OK);
+	g_assert_false(m->item_id.present);
+	ui.default_item = 4;
+	g_assert_cmpint(uicc_tk_ui_encode(c->tk, &ui, out, sizeof(out), &n), ==, SIMOTA_ERR_BAD_VALUE);
+	ui.default_item = 1;
+	ui.type = SIMOTA_CAT_SET_UP_MENU;
+	g_assert_cmpint(uicc_tk_ui_encode(c->tk, &ui, out, sizeof(out), &n), ==, SIMOTA_ERR_BAD_VALUE);
+	ui.type = SIMOTA_CAT_DISPLAY_TEXT;
+	g_assert_cmpint(uicc_tk_ui_encode(c->tk, &ui, out, sizeof(out), &n), ==, SIMOTA_ERR_BAD_VALUE);
+	g_free(m);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -635,6 +665,7 @@ int main(int argc, char **argv)
 	ADD("timer", test_timer);
 	ADD("reset", test_reset);
 	ADD("bad-commands", test_bad_commands);
+	ADD("ui-default-item", test_ui_default_item);
 
 	rc = g_test_run();
 	g_rmdir(tmp_dir);

@@ -62,6 +62,7 @@ static simota_err build_command(struct deferred_applet *app, const struct simota
 			ui.n_items = i + 1;
 		}
 		ui.items = items;
+		ui.default_item = c1->default_item;   /* protocol.md §3.2: 8D, checked by the decoder */
 		break;
 	case SIMOTA_DEFERRED_YES_NO:
 		ui.type = SIMOTA_CAT_GET_INKEY;

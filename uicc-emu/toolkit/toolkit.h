@@ -223,6 +223,7 @@ struct uicc_tk_ui {
 	uint8_t min_len, max_len;        /* GET INPUT response length (§8.11) */
 	const struct uicc_tk_item *items;
 	size_t n_items;
+	uint8_t default_item;            /* SELECT ITEM: Item identifier (§8.10), one of items[].id; 0 = none */
 };
 
 /* The D0 command with the next command number; SIMOTA_ERR_NO_SPACE past UICC_TK_MAX_COMMAND. */

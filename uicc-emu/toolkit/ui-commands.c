@@ -12,6 +12,20 @@
 #include "simota/cat.h"
 #include "toolkit/toolkit.h"
 
+/* §6.6.8: SELECT ITEM's Item identifier, the item offered first; it names one of the items. */
+static simota_err default_item(struct simota_cat_msg *m, const struct uicc_tk_ui *ui)
+{
+	if (ui->type != SIMOTA_CAT_SELECT_ITEM)
+		return SIMOTA_ERR_BAD_VALUE;
+	for (size_t i = 0; i < ui->n_items; i++)
+		if (ui->items[i].id == ui->default_item) {
+			m->item_id.present = true;
+			m->item_id.v = ui->default_item;
+			return SIMOTA_OK;
+		}
+	return SIMOTA_ERR_BAD_VALUE;
+}
+
 simota_err uicc_tk_ui_encode(struct uicc_toolkit *tk, const struct uicc_tk_ui *ui, uint8_t *out, size_t cap,
 			     size_t *len)
 {
@@ -51,6 +65,8 @@ simota_err uicc_tk_ui_encode(struct uicc_toolkit *tk, const struct uicc_tk_ui *u
 	default:
 		err = SIMOTA_ERR_UNSUPPORTED;
 	}
+	if (!err && ui->default_item)
+		err = default_item(m, ui);
 	if (!err)
 		err = simota_cat_command_encode(m, out, cap, len);
 	if (!err && *len > UICC_TK_MAX_COMMAND)
