@@ -238,3 +238,23 @@ simota_err simota_ota_response_decode(const uint8_t cmd_spi[2], uint8_t kic, uin
 	}
 	return err;
 }
+
+/* TS 102 225 §5.2.2 table 5 */
+const char *simota_ota_status_name(uint8_t status)
+{
+	static const char *const names[] = {
+		[SIMOTA_OTA_STATUS_OK] = "PoR OK",
+		[SIMOTA_OTA_STATUS_CHECKSUM_FAILED] = "RC/CC/DS failed",
+		[SIMOTA_OTA_STATUS_CNTR_LOW] = "counter low",
+		[SIMOTA_OTA_STATUS_CNTR_HIGH] = "counter high",
+		[SIMOTA_OTA_STATUS_CNTR_BLOCKED] = "counter blocked",
+		[SIMOTA_OTA_STATUS_CIPHERING_ERROR] = "ciphering error",
+		[SIMOTA_OTA_STATUS_SECURITY_ERROR] = "unidentified security error",
+		[SIMOTA_OTA_STATUS_NO_MEMORY] = "insufficient memory to store the message",
+		[SIMOTA_OTA_STATUS_MORE_TIME] = "more time needed",
+		[SIMOTA_OTA_STATUS_TAR_UNKNOWN] = "TAR unknown",
+		[SIMOTA_OTA_STATUS_INSUFFICIENT_SECURITY] = "insufficient security level",
+	};
+
+	return status < sizeof(names) / sizeof(names[0]) ? names[status] : "reserved";
+}

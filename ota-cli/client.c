@@ -61,6 +61,17 @@ char *ota_client_escape(const char *s)
 	return g_uri_escape_string(s, NULL, FALSE);
 }
 
+void ota_client_add_query(GString *path, const char *name, const char *value)
+{
+	char *e;
+
+	if (!value)
+		return;
+	e = ota_client_escape(value);
+	g_string_append_printf(path, "%c%s=%s", strchr(path->str, '?') ? '&' : '?', name, e);
+	g_free(e);
+}
+
 /* The server's {"error"} if the body is one, else NULL. */
 static char *error_of(GBytes *body)
 {
@@ -141,6 +152,65 @@ out:
 	g_object_unref(msg);
 	g_free(url);
 	return ok;
+}
+
+bool ota_client_post_id(struct ota_client *c, const char *path, JsonObject *obj, gint64 *id,
+			JsonNode **answer)
+{
+	JsonNode *body = json_node_init_object(json_node_alloc(), obj);
+	char *json = json_to_string(body, FALSE);
+	bool ok = false;
+	guint st;
+
+	if (ota_client_call(c, "POST", path, "application/json", json, strlen(json), &st, answer)) {
+		if (!*answer || !JSON_NODE_HOLDS_OBJECT(*answer) ||
+		    !json_object_has_member(json_node_get_object(*answer), "id"))
+			ota_cli_fail("the server's answer has no id");
+		else {
+			*id = json_object_get_int_member(json_node_get_object(*answer), "id");
+			ok = true;
+		}
+	}
+	if (!ok && *answer)
+		g_clear_pointer(answer, json_node_unref);
+	json_node_unref(body);
+	g_free(json);
+	return ok;
+}
+
+const char *ota_client_state(JsonNode *answer)
+{
+	return answer && JSON_NODE_HOLDS_OBJECT(answer) ?
+		json_object_get_string_member_with_default(json_node_get_object(answer), "state", NULL) :
+		NULL;
+}
+
+bool ota_client_poll(struct ota_client *c, const char *path, const char *what,
+		     ota_client_final_fn final, void *user, int timeout_s, JsonNode **last)
+{
+	gint64 end = timeout_s > 0 ? g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC : 0;
+	JsonNode *answer = NULL;
+	guint st;
+
+	*last = NULL;
+	for (;;) {
+		if (!ota_client_call(c, "GET", path, NULL, NULL, 0, &st, &answer))
+			return false;
+		if (final(answer, user)) {
+			*last = answer;
+			return true;
+		}
+		if (end && g_get_monotonic_time() >= end) {
+			const char *state = ota_client_state(answer);
+
+			ota_cli_fail("timed out after %d s waiting for %s (state %s)", timeout_s, what,
+				     state ? state : "?");
+			json_node_unref(answer);
+			return false;
+		}
+		json_node_unref(answer);
+		g_usleep(200 * 1000);
+	}
 }
 
 void ota_client_print(const struct ota_client *c, JsonNode *node)

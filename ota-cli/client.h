@@ -38,6 +38,27 @@ bool ota_client_call(struct ota_client *c, const char *method, const char *path,
 		     const char *content_type, const void *body, size_t len,
 		     guint *status, JsonNode **json);
 
+/*
+ * POSTs obj (as a JSON body; the caller keeps it) to path; on success *id is
+ * the reply's "id" (the object the server created) and *answer the reply
+ * (json_node_unref), else false after printing why.
+ */
+bool ota_client_post_id(struct ota_client *c, const char *path, JsonObject *obj, gint64 *id,
+			JsonNode **answer);
+
+/*
+ * Whether a polled object is final; called with each answer (it may draw
+ * progress).  ota_client_poll GETs path every 200 ms until it is, or until
+ * timeout_s (0: no limit) passed: then false after printing a line that
+ * names what and its "state".  *last gets the final answer.
+ */
+typedef bool (*ota_client_final_fn)(JsonNode *answer, void *user);
+bool ota_client_poll(struct ota_client *c, const char *path, const char *what,
+		     ota_client_final_fn final, void *user, int timeout_s, JsonNode **last);
+
+/* The "state" member of an answer, or NULL. */
+const char *ota_client_state(JsonNode *answer);
+
 /* Prints node on stdout (one line, or indented with --pretty). */
 void ota_client_print(const struct ota_client *c, JsonNode *node);
 
@@ -52,5 +73,7 @@ int ota_client_run(const struct ota_cli_command *cmd, int argc, char **argv, con
 
 /* A path segment or query value, percent-encoded (g_free). */
 char *ota_client_escape(const char *s);
+/* Appends "?name=value" or "&name=value", the value escaped, when value is given. */
+void ota_client_add_query(GString *path, const char *name, const char *value);
 
 #endif

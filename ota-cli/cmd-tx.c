@@ -10,18 +10,6 @@
 #include "client.h"
 #include "ota-cli.h"
 
-/* Appends "?name=value" or "&name=value", the value escaped, when value is given. */
-static void add_query(GString *path, const char *name, const char *value)
-{
-	char *e;
-
-	if (!value)
-		return;
-	e = ota_client_escape(value);
-	g_string_append_printf(path, "%c%s=%s", strchr(path->str, '?') ? '&' : '?', name, e);
-	g_free(e);
-}
-
 /* ---- tx start ------------------------------------------------------------------------- */
 
 struct start_opts {
@@ -172,76 +160,46 @@ static int start_request(const struct start_opts *o, JsonObject *req)
 	return ev_member(o, req);
 }
 
-static bool is_final(const char *state)
+static bool tx_final(JsonNode *tx, void *user)
 {
+	const char *state = ota_client_state(tx);
+
 	return state && (strcmp(state, "completed") == 0 || strcmp(state, "expired") == 0 ||
 			 strcmp(state, "failed") == 0);
 }
 
-/* Polls the transaction until it is final (or timeout_s > 0 passed) and prints it.
- * Exit status: 0 completed, 2 expired or failed, 1 error or time out. */
-static int wait_for(struct ota_client *c, gint64 id, int timeout_s)
-{
-	char *path = g_strdup_printf("/v1/transactions/%" G_GINT64_FORMAT, id);
-	gint64 end = timeout_s > 0 ? g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC : 0;
-	int rc = 1;
-
-	for (;;) {
-		JsonNode *tx = NULL;
-		const char *state;
-		guint st;
-
-		if (!ota_client_call(c, "GET", path, NULL, NULL, 0, &st, &tx))
-			break;
-		state = json_object_get_string_member_with_default(json_node_get_object(tx),
-								   "state", NULL);
-		if (is_final(state)) {
-			ota_client_print(c, tx);
-			rc = strcmp(state, "completed") == 0 ? 0 : 2;
-			json_node_unref(tx);
-			break;
-		}
-		if (end && g_get_monotonic_time() >= end) {
-			ota_cli_fail("timed out after %d s waiting for transaction %" G_GINT64_FORMAT
-				     " (state %s)", timeout_s, id, state ? state : "?");
-			json_node_unref(tx);
-			break;
-		}
-		json_node_unref(tx);
-		g_usleep(200 * 1000);
-	}
-	g_free(path);
-	return rc;
-}
-
-/* POSTs the request; prints {"id":N}, or with wait the final transaction. */
+/*
+ * POSTs the request; prints {"id":N}, or with wait the final transaction
+ * (exit status 0 completed, 2 expired or failed, 1 error or time out).
+ */
 static int start_post(const struct ota_cli_server *server, JsonObject *req, bool wait, int timeout)
 {
 	struct ota_client c = { 0 };
-	JsonNode *body = json_node_init_object(json_node_alloc(), req);
-	JsonNode *answer = NULL;
-	char *json = json_to_string(body, FALSE);
-	guint st;
+	JsonNode *tx = NULL;
+	char *path = NULL, *what = NULL;
+	gint64 id;
 	int rc = 1;
 
 	if (!ota_client_init(&c, server, false) ||
-	    !ota_client_call(&c, "POST", "/v1/transactions", "application/json", json, strlen(json),
-			     &st, &answer))
+	    !ota_client_post_id(&c, "/v1/transactions", req, &id, &tx))
 		goto out;
-	if (!answer || !json_object_has_member(json_node_get_object(answer), "id")) {
-		rc = ota_cli_fail("the server's answer has no transaction id");
-	} else if (wait) {
-		rc = wait_for(&c, json_object_get_int_member(json_node_get_object(answer), "id"),
-			      timeout);
-	} else {
-		ota_client_print(&c, answer);
+	if (!wait) {
+		ota_client_print(&c, tx);     /* {"id", "link", "warnings"} */
 		rc = 0;
+		goto out;
+	}
+	g_clear_pointer(&tx, json_node_unref);
+	path = g_strdup_printf("/v1/transactions/%" G_GINT64_FORMAT, id);
+	what = g_strdup_printf("transaction %" G_GINT64_FORMAT, id);
+	if (ota_client_poll(&c, path, what, tx_final, NULL, timeout, &tx)) {
+		ota_client_print(&c, tx);
+		rc = strcmp(ota_client_state(tx), "completed") == 0 ? 0 : 2;
 	}
 out:
-	if (answer)
-		json_node_unref(answer);
-	json_node_unref(body);
-	g_free(json);
+	if (tx)
+		json_node_unref(tx);
+	g_free(path);
+	g_free(what);
 	ota_client_clear(&c);
 	return rc;
 }
@@ -314,8 +272,8 @@ int ota_cli_tx_list(const struct ota_cli_command *cmd, int argc, char **argv)
 
 	if (!ota_cli_parse(cmd, &argc, &argv, entries, &server))
 		goto out;
-	add_query(path, "state", state);
-	add_query(path, "iccid", iccid);
+	ota_client_add_query(path, "state", state);
+	ota_client_add_query(path, "iccid", iccid);
 	if (ota_client_init(&c, &server, false) &&
 	    ota_client_call(&c, "GET", path->str, NULL, NULL, 0, &st, &answer) && answer) {
 		ota_client_print(&c, answer);
@@ -419,8 +377,8 @@ int ota_cli_tx_events(const struct ota_cli_command *cmd, int argc, char **argv)
 		rc = ota_cli_fail("--count must be a number of events");
 		goto out;
 	}
-	add_query(path, "iccid", iccid);
-	add_query(path, "tx", tx);
+	ota_client_add_query(path, "iccid", iccid);
+	ota_client_add_query(path, "tx", tx);
 	if (ota_client_init(&c, &server, true) && (in = open_events(&c, path->str, &msg)))
 		rc = print_events(in, count);
 out:

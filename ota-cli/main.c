@@ -2,7 +2,7 @@
 /*
  * ota-cli (doc/ota-cli.md): offline secured-packet and deferred-message
  * tools (`packet`, `message`), and the client of ota-test-server's HTTP API
- * (`tx`, `card`).  This file holds the table of every subcommand, the
+ * (`tx`, `card`, `rfm`, `campaign`).  This file holds the table of every subcommand, the
  * dispatch to it, and the one option parser all of them use (GOption).
  */
 #include <stdio.h>
@@ -48,17 +48,38 @@ static const struct ota_cli_command commands[] = {
 	{ "card", "list", NULL, "lists the registered cards", ota_cli_card_list },
 	{ "card", "show", "ICCID", "prints a registered card, without its keys", ota_cli_card_show },
 	{ "card", "remove", "ICCID", "removes a card", ota_cli_card_remove },
+	{ "rfm", "", NULL,
+	  "sends a script of C-APDUs to a card's RFM application (TS 102 226); prints {\"id\":N}, "
+	  "or with --wait the operation with every R-APDU (exit 0 every command succeeded, "
+	  "2 not); also: ota-cli rfm show ID, ota-cli rfm list", ota_cli_rfm_send },
+	{ "rfm", "show", "ID", "prints an RFM operation with its result and timeline", ota_cli_rfm_show },
+	{ "rfm", "list", NULL, "lists RFM operations, newest first", ota_cli_rfm_list },
+	{ "campaign", "start", NULL,
+	  "sends one script to many cards; prints {\"id\":N}, or with --wait a progress bar and "
+	  "the final counts (exit 0 every card done, 2 not)", ota_cli_campaign_start },
+	{ "campaign", "show", "ID", "prints a campaign with each card's state and result",
+	  ota_cli_campaign_show },
+	{ "campaign", "list", NULL, "lists campaigns with their counts", ota_cli_campaign_list },
+	{ "campaign", "cancel", "ID", "cancels a campaign (cards not yet sent the script)",
+	  ota_cli_campaign_cancel },
 };
+
+/* "rfm" for a group's own command, else "rfm show" (g_free). */
+static char *title(const struct ota_cli_command *c)
+{
+	return *c->name ? g_strdup_printf("%s %s", c->group, c->name) : g_strdup(c->group);
+}
 
 /* ---- help and dispatch ------------------------------------------------------------ */
 
 static void print_command(const struct ota_cli_command *c)
 {
-	char *call = g_strdup_printf("%s %s%s%s", c->group, c->name, c->arg ? " " : "",
-				     c->arg ? c->arg : "");
+	char *t = title(c);
+	char *call = g_strdup_printf("%s%s%s", t, c->arg ? " " : "", c->arg ? c->arg : "");
 
 	printf("  %-30s %s\n", call, c->summary);
 	g_free(call);
+	g_free(t);
 }
 
 /* The commands of `group` (all when NULL). */
@@ -71,9 +92,9 @@ static void print_usage(const char *group)
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
 		if (!group || strcmp(commands[i].group, group) == 0)
 			print_command(&commands[i]);
-	if (!group || strcmp(group, "tx") == 0 || strcmp(group, "card") == 0)
-		printf("\nThe tx and card commands talk to the server of --server http://HOST:PORT, "
-		       "else $OTA_SERVER.\n");
+	if (!group || (strcmp(group, "packet") != 0 && strcmp(group, "message") != 0))
+		printf("\nThe tx, card, rfm and campaign commands talk to the server of --server "
+		       "http://HOST:PORT, else $OTA_SERVER.\n");
 }
 
 static bool is_help(const char *arg)
@@ -90,7 +111,8 @@ static char *choices(const char *group)
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
 		const char *name = group ? commands[i].name : commands[i].group;
 
-		if ((group && strcmp(commands[i].group, group) != 0) || (last && strcmp(last, name) == 0))
+		if ((group && strcmp(commands[i].group, group) != 0) || (last && strcmp(last, name) == 0) ||
+		    !*name)
 			continue;
 		if (last)
 			g_string_append(s, ", ");
@@ -135,6 +157,10 @@ int main(int argc, char **argv)
 		g_free(list);
 		return rc;
 	}
+	/* a group's own command (ota-cli rfm --iccid ...): its options follow the group */
+	cmd = find_command(argv[1], "");
+	if (cmd && (argc < 3 || argv[2][0] == '-'))
+		return cmd->run(cmd, argc - 1, argv + 1);
 	if (argc >= 3 && is_help(argv[2])) {
 		print_usage(argv[1]);
 		return 0;
@@ -194,7 +220,10 @@ static bool check_repeats(const struct ota_cli_command *cmd, int argc, char **ar
 		if (takes_value(e) && name[len] != '=')
 			i++;   /* its value, whatever it looks like */
 		if (!repeatable(e) && !g_hash_table_add(seen, (gpointer)e->long_name)) {
-			ota_cli_fail("%s %s: --%s given twice", cmd->group, cmd->name, e->long_name);
+			char *t = title(cmd);
+
+			ota_cli_fail("%s: --%s given twice", t, e->long_name);
+			g_free(t);
 			ok = false;
 		}
 	}
@@ -204,17 +233,17 @@ static bool check_repeats(const struct ota_cli_command *cmd, int argc, char **ar
 
 static bool check_positional(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	if (cmd->arg && argc < 2) {
-		ota_cli_fail("%s %s: %s is missing (see ota-cli %s %s --help)", cmd->group, cmd->name,
-			     cmd->arg, cmd->group, cmd->name);
-		return false;
-	}
-	if (argc > (cmd->arg ? 2 : 1)) {
-		ota_cli_fail("%s %s: unexpected argument '%s'", cmd->group, cmd->name,
-			     argv[cmd->arg ? 2 : 1]);
-		return false;
-	}
-	return true;
+	char *t = title(cmd);
+	bool ok = false;
+
+	if (cmd->arg && argc < 2)
+		ota_cli_fail("%s: %s is missing (see ota-cli %s --help)", t, cmd->arg, t);
+	else if (argc > (cmd->arg ? 2 : 1))
+		ota_cli_fail("%s: unexpected argument '%s'", t, argv[cmd->arg ? 2 : 1]);
+	else
+		ok = true;
+	g_free(t);
+	return ok;
 }
 
 static G_NORETURN void print_help_and_exit(GOptionContext *ctx)
@@ -241,7 +270,8 @@ bool ota_cli_parse(const struct ota_cli_command *cmd, int *argc, char ***argv,
 		"help", 'h', 0, G_OPTION_ARG_NONE, &help, "shows this help", NULL
 	};
 	GArray *all = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
-	char *prgname = g_strdup_printf("ota-cli %s %s", cmd->group, cmd->name);
+	char *t = title(cmd);
+	char *prgname = g_strdup_printf("ota-cli %s", t);
 	GOptionContext *ctx = g_option_context_new(cmd->arg);
 	GError *error = NULL;
 	bool ok;
@@ -258,7 +288,7 @@ bool ota_cli_parse(const struct ota_cli_command *cmd, int *argc, char ***argv,
 	g_option_context_add_main_entries(ctx, (const GOptionEntry *)all->data, NULL);
 	ok = check_repeats(cmd, *argc, *argv, all);
 	if (ok && !g_option_context_parse(ctx, argc, argv, &error)) {
-		ota_cli_fail("%s %s: %s", cmd->group, cmd->name, error->message);
+		ota_cli_fail("%s: %s", t, error->message);
 		g_error_free(error);
 		ok = false;
 	}
@@ -268,6 +298,7 @@ bool ota_cli_parse(const struct ota_cli_command *cmd, int *argc, char ***argv,
 	g_option_context_free(ctx);
 	g_array_free(all, TRUE);
 	g_free(prgname);
+	g_free(t);
 	return ok;
 }
 

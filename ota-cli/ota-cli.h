@@ -19,14 +19,14 @@ struct ota_cli_command;
 typedef int (*ota_cli_run)(const struct ota_cli_command *cmd, int argc, char **argv);
 
 struct ota_cli_command {
-	const char *group;     /* "packet", "message", "tx", "card" */
-	const char *name;      /* "wrap", "c1", "start", ... */
+	const char *group;     /* "packet", "message", "tx", "card", "rfm", "campaign" */
+	const char *name;      /* "wrap", "c1", "start", ...; "" for the group's own command (rfm) */
 	const char *arg;       /* its one positional argument ("PACKET"), or NULL for none */
 	const char *summary;   /* one line for --help */
 	ota_cli_run run;
 };
 
-/* --server and --pretty, which every server command (tx, card) takes. */
+/* --server and --pretty, which every server command (tx, card, rfm, campaign) takes. */
 struct ota_cli_server {
 	char *url;             /* --server, else $OTA_SERVER (client.c) */
 	gboolean pretty;       /* indented JSON */
@@ -65,6 +65,15 @@ int ota_cli_tx_show(const struct ota_cli_command *cmd, int argc, char **argv);
 int ota_cli_tx_list(const struct ota_cli_command *cmd, int argc, char **argv);
 int ota_cli_tx_poll(const struct ota_cli_command *cmd, int argc, char **argv);
 int ota_cli_tx_events(const struct ota_cli_command *cmd, int argc, char **argv);
+
+/* cmd-rfm.c: RFM operations and campaigns through the server (doc/rfm.md, doc/api.md) */
+int ota_cli_rfm_send(const struct ota_cli_command *cmd, int argc, char **argv);
+int ota_cli_rfm_show(const struct ota_cli_command *cmd, int argc, char **argv);
+int ota_cli_rfm_list(const struct ota_cli_command *cmd, int argc, char **argv);
+int ota_cli_campaign_start(const struct ota_cli_command *cmd, int argc, char **argv);
+int ota_cli_campaign_show(const struct ota_cli_command *cmd, int argc, char **argv);
+int ota_cli_campaign_list(const struct ota_cli_command *cmd, int argc, char **argv);
+int ota_cli_campaign_cancel(const struct ota_cli_command *cmd, int argc, char **argv);
 
 /* cmd-card.c: the server's card registry (doc/api.md) */
 int ota_cli_card_import(const struct ota_cli_command *cmd, int argc, char **argv);

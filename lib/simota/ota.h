@@ -246,6 +246,9 @@ static inline bool simota_ota_status_is_error(uint8_t status)
 	return status >= 0x01 && status <= 0x0A;
 }
 
+/* TS 102 225 §5.2.2 table 5: the status in words ("counter low"); "reserved" past 0A. */
+const char *simota_ota_status_name(uint8_t status);
+
 struct simota_ota_response {
 	uint8_t tar[3];
 	uint64_t cntr;

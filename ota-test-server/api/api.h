@@ -54,16 +54,50 @@ bool ots_api_check_query(SoupServerMessage *msg, GHashTable *query, const char *
 char *ots_api_content_type(SoupServerMessage *msg);
 /* The request body parsed as JSON, or NULL after replying 400 ("body") / 415. */
 JsonNode *ots_api_body_json(SoupServerMessage *msg);
+/*
+ * POST of a request that creates a transaction-like object: the body
+ * (JSON) to start(); 201 with Location: prefix/ID and {"id": ID}, with the
+ * route its commands take now ("link", "warnings": ots_engine_tx_route_json)
+ * when route is set; else the engine's error (404 naming field_404).
+ */
+typedef bool (*ots_api_start_fn)(struct ots_engine *engine, JsonNode *request, uint64_t *id,
+				 GError **error);
+void ots_api_post_created(struct ots_http *h, SoupServerMessage *msg, GHashTable *query,
+			  ots_api_start_fn start, const char *prefix, const char *field_404, bool route);
+/*
+ * A query parameter holding a number 1..2^63-1 (*out 0 when absent), or
+ * false after replying 400 naming it.
+ */
+bool ots_api_query_number(SoupServerMessage *msg, GHashTable *query, const char *name, uint64_t *out);
 /* A decimal id 1..2^63-1 from a path segment, or false after replying 400 (field "id"). */
 bool ots_api_parse_id(SoupServerMessage *msg, const char *s, uint64_t *id);
 
 /* ---- routes ------------------------------------------------------------------- */
+
+/*
+ * A resource of the API: a collection (GET lists, POST creates), its items
+ * by id (GET), and an action on an item (POST /ID/ACTION).  A member left
+ * NULL is a method not allowed (405 with Allow) or no such resource (404).
+ */
+struct ots_api_resource {
+	void (*list)(struct ots_http *h, SoupServerMessage *msg, GHashTable *query);
+	void (*create)(struct ots_http *h, SoupServerMessage *msg, GHashTable *query);
+	void (*show)(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHashTable *query);
+	const char *action;
+	void (*act)(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHashTable *query);
+};
+/* Dispatches by method and the path's rest (what follows the collection's name). */
+void ots_api_resource(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query,
+		      const struct ots_api_resource *r);
 
 /* /v1/transactions[/ID[/poll]]: rest is what follows "transactions" (NULL-terminated). */
 void ots_api_transactions(struct ots_http *h, SoupServerMessage *msg, char **rest,
 			  GHashTable *query);
 /* /v1/cards[/ICCID] */
 void ots_api_cards(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query);
+/* /v1/rfm[/ID] and /v1/campaigns[/ID[/cancel]] (rfm.c) */
+void ots_api_rfm(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query);
+void ots_api_campaigns(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query);
 /* GET /v1/events: the server-sent event stream (sse.c) */
 void ots_api_events(struct ots_http *h, SoupServerMessage *msg, GHashTable *query);
 void ots_sse_init(struct ots_http *h);

@@ -158,6 +158,93 @@ bool ots_api_parse_id(SoupServerMessage *msg, const char *s, uint64_t *id)
 	return true;
 }
 
+bool ots_api_query_number(SoupServerMessage *msg, GHashTable *query, const char *name, uint64_t *out)
+{
+	const char *s = query ? g_hash_table_lookup(query, name) : NULL;
+	guint64 v;
+
+	*out = 0;
+	if (!s)
+		return true;
+	if (!g_ascii_isdigit(s[0]) || !g_ascii_string_to_unsigned(s, 10, 1, G_MAXINT64, &v, NULL)) {
+		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, name, "%s: expected a number", name);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool is_method(SoupServerMessage *msg, const char *m)
+{
+	return strcmp(soup_server_message_get_method(msg), m) == 0;
+}
+
+void ots_api_resource(struct ots_http *h, SoupServerMessage *msg, char **rest, GHashTable *query,
+		      const struct ots_api_resource *r)
+{
+	guint n = g_strv_length(rest);
+	uint64_t id;
+
+	if (n == 0) {
+		if (is_method(msg, SOUP_METHOD_GET) && r->list)
+			r->list(h, msg, query);
+		else if (is_method(msg, SOUP_METHOD_POST) && r->create)
+			r->create(h, msg, query);
+		else
+			ots_api_reply_bad_method(msg, r->create ? "GET, POST" : "GET");
+		return;
+	}
+	if (n == 1 && r->show) {
+		if (!is_method(msg, SOUP_METHOD_GET))
+			ots_api_reply_bad_method(msg, "GET");
+		else if (ots_api_parse_id(msg, rest[0], &id))
+			r->show(h, msg, id, query);
+		return;
+	}
+	if (n == 2 && r->action && strcmp(rest[1], r->action) == 0) {
+		if (!is_method(msg, SOUP_METHOD_POST))
+			ots_api_reply_bad_method(msg, "POST");
+		else if (ots_api_parse_id(msg, rest[0], &id))
+			r->act(h, msg, id, query);
+		return;
+	}
+	ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, NULL, "no such resource");
+}
+
+void ots_api_post_created(struct ots_http *h, SoupServerMessage *msg, GHashTable *query,
+			  ots_api_start_fn start, const char *prefix, const char *field_404, bool route)
+{
+	JsonNode *req, *n = NULL;
+	GError *error = NULL;
+	uint64_t id;
+	char *location;
+
+	if (!ots_api_check_query(msg, query, NULL))
+		return;
+	req = ots_api_body_json(msg);
+	if (!req)
+		return;
+	if (!start(h->engine, req, &id, &error)) {
+		ots_api_reply_gerror(msg, error, field_404);
+		g_error_free(error);
+		json_node_unref(req);
+		return;
+	}
+	json_node_unref(req);
+	location = g_strdup_printf("%s/%" G_GUINT64_FORMAT, prefix, id);
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location",
+				     location);
+	g_free(location);
+	if (route)
+		n = ots_engine_tx_route_json(h->engine, id);
+	if (!n) {
+		n = json_node_new(JSON_NODE_OBJECT);
+		json_node_take_object(n, json_object_new());
+	}
+	json_object_set_int_member(json_node_get_object(n), "id", (gint64)id);
+	ots_api_reply_json(msg, SOUP_STATUS_CREATED, n);
+}
+
 /* ---- routing ----------------------------------------------------------------- */
 
 static void status_route(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
@@ -221,6 +308,10 @@ static void route(struct ots_http *h, SoupServerMessage *msg, const char *path,
 		ots_api_transactions(h, msg, seg + 3, query);
 	else if (strcmp(seg[2], "cards") == 0)
 		ots_api_cards(h, msg, seg + 3, query);
+	else if (strcmp(seg[2], "rfm") == 0)
+		ots_api_rfm(h, msg, seg + 3, query);
+	else if (strcmp(seg[2], "campaigns") == 0)
+		ots_api_campaigns(h, msg, seg + 3, query);
 	else if (strcmp(seg[2], "events") == 0 && n == 3)
 		ots_api_events(h, msg, query);
 	else if (strcmp(seg[2], "status") == 0 && n == 3)

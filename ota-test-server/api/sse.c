@@ -10,7 +10,7 @@
  * The response is chunked and never completes while the server runs;
  * clients come and go.  A comment line goes out on open (so a client knows
  * it is subscribed) and every OTS_API_KEEPALIVE_S seconds (so a vanished
- * client is noticed).  ?iccid=… and ?tx=… narrow a stream.
+ * client is noticed).  ?iccid=…, ?tx=… and ?campaign=… narrow a stream.
  */
 #include <string.h>
 
@@ -21,6 +21,7 @@ struct ots_sse_stream {
 	SoupServerMessage *msg;
 	char *iccid;           /* filter, or NULL */
 	uint64_t tx;           /* filter, or 0 */
+	uint64_t campaign;     /* filter, or 0 */
 	gulong finished_id;
 };
 
@@ -49,6 +50,15 @@ static void on_finished(SoupServerMessage *msg, gpointer user)
 	stream_free(s);
 }
 
+/* The campaign an event is about (its "campaign" member), or 0. */
+static uint64_t event_campaign(const struct ots_event *ev)
+{
+	JsonObject *d = ev->detail && JSON_NODE_HOLDS_OBJECT(ev->detail) ?
+		json_node_get_object(ev->detail) : NULL;
+
+	return d ? (uint64_t)json_object_get_int_member_with_default(d, "campaign", 0) : 0;
+}
+
 static void on_event(const struct ots_event *ev, void *user)
 {
 	struct ots_http *h = user;
@@ -70,6 +80,8 @@ static void on_event(const struct ots_event *ev, void *user)
 			continue;
 		if (s->tx && s->tx != ev->tx_id)
 			continue;
+		if (s->campaign && s->campaign != event_campaign(ev))
+			continue;
 		stream_write(s, text);
 	}
 	g_free(text);
@@ -90,12 +102,11 @@ static gboolean on_keepalive(gpointer user)
 
 void ots_api_events(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
 {
-	static const char *const params[] = { "iccid", "tx", NULL };
+	static const char *const params[] = { "iccid", "tx", "campaign", NULL };
 	const char *iccid = query ? g_hash_table_lookup(query, "iccid") : NULL;
-	const char *tx = query ? g_hash_table_lookup(query, "tx") : NULL;
 	struct ots_sse_stream *s;
 	SoupMessageHeaders *hd;
-	uint64_t id = 0;
+	uint64_t id, campaign;
 
 	if (strcmp(soup_server_message_get_method(msg), SOUP_METHOD_GET) != 0) {
 		ots_api_reply_bad_method(msg, "GET");
@@ -108,22 +119,15 @@ void ots_api_events(struct ots_http *h, SoupServerMessage *msg, GHashTable *quer
 				    "iccid: expected up to 20 digits");
 		return;
 	}
-	if (tx) {
-		guint64 v;
-
-		if (!g_ascii_isdigit(tx[0]) ||
-		    !g_ascii_string_to_unsigned(tx, 10, 1, G_MAXINT64, &v, NULL)) {
-			ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "tx",
-					    "tx: expected a transaction number");
-			return;
-		}
-		id = v;
-	}
+	if (!ots_api_query_number(msg, query, "tx", &id) ||
+	    !ots_api_query_number(msg, query, "campaign", &campaign))
+		return;
 	s = g_new0(struct ots_sse_stream, 1);
 	s->h = h;
 	s->msg = g_object_ref(msg);
 	s->iccid = g_strdup(iccid);
 	s->tx = id;
+	s->campaign = campaign;
 	hd = soup_server_message_get_response_headers(msg);
 	soup_message_headers_set_encoding(hd, SOUP_ENCODING_CHUNKED);
 	soup_message_headers_set_content_type(hd, "text/event-stream", NULL);

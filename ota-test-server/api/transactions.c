@@ -8,46 +8,6 @@
 
 #include "api/api.h"
 
-static bool is_method(SoupServerMessage *msg, const char *m)
-{
-	return strcmp(soup_server_message_get_method(msg), m) == 0;
-}
-
-static void tx_start(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
-{
-	JsonNode *req, *n;
-	JsonObject *o;
-	GError *error = NULL;
-	uint64_t id;
-	char *location;
-
-	if (!ots_api_check_query(msg, query, NULL))
-		return;
-	req = ots_api_body_json(msg);
-	if (!req)
-		return;
-	if (!ots_engine_tx_start_json(h->engine, req, &id, &error)) {
-		ots_api_reply_gerror(msg, error, "iccid");
-		g_error_free(error);
-		json_node_unref(req);
-		return;
-	}
-	json_node_unref(req);
-	location = g_strdup_printf("/v1/transactions/%" G_GUINT64_FORMAT, id);
-	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location",
-				     location);
-	g_free(location);
-	/* {"id", "link", "warnings"}: the route its commands take now (engine.h) */
-	n = ots_engine_tx_route_json(h->engine, id);
-	if (!n) {
-		n = json_node_new(JSON_NODE_OBJECT);
-		json_node_take_object(n, json_object_new());
-	}
-	o = json_node_get_object(n);
-	json_object_set_int_member(o, "id", (gint64)id);
-	ots_api_reply_json(msg, SOUP_STATUS_CREATED, n);
-}
-
 static void tx_list(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
 {
 	static const char *const params[] = { "state", "iccid", NULL };
@@ -121,34 +81,18 @@ static void tx_poll(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHa
 	ots_api_reply_json(msg, SOUP_STATUS_ACCEPTED, n);
 }
 
+/* {"id", "link", "warnings"}: the route its commands take now (engine.h) */
+static void tx_start(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
+{
+	ots_api_post_created(h, msg, query, ots_engine_tx_start_json, "/v1/transactions", "iccid", true);
+}
+
 void ots_api_transactions(struct ots_http *h, SoupServerMessage *msg, char **rest,
 			  GHashTable *query)
 {
-	guint n = g_strv_length(rest);
-	uint64_t id;
+	static const struct ots_api_resource r = {
+		.list = tx_list, .create = tx_start, .show = tx_show, .action = "poll", .act = tx_poll,
+	};
 
-	if (n == 0) {
-		if (is_method(msg, SOUP_METHOD_GET))
-			tx_list(h, msg, query);
-		else if (is_method(msg, SOUP_METHOD_POST))
-			tx_start(h, msg, query);
-		else
-			ots_api_reply_bad_method(msg, "GET, POST");
-		return;
-	}
-	if (n == 1) {
-		if (!is_method(msg, SOUP_METHOD_GET))
-			ots_api_reply_bad_method(msg, "GET");
-		else if (ots_api_parse_id(msg, rest[0], &id))
-			tx_show(h, msg, id, query);
-		return;
-	}
-	if (n == 2 && strcmp(rest[1], "poll") == 0) {
-		if (!is_method(msg, SOUP_METHOD_POST))
-			ots_api_reply_bad_method(msg, "POST");
-		else if (ots_api_parse_id(msg, rest[0], &id))
-			tx_poll(h, msg, id, query);
-		return;
-	}
-	ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, NULL, "no such resource");
+	ots_api_resource(h, msg, rest, query, &r);
 }

@@ -81,6 +81,29 @@ static const char schema_v3[] = "ALTER TABLE cards ADD COLUMN link TEXT NOT NULL
 /* Version 4: the default item of a select-item (protocol.md §3.2, C1 element 8D); NULL = none. */
 static const char schema_v4[] = "ALTER TABLE transactions ADD COLUMN default_item {INT};";
 
+/*
+ * Version 5: RFM operations and campaigns (transactions/rfm.c, campaign.c).
+ * An RFM operation is a row of transactions (action OTS_ACTION_RFM, its
+ * state, attempts and result there) with its script here; a campaign sends
+ * one script to many cards, one operation per card and attempt.
+ */
+static const char schema_v5[] =
+	"CREATE TABLE rfm_ops("
+	"  tx_id {INT} PRIMARY KEY, format {INT} NOT NULL, apdus TEXT NOT NULL,"
+	"  script {BLOB} NOT NULL, campaign_id {INT});"
+	"CREATE INDEX rfm_ops_campaign ON rfm_ops(campaign_id);"
+	"CREATE TABLE campaigns("
+	"  id {ID}, name TEXT NOT NULL, tar TEXT NOT NULL, format {INT} NOT NULL,"
+	"  apdus TEXT NOT NULL, rate_milli {INT} NOT NULL, retries {INT} NOT NULL,"
+	"  state {INT} NOT NULL, created {INT} NOT NULL, finished {INT});"
+	"CREATE TABLE campaign_cards("
+	"  campaign_id {INT} NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,"
+	"  iccid TEXT NOT NULL, pos {INT} NOT NULL, state {INT} NOT NULL,"
+	"  tx_id {INT}, attempts {INT} NOT NULL DEFAULT 0, why TEXT, updated {INT},"
+	"  PRIMARY KEY(campaign_id, iccid));"
+	"CREATE INDEX campaign_cards_next ON campaign_cards(campaign_id, state, attempts, pos);"
+	"CREATE INDEX campaign_cards_tx ON campaign_cards(tx_id);";
+
 struct migration {
 	const char *both;         /* with the {TYPE} words */
 	const char *sqlite_only;  /* then this on SQLite */
@@ -93,6 +116,7 @@ static const struct migration migrations[OTS_DB_SCHEMA_VERSION] = {
 	{ schema_v2, schema_v2_sqlite, NULL },
 	{ schema_v3, NULL, NULL },
 	{ schema_v4, NULL, NULL },
+	{ schema_v5, NULL, NULL },
 };
 
 static char *schema_text(const struct ots_db *db, const char *text)

@@ -18,7 +18,15 @@
 #include "cards/packet.h"
 #include "cards/registry.h"
 
-enum ots_cmd_kind { OTS_CMD_C1 = 1, OTS_CMD_C2 = 2, OTS_CMD_RELEASE = 3 };
+/* OTS_CMD_SCRIPT: the one command of an RFM operation (transactions/rfm.c) */
+enum ots_cmd_kind { OTS_CMD_C1 = 1, OTS_CMD_C2 = 2, OTS_CMD_RELEASE = 3, OTS_CMD_SCRIPT = 4 };
+
+/*
+ * transactions.action of an RFM operation (beside the deferred actions of
+ * simota/deferred.h): its state goes queued -> c1-sent (shown "sent") ->
+ * completed | failed.
+ */
+#define OTS_ACTION_RFM 0x52
 
 /* What the transaction's timer does when it fires (persisted as an int). */
 enum ots_due {
@@ -76,6 +84,7 @@ struct ots_tx {
 
 	struct ots_cmd *cmd;      /* outstanding, or NULL */
 	guint timer;
+	struct ots_rfm *rfm;      /* an RFM operation's script (rfm.c); NULL for a deferred one */
 };
 
 struct ots_card_run {
@@ -125,6 +134,7 @@ struct ots_engine {
 	GPtrArray *events;        /* struct ots_pending_event * */
 	GPtrArray *outbox;        /* struct ots_outgoing * */
 	struct ots_engine_stats stats;
+	struct ots_campaigns *campaigns;   /* campaign.c */
 };
 
 /* engine.c */
@@ -132,6 +142,11 @@ void ots_engine_begin(struct ots_engine *e);
 void ots_engine_end(struct ots_engine *e);
 void ots_engine_db_failed(struct ots_engine *e, GError *error);
 struct ots_card_run *ots_engine_run(struct ots_engine *e, const char *iccid);
+/* A stored transaction's state name ("sent" for an RFM operation's c1-sent). */
+const char *ots_tx_row_state_name(int action, int state);
+
+/* Stores and starts (or queues) a transaction built by the caller (engine.c); takes tx. */
+bool ots_tx_enqueue(struct ots_engine *e, struct ots_tx *tx, uint64_t *id, GError **error);
 
 /* The link a command to this card takes now (engine.h "southbound links"), or NULL. */
 const struct ots_southbound *ots_engine_route(struct ots_engine *e, const struct ots_card *card);
@@ -141,9 +156,12 @@ void ots_engine_cancel_sms(struct ots_engine *e, uint32_t first, unsigned n);
 /* tx.c: the state machine */
 void ots_tx_free(struct ots_tx *tx);
 void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, JsonObject *detail);
-/* The same for a transaction known by id only (it may be finished); takes detail. */
+/* The same for a transaction known by id only (it may be finished; 0: none, a campaign's event); takes detail. */
 void ots_timeline_add(struct ots_engine *e, uint64_t tx_id, const char *iccid, const char *kind,
 		      JsonObject *detail);
+/* Ends a transaction: completed (its outcome stored by the caller) or failed with why. */
+void ots_tx_complete(struct ots_engine *e, struct ots_tx *tx);
+void ots_tx_fail(struct ots_engine *e, struct ots_tx *tx, const char *why);
 void ots_tx_activate(struct ots_engine *e, struct ots_tx *tx);
 void ots_tx_arm(struct ots_engine *e, struct ots_tx *tx);
 /* Whether a PoR deciphers and verifies as the answer to tx's outstanding command (nothing recorded). */
@@ -171,12 +189,43 @@ JsonNode *ots_result_to_json(const struct simota_deferred_msg *r2s);
 JsonNode *ots_input_to_json(const struct simota_deferred_input *in);
 bool ots_input_from_json(JsonNode *node, struct simota_deferred_input *in, GError **error);
 char *ots_json_string(JsonNode *node);     /* compact text (g_free); "null" for NULL */
+/* A string member, or NULL when absent or not a string. */
+const char *ots_json_get_string(JsonObject *o, const char *name);
+/* Every member of o is in known (NULL-terminated); else "NAME: unknown member". */
+bool ots_json_members_known(JsonObject *o, const char *const *known, GError **error);
 JsonNode *ots_json_parse(const char *text); /* NULL on error or NULL text */
 const char *ots_action_name(enum simota_deferred_action a);
 bool ots_action_from_name(const char *s, enum simota_deferred_action *out);
 JsonNode *ots_tx_row_json(struct ots_engine *e, struct ots_db_stmt *row, bool timeline);
+/* rfm.c: RFM operations (rfm.h) */
+struct ots_rfm;
+void ots_rfm_free(struct ots_rfm *rfm);
+/* Stores the operation's script beside its transaction row (ots_tx_insert). */
+bool ots_rfm_insert(struct ots_engine *e, const struct ots_tx *tx, GError **error);
+/* Reads an operation's script when the engine loads its transaction; false if it has none. */
+bool ots_rfm_load(struct ots_engine *e, struct ots_tx *tx);
+/* The secured data of the operation's command packet. */
+bool ots_rfm_message(const struct ots_tx *tx, uint8_t *out, size_t cap, size_t *len,
+		     GError **error);
+/* The verified PoR of the operation's command: its result stored, the operation ended. */
+void ots_rfm_on_por(struct ots_engine *e, struct ots_tx *tx,
+		    const struct simota_ota_response *rsp);
+/* The operation ends in this state (tx.c, before tx is freed): its campaign hears it. */
+void ots_rfm_finished(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state final);
+/* {"format", "apdus", "campaign"} of operation id (the transaction JSON's "rfm"); NULL if none. */
+JsonNode *ots_rfm_json(struct ots_engine *e, uint64_t id);
+
+/* campaign.c */
+bool ots_campaigns_load(struct ots_engine *e, GError **error);
+void ots_campaigns_free(struct ots_engine *e);
+/* An operation of a campaign ended: answered says whether its card sent a PoR. */
+void ots_campaign_op_finished(struct ots_engine *e, uint64_t campaign, const char *iccid,
+			      uint64_t tx_id, bool answered, bool ok, const char *why);
+
 #define OTS_TX_COLUMNS "id, iccid, txid, tar, kvn, action, text, items, input, ev, state, " \
 	"created, c1_at, deadline, rq, attempts, backoff_ms, due, due_kind, outcome, result, why, " \
 	"default_item"
+/* How many they are (tx-json.c checks it against its column enum). */
+#define OTS_TX_N_COLUMNS 23
 
 #endif

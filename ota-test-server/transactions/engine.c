@@ -91,7 +91,8 @@ struct ots_engine *ots_engine_new(const struct ots_engine_config *cfg, GError **
 	if (!e->db)
 		goto fail;
 	e->reg = ots_registry_new(e->db, card_busy, e, error);
-	if (!e->reg || !ots_engine_load(e, error))
+	/* campaigns first: an operation the load finishes at once tells its campaign */
+	if (!e->reg || !ots_campaigns_load(e, error) || !ots_engine_load(e, error))
 		goto fail;
 	return e;
 fail:
@@ -103,6 +104,7 @@ void ots_engine_free(struct ots_engine *e)
 {
 	if (!e)
 		return;
+	ots_campaigns_free(e);
 	g_hash_table_destroy(e->txs);
 	g_hash_table_destroy(e->runs);
 	g_hash_table_destroy(e->msgs);
@@ -357,8 +359,14 @@ JsonNode *ots_event_to_json(const struct ots_event *ev)
 	char *at = ots_time_string(ev->at_us);
 
 	json_object_set_int_member(o, "seq", ev->seq);
-	json_object_set_int_member(o, "tx", (int64_t)ev->tx_id);
-	json_object_set_string_member(o, "iccid", ev->iccid);
+	if (ev->tx_id)
+		json_object_set_int_member(o, "tx", (int64_t)ev->tx_id);
+	else
+		json_object_set_null_member(o, "tx");      /* a campaign's own event */
+	if (ev->iccid && *ev->iccid)
+		json_object_set_string_member(o, "iccid", ev->iccid);
+	else
+		json_object_set_null_member(o, "iccid");
 	json_object_set_string_member(o, "at", at);
 	json_object_set_string_member(o, "event", ev->kind);
 	g_free(at);
@@ -842,8 +850,20 @@ const char *ots_tx_state_name(enum ots_tx_state s)
 	return (unsigned)s < G_N_ELEMENTS(state_names) ? state_names[s] : "?";
 }
 
+/* An RFM operation's one command is its "c1": that state reads "sent" there. */
+const char *ots_tx_row_state_name(int action, int state)
+{
+	if (action == OTS_ACTION_RFM && state == OTS_TX_C1_SENT)
+		return "sent";
+	return ots_tx_state_name(state);
+}
+
 bool ots_tx_state_from_name(const char *name, enum ots_tx_state *out)
 {
+	if (name && strcmp(name, "sent") == 0) {
+		*out = OTS_TX_C1_SENT;
+		return true;
+	}
 	for (unsigned i = 0; name && i < G_N_ELEMENTS(state_names); i++)
 		if (strcmp(name, state_names[i]) == 0) {
 			*out = i;
@@ -950,6 +970,12 @@ static bool request_target(struct ots_engine *e, const struct ots_tx_request *re
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "tar: the card has no such TAR");
 		return false;
 	}
+	if (strcmp((*tar)->applet, "rfm") == 0) {
+		/* a C1 read as a compact script would run as C-APDUs */
+		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
+			    "tar: an RFM application's TAR; deferred transactions need a deferred one");
+		return false;
+	}
 	*kvn = ots_card_tar_keyset(*card, *tar);
 	if (*kvn < 0) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
@@ -990,7 +1016,7 @@ static struct ots_tx *tx_new(struct ots_engine *e, const struct ots_tx_request *
  * starts it, or queues it behind the card's active one (whose "next
  * session" RQ that may end).  Takes tx.
  */
-static bool tx_enqueue(struct ots_engine *e, struct ots_tx *tx, uint64_t *id, GError **error)
+bool ots_tx_enqueue(struct ots_engine *e, struct ots_tx *tx, uint64_t *id, GError **error)
 {
 	struct ots_card_run *run;
 
@@ -1029,7 +1055,7 @@ bool ots_engine_tx_start(struct ots_engine *e, const struct ots_tx_request *req,
 
 	if (!request_ok(req, error) || !request_target(e, req, &card, &tar, &kvn, error))
 		return false;
-	return tx_enqueue(e, tx_new(e, req, card, tar, kvn), id, error);
+	return ots_tx_enqueue(e, tx_new(e, req, card, tar, kvn), id, error);
 }
 
 JsonNode *ots_engine_tx_get(struct ots_engine *e, uint64_t id, GError **error)
@@ -1056,7 +1082,7 @@ JsonNode *ots_engine_tx_list(struct ots_engine *e, const char *state, GError **e
 
 	if (state && !ots_tx_state_from_name(state, &s)) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
-			    "state: expected queued, c1-sent, waiting, c2-sent, releasing, "
+			    "state: expected queued, c1-sent, sent, waiting, c2-sent, releasing, "
 			    "completed, expired or failed");
 		return NULL;
 	}

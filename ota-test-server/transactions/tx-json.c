@@ -31,6 +31,8 @@ static const char *const action_names[] = {
 
 const char *ots_action_name(enum simota_deferred_action a)
 {
+	if ((int)a == OTS_ACTION_RFM)
+		return "rfm";
 	return (unsigned)a < G_N_ELEMENTS(action_names) && action_names[a] ? action_names[a] : "?";
 }
 
@@ -82,6 +84,11 @@ static const char *get_string(JsonObject *o, const char *name)
 	if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
 		return NULL;
 	return json_node_get_string(n);
+}
+
+const char *ots_json_get_string(JsonObject *o, const char *name)
+{
+	return get_string(o, name);
 }
 
 /* ---- time extension (protocol.md §3.3) ----------------------------------------- */
@@ -333,13 +340,13 @@ static const char *const request_members[] = {
 	"iccid", "action", "text", "items", "default-item", "input", "tar", "ev", NULL
 };
 
-static bool members_known(JsonObject *o, GError **error)
+bool ots_json_members_known(JsonObject *o, const char *const *known, GError **error)
 {
 	GList *names = json_object_get_members(o);
 	bool ok = true;
 
 	for (GList *l = names; l && ok; l = l->next)
-		if (!g_strv_contains(request_members, l->data)) {
+		if (!g_strv_contains(known, l->data)) {
 			INVALID(error, "%s: unknown member", (const char *)l->data);
 			ok = false;
 		}
@@ -446,7 +453,7 @@ bool ots_engine_tx_start_json(struct ots_engine *e, JsonNode *request, uint64_t 
 		return false;
 	}
 	o = json_node_get_object(request);
-	ok = members_known(o, error) && subject_from_json(o, &req, error);
+	ok = ots_json_members_known(o, request_members, error) && subject_from_json(o, &req, error);
 	if (ok && (n = member(o, "items")))
 		ok = items_from_json(n, &items, &req, error);
 	if (ok && member(o, "default-item"))
@@ -471,6 +478,7 @@ enum {
 	COL_EV, COL_STATE, COL_CREATED, COL_C1_AT, COL_DEADLINE, COL_RQ, COL_ATTEMPTS,
 	COL_BACKOFF, COL_DUE, COL_DUE_KIND, COL_OUTCOME, COL_RESULT, COL_WHY, COL_DEFAULT_ITEM,
 };
+G_STATIC_ASSERT(COL_DEFAULT_ITEM + 1 == OTS_TX_N_COLUMNS);
 
 static const char *col_text(struct ots_db_stmt *st, int col)
 {
@@ -550,7 +558,8 @@ JsonNode *ots_tx_row_json(struct ots_engine *e, struct ots_db_stmt *st, bool tim
 		json_object_set_int_member(o, "default-item", ots_db_column_int(st, COL_DEFAULT_ITEM));
 	set_parsed(o, "input", col_text(st, COL_INPUT));
 	set_parsed(o, "ev", col_text(st, COL_EV));
-	json_object_set_string_member(o, "state", ots_tx_state_name(ots_db_column_int(st, COL_STATE)));
+	json_object_set_string_member(o, "state", ots_tx_row_state_name(ots_db_column_int(st, COL_ACTION),
+								       ots_db_column_int(st, COL_STATE)));
 	set_time(o, "created", st, COL_CREATED);
 	set_time(o, "c1-sent", st, COL_C1_AT);
 	set_time(o, "deadline", st, COL_DEADLINE);
@@ -561,6 +570,12 @@ JsonNode *ots_tx_row_json(struct ots_engine *e, struct ots_db_stmt *st, bool tim
 		json_object_set_string_member(o, "why", col_text(st, COL_WHY));
 	else
 		json_object_set_null_member(o, "why");
+	if (timeline && ots_db_column_int(st, COL_ACTION) == OTS_ACTION_RFM) {
+		JsonNode *rfm = ots_rfm_json(e, id);
+
+		if (rfm)
+			json_object_set_member(o, "rfm", rfm);
+	}
 	if (timeline)
 		json_object_set_member(o, "timeline", timeline_json(e, id));
 	json_node_take_object(n, o);
@@ -622,6 +637,8 @@ static struct ots_tx *tx_from_row(struct ots_engine *e, struct ots_db_stmt *st)
 	tx->outcome = ots_db_column_int(st, COL_OUTCOME);
 	tx->has_result = !ots_db_column_null(st, COL_RESULT);
 	tx->why = g_strdup(col_text(st, COL_WHY));
+	if ((int)tx->action == OTS_ACTION_RFM && !ots_rfm_load(e, tx))
+		g_warning("tx %" G_GUINT64_FORMAT ": an RFM operation without its script", tx->id);
 	return tx;
 }
 

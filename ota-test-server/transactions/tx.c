@@ -23,7 +23,7 @@
 
 #define MSG_CAP 4096
 
-static const char *const cmd_names[] = { "?", "c1", "c2", "release" };
+static const char *const cmd_names[] = { "?", "c1", "c2", "release", "script" };
 
 void ots_tx_free(struct ots_tx *tx)
 {
@@ -36,6 +36,7 @@ void ots_tx_free(struct ots_tx *tx)
 		g_ptr_array_free(tx->items, TRUE);
 	g_free(tx->why);
 	g_free(tx->cmd);
+	ots_rfm_free(tx->rfm);
 	g_free(tx);
 }
 
@@ -56,7 +57,7 @@ void ots_timeline_add(struct ots_engine *e, uint64_t tx_id, const char *iccid, c
 	json_node_take_object(node, detail ? detail : json_object_new());
 	ev = g_new0(struct ots_pending_event, 1);
 	ev->tx_id = tx_id;
-	g_strlcpy(ev->iccid, iccid, sizeof(ev->iccid));
+	g_strlcpy(ev->iccid, iccid ? iccid : "", sizeof(ev->iccid));
 	ev->at_us = g_get_real_time();
 	ev->kind = g_strdup(kind);
 	ev->detail = node;
@@ -150,7 +151,7 @@ bool ots_tx_insert(struct ots_engine *e, struct ots_tx *tx, GError **error)
 	if (!ots_db_insert(st, "id", &id, error))
 		return false;
 	tx->id = (uint64_t)id;
-	return true;
+	return !tx->rfm || ots_rfm_insert(e, tx, error);
 }
 
 static gboolean tx_timer_cb(gpointer p);
@@ -235,6 +236,10 @@ static bool build_message(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_
 	struct simota_deferred_msg *m = g_new(struct simota_deferred_msg, 1);   /* 64 items */
 	simota_err err;
 
+	if (kind == OTS_CMD_SCRIPT) {
+		g_free(m);
+		return ots_rfm_message(tx, out, cap, len, error);
+	}
 	simota_deferred_init(m, types[kind], tx->txid);
 	if (kind == OTS_CMD_C1)
 		c1_of(e, tx, m);
@@ -342,11 +347,11 @@ static bool cmd_open(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind 
 /* The transaction after a send: its state, C1's time and the deadline, the PoR timer. */
 static void tx_sent(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind, int64_t now)
 {
-	if (kind == OTS_CMD_C1 && !tx->c1_at_us) {
+	if ((kind == OTS_CMD_C1 || kind == OTS_CMD_SCRIPT) && !tx->c1_at_us) {
 		tx->c1_at_us = now;
 		tx->deadline_us = now + (int64_t)tx->ev.deadline_ms * 1000;
 	}
-	tx->state = kind == OTS_CMD_C1 ? OTS_TX_C1_SENT :
+	tx->state = kind == OTS_CMD_C1 || kind == OTS_CMD_SCRIPT ? OTS_TX_C1_SENT :
 		    kind == OTS_CMD_C2 ? OTS_TX_C2_SENT : OTS_TX_RELEASING;
 	set_due(e, tx, OTS_DUE_POR, now + (int64_t)e->cfg.por_timeout_ms * 1000);
 	tx_save(e, tx);
@@ -433,7 +438,7 @@ void ots_tx_activate(struct ots_engine *e, struct ots_tx *tx)
 	struct ots_card_run *run = ots_engine_run(e, tx->iccid);
 
 	run->active = tx;
-	tx_send(e, tx, OTS_CMD_C1, "start");
+	tx_send(e, tx, tx->rfm ? OTS_CMD_SCRIPT : OTS_CMD_C1, "start");
 }
 
 static void tx_finish(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state final)
@@ -446,6 +451,8 @@ static void tx_finish(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state
 	tx->state = final;
 	set_due(e, tx, OTS_DUE_NONE, 0);
 	tx_save(e, tx);
+	if (tx->rfm)
+		ots_rfm_finished(e, tx, final);
 	if (run->active == tx)
 		run->active = NULL;
 	else
@@ -855,15 +862,18 @@ void ots_tx_on_por(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, 
 	uint8_t work[OTS_MAX_SEGMENTS * SIMOTA_SMS_UD_MAX];
 	struct simota_ota_response rsp;
 	enum ots_cmd_kind kind;
-	simota_err err;
+	simota_err err = SIMOTA_ERR_MISSING_VALUE;
 
 	if (por_verify(e, tx, pkt, len, via, work, sizeof(work), &rsp) &&
-	    por_message(e, tx, pkt, len, via, &rsp, m, &err)) {
+	    (tx->rfm || por_message(e, tx, pkt, len, via, &rsp, m, &err))) {
 		e->stats.pors_received++;
 		kind = tx->cmd->kind;
 		cmd_close(e, tx);
 		por_received_event(e, tx, via, kind, &rsp);
-		por_dispatch(e, tx, kind, &rsp, m, err);
+		if (tx->rfm)
+			ots_rfm_on_por(e, tx, &rsp);
+		else
+			por_dispatch(e, tx, kind, &rsp, m, err);
 	}
 	g_free(m);
 }
@@ -938,4 +948,14 @@ void ots_tx_next_session(struct ots_engine *e, struct ots_tx *tx)
 	    tx->rq.form == SIMOTA_DEFERRED_RQ_UNTIL_EVENT &&
 	    tx->rq.event == SIMOTA_DEFERRED_EVENT_NEXT_SESSION)
 		tx_send(e, tx, OTS_CMD_C2, "next-session");
+}
+
+void ots_tx_complete(struct ots_engine *e, struct ots_tx *tx)
+{
+	tx_finish(e, tx, OTS_TX_COMPLETED);
+}
+
+void ots_tx_fail(struct ots_engine *e, struct ots_tx *tx, const char *why)
+{
+	tx_fail(e, tx, why);
 }

@@ -74,6 +74,12 @@ def card_ini(iccid, imsi, msisdn, tars):
     return text
 
 
+def rfm_tar(tar, rfm_df):
+    """A [tar] of the RFM applet (doc/rfm.md) on keyset 1, holding ADM1, MSL 16."""
+    return ("\n[tar %s]\napplet=rfm\nrfm-df=%s\naccess=adm1\nkeysets=1\nmin-security-level=16\n" %
+            (tar, rfm_df))
+
+
 # ---- bytes ---------------------------------------------------------------------------
 
 def parse_address(b, i, semi_octet_len=True):

@@ -69,6 +69,56 @@ static inline char *write_flow_card_ini(const char *dir, const char *name, const
 	return path;
 }
 
+/*
+ * A card whose RFM applets use the deferred applet's keyset (so that me-sim
+ * watches the counter they share): USIM RFM on b00001 (the server's SPI
+ * toward it usim_spi, NULL: 1619), SIM RFM on b00010, b00011 with an SPI
+ * below its minimum security level, a deferred TAR.  The file is
+ * dir/ICCID.ini (g_free the path).
+ */
+static inline char *write_rfm_card_ini(const char *dir, const char *iccid, const char *msisdn,
+				       const char *usim_spi)
+{
+	char *name = g_strdup_printf("%s.ini", iccid);
+	char *path = g_build_filename(dir, name, NULL);
+	char *text = g_strdup_printf(
+		"[card]\niccid=%s\nimsi=001010123456789\nmsisdn=%s\nadm1=11223344\nspn=before\n\n"
+		"[keyset 1]\nkic=15\nkid=15\n"
+		"kic-key=0123456789abcdeffedcba9876543210\n"
+		"kid-key=112233445566778899aabbccddeeff00\ncounter=0000000000\n\n"
+		"[tar b00001]\napplet=rfm\nrfm-df=adf-usim\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
+		"spi=%s\n"
+		"[tar b00010]\napplet=rfm\nrfm-df=df-gsm\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
+		"[tar b00011]\napplet=rfm\nrfm-df=df-gsm\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
+		"spi=0001\n"
+		"[tar defe01]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=fixed:1\nspi=1619\n",
+		iccid, msisdn, usim_spi ? usim_spi : "1619");
+
+	g_assert_true(g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+	g_free(text);
+	g_free(name);
+	return path;
+}
+
+/*
+ * An RFM request whose script does not fit the 8 SMS a command packet may
+ * take: 5 UPDATE BINARY of 255 bytes, 1 300 bytes (g_free).
+ */
+static inline char *rfm_request_too_long(const char *iccid, const char *tar)
+{
+	GString *s = g_string_new(NULL);
+
+	g_string_printf(s, "{\"iccid\":\"%s\",\"tar\":\"%s\",\"apdus\":[", iccid, tar);
+	for (unsigned i = 0; i < 5; i++) {
+		g_string_append_printf(s, "%s\"a0d6%04xff", i ? "," : "", i * 255);
+		for (unsigned j = 0; j < 255; j++)
+			g_string_append(s, "5a");
+		g_string_append_c(s, '"');
+	}
+	g_string_append(s, "]}");
+	return g_string_free(s, FALSE);
+}
+
 /* Number of timeline entries of this kind in a transaction JSON. */
 static inline unsigned count_events(JsonNode *tx, const char *kind)
 {

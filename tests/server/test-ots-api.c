@@ -13,6 +13,9 @@
  */
 #include <string.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "api-harness.h"
 
 static char *self_exe;
@@ -549,6 +552,282 @@ static void test_cli(void)
 	cli_clear(&r);
 }
 
+/* ---- RFM operations and campaigns ---------------------------------------------------------- */
+
+/* A card with an RFM application on b00010 (the keys of CARD_JSON); no device serves it. */
+#define RFM_ICCID "89882390000000000041"
+#define RFM_CARD_JSON \
+	"{\"iccid\":\"" RFM_ICCID "\",\"msisdn\":\"+15550004\"," \
+	"\"keysets\":[{\"kvn\":1,\"kic\":\"15\",\"kid\":\"15\"," \
+	"\"kic-key\":\"00112233445566778899aabbccddeeff\"," \
+	"\"kid-key\":\"0f1e2d3c4b5a69788796a5b4c3d2e1f0\",\"counter\":\"0000000000\"}]," \
+	"\"tars\":[{\"tar\":\"b00010\",\"spi\":\"1619\",\"keysets\":[1],\"applet\":\"rfm\"}," \
+	"{\"tar\":\"defe01\",\"spi\":\"1619\",\"keysets\":[1],\"applet\":\"deferred\"}]}"
+#define RFM_REQ(members) "{\"iccid\":\"" RFM_ICCID "\"," members "}"
+
+/* doc/api.md: 400 naming the field, and nothing stored (the card's counter unmoved) */
+static void test_rfm_bad_input(void)
+{
+	static const struct {
+		const char *body, *field;
+	} cases[] = {
+		{ "{\"iccid\":\"89882390000000000999\",\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"]}", "iccid" },
+		{ RFM_REQ("\"tar\":\"b0001\",\"apdus\":[\"a0f2000016\"]"), "tar" },
+		{ RFM_REQ("\"tar\":\"b00011\",\"apdus\":[\"a0f2000016\"]"), "tar" },
+		{ RFM_REQ("\"tar\":\"defe01\",\"apdus\":[\"a0f2000016\"]"), "tar" },
+		{ RFM_REQ("\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\",\"a0f2zz\"]"), "apdus[1]" },
+		{ RFM_REQ("\"tar\":\"b00010\",\"apdus\":[]"), "apdus" },
+		{ RFM_REQ("\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"],\"format\":\"big\""), "format" },
+		{ RFM_REQ("\"script\":\"tar b00010\\n\\nnot hex\\n\""), "script" },
+		{ RFM_REQ("\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"],\"wait\":true"), "wait" },
+	};
+	struct reply r;
+	char *big;
+
+	call(&r, "POST", "/v1/cards", "application/json", RFM_CARD_JSON);
+	g_assert_cmpuint(r.status, ==, 201);
+	reply_clear(&r);
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+		expect("POST", "/v1/rfm", "application/json", cases[i].body, 400, cases[i].field);
+	/* over the 8 SMS of a concatenated packet */
+	big = rfm_request_too_long(RFM_ICCID, "b00010");
+	expect("POST", "/v1/rfm", "application/json", big, 400, "apdus");
+	g_free(big);
+	/* campaigns: the same checks for each card, and their own members */
+	expect("POST", "/v1/campaigns", "application/json",
+	       "{\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"],\"iccids\":[\"" RFM_ICCID "\","
+	       "\"89882390000000000999\"]}", 400, "iccids[1]");
+	expect("POST", "/v1/campaigns", "application/json",
+	       "{\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"],\"iccids\":[\"" TEST_ICCID "\"]}", 400,
+	       "iccids[0]");
+	expect("POST", "/v1/campaigns", "application/json",
+	       "{\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"],\"iccids\":[\"" RFM_ICCID "\",\""
+	       RFM_ICCID "\"]}", 400, "iccids[1]");
+	expect("POST", "/v1/campaigns", "application/json",
+	       "{\"tar\":\"b00001\",\"apdus\":[\"a0f2000016\"],\"all\":true}", 400, "all");
+	expect("POST", "/v1/campaigns", "application/json",
+	       "{\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"],\"all\":true,\"rate\":0}", 400, "rate");
+	expect("POST", "/v1/campaigns", "application/json",
+	       "{\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"],\"all\":true,\"retries\":11}", 400, "retries");
+	expect("POST", "/v1/campaigns", "application/json",
+	       "{\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"]}", 400, "iccids");
+	expect("POST", "/v1/campaigns", "application/json",
+	       "{\"tar\":\"b00010\",\"apdus\":[\"a0f2000016\"],\"all\":true,\"iccids\":[\"" RFM_ICCID "\"]}",
+	       400, "iccids");
+	call(&r, "GET", "/v1/rfm", NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(r.json)), ==, 0);
+	reply_clear(&r);
+	call(&r, "GET", "/v1/campaigns", NULL, NULL);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(obj(&r), "campaigns")), ==, 0);
+	reply_clear(&r);
+	call(&r, "GET", "/v1/cards/" RFM_ICCID, NULL, NULL);
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(
+		json_object_get_array_member(obj(&r), "keysets"), 0), "counter"), ==, "0000000000");
+	reply_clear(&r);
+}
+
+/* the routes, an operation's JSON, a campaign started, followed on the stream and cancelled */
+static void test_rfm_routes(void)
+{
+	struct raw *events = sse_open("");
+	struct reply r;
+	JsonObject *o;
+	int64_t id, cid;
+	char *path;
+
+	call(&r, "POST", "/v1/rfm", "application/json",
+	     RFM_REQ("\"tar\":\"b00010\",\"apdus\":[\"a0a40000027f20\",\"a0c0000016\"]"));
+	g_assert_cmpuint(r.status, ==, 201);
+	id = json_object_get_int_member(obj(&r), "id");
+	/* the route, as for a transaction: no device serves the card yet */
+	g_assert_true(json_object_has_member(obj(&r), "link"));
+	g_assert_true(json_object_has_member(obj(&r), "warnings"));
+	path = g_strdup_printf("/v1/rfm/%" G_GINT64_FORMAT, id);
+	g_assert_cmpstr(r.location, ==, path);
+	reply_clear(&r);
+	call(&r, "GET", path, NULL, NULL);
+	o = obj(&r);
+	g_assert_cmpstr(json_object_get_string_member(o, "state"), ==, "sent");
+	g_assert_cmpstr(json_object_get_string_member(o, "tar"), ==, "b00010");
+	g_assert_cmpstr(json_object_get_string_member(o, "format"), ==, "compact");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "apdus")), ==, 2);
+	g_assert_true(json_object_get_null_member(o, "result"));
+	g_assert_true(json_object_get_null_member(o, "campaign"));
+	g_assert_nonnull(json_object_get_string_member(o, "sent"));
+	g_assert_true(sse_wait(events, id, "script-sent", 5000));
+	reply_clear(&r);
+	g_free(path);
+	/* the operation is a transaction of action rfm */
+	path = g_strdup_printf("/v1/transactions/%" G_GINT64_FORMAT, id);
+	call(&r, "GET", path, NULL, NULL);
+	g_assert_cmpstr(json_object_get_string_member(obj(&r), "action"), ==, "rfm");
+	g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(obj(&r), "rfm"),
+						      "format"), ==, "compact");
+	reply_clear(&r);
+	g_free(path);
+	call(&r, "GET", "/v1/rfm?state=sent&iccid=" RFM_ICCID, NULL, NULL);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(r.json)), ==, 1);
+	reply_clear(&r);
+	expect("GET", "/v1/rfm?state=c2-sent", NULL, NULL, 400, "state");
+	expect("GET", "/v1/rfm?campaign=x", NULL, NULL, 400, "campaign");
+	expect("GET", "/v1/rfm?bogus=1", NULL, NULL, 400, "bogus");
+	expect("GET", "/v1/rfm/99999", NULL, NULL, 404, "id");
+	expect("GET", "/v1/rfm/x", NULL, NULL, 400, "id");
+	expect("GET", "/v1/rfm/1/x", NULL, NULL, 404, NULL);
+	expect("DELETE", "/v1/rfm", NULL, NULL, 405, NULL);
+	expect("POST", "/v1/rfm/1", "application/json", "{}", 405, NULL);
+
+	/* a campaign to the card: started, its card active (queued behind the operation), cancelled */
+	call(&r, "POST", "/v1/campaigns", "application/json",
+	     "{\"name\":\"spn\",\"tar\":\"b00010\",\"apdus\":[\"a0a40000027f20\"],\"all\":true,"
+	     "\"rate\":50,\"retries\":0}");
+	g_assert_cmpuint(r.status, ==, 201);
+	cid = json_object_get_int_member(obj(&r), "id");
+	reply_clear(&r);
+	g_assert_true(sse_wait(events, 0, "campaign-started", 5000));
+	g_assert_true(sse_wait(events, 0, "campaign-card", 5000));
+	path = g_strdup_printf("/v1/campaigns/%" G_GINT64_FORMAT, cid);
+	call(&r, "GET", path, NULL, NULL);
+	o = obj(&r);
+	g_assert_cmpstr(json_object_get_string_member(o, "name"), ==, "spn");
+	g_assert_cmpstr(json_object_get_string_member(o, "state"), ==, "running");
+	g_assert_cmpint(json_object_get_int_member(o, "total"), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(o, "active"), ==, 1);
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(
+		json_object_get_array_member(o, "cards"), 0), "state"), ==, "active");
+	reply_clear(&r);
+	call(&r, "GET", "/v1/campaigns", NULL, NULL);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(obj(&r), "campaigns")), ==, 1);
+	reply_clear(&r);
+	expect("GET", "/v1/campaigns/99999", NULL, NULL, 404, "id");
+	expect("GET", "/v1/campaigns/1?cards=maybe", NULL, NULL, 400, "cards");
+	expect("GET", "/v1/campaigns/1?state=gone", NULL, NULL, 400, "state");
+	expect("PUT", "/v1/campaigns", NULL, NULL, 405, NULL);
+	expect("GET", "/v1/campaigns/1/cancel", NULL, NULL, 405, NULL);
+	g_free(path);
+	path = g_strdup_printf("/v1/campaigns/%" G_GINT64_FORMAT "/cancel", cid);
+	call(&r, "POST", path, NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	g_assert_cmpstr(json_object_get_string_member(obj(&r), "state"), ==, "cancelled");
+	g_assert_cmpint(json_object_get_int_member(obj(&r), "cancelled"), ==, 1);
+	reply_clear(&r);
+	expect("POST", path, NULL, NULL, 409, NULL);
+	g_assert_true(sse_wait(events, 0, "campaign-cancelled", 5000));
+	g_free(path);
+	raw_close(events);
+}
+
+/* ota-cli rfm and campaign: their checks, and the server's errors passed on */
+static void test_rfm_cli(void)
+{
+	char *script = g_build_filename(srv.dir, "bad.rfm", NULL);
+	struct cli_result r;
+	JsonNode *n;
+
+	cli_fails((const char *[]){ "rfm", "--iccid", RFM_ICCID, "--tar", "b00010", "--apdu", "a0f2zz",
+				    NULL }, "apdus[0]: not hex");
+	cli_fails((const char *[]){ "rfm", "--tar", "b00010", "--apdu", "a0f2000016", NULL }, "--iccid");
+	cli_fails((const char *[]){ "rfm", "--iccid", RFM_ICCID, "--tar", "b00010", NULL }, "--apdu");
+	cli_fails((const char *[]){ "rfm", "--iccid", RFM_ICCID, "--tar", "b00011", "--apdu",
+				    "a0f2000016", NULL }, "has no TAR b00011");
+	g_assert_true(g_file_set_contents(script, "tar b00010\na0a40000027f20\nA0 C0 00 00 1\n", -1, NULL));
+	cli_fails((const char *[]){ "campaign", "start", "--script", script, "--all", NULL },
+		  "bad.rfm: line 3: not hex");
+	cli_fails((const char *[]){ "campaign", "start", "--script", script, NULL }, "--all");
+	cli_fails((const char *[]){ "campaign", "show", NULL }, "ID is missing");
+	cli_fails((const char *[]){ "rfm", "bogus", NULL }, "unknown subcommand");
+	n = cli_json((const char *[]){ "campaign", "list", NULL });
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(json_node_get_object(n),
+									    "campaigns")), >=, 1);
+	json_node_unref(n);
+	n = cli_json((const char *[]){ "campaign", "show", "1", "--no-cards", NULL });
+	g_assert_false(json_object_has_member(json_node_get_object(n), "cards"));
+	json_node_unref(n);
+	n = cli_json((const char *[]){ "rfm", "list", "--iccid", RFM_ICCID, NULL });
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(n)), >=, 1);
+	json_node_unref(n);
+	run_cli(&r, (const char *[]){ "rfm", "--help", NULL });
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_nonnull(strstr(r.out, "--expanded"));
+	cli_clear(&r);
+	g_free(script);
+}
+
+/*
+ * The RFM card served at last: a uicc-emu card with the RFM applet behind a
+ * handset on the netsim link.  The operation left sent by test_rfm_routes
+ * goes again when the device attaches; ota-cli rfm --wait prints the
+ * R-APDU; ota-cli campaign start --wait --progress draws its progress and
+ * ends with every card done.
+ */
+static void test_rfm_end_to_end(void)
+{
+	char *ini = g_build_filename(srv.dir, "rfm-card.ini", NULL);
+	char *argv[] = { self_exe, "--device", srv.sock, ini, NULL };
+	struct raw *events = sse_open("?iccid=" RFM_ICCID);
+	GError *error = NULL;
+	struct cli_result r;
+	JsonObject *o, *res;
+	JsonNode *n;
+	GPid device;
+	int status;
+
+	g_assert_true(g_file_set_contents_full(ini,
+		"[card]\niccid=" RFM_ICCID "\nimsi=001010123456781\nmsisdn=+15550004\n"
+		"[keyset 1]\nkic=15\nkid=15\nkic-key=00112233445566778899aabbccddeeff\n"
+		"kid-key=0f1e2d3c4b5a69788796a5b4c3d2e1f0\ncounter=0000000000\n"
+		"[tar b00010]\napplet=rfm\nrfm-df=df-gsm\naccess=adm1\nkeysets=1\nmin-security-level=16\n"
+		"[tar defe01]\nkeysets=1\nmin-security-level=16\nir=fixed:1\n",
+		-1, G_FILE_SET_CONTENTS_NONE, 0600, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &device,
+				    &error));
+	g_assert_no_error(error);
+
+	run_cli(&r, (const char *[]){ "rfm", "--iccid", RFM_ICCID, "--tar", "b00010", "--apdu",
+				      "a0a40000027f20", "--apdu", "a0c0000016", "--wait", "--timeout",
+				      "60", NULL });
+	if (r.status != 0)
+		g_error("rfm --wait: %d %s %s", r.status, r.out, r.err);
+	n = json_from_string(r.out, &error);
+	g_assert_no_error(error);
+	cli_clear(&r);
+	o = json_node_get_object(n);
+	g_assert_cmpstr(json_object_get_string_member(o, "state"), ==, "completed");
+	res = json_object_get_object_member(o, "result");
+	g_assert_true(json_object_get_boolean_member(res, "ok"));
+	g_assert_cmpint(json_object_get_int_member(res, "executed"), ==, 2);
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(
+		json_object_get_array_member(res, "rapdus"), 0), "sw"), ==, "9000");
+	g_assert_true(sse_wait(events, json_object_get_int_member(o, "id"), "rfm-result", 5000));
+	json_node_unref(n);
+
+	run_cli(&r, (const char *[]){ "campaign", "start", "--tar", "b00010", "--apdu", "a0f2000016",
+				      "--iccid", RFM_ICCID, "--rate", "20", "--name", "status",
+				      "--wait", "--progress", "--timeout", "60", NULL });
+	if (r.status != 0)
+		g_error("campaign start --wait: %d %s %s", r.status, r.out, r.err);
+	g_assert_nonnull(strstr(r.err, "[##############################] 1/1  done 1  failed 0"));
+	n = json_from_string(r.out, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(n), "state"), ==, "completed");
+	g_assert_cmpint(json_object_get_int_member(json_node_get_object(n), "done"), ==, 1);
+	json_node_unref(n);
+	cli_clear(&r);
+	g_assert_true(sse_wait(events, 0, "campaign-card", 5000));
+	/* the operation of test_rfm_routes, resent when the device came, was answered too */
+	n = cli_json((const char *[]){ "rfm", "list", "--iccid", RFM_ICCID, "--state", "sent", NULL });
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(n)), ==, 0);
+	json_node_unref(n);
+	raw_close(events);
+
+	kill(device, SIGTERM);
+	g_assert_cmpint(waitpid(device, &status, 0), ==, device);
+	g_spawn_close_pid(device);
+	g_free(ini);
+}
+
 /* ---- end to end ----------------------------------------------------------------------- */
 
 static void test_end_to_end(void)
@@ -761,6 +1040,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/api/http/oversized", test_oversized);
 	g_test_add_func("/api/events/stream", test_events);
 	g_test_add_func("/api/cli/commands", test_cli);
+	g_test_add_func("/api/rfm/bad-input", test_rfm_bad_input);
+	g_test_add_func("/api/rfm/routes", test_rfm_routes);
+	g_test_add_func("/api/rfm/cli", test_rfm_cli);
+	g_test_add_func("/api/rfm/end-to-end", test_rfm_end_to_end);
 	g_test_add_func("/api/end-to-end/wait-r1", test_end_to_end);
 	g_test_add_func("/api/web/page", test_web_page);
 	rc = g_test_run();

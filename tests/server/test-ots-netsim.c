@@ -9,14 +9,19 @@
  *  - bad input on the link (unknown types, unknown ids, garbage TPDUs,
  *    frames before HELLO, truncated frames, impossible lengths): clear
  *    ERROR frames, and another device keeps being served;
- *  - the daemon itself (ota-test-server): starts, serves, exits 0 on SIGTERM.
+ *  - the daemon itself (ota-test-server): starts, serves, exits 0 on SIGTERM;
+ *  - an RFM campaign over 1 000 cards (OTS_CAMPAIGN_CARDS), the server
+ *    killed with -9 in the middle: after a restart every card is done, no
+ *    card done before the kill got another packet, no counter reused.
  * The child is this program run with --child (the engine and netsim of the
  * daemon, plus a transaction started from the command line).
  */
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,49 +32,96 @@
 #include "links/netsim-server.h"
 #include "server-test.h"
 #include "transactions/engine.h"
+#include "transactions/rfm.h"
 
 /* ---- the child: engine + netsim ------------------------------------------------ */
 
-static int child_main(const char *db, const char *sock, const char *ini, const char *start)
+/* The child's engine on db, dying with the test. */
+static struct ots_engine *child_engine(const char *db, uint32_t por_timeout_ms)
 {
 	struct ots_engine_config cfg = {
-		.db_path = db, .por_timeout_ms = 300, .backoff_initial_ms = 100, .max_attempts = 20,
+		.db_path = db, .por_timeout_ms = por_timeout_ms, .backoff_initial_ms = 100,
+		.max_attempts = 20,
 	};
-	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
 	struct ots_engine *e;
-	struct ots_netsim *ns;
 	GError *error = NULL;
-	JsonNode *card;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive the test */
 	e = ots_engine_new(&cfg, &error);
 	if (!e)
 		g_error("child: %s", error->message);
-	card = ots_engine_card_show(e, TEST_ICCID, NULL);
-	if (!card) {
-		/* ini: one card config, or several separated by ',' */
-		char **inis = g_strsplit(ini, ",", -1);
+	return e;
+}
 
-		for (char **i = inis; *i; i++)
-			if (!ots_engine_card_import_file(e, *i, false, NULL, &error))
-				g_error("child: %s", error->message);
-		g_strfreev(inis);
-	}
-	if (card)
-		json_node_unref(card);
-	ns = ots_netsim_new(e, sock, &error);
-	if (!ns)
+typedef bool (*child_start_fn)(struct ots_engine *e, JsonNode *request, uint64_t *id, GError **error);
+
+/* The netsim link on sock, start(request) when there is one, then the main loop for ever. */
+static int child_serve(struct ots_engine *e, const char *sock, child_start_fn start, const char *request)
+{
+	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+	GError *error = NULL;
+
+	if (!ots_netsim_new(e, sock, &error))
 		g_error("child: %s", error->message);
-	if (start && *start) {
-		JsonNode *n = json_from_string(start, NULL);
+	if (request && *request) {
+		JsonNode *n = json_from_string(request, NULL);
 		uint64_t id;
 
-		if (!ots_engine_tx_start_json(e, n, &id, &error))
+		if (!start(e, n, &id, &error))
 			g_error("child: %s", error->message);
 		json_node_unref(n);
 	}
 	g_main_loop_run(loop);
 	return 0;
+}
+
+static void import_card(struct ots_engine *e, const char *ini)
+{
+	GError *error = NULL;
+
+	if (!ots_engine_card_import_file(e, ini, false, NULL, &error))
+		g_error("child: %s", error->message);
+}
+
+/* The child of the flow tests: the cards of ini (one card config, or several separated by
+ * ','), and a transaction started when start is given. */
+static int child_main(const char *db, const char *sock, const char *ini, const char *start)
+{
+	struct ots_engine *e = child_engine(db, 300);
+	JsonNode *card = ots_engine_card_show(e, TEST_ICCID, NULL);
+
+	if (card) {
+		json_node_unref(card);
+	} else {
+		char **inis = g_strsplit(ini, ",", -1);
+
+		for (char **i = inis; *i; i++)
+			import_card(e, *i);
+		g_strfreev(inis);
+	}
+	return child_serve(e, sock, ots_engine_tx_start_json, start);
+}
+
+/* The campaign child: cards DIR/ICCID.ini of campaign_iccid(0..n-1), imported and sent
+ * the campaign's script when start is "1"; resumed from the database otherwise. */
+static void campaign_iccid(unsigned i, char iccid[21]);
+static const char campaign_request[] =
+	"{\"name\":\"kill -9\",\"tar\":\"b00001\",\"apdus\":[\"00a4000c026f46\","
+	"\"00d6000011014f54412053504effffffffffffffffff\",\"00b0000011\"],\"all\":true,\"rate\":500}";
+
+static int child_campaign(const char *db, const char *sock, const char *dir, unsigned n, bool start)
+{
+	struct ots_engine *e = child_engine(db, 3000);
+
+	for (unsigned i = 0; start && i < n; i++) {
+		char iccid[21], *ini;
+
+		campaign_iccid(i, iccid);
+		ini = g_strdup_printf("%s/%s.ini", dir, iccid);
+		import_card(e, ini);
+		g_free(ini);
+	}
+	return child_serve(e, sock, ots_engine_campaign_start_json, start ? campaign_request : NULL);
 }
 
 /* ---- the parent: a handset with a uicc-emu card ----------------------------------- */
@@ -167,7 +219,7 @@ static void device_free(struct device *d)
 	g_free(d);
 }
 
-/* Reads and handles frames for up to ms (DELIVERs go to the card). */
+/* Reads and handles frames for up to ms, 0: those already there (DELIVERs go to the card). */
 static void pump(struct device *d, unsigned ms)
 {
 	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
@@ -180,9 +232,9 @@ static void pump(struct device *d, unsigned ms)
 		const uint8_t *body;
 		size_t blen, used;
 
-		if (left <= 0)
-			break;
-		if (!g_socket_condition_timed_wait(d->sock, G_IO_IN, left, NULL, NULL))
+		/* ms 0: what has come, without waiting */
+		if ((left <= 0 && ms) ||
+		    !g_socket_condition_timed_wait(d->sock, G_IO_IN, MAX(left, 0), NULL, NULL))
 			break;
 		n = g_socket_receive(d->sock, buf, sizeof(buf), NULL, NULL);
 		if (n <= 0) {
@@ -659,8 +711,216 @@ static void test_daemon(void)
 	server_teardown(&s);
 }
 
+/* ---- an RFM campaign over many cards, the server killed in the middle ------------------------ */
+
+static void campaign_iccid(unsigned i, char iccid[21])
+{
+	g_snprintf(iccid, 21, "8988239000000030%04u", i);
+}
+
+/* OTS_CAMPAIGN_CARDS, else 1 000 */
+static unsigned campaign_cards(void)
+{
+	const char *v = g_getenv("OTS_CAMPAIGN_CARDS");
+	guint64 n;
+
+	return v && g_ascii_string_to_unsigned(v, 10, 1, 9999, &n, NULL) ? (unsigned)n : 1000;
+}
+
+static void campaign_spawn(struct server *s, unsigned n, bool start)
+{
+	char *argv[] = { self_exe, "--child-campaign", s->db, g_strconcat("unix:", s->sock, NULL), s->dir,
+			 g_strdup_printf("%u", n), start ? "1" : "0", NULL };
+	GError *error = NULL;
+
+	g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+				    &s->pid, &error));
+	g_assert_no_error(error);
+	g_free(argv[3]);
+	g_free(argv[5]);
+}
+
+static void campaign_connect(struct server *s, struct device **d, struct me_sim **me, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		char iccid[21];
+
+		campaign_iccid(i, iccid);
+		d[i] = device_connect(s->sock, iccid);
+		d[i]->me = me[i];
+		me[i]->up.user = d[i];
+	}
+}
+
+/* Handles every device's frames for ms (one poll over all their sockets). */
+static void pump_many(struct device **d, unsigned n, unsigned ms)
+{
+	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
+	GPollFD *fds = g_new0(GPollFD, n);
+
+	for (unsigned i = 0; i < n; i++) {
+		fds[i].fd = g_socket_get_fd(d[i]->sock);
+		fds[i].events = G_IO_IN;
+	}
+	do {
+		int64_t left = (end - g_get_monotonic_time()) / 1000;
+
+		for (unsigned i = 0; i < n; i++)
+			fds[i].revents = 0;
+		if (g_poll(fds, n, (int)CLAMP(left, 0, 5)) > 0)
+			for (unsigned i = 0; i < n && g_get_monotonic_time() < end; i++)
+				if (fds[i].revents && !d[i]->closed)
+					pump(d[i], 0);
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+	} while (g_get_monotonic_time() < end);
+	g_free(fds);
+}
+
+/* The ICCIDs of the campaign's cards in this state (a set). */
+static GHashTable *cards_in_state(struct server *s, int state)
+{
+	GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	struct ots_db_stmt *st = ots_db_stmt(s->h, "SELECT iccid FROM campaign_cards WHERE state = ?");
+	GError *error = NULL;
+
+	ots_db_bind_int(st, 1, state);
+	while (ots_db_next(st, &error))
+		g_hash_table_add(set, g_strdup(ots_db_column_text(st, 0)));
+	ots_db_reset(st);
+	g_assert_no_error(error);
+	return set;
+}
+
+#define CARD_DONE 2     /* campaign_cards.state (transactions/campaign.c) */
+
+/*
+ * 1 000 cards (a uicc-emu card with the RFM applet behind a handset each, on
+ * the netsim link), one campaign (SELECT, UPDATE BINARY and READ BINARY of
+ * EF_SPN, 500 packets/s), the server killed with -9 once 40 % of the cards
+ * are done, while hundreds of operations are out: after the restart the
+ * campaign resumes and completes, every card done with the new EF_SPN read
+ * back; a card done before the kill got no envelope afterwards; no card
+ * refused a packet, counters only went up, none was used twice.
+ */
+static void test_campaign_kill9(void)
+{
+	unsigned n = campaign_cards();
+	struct device **d = g_new0(struct device *, n);
+	struct me_sim **me = g_new0(struct me_sim *, n);
+	unsigned *envelopes = g_new0(unsigned, n);
+	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
+	struct server s = { 0 };
+	struct rlimit rl;
+	GHashTable *done;
+	char *shm;
+	int64_t end, t0 = g_get_monotonic_time();
+	char *sql = g_strdup_printf("SELECT count(*) FROM campaign_cards WHERE state = %d", CARD_DONE);
+	unsigned before = 0;
+
+	/* two sockets a card, in this process and the server */
+	g_assert_cmpint(getrlimit(RLIMIT_NOFILE, &rl), ==, 0);
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < 2 * n + 64) {
+		g_test_skip("not enough file descriptors for the cards' links");
+		g_free(d);
+		g_free(me);
+		g_free(envelopes);
+		g_free(sql);
+		return;
+	}
+	server_setup(&s);
+	/* the cards' own state files on tmpfs: their fsyncs are not the server's to count */
+	shm = g_build_filename(g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : s.dir,
+			       "ots-cards-XXXXXX", NULL);
+	g_assert_nonnull(g_mkdtemp(shm));
+	for (unsigned i = 0; i < n; i++) {
+		char iccid[21], msisdn[16], *ini, *state;
+		GError *error = NULL;
+
+		campaign_iccid(i, iccid);
+		g_snprintf(msisdn, sizeof(msisdn), "+1555300%04u", i);
+		ini = write_rfm_card_ini(s.dir, iccid, msisdn, NULL);
+		state = g_strdup_printf("%s/%s.state", shm, iccid);
+		me[i] = me_sim_new(ini, state, &up, &error);
+		g_assert_no_error(error);
+		g_free(ini);
+		g_free(state);
+	}
+	campaign_spawn(&s, n, true);
+	campaign_connect(&s, d, me, n);
+
+	end = g_get_monotonic_time() + 300 * G_USEC_PER_SEC;
+	g_test_message("cards connected after %.1f s", (double)(g_get_monotonic_time() - t0) / 1e6);
+	while (db_int(&s, sql) < (int64_t)n * 2 / 5) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		pump_many(d, n, 5);
+	}
+	/* the cards done now must never hear of the campaign again */
+	done = cards_in_state(&s, CARD_DONE);
+	for (unsigned i = 0; i < n; i++)
+		envelopes[i] = me[i]->envelopes;
+	server_kill9(&s);
+	g_test_message("killed with %u cards done, %" G_GINT64_FORMAT " active after %.1f s",
+		       g_hash_table_size(done),
+		       db_int(&s, "SELECT count(*) FROM campaign_cards WHERE state = 1"),
+		       (double)(g_get_monotonic_time() - t0) / 1e6);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM campaign_cards WHERE state = 1"), >, 0);
+	for (unsigned i = 0; i < n; i++)
+		device_free(d[i]);
+
+	campaign_spawn(&s, n, false);
+	campaign_connect(&s, d, me, n);
+	while (db_int(&s, "SELECT state FROM campaigns WHERE id = 1") == 0) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		pump_many(d, n, 50);
+	}
+	pump_many(d, n, 100);
+	g_test_message("campaign completed after %.1f s", (double)(g_get_monotonic_time() - t0) / 1e6);
+
+	g_assert_cmpint(db_int(&s, sql), ==, n);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM rfm_ops WHERE campaign_id = 1"), ==, n);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM transactions WHERE result LIKE "
+			       "'%\"data\":\"014f54412053504effffffffffffffffff\"%'"), ==, n);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM commands"), ==,
+			db_int(&s, "SELECT count(*) FROM (SELECT DISTINCT iccid, kvn, cntr FROM commands) c"));
+	for (unsigned i = 0; i < n; i++) {
+		char iccid[21];
+
+		campaign_iccid(i, iccid);
+		g_assert_cmpuint(me[i]->refusals, ==, 0);
+		g_assert_true(me_sim_counters_increasing(me[i]));
+		if (g_hash_table_contains(done, iccid)) {
+			g_assert_cmpuint(me[i]->envelopes, ==, envelopes[i]);
+			before++;
+		}
+		device_free(d[i]);
+		me_sim_free(me[i]);
+	}
+	g_assert_cmpuint(before, ==, g_hash_table_size(done));
+	g_hash_table_destroy(done);
+	g_free(d);
+	g_free(me);
+	g_free(envelopes);
+	g_free(sql);
+	server_teardown(&s);
+	{
+		char *cmd = g_strdup_printf("rm -rf '%s'", shm);
+
+		g_assert_cmpint(system(cmd), ==, 0);
+		g_free(cmd);
+	}
+	g_free(shm);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 7 && strcmp(argv[1], "--child-campaign") == 0)
+		return child_campaign(argv[2], argv[3], argv[4], (unsigned)atoi(argv[5]),
+				      strcmp(argv[6], "1") == 0);
 	if (argc >= 6 && strcmp(argv[1], "--child") == 0)
 		return child_main(argv[2], argv[3], argv[4], argv[5]);
 	self_exe = g_file_read_link("/proc/self/exe", NULL);
@@ -675,5 +935,6 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/netsim/kill9/after-c1", GINT_TO_POINTER(KILL_AFTER_C1), test_kill9);
 	g_test_add_data_func("/netsim/kill9/after-ir", GINT_TO_POINTER(KILL_AFTER_IR), test_kill9);
 	g_test_add_data_func("/netsim/kill9/after-mg", GINT_TO_POINTER(KILL_AFTER_MG), test_kill9);
+	g_test_add_func("/netsim/kill9/rfm-campaign", test_campaign_kill9);
 	return g_test_run();
 }

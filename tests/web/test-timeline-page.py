@@ -25,6 +25,12 @@ test answers, so the deferred flow stops where the patent's user thinks:
   5. a 390x844 phone window: one column, lane labels abbreviated, no
      sideways scroll of the page (only inside the diagram)
      (timeline-phone.png);
+  6. an RFM operation (SELECT DF_GSM + GET RESPONSE on SIM RFM): the page
+     follows it and draws the request, the script to the UICC, the PoR
+     with its R-APDUs and the script done with the last R-APDU, its summary
+     the script and the R-APDUs; then a campaign of one card: the campaigns
+     panel shows it completed with its counts, and its operation's
+     timeline the card's campaign states (timeline-rfm.png);
   and the browser's console holds no Content-Security-Policy violation and
   no error but the campaigns 404 (before the server has campaigns).
 
@@ -66,7 +72,7 @@ skip_without_browser()
 import dbus  # noqa: E402
 import dbus.service  # noqa: E402
 from harness import Harness, check, log, main_wrapper  # noqa: E402
-from otaflow import Stack, card_ini  # noqa: E402
+from otaflow import Stack, card_ini, rfm_tar  # noqa: E402
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
@@ -93,6 +99,8 @@ FLOW = [
     ("released", "released", "sv2", "sv2", "done"),
 ]
 BEFORE_ANSWER = 4      # rows drawn while the user has not answered
+RFM_FLOW = [("request", "sv1", "sv2", "normal"), ("RFM script", "sv2", "uicc", "normal"),
+            ("PoR + R-APDUs", "uicc", "sv2", "normal"), ("script done", "sv2", "sv1", "normal")]
 LOST_FLOW = [("request", "normal"), ("C1", "normal"), ("no PoR for C1", "retry"),
              ("C1 (attempt 2)", "retry"), ("no PoR for C1", "retry"), ("failed", "fail")]
 
@@ -256,7 +264,7 @@ def deferred_flow(s, page, agent, art):
           "transaction %d completed with R1 'confirmed'" % tx_id)
     page.wait_labels([r[1] for r in FLOW])
     page.wait(lambda: "completed" in page.text("tx-summary") and
-              page.js("return document.querySelector('#tx-list li[data-key=\"%d\"] .badge').textContent" % tx_id)
+              page.js("return document.querySelector('#tx-list li[data-key=\"%d\"] .badge')?.textContent" % tx_id)
               == "completed", "state completed in the summary and the list")
     rows = page.rows()
     for r, (events, label, frm, to, kind) in zip(rows, FLOW):
@@ -388,6 +396,38 @@ def phone(page, art):
     page.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def rfm(s, page, art):
+    status, body = s.api.call("POST", "/v1/rfm", {"iccid": CARD[0], "tar": "b00010",
+                                                  "apdus": ["a0a40000027f20", "a0c0000016"]})
+    check(status == 201, "RFM operation started: %s %s" % (status, body))
+    op_id = body["id"]
+    page.wait(lambda: page.text("dia-h") == "Transaction %d" % op_id, "follows RFM operation %d" % op_id)
+    page.wait_labels([r[0] for r in RFM_FLOW])
+    rows = page.rows()
+    check([(r["label"], r["from"], r["to"], r["kind"]) for r in rows] == RFM_FLOW,
+          "RFM rows: %s" % [(r["label"], r["from"], r["to"], r["kind"]) for r in rows])
+    check("POST /v1/rfm" in rows[0]["title"] and "2/2 executed · SW 9000" in rows[2]["title"] and
+          "#2 9000 0000" in rows[3]["title"], "the request, the PoR's count and SW, the last R-APDU: %s" %
+          [r["title"] for r in rows])
+    page.wait(lambda: "completed" in page.text("tx-summary"), "operation %d completed" % op_id)
+    summary = page.text("tx-summary")
+    check("compact: a0a40000027f20 a0c0000016" in summary and "R-APDUs#2 9000" in summary,
+          "the summary shows the script and the R-APDUs: %s" % summary)
+
+    status, body = s.api.call("POST", "/v1/campaigns", {"name": "web", "tar": "b00010", "apdus": ["a0f2000016"],
+                                                        "iccids": [CARD[0]], "rate": 50})
+    check(status == 201, "campaign started: %s %s" % (status, body))
+    camp = body["id"]
+    page.wait(lambda: "web" in page.text("campaign-list") and "completed" in page.text("campaign-list") and
+              "done 1" in page.text("campaign-list"), "the campaigns panel: web completed, done 1 (%s)" %
+              page.text("campaign-list"))
+    labels = ["request", "RFM script", "campaign %d: card active" % camp, "PoR + R-APDUs", "script done",
+              "campaign %d: card done" % camp]
+    page.wait_labels(labels)
+    check(True, "the campaign's operation with the card's states: %s" % labels)
+    page.screenshot(os.path.join(art, "timeline-rfm.png"))
+
+
 def console_clean(page):
     bad = []
     for entry in page.d.get_log("browser"):
@@ -406,7 +446,8 @@ def run():
         s = Stack(h, {"uicc_emu": uicc_emu, "server": server})
         d = None
         try:
-            s.start({"card0": card_ini(*CARD, {"b00001": {"ir": "fixed:60", "mg-address": "+15550100"}})},
+            s.start({"card0": card_ini(*CARD, {"b00001": {"ir": "fixed:60", "mg-address": "+15550100"}}) +
+                     rfm_tar("b00010", "df-gsm")},
                     server_args=["--por-timeout-ms", "3000", "--max-attempts", "2"], taps=False)
             path = s.bring_up("card0")
             agent = HeldAgent(h.bus)
@@ -432,6 +473,7 @@ def run():
             lost_tx = lost_card(s, page, art)
             keyboard(page, flow_tx, lost_tx)
             phone(page, art)
+            rfm(s, page, art)
             console_clean(page)
         finally:
             if d is not None:

@@ -4,7 +4,10 @@
  * page"), served from the binary at /.  It is a client of the public API and
  * nothing else: GET /v1/cards, /v1/transactions, /v1/transactions/ID (its
  * timeline), /v1/campaigns (404 before the server has campaigns) and the
- * event stream GET /v1/events.  Plain JS, no framework, no build step; the
+ * event stream GET /v1/events.  An RFM operation (action "rfm") is a
+ * transaction too: its script goes SV2 -> UICC, its PoR brings the R-APDUs
+ * back (one row, joined with its "rfm-result"), and the campaign it belongs
+ * to marks its card's state on the timeline.  Plain JS, no framework, no build step; the
  * Content-Security-Policy the server sends allows no inline script or style,
  * so nothing here writes HTML from strings: API data only ever goes into
  * textContent and SVG attributes.
@@ -36,10 +39,12 @@
 		'mg-received', 'r2s-received', 'r1-delivered', 'released', 'failed', 'expired',
 		'por-timeout', 'release-unconfirmed', 'por-invalid', 'por-error', 'delivery-error',
 		'poll', 'submit-retry', 'submit-refused', 'delivery-receipt', 'link-refused',
+		'script-sent', 'rfm-result', 'campaign-started', 'campaign-card', 'campaign-completed',
+		'campaign-cancelled',
 	];
 	/* how a PoR came (por-received's "via") */
 	const VIA = { 'sms-submit': 'SMS-SUBMIT', 'deliver-report': 'DELIVER-REPORT', 'deliver-sm': 'deliver_sm (SMPP)' };
-	const COMMAND = { c1: 'C1', c2: 'C2', release: 'release' };
+	const COMMAND = { c1: 'C1', c2: 'C2', release: 'release', script: 'RFM script' };
 	const PROACTIVE = {
 		'display-text': 'DISPLAY TEXT', 'get-input': 'GET INPUT',
 		'select-item': 'SELECT ITEM', 'yes-no': 'GET INKEY (yes/no)',
@@ -146,6 +151,12 @@
 		return 'confirmed';
 	}
 
+	/* An RFM result's R-APDUs as a person reads them: "#2 9000 0000ffff7f20…" */
+	function rapduText(r) {
+		return (r.rapdus || []).map((x) => '#' + (x.index + 1) + ' ' + x.sw +
+			(x.data ? ' ' + (x.data.length > 24 ? x.data.slice(0, 24) + '…' : x.data) : '')).join(', ');
+	}
+
 	function arrow(e, from, to, label, detail, kind) {
 		return {
 			key: String(e.seq), seq: e.seq, events: [e.event], from, to, label, detail: detail || '',
@@ -196,7 +207,34 @@
 		for (const e of timeline) {
 			switch (e.event) {
 			case 'queued':
-				rows.push(arrow(e, 'sv1', 'sv2', 'request', 'POST /v1/transactions'));
+				rows.push(arrow(e, 'sv1', 'sv2', 'request', tx && tx.action === 'rfm' ?
+					(tx.rfm && tx.rfm.campaign ? 'campaign ' + tx.rfm.campaign : 'POST /v1/rfm') :
+					'POST /v1/transactions'));
+				break;
+			case 'script-sent':
+				rows.push(commandRow(e));
+				por = null;
+				break;
+			case 'rfm-result': {
+				const r = e.result || {};
+				const what = (r.executed !== undefined ? r.executed + '/' + r.commands + ' executed' : '') +
+					(r.sw ? ' · SW ' + r.sw : '');
+				if (por && por.command === 'script') {
+					por.label = 'PoR + R-APDUs';
+					por.detail = what + ' · ' + por.detail;
+					por.events.push(e.event);
+					if (!r.ok)
+						por.kind = 'fail';
+				}
+				rows.push(arrow(e, 'sv2', 'sv1', r.ok ? 'script done' : 'script stopped',
+						rapduText(r), r.ok ? 'normal' : 'fail'));
+				por = null;
+				break;
+			}
+			case 'campaign-card':
+				rows.push(note(e, 'sv1', 'campaign ' + e.campaign + ': card ' + e.state,
+					       e.why || ('attempt ' + e.attempt), e.state === 'failed' ? 'fail' :
+					       e.state === 'pending' ? 'retry' : e.state === 'done' ? 'done' : 'other'));
 				break;
 			case 'c2-sent':
 				commandStart = rows.length;
@@ -497,8 +535,12 @@
 		summaryItem(dl, 'card', tx.iccid);
 		summaryItem(dl, 'action', tx.action + (tx.text ? ' “' + tx.text + '”' : '') +
 			    (tx.items ? ' [' + tx.items.join(', ') + ']' : ''));
-		summaryItem(dl, 'TAR / txid', tx.tar + ' / ' + tx.txid);
-		if (tx.ev) {
+		if (tx.rfm) {
+			summaryItem(dl, 'script', tx.rfm.format + ': ' + (tx.rfm.apdus || []).join(' '));
+			summaryItem(dl, 'campaign', tx.rfm.campaign);
+		}
+		summaryItem(dl, tx.rfm ? 'TAR' : 'TAR / txid', tx.rfm ? tx.tar : tx.tar + ' / ' + tx.txid);
+		if (tx.ev && !tx.rfm) {
 			const rules = [];
 			if (tx.ev.mg)
 				rules.push('MG');
@@ -509,7 +551,11 @@
 			summaryItem(dl, 'EV rules', rules.join(', ') || 'poll only');
 		}
 		summaryItem(dl, 'time extension', tx.rq ? rqText(tx.rq) : null);
-		summaryItem(dl, 'R1', tx.result ? answerText(tx.result, tx) : null);
+		if (tx.action === 'rfm')
+			summaryItem(dl, 'R-APDUs', tx.result ? (tx.result['por-status'] ? 'PoR status ' +
+				tx.result['por-status-name'] : rapduText(tx.result)) : null);
+		else
+			summaryItem(dl, 'R1', tx.result ? answerText(tx.result, tx) : null);
 		summaryItem(dl, 'why', tx.why);
 	}
 
@@ -701,7 +747,7 @@
 		const list = state.campaigns || [];
 		syncList($('campaign-list'), list, (c) => c.id !== undefined ? c.id : c.name, (li, c) => {
 			const parts = [];
-			for (const k of ['state', 'total', 'completed', 'failed', 'expired', 'pending'])
+			for (const k of ['state', 'total', 'done', 'failed', 'active', 'pending', 'cancelled'])
 				if (c[k] !== undefined && c[k] !== null && typeof c[k] !== 'object')
 					parts.push(k === 'state' ? c[k] : k + ' ' + c[k]);
 			li.replaceChildren(line('camp-name', c.name || 'campaign ' + c.id),
