@@ -494,6 +494,27 @@ static uint16_t answer(struct ots_card *c, struct simota_cat_msg *cmd, const cha
 	return ots_terminal_response(c, tr, n);
 }
 
+/* RFM_CARD, and a terminal that sent its profile, with REFRESH. */
+static void open_with_terminal(struct ots_card *c)
+{
+	ots_card_open(c, RFM_CARD);
+	g_assert_cmphex(profile(c, true), ==, 0x9000);
+}
+
+/* A reset, then the TERMINAL PROFILE: the REFRESH still owed (this File List) comes; answered result. */
+static void owed_after_reset(struct ots_card *c, const char *list, const char *result)
+{
+	ots_card_reopen(c);
+	g_assert_cmphex(answer(c, fetch_refresh(c, profile(c, true), 0x01, list), result), ==, 0x9000);
+}
+
+/* A reset, then the TERMINAL PROFILE: no REFRESH owed (no 91XX). */
+static void nothing_owed(struct ots_card *c)
+{
+	ots_card_reopen(c);
+	g_assert_cmphex(profile(c, true), ==, 0x9000);
+}
+
 /* Runs a script whose PoR must say hex; returns the ENVELOPE's final SW (9000, or 91XX). */
 static uint16_t script_sw(struct ots_card *c, const uint8_t tar[3], const char *script, const char *hex)
 {
@@ -515,15 +536,13 @@ static void test_refresh_after_update(void)
 	struct ots_card c;
 	uint16_t sw;
 
-	ots_card_open(&c, RFM_CARD);
-	g_assert_cmphex(profile(&c, true), ==, 0x9000);
+	open_with_terminal(&c);
 	sw = script_sw(&c, tar_usim, SPN_UPDATE, "02 9000");
 	g_assert_cmphex(sw & 0xFF00, ==, 0x9100);
 	/* still announced after another envelope (a script that changes nothing) */
 	g_assert_cmphex(script_sw(&c, tar_usim, "00A4000C026FAD", "01 9000"), ==, sw);
 	g_assert_cmphex(answer(&c, fetch_refresh(&c, sw, 0x01, SPN_LIST), "00"), ==, 0x9000);
-	ots_card_reopen(&c);
-	g_assert_cmphex(profile(&c, true), ==, 0x9000);
+	nothing_owed(&c);
 	/* expanded: the same; through SIM RFM (DF_GSM, CLA A0) the same file, the same list */
 	sw = script_sw(&c, tar_usim, "AA1C 2207 00A4000C026F46 2211 00D600000C 01 72656D6F7465 FFFFFFFFFF",
 		       "ab0b 800102 23029000 23029000");
@@ -538,8 +557,7 @@ static void test_refresh_none_read_only(void)
 {
 	struct ots_card c;
 
-	ots_card_open(&c, RFM_CARD);
-	g_assert_cmphex(profile(&c, true), ==, 0x9000);
+	open_with_terminal(&c);
 	g_assert_cmphex(script_sw(&c, tar_usim, "00A4000C026F46" "00B0000001", "02 9000 00"), ==, 0x9000);
 	g_assert_cmphex(script_sw(&c, tar_mf, "0020000A08 3132333435363738" "00A4000C022FE2" "00B0000001",
 				  "03 9000 98"), ==, 0x9000);
@@ -562,14 +580,12 @@ static void test_refresh_profile(void)
 	g_assert_cmphex(profile(&c, false), ==, 0x9000);
 	g_assert_cmphex(script_sw(&c, tar_usim, SPN_UPDATE, "02 9000"), ==, 0x9000);
 	g_assert_cmphex(script_sw(&c, tar_usim, "00A4000C026F46" "00B0000001", "02 9000 01"), ==, 0x9000);
-	ots_card_reopen(&c);
-	g_assert_cmphex(answer(&c, fetch_refresh(&c, profile(&c, true), 0x01, SPN_LIST), "00"), ==, 0x9000);
+	owed_after_reset(&c, SPN_LIST, "00");
 	/* no profile yet: the same, once the profile comes */
 	ots_card_reopen(&c);
 	g_assert_cmphex(script_sw(&c, tar_usim, SPN_UPDATE, "02 9000"), ==, 0x9000);
 	g_assert_cmphex(answer(&c, fetch_refresh(&c, profile(&c, true), 0x01, SPN_LIST), "00"), ==, 0x9000);
-	ots_card_reopen(&c);
-	g_assert_cmphex(profile(&c, true), ==, 0x9000);
+	nothing_owed(&c);
 	ots_card_close(&c);
 }
 
@@ -584,18 +600,15 @@ static void test_refresh_answers(void)
 	struct ots_card c;
 	uint16_t sw;
 
-	ots_card_open(&c, RFM_CARD);
-	g_assert_cmphex(profile(&c, true), ==, 0x9000);
+	open_with_terminal(&c);
 	/* UPDATE, then a READ past the end: the script stops, the change stays */
 	sw = script_sw(&c, tar_usim, SPN_UPDATE "00B0002001", "03 6B00");
 	g_assert_cmphex(answer(&c, fetch_refresh(&c, sw, 0x01, SPN_LIST), "2002"), ==, 0x9000);
 	ots_card_reopen(&c);
 	/* fetched, then a reset before the TERMINAL RESPONSE */
 	g_free(fetch_refresh(&c, profile(&c, true), 0x01, SPN_LIST));
-	ots_card_reopen(&c);
-	g_assert_cmphex(answer(&c, fetch_refresh(&c, profile(&c, true), 0x01, SPN_LIST), "30"), ==, 0x9000);
-	ots_card_reopen(&c);
-	g_assert_cmphex(profile(&c, true), ==, 0x9000);
+	owed_after_reset(&c, SPN_LIST, "30");
+	nothing_owed(&c);
 	ots_card_close(&c);
 }
 
@@ -608,8 +621,7 @@ static void test_refresh_two_scripts(void)
 	struct ots_card c;
 	uint16_t sw;
 
-	ots_card_open(&c, RFM_CARD);
-	g_assert_cmphex(profile(&c, true), ==, 0x9000);
+	open_with_terminal(&c);
 	sw = script_sw(&c, tar_usim, SPN_UPDATE, "02 9000");
 	g_assert_cmphex(sw & 0xFF00, ==, 0x9100);
 	/* EF_AD (update ADM1) by another TAR: the REFRESH of EF_SPN still waits, alone */
@@ -635,8 +647,7 @@ static void test_refresh_ef_dir(void)
 	char *hex, *script;
 	uint16_t sw;
 
-	ots_card_open(&c, RFM_CARD);
-	g_assert_cmphex(profile(&c, true), ==, 0x9000);
+	open_with_terminal(&c);
 	g_assert_cmphex(me_apdu(&c, "00A4080C022F00", NULL, NULL), ==, 0x9000);
 	sw = me_apdu(&c, "00B2010400", rec, &n);
 	g_assert_cmphex(sw & 0xFF00, ==, 0x6C00);
@@ -648,10 +659,8 @@ static void test_refresh_ef_dir(void)
 	script = g_strdup_printf("00A4000C022F00" "00DC0104%02zX%s", n, hex);
 	g_free(fetch_refresh(&c, script_sw(&c, tar_mf, script, "02 9000"), 0x04, ""));
 	/* the terminal resets the card */
-	ots_card_reopen(&c);
-	g_assert_cmphex(answer(&c, fetch_refresh(&c, profile(&c, true), 0x01, "01 3F002F00"), "00"), ==, 0x9000);
-	ots_card_reopen(&c);
-	g_assert_cmphex(profile(&c, true), ==, 0x9000);
+	owed_after_reset(&c, "01 3F002F00", "00");
+	nothing_owed(&c);
 	g_free(script);
 	g_free(hex);
 	ots_card_close(&c);
@@ -676,8 +685,7 @@ static void test_refresh_after_submitted_por(void)
 	uint8_t *pkt = ots_wrap(0x1639, 0x22, 0x22, tar_usim, counter++, kic, kid, script, len, &pkt_len);
 	uint16_t sw;
 
-	ots_card_open(&c, RFM_CARD);
-	g_assert_cmphex(profile(&c, true), ==, 0x9000);
+	open_with_terminal(&c);
 	sw = ots_send_packet(&c, pkt, pkt_len, 3, resp, sizeof(resp), &resp_len);
 	g_assert_cmpuint(resp_len, ==, 0);
 	m = ots_fetch_command(&c, sw, SIMOTA_CAT_SEND_SHORT_MESSAGE);
