@@ -183,7 +183,6 @@ def run():
                   lambda: "command packet: PID 7F, UDH 70, TAR b00001, CNTR %s, SPI 1619, CC, the compact "
                   "script: %s" % (sent["cntr"], json.dumps(pkt)))
             reports = [f for f in frames if f["type"] == DELIVER_REPORT and f["id"] == sent["msg-id"]]
-            por_t = reports[0]["t"]
             rep = parse_deliver_report(reports[0]["tpdu"])
             back = s.unwrap_response("1619", rep["data"])
             check(rep["udh"].get(0x71) == b"" and back["cntr"] == sent["cntr"] and back["cc"] and
@@ -196,8 +195,13 @@ def run():
             refresh = fetched_refresh(s, "card0", since)
             check(refresh["qualifier"] == 0x01 and refresh["files"] == ["3f007fff6f46", "3f007f206f46"],
                   lambda: "REFRESH File Change Notification of EF_SPN, both paths: %s" % refresh)
-            check(refresh["t"] > por_t,
-                  lambda: "the REFRESH fetched after the PoR went (%.3f > %.3f)" % (refresh["t"], por_t))
+            # the card's response data to the ENVELOPE (after its GET RESPONSE) carried the PoR and
+            # announced the REFRESH (91XX) at the same time: the PoR was out before the ME could fetch it
+            por_apdus = [a for a in s.apdu["card0"].commands(b"\x00\xc0") + s.apdu["card0"].commands(b"\x80\xc2")
+                         if a["t"] >= since and a["rapdu"] and rep["ud"] and rep["ud"] in a["rapdu"][:-2]]
+            check(len(por_apdus) == 1 and por_apdus[0]["rapdu"][-2] == 0x91 and por_apdus[0]["t"] < refresh["t"],
+                  lambda: "the PoR in the card's response data with 91XX, the REFRESH fetched after it: %s" %
+                  [(a["capdu"][:5].hex(), a["rapdu"][-2:].hex()) for a in por_apdus])
             got = h.wait_for(lambda: spn(h, path), 30, "ServiceProviderName after the REFRESH",
                              until=lambda v: v == NEW_SPN)
             check(got == NEW_SPN, lambda: "ServiceProviderName read from the card after the REFRESH: %r" % got)
