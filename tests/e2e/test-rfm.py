@@ -210,9 +210,11 @@ def run():
                   lambda: "TERMINAL RESPONSE to the REFRESH: 00, the session over: %s" % tr)
             card_log(h, "card0", "REFRESH queued: File Change Notification (01), 2 files: 3f007fff6f46 3f007f206f46")
             card_log(h, "card0", "TERMINAL RESPONSE to REFRESH (01): result 00, performed")
-            owed = s.card_state("card0").get("rfm-refresh", {})
-            check("files" not in owed and "flags" not in owed,
-                  lambda: "the card owes no REFRESH any more: %s" % owed)
+            # the card writes its state after it logged the answer: wait for it
+            owed = h.wait_for(lambda: s.card_state("card0").get("rfm-refresh", {}), 30,
+                              "the card's state: no REFRESH owed",
+                              until=lambda o: "files" not in o and "flags" not in o)
+            check(owed.get("seq") == "1", lambda: "the card owes no REFRESH any more: %s" % owed)
 
             # ---- 4: a new power-up: the copy oFono keeps is the new one ----------------------
             got = power_cycle(h, s, path, "after the REFRESH")
