@@ -104,6 +104,9 @@ static simota_err check_command(const struct simota_cat_msg *m, const struct cat
 		if ((m->details.qualifier == 0x01 || m->details.qualifier == 0x02) &&
 		    !m->file_list.present)
 			return SIMOTA_ERR_MISSING_VALUE;
+		/* §8.18: as many full paths as it says (§6.10: else result 32) */
+		if (m->file_list.present && simota_cat_file_list_check(&m->file_list, NULL) != SIMOTA_OK)
+			return SIMOTA_ERR_NOT_UNDERSTOOD;
 		break;
 	case SIMOTA_CAT_TIMER_MANAGEMENT:
 		/* §6.6.21: "start" needs the timer value */

@@ -23,7 +23,9 @@
  * service says a card arrived: a reader's "card inserted" event); once it
  * is reset and has had its TERMINAL PROFILE, ofono_sim_inserted_notify(TRUE) starts oFono's SIM
  * initialisation again (PIN), and post_sim creates the stk and sms atoms
- * anew when the SIM is ready.
+ * anew when the SIM is ready.  A REFRESH "UICC Reset" from the card is
+ * carried out here (sb_modem_uicc_reset): the card is reset as after a
+ * loss, oFono told it was done.
  */
 #define OFONO_API_SUBJECT_TO_CHANGE
 #include <errno.h>
@@ -62,8 +64,17 @@ struct sb_modem *sb_modem_new(const struct sb_modem_conf *conf)
 	return md;
 }
 
+static void uicc_reset_cancel(struct sb_modem *md)
+{
+	if (md->uicc_reset_id)
+		g_source_remove(md->uicc_reset_id);
+	md->uicc_reset_id = 0;
+	g_clear_pointer(&md->uicc_reset_cmd, g_bytes_unref);
+}
+
 static void sb_modem_free(struct sb_modem *md)
 {
+	uicc_reset_cancel(md);
 	sb_backoff_cancel(&md->reconnect);
 	sb_net_free(md->net);
 	sb_card_free(md->card);           /* no card callback after this */
@@ -209,6 +220,46 @@ static void card_start(struct sb_modem *md)
 	sb_card_start(md->card, card_started, md);
 }
 
+/*
+ * REFRESH "UICC Reset" (TS 102 223 §6.4.7): the terminal resets the card
+ * and starts it as after a power-up; the reset answers the command (no
+ * TERMINAL RESPONSE).  oFono 1.31 answers that mode "beyond the terminal's
+ * capabilities" when it gets it to carry out (src/stk.c
+ * handle_command_refresh): the modem resets the card and tells the core,
+ * which then starts its SIM again (ofono_stk_proactive_command_handled_notify:
+ * SIM RESETTING, the modem back to pre-SIM, its post-SIM atoms gone).  The
+ * card, reset and given its TERMINAL PROFILE, is reported by card_ready().
+ * From the main loop: not inside the card service's callback.
+ */
+static gboolean uicc_reset_cb(gpointer p)
+{
+	struct sb_modem *md = p;
+	GBytes *cmd = md->uicc_reset_cmd;
+	gsize len;
+	const uint8_t *data = g_bytes_get_data(cmd, &len);
+
+	md->uicc_reset_id = 0;
+	md->uicc_reset_cmd = NULL;
+	ofono_info("%s: REFRESH UICC Reset: the card is reset", md->conf->name);
+	md->card_ready = false;
+	if (md->stk)
+		ofono_stk_proactive_command_handled_notify(md->stk, (int)len, data);
+	g_bytes_unref(cmd);
+	if (md->card && md->powered) {
+		sb_card_stop(md->card);
+		card_start(md);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+void sb_modem_uicc_reset(struct sb_modem *md, const uint8_t *cmd, size_t len)
+{
+	if (md->uicc_reset_id)
+		return;
+	md->uicc_reset_cmd = g_bytes_new(cmd, len);
+	md->uicc_reset_id = g_idle_add(uicc_reset_cb, md);
+}
+
 /* ---- the network ------------------------------------------------------------- */
 
 static void net_state_cb(struct sb_net *net, bool up, void *user)
@@ -270,6 +321,7 @@ static int sb_disable(struct ofono_modem *modem)
 	DBG("%s", md->conf->name);
 	md->powered = false;
 	md->enabling = false;
+	uicc_reset_cancel(md);
 	sb_backoff_cancel(&md->reconnect);
 	md->card_ready = false;
 	if (md->card)

@@ -52,6 +52,10 @@ struct sb_modem {
 	/* the network */
 	struct sb_net *net;
 	bool online;
+
+	/* a REFRESH "UICC Reset" to carry out (modem.c) */
+	guint uicc_reset_id;
+	GBytes *uicc_reset_cmd;
 };
 
 /* stkbridge.c: the configured modems */
@@ -61,6 +65,8 @@ extern const char *sb_config_path(void);
 int sb_modem_driver_register(void);
 void sb_modem_driver_unregister(void);
 struct sb_modem *sb_modem_new(const struct sb_modem_conf *conf);
+/* The card's REFRESH "UICC Reset" (cmd: the proactive command): the card is reset, oFono told. */
+void sb_modem_uicc_reset(struct sb_modem *md, const uint8_t *cmd, size_t len);
 
 /* atoms/sim.c */
 int sb_sim_driver_register(void);

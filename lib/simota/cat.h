@@ -337,6 +337,34 @@ simota_err simota_cat_timer_value_seconds(const struct simota_cat_bytes *v, uint
 void simota_cat_timer_value_set(struct simota_cat_bytes *v, uint32_t seconds);
 
 /*
+ * TS 102 223 §8.18 File List (REFRESH, msg.file_list): the number of
+ * files, then each one's full path from the MF, back to back: 3F00, the
+ * FIDs of the DFs on the way (7FFF: the current NAA's ADF), the EF's own.
+ * A path is 4 to SIMOTA_CAT_PATH_MAX bytes, whole FIDs, 3F00 first and
+ * nowhere else (the next 3F00 starts the next path).
+ */
+#define SIMOTA_CAT_PATH_MAX 16
+
+/* An empty list: present, "0 files". */
+void simota_cat_file_list_init(struct simota_cat_bytes *fl);
+/*
+ * Appends path unless the list holds it already.  SIMOTA_ERR_BAD_VALUE for
+ * no full path (or a list that is not one); SIMOTA_ERR_NO_SPACE when the
+ * value would pass max bytes (SIMOTA_CAT_BYTES_MAX at most; 63 paths of 4):
+ * the list is then unchanged.
+ */
+simota_err simota_cat_file_list_add(struct simota_cat_bytes *fl, const uint8_t *path, size_t len, size_t max);
+/*
+ * The next path from *pos (0 to start), which moves on.  SIMOTA_ERR_MISSING_VALUE
+ * after the last; SIMOTA_ERR_BAD_VALUE for bytes that are no full path.
+ */
+simota_err simota_cat_file_list_next(const struct simota_cat_bytes *fl, size_t *pos, const uint8_t **path,
+				     size_t *len);
+bool simota_cat_file_list_has(const struct simota_cat_bytes *fl, const uint8_t *path, size_t len);
+/* The whole list: full paths only, as many as its first byte says (SIMOTA_ERR_BAD_VALUE otherwise). */
+simota_err simota_cat_file_list_check(const struct simota_cat_bytes *fl, unsigned *n_files);
+
+/*
  * TS 102 223 §6.10: the general result a terminal answers a command with
  * when decoding failed with err (32 data not understood, 36 missing values,
  * 30 beyond capabilities).

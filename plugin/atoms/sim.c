@@ -2,7 +2,9 @@
 /*
  * The sim atom driver: oFono's file and PIN requests through the modem's
  * card service (card/card.h): files by path, PIN state, entry, retries,
- * change, enable / disable.
+ * change, enable / disable; the SIM reported again after a REFRESH's NAA
+ * initialisation.  Nothing of the card is cached here: after a REFRESH
+ * oFono's reads reach the card.
  *
  * oFono asks for files by FID, mostly without a path: the EF's place in
  * the UICC tree comes from ef_parent() (TS 102 221 §13, TS 31.102 §4.2,
@@ -23,6 +25,7 @@ struct sb_sim {
 	struct sb_modem *md;
 	struct ofono_sim *sim;
 	guint register_id;
+	guint resume_id;                  /* the SIM reported again after a REFRESH's NAA initialisation */
 };
 
 /* ---- where a file lives ---------------------------------------------------- */
@@ -560,6 +563,40 @@ static void sb_list_apps(struct ofono_sim *sim, ofono_sim_list_apps_cb_t cb, voi
 	sb_card_file_info(card_of(r), r->sd, &ef_dir, apps_info_cb, r);
 }
 
+/* ---- REFRESH ---------------------------------------------------------------------- */
+
+/*
+ * A REFRESH with NAA initialisation (TS 102 223 §6.4.7: modes 00, 02, 03,
+ * 04 to 06 once handled, or 01 naming a file oFono reads when it starts
+ * the SIM) makes oFono 1.31's core (src/sim.c __ofono_sim_refresh) drop its
+ * SIM state, put the SIM in RESETTING, take the modem back to pre-SIM and
+ * wait for the driver to report the SIM inserted again: what a modem does
+ * once its firmware ran the NAA initialisation.  Here the card needs
+ * nothing for it (its USIM stays selected): the SIM is reported at once,
+ * from the main loop; during a UICC Reset (modem.c) the card is not ready
+ * and card_ready() reports it once the card is back.
+ */
+static gboolean sim_resume_cb(gpointer p)
+{
+	struct sb_sim *sd = p;
+
+	sd->resume_id = 0;
+	if (!sd->md->card_ready || ofono_sim_get_state(sd->sim) != OFONO_SIM_STATE_RESETTING)
+		return G_SOURCE_REMOVE;
+	ofono_info("%s: REFRESH: the SIM is initialised again", sd->md->conf->name);
+	ofono_sim_inserted_notify(sd->sim, TRUE);
+	ofono_sim_initialized_notify(sd->sim);
+	return G_SOURCE_REMOVE;
+}
+
+static void sim_state_cb(enum ofono_sim_state state, void *p)
+{
+	struct sb_sim *sd = p;
+
+	if (state == OFONO_SIM_STATE_RESETTING && !sd->resume_id)
+		sd->resume_id = g_idle_add(sim_resume_cb, sd);
+}
+
 /* ---- the atom ----------------------------------------------------------------------- */
 
 static gboolean sim_register_cb(gpointer p)
@@ -568,6 +605,8 @@ static gboolean sim_register_cb(gpointer p)
 
 	sd->register_id = 0;
 	ofono_sim_register(sd->sim);
+	/* freed with the atom's watch list, before sb_sim_remove() */
+	ofono_sim_add_state_watch(sd->sim, sim_state_cb, sd, NULL);
 	if (sd->md->card_ready) {
 		ofono_sim_inserted_notify(sd->sim, TRUE);
 		ofono_sim_initialized_notify(sd->sim);
@@ -595,6 +634,8 @@ static void sb_sim_remove(struct ofono_sim *sim)
 	ofono_sim_set_data(sim, NULL);
 	if (sd->register_id)
 		g_source_remove(sd->register_id);
+	if (sd->resume_id)
+		g_source_remove(sd->resume_id);
 	if (sd->md->card)
 		sb_card_cancel_owner(sd->md->card, sd);
 	if (sd->md->sim == sim)

@@ -4,6 +4,9 @@
  * through the card service (card/card.h); the card's proactive commands
  * come from it and go to oFono core, which talks to the SimToolkit agent,
  * and so does the end of the card's proactive session (TS 102 223 §6.2).
+ * A REFRESH goes to the core too (src/stk.c: it re-reads the files named,
+ * or starts the SIM again), except "UICC Reset", which the modem does
+ * (sb_modem_uicc_reset()).
  */
 #define OFONO_API_SUBJECT_TO_CHANGE
 #include <errno.h>
@@ -12,6 +15,7 @@
 #include <ofono/modem.h>
 #include <ofono/stk.h>
 
+#include "simota/cat.h"
 #include "stkbridge.h"
 #include "atoms/stk-profile.h"
 
@@ -68,11 +72,26 @@ static void set_error(struct ofono_error *e, const GError *err, uint16_t sw)
 
 /* ---- from the card ------------------------------------------------------------------ */
 
+/* TS 102 223 §6.4.7: REFRESH "UICC Reset" (qualifier 04), the modem's to do. */
+static bool is_uicc_reset(const uint8_t *cmd, size_t len)
+{
+	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
+	bool reset = simota_cat_command_decode(cmd, len, m) == SIMOTA_OK && m->details.type == SIMOTA_CAT_REFRESH &&
+		     m->details.qualifier == 0x04;
+
+	g_free(m);
+	return reset;
+}
+
 static void on_proactive_command(const uint8_t *cmd, size_t len, void *user)
 {
 	struct sb_stk *sd = user;
 
 	DBG("proactive command, %zu bytes", len);
+	if (is_uicc_reset(cmd, len)) {
+		sb_modem_uicc_reset(sd->md, cmd, len);
+		return;
+	}
 	ofono_stk_proactive_command_notify(sd->stk, (int)len, cmd);
 }
 

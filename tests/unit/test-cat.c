@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * CAT codec (TS 102 223, TS 31.111) against every entry of
- * cat-proactive.json (proactive commands, TERMINAL RESPONSEs, ENVELOPEs)
- * and the SMS-PP DOWNLOAD envelopes of secured-packets.json: decode,
- * compare the fields, re-encode byte for byte; every truncation fails.
+ * cat-proactive.json (proactive commands, TERMINAL RESPONSEs, ENVELOPEs),
+ * the REFRESH commands and responses of vectors-local/cat-refresh.json and
+ * the SMS-PP DOWNLOAD envelopes of secured-packets.json: decode, compare
+ * the fields, re-encode byte for byte; every truncation fails.  The File
+ * List of REFRESH (§8.18) built and read path by path.
  */
 #include <string.h>
 
@@ -65,7 +67,7 @@ static void assert_bytes(const struct simota_cat_bytes *b, JsonObject *extra, co
 static const char *const known_extra[] = {
 	"alpha_id", "duration", "icon_id", "text_attr", "item_text_attr_list",
 	"item_icon_id_list", "items", "item_id", "next_act", "resp_len", "default_text",
-	"tone", "event_list", "address", "tpdu", "sms_submit",
+	"tone", "event_list", "address", "tpdu", "sms_submit", "file_list",
 	"html",  /* oFono's HTML rendering of the text attributes: not a codec field */
 };
 
@@ -133,6 +135,22 @@ static void check_sms_submit(const struct simota_cat_msg *m, JsonObject *s)
 	g_assert_cmpstr(text, ==, tv_str(s, "ud"));
 }
 
+/* §8.18: the paths one by one, as many as the count says. */
+static void check_file_list(const struct simota_cat_bytes *fl, JsonArray *paths)
+{
+	size_t pos = 0, len;
+	const uint8_t *path;
+	unsigned n;
+
+	g_assert_cmpint(simota_cat_file_list_check(fl, &n), ==, SIMOTA_OK);
+	g_assert_cmpuint(n, ==, json_array_get_length(paths));
+	for (unsigned i = 0; i < n; i++) {
+		g_assert_cmpint(simota_cat_file_list_next(fl, &pos, &path, &len), ==, SIMOTA_OK);
+		tv_assert_hex(path, len, json_array_get_string_element(paths, i));
+	}
+	g_assert_cmpint(simota_cat_file_list_next(fl, &pos, &path, &len), ==, SIMOTA_ERR_MISSING_VALUE);
+}
+
 static void check_command_fields(const struct simota_cat_msg *m, JsonObject *v)
 {
 	JsonObject *extra = json_object_get_object_member(v, "extra"), *o;
@@ -183,6 +201,9 @@ static void check_command_fields(const struct simota_cat_msg *m, JsonObject *v)
 	assert_bytes(&m->item_text_attributes, extra, "item_text_attr_list", "list");
 	assert_bytes(&m->next_action, extra, "next_act", "list");
 	assert_bytes(&m->event_list, extra, "event_list", "list");
+	assert_bytes(&m->file_list, extra, "file_list", "list");
+	if ((o = member_obj(extra, "file_list")))
+		check_file_list(&m->file_list, json_object_get_array_member(o, "paths"));
 
 	o = member_obj(extra, "address");
 	g_assert_cmpint(m->address.present, ==, o != NULL);
@@ -587,6 +608,74 @@ static void test_build_commands(void)
 	g_assert_cmpint(simota_cat_command_decode(
 		(const uint8_t *)"\xd0\x09\x81\x03\x01\x01\x01\x82\x02\x81\x82", 11, &msg2), ==,
 		SIMOTA_ERR_MISSING_VALUE);
+	/* §8.18: a count that does not match the paths, or bytes that are no path: result 32 */
+	g_assert_cmpint(simota_cat_command_decode(
+		(const uint8_t *)"\xd0\x12\x81\x03\x01\x01\x01\x82\x02\x81\x82\x92\x07\x02\x3f\x00\x7f\x10\x6f\x3c",
+		20, &msg2), ==, SIMOTA_ERR_NOT_UNDERSTOOD);
+	g_assert_cmpint(simota_cat_command_decode(
+		(const uint8_t *)"\xd0\x12\x81\x03\x01\x01\x01\x82\x02\x81\x82\x92\x07\x01\x7f\x10\x6f\x3c\x00",
+		20, &msg2), ==, SIMOTA_ERR_NOT_UNDERSTOOD);
+}
+
+/* TS 102 223 §8.18: a File List built path by path, read back. */
+static void test_file_list(void)
+{
+	static const uint8_t spn_usim[] = { 0x3F, 0x00, 0x7F, 0xFF, 0x6F, 0x46 };
+	static const uint8_t spn_gsm[] = { 0x3F, 0x00, 0x7F, 0x20, 0x6F, 0x46 };
+	static const uint8_t dir[] = { 0x3F, 0x00, 0x2F, 0x00 };
+	static const uint8_t img[] = { 0x3F, 0x00, 0x7F, 0x10, 0x5F, 0x50, 0x4F, 0x20 };
+	struct simota_cat_bytes fl;
+	const uint8_t *path;
+	size_t pos = 0, len;
+	unsigned n;
+
+	simota_cat_file_list_init(&fl);
+	g_assert_cmpint(simota_cat_file_list_check(&fl, &n), ==, SIMOTA_OK);
+	g_assert_cmpuint(n, ==, 0);
+	g_assert_cmpint(simota_cat_file_list_add(&fl, spn_usim, sizeof(spn_usim), 255), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_cat_file_list_add(&fl, dir, sizeof(dir), 255), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_cat_file_list_add(&fl, img, sizeof(img), 255), ==, SIMOTA_OK);
+	/* listed once */
+	g_assert_cmpint(simota_cat_file_list_add(&fl, spn_usim, sizeof(spn_usim), 255), ==, SIMOTA_OK);
+	tv_assert_hex(fl.data, fl.len, "03" "3f007fff6f46" "3f002f00" "3f007f105f504f20");
+	g_assert_true(simota_cat_file_list_has(&fl, dir, sizeof(dir)));
+	g_assert_false(simota_cat_file_list_has(&fl, spn_gsm, sizeof(spn_gsm)));
+	/* no room for 6 more bytes within 24: unchanged */
+	g_assert_cmpint(simota_cat_file_list_add(&fl, spn_gsm, sizeof(spn_gsm), 24), ==, SIMOTA_ERR_NO_SPACE);
+	g_assert_cmpuint(fl.len, ==, 19);
+	/* not full paths: no 3F00 first, a 3F00 inside, odd, too short */
+	g_assert_cmpint(simota_cat_file_list_add(&fl, spn_usim + 2, 4, 255), ==, SIMOTA_ERR_BAD_VALUE);
+	g_assert_cmpint(simota_cat_file_list_add(&fl, (const uint8_t *)"\x3f\x00\x3f\x00", 4, 255), ==,
+			SIMOTA_ERR_BAD_VALUE);
+	g_assert_cmpint(simota_cat_file_list_add(&fl, spn_usim, 5, 255), ==, SIMOTA_ERR_BAD_VALUE);
+	g_assert_cmpint(simota_cat_file_list_add(&fl, spn_usim, 2, 255), ==, SIMOTA_ERR_BAD_VALUE);
+	/* read back in order */
+	g_assert_cmpint(simota_cat_file_list_next(&fl, &pos, &path, &len), ==, SIMOTA_OK);
+	tv_assert_hex(path, len, "3f007fff6f46");
+	g_assert_cmpint(simota_cat_file_list_next(&fl, &pos, &path, &len), ==, SIMOTA_OK);
+	tv_assert_hex(path, len, "3f002f00");
+	g_assert_cmpint(simota_cat_file_list_next(&fl, &pos, &path, &len), ==, SIMOTA_OK);
+	tv_assert_hex(path, len, "3f007f105f504f20");
+	g_assert_cmpint(simota_cat_file_list_next(&fl, &pos, &path, &len), ==, SIMOTA_ERR_MISSING_VALUE);
+	/* a list whose count is wrong, or with a trailing odd byte, is refused */
+	fl.data[0] = 2;
+	g_assert_cmpint(simota_cat_file_list_check(&fl, &n), ==, SIMOTA_ERR_BAD_VALUE);
+	g_assert_cmpint(simota_cat_file_list_add(&fl, spn_gsm, sizeof(spn_gsm), 255), ==, SIMOTA_ERR_BAD_VALUE);
+	fl.data[0] = 3;
+	fl.data[fl.len++] = 0x3F;
+	g_assert_cmpint(simota_cat_file_list_check(&fl, &n), ==, SIMOTA_ERR_BAD_VALUE);
+	/* the value is 255 bytes at most: 63 paths of 4 bytes */
+	simota_cat_file_list_init(&fl);
+	for (unsigned i = 0; i < 63; i++) {
+		uint8_t p[4] = { 0x3F, 0x00, 0x2F, (uint8_t)i };
+
+		g_assert_cmpint(simota_cat_file_list_add(&fl, p, 4, 1000), ==, SIMOTA_OK);
+	}
+	/* 3F00 2F00 is among them already; 3F00 7FFF is not and does not fit */
+	g_assert_cmpint(simota_cat_file_list_add(&fl, dir, sizeof(dir), 1000), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_cat_file_list_add(&fl, spn_usim, 4, 1000), ==, SIMOTA_ERR_NO_SPACE);
+	g_assert_cmpuint(fl.data[0], ==, 63);
+	g_assert_cmpuint(fl.len, ==, 253);
 
 	/* §6.6.15 PROVIDE LOCAL INFORMATION (IMEI) */
 	new_command(&msg, SIMOTA_CAT_PROVIDE_LOCAL_INFO, 0x01);
@@ -721,6 +810,9 @@ int main(int argc, char **argv)
 	add_all(cat, "proactive", "proactive", test_proactive, PROACTIVE);
 	add_all(cat, "terminal_responses", "response", test_response, RESPONSE);
 	add_all(cat, "envelopes", "envelope", test_envelope, ENVELOPE);
+	cat = tv_load_from(LOCAL_VECTORS_DIR, "cat-refresh.json");
+	add_all(cat, "proactive", "proactive", test_proactive, PROACTIVE);
+	add_all(cat, "terminal_responses", "response", test_response, RESPONSE);
 
 	sp = tv_load("secured-packets.json");
 	env = json_object_get_array_member(sp, "envelopes");
@@ -741,6 +833,7 @@ int main(int argc, char **argv)
 		g_free(path);
 	}
 	g_test_add_func("/cat/build/commands", test_build_commands);
+	g_test_add_func("/cat/build/file-list", test_file_list);
 	g_test_add_func("/cat/build/unknown-objects", test_unknown_objects);
 	g_test_add_func("/cat/build/responses", test_build_responses);
 	g_test_add_func("/cat/build/timer-expiration", test_timer_expiration);

@@ -6,10 +6,15 @@
  * live eUICC's expanded script and response from pySim's test_ota.py;
  * compact and expanded scripts on the three file systems, a failing
  * command ending the script, the TAR's access conditions, the applet's
- * own selection and security context, durability across a power cycle.
+ * own selection and security context, durability across a power cycle;
+ * the REFRESH a script that changed files owes the terminal (TS 102 223
+ * §6.4.7): when, in which mode, with which File List, after the PoR, what
+ * each TERMINAL RESPONSE leaves owed, across resets.
  */
 #include <string.h>
 
+#include "simota/cat.h"
+#include "simota/hex.h"
 #include "simota/ota.h"
 #include "simota/rfm.h"
 #include "test-support.h"
@@ -49,7 +54,8 @@ static void run_script(struct ots_card *c, const uint8_t tar[3], const char *scr
 
 	memset(o, 0, sizeof(*o));
 	o->sw = ots_send_packet(c, pkt, pkt_len, 3, o->resp, sizeof(o->resp), &o->resp_len);
-	g_assert_cmphex(o->sw, ==, 0x9000);
+	/* 91XX: a proactive command (the REFRESH a changing script owes) waits, after the PoR */
+	g_assert_true(o->sw == 0x9000 || (o->sw & 0xFF00) == 0x9100);
 	g_assert_cmpuint(o->resp_len, >, 0);
 	g_assert_cmpint(simota_ota_response_decode(spi, 0x22, 0x22, o->resp, o->resp_len, kic, kid, o->work,
 						   sizeof(o->work), &o->por), ==, SIMOTA_OK);
@@ -436,6 +442,267 @@ static void test_pysim_replay(void)
 	ots_card_close(&c);
 }
 
+/* ---- REFRESH after a script (TS 102 223 §6.4.7) ---- */
+
+#define SPN_UPDATE "00A4000C026F46" "00D6000011 01 72656D6F7465 FFFFFFFFFFFFFFFFFFFF"
+/* EF_SPN's full paths (§8.18): in ADF.USIM (7FFF), and DF_GSM's alias of it */
+#define SPN_LIST "02 3F007FFF6F46 3F007F206F46"
+
+/* TERMINAL PROFILE (TS 102 223 §5.2): every bit set, or all but REFRESH (byte 3 b8); returns its SW. */
+static uint16_t profile(struct ots_card *c, bool refresh)
+{
+	uint8_t tp[5 + 8] = { 0x80, 0x10, 0x00, 0x00, 0x08 }, out[8];
+	size_t n;
+
+	memset(tp + 5, 0xFF, 8);
+	if (!refresh)
+		tp[5 + 2] &= 0x7F;
+	return ots_apdu(c, tp, sizeof(tp), out, sizeof(out), &n);
+}
+
+/* FETCH after 91XX: a REFRESH (TS 102 223 §6.6.13) of this qualifier and File List ("" none). */
+static struct simota_cat_msg *fetch_refresh(struct ots_card *c, uint16_t sw91, uint8_t qualifier, const char *list)
+{
+	struct simota_cat_msg *m = ots_fetch_command(c, sw91, SIMOTA_CAT_REFRESH);
+
+	g_assert_cmphex(m->details.qualifier, ==, qualifier);
+	g_assert_cmphex(m->src, ==, SIMOTA_CAT_DEV_UICC);
+	g_assert_cmphex(m->dst, ==, SIMOTA_CAT_DEV_TERMINAL);
+	g_assert_cmpint(m->file_list.present, ==, *list != 0);
+	if (*list) {
+		g_assert_cmpint(simota_cat_file_list_check(&m->file_list, NULL), ==, SIMOTA_OK);
+		assert_hex(m->file_list.data, m->file_list.len, list);
+	}
+	return m;
+}
+
+/* TERMINAL RESPONSE to cmd: general result (§8.12) and its additional information ("" none); the SW. */
+static uint16_t answer(struct ots_card *c, struct simota_cat_msg *cmd, const char *result)
+{
+	uint8_t tr[32];
+	size_t n = 0, len;
+	uint8_t *r = tv_hex(result, &len);
+
+	tr[n++] = 0x81; tr[n++] = 0x03;
+	tr[n++] = cmd->details.number; tr[n++] = cmd->details.type; tr[n++] = cmd->details.qualifier;
+	tr[n++] = 0x82; tr[n++] = 0x02; tr[n++] = 0x82; tr[n++] = 0x81;
+	tr[n++] = 0x83; tr[n++] = (uint8_t)len;
+	memcpy(tr + n, r, len);
+	n += len;
+	g_free(r);
+	g_free(cmd);
+	return ots_terminal_response(c, tr, n);
+}
+
+/* RFM_CARD, and a terminal that sent its profile, with REFRESH. */
+static void open_with_terminal(struct ots_card *c)
+{
+	ots_card_open(c, RFM_CARD);
+	g_assert_cmphex(profile(c, true), ==, 0x9000);
+}
+
+/* A reset, then the TERMINAL PROFILE: the REFRESH still owed (this File List) comes; answered result. */
+static void owed_after_reset(struct ots_card *c, const char *list, const char *result)
+{
+	ots_card_reopen(c);
+	g_assert_cmphex(answer(c, fetch_refresh(c, profile(c, true), 0x01, list), result), ==, 0x9000);
+}
+
+/* A reset, then the TERMINAL PROFILE: no REFRESH owed (no 91XX). */
+static void nothing_owed(struct ots_card *c)
+{
+	ots_card_reopen(c);
+	g_assert_cmphex(profile(c, true), ==, 0x9000);
+}
+
+/* Runs a script whose PoR must say hex; returns the ENVELOPE's final SW (9000, or 91XX). */
+static uint16_t script_sw(struct ots_card *c, const uint8_t tar[3], const char *script, const char *hex)
+{
+	struct outcome o;
+
+	run_script(c, tar, script, &o);
+	assert_hex(o.data, o.len, hex);
+	g_free(o.data);
+	return o.sw;
+}
+
+/*
+ * An UPDATE BINARY of EF_SPN: the PoR comes in the envelope's response as
+ * ever, then 91XX: File Change Notification naming EF_SPN by both its
+ * paths; answered 00, nothing is owed any more (not after a reset either).
+ */
+static void test_refresh_after_update(void)
+{
+	struct ots_card c;
+	uint16_t sw;
+
+	open_with_terminal(&c);
+	sw = script_sw(&c, tar_usim, SPN_UPDATE, "02 9000");
+	g_assert_cmphex(sw & 0xFF00, ==, 0x9100);
+	/* still announced after another envelope (a script that changes nothing) */
+	g_assert_cmphex(script_sw(&c, tar_usim, "00A4000C026FAD", "01 9000"), ==, sw);
+	g_assert_cmphex(answer(&c, fetch_refresh(&c, sw, 0x01, SPN_LIST), "00"), ==, 0x9000);
+	nothing_owed(&c);
+	/* expanded: the same; through SIM RFM (DF_GSM, CLA A0) the same file, the same list */
+	sw = script_sw(&c, tar_usim, "AA1C 2207 00A4000C026F46 2211 00D600000C 01 72656D6F7465 FFFFFFFFFF",
+		       "ab0b 800102 23029000 23029000");
+	g_assert_cmphex(answer(&c, fetch_refresh(&c, sw, 0x01, SPN_LIST), "03"), ==, 0x9000);
+	sw = script_sw(&c, tar_gsm, "A0A40000026F46" "A0D6000001 03", "02 9000");
+	g_assert_cmphex(answer(&c, fetch_refresh(&c, sw, 0x01, SPN_LIST), "00"), ==, 0x9000);
+	ots_card_close(&c);
+}
+
+/* A script that reads, selects, verifies (its own context) changes nothing: no REFRESH. */
+static void test_refresh_none_read_only(void)
+{
+	struct ots_card c;
+
+	open_with_terminal(&c);
+	g_assert_cmphex(script_sw(&c, tar_usim, "00A4000C026F46" "00B0000001", "02 9000 00"), ==, 0x9000);
+	g_assert_cmphex(script_sw(&c, tar_mf, "0020000A08 3132333435363738" "00A4000C022FE2" "00B0000001",
+				  "03 9000 98"), ==, 0x9000);
+	/* an UPDATE refused (EF_ICCID: never) changes nothing either */
+	g_assert_cmphex(script_sw(&c, tar_mf, "00A4000C022FE2" "00D6000001 00", "02 6982"), ==, 0x9000);
+	ots_card_close(&c);
+}
+
+/*
+ * A terminal whose profile has no REFRESH gets none: the change is noted
+ * (durably) and waits; the same card later given a profile with REFRESH
+ * (after a reset: another terminal) gets it at once.  A script before any
+ * profile: the same.
+ */
+static void test_refresh_profile(void)
+{
+	struct ots_card c;
+
+	ots_card_open(&c, RFM_CARD);
+	g_assert_cmphex(profile(&c, false), ==, 0x9000);
+	g_assert_cmphex(script_sw(&c, tar_usim, SPN_UPDATE, "02 9000"), ==, 0x9000);
+	g_assert_cmphex(script_sw(&c, tar_usim, "00A4000C026F46" "00B0000001", "02 9000 01"), ==, 0x9000);
+	owed_after_reset(&c, SPN_LIST, "00");
+	/* no profile yet: the same, once the profile comes */
+	ots_card_reopen(&c);
+	g_assert_cmphex(script_sw(&c, tar_usim, SPN_UPDATE, "02 9000"), ==, 0x9000);
+	g_assert_cmphex(answer(&c, fetch_refresh(&c, profile(&c, true), 0x01, SPN_LIST), "00"), ==, 0x9000);
+	nothing_owed(&c);
+	ots_card_close(&c);
+}
+
+/*
+ * What each answer leaves owed (§8.12): 20 (terminal busy: on a call) keeps
+ * it, for the next profile; a reset before the answer keeps it; 30
+ * (beyond the terminal's capabilities) drops it; 03 (done, more EFs read)
+ * is done.  A script that stops on an error after a change still owes it.
+ */
+static void test_refresh_answers(void)
+{
+	struct ots_card c;
+	uint16_t sw;
+
+	open_with_terminal(&c);
+	/* UPDATE, then a READ past the end: the script stops, the change stays */
+	sw = script_sw(&c, tar_usim, SPN_UPDATE "00B0002001", "03 6B00");
+	g_assert_cmphex(answer(&c, fetch_refresh(&c, sw, 0x01, SPN_LIST), "2002"), ==, 0x9000);
+	ots_card_reopen(&c);
+	/* fetched, then a reset before the TERMINAL RESPONSE */
+	g_free(fetch_refresh(&c, profile(&c, true), 0x01, SPN_LIST));
+	owed_after_reset(&c, SPN_LIST, "30");
+	nothing_owed(&c);
+	ots_card_close(&c);
+}
+
+/*
+ * A second script while the first one's REFRESH waits: no second command
+ * queued; when the first is answered, one more names both scripts' files.
+ */
+static void test_refresh_two_scripts(void)
+{
+	struct ots_card c;
+	uint16_t sw;
+
+	open_with_terminal(&c);
+	sw = script_sw(&c, tar_usim, SPN_UPDATE, "02 9000");
+	g_assert_cmphex(sw & 0xFF00, ==, 0x9100);
+	/* EF_AD (update ADM1) by another TAR: the REFRESH of EF_SPN still waits, alone */
+	g_assert_cmphex(script_sw(&c, tar_mf, "00A4000C027FF0" "00A4000C026FAD" "00D6000004 00000002", "03 9000"), ==,
+			sw);
+	sw = answer(&c, fetch_refresh(&c, sw, 0x01, SPN_LIST), "00");
+	g_assert_cmphex(answer(&c, fetch_refresh(&c, sw, 0x01, "04 3F007FFF6F46 3F007F206F46 3F007FFF6FAD 3F007F206FAD"),
+			       "00"), ==, 0x9000);
+	ots_card_close(&c);
+}
+
+/*
+ * EF_DIR (the terminal selects its applications from it when it activates
+ * the UICC, TS 102 221 §13.1): UICC Reset, which the reset itself answers
+ * (no TERMINAL RESPONSE); after it, File Change Notification of EF_DIR for
+ * a terminal that keeps files across resets.
+ */
+static void test_refresh_ef_dir(void)
+{
+	struct ots_card c;
+	uint8_t rec[256];
+	size_t n;
+	char *hex, *script;
+	uint16_t sw;
+
+	open_with_terminal(&c);
+	g_assert_cmphex(me_apdu(&c, "00A4080C022F00", NULL, NULL), ==, 0x9000);
+	sw = me_apdu(&c, "00B2010400", rec, &n);
+	g_assert_cmphex(sw & 0xFF00, ==, 0x6C00);
+	hex = g_strdup_printf("00B20104%02X", sw & 0xFF);
+	g_assert_cmphex(me_apdu(&c, hex, rec, &n), ==, 0x9000);
+	g_free(hex);
+	hex = simota_hex_dup(rec, n);
+	/* the same record written back: a change all the same */
+	script = g_strdup_printf("00A4000C022F00" "00DC0104%02zX%s", n, hex);
+	g_free(fetch_refresh(&c, script_sw(&c, tar_mf, script, "02 9000"), 0x04, ""));
+	/* the terminal resets the card */
+	owed_after_reset(&c, "01 3F002F00", "00");
+	nothing_owed(&c);
+	g_free(script);
+	g_free(hex);
+	ots_card_close(&c);
+}
+
+/*
+ * SPI2 asks for the PoR by SMS-SUBMIT (TS 102 225 §5.1.1): the SEND SHORT
+ * MESSAGE carrying it comes first, then the REFRESH.
+ */
+static void test_refresh_after_submitted_por(void)
+{
+	static const uint8_t spi[2] = { 0x16, 0x39 };
+	struct ots_card c;
+	struct simota_ota_key *kic = ots_kic_key(0x22, KIC_HEX), *kid = ots_kid_key(0x22, SIMOTA_OTA_INTEGRITY_CC,
+										  KID_HEX);
+	struct simota_ota_response por;
+	struct simota_cat_msg *m;
+	struct simota_sms_submit sms;
+	uint8_t resp[300], work[300];
+	size_t len, pkt_len, resp_len;
+	uint8_t *script = tv_hex(SPN_UPDATE, &len);
+	uint8_t *pkt = ots_wrap(0x1639, 0x22, 0x22, tar_usim, counter++, kic, kid, script, len, &pkt_len);
+	uint16_t sw;
+
+	open_with_terminal(&c);
+	sw = ots_send_packet(&c, pkt, pkt_len, 3, resp, sizeof(resp), &resp_len);
+	g_assert_cmpuint(resp_len, ==, 0);
+	m = ots_fetch_command(&c, sw, SIMOTA_CAT_SEND_SHORT_MESSAGE);
+	g_assert_cmpint(simota_sms_submit_decode(m->sms_tpdu.data, m->sms_tpdu.len, 0, &sms), ==, SIMOTA_OK);
+	g_assert_cmpint(simota_ota_response_decode(spi, 0x22, 0x22, sms.ud.ud, sms.ud.len, kic, kid, work, sizeof(work),
+						   &por), ==, SIMOTA_OK);
+	g_assert_cmphex(por.status, ==, 0);
+	assert_hex(por.data, por.data_len, "02 9000");
+	sw = answer(&c, m, "00");
+	g_assert_cmphex(answer(&c, fetch_refresh(&c, sw, 0x01, SPN_LIST), "00"), ==, 0x9000);
+	simota_ota_key_free(kic);
+	simota_ota_key_free(kid);
+	g_free(script);
+	g_free(pkt);
+	ots_card_close(&c);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -450,5 +717,12 @@ int main(int argc, char **argv)
 	g_test_add_func("/uicc-rfm/own-context", test_own_context);
 	g_test_add_func("/uicc-rfm/gsm", test_gsm);
 	g_test_add_func("/uicc-rfm/expanded", test_expanded);
+	g_test_add_func("/uicc-rfm/refresh/after-update", test_refresh_after_update);
+	g_test_add_func("/uicc-rfm/refresh/none-read-only", test_refresh_none_read_only);
+	g_test_add_func("/uicc-rfm/refresh/profile", test_refresh_profile);
+	g_test_add_func("/uicc-rfm/refresh/answers", test_refresh_answers);
+	g_test_add_func("/uicc-rfm/refresh/two-scripts", test_refresh_two_scripts);
+	g_test_add_func("/uicc-rfm/refresh/ef-dir", test_refresh_ef_dir);
+	g_test_add_func("/uicc-rfm/refresh/after-submitted-por", test_refresh_after_submitted_por);
 	return g_test_run();
 }

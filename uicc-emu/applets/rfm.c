@@ -11,6 +11,7 @@
 #include "simota/rfm.h"
 
 #include "applets/rfm.h"
+#include "applets/rfm-refresh.h"
 #include "card/card-access.h"
 #include "ota/ota.h"
 
@@ -22,6 +23,7 @@ struct rfm_applet {
 	struct uicc_card *card;
 	const struct simota_card_tar *tc;
 	struct uicc_tk_applet *applet;
+	struct rfm_refresh *refresh;      /* the card's, shared by its RFM applets */
 };
 
 /* One script being run: the applet's context and the last response. */
@@ -128,8 +130,9 @@ static bool add_rapdu(struct simota_rfm_expanded_response_writer *ew, const uint
  * R-APDU is added (every executed command has one); a C-APDU that is no
  * valid short APDU is answered 67 00 without running; a format error stops
  * the script with the Bad Format TLV of §5.2.2.  Immediate Action, Error
- * Action and Script Chaining TLVs are read and not acted upon (no REFRESH
- * follows a script; doc/rfm.md).
+ * Action and Script Chaining TLVs are read and not acted upon: the REFRESH
+ * a script that changed files owes is the card's own (rfm-refresh.h,
+ * doc/rfm.md).
  */
 static size_t run_expanded(struct script *s, const uint8_t *p, size_t len, uint8_t *out, size_t cap)
 {
@@ -189,13 +192,16 @@ static void run_script(struct rfm_applet *app, struct uicc_tk_invocation *inv)
 	} else {
 		n = expanded ? run_expanded(s, p, len, out, sizeof(out)) : run_compact(s, p, len, out, sizeof(out));
 	}
+	if (n) {
+		r = uicc_tk_response_write(inv, out, n);
+		if (r != UICC_TK_OK)
+			g_warning("RFM response of %zu bytes not written: %s", n, uicc_tk_strerror(r));
+	}
+	/* what the script changed, whether it ran to its end or stopped on an error (changes stay) */
+	if (s->ctx)
+		rfm_refresh_owe(app->refresh, inv, s->ctx);
 	uicc_card_context_free(s->ctx);
 	g_free(s);
-	if (n == 0)
-		return;
-	r = uicc_tk_response_write(inv, out, n);
-	if (r != UICC_TK_OK)
-		g_warning("RFM response of %zu bytes not written: %s", n, uicc_tk_strerror(r));
 }
 
 static enum uicc_tk_result rfm_process(struct uicc_tk_invocation *inv, void *user_data)
@@ -211,7 +217,8 @@ bool uicc_rfm_attach(struct uicc_card *card, const struct simota_card_tar *tc, G
 
 	app->card = card;
 	app->tc = tc;
-	app->applet = uicc_ota_register_instance(card, tc, rfm_process, app, error);
+	app->refresh = rfm_refresh_of(card, error);
+	app->applet = app->refresh ? uicc_ota_register_instance(card, tc, rfm_process, app, error) : NULL;
 	if (!app->applet) {
 		g_free(app);
 		return false;

@@ -15,7 +15,10 @@
  * compact: commands executed, SW1 SW2 and data of the last one; expanded:
  * the count and every R-APDU, or the Bad Format TLV when the script could
  * not be parsed.  Each command commits what it changes before its status
- * word, so everything a PoR acknowledges is durable before it leaves.
+ * word, so everything a PoR acknowledges is durable before it leaves.  A
+ * script that changed files then owes the terminal a REFRESH, issued after
+ * the PoR when the terminal profile has it (rfm-refresh.h, TS 102 223
+ * §6.4.7).
  */
 #ifndef UICC_RFM_H
 #define UICC_RFM_H

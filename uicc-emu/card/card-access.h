@@ -46,4 +46,18 @@ void uicc_card_context_free(struct uicc_context *ctx);
 size_t uicc_card_context_transmit(struct uicc_card *card, struct uicc_context *ctx, const uint8_t *capdu,
 				  size_t len, uint8_t *rapdu, size_t cap);
 
+/*
+ * What the commands run in an RFM context changed that a terminal may hold
+ * a copy of (TS 102 223 §6.4.7): fn gets each full path (§8.18: 3F00, the
+ * DFs, 7FFF for ADF.USIM, the EF) of each EF whose contents or life cycle
+ * changed - its own and its aliases' (DF_GSM, DF_TELECOM show ADF.USIM's
+ * bytes) - and whether the terminal reads that EF only when it activates
+ * the UICC (EF_DIR: it selects its applications from it, TS 102 221
+ * §13.1).  false when more EFs changed than the context keeps: fn did not
+ * get them all.
+ */
+typedef void (*uicc_card_change_fn)(const uint8_t *path, size_t len, bool activation, void *user);
+bool uicc_card_context_changes(struct uicc_card *card, const struct uicc_context *ctx, uicc_card_change_fn fn,
+			       void *user);
+
 #endif

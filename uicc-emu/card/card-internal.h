@@ -158,6 +158,12 @@ size_t uicc_fs_fcp(struct uicc_card *card, const struct uicc_file *f, uint8_t *o
 /* GSM SELECT response (TS 51.011 §9.2.1). */
 size_t uicc_fs_gsm_response(struct uicc_card *card, const struct uicc_file *f, uint8_t *out, size_t cap);
 
+/*
+ * TS 102 223 §8.18: f's full path from the MF (3F00, the DFs, 7FFF for
+ * ADF.USIM, f's own FID); its length, 0 if it does not fit cap.
+ */
+size_t uicc_fs_path(const struct uicc_file *f, uint8_t *out, size_t cap);
+
 /* The card's per-file arrays, deactivations from the state (card creation); freed with the card. */
 void uicc_fs_card_init(struct uicc_card *card);
 void uicc_fs_card_free(struct uicc_card *card);
@@ -203,6 +209,22 @@ struct uicc_channel {
 #define UICC_CLASS_A0 0x4
 
 /*
+ * The EFs an RFM script changed (contents or life cycle), by content EF
+ * (an alias's changes are its target's): what the REFRESH the card owes the
+ * terminal names (TS 102 223 §6.4.7).
+ */
+#define UICC_CHANGES_MAX 32
+
+struct uicc_changes {
+	struct uicc_file *files[UICC_CHANGES_MAX];
+	unsigned n;
+	bool overflow;                /* more files than that changed */
+};
+
+/* Notes that f's contents or life cycle changed in the current context (kept by RFM contexts only). */
+void uicc_context_note_change(struct uicc_card *card, struct uicc_file *f);
+
+/*
  * Who sends the commands: the ME (its logical channels, the PINs it
  * verified), or an RFM applet running a script (TS 102 226 §5: a selection
  * and security context of its own, one channel, the access conditions its
@@ -215,6 +237,7 @@ struct uicc_context {
 	uint8_t granted;              /* SIMOTA_CARD_ACCESS_* held without VERIFY (an RFM TAR's access=) */
 	uint8_t classes;              /* UICC_CLASS_* accepted */
 	bool rfm;                     /* only the commands of TS 102 226 §5 (card.c) */
+	struct uicc_changes *changes; /* RFM: what the script changed; NULL for the ME */
 	/* T=0: response data kept for GET RESPONSE (TS 102 221 §12.1.1) */
 	uint8_t resp[UICC_RESP_MAX];
 	size_t resp_len, resp_off;

@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include "simota/cat.h"
+
 #include "card/card-access.h"
 #include "card/card-internal.h"
 
@@ -216,12 +218,59 @@ struct uicc_context *uicc_card_rfm_context_new(struct uicc_card *card, enum simo
 	context_init(ctx, start, 1, classes);
 	ctx->granted = access;
 	ctx->rfm = true;
+	ctx->changes = g_new0(struct uicc_changes, 1);
 	return ctx;
 }
 
 void uicc_card_context_free(struct uicc_context *ctx)
 {
+	if (ctx)
+		g_free(ctx->changes);
 	g_free(ctx);
+}
+
+void uicc_context_note_change(struct uicc_card *card, struct uicc_file *f)
+{
+	struct uicc_changes *ch = card->cur->changes;
+
+	if (!ch)
+		return;
+	for (unsigned i = 0; i < ch->n; i++)
+		if (ch->files[i] == f)
+			return;
+	if (ch->n < UICC_CHANGES_MAX)
+		ch->files[ch->n++] = f;
+	else
+		ch->overflow = true;
+}
+
+/* TS 102 221 §13.1: the terminal selects its applications from EF_DIR when it activates the UICC. */
+static bool read_at_activation(const struct uicc_file *f)
+{
+	return f->parent && f->parent->kind == UICC_FILE_MF && f->fid == 0x2F00;
+}
+
+/* TS 102 223 §8.18: the content EF's path and its aliases' (the same bytes under another DF). */
+bool uicc_card_context_changes(struct uicc_card *card, const struct uicc_context *ctx, uicc_card_change_fn fn,
+			       void *user)
+{
+	uint8_t path[SIMOTA_CAT_PATH_MAX];
+	size_t n;
+
+	if (!ctx->changes)
+		return true;
+	for (unsigned i = 0; i < ctx->changes->n; i++) {
+		struct uicc_file *f = ctx->changes->files[i];
+		bool activation = read_at_activation(f);
+
+		for (unsigned j = 0; j < card->fs->n_files; j++) {
+			struct uicc_file *g = card->fs->files[j];
+
+			if ((g == f || g->link == f) && (n = uicc_fs_path(g, path, sizeof(path))))
+				fn(path, n, activation, user);
+		}
+	}
+	return !ctx->changes->overflow;
 }
 
 size_t uicc_card_reset(struct uicc_card *card, uint8_t *atr, size_t cap)

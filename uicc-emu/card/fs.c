@@ -184,10 +184,32 @@ bool uicc_fs_deactivated(const struct uicc_card *card, struct uicc_file *f)
 	return card->deactivated[uicc_fs_content(f)->index];
 }
 
+/* TS 102 223 §8.18: the path from the MF; ADF.USIM is 7FFF there (TS 102 221 §8.4.2, the current ADF). */
+size_t uicc_fs_path(const struct uicc_file *f, uint8_t *out, size_t cap)
+{
+	const struct uicc_file *up;
+	size_t depth = 0, n;
+
+	for (up = f; up; up = up->parent)
+		depth++;
+	n = depth * 2;
+	if (n > cap)
+		return 0;
+	for (up = f; up; up = up->parent) {
+		uint16_t fid = up->kind == UICC_FILE_ADF ? 0x7FFF : up->fid;
+
+		depth--;
+		out[depth * 2] = (uint8_t)(fid >> 8);
+		out[depth * 2 + 1] = (uint8_t)fid;
+	}
+	return n;
+}
+
 /* TS 102 221 §11.1.14, §11.1.15: [deactivated] <path>=1 while a file is deactivated (staged). */
 void uicc_fs_set_deactivated(struct uicc_card *card, struct uicc_file *f, bool deactivated)
 {
 	f = uicc_fs_content(f);
+	uicc_context_note_change(card, f);
 	card->deactivated[f->index] = deactivated;
 	if (deactivated)
 		uicc_card_state_set_u64(card->state, STATE_GROUP_LCS, f->key, 1);
@@ -395,5 +417,6 @@ size_t uicc_fs_gsm_response(struct uicc_card *card, const struct uicc_file *f, u
 void uicc_fs_save(struct uicc_card *card, struct uicc_file *ef)
 {
 	ef = uicc_fs_content(ef);
+	uicc_context_note_change(card, ef);
 	uicc_card_state_set_bytes(card->state, STATE_GROUP_EF, ef->key, uicc_fs_data(card, ef), ef->size);
 }

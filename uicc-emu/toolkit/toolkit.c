@@ -134,6 +134,11 @@ const char *uicc_tk_applet_name(const struct uicc_tk_applet *a)
 	return a->name;
 }
 
+void *uicc_tk_applet_user_data(const struct uicc_tk_applet *a)
+{
+	return a->user_data;
+}
+
 enum uicc_tk_result uicc_tk_applet_set_event(struct uicc_tk_applet *a, enum uicc_tk_event ev)
 {
 	switch (ev) {

@@ -105,6 +105,8 @@ struct uicc_tk_applet *uicc_tk_applet_register(struct uicc_toolkit *tk, const ch
 					       uicc_tk_process_fn process, void *user_data);
 struct uicc_tk_applet *uicc_tk_applet_find(struct uicc_toolkit *tk, const char *name);
 const char *uicc_tk_applet_name(const struct uicc_tk_applet *a);
+/* The user_data it was registered with (a shared applet found by name). */
+void *uicc_tk_applet_user_data(const struct uicc_tk_applet *a);
 
 /*
  * Claims an event: SMS_PP_DOWNLOAD (one applet per card: the first claim
