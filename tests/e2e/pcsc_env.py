@@ -26,9 +26,10 @@ import shutil
 import subprocess
 import sys
 
-from harness import Harness, HarnessError, enter_namespaces, log
+from harness import Harness, HarnessError, enter_namespaces, log, wait_socket
 
 VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+PCSCD_COMM = "/run/pcscd/pcscd.comm"
 VPCD_BASE_PORT = 35963
 NS_ENV = "STKBRIDGE_E2E_PCSC_NS"
 SKIP = 77
@@ -75,6 +76,8 @@ class PcscHarness(Harness):
         self.pcscd = self.start_process(name, ["pcscd", "--foreground", "--info", "--config",
                                                self.path("reader.conf.d")])
         self.wait_for(lambda: "daemon ready" in self.pcscd.log_text(), 30, "pcscd ready")
+        # pcsc-lite logs "daemon ready" before its run loop creates pcscd.comm
+        wait_socket(PCSCD_COMM, self.pcscd, 30)
         return self.pcscd
 
     def stop_pcscd(self, kill9=False):

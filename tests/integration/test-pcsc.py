@@ -24,12 +24,13 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from uicc_client import Processes, expect, log, private_copy, wait_for  # noqa: E402
+from uicc_client import Processes, expect, log, private_copy, wait_for, wait_socket  # noqa: E402
 
 SKIP = 77
 VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 IMSI = "001010123456789"
 NS_ENV = "UICC_PCSC_TEST_IN_NAMESPACE"
+PCSCD_COMM = "/run/pcscd/pcscd.comm"
 
 
 def skip(why):
@@ -81,10 +82,14 @@ def run(exe, client, example):
             emu = procs.start([exe, "-v", "--config", cfg, "--state", os.path.join(tmp, "card0.state"),
                                "--vpcd", "127.0.0.1:35963"], stdout=emu_log, stderr=subprocess.STDOUT)
 
-            def ready():
-                pcscd_log.seek(0)
-                return "daemon ready" in pcscd_log.read()
-            wait_for(ready, 30, "pcscd ready", pcscd)
+            def ready(proc, what):
+                # pcsc-lite logs "daemon ready" before its run loop creates pcscd.comm
+                def logged():
+                    pcscd_log.seek(0)
+                    return "daemon ready" in pcscd_log.read()
+                wait_for(logged, 30, what, proc)
+                wait_socket(PCSCD_COMM, proc)
+            ready(pcscd, "pcscd ready")
 
             r = subprocess.run([client, "--pin", "1234", "--timeout", "40", "--reader", "Virtual PCD 00 00"],
                                capture_output=True, text=True, timeout=90)
@@ -107,7 +112,7 @@ def run(exe, client, example):
             pcscd_log.truncate(0)
             pcscd = procs.start(["pcscd", "--foreground", "--info", "--config", confd],
                                 stdout=pcscd_log, stderr=subprocess.STDOUT)
-            wait_for(ready, 30, "pcscd ready again", pcscd)
+            ready(pcscd, "pcscd ready again")
             r = subprocess.run([client, "--pin", "1234", "--timeout", "40", "--reader", "Virtual PCD 00 00"],
                                capture_output=True, text=True, timeout=90)
             expect(r.returncode, 0, "session after pcscd restart (%s)" % r.stderr)
