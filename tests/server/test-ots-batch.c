@@ -6,7 +6,9 @@
  *    events) before it, everything after it, and the database counts one
  *    commit for them;
  *  - an entry point that fails in the middle of a batch loses only its own
- *    changes, events and SMS; the others' survive the commit.
+ *    changes, events and SMS; the others' survive the commit;
+ *  - a batch whose COMMIT fails: nothing of it leaves, and the engine's
+ *    in-memory state forgets what the database lost.
  */
 #include "db/db.h"
 #include "pg-cluster.h"
@@ -223,12 +225,73 @@ static void test_one_fails(struct fixture *f, gconstpointer data)
 	g_free(sql);
 }
 
+/*
+ * A row for card i's transactions makes the COMMIT fail: a deferred foreign
+ * key (checked at COMMIT on both backends) that the row's trigger breaks.
+ */
+static void fail_commit_for(struct fixture *f, const char *iccid)
+{
+	char *sql = ots_db_target_is_postgres(f->db) ?
+		g_strdup_printf("CREATE TABLE guard(iccid TEXT REFERENCES cards(iccid) DEFERRABLE "
+				"INITIALLY DEFERRED); CREATE FUNCTION spoil() RETURNS trigger LANGUAGE "
+				"plpgsql AS $$ BEGIN IF NEW.iccid = '%s' THEN INSERT INTO guard "
+				"VALUES('none'); END IF; RETURN NEW; END $$; CREATE TRIGGER spoil AFTER "
+				"INSERT ON transactions FOR EACH ROW EXECUTE FUNCTION spoil();", iccid) :
+		g_strdup_printf("CREATE TABLE guard(iccid TEXT REFERENCES cards(iccid) DEFERRABLE "
+				"INITIALLY DEFERRED); CREATE TRIGGER spoil AFTER INSERT ON transactions "
+				"WHEN NEW.iccid = '%s' BEGIN INSERT INTO guard VALUES('none'); END;", iccid);
+	GError *error = NULL;
+	struct ots_db *h = ots_db_open(f->db, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(ots_db_exec(h, sql, &error));
+	g_assert_no_error(error);
+	ots_db_close(h);
+	g_free(sql);
+}
+
+/* The batch's COMMIT fails: no SMS, no event, no transaction in memory; the next batch works. */
+static void test_commit_fails(struct fixture *f, gconstpointer data)
+{
+	struct ots_engine_stats st;
+	GError *error = NULL;
+	GLogLevelFlags fatal;
+	uint64_t before;
+
+	run_until_flushed(f);
+	fail_commit_for(f, f->iccid[0]);
+	before = commits(f);
+	g_assert_true(start(f, 0, &error));
+	g_assert_no_error(error);
+	/* the engine says so loudly (a critical): not fatal here */
+	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);
+	run_until_flushed(f);
+	g_log_set_always_fatal(fatal);
+	ots_engine_get_stats(f->e, &st);
+	g_assert_cmpuint(st.db_commits, ==, before + 1);   /* the reload's own (empty) batch only */
+	g_assert_cmpuint(st.batches_failed, ==, 1);
+	g_assert_cmpuint(st.active_tx, ==, 0);      /* the engine re-read the database */
+	g_assert_cmpuint(f->sent->len, ==, 0);
+	g_assert_cmpuint(f->events->len, ==, 0);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM transactions"), ==, 0);
+	/* the next batch commits; the lost transaction's counter was never used */
+	g_assert_true(start(f, 1, &error));
+	run_until_flushed(f);
+	ots_engine_get_stats(f->e, &st);
+	g_assert_cmpuint(st.active_tx, ==, 1);
+	g_assert_cmpuint(f->sent->len, ==, 1);
+	g_assert_true(contains(f->sent, f->iccid[1]));
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM commands"), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add("/ots/batch/one-commit-per-turn", struct fixture, NULL, setup, test_one_commit,
 		   teardown);
 	g_test_add("/ots/batch/one-entry-point-fails", struct fixture, NULL, setup, test_one_fails,
+		   teardown);
+	g_test_add("/ots/batch/commit-fails", struct fixture, NULL, setup, test_commit_fails,
 		   teardown);
 	return g_test_run();
 }
