@@ -170,7 +170,20 @@ static void test_one_commit(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(db_int(f, "SELECT count(*) FROM commands"), ==, CARDS);
 }
 
-/* A trigger that refuses a transaction row for card 1 (its txid is taken first, then undone). */
+/* Runs sql (taken) on a connection of the test's own, between batches. */
+static void db_exec(struct fixture *f, char *sql)
+{
+	GError *error = NULL;
+	struct ots_db *h = ots_db_open(f->db, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(ots_db_exec(h, sql, &error));
+	g_assert_no_error(error);
+	ots_db_close(h);
+	g_free(sql);
+}
+
+/* A trigger that refuses a transaction row for this card (its txid is taken first, then undone). */
 static void refuse_card(struct fixture *f, const char *iccid)
 {
 	char *sql = ots_db_target_is_postgres(f->db) ?
@@ -180,14 +193,8 @@ static void refuse_card(struct fixture *f, const char *iccid)
 				"FOR EACH ROW EXECUTE FUNCTION refuse();", iccid) :
 		g_strdup_printf("CREATE TRIGGER refuse BEFORE INSERT ON transactions WHEN NEW.iccid = "
 				"'%s' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;", iccid);
-	GError *error = NULL;
-	struct ots_db *h = ots_db_open(f->db, &error);
 
-	g_assert_no_error(error);
-	g_assert_true(ots_db_exec(h, sql, &error));
-	g_assert_no_error(error);
-	ots_db_close(h);
-	g_free(sql);
+	db_exec(f, sql);
 }
 
 /* The middle entry point of a batch fails: the first and the last survive, alone. */
@@ -240,14 +247,8 @@ static void fail_commit_for(struct fixture *f, const char *iccid)
 		g_strdup_printf("CREATE TABLE guard(iccid TEXT REFERENCES cards(iccid) DEFERRABLE "
 				"INITIALLY DEFERRED); CREATE TRIGGER spoil AFTER INSERT ON transactions "
 				"WHEN NEW.iccid = '%s' BEGIN INSERT INTO guard VALUES('none'); END;", iccid);
-	GError *error = NULL;
-	struct ots_db *h = ots_db_open(f->db, &error);
 
-	g_assert_no_error(error);
-	g_assert_true(ots_db_exec(h, sql, &error));
-	g_assert_no_error(error);
-	ots_db_close(h);
-	g_free(sql);
+	db_exec(f, sql);
 }
 
 /* The batch's COMMIT fails: no SMS, no event, no transaction in memory; the next batch works. */

@@ -88,6 +88,20 @@ static void import_card(struct ots_engine *e, const char *ini)
 		g_error("child: %s", error->message);
 }
 
+/* The cards DIR/ICCID.ini of iccid_of(0..n-1). */
+static void import_numbered(struct ots_engine *e, const char *dir, unsigned n,
+			    void (*iccid_of)(unsigned i, char iccid[21]))
+{
+	for (unsigned i = 0; i < n; i++) {
+		char iccid[21], *ini;
+
+		iccid_of(i, iccid);
+		ini = g_strdup_printf("%s/%s.ini", dir, iccid);
+		import_card(e, ini);
+		g_free(ini);
+	}
+}
+
 /* The child of the flow tests: the cards of ini (one card config, or several separated by
  * ','), and a transaction started when start is given. */
 static int child_main(const char *db, const char *sock, const char *ini, const char *start)
@@ -118,14 +132,8 @@ static int child_campaign(const char *db, const char *sock, const char *dir, uns
 {
 	struct ots_engine *e = child_engine(db, 3000);
 
-	for (unsigned i = 0; start && i < n; i++) {
-		char iccid[21], *ini;
-
-		campaign_iccid(i, iccid);
-		ini = g_strdup_printf("%s/%s.ini", dir, iccid);
-		import_card(e, ini);
-		g_free(ini);
-	}
+	if (start)
+		import_numbered(e, dir, n, campaign_iccid);
 	return child_serve(e, sock, ots_engine_campaign_start_json, start ? campaign_request : NULL);
 }
 
@@ -139,14 +147,8 @@ static int child_batch(const char *db, const char *sock, const char *dir, unsign
 	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
 	GError *error = NULL;
 
-	for (unsigned i = 0; start && i < n; i++) {
-		char iccid[21], *ini;
-
-		batch_iccid(i, iccid);
-		ini = g_strdup_printf("%s/%s.ini", dir, iccid);
-		import_card(e, ini);
-		g_free(ini);
-	}
+	if (start)
+		import_numbered(e, dir, n, batch_iccid);
 	if (!ots_netsim_new(e, sock, &error))
 		g_error("child: %s", error->message);
 	for (unsigned i = 0; start && i < n; i++) {
@@ -755,7 +757,28 @@ static void test_daemon(void)
 	server_teardown(&s);
 }
 
-/* ---- an RFM campaign over many cards, the server killed in the middle ------------------------ */
+/* ---- many cards, the server killed in the middle ------------------------------------------------ */
+
+/* A directory for the cards' own state files, on tmpfs: their fsyncs are not the server's to count. */
+static char *shm_dir_new(struct server *s)
+{
+	char *shm = g_build_filename(g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : s->dir,
+				     "ots-cards-XXXXXX", NULL);
+
+	g_assert_nonnull(g_mkdtemp(shm));
+	return shm;
+}
+
+static void shm_dir_free(char *shm)
+{
+	char *cmd = g_strdup_printf("rm -rf '%s'", shm);
+
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+	g_free(shm);
+}
+
+/* ---- an RFM campaign over many cards -------------------------------------------------------------- */
 
 static void campaign_iccid(unsigned i, char iccid[21])
 {
@@ -877,10 +900,7 @@ static void test_campaign_kill9(void)
 		return;
 	}
 	server_setup(&s);
-	/* the cards' own state files on tmpfs: their fsyncs are not the server's to count */
-	shm = g_build_filename(g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : s.dir,
-			       "ots-cards-XXXXXX", NULL);
-	g_assert_nonnull(g_mkdtemp(shm));
+	shm = shm_dir_new(&s);
 	for (unsigned i = 0; i < n; i++) {
 		char iccid[21], msisdn[16], *ini, *state;
 		GError *error = NULL;
@@ -951,13 +971,7 @@ static void test_campaign_kill9(void)
 	g_free(envelopes);
 	g_free(sql);
 	server_teardown(&s);
-	{
-		char *cmd = g_strdup_printf("rm -rf '%s'", shm);
-
-		g_assert_cmpint(system(cmd), ==, 0);
-		g_free(cmd);
-	}
-	g_free(shm);
+	shm_dir_free(shm);
 }
 
 /* ---- a large group-commit batch, the server killed in the middle -------------------------- */
@@ -1038,9 +1052,7 @@ static void test_batch_kill9(void)
 	char *shm;
 
 	server_setup(&s);
-	shm = g_build_filename(g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : s.dir,
-			       "ots-batch-XXXXXX", NULL);
-	g_assert_nonnull(g_mkdtemp(shm));
+	shm = shm_dir_new(&s);
 	for (unsigned i = 0; i < BATCH_CARDS; i++) {
 		char iccid[21], msisdn[16], name[32], *ini, *state;
 		GError *error = NULL;
@@ -1108,13 +1120,7 @@ static void test_batch_kill9(void)
 	g_free(me);
 	g_free(completed);
 	server_teardown(&s);
-	{
-		char *cmd = g_strdup_printf("rm -rf '%s'", shm);
-
-		g_assert_cmpint(system(cmd), ==, 0);
-		g_free(cmd);
-	}
-	g_free(shm);
+	shm_dir_free(shm);
 }
 
 int main(int argc, char **argv)
