@@ -30,10 +30,22 @@
  * ones (a registered card no transaction touches costs the server only its
  * registry entry, which is measured).
  *
+ * The engine runs with group commit as the daemon does (batch_max
+ * OTS_BATCH_MAX_CHANGES, doc/scaling.md).  Before the runs, the disk's raw
+ * fsync rate in the database's directory (4 KiB written and fsync'd, for
+ * one second); each run prints its database commits (one fsync each on
+ * SQLite) and "transactions per fsync: N.NN" (complete transactions /
+ * commits the server counted during the run).  Then the largest N again on
+ * PostgreSQL, one engine, in a private cluster (tests/pg) when this machine
+ * can start one; else a line saying that row was not measured.
+ *
  * usage: bench-server [--quick] [--cards N]... [--emulated E] [--tx T] [--window W] [--pending P]
- *   default N = 1, 1000, 100000; --quick: N = 1, 100, 1000 with smaller T, P.
+ *                     [--no-pg]
+ *   default N = 1, 1000, 100000; --quick: N = 1, 100, 1000 with smaller T, P;
+ *   --no-pg: no PostgreSQL row (profiling the SQLite runs alone).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -43,6 +55,7 @@
 #include <unistd.h>
 
 #include "../tests/server/me-sim.h"
+#include "../tests/pg/pg-cluster.h"
 #include "state/card-state.h"
 #include "transactions/engine.h"
 
@@ -124,6 +137,28 @@ static long long db_bytes(const char *db)
 		g_free(path);
 	}
 	return n;
+}
+
+/* The disk's raw rate: 4 KiB written at the same offset and fsync'd, for 1 s, in dir. */
+static double fsync_rate(const char *dir)
+{
+	char *path = g_build_filename(dir, "bench-fsync-XXXXXX", NULL);
+	int fd = g_mkstemp(path);
+	char buf[4096] = { 0 };
+	double t0 = now_s(), t;
+	unsigned n = 0;
+
+	g_assert_cmpint(fd, >=, 0);
+	do {
+		if (pwrite(fd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf) || fsync(fd) != 0)
+			g_error("%s: %s", path, g_strerror(errno));
+		n++;
+		t = now_s() - t0;
+	} while (t < 1.0);
+	close(fd);
+	g_unlink(path);
+	g_free(path);
+	return n / t;
 }
 
 /* ---- the in-process link ------------------------------------------------------------ */
@@ -298,7 +333,16 @@ static double percentile_ms(double q)
 
 struct params {
 	unsigned n, emulated, tx, window, pending;
+	const char *pg;          /* a PostgreSQL URI, or NULL: SQLite in the disk dir */
 };
+
+static uint64_t db_commits(void)
+{
+	struct ots_engine_stats st;
+
+	ots_engine_get_stats(B.e, &st);
+	return st.db_commits;
+}
 
 static void bench_n(const struct params *p, const char *disk_dir, const char *shm_dir)
 {
@@ -310,13 +354,17 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 	char *sdir = g_build_filename(shm_dir, "bench-server-cards-XXXXXX", NULL);
 	char *ini, *text, *db, *cmd;
 	long rss0, rss1, rss2, rss3, rss4, rss_srv;
+	uint64_t commits0;
 	double t0, t_cards, t_import, t_pending = 0, t_answer = 0, t_run;
 	GError *error = NULL;
 	unsigned pending = MIN(p->pending, p->emulated);
 
 	g_assert_nonnull(g_mkdtemp(dir));
 	g_assert_nonnull(g_mkdtemp(sdir));
-	printf("-- N = %u cards\n", p->n);
+	printf("-- N = %u cards, %s\n", p->n, p->pg ? "PostgreSQL (1 instance)" : "SQLite");
+	if (p->pg)
+		printf("  (RSS figures of this row are not measured: the heap the SQLite run freed is "
+		       "reused; the server's memory is the SQLite row's)\n");
 	fflush(stdout);
 
 	/* the cards: one parsed config, copied with each card's ICCID and MSISDN */
@@ -355,8 +403,9 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 	rss1 = rss_kib();
 
 	/* the server, its database on disk; every card registered (one durable commit each) */
-	db = g_build_filename(dir, "server.db", NULL);
+	db = p->pg ? g_strdup(p->pg) : g_build_filename(dir, "server.db", NULL);
 	cfg.db_path = db;
+	cfg.batch_max = OTS_BATCH_MAX_CHANGES;    /* group commit, as the daemon */
 	cfg.sv1_address = SV1;
 	cfg.por_timeout_ms = 600000;   /* the link loses nothing: no resend may add load */
 	B.e = ots_engine_new(&cfg, &error);
@@ -379,7 +428,7 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 	printf("  registry: %u cards imported in %.1f s (%.0f/s, one durable commit each): "
 	       "%.2f KiB RSS per card in the server, %.2f KiB of database per card\n", p->n,
 	       t_import, p->n / t_import, (double)(rss2 - rss1) / p->n,
-	       (double)db_bytes(db) / 1024 / p->n);
+	       p->pg ? 0.0 : (double)db_bytes(db) / 1024 / p->n);
 	fflush(stdout);
 
 	/* pending transactions: first in the server alone (the devices are away, C1 waits) */
@@ -419,6 +468,7 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 
 	/* throughput and C1 -> R1 */
 	run_reset(p->tx, p->window, false);
+	commits0 = db_commits();
 	t0 = now_s();
 	start_more(NULL);
 	run_until(all_finished, 3600);
@@ -430,6 +480,10 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 	       MIN(p->emulated, p->tx), B.completed, B.failed, t_run, B.completed / t_run);
 	printf("            C1 -> R1: p50 %.2f ms, p99 %.2f ms, max %.2f ms (RSS now %ld MiB)\n",
 	       percentile_ms(0.50), percentile_ms(0.99), percentile_ms(1.0), rss4 / 1024);
+	printf("            %" G_GUINT64_FORMAT " database commits (%s) for %u complete transactions\n"
+	       "            transactions per fsync: %.2f\n", db_commits() - commits0,
+	       p->pg ? "PostgreSQL, synchronous_commit=on" : "one WAL fsync each", B.completed,
+	       (double)B.completed / (double)MAX(db_commits() - commits0, 1));
 	fflush(stdout);
 
 	ots_engine_free(B.e);
@@ -449,6 +503,27 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 	g_free(ini);
 	g_free(dir);
 	g_free(sdir);
+}
+
+/* The largest N again on PostgreSQL (one engine), when a private cluster starts here. */
+static void bench_pg(struct params *p, const char *disk, const char *shm)
+{
+	GError *error = NULL;
+	char *uri;
+
+	g_setenv("OTS_TEST_DB", "postgresql", TRUE);
+	uri = pg_cluster_new_database(&error);
+	if (!uri) {
+		printf("-- N = %u cards, PostgreSQL: not measured (%s)\n", p->n, error->message);
+		printf("            transactions per fsync: not measured\n");
+		g_error_free(error);
+		return;
+	}
+	p->pg = uri;
+	bench_n(p, disk, shm);
+	p->pg = NULL;
+	g_free(uri);
+	pg_cluster_stop();
 }
 
 /* Quiet: the engine logs every card it registers. */
@@ -488,7 +563,7 @@ int main(int argc, char **argv)
 {
 	struct params runs[8];
 	unsigned n_runs = 0, tx = 0, window = 64, pending = 10000, emulated = 20000;
-	bool quick = false;
+	bool quick = false, pg = true;
 	const char *disk = g_getenv("TMPDIR") ? g_getenv("TMPDIR") : "/var/tmp";
 	const char *shm = g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : disk;
 
@@ -505,11 +580,13 @@ int main(int argc, char **argv)
 			emulated = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--pending") == 0 && i + 1 < argc)
 			pending = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--no-pg") == 0)
+			pg = false;
 		else if (strcmp(argv[i], "--check") == 0)
 			;       /* bench/run.sh: no targets here, figures only */
 		else {
 			fprintf(stderr, "usage: %s [--quick] [--cards N]... [--emulated E] [--tx T] "
-				"[--window W] [--pending P]\n", argv[0]);
+				"[--window W] [--pending P] [--no-pg]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -525,8 +602,10 @@ int main(int argc, char **argv)
 	B.latency_us = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	B.c1_at = g_array_new(FALSE, TRUE, sizeof(int64_t));
 	printf("bench-server: deferred transactions through ota-test-server's engine and N uicc-emu "
-	       "cards behind handset simulators (in-process link)\n"
-	       "  server DB in %s (durable commits), card states in %s\n", disk, shm);
+	       "cards behind handset simulators (in-process link), group commit\n"
+	       "  server DB in %s (durable commits), card states in %s\n"
+	       "  disk: %.0f fsyncs/s (4 KiB write + fsync, %s, 1 s, measured now)\n", disk, shm,
+	       fsync_rate(disk), disk);
 	for (unsigned i = 0; i < n_runs; i++) {
 		struct params *p = &runs[i];
 
@@ -537,6 +616,8 @@ int main(int argc, char **argv)
 		p->pending = pending;
 		bench_n(p, disk, shm);
 	}
+	if (pg)
+		bench_pg(&runs[n_runs - 1], disk, shm);
 	g_array_free(B.latency_us, TRUE);
 	g_array_free(B.c1_at, TRUE);
 	return 0;

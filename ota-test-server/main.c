@@ -154,6 +154,7 @@ static void engine_config(const struct options *o, struct ots_engine_config *cfg
 	cfg->max_attempts = (uint32_t)o->attempts;
 	cfg->backoff_initial_ms = (uint32_t)o->backoff;
 	cfg->backoff_max_ms = (uint32_t)o->backoff_max;
+	cfg->batch_max = OTS_BATCH_MAX_CHANGES;    /* group commit (doc/scaling.md) */
 }
 
 static bool import_cards(struct ots_engine *engine, char **paths, GError **error)
@@ -213,6 +214,8 @@ static bool serve(const struct options *o, GError **error)
 	g_message("signal %d: shutting down", exit_signal);
 	ok = true;
 out:
+	if (engine)
+		ots_engine_flush(engine);   /* the last batch commits; its held answers leave */
 	if (api)
 		ots_http_stop(api);
 	ots_smpp_free(smpp_link);

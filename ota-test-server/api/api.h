@@ -27,6 +27,8 @@ struct ots_http {
 	GList *streams;           /* struct ots_sse_stream *, the open GET /v1/events */
 	guint keepalive;
 	bool stopping;
+	unsigned commit_sub;      /* ots_engine_on_commit() id */
+	GQueue held;              /* struct ots_held_reply *: answers waiting for their batch's commit */
 };
 
 /* ---- responses (http.c) --------------------------------------------------------- */

@@ -323,10 +323,72 @@ static void route(struct ots_http *h, SoupServerMessage *msg, const char *path,
 	g_strfreev(seg);
 }
 
+/* ---- answers after their commit (engine.h "group commit") ---------------------- */
+
+/*
+ * An answer made while the engine's batch was open may say "stored" or show
+ * what that batch holds: it leaves once the batch is durable, or becomes a
+ * 500 when the batch's commit failed (then nothing the request did remains).
+ */
+struct ots_held_reply {
+	SoupServerMessage *msg;
+	uint64_t batch;
+	gulong finished_id;
+	bool gone;                /* the client went away meanwhile */
+};
+
+static void on_held_finished(SoupServerMessage *msg, gpointer user)
+{
+	((struct ots_held_reply *)user)->gone = true;
+}
+
+static void hold_reply(struct ots_http *h, SoupServerMessage *msg, uint64_t batch)
+{
+	struct ots_held_reply *r = g_new0(struct ots_held_reply, 1);
+
+	r->msg = g_object_ref(msg);
+	r->batch = batch;
+	r->finished_id = g_signal_connect(msg, "finished", G_CALLBACK(on_held_finished), r);
+	soup_server_message_pause(msg);
+	g_queue_push_tail(&h->held, r);
+}
+
+static void release_reply(struct ots_held_reply *r, bool durable)
+{
+	g_signal_handler_disconnect(r->msg, r->finished_id);
+	if (!r->gone) {
+		if (!durable)
+			ots_api_reply_error(r->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL,
+					    "database: the commit failed; nothing of this request "
+					    "was stored");
+		soup_server_message_unpause(r->msg);
+	}
+	g_object_unref(r->msg);
+	g_free(r);
+}
+
+static void on_commit(uint64_t batch, bool durable, void *user)
+{
+	struct ots_http *h = user;
+	struct ots_held_reply *r;
+
+	while ((r = g_queue_peek_head(&h->held)) && r->batch <= batch)
+		release_reply(g_queue_pop_head(&h->held), durable);
+}
+
+static bool is_event_stream(SoupServerMessage *msg)
+{
+	const char *ct = soup_message_headers_get_content_type(
+		soup_server_message_get_response_headers(msg), NULL);
+
+	return ct && strcmp(ct, "text/event-stream") == 0;
+}
+
 static void handler(SoupServer *server, SoupServerMessage *msg, const char *path,
 		    GHashTable *query, gpointer user)
 {
 	struct ots_http *h = user;
+	uint64_t batch;
 
 	if (h->stopping) {
 		ots_api_reply_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL, "shutting down");
@@ -335,6 +397,9 @@ static void handler(SoupServer *server, SoupServerMessage *msg, const char *path
 	route(h, msg, path, query);
 	g_debug("HTTP %s %s -> %u", soup_server_message_get_method(msg), path,
 		soup_server_message_get_status(msg));
+	batch = ots_engine_unflushed(h->engine);
+	if (batch && !is_event_stream(msg))
+		hold_reply(h, msg, batch);
 }
 
 static void refuse_body(SoupServerMessage *msg)
@@ -450,6 +515,8 @@ struct ots_http *ots_http_start(struct ots_engine *engine, const char *address, 
 		return NULL;
 	}
 	g_object_unref(sa);
+	g_queue_init(&h->held);
+	h->commit_sub = ots_engine_on_commit(engine, on_commit, h);
 	ots_sse_init(h);
 	uris = soup_server_get_uris(h->server);
 	for (GSList *l = uris; l; l = l->next) {
@@ -467,6 +534,10 @@ void ots_http_stop(struct ots_http *http)
 	if (!http)
 		return;
 	http->stopping = true;
+	ots_engine_flush(http->engine);    /* the held answers leave */
+	ots_engine_off_commit(http->engine, http->commit_sub);
+	while (!g_queue_is_empty(&http->held))   /* a batch still open (inside an entry point) */
+		release_reply(g_queue_pop_head(&http->held), false);
 	ots_sse_shutdown(http);
 	soup_server_disconnect(http->server);
 	g_object_unref(http->server);

@@ -47,6 +47,8 @@ bool ots_pg_open(struct ots_db *db, const char *uri, GError **error);
 void ots_pg_close(struct ots_db *db);
 bool ots_pg_exec(struct ots_db *db, const char *sql, GError **error);
 bool ots_pg_in_transaction(struct ots_db *db);
+/* A statement failed in the open transaction: its COMMIT would only roll back. */
+bool ots_pg_aborted(struct ots_db *db);
 void ots_pg_stmt_free(struct ots_db_stmt *st);
 void ots_pg_bind(struct ots_db_stmt *st, int i, char *value, int len, bool binary);
 bool ots_pg_next(struct ots_db_stmt *st, GError **error);

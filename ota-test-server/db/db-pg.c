@@ -69,6 +69,11 @@ bool ots_pg_in_transaction(struct ots_db *db)
 	return db->pg && PQtransactionStatus(db->pg) != PQTRANS_IDLE;
 }
 
+bool ots_pg_aborted(struct ots_db *db)
+{
+	return db->pg && PQtransactionStatus(db->pg) == PQTRANS_INERROR;
+}
+
 bool ots_pg_table_exists(struct ots_db *db, const char *name)
 {
 	struct ots_db_stmt *st = ots_db_stmt(db, "SELECT 1 FROM pg_tables "

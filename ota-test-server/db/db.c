@@ -425,6 +425,12 @@ bool ots_db_begin(struct ots_db *db, GError **error)
 
 bool ots_db_commit(struct ots_db *db, GError **error)
 {
+	/* PostgreSQL answers COMMIT of a failed transaction with a ROLLBACK, not an error */
+	if (db->backend == OTS_DB_POSTGRES && ots_pg_aborted(db)) {
+		ots_db_set_error(db, error, "COMMIT", "a statement of the transaction failed");
+		ots_db_rollback(db);
+		return false;
+	}
 	if (ots_db_exec(db, "COMMIT", error)) {
 		db->stats.commits++;
 		return true;
@@ -444,6 +450,24 @@ void ots_db_rollback(struct ots_db *db)
 {
 	if (ots_db_in_transaction(db))
 		ots_db_exec(db, "ROLLBACK", NULL);
+}
+
+/* SQL:2003 savepoints, the same text on SQLite and PostgreSQL; one name: they do not nest here. */
+bool ots_db_savepoint(struct ots_db *db, GError **error)
+{
+	return ots_db_exec(db, "SAVEPOINT ots_entry", error);
+}
+
+bool ots_db_release(struct ots_db *db, GError **error)
+{
+	return ots_db_exec(db, "RELEASE SAVEPOINT ots_entry", error);
+}
+
+bool ots_db_rollback_to(struct ots_db *db, GError **error)
+{
+	/* ROLLBACK TO keeps the savepoint open (both backends): release it as well */
+	return ots_db_exec(db, "ROLLBACK TO SAVEPOINT ots_entry", error) &&
+	       ots_db_release(db, error);
 }
 
 bool ots_db_meta_take(struct ots_db *db, const char *key, int64_t n, int64_t *value, GError **error)
@@ -473,6 +497,11 @@ bool ots_db_meta_take(struct ots_db *db, const char *key, int64_t n, int64_t *va
 void ots_db_get_stats(const struct ots_db *db, struct ots_db_stats *out)
 {
 	*out = db->stats;
+}
+
+uint64_t ots_db_commit_count(const struct ots_db *db)
+{
+	return db->stats.commits;
 }
 
 /* ---- migrations -------------------------------------------------------------------- */

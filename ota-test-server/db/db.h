@@ -95,6 +95,16 @@ void ots_db_rollback(struct ots_db *db);
 bool ots_db_in_transaction(struct ots_db *db);
 
 /*
+ * One savepoint inside the open transaction (both backends have them): the
+ * engine's group commit brackets each entry point with one, so a failing
+ * entry point undoes only its own changes.  Release keeps the changes in
+ * the transaction; rollback-to undoes them and ends the savepoint too.
+ */
+bool ots_db_savepoint(struct ots_db *db, GError **error);
+bool ots_db_release(struct ots_db *db, GError **error);
+bool ots_db_rollback_to(struct ots_db *db, GError **error);
+
+/*
  * A persistent counter in the meta table: returns the current value and
  * stores value + n (inside the caller's transaction).  Starts at 1.
  */
@@ -106,5 +116,7 @@ struct ots_db_stats {
 	uint64_t statements;
 };
 void ots_db_get_stats(const struct ots_db *db, struct ots_db_stats *out);
+/* The durable commits since open (each one fsync on SQLite): tests and the bench count them. */
+uint64_t ots_db_commit_count(const struct ots_db *db);
 
 #endif

@@ -21,6 +21,13 @@ struct ots_netsim {
 	uint16_t port;
 	GList *devices;           /* struct device *, newest first */
 	unsigned next_conn;
+	unsigned commit_sub;      /* ots_engine_on_commit() */
+};
+
+/* A SUBMIT-REPORT waiting for the commit of what its SMS-SUBMIT changed (engine.h "group commit"). */
+struct held_report {
+	uint64_t batch;
+	struct simota_netsim_frame rep;
 };
 
 struct device {
@@ -32,10 +39,12 @@ struct device {
 	char iccid[21];
 	char msisdn[24];
 	GHashTable *outstanding;  /* DELIVER ids without a report */
+	GQueue held;              /* struct held_report *, oldest first */
 };
 
 static void device_free(struct device *d)
 {
+	g_queue_clear_full(&d->held, g_free);
 	g_hash_table_destroy(d->outstanding);
 	g_free(d);
 }
@@ -119,6 +128,7 @@ static void on_submit(struct device *d, const struct simota_netsim_frame *f)
 {
 	struct simota_netsim_frame rep = { .type = SIMOTA_NETSIM_SUBMIT_REPORT, .id = f->id };
 	enum ots_submit_verdict v;
+	uint64_t batch;
 
 	v = ots_engine_submit(d->ns->engine, d->iccid[0] ? d->iccid : NULL,
 			      d->msisdn[0] ? d->msisdn : NULL, f->tpdu, f->tpdu_len);
@@ -128,7 +138,38 @@ static void on_submit(struct device *d, const struct simota_netsim_frame *f)
 		rep.rp = SIMOTA_NETSIM_RP_ERROR;
 		rep.cause = 96;   /* TS 24.011 §8.2.5.4: invalid mandatory information */
 	}
-	device_send(d, &rep);
+	/* the report acknowledges a PoR or MG: it leaves once what they changed is durable */
+	batch = ots_engine_unflushed(d->ns->engine);
+	if (batch) {
+		struct held_report *h = g_new(struct held_report, 1);
+
+		h->batch = batch;
+		h->rep = rep;
+		g_queue_push_tail(&d->held, h);
+	} else {
+		device_send(d, &rep);
+	}
+}
+
+static void on_commit(uint64_t batch, bool durable, void *user)
+{
+	struct ots_netsim *ns = user;
+
+	for (GList *l = ns->devices; l; l = l->next) {
+		struct device *d = l->data;
+		struct held_report *h;
+
+		while ((h = g_queue_peek_head(&d->held)) && h->batch <= batch) {
+			g_queue_pop_head(&d->held);
+			if (!durable && h->rep.rp != SIMOTA_NETSIM_RP_ERROR) {
+				/* TS 24.011 §8.2.5.4: temporary failure, the device may submit again */
+				h->rep.rp = SIMOTA_NETSIM_RP_ERROR;
+				h->rep.cause = 41;
+			}
+			device_send(d, &h->rep);
+			g_free(h);
+		}
+	}
 }
 
 static void on_frame(struct device *d, uint8_t type, const uint8_t *body, size_t len)
@@ -338,6 +379,7 @@ struct ots_netsim *ots_netsim_new(struct ots_engine *engine, const char *listen,
 	g_signal_connect(ns->service, "incoming", G_CALLBACK(on_incoming), ns);
 	g_socket_service_start(ns->service);
 	ots_engine_add_southbound(engine, &sb);
+	ns->commit_sub = ots_engine_on_commit(engine, on_commit, ns);
 	g_message("netsim listening on %s", listen);
 	return ns;
 }
@@ -347,6 +389,7 @@ void ots_netsim_free(struct ots_netsim *ns)
 	if (!ns)
 		return;
 	ots_engine_remove_southbound(ns->engine, ns);
+	ots_engine_off_commit(ns->engine, ns->commit_sub);
 	g_socket_service_stop(ns->service);
 	g_socket_listener_close(G_SOCKET_LISTENER(ns->service));
 	while (ns->devices)

@@ -83,6 +83,13 @@ struct session {
 	unsigned backoff_ms;
 	unsigned binds, bind_failures, resets;
 	char last_error[160];
+	GQueue held;                  /* struct held_resp *: deliver_sm_resp waiting for a commit */
+};
+
+/* A deliver_sm_resp that acknowledges what the engine stored (engine.h "group commit"). */
+struct held_resp {
+	uint64_t batch;
+	uint32_t status, seq;
 };
 
 struct ots_smpp {
@@ -104,6 +111,7 @@ struct ots_smpp {
 	char last_refusal[160];       /* why the last deliver_sm could not be read */
 	void (*stopped)(void *user);
 	void *stopped_user;
+	unsigned commit_sub;          /* ots_engine_on_commit() */
 	struct {
 		uint64_t submitted, accepted, refused, throttled, deliver_sm, deliver_sm_refused,
 			 receipts, malformed;
@@ -364,13 +372,27 @@ static void on_receipt(struct ots_smpp *l, const struct ots_smpp_deliver *dv)
 	g_hash_table_remove(l->receipts, dv->message_id);  /* final; the order queue drops it later */
 }
 
-/* SMPP 3.4 §4.6: every deliver_sm is answered, once the engine has taken it in. */
+static void answer_deliver_sm(struct session *s, uint32_t status, uint32_t seq)
+{
+	if (!s->conn)
+		return;
+	if (ots_smpp_pack_deliver_sm_resp(status, seq, s->conn->out))
+		session_flush(s);
+	else      /* SMPP 3.4 §5.1.4: sequence number 0 is no sequence number */
+		g_warning("smpp: deliver_sm with sequence number %u cannot be answered", seq);
+}
+
+/*
+ * SMPP 3.4 §4.6: every deliver_sm is answered, once the engine has taken it
+ * in and what it changed is durable.
+ */
 static void on_deliver_sm(struct session *s, const struct ots_smpp_header *h, const uint8_t *pdu)
 {
 	struct ots_smpp *l = s->link;
 	struct ots_smpp_deliver *dv = g_new(struct ots_smpp_deliver, 1);
 	const char *why = NULL;
 	uint32_t status;
+	uint64_t batch;
 
 	l->n.deliver_sm++;
 	status = ots_smpp_parse_deliver(pdu, h->length, dv, &why);
@@ -389,12 +411,34 @@ static void on_deliver_sm(struct session *s, const struct ots_smpp_header *h, co
 		ots_engine_mo(l->engine, NULL, dv->source, &dv->sms, "deliver-sm");
 	}
 	g_free(dv);
-	if (!s->conn)
-		return;
-	if (ots_smpp_pack_deliver_sm_resp(status, h->seq, s->conn->out))
-		session_flush(s);
-	else      /* SMPP 3.4 §5.1.4: sequence number 0 is no sequence number */
-		g_warning("smpp: deliver_sm with sequence number %u cannot be answered", h->seq);
+	batch = ots_engine_unflushed(l->engine);
+	if (batch) {
+		struct held_resp *r = g_new(struct held_resp, 1);
+
+		*r = (struct held_resp){ .batch = batch, .status = status, .seq = h->seq };
+		g_queue_push_tail(&s->held, r);
+	} else {
+		answer_deliver_sm(s, status, h->seq);
+	}
+}
+
+/* The engine's batch ended: the answers it held leave (a temporary error if it was lost). */
+static void on_commit(uint64_t batch, bool durable, void *user)
+{
+	struct ots_smpp *l = user;
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(l->sess); i++) {
+		struct session *s = l->sess[i];
+		struct held_resp *r;
+
+		while (s && (r = g_queue_peek_head(&s->held)) && r->batch <= batch) {
+			g_queue_pop_head(&s->held);
+			/* SMPP 3.4 §5.1.3: ESME_RX_T_APPN, the SMSC delivers it again later */
+			answer_deliver_sm(s, durable || r->status != OTS_SMPP_ROK ? r->status :
+					  OTS_SMPP_RX_T_APPN, r->seq);
+			g_free(r);
+		}
+	}
 }
 
 /* ---- sessions: state -------------------------------------------------------------------------- */
@@ -468,6 +512,7 @@ static void session_drop(struct session *s, const char *why)
 		}
 	}
 	g_hash_table_remove_all(s->pending);
+	g_queue_clear_full(&s->held, g_free);   /* unanswered: the SMSC delivers them again */
 	s->submits = 0;
 	s->enquire_out = false;
 	if (was_bound && why)
@@ -773,6 +818,7 @@ static void session_free(struct session *s)
 	if (s->retry_timer)
 		g_source_remove(s->retry_timer);
 	g_hash_table_destroy(s->pending);
+	g_queue_clear_full(&s->held, g_free);
 	g_free(s);
 }
 
@@ -945,6 +991,7 @@ struct ots_smpp *ots_smpp_new(struct ots_engine *engine, const struct ots_smpp_c
 		l->sess[1] = session_new(l, OTS_SMPP_BIND_RECEIVER, "receiver", true);
 	}
 	ots_engine_add_southbound(engine, &sb);
+	l->commit_sub = ots_engine_on_commit(engine, on_commit, l);
 	for (unsigned i = 0; i < G_N_ELEMENTS(l->sess); i++)
 		if (l->sess[i])
 			session_connect(l->sess[i]);
@@ -1010,6 +1057,7 @@ void ots_smpp_free(struct ots_smpp *l)
 	if (!l)
 		return;
 	ots_engine_remove_southbound(l->engine, l);
+	ots_engine_off_commit(l->engine, l->commit_sub);
 	l->stopped = NULL;
 	for (unsigned i = 0; i < G_N_ELEMENTS(l->sess); i++)
 		session_free(l->sess[i]);

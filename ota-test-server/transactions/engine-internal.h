@@ -5,10 +5,12 @@
  * the per-card session lock, and the helpers the engine's files share.
  *
  * Every entry point (API call, timer, southbound input) brackets its work
- * with ots_engine_begin()/ots_engine_end(): one SQLite transaction.  Timeline
- * events are dispatched to subscribers and SMS handed to the southbound
- * link only after that transaction has committed (synchronous=FULL), so a
- * counter, a command, a stored R1 are durable before anything leaves.
+ * with ots_engine_begin()/ots_engine_end(): one savepoint inside the open
+ * batch (engine.h "group commit"), rolled back alone when the entry point
+ * fails.  Timeline events are dispatched to subscribers and SMS handed to
+ * the southbound link only after the batch has committed
+ * (synchronous=FULL), so a counter, a command, a stored R1 are durable
+ * before anything leaves.
  */
 #ifndef OTS_ENGINE_INTERNAL_H
 #define OTS_ENGINE_INTERNAL_H
@@ -53,6 +55,12 @@ struct ots_cmd {
 };
 
 struct ots_engine;
+
+struct ots_commit_sub {
+	unsigned id;
+	ots_commit_cb cb;
+	void *user;
+};
 
 struct ots_tx {
 	struct ots_engine *engine;
@@ -131,8 +139,17 @@ struct ots_engine {
 	unsigned next_sub;
 	int depth;
 	bool failed;              /* a DB error inside the current bracket */
-	GPtrArray *events;        /* struct ots_pending_event * */
-	GPtrArray *outbox;        /* struct ots_outgoing * */
+	bool in_savepoint;        /* the current bracket's savepoint is open */
+	GPtrArray *events;        /* struct ots_pending_event *, of the current bracket */
+	GPtrArray *outbox;        /* struct ots_outgoing *, of the current bracket */
+	/* the batch (group commit): what its brackets released, waiting for its COMMIT */
+	bool batch_open;
+	bool batch_doomed;        /* a bracket's savepoint failed: the batch must roll back */
+	uint64_t batch;           /* the open batch's number, else the last one's */
+	unsigned batch_changes;   /* brackets it holds */
+	GPtrArray *batch_events, *batch_outbox;
+	guint flush_idle, flush_timer;
+	GArray *commit_subs;      /* struct ots_commit_sub */
 	struct ots_engine_stats stats;
 	struct ots_campaigns *campaigns;   /* campaign.c */
 };

@@ -71,6 +71,9 @@ struct ots_engine *ots_engine_new(const struct ots_engine_config *cfg, GError **
 	e->subs = g_array_new(FALSE, TRUE, sizeof(struct ots_sub));
 	e->events = g_ptr_array_new_with_free_func(pending_event_free);
 	e->outbox = g_ptr_array_new_with_free_func(g_free);
+	e->batch_events = g_ptr_array_new_with_free_func(pending_event_free);
+	e->batch_outbox = g_ptr_array_new_with_free_func(g_free);
+	e->commit_subs = g_array_new(FALSE, TRUE, sizeof(struct ots_commit_sub));
 	e->links = g_array_new(FALSE, TRUE, sizeof(struct ots_southbound));
 
 	if (!ots_address_parse(e->cfg.sv2_address, &e->sv2_addr)) {
@@ -104,6 +107,10 @@ void ots_engine_free(struct ots_engine *e)
 {
 	if (!e)
 		return;
+	if (e->db)
+		ots_engine_flush(e);   /* what the loop did not commit yet */
+	g_clear_handle_id(&e->flush_idle, g_source_remove);
+	g_clear_handle_id(&e->flush_timer, g_source_remove);
 	ots_campaigns_free(e);
 	g_hash_table_destroy(e->txs);
 	g_hash_table_destroy(e->runs);
@@ -111,6 +118,9 @@ void ots_engine_free(struct ots_engine *e)
 	g_array_free(e->subs, TRUE);
 	g_ptr_array_free(e->events, TRUE);
 	g_ptr_array_free(e->outbox, TRUE);
+	g_ptr_array_free(e->batch_events, TRUE);
+	g_ptr_array_free(e->batch_outbox, TRUE);
+	g_array_free(e->commit_subs, TRUE);
 	g_array_free(e->links, TRUE);
 	ots_registry_free(e->reg);
 	ots_db_close(e->db);
@@ -275,18 +285,7 @@ JsonNode *ots_engine_tx_route_json(struct ots_engine *e, uint64_t id)
 	return tx ? ots_engine_route_json(e, tx->iccid, tx->tar) : NULL;
 }
 
-/* ---- the bracket ------------------------------------------------------------ */
-
-void ots_engine_begin(struct ots_engine *e)
-{
-	GError *error = NULL;
-
-	if (e->depth++ > 0)
-		return;
-	e->failed = false;
-	if (!ots_db_begin(e->db, &error))
-		ots_engine_db_failed(e, error);
-}
+/* ---- the bracket: group commit ------------------------------------------------ */
 
 void ots_engine_db_failed(struct ots_engine *e, GError *error)
 {
@@ -295,33 +294,100 @@ void ots_engine_db_failed(struct ots_engine *e, GError *error)
 	e->failed = true;
 }
 
+/* Opens the batch if none is open, then the bracket's savepoint in it. */
+void ots_engine_begin(struct ots_engine *e)
+{
+	GError *error = NULL;
+
+	if (e->depth++ > 0)
+		return;
+	e->failed = false;
+	if (!e->batch_open) {
+		if (!ots_db_begin(e->db, &error)) {
+			ots_engine_db_failed(e, error);
+			return;
+		}
+		e->batch_open = true;
+		e->batch++;
+		e->batch_changes = 0;
+	}
+	if (ots_db_savepoint(e->db, &error)) {
+		e->in_savepoint = true;
+	} else {
+		/* what this bracket does could not be undone alone: the batch is rolled back */
+		e->batch_doomed = true;
+		ots_engine_db_failed(e, error);
+	}
+}
+
+static gboolean flush_soon(gpointer data)
+{
+	struct ots_engine *e = data;
+
+	ots_engine_flush(e);
+	return G_SOURCE_REMOVE;
+}
+
+/*
+ * The batch commits when the loop has read what is ready (an idle source
+ * runs below every I/O source's priority), or after OTS_BATCH_MAX_MS when
+ * input keeps coming, or at once when it holds cfg.batch_max brackets.
+ */
+static void arm_flush(struct ots_engine *e)
+{
+	if (e->batch_changes >= MAX(e->cfg.batch_max, 1) || e->batch_doomed) {
+		ots_engine_flush(e);
+		return;
+	}
+	if (!e->flush_idle)
+		e->flush_idle = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, flush_soon, e, NULL);
+	if (!e->flush_timer)
+		e->flush_timer = g_timeout_add(OTS_BATCH_MAX_MS, flush_soon, e);
+}
+
+static void move_all(GPtrArray *to, GPtrArray *from)
+{
+	for (unsigned i = 0; i < from->len; i++)
+		g_ptr_array_add(to, from->pdata[i]);
+	g_ptr_array_steal(from, NULL);
+	g_ptr_array_free(from, FALSE);
+}
+
+/*
+ * Ends the bracket: its savepoint released into the batch with its events
+ * and SMS, or, when it failed, rolled back alone with its events and SMS
+ * dropped (the timers still armed retry later).  Nothing leaves here.
+ */
 void ots_engine_end(struct ots_engine *e)
 {
-	GPtrArray *events, *outbox;
 	GError *error = NULL;
 
 	if (--e->depth > 0)
 		return;
-	if (e->failed || !ots_db_commit(e->db, &error)) {
-		/*
-		 * Nothing leaves when the state could not be made durable; the
-		 * timers still armed retry later.
-		 */
-		if (error)
+	if (e->in_savepoint) {
+		e->in_savepoint = false;
+		if (e->failed ? !ots_db_rollback_to(e->db, &error) : !ots_db_release(e->db, &error)) {
+			/* the savepoint is gone with the whole transaction: the batch is lost */
 			ots_engine_db_failed(e, error);
-		ots_db_rollback(e->db);
+			e->batch_doomed = true;
+		}
+	}
+	if (e->failed) {
 		g_ptr_array_set_size(e->events, 0);
 		g_ptr_array_set_size(e->outbox, 0);
-		return;
+	} else {
+		move_all(e->batch_events, e->events);
+		move_all(e->batch_outbox, e->outbox);
+		e->events = g_ptr_array_new_with_free_func(pending_event_free);
+		e->outbox = g_ptr_array_new_with_free_func(g_free);
+		e->batch_changes++;
 	}
-	/*
-	 * Committed: tell subscribers, then let the SMS go.  The lists are
-	 * taken first, so a callback may call the engine again.
-	 */
-	events = e->events;
-	outbox = e->outbox;
-	e->events = g_ptr_array_new_with_free_func(pending_event_free);
-	e->outbox = g_ptr_array_new_with_free_func(g_free);
+	if (e->batch_open)
+		arm_flush(e);
+}
+
+static void dispatch_events(struct ots_engine *e, GPtrArray *events)
+{
 	for (unsigned i = 0; i < events->len; i++) {
 		struct ots_pending_event *pe = events->pdata[i];
 		struct ots_event ev = {
@@ -336,7 +402,10 @@ void ots_engine_end(struct ots_engine *e)
 				s.cb(&ev, s.user);
 		}
 	}
-	g_ptr_array_free(events, TRUE);
+}
+
+static void send_outbox(struct ots_engine *e, GPtrArray *outbox)
+{
 	for (unsigned i = 0; i < outbox->len; i++) {
 		struct ots_outgoing *o = outbox->pdata[i];
 		const struct ots_southbound *sb = link_named(e, o->link);
@@ -347,7 +416,97 @@ void ots_engine_end(struct ots_engine *e)
 			g_message("card %s: %s did not take SMS %u; it waits for a resend",
 				  o->iccid, o->link[0] ? o->link : "the link", o->msg_id);
 	}
+}
+
+static void tell_commit(struct ots_engine *e, uint64_t batch, bool durable)
+{
+	/* a copy: a listener may stop listening */
+	GArray *subs = g_array_copy(e->commit_subs);
+
+	for (unsigned i = 0; i < subs->len; i++) {
+		struct ots_commit_sub s = g_array_index(subs, struct ots_commit_sub, i);
+
+		s.cb(batch, durable, s.user);
+	}
+	g_array_free(subs, TRUE);
+}
+
+/*
+ * The batch's COMMIT failed and rolled it back: the in-memory view may hold
+ * what the database lost (a command, a state), so it is read again, as at
+ * a restart; commands whose SMS never left are resent when their PoR
+ * timers run out.
+ */
+static void mirror_reload(struct ots_engine *e)
+{
+	GError *error = NULL;
+
+	g_hash_table_remove_all(e->msgs);
+	g_hash_table_remove_all(e->runs);
+	g_hash_table_remove_all(e->txs);
+	ots_campaigns_free(e);
+	if (!ots_campaigns_load(e, &error) || !ots_engine_load(e, &error)) {
+		g_critical("after a failed commit, the state could not be read again: %s",
+			   error->message);
+		g_error_free(error);
+	}
+}
+
+void ots_engine_flush(struct ots_engine *e)
+{
+	GPtrArray *events = e->batch_events, *outbox = e->batch_outbox;
+	uint64_t batch = e->batch;
+	GError *error = NULL;
+	bool durable;
+
+	if (e->depth > 0 || !e->batch_open)
+		return;
+	g_clear_handle_id(&e->flush_idle, g_source_remove);
+	g_clear_handle_id(&e->flush_timer, g_source_remove);
+	e->batch_open = false;
+	durable = !e->batch_doomed && ots_db_in_transaction(e->db) && ots_db_commit(e->db, &error);
+	e->batch_doomed = false;
+	/* taken first: the callbacks may call the engine again, opening the next batch */
+	e->batch_events = g_ptr_array_new_with_free_func(pending_event_free);
+	e->batch_outbox = g_ptr_array_new_with_free_func(g_free);
+	if (durable) {
+		tell_commit(e, batch, true);
+		dispatch_events(e, events);
+		send_outbox(e, outbox);
+	} else {
+		g_critical("batch %" G_GUINT64_FORMAT " (%u changes) not committed: %s; nothing "
+			   "of it leaves", batch, e->batch_changes,
+			   error ? error->message : "the transaction was lost");
+		g_clear_error(&error);
+		ots_db_rollback(e->db);
+		e->stats.batches_failed++;
+		mirror_reload(e);
+		tell_commit(e, batch, false);
+	}
+	g_ptr_array_free(events, TRUE);
 	g_ptr_array_free(outbox, TRUE);
+}
+
+uint64_t ots_engine_unflushed(struct ots_engine *e)
+{
+	return e->batch_open ? e->batch : 0;
+}
+
+unsigned ots_engine_on_commit(struct ots_engine *e, ots_commit_cb cb, void *user)
+{
+	struct ots_commit_sub s = { .id = ++e->next_sub, .cb = cb, .user = user };
+
+	g_array_append_val(e->commit_subs, s);
+	return s.id;
+}
+
+void ots_engine_off_commit(struct ots_engine *e, unsigned id)
+{
+	for (unsigned i = 0; i < e->commit_subs->len; i++)
+		if (g_array_index(e->commit_subs, struct ots_commit_sub, i).id == id) {
+			g_array_remove_index(e->commit_subs, i);
+			return;
+		}
 }
 
 /* ---- events ------------------------------------------------------------------- */
@@ -405,6 +564,7 @@ void ots_engine_get_stats(struct ots_engine *e, struct ots_engine_stats *out)
 	*out = e->stats;
 	out->cards = ots_registry_count(e->reg);
 	out->active_tx = g_hash_table_size(e->txs);
+	out->db_commits = ots_db_commit_count(e->db);
 }
 
 /* ---- southbound ---------------------------------------------------------------- */
@@ -772,6 +932,7 @@ bool ots_engine_card_import_file(struct ots_engine *e, const char *path, bool re
 		}
 		return false;
 	}
+	ots_engine_flush(e);    /* the registry commits on its own: no batch may be open */
 	ok = ots_registry_add(e->reg, cfg, replace, error);
 	if (ok && iccid)
 		*iccid = g_strdup(cfg->iccid);
@@ -804,6 +965,7 @@ bool ots_engine_card_add_json(struct ots_engine *e, JsonNode *card, bool replace
 
 	if (!cfg)
 		return false;
+	ots_engine_flush(e);
 	ok = ots_registry_add(e->reg, cfg, replace, error);
 	simota_card_config_free(cfg);
 	return ok;
@@ -827,6 +989,7 @@ JsonNode *ots_engine_card_show(struct ots_engine *e, const char *iccid, GError *
 
 bool ots_engine_card_remove(struct ots_engine *e, const char *iccid, GError **error)
 {
+	ots_engine_flush(e);
 	return ots_registry_remove(e->reg, iccid, error);
 }
 

@@ -44,6 +44,13 @@ struct ots_engine_config {
 	/* SV2 */
 	uint32_t por_timeout_ms;      /* a command whose PoR has not come is resent [30 s] */
 	uint32_t max_attempts;        /* sends of one message (with fresh counters) before failing [4] */
+	/*
+	 * Group commit ("group commit" below): the entry points one batch holds
+	 * at most.  0 or 1: each entry point commits as it ends, before it
+	 * returns (for callers that read the outcome at once: the engine's own
+	 * tests); the daemon and the bench use OTS_BATCH_MAX_CHANGES.
+	 */
+	unsigned batch_max;
 };
 
 /*
@@ -333,6 +340,35 @@ typedef void (*ots_event_cb)(const struct ots_event *ev, void *user);
 unsigned ots_engine_subscribe(struct ots_engine *engine, ots_event_cb cb, void *user);
 void ots_engine_unsubscribe(struct ots_engine *engine, unsigned id);
 
+/* ---- group commit (doc/scaling.md) ----------------------------------------- */
+
+/*
+ * What every entry point changes (an API call, a timer, a southbound input)
+ * joins the open batch: one database transaction, committed with one fsync
+ * when the main loop has nothing more to read (an idle source), at the
+ * latest OTS_BATCH_MAX_MS after the batch opened or once it holds
+ * OTS_BATCH_MAX_CHANGES entry points.  Events, SMS, and every answer that
+ * says "stored" leave after that commit: a caller that answers after an
+ * entry point asks ots_engine_unflushed() and holds its answer until a
+ * commit listener hears that batch.
+ */
+#define OTS_BATCH_MAX_MS 4
+#define OTS_BATCH_MAX_CHANGES 256
+
+/* The number of the batch holding changes not yet durable; 0 when none is open. */
+uint64_t ots_engine_unflushed(struct ots_engine *engine);
+/*
+ * Called after each batch's COMMIT (durable true), or after it failed and
+ * was rolled back (durable false: the engine re-read its state from the
+ * database; every change of that batch is gone and nothing of it left).
+ * Batches end in their numbers' order.
+ */
+typedef void (*ots_commit_cb)(uint64_t batch, bool durable, void *user);
+unsigned ots_engine_on_commit(struct ots_engine *engine, ots_commit_cb cb, void *user);
+void ots_engine_off_commit(struct ots_engine *engine, unsigned id);
+/* Commits the open batch now (no-op inside an entry point or when none is open). */
+void ots_engine_flush(struct ots_engine *engine);
+
 /* ---- statistics (logs, bench) ------------------------------------------ */
 
 struct ots_engine_stats {
@@ -340,6 +376,8 @@ struct ots_engine_stats {
 	uint64_t active_tx;      /* not final */
 	uint64_t commands_sent;
 	uint64_t pors_received, pors_invalid;
+	uint64_t db_commits;     /* durable commits (fsyncs on SQLite) since start */
+	uint64_t batches_failed; /* batches whose COMMIT failed (rolled back, state re-read) */
 };
 void ots_engine_get_stats(struct ots_engine *engine, struct ots_engine_stats *out);
 

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "api-harness.h"
+#include "db/db.h"
 
 static char *self_exe;
 
@@ -1014,6 +1015,30 @@ static void test_web_page(void)
 	raw_close(c);
 }
 
+/*
+ * Group commit (doc/scaling.md): a 201 leaves only once what it announces is
+ * committed.  Read at once on a connection of the test's own, every answered
+ * transaction is there (the answer does not race the commit).
+ */
+static void test_answered_after_commit(void)
+{
+	GError *error = NULL;
+	struct ots_db *db = ots_db_open(srv.db, &error);
+
+	g_assert_no_error(error);
+	for (unsigned i = 0; i < 40; i++) {
+		int64_t id = start_tx(TX("\"action\":\"display-text\",\"text\":\"Stored?\""));
+		struct ots_db_stmt *st = ots_db_stmt(db, "SELECT count(*) FROM transactions WHERE id = ?");
+
+		ots_db_bind_int(st, 1, id);
+		g_assert_true(ots_db_next(st, &error));
+		g_assert_cmpint(ots_db_column_int(st, 0), ==, 1);
+		ots_db_reset(st);
+		g_assert_no_error(error);
+	}
+	ots_db_close(db);
+}
+
 static void skip_all(void)
 {
 	g_test_skip("OTA_TEST_SERVER and OTA_CLI name the binaries under test");
@@ -1046,6 +1071,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/api/rfm/end-to-end", test_rfm_end_to_end);
 	g_test_add_func("/api/end-to-end/wait-r1", test_end_to_end);
 	g_test_add_func("/api/web/page", test_web_page);
+	g_test_add_func("/api/tx/answered-after-commit", test_answered_after_commit);
 	rc = g_test_run();
 	server_stop();
 	g_free(self_exe);

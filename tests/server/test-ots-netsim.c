@@ -12,7 +12,12 @@
  *  - the daemon itself (ota-test-server): starts, serves, exits 0 on SIGTERM;
  *  - an RFM campaign over 1 000 cards (OTS_CAMPAIGN_CARDS), the server
  *    killed with -9 in the middle: after a restart every card is done, no
- *    card done before the kill got another packet, no counter reused.
+ *    card done before the kill got another packet, no counter reused;
+ *  - 200 deferred transactions started in one loop turn (one group-commit
+ *    batch), the server killed with -9 while their steps are batched: after
+ *    a restart each completes once, every MG the server acknowledged is
+ *    stored, no counter reused.
+ * The children run the engine with group commit (batch_max as the daemon).
  * The child is this program run with --child (the engine and netsim of the
  * daemon, plus a transaction started from the command line).
  */
@@ -41,7 +46,7 @@ static struct ots_engine *child_engine(const char *db, uint32_t por_timeout_ms)
 {
 	struct ots_engine_config cfg = {
 		.db_path = db, .por_timeout_ms = por_timeout_ms, .backoff_initial_ms = 100,
-		.max_attempts = 20,
+		.max_attempts = 20, .batch_max = OTS_BATCH_MAX_CHANGES,   /* group commit, as the daemon */
 	};
 	struct ots_engine *e;
 	GError *error = NULL;
@@ -83,6 +88,20 @@ static void import_card(struct ots_engine *e, const char *ini)
 		g_error("child: %s", error->message);
 }
 
+/* The cards DIR/ICCID.ini of iccid_of(0..n-1). */
+static void import_numbered(struct ots_engine *e, const char *dir, unsigned n,
+			    void (*iccid_of)(unsigned i, char iccid[21]))
+{
+	for (unsigned i = 0; i < n; i++) {
+		char iccid[21], *ini;
+
+		iccid_of(i, iccid);
+		ini = g_strdup_printf("%s/%s.ini", dir, iccid);
+		import_card(e, ini);
+		g_free(ini);
+	}
+}
+
 /* The child of the flow tests: the cards of ini (one card config, or several separated by
  * ','), and a transaction started when start is given. */
 static int child_main(const char *db, const char *sock, const char *ini, const char *start)
@@ -113,15 +132,42 @@ static int child_campaign(const char *db, const char *sock, const char *dir, uns
 {
 	struct ots_engine *e = child_engine(db, 3000);
 
-	for (unsigned i = 0; start && i < n; i++) {
-		char iccid[21], *ini;
-
-		campaign_iccid(i, iccid);
-		ini = g_strdup_printf("%s/%s.ini", dir, iccid);
-		import_card(e, ini);
-		g_free(ini);
-	}
+	if (start)
+		import_numbered(e, dir, n, campaign_iccid);
 	return child_serve(e, sock, ots_engine_campaign_start_json, start ? campaign_request : NULL);
+}
+
+/* The batch child: cards DIR/ICCID.ini of batch_iccid(0..n-1), imported, and one transaction
+ * each (PoRs by SMS-SUBMIT) started in one loop turn when start is "1"; resumed otherwise. */
+static void batch_iccid(unsigned i, char iccid[21]);
+
+static int child_batch(const char *db, const char *sock, const char *dir, unsigned n, bool start)
+{
+	struct ots_engine *e = child_engine(db, 3000);
+	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+	GError *error = NULL;
+
+	if (start)
+		import_numbered(e, dir, n, batch_iccid);
+	if (!ots_netsim_new(e, sock, &error))
+		g_error("child: %s", error->message);
+	for (unsigned i = 0; start && i < n; i++) {
+		char iccid[21], *req;
+		JsonNode *node;
+		uint64_t id;
+
+		batch_iccid(i, iccid);
+		req = g_strdup_printf("{\"iccid\":\"%s\",\"tar\":\"" TAR_SUBMIT "\","
+				      "\"action\":\"display-text\",\"text\":\"Batch %u\","
+				      "\"ev\":{\"mg\":false}}", iccid, i);
+		node = json_from_string(req, NULL);
+		if (!ots_engine_tx_start_json(e, node, &id, &error))
+			g_error("child: %s", error->message);
+		json_node_unref(node);
+		g_free(req);
+	}
+	g_main_loop_run(loop);
+	return 0;
 }
 
 /* ---- the parent: a handset with a uicc-emu card ----------------------------------- */
@@ -711,7 +757,28 @@ static void test_daemon(void)
 	server_teardown(&s);
 }
 
-/* ---- an RFM campaign over many cards, the server killed in the middle ------------------------ */
+/* ---- many cards, the server killed in the middle ------------------------------------------------ */
+
+/* A directory for the cards' own state files, on tmpfs: their fsyncs are not the server's to count. */
+static char *shm_dir_new(struct server *s)
+{
+	char *shm = g_build_filename(g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : s->dir,
+				     "ots-cards-XXXXXX", NULL);
+
+	g_assert_nonnull(g_mkdtemp(shm));
+	return shm;
+}
+
+static void shm_dir_free(char *shm)
+{
+	char *cmd = g_strdup_printf("rm -rf '%s'", shm);
+
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+	g_free(shm);
+}
+
+/* ---- an RFM campaign over many cards -------------------------------------------------------------- */
 
 static void campaign_iccid(unsigned i, char iccid[21])
 {
@@ -833,10 +900,7 @@ static void test_campaign_kill9(void)
 		return;
 	}
 	server_setup(&s);
-	/* the cards' own state files on tmpfs: their fsyncs are not the server's to count */
-	shm = g_build_filename(g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : s.dir,
-			       "ots-cards-XXXXXX", NULL);
-	g_assert_nonnull(g_mkdtemp(shm));
+	shm = shm_dir_new(&s);
 	for (unsigned i = 0; i < n; i++) {
 		char iccid[21], msisdn[16], *ini, *state;
 		GError *error = NULL;
@@ -907,17 +971,163 @@ static void test_campaign_kill9(void)
 	g_free(envelopes);
 	g_free(sql);
 	server_teardown(&s);
-	{
-		char *cmd = g_strdup_printf("rm -rf '%s'", shm);
+	shm_dir_free(shm);
+}
 
-		g_assert_cmpint(system(cmd), ==, 0);
-		g_free(cmd);
+/* ---- a large group-commit batch, the server killed in the middle -------------------------- */
+
+#define BATCH_CARDS 200
+
+static void batch_iccid(unsigned i, char iccid[21])
+{
+	g_snprintf(iccid, 21, "8988239000000040%04u", i);
+}
+
+static void batch_spawn(struct server *s, bool start)
+{
+	char *argv[] = { self_exe, "--child-batch", s->db, g_strconcat("unix:", s->sock, NULL), s->dir,
+			 (char *)G_STRINGIFY(BATCH_CARDS), start ? "1" : "0", NULL };
+	GError *error = NULL;
+
+	g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+				    &s->pid, &error));
+	g_assert_no_error(error);
+	g_free(argv[3]);
+}
+
+static void batch_connect(struct server *s, struct device **d, struct me_sim **me)
+{
+	for (unsigned i = 0; i < BATCH_CARDS; i++) {
+		char iccid[21];
+
+		batch_iccid(i, iccid);
+		d[i] = device_connect(s->sock, iccid);
+		d[i]->me = me[i];
+		me[i]->up.user = d[i];
 	}
-	g_free(shm);
+}
+
+/* Pumps every device until sql counts at least n (bounded by end). */
+static void batch_pump_until(struct server *s, struct device **d, const char *sql, int64_t n,
+			     int64_t end)
+{
+	while (db_int(s, sql) < n) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		pump_many(d, BATCH_CARDS, 5);
+	}
+}
+
+/* How many of this timeline event the card's transactions have stored. */
+static int64_t batch_events(struct server *s, const char *iccid, const char *event)
+{
+	char *sql = g_strdup_printf("SELECT count(*) FROM timeline JOIN transactions t ON t.id = tx_id "
+				    "WHERE t.iccid = '%s' AND event = '%s'", iccid, event);
+	int64_t n = db_int(s, sql);
+
+	g_free(sql);
+	return n;
+}
+
+/*
+ * 200 cards on the netsim link, one transaction each started in one loop
+ * turn (TAR_SUBMIT: every PoR comes by SMS-SUBMIT, which the server
+ * acknowledges with a SUBMIT-REPORT): their C1s and PoRs go through the
+ * engine in batches of many entry points.  The server is killed with -9 in
+ * the middle of the burst of C1 PoRs.  Every PoR whose SUBMIT-REPORT a card
+ * got before the kill is in the database; after a restart every
+ * transaction completes with one R1 and one release; no card refused a
+ * packet, each card's counter only went up, to the highest the server
+ * recorded for it, and none was used twice.
+ */
+static void test_batch_kill9(void)
+{
+	struct device **d = g_new0(struct device *, BATCH_CARDS);
+	struct me_sim **me = g_new0(struct me_sim *, BATCH_CARDS);
+	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
+	struct server s = { 0 };
+	int64_t end = g_get_monotonic_time() + 300 * G_USEC_PER_SEC;
+	char *completed = g_strdup_printf("SELECT count(*) FROM transactions WHERE state = %d",
+					  OTS_TX_COMPLETED);
+	unsigned acked = 0;
+	char *shm;
+
+	server_setup(&s);
+	shm = shm_dir_new(&s);
+	for (unsigned i = 0; i < BATCH_CARDS; i++) {
+		char iccid[21], msisdn[16], name[32], *ini, *state;
+		GError *error = NULL;
+
+		batch_iccid(i, iccid);
+		g_snprintf(msisdn, sizeof(msisdn), "+1555400%04u", i);
+		g_snprintf(name, sizeof(name), "%s.ini", iccid);
+		ini = write_flow_card_ini(s.dir, name, iccid, msisdn);
+		state = g_strdup_printf("%s/%s.state", shm, iccid);
+		me[i] = me_sim_new(ini, state, &up, &error);
+		g_assert_no_error(error);
+		g_free(ini);
+		g_free(state);
+	}
+	batch_spawn(&s, true);
+	batch_connect(&s, d, me);
+	/* while the other cards' PoRs are coming in, batch after batch */
+	batch_pump_until(&s, d, "SELECT count(*) FROM timeline WHERE event = 'por-received'",
+			 BATCH_CARDS / 2, end);
+	server_kill9(&s);
+	g_test_message("killed with %" G_GINT64_FORMAT " PoRs stored",
+		       db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'por-received'"));
+	g_assert_cmpint(db_int(&s, completed), <, BATCH_CARDS);
+	/* acknowledged means stored: every SUBMIT-REPORT sent before the kill (read to the
+	 * end of the stream) for a PoR the database has */
+	for (unsigned i = 0; i < BATCH_CARDS; i++) {
+		char iccid[21];
+
+		batch_iccid(i, iccid);
+		d[i]->me = NULL;        /* what the dead server sent last is counted, not acted on */
+		while (!d[i]->closed)
+			pump(d[i], 1000);
+		g_assert_cmpint(batch_events(&s, iccid, "por-received"), >=, d[i]->submit_reports);
+		acked += d[i]->submit_reports;
+		device_free(d[i]);
+	}
+	g_assert_cmpuint(acked, >, 0);
+
+	batch_spawn(&s, false);
+	batch_connect(&s, d, me);
+	batch_pump_until(&s, d, completed, BATCH_CARDS, end);
+	pump_many(d, BATCH_CARDS, 100);
+
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM transactions"), ==, BATCH_CARDS);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'r1-delivered'"), ==,
+			BATCH_CARDS);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'released'"), ==,
+			BATCH_CARDS);
+	g_test_message("%u PoRs acknowledged before the kill, all stored", acked);
+	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM commands"), ==,
+			db_int(&s, "SELECT count(*) FROM (SELECT DISTINCT iccid, kvn, cntr FROM commands) c"));
+	for (unsigned i = 0; i < BATCH_CARDS; i++) {
+		char iccid[21], *sql;
+
+		batch_iccid(i, iccid);
+		sql = g_strdup_printf("SELECT max(cntr) FROM commands WHERE iccid = '%s'", iccid);
+		g_assert_cmpuint(me[i]->refusals, ==, 0);
+		g_assert_true(me_sim_counters_increasing(me[i]));
+		g_assert_cmpint(db_int(&s, sql), ==, (int64_t)me[i]->counter);
+		g_free(sql);
+		device_free(d[i]);
+		me_sim_free(me[i]);
+	}
+	g_free(d);
+	g_free(me);
+	g_free(completed);
+	server_teardown(&s);
+	shm_dir_free(shm);
 }
 
 int main(int argc, char **argv)
 {
+	if (argc >= 7 && strcmp(argv[1], "--child-batch") == 0)
+		return child_batch(argv[2], argv[3], argv[4], (unsigned)atoi(argv[5]),
+				   strcmp(argv[6], "1") == 0);
 	if (argc >= 7 && strcmp(argv[1], "--child-campaign") == 0)
 		return child_campaign(argv[2], argv[3], argv[4], (unsigned)atoi(argv[5]),
 				      strcmp(argv[6], "1") == 0);
@@ -936,5 +1146,6 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/netsim/kill9/after-ir", GINT_TO_POINTER(KILL_AFTER_IR), test_kill9);
 	g_test_add_data_func("/netsim/kill9/after-mg", GINT_TO_POINTER(KILL_AFTER_MG), test_kill9);
 	g_test_add_func("/netsim/kill9/rfm-campaign", test_campaign_kill9);
+	g_test_add_func("/netsim/kill9/batch", test_batch_kill9);
 	return g_test_run();
 }

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The engine's group commit (transactions/engine.h, doc/scaling.md), in
+ * process, on both backends:
+ *  - entry points of one loop turn share one commit: nothing leaves (SMS,
+ *    events) before it, everything after it, and the database counts one
+ *    commit for them;
+ *  - an entry point that fails in the middle of a batch loses only its own
+ *    changes, events and SMS; the others' survive the commit;
+ *  - a batch whose COMMIT fails: nothing of it leaves, and the engine's
+ *    in-memory state forgets what the database lost.
+ */
+#include "db/db.h"
+#include "pg-cluster.h"
+#include "server-test.h"
+#include "transactions/engine.h"
+
+#define CARDS 3
+
+struct fixture {
+	char *dir, *db;
+	char iccid[CARDS][21];
+	struct ots_engine *e;
+	GPtrArray *sent;         /* ICCIDs of the SMS the link took */
+	GPtrArray *events;       /* "KIND ICCID" of the events subscribers heard */
+};
+
+static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t id,
+		    const uint8_t *tpdu, size_t len)
+{
+	struct fixture *f = user;
+
+	g_ptr_array_add(f->sent, g_strdup(iccid));
+	return true;
+}
+
+static void on_event(const struct ots_event *ev, void *user)
+{
+	struct fixture *f = user;
+
+	g_ptr_array_add(f->events, g_strdup_printf("%s %s", ev->kind, ev->iccid));
+}
+
+static void setup(struct fixture *f, gconstpointer data)
+{
+	struct ots_engine_config cfg = { .batch_max = OTS_BATCH_MAX_CHANGES };
+	struct ots_southbound sb = { .send_deliver = sb_send, .user = f };
+	GError *error = NULL;
+
+	f->dir = g_dir_make_tmp("ots-batch-XXXXXX", &error);
+	g_assert_no_error(error);
+	f->db = test_db_target(f->dir, "server.db");
+	cfg.db_path = f->db;
+	f->e = ots_engine_new(&cfg, &error);
+	g_assert_no_error(error);
+	ots_engine_set_southbound(f->e, &sb);
+	ots_engine_subscribe(f->e, on_event, f);
+	f->sent = g_ptr_array_new_with_free_func(g_free);
+	f->events = g_ptr_array_new_with_free_func(g_free);
+	for (unsigned i = 0; i < CARDS; i++) {
+		char name[16], msisdn[16], *ini;
+
+		g_snprintf(f->iccid[i], sizeof(f->iccid[i]), "8988239000000050%04u", i);
+		g_snprintf(name, sizeof(name), "card%u.ini", i);
+		g_snprintf(msisdn, sizeof(msisdn), "+1555500%04u", i);
+		ini = write_flow_card_ini(f->dir, name, f->iccid[i], msisdn);
+		g_assert_true(ots_engine_card_import_file(f->e, ini, false, NULL, &error));
+		g_assert_no_error(error);
+		g_free(ini);
+	}
+}
+
+static void teardown(struct fixture *f, gconstpointer data)
+{
+	char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
+
+	ots_engine_free(f->e);
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+	g_free(f->dir);
+	g_free(f->db);
+	g_ptr_array_free(f->sent, TRUE);
+	g_ptr_array_free(f->events, TRUE);
+}
+
+static uint64_t commits(struct fixture *f)
+{
+	struct ots_engine_stats st;
+
+	ots_engine_get_stats(f->e, &st);
+	return st.db_commits;
+}
+
+/* Starts a display-text for card i; false (error kept) when the engine refused it. */
+static bool start(struct fixture *f, unsigned i, GError **error)
+{
+	char *json = g_strdup_printf("{\"iccid\":\"%s\",\"tar\":\"" TAR_FIXED "\","
+				     "\"action\":\"display-text\",\"text\":\"card %u\"}", f->iccid[i], i);
+	JsonNode *n = json_from_string(json, NULL);
+	uint64_t id;
+	bool ok = ots_engine_tx_start_json(f->e, n, &id, error);
+
+	json_node_unref(n);
+	g_free(json);
+	return ok;
+}
+
+/* Runs the main loop until the open batch has committed (at most 2 s). */
+static void run_until_flushed(struct fixture *f)
+{
+	int64_t end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+
+	while (ots_engine_unflushed(f->e)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_main_context_iteration(NULL, FALSE);
+	}
+}
+
+static bool contains(GPtrArray *a, const char *s)
+{
+	return g_ptr_array_find_with_equal_func(a, s, g_str_equal, NULL);
+}
+
+static int64_t db_int(struct fixture *f, const char *sql)
+{
+	struct ots_db *h;
+	struct ots_db_stmt *st;
+	GError *error = NULL;
+	int64_t v = -1;
+
+	h = ots_db_open(f->db, &error);
+	g_assert_no_error(error);
+	st = ots_db_stmt(h, sql);
+	if (ots_db_next(st, &error))
+		v = ots_db_column_int(st, 0);
+	ots_db_reset(st);
+	g_assert_no_error(error);
+	ots_db_close(h);
+	return v;
+}
+
+/* Three transactions started in one turn: one commit, and C1s and events only after it. */
+static void test_one_commit(struct fixture *f, gconstpointer data)
+{
+	uint64_t before = commits(f);
+	GError *error = NULL;
+
+	run_until_flushed(f);
+	before = commits(f);
+	for (unsigned i = 0; i < CARDS; i++) {
+		g_assert_true(start(f, i, &error));
+		g_assert_no_error(error);
+	}
+	g_assert_cmpuint(ots_engine_unflushed(f->e), !=, 0);
+	g_assert_cmpuint(commits(f), ==, before);
+	g_assert_cmpuint(f->sent->len, ==, 0);
+	g_assert_cmpuint(f->events->len, ==, 0);
+	run_until_flushed(f);
+	g_assert_cmpuint(commits(f), ==, before + 1);
+	g_assert_cmpuint(f->sent->len, ==, CARDS);
+	for (unsigned i = 0; i < CARDS; i++) {
+		char *queued = g_strdup_printf("queued %s", f->iccid[i]);
+
+		g_assert_true(contains(f->sent, f->iccid[i]));
+		g_assert_true(contains(f->events, queued));
+		g_free(queued);
+	}
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM commands"), ==, CARDS);
+}
+
+/* Runs sql (taken) on a connection of the test's own, between batches. */
+static void db_exec(struct fixture *f, char *sql)
+{
+	GError *error = NULL;
+	struct ots_db *h = ots_db_open(f->db, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(ots_db_exec(h, sql, &error));
+	g_assert_no_error(error);
+	ots_db_close(h);
+	g_free(sql);
+}
+
+/* A trigger that refuses a transaction row for this card (its txid is taken first, then undone). */
+static void refuse_card(struct fixture *f, const char *iccid)
+{
+	char *sql = ots_db_target_is_postgres(f->db) ?
+		g_strdup_printf("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+				"IF NEW.iccid = '%s' THEN RAISE EXCEPTION 'refused by the test'; END IF; "
+				"RETURN NEW; END $$; CREATE TRIGGER refuse BEFORE INSERT ON transactions "
+				"FOR EACH ROW EXECUTE FUNCTION refuse();", iccid) :
+		g_strdup_printf("CREATE TRIGGER refuse BEFORE INSERT ON transactions WHEN NEW.iccid = "
+				"'%s' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;", iccid);
+
+	db_exec(f, sql);
+}
+
+/* The middle entry point of a batch fails: the first and the last survive, alone. */
+static void test_one_fails(struct fixture *f, gconstpointer data)
+{
+	GError *error = NULL;
+	char *sql;
+	uint64_t before;
+
+	run_until_flushed(f);
+	refuse_card(f, f->iccid[1]);
+	before = commits(f);
+	g_assert_true(start(f, 0, &error));
+	g_assert_false(start(f, 1, &error));
+	g_assert_error(error, OTS_ERROR, OTS_ERROR_DB);
+	g_clear_error(&error);
+	g_assert_true(start(f, 2, &error));
+	g_assert_no_error(error);
+	run_until_flushed(f);
+	g_assert_cmpuint(commits(f), ==, before + 1);
+	/* the others' rows, SMS and events; none of the failed one's */
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM transactions"), ==, 2);
+	g_assert_cmpuint(f->sent->len, ==, 2);
+	g_assert_true(contains(f->sent, f->iccid[0]));
+	g_assert_true(contains(f->sent, f->iccid[2]));
+	g_assert_false(contains(f->sent, f->iccid[1]));
+	for (unsigned i = 0; i < f->events->len; i++)
+		g_assert_null(strstr(f->events->pdata[i], f->iccid[1]));
+	/* the txid it took before its insert failed was rolled back with it */
+	sql = g_strdup_printf("SELECT next_txid FROM cards WHERE iccid = '%s'", f->iccid[1]);
+	g_assert_cmpint(db_int(f, sql), ==, 1);
+	g_free(sql);
+	sql = g_strdup_printf("SELECT next_txid FROM cards WHERE iccid = '%s'", f->iccid[0]);
+	g_assert_cmpint(db_int(f, sql), ==, 2);
+	g_free(sql);
+}
+
+/*
+ * A row for card i's transactions makes the COMMIT fail: a deferred foreign
+ * key (checked at COMMIT on both backends) that the row's trigger breaks.
+ */
+static void fail_commit_for(struct fixture *f, const char *iccid)
+{
+	char *sql = ots_db_target_is_postgres(f->db) ?
+		g_strdup_printf("CREATE TABLE guard(iccid TEXT REFERENCES cards(iccid) DEFERRABLE "
+				"INITIALLY DEFERRED); CREATE FUNCTION spoil() RETURNS trigger LANGUAGE "
+				"plpgsql AS $$ BEGIN IF NEW.iccid = '%s' THEN INSERT INTO guard "
+				"VALUES('none'); END IF; RETURN NEW; END $$; CREATE TRIGGER spoil AFTER "
+				"INSERT ON transactions FOR EACH ROW EXECUTE FUNCTION spoil();", iccid) :
+		g_strdup_printf("CREATE TABLE guard(iccid TEXT REFERENCES cards(iccid) DEFERRABLE "
+				"INITIALLY DEFERRED); CREATE TRIGGER spoil AFTER INSERT ON transactions "
+				"WHEN NEW.iccid = '%s' BEGIN INSERT INTO guard VALUES('none'); END;", iccid);
+
+	db_exec(f, sql);
+}
+
+/* The batch's COMMIT fails: no SMS, no event, no transaction in memory; the next batch works. */
+static void test_commit_fails(struct fixture *f, gconstpointer data)
+{
+	struct ots_engine_stats st;
+	GError *error = NULL;
+	GLogLevelFlags fatal;
+	uint64_t before;
+
+	run_until_flushed(f);
+	fail_commit_for(f, f->iccid[0]);
+	before = commits(f);
+	g_assert_true(start(f, 0, &error));
+	g_assert_no_error(error);
+	/* the engine says so loudly (a critical): not fatal here */
+	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);
+	run_until_flushed(f);
+	g_log_set_always_fatal(fatal);
+	ots_engine_get_stats(f->e, &st);
+	g_assert_cmpuint(st.db_commits, ==, before + 1);   /* the reload's own (empty) batch only */
+	g_assert_cmpuint(st.batches_failed, ==, 1);
+	g_assert_cmpuint(st.active_tx, ==, 0);      /* the engine re-read the database */
+	g_assert_cmpuint(f->sent->len, ==, 0);
+	g_assert_cmpuint(f->events->len, ==, 0);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM transactions"), ==, 0);
+	/* the next batch commits; the lost transaction's counter was never used */
+	g_assert_true(start(f, 1, &error));
+	run_until_flushed(f);
+	ots_engine_get_stats(f->e, &st);
+	g_assert_cmpuint(st.active_tx, ==, 1);
+	g_assert_cmpuint(f->sent->len, ==, 1);
+	g_assert_true(contains(f->sent, f->iccid[1]));
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM commands"), ==, 1);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add("/ots/batch/one-commit-per-turn", struct fixture, NULL, setup, test_one_commit,
+		   teardown);
+	g_test_add("/ots/batch/one-entry-point-fails", struct fixture, NULL, setup, test_one_fails,
+		   teardown);
+	g_test_add("/ots/batch/commit-fails", struct fixture, NULL, setup, test_commit_fails,
+		   teardown);
+	return g_test_run();
+}
