@@ -74,20 +74,30 @@ static bool parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 	return err == SIMOTA_OK || err == SIMOTA_ERR_NO_SPACE;
 }
 
+/* The key's value; NULL when absent or empty, then *ok is false if it is required. */
+static char *get_value(struct cc_parser *p, const char *group, const char *key, bool required, bool *ok)
+{
+	char *v = cc_get_value(p, group, key);
+
+	*ok = true;
+	if (v && *v)
+		return v;
+	g_free(v);
+	if (required)
+		*ok = cc_fail(p, group, key, "missing");
+	return NULL;
+}
+
 /* A string key limited to maxlen characters; digits_only for numbers. */
 static bool get_text(struct cc_parser *p, const char *group, const char *key, char *out, size_t cap,
 		     size_t minlen, size_t maxlen, bool digits_only, bool plus_allowed, bool required)
 {
-	char *v = cc_get_value(p, group, key);
+	bool ok;
+	char *v = get_value(p, group, key, required, &ok);
 	const char *digits;
-	bool ok = true;
 
-	if (!v || !*v) {
-		g_free(v);
-		if (required)
-			return cc_fail(p, group, key, "missing");
-		return true;
-	}
+	if (!v)
+		return ok;
 	digits = (plus_allowed && v[0] == '+') ? v + 1 : v;
 	if (digits_only && (!*digits || !simota_decimal_digits(digits, strlen(digits))))
 		ok = cc_fail(p, group, key, "expected %sdigits", plus_allowed ? "an optional '+' and " : "");
@@ -106,16 +116,12 @@ static bool get_text(struct cc_parser *p, const char *group, const char *key, ch
 static bool get_hex(struct cc_parser *p, const char *group, const char *key, uint8_t *out, size_t cap,
 		    size_t want, size_t *len, bool required)
 {
-	char *v = cc_get_value(p, group, key);
+	bool ok;
+	char *v = get_value(p, group, key, required, &ok);
 	size_t n;
-	bool ok = true;
 
-	if (!v || !*v) {
-		g_free(v);
-		if (required)
-			return cc_fail(p, group, key, "missing");
-		return true;
-	}
+	if (!v)
+		return ok;
 	if (!parse_hex(v, out, cap, &n))
 		ok = cc_fail(p, group, key, "not an even number of hex digits");
 	else if (want && n != want)
