@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Pieces of the deferred flow (doc/architecture.md) shared by the pcsc and robustness
-e2e tests: ota-test-server on a free port with the cards imported, a modem
-brought up to "registered" with an agent, a transaction started and waited
-for through the HTTP API.  The assertions are those of
-test-deferred-server.py."""
+"""Pieces of the deferred flow (doc/architecture.md) shared by test-deferred-server.py
+and the pcsc and robustness e2e tests: ota-test-server on a free port with the
+cards imported, a modem brought up to "registered" with an agent, a
+transaction started and waited for through the HTTP API, and the checks of
+its outcome."""
 
 import json
 import socket
