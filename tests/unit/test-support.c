@@ -83,6 +83,14 @@ char *tv_to_hex(const uint8_t *p, size_t len)
 	return simota_hex_dup(p, len);
 }
 
+bool tv_strings_have(GPtrArray *a, const char *needle)
+{
+	for (guint i = 0; i < a->len; i++)
+		if (strstr(g_ptr_array_index(a, i), needle))
+			return true;
+	return false;
+}
+
 void tv_assert_hex_impl(const char *file, int line, const uint8_t *p, size_t len,
 			const char *hex)
 {

@@ -34,6 +34,9 @@ void tv_add_test(const char *prefix, const char *name, gconstpointer data, GTest
 /* Bytes to lowercase hex, g_malloc'ed. */
 char *tv_to_hex(const uint8_t *p, size_t len);
 
+/* Whether one of the strings of a (a GPtrArray of char *: warnings, errors) contains needle. */
+bool tv_strings_have(GPtrArray *a, const char *needle);
+
 /* Asserts p..len equals the hex string, printing both on mismatch. */
 #define tv_assert_hex(p, len, hex) \
 	tv_assert_hex_impl(__FILE__, __LINE__, (p), (len), (hex))
