@@ -25,6 +25,9 @@ const char *tv_str(JsonObject *o, const char *member);
  * Returned buffer is g_malloc'ed (never NULL, even for ""). */
 uint8_t *tv_hex(const char *hex, size_t *len);
 
+/* Exactly one byte of hex (aborts the test otherwise). */
+uint8_t tv_hex_byte(const char *hex);
+
 /* The hex string member of o, exactly `want` bytes, into out (aborts otherwise). */
 void tv_hex_field(JsonObject *o, const char *member, uint8_t *out, size_t want);
 
