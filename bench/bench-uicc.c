@@ -125,7 +125,6 @@ static struct simota_ota_crypto *crypto;
 static void build_envelope(const uint8_t *pkt, size_t pkt_len, struct env *out)
 {
 	struct simota_sms_deliver d;
-	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
 	struct simota_sms_ud segs[1];
 	size_t n_segs, tpdu_len, env_len;
 	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX];
@@ -140,20 +139,13 @@ static void build_envelope(const uint8_t *pkt, size_t pkt_len, struct env *out)
 	d.ud = segs[0];
 	if (simota_sms_deliver_encode(&d, tpdu, sizeof(tpdu), &tpdu_len))
 		die("SMS-DELIVER encode");
-	m->envelope_tag = SIMOTA_CAT_TAG_SMS_PP_DOWNLOAD;
-	m->src = SIMOTA_CAT_DEV_NETWORK;
-	m->dst = SIMOTA_CAT_DEV_UICC;
-	m->sms_tpdu.present = true;
-	m->sms_tpdu.len = (uint8_t)tpdu_len;
-	memcpy(m->sms_tpdu.data, tpdu, tpdu_len);
-	if (simota_cat_envelope_encode(m, out->apdu + 5, 255, &env_len))
+	if (simota_sms_pp_download_envelope(NULL, tpdu, tpdu_len, out->apdu + 5, 255, &env_len))
 		die("envelope encode");
 	out->apdu[0] = 0x80;
 	out->apdu[1] = 0xC2;
 	out->apdu[2] = out->apdu[3] = 0;
 	out->apdu[4] = (uint8_t)env_len;
 	out->len = 5 + env_len;
-	g_free(m);
 }
 
 struct keys {
