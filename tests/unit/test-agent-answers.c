@@ -244,7 +244,7 @@ static void test_script_defaults(void)
 
 	agent_make_request(&dt, "DisplayText", g_variant_new("(syb)", "Hi", 0, FALSE));
 	agent_make_request(&in, "RequestInput",
-		     g_variant_new("(sysyyb)", "PIN?", 0, "0000", 4, 8, TRUE));
+			   g_variant_new("(sysyyb)", "PIN?", 0, "0000", 4, 8, TRUE));
 	agent_make_request(&key, "RequestDigit", g_variant_new("(sy)", "Digit?", 0));
 	agent_make_request(&sel, "RequestSelection", selection_params(-1));
 	agent_make_request(&sel_def, "RequestSelection", selection_params(1));
@@ -481,7 +481,7 @@ static void test_request_decode(void)
 	stkagent_request_clear(&req);
 
 	agent_make_request(&req, "RequestDigits",
-		     g_variant_new("(sysyyb)", "PIN", 3, "", 4, 8, TRUE));
+			   g_variant_new("(sysyyb)", "PIN", 3, "", 4, 8, TRUE));
 	g_assert_cmpuint(req.icon, ==, 3);
 	g_assert_cmpuint(req.min_len, ==, 4);
 	g_assert_cmpuint(req.max_len, ==, 8);

@@ -81,7 +81,7 @@ static void test_display_text(void)
 	char *line;
 
 	agent_make_request(&req, "DisplayText",
-		     g_variant_new("(syb)", "Confirm transfer of 10 EUR?", 0, TRUE));
+			   g_variant_new("(syb)", "Confirm transfer of 10 EUR?", 0, TRUE));
 	line = format(&req, "confirm", STKAGENT_OUTCOME_REPLIED, "script");
 	o = parse_line(line, &parser);
 	g_assert_cmpstr(json_object_get_string_member(o, "time"), ==, "2024-05-01T12:34:56.789Z");
@@ -132,7 +132,7 @@ static void test_typed_answers(void)
 	char *line;
 
 	agent_make_request(&req, "RequestInput",
-		     g_variant_new("(sysyyb)", "Enter PIN", 2, "00", 4, 8, TRUE));
+			   g_variant_new("(sysyyb)", "Enter PIN", 2, "00", 4, 8, TRUE));
 	line = format(&req, "wait:20 text:1234", STKAGENT_OUTCOME_REPLIED, "script");
 	o = parse_line(line, &parser);
 	g_assert_cmpstr(json_object_get_string_member(o, "text"), ==, "Enter PIN");
@@ -206,7 +206,7 @@ static void test_escaping(void)
 	char *line;
 
 	agent_make_request(&req, "DisplayText",
-		     g_variant_new("(syb)", "line1\nline2\t\"q\" \\ €\x01", 0, FALSE));
+			   g_variant_new("(syb)", "line1\nline2\t\"q\" \\ €\x01", 0, FALSE));
 	line = format(&req, "confirm", STKAGENT_OUTCOME_REPLIED, "script");
 	o = parse_line(line, &parser);
 	g_assert_cmpstr(json_object_get_string_member(o, "text"), ==,
