@@ -389,6 +389,12 @@ class Harness:
             f.write(text)
         return path
 
+    def start_emu_modem(self, sock, network):
+        """ofonod with one modem, its card on uicc-emu's unix socket sock and Network=network
+        (netsim:tcp:HOST:PORT, ...); returns the modem's path once oFono has it."""
+        self.start_ofonod("[modem0]\nUicc=emu:unix:%s\nNetwork=%s\n" % (sock, network))
+        return self.wait_for(lambda: list(self.modems()), 30, "a modem")[0]
+
     def start_ofonod(self, config_text, debug=True):
         plugins = self.path("plugins")
         state = self.path("ofono-state")
