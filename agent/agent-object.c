@@ -186,7 +186,14 @@ const struct stkagent_request *stkagent_modem_request(const struct stkagent_mode
 	return modem->pending ? &modem->pending->request : NULL;
 }
 
-void stkagent_modem_abandon(struct stkagent_modem *modem, const char *why)
+/*
+ * Ends the pending request without an answer from the user: oFono's call, if
+ * still there, gets the error End (after a Cancel oFono's D-Bus library drops
+ * it, but the invocation must still be finished); the screen says why
+ * (shown), the JSON log records the outcome with its note.
+ */
+static void end_pending(struct stkagent_modem *modem, enum stkagent_outcome outcome, const char *dbus_message,
+			const char *shown, const char *note)
 {
 	struct stkagent_pending *p = modem->pending;
 
@@ -195,33 +202,23 @@ void stkagent_modem_abandon(struct stkagent_modem *modem, const char *why)
 	modem->pending = NULL;
 	if (modem->ctx->terminal)
 		stkagent_terminal_forget(modem->ctx->terminal, modem);
-	/* the caller may still be there (a new request, or we are exiting) */
 	if (p->invocation)
 		g_dbus_method_invocation_return_dbus_error(g_steal_pointer(&p->invocation),
-							   STKAGENT_ERROR_END, why);
-	stkagent_screen(modem->ctx, "  (%s)\n", why);
-	log_pending(modem, p, STKAGENT_OUTCOME_ABANDONED, why);
+							   STKAGENT_ERROR_END, dbus_message);
+	stkagent_screen(modem->ctx, "  (%s)\n", shown);
+	log_pending(modem, p, outcome, note);
 	pending_free(p);
+}
+
+/* the caller may still be there (a new request, or we are exiting) */
+void stkagent_modem_abandon(struct stkagent_modem *modem, const char *why)
+{
+	end_pending(modem, STKAGENT_OUTCOME_ABANDONED, why, why, why);
 }
 
 static void cancel_pending(struct stkagent_modem *modem)
 {
-	struct stkagent_pending *p = modem->pending;
-
-	if (p == NULL)
-		return;
-	modem->pending = NULL;
-	if (modem->ctx->terminal)
-		stkagent_terminal_forget(modem->ctx->terminal, modem);
-	/*
-	 * oFono has cancelled its pending call; an answer now is dropped by
-	 * its D-Bus library, but the invocation must still be finished.
-	 */
-	g_dbus_method_invocation_return_dbus_error(g_steal_pointer(&p->invocation),
-						   STKAGENT_ERROR_END, "cancelled");
-	stkagent_screen(modem->ctx, "  (cancelled by oFono)\n");
-	log_pending(modem, p, STKAGENT_OUTCOME_CANCELLED, NULL);
-	pending_free(p);
+	end_pending(modem, STKAGENT_OUTCOME_CANCELLED, "cancelled", "cancelled by oFono", NULL);
 }
 
 /* The request as the user reads it, wrapped to an 80-column terminal (screen-text.h). */

@@ -10,138 +10,89 @@
 
 #define ALLOW_BACK_END	(STKAGENT_ALLOW_GO_BACK | STKAGENT_ALLOW_END)
 
+/*
+ * One row a method: the D-Bus name, the GVariant types of its arguments and
+ * answer, what its answer looks like, the errors oFono accepts back, and the
+ * argument names the introspection data gives (in the order of in_signature).
+ */
 static const struct stkagent_method_info methods[STKAGENT_METHOD__COUNT] = {
 	[STKAGENT_DISPLAY_TEXT] = { "DisplayText", "(syb)", "",
-		STKAGENT_SHAPE_ACK, ALLOW_BACK_END | STKAGENT_ALLOW_BUSY },
+		STKAGENT_SHAPE_ACK, ALLOW_BACK_END | STKAGENT_ALLOW_BUSY,
+		"text icon_id urgent", NULL },
 	[STKAGENT_REQUEST_INPUT] = { "RequestInput", "(sysyyb)", "s",
-		STKAGENT_SHAPE_INPUT, ALLOW_BACK_END },
+		STKAGENT_SHAPE_INPUT, ALLOW_BACK_END,
+		"alpha icon_id default min max hide_typing", "input" },
 	[STKAGENT_REQUEST_DIGITS] = { "RequestDigits", "(sysyyb)", "s",
-		STKAGENT_SHAPE_INPUT, ALLOW_BACK_END },
+		STKAGENT_SHAPE_INPUT, ALLOW_BACK_END,
+		"alpha icon_id default min max hide_typing", "digits" },
 	[STKAGENT_REQUEST_KEY] = { "RequestKey", "(sy)", "s",
-		STKAGENT_SHAPE_KEY, ALLOW_BACK_END },
+		STKAGENT_SHAPE_KEY, ALLOW_BACK_END, "alpha icon_id", "key" },
 	[STKAGENT_REQUEST_DIGIT] = { "RequestDigit", "(sy)", "s",
-		STKAGENT_SHAPE_KEY, ALLOW_BACK_END },
+		STKAGENT_SHAPE_KEY, ALLOW_BACK_END, "alpha icon_id", "digit" },
 	[STKAGENT_REQUEST_QUICK_DIGIT] = { "RequestQuickDigit", "(sy)", "s",
-		STKAGENT_SHAPE_KEY, ALLOW_BACK_END },
+		STKAGENT_SHAPE_KEY, ALLOW_BACK_END, "alpha icon_id", "digit" },
 	[STKAGENT_REQUEST_CONFIRMATION] = { "RequestConfirmation", "(sy)", "b",
-		STKAGENT_SHAPE_CONFIRM, ALLOW_BACK_END },
+		STKAGENT_SHAPE_CONFIRM, ALLOW_BACK_END, "alpha icon_id", "confirmed" },
 	[STKAGENT_REQUEST_SELECTION] = { "RequestSelection", "(sya(sy)n)", "y",
-		STKAGENT_SHAPE_SELECT, ALLOW_BACK_END },
+		STKAGENT_SHAPE_SELECT, ALLOW_BACK_END,
+		"title icon_id items default", "selection" },
 	[STKAGENT_CONFIRM_CALL_SETUP] = { "ConfirmCallSetup", "(sy)", "b",
-		STKAGENT_SHAPE_CONFIRM, STKAGENT_ALLOW_END },
+		STKAGENT_SHAPE_CONFIRM, STKAGENT_ALLOW_END, "information icon_id", "confirmed" },
 	[STKAGENT_PLAY_TONE] = { "PlayTone", "(ssy)", "",
-		STKAGENT_SHAPE_ACK, STKAGENT_ALLOW_END },
+		STKAGENT_SHAPE_ACK, STKAGENT_ALLOW_END, "tone text icon_id", NULL },
 	[STKAGENT_LOOP_TONE] = { "LoopTone", "(ssy)", "",
-		STKAGENT_SHAPE_ACK, STKAGENT_ALLOW_END },
+		STKAGENT_SHAPE_ACK, STKAGENT_ALLOW_END, "tone text icon_id", NULL },
 	/* src/stkagent.c action_info_cb() accepts no error at all */
 	[STKAGENT_DISPLAY_ACTION_INFORMATION] = { "DisplayActionInformation", "(sy)", "",
-		STKAGENT_SHAPE_ACK, 0 },
+		STKAGENT_SHAPE_ACK, 0, "text icon_id", NULL },
 	/* confirm_launch_browser_cb() accepts no error either */
 	[STKAGENT_CONFIRM_LAUNCH_BROWSER] = { "ConfirmLaunchBrowser", "(sys)", "b",
-		STKAGENT_SHAPE_CONFIRM, 0 },
+		STKAGENT_SHAPE_CONFIRM, 0, "information icon_id url", "confirmed" },
 	[STKAGENT_DISPLAY_ACTION] = { "DisplayAction", "(sy)", "",
-		STKAGENT_SHAPE_ACK, STKAGENT_ALLOW_END },
+		STKAGENT_SHAPE_ACK, STKAGENT_ALLOW_END, "text icon_id", NULL },
 	[STKAGENT_CONFIRM_OPEN_CHANNEL] = { "ConfirmOpenChannel", "(sy)", "b",
-		STKAGENT_SHAPE_CONFIRM, STKAGENT_ALLOW_END },
-	[STKAGENT_CANCEL] = { "Cancel", "()", "", STKAGENT_SHAPE_NOREPLY, 0 },
-	[STKAGENT_RELEASE] = { "Release", "()", "", STKAGENT_SHAPE_NOREPLY, 0 },
+		STKAGENT_SHAPE_CONFIRM, STKAGENT_ALLOW_END, "information icon_id", "confirmed" },
+	[STKAGENT_CANCEL] = { "Cancel", "()", "", STKAGENT_SHAPE_NOREPLY, 0, "", NULL },
+	[STKAGENT_RELEASE] = { "Release", "()", "", STKAGENT_SHAPE_NOREPLY, 0, "", NULL },
 };
 
-static const char introspection_xml[] =
-	"<node>\n"
-	" <interface name='" STKAGENT_INTERFACE "'>\n"
-	"  <method name='DisplayText'>\n"
-	"   <arg name='text' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"   <arg name='urgent' type='b' direction='in'/>\n"
-	"  </method>\n"
-	"  <method name='RequestInput'>\n"
-	"   <arg name='alpha' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"   <arg name='default' type='s' direction='in'/>\n"
-	"   <arg name='min' type='y' direction='in'/>\n"
-	"   <arg name='max' type='y' direction='in'/>\n"
-	"   <arg name='hide_typing' type='b' direction='in'/>\n"
-	"   <arg name='input' type='s' direction='out'/>\n"
-	"  </method>\n"
-	"  <method name='RequestDigits'>\n"
-	"   <arg name='alpha' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"   <arg name='default' type='s' direction='in'/>\n"
-	"   <arg name='min' type='y' direction='in'/>\n"
-	"   <arg name='max' type='y' direction='in'/>\n"
-	"   <arg name='hide_typing' type='b' direction='in'/>\n"
-	"   <arg name='digits' type='s' direction='out'/>\n"
-	"  </method>\n"
-	"  <method name='RequestKey'>\n"
-	"   <arg name='alpha' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"   <arg name='key' type='s' direction='out'/>\n"
-	"  </method>\n"
-	"  <method name='RequestDigit'>\n"
-	"   <arg name='alpha' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"   <arg name='digit' type='s' direction='out'/>\n"
-	"  </method>\n"
-	"  <method name='RequestQuickDigit'>\n"
-	"   <arg name='alpha' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"   <arg name='digit' type='s' direction='out'/>\n"
-	"  </method>\n"
-	"  <method name='RequestConfirmation'>\n"
-	"   <arg name='alpha' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"   <arg name='confirmed' type='b' direction='out'/>\n"
-	"  </method>\n"
-	"  <method name='RequestSelection'>\n"
-	"   <arg name='title' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"   <arg name='items' type='a(sy)' direction='in'/>\n"
-	"   <arg name='default' type='n' direction='in'/>\n"
-	"   <arg name='selection' type='y' direction='out'/>\n"
-	"  </method>\n"
-	"  <method name='ConfirmCallSetup'>\n"
-	"   <arg name='information' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"   <arg name='confirmed' type='b' direction='out'/>\n"
-	"  </method>\n"
-	"  <method name='PlayTone'>\n"
-	"   <arg name='tone' type='s' direction='in'/>\n"
-	"   <arg name='text' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"  </method>\n"
-	"  <method name='LoopTone'>\n"
-	"   <arg name='tone' type='s' direction='in'/>\n"
-	"   <arg name='text' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"  </method>\n"
-	"  <method name='DisplayActionInformation'>\n"
-	"   <arg name='text' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"  </method>\n"
-	"  <method name='ConfirmLaunchBrowser'>\n"
-	"   <arg name='information' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"   <arg name='url' type='s' direction='in'/>\n"
-	"   <arg name='confirmed' type='b' direction='out'/>\n"
-	"  </method>\n"
-	"  <method name='DisplayAction'>\n"
-	"   <arg name='text' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"  </method>\n"
-	"  <method name='ConfirmOpenChannel'>\n"
-	"   <arg name='information' type='s' direction='in'/>\n"
-	"   <arg name='icon_id' type='y' direction='in'/>\n"
-	"   <arg name='confirmed' type='b' direction='out'/>\n"
-	"  </method>\n"
-	"  <method name='Cancel'>\n"
-	"   <annotation name='org.freedesktop.DBus.Method.NoReply' value='true'/>\n"
-	"  </method>\n"
-	"  <method name='Release'>\n"
-	"   <annotation name='org.freedesktop.DBus.Method.NoReply' value='true'/>\n"
-	"  </method>\n"
-	" </interface>\n"
-	"</node>\n";
+static void append_arg(GString *xml, const char *name, const GVariantType *type,
+		       const char *direction)
+{
+	gchar *sig = g_variant_type_dup_string(type);
+
+	g_string_append_printf(xml, "   <arg name='%s' type='%s' direction='%s'/>\n",
+			       name, sig, direction);
+	g_free(sig);
+}
+
+static void append_method(GString *xml, const struct stkagent_method_info *info)
+{
+	gchar **names = g_strsplit(info->in_args, " ", -1);
+	const GVariantType *t = g_variant_type_first(G_VARIANT_TYPE(info->in_signature));
+
+	g_string_append_printf(xml, "  <method name='%s'>\n", info->name);
+	for (guint i = 0; t != NULL && names[i] != NULL; t = g_variant_type_next(t), i++)
+		append_arg(xml, names[i], t, "in");
+	if (info->out_arg != NULL)
+		append_arg(xml, info->out_arg, G_VARIANT_TYPE(info->out_signature), "out");
+	if (info->shape == STKAGENT_SHAPE_NOREPLY)
+		g_string_append(xml, "   <annotation name='org.freedesktop.DBus.Method.NoReply'"
+				     " value='true'/>\n");
+	g_string_append(xml, "  </method>\n");
+	g_strfreev(names);
+}
+
+/* The introspection data, written once from the method table above. */
+static const char *build_introspection_xml(void)
+{
+	GString *xml = g_string_new("<node>\n <interface name='" STKAGENT_INTERFACE "'>\n");
+
+	for (unsigned int m = 0; m < STKAGENT_METHOD__COUNT; m++)
+		append_method(xml, &methods[m]);
+	g_string_append(xml, " </interface>\n</node>\n");
+	return g_string_free(xml, FALSE);
+}
 
 G_DEFINE_QUARK(stkagent-error-quark, stkagent_error)
 
@@ -165,7 +116,11 @@ bool stkagent_method_lookup(const char *name, enum stkagent_method *out)
 
 const char *stkagent_introspection_xml(void)
 {
-	return introspection_xml;
+	static const char *xml;
+
+	if (g_once_init_enter(&xml))
+		g_once_init_leave(&xml, build_introspection_xml());
+	return xml;
 }
 
 bool stkagent_request_init(struct stkagent_request *req, enum stkagent_method method,

@@ -69,6 +69,8 @@ struct stkagent_method_info {
 	const char *out_signature;	/* "" when the method returns nothing */
 	enum stkagent_shape shape;
 	unsigned int allowed_errors;
+	const char *in_args;		/* the argument names, space-separated */
+	const char *out_arg;		/* the answer's name; NULL when none */
 };
 
 const struct stkagent_method_info *stkagent_method_info(enum stkagent_method m);

@@ -24,6 +24,7 @@
 #include <openssl/params.h>
 
 #include "simota/ota.h"
+#include "bench-util.h"
 
 #define DATA_LEN 100
 #define ROUNDS 3
@@ -57,20 +58,8 @@ static const uint8_t zero_iv[16];
 static uint8_t data[DATA_LEN];
 static volatile uint8_t sink;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what) __attribute__((noreturn));
-static void die(const char *what)
-{
-	fprintf(stderr, "bench-ota: %s failed\n", what);
-	exit(2);
-}
+/* every failure: "<program>: <what> failed", exit 2 */
+#define die(what) bench_die("bench-ota", what)
 
 /* ---- ours: libsimota wrap + unwrap ---- */
 
@@ -215,13 +204,13 @@ static void raw_free(struct raw *r)
 static double measure(void (*op)(void *), void *arg, double seconds)
 {
 	unsigned long n = 0;
-	double start = now(), t;
+	double start = bench_now_s(), t;
 
 	do {
 		for (int i = 0; i < 256; i++)
 			op(arg);
 		n += 256;
-		t = now() - start;
+		t = bench_now_s() - start;
 	} while (t < seconds);
 	return (double)n / t;
 }

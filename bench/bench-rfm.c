@@ -34,6 +34,7 @@
 
 #include "../tests/server/me-link.h"
 #include "transactions/rfm.h"
+#include "bench-util.h"
 
 static const char script_compact[] =
 	"\"tar\":\"b00001\",\"apdus\":[\"00a4000c026f46\",\"00b0000011\"]";
@@ -63,10 +64,6 @@ struct bench {
 
 static struct bench B;
 
-static double now_s(void)
-{
-	return (double)g_get_monotonic_time() / 1e6;
-}
 
 static gboolean start_more(gpointer p);
 
@@ -174,10 +171,10 @@ static double single_ops(const char *script, unsigned n_ops, unsigned window, do
 	B.n_ops = n_ops;
 	B.window = MIN(window, B.n_cards);
 	B.campaign = false;
-	t0 = now_s();
+	t0 = bench_now_s();
 	start_more(NULL);
 	run_until(ops_done);
-	dt = now_s() - t0;
+	dt = bench_now_s() - t0;
 	if (B.failed)
 		g_error("%u operations failed", B.failed);
 	*p50 = percentile_ms(B.latency_us, 0.5);
@@ -196,14 +193,14 @@ static double campaign_rate(void)
 
 	reset_run();
 	B.campaign = true;
-	t0 = now_s();
+	t0 = bench_now_s();
 	if (!ots_engine_campaign_start_json(B.e, req, &id, &error))
 		g_error("campaign: %s", error->message);
 	json_node_unref(req);
 	run_until(campaign_done);
 	if (B.failed)
 		g_error("%u cards failed", B.failed);
-	return B.n_cards / (now_s() - t0);
+	return B.n_cards / (bench_now_s() - t0);
 }
 
 static void run_n(unsigned n, unsigned n_ops, unsigned window)

@@ -46,6 +46,7 @@
 #include "simota/netsim.h"
 #include "state/card-state.h"
 #include "transactions/engine.h"
+#include "bench-util.h"
 
 #define SV1 "+15550100"
 #define SV2_DIGITS "15550199"
@@ -57,10 +58,6 @@ static const char ini_fmt[] =
 	"[tar defe01]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=event\n"
 	"mg-address=" SV1 "\nspi=1619\n";
 
-static double now_s(void)
-{
-	return (double)g_get_monotonic_time() / 1e6;
-}
 
 static double thread_cpu_s(void)
 {
@@ -72,10 +69,10 @@ static double thread_cpu_s(void)
 
 static void run_until(bool (*done)(void *), void *user, double max_s, const char *what)
 {
-	double end = now_s() + max_s;
+	double end = bench_now_s() + max_s;
 
 	while (!done(user)) {
-		if (now_s() > end)
+		if (bench_now_s() > end)
 			g_error("timed out: %s", what);
 		g_main_context_iteration(NULL, TRUE);
 	}
@@ -289,14 +286,14 @@ static void esme_rate(const char *dir, const char *sink_name, uint16_t port, uns
 	if (!r.l)
 		g_error("smpp: %s", error->message);
 	run_until(bound, &r, 10, "bound");
-	t0 = now_s();
+	t0 = bench_now_s();
 	c0 = thread_cpu_s();
 	for (unsigned i = 0; i < n; i++)
 		if (!ots_smpp_send(r.l, "+15550001", i + 1, tpdu, len))
 			g_error("the link refused SMS %u", i + 1);
 	g_timeout_add(2, look, &r);
 	run_until(all_accepted, &r, 600, "every submit_sm answered");
-	t = now_s() - t0;
+	t = bench_now_s() - t0;
 	c = thread_cpu_s() - c0;
 	printf("  %-24s window %2u: %6u submit_sm in %6.2f s = %8.0f submit_sm/s; ESME thread CPU "
 	       "%5.1f us per submit_sm (%.0f%% of a core)\n", sink_name, window, n, t, n / t, c / n * 1e6,
@@ -704,10 +701,10 @@ static double tx_rate(const char *dir, const char *shm, const char *route, unsig
 	}
 	T.n_tx = n_tx;
 	T.window = window;
-	t0 = now_s();
+	t0 = bench_now_s();
 	start_more(NULL);
 	run_until(all_finished, NULL, 3600, "transactions");
-	t = now_s() - t0;
+	t = bench_now_s() - t0;
 	printf("  over %-6s %u cards, %u transactions (%u in flight at most): %u completed, %u failed "
 	       "in %.2f s = %.1f complete transactions/s\n", route, n_cards, n_tx, window, T.completed,
 	       T.failed, t, T.completed / t);

@@ -37,6 +37,7 @@
 #include "emu-card.h"
 #include "simota/card_config.h"
 #include "state/card-state.h"
+#include "bench-util.h"
 
 #define DATA_LEN 80                 /* packet + UDH within one SMS (140 octets) */
 #define MAX_ENVELOPES 4000
@@ -64,20 +65,8 @@ static double seconds = 1.0;
 static unsigned idle_cards = 1000;
 #define IDLE_TARGET_KIB 16.0
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what) __attribute__((noreturn));
-static void die(const char *what)
-{
-	fprintf(stderr, "bench-uicc: %s failed\n", what);
-	exit(2);
-}
+/* every failure: "<program>: <what> failed", exit 2 */
+#define die(what) bench_die("bench-uicc", what)
 
 static uint16_t xchg(struct uicc_card *card, const uint8_t *c, size_t len, uint8_t *r, size_t *rlen)
 {
@@ -109,7 +98,7 @@ static void bench_apdus(struct uicc_card *card)
 	if (xchg(card, sel_mf, sizeof(sel_mf), r, &n) != 0x9000 || xchg(card, sel, sizeof(sel), r, &n) != 0x9000 ||
 	    xchg(card, rd, sizeof(rd), r, &n) != 0x9000 || n != 10)
 		die("SELECT EF_ICCID / READ BINARY");
-	t0 = now();
+	t0 = bench_now_s();
 	do {
 		for (int i = 0; i < 1000; i++) {
 			if (xchg(card, sel, sizeof(sel), r, &n) != 0x9000 ||
@@ -117,7 +106,7 @@ static void bench_apdus(struct uicc_card *card)
 				die("SELECT / READ BINARY in the loop");
 		}
 		apdus += 2000;
-		t = now() - t0;
+		t = bench_now_s() - t0;
 	} while (t < seconds);
 	printf("APDUs (SELECT EF_ICCID + READ BINARY 10)     %10.0f APDU/s  (%.2f us each)\n",
 	       apdus / t, t / apdus * 1e6);
@@ -136,7 +125,6 @@ static struct simota_ota_crypto *crypto;
 static void build_envelope(const uint8_t *pkt, size_t pkt_len, struct env *out)
 {
 	struct simota_sms_deliver d;
-	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
 	struct simota_sms_ud segs[1];
 	size_t n_segs, tpdu_len, env_len;
 	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX];
@@ -151,20 +139,13 @@ static void build_envelope(const uint8_t *pkt, size_t pkt_len, struct env *out)
 	d.ud = segs[0];
 	if (simota_sms_deliver_encode(&d, tpdu, sizeof(tpdu), &tpdu_len))
 		die("SMS-DELIVER encode");
-	m->envelope_tag = SIMOTA_CAT_TAG_SMS_PP_DOWNLOAD;
-	m->src = SIMOTA_CAT_DEV_NETWORK;
-	m->dst = SIMOTA_CAT_DEV_UICC;
-	m->sms_tpdu.present = true;
-	m->sms_tpdu.len = (uint8_t)tpdu_len;
-	memcpy(m->sms_tpdu.data, tpdu, tpdu_len);
-	if (simota_cat_envelope_encode(m, out->apdu + 5, 255, &env_len))
+	if (simota_sms_pp_download_envelope(NULL, tpdu, tpdu_len, out->apdu + 5, 255, &env_len))
 		die("envelope encode");
 	out->apdu[0] = 0x80;
 	out->apdu[1] = 0xC2;
 	out->apdu[2] = out->apdu[3] = 0;
 	out->apdu[4] = (uint8_t)env_len;
 	out->len = 5 + env_len;
-	g_free(m);
 }
 
 struct keys {
@@ -222,7 +203,7 @@ static double bench_envelopes(struct uicc_card *card, struct keys *k, uint16_t s
 	for (size_t i = 0; i < count; i++)
 		build_envelope(pkt, wrap(k, spi, ++*cntr, pkt, sizeof(pkt)), &envs[i]);
 	one_envelope(card, &envs[0]);
-	t0 = now();
+	t0 = bench_now_s();
 	do {
 		for (int i = 0; i < 50; i++) {
 			size_t idx = counter ? 1 + done : 0;
@@ -232,7 +213,7 @@ static double bench_envelopes(struct uicc_card *card, struct keys *k, uint16_t s
 			one_envelope(card, &envs[idx]);
 			done++;
 		}
-		t = now() - t0;
+		t = bench_now_s() - t0;
 	} while (t < seconds && (!counter || 1 + done < count));
 	g_free(envs);
 	return done / t;
@@ -252,7 +233,7 @@ static double bench_crypto(struct keys *k, uint16_t spi)
 	memcpy(rsp.tar, tar, 3);
 	rsp.data = answer;
 	rsp.data_len = sizeof(answer);
-	t0 = now();
+	t0 = bench_now_s();
 	do {
 		for (int i = 0; i < 200; i++) {
 			if (simota_ota_command_decode(pkt, len, k->k_cipher, k->k_mac, work, sizeof(work), &cmd))
@@ -263,7 +244,7 @@ static double bench_crypto(struct keys *k, uint16_t spi)
 				die("response encode");
 		}
 		ops += 200;
-		t = now() - t0;
+		t = bench_now_s() - t0;
 	} while (t < seconds);
 	return ops / t;
 }

@@ -9,6 +9,7 @@
  * the issue's example); GKeyFile itself only knows whole-line comments.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,20 +74,30 @@ static bool parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
 	return err == SIMOTA_OK || err == SIMOTA_ERR_NO_SPACE;
 }
 
+/* The key's value; NULL when absent or empty, then *ok is false if it is required. */
+static char *get_value(struct cc_parser *p, const char *group, const char *key, bool required, bool *ok)
+{
+	char *v = cc_get_value(p, group, key);
+
+	*ok = true;
+	if (v && *v)
+		return v;
+	g_free(v);
+	if (required)
+		*ok = cc_fail(p, group, key, "missing");
+	return NULL;
+}
+
 /* A string key limited to maxlen characters; digits_only for numbers. */
 static bool get_text(struct cc_parser *p, const char *group, const char *key, char *out, size_t cap,
 		     size_t minlen, size_t maxlen, bool digits_only, bool plus_allowed, bool required)
 {
-	char *v = cc_get_value(p, group, key);
+	bool ok;
+	char *v = get_value(p, group, key, required, &ok);
 	const char *digits;
-	bool ok = true;
 
-	if (!v || !*v) {
-		g_free(v);
-		if (required)
-			return cc_fail(p, group, key, "missing");
-		return true;
-	}
+	if (!v)
+		return ok;
 	digits = (plus_allowed && v[0] == '+') ? v + 1 : v;
 	if (digits_only && (!*digits || !simota_decimal_digits(digits, strlen(digits))))
 		ok = cc_fail(p, group, key, "expected %sdigits", plus_allowed ? "an optional '+' and " : "");
@@ -105,16 +116,12 @@ static bool get_text(struct cc_parser *p, const char *group, const char *key, ch
 static bool get_hex(struct cc_parser *p, const char *group, const char *key, uint8_t *out, size_t cap,
 		    size_t want, size_t *len, bool required)
 {
-	char *v = cc_get_value(p, group, key);
+	bool ok;
+	char *v = get_value(p, group, key, required, &ok);
 	size_t n;
-	bool ok = true;
 
-	if (!v || !*v) {
-		g_free(v);
-		if (required)
-			return cc_fail(p, group, key, "missing");
-		return true;
-	}
+	if (!v)
+		return ok;
 	if (!parse_hex(v, out, cap, &n))
 		ok = cc_fail(p, group, key, "not an even number of hex digits");
 	else if (want && n != want)
@@ -225,6 +232,35 @@ bool simota_card_link_valid(const char *name)
 	return name && (strcmp(name, "netsim") == 0 || strcmp(name, "smpp") == 0);
 }
 
+/* The text keys of [card]: where each goes, its length, what it may hold, its default. */
+struct text_key {
+	const char *key;
+	size_t off, cap, minlen, maxlen;
+	bool digits_only, plus_allowed, required;
+	const char *dflt;
+};
+
+#define TEXT_KEY(name, min, max, digits, plus, req, dflt)                                            \
+	{ #name, offsetof(struct simota_card_config, name), sizeof(((struct simota_card_config *)0)->name), \
+	  min, max, digits, plus, req, dflt }
+
+static const struct text_key card_text_keys[] = {
+	/* EF_ICCID holds 10 BCD bytes (TS 102 221 §13.2) */
+	TEXT_KEY(iccid, 19, 20, true, false, true, NULL),
+	/* EF_IMSI: up to 15 digits (TS 31.102 §4.2.2, TS 23.003 §2.2) */
+	TEXT_KEY(imsi, 6, 15, true, false, true, NULL),
+	TEXT_KEY(msisdn, 1, 20, true, true, false, NULL),
+	/* PIN and PUK: TS 102 221 §9.5.2 (PIN 4-8 digits, PUK 8 digits) */
+	TEXT_KEY(pin, 4, 8, true, false, false, NULL),
+	TEXT_KEY(puk, 8, 8, true, false, false, DEFAULT_PUK),
+	/* EF_SPN: 16 bytes of name (TS 31.102 §4.2.12) */
+	TEXT_KEY(spn, 1, 16, false, false, false, NULL),
+	TEXT_KEY(smsc, 1, 20, true, true, false, NULL),
+	/* PIN2 4-8 digits, PUK2 8 digits (TS 102 221 §9.5.2), always enabled */
+	TEXT_KEY(pin2, 4, 8, true, false, false, DEFAULT_PIN2),
+	TEXT_KEY(puk2, 8, 8, true, false, false, DEFAULT_PUK2),
+};
+
 static bool parse_card(struct cc_parser *p, struct simota_card_config *cfg)
 {
 	static const char *const known[] = {
@@ -237,31 +273,16 @@ static bool parse_card(struct cc_parser *p, struct simota_card_config *cfg)
 		return cc_fail(p, g, NULL, "group missing");
 	if (!cc_check_known_keys(p, g, known))
 		return false;
-	/* EF_ICCID holds 10 BCD bytes (TS 102 221 §13.2) */
-	if (!get_text(p, g, "iccid", cfg->iccid, sizeof(cfg->iccid), 19, 20, true, false, true))
-		return false;
-	/* EF_IMSI: up to 15 digits (TS 31.102 §4.2.2, TS 23.003 §2.2) */
-	if (!get_text(p, g, "imsi", cfg->imsi, sizeof(cfg->imsi), 6, 15, true, false, true))
-		return false;
-	if (!get_text(p, g, "msisdn", cfg->msisdn, sizeof(cfg->msisdn), 1, 20, true, true, false))
-		return false;
-	/* PIN and PUK: TS 102 221 §9.5.2 (PIN 4-8 digits, PUK 8 digits) */
-	if (!get_text(p, g, "pin", cfg->pin, sizeof(cfg->pin), 4, 8, true, false, false))
-		return false;
-	g_strlcpy(cfg->puk, DEFAULT_PUK, sizeof(cfg->puk));
-	if (!get_text(p, g, "puk", cfg->puk, sizeof(cfg->puk), 8, 8, true, false, false))
-		return false;
-	/* EF_SPN: 16 bytes of name (TS 31.102 §4.2.12) */
-	if (!get_text(p, g, "spn", cfg->spn, sizeof(cfg->spn), 1, 16, false, false, false))
-		return false;
-	if (!get_text(p, g, "smsc", cfg->smsc, sizeof(cfg->smsc), 1, 20, true, true, false))
-		return false;
-	/* PIN2 4-8 digits, PUK2 8 digits (TS 102 221 §9.5.2), always enabled */
-	g_strlcpy(cfg->pin2, DEFAULT_PIN2, sizeof(cfg->pin2));
-	g_strlcpy(cfg->puk2, DEFAULT_PUK2, sizeof(cfg->puk2));
-	if (!get_text(p, g, "pin2", cfg->pin2, sizeof(cfg->pin2), 4, 8, true, false, false) ||
-	    !get_text(p, g, "puk2", cfg->puk2, sizeof(cfg->puk2), 8, 8, true, false, false))
-		return false;
+	for (size_t i = 0; i < G_N_ELEMENTS(card_text_keys); i++) {
+		const struct text_key *t = &card_text_keys[i];
+		char *out = (char *)cfg + t->off;
+
+		if (t->dflt)
+			g_strlcpy(out, t->dflt, t->cap);
+		if (!get_text(p, g, t->key, out, t->cap, t->minlen, t->maxlen, t->digits_only,
+			      t->plus_allowed, t->required))
+			return false;
+	}
 	if (!parse_adm1(p, g, cfg) || !parse_milenage(p, g, cfg))
 		return false;
 	/* the OTA server's link to this card (doc/card-config.md); uicc-emu ignores it */

@@ -38,10 +38,9 @@ simota_err simota_ota_command_encode(const struct simota_ota_command *cmd,
 				     uint8_t *out, size_t cap, size_t *out_len)
 {
 	struct simota_ota_spi spi;
+	struct simota_ota_sec sec;
 	struct simota_writer w = simota_writer_init(out, cap);
-	static const uint8_t zeros[16];
-	size_t cc_len = 0, block = 0, pad = 0, plain_len, cpl;
-	enum simota_ota_alg kid_alg = SIMOTA_OTA_ALG_NONE;
+	size_t cpl;
 	simota_err err;
 
 	*out_len = 0;
@@ -50,61 +49,24 @@ simota_err simota_ota_command_encode(const struct simota_ota_command *cmd,
 		return SIMOTA_ERR_UNSUPPORTED;
 	if (cmd->cntr > SIMOTA_OTA_CNTR_MAX || (cmd->data_len && !cmd->data))
 		return SIMOTA_ERR_BAD_VALUE;
-	if (spi.integrity != SIMOTA_OTA_INTEGRITY_NONE) {
-		err = simota_ota_integrity_alg(cmd->kid, spi.integrity, kid_key, &kid_alg);
-		if (!err)
-			err = simota_ota_cc_len_pick(kid_alg, cmd->cc_len, &cc_len);
-		if (err)
-			return err;
-	}
-	if (spi.ciphered) {
-		err = simota_ota_check_kic_key(cmd->kic, kic_key);
-		if (err)
-			return err;
-		block = simota_ota_key_block_size(kic_key);
-	}
-
-	plain_len = 5 + 1 + cc_len + cmd->data_len;
-	if (block)
-		pad = (block - plain_len % block) % block;
-	if (cmd->data_len > 0xffff)
-		return SIMOTA_ERR_BAD_LENGTH;
-	cpl = 1 + CMD_HDR_FIXED + cc_len + cmd->data_len + pad;
-	if (cpl > 0xffff)
-		return SIMOTA_ERR_BAD_LENGTH;
+	err = simota_ota_sec_prepare(&sec, spi.integrity, spi.ciphered, cmd->kic, cmd->kid,
+				     kic_key, kid_key, cmd->cc_len);
+	if (!err)   /* ciphered: CNTR PCNTR RC/CC data pad */
+		err = simota_ota_sec_layout(&sec, CMD_HDR_FIXED, 5 + 1, cmd->data_len, &cpl);
+	if (err)
+		return err;
 
 	simota_write_be(&w, cpl, 2);
-	simota_write_u8(&w, (uint8_t)(CMD_HDR_FIXED + cc_len));
+	simota_write_u8(&w, (uint8_t)(CMD_HDR_FIXED + sec.cc_len));
 	simota_write_bytes(&w, cmd->spi, 2);
 	simota_write_u8(&w, cmd->kic);
 	simota_write_u8(&w, cmd->kid);
 	simota_write_bytes(&w, cmd->tar, 3);
 	simota_write_be(&w, cmd->cntr, 5);
-	simota_write_u8(&w, (uint8_t)pad);
-	simota_write_bytes(&w, zeros, cc_len);          /* RC/CC, filled below */
-	simota_write_bytes(&w, cmd->data, cmd->data_len);
-	simota_write_bytes(&w, zeros, pad);
-	err = simota_writer_status(&w);
-	if (err)
-		return err;
-
-	if (cc_len) {
-		/* RC/CC input: CPL..PCNTR, then data|pad (TS 102 225 §5.1.3). */
-		const struct simota_ota_span in[] = {
-			{ out, CMD_OFF_CC },
-			{ out + CMD_OFF_CC + cc_len, w.len - CMD_OFF_CC - cc_len },
-		};
-		err = simota_ota_mac_spans(kid_alg, kid_key, in, 2, out + CMD_OFF_CC, cc_len);
-		if (err)
-			return err;
-	}
-	if (block) {
-		err = simota_ota_key_encrypt(kic_key, out + CMD_OFF_CNTR, w.len - CMD_OFF_CNTR);
-		if (err)
-			return err;
-	}
-	*out_len = w.len;
-	return SIMOTA_OK;
+	simota_write_u8(&w, (uint8_t)sec.pad);
+	/* RC/CC input: CPL..PCNTR, then data|pad (TS 102 225 §5.1.3). */
+	return simota_ota_sec_seal(&sec, &w, cmd->data, cmd->data_len, CMD_OFF_CNTR, CMD_OFF_CC,
+				   out_len);
 }
 
 /* TS 31.115 §4.1: CPL, CHL and the unciphered header. */
@@ -112,26 +74,14 @@ simota_err simota_ota_command_peek(const uint8_t *pkt, size_t len,
 				   struct simota_ota_command *out)
 {
 	struct simota_reader r = simota_reader_init(pkt, len);
-	uint64_t cpl;
-	uint8_t chl;
 	const uint8_t *p;
+	size_t cc_len;
 	simota_err err;
 
 	memset(out, 0, sizeof(*out));
-	err = simota_read_be(&r, 2, &cpl);
+	err = simota_ota_read_lengths(&r, CMD_HDR_FIXED, &cc_len);
 	if (err)
 		return err;
-	if (simota_reader_left(&r) < cpl)
-		return SIMOTA_ERR_TRUNCATED;
-	if (simota_reader_left(&r) > cpl)
-		return SIMOTA_ERR_TRAILING_DATA;
-	err = simota_read_u8(&r, &chl);
-	if (err)
-		return err;
-	if (chl < CMD_HDR_FIXED || chl - CMD_HDR_FIXED > SIMOTA_OTA_MAX_CC)
-		return SIMOTA_ERR_BAD_LENGTH;
-	if (chl > simota_reader_left(&r))
-		return SIMOTA_ERR_BAD_LENGTH;     /* CHL runs past CPL */
 	err = simota_read_span(&r, 7, &p);
 	if (err)
 		return err;
@@ -139,7 +89,7 @@ simota_err simota_ota_command_peek(const uint8_t *pkt, size_t len,
 	out->kic = p[2];
 	out->kid = p[3];
 	memcpy(out->tar, p + 4, 3);
-	out->cc_len = chl - CMD_HDR_FIXED;
+	out->cc_len = cc_len;
 	return SIMOTA_OK;
 }
 
@@ -154,7 +104,7 @@ simota_err simota_ota_command_decode(const uint8_t *pkt, size_t len,
 	uint8_t calc[SIMOTA_OTA_MAX_CC];
 	const uint8_t *region, *body;
 	size_t region_len, body_len, cc_len;
-	enum simota_ota_alg kid_alg = SIMOTA_OTA_ALG_NONE;
+	enum simota_ota_alg kid_alg;
 	simota_err err;
 
 	err = simota_ota_command_peek(pkt, len, out);
@@ -166,33 +116,20 @@ simota_err simota_ota_command_decode(const uint8_t *pkt, size_t len,
 		return SIMOTA_ERR_UNSUPPORTED;
 	if (spi.integrity == SIMOTA_OTA_INTEGRITY_NONE && cc_len)
 		return SIMOTA_ERR_BAD_LENGTH;
-	if (spi.integrity != SIMOTA_OTA_INTEGRITY_NONE) {
-		err = simota_ota_integrity_alg(out->kid, spi.integrity, kid_key, &kid_alg);
-		if (err)
-			return err;
-		if (!simota_ota_cc_len_ok(kid_alg, cc_len))
-			return SIMOTA_ERR_BAD_LENGTH;
-	}
+	err = simota_ota_sec_check_cc(out->kid, spi.integrity, kid_key, cc_len, &kid_alg);
+	if (err)
+		return err;
 
 	region = pkt + CMD_OFF_CNTR;
 	region_len = len - CMD_OFF_CNTR;   /* >= 6 + cc_len: peek checked CHL */
 	if (spi.ciphered) {
-		err = simota_ota_check_kic_key(out->kic, kic_key);
+		err = simota_ota_sec_decipher(out->kic, kic_key, &region, region_len,
+					      work, work_cap);
 		if (err)
 			return err;
-		if (region_len % simota_ota_key_block_size(kic_key))
-			return SIMOTA_ERR_BAD_PADDING;
-		if (work_cap < region_len)
-			return SIMOTA_ERR_NO_SPACE;
-		memcpy(work, region, region_len);
-		err = simota_ota_key_decrypt(kic_key, work, region_len);
-		if (err)
-			return err;
-		region = work;
 	}
 
-	out->cntr = (uint64_t)region[0] << 32 | (uint64_t)region[1] << 24 |
-		    (uint64_t)region[2] << 16 | (uint64_t)region[3] << 8 | region[4];
+	out->cntr = simota_ota_cntr_get(region);
 	out->pcntr = region[5];
 	memcpy(out->cc, region + 6, cc_len);
 	body = region + 6 + cc_len;

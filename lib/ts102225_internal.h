@@ -9,6 +9,7 @@
 
 #include <openssl/types.h>
 
+#include "simota/bytes.h"
 #include "simota/ota.h"
 
 /* ts102225_crc.c: running CRC states (no final XOR). */
@@ -66,6 +67,46 @@ simota_err simota_ota_check_kic_key(uint8_t kic, const struct simota_ota_key *ke
  */
 simota_err simota_ota_integrity_alg(uint8_t kid, enum simota_ota_integrity integrity,
 				    const struct simota_ota_key *key, enum simota_ota_alg *alg);
+
+/* ts102225_secure.c: the steps command (TS 102 225 §5.1) and response
+ * (§5.2) packets share. */
+/* CPL/RPL then CHL/RHL (TS 31.115 §4.1, §4.2); *cc_len = HL - hl_fixed. */
+simota_err simota_ota_read_lengths(struct simota_reader *r, size_t hl_fixed, size_t *cc_len);
+/* The 5-byte CNTR. */
+uint64_t simota_ota_cntr_get(const uint8_t *p);
+
+struct simota_ota_sec {
+	enum simota_ota_alg kid_alg;   /* SIMOTA_OTA_ALG_NONE: no RC/CC */
+	size_t cc_len;                 /* RC/CC field length, 0 for none */
+	size_t block;                  /* cipher block size, 0 when not ciphered */
+	size_t pad;                    /* padding bytes (simota_ota_sec_layout) */
+	struct simota_ota_key *kic_key, *kid_key;
+};
+/* Encoder: the RC/CC algorithm and length (wanted_cc 0: the default) and
+ * the cipher block. */
+simota_err simota_ota_sec_prepare(struct simota_ota_sec *sec,
+				  enum simota_ota_integrity integrity, bool ciphered,
+				  uint8_t kic, uint8_t kid,
+				  struct simota_ota_key *kic_key,
+				  struct simota_ota_key *kid_key, size_t wanted_cc);
+/* Encoder: the padding, and the packet length *pl (CPL/RPL) of a header
+ * of hl_fixed + RC/CC bytes of which cipher_hdr bytes (from CNTR) are
+ * ciphered, and data_len bytes of data. */
+simota_err simota_ota_sec_layout(struct simota_ota_sec *sec, size_t hl_fixed,
+				 size_t cipher_hdr, size_t data_len, size_t *pl);
+/* Encoder, after the header up to the RC/CC field: writes RC/CC, data and
+ * padding, fills the RC/CC field at off_cc, ciphers from off_cntr on. */
+simota_err simota_ota_sec_seal(const struct simota_ota_sec *sec, struct simota_writer *w,
+			       const uint8_t *data, size_t data_len,
+			       size_t off_cntr, size_t off_cc, size_t *out_len);
+/* Decoder: the RC/CC algorithm, checked against the field length. */
+simota_err simota_ota_sec_check_cc(uint8_t kid, enum simota_ota_integrity integrity,
+				   const struct simota_ota_key *kid_key, size_t cc_len,
+				   enum simota_ota_alg *kid_alg);
+/* Decoder: deciphers *region (region_len bytes) into work, *region = work. */
+simota_err simota_ota_sec_decipher(uint8_t kic, struct simota_ota_key *kic_key,
+				   const uint8_t **region, size_t region_len,
+				   uint8_t *work, size_t work_cap);
 
 /* ota_keys.c: the crypto context's AES-128-ECB (fetched once, never NULL),
  * for other modules of the library (Milenage). */

@@ -32,12 +32,11 @@ simota_err simota_ota_response_encode(const uint8_t cmd_spi[2], uint8_t kic, uin
 				      uint8_t *out, size_t cap, size_t *out_len)
 {
 	struct simota_ota_spi spi;
+	struct simota_ota_sec sec;
 	struct simota_writer w = simota_writer_init(out, cap);
-	static const uint8_t zeros[16];
 	enum simota_ota_integrity integrity = SIMOTA_OTA_INTEGRITY_NONE;
 	bool ciphered = false;
-	size_t cc_len = 0, block = 0, pad = 0, rpl;
-	enum simota_ota_alg kid_alg = SIMOTA_OTA_ALG_NONE;
+	size_t rpl;
 	simota_err err;
 
 	*out_len = 0;
@@ -50,62 +49,28 @@ simota_err simota_ota_response_encode(const uint8_t cmd_spi[2], uint8_t kic, uin
 		return SIMOTA_ERR_UNSUPPORTED;
 	if (rsp->cntr > SIMOTA_OTA_CNTR_MAX || (rsp->data_len && !rsp->data))
 		return SIMOTA_ERR_BAD_VALUE;
-	if (integrity != SIMOTA_OTA_INTEGRITY_NONE) {
-		err = simota_ota_integrity_alg(kid, integrity, kid_key, &kid_alg);
-		if (!err)
-			err = simota_ota_cc_len_pick(kid_alg, rsp->cc_len, &cc_len);
-		if (err)
-			return err;
-	}
-	if (ciphered) {
-		err = simota_ota_check_kic_key(kic, kic_key);
-		if (err)
-			return err;
-		block = simota_ota_key_block_size(kic_key);
-		pad = (block - (7 + cc_len + rsp->data_len) % block) % block;
-	}
-	if (rsp->data_len > 0xffff)
-		return SIMOTA_ERR_BAD_LENGTH;
-	rpl = 1 + RSP_HDR_FIXED + cc_len + rsp->data_len + pad;
-	if (rpl > 0xffff)
-		return SIMOTA_ERR_BAD_LENGTH;
-
-	simota_write_bytes(&w, rsp_udh, 3);
-	simota_write_be(&w, rpl, 2);
-	simota_write_u8(&w, (uint8_t)(RSP_HDR_FIXED + cc_len));
-	simota_write_bytes(&w, rsp->tar, 3);
-	simota_write_be(&w, rsp->cntr, 5);
-	simota_write_u8(&w, (uint8_t)pad);
-	simota_write_u8(&w, rsp->status);
-	simota_write_bytes(&w, zeros, cc_len);
-	simota_write_bytes(&w, rsp->data, rsp->data_len);
-	simota_write_bytes(&w, zeros, pad);
-	err = simota_writer_status(&w);
+	err = simota_ota_sec_prepare(&sec, integrity, ciphered, kic, kid, kic_key, kid_key,
+				     rsp->cc_len);
+	if (!err)   /* ciphered: CNTR PCNTR STS RC/CC data pad */
+		err = simota_ota_sec_layout(&sec, RSP_HDR_FIXED, 5 + 1 + 1, rsp->data_len, &rpl);
 	if (err)
 		return err;
 
-	if (cc_len) {
-		const struct simota_ota_span in[] = {
-			{ out, RSP_OFF_CC },
-			{ out + RSP_OFF_CC + cc_len, w.len - RSP_OFF_CC - cc_len },
-		};
-		err = simota_ota_mac_spans(kid_alg, kid_key, in, 2, out + RSP_OFF_CC, cc_len);
-		if (err)
-			return err;
-	}
-	if (block) {
-		err = simota_ota_key_encrypt(kic_key, out + RSP_OFF_CNTR, w.len - RSP_OFF_CNTR);
-		if (err)
-			return err;
-	}
-	*out_len = w.len;
-	return SIMOTA_OK;
+	simota_write_bytes(&w, rsp_udh, 3);
+	simota_write_be(&w, rpl, 2);
+	simota_write_u8(&w, (uint8_t)(RSP_HDR_FIXED + sec.cc_len));
+	simota_write_bytes(&w, rsp->tar, 3);
+	simota_write_be(&w, rsp->cntr, 5);
+	simota_write_u8(&w, (uint8_t)sec.pad);
+	simota_write_u8(&w, rsp->status);
+	/* the RC/CC covers the UDH 027100 too (TS 31.115 §4.2) */
+	return simota_ota_sec_seal(&sec, &w, rsp->data, rsp->data_len, RSP_OFF_CNTR, RSP_OFF_CC,
+				   out_len);
 }
 
 static void read_fixed(const uint8_t *region, struct simota_ota_response *out)
 {
-	out->cntr = (uint64_t)region[0] << 32 | (uint64_t)region[1] << 24 |
-		    (uint64_t)region[2] << 16 | (uint64_t)region[3] << 8 | region[4];
+	out->cntr = simota_ota_cntr_get(region);
 	out->pcntr = region[5];
 	out->status = region[6];
 }
@@ -131,33 +96,20 @@ simota_err simota_ota_response_decode(const uint8_t cmd_spi[2], uint8_t kic, uin
 	struct simota_ota_spi spi;
 	struct simota_reader r;
 	uint8_t calc[SIMOTA_OTA_MAX_CC];
-	uint64_t rpl;
-	uint8_t rhl;
 	const uint8_t *p, *region, *body;
 	size_t region_len, cc_len;
 	bool plain;
-	enum simota_ota_alg kid_alg = SIMOTA_OTA_ALG_NONE;
+	enum simota_ota_alg kid_alg;
 	simota_err err;
 
 	memset(out, 0, sizeof(*out));
 	p = pkt + simota_ota_udh_skip(pkt, len, 0x71);
 	len -= (size_t)(p - pkt);
 	r = simota_reader_init(p, len);
-	err = simota_read_be(&r, 2, &rpl);
+	err = simota_ota_read_lengths(&r, RSP_HDR_FIXED, &cc_len);
 	if (err)
 		return err;
-	if (simota_reader_left(&r) < rpl)
-		return SIMOTA_ERR_TRUNCATED;
-	if (simota_reader_left(&r) > rpl)
-		return SIMOTA_ERR_TRAILING_DATA;
-	err = simota_read_u8(&r, &rhl);
-	if (err)
-		return err;
-	if (rhl < RSP_HDR_FIXED || rhl - RSP_HDR_FIXED > SIMOTA_OTA_MAX_CC ||
-	    rhl > simota_reader_left(&r))
-		return SIMOTA_ERR_BAD_LENGTH;
 	memcpy(out->tar, p + 3, 3);
-	cc_len = rhl - RSP_HDR_FIXED;
 	region = p + 6;                    /* CNTR onwards; >= 7 + cc_len bytes */
 	region_len = len - 6;
 
@@ -188,26 +140,13 @@ simota_err simota_ota_response_decode(const uint8_t cmd_spi[2], uint8_t kic, uin
 
 	if (spi.por_integrity == SIMOTA_OTA_INTEGRITY_DS)
 		return SIMOTA_ERR_UNSUPPORTED;
-	if (spi.por_integrity != SIMOTA_OTA_INTEGRITY_NONE) {
-		err = simota_ota_integrity_alg(kid, spi.por_integrity, kid_key, &kid_alg);
-		if (err)
-			return err;
-		if (!simota_ota_cc_len_ok(kid_alg, cc_len))
-			return SIMOTA_ERR_BAD_LENGTH;
-	}
+	err = simota_ota_sec_check_cc(kid, spi.por_integrity, kid_key, cc_len, &kid_alg);
+	if (err)
+		return err;
 	if (spi.por_ciphered) {
-		err = simota_ota_check_kic_key(kic, kic_key);
+		err = simota_ota_sec_decipher(kic, kic_key, &region, region_len, work, work_cap);
 		if (err)
 			return err;
-		if (region_len % simota_ota_key_block_size(kic_key))
-			return SIMOTA_ERR_BAD_PADDING;
-		if (work_cap < region_len)
-			return SIMOTA_ERR_NO_SPACE;
-		memcpy(work, region, region_len);
-		err = simota_ota_key_decrypt(kic_key, work, region_len);
-		if (err)
-			return err;
-		region = work;
 		out->ciphered = true;
 	}
 	read_fixed(region, out);

@@ -630,8 +630,9 @@ static void modify_tag(struct me_req *r)
 	me_store_set_tag(r->modem->store, storage, index, tag, store_changed, r);
 }
 
-/* The optional message tag of Delete and List Messages (TLV 0x11); malformed: the request fails. */
-static bool tag_filter(struct me_req *r, bool *by_tag, uint8_t *tag)
+/* The optional message tag of Delete and List Messages (TLV 0x11), then their storage; a malformed tag or an
+ * unknown storage: the request fails. */
+static bool tag_filter(struct me_req *r, uint8_t storage, bool *by_tag, uint8_t *tag)
 {
 	struct me_tlv_r rd;
 
@@ -640,7 +641,7 @@ static bool tag_filter(struct me_req *r, bool *by_tag, uint8_t *tag)
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return false;
 	}
-	return true;
+	return storage_ok(r, storage);
 }
 
 /* Delete: one message, or every message (of one tag); one write at a time, then the answer. */
@@ -696,9 +697,7 @@ static void delete_(struct me_req *r)
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
 	}
-	if (!tag_filter(r, &by_tag, &tag))
-		return;
-	if (!storage_ok(r, storage))
+	if (!tag_filter(r, storage, &by_tag, &tag))
 		return;
 	if (me_tlv_open(&rd, r->msg, 0x10)) {
 		const struct me_sms_entry *e;
@@ -741,9 +740,7 @@ static void list_messages(struct me_req *r)
 		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
 		return;
 	}
-	if (!tag_filter(r, &by_tag, &tag))
-		return;
-	if (!storage_ok(r, storage))
+	if (!tag_filter(r, storage, &by_tag, &tag))
 		return;
 	for (unsigned i = 0; i < me_store_capacity(st, storage); i++) {
 		const struct me_sms_entry *e = me_store_get(st, storage, i);

@@ -411,12 +411,26 @@ static int emit_response_json(const struct simota_ota_response *r)
 
 /* ---- the subcommands ---------------------------------------------------------------- */
 
+/* --spi, --kic and --kid: the command's header, or that of the command a response answers. */
+static int header_opts(const struct packet_opts *o, uint8_t spi[2], uint8_t *kic, uint8_t *kid)
+{
+	return hex_opt(o->spi, "spi", spi, 2) || hex_opt(o->kic, "kic", kic, 1) ||
+	       hex_opt(o->kid, "kid", kid, 1);
+}
+
+/* A wrapped packet as a hex line, or why it could not be wrapped (what: "command", "response"). */
+static int emit_wrapped(simota_err err, const char *what, const uint8_t *out, size_t len)
+{
+	if (err)
+		return ota_cli_fail("cannot wrap the %s: %s", what, packet_error(err));
+	return emit_hex_line(out, len);
+}
+
 /* SPI, KIc, KID, TAR, CNTR, --cc-len and --data of a command to wrap. */
 static int command_opts(const struct packet_opts *o, struct simota_ota_command *c,
 			uint8_t *data)
 {
-	if (hex_opt(o->spi, "spi", c->spi, 2) || hex_opt(o->kic, "kic", &c->kic, 1) ||
-	    hex_opt(o->kid, "kid", &c->kid, 1) || hex_opt(o->tar, "tar", c->tar, 3) ||
+	if (header_opts(o, c->spi, &c->kic, &c->kid) || hex_opt(o->tar, "tar", c->tar, 3) ||
 	    cntr_opt(o->cntr, &c->cntr) || cc_len_opt(o->cc_len, &c->cc_len) ||
 	    data_opt(o->data, data, &c->data_len))
 		return 1;
@@ -447,10 +461,7 @@ int ota_cli_packet_wrap(const struct ota_cli_command *cmd, int argc, char **argv
 		goto out;
 	c.cc_len = cc_len_for(&k, c.cc_len);
 	err = simota_ota_command_encode(&c, k.kic, k.kid, out, sizeof(out), &len);
-	if (err)
-		rc = ota_cli_fail("cannot wrap the command: %s", packet_error(err));
-	else
-		rc = emit_hex_line(out, len);
+	rc = emit_wrapped(err, "command", out, len);
 out:
 	keys_free(&k);
 	packet_opts_clear(&o);
@@ -511,8 +522,7 @@ int ota_cli_packet_wrap_response(const struct ota_cli_command *cmd, int argc, ch
 	int rc = 1;
 
 	if (!ota_cli_parse(cmd, &argc, &argv, entries, NULL) ||
-	    hex_opt(o.spi, "spi", cmd_spi, 2) || hex_opt(o.kic, "kic", &kic, 1) ||
-	    hex_opt(o.kid, "kid", &kid, 1) || hex_opt(o.tar, "tar", r.tar, 3) ||
+	    header_opts(&o, cmd_spi, &kic, &kid) || hex_opt(o.tar, "tar", r.tar, 3) ||
 	    cntr_opt(o.cntr, &r.cntr) || hex_opt(o.status, "status", &r.status, 1) ||
 	    cc_len_opt(o.cc_len, &r.cc_len) || data_opt(o.data, data, &r.data_len))
 		goto out;
@@ -524,10 +534,7 @@ int ota_cli_packet_wrap_response(const struct ota_cli_command *cmd, int argc, ch
 		goto out;
 	r.cc_len = cc_len_for(&k, r.cc_len);
 	err = simota_ota_response_encode(cmd_spi, kic, kid, &r, k.kic, k.kid, out, sizeof(out), &len);
-	if (err)
-		rc = ota_cli_fail("cannot wrap the response: %s", packet_error(err));
-	else
-		rc = emit_hex_line(out, len);
+	rc = emit_wrapped(err, "response", out, len);
 out:
 	keys_free(&k);
 	packet_opts_clear(&o);
@@ -565,8 +572,7 @@ int ota_cli_packet_unwrap_response(const struct ota_cli_command *cmd, int argc, 
 	int rc = 1;
 
 	if (!ota_cli_parse(cmd, &argc, &argv, entries, NULL) ||
-	    hex_opt(o.spi, "spi", cmd_spi, 2) || hex_opt(o.kic, "kic", &kic, 1) ||
-	    hex_opt(o.kid, "kid", &kid, 1) || packet_arg(argv[1], pkt, &len))
+	    header_opts(&o, cmd_spi, &kic, &kid) || packet_arg(argv[1], pkt, &len))
 		goto out;
 	simota_ota_spi_decode(cmd_spi, &spi);
 	/* keys are optional here: a plain error PoR needs none */

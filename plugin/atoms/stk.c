@@ -118,6 +118,16 @@ struct stk_req {
 	void *data;
 };
 
+/* A request of oFono's to the card; its callback is set by the caller. */
+static struct stk_req *stk_req_new(struct ofono_stk *stk, void *data)
+{
+	struct stk_req *r = g_new0(struct stk_req, 1);
+
+	r->sd = ofono_stk_get_data(stk);
+	r->data = data;
+	return r;
+}
+
 static void envelope_cb(const GError *err, uint16_t sw, const uint8_t *data, size_t len, void *user)
 {
 	struct stk_req *r = user;
@@ -133,11 +143,9 @@ static void envelope_cb(const GError *err, uint16_t sw, const uint8_t *data, siz
 static void sb_stk_envelope(struct ofono_stk *stk, int length, const unsigned char *command,
 			    ofono_stk_envelope_cb_t cb, void *data)
 {
-	struct stk_req *r = g_new0(struct stk_req, 1);
+	struct stk_req *r = stk_req_new(stk, data);
 
-	r->sd = ofono_stk_get_data(stk);
 	r->cb.envelope = cb;
-	r->data = data;
 	sb_card_envelope(r->sd->md->card, r->sd, command, length > 0 ? (size_t)length : 0, envelope_cb, r);
 }
 
@@ -157,11 +165,9 @@ static void terminal_response_cb(const GError *err, uint16_t sw, void *user)
 static void sb_stk_terminal_response(struct ofono_stk *stk, int length, const unsigned char *resp,
 				     ofono_stk_generic_cb_t cb, void *data)
 {
-	struct stk_req *r = g_new0(struct stk_req, 1);
+	struct stk_req *r = stk_req_new(stk, data);
 
-	r->sd = ofono_stk_get_data(stk);
 	r->cb.generic = cb;
-	r->data = data;
 	sb_card_terminal_response(r->sd->md->card, r->sd, resp, length > 0 ? (size_t)length : 0, terminal_response_cb, r);
 }
 

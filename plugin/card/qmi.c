@@ -402,27 +402,40 @@ static bool refused_sw(struct sb_card_req *r, const GError *err, bool have_card_
 	}
 }
 
+/*
+ * The request an answer is for, taken out of flight: NULL when nobody waits for it any more, or when there is
+ * no answer (answered false: then r has failed and the card is lost); else the modem has worked.
+ */
+static struct sb_card_req *qcard_answer_take(struct qctx *x, bool answered, const GError *err)
+{
+	struct qcard *qc = qcard_ctx_card(x);
+	struct sb_card_req *r;
+
+	if (!qc || !(r = qcard_ctx_take(qc, x)))
+		return NULL;
+	if (!answered) {
+		qcard_transport_failed(qc, r, x->what, err);
+		return NULL;
+	}
+	sb_qmi_port_worked(qc->port);
+	return r;
+}
+
 /* Read Transparent and Read Record answer alike: card result, read result. */
 #define READ_DONE(name, finish, T, OutT)                                                                          \
 	static void name(GObject *src, GAsyncResult *res, gpointer data)                                      \
 	{                                                                                                     \
 		struct qctx *x = data;                                                                        \
-		struct qcard *qc = qcard_ctx_card(x);                                                         \
 		GError *err = NULL;                                                                           \
 		OutT *out = finish(QMI_CLIENT_UIM(src), res, &err);                                           \
 		guint8 sw1 = 0, sw2 = 0;                                                                      \
 		gboolean have_sw;                                                                             \
 		GArray *data_ = NULL;                                                                         \
 		uint16_t sw;                                                                                  \
-		struct sb_card_req *r;                                                                        \
+		struct sb_card_req *r = qcard_answer_take(x, out != NULL, err);                               \
                                                                                                               \
-		if (!qc || !(r = qcard_ctx_take(qc, x)))                                                      \
+		if (!r)                                                                                       \
 			goto out;                                                                             \
-		if (!out) {                                                                                   \
-			qcard_transport_failed(qc, r, x->what, err);                                          \
-			goto out;                                                                             \
-		}                                                                                             \
-		sb_qmi_port_worked(qc->port);                                                                 \
 		have_sw = T##_output_get_card_result(out, &sw1, &sw2, NULL);                                  \
 		if (!T##_output_get_result(out, &err)) {                                                      \
 			if (refused_sw(r, err, have_sw, sw1, sw2, &sw))                                       \
@@ -473,7 +486,6 @@ static void qmi_read_record(struct sb_card_service *c, struct sb_card_req *r)
 static void attributes_done(GObject *src, GAsyncResult *res, gpointer data)
 {
 	struct qctx *x = data;
-	struct qcard *qc = qcard_ctx_card(x);
 	GError *err = NULL;
 	QmiMessageUimGetFileAttributesOutput *out = qmi_client_uim_get_file_attributes_finish(QMI_CLIENT_UIM(src), res,
 											       &err);
@@ -486,15 +498,10 @@ static void attributes_done(GObject *src, GAsyncResult *res, gpointer data)
 	QmiUimSecurityAttribute a1, a2, a3, a4, a5;
 	struct simota_fcp fcp;
 	uint16_t sw;
-	struct sb_card_req *r;
+	struct sb_card_req *r = qcard_answer_take(x, out != NULL, err);
 
-	if (!qc || !(r = qcard_ctx_take(qc, x)))
+	if (!r)
 		goto out;
-	if (!out) {
-		qcard_transport_failed(qc, r, x->what, err);
-		goto out;
-	}
-	sb_qmi_port_worked(qc->port);
 	have_sw = qmi_message_uim_get_file_attributes_output_get_card_result(out, &sw1, &sw2, NULL);
 	if (!qmi_message_uim_get_file_attributes_output_get_result(out, &err)) {
 		if (refused_sw(r, err, have_sw, sw1, sw2, &sw))
@@ -646,24 +653,18 @@ static void pin_command_answer(struct qcard *qc, struct sb_card_req *r, gboolean
 	static void name(GObject *src, GAsyncResult *res, gpointer data)                                      \
 	{                                                                                                     \
 		struct qctx *x = data;                                                                        \
-		struct qcard *qc = qcard_ctx_card(x);                                                         \
 		GError *err = NULL;                                                                           \
 		OutT *out = finish(QMI_CLIENT_UIM(src), res, &err);                                           \
 		guint8 sw1 = 0, sw2 = 0, vl = 0, ul = 0;                                                      \
 		gboolean ok, have_sw = FALSE, have_left;                                                      \
-		struct sb_card_req *r;                                                                        \
+		struct sb_card_req *r = qcard_answer_take(x, out != NULL, err);                               \
                                                                                                               \
-		if (!qc || !(r = qcard_ctx_take(qc, x)))                                                      \
+		if (!r)                                                                                       \
 			goto out;                                                                             \
-		if (!out) {                                                                                   \
-			qcard_transport_failed(qc, r, x->what, err);                                          \
-			goto out;                                                                             \
-		}                                                                                             \
-		sb_qmi_port_worked(qc->port);                                                                 \
 		ok = T##_output_get_result(out, &err);                                                        \
 		CARD_RESULT;                                                                                  \
 		have_left = T##_output_get_retries_remaining(out, &vl, &ul, NULL);                            \
-		pin_command_answer(qc, r, ok, err, have_sw, sw1, sw2, have_left, vl, ul);                     \
+		pin_command_answer(qcard_ctx_card(x), r, ok, err, have_sw, sw1, sw2, have_left, vl, ul);      \
 	out:                                                                                                  \
 		g_clear_error(&err);                                                                          \
 		if (out)                                                                                      \
@@ -681,59 +682,43 @@ PIN_DONE(change_done, qmi_client_uim_change_pin_finish, qmi_message_uim_change_p
 PIN_DONE(protection_done, qmi_client_uim_set_pin_protection_finish, qmi_message_uim_set_pin_protection,
 	 QmiMessageUimSetPinProtectionOutput, (void)0)
 
-#define SET_PIN_SESSION(T, in)                                                                                \
+/* One PIN command on the GW provisioning session: its input (info: the arguments of set_info), sent, answered
+ * by done.  The PINs leave no copy here (libqmi's input is freed at once). */
+#define PIN_SEND(InT, msg, done, what, ...)                                                                   \
 	do {                                                                                                  \
-		GArray *aid_ = g_array_new(FALSE, FALSE, 1);                                                   \
-		T##_set_session((in), QMI_UIM_SESSION_TYPE_PRIMARY_GW_PROVISIONING, aid_, NULL);              \
+		InT *in_ = qmi_message_uim_##msg##_input_new();                                               \
+		GArray *aid_ = g_array_new(FALSE, FALSE, 1);                                                  \
+                                                                                                              \
+		qmi_message_uim_##msg##_input_set_session(in_, QMI_UIM_SESSION_TYPE_PRIMARY_GW_PROVISIONING,  \
+							  aid_, NULL);                                        \
 		g_array_unref(aid_);                                                                          \
+		qmi_message_uim_##msg##_input_set_info(in_, __VA_ARGS__, NULL);                               \
+		qmi_client_uim_##msg(qc->uim, in_, qcard_timeout_s(qc), NULL, done, qcard_ctx_new(qc, r, what)); \
+		qmi_message_uim_##msg##_input_unref(in_);                                                     \
 	} while (0)
 
-/* Verify, Unblock, Change, Set PIN Protection; the PINs leave no copy here (libqmi's input is freed at once). */
+/* Verify, Unblock, Change, Set PIN Protection. */
 static void qmi_pin_command(struct sb_card_service *c, struct sb_card_req *r)
 {
 	struct qcard *qc = (struct qcard *)c;
 	QmiUimPinId id = r->pin == SB_CARD_PIN2 ? QMI_UIM_PIN_ID_PIN2 : QMI_UIM_PIN_ID_PIN1;
-	unsigned t = qcard_timeout_s(qc);
 
 	switch (r->kind) {
-	case SB_CARD_REQ_PIN_VERIFY: {
-		QmiMessageUimVerifyPinInput *in = qmi_message_uim_verify_pin_input_new();
-
-		SET_PIN_SESSION(qmi_message_uim_verify_pin_input, in);
-		qmi_message_uim_verify_pin_input_set_info(in, id, r->code, NULL);
-		qmi_client_uim_verify_pin(qc->uim, in, t, NULL, verify_done, qcard_ctx_new(qc, r, "UIM Verify PIN"));
-		qmi_message_uim_verify_pin_input_unref(in);
+	case SB_CARD_REQ_PIN_VERIFY:
+		PIN_SEND(QmiMessageUimVerifyPinInput, verify_pin, verify_done, "UIM Verify PIN", id, r->code);
 		break;
-	}
-	case SB_CARD_REQ_PIN_UNBLOCK: {
-		QmiMessageUimUnblockPinInput *in = qmi_message_uim_unblock_pin_input_new();
-
-		SET_PIN_SESSION(qmi_message_uim_unblock_pin_input, in);
-		qmi_message_uim_unblock_pin_input_set_info(in, id, r->code, r->new_code, NULL);
-		qmi_client_uim_unblock_pin(qc->uim, in, t, NULL, unblock_done, qcard_ctx_new(qc, r, "UIM Unblock PIN"));
-		qmi_message_uim_unblock_pin_input_unref(in);
+	case SB_CARD_REQ_PIN_UNBLOCK:
+		PIN_SEND(QmiMessageUimUnblockPinInput, unblock_pin, unblock_done, "UIM Unblock PIN", id, r->code,
+			 r->new_code);
 		break;
-	}
-	case SB_CARD_REQ_PIN_CHANGE: {
-		QmiMessageUimChangePinInput *in = qmi_message_uim_change_pin_input_new();
-
-		SET_PIN_SESSION(qmi_message_uim_change_pin_input, in);
-		qmi_message_uim_change_pin_input_set_info(in, id, r->code, r->new_code, NULL);
-		qmi_client_uim_change_pin(qc->uim, in, t, NULL, change_done, qcard_ctx_new(qc, r, "UIM Change PIN"));
-		qmi_message_uim_change_pin_input_unref(in);
+	case SB_CARD_REQ_PIN_CHANGE:
+		PIN_SEND(QmiMessageUimChangePinInput, change_pin, change_done, "UIM Change PIN", id, r->code,
+			 r->new_code);
 		break;
-	}
-	default: {   /* ENABLE / DISABLE */
-		QmiMessageUimSetPinProtectionInput *in = qmi_message_uim_set_pin_protection_input_new();
-
-		SET_PIN_SESSION(qmi_message_uim_set_pin_protection_input, in);
-		qmi_message_uim_set_pin_protection_input_set_info(in, id, r->kind == SB_CARD_REQ_PIN_ENABLE, r->code,
-								  NULL);
-		qmi_client_uim_set_pin_protection(qc->uim, in, t, NULL, protection_done,
-						  qcard_ctx_new(qc, r, "UIM Set PIN Protection"));
-		qmi_message_uim_set_pin_protection_input_unref(in);
+	default:   /* ENABLE / DISABLE */
+		PIN_SEND(QmiMessageUimSetPinProtectionInput, set_pin_protection, protection_done,
+			 "UIM Set PIN Protection", id, r->kind == SB_CARD_REQ_PIN_ENABLE, r->code);
 		break;
-	}
 	}
 }
 

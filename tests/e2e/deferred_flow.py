@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Pieces of the deferred flow (doc/architecture.md) shared by the pcsc and robustness
-e2e tests: ota-test-server on a free port with the cards imported, a modem
-brought up to "registered" with an agent, a transaction started and waited
-for through the HTTP API.  The assertions are those of
-test-deferred-server.py."""
+"""Pieces of the deferred flow (doc/architecture.md) shared by test-deferred-server.py
+and the pcsc and robustness e2e tests: ota-test-server on a free port with the
+cards imported, a modem brought up to "registered" with an agent, a
+transaction started and waited for through the HTTP API, and the checks of
+its outcome."""
 
 import json
 import socket
@@ -85,6 +85,19 @@ def card0_modem(h, card0, server):
     return api, path
 
 
+def pcsc_card0_modem(h, card0, server, reader=None, mode=None):
+    """A PcscHarness's pcscd with card0 in vpcd reader 0, ota-test-server with it imported, ofonod with
+    modem0 on Uicc=pcsc:READER (default: that reader's name; UiccMode=MODE when given) and netsim:
+    returns (api, modem path, the reader's name)."""
+    h.start_bus()
+    h.start_pcscd()
+    name = h.start_vpcd_card("card0", card0, slot=0)
+    api, netsim = start_server(h, server, ["card0"])
+    h.start_ofonod("[modem0]\nUicc=pcsc:%s\n%sNetwork=netsim:unix:%s\n" %
+                   (reader or name, "UiccMode=%s\n" % mode if mode else "", netsim))
+    return api, modem_for(h, "modem0"), name
+
+
 def create_tx(api, iccid, text, action="display-text"):
     status, created = http("POST", api + "/v1/transactions", {"iccid": iccid, "action": action, "text": text})
     check(status == 201 and "id" in created, lambda: "transaction created for %s: %s" % (iccid, created))
@@ -129,7 +142,8 @@ def display_calls(agent):
     return [c for c in agent.calls if c[0] == "DisplayText"]
 
 
-__all__ = ["PIN", "CARD0_ICCID", "http", "card_config", "start_server", "modem_up", "card0_modem", "create_tx",
+__all__ = ["PIN", "CARD0_ICCID", "http", "card_config", "start_server", "modem_up", "card0_modem",
+           "pcsc_card0_modem", "create_tx",
            "tx_get",
            "wait_final", "check_completed", "check_card_saw_flow", "modem_for", "display_calls",
            "HarnessError"]

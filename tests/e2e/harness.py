@@ -340,29 +340,34 @@ class Harness:
 
     # ---- cards -------------------------------------------------------------
 
-    def start_card(self, name, config_text=None, config_path=None, verbose=True, extra_args=None):
-        """Starts uicc-emu serving one card on TMP/NAME.sock; returns the socket path.
-        extra_args (kept for restart_card): more uicc-emu options."""
+    def uicc_emu_argv(self, name, config_text=None, config_path=None, verbose=True, extra_args=()):
+        """uicc-emu's command line for card NAME (TMP/NAME.ini, written the first time with mode 600, its
+        .state and its .sock) and a dict of those paths."""
         if self.uicc_emu is None:
             raise HarnessError("no uicc-emu binary given")
-        cfg = self.path(name + ".ini")
+        files = {"config": self.path(name + ".ini"), "sock": self.path(name + ".sock"),
+                 "state": self.path(name + ".state")}
         if name not in self.cards:
             if config_text is None:
                 with open(config_path) as f:
                     config_text = f.read()
-            with open(cfg, "w") as f:
+            with open(files["config"], "w") as f:
                 f.write(config_text)
-            os.chmod(cfg, 0o600)
-        sock = self.path(name + ".sock")
-        state = self.path(name + ".state")
+            os.chmod(files["config"], 0o600)
+        argv = [self.uicc_emu] + (["-v"] if verbose else []) + [
+            "--config", files["config"], "--state", files["state"], "--listen", "unix:" + files["sock"]]
+        return argv + list(extra_args), files
+
+    def start_card(self, name, config_text=None, config_path=None, verbose=True, extra_args=None):
+        """Starts uicc-emu serving one card on TMP/NAME.sock; returns the socket path.
+        extra_args (kept for restart_card): more uicc-emu options."""
         if extra_args is None:
             extra_args = self.cards.get(name, {}).get("extra_args", [])
-        argv = [self.uicc_emu] + (["-v"] if verbose else []) + ["--config", cfg, "--state", state,
-                                                                "--listen", "unix:" + sock] + list(extra_args)
+        argv, files = self.uicc_emu_argv(name, config_text, config_path, verbose, extra_args)
         p = self.start_process("uicc-emu-" + name, argv)
-        wait_socket(sock, p)
-        self.cards[name] = {"proc": p, "sock": sock, "config": cfg, "state": state, "extra_args": list(extra_args)}
-        return sock
+        wait_socket(files["sock"], p)
+        self.cards[name] = dict(files, proc=p, extra_args=list(extra_args))
+        return files["sock"]
 
     def stop_card(self, name, kill9=False):
         c = self.cards[name]
@@ -383,6 +388,12 @@ class Harness:
         with open(path, "w") as f:
             f.write(text)
         return path
+
+    def start_emu_modem(self, sock, network):
+        """ofonod with one modem, its card on uicc-emu's unix socket sock and Network=network
+        (netsim:tcp:HOST:PORT, ...); returns the modem's path once oFono has it."""
+        self.start_ofonod("[modem0]\nUicc=emu:unix:%s\nNetwork=%s\n" % (sock, network))
+        return self.wait_for(lambda: list(self.modems()), 30, "a modem")[0]
 
     def start_ofonod(self, config_text, debug=True):
         plugins = self.path("plugins")

@@ -34,7 +34,7 @@ import urllib.error
 import urllib.request
 
 import dbus
-from harness import HarnessError, check, log
+from harness import Harness, HarnessError, check, log
 from taps import (DELIVER, DELIVER_REPORT, FROM_DEVICE, SUBMIT, TO_DEVICE, ApduTap, NetsimTap)
 
 PIN = "1234"
@@ -704,6 +704,26 @@ def uicc_of(bins):
     return bins.get("uicc", "emu")
 
 
+def run_one_card(argv, card, answers, body, **start_args):
+    """The flow tests' common run: the stack (Stack.start with start_args) with card0 (its ini text) and
+    an agent answering `answers`, card0 brought up and the agent registered; then body(h, s, agent);
+    the stack stopped after, whatever happened.  network and uicc default to what argv gives
+    (network_of, uicc_of)."""
+    plugin, bins = args_bins(argv)
+    start_args.setdefault("network", network_of(bins))
+    start_args.setdefault("uicc", uicc_of(bins))
+    with Harness(plugin, bins["uicc_emu"]) as h:
+        s = Stack(h, bins)
+        try:
+            s.start({"card0": card}, **start_args)
+            agent = s.agent("agent", "card0", answers)
+            s.bring_up("card0")
+            agent.wait_registered()
+            body(h, s, agent)
+        finally:
+            s.stop()
+
+
 def ts(s):
     """RFC 3339 UTC with microseconds -> seconds since the epoch."""
     import datetime
@@ -716,4 +736,5 @@ def events(tx, kind):
 
 
 __all__ = ["Stack", "Api", "Agent", "card_ini", "args_bins", "network_of", "uicc_of", "ini_value", "events", "ts",
+           "run_one_card",
            "check", "log", "time"]

@@ -89,23 +89,10 @@ class PcscHarness(Harness):
 
     def start_vpcd_card(self, name, config_path=None, slot=0, verbose=True, config_text=None):
         """uicc-emu with the card on TMP/NAME.sock and in vpcd reader `slot`; returns the reader name."""
-        if self.uicc_emu is None:
-            raise HarnessError("no uicc-emu binary given")
-        cfg = self.path(name + ".ini")
-        if name not in self.cards:
-            if config_text is None:
-                with open(config_path) as f:
-                    config_text = f.read()
-            with open(cfg, "w") as f:
-                f.write(config_text)
-            os.chmod(cfg, 0o600)
-        sock = self.path(name + ".sock")
-        state = self.path(name + ".state")
-        argv = [self.uicc_emu] + (["-v"] if verbose else []) + [
-            "--config", cfg, "--state", state, "--listen", "unix:" + sock,
-            "--vpcd", "127.0.0.1:%d" % (VPCD_BASE_PORT + slot)]
+        argv, files = self.uicc_emu_argv(name, config_text, config_path, verbose,
+                                         ["--vpcd", "127.0.0.1:%d" % (VPCD_BASE_PORT + slot)])
         p = self.start_process("uicc-emu-" + name, argv)
-        self.cards[name] = {"proc": p, "sock": sock, "config": cfg, "state": state, "slot": slot}
+        self.cards[name] = dict(files, proc=p, slot=slot)
         return reader_name(slot)
 
     def restart_vpcd_card(self, name):

@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Harness, check, log, main_wrapper  # noqa: E402
 from deferred_flow import CARD0_ICCID, card0_modem, create_tx, display_calls, tx_get, wait_final  # noqa: E402
 from harness import TestAgent  # noqa: E402
+from otaflow import Agent  # noqa: E402
 
 # TS 102 223 §8.12 general results an ME may give for a DISPLAY TEXT nobody confirmed
 NOT_CONFIRMED = {0x10: "proactive session terminated by the user", 0x11: "backward move",
@@ -30,38 +31,24 @@ NOT_CONFIRMED = {0x10: "proactive session terminated by the user", 0x11: "backwa
                  0x30: "command beyond terminal's capabilities"}
 
 
-def json_lines(path):
-    """The agent's JSON log, complete lines only."""
-    try:
-        with open(path) as f:
-            return [json.loads(l) for l in f if l.endswith("\n") and l.strip()]
-    except FileNotFoundError:
-        return []
-
-
 def run():
     plugin, uicc_emu, card0, server, agent_exe = sys.argv[1:6]
     with Harness(plugin, uicc_emu) as h:
         api, path = card0_modem(h, card0, server)
-        answers = h.path("answers")
-        with open(answers, "w") as f:
-            f.write("# never answer the DisplayText: the agent is killed meanwhile\ntimeout\n")
-        jlog = h.path("agent.json")
-        agent = h.start_process("stkbridge-agent", [agent_exe, "--modem", path, "--answers", answers,
-                                                    "--json-log", jlog])
-        h.wait_for(lambda: [e for e in json_lines(jlog)
-                            if e.get("method") == "RegisterAgent" and e.get("error") is None],
-                   30, "the agent registered with oFono (RegisterAgent in its JSON log)")
+        agent = Agent(h, agent_exe, "stkbridge-agent", path,
+                      ["# never answer the DisplayText: the agent is killed meanwhile", "timeout"])
+        agent.wait_registered()
 
         txurl = create_tx(api, CARD0_ICCID, "Confirm 30 EUR?")
-        h.wait_for(lambda: "Confirm 30 EUR?" in agent.log_text() and "(not answering)" in agent.log_text(), 30,
+        h.wait_for(lambda: "Confirm 30 EUR?" in agent.proc.log_text() and "(not answering)" in agent.proc.log_text(),
+                   30,
                    "DisplayText at stkbridge-agent")
         check(True, "the DisplayText reached stkbridge-agent (which never answers)")
         card = h.cards["card0"]["proc"]
         trs = card.log_text().count("APDU 80 14 00 00")
-        check(not [e for e in json_lines(jlog) if e.get("method") == "DisplayText"],
+        check(not agent.events("DisplayText"),
               "the DisplayText is still pending at the agent")
-        agent.kill9()
+        agent.proc.kill9()
         log("stkbridge-agent killed (-9) with the DisplayText pending")
         # before oFono's own 25 s wait for the agent's reply would end (R1's general result below
         # says which of the two ended the command)

@@ -47,8 +47,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 if len(sys.argv) > 6:
     from qmi_env import enter_namespace  # noqa: E402
     enter_namespace()
-from harness import Harness, check, log, main_wrapper  # noqa: E402
-from otaflow import Stack, args_bins, card_ini, events, network_of, ts, uicc_of  # noqa: E402
+from harness import check, log, main_wrapper  # noqa: E402
+from otaflow import card_ini, events, run_one_card, ts  # noqa: E402
 
 DISPLAY_TEXT, GET_INPUT, SELECT_ITEM, SEND_SM = 0x21, 0x23, 0x24, 0x13
 SLACK = 5.0       # s: how late a timer's C2 may be on a loaded machine
@@ -110,19 +110,8 @@ def common_checks(s, tx, tx_id, r1, spi="1619", request=None, tr=None):
 
 
 def run():
-    plugin, bins = args_bins(sys.argv)
-    with Harness(plugin, bins["uicc_emu"]) as h:
-        s = Stack(h, bins)
-        try:
-            s.start({"card0": card_ini("89882390000000000108", "001010000000108", "+15550108", TARS)},
-                    server_args=["--backoff-ms", "600", "--backoff-max-ms", "1200"], network=network_of(bins),
-                    uicc=uicc_of(bins))
-            agent = s.agent("agent", "card0", ANSWERS)
-            s.bring_up("card0")
-            agent.wait_registered()
-            flows(h, s, agent)
-        finally:
-            s.stop()
+    run_one_card(sys.argv, card_ini("89882390000000000108", "001010000000108", "+15550108", TARS), ANSWERS, flows,
+                 server_args=["--backoff-ms", "600", "--backoff-max-ms", "1200"])
 
 
 def flows(h, s, agent):

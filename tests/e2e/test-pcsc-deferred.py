@@ -20,18 +20,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcsc_env import PcscHarness, enter_namespace  # noqa: E402
 from harness import check, main_wrapper  # noqa: E402
 from deferred_flow import (CARD0_ICCID, check_card_saw_flow, check_completed, create_tx, display_calls,  # noqa: E402
-                           modem_for, modem_up, start_server, wait_final)
+                           modem_up, pcsc_card0_modem, wait_final)
 
 
 def run():
     plugin, uicc_emu, card0, server = sys.argv[1:5]
     with PcscHarness(plugin, uicc_emu) as h:
-        h.start_bus()
-        h.start_pcscd()
-        reader = h.start_vpcd_card("card0", card0, slot=0)
-        api, netsim = start_server(h, server, ["card0"])
-        h.start_ofonod("[modem0]\nUicc=pcsc:%s\nUiccMode=exclusive\nNetwork=netsim:unix:%s\n" % (reader, netsim))
-        path = modem_for(h, "modem0")
+        api, path, reader = pcsc_card0_modem(h, card0, server, mode="exclusive")
         imsi, agent = modem_up(h, path, agent_path="/org/stkbridge/test/agent")
         check(imsi == "001010123456789", "IMSI read through pcscd")
         check("card in reader '%s', T=0, exclusive mode" % reader in h.ofonod_log(),

@@ -26,8 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus  # noqa: E402
 from pcsc_env import PcscHarness, enter_namespace  # noqa: E402
 from harness import TestAgent, check, log, main_wrapper  # noqa: E402
-from deferred_flow import (CARD0_ICCID, PIN, check_completed, create_tx, display_calls, modem_for,  # noqa: E402
-                           modem_up, start_server, wait_final)
+from deferred_flow import (CARD0_ICCID, PIN, check_completed, create_tx, display_calls,  # noqa: E402
+                           modem_up, pcsc_card0_modem, wait_final)
 
 
 class RemovingAgent(TestAgent):
@@ -50,12 +50,7 @@ class RemovingAgent(TestAgent):
 def run():
     plugin, uicc_emu, card0, server = sys.argv[1:5]
     with PcscHarness(plugin, uicc_emu) as h:
-        h.start_bus()
-        h.start_pcscd()
-        reader = h.start_vpcd_card("card0", card0, slot=0)
-        api, netsim = start_server(h, server, ["card0"])
-        h.start_ofonod("[modem0]\nUicc=pcsc:%s\nNetwork=netsim:unix:%s\n" % (reader, netsim))
-        path = modem_for(h, "modem0")
+        api, path, _ = pcsc_card0_modem(h, card0, server)
         modem_up(h, path)
         agent = RemovingAgent(h.bus, "/org/stkbridge/test/agent", h)
         agent.register(h, path)

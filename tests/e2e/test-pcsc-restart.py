@@ -18,19 +18,14 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcsc_env import PcscHarness, enter_namespace  # noqa: E402
 from harness import check, main_wrapper  # noqa: E402
-from deferred_flow import (CARD0_ICCID, PIN, check_completed, create_tx, display_calls, modem_for,  # noqa: E402
-                           modem_up, start_server, wait_final)
+from deferred_flow import (CARD0_ICCID, PIN, check_completed, create_tx, display_calls,  # noqa: E402
+                           modem_up, pcsc_card0_modem, wait_final)
 
 
 def run():
     plugin, uicc_emu, card0, server = sys.argv[1:5]
     with PcscHarness(plugin, uicc_emu) as h:
-        h.start_bus()
-        h.start_pcscd()
-        h.start_vpcd_card("card0", card0, slot=0)
-        api, netsim = start_server(h, server, ["card0"])
-        h.start_ofonod("[modem0]\nUicc=pcsc:Virtual PCD\nUiccMode=shared\nNetwork=netsim:unix:%s\n" % netsim)
-        path = modem_for(h, "modem0")
+        api, path, _ = pcsc_card0_modem(h, card0, server, reader="Virtual PCD", mode="shared")
         modem_up(h, path, agent_path="/org/stkbridge/test/agent")
         check("card in reader 'Virtual PCD 00 00', T=0, shared mode" in h.ofonod_log(),
               "prefix 'Virtual PCD' chose reader 'Virtual PCD 00 00' (shared mode)")

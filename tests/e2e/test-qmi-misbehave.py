@@ -30,26 +30,16 @@ from qmi_env import enter_namespace  # noqa: E402
 
 enter_namespace()
 
-from harness import Harness, check, log, main_wrapper  # noqa: E402
-from otaflow import Stack, args_bins, card_ini  # noqa: E402
+from harness import check, main_wrapper  # noqa: E402
+from otaflow import card_ini, run_one_card  # noqa: E402
 
 EV_MG = {"mg": True, "rq": False, "preset-ms": None}
 
 
 def run():
-    plugin, bins = args_bins(sys.argv)
-    with Harness(plugin, bins["uicc_emu"]) as h:
-        s = Stack(h, bins)
-        try:
-            s.start({"card0": card_ini("89882390000000000720", "001010000000720", "+15550720",
-                                       {"defe01": {"ir": "fixed:60", "mg-address": "+15550100"}})},
-                    network="qmi", uicc="qmi", modem_conf="UiccTimeout=2\n")
-            agent = s.agent("agent", "card0", ["confirm"] * 8)
-            s.bring_up("card0")
-            agent.wait_registered()
-            misbehave(h, s, agent)
-        finally:
-            s.stop()
+    card = card_ini("89882390000000000720", "001010000000720", "+15550720",
+                    {"defe01": {"ir": "fixed:60", "mg-address": "+15550100"}})
+    run_one_card(sys.argv, card, ["confirm"] * 8, misbehave, network="qmi", uicc="qmi", modem_conf="UiccTimeout=2\n")
 
 
 def log_lines(h, text, since):

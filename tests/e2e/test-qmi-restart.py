@@ -30,28 +30,17 @@ from qmi_env import enter_namespace  # noqa: E402
 
 enter_namespace()
 
-from harness import Harness, check, log, main_wrapper  # noqa: E402
-from otaflow import Stack, args_bins, card_ini, events  # noqa: E402
+from harness import check, log, main_wrapper  # noqa: E402
+from otaflow import card_ini, events, run_one_card  # noqa: E402
 
 DISPLAY_TEXT, GET_INPUT, SEND_SM = 0x21, 0x23, 0x13
 RAW_SEND = ": WMS Raw Send, "        # the plugin's debug line for each Raw Send it writes
 
 
 def run():
-    plugin, bins = args_bins(sys.argv)
-    with Harness(plugin, bins["uicc_emu"]) as h:
-        s = Stack(h, bins)
-        try:
-            s.start({"card0": card_ini("89882390000000000512", "001010000000512", "+15550512",
-                                       {"defe01": {"ir": "fixed:60", "mg-address": "+15550100"},
-                                        "defe02": {"ir": "fixed:20"}})},
-                    network="qmi")
-            agent = s.agent("agent", "card0", ["wait:2500 confirm", "text:kept"])
-            s.bring_up("card0")
-            agent.wait_registered()
-            restarts(h, s, agent)
-        finally:
-            s.stop()
+    card = card_ini("89882390000000000512", "001010000000512", "+15550512",
+                    {"defe01": {"ir": "fixed:60", "mg-address": "+15550100"}, "defe02": {"ir": "fixed:20"}})
+    run_one_card(sys.argv, card, ["wait:2500 confirm", "text:kept"], restarts, network="qmi")
 
 
 def restarts(h, s, agent):

@@ -32,8 +32,8 @@ from qmi_env import enter_namespace  # noqa: E402
 
 enter_namespace()
 
-from harness import Harness, check, log, main_wrapper  # noqa: E402
-from otaflow import Stack, args_bins, card_ini, events  # noqa: E402
+from harness import check, log, main_wrapper  # noqa: E402
+from otaflow import card_ini, events, run_one_card  # noqa: E402
 
 DISPLAY_TEXT, GET_INPUT = 0x21, 0x23
 FETCH_DISPLAY_TEXT = lambda a: (a["capdu"][:2] == b"\x80\x12" and a["rapdu"] and  # noqa: E731
@@ -42,21 +42,11 @@ FETCH_DISPLAY_TEXT = lambda a: (a["capdu"][:2] == b"\x80\x12" and a["rapdu"] and
 
 
 def run():
-    plugin, bins = args_bins(sys.argv)
-    with Harness(plugin, bins["uicc_emu"]) as h:
-        s = Stack(h, bins)
-        try:
-            s.start({"card0": card_ini("89882390000000000611", "001010000000611", "+15550611",
-                                       {"defe01": {"ir": "fixed:60", "mg-address": "+15550100"},
-                                        "defe02": {"ir": "fixed:20"},
-                                        "defe04": {"ir": "indefinite"}})},
-                    network="qmi", uicc="qmi")
-            agent = s.agent("agent", "card0", ["wait:8000 confirm", "confirm", "text:kept", "confirm"])
-            s.bring_up("card0")
-            agent.wait_registered()
-            restarts(h, s, agent)
-        finally:
-            s.stop()
+    card = card_ini("89882390000000000611", "001010000000611", "+15550611",
+                    {"defe01": {"ir": "fixed:60", "mg-address": "+15550100"}, "defe02": {"ir": "fixed:20"},
+                     "defe04": {"ir": "indefinite"}})
+    run_one_card(sys.argv, card, ["wait:8000 confirm", "confirm", "text:kept", "confirm"], restarts,
+                 network="qmi", uicc="qmi")
 
 
 def restarts(h, s, agent):

@@ -46,8 +46,7 @@ def run():
         with Harness(plugin, uicc_emu) as h:
             h.start_bus()
             sock = h.start_card("card0", config_path=card0)
-            h.start_ofonod("[modem0]\nUicc=emu:unix:%s\nNetwork=netsim:tcp:127.0.0.1:%d\n" % (sock, net.port))
-            path = h.wait_for(lambda: list(h.modems()), 30, "a modem")[0]
+            path = h.start_emu_modem(sock, "netsim:tcp:127.0.0.1:%d" % net.port)
             h.power_up(path)
             check(h.sim_ready(path, PIN) == IMSI, "SIM ready")
             h.set_prop(path, "org.ofono.Modem", "Online", dbus.Boolean(True))

@@ -23,27 +23,17 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Harness, check, log, main_wrapper  # noqa: E402
-from otaflow import Stack, args_bins, card_ini, events  # noqa: E402
+from harness import check, log, main_wrapper  # noqa: E402
+from otaflow import card_ini, events, run_one_card  # noqa: E402
 
 DISPLAY_TEXT, GET_INPUT = 0x21, 0x23
 EV_POLL = {"mg": False, "rq": True, "preset-ms": None}      # with an indefinite RQ: C2 only when polled
 
 
 def run():
-    plugin, bins = args_bins(sys.argv)
-    with Harness(plugin, bins["uicc_emu"]) as h:
-        s = Stack(h, bins)
-        try:
-            s.start({"card0": card_ini("89882390000000000405", "001010000000405", "+15550405",
-                                       {"defe04": {"ir": "indefinite"},
-                                        "defe01": {"ir": "fixed:60", "mg-address": "+15550100"}})})
-            agent = s.agent("agent", "card0", ["confirm", "text:still here", "confirm"])
-            s.bring_up("card0")
-            agent.wait_registered()
-            restarts(h, s, agent)
-        finally:
-            s.stop()
+    card = card_ini("89882390000000000405", "001010000000405", "+15550405",
+                    {"defe04": {"ir": "indefinite"}, "defe01": {"ir": "fixed:60", "mg-address": "+15550100"}})
+    run_one_card(sys.argv, card, ["confirm", "text:still here", "confirm"], restarts)
 
 
 def session_done(h, s, tx_id, tar, cmd_type, t0):

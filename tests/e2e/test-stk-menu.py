@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus  # noqa: E402
 from harness import Harness, TestAgent, check, log, main_wrapper  # noqa: E402
 from deferred_flow import CARD0_ICCID, card0_modem, create_tx, tx_get, wait_final  # noqa: E402
+from otaflow import Agent  # noqa: E402
 
 MENU_TITLE = "stkbridge"
 MENU_ITEMS = ["About this card", "Say hello", "Pick a colour", "Pending requests"]
@@ -42,11 +43,9 @@ def run():
     plugin, uicc_emu, card0, server, agent_exe = sys.argv[1:6]
     with Harness(plugin, uicc_emu) as h:
         api, path = card0_modem(h, card0, server)
-        answers = h.path("answers")
-        with open(answers, "w") as f:
-            f.write("# the C1's DisplayText: the screen is busy\nbusy\n")
-        default_agent = h.start_process("stkbridge-agent", [agent_exe, "--modem", path, "--answers", answers])
-        h.wait_for(lambda: "registered" in default_agent.log_text().lower(), 15, "stkbridge-agent registered")
+        default_agent = Agent(h, agent_exe, "stkbridge-agent", path,
+                              ["# the C1's DisplayText: the screen is busy", "busy"])
+        default_agent.wait_registered(timeout=15)
 
         # ---- SET UP MENU -> MainMenu ----------------------------------------------------------
         stk = lambda: h.props(path, "org.ofono.SimToolkit")  # noqa: E731
@@ -78,7 +77,8 @@ def run():
         # ---- a request the terminal could not show, re-opened from the menu ----------------------
         card = h.cards["card0"]["proc"]
         txurl = create_tx(api, CARD0_ICCID, "Confirm 12 EUR?")
-        h.wait_for(lambda: "Confirm 12 EUR?" in default_agent.log_text(), 30, "the C1's DisplayText at stkbridge-agent")
+        h.wait_for(lambda: "Confirm 12 EUR?" in default_agent.proc.log_text(), 30,
+                   "the C1's DisplayText at stkbridge-agent")
         h.wait_for(lambda: "it stays pending" in card.log_text(), 15, "the card keeping the request pending")
         check(True, "stkbridge-agent answered busy (20 01): the card keeps the request pending, no R1")
         state = tx_get(txurl).get("state")

@@ -9,15 +9,13 @@ usage: test-daemon.py UICC_EMU CARD0_INI
 
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from uicc_client import (Card, Processes, encode_imsi, expect, expect_sw, log,  # noqa: E402
+from uicc_client import (Card, DaemonLogs, Processes, encode_imsi, expect, expect_sw, log,  # noqa: E402
                          private_copy, select_usim, wait_socket)
 
 IMSI = "001010123456789"
@@ -25,15 +23,11 @@ PIN = "1234"
 VERIFY_PIN = "0020000108" + PIN.encode().hex() + "ff" * (8 - len(PIN))
 
 
-LOGS = []
+LOGS = DaemonLogs("uicc-daemon")
 
 
 def start_daemon(procs, exe, *args):
-    log_path = os.path.join(tempfile.gettempdir(), "uicc-daemon-%d-%d.log" % (os.getpid(), len(LOGS)))
-    LOGS.append(log_path)
-    out = open(log_path, "w")
-    p = procs.start([exe, "-v"] + list(args), stdout=out, stderr=subprocess.STDOUT)
-    out.close()
+    p = LOGS.start(procs, [exe, "-v"] + list(args))
     for a in args:
         if a.startswith("unix:") or a.startswith("--listen=unix:"):
             wait_socket(a.split("unix:", 1)[1], p)
@@ -249,13 +243,13 @@ def secrets_of(cfg):
 
 def test_no_secrets_in_logs(cfg):
     words = secrets_of(cfg)
-    for path in LOGS:
+    for path in LOGS.paths:
         with open(path) as f:
             text = f.read().lower()
         for w in words:
             if w in text:
                 raise AssertionError("%s: secret %s... in the daemon log" % (path, w[:4]))
-    log("no keys or PIN in %d daemon logs: ok" % len(LOGS))
+    log("no keys or PIN in %d daemon logs: ok" % len(LOGS.paths))
 
 
 def test_config_mode_warning(exe, example, tmp):
@@ -304,8 +298,8 @@ def test_reserved_tar_warning(exe, example, tmp):
 
 def main():
     exe, example = sys.argv[1], sys.argv[2]
-    tmp = tempfile.mkdtemp(prefix="uicc-daemon-")
-    try:
+
+    def body(tmp):
         with Processes() as procs:
             cfg = private_copy(example, os.path.join(tmp, "card0.ini"))
             test_socket(exe, cfg, tmp, procs)
@@ -315,17 +309,7 @@ def main():
             test_config_mode_warning(exe, example, tmp)
             test_reserved_tar_warning(exe, example, tmp)
         test_no_secrets_in_logs(cfg)
-    except BaseException:
-        for path in LOGS[-2:]:
-            with open(path) as f:
-                print("---- %s ----\n%s" % (path, f.read()[-4000:]), flush=True)
-        raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for path in LOGS:
-            if os.path.exists(path):
-                os.unlink(path)
-    log("all ok")
+    LOGS.run(body)
 
 
 if __name__ == "__main__":

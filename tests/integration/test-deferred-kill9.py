@@ -17,15 +17,13 @@ usage: test-deferred-kill9.py UICC_EMU OTA_CLI CARD0_INI
 import configparser
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from uicc_client import (Card, Processes, expect, expect_sw, log,  # noqa: E402
+from uicc_client import (Card, DaemonLogs, Processes, expect, expect_sw, log,  # noqa: E402
                          private_copy, wait_socket)
 
 # card0.ini: [tar defe01] applet=deferred, ir=fixed:30, keyset 1, its SPI; keys read from the file
@@ -50,7 +48,7 @@ C1_2B = "a0108004" + "0000002b" + "8101018205" + "Hello".encode().hex()
 IR_2B = "b00d80040000002b8605010000001e"
 R2S_DONE_2B = "b20f80040000002b810101870100880100"
 
-LOGS = []
+LOGS = DaemonLogs("uicc-deferred")
 
 
 class Ota:
@@ -119,12 +117,7 @@ def terminal_response(card, number, ctype, qual):
 
 
 def start(procs, exe, cfg, state, sock):
-    log_path = os.path.join(tempfile.gettempdir(), "uicc-deferred-%d-%d.log" % (os.getpid(), len(LOGS)))
-    LOGS.append(log_path)
-    out = open(log_path, "w")
-    d = procs.start([exe, "-v", "--config", cfg, "--state", state, "--listen", "unix:" + sock],
-                    stdout=out, stderr=subprocess.STDOUT)
-    out.close()
+    d = LOGS.start(procs, [exe, "-v", "--config", cfg, "--state", state, "--listen", "unix:" + sock])
     wait_socket(sock, d)
     c = Card(sock)
     c.power_on()
@@ -143,9 +136,9 @@ def kill9(d, c):
 
 def main():
     exe, cli, example = sys.argv[1], sys.argv[2], sys.argv[3]
-    tmp = tempfile.mkdtemp(prefix="uicc-deferred-")
     ota = Ota(cli)
-    try:
+
+    def body(tmp):
         with Processes() as procs:
             # the deferred sessions are the proactive commands this test follows: no SET UP MENU before them
             cfg = private_copy(example, os.path.join(tmp, "card0.ini"), without_menu=True)
@@ -196,17 +189,7 @@ def main():
             expect((por["status"], por["data"]), ("02", ""), "replayed counter after restarts")
             c.close()
             expect(procs.stop(d), 0, "exit status")
-    except BaseException:
-        for path in LOGS[-2:]:
-            with open(path) as f:
-                print("---- %s ----\n%s" % (path, f.read()[-4000:]), flush=True)
-        raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for path in LOGS:
-            if os.path.exists(path):
-                os.unlink(path)
-    log("all ok")
+    LOGS.run(body)
 
 
 if __name__ == "__main__":

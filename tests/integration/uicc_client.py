@@ -3,11 +3,13 @@
 unix socket (doc/uicc-transport.md) and processes started and stopped by PID."""
 
 import os
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 USIM_RID_APP = bytes.fromhex("a0000000871002")
@@ -162,6 +164,39 @@ class Processes:
         self.cleanup()
         return False
 
+
+
+class DaemonLogs:
+    """Where the daemons a test starts write, a file each (prefix-PID-N.log in the temp dir):
+    the last two shown when the test fails, all removed at its end."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.paths = []
+
+    def start(self, procs, args):
+        """procs.start(args) with stdout and stderr to a new log file."""
+        path = os.path.join(tempfile.gettempdir(), "%s-%d-%d.log" % (self.prefix, os.getpid(), len(self.paths)))
+        self.paths.append(path)
+        with open(path, "w") as out:
+            return procs.start(args, stdout=out, stderr=subprocess.STDOUT)
+
+    def run(self, body):
+        """body(tmp) with a fresh temp dir (removed after); "all ok" when it returns."""
+        tmp = tempfile.mkdtemp(prefix=self.prefix + "-")
+        try:
+            body(tmp)
+        except BaseException:
+            for path in self.paths[-2:]:
+                with open(path) as f:
+                    print("---- %s ----\n%s" % (path, f.read()[-4000:]), flush=True)
+            raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            for path in self.paths:
+                if os.path.exists(path):
+                    os.unlink(path)
+        log("all ok")
 
 def wait_for(pred, timeout, what, proc=None):
     """Polls pred() until it is true (the state waited for); fails at once if proc exited,

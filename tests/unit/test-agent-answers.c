@@ -8,22 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent-test-support.h"
 #include "answers.h"
 #include "request.h"
 #include "screen-text.h"
-
-/* Builds a request from a GVariant as the D-Bus layer does. */
-static void make_request(struct stkagent_request *req, const char *method, GVariant *params)
-{
-	enum stkagent_method m;
-	GError *error = NULL;
-
-	g_assert_true(stkagent_method_lookup(method, &m));
-	g_variant_ref_sink(params);
-	g_assert_true(stkagent_request_init(req, m, params, &error));
-	g_assert_no_error(error);
-	g_variant_unref(params);
-}
 
 static GVariant *selection_params(gint16 def)
 {
@@ -149,7 +137,7 @@ static void test_script_file(void)
 	g_assert_no_error(error);
 	g_assert_cmpuint(stkagent_script_remaining(script), ==, 9);
 
-	make_request(&req, "DisplayText", g_variant_new("(syb)", "Hi", 0, FALSE));
+	agent_make_request(&req, "DisplayText", g_variant_new("(syb)", "Hi", 0, FALSE));
 	a = stkagent_script_next(script, &req);
 	g_assert_cmpint(a->kind, ==, STKAGENT_ANSWER_CONFIRM);
 	g_assert_cmpuint(a->line, ==, 2);
@@ -254,13 +242,13 @@ static void test_script_defaults(void)
 	const struct stkagent_answer *a;
 	GError *error = NULL;
 
-	make_request(&dt, "DisplayText", g_variant_new("(syb)", "Hi", 0, FALSE));
-	make_request(&in, "RequestInput",
-		     g_variant_new("(sysyyb)", "PIN?", 0, "0000", 4, 8, TRUE));
-	make_request(&key, "RequestDigit", g_variant_new("(sy)", "Digit?", 0));
-	make_request(&sel, "RequestSelection", selection_params(-1));
-	make_request(&sel_def, "RequestSelection", selection_params(1));
-	make_request(&conf, "RequestConfirmation", g_variant_new("(sy)", "Sure?", 0));
+	agent_make_request(&dt, "DisplayText", g_variant_new("(syb)", "Hi", 0, FALSE));
+	agent_make_request(&in, "RequestInput",
+			   g_variant_new("(sysyyb)", "PIN?", 0, "0000", 4, 8, TRUE));
+	agent_make_request(&key, "RequestDigit", g_variant_new("(sy)", "Digit?", 0));
+	agent_make_request(&sel, "RequestSelection", selection_params(-1));
+	agent_make_request(&sel_def, "RequestSelection", selection_params(1));
+	agent_make_request(&conf, "RequestConfirmation", g_variant_new("(sy)", "Sure?", 0));
 
 	/* nothing configured */
 	g_assert_null(stkagent_script_next(script, &dt));
@@ -388,7 +376,7 @@ static void test_resolve(void)
 		GError *error = NULL;
 
 		g_test_message("%s ← %s", c->method, c->answer);
-		make_request(&req, c->method, params_for(c->method));
+		agent_make_request(&req, c->method, params_for(c->method));
 		g_assert_true(stkagent_answer_parse(c->answer, &a, &error));
 		stkagent_answer_resolve(&req, &a, &reply);
 		g_assert_cmpint(reply.kind, ==, c->kind);
@@ -484,7 +472,7 @@ static void test_request_decode(void)
 	enum stkagent_method m;
 	GVariant *v;
 
-	make_request(&req, "RequestSelection", selection_params(-1));
+	agent_make_request(&req, "RequestSelection", selection_params(-1));
 	g_assert_cmpstr(req.text, ==, "Menu");
 	g_assert_cmpuint(req.n_items, ==, 3);
 	g_assert_cmpstr(req.items[2].text, ==, "Three");
@@ -492,8 +480,8 @@ static void test_request_decode(void)
 	g_assert_cmpint(req.default_item, ==, -1);
 	stkagent_request_clear(&req);
 
-	make_request(&req, "RequestDigits",
-		     g_variant_new("(sysyyb)", "PIN", 3, "", 4, 8, TRUE));
+	agent_make_request(&req, "RequestDigits",
+			   g_variant_new("(sysyyb)", "PIN", 3, "", 4, 8, TRUE));
 	g_assert_cmpuint(req.icon, ==, 3);
 	g_assert_cmpuint(req.min_len, ==, 4);
 	g_assert_cmpuint(req.max_len, ==, 8);
@@ -562,7 +550,7 @@ static void test_user_parse(void)
 		bool ok;
 
 		g_test_message("%s ← '%s'", cases[i].method, cases[i].line);
-		make_request(&req, cases[i].method, params_for(cases[i].method));
+		agent_make_request(&req, cases[i].method, params_for(cases[i].method));
 		ok = stkagent_answer_from_user(&req, cases[i].line, &a, &message);
 		g_assert_cmpint(ok, ==, cases[i].ok);
 		if (ok) {
@@ -603,7 +591,7 @@ static void test_user_help(void)
 		struct stkagent_answer a;
 		g_autofree char *hint = NULL, *commands = NULL, *help = NULL;
 
-		make_request(&req, cases[i].method, params_for(cases[i].method));
+		agent_make_request(&req, cases[i].method, params_for(cases[i].method));
 		hint = stkagent_user_hint(&req);
 		commands = stkagent_user_commands(&req);
 		g_assert_cmpstr(hint, ==, cases[i].hint);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "answers.h"
+#include "agent-test-support.h"
 #include "json-log.h"
 
 /* 2024-05-01T12:34:56.789Z */
@@ -26,18 +27,6 @@ static JsonObject *parse_line(const char *line, JsonParser **parser)
 	root = json_parser_get_root(*parser);
 	g_assert_true(JSON_NODE_HOLDS_OBJECT(root));
 	return json_node_get_object(root);
-}
-
-static void make_request(struct stkagent_request *req, const char *method, GVariant *params)
-{
-	enum stkagent_method m;
-	GError *error = NULL;
-
-	g_assert_true(stkagent_method_lookup(method, &m));
-	g_variant_ref_sink(params);
-	g_assert_true(stkagent_request_init(req, m, params, &error));
-	g_assert_no_error(error);
-	g_variant_unref(params);
 }
 
 static char *format(const struct stkagent_request *req, const char *answer_line,
@@ -91,8 +80,8 @@ static void test_display_text(void)
 	JsonObject *o;
 	char *line;
 
-	make_request(&req, "DisplayText",
-		     g_variant_new("(syb)", "Confirm transfer of 10 EUR?", 0, TRUE));
+	agent_make_request(&req, "DisplayText",
+			   g_variant_new("(syb)", "Confirm transfer of 10 EUR?", 0, TRUE));
 	line = format(&req, "confirm", STKAGENT_OUTCOME_REPLIED, "script");
 	o = parse_line(line, &parser);
 	g_assert_cmpstr(json_object_get_string_member(o, "time"), ==, "2024-05-01T12:34:56.789Z");
@@ -142,8 +131,8 @@ static void test_typed_answers(void)
 	GVariantBuilder b;
 	char *line;
 
-	make_request(&req, "RequestInput",
-		     g_variant_new("(sysyyb)", "Enter PIN", 2, "00", 4, 8, TRUE));
+	agent_make_request(&req, "RequestInput",
+			   g_variant_new("(sysyyb)", "Enter PIN", 2, "00", 4, 8, TRUE));
 	line = format(&req, "wait:20 text:1234", STKAGENT_OUTCOME_REPLIED, "script");
 	o = parse_line(line, &parser);
 	g_assert_cmpstr(json_object_get_string_member(o, "text"), ==, "Enter PIN");
@@ -168,7 +157,7 @@ static void test_typed_answers(void)
 	g_free(line);
 	stkagent_request_clear(&req);
 
-	make_request(&req, "RequestConfirmation", g_variant_new("(sy)", "Sure?", 0));
+	agent_make_request(&req, "RequestConfirmation", g_variant_new("(sy)", "Sure?", 0));
 	line = format(&req, "no", STKAGENT_OUTCOME_REPLIED, "user");
 	o = parse_line(line, &parser);
 	g_assert_false(json_object_get_boolean_member(o, "answer"));
@@ -180,7 +169,7 @@ static void test_typed_answers(void)
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a(sy)"));
 	g_variant_builder_add(&b, "(sy)", "Pay", 0);
 	g_variant_builder_add(&b, "(sy)", "Cancel", 4);
-	make_request(&req, "RequestSelection", g_variant_new("(sya(sy)n)", "Choose", 0, &b, -1));
+	agent_make_request(&req, "RequestSelection", g_variant_new("(sya(sy)n)", "Choose", 0, &b, -1));
 	line = format(&req, "select:1", STKAGENT_OUTCOME_REPLIED, "default");
 	o = parse_line(line, &parser);
 	g_assert_cmpstr(json_object_get_string_member(o, "text"), ==, "Choose");
@@ -196,7 +185,7 @@ static void test_typed_answers(void)
 	g_free(line);
 	stkagent_request_clear(&req);
 
-	make_request(&req, "PlayTone", g_variant_new("(ssy)", "general-beep", "", 0));
+	agent_make_request(&req, "PlayTone", g_variant_new("(ssy)", "general-beep", "", 0));
 	line = format(&req, NULL, STKAGENT_OUTCOME_ABANDONED, "none");
 	o = parse_line(line, &parser);
 	g_assert_cmpstr(json_object_get_string_member(o, "tone"), ==, "general-beep");
@@ -216,8 +205,8 @@ static void test_escaping(void)
 	JsonObject *o;
 	char *line;
 
-	make_request(&req, "DisplayText",
-		     g_variant_new("(syb)", "line1\nline2\t\"q\" \\ €\x01", 0, FALSE));
+	agent_make_request(&req, "DisplayText",
+			   g_variant_new("(syb)", "line1\nline2\t\"q\" \\ €\x01", 0, FALSE));
 	line = format(&req, "confirm", STKAGENT_OUTCOME_REPLIED, "script");
 	o = parse_line(line, &parser);
 	g_assert_cmpstr(json_object_get_string_member(o, "text"), ==,

@@ -196,11 +196,20 @@ static void assert_weak_key_refused(GPtrArray *args, const char *option)
 	run_free(&r);
 }
 
+/* ota-cli packet unwrap-command with the vector's keys; packet (g_malloc'ed) is taken. */
+static GPtrArray *unwrap_command_args(JsonObject *v, char *packet)
+{
+	GPtrArray *a = argv_new("packet", "unwrap-command", NULL);
+
+	add_key_opts(a, v);
+	g_ptr_array_add(a, packet);
+	return a;
+}
+
 static void test_command(gconstpointer p)
 {
 	JsonObject *v = (JsonObject *)p;
 	struct run r;
-	GPtrArray *a;
 	char *line = g_strconcat(tv_str(v, "expected"), "\n", NULL);
 	char *with_udh = g_ascii_strup(tv_str(v, "expected"), -1);
 	char *upper = g_strconcat("027000", with_udh, NULL);
@@ -210,10 +219,7 @@ static void test_command(gconstpointer p)
 
 	if (weak) {
 		assert_weak_key_refused(wrap_args(v), weak);
-		a = argv_new("packet", "unwrap-command", NULL);
-		add_key_opts(a, v);
-		g_ptr_array_add(a, g_strdup(expected));
-		assert_weak_key_refused(a, weak);
+		assert_weak_key_refused(unwrap_command_args(v, g_strdup(expected)), weak);
 		g_free(line);
 		g_free(with_udh);
 		g_free(upper);
@@ -227,17 +233,10 @@ static void test_command(gconstpointer p)
 	run_free(&r);
 
 	/* unwrap, without and with the UDH (and upper-case hex) */
-	a = argv_new("packet", "unwrap-command", NULL);
-	add_key_opts(a, v);
-	g_ptr_array_add(a, g_strdup(expected));
-	r = run_cli(a);
+	r = run_cli(unwrap_command_args(v, g_strdup(expected)));
 	check_unwrapped_command(v, &r);
 	run_free(&r);
-
-	a = argv_new("packet", "unwrap-command", NULL);
-	add_key_opts(a, v);
-	g_ptr_array_add(a, g_strdup(upper));
-	r = run_cli(a);
+	r = run_cli(unwrap_command_args(v, g_strdup(upper)));
 	check_unwrapped_command(v, &r);
 	run_free(&r);
 
@@ -246,10 +245,7 @@ static void test_command(gconstpointer p)
 		size_t cuts[] = { n - 2, n / 2 & ~(size_t)1, 20, 2 };
 
 		for (size_t i = 0; i < G_N_ELEMENTS(cuts); i++) {
-			a = argv_new("packet", "unwrap-command", NULL);
-			add_key_opts(a, v);
-			g_ptr_array_add(a, g_strndup(expected, cuts[i]));
-			r = run_cli(a);
+			r = run_cli(unwrap_command_args(v, g_strndup(expected, cuts[i])));
 			assert_failure(&r);
 			run_free(&r);
 		}
@@ -259,10 +255,7 @@ static void test_command(gconstpointer p)
 		char *flipped = g_strdup(expected);
 
 		flipped[n - 1] = flipped[n - 1] == '0' ? '1' : '0';
-		a = argv_new("packet", "unwrap-command", NULL);
-		add_key_opts(a, v);
-		g_ptr_array_add(a, flipped);
-		r = run_cli(a);
+		r = run_cli(unwrap_command_args(v, flipped));
 		assert_failure(&r);
 		g_assert_nonnull(strstr(r.err, "RC/CC"));
 		run_free(&r);

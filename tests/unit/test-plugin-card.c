@@ -985,12 +985,8 @@ static void test_path_set(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-		char *name = g_strdup_printf("/plugin-card/apdu/%s", cases[i].name);
-
-		g_test_add_data_func(name, &cases[i], run_case);
-		g_free(name);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+		tv_add_test("/plugin-card/apdu/", cases[i].name, &cases[i], run_case);
 	g_test_add_func("/plugin-card/apdu/pin1-quirk-logged-once", test_pin1_quirk_logged_once);
 	g_test_add_func("/plugin-card/apdu/pin1-verified-here", test_pin1_verified_here);
 	g_test_add_func("/plugin-card/apdu/select-and-command-back-to-back", test_select_and_command_back_to_back);

@@ -13,6 +13,7 @@
 #include "card/apdu-session.h"
 #include "card/uicc.h"
 #include "fake-card.h"
+#include "test-support.h"
 #ifdef SB_HAVE_PCSC
 #include "card/pcsc-internal.h"
 #endif
@@ -241,14 +242,6 @@ static struct sb_config *parse(const char *text)
 	return sb_config_parse(text, strlen(text), "test.conf");
 }
 
-static bool has_msg(GPtrArray *a, const char *needle)
-{
-	for (guint i = 0; i < a->len; i++)
-		if (strstr(g_ptr_array_index(a, i), needle))
-			return true;
-	return false;
-}
-
 static void test_config_pcsc(void)
 {
 #ifdef SB_HAVE_PCSC
@@ -271,12 +264,12 @@ static void test_config_pcsc(void)
 	g_assert_cmpstr(m->uicc.path, ==, "*");
 	g_assert_false(m->uicc.shared);            /* exclusive by default */
 	g_assert_cmpuint(m->uicc.timeout_ms, ==, 0);
-	g_assert_true(has_msg(c->warnings, "[m2] UiccMode: only for pcsc"));
+	g_assert_true(tv_strings_have(c->warnings, "[m2] UiccMode: only for pcsc"));
 	g_assert_cmpuint(c->errors->len, ==, 4);
-	g_assert_true(has_msg(c->errors, "[bad1] Uicc:"));
-	g_assert_true(has_msg(c->errors, "[bad2] UiccMode: 'sharing'"));
-	g_assert_true(has_msg(c->errors, "[bad3] UiccTimeout: '0'"));
-	g_assert_true(has_msg(c->errors, "[bad4] UiccTimeout: '2s'"));
+	g_assert_true(tv_strings_have(c->errors, "[bad1] Uicc:"));
+	g_assert_true(tv_strings_have(c->errors, "[bad2] UiccMode: 'sharing'"));
+	g_assert_true(tv_strings_have(c->errors, "[bad3] UiccTimeout: '0'"));
+	g_assert_true(tv_strings_have(c->errors, "[bad4] UiccTimeout: '2s'"));
 	sb_config_free(c);
 #else
 	g_test_skip("built without pcsc-lite");

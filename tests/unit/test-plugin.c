@@ -13,20 +13,13 @@
 #include "card/apdu-session.h"
 #include "card/uicc.h"
 #include "fake-card.h"
+#include "test-support.h"
 
 /* ---- config ------------------------------------------------------------------------- */
 
 static struct sb_config *parse(const char *text)
 {
 	return sb_config_parse(text, strlen(text), "test.conf");
-}
-
-static bool has_msg(GPtrArray *a, const char *needle)
-{
-	for (guint i = 0; i < a->len; i++)
-		if (strstr(g_ptr_array_index(a, i), needle))
-			return true;
-	return false;
 }
 
 static void test_config_good(void)
@@ -84,18 +77,18 @@ static void test_config_errors(void)
 	g_assert_cmpstr(m->name, ==, "nonet");
 	g_assert_cmpint(m->net.kind, ==, SB_NET_NONE);
 	g_assert_cmpuint(c->errors->len, ==, 8);
-	g_assert_true(has_msg(c->errors, "[qmirel] Network: 'qmi:cdc-wdm0': expected qmi:PATH"));
-	g_assert_true(has_msg(c->errors, "[nouicc] Uicc: missing"));
+	g_assert_true(tv_strings_have(c->errors, "[qmirel] Network: 'qmi:cdc-wdm0': expected qmi:PATH"));
+	g_assert_true(tv_strings_have(c->errors, "[nouicc] Uicc: missing"));
 	/* pcsc: a wrong UiccMode (or, built without pcsc-lite, the backend itself) */
-	g_assert_true(has_msg(c->errors, "'sharing': expected shared or exclusive") ||
-		      has_msg(c->errors, "[pcsc] Uicc: 'pcsc:Reader 0'"));
-	g_assert_true(has_msg(c->errors, "[relative] Uicc:"));
-	g_assert_true(has_msg(c->errors, "[badport] Network:"));
-	g_assert_true(has_msg(c->errors, "[noport] Network:"));
-	g_assert_true(has_msg(c->errors, "[badnet] Network:"));
-	g_assert_true(has_msg(c->errors, "[bad name]"));
-	g_assert_true(has_msg(c->warnings, "[nonet] Network: missing"));
-	g_assert_true(has_msg(c->warnings, "[nonet] Typo: unknown key"));
+	g_assert_true(tv_strings_have(c->errors, "'sharing': expected shared or exclusive") ||
+		      tv_strings_have(c->errors, "[pcsc] Uicc: 'pcsc:Reader 0'"));
+	g_assert_true(tv_strings_have(c->errors, "[relative] Uicc:"));
+	g_assert_true(tv_strings_have(c->errors, "[badport] Network:"));
+	g_assert_true(tv_strings_have(c->errors, "[noport] Network:"));
+	g_assert_true(tv_strings_have(c->errors, "[badnet] Network:"));
+	g_assert_true(tv_strings_have(c->errors, "[bad name]"));
+	g_assert_true(tv_strings_have(c->warnings, "[nonet] Network: missing"));
+	g_assert_true(tv_strings_have(c->warnings, "[nonet] Typo: unknown key"));
 	sb_config_free(c);
 }
 

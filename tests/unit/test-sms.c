@@ -11,17 +11,6 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static uint8_t hexbyte(const char *hex)
-{
-	size_t n;
-	uint8_t *b = tv_hex(hex, &n), v;
-
-	g_assert_cmpuint(n, ==, 1);
-	v = b[0];
-	g_free(b);
-	return v;
-}
-
 static int ton_by_name(const char *s)
 {
 	static const char *names[] = { "unknown", "international", "national",
@@ -183,7 +172,7 @@ static void check_pp_download(JsonObject *v)
 							      data, data_len, &res), ==, SIMOTA_OK);
 		g_assert_cmpstr(res.rp == SIMOTA_RP_ACK ? "RP-ACK" : "RP-ERROR", ==, action);
 		if (fcs)
-			g_assert_cmphex(res.tp_fcs, ==, hexbyte(fcs));
+			g_assert_cmphex(res.tp_fcs, ==, tv_hex_byte(fcs));
 		else
 			g_assert_cmphex(res.tp_fcs, ==, 0);
 		g_assert_cmpint(res.has_report, ==, report != NULL);
@@ -206,7 +195,7 @@ static void check_pp_download(JsonObject *v)
 			g_assert_cmphex(back.pid, ==, d.pid);
 			g_assert_cmphex(back.dcs, ==, d.dcs);
 			if (is_error)
-				g_assert_cmphex(back.fcs, ==, hexbyte(fcs));
+				g_assert_cmphex(back.fcs, ==, tv_hex_byte(fcs));
 			g_assert_cmpint(simota_sms_ud_payload(&back.ud, back.dcs, &p, &plen), ==, SIMOTA_OK);
 			g_assert_cmpmem(p, plen, data, data_len);
 			g_assert_cmpint(simota_sms_deliver_report_encode(&back, out, sizeof(out), &n), ==,
@@ -241,7 +230,7 @@ static void check_udh(JsonObject *v)
 	for (guint i = 0; i < json_array_get_length(ies); i++) {
 		JsonObject *ie = json_array_get_object_element(ies, i);
 		char *value = tv_to_hex(simota_sms_udh_value(&udh, (int)i), udh.ies[i].len);
-		g_assert_cmphex(udh.ies[i].iei, ==, hexbyte(tv_str(ie, "iei")));
+		g_assert_cmphex(udh.ies[i].iei, ==, tv_hex_byte(tv_str(ie, "iei")));
 		g_assert_cmpstr(value, ==, tv_str(ie, "value"));
 		g_free(value);
 	}
@@ -303,8 +292,8 @@ static void check_deliver_tpdu(JsonObject *v)
 	g_assert_cmpint(d.tp_rp, ==, json_object_get_boolean_member(e, "rp"));
 	g_assert_cmpint(d.ud.udhi, ==, json_object_get_boolean_member(e, "udhi"));
 	g_assert_cmpint(d.tp_sri, ==, json_object_get_boolean_member(e, "sri"));
-	g_assert_cmphex(d.pid, ==, hexbyte(tv_str(e, "pid")));
-	g_assert_cmphex(d.dcs, ==, hexbyte(tv_str(e, "dcs")));
+	g_assert_cmphex(d.pid, ==, tv_hex_byte(tv_str(e, "pid")));
+	g_assert_cmphex(d.dcs, ==, tv_hex_byte(tv_str(e, "dcs")));
 	g_assert_cmpint(d.ud.udl, ==, json_object_get_int_member(e, "udl"));
 	/* TOA D0: alphanumeric, 8 semi-octets = 4 septets (TS 23.040 §9.1.2.5) */
 	g_assert_cmpint(d.oa.ton, ==, SIMOTA_SMS_TON_ALPHANUMERIC);
@@ -350,15 +339,15 @@ static void test_command_deliver(gconstpointer data)
 	char *oa, *packet_hex;
 
 	g_assert_cmpint(simota_sms_deliver_decode(p, len, &d), ==, SIMOTA_OK);
-	g_assert_cmphex(p[0], ==, hexbyte(tv_str(f, "fo")));
+	g_assert_cmphex(p[0], ==, tv_hex_byte(tv_str(f, "fo")));
 	g_assert_true(d.ud.udhi);
 	g_assert_false(d.tp_mms || d.tp_lp || d.tp_sri || d.tp_rp);
 	oa = address_hex(&d.oa);
 	g_assert_cmpstr(oa, ==, tv_str(f, "oa"));
 	g_assert_cmpstr(d.oa.digits, ==, tv_str(f, "oa_digits"));
-	g_assert_cmphex(0x80 | d.oa.ton << 4 | d.oa.npi, ==, hexbyte(tv_str(f, "oa_ton_npi")));
-	g_assert_cmphex(d.pid, ==, hexbyte(tv_str(f, "pid")));
-	g_assert_cmphex(d.dcs, ==, hexbyte(tv_str(f, "dcs")));
+	g_assert_cmphex(0x80 | d.oa.ton << 4 | d.oa.npi, ==, tv_hex_byte(tv_str(f, "oa_ton_npi")));
+	g_assert_cmphex(d.pid, ==, tv_hex_byte(tv_str(f, "pid")));
+	g_assert_cmphex(d.dcs, ==, tv_hex_byte(tv_str(f, "dcs")));
 	g_assert_cmpint(simota_sms_scts_encode(&d.scts, &w), ==, SIMOTA_OK);
 	tv_assert_hex(out, w.len, tv_str(f, "scts"));
 
@@ -395,7 +384,7 @@ static void test_send_sms(gconstpointer data)
 	JsonObject *sub = json_object_get_object_member(extra, "sms_submit");
 	JsonObject *da = json_object_get_object_member(sub, "daddr");
 	const char *hex = tv_str(extra, "tpdu"), *ud_text = tv_str(sub, "ud");
-	bool pack = hexbyte(tv_str(v, "qualifier")) & 0x01;
+	bool pack = tv_hex_byte(tv_str(v, "qualifier")) & 0x01;
 	unsigned flags = pack ? SIMOTA_SMS_DECODE_UNPACKED_UD : 0;
 	size_t len, n;
 	uint8_t *p = tv_hex(hex, &len), out[SIMOTA_SMS_TPDU_MAX];

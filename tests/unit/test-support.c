@@ -83,6 +83,25 @@ char *tv_to_hex(const uint8_t *p, size_t len)
 	return simota_hex_dup(p, len);
 }
 
+uint8_t tv_hex_byte(const char *hex)
+{
+	size_t n;
+	uint8_t *b = tv_hex(hex, &n), v;
+
+	g_assert_cmpuint(n, ==, 1);
+	v = b[0];
+	g_free(b);
+	return v;
+}
+
+bool tv_strings_have(GPtrArray *a, const char *needle)
+{
+	for (guint i = 0; i < a->len; i++)
+		if (strstr(g_ptr_array_index(a, i), needle))
+			return true;
+	return false;
+}
+
 void tv_assert_hex_impl(const char *file, int line, const uint8_t *p, size_t len,
 			const char *hex)
 {

@@ -25,6 +25,9 @@ const char *tv_str(JsonObject *o, const char *member);
  * Returned buffer is g_malloc'ed (never NULL, even for ""). */
 uint8_t *tv_hex(const char *hex, size_t *len);
 
+/* Exactly one byte of hex (aborts the test otherwise). */
+uint8_t tv_hex_byte(const char *hex);
+
 /* The hex string member of o, exactly `want` bytes, into out (aborts otherwise). */
 void tv_hex_field(JsonObject *o, const char *member, uint8_t *out, size_t want);
 
@@ -33,6 +36,9 @@ void tv_add_test(const char *prefix, const char *name, gconstpointer data, GTest
 
 /* Bytes to lowercase hex, g_malloc'ed. */
 char *tv_to_hex(const uint8_t *p, size_t len);
+
+/* Whether one of the strings of a (a GPtrArray of char *: warnings, errors) contains needle. */
+bool tv_strings_have(GPtrArray *a, const char *needle);
 
 /* Asserts p..len equals the hex string, printing both on mismatch. */
 #define tv_assert_hex(p, len, hex) \

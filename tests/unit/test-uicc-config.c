@@ -598,19 +598,13 @@ int main(int argc, char **argv)
 	g_test_add_func("/uicc-config/reserved-tar-warning", test_reserved_tar_warning);
 	g_test_add_func("/uicc-config/usim-keys", test_usim_keys);
 	g_test_add_func("/uicc-config/menu", test_menu);
-	for (size_t i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
-		char *name = g_strdup_printf("/uicc-config/bad/%s", bad_cases[i].name);
-
-		g_test_add_data_func(name, &bad_cases[i], test_bad);
-		g_free(name);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_cases); i++)
+		tv_add_test("/uicc-config/bad/", bad_cases[i].name, &bad_cases[i], test_bad);
 	cmds = json_object_get_array_member(tv_load("secured-packets.json"), "command_packets");
 	for (guint i = 0; i < json_array_get_length(cmds); i++) {
 		JsonObject *v = json_array_get_object_element(cmds, i);
-		char *name = g_strdup_printf("/uicc-config/vector-keyset/%s", tv_str(v, "id"));
 
-		g_test_add_data_func(name, v, test_vector_keyset);
-		g_free(name);
+		tv_add_test("/uicc-config/vector-keyset/", tv_str(v, "id"), v, test_vector_keyset);
 	}
 	ret = g_test_run();
 	g_rmdir(tmp_dir);

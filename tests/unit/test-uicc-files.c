@@ -307,12 +307,8 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/uicc-files/arr-records", test_arr_records);
-	for (size_t i = 0; i < G_N_ELEMENTS(access_cases); i++) {
-		char *name = g_strdup_printf("/uicc-files/access/%s", access_cases[i].name);
-
-		g_test_add_data_func(name, &access_cases[i], test_access);
-		g_free(name);
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(access_cases); i++)
+		tv_add_test("/uicc-files/access/", access_cases[i].name, &access_cases[i], test_access);
 	g_test_add_func("/uicc-files/adm1", test_adm1);
 	g_test_add_func("/uicc-files/pin2-config", test_pin2_config);
 	g_test_add_func("/uicc-files/search-record", test_search_record);

@@ -58,17 +58,6 @@ static void set_answer(const char *hex)
 	g_free(b);
 }
 
-static uint8_t hex_byte(const char *hex)
-{
-	size_t n;
-	uint8_t *b = tv_hex(hex, &n), v;
-
-	g_assert_cmpuint(n, ==, 1);
-	v = b[0];
-	g_free(b);
-	return v;
-}
-
 static uint64_t hex_u64(const char *hex)
 {
 	return g_ascii_strtoull(hex, NULL, 16);
@@ -157,7 +146,7 @@ static void test_vector(gconstpointer data)
 {
 	JsonObject *v = (JsonObject *)data;
 	const char *kic_key = tv_str(v, "kic_key"), *kid_key = tv_str(v, "kid_key");
-	uint8_t kic = hex_byte(tv_str(v, "kic")), kid = hex_byte(tv_str(v, "kid"));
+	uint8_t kic = tv_hex_byte(tv_str(v, "kic")), kid = tv_hex_byte(tv_str(v, "kid"));
 	JsonObject *rv = matching_response(v);
 	GString *ini = g_string_new(CARD_HEAD);
 	struct weak_keys weak = { NULL, NULL };

@@ -148,7 +148,6 @@ uint16_t ots_sms_pp(struct ots_card *c, const struct simota_sms_ud *ud, uint8_t 
 		    size_t *resp_len)
 {
 	struct simota_sms_deliver d;
-	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
 	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX], env[255];
 	size_t tpdu_len, env_len;
 	uint16_t sw;
@@ -162,14 +161,8 @@ uint16_t ots_sms_pp(struct ots_card *c, const struct simota_sms_ud *ud, uint8_t 
 	d.ud = *ud;
 	g_assert_cmpint(simota_sms_deliver_encode(&d, tpdu, sizeof(tpdu), &tpdu_len), ==, SIMOTA_OK);
 	/* TS 31.111 §7.1.1.2: device identities network → UICC, SMS TPDU */
-	m->envelope_tag = SIMOTA_CAT_TAG_SMS_PP_DOWNLOAD;
-	m->src = SIMOTA_CAT_DEV_NETWORK;
-	m->dst = SIMOTA_CAT_DEV_UICC;
-	m->sms_tpdu.present = true;
-	m->sms_tpdu.len = (uint8_t)tpdu_len;
-	memcpy(m->sms_tpdu.data, tpdu, tpdu_len);
-	g_assert_cmpint(simota_cat_envelope_encode(m, env, sizeof(env), &env_len), ==, SIMOTA_OK);
-	g_free(m);
+	g_assert_cmpint(simota_sms_pp_download_envelope(NULL, tpdu, tpdu_len, env, sizeof(env), &env_len), ==,
+			SIMOTA_OK);
 	sw = envelope(c, env, env_len, resp, cap, resp_len);
 	return sw;
 }

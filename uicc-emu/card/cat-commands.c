@@ -13,15 +13,24 @@ static uint16_t sw_p1p2(const struct uicc_apdu *a)
 	return a->gsm ? SW_WRONG_P1P2 : SW_BAD_P1P2;
 }
 
+/* The P1 P2 (00 00) and the data (Lc > 0; le_ok: a trailing Le allowed) of a CAT command; 0 when fine, else the SW. */
+static uint16_t cat_data(const struct uicc_apdu *a, bool le_ok, const uint8_t **data, size_t *lc)
+{
+	if (a->p1 || a->p2)
+		return sw_p1p2(a);
+	if (!uicc_apdu_data(a, le_ok, data, lc) || *lc == 0)
+		return SW_WRONG_LENGTH;
+	return 0;
+}
+
 uint16_t uicc_cmd_terminal_profile(struct uicc_card *c, const struct uicc_apdu *a, struct uicc_out *out)
 {
 	const uint8_t *data;
 	size_t lc;
+	uint16_t sw = cat_data(a, false, &data, &lc);
 
-	if (a->p1 || a->p2)
-		return sw_p1p2(a);
-	if (!uicc_apdu_data(a, false, &data, &lc) || lc == 0)
-		return SW_WRONG_LENGTH;
+	if (sw)
+		return sw;
 	uicc_tk_on_terminal_profile(c->tk, data, lc);
 	(void)out;
 	return SW_OK;
@@ -38,11 +47,10 @@ uint16_t uicc_cmd_envelope(struct uicc_card *c, const struct uicc_apdu *a, struc
 	size_t lc, n = 0;
 	uint16_t warning = 0;
 	enum uicc_tk_result r;
+	uint16_t sw = cat_data(a, true, &data, &lc);
 
-	if (a->p1 || a->p2)
-		return sw_p1p2(a);
-	if (!uicc_apdu_data(a, true, &data, &lc) || lc == 0)
-		return SW_WRONG_LENGTH;
+	if (sw)
+		return sw;
 	r = uicc_tk_on_envelope(c->tk, data, lc, out->data, UICC_TK_MAX_RESPONSE, &n, &warning);
 	switch (r) {
 	case UICC_TK_OK:
@@ -85,11 +93,10 @@ uint16_t uicc_cmd_terminal_response(struct uicc_card *c, const struct uicc_apdu 
 {
 	const uint8_t *data;
 	size_t lc;
+	uint16_t sw = cat_data(a, false, &data, &lc);
 
-	if (a->p1 || a->p2)
-		return sw_p1p2(a);
-	if (!uicc_apdu_data(a, false, &data, &lc) || lc == 0)
-		return SW_WRONG_LENGTH;
+	if (sw)
+		return sw;
 	(void)out;
 	switch (uicc_tk_on_terminal_response(c->tk, data, lc)) {
 	case UICC_TK_OK:

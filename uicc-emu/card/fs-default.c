@@ -185,28 +185,34 @@ static size_t ef_acc(const struct simota_card_config *cfg, unsigned rec, uint8_t
 	return 2;
 }
 
+/*
+ * EF_LOCI and EF_PSLOCI alike: the temporary identity (id_len bytes) unset, then the home PLMN, LAC FFFE,
+ * one byte FF (LOCI: TMSI TIME; PSLOCI: RAC), and the update status 01 "not updated".
+ */
+static size_t location_info(const struct simota_card_config *cfg, size_t id_len, uint8_t *b, size_t cap)
+{
+	uint8_t *lai = b + id_len;
+
+	if (cap < id_len + 7)
+		return 0;
+	memset(b, 0xFF, id_len + 7);
+	encode_plmn(cfg->imsi, lai);
+	lai[3] = 0xFF; lai[4] = 0xFE; lai[5] = 0xFF; lai[6] = 0x01;
+	return id_len + 7;
+}
+
 /* TS 31.102 §4.2.17 EF_LOCI: no TMSI, the home PLMN, LAC FFFE, not updated. */
 static size_t ef_loci(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
 	(void)rec;
-	if (cap < 11)
-		return 0;
-	memset(b, 0xFF, 11);
-	encode_plmn(cfg->imsi, b + 4);
-	b[7] = 0xFF; b[8] = 0xFE; b[9] = 0xFF; b[10] = 0x01;
-	return 11;
+	return location_info(cfg, 4, b, cap);
 }
 
-/* TS 31.102 §4.2.23 EF_PSLOCI: the same for the PS domain. */
+/* TS 31.102 §4.2.23 EF_PSLOCI: the same for the PS domain (P-TMSI, P-TMSI signature unset). */
 static size_t ef_psloci(const struct simota_card_config *cfg, unsigned rec, uint8_t *b, size_t cap)
 {
 	(void)rec;
-	if (cap < 14)
-		return 0;
-	memset(b, 0xFF, 14);
-	encode_plmn(cfg->imsi, b + 7);
-	b[10] = 0xFF; b[11] = 0xFE; b[12] = 0xFF; b[13] = 0x01;
-	return 14;
+	return location_info(cfg, 4 + 3, b, cap);
 }
 
 /* TS 31.102 §4.2.18 EF_AD: normal operation, the MNC length. */
