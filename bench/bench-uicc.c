@@ -38,6 +38,7 @@
 #include "simota/card_config.h"
 #include "state/card-state.h"
 #include "bench-util.h"
+#include "me-card.h"
 
 #define DATA_LEN 80                 /* packet + UDH within one SMS (140 octets) */
 #define MAX_ENVELOPES 4000
@@ -70,10 +71,7 @@ static unsigned idle_cards = 1000;
 
 static uint16_t xchg(struct uicc_card *card, const uint8_t *c, size_t len, uint8_t *r, size_t *rlen)
 {
-	size_t n = uicc_card_transmit(card, c, len, r, UICC_MAX_RAPDU);
-
-	*rlen = n - 2;
-	return (uint16_t)(r[n - 2] << 8 | r[n - 1]);
+	return me_card_apdu(card, c, len, r, UICC_MAX_RAPDU, rlen);
 }
 
 static enum uicc_tk_result bench_applet(struct uicc_tk_invocation *inv, void *user_data)
@@ -115,37 +113,23 @@ static void bench_apdus(struct uicc_card *card)
 /* ---- 2. secured SMS-PP envelopes ---- */
 
 struct env {
-	uint8_t apdu[5 + 255];
+	uint8_t bytes[255];
 	size_t len;
 };
 
 static struct simota_ota_crypto *crypto;
 
-/* ENVELOPE D1 APDU with SMS-DELIVER (PID 7F, DCS F6, UDH 027000 + packet). */
+/* ENVELOPE D1 with an SMS-DELIVER (PID 7F, DCS F6, UDH 027000 + packet), as a network sends it. */
 static void build_envelope(const uint8_t *pkt, size_t pkt_len, struct env *out)
 {
-	struct simota_sms_deliver d;
+	static const struct simota_sms_address oa = { .npi = 1, .digits = "12345678" };
 	struct simota_sms_ud segs[1];
-	size_t n_segs, tpdu_len, env_len;
-	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX];
+	size_t n_segs;
 
-	memset(&d, 0, sizeof(d));
-	d.oa.npi = 1;
-	strcpy(d.oa.digits, "12345678");
-	d.pid = 0x7F;
-	d.dcs = 0xF6;
 	if (simota_sms_segment_packet(SIMOTA_SMS_IEI_CPI, pkt, pkt_len, 0, false, segs, 1, &n_segs))
 		die("segment");
-	d.ud = segs[0];
-	if (simota_sms_deliver_encode(&d, tpdu, sizeof(tpdu), &tpdu_len))
-		die("SMS-DELIVER encode");
-	if (simota_sms_pp_download_envelope(NULL, tpdu, tpdu_len, out->apdu + 5, 255, &env_len))
+	if (me_card_sms_pp_download(&oa, &segs[0], out->bytes, sizeof(out->bytes), &out->len))
 		die("envelope encode");
-	out->apdu[0] = 0x80;
-	out->apdu[1] = 0xC2;
-	out->apdu[2] = out->apdu[3] = 0;
-	out->apdu[4] = (uint8_t)env_len;
-	out->len = 5 + env_len;
 }
 
 struct keys {
@@ -178,16 +162,13 @@ static size_t wrap(struct keys *k, uint16_t spi, uint64_t cntr, uint8_t *out, si
 /* One ENVELOPE + GET RESPONSE; checks the PoR is there. */
 static void one_envelope(struct uicc_card *card, const struct env *e)
 {
-	uint8_t r[UICC_MAX_RAPDU], gr[5] = { 0x00, 0xC0, 0x00, 0x00, 0 };
+	uint8_t r[UICC_MAX_RAPDU];
 	size_t n;
-	uint16_t sw = xchg(card, e->apdu, e->len, r, &n);
 
-	if ((sw & 0xFF00) != 0x6100)
-		die("secured envelope (no PoR)");
-	gr[4] = (uint8_t)sw;
 	/* 027100 RPL RHL TAR | ciphered CNTR PCNTR STS CC data pad | */
-	if (xchg(card, gr, sizeof(gr), r, &n) != 0x9000 || n < 3 + 3 + 3 + 16 || r[1] != 0x71)
-		die("GET RESPONSE of the PoR");
+	if (me_card_envelope(card, ME_CLA_UICC, e->bytes, e->len, r, sizeof(r), &n, NULL) != 0x9000 ||
+	    n < 3 + 3 + 3 + 16 || r[1] != 0x71)
+		die("secured envelope and the GET RESPONSE of its PoR");
 }
 
 static double bench_envelopes(struct uicc_card *card, struct keys *k, uint16_t spi, uint64_t *cntr)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ME simulator in front of a uicc-emu card (see me-sim.h). */
 #include "me-sim.h"
+#include "me-card.h"
 
 #include <string.h>
 
@@ -49,43 +50,36 @@ static void install_log_handlers(void)
 				  card_log_handler, NULL);
 }
 
-/* One APDU; the response data into out (cap), the SW returned. */
-static uint16_t apdu(struct me_sim *me, const uint8_t *capdu, size_t len, uint8_t *out, size_t cap,
-		     size_t *out_len)
+/*
+ * The ME talks to its card with current set to it, so the card's log lines
+ * are attributed to it: every public entry point that reaches the card
+ * goes through enter()/leave().
+ */
+static struct me_sim *enter(struct me_sim *me)
 {
-	uint8_t r[UICC_MAX_RAPDU];
 	struct me_sim *was = current;
-	size_t n;
-	uint16_t sw;
 
 	current = me;
-	n = uicc_card_transmit(me->card, capdu, len, r, sizeof(r));
-	current = was;
-	g_assert_cmpuint(n, >=, 2);
-	n -= 2;
-	sw = (uint16_t)(r[n] << 8 | r[n + 1]);
-	if (n > cap)
-		n = cap;       /* more than the ME asked for: the excess is dropped */
-	if (n && out)
-		memcpy(out, r, n);
-	if (out_len)
-		*out_len = n;
-	return sw;
+	return was;
 }
 
-static uint8_t cla(const struct me_sim *me, uint8_t uicc_cla)
+static void leave(struct me_sim *was)
 {
-	return me->gsm ? 0xA0 : uicc_cla;
+	current = was;
+}
+
+static uint8_t cla(const struct me_sim *me)
+{
+	return me->gsm ? ME_CLA_GSM : ME_CLA_UICC;
 }
 
 /* TS 102 221 §11.2.1 TERMINAL PROFILE: every facility supported. */
 static void terminal_profile(struct me_sim *me)
 {
-	uint8_t tp[5 + 20] = { cla(me, 0x80), 0x10, 0x00, 0x00, 20 };
-	uint16_t sw;
+	struct me_sim *was = enter(me);
+	uint16_t sw = me_card_terminal_profile(me->card, cla(me), 20);
 
-	memset(tp + 5, 0xFF, 20);
-	sw = apdu(me, tp, sizeof(tp), NULL, 0, NULL);
+	leave(was);
 	/* 91XX: a pending transaction's proactive session restarted (power cycle) */
 	if (sw != 0x9000 && (sw & 0xFF00) != 0x9100)
 		g_warning("me-sim: TERMINAL PROFILE answered %04X", sw);
@@ -178,49 +172,10 @@ bool me_sim_card_logged(const struct me_sim *me, const char *text)
 	return false;
 }
 
-static bool is_warning(uint16_t sw)
-{
-	return (sw & 0xFF00) == 0x6200 || (sw & 0xFF00) == 0x6300 || (sw & 0xFF00) == 0x9E00;
-}
-
-/*
- * TS 102 221 §10.1.1 ENVELOPE (case 4 under T=0): 61XX (UICC) or 9FXX (GSM)
- * announce the response data, GET RESPONSE (§12.1.1) fetches it, 6CXX
- * corrects its Le.  62XX/63XX (9EXX) are warnings whose data is fetched the
- * same way and stay the answer.  Returns the SW the network is told about
- * (TS 31.111 §7.1.1.1); *proactive the length of a pending proactive
- * command (91XX after the exchange), else 0.
- */
-static uint16_t envelope(struct me_sim *me, const uint8_t *env, size_t len, uint8_t *resp,
-			 size_t cap, size_t *resp_len, uint8_t *proactive)
-{
-	uint8_t capdu[5 + 255] = { cla(me, 0x80), 0xC2, 0x00, 0x00, (uint8_t)len };
-	uint16_t sw, first;
-
-	g_assert_cmpuint(len, <=, 255);
-	memcpy(capdu + 5, env, len);
-	*resp_len = 0;
-	first = sw = apdu(me, capdu, 5 + len, NULL, 0, NULL);
-	me->envelopes++;
-	if ((sw & 0xFF00) == 0x6100 || (sw & 0xFF00) == 0x9F00 || is_warning(sw)) {
-		uint8_t gr[5] = { cla(me, 0x00), 0xC0, 0x00, 0x00,
-				  (sw & 0xFF00) == 0x6200 || (sw & 0xFF00) == 0x6300 ? 0 : (uint8_t)sw };
-
-		sw = apdu(me, gr, sizeof(gr), resp, cap, resp_len);
-		if ((sw & 0xFF00) == 0x6C00) {
-			gr[4] = (uint8_t)sw;
-			sw = apdu(me, gr, sizeof(gr), resp, cap, resp_len);
-		}
-	}
-	*proactive = (sw & 0xFF00) == 0x9100 ? (uint8_t)sw : 0;
-	return is_warning(first) ? first : sw;
-}
-
 /* TS 102 221 §10.2.1.1: the proactive command of this length (raw into *raw, decoded into m). */
 static bool fetch(struct me_sim *me, uint8_t len, struct shown_command *raw, struct simota_cat_msg *m)
 {
-	uint8_t capdu[5] = { cla(me, 0x80), 0x12, 0x00, 0x00, len };
-	uint16_t sw = apdu(me, capdu, sizeof(capdu), raw->raw, sizeof(raw->raw), &raw->len);
+	uint16_t sw = me_card_fetch(me->card, cla(me), len, raw->raw, sizeof(raw->raw), &raw->len);
 	simota_err err;
 
 	me->fetches++;
@@ -240,30 +195,16 @@ static bool fetch(struct me_sim *me, uint8_t len, struct shown_command *raw, str
 /* TS 102 221 §10.2.1.3 TERMINAL RESPONSE; returns its SW. */
 static uint16_t terminal_response(struct me_sim *me, const struct simota_cat_msg *tr)
 {
-	uint8_t capdu[5 + 255] = { cla(me, 0x80), 0x14, 0x00, 0x00 };
+	uint8_t bytes[255];
 	size_t n;
-	simota_err err = simota_cat_response_encode(tr, capdu + 5, 255, &n);
+	simota_err err = simota_cat_response_encode(tr, bytes, sizeof(bytes), &n);
 
 	if (err) {
 		g_warning("me-sim: TERMINAL RESPONSE not encoded: %s", simota_strerror(err));
 		return 0x6F00;
 	}
-	capdu[4] = (uint8_t)n;
 	me->terminal_responses++;
-	return apdu(me, capdu, 5 + n, NULL, 0, NULL);
-}
-
-/* TS 102 223 §6.8: the response skeleton to cmd (details, terminal → UICC, result). */
-static struct simota_cat_msg *response_new(const struct simota_cat_msg *cmd, uint8_t general)
-{
-	struct simota_cat_msg *tr = g_new0(struct simota_cat_msg, 1);
-
-	tr->details = cmd->details;
-	tr->src = SIMOTA_CAT_DEV_TERMINAL;
-	tr->dst = SIMOTA_CAT_DEV_UICC;
-	tr->result.present = true;
-	tr->result.general = general;
-	return tr;
+	return me_card_terminal_response(me->card, cla(me), bytes, n);
 }
 
 static void run_proactive(struct me_sim *me, uint8_t len);
@@ -285,12 +226,12 @@ static void send_short_message(struct me_sim *me, const struct simota_cat_msg *c
 	struct simota_cat_msg *tr;
 
 	if (!cmd->sms_tpdu.present || cmd->sms_tpdu.len == 0) {
-		tr = response_new(cmd, SIMOTA_CAT_RESULT_MISSING_VALUES);
+		tr = me_card_response_new(cmd, SIMOTA_CAT_RESULT_MISSING_VALUES);
 	} else {
 		/* qualifier b1 "packing required" is not asked by the card's OTA entity or applet */
 		me->submits++;
 		me->up.submit(me->up.user, cmd->sms_tpdu.data, cmd->sms_tpdu.len);
-		tr = response_new(cmd, SIMOTA_CAT_RESULT_OK);
+		tr = me_card_response_new(cmd, SIMOTA_CAT_RESULT_OK);
 	}
 	respond(me, tr);
 	g_free(tr);
@@ -299,7 +240,7 @@ static void send_short_message(struct me_sim *me, const struct simota_cat_msg *c
 /* The user's answer to the shown command (TS 102 223 §6.8.13 - §6.8.15). */
 static struct simota_cat_msg *user_response(struct me_sim *me, const struct simota_cat_msg *cmd)
 {
-	struct simota_cat_msg *tr = response_new(cmd, me->user.general);
+	struct simota_cat_msg *tr = me_card_response_new(cmd, me->user.general);
 	const char *input = me->user.input ? me->user.input : "";
 
 	if (me->user.general >= 0x10)
@@ -336,7 +277,7 @@ static struct simota_cat_msg *user_response(struct me_sim *me, const struct simo
 	return tr;
 }
 
-bool me_sim_user_answer(struct me_sim *me)
+static bool answer_shown(struct me_sim *me)
 {
 	struct shown_command *shown = me->pending;
 	struct simota_cat_msg *cmd, *tr;
@@ -356,6 +297,15 @@ bool me_sim_user_answer(struct me_sim *me)
 	g_free(tr);
 	g_free(cmd);
 	return true;
+}
+
+bool me_sim_user_answer(struct me_sim *me)
+{
+	struct me_sim *was = enter(me);
+	bool answered = answer_shown(me);
+
+	leave(was);
+	return answered;
 }
 
 static gboolean answer_cb(gpointer p)
@@ -412,30 +362,11 @@ static void run_proactive(struct me_sim *me, uint8_t len)
 		show(me, cmd, &raw);
 		break;
 	default:
-		tr = response_new(cmd, SIMOTA_CAT_RESULT_BEYOND_CAPABILITIES);
+		tr = me_card_response_new(cmd, SIMOTA_CAT_RESULT_BEYOND_CAPABILITIES);
 		respond(me, tr);
 		g_free(tr);
 	}
 	g_free(cmd);
-}
-
-/* TS 31.111 §7.1.1.2: D1 { device identities network → UICC, SMS TPDU }. */
-static bool download_envelope(const uint8_t *tpdu, size_t len, uint8_t *env, size_t *env_len)
-{
-	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
-	simota_err err;
-
-	m->envelope_tag = SIMOTA_CAT_TAG_SMS_PP_DOWNLOAD;
-	m->src = SIMOTA_CAT_DEV_NETWORK;
-	m->dst = SIMOTA_CAT_DEV_UICC;
-	m->sms_tpdu.present = true;
-	m->sms_tpdu.len = (uint8_t)len;
-	memcpy(m->sms_tpdu.data, tpdu, len);
-	err = simota_cat_envelope_encode(m, env, 255, env_len);
-	g_free(m);
-	if (err)
-		g_warning("me-sim: SMS-PP DOWNLOAD envelope not encoded: %s", simota_strerror(err));
-	return err == SIMOTA_OK;
 }
 
 static void report(struct me_sim *me, uint32_t msg_id, bool rp_error, const uint8_t *tpdu, size_t len)
@@ -451,7 +382,7 @@ static void report(struct me_sim *me, uint32_t msg_id, bool rp_error, const uint
  * download) goes to the card; anything else would be stored or shown by the
  * handset and is simply acknowledged here.
  */
-void me_sim_deliver(struct me_sim *me, uint32_t msg_id, const uint8_t *tpdu, size_t len)
+static void deliver(struct me_sim *me, uint32_t msg_id, const uint8_t *tpdu, size_t len)
 {
 	struct simota_sms_deliver *d = g_new0(struct simota_sms_deliver, 1);
 	struct simota_sms_pp_result res;
@@ -471,11 +402,14 @@ void me_sim_deliver(struct me_sim *me, uint32_t msg_id, const uint8_t *tpdu, siz
 		report(me, msg_id, false, NULL, 0);
 		return;
 	}
-	if (!download_envelope(tpdu, len, env, &env_len)) {
+	/* TS 31.111 §7.1.1.2: D1 { device identities network -> UICC, SMS TPDU } */
+	if (simota_sms_pp_download_envelope(NULL, tpdu, len, env, sizeof(env), &env_len) != SIMOTA_OK) {
 		sw = 0x6F00;      /* TS 31.111 §7.1.1.1: data download error */
 		resp_len = 0;
 	} else {
-		sw = envelope(me, env, env_len, resp, sizeof(resp), &resp_len, &proactive);
+		sw = me_card_envelope(me->card, cla(me), env, env_len, resp, sizeof(resp), &resp_len,
+				      &proactive);
+		me->envelopes++;
 	}
 	watch_counter(me);
 	if (simota_sms_pp_download_result(d->pid, d->dcs, sw, resp, resp_len, &res) != SIMOTA_OK) {
@@ -494,4 +428,12 @@ void me_sim_deliver(struct me_sim *me, uint32_t msg_id, const uint8_t *tpdu, siz
 	g_free(d);
 	if (proactive)
 		run_proactive(me, proactive);
+}
+
+void me_sim_deliver(struct me_sim *me, uint32_t msg_id, const uint8_t *tpdu, size_t len)
+{
+	struct me_sim *was = enter(me);
+
+	deliver(me, msg_id, tpdu, len);
+	leave(was);
 }

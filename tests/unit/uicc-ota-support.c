@@ -7,6 +7,7 @@
 
 #include "simota/cat.h"
 #include "test-support.h"
+#include "me-card.h"
 #include "uicc-ota-support.h"
 #include "state/card-state.h"
 
@@ -99,72 +100,30 @@ void ots_card_close(struct ots_card *c)
 uint16_t ots_apdu(struct ots_card *c, const uint8_t *capdu, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
 	uint8_t r[UICC_MAX_RAPDU];
-	size_t n = uicc_card_transmit(c->card, capdu, len, r, sizeof(r));
+	size_t n;
+	uint16_t sw = me_card_apdu(c->card, capdu, len, r, sizeof(r), &n);
 
-	g_assert_cmpuint(n, >=, 2);
-	g_assert_cmpuint(n - 2, <=, cap);
-	if (n > 2)
-		memcpy(out, r, n - 2);
+	g_assert_cmpuint(n, <=, cap);
+	if (n)
+		memcpy(out, r, n);
 	if (out_len)
-		*out_len = n - 2;
-	return (uint16_t)(r[n - 2] << 8 | r[n - 1]);
+		*out_len = n;
+	return sw;
 }
 
 void ots_profile(struct ots_card *c)
 {
-	static const uint8_t tp[] = { 0x80, 0x10, 0x00, 0x00, 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
-	uint8_t out[8];
-	size_t n;
-
-	g_assert_cmphex(ots_apdu(c, tp, sizeof(tp), out, sizeof(out), &n) & 0xFF00, !=, 0x6A00);
-}
-
-/* TS 102 221 §10.1.1 ENVELOPE (80 C2), then GET RESPONSE after 61XX. */
-static uint16_t envelope(struct ots_card *c, const uint8_t *env, size_t len, uint8_t *resp, size_t cap,
-			 size_t *resp_len)
-{
-	uint8_t capdu[5 + 255];
-	uint16_t sw;
-	size_t n;
-
-	g_assert_cmpuint(len, <=, 255);
-	capdu[0] = 0x80;
-	capdu[1] = 0xC2;
-	capdu[2] = capdu[3] = 0;
-	capdu[4] = (uint8_t)len;
-	memcpy(capdu + 5, env, len);
-	sw = ots_apdu(c, capdu, 5 + len, resp, cap, &n);
-	g_assert_cmpuint(n, ==, 0);
-	*resp_len = 0;
-	if ((sw & 0xFF00) == 0x6100) {
-		uint8_t gr[5] = { 0x00, 0xC0, 0x00, 0x00, (uint8_t)sw };
-
-		sw = ots_apdu(c, gr, sizeof(gr), resp, cap, resp_len);
-	}
-	return sw;
+	g_assert_cmphex(me_card_terminal_profile(c->card, ME_CLA_UICC, 8) & 0xFF00, !=, 0x6A00);
 }
 
 uint16_t ots_sms_pp(struct ots_card *c, const struct simota_sms_ud *ud, uint8_t *resp, size_t cap,
 		    size_t *resp_len)
 {
-	struct simota_sms_deliver d;
-	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX], env[255];
-	size_t tpdu_len, env_len;
-	uint16_t sw;
+	uint8_t env[255];
+	size_t env_len;
 
-	memset(&d, 0, sizeof(d));
-	d.tp_mms = true;
-	d.oa = ots_oa;
-	d.pid = 0x7F;
-	d.dcs = 0xF6;
-	d.scts = (struct simota_sms_scts){ 24, 11, 24, 12, 0, 0, 4 };
-	d.ud = *ud;
-	g_assert_cmpint(simota_sms_deliver_encode(&d, tpdu, sizeof(tpdu), &tpdu_len), ==, SIMOTA_OK);
-	/* TS 31.111 §7.1.1.2: device identities network → UICC, SMS TPDU */
-	g_assert_cmpint(simota_sms_pp_download_envelope(NULL, tpdu, tpdu_len, env, sizeof(env), &env_len), ==,
-			SIMOTA_OK);
-	sw = envelope(c, env, env_len, resp, cap, resp_len);
-	return sw;
+	g_assert_cmpint(me_card_sms_pp_download(&ots_oa, ud, env, sizeof(env), &env_len), ==, SIMOTA_OK);
+	return me_card_envelope(c->card, ME_CLA_UICC, env, env_len, resp, cap, resp_len, NULL);
 }
 
 uint16_t ots_send_packet(struct ots_card *c, const uint8_t *pkt, size_t len, uint8_t ref,
@@ -240,22 +199,12 @@ uint8_t *ots_wrap(uint16_t spi, uint8_t kic, uint8_t kid, const uint8_t tar[3], 
 
 uint16_t ots_fetch(struct ots_card *c, uint8_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
-	uint8_t capdu[5] = { 0x80, 0x12, 0x00, 0x00, len };
-
-	return ots_apdu(c, capdu, sizeof(capdu), out, cap, out_len);
+	return me_card_fetch(c->card, ME_CLA_UICC, len, out, cap, out_len);
 }
 
 uint16_t ots_terminal_response(struct ots_card *c, const uint8_t *tr, size_t len)
 {
-	uint8_t capdu[5 + 255], out[8];
-	size_t n;
-
-	capdu[0] = 0x80;
-	capdu[1] = 0x14;
-	capdu[2] = capdu[3] = 0;
-	capdu[4] = (uint8_t)len;
-	memcpy(capdu + 5, tr, len);
-	return ots_apdu(c, capdu, 5 + len, out, sizeof(out), &n);
+	return me_card_terminal_response(c->card, ME_CLA_UICC, tr, len);
 }
 
 struct simota_cat_msg *ots_fetch_command(struct ots_card *c, uint16_t sw91, uint8_t type)
@@ -274,16 +223,11 @@ struct simota_cat_msg *ots_fetch_command(struct ots_card *c, uint16_t sw91, uint
 uint16_t ots_answer(struct ots_card *c, const struct simota_cat_msg *cmd, uint8_t general, const char *text,
 		    uint8_t item, int yes)
 {
-	struct simota_cat_msg *m = g_new0(struct simota_cat_msg, 1);
+	struct simota_cat_msg *m = me_card_response_new(cmd, general);
 	uint8_t tr[256];
 	size_t n;
 	uint16_t sw;
 
-	m->details = cmd->details;
-	m->src = SIMOTA_CAT_DEV_TERMINAL;
-	m->dst = SIMOTA_CAT_DEV_UICC;
-	m->result.present = true;
-	m->result.general = general;
 	if (text)
 		g_assert_cmpint(simota_cat_string_set(m, &m->text, text, 0x04), ==, SIMOTA_OK);
 	if (item) {
