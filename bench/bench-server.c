@@ -61,9 +61,10 @@
 
 #define SV1 "+15550100"
 
+/* keyset 1 AES-128: KIc / KID 12 = AES in CBC mode / CMAC (TS 102 225 §5.1.2, §5.1.3) */
 static const char ini_fmt[] =
 	"[card]\niccid=%s\nimsi=001010123456789\nmsisdn=%s\n"
-	"[keyset 1]\nkic=15\nkid=15\nkic-key=0123456789abcdeffedcba9876543210\n"
+	"[keyset 1]\nkic=12\nkid=12\nkic-key=0123456789abcdeffedcba9876543210\n"
 	"kid-key=112233445566778899aabbccddeeff00\ncounter=0000000000\n"
 	"[tar defe01]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=event\n"
 	"mg-address=" SV1 "\nspi=1619\n";
