@@ -17,18 +17,16 @@ usage: test-qmi-sim-settings.py PLUGIN_SO UICC_EMU MODEM_EMU
 """
 
 import os
-import re
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qmi_env import ModemEmu, enter_namespace, modem_sim_ini  # noqa: E402
+from qmi_env import (ModemEmu, enter_namespace, modem_sim_ini, qmicli, qmicli_read_result,  # noqa: E402
+                     run_with_fake_network)
 
 enter_namespace()
 
-from harness import Harness, check, log, main_wrapper  # noqa: E402
-from netsim_fake import FakeNetsim  # noqa: E402
+from harness import check, log, main_wrapper  # noqa: E402
 
 IMSI = "001010000000951"
 SMSC = "+15550000"
@@ -38,15 +36,8 @@ SIM = modem_sim_ini("89882390000000000951", IMSI, "+15550951", SMSC)
 
 def qmicli_smsp_record1(dev):
     """Record 1 of EF_SMSP (3F00/7FFF/6F42) as qmicli --uim-read-record reads it through qmi-proxy (bytes)."""
-    r = subprocess.run(["qmicli", "-p", "--device-open-qmi", "-d", dev,
-                        "--uim-read-record=record-number=1,record-length=0,file=0x3F00-0x7FFF-0x6F42"],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30, text=True)
-    if r.returncode != 0:
-        raise AssertionError("qmicli --uim-read-record failed (%d):\n%s" % (r.returncode, r.stdout))
-    m = re.search(r"Read result:\s*\n((?:\s*[0-9A-Fa-f:]+\s*\n?)+)", r.stdout)
-    if not m:
-        raise AssertionError("qmicli --uim-read-record: no read result in\n%s" % r.stdout)
-    return bytes.fromhex(re.sub(r"[\s:]", "", m.group(1)))
+    return qmicli_read_result(qmicli(dev, "--uim-read-record=record-number=1,record-length=0,"
+                                          "file=0x3F00-0x7FFF-0x6F42"))
 
 
 def smsp_sca(rec):
@@ -58,16 +49,6 @@ def smsp_sca(rec):
     n = sc[0]
     digits = "".join("%x%x" % (b & 0x0F, b >> 4) for b in sc[2:1 + n]).rstrip("f")
     return ("+" if sc[1] & 0x70 == 0x10 else "") + digits
-
-
-def run():
-    plugin, uicc_emu, modem_emu = sys.argv[1:4]
-    net = FakeNetsim()
-    try:
-        with Harness(plugin, uicc_emu) as h:
-            flow(h, net, uicc_emu, modem_emu)
-    finally:
-        net.close()
 
 
 def flow(h, net, uicc_emu, modem_emu):
@@ -114,4 +95,4 @@ def flow(h, net, uicc_emu, modem_emu):
 
 
 if __name__ == "__main__":
-    main_wrapper(run)
+    main_wrapper(lambda: run_with_fake_network(flow))
