@@ -168,4 +168,5 @@ class ModemEmu:
         return st
 
 
-__all__ = ["enter_namespace", "control", "modem_sim_ini", "qmicli", "qmicli_read_result", "run_with_fake_network", "ModemEmu", "NS_ENV"]
+__all__ = ["enter_namespace", "control", "modem_sim_ini", "qmicli", "qmicli_read_result", "run_with_fake_network",
+           "ModemEmu", "NS_ENV"]

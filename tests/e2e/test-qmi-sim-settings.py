@@ -9,9 +9,13 @@ has no call for it; doc/qmi.md).  In private namespaces (qmi_env.py).
      record 1 through UIM Write Record; qmicli, beside the plugin through
      qmi-proxy, reads record 1 of EF_SMSP and finds the address in it
      (TS 31.102 §4.2.27: TS-Service Centre Address at bytes Y+13..Y+24);
+     SimManager.SubscriberNumbers set: oFono's sim core writes EF_MSISDN
+     through the plugin's sim atom (write_file_linear), qmicli reads the
+     number in its record 1 (TS 31.102 §4.2.26);
   2. ofonod stopped and modem-emu killed with -9 and started again (the SIM
-     from uicc-emu's state file), ofonod again: the address read back from
-     the card is the one set, and qmicli reads it in the record again.
+     from uicc-emu's state file), ofonod again: the address and the number
+     read back from the card are the ones set, and qmicli reads them in
+     the records again.
 
 usage: test-qmi-sim-settings.py PLUGIN_SO UICC_EMU MODEM_EMU
 """
@@ -26,29 +30,42 @@ from qmi_env import (ModemEmu, enter_namespace, modem_sim_ini, qmicli, qmicli_re
 
 enter_namespace()
 
+import dbus  # noqa: E402
 from harness import check, log, main_wrapper  # noqa: E402
 
 IMSI = "001010000000951"
+MSISDN = "+15550951"
 SMSC = "+15550000"
 SCA = "+447700900123"
-SIM = modem_sim_ini("89882390000000000951", IMSI, "+15550951", SMSC)
+NUMBER = "+15550999"
+SIM = modem_sim_ini("89882390000000000951", IMSI, MSISDN, SMSC)
 
 
-def qmicli_smsp_record1(dev):
-    """Record 1 of EF_SMSP (3F00/7FFF/6F42) as qmicli --uim-read-record reads it through qmi-proxy (bytes)."""
+def qmicli_record1(dev, fid):
+    """Record 1 of ADF.USIM's EF fid as qmicli --uim-read-record reads it through qmi-proxy (bytes)."""
     return qmicli_read_result(qmicli(dev, "--uim-read-record=record-number=1,record-length=0,"
-                                          "file=0x3F00-0x7FFF-0x6F42"))
+                                          "file=0x3F00-0x7FFF-0x%04X" % fid))
+
+
+def bcd_number(b):
+    """A number as TS 31.102 stores it: length of what follows, TON/NPI, BCD digits (TS 24.008 §10.5.4.7)."""
+    if b[0] in (0, 0xFF):
+        return None
+    digits = "".join("%x%x" % (x & 0x0F, x >> 4) for x in b[2:1 + b[0]]).rstrip("f")
+    return ("+" if b[1] & 0x70 == 0x10 else "") + digits
 
 
 def smsp_sca(rec):
-    """The service centre address of an EF_SMSP record (TS 31.102 §4.2.27; TS 24.008 §10.5.4.7 BCD), or None."""
+    """The service centre address of an EF_SMSP record (TS 31.102 §4.2.27: alpha id Y, then 28 bytes), or None."""
     y = len(rec) - 28
     if rec[y] & 0x02:
         return None                      # parameter indicator b2 set: no TS-Service Centre Address
-    sc = rec[y + 13:y + 25]
-    n = sc[0]
-    digits = "".join("%x%x" % (b & 0x0F, b >> 4) for b in sc[2:1 + n]).rstrip("f")
-    return ("+" if sc[1] & 0x70 == 0x10 else "") + digits
+    return bcd_number(rec[y + 13:y + 25])
+
+
+def msisdn_number(rec):
+    """The number of an EF_MSISDN record (TS 31.102 §4.2.26: alpha id Y, then the number at Y+1..Y+12), or None."""
+    return bcd_number(rec[len(rec) - 14:len(rec) - 2])
 
 
 def flow(h, net, uicc_emu, modem_emu):
@@ -60,6 +77,7 @@ def flow(h, net, uicc_emu, modem_emu):
     path = "/modem0"
     mm = lambda: h.props(path, "org.ofono.MessageManager")  # noqa: E731
     sca = lambda: str(mm().get("ServiceCenterAddress", ""))  # noqa: E731
+    numbers = lambda: [str(n) for n in h.props(path, "org.ofono.SimManager").get("SubscriberNumbers", [])]  # noqa: E731
 
     def sim_and_sms_up(what):
         h.start_ofonod(conf)
@@ -76,10 +94,16 @@ def flow(h, net, uicc_emu, modem_emu):
     h.wait_for(sca, 30, "ServiceCenterAddress %s" % SCA, until=lambda got: got == SCA)
     writes = [l for l in emu.proc.log_text().splitlines() if "Write Record" in l]
     log("modem-emu: %s" % writes)
-    rec = qmicli_smsp_record1(dev)
+    rec = qmicli_record1(dev, 0x6F42)
     check(smsp_sca(rec) == SCA, lambda: "qmicli reads EF_SMSP record 1 with the address set: %s (%s)" %
           (smsp_sca(rec), rec.hex()))
     check(len(writes) >= 1, lambda: "the write went as UIM Write Record (modem-emu's log: %d)" % len(writes))
+    check(numbers() == [MSISDN], lambda: "SubscriberNumbers %s read from EF_MSISDN" % numbers())
+    h.set_prop(path, "org.ofono.SimManager", "SubscriberNumbers", dbus.Array([NUMBER], signature="s"))
+    h.wait_for(numbers, 30, "SubscriberNumbers [%s]" % NUMBER, until=lambda got: got == [NUMBER])
+    rec = qmicli_record1(dev, 0x6F40)
+    check(msisdn_number(rec) == NUMBER, lambda: "SubscriberNumbers set: qmicli reads EF_MSISDN record 1 with %s "
+          "(%s)" % (msisdn_number(rec), rec.hex()))
 
     # ---- 2: ofonod and the modem (its SIM) restarted --------------------------------------------------------
     h.stop_ofonod()
@@ -90,8 +114,12 @@ def flow(h, net, uicc_emu, modem_emu):
     after = h.wait_for(sca, 30, "ServiceCenterAddress read back from the card after the restarts")
     check(after == SCA, lambda: "ServiceCenterAddress %s read back from the card after ofonod and modem-emu "
           "(kill -9) restarted" % after)
-    rec = qmicli_smsp_record1(dev)
+    rec = qmicli_record1(dev, 0x6F42)
     check(smsp_sca(rec) == SCA, lambda: "qmicli reads EF_SMSP record 1 after the restarts: %s" % smsp_sca(rec))
+    got = h.wait_for(numbers, 30, "SubscriberNumbers after the restarts", until=lambda n: n)
+    rec = qmicli_record1(dev, 0x6F40)
+    check(got == [NUMBER] and msisdn_number(rec) == NUMBER,
+          lambda: "SubscriberNumbers %s read back after the restarts, qmicli EF_MSISDN %s" % (got, msisdn_number(rec)))
 
 
 if __name__ == "__main__":
