@@ -15,12 +15,17 @@ has no call for it; doc/qmi.md).  In private namespaces (qmi_env.py).
   2. ofonod stopped and modem-emu killed with -9 and started again (the SIM
      from uicc-emu's state file), ofonod again: the address and the number
      read back from the card are the ones set, and qmicli reads them in
-     the records again.
+     the records again;
+  3. a second modem whose firmware has no Write Transparent / Record
+     (modem-emu uim-writes=off: InvalidQmiCommand, not in Get Supported
+     Messages): SubscriberNumbers set fails, the card keeps its number,
+     and the SIM stays (no reconnection, still ready).
 
 usage: test-qmi-sim-settings.py PLUGIN_SO UICC_EMU MODEM_EMU
 """
 
 import os
+import re
 import sys
 
 sys.dont_write_bytecode = True
@@ -39,6 +44,9 @@ SMSC = "+15550000"
 SCA = "+447700900123"
 NUMBER = "+15550999"
 SIM = modem_sim_ini("89882390000000000951", IMSI, MSISDN, SMSC)
+IMSI_NO_WRITES = "001010000000952"
+MSISDN_NO_WRITES = "+15550952"
+SIM_NO_WRITES = modem_sim_ini("89882390000000000952", IMSI_NO_WRITES, MSISDN_NO_WRITES)
 
 
 def qmicli_record1(dev, fid):
@@ -70,14 +78,15 @@ def msisdn_number(rec):
 
 def flow(h, net, uicc_emu, modem_emu):
     h.start_bus()
-    emu = ModemEmu(h, modem_emu, uicc_emu, [{"sim": SIM, "netsim": "tcp:127.0.0.1:%d" % net.port}])
+    emu = ModemEmu(h, modem_emu, uicc_emu, [{"sim": SIM, "netsim": "tcp:127.0.0.1:%d" % net.port},
+                                            {"sim": SIM_NO_WRITES, "opts": "uim-writes=off"}])
     emu.start()
     dev = emu.dev(0)
-    conf = "[modem0]\nUicc=qmi:%s\nNetwork=qmi:%s\n" % (dev, dev)
+    conf = "[modem0]\nUicc=qmi:%s\nNetwork=qmi:%s\n[modem1]\nUicc=qmi:%s\n" % (dev, dev, emu.dev(1))
     path = "/modem0"
     mm = lambda: h.props(path, "org.ofono.MessageManager")  # noqa: E731
     sca = lambda: str(mm().get("ServiceCenterAddress", ""))  # noqa: E731
-    numbers = lambda: [str(n) for n in h.props(path, "org.ofono.SimManager").get("SubscriberNumbers", [])]  # noqa: E731
+    numbers = lambda p=path: [str(n) for n in h.props(p, "org.ofono.SimManager").get("SubscriberNumbers", [])]  # noqa: E731
 
     def sim_and_sms_up(what):
         h.start_ofonod(conf)
@@ -120,6 +129,35 @@ def flow(h, net, uicc_emu, modem_emu):
     rec = qmicli_record1(dev, 0x6F40)
     check(got == [NUMBER] and msisdn_number(rec) == NUMBER,
           lambda: "SubscriberNumbers %s read back after the restarts, qmicli EF_MSISDN %s" % (got, msisdn_number(rec)))
+
+    # ---- 3: firmware without the write messages ----------------------------------------------------------------
+    no_writes(h, emu)
+
+
+def no_writes(h, emu):
+    """modem1: uim-writes=off."""
+    path, dev = "/modem1", emu.dev(1)
+    listed = lambda d: set(re.findall(r"0x[0-9A-F]{4}", qmicli(d, "--uim-get-supported-messages")))  # noqa: E731
+    with_writes, without = listed(emu.dev(0)), listed(dev)
+    check({"0x0021", "0x0022", "0x0023"} <= with_writes and "0x0021" in without and
+          not {"0x0022", "0x0023"} & without,
+          lambda: "qmicli --uim-get-supported-messages: Write Transparent / Record (0x0022, 0x0023) listed by "
+          "modem0, not by modem1 (%s)" % sorted(without))
+    h.power_up(path)
+    check(h.sim_ready(path, None, timeout=60) == IMSI_NO_WRITES, "modem1's SIM ready")
+    sim = lambda: h.props(path, "org.ofono.SimManager")  # noqa: E731
+    h.wait_for(lambda: [str(n) for n in sim().get("SubscriberNumbers", [])], 30, "modem1's SubscriberNumbers",
+               until=lambda n: n == [MSISDN_NO_WRITES])
+    try:
+        h.set_prop(path, "org.ofono.SimManager", "SubscriberNumbers", dbus.Array([NUMBER], signature="s"))
+        raise AssertionError("SubscriberNumbers set on a modem that cannot write the SIM")
+    except dbus.exceptions.DBusException as e:
+        check(True, lambda: "SubscriberNumbers set refused where the firmware cannot write: %s" % e.get_dbus_name())
+    rec = qmicli_record1(dev, 0x6F40)
+    check(msisdn_number(rec) == MSISDN_NO_WRITES, lambda: "the card keeps its number: %s" % msisdn_number(rec))
+    lost = [l for l in h.ofonod_log().splitlines() if "modem1" in l and "reconnecting" in l]
+    check(bool(sim().get("Present")) and not lost and str(sim().get("SubscriberIdentity")) == IMSI_NO_WRITES,
+          lambda: "modem1's SIM still there after the refused write (reconnections: %s)" % lost)
 
 
 if __name__ == "__main__":
