@@ -554,6 +554,7 @@ static gboolean write_result(QmiMessage *resp, GError **err)
 {
 	guint16 len, result, error;
 	const guint8 *v = qmi_message_get_raw_tlv(resp, 0x02, &len);
+	const char *name;
 
 	if (!v || len != 4) {
 		g_set_error(err, QMI_CORE_ERROR, QMI_CORE_ERROR_INVALID_MESSAGE, "no result TLV");
@@ -563,8 +564,8 @@ static gboolean write_result(QmiMessage *resp, GError **err)
 	error = (guint16)(v[2] | v[3] << 8);
 	if (!result)
 		return TRUE;
-	g_set_error(err, QMI_PROTOCOL_ERROR, error, "%s",
-		    qmi_protocol_error_get_string((QmiProtocolError)error) ?: "unknown QMI error");
+	name = qmi_protocol_error_get_string((QmiProtocolError)error);
+	g_set_error(err, QMI_PROTOCOL_ERROR, error, "%s", name ? name : "unknown QMI error");
 	return FALSE;
 }
 
