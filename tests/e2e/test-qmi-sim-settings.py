@@ -76,6 +76,10 @@ def msisdn_number(rec):
     return bcd_number(rec[len(rec) - 14:len(rec) - 2])
 
 
+def subscriber_numbers(h, path):
+    return [str(n) for n in h.props(path, "org.ofono.SimManager").get("SubscriberNumbers", [])]
+
+
 def flow(h, net, uicc_emu, modem_emu):
     h.start_bus()
     emu = ModemEmu(h, modem_emu, uicc_emu, [{"sim": SIM, "netsim": "tcp:127.0.0.1:%d" % net.port},
@@ -86,7 +90,7 @@ def flow(h, net, uicc_emu, modem_emu):
     path = "/modem0"
     mm = lambda: h.props(path, "org.ofono.MessageManager")  # noqa: E731
     sca = lambda: str(mm().get("ServiceCenterAddress", ""))  # noqa: E731
-    numbers = lambda p=path: [str(n) for n in h.props(p, "org.ofono.SimManager").get("SubscriberNumbers", [])]  # noqa: E731
+    numbers = lambda: subscriber_numbers(h, path)  # noqa: E731
 
     def sim_and_sms_up(what):
         h.start_ofonod(conf)
@@ -146,7 +150,7 @@ def no_writes(h, emu):
     h.power_up(path)
     check(h.sim_ready(path, None, timeout=60) == IMSI_NO_WRITES, "modem1's SIM ready")
     sim = lambda: h.props(path, "org.ofono.SimManager")  # noqa: E731
-    h.wait_for(lambda: [str(n) for n in sim().get("SubscriberNumbers", [])], 30, "modem1's SubscriberNumbers",
+    h.wait_for(lambda: subscriber_numbers(h, path), 30, "modem1's SubscriberNumbers",
                until=lambda n: n == [MSISDN_NO_WRITES])
     try:
         h.set_prop(path, "org.ofono.SimManager", "SubscriberNumbers", dbus.Array([NUMBER], signature="s"))
