@@ -187,6 +187,7 @@ struct me_modem_config {
 	char *imei;
 	char *nv;                /* nv=PATH: messages stored in the modem survive restarts there */
 	char *cat;               /* cat=off: a modem without the CAT service (its firmware keeps the toolkit) */
+	char *uim_writes;        /* uim-writes=off: firmware without UIM Write Transparent / Write Record */
 };
 
 /* One allocated client id of one service. */

@@ -16,6 +16,7 @@ void me_modem_config_clear(struct me_modem_config *cfg)
 {
 	g_free(cfg->path);
 	g_free(cfg->cat);
+	g_free(cfg->uim_writes);
 	g_free(cfg->card);
 	g_free(cfg->state);
 	g_free(cfg->sim);
@@ -35,6 +36,14 @@ static bool digits_only(const char *s, size_t min, size_t max)
 		if (s[i] < '0' || s[i] > '9')
 			return false;
 	return true;
+}
+
+static bool on_or_off(const char *path, const char *key, const char *value, GError **error)
+{
+	if (!value || !strcmp(value, "on") || !strcmp(value, "off"))
+		return true;
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--modem %s: %s= takes on or off", path, key);
+	return false;
 }
 
 bool me_modem_config_parse(const char *spec, struct me_modem_config *out, GError **error)
@@ -72,6 +81,8 @@ bool me_modem_config_parse(const char *spec, struct me_modem_config *out, GError
 			slot = &out->nv;
 		else if (!strcmp(*p, "cat"))
 			slot = &out->cat;
+		else if (!strcmp(*p, "uim-writes"))
+			slot = &out->uim_writes;
 		if (!slot || *slot || !eq[1]) {
 			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--modem %s: %s \"%s\"",
 				    out->path, !slot ? "unknown key" : *slot ? "repeated key" : "empty value", *p);
@@ -108,11 +119,8 @@ bool me_modem_config_parse(const char *spec, struct me_modem_config *out, GError
 	}
 	if (!out->imei)
 		out->imei = g_strdup(DEFAULT_IMEI);
-	if (out->cat && strcmp(out->cat, "on") && strcmp(out->cat, "off")) {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--modem %s: cat= takes on or off",
-			    out->path);
+	if (!on_or_off(out->path, "cat", out->cat, error) || !on_or_off(out->path, "uim-writes", out->uim_writes, error))
 		goto out;
-	}
 	ok = true;
 out:
 	g_strfreev(parts);
@@ -339,11 +347,19 @@ bool me_req_tlv(struct me_req *r, uint8_t type, struct me_tlv_r *rd)
 	return false;
 }
 
-static const struct me_msg_handler *handler_find(const struct me_service *svc, uint16_t id)
+/* What this modem's firmware has: uim-writes=off leaves out UIM Write Transparent / Write Record. */
+static bool modem_offers(const struct me_modem *m, const struct me_service *svc, uint16_t id)
+{
+	bool writes_off = !g_strcmp0(m->cfg.uim_writes, "off");
+
+	return !(writes_off && svc->id == QMI_SERVICE_UIM && (id == 0x0022 || id == 0x0023));
+}
+
+static const struct me_msg_handler *handler_find(const struct me_modem *m, const struct me_service *svc, uint16_t id)
 {
 	for (size_t i = 0; i < svc->n_handlers; i++)
 		if (svc->handlers[i].id == id)
-			return &svc->handlers[i];
+			return modem_offers(m, svc, id) ? &svc->handlers[i] : NULL;
 	return NULL;
 }
 
@@ -379,7 +395,7 @@ void me_modem_dispatch(struct me_modem *m, struct me_client *c, QmiMessage *msg)
 	}
 	if (!r->cid->owner)
 		r->cid->owner = c;   /* a disowned id taken again (libqmi's qmi-proxy does the same) */
-	h = handler_find(svc, qmi_message_get_message_id(msg));
+	h = handler_find(m, svc, qmi_message_get_message_id(msg));
 	if (!h) {
 		ME_DEBUG("%s: %s message 0x%04x not supported", m->name, svc->name, qmi_message_get_message_id(msg));
 		me_req_fail(r, QMI_PROTOCOL_ERROR_INVALID_QMI_COMMAND);
@@ -401,7 +417,7 @@ void me_handle_supported_messages(struct me_req *r)
 	for (size_t i = 0; svc && i < svc->n_handlers; i++) {
 		uint16_t id = svc->handlers[i].id;
 
-		if (id / 8 >= sizeof(mask))
+		if (id / 8 >= sizeof(mask) || !modem_offers(r->modem, svc, id))
 			continue;
 		mask[id / 8] |= (uint8_t)(1u << (id % 8));
 		if ((size_t)id / 8 + 1 > len)

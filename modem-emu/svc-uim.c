@@ -3,7 +3,8 @@
  * UIM (libqmi data/qmi-service-uim.json), mapped onto APDUs to the SIM:
  *   Read Transparent 0x0020 (SELECT + READ BINARY), Read Record 0x0021
  *   (SELECT + READ RECORD, TLV 0x10 last record: the further records in
- *   0x12), Get File Attributes 0x0024 (SELECT's FCP, security attributes from
+ *   0x12), Write Transparent 0x0022 (SELECT + UPDATE BINARY), Write Record
+ *   0x0023 (SELECT + UPDATE RECORD absolute), Get File Attributes 0x0024 (SELECT's FCP, security attributes from
  *   the EF_ARR rule it references), Set PIN Protection 0x0025 (ENABLE /
  *   DISABLE PIN), Verify PIN 0x0026, Unblock PIN 0x0027, Change PIN 0x0028,
  *   Register Events 0x002E, Get Card Status 0x002F + Card Status indication
@@ -209,22 +210,34 @@ static bool read_file_tlv(struct me_req *r, struct me_file_req *req)
 	return true;
 }
 
+/*
+ * A file operation the card refused (or no card): answered here with the QMI
+ * error of its SW and the card result TLV 0x10; true when it was.
+ */
+static bool file_refused(struct me_req *r, const struct me_file_res *res)
+{
+	QmiMessage *resp;
+
+	if (res->error) {
+		me_req_fail(r, QMI_PROTOCOL_ERROR_NO_SIM);
+		return true;
+	}
+	if ((res->sw >> 8) == 0x90 || (res->sw >> 8) == 0x91)
+		return false;
+	resp = qmi_message_response_new(r->msg, sw_error(res->sw));
+	put_card_result(resp, 0x10, res->sw);
+	me_req_finish(r, resp);
+	return true;
+}
+
 static void read_transparent_cb(const struct me_file_res *res, void *user)
 {
 	struct me_req *r = user;
 	QmiMessage *resp;
 	struct me_tlv_w t;
 
-	if (res->error) {
-		me_req_fail(r, QMI_PROTOCOL_ERROR_NO_SIM);
+	if (file_refused(r, res))
 		return;
-	}
-	if ((res->sw >> 8) != 0x90 && (res->sw >> 8) != 0x91) {
-		resp = qmi_message_response_new(r->msg, sw_error(res->sw));
-		put_card_result(resp, 0x10, res->sw);
-		me_req_finish(r, resp);
-		return;
-	}
 	resp = me_resp_new(r);
 	put_card_result(resp, 0x10, res->sw);
 	me_tlv_begin(&t, resp, 0x11);
@@ -287,16 +300,7 @@ static void read_record_cb(const struct me_file_res *res, void *user)
 
 	if (!rc->first_sw) {
 		/* the first record decides the answer */
-		if (!ok) {
-			QmiMessage *resp;
-
-			if (res->error) {
-				me_req_fail(rc->r, QMI_PROTOCOL_ERROR_NO_SIM);
-			} else {
-				resp = qmi_message_response_new(rc->r->msg, sw_error(res->sw));
-				put_card_result(resp, 0x10, res->sw);
-				me_req_finish(rc->r, resp);
-			}
+		if (file_refused(rc->r, res)) {
 			g_byte_array_unref(rc->first);
 			g_byte_array_unref(rc->more);
 			g_free(rc);
@@ -350,6 +354,86 @@ static void read_record(struct me_req *r)
 	rc->first = g_byte_array_new();
 	rc->more = g_byte_array_new();
 	me_sim_file(r->modem->sim, &rc->req, read_record_cb, rc);
+}
+
+/* ---- updates ------------------------------------------------------------------------------------------ */
+
+/*
+ * Write Transparent 0x0022 and Write Record 0x0023.  Not in libqmi 1.32's
+ * data/qmi-service-uim.json; the ids are oFono's (drivers/qmimodem/uim.h
+ * QMI_UIM_WRITE_TRANSPARENT 34, QMI_UIM_WRITE_RECORD 35) and the TLVs those of
+ * the Gobi / SLQS UIM API (QMI_UIM_WRITE_TRANSPARENT / _RECORD): 0x01 session,
+ * 0x02 file (as Read), 0x03 u16 offset (transparent) or record number
+ * (record), then u16 length + the data; 0x10 (response indication token) is
+ * not supported; the answer's 0x10 is the card result (SW1, SW2).
+ * One short UPDATE BINARY / UPDATE RECORD (TS 102 221 §11.1.4, §11.1.6):
+ * 1-255 bytes, an offset below 0x8000 (P1 b8 0), records 1-254.
+ */
+#define WRITE_MAX 255
+
+static void write_cb(const struct me_file_res *res, void *user)
+{
+	struct me_req *r = user;
+	QmiMessage *resp;
+
+	if (file_refused(r, res))
+		return;
+	resp = me_resp_new(r);
+	put_card_result(resp, 0x10, res->sw);
+	me_req_finish(r, resp);
+}
+
+/* TLV 0x03: where (offset or record), then the data; answered here (false) when it is not usable. */
+static bool write_info_tlv(struct me_req *r, uint16_t *where, uint8_t *data, size_t *len)
+{
+	struct me_tlv_r rd;
+
+	if (!me_req_tlv(r, 0x03, &rd))
+		return false;
+	if (!me_rd_u16(&rd, where) || !me_rd_bytes(&rd, 2, data, ME_QMUX_MAX_FRAME, len) || me_rd_left(&rd)) {
+		me_req_fail(r, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
+		return false;
+	}
+	if (*len > WRITE_MAX) {
+		me_req_fail(r, QMI_PROTOCOL_ERROR_ARGUMENT_TOO_LONG);
+		return false;
+	}
+	return true;
+}
+
+static void write_file(struct me_req *r, enum me_file_op op)
+{
+	struct me_file_req req;
+	uint16_t where;
+	uint8_t data[ME_QMUX_MAX_FRAME];
+	size_t len;
+
+	if (!read_file_tlv(r, &req) || !write_info_tlv(r, &where, data, &len))
+		return;
+	if (!len || (op == ME_FILE_UPDATE_BINARY ? where + len > 0x8000 : where < 1 || where > 254)) {
+		me_req_fail(r, QMI_PROTOCOL_ERROR_INVALID_ARGUMENT);
+		return;
+	}
+	if (!card_usable(r))
+		return;
+	req.op = op;
+	if (op == ME_FILE_UPDATE_BINARY)
+		req.offset = where;
+	else
+		req.record = (uint8_t)where;
+	req.data = data;
+	req.data_len = len;
+	me_sim_file(r->modem->sim, &req, write_cb, r);
+}
+
+static void write_transparent(struct me_req *r)
+{
+	write_file(r, ME_FILE_UPDATE_BINARY);
+}
+
+static void write_record(struct me_req *r)
+{
+	write_file(r, ME_FILE_UPDATE_RECORD);
 }
 
 /* ---- file attributes ----------------------------------------------------------------------------------- */
@@ -491,16 +575,7 @@ static void attrs_cb(const struct me_file_res *res, void *user)
 	struct me_file_req arr = { .op = ME_FILE_READ_RECORD };
 	struct simota_fcp f;
 
-	if (res->error) {
-		me_req_fail(a->r, QMI_PROTOCOL_ERROR_NO_SIM);
-		g_free(a);
-		return;
-	}
-	if ((res->sw >> 8) != 0x90 && (res->sw >> 8) != 0x91) {
-		QmiMessage *resp = qmi_message_response_new(a->r->msg, sw_error(res->sw));
-
-		put_card_result(resp, 0x10, res->sw);
-		me_req_finish(a->r, resp);
+	if (file_refused(a->r, res)) {
 		g_free(a);
 		return;
 	}
@@ -700,6 +775,8 @@ static const struct me_msg_handler handlers[] = {
 	{ 0x001E, "Get Supported Messages", me_handle_supported_messages },
 	{ 0x0020, "Read Transparent", read_transparent },
 	{ 0x0021, "Read Record", read_record },
+	{ 0x0022, "Write Transparent", write_transparent },
+	{ 0x0023, "Write Record", write_record },
 	{ 0x0024, "Get File Attributes", get_file_attributes },
 	{ 0x0025, "Set PIN Protection", set_pin_protection },
 	{ 0x0026, "Verify PIN", verify_pin },

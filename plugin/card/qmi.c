@@ -17,10 +17,12 @@
  *             0x0024 (its raw FCP decoded by lib/ts102221_fcp.c), on the GW
  *             provisioning session for ADF.USIM's files (7FFF...) and the card
  *             session for the MF's; the path from the MF as little-endian FIDs.
+ *             Write Transparent 0x0022 and Write Record 0x0023 (absolute record
+ *             numbers; a cyclic file's "oldest record" is SB_CARD_ERROR_UNSUPPORTED)
+ *             as raw messages on the UIM client: libqmi 1.32 has neither.
  *             The card's SW1 SW2 (card result TLV) is the answer; a QMI error
  *             without one becomes the status word a card would have given, or
- *             an error.  No update: libqmi 1.32 has no Write Transparent /
- *             Record (SB_CARD_ERROR_UNSUPPORTED)
+ *             an error.
  *   PINs      state and retries from a fresh Get Card Status; Verify 0x0026,
  *             Unblock 0x0027, Change 0x0028, Set PIN Protection 0x0025, answered
  *             with the status word a card gives (9000, 63CX, 6983)
@@ -483,6 +485,148 @@ static void qmi_read_record(struct sb_card_service *c, struct sb_card_req *r)
 	qmi_message_uim_read_record_input_unref(in);
 }
 
+/*
+ * UIM Write Transparent 0x0022 / Write Record 0x0023.  libqmi 1.32 has no
+ * client call for them (nor an entry in its data/qmi-service-uim.json): raw
+ * QmiMessages on the UIM client's CID, with the client's next transaction id,
+ * sent with qmi_device_command_full().  The ids are oFono's
+ * (drivers/qmimodem/uim.h QMI_UIM_WRITE_TRANSPARENT 34, QMI_UIM_WRITE_RECORD
+ * 35), the TLVs the Gobi / SLQS UIM API's (QMI_UIM_WRITE_TRANSPARENT /
+ * _RECORD), alike for both:
+ *   request   0x01 session (u8 session type, u8 AID length + AID), 0x02 file
+ *             (u16 file id, u8 path length + path), 0x03 u16 offset
+ *             (transparent) or record number (record), u16 length + the data
+ *   response  0x02 result (u16 result, u16 QMI error), 0x10 card result
+ *             (SW1, SW2)
+ */
+#define UIM_WRITE_TRANSPARENT 0x0022
+#define UIM_WRITE_RECORD 0x0023
+
+static gboolean tlv_put_bytes(QmiMessage *m, const guint8 *p, gsize len, GError **err)
+{
+	for (gsize i = 0; i < len; i++)
+		if (!qmi_message_tlv_write_guint8(m, p[i], err))
+			return FALSE;
+	return TRUE;
+}
+
+/* TLVs 0x01 session (no AID: the session's own application) and 0x02 file, as libqmi writes them for Read. */
+static gboolean put_session_file(QmiMessage *m, const struct sb_card_path *p, GError **err)
+{
+	GArray *path = qmi_path(p);
+	gsize t;
+	gboolean ok = (t = qmi_message_tlv_write_init(m, 0x01, err)) &&
+		      qmi_message_tlv_write_guint8(m, (guint8)session_of(p), err) &&
+		      qmi_message_tlv_write_guint8(m, 0, err) &&
+		      qmi_message_tlv_write_complete(m, t, err) &&
+		      (t = qmi_message_tlv_write_init(m, 0x02, err)) &&
+		      qmi_message_tlv_write_guint16(m, QMI_ENDIAN_LITTLE, file_id_of(p), err) &&
+		      qmi_message_tlv_write_guint8(m, (guint8)path->len, err) &&
+		      tlv_put_bytes(m, (const guint8 *)path->data, path->len, err) &&
+		      qmi_message_tlv_write_complete(m, t, err);
+
+	g_array_unref(path);
+	return ok;
+}
+
+/* The request: its session, file and TLV 0x03 (where: the offset or the record number). */
+static QmiMessage *write_request(struct qcard *qc, uint16_t msgid, const struct sb_card_req *r, GError **err)
+{
+	QmiClient *client = QMI_CLIENT(qc->uim);
+	QmiMessage *m = qmi_message_new(QMI_SERVICE_UIM, qmi_client_get_cid(client),
+					qmi_client_get_next_transaction_id(client), msgid);
+	gsize len, t;
+	const guint8 *data = g_bytes_get_data(r->data, &len);
+
+	if (put_session_file(m, &r->path, err) &&
+	    (t = qmi_message_tlv_write_init(m, 0x03, err)) &&
+	    qmi_message_tlv_write_guint16(m, QMI_ENDIAN_LITTLE, (guint16)r->offset, err) &&
+	    qmi_message_tlv_write_guint16(m, QMI_ENDIAN_LITTLE, (guint16)len, err) &&
+	    tlv_put_bytes(m, data, len, err) &&
+	    qmi_message_tlv_write_complete(m, t, err))
+		return m;
+	qmi_message_unref(m);
+	return NULL;
+}
+
+/* The answer's result TLV 0x02 (false, err set, when it is missing or not two u16). */
+static gboolean write_result(QmiMessage *resp, GError **err)
+{
+	guint16 len, result, error;
+	const guint8 *v = qmi_message_get_raw_tlv(resp, 0x02, &len);
+	const char *name;
+
+	if (!v || len != 4) {
+		g_set_error(err, QMI_CORE_ERROR, QMI_CORE_ERROR_INVALID_MESSAGE, "no result TLV");
+		return FALSE;
+	}
+	result = (guint16)(v[0] | v[1] << 8);
+	error = (guint16)(v[2] | v[3] << 8);
+	if (!result)
+		return TRUE;
+	name = qmi_protocol_error_get_string((QmiProtocolError)error);
+	g_set_error(err, QMI_PROTOCOL_ERROR, error, "%s", name ? name : "unknown QMI error");
+	return FALSE;
+}
+
+static void write_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	struct qctx *x = data;
+	GError *err = NULL;
+	QmiMessage *resp = qmi_device_command_full_finish(QMI_DEVICE(src), res, &err);
+	struct sb_card_req *r = qcard_answer_take(x, resp != NULL, err);
+	guint16 len = 0;
+	const guint8 *card = r ? qmi_message_get_raw_tlv(resp, 0x10, &len) : NULL;
+	gboolean have_sw = card && len == 2;
+	uint16_t sw;
+
+	if (!r)
+		goto out;
+	if (!write_result(resp, &err) && err->domain == QMI_CORE_ERROR) {
+		/* an answer that does not parse: as one libqmi cannot read */
+		qcard_transport_failed(qcard_ctx_card(x), r, x->what, err);
+	} else if (err) {
+		if (refused_sw(r, err, have_sw, have_sw ? card[0] : 0, have_sw ? card[1] : 0, &sw))
+			sb_card_req_sw(r, sw);
+	} else {
+		sb_card_req_sw(r, have_sw && card[0] ? (uint16_t)(card[0] << 8 | card[1]) : SW_OK);
+	}
+out:
+	g_clear_error(&err);
+	if (resp)
+		qmi_message_unref(resp);
+	qcard_ctx_free(x);
+}
+
+static void qmi_write(struct qcard *qc, struct sb_card_req *r, uint16_t msgid, const char *what)
+{
+	GError *err = NULL;
+	QmiMessage *m = write_request(qc, msgid, r, &err);
+
+	if (!m) {
+		qcard_fail(r, SB_CARD_ERROR_INVALID, "%s not sent: %s", what, err->message);
+		g_error_free(err);
+		return;
+	}
+	qmi_device_command_full(qc->dev, m, NULL, qcard_timeout_s(qc), NULL, write_done, qcard_ctx_new(qc, r, what));
+	qmi_message_unref(m);
+}
+
+static void qmi_update_binary(struct sb_card_service *c, struct sb_card_req *r)
+{
+	qmi_write((struct qcard *)c, r, UIM_WRITE_TRANSPARENT, "UIM Write Transparent");
+}
+
+static void qmi_update_record(struct sb_card_service *c, struct sb_card_req *r)
+{
+	if (!r->offset) {
+		/* TS 102 221 §11.1.6 PREVIOUS mode: QMI Write Record names a record */
+		qcard_fail(r, SB_CARD_ERROR_UNSUPPORTED, "a cyclic file's oldest record cannot be written over QMI");
+		return;
+	}
+	qmi_write((struct qcard *)c, r, UIM_WRITE_RECORD, "UIM Write Record");
+}
+
 static void attributes_done(GObject *src, GAsyncResult *res, gpointer data)
 {
 	struct qctx *x = data;
@@ -910,7 +1054,8 @@ static const struct sb_card_ops qmi_ops = {
 	.file_info = qmi_file_info,
 	.read_binary = qmi_read_binary,
 	.read_record = qmi_read_record,
-	/* update_binary, update_record: no Write Transparent / Record in libqmi 1.32 */
+	.update_binary = qmi_update_binary,
+	.update_record = qmi_update_record,
 	.pin_state = qmi_pin_info,
 	.pin_retries = qmi_pin_info,
 	.pin_enabled = qmi_pin_info,

@@ -22,10 +22,14 @@ with no driver: libqmi checks the path is a character device), a SIM
 
 import json
 import os
+import re
 import stat
+import subprocess
+import sys
 
 from control import request_line
-from harness import HarnessError, enter_namespaces, log, wait_socket, wait_until
+from harness import Harness, HarnessError, enter_namespaces, log, wait_socket, wait_until
+from netsim_fake import FakeNetsim
 
 NS_ENV = "STKBRIDGE_E2E_QMI_NS"
 QMI_PROXY = "/usr/libexec/qmi-proxy"
@@ -37,6 +41,36 @@ def enter_namespace():
     enter_namespaces(NS_ENV, tools=("nsenter",), skip_code=SKIP)
     if os.path.exists(QMI_PROXY):
         os.system("mount --bind /bin/false %s" % QMI_PROXY)
+
+
+def qmicli(dev, *args):
+    """Debian's qmicli through qmi-proxy (beside the plugin); its output."""
+    r = subprocess.run(["qmicli", "-p", "--device-open-qmi", "-d", dev] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=30, text=True)
+    out = "\n".join(l for l in r.stdout.splitlines() if "-Warning **" not in l)
+    if r.returncode != 0:
+        raise AssertionError("qmicli %s failed (%d):\n%s" % (" ".join(args), r.returncode, out))
+    return out
+
+
+def qmicli_read_result(out):
+    """The bytes of the "Read result:" qmicli --uim-read-transparent / --uim-read-record prints."""
+    m = re.search(r"Read result:\s*\n((?:\s*[0-9A-Fa-f:]+\s*\n?)+)", out)
+    if not m:
+        raise AssertionError("no read result in qmicli's output:\n%s" % out)
+    return bytes.fromhex(re.sub(r"[\s:]", "", m.group(1)))
+
+
+def run_with_fake_network(flow):
+    """A test of argv PLUGIN_SO UICC_EMU MODEM_EMU: flow(h, net, uicc_emu, modem_emu) in a Harness, net a
+    FakeNetsim for modem-emu's radio."""
+    plugin, uicc_emu, modem_emu = sys.argv[1:4]
+    net = FakeNetsim()
+    try:
+        with Harness(plugin, uicc_emu) as h:
+            flow(h, net, uicc_emu, modem_emu)
+    finally:
+        net.close()
 
 
 def modem_sim_ini(iccid, imsi, msisdn, smsc="+15550000"):
@@ -134,4 +168,5 @@ class ModemEmu:
         return st
 
 
-__all__ = ["enter_namespace", "control", "modem_sim_ini", "ModemEmu", "NS_ENV"]
+__all__ = ["enter_namespace", "control", "modem_sim_ini", "qmicli", "qmicli_read_result", "run_with_fake_network",
+           "ModemEmu", "NS_ENV"]

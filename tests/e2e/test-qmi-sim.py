@@ -28,18 +28,16 @@ usage: test-qmi-sim.py PLUGIN_SO UICC_EMU MODEM_EMU
 
 import os
 import re
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qmi_env import ModemEmu, enter_namespace  # noqa: E402
+from qmi_env import ModemEmu, enter_namespace, qmicli, qmicli_read_result, run_with_fake_network  # noqa: E402
 
 enter_namespace()
 
 import dbus  # noqa: E402
-from harness import Harness, check, log, main_wrapper  # noqa: E402
-from netsim_fake import FakeNetsim  # noqa: E402
+from harness import check, log, main_wrapper  # noqa: E402
 from otaflow import card_ini  # noqa: E402
 
 ICCID = "89882390000000000934"
@@ -54,32 +52,12 @@ msisdn=+15550935
 """
 
 
-def qmicli(dev, *args):
-    """Debian's qmicli through qmi-proxy (beside the plugin); its output."""
-    r = subprocess.run(["qmicli", "-p", "--device-open-qmi", "-d", dev] + list(args), stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=30, text=True)
-    out = "\n".join(l for l in r.stdout.splitlines() if "-Warning **" not in l)
-    if r.returncode != 0:
-        raise AssertionError("qmicli %s failed (%d):\n%s" % (" ".join(args), r.returncode, out))
-    return out
-
-
 def qmicli_pin1(dev):
     """PIN1 state and retries as qmicli --uim-get-card-status prints them."""
     out = qmicli(dev, "--uim-get-card-status")
     state = re.search(r"PIN1 state: '([^']*)'", out)
     retries = re.search(r"PIN1 retries: '(\d+)'", out)
     return (state.group(1) if state else None, int(retries.group(1)) if retries else None, out)
-
-
-def run():
-    plugin, uicc_emu, modem_emu = sys.argv[1:4]
-    net = FakeNetsim()
-    try:
-        with Harness(plugin, uicc_emu) as h:
-            flow(h, net, uicc_emu, modem_emu)
-    finally:
-        net.close()
 
 
 def flow(h, net, uicc_emu, modem_emu):
@@ -108,7 +86,7 @@ def flow(h, net, uicc_emu, modem_emu):
     check(state == "enabled-not-verified" and left == 3,
           lambda: "qmicli --uim-get-card-status: PIN1 %s, %s attempts left, as oFono shows" % (state, left))
     out = qmicli(dev, "--uim-read-transparent=0x3F00,0x2FE2")
-    raw = re.sub(r"[\s:]", "", re.search(r"Read result:\s*\n((?:\s*[0-9A-Fa-f:]+\s*\n?)+)", out).group(1)).lower()
+    raw = qmicli_read_result(out).hex()
     digits = "".join(raw[i + 1] + raw[i] for i in range(0, len(raw), 2)).rstrip("f")
     check(digits == ICCID, lambda: "qmicli --uim-read-transparent EF_ICCID: %s, oFono's CardIdentifier" % digits)
 
@@ -188,4 +166,4 @@ def flow(h, net, uicc_emu, modem_emu):
 
 
 if __name__ == "__main__":
-    main_wrapper(run)
+    main_wrapper(lambda: run_with_fake_network(flow))

@@ -12,6 +12,8 @@
  *    unknown transaction); store-and-notify, Raw Read, List Messages,
  *    Delete, in the modem (NV) and on the SIM (EF_SMS); Raw Send and its
  *    RP-ERROR;
+ *  - UIM Write Transparent / Write Record (raw: libqmi 1.32 has neither):
+ *    written and read back, a write the card refuses (its SW), bad TLVs;
  *  - indications: UIM card status on SIM removal and insertion, NAS
  *    serving system on radio loss;
  *  - bad input on the proxy socket, a muted modem, while another client and
@@ -1017,6 +1019,167 @@ static void test_bad_input(void)
 	mh_stop(&h);
 }
 
+/* ---- UIM Write Transparent / Write Record ------------------------------------------------------------------ */
+
+#define UIM_READ_RECORD 0x0021
+#define UIM_WRITE_TRANSPARENT 0x0022
+#define UIM_WRITE_RECORD 0x0023
+#define FID_SMSP 0x6F42        /* 40-byte records, update PIN1 */
+#define FID_FPLMN 0x6F7B       /* 12 bytes, update PIN1 */
+#define FID_SPN 0x6F46         /* update ADM */
+
+/* A UIM request on ADF.USIM's file fid: TLV 0x01 GW provisioning session, 0x02 file id + path 3F00 7FFF. */
+static QmiMessage *uim_file_request(struct mh *h, QmiClient *uim, uint16_t msgid, uint16_t fid)
+{
+	static const guint8 path[] = { 0x00, 0x3F, 0xFF, 0x7F };
+	QmiMessage *m = qmi_message_new(QMI_SERVICE_UIM, qmi_client_get_cid(uim), ++h->next_tid, msgid);
+	gsize init = qmi_message_tlv_write_init(m, 0x01, NULL);
+
+	qmi_message_tlv_write_guint8(m, QMI_UIM_SESSION_TYPE_PRIMARY_GW_PROVISIONING, NULL);
+	qmi_message_tlv_write_guint8(m, 0, NULL);
+	qmi_message_tlv_write_complete(m, init, NULL);
+	init = qmi_message_tlv_write_init(m, 0x02, NULL);
+	qmi_message_tlv_write_guint16(m, QMI_ENDIAN_LITTLE, fid, NULL);
+	qmi_message_tlv_write_guint8(m, sizeof(path), NULL);
+	for (size_t i = 0; i < sizeof(path); i++)
+		qmi_message_tlv_write_guint8(m, path[i], NULL);
+	g_assert_true(qmi_message_tlv_write_complete(m, init, NULL));
+	return m;
+}
+
+/* TLV 0x03 of Write Transparent / Record: offset or record, then declared (u16) and len bytes. */
+static void put_write_info(QmiMessage *m, uint16_t where, uint16_t declared, const uint8_t *p, size_t len)
+{
+	gsize init = qmi_message_tlv_write_init(m, 0x03, NULL);
+
+	qmi_message_tlv_write_guint16(m, QMI_ENDIAN_LITTLE, where, NULL);
+	qmi_message_tlv_write_guint16(m, QMI_ENDIAN_LITTLE, declared, NULL);
+	for (size_t i = 0; i < len; i++)
+		qmi_message_tlv_write_guint8(m, p[i], NULL);
+	g_assert_true(qmi_message_tlv_write_complete(m, init, NULL));
+}
+
+/* The request sent: its QMI error, and the card result TLV 0x10 in *sw (0 without one). */
+static QmiProtocolError uim_send(struct mh *h, QmiMessage *req, uint16_t *sw, QmiMessage **resp_out)
+{
+	QmiMessage *resp = mh_command(h, h->qmi, req);
+	guint16 len;
+	const guint8 *card = qmi_message_get_raw_tlv(resp, 0x10, &len);
+	QmiProtocolError e = result_of(resp);
+
+	*sw = card && len == 2 ? (uint16_t)(card[0] << 8 | card[1]) : 0;
+	qmi_message_unref(req);
+	if (resp_out)
+		*resp_out = resp;
+	else
+		qmi_message_unref(resp);
+	return e;
+}
+
+static QmiProtocolError uim_write(struct mh *h, QmiClient *uim, uint16_t msgid, uint16_t fid, uint16_t where,
+				  const uint8_t *p, size_t len, uint16_t *sw)
+{
+	QmiMessage *req = uim_file_request(h, uim, msgid, fid);
+
+	put_write_info(req, where, (uint16_t)len, p, len);
+	return uim_send(h, req, sw, NULL);
+}
+
+/* Record rec of fid through UIM Read Record (TLV 0x11: u16 length + the record); g_free. */
+static uint8_t *uim_read_record(struct mh *h, QmiClient *uim, uint16_t fid, uint16_t rec, size_t *len)
+{
+	QmiMessage *req = uim_file_request(h, uim, UIM_READ_RECORD, fid), *resp;
+	gsize init = qmi_message_tlv_write_init(req, 0x03, NULL);
+	const guint8 *v;
+	guint16 vlen;
+	uint16_t sw;
+	uint8_t *out;
+
+	qmi_message_tlv_write_guint16(req, QMI_ENDIAN_LITTLE, rec, NULL);
+	qmi_message_tlv_write_guint16(req, QMI_ENDIAN_LITTLE, 0, NULL);
+	qmi_message_tlv_write_complete(req, init, NULL);
+	g_assert_cmpint(uim_send(h, req, &sw, &resp), ==, QMI_PROTOCOL_ERROR_NONE);
+	g_assert_cmphex(sw, ==, 0x9000);
+	v = qmi_message_get_raw_tlv(resp, 0x11, &vlen);
+	g_assert_nonnull(v);
+	*len = (size_t)(v[0] | v[1] << 8);
+	g_assert_cmpuint(*len + 2, ==, vlen);
+	out = g_memdup2(v + 2, *len);
+	qmi_message_unref(resp);
+	return out;
+}
+
+static void test_uim_write(void)
+{
+	struct mh h;
+	QmiClient *uim;
+	QmiMessage *req;
+	uint8_t rec[40], big[256] = { 0 }, *back;
+	static const uint8_t fplmn[3] = { 0x00, 0xF1, 0x10 }, spn[2] = { 0x01, 0x41 };
+	size_t len;
+	uint16_t sw;
+
+	mh_start(&h, 1, NULL);
+	uim = mh_allocate(&h, h.qmi, QMI_SERVICE_UIM);
+	/* EF_SMSP record 1 (TS 31.102 §4.2.27, 12-byte alpha id): the service centre +15550999 present */
+	memset(rec, 0xFF, sizeof(rec));
+	rec[12] = 0xFD;
+	memcpy(rec + 25, "\x05\x91\x51\x55\x90\x99", 6);
+	g_assert_cmpint(uim_write(&h, uim, UIM_WRITE_RECORD, FID_SMSP, 1, rec, sizeof(rec), &sw), ==,
+			QMI_PROTOCOL_ERROR_NONE);
+	g_assert_cmphex(sw, ==, 0x9000);
+	back = uim_read_record(&h, uim, FID_SMSP, 1, &len);
+	g_assert_cmpmem(back, len, rec, sizeof(rec));
+	g_free(back);
+	/* EF_FPLMN bytes 3-5 (a transparent EF at an offset) */
+	g_assert_cmpint(uim_write(&h, uim, UIM_WRITE_TRANSPARENT, FID_FPLMN, 3, fplmn, sizeof(fplmn), &sw), ==,
+			QMI_PROTOCOL_ERROR_NONE);
+	g_assert_cmphex(sw, ==, 0x9000);
+	/* the card refuses: EF_SPN wants ADM (6982); a record of the wrong length (6700) */
+	g_assert_cmpint(uim_write(&h, uim, UIM_WRITE_TRANSPARENT, FID_SPN, 0, spn, sizeof(spn), &sw), ==,
+			QMI_PROTOCOL_ERROR_ACCESS_DENIED);
+	g_assert_cmphex(sw, ==, 0x6982);
+	g_assert_cmpint(uim_write(&h, uim, UIM_WRITE_RECORD, FID_SMSP, 1, rec, 10, &sw), ==,
+			QMI_PROTOCOL_ERROR_INVALID_ARGUMENT);
+	g_assert_cmphex(sw, ==, 0x6700);
+	/* a file the card does not have */
+	g_assert_cmpint(uim_write(&h, uim, UIM_WRITE_TRANSPARENT, 0x6FFE, 0, spn, sizeof(spn), &sw), ==,
+			QMI_PROTOCOL_ERROR_SIM_FILE_NOT_FOUND);
+	g_assert_cmphex(sw, ==, 0x6A82);
+
+	/* bad TLVs: never sent to the card (no card result) */
+	g_assert_cmpint(uim_write(&h, uim, UIM_WRITE_RECORD, FID_SMSP, 0, rec, sizeof(rec), &sw), ==,
+			QMI_PROTOCOL_ERROR_INVALID_ARGUMENT);                  /* record 0 */
+	g_assert_cmpint(uim_write(&h, uim, UIM_WRITE_RECORD, FID_SMSP, 255, rec, sizeof(rec), &sw), ==,
+			QMI_PROTOCOL_ERROR_INVALID_ARGUMENT);                  /* record 255 */
+	g_assert_cmpint(uim_write(&h, uim, UIM_WRITE_TRANSPARENT, FID_FPLMN, 0, rec, 0, &sw), ==,
+			QMI_PROTOCOL_ERROR_INVALID_ARGUMENT);                  /* no data */
+	g_assert_cmpint(uim_write(&h, uim, UIM_WRITE_TRANSPARENT, FID_FPLMN, 0x7FFF, fplmn, 2, &sw), ==,
+			QMI_PROTOCOL_ERROR_INVALID_ARGUMENT);                  /* past offset 32767 */
+	g_assert_cmpint(uim_write(&h, uim, UIM_WRITE_TRANSPARENT, FID_FPLMN, 0, big, sizeof(big), &sw), ==,
+			QMI_PROTOCOL_ERROR_ARGUMENT_TOO_LONG);                 /* more than one UPDATE BINARY */
+	g_assert_cmphex(sw, ==, 0);
+	req = uim_file_request(&h, uim, UIM_WRITE_RECORD, FID_SMSP);   /* no TLV 0x03 */
+	g_assert_cmpint(uim_send(&h, req, &sw, NULL), ==, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	req = qmi_message_new(QMI_SERVICE_UIM, qmi_client_get_cid(uim), ++h.next_tid, UIM_WRITE_RECORD);
+	put_write_info(req, 1, sizeof(rec), rec, sizeof(rec));         /* no TLV 0x02 */
+	g_assert_cmpint(uim_send(&h, req, &sw, NULL), ==, QMI_PROTOCOL_ERROR_MISSING_ARGUMENT);
+	req = uim_file_request(&h, uim, UIM_WRITE_RECORD, FID_SMSP);
+	put_write_info(req, 1, sizeof(rec), rec, 5);                   /* 40 bytes said, 5 there */
+	g_assert_cmpint(uim_send(&h, req, &sw, NULL), ==, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
+	req = uim_file_request(&h, uim, UIM_WRITE_TRANSPARENT, FID_FPLMN);
+	put_write_info(req, 0, 2, fplmn, 3);                           /* a byte after the data */
+	g_assert_cmpint(uim_send(&h, req, &sw, NULL), ==, QMI_PROTOCOL_ERROR_MALFORMED_MESSAGE);
+	g_assert_cmphex(sw, ==, 0);
+
+	/* what the card holds is the good write's */
+	back = uim_read_record(&h, uim, FID_SMSP, 1, &len);
+	g_assert_cmpmem(back, len, rec, sizeof(rec));
+	g_free(back);
+	mh_release(&h, h.qmi, uim);
+	mh_stop(&h);
+}
+
 /* ---- kill -9 and restart ----------------------------------------------------------------------------------- */
 
 static bool process_gone(int pid)
@@ -1132,6 +1295,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/modem-qmi/wms-transfer-route", test_wms_transfer_route);
 	g_test_add_func("/modem-qmi/wms-store-and-notify", test_wms_store_and_notify);
 	g_test_add_func("/modem-qmi/wms-raw-send", test_wms_raw_send);
+	g_test_add_func("/modem-qmi/uim-write", test_uim_write);
 	g_test_add_func("/modem-qmi/indications", test_indications);
 	g_test_add_func("/modem-qmi/bad-input", test_bad_input);
 	g_test_add_func("/modem-qmi/kill9-restart", test_kill9_restart);
