@@ -561,6 +561,17 @@ static bool control_answers(struct mh *h)
 	return ok;
 }
 
+/* modem-emu did not come up: its log (appended over the test's restarts) says why. */
+static G_NORETURN void emu_failed(struct mh *h, const char *what)
+{
+	char *log = NULL;
+
+	g_file_get_contents(h->log, &log, NULL, NULL);
+	g_test_message("modem-emu's log:\n%s", log ? log : "(none)");
+	g_free(log);
+	g_error("modem-emu did not start within %d ms: %s", WAIT_MS, what);
+}
+
 void mh_spawn_emu(struct mh *h)
 {
 	GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE);
@@ -606,7 +617,9 @@ void mh_spawn_emu(struct mh *h)
 	/* the control socket answers once modem-emu is up (its file exists from bind(), connections are refused
 	 * until listen()); then the SIM and the radio */
 	for (gint64 end = g_get_monotonic_time() + WAIT_MS * 1000; !control_answers(h);) {
-		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		if (!g_subprocess_get_identifier(h->emu) || g_get_monotonic_time() >= end)
+			emu_failed(h, g_subprocess_get_identifier(h->emu) ? "its control socket did not answer"
+									   : "it exited");
 		g_usleep(10000);
 	}
 }
