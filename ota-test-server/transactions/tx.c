@@ -463,27 +463,28 @@ static void tx_finish(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state
 		ots_tx_activate(e, next);
 }
 
-static void tx_fail(struct ots_engine *e, struct ots_tx *tx, const char *why)
+/* The outcome and why it came, kept and put on the timeline as event kind. */
+static void tx_conclude(struct ots_engine *e, struct ots_tx *tx, enum ots_outcome outcome,
+			const char *kind, const char *why)
 {
 	JsonObject *d = detail_new();
 
 	json_object_set_string_member(d, "why", why);
 	g_free(tx->why);
 	tx->why = g_strdup(why);
-	tx->outcome = OTS_OUTCOME_FAILED;
-	ots_tx_event(e, tx, "failed", d);
+	tx->outcome = outcome;
+	ots_tx_event(e, tx, kind, d);
+}
+
+static void tx_fail(struct ots_engine *e, struct ots_tx *tx, const char *why)
+{
+	tx_conclude(e, tx, OTS_OUTCOME_FAILED, "failed", why);
 	tx_finish(e, tx, OTS_TX_FAILED);
 }
 
 static void tx_expire(struct ots_engine *e, struct ots_tx *tx, const char *why)
 {
-	JsonObject *d = detail_new();
-
-	json_object_set_string_member(d, "why", why);
-	g_free(tx->why);
-	tx->why = g_strdup(why);
-	tx->outcome = OTS_OUTCOME_EXPIRED;
-	ots_tx_event(e, tx, "expired", d);
+	tx_conclude(e, tx, OTS_OUTCOME_EXPIRED, "expired", why);
 	tx_send(e, tx, OTS_CMD_RELEASE, "expired");
 }
 
