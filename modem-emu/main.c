@@ -6,6 +6,7 @@
  */
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -124,6 +125,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* a client, the SIM or netsim gone mid-write is an error to handle, not a death */
+	signal(SIGPIPE, SIG_IGN);
 	srv.loop = g_main_loop_new(NULL, FALSE);
 	if (!me_proxy_start(&srv, &error)) {
 		g_printerr("modem-emu: %s\n", error->message);

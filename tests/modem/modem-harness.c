@@ -569,6 +569,11 @@ static G_NORETURN void emu_failed(struct mh *h, const char *what)
 	g_file_get_contents(h->log, &log, NULL, NULL);
 	g_test_message("modem-emu's log:\n%s", log ? log : "(none)");
 	g_free(log);
+	if (!g_subprocess_get_identifier(h->emu))
+		g_error("modem-emu did not start: %s (%s %d)", what,
+			g_subprocess_get_if_signaled(h->emu) ? "signal" : "exit status",
+			g_subprocess_get_if_signaled(h->emu) ? g_subprocess_get_term_sig(h->emu) :
+								g_subprocess_get_exit_status(h->emu));
 	g_error("modem-emu did not start within %d ms: %s", WAIT_MS, what);
 }
 
