@@ -139,8 +139,14 @@ def run(build, keep, use_installed=False):
             print("   stkbridge-agent scripted (answers: confirm)")
             s.bring_up("modem0")
             agent.wait_registered()
-            print("   modem /modem0: powered, PIN entered, online, registered on the netsim link; "
-                  "agent registered")
+            path = s.cards["modem0"]["path"]
+            if "\n[menu]" in ini:
+                # the card's SET UP MENU, pending since its TERMINAL PROFILE, is what the plugin holds
+                # for agents to register (doc/plugin.md); the phone is ready once the menu is up
+                h.wait_for(lambda: h.props(path, "org.ofono.SimToolkit").get("MainMenu"), 15,
+                           "the card's menu at oFono")
+            print("   modem %s: powered, PIN entered, online, registered on the netsim link; "
+                  "agent registered; SIM toolkit menu up" % path)
 
             print(bold("\n2. SV1 starts a transaction: POST %s/v1/transactions" % s.api.base))
             req = {"iccid": s.cards["modem0"]["iccid"], "action": "display-text", "text": TEXT}
