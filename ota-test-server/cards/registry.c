@@ -830,51 +830,72 @@ bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool nee
 	return true;
 }
 
+/*
+ * UPDATE ... RETURNING: the value is read and raised in one statement, so
+ * two server instances on one PostgreSQL database (whose batches run under
+ * READ COMMITTED) can never both take the same one: the second waits for
+ * the first's row lock and sees its value.  No row: nothing was taken.
+ */
+static bool take_next(struct ots_registry *reg, const char *sql, const char *iccid,
+		      const int64_t *ints, int n_ints, int64_t *taken, GError **error)
+{
+	struct ots_db_stmt *st = ots_db_stmt(reg->db, sql);
+	GError *local = NULL;
+	bool row;
+
+	ots_db_bind_text(st, 1, iccid);
+	for (int i = 0; i < n_ints; i++)
+		ots_db_bind_int(st, 2 + i, ints[i]);
+	row = ots_db_next(st, &local);
+	if (row)
+		*taken = ots_db_column_int(st, 0);
+	ots_db_reset(st);
+	if (local) {
+		g_propagate_error(error, local);
+		return false;
+	}
+	return row;
+}
+
 bool ots_registry_take_counter(struct ots_registry *reg, const char *iccid, uint8_t kvn,
 			       uint64_t *cntr, GError **error)
 {
-	int64_t v = keyset_counter(reg, iccid, kvn);
-	struct ots_db_stmt *st;
+	/* the next counter must stay below SIMOTA_OTA_CNTR_MAX ("blocked") */
+	const int64_t args[] = { kvn, (int64_t)SIMOTA_OTA_CNTR_MAX - 1 };
+	GError *local = NULL;
+	int64_t v;
 
-	if (v < 0) {
+	if (take_next(reg, "UPDATE keysets SET counter = counter + 1 WHERE iccid = ? AND kvn = ? "
+		      "AND counter < ? RETURNING counter", iccid, args, 2, &v, &local)) {
+		*cntr = (uint64_t)v;
+		return true;
+	}
+	if (local)
+		g_propagate_error(error, local);
+	else if (keyset_counter(reg, iccid, kvn) < 0)
 		g_set_error(error, OTS_ERROR, OTS_ERROR_NOT_FOUND, "card %s has no keyset %u",
 			    iccid, kvn);
-		return false;
-	}
-	if ((uint64_t)v + 1 >= SIMOTA_OTA_CNTR_MAX) {
+	else
 		g_set_error(error, OTS_ERROR, OTS_ERROR_STATE, "card %s keyset %u: counter exhausted",
 			    iccid, kvn);
-		return false;
-	}
-	st = ots_db_stmt(reg->db, "UPDATE keysets SET counter = ? WHERE iccid = ? AND kvn = ?");
-	ots_db_bind_int(st, 1, v + 1);
-	ots_db_bind_text(st, 2, iccid);
-	ots_db_bind_int(st, 3, kvn);
-	if (!ots_db_run(st, error))
-		return false;
-	*cntr = (uint64_t)v + 1;
-	return true;
+	return false;
 }
 
 bool ots_registry_take_txid(struct ots_registry *reg, const char *iccid, uint32_t *txid,
 			    GError **error)
 {
-	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT next_txid FROM cards WHERE iccid = ?");
-	int64_t v = -1;
+	GError *local = NULL;
+	int64_t v;
 
-	ots_db_bind_text(st, 1, iccid);
-	if (ots_db_next(st, NULL))
-		v = ots_db_column_int(st, 0);
-	ots_db_reset(st);
-	if (v < 1 || v > UINT32_MAX) {
-		g_set_error(error, OTS_ERROR, OTS_ERROR_STATE, "card %s: no transaction id left", iccid);
-		return false;
+	if (take_next(reg, "UPDATE cards SET next_txid = next_txid + 1 WHERE iccid = ? "
+		      "AND next_txid BETWEEN 1 AND 4294967295 RETURNING next_txid - 1",
+		      iccid, NULL, 0, &v, &local)) {
+		*txid = (uint32_t)v;
+		return true;
 	}
-	st = ots_db_stmt(reg->db, "UPDATE cards SET next_txid = ? WHERE iccid = ?");
-	ots_db_bind_int(st, 1, v + 1);
-	ots_db_bind_text(st, 2, iccid);
-	if (!ots_db_run(st, error))
-		return false;
-	*txid = (uint32_t)v;
-	return true;
+	if (local)
+		g_propagate_error(error, local);
+	else
+		g_set_error(error, OTS_ERROR, OTS_ERROR_STATE, "card %s: no transaction id left", iccid);
+	return false;
 }

@@ -21,6 +21,17 @@ struct ots_db {
 	sqlite3 *lite;
 	PGconn *pg;
 	unsigned pg_next_name;      /* names of prepared statements */
+	/*
+	 * PostgreSQL, several instances: a second connection, never in a
+	 * transaction: LISTEN, and numbers reserved at once (ots_db_meta_reserve).
+	 */
+	char *uri;
+	PGconn *pg_side;
+	guint side_watch;
+	ots_db_notify_cb notify_cb;
+	void *notify_user;
+	GQueue notified;            /* char *: payloads read while a side query ran */
+	guint notified_idle;
 };
 
 struct ots_db_stmt {
@@ -56,6 +67,11 @@ void ots_pg_reset(struct ots_db_stmt *st);
 bool ots_pg_column_null(struct ots_db_stmt *st, int col);
 const char *ots_pg_column_text(struct ots_db_stmt *st, int col);
 const uint8_t *ots_pg_column_blob(struct ots_db_stmt *st, int col, size_t *len);
+/* The side connection: a counter taken and committed at once; LISTEN on a channel. */
+bool ots_pg_side_meta_take(struct ots_db *db, const char *key, int64_t n, int64_t *value,
+			   GError **error);
+bool ots_pg_listen(struct ots_db *db, const char *channel, ots_db_notify_cb cb, void *user,
+		   GError **error);
 /* Whether a table exists (for the migrations). */
 bool ots_pg_table_exists(struct ots_db *db, const char *name);
 

@@ -5,6 +5,7 @@
  * parameters sent as text (blobs in binary), results read as text (bytea
  * in hex, decoded by libpq).
  */
+#include <glib-unix.h>
 #include <libpq-fe.h>
 #include <string.h>
 
@@ -37,8 +38,23 @@ bool ots_pg_open(struct ots_db *db, const char *uri, GError **error)
 	return true;
 }
 
+static void side_close(struct ots_db *db)
+{
+	if (db->side_watch)
+		g_source_remove(db->side_watch);
+	db->side_watch = 0;
+	if (db->notified_idle)
+		g_source_remove(db->notified_idle);
+	db->notified_idle = 0;
+	g_queue_clear_full(&db->notified, g_free);
+	if (db->pg_side)
+		PQfinish(db->pg_side);
+	db->pg_side = NULL;
+}
+
 void ots_pg_close(struct ots_db *db)
 {
+	side_close(db);
 	if (db->pg)
 		PQfinish(db->pg);
 	db->pg = NULL;
@@ -223,4 +239,122 @@ const uint8_t *ots_pg_column_blob(struct ots_db_stmt *st, int col, size_t *len)
 		return NULL;
 	st->blob = PQunescapeBytea((const unsigned char *)s, len);
 	return st->blob;
+}
+
+/* ---- the side connection: LISTEN, numbers committed at once ---------------------------- */
+
+static bool side_open(struct ots_db *db, GError **error)
+{
+	if (db->pg_side)
+		return true;
+	db->pg_side = PQconnectdb(db->uri);
+	if (!db->pg_side || PQstatus(db->pg_side) != CONNECTION_OK) {
+		char *where = ots_db_describe(db->uri);
+
+		g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "database %s (second connection): %s",
+			    where, db->pg_side ? g_strchomp(PQerrorMessage(db->pg_side)) :
+			    "out of memory");
+		g_free(where);
+		g_clear_pointer(&db->pg_side, PQfinish);
+		return false;
+	}
+	PQsetNoticeProcessor(db->pg_side, notice_quiet, NULL);
+	return true;
+}
+
+static gboolean deliver_notified(gpointer data)
+{
+	struct ots_db *db = data;
+	char *payload;
+
+	db->notified_idle = 0;
+	while ((payload = g_queue_pop_head(&db->notified))) {
+		if (db->notify_cb)
+			db->notify_cb(payload, db->notify_user);
+		g_free(payload);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/* What libpq has read of notifications, queued for the main loop (never delivered from inside a query). */
+static void side_collect(struct ots_db *db)
+{
+	PGnotify *n;
+
+	while (db->pg_side && (n = PQnotifies(db->pg_side))) {
+		g_queue_push_tail(&db->notified, g_strdup(n->extra));
+		PQfreemem(n);
+	}
+	if (!g_queue_is_empty(&db->notified) && !db->notified_idle)
+		db->notified_idle = g_idle_add(deliver_notified, db);
+}
+
+static gboolean side_readable(gint fd, GIOCondition cond, gpointer data)
+{
+	struct ots_db *db = data;
+
+	(void)fd;
+	(void)cond;
+	if (!PQconsumeInput(db->pg_side)) {
+		g_warning("database: the notification connection is lost: %s",
+			  g_strchomp(PQerrorMessage(db->pg_side)));
+		db->side_watch = 0;
+		PQfinish(db->pg_side);
+		db->pg_side = NULL;
+		if (db->notify_cb)
+			db->notify_cb(NULL, db->notify_user);
+		return G_SOURCE_REMOVE;
+	}
+	side_collect(db);
+	return G_SOURCE_CONTINUE;
+}
+
+bool ots_pg_listen(struct ots_db *db, const char *channel, ots_db_notify_cb cb, void *user,
+		   GError **error)
+{
+	char *quoted, *sql;
+	PGresult *res;
+	bool ok;
+
+	if (!side_open(db, error))
+		return false;
+	quoted = PQescapeIdentifier(db->pg_side, channel, strlen(channel));
+	sql = g_strdup_printf("LISTEN %s", quoted ? quoted : "\"\"");
+	res = PQexec(db->pg_side, sql);
+	ok = result_ok(db, res, sql, error);
+	PQclear(res);
+	PQfreemem(quoted);
+	g_free(sql);
+	if (!ok)
+		return false;
+	db->notify_cb = cb;
+	db->notify_user = user;
+	if (!db->side_watch)
+		db->side_watch = g_unix_fd_add(PQsocket(db->pg_side), G_IO_IN, side_readable, db);
+	return true;
+}
+
+bool ots_pg_side_meta_take(struct ots_db *db, const char *key, int64_t n, int64_t *value,
+			   GError **error)
+{
+	char count[24];
+	const char *params[2] = { key, count };
+	PGresult *res;
+	bool ok;
+
+	if (!side_open(db, error))
+		return false;
+	g_snprintf(count, sizeof(count), "%" G_GINT64_FORMAT, n);
+	db->stats.statements++;
+	res = PQexecParams(db->pg_side, "INSERT INTO meta(key, value) VALUES($1, 1 + $2::bigint) "
+			   "ON CONFLICT(key) DO UPDATE SET value = meta.value + excluded.value - 1 "
+			   "RETURNING value", 2, NULL, params, NULL, NULL, 0);
+	ok = result_ok(db, res, "meta reserve", error) && PQntuples(res) == 1;
+	if (ok)
+		*value = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10) - n;
+	else if (error && !*error)
+		g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "meta %s: no value returned", key);
+	PQclear(res);
+	side_collect(db);
+	return ok;
 }

@@ -470,28 +470,61 @@ bool ots_db_rollback_to(struct ots_db *db, GError **error)
 	       ots_db_release(db, error);
 }
 
+/* One statement, so two instances sharing the row can never read the same value. */
+#define META_TAKE_SQL "INSERT INTO meta(key, value) VALUES(?, 1 + ?) " \
+	"ON CONFLICT(key) DO UPDATE SET value = meta.value + excluded.value - 1 RETURNING value"
+
 bool ots_db_meta_take(struct ots_db *db, const char *key, int64_t n, int64_t *value, GError **error)
 {
-	struct ots_db_stmt *st = ots_db_stmt(db, "SELECT value FROM meta WHERE key = ?");
+	struct ots_db_stmt *st = ots_db_stmt(db, META_TAKE_SQL);
 	GError *local = NULL;
-	int64_t v = 1;
+	bool row;
 
 	ots_db_bind_text(st, 1, key);
-	if (ots_db_next(st, &local))
-		v = ots_db_column_int(st, 0);
+	ots_db_bind_int(st, 2, n);
+	row = ots_db_next(st, &local);
+	if (row)
+		*value = ots_db_column_int(st, 0) - n;
 	ots_db_reset(st);
+	if (!row && !local)
+		g_set_error(&local, OTS_ERROR, OTS_ERROR_DB, "meta %s: no value returned", key);
 	if (local) {
 		g_propagate_error(error, local);
 		return false;
 	}
-	st = ots_db_stmt(db, "INSERT INTO meta(key, value) VALUES(?, ?) "
-			 "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-	ots_db_bind_text(st, 1, key);
-	ots_db_bind_int(st, 2, v + n);
-	if (!ots_db_run(st, error))
-		return false;
-	*value = v;
 	return true;
+}
+
+bool ots_db_meta_reserve(struct ots_db *db, const char *key, int64_t n, int64_t *value,
+			 GError **error)
+{
+	if (db->backend == OTS_DB_POSTGRES)
+		return ots_pg_side_meta_take(db, key, n, value, error);
+	return ots_db_meta_take(db, key, n, value, error);
+}
+
+bool ots_db_listen(struct ots_db *db, const char *channel, ots_db_notify_cb cb, void *user,
+		   GError **error)
+{
+	if (db->backend != OTS_DB_POSTGRES) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "LISTEN needs PostgreSQL");
+		return false;
+	}
+	return ots_pg_listen(db, channel, cb, user, error);
+}
+
+bool ots_db_notify(struct ots_db *db, const char *channel, const char *payload, GError **error)
+{
+	struct ots_db_stmt *st;
+
+	if (db->backend != OTS_DB_POSTGRES) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "NOTIFY needs PostgreSQL");
+		return false;
+	}
+	st = ots_db_stmt(db, "SELECT pg_notify(?, ?)");
+	ots_db_bind_text(st, 1, channel);
+	ots_db_bind_text(st, 2, payload);
+	return ots_db_run(st, error);
 }
 
 void ots_db_get_stats(const struct ots_db *db, struct ots_db_stats *out)
@@ -618,6 +651,7 @@ struct ots_db *ots_db_open(const char *target, GError **error)
 	db->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, stmt_free);
 	if (ots_db_target_is_postgres(target)) {
 		db->backend = OTS_DB_POSTGRES;
+		db->uri = g_strdup(target);
 		ok = ots_pg_open(db, target, error);
 	} else {
 		db->backend = OTS_DB_SQLITE;
@@ -638,6 +672,7 @@ void ots_db_close(struct ots_db *db)
 	if (db->lite)
 		sqlite3_close(db->lite);
 	ots_pg_close(db);
+	g_free(db->uri);
 	g_free(db);
 }
 

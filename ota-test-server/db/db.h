@@ -110,6 +110,32 @@ bool ots_db_rollback_to(struct ots_db *db, GError **error);
  */
 bool ots_db_meta_take(struct ots_db *db, const char *key, int64_t n, int64_t *value, GError **error);
 
+/*
+ * The same, for a number several server instances take often (the SMS
+ * ids): on PostgreSQL taken and committed at once on a second connection,
+ * so the caller's open transaction holds no lock on the shared row until
+ * it commits (two instances' batches would otherwise queue behind each
+ * other); on SQLite ots_db_meta_take() in the open transaction.  What is
+ * reserved and never used is lost, never given twice.
+ */
+bool ots_db_meta_reserve(struct ots_db *db, const char *key, int64_t n, int64_t *value,
+			 GError **error);
+
+/* ---- several instances on one PostgreSQL database (doc/scaling.md) ---------------- */
+
+/*
+ * LISTEN on channel (PostgreSQL only: false on SQLite), on the second
+ * connection: cb hears each notification's payload in the main loop (the
+ * thread-default main context of this call).  One channel per database
+ * handle.  Should that connection be lost, cb hears NULL once: what was
+ * notified meanwhile is gone.
+ */
+typedef void (*ots_db_notify_cb)(const char *payload, void *user);
+bool ots_db_listen(struct ots_db *db, const char *channel, ots_db_notify_cb cb, void *user,
+		   GError **error);
+/* NOTIFY channel with payload, inside the open transaction: it leaves at its COMMIT (PostgreSQL). */
+bool ots_db_notify(struct ots_db *db, const char *channel, const char *payload, GError **error);
+
 /* Counters of the database work done since open (bench, logs). */
 struct ots_db_stats {
 	uint64_t commits;

@@ -152,6 +152,8 @@ struct ots_engine {
 	GArray *commit_subs;      /* struct ots_commit_sub */
 	struct ots_engine_stats stats;
 	struct ots_campaigns *campaigns;   /* campaign.c */
+	int64_t msg_next, msg_end;          /* PostgreSQL: the SMS ids reserved, not yet used */
+	struct ots_lease *lease;            /* lease.c: several instances; NULL on SQLite */
 };
 
 /* engine.c */

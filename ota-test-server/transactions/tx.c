@@ -257,6 +257,27 @@ static void tx_fail(struct ots_engine *e, struct ots_tx *tx, const char *why);
 static void tx_finish(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state final);
 
 /*
+ * SMS ids for n segments.  On SQLite the one server takes them in the open
+ * batch.  Instances sharing a PostgreSQL database reserve blocks of
+ * OTS_MSG_ID_BLOCK committed at once (ots_db_meta_reserve): no batch holds
+ * the shared row, and no two instances get the same id.
+ */
+#define OTS_MSG_ID_BLOCK 1024
+static bool take_msg_ids(struct ots_engine *e, unsigned n, int64_t *first, GError **error)
+{
+	if (ots_db_backend(e->db) != OTS_DB_POSTGRES)
+		return ots_db_meta_take(e->db, "msg_id", n, first, error);
+	if (e->msg_next + n > e->msg_end) {
+		if (!ots_db_meta_reserve(e->db, "msg_id", MAX(n, OTS_MSG_ID_BLOCK), &e->msg_next, error))
+			return false;
+		e->msg_end = e->msg_next + MAX(n, OTS_MSG_ID_BLOCK);
+	}
+	*first = e->msg_next;
+	e->msg_next += n;
+	return true;
+}
+
+/*
  * The SMS of a command: its message, secured with the keyset's next
  * counter (taken in this DB transaction), and the SMS ids of its segments.
  * Fails the transaction when that cannot be done.
@@ -281,7 +302,7 @@ static bool secure_command(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd
 	    !ots_registry_take_counter(e->reg, tx->iccid, tx->kvn, cntr, &error) ||
 	    !ots_packet_build(e->reg, ks, tar, *cntr, data, len, &e->sv2_addr, (uint8_t)*cntr,
 			      set, &error) ||
-	    !ots_db_meta_take(e->db, "msg_id", set->n, msg_id, &error)) {
+	    !take_msg_ids(e, set->n, msg_id, &error)) {
 		why = g_strdup_printf("cannot send %s: %s", cmd_names[kind], error->message);
 		g_error_free(error);
 		tx_fail(e, tx, why);
