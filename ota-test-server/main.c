@@ -11,6 +11,7 @@
  *                   [--smpp HOST:PORT --smpp-config FILE]   (at least one link)
  *                   [--address +15550199] [--sv1-address +15550100]
  *                   [--import CARD.ini]... [timing options] [--verbose]
+ *                   [--instance NAME] [--lease-ms MS]   (several on one PostgreSQL)
  *
  * Logs go through GLib's structured logging (journald when stderr is the
  * journal).  SIGTERM/SIGINT: unbind from the SMSC, stop listening, close
@@ -62,9 +63,9 @@ static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields
 }
 
 struct options {
-	char *db, *http, *netsim, *smpp, *smpp_config, *address, *sv1;
+	char *db, *http, *netsim, *smpp, *smpp_config, *address, *sv1, *instance;
 	char **imports;
-	int preset, deadline, por_timeout, attempts, backoff, backoff_max;
+	int preset, deadline, por_timeout, attempts, backoff, backoff_max, lease;
 	gboolean verbose, version;
 };
 
@@ -78,6 +79,7 @@ static void options_clear(struct options *o)
 	g_free(o->smpp_config);
 	g_free(o->address);
 	g_free(o->sv1);
+	g_free(o->instance);
 }
 
 /* The command line; false after printing the error. */
@@ -111,6 +113,11 @@ static bool parse_options(struct options *o, int *argc, char ***argv)
 		  "first C2 retry after a pending R2S (10000)", "MS" },
 		{ "backoff-max-ms", 0, 0, G_OPTION_ARG_INT, &o->backoff_max,
 		  "longest C2 retry delay (300000)", "MS" },
+		{ "instance", 0, 0, G_OPTION_ARG_STRING, &o->instance,
+		  "this instance's name among several on one PostgreSQL database (the host name)",
+		  "NAME" },
+		{ "lease-ms", 0, 0, G_OPTION_ARG_INT, &o->lease,
+		  "how long this instance's card leases hold without renewal (10000)", "MS" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "log every timeline event", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &o->version, "print the version", NULL },
 		{ NULL }
@@ -129,7 +136,7 @@ static bool parse_options(struct options *o, int *argc, char ***argv)
 	}
 	if (!o->version && (!o->db || (!o->netsim && !o->smpp) || o->preset < 0 ||
 			    o->deadline < 0 || o->por_timeout < 0 || o->attempts < 0 ||
-			    o->backoff < 0 || o->backoff_max < 0)) {
+			    o->backoff < 0 || o->backoff_max < 0 || o->lease < 0)) {
 		fprintf(stderr, "ota-test-server: --db and a link (--netsim, --smpp) are required; "
 			"times are non-negative (see --help)\n");
 		return false;
@@ -155,6 +162,8 @@ static void engine_config(const struct options *o, struct ots_engine_config *cfg
 	cfg->backoff_initial_ms = (uint32_t)o->backoff;
 	cfg->backoff_max_ms = (uint32_t)o->backoff_max;
 	cfg->batch_max = OTS_BATCH_MAX_CHANGES;    /* group commit (doc/scaling.md) */
+	cfg->instance = o->instance;
+	cfg->lease_ms = (uint32_t)o->lease;
 }
 
 static bool import_cards(struct ots_engine *engine, char **paths, GError **error)

@@ -21,6 +21,8 @@ enum ots_error_code {
 	OTS_ERROR_STATE,       /* not possible in the transaction's state (HTTP 409) */
 	OTS_ERROR_DB,          /* SQLite failure (HTTP 500) */
 	OTS_ERROR_INSECURE,    /* DB file readable by group/others: refused */
+	OTS_ERROR_ELSEWHERE,   /* the card is leased by another live instance (lease.c) */
+	OTS_ERROR_UNAVAILABLE, /* that instance did not act in time; nothing was done (HTTP 503) */
 };
 
 /* The field name of an OTS_ERROR_INVALID error (g_free), else NULL. */

@@ -67,6 +67,15 @@ typedef bool (*ots_api_start_fn)(struct ots_engine *engine, JsonNode *request, u
 void ots_api_post_created(struct ots_http *h, SoupServerMessage *msg, GHashTable *query,
 			  ots_api_start_fn start, const char *prefix, const char *field_404, bool route);
 /*
+ * The request (kind and JSON as ots_engine_forward) handed to the
+ * instance that owns its card; answered when that one has acted: 201 with
+ * Location prefix/ID, or (prefix NULL, a poll) as ots_api_reply_poll.
+ */
+void ots_api_forward(struct ots_http *h, SoupServerMessage *msg, const char *kind,
+		     const char *iccid, JsonNode *request, const char *prefix);
+/* 202 {"id", "state"}: the answer to a poll (transactions.c). */
+void ots_api_reply_poll(struct ots_http *h, SoupServerMessage *msg, uint64_t id);
+/*
  * A query parameter holding a number 1..2^63-1 (*out 0 when absent), or
  * false after replying 400 naming it.
  */

@@ -68,6 +68,12 @@ void ots_api_reply_gerror(SoupServerMessage *msg, const GError *error, const cha
 	case OTS_ERROR_STATE:
 		ots_api_reply_error(msg, SOUP_STATUS_CONFLICT, NULL, "%s", error->message);
 		break;
+	case OTS_ERROR_ELSEWHERE:
+	case OTS_ERROR_UNAVAILABLE:
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+					     "Retry-After", "1");
+		ots_api_reply_error(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL, "%s", error->message);
+		break;
 	default:
 		ots_api_reply_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL, "%s",
 				    error->message);
@@ -211,13 +217,87 @@ void ots_api_resource(struct ots_http *h, SoupServerMessage *msg, char **rest, G
 	ots_api_reply_error(msg, SOUP_STATUS_NOT_FOUND, NULL, "no such resource");
 }
 
+/* 201, Location: prefix/ID, {"id": ID, and the route when given (taken)} */
+static void reply_created(SoupServerMessage *msg, const char *prefix, uint64_t id, JsonNode *n)
+{
+	char *location = g_strdup_printf("%s/%" G_GUINT64_FORMAT, prefix, id);
+
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location",
+				     location);
+	g_free(location);
+	if (!n) {
+		n = json_node_new(JSON_NODE_OBJECT);
+		json_node_take_object(n, json_object_new());
+	}
+	json_object_set_int_member(json_node_get_object(n), "id", (gint64)id);
+	ots_api_reply_json(msg, SOUP_STATUS_CREATED, n);
+}
+
+/* ---- requests for a card another instance owns (engine.h ots_engine_forward) ---------- */
+
+struct ots_forwarded {
+	struct ots_http *h;
+	SoupServerMessage *msg;
+	char *prefix;             /* a creation: 201 with Location prefix/ID; NULL: a poll, 202 */
+	gulong finished_id;
+	bool gone;
+};
+
+static void on_forwarded_finished(SoupServerMessage *msg, gpointer user)
+{
+	((struct ots_forwarded *)user)->gone = true;
+}
+
+static void on_forwarded(uint64_t id, const GError *error, void *user)
+{
+	struct ots_forwarded *f = user;
+
+	g_debug("forwarded request answered%s: %s", f->gone ? " (the client is gone)" : "",
+		error ? error->message : "done");
+	g_signal_handler_disconnect(f->msg, f->finished_id);
+	if (!f->gone) {
+		if (error)
+			ots_api_reply_gerror(f->msg, error, "id");
+		else if (f->prefix)
+			reply_created(f->msg, f->prefix, id, NULL);
+		else
+			ots_api_reply_poll(f->h, f->msg, id);
+		soup_server_message_unpause(f->msg);
+	}
+	g_object_unref(f->msg);
+	g_free(f->prefix);
+	g_free(f);
+}
+
+void ots_api_forward(struct ots_http *h, SoupServerMessage *msg, const char *kind,
+		     const char *iccid, JsonNode *request, const char *prefix)
+{
+	struct ots_forwarded *f = g_new0(struct ots_forwarded, 1);
+	GError *error = NULL;
+
+	f->h = h;
+	f->msg = g_object_ref(msg);
+	f->prefix = g_strdup(prefix);
+	if (!ots_engine_forward(h->engine, kind, iccid, request, on_forwarded, f, &error)) {
+		ots_api_reply_gerror(msg, error, NULL);
+		g_error_free(error);
+		g_object_unref(f->msg);
+		g_free(f->prefix);
+		g_free(f);
+		return;
+	}
+	f->finished_id = g_signal_connect(msg, "finished", G_CALLBACK(on_forwarded_finished), f);
+	/* answered when the owner has: not held for this instance's batch (handler()) */
+	g_object_set_data(G_OBJECT(msg), "ots-forwarded", f);
+	soup_server_message_pause(msg);
+}
+
 void ots_api_post_created(struct ots_http *h, SoupServerMessage *msg, GHashTable *query,
 			  ots_api_start_fn start, const char *prefix, const char *field_404, bool route)
 {
 	JsonNode *req, *n = NULL;
 	GError *error = NULL;
 	uint64_t id;
-	char *location;
 
 	if (!ots_api_check_query(msg, query, NULL))
 		return;
@@ -225,24 +305,21 @@ void ots_api_post_created(struct ots_http *h, SoupServerMessage *msg, GHashTable
 	if (!req)
 		return;
 	if (!start(h->engine, req, &id, &error)) {
-		ots_api_reply_gerror(msg, error, field_404);
+		if (g_error_matches(error, OTS_ERROR, OTS_ERROR_ELSEWHERE))
+			ots_api_forward(h, msg, strrchr(prefix, '/') + 1,
+					json_object_get_string_member_with_default(
+						json_node_get_object(req), "iccid", NULL), req,
+					prefix);
+		else
+			ots_api_reply_gerror(msg, error, field_404);
 		g_error_free(error);
 		json_node_unref(req);
 		return;
 	}
 	json_node_unref(req);
-	location = g_strdup_printf("%s/%" G_GUINT64_FORMAT, prefix, id);
-	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Location",
-				     location);
-	g_free(location);
 	if (route)
 		n = ots_engine_tx_route_json(h->engine, id);
-	if (!n) {
-		n = json_node_new(JSON_NODE_OBJECT);
-		json_node_take_object(n, json_object_new());
-	}
-	json_object_set_int_member(json_node_get_object(n), "id", (gint64)id);
-	ots_api_reply_json(msg, SOUP_STATUS_CREATED, n);
+	reply_created(msg, prefix, id, n);
 }
 
 /* ---- routing ----------------------------------------------------------------- */
@@ -398,7 +475,7 @@ static void handler(SoupServer *server, SoupServerMessage *msg, const char *path
 	g_debug("HTTP %s %s -> %u", soup_server_message_get_method(msg), path,
 		soup_server_message_get_status(msg));
 	batch = ots_engine_unflushed(h->engine);
-	if (batch && !is_event_stream(msg))
+	if (batch && !is_event_stream(msg) && !g_object_get_data(G_OBJECT(msg), "ots-forwarded"))
 		hold_reply(h, msg, batch);
 }
 
@@ -494,6 +571,27 @@ bad:
 	return NULL;
 }
 
+/*
+ * The listening socket, with a backlog for bursts of clients (GSocket's
+ * default, 10, which soup_server_listen() keeps, reset connections when
+ * an SV1 opened a few dozen at once while the loop was busy).
+ */
+#define OTS_API_LISTEN_BACKLOG 1024
+static bool listen_on(SoupServer *server, GSocketAddress *sa, GError **error)
+{
+	GSocket *s = g_socket_new(g_socket_address_get_family(sa), G_SOCKET_TYPE_STREAM,
+				  G_SOCKET_PROTOCOL_TCP, error);
+	bool ok;
+
+	if (!s)
+		return false;
+	g_socket_set_listen_backlog(s, OTS_API_LISTEN_BACKLOG);
+	ok = g_socket_bind(s, sa, TRUE, error) && g_socket_listen(s, error) &&
+	     soup_server_listen_socket(server, s, 0, error);
+	g_object_unref(s);
+	return ok;
+}
+
 struct ots_http *ots_http_start(struct ots_engine *engine, const char *address, GError **error)
 {
 	struct ots_http *h;
@@ -507,7 +605,7 @@ struct ots_http *ots_http_start(struct ots_engine *engine, const char *address, 
 	h->server = soup_server_new("server-header", "ota-test-server ", NULL);
 	soup_server_add_early_handler(h->server, NULL, early_handler, h, NULL);
 	soup_server_add_handler(h->server, NULL, handler, h, NULL);
-	if (!soup_server_listen(h->server, sa, 0, error)) {
+	if (!listen_on(h->server, sa, error)) {
 		g_prefix_error(error, "HTTP API on %s: ", address);
 		g_object_unref(sa);
 		g_object_unref(h->server);

@@ -58,21 +58,43 @@ static void tx_show(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHa
 	ots_api_reply_json(msg, SOUP_STATUS_OK, tx);
 }
 
+/* A poll of a transaction whose card another instance owns goes to that owner. */
+static void poll_forward(struct ots_http *h, SoupServerMessage *msg, uint64_t id)
+{
+	char *iccid = ots_engine_tx_iccid(h->engine, id);
+	JsonObject *o = json_object_new();
+	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+
+	json_object_set_int_member(o, "id", (gint64)id);
+	json_node_take_object(n, o);
+	ots_api_forward(h, msg, "poll", iccid, n, NULL);
+	json_node_unref(n);
+	g_free(iccid);
+}
+
 static void tx_poll(struct ots_http *h, SoupServerMessage *msg, uint64_t id, GHashTable *query)
 {
 	GError *error = NULL;
-	JsonObject *o;
-	JsonNode *n;
-	int state;
 
 	if (!ots_api_check_query(msg, query, NULL))
 		return;
 	if (!ots_engine_tx_poll(h->engine, id, &error)) {
-		ots_api_reply_gerror(msg, error, "id");
+		if (g_error_matches(error, OTS_ERROR, OTS_ERROR_ELSEWHERE))
+			poll_forward(h, msg, id);
+		else
+			ots_api_reply_gerror(msg, error, "id");
 		g_error_free(error);
 		return;
 	}
-	state = ots_engine_tx_state(h->engine, id);
+	ots_api_reply_poll(h, msg, id);
+}
+
+void ots_api_reply_poll(struct ots_http *h, SoupServerMessage *msg, uint64_t id)
+{
+	int state = ots_engine_tx_state(h->engine, id);
+	JsonObject *o;
+	JsonNode *n;
+
 	o = json_object_new();
 	json_object_set_int_member(o, "id", (gint64)id);
 	json_object_set_string_member(o, "state", state < 0 ? "?" : ots_tx_state_name(state));

@@ -285,8 +285,9 @@ static void side_collect(struct ots_db *db)
 		g_queue_push_tail(&db->notified, g_strdup(n->extra));
 		PQfreemem(n);
 	}
+	/* at the I/O sources' priority: a busy loop never reaches an idle one */
 	if (!g_queue_is_empty(&db->notified) && !db->notified_idle)
-		db->notified_idle = g_idle_add(deliver_notified, db);
+		db->notified_idle = g_idle_add_full(G_PRIORITY_DEFAULT, deliver_notified, db, NULL);
 }
 
 static gboolean side_readable(gint fd, GIOCondition cond, gpointer data)

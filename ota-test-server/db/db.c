@@ -104,6 +104,22 @@ static const char schema_v5[] =
 	"CREATE INDEX campaign_cards_next ON campaign_cards(campaign_id, state, attempts, pos);"
 	"CREATE INDEX campaign_cards_tx ON campaign_cards(tx_id);";
 
+/*
+ * Version 6: several instances on one PostgreSQL database (transactions/lease.c).
+ * A card's lease: cards.owner names the instance that acts on it, valid
+ * while that instance's row in instances has not expired; inbox holds the
+ * requests an instance took for a card another one owns, until the owner
+ * has acted on them.  SQLite (one instance) leaves them empty.
+ */
+static const char schema_v6[] =
+	"CREATE TABLE instances(name TEXT PRIMARY KEY, expires {INT} NOT NULL,"
+	"  started {INT} NOT NULL, holder TEXT NOT NULL);"
+	"ALTER TABLE cards ADD COLUMN owner TEXT;"
+	"CREATE INDEX cards_owner ON cards(owner);"
+	"CREATE TABLE inbox(id {ID}, iccid TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,"
+	"  reply_to TEXT NOT NULL, created {INT} NOT NULL);"
+	"CREATE INDEX inbox_card ON inbox(iccid);";
+
 struct migration {
 	const char *both;         /* with the {TYPE} words */
 	const char *sqlite_only;  /* then this on SQLite */
@@ -117,6 +133,7 @@ static const struct migration migrations[OTS_DB_SCHEMA_VERSION] = {
 	{ schema_v3, NULL, NULL },
 	{ schema_v4, NULL, NULL },
 	{ schema_v5, NULL, NULL },
+	{ schema_v6, NULL, NULL },
 };
 
 static char *schema_text(const struct ots_db *db, const char *text)

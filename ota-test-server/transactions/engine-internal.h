@@ -216,6 +216,40 @@ JsonNode *ots_json_parse(const char *text); /* NULL on error or NULL text */
 const char *ots_action_name(enum simota_deferred_action a);
 bool ots_action_from_name(const char *s, enum simota_deferred_action *out);
 JsonNode *ots_tx_row_json(struct ots_engine *e, struct ots_db_stmt *row, bool timeline);
+/* The card's transactions leave the mirror (another instance takes the card over). */
+void ots_engine_drop_card(struct ots_engine *e, const char *iccid);
+/* Reads one card's unfinished transactions into the mirror and resumes them (a card taken over). */
+bool ots_engine_load_card(struct ots_engine *e, const char *iccid, unsigned *n, GError **error);
+
+/* lease.c: several instances on one PostgreSQL database; every call is a no-op on SQLite */
+struct ots_lease;
+/* Registers this instance (waiting out a previous one of its name), LISTENs, reads its cards. */
+bool ots_lease_start(struct ots_engine *e, GError **error);
+void ots_lease_stop(struct ots_engine *e);
+/* This instance's name, NULL without leases (SQLite). */
+const char *ots_lease_name(struct ots_engine *e);
+bool ots_lease_instance_name_ok(const char *name);
+/*
+ * Whether this instance holds the card's lease, taking it when nobody live
+ * does (its unfinished transactions are then resumed); false: another
+ * instance holds it (*owner, g_free; "" while it is being taken).  An
+ * unknown card is "held" (the caller reports it).
+ */
+bool ots_lease_hold(struct ots_engine *e, const char *iccid, char **owner);
+/*
+ * An SMS from a card whose lease another live instance holds: stored in
+ * the open batch for that owner, who acts on it as if it had come there.
+ */
+bool ots_lease_forward_mo(struct ots_engine *e, const char *owner, const char *iccid,
+			  const char *msisdn, const char *card, const struct simota_sms_submit *sms,
+			  const char *via);
+/* A device reaches a card another live instance holds: that one is asked to let it go. */
+void ots_lease_ask_release(struct ots_engine *e, const char *owner, const char *iccid);
+/* Inside the batch, before its COMMIT: the lease renewed; false when it had expired. */
+bool ots_lease_renew(struct ots_engine *e, GError **error);
+/* After a failed batch: registered again if the lease was lost, the held cards read again. */
+bool ots_lease_reload(struct ots_engine *e, GError **error);
+
 /* rfm.c: RFM operations (rfm.h) */
 struct ots_rfm;
 void ots_rfm_free(struct ots_rfm *rfm);

@@ -95,7 +95,8 @@ struct ots_engine *ots_engine_new(const struct ots_engine_config *cfg, GError **
 		goto fail;
 	e->reg = ots_registry_new(e->db, card_busy, e, error);
 	/* campaigns first: an operation the load finishes at once tells its campaign */
-	if (!e->reg || !ots_campaigns_load(e, error) || !ots_engine_load(e, error))
+	if (!e->reg || !ots_lease_start(e, error) || !ots_campaigns_load(e, error) ||
+	    !ots_engine_load(e, error))
 		goto fail;
 	return e;
 fail:
@@ -109,6 +110,7 @@ void ots_engine_free(struct ots_engine *e)
 		return;
 	if (e->db)
 		ots_engine_flush(e);   /* what the loop did not commit yet */
+	ots_lease_stop(e);
 	g_clear_handle_id(&e->flush_idle, g_source_remove);
 	g_clear_handle_id(&e->flush_timer, g_source_remove);
 	ots_campaigns_free(e);
@@ -445,7 +447,8 @@ static void mirror_reload(struct ots_engine *e)
 	g_hash_table_remove_all(e->runs);
 	g_hash_table_remove_all(e->txs);
 	ots_campaigns_free(e);
-	if (!ots_campaigns_load(e, &error) || !ots_engine_load(e, &error)) {
+	if (!ots_lease_reload(e, &error) || !ots_campaigns_load(e, &error) ||
+	    !ots_engine_load(e, &error)) {
 		g_critical("after a failed commit, the state could not be read again: %s",
 			   error->message);
 		g_error_free(error);
@@ -464,7 +467,9 @@ void ots_engine_flush(struct ots_engine *e)
 	g_clear_handle_id(&e->flush_idle, g_source_remove);
 	g_clear_handle_id(&e->flush_timer, g_source_remove);
 	e->batch_open = false;
-	durable = !e->batch_doomed && ots_db_in_transaction(e->db) && ots_db_commit(e->db, &error);
+	/* several instances: the lease renewed in the batch, or nothing of it commits (lease.c) */
+	durable = !e->batch_doomed && ots_db_in_transaction(e->db) && ots_lease_renew(e, &error) &&
+		  ots_db_commit(e->db, &error);
 	e->batch_doomed = false;
 	/* taken first: the callbacks may call the engine again, opening the next batch */
 	e->batch_events = g_ptr_array_new_with_free_func(pending_event_free);
@@ -594,9 +599,52 @@ static struct ots_tx *active_tx(struct ots_engine *e, const struct ots_card *car
 	return run && run->active ? run->active : NULL;
 }
 
+/*
+ * Several instances: the leases of the cards a device reaches, taken when
+ * nobody live holds them.  A device that attached here for a card another
+ * instance holds (ask_release): that one is asked to let it go, since
+ * only the instance with the device can reach the card.
+ */
+static void hold_cards(struct ots_engine *e, GPtrArray *cards, bool ask_release)
+{
+	for (guint i = 0; i < cards->len; i++) {
+		const char *iccid = ((struct ots_card *)g_ptr_array_index(cards, i))->iccid;
+		char *owner = NULL;
+
+		if (!ots_lease_hold(e, iccid, &owner) && ask_release && *owner)
+			ots_lease_ask_release(e, owner, iccid);
+		g_free(owner);
+	}
+}
+
+static void forget_tx(struct ots_engine *e, struct ots_tx *tx)
+{
+	if (tx->cmd) {
+		for (unsigned i = 0; i < tx->cmd->n_segs; i++)
+			g_hash_table_remove(e->msgs, GUINT_TO_POINTER(tx->cmd->msg_id + i));
+		ots_engine_cancel_sms(e, tx->cmd->msg_id, tx->cmd->n_segs);
+	}
+	g_hash_table_remove(e->txs, &tx->id);
+}
+
+void ots_engine_drop_card(struct ots_engine *e, const char *iccid)
+{
+	struct ots_card_run *run = g_hash_table_lookup(e->runs, iccid);
+
+	if (!run)
+		return;
+	if (run->active)
+		forget_tx(e, run->active);
+	for (GList *l = run->queued.head; l; l = l->next)
+		forget_tx(e, l->data);
+	g_hash_table_remove(e->runs, iccid);
+}
+
 void ots_engine_device_attached(struct ots_engine *e, const char *iccid, const char *msisdn)
 {
 	GPtrArray *cards = cards_of(e, iccid, msisdn);
+
+	hold_cards(e, cards, true);
 
 	if (!cards->len)
 		g_message("device for unregistered card (iccid %s, msisdn %s) attached",
@@ -730,6 +778,17 @@ enum ots_submit_verdict ots_engine_mo(struct ots_engine *e, const char *iccid, c
 	}
 	/* the segments of one PoR are put together under the device's first card */
 	card = g_ptr_array_index(cards, 0);
+	if (e->lease) {
+		char *owner = NULL;
+
+		hold_cards(e, cards, false);
+		if (!ots_lease_hold(e, card->iccid, &owner) && *owner &&
+		    ots_lease_forward_mo(e, owner, iccid, msisdn, card->iccid, sms, via))
+			v = OTS_SUBMIT_FORWARDED;
+		g_free(owner);
+		if (v == OTS_SUBMIT_FORWARDED)
+			goto out;
+	}
 	if (ots_address_equal(&sms->da, e->cfg.sv1_address)) {
 		if (simota_sms_ud_payload(&sms->ud, sms->dcs, &p, &plen) != SIMOTA_OK) {
 			v = OTS_SUBMIT_BAD;
@@ -1182,7 +1241,15 @@ static struct ots_tx *tx_new(struct ots_engine *e, const struct ots_tx_request *
 bool ots_tx_enqueue(struct ots_engine *e, struct ots_tx *tx, uint64_t *id, GError **error)
 {
 	struct ots_card_run *run;
+	char *owner = NULL;
 
+	if (!ots_lease_hold(e, tx->iccid, &owner)) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_ELSEWHERE, "card %s is leased by instance %s",
+			    tx->iccid, *owner ? owner : "(being taken)");
+		g_free(owner);
+		ots_tx_free(tx);
+		return false;
+	}
 	ots_engine_begin(e);
 	if (!ots_registry_take_txid(e->reg, tx->iccid, &tx->txid, error) ||
 	    !ots_tx_insert(e, tx, error)) {
@@ -1275,11 +1342,38 @@ int ots_engine_tx_state(struct ots_engine *e, uint64_t id)
 	return s;
 }
 
+char *ots_engine_tx_iccid(struct ots_engine *e, uint64_t id)
+{
+	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT iccid FROM transactions WHERE id = ?");
+	char *iccid = NULL;
+
+	ots_db_bind_int(st, 1, (int64_t)id);
+	if (ots_db_next(st, NULL))
+		iccid = g_strdup(ots_db_column_text(st, 0));
+	ots_db_reset(st);
+	return iccid;
+}
+
 bool ots_engine_tx_poll(struct ots_engine *e, uint64_t id, GError **error)
 {
 	struct ots_tx *tx = g_hash_table_lookup(e->txs, &id);
 	bool ok;
 
+	if (!tx && e->lease && ots_engine_tx_state(e, id) >= 0 &&
+	    !ots_tx_state_is_final(ots_engine_tx_state(e, id))) {
+		/* several instances: its card may be free, or another's */
+		char *iccid = ots_engine_tx_iccid(e, id), *owner = NULL;
+
+		if (iccid && !ots_lease_hold(e, iccid, &owner)) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_ELSEWHERE,
+				    "card %s is leased by instance %s", iccid, owner);
+			g_free(iccid);
+			g_free(owner);
+			return false;
+		}
+		g_free(iccid);
+		tx = g_hash_table_lookup(e->txs, &id);
+	}
 	if (!tx) {
 		int s = ots_engine_tx_state(e, id);
 

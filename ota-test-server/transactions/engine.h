@@ -51,7 +51,16 @@ struct ots_engine_config {
 	 * tests); the daemon and the bench use OTS_BATCH_MAX_CHANGES.
 	 */
 	unsigned batch_max;
+	/*
+	 * Several instances on one PostgreSQL database (doc/scaling.md): this
+	 * instance's name (NULL: the host name; 1-40 of [A-Za-z0-9._-]) and
+	 * how long its leases hold without renewal (0: OTS_LEASE_MS).  Unused
+	 * on SQLite (one instance owns everything).
+	 */
+	const char *instance;
+	uint32_t lease_ms;
 };
+#define OTS_LEASE_MS 10000
 
 /*
  * Opens (creating or migrating) the database, resumes every unfinished
@@ -121,6 +130,7 @@ enum ots_submit_verdict {
 	OTS_SUBMIT_MG,         /* an MG to the SV1 address */
 	OTS_SUBMIT_OTHER,      /* anything else: logged only */
 	OTS_SUBMIT_BAD,        /* not a decodable SMS-SUBMIT */
+	OTS_SUBMIT_FORWARDED,  /* several instances: stored for the instance that holds the card's lease */
 };
 /* An SMS-SUBMIT from the device serving iccid/msisdn (either may be NULL). */
 enum ots_submit_verdict ots_engine_submit(struct ots_engine *engine, const char *iccid,
@@ -368,6 +378,25 @@ unsigned ots_engine_on_commit(struct ots_engine *engine, ots_commit_cb cb, void 
 void ots_engine_off_commit(struct ots_engine *engine, unsigned id);
 /* Commits the open batch now (no-op inside an entry point or when none is open). */
 void ots_engine_flush(struct ots_engine *engine);
+
+/* ---- several instances (PostgreSQL, transactions/lease.c) ------------------------- */
+
+/*
+ * A request that failed with OTS_ERROR_ELSEWHERE (its card is leased by
+ * another live instance) handed to that owner: kind "transactions" or
+ * "rfm" (request: the JSON of ots_engine_tx_start_json /
+ * ots_engine_rfm_start_json) or "poll" ({"id"}).  Stored and the owner
+ * notified when this instance's batch commits; done hears the owner's
+ * answer (the new id, or its error) once it is durable there, or
+ * OTS_ERROR_UNAVAILABLE when the owner did not act within twice the lease
+ * time (then the request was withdrawn: certainly never acted on).  false:
+ * not forwarded (error set), done is not called.
+ */
+typedef void (*ots_forward_cb)(uint64_t id, const GError *error, void *user);
+bool ots_engine_forward(struct ots_engine *engine, const char *kind, const char *iccid,
+			JsonNode *request, ots_forward_cb done, void *user, GError **error);
+/* The card of an unfinished or finished transaction (g_free), NULL when unknown. */
+char *ots_engine_tx_iccid(struct ots_engine *engine, uint64_t id);
 
 /* ---- statistics (logs, bench) ------------------------------------------ */
 

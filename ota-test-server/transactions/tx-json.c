@@ -668,21 +668,23 @@ static void load_command(struct ots_engine *e, struct ots_tx *tx)
 	ots_db_reset(st);
 }
 
-bool ots_engine_load(struct ots_engine *e, GError **error)
+/*
+ * Reads the unfinished transactions st selects (bound, not yet run) into
+ * the mirror with their outstanding commands and timers; a card whose
+ * active transaction finished just before a crash starts its next one.
+ */
+static bool load_selected(struct ots_engine *e, struct ots_db_stmt *st, unsigned *n,
+			  GError **error)
 {
-	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT " OTS_TX_COLUMNS " FROM transactions "
-				       "WHERE state < ? ORDER BY id");
-	GHashTableIter it;
-	gpointer value;
-	unsigned n = 0;
+	GPtrArray *loaded = g_ptr_array_new();
 	GError *local = NULL;
 
-	ots_db_bind_int(st, 1, OTS_TX_COMPLETED);
 	while (ots_db_next(st, &local)) {
 		struct ots_tx *tx = tx_from_row(e, st);
 		struct ots_card_run *run = ots_engine_run(e, tx->iccid);
 
 		g_hash_table_insert(e->txs, &tx->id, tx);
+		g_ptr_array_add(loaded, tx);
 		if (tx->state == OTS_TX_QUEUED || run->active) {
 			if (tx->state != OTS_TX_QUEUED)
 				g_warning("tx %" G_GUINT64_FORMAT ": a second active transaction for "
@@ -691,32 +693,57 @@ bool ots_engine_load(struct ots_engine *e, GError **error)
 		} else {
 			run->active = tx;
 		}
-		n++;
 	}
 	ots_db_reset(st);
 	if (local) {
+		g_ptr_array_free(loaded, TRUE);
 		g_propagate_error(error, local);
 		return false;
 	}
-	g_hash_table_iter_init(&it, e->txs);
-	while (g_hash_table_iter_next(&it, NULL, &value)) {
-		struct ots_tx *tx = value;
-
-		load_command(e, tx);
-		ots_tx_arm(e, tx);
+	for (unsigned i = 0; i < loaded->len; i++) {
+		load_command(e, loaded->pdata[i]);
+		ots_tx_arm(e, loaded->pdata[i]);
 	}
-	/* cards whose active transaction finished just before the crash */
-	g_hash_table_iter_init(&it, e->runs);
 	ots_engine_begin(e);
-	while (g_hash_table_iter_next(&it, NULL, &value)) {
-		struct ots_card_run *run = value;
+	for (unsigned i = 0; i < loaded->len; i++) {
+		struct ots_card_run *run = ots_engine_run(e, ((struct ots_tx *)loaded->pdata[i])->iccid);
 		struct ots_tx *next;
 
 		if (!run->active && (next = g_queue_pop_head(&run->queued)))
 			ots_tx_activate(e, next);
 	}
 	ots_engine_end(e);
+	*n = loaded->len;
+	g_ptr_array_free(loaded, TRUE);
+	return true;
+}
+
+bool ots_engine_load(struct ots_engine *e, GError **error)
+{
+	const char *me = ots_lease_name(e);
+	/* several instances: only the cards whose lease this one holds */
+	struct ots_db_stmt *st = ots_db_stmt(e->db, me ?
+		"SELECT " OTS_TX_COLUMNS " FROM transactions WHERE state < ? AND iccid IN "
+		"(SELECT iccid FROM cards WHERE owner = ?) ORDER BY id" :
+		"SELECT " OTS_TX_COLUMNS " FROM transactions WHERE state < ? ORDER BY id");
+	unsigned n = 0;
+
+	ots_db_bind_int(st, 1, OTS_TX_COMPLETED);
+	if (me)
+		ots_db_bind_text(st, 2, me);
+	if (!load_selected(e, st, &n, error))
+		return false;
 	if (n)
 		g_message("resumed %u unfinished transactions", n);
 	return true;
+}
+
+bool ots_engine_load_card(struct ots_engine *e, const char *iccid, unsigned *n, GError **error)
+{
+	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT " OTS_TX_COLUMNS " FROM transactions "
+				       "WHERE state < ? AND iccid = ? ORDER BY id");
+
+	ots_db_bind_int(st, 1, OTS_TX_COMPLETED);
+	ots_db_bind_text(st, 2, iccid);
+	return load_selected(e, st, n, error);
 }

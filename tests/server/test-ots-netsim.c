@@ -32,6 +32,7 @@
 
 #include "db/db.h"
 #include "me-sim.h"
+#include "netsim-device.h"
 #include "pg-cluster.h"
 #include "simota/netsim.h"
 #include "links/netsim-server.h"
@@ -170,147 +171,6 @@ static int child_batch(const char *db, const char *sock, const char *dir, unsign
 	return 0;
 }
 
-/* ---- the parent: a handset with a uicc-emu card ----------------------------------- */
-
-struct device {
-	GSocket *sock;
-	GByteArray *in;
-	struct me_sim *me;
-	bool drop_uplink;
-	unsigned errors, submit_reports, pongs, delivers;
-	uint8_t last_error;
-	bool closed;
-};
-
-static void send_frame(struct device *d, const struct simota_netsim_frame *f)
-{
-	GByteArray *b = g_byte_array_new();
-	GError *error = NULL;
-
-	simota_netsim_frame_encode(f, b);
-	g_assert_cmpint(g_socket_send(d->sock, (const char *)b->data, b->len, NULL, &error), ==,
-			(gssize)b->len);
-	g_byte_array_unref(b);
-}
-
-static void send_raw(struct device *d, const void *p, size_t len)
-{
-	g_assert_cmpint(g_socket_send(d->sock, p, len, NULL, NULL), ==, (gssize)len);
-}
-
-static void up_report(void *user, uint32_t id, bool rp_error, uint8_t cause, const uint8_t *tpdu,
-		      size_t len)
-{
-	struct device *d = user;
-	struct simota_netsim_frame f = {
-		.type = SIMOTA_NETSIM_DELIVER_REPORT, .id = id, .rp = rp_error, .cause = cause,
-		.tpdu_len = len,
-	};
-
-	if (d->drop_uplink)
-		return;
-	if (len)
-		memcpy(f.tpdu, tpdu, len);
-	send_frame(d, &f);
-}
-
-static void up_submit(void *user, const uint8_t *tpdu, size_t len)
-{
-	struct device *d = user;
-	struct simota_netsim_frame f = { .type = SIMOTA_NETSIM_SUBMIT, .id = 7, .tpdu_len = len };
-
-	if (d->drop_uplink)
-		return;
-	memcpy(f.tpdu, tpdu, len);
-	send_frame(d, &f);
-}
-
-static struct device *device_connect_as(const char *path, const char *iccid, const char *msisdn)
-{
-	struct device *d = g_new0(struct device, 1);
-	GSocketAddress *sa = g_unix_socket_address_new(path);
-	int64_t end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-
-	d->in = g_byte_array_new();
-	for (;;) {
-		d->sock = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
-				       G_SOCKET_PROTOCOL_DEFAULT, NULL);
-		if (g_socket_connect(d->sock, sa, NULL, NULL))
-			break;
-		g_object_unref(d->sock);
-		g_assert_cmpint(g_get_monotonic_time(), <, end);
-		g_usleep(20000);
-	}
-	g_object_unref(sa);
-	if (iccid || msisdn) {
-		struct simota_netsim_frame f = { .type = SIMOTA_NETSIM_HELLO, .version = 1 };
-
-		g_strlcpy(f.iccid, iccid ? iccid : "", sizeof(f.iccid));
-		g_strlcpy(f.msisdn, msisdn ? msisdn : "", sizeof(f.msisdn));
-		send_frame(d, &f);
-	}
-	return d;
-}
-
-static struct device *device_connect(const char *path, const char *iccid)
-{
-	return device_connect_as(path, iccid, NULL);
-}
-
-static void device_free(struct device *d)
-{
-	g_socket_close(d->sock, NULL);
-	g_object_unref(d->sock);
-	g_byte_array_unref(d->in);
-	g_free(d);
-}
-
-/* Reads and handles frames for up to ms, 0: those already there (DELIVERs go to the card). */
-static void pump(struct device *d, unsigned ms)
-{
-	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
-
-	while (!d->closed) {
-		int64_t left = end - g_get_monotonic_time();
-		char buf[4096];
-		gssize n;
-		uint8_t type;
-		const uint8_t *body;
-		size_t blen, used;
-
-		/* ms 0: what has come, without waiting */
-		if ((left <= 0 && ms) ||
-		    !g_socket_condition_timed_wait(d->sock, G_IO_IN, MAX(left, 0), NULL, NULL))
-			break;
-		n = g_socket_receive(d->sock, buf, sizeof(buf), NULL, NULL);
-		if (n <= 0) {
-			d->closed = true;
-			break;
-		}
-		g_byte_array_append(d->in, (uint8_t *)buf, (guint)n);
-		while (simota_netsim_frame_next(d->in->data, d->in->len, &type, &body, &blen, &used) ==
-		       SIMOTA_NETSIM_FRAME) {
-			static struct simota_netsim_frame f;
-			const char *why;
-
-			g_assert_cmpint(simota_netsim_frame_decode(type, body, blen, &f, &why), ==, 0);
-			if (type == SIMOTA_NETSIM_DELIVER)
-				d->delivers++;
-			if (type == SIMOTA_NETSIM_DELIVER && d->me)
-				me_sim_deliver(d->me, f.id, f.tpdu, f.tpdu_len);
-			else if (type == SIMOTA_NETSIM_ERROR) {
-				d->errors++;
-				d->last_error = f.status;
-				g_test_message("ERROR %u: %s", f.status, f.text);
-			} else if (type == SIMOTA_NETSIM_SUBMIT_REPORT)
-				d->submit_reports++;
-			else if (type == SIMOTA_NETSIM_PONG)
-				d->pongs++;
-			g_byte_array_remove_range(d->in, 0, (guint)used);
-		}
-	}
-}
-
 struct server {
 	char *dir, *db, *sock, *ini, *state;
 	char *imports;           /* the child's card configs when more than s->ini (',' between them) */
@@ -394,7 +254,7 @@ static bool pump_until_state(struct server *s, struct device *d, int state, unsi
 	while (g_get_monotonic_time() < end) {
 		if (db_int(s, "SELECT state FROM transactions WHERE id = 1") == state)
 			return true;
-		pump(d, 20);
+		device_pump(d, 20);
 	}
 	return false;
 }
@@ -407,7 +267,7 @@ enum kill_point { KILL_AFTER_C1, KILL_AFTER_IR, KILL_AFTER_MG };
  */
 static struct device *server_and_handset(struct server *s, const char *start, struct me_sim **me)
 {
-	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
+	struct me_sim_uplink up = { .report = device_up_report, .submit = device_up_submit };
 	struct device *d;
 	GError *error = NULL;
 
@@ -437,7 +297,7 @@ static void test_kill9(gconstpointer data)
 		/* the card takes C1, but the server dies before the PoR comes back */
 		d->drop_uplink = true;
 		while (me->envelopes == 0)
-			pump(d, 50);
+			device_pump(d, 50);
 		g_assert_cmpuint(me->counters->len, ==, 1);
 		server_kill9(&s);
 	} else {
@@ -450,7 +310,7 @@ static void test_kill9(gconstpointer data)
 			g_assert_cmpuint(me->submits, ==, 1);
 			d->drop_uplink = true;
 			while (db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'mg-received'") < 1)
-				pump(d, 20);
+				device_pump(d, 20);
 			server_kill9(&s);
 		}
 	}
@@ -466,7 +326,7 @@ static void test_kill9(gconstpointer data)
 		g_assert_true(me_sim_user_answer(me));
 	}
 	g_assert_true(pump_until_state(&s, d, OTS_TX_COMPLETED, 8000));
-	pump(d, 100);
+	device_pump(d, 100);
 
 	/* no counter reused: the card refused nothing, its counter only went up, to the server's last */
 	g_assert_cmpuint(me->refusals, ==, 0);
@@ -529,29 +389,29 @@ static void test_bad_input(void)
 	f.type = SIMOTA_NETSIM_SUBMIT;
 	f.id = 1;
 	f.tpdu_len = 1;
-	send_frame(a, &f);
-	pump(a, 300);
+	device_send_frame(a, &f);
+	device_pump(a, 300);
 	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_NO_HELLO);
 
 	/* HELLO with a bad ICCID, then a good one */
 	memset(&f, 0, sizeof(f));
 	f.type = SIMOTA_NETSIM_HELLO;
 	g_strlcpy(f.iccid, "89x", sizeof(f.iccid));
-	send_frame(a, &f);
-	pump(a, 300);
+	device_send_frame(a, &f);
+	device_pump(a, 300);
 	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_MALFORMED);
 	g_strlcpy(f.iccid, "89882390000000000099", sizeof(f.iccid));
-	send_frame(a, &f);
+	device_send_frame(a, &f);
 
-	send_raw(a, unknown_type, sizeof(unknown_type));
-	pump(a, 300);
+	device_send_raw(a, unknown_type, sizeof(unknown_type));
+	device_pump(a, 300);
 	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_UNKNOWN_TYPE);
 
 	memset(&f, 0, sizeof(f));
 	f.type = SIMOTA_NETSIM_DELIVER_REPORT;
 	f.id = 12345;
-	send_frame(a, &f);
-	pump(a, 300);
+	device_send_frame(a, &f);
+	device_pump(a, 300);
 	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_UNKNOWN_ID);
 
 	memset(&f, 0, sizeof(f));
@@ -561,33 +421,33 @@ static void test_bad_input(void)
 	f.tpdu[0] = 0x01;
 	f.tpdu[1] = 0xFF;
 	f.tpdu[2] = 0x99;
-	send_frame(a, &f);
-	pump(a, 300);
+	device_send_frame(a, &f);
+	device_pump(a, 300);
 	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_BAD_TPDU);
 	g_assert_cmpuint(a->submit_reports, ==, 1);
 
 	/* a frame whose body is cut short by its own length */
-	send_raw(a, truncated_hello, sizeof(truncated_hello));
-	pump(a, 300);
+	device_send_raw(a, truncated_hello, sizeof(truncated_hello));
+	device_pump(a, 300);
 	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_MALFORMED);
 
 	/* an impossible length: error, then the link closes */
-	send_raw(a, huge, sizeof(huge));
-	pump(a, 1000);
+	device_send_raw(a, huge, sizeof(huge));
+	device_pump(a, 1000);
 	g_assert_cmpuint(a->last_error, ==, SIMOTA_NETSIM_E_FRAME_LENGTH);
 	g_assert_true(a->closed);
 
 	/* a device that sends half a frame and hangs up */
 	c = device_connect(s.sock, NULL);
-	send_raw(c, huge + 1, 2);
+	device_send_raw(c, huge + 1, 2);
 	device_free(c);
 
 	/* the other device is still served */
 	memset(&f, 0, sizeof(f));
 	f.type = SIMOTA_NETSIM_PING;
 	f.id = 77;
-	send_frame(b, &f);
-	pump(b, 500);
+	device_send_frame(b, &f);
+	device_pump(b, 500);
 	g_assert_cmpuint(b->pongs, ==, 1);
 	g_assert_cmpuint(b->errors, ==, 0);
 
@@ -608,7 +468,7 @@ static void pump_until_delivers(struct device *d, unsigned n)
 
 	while (d->delivers < n) {
 		g_assert_cmpint(g_get_monotonic_time(), <, end);
-		pump(d, 50);
+		device_pump(d, 50);
 	}
 }
 
@@ -630,7 +490,7 @@ static void test_route_by_msisdn(void)
 	before = modem->delivers;
 	handset = device_connect(s.sock, TEST_ICCID);
 	pump_until_delivers(handset, 1);
-	pump(modem, 200);
+	device_pump(modem, 200);
 	g_assert_cmpuint(modem->delivers, ==, before);
 	/* the number alone, no ICCID at all, reaches the card too */
 	device_free(handset);
@@ -650,7 +510,7 @@ static void test_route_by_msisdn(void)
  */
 static void test_por_submit_behind_a_modem(void)
 {
-	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
+	struct me_sim_uplink up = { .report = device_up_report, .submit = device_up_submit };
 	struct server s = { 0 };
 	struct device *modem;
 	struct me_sim *me;
@@ -741,9 +601,9 @@ static void test_daemon(void)
 	{
 		struct simota_netsim_frame f = { .type = SIMOTA_NETSIM_PING, .id = 1 };
 
-		send_frame(d, &f);
+		device_send_frame(d, &f);
 	}
-	pump(d, 1000);
+	device_pump(d, 1000);
 	g_assert_cmpuint(d->pongs, ==, 1);
 	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM cards"), ==, 1);
 	g_assert_cmpint(kill(s.pid, SIGTERM), ==, 0);
@@ -819,31 +679,6 @@ static void campaign_connect(struct server *s, struct device **d, struct me_sim 
 	}
 }
 
-/* Handles every device's frames for ms (one poll over all their sockets). */
-static void pump_many(struct device **d, unsigned n, unsigned ms)
-{
-	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
-	GPollFD *fds = g_new0(GPollFD, n);
-
-	for (unsigned i = 0; i < n; i++) {
-		fds[i].fd = g_socket_get_fd(d[i]->sock);
-		fds[i].events = G_IO_IN;
-	}
-	do {
-		int64_t left = (end - g_get_monotonic_time()) / 1000;
-
-		for (unsigned i = 0; i < n; i++)
-			fds[i].revents = 0;
-		if (g_poll(fds, n, (int)CLAMP(left, 0, 5)) > 0)
-			for (unsigned i = 0; i < n && g_get_monotonic_time() < end; i++)
-				if (fds[i].revents && !d[i]->closed)
-					pump(d[i], 0);
-		while (g_main_context_iteration(NULL, FALSE))
-			;
-	} while (g_get_monotonic_time() < end);
-	g_free(fds);
-}
-
 /* The ICCIDs of the campaign's cards in this state (a set). */
 static GHashTable *cards_in_state(struct server *s, int state)
 {
@@ -876,7 +711,7 @@ static void test_campaign_kill9(void)
 	struct device **d = g_new0(struct device *, n);
 	struct me_sim **me = g_new0(struct me_sim *, n);
 	unsigned *envelopes = g_new0(unsigned, n);
-	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
+	struct me_sim_uplink up = { .report = device_up_report, .submit = device_up_submit };
 	struct server s = { 0 };
 	struct rlimit rl;
 	GHashTable *done;
@@ -921,7 +756,7 @@ static void test_campaign_kill9(void)
 	g_test_message("cards connected after %.1f s", (double)(g_get_monotonic_time() - t0) / 1e6);
 	while (db_int(&s, sql) < (int64_t)n * 2 / 5) {
 		g_assert_cmpint(g_get_monotonic_time(), <, end);
-		pump_many(d, n, 5);
+		device_pump_many(d, n, 5);
 	}
 	/* the cards done now must never hear of the campaign again */
 	done = cards_in_state(&s, CARD_DONE);
@@ -940,9 +775,9 @@ static void test_campaign_kill9(void)
 	campaign_connect(&s, d, me, n);
 	while (db_int(&s, "SELECT state FROM campaigns WHERE id = 1") == 0) {
 		g_assert_cmpint(g_get_monotonic_time(), <, end);
-		pump_many(d, n, 50);
+		device_pump_many(d, n, 50);
 	}
-	pump_many(d, n, 100);
+	device_pump_many(d, n, 100);
 	g_test_message("campaign completed after %.1f s", (double)(g_get_monotonic_time() - t0) / 1e6);
 
 	g_assert_cmpint(db_int(&s, sql), ==, n);
@@ -1017,7 +852,7 @@ static void batch_pump_until(struct server *s, struct device **d, const char *sq
 {
 	while (db_int(s, sql) < n) {
 		g_assert_cmpint(g_get_monotonic_time(), <, end);
-		pump_many(d, BATCH_CARDS, 5);
+		device_pump_many(d, BATCH_CARDS, 5);
 	}
 }
 
@@ -1047,7 +882,7 @@ static void test_batch_kill9(void)
 {
 	struct device **d = g_new0(struct device *, BATCH_CARDS);
 	struct me_sim **me = g_new0(struct me_sim *, BATCH_CARDS);
-	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
+	struct me_sim_uplink up = { .report = device_up_report, .submit = device_up_submit };
 	struct server s = { 0 };
 	int64_t end = g_get_monotonic_time() + 300 * G_USEC_PER_SEC;
 	char *completed = g_strdup_printf("SELECT count(*) FROM transactions WHERE state = %d",
@@ -1088,7 +923,7 @@ static void test_batch_kill9(void)
 		batch_iccid(i, iccid);
 		d[i]->me = NULL;        /* what the dead server sent last is counted, not acted on */
 		while (!d[i]->closed)
-			pump(d[i], 1000);
+			device_pump(d[i], 1000);
 		g_assert_cmpint(batch_events(&s, iccid, "por-received"), >=, d[i]->submit_reports);
 		acked += d[i]->submit_reports;
 		device_free(d[i]);
@@ -1098,7 +933,7 @@ static void test_batch_kill9(void)
 	batch_spawn(&s, false);
 	batch_connect(&s, d, me);
 	batch_pump_until(&s, d, completed, BATCH_CARDS, end);
-	pump_many(d, BATCH_CARDS, 100);
+	device_pump_many(d, BATCH_CARDS, 100);
 
 	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM transactions"), ==, BATCH_CARDS);
 	g_assert_cmpint(db_int(&s, "SELECT count(*) FROM timeline WHERE event = 'r1-delivered'"), ==,

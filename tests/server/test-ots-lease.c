@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Card leases between two engines ("a" and "b") on one PostgreSQL
+ * database, in this process (transactions/lease.c, doc/scaling.md):
+ *  - a request for a card the other holds is refused with
+ *    OTS_ERROR_ELSEWHERE and, forwarded, started by the owner, whose id
+ *    comes back; a poll of its transaction is forwarded the same way;
+ *  - an owner that does not act: the forwarded request is withdrawn after
+ *    twice the lease, answered OTS_ERROR_UNAVAILABLE, and never started;
+ *  - fencing: an instance whose lease expired (here: its row set expired
+ *    behind its back) commits nothing more: its batch is rolled back, it
+ *    registers again and carries on;
+ *  - an SMS from a card the other holds is stored for the owner, who acts
+ *    on it; a device attached at the other instance gets the card handed
+ *    over;
+ *  - takeover: the cards with unfinished transactions of an instance that
+ *    stopped renewing are taken by the other, and their commands resent.
+ */
+#include <string.h>
+
+#include "db/db.h"
+#include "pg-cluster.h"
+#include "server-test.h"
+#include "transactions/engine.h"
+
+#define LEASE_MS 600
+
+struct side {
+	struct ots_engine *e;
+	GPtrArray *sent;         /* ICCIDs of the SMS its link took */
+};
+
+struct fixture {
+	char *dir, *uri;
+	char iccid[2][21];
+	struct side s[2];
+	struct ots_db *db;       /* the test's own connection */
+	/* a forwarded request's answer */
+	bool answered;
+	uint64_t id;
+	GError *error;
+};
+
+static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t id,
+		    const uint8_t *tpdu, size_t len)
+{
+	g_ptr_array_add(((struct side *)user)->sent, g_strdup(iccid));
+	return true;
+}
+
+static struct ots_engine *engine_new(struct fixture *f, struct side *s, const char *name)
+{
+	struct ots_engine_config cfg = {
+		.db_path = f->uri, .batch_max = OTS_BATCH_MAX_CHANGES, .instance = name,
+		.lease_ms = LEASE_MS, .por_timeout_ms = 60000,
+	};
+	struct ots_southbound sb = { .send_deliver = sb_send, .user = s };
+	GError *error = NULL;
+	struct ots_engine *e = ots_engine_new(&cfg, &error);
+
+	g_assert_no_error(error);
+	ots_engine_set_southbound(e, &sb);
+	return e;
+}
+
+static void setup(struct fixture *f, gconstpointer data)
+{
+	GError *error = NULL;
+
+	if (!pg_cluster_wanted()) {
+		f->uri = NULL;
+		return;
+	}
+	f->dir = g_dir_make_tmp("ots-lease-XXXXXX", &error);
+	g_assert_no_error(error);
+	f->uri = pg_cluster_new_database(&error);
+	g_assert_no_error(error);
+	for (unsigned i = 0; i < 2; i++) {
+		f->s[i].sent = g_ptr_array_new_with_free_func(g_free);
+		f->s[i].e = engine_new(f, &f->s[i], i ? "b" : "a");
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		char name[16], msisdn[16], *ini;
+
+		g_snprintf(f->iccid[i], sizeof(f->iccid[i]), "8988239000000070%04u", i);
+		g_snprintf(name, sizeof(name), "card%u.ini", i);
+		g_snprintf(msisdn, sizeof(msisdn), "+1555700%04u", i);
+		ini = write_flow_card_ini(f->dir, name, f->iccid[i], msisdn);
+		g_assert_true(ots_engine_card_import_file(f->s[0].e, ini, false, NULL, &error));
+		g_assert_no_error(error);
+		g_free(ini);
+	}
+	f->db = ots_db_open(f->uri, &error);
+	g_assert_no_error(error);
+}
+
+static void teardown(struct fixture *f, gconstpointer data)
+{
+	char *cmd;
+
+	if (!f->uri)
+		return;
+	for (unsigned i = 0; i < 2; i++) {
+		ots_engine_free(f->s[i].e);
+		g_ptr_array_free(f->s[i].sent, TRUE);
+	}
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	ots_db_close(f->db);
+	cmd = g_strdup_printf("rm -rf '%s'", f->dir);
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+	g_free(f->dir);
+	g_free(f->uri);
+	g_clear_error(&f->error);
+}
+
+static bool skipped(struct fixture *f)
+{
+	if (f->uri)
+		return false;
+	g_test_skip("needs OTS_TEST_DB=postgresql");
+	return true;
+}
+
+static int64_t db_int(struct fixture *f, const char *sql)
+{
+	struct ots_db_stmt *st = ots_db_stmt(f->db, sql);
+	GError *error = NULL;
+	int64_t v = -1;
+
+	if (ots_db_next(st, &error))
+		v = ots_db_column_int(st, 0);
+	ots_db_reset(st);
+	g_assert_no_error(error);
+	return v;
+}
+
+static void db_exec(struct fixture *f, const char *sql)
+{
+	GError *error = NULL;
+
+	g_assert_true(ots_db_exec(f->db, sql, &error));
+	g_assert_no_error(error);
+}
+
+static JsonNode *request(struct fixture *f, unsigned card)
+{
+	char *json = g_strdup_printf("{\"iccid\":\"%s\",\"tar\":\"" TAR_INDEFINITE "\","
+				     "\"action\":\"display-text\",\"text\":\"card %u\"}",
+				     f->iccid[card], card);
+	JsonNode *n = json_from_string(json, NULL);
+
+	g_free(json);
+	return n;
+}
+
+/* Starts a transaction for card on side s; false with the error kept. */
+static bool start(struct fixture *f, unsigned s, unsigned card, uint64_t *id, GError **error)
+{
+	JsonNode *n = request(f, card);
+	bool ok = ots_engine_tx_start_json(f->s[s].e, n, id, error);
+
+	json_node_unref(n);
+	return ok;
+}
+
+/* Runs the main loop until done(f) or ms pass; false when the time ran out. */
+static bool run_until(struct fixture *f, bool (*done)(struct fixture *f), unsigned ms)
+{
+	int64_t end = g_get_monotonic_time() + (int64_t)ms * 1000;
+
+	while (!done(f)) {
+		if (g_get_monotonic_time() > end)
+			return false;
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(500);
+	}
+	return true;
+}
+
+static bool flushed(struct fixture *f)
+{
+	return !ots_engine_unflushed(f->s[0].e) && !ots_engine_unflushed(f->s[1].e);
+}
+
+static bool answered(struct fixture *f)
+{
+	return f->answered;
+}
+
+static void on_forwarded(uint64_t id, const GError *error, void *user)
+{
+	struct fixture *f = user;
+
+	f->answered = true;
+	f->id = id;
+	if (error)
+		f->error = g_error_copy(error);
+}
+
+/* Card 0 held by a (its transaction started there), the other's lease taken by nobody yet. */
+static uint64_t a_holds_card0(struct fixture *f)
+{
+	GError *error = NULL;
+	uint64_t id = 0;
+
+	g_assert_true(start(f, 0, 0, &id, &error));
+	g_assert_no_error(error);
+	g_assert_true(run_until(f, flushed, 2000));
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM cards WHERE owner = 'a'"), ==, 1);
+	return id;
+}
+
+static void test_forward(struct fixture *f, gconstpointer data)
+{
+	char *sql;
+	GError *error = NULL;
+	uint64_t first, id = 0;
+	JsonNode *n;
+
+	if (skipped(f))
+		return;
+	first = a_holds_card0(f);
+	/* b may not act on a's card */
+	g_assert_false(start(f, 1, 0, &id, &error));
+	g_assert_error(error, OTS_ERROR, OTS_ERROR_ELSEWHERE);
+	g_clear_error(&error);
+	/* handed to a, which starts it (queued behind its first) and answers with the id */
+	n = request(f, 0);
+	g_assert_true(ots_engine_forward(f->s[1].e, "transactions", f->iccid[0], n, on_forwarded, f,
+					 &error));
+	g_assert_no_error(error);
+	json_node_unref(n);
+	g_assert_true(run_until(f, answered, 5000));
+	g_assert_no_error(f->error);
+	g_assert_cmpuint(f->id, >, first);
+	sql = g_strdup_printf("SELECT count(*) FROM transactions WHERE id = %" G_GUINT64_FORMAT
+			      " AND iccid = '%s'", f->id, f->iccid[0]);
+	g_assert_cmpint(db_int(f, sql), ==, 1);
+	g_free(sql);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM inbox"), ==, 0);
+	/* a poll of a's transaction, by way of b */
+	g_assert_false(ots_engine_tx_poll(f->s[1].e, first, &error));
+	g_assert_error(error, OTS_ERROR, OTS_ERROR_ELSEWHERE);
+	g_clear_error(&error);
+	/* card 1, free, is simply taken by b */
+	g_assert_true(start(f, 1, 1, &id, &error));
+	g_assert_no_error(error);
+	g_assert_true(run_until(f, flushed, 2000));
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM cards WHERE owner = 'b'"), ==, 1);
+}
+
+/* The owner never acts: b withdraws its request after twice the lease */
+static void test_forward_unanswered(struct fixture *f, gconstpointer data)
+{
+	GError *error = NULL;
+	JsonNode *n;
+
+	if (skipped(f))
+		return;
+	a_holds_card0(f);
+	n = request(f, 0);
+	/* the card's owner is a live instance that never reads its notifications */
+	db_exec(f, "UPDATE cards SET owner = 'ghost' WHERE owner = 'a'");
+	db_exec(f, "INSERT INTO instances(name, expires, started, holder) "
+		"VALUES('ghost', 9000000000000000, 0, 'x/1')");
+	g_assert_true(ots_engine_forward(f->s[1].e, "transactions", f->iccid[0], n, on_forwarded, f,
+					 &error));
+	json_node_unref(n);
+	g_assert_true(run_until(f, answered, 5000));
+	g_assert_error(f->error, OTS_ERROR, OTS_ERROR_UNAVAILABLE);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM inbox"), ==, 0);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM transactions"), ==, 1);
+}
+
+static bool a_failed_a_batch(struct fixture *f)
+{
+	struct ots_engine_stats st;
+
+	ots_engine_get_stats(f->s[0].e, &st);
+	return st.batches_failed > 0;
+}
+
+/* a's lease expired behind its back: its next batch does not commit; it registers again */
+static void test_fencing(struct fixture *f, gconstpointer data)
+{
+	GError *error = NULL;
+	GLogLevelFlags fatal;
+	uint64_t id;
+
+	if (skipped(f))
+		return;
+	a_holds_card0(f);
+	g_ptr_array_set_size(f->s[0].sent, 0);
+	db_exec(f, "UPDATE instances SET expires = 0 WHERE name = 'a'");
+	g_assert_true(start(f, 0, 1, &id, &error));
+	g_assert_no_error(error);
+	/* the engine says so loudly (a critical): not fatal here */
+	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);
+	g_assert_true(run_until(f, a_failed_a_batch, 3000));
+	g_log_set_always_fatal(fatal);
+	g_assert_cmpuint(f->s[0].sent->len, ==, 0);      /* nothing of that batch left */
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM transactions"), ==, 1);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM instances WHERE name = 'a' AND expires > 0"),
+			==, 1);
+	/* registered again, a carries on */
+	g_assert_true(start(f, 0, 1, &id, &error));
+	g_assert_no_error(error);
+	g_assert_true(run_until(f, flushed, 2000));
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM transactions"), ==, 2);
+	g_assert_cmpuint(f->s[0].sent->len, ==, 1);
+}
+
+static bool b_took_card0(struct fixture *f)
+{
+	return f->s[1].sent->len > 0;
+}
+
+/* a stops renewing (its engine gone without a clean stop: its row left valid): b takes over */
+static void test_takeover(struct fixture *f, gconstpointer data)
+{
+	if (skipped(f))
+		return;
+	a_holds_card0(f);
+	g_assert_cmpuint(f->s[0].sent->len, ==, 1);
+	/* as after a kill -9: a's row stays valid (its clean stop, which expires the row of its
+	 * own process, finds another holder there), and nobody renews it */
+	db_exec(f, "UPDATE instances SET holder = 'elsewhere/1' WHERE name = 'a'");
+	ots_engine_free(f->s[0].e);
+	f->s[0].e = NULL;
+	/* b resends the outstanding C1 once the lease has expired (its heartbeat, a third of it) */
+	g_assert_true(run_until(f, b_took_card0, 5 * LEASE_MS));
+	g_assert_cmpstr(f->s[1].sent->pdata[0], ==, f->iccid[0]);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM cards WHERE owner = 'b'"), ==, 1);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM instances WHERE name = 'a'"), ==, 0);
+	f->s[0].e = engine_new(f, &f->s[0], "a");
+}
+
+/* A device of a's card attaches at b: a lets the card go, b takes it and resends */
+static void test_handover(struct fixture *f, gconstpointer data)
+{
+	if (skipped(f))
+		return;
+	a_holds_card0(f);
+	ots_engine_device_attached(f->s[1].e, f->iccid[0], NULL);
+	g_assert_true(run_until(f, b_took_card0, 3000));
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM cards WHERE owner = 'b'"), ==, 1);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM cards WHERE owner = 'a'"), ==, 0);
+	/* a has forgotten the card: a second one started there is refused, b holds it */
+	{
+		GError *error = NULL;
+		uint64_t id;
+
+		g_assert_false(start(f, 0, 0, &id, &error));
+		g_assert_error(error, OTS_ERROR, OTS_ERROR_ELSEWHERE);
+		g_clear_error(&error);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add("/ots/lease/forward", struct fixture, NULL, setup, test_forward, teardown);
+	g_test_add("/ots/lease/forward-unanswered", struct fixture, NULL, setup,
+		   test_forward_unanswered, teardown);
+	g_test_add("/ots/lease/fencing", struct fixture, NULL, setup, test_fencing, teardown);
+	g_test_add("/ots/lease/takeover", struct fixture, NULL, setup, test_takeover, teardown);
+	g_test_add("/ots/lease/handover", struct fixture, NULL, setup, test_handover, teardown);
+	return g_test_run();
+}
