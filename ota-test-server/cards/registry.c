@@ -276,32 +276,55 @@ static bool card_exists(struct ots_registry *reg, const char *iccid)
 	return any;
 }
 
-bool ots_registry_add(struct ots_registry *reg, const struct simota_card_config *cfg,
-		      bool replace, GError **error)
+/* One card, inside the caller's DB transaction. */
+static bool add_one(struct ots_registry *reg, const struct simota_card_config *cfg, bool replace,
+		    GError **error)
 {
-	if (!ots_db_begin(reg->db, error))
-		return false;
 	if (card_exists(reg, cfg->iccid)) {
 		if (!replace) {
 			g_set_error(error, OTS_ERROR, OTS_ERROR_EXISTS,
 				    "card %s is already registered", cfg->iccid);
-			goto fail;
+			return false;
 		}
 		if (has_unfinished(reg, cfg->iccid)) {
 			g_set_error(error, OTS_ERROR, OTS_ERROR_STATE,
 				    "card %s has unfinished transactions", cfg->iccid);
-			goto fail;
+			return false;
 		}
 		if (!delete_card(reg, cfg->iccid, error))
-			goto fail;
+			return false;
 	}
-	if (!insert_card(reg, cfg, error) || !ots_db_commit(reg->db, error))
+	return insert_card(reg, cfg, error);
+}
+
+bool ots_registry_add(struct ots_registry *reg, const struct simota_card_config *cfg,
+		      bool replace, GError **error)
+{
+	return ots_registry_add_all(reg, &cfg, 1, replace, error);
+}
+
+bool ots_registry_add_all(struct ots_registry *reg, const struct simota_card_config *const *cfgs,
+			  unsigned n, bool replace, GError **error)
+{
+	if (!ots_db_begin(reg->db, error))
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (!add_one(reg, cfgs[i], replace, error))
+			goto fail;
+	if (!ots_db_commit(reg->db, error))
 		goto fail;
-	g_hash_table_remove(reg->cards, cfg->iccid);
-	g_message("card %s registered: %u keysets, %u TARs", cfg->iccid, cfg->n_keysets,
-		  cfg->n_tars);
-	for (unsigned i = 0; cfg->warnings && i < cfg->warnings->len; i++)
-		g_warning("card %s: %s", cfg->iccid, (const char *)cfg->warnings->pdata[i]);
+	for (unsigned i = 0; i < n; i++) {
+		const struct simota_card_config *cfg = cfgs[i];
+
+		g_hash_table_remove(reg->cards, cfg->iccid);
+		if (n == 1)
+			g_message("card %s registered: %u keysets, %u TARs", cfg->iccid,
+				  cfg->n_keysets, cfg->n_tars);
+		for (unsigned w = 0; cfg->warnings && w < cfg->warnings->len; w++)
+			g_warning("card %s: %s", cfg->iccid, (const char *)cfg->warnings->pdata[w]);
+	}
+	if (n > 1)
+		g_message("%u cards registered (%s to %s)", n, cfgs[0]->iccid, cfgs[n - 1]->iccid);
 	return true;
 fail:
 	ots_db_rollback(reg->db);

@@ -61,6 +61,12 @@ uint64_t ots_registry_count(struct ots_registry *reg);
 /* Stores a parsed card config (in its own DB transaction); logs its warnings. */
 bool ots_registry_add(struct ots_registry *reg, const struct simota_card_config *cfg,
 		      bool replace, GError **error);
+/*
+ * The same for n cards in one DB transaction (one commit, one fsync): all
+ * are stored or none (the error names the first card refused).
+ */
+bool ots_registry_add_all(struct ots_registry *reg, const struct simota_card_config *const *cfgs,
+			  unsigned n, bool replace, GError **error);
 bool ots_registry_remove(struct ots_registry *reg, const char *iccid, GError **error);
 
 /*

@@ -971,6 +971,32 @@ bool ots_engine_card_add_json(struct ots_engine *e, JsonNode *card, bool replace
 	return ok;
 }
 
+bool ots_engine_card_add_json_all(struct ots_engine *e, JsonArray *cards, bool replace,
+				  GError **error)
+{
+	guint n = json_array_get_length(cards);
+	GPtrArray *cfgs = g_ptr_array_new_full(n, (GDestroyNotify)simota_card_config_free);
+	bool ok = true;
+
+	for (guint i = 0; ok && i < n; i++) {
+		struct simota_card_config *cfg =
+			ots_registry_config_from_json(json_array_get_element(cards, i), error);
+
+		if (cfg)
+			g_ptr_array_add(cfgs, cfg);
+		else
+			g_prefix_error(error, "[%u].", i);
+		ok = cfg != NULL;
+	}
+	if (ok) {
+		ots_engine_flush(e);    /* the registry commits on its own: no batch may be open */
+		ok = ots_registry_add_all(e->reg, (const struct simota_card_config *const *)cfgs->pdata,
+					  cfgs->len, replace, error);
+	}
+	g_ptr_array_unref(cfgs);
+	return ok;
+}
+
 JsonNode *ots_engine_card_list(struct ots_engine *e, GError **error)
 {
 	return ots_registry_list_json(e->reg, error);
