@@ -979,13 +979,15 @@ bool ots_engine_card_add_json_all(struct ots_engine *e, JsonArray *cards, bool r
 	bool ok = true;
 
 	for (guint i = 0; ok && i < n; i++) {
-		struct simota_card_config *cfg =
-			ots_registry_config_from_json(json_array_get_element(cards, i), error);
+		JsonNode *card = json_array_get_element(cards, i);
+		struct simota_card_config *cfg = NULL;
 
-		if (cfg)
-			g_ptr_array_add(cfgs, cfg);
-		else
+		if (!JSON_NODE_HOLDS_OBJECT(card))
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "[%u]: expected a card object", i);
+		else if (!(cfg = ots_registry_config_from_json(card, error)))
 			g_prefix_error(error, "[%u].", i);
+		else
+			g_ptr_array_add(cfgs, cfg);
 		ok = cfg != NULL;
 	}
 	if (ok) {
