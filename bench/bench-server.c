@@ -48,6 +48,8 @@
  * it); then a few of them, at random positions,
  * emulated and transacted with; the engine restarted over the database
  * (the time ots_engine_new takes) and those cards transacted with again.
+ * The first runs twice: the cards' PoRs and MGs named by ICCID (netsim),
+ * then by MSISDN only (SMPP: the engine finds the card by its number).
  *
  * usage: bench-server [--quick] [--cards N]... [--emulated E] [--tx T] [--window W] [--pending P]
  *                     [--no-pg] [--import N]
@@ -113,6 +115,7 @@ struct bench {
 	GQueue link;
 	guint link_source;
 	bool link_down;          /* no device attached: the server keeps its SMS */
+	bool by_msisdn;          /* what the cards submit names their MSISDN only (as SMPP), not the ICCID */
 	/* the current run (the previous one has finished: every event belongs to this one) */
 	unsigned n_tx, started, waiting, finished, completed, failed;
 	GArray *c1_at;           /* int64_t, by transaction id: time of its first C1 */
@@ -203,6 +206,8 @@ static gboolean link_drain(gpointer p)
 			me_sim_deliver(m->card->me, m->id, m->tpdu, m->len);
 		else if (m->report)
 			ots_engine_deliver_report(B.e, m->id, m->rp_error, m->cause, m->tpdu, m->len);
+		else if (B.by_msisdn)   /* as over SMPP: the sender's number only */
+			ots_engine_submit(B.e, NULL, m->card->msisdn, m->tpdu, m->len);
 		else
 			ots_engine_submit(B.e, m->card->iccid, NULL, m->tpdu, m->len);
 		g_free(m);
@@ -664,7 +669,7 @@ static void bench_import(unsigned n, const char *disk_dir, const char *shm_dir)
 	import_cards(n, db);
 	show_every_card(n);
 
-	/* a few cards at random positions (one in each of K equal slices): emulated, two transactions each */
+	/* a few cards at random positions (one in each of K equal slices): emulated, two transactions each per run */
 	tmpl = card_template(sdir);
 	B.n_emulated = MIN(n, IMPORT_EMULATED);
 	B.cards = g_new0(struct card, B.n_emulated);
@@ -675,6 +680,10 @@ static void bench_import(unsigned n, const char *disk_dir, const char *shm_dir)
 	}
 	B.next_card = 0;
 	run_print(2 * B.n_emulated, B.n_emulated);
+	printf("            the same with the cards' PoRs and MGs known by MSISDN only (as over SMPP):\n");
+	B.by_msisdn = true;
+	run_print(2 * B.n_emulated, B.n_emulated);
+	B.by_msisdn = false;
 
 	/* the engine restarted over the database, then the same cards again */
 	ots_engine_free(B.e);
