@@ -167,12 +167,16 @@ GPtrArray *ots_registry_all_by_msisdn(struct ots_registry *reg, const char *msis
 	GPtrArray *iccids = g_ptr_array_new_with_free_func(g_free);
 	struct ots_db_stmt *st;
 
+	while (msisdn && *msisdn == '+')
+		msisdn++;
 	if (!msisdn || !*msisdn)
 		goto done;
-	st = ots_db_stmt(reg->db, "SELECT iccid FROM cards WHERE ltrim(msisdn, '+') = ltrim(?, '+') ORDER BY iccid");
+	/* stored with one optional '+' (the card checks): both spellings, through the index cards_msisdn */
+	st = ots_db_stmt(reg->db, "SELECT iccid FROM cards WHERE msisdn IN (?, ?) ORDER BY iccid");
 	if (!st)
 		goto done;
 	ots_db_bind_text(st, 1, msisdn);
+	ots_db_bind_text_take(st, 2, g_strconcat("+", msisdn, NULL));
 	while (ots_db_next(st, NULL))
 		g_ptr_array_add(iccids, g_strdup(ots_db_column_text(st, 0)));
 	ots_db_reset(st);
