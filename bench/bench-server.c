@@ -39,15 +39,29 @@
  * PostgreSQL, one engine, in a private cluster (tests/pg) when this machine
  * can start one; else a line saying that row was not measured.
  *
+ * --import N (off by default, not part of --quick): N cards imported into a
+ * fresh SQLite server through the API's batch path (a JSON array of cards
+ * per batch, parsed as POST /v1/cards parses it, one database transaction
+ * each: ots_engine_card_add_json_all); the import rate, the server's RSS
+ * and database bytes per card; the RSS once every card has been read (and
+ * so cached by the registry, as a campaign over all of them would leave
+ * it); then a few of them, at random positions,
+ * emulated and transacted with; the engine restarted over the database
+ * (the time ots_engine_new takes) and those cards transacted with again.
+ * The first runs twice: the cards' PoRs and MGs named by ICCID (netsim),
+ * then by MSISDN only (SMPP: the engine finds the card by its number).
+ *
  * usage: bench-server [--quick] [--cards N]... [--emulated E] [--tx T] [--window W] [--pending P]
- *                     [--no-pg]
+ *                     [--no-pg] [--import N]
  *   default N = 1, 1000, 100000; --quick: N = 1, 100, 1000 with smaller T, P;
- *   --no-pg: no PostgreSQL row (profiling the SQLite runs alone).
+ *   --no-pg: no PostgreSQL row (profiling the SQLite runs alone);
+ *   --import alone runs only the import (no default N, no PostgreSQL row).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +82,14 @@ static const char ini_fmt[] =
 	"kid-key=112233445566778899aabbccddeeff00\ncounter=0000000000\n"
 	"[tar defe01]\napplet=deferred\nkeysets=1\nmin-security-level=16\nir=event\n"
 	"mg-address=" SV1 "\nspi=1619\n";
+
+/* The same card as JSON (doc/api.md "card"), for the batch import. */
+static const char card_json_fmt[] =
+	"{\"iccid\":\"%s\",\"msisdn\":\"%s\",\"imsi\":\"001010123456789\",\"keysets\":[{\"kvn\":1,"
+	"\"kic\":\"12\",\"kid\":\"12\",\"kic-key\":\"0123456789abcdeffedcba9876543210\","
+	"\"kid-key\":\"112233445566778899aabbccddeeff00\",\"counter\":\"0000000000\"}],"
+	"\"tars\":[{\"tar\":\"defe01\",\"applet\":\"deferred\",\"keysets\":[1],"
+	"\"min-security-level\":\"16\",\"mg-address\":\"" SV1 "\",\"spi\":\"1619\"}]}";
 
 struct card {
 	char iccid[21], msisdn[24];
@@ -93,6 +115,7 @@ struct bench {
 	GQueue link;
 	guint link_source;
 	bool link_down;          /* no device attached: the server keeps its SMS */
+	bool by_msisdn;          /* what the cards submit names their MSISDN only (as SMPP), not the ICCID */
 	/* the current run (the previous one has finished: every event belongs to this one) */
 	unsigned n_tx, started, waiting, finished, completed, failed;
 	GArray *c1_at;           /* int64_t, by transaction id: time of its first C1 */
@@ -121,6 +144,12 @@ static long rss_kib(void)
 		v = strtol(p + 6, NULL, 10);
 	g_free(s);
 	return v;
+}
+
+/* Bytes malloc has handed out and not had back (RSS may reuse what was freed, or keep it). */
+static long heap_kib(void)
+{
+	return (long)(mallinfo2().uordblks / 1024);
 }
 
 /* The database file with its WAL. */
@@ -177,6 +206,8 @@ static gboolean link_drain(gpointer p)
 			me_sim_deliver(m->card->me, m->id, m->tpdu, m->len);
 		else if (m->report)
 			ots_engine_deliver_report(B.e, m->id, m->rp_error, m->cause, m->tpdu, m->len);
+		else if (B.by_msisdn)   /* as over SMPP: the sender's number only */
+			ots_engine_submit(B.e, NULL, m->card->msisdn, m->tpdu, m->len);
 		else
 			ots_engine_submit(B.e, m->card->iccid, NULL, m->tpdu, m->len);
 		g_free(m);
@@ -330,6 +361,44 @@ static double percentile_ms(double q)
 	return (double)g_array_index(B.latency_us, int64_t, i) / 1000.0;
 }
 
+/* T transactions, at most W in flight, the users answering at once; prints the run and its C1 -> R1. */
+static void run_print(unsigned tx, unsigned window)
+{
+	double t0 = now_s(), t_run;
+
+	run_reset(tx, window, false);
+	start_more(NULL);
+	run_until(all_finished, 3600);
+	t_run = now_s() - t0;
+	qsort(B.latency_us->data, B.latency_us->len, sizeof(int64_t), cmp_i64);
+	printf("  run:      %u transactions (%u in flight at most, over %u cards): %u completed, "
+	       "%u failed in %.2f s = %.1f complete transactions/s\n", tx, window,
+	       MIN(B.n_emulated, tx), B.completed, B.failed, t_run, B.completed / t_run);
+	printf("            C1 -> R1: p50 %.2f ms, p99 %.2f ms, max %.2f ms (RSS now %ld MiB)\n",
+	       percentile_ms(0.50), percentile_ms(0.99), percentile_ms(1.0), rss_kib() / 1024);
+}
+
+/* The engine, the emulated cards and the run's directories gone: the next run starts afresh. */
+static void teardown(struct simota_card_config *tmpl, char *dir, char *sdir)
+{
+	char *cmd = g_strdup_printf("rm -rf '%s' '%s'", dir, sdir);
+
+	ots_engine_free(B.e);
+	g_array_set_size(B.c1_at, 0);    /* the next run has a new database: ids start again */
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	for (unsigned i = 0; i < B.n_emulated; i++)
+		me_sim_free(B.cards[i].me);
+	g_free(B.cards);
+	g_hash_table_destroy(B.by_iccid);
+	simota_card_config_free(tmpl);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench-server: %s failed\n", cmd);
+	g_free(cmd);
+	g_free(dir);
+	g_free(sdir);
+}
+
 /* ---- one N ------------------------------------------------------------------------------ */
 
 struct params {
@@ -345,18 +414,72 @@ static uint64_t db_commits(void)
 	return st.db_commits;
 }
 
+/* Card i's ICCID and MSISDN. */
+static void card_name(struct card *c, unsigned i)
+{
+	g_snprintf(c->iccid, sizeof(c->iccid), "8988239%013u", i);
+	g_snprintf(c->msisdn, sizeof(c->msisdn), "+1555%07u", i);
+}
+
+/* The parsed card config every emulated card copies (keysets, TARs). */
+static struct simota_card_config *card_template(const char *sdir)
+{
+	char *ini = g_build_filename(sdir, "template.ini", NULL);
+	char *text = g_strdup_printf(ini_fmt, "89882390000000000017", "+15550001");
+	struct simota_card_config *tmpl;
+	GError *error = NULL;
+
+	g_assert_true(g_file_set_contents_full(ini, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+	tmpl = uicc_card_config_load(ini, &error);
+	g_assert_no_error(error);
+	g_free(text);
+	g_free(ini);
+	return tmpl;
+}
+
+/* A uicc-emu card behind a handset for c, its state in sdir. */
+static void card_emulate(struct card *c, const struct simota_card_config *tmpl, const char *sdir)
+{
+	struct me_sim_uplink up = { .report = up_report, .submit = up_submit, .user = c };
+	struct simota_card_config *cc = simota_card_config_dup(tmpl);
+	char *state = g_strdup_printf("%s/%s.state", sdir, c->iccid);
+	GError *error = NULL;
+
+	memcpy(cc->iccid, c->iccid, sizeof(c->iccid));
+	memcpy(cc->msisdn, c->msisdn, sizeof(c->msisdn));
+	c->me = me_sim_new_with_config(cc, state, &up, &error);
+	if (!c->me)
+		g_error("card %s: %s", c->iccid, error->message);
+	g_free(state);
+	g_hash_table_insert(B.by_iccid, c->iccid, c);
+}
+
+/* The server's engine over db, as the daemon runs it (group commit), on the in-process link. */
+static void engine_open(const char *db)
+{
+	static struct ots_southbound sb = { .send_deliver = sb_send, .user = &B };
+	struct ots_engine_config cfg = { 0 };
+	GError *error = NULL;
+
+	cfg.db_path = db;
+	cfg.batch_max = OTS_BATCH_MAX_CHANGES;    /* group commit, as the daemon */
+	cfg.sv1_address = SV1;
+	cfg.por_timeout_ms = 600000;   /* the link loses nothing: no resend may add load */
+	B.e = ots_engine_new(&cfg, &error);
+	g_assert_no_error(error);
+	ots_engine_set_southbound(B.e, &sb);
+	ots_engine_subscribe(B.e, on_event, NULL);
+}
+
 static void bench_n(const struct params *p, const char *disk_dir, const char *shm_dir)
 {
-	struct me_sim_uplink up = { .report = up_report, .submit = up_submit };
-	struct ots_engine_config cfg = { 0 };
-	struct ots_southbound sb = { .send_deliver = sb_send };
 	struct simota_card_config *tmpl;
 	char *dir = g_build_filename(disk_dir, "bench-server-XXXXXX", NULL);
 	char *sdir = g_build_filename(shm_dir, "bench-server-cards-XXXXXX", NULL);
-	char *ini, *text, *db, *cmd;
-	long rss0, rss1, rss2, rss3, rss4, rss_srv;
+	char *text, *db;
+	long rss0, rss1, rss2, rss3, rss_srv;
 	uint64_t commits0;
-	double t0, t_cards, t_import, t_pending = 0, t_answer = 0, t_run;
+	double t0, t_cards, t_import, t_pending = 0, t_answer = 0;
 	GError *error = NULL;
 	unsigned pending = MIN(p->pending, p->emulated);
 
@@ -369,51 +492,23 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 	fflush(stdout);
 
 	/* the cards: one parsed config, copied with each card's ICCID and MSISDN */
-	ini = g_build_filename(sdir, "template.ini", NULL);
-	text = g_strdup_printf(ini_fmt, "89882390000000000017", "+15550001");
-	g_assert_true(g_file_set_contents_full(ini, text, -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
-	g_free(text);
-	tmpl = uicc_card_config_load(ini, &error);
-	g_assert_no_error(error);
+	tmpl = card_template(sdir);
 	B.cards = g_new0(struct card, p->n);
 	B.n_cards = p->n;
 	B.n_emulated = p->emulated;
 	B.by_iccid = g_hash_table_new(g_str_hash, g_str_equal);
-	for (unsigned i = 0; i < p->n; i++) {
-		g_snprintf(B.cards[i].iccid, sizeof(B.cards[i].iccid), "8988239%013u", i);
-		g_snprintf(B.cards[i].msisdn, sizeof(B.cards[i].msisdn), "+1555%07u", i);
-	}
+	for (unsigned i = 0; i < p->n; i++)
+		card_name(&B.cards[i], i);
 	rss0 = rss_kib();
 	t0 = now_s();
-	for (unsigned i = 0; i < p->emulated; i++) {
-		struct card *c = &B.cards[i];
-		struct simota_card_config *cc = simota_card_config_dup(tmpl);
-		char *state;
-
-		memcpy(cc->iccid, c->iccid, sizeof(c->iccid));
-		memcpy(cc->msisdn, c->msisdn, sizeof(c->msisdn));
-		state = g_strdup_printf("%s/%s.state", sdir, c->iccid);
-		up.user = c;
-		c->me = me_sim_new_with_config(cc, state, &up, &error);
-		if (!c->me)
-			g_error("card %u: %s", i, error->message);
-		g_free(state);
-		g_hash_table_insert(B.by_iccid, c->iccid, c);
-	}
+	for (unsigned i = 0; i < p->emulated; i++)
+		card_emulate(&B.cards[i], tmpl, sdir);
 	t_cards = now_s() - t0;
 	rss1 = rss_kib();
 
 	/* the server, its database on disk; every card registered (one durable commit each) */
 	db = p->pg ? g_strdup(p->pg) : g_build_filename(dir, "server.db", NULL);
-	cfg.db_path = db;
-	cfg.batch_max = OTS_BATCH_MAX_CHANGES;    /* group commit, as the daemon */
-	cfg.sv1_address = SV1;
-	cfg.por_timeout_ms = 600000;   /* the link loses nothing: no resend may add load */
-	B.e = ots_engine_new(&cfg, &error);
-	g_assert_no_error(error);
-	sb.user = &B;
-	ots_engine_set_southbound(B.e, &sb);
-	ots_engine_subscribe(B.e, on_event, NULL);
+	engine_open(db);
 	t0 = now_s();
 	for (unsigned i = 0; i < p->n; i++) {
 		text = g_strdup_printf(ini_fmt, B.cards[i].iccid, B.cards[i].msisdn);
@@ -468,42 +563,139 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 	}
 
 	/* throughput and C1 -> R1 */
-	run_reset(p->tx, p->window, false);
 	commits0 = db_commits();
-	t0 = now_s();
-	start_more(NULL);
-	run_until(all_finished, 3600);
-	t_run = now_s() - t0;
-	rss4 = rss_kib();
-	qsort(B.latency_us->data, B.latency_us->len, sizeof(int64_t), cmp_i64);
-	printf("  run:      %u transactions (%u in flight at most, over %u cards): %u completed, "
-	       "%u failed in %.2f s = %.1f complete transactions/s\n", p->tx, p->window,
-	       MIN(p->emulated, p->tx), B.completed, B.failed, t_run, B.completed / t_run);
-	printf("            C1 -> R1: p50 %.2f ms, p99 %.2f ms, max %.2f ms (RSS now %ld MiB)\n",
-	       percentile_ms(0.50), percentile_ms(0.99), percentile_ms(1.0), rss4 / 1024);
+	run_print(p->tx, p->window);
 	printf("            %" G_GUINT64_FORMAT " database commits (%s) for %u complete transactions\n"
 	       "            transactions per fsync: %.2f\n", db_commits() - commits0,
 	       p->pg ? "PostgreSQL, synchronous_commit=on" : "one WAL fsync each", B.completed,
 	       (double)B.completed / (double)MAX(db_commits() - commits0, 1));
 	fflush(stdout);
-
-	ots_engine_free(B.e);
-	g_array_set_size(B.c1_at, 0);    /* the next N has a new database: ids start again */
-	while (g_main_context_iteration(NULL, FALSE))
-		;
-	for (unsigned i = 0; i < p->emulated; i++)
-		me_sim_free(B.cards[i].me);
-	g_free(B.cards);
-	g_hash_table_destroy(B.by_iccid);
-	simota_card_config_free(tmpl);
-	cmd = g_strdup_printf("rm -rf '%s' '%s'", dir, sdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "bench-server: %s failed\n", cmd);
-	g_free(cmd);
+	teardown(tmpl, dir, sdir);
 	g_free(db);
-	g_free(ini);
-	g_free(dir);
-	g_free(sdir);
+}
+
+/* ---- --import N ------------------------------------------------------------------------- */
+
+#define IMPORT_BATCH 1000        /* cards per batch: one JSON array, one database transaction */
+#define IMPORT_EMULATED 16       /* of them emulated and transacted with, at random positions */
+
+/* Cards first..first+n-1 as one JSON array, parsed as the API parses a request body. */
+static JsonNode *import_batch(unsigned first, unsigned n)
+{
+	GString *body = g_string_sized_new((gsize)n * sizeof(card_json_fmt));
+	struct card c;
+	GError *error = NULL;
+	JsonNode *node;
+
+	g_string_append_c(body, '[');
+	for (unsigned i = first; i < first + n; i++) {
+		card_name(&c, i);
+		if (i > first)
+			g_string_append_c(body, ',');
+		g_string_append_printf(body, card_json_fmt, c.iccid, c.msisdn);
+	}
+	g_string_append_c(body, ']');
+	node = json_from_string(body->str, &error);
+	g_assert_no_error(error);
+	g_string_free(body, TRUE);
+	return node;
+}
+
+/* Imports n cards in batches; prints the rate and the server's RSS and database bytes per card. */
+static void import_cards(unsigned n, const char *db)
+{
+	long rss0 = rss_kib(), heap0 = heap_kib();
+	uint64_t commits0 = db_commits();
+	double t0 = now_s(), t;
+	GError *error = NULL;
+
+	for (unsigned first = 0; first < n; first += IMPORT_BATCH) {
+		JsonNode *batch = import_batch(first, MIN(IMPORT_BATCH, n - first));
+
+		if (!ots_engine_card_add_json_all(B.e, json_node_get_array(batch), false, &error))
+			g_error("import at %u: %s", first, error->message);
+		json_node_unref(batch);
+	}
+	t = now_s() - t0;
+	printf("  import:   %u cards in %.1f s (%.0f cards/s, batches of %u, %" G_GUINT64_FORMAT
+	       " commits): %.3f KiB RSS (%.3f KiB heap in use) per card in the server, %.2f KiB of "
+	       "database per card (RSS now %ld MiB, database %.0f MiB)\n", n, t, n / t, IMPORT_BATCH,
+	       db_commits() - commits0, (double)(rss_kib() - rss0) / n, (double)(heap_kib() - heap0) / n,
+	       (double)db_bytes(db) / 1024 / n, rss_kib() / 1024, (double)db_bytes(db) / 1048576);
+	fflush(stdout);
+}
+
+/* Every card shown once (GET /v1/cards/{iccid}): the registry caches each card it reads. */
+static void show_every_card(unsigned n)
+{
+	long rss0 = rss_kib(), heap0 = heap_kib();
+	double t0 = now_s(), t;
+	struct card c;
+
+	for (unsigned i = 0; i < n; i++) {
+		GError *error = NULL;
+		JsonNode *shown;
+
+		card_name(&c, i);
+		shown = ots_engine_card_show(B.e, c.iccid, &error);
+		if (!shown)
+			g_error("card %s: %s", c.iccid, error->message);
+		json_node_unref(shown);
+	}
+	t = now_s() - t0;
+	printf("  shown:    every card read once (each now in the registry's cache) in %.1f s "
+	       "(%.0f/s): %.3f KiB more RSS, %.3f KiB more heap in use per card (RSS now %ld MiB)\n",
+	       t, n / t, (double)(rss_kib() - rss0) / n, (double)(heap_kib() - heap0) / n,
+	       rss_kib() / 1024);
+	fflush(stdout);
+}
+
+static void bench_import(unsigned n, const char *disk_dir, const char *shm_dir)
+{
+	char *dir = g_build_filename(disk_dir, "bench-server-XXXXXX", NULL);
+	char *sdir = g_build_filename(shm_dir, "bench-server-cards-XXXXXX", NULL);
+	char *db;
+	struct simota_card_config *tmpl;
+	GRand *rand = g_rand_new_with_seed(14);
+	double t0;
+
+	g_assert_nonnull(g_mkdtemp(dir));
+	g_assert_nonnull(g_mkdtemp(sdir));
+	printf("-- import: %u cards into SQLite, then %u of them at random positions emulated\n", n,
+	       MIN(n, IMPORT_EMULATED));
+	fflush(stdout);
+	db = g_build_filename(dir, "server.db", NULL);
+	engine_open(db);
+	import_cards(n, db);
+	show_every_card(n);
+
+	/* a few cards at random positions (one in each of K equal slices): emulated, two transactions each per run */
+	tmpl = card_template(sdir);
+	B.n_emulated = MIN(n, IMPORT_EMULATED);
+	B.cards = g_new0(struct card, B.n_emulated);
+	B.by_iccid = g_hash_table_new(g_str_hash, g_str_equal);
+	for (unsigned i = 0, slice = n / B.n_emulated; i < B.n_emulated; i++) {
+		card_name(&B.cards[i], i * slice + (unsigned)g_rand_int_range(rand, 0, (gint32)slice));
+		card_emulate(&B.cards[i], tmpl, sdir);
+	}
+	B.next_card = 0;
+	run_print(2 * B.n_emulated, B.n_emulated);
+	printf("            the same with the cards' PoRs and MGs known by MSISDN only (as over SMPP):\n");
+	B.by_msisdn = true;
+	run_print(2 * B.n_emulated, B.n_emulated);
+	B.by_msisdn = false;
+
+	/* the engine restarted over the database, then the same cards again */
+	ots_engine_free(B.e);
+	t0 = now_s();
+	engine_open(db);
+	printf("  restart:  engine over the %u-card database started in %.3f s (RSS now %ld MiB)\n",
+	       n, now_s() - t0, rss_kib() / 1024);
+	run_print(2 * B.n_emulated, B.n_emulated);
+	fflush(stdout);
+	teardown(tmpl, dir, sdir);
+	g_rand_free(rand);
+	g_free(db);
 }
 
 /* The largest N again on PostgreSQL (one engine), when a private cluster starts here. */
@@ -563,7 +755,7 @@ static unsigned fit_fd_limit(unsigned cards)
 int main(int argc, char **argv)
 {
 	struct params runs[8];
-	unsigned n_runs = 0, tx = 0, window = 64, pending = 10000, emulated = 20000;
+	unsigned n_runs = 0, tx = 0, window = 64, pending = 10000, emulated = 20000, import = 0;
 	bool quick = false, pg = true;
 	const char *disk = g_getenv("TMPDIR") ? g_getenv("TMPDIR") : "/var/tmp";
 	const char *shm = g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : disk;
@@ -583,15 +775,19 @@ int main(int argc, char **argv)
 			pending = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--no-pg") == 0)
 			pg = false;
+		else if (strcmp(argv[i], "--import") == 0 && i + 1 < argc)
+			import = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--check") == 0)
 			;       /* bench/run.sh: no targets here, figures only */
 		else {
 			fprintf(stderr, "usage: %s [--quick] [--cards N]... [--emulated E] [--tx T] "
-				"[--window W] [--pending P] [--no-pg]\n", argv[0]);
+				"[--window W] [--pending P] [--no-pg] [--import N]\n", argv[0]);
 			return 2;
 		}
 	}
-	if (n_runs == 0) {
+	if (n_runs == 0 && import)
+		pg = false;     /* --import alone */
+	else if (n_runs == 0) {
 		static const unsigned full[] = { 1, 1000, 100000 }, small[] = { 1, 100, 1000 };
 
 		for (unsigned i = 0; i < 3; i++)
@@ -619,6 +815,8 @@ int main(int argc, char **argv)
 	}
 	if (pg)
 		bench_pg(&runs[n_runs - 1], disk, shm);
+	if (import)
+		bench_import(import, disk, shm);
 	g_array_free(B.latency_us, TRUE);
 	g_array_free(B.c1_at, TRUE);
 	return 0;

@@ -56,6 +56,8 @@ bool ots_api_check_query(SoupServerMessage *msg, GHashTable *query, const char *
 char *ots_api_content_type(SoupServerMessage *msg);
 /* The request body parsed as JSON, or NULL after replying 400 ("body") / 415. */
 JsonNode *ots_api_body_json(SoupServerMessage *msg);
+/* The same, an array accepted too (POST /v1/cards: a batch of cards). */
+JsonNode *ots_api_body_json_or_array(SoupServerMessage *msg);
 /*
  * POST of a request that creates a transaction-like object: the body
  * (JSON) to start(); 201 with Location: prefix/ID and {"id": ID}, with the

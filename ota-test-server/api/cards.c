@@ -4,7 +4,8 @@
  *
  * POST /v1/cards takes either a uicc-emu card config file's contents
  * (Content-Type: text/plain, doc/card-config.md) or a card as JSON
- * (application/json, the engine's card object); ?replace=true replaces a
+ * (application/json, the engine's card object, or an array of them: a
+ * batch stored in one database transaction); ?replace=true replaces a
  * registered card.  The server never opens a path named by a client: the
  * client (ota-cli card import) reads the file and sends its contents.
  *
@@ -77,6 +78,32 @@ static void reply_import_error(SoupServerMessage *msg, const GError *error)
 	g_free(field);
 }
 
+/* A batch: every card of the array in one database transaction; 201 {"registered": N}. */
+static void card_post_all(struct ots_http *h, SoupServerMessage *msg, JsonArray *cards,
+			  bool replace)
+{
+	guint n = json_array_get_length(cards);
+	GError *error = NULL;
+	JsonObject *o;
+	JsonNode *reply;
+
+	if (n == 0) {
+		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "body", "body: no cards");
+		return;
+	}
+	if (!ots_engine_card_add_json_all(h->engine, cards, replace, &error)) {
+		ots_api_reply_gerror(msg, error, NULL);
+		g_error_free(error);
+		return;
+	}
+	g_message("%u cards %s through the API", n, replace ? "stored" : "added");
+	o = json_object_new();
+	json_object_set_int_member(o, "registered", n);
+	reply = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(reply, o);
+	ots_api_reply_json(msg, SOUP_STATUS_CREATED, reply);
+}
+
 static void card_post(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
 {
 	static const char *const params[] = { "replace", NULL };
@@ -115,10 +142,15 @@ static void card_post(struct ots_http *h, SoupServerMessage *msg, GHashTable *qu
 			goto out;
 		}
 	} else if (!ct || strcmp(ct, "application/json") == 0) {
-		JsonNode *card = ots_api_body_json(msg);
+		JsonNode *card = ots_api_body_json_or_array(msg);
 
 		if (!card)
 			goto out;
+		if (JSON_NODE_HOLDS_ARRAY(card)) {
+			card_post_all(h, msg, json_node_get_array(card), replace);
+			json_node_unref(card);
+			goto out;
+		}
 		if (!ots_engine_card_add_json(h->engine, card, replace, &error)) {
 			json_node_unref(card);
 			ots_api_reply_gerror(msg, error, NULL);

@@ -114,7 +114,8 @@ char *ots_api_content_type(SoupServerMessage *msg)
 	return ct ? g_ascii_strdown(ct, -1) : NULL;
 }
 
-JsonNode *ots_api_body_json(SoupServerMessage *msg)
+/* The body as JSON: an object, or (array_too) an array; else the 4xx answer is set and NULL. */
+static JsonNode *body_json(SoupServerMessage *msg, bool array_too)
 {
 	SoupMessageBody *body = soup_server_message_get_request_body(msg);
 	char *ct = ots_api_content_type(msg);
@@ -140,14 +141,26 @@ JsonNode *ots_api_body_json(SoupServerMessage *msg)
 	else if (!json_parser_load_from_data(parser, body->data, body->length, &error))
 		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "body", "body: not JSON: %s",
 				    error->message);
-	else if (!JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+	else if (!JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)) &&
+		 !(array_too && JSON_NODE_HOLDS_ARRAY(json_parser_get_root(parser))))
 		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "body",
+				    array_too ? "body: expected a JSON object or array" :
 				    "body: expected a JSON object");
 	else
 		node = json_node_ref(json_parser_get_root(parser));
 	g_clear_error(&error);
 	g_object_unref(parser);
 	return node;
+}
+
+JsonNode *ots_api_body_json(SoupServerMessage *msg)
+{
+	return body_json(msg, false);
+}
+
+JsonNode *ots_api_body_json_or_array(SoupServerMessage *msg)
+{
+	return body_json(msg, true);
 }
 
 bool ots_api_parse_id(SoupServerMessage *msg, const char *s, uint64_t *id)

@@ -54,6 +54,8 @@ bool ots_packet_build(struct ots_registry *reg, struct ots_keyset *ks, const str
 	cmd.data = data;
 	cmd.data_len = len;
 	err = simota_ota_command_encode(&cmd, kic, kid, packet, sizeof(packet), &plen);
+	simota_ota_key_free(kic);
+	simota_ota_key_free(kid);
 	if (err == SIMOTA_OK)
 		err = simota_sms_segment_packet(SIMOTA_SMS_IEI_CPI, packet, plen, ref, false,
 						segs, OTS_MAX_SEGMENTS, &n_segs);
@@ -90,6 +92,7 @@ simota_err ots_packet_por_decode(struct ots_registry *reg, struct ots_keyset *ks
 	struct simota_ota_key *kic = NULL, *kid = NULL;
 	GError *error = NULL;
 	uint8_t spi_bytes[2];
+	simota_err err;
 
 	tar_spi(tar, spi_bytes);
 	simota_ota_spi_decode(spi_bytes, &spi);
@@ -98,8 +101,11 @@ simota_err ots_packet_por_decode(struct ots_registry *reg, struct ots_keyset *ks
 		g_error_free(error);
 		return SIMOTA_ERR_BAD_KEY;
 	}
-	return simota_ota_response_decode(spi_bytes, ks->cfg.kic, ks->cfg.kid, pkt, len, kic, kid,
-					  work, work_cap, rsp);
+	err = simota_ota_response_decode(spi_bytes, ks->cfg.kic, ks->cfg.kid, pkt, len, kic, kid,
+					 work, work_cap, rsp);
+	simota_ota_key_free(kic);
+	simota_ota_key_free(kid);
+	return err;
 }
 
 /* TS 31.115 §4.2: RPL (2) RHL (1) TAR (3) */

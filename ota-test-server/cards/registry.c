@@ -16,18 +16,31 @@ struct ots_registry {
 	void *busy_data;
 };
 
+/* A cached card is one allocation: the card, its keysets, its TARs. */
+static size_t card_size(unsigned n_keysets, unsigned n_tars)
+{
+	return sizeof(struct ots_card) + n_keysets * sizeof(struct ots_keyset) +
+	       n_tars * sizeof(struct simota_card_tar);
+}
+
+/* The cached copy of a card read into tmp (its arrays elsewhere). */
+static struct ots_card *card_dup(const struct ots_card *tmp)
+{
+	struct ots_card *card = g_malloc0(card_size(tmp->n_keysets, tmp->n_tars));
+
+	*card = *tmp;
+	card->keysets = (struct ots_keyset *)(card + 1);
+	card->tars = (struct simota_card_tar *)(card->keysets + tmp->n_keysets);
+	memcpy(card->keysets, tmp->keysets, tmp->n_keysets * sizeof(*card->keysets));
+	memcpy(card->tars, tmp->tars, tmp->n_tars * sizeof(*card->tars));
+	return card;
+}
+
 static void card_free(gpointer p)
 {
 	struct ots_card *card = p;
 
-	for (unsigned i = 0; i < card->n_keysets; i++) {
-		struct ots_keyset *ks = &card->keysets[i];
-
-		simota_ota_key_free(ks->kic_prepared);
-		for (unsigned j = 0; j < G_N_ELEMENTS(ks->kid_prepared); j++)
-			simota_ota_key_free(ks->kid_prepared[j]);
-	}
-	explicit_bzero(card, sizeof(*card));
+	explicit_bzero(card, card_size(card->n_keysets, card->n_tars));
 	g_free(card);
 }
 
@@ -79,14 +92,15 @@ static void copy_key(uint8_t *dst, size_t *dst_len, struct ots_db_stmt *st, int 
 static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 {
 	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT msisdn, imsi, link FROM cards WHERE iccid = ?");
-	struct ots_card *card;
+	struct ots_keyset keysets[SIMOTA_CARD_MAX_KEYSETS] = { 0 };
+	struct simota_card_tar tars[SIMOTA_CARD_MAX_TARS] = { 0 };
+	struct ots_card tmp = { .keysets = keysets, .tars = tars }, *card = &tmp;
 
 	ots_db_bind_text(st, 1, iccid);
 	if (!ots_db_next(st, NULL)) {
 		ots_db_reset(st);
 		return NULL;
 	}
-	card = g_new0(struct ots_card, 1);
 	g_strlcpy(card->iccid, iccid, sizeof(card->iccid));
 	copy_text(card->msisdn, sizeof(card->msisdn), ots_db_column_text(st, 0));
 	copy_text(card->imsi, sizeof(card->imsi), ots_db_column_text(st, 1));
@@ -127,6 +141,8 @@ static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 		card->n_tars++;
 	}
 	ots_db_reset(st);
+	card = card_dup(&tmp);
+	explicit_bzero(keysets, sizeof(keysets));    /* key material */
 	return card;
 }
 
@@ -151,12 +167,16 @@ GPtrArray *ots_registry_all_by_msisdn(struct ots_registry *reg, const char *msis
 	GPtrArray *iccids = g_ptr_array_new_with_free_func(g_free);
 	struct ots_db_stmt *st;
 
+	while (msisdn && *msisdn == '+')
+		msisdn++;
 	if (!msisdn || !*msisdn)
 		goto done;
-	st = ots_db_stmt(reg->db, "SELECT iccid FROM cards WHERE ltrim(msisdn, '+') = ltrim(?, '+') ORDER BY iccid");
+	/* stored with one optional '+' (the card checks): both spellings, through the index cards_msisdn */
+	st = ots_db_stmt(reg->db, "SELECT iccid FROM cards WHERE msisdn IN (?, ?) ORDER BY iccid");
 	if (!st)
 		goto done;
 	ots_db_bind_text(st, 1, msisdn);
+	ots_db_bind_text_take(st, 2, g_strconcat("+", msisdn, NULL));
 	while (ots_db_next(st, NULL))
 		g_ptr_array_add(iccids, g_strdup(ots_db_column_text(st, 0)));
 	ots_db_reset(st);
@@ -260,32 +280,55 @@ static bool card_exists(struct ots_registry *reg, const char *iccid)
 	return any;
 }
 
-bool ots_registry_add(struct ots_registry *reg, const struct simota_card_config *cfg,
-		      bool replace, GError **error)
+/* One card, inside the caller's DB transaction. */
+static bool add_one(struct ots_registry *reg, const struct simota_card_config *cfg, bool replace,
+		    GError **error)
 {
-	if (!ots_db_begin(reg->db, error))
-		return false;
 	if (card_exists(reg, cfg->iccid)) {
 		if (!replace) {
 			g_set_error(error, OTS_ERROR, OTS_ERROR_EXISTS,
 				    "card %s is already registered", cfg->iccid);
-			goto fail;
+			return false;
 		}
 		if (has_unfinished(reg, cfg->iccid)) {
 			g_set_error(error, OTS_ERROR, OTS_ERROR_STATE,
 				    "card %s has unfinished transactions", cfg->iccid);
-			goto fail;
+			return false;
 		}
 		if (!delete_card(reg, cfg->iccid, error))
-			goto fail;
+			return false;
 	}
-	if (!insert_card(reg, cfg, error) || !ots_db_commit(reg->db, error))
+	return insert_card(reg, cfg, error);
+}
+
+bool ots_registry_add(struct ots_registry *reg, const struct simota_card_config *cfg,
+		      bool replace, GError **error)
+{
+	return ots_registry_add_all(reg, &cfg, 1, replace, error);
+}
+
+bool ots_registry_add_all(struct ots_registry *reg, const struct simota_card_config *const *cfgs,
+			  unsigned n, bool replace, GError **error)
+{
+	if (!ots_db_begin(reg->db, error))
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (!add_one(reg, cfgs[i], replace, error))
+			goto fail;
+	if (!ots_db_commit(reg->db, error))
 		goto fail;
-	g_hash_table_remove(reg->cards, cfg->iccid);
-	g_message("card %s registered: %u keysets, %u TARs", cfg->iccid, cfg->n_keysets,
-		  cfg->n_tars);
-	for (unsigned i = 0; cfg->warnings && i < cfg->warnings->len; i++)
-		g_warning("card %s: %s", cfg->iccid, (const char *)cfg->warnings->pdata[i]);
+	for (unsigned i = 0; i < n; i++) {
+		const struct simota_card_config *cfg = cfgs[i];
+
+		g_hash_table_remove(reg->cards, cfg->iccid);
+		if (n == 1)
+			g_message("card %s registered: %u keysets, %u TARs", cfg->iccid,
+				  cfg->n_keysets, cfg->n_tars);
+		for (unsigned w = 0; cfg->warnings && w < cfg->warnings->len; w++)
+			g_warning("card %s: %s", cfg->iccid, (const char *)cfg->warnings->pdata[w]);
+	}
+	if (n > 1)
+		g_message("%u cards registered (%s to %s)", n, cfgs[0]->iccid, cfgs[n - 1]->iccid);
 	return true;
 fail:
 	ots_db_rollback(reg->db);
@@ -794,40 +837,34 @@ bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool nee
 	*kic = NULL;
 	*kid = NULL;
 	if (need_kic) {
-		if (!ks->kic_prepared) {
-			err = simota_ota_kic_algorithm(c->kic, SIMOTA_OTA_ALG_NONE, &alg);
-			if (err == SIMOTA_OK)
-				err = simota_ota_key_new(reg->crypto, alg, c->kic_key,
-							 c->kic_key_len, &ks->kic_prepared);
-			if (err != SIMOTA_OK) {
-				g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
-					    "keyset %u: KIc %02x: %s", c->kvn, c->kic,
-					    simota_strerror(err));
-				return false;
-			}
+		err = simota_ota_kic_algorithm(c->kic, SIMOTA_OTA_ALG_NONE, &alg);
+		if (err == SIMOTA_OK)
+			err = simota_ota_key_new(reg->crypto, alg, c->kic_key, c->kic_key_len, kic);
+		if (err != SIMOTA_OK) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "keyset %u: KIc %02x: %s",
+				    c->kvn, c->kic, simota_strerror(err));
+			return false;
 		}
-		*kic = ks->kic_prepared;
 	}
 	if (integrity == SIMOTA_OTA_INTEGRITY_RC || integrity == SIMOTA_OTA_INTEGRITY_CC) {
-		if (!ks->kid_prepared[integrity]) {
-			err = simota_ota_kid_algorithm(c->kid, integrity, SIMOTA_OTA_ALG_NONE, &alg);
-			if (err == SIMOTA_OK)
-				err = simota_ota_key_new(reg->crypto, alg, c->kid_key,
-							 c->kid_key_len, &ks->kid_prepared[integrity]);
-			if (err != SIMOTA_OK) {
-				g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
-					    "keyset %u: KID %02x: %s", c->kvn, c->kid,
-					    simota_strerror(err));
-				return false;
-			}
+		err = simota_ota_kid_algorithm(c->kid, integrity, SIMOTA_OTA_ALG_NONE, &alg);
+		if (err == SIMOTA_OK)
+			err = simota_ota_key_new(reg->crypto, alg, c->kid_key, c->kid_key_len, kid);
+		if (err != SIMOTA_OK) {
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "keyset %u: KID %02x: %s",
+				    c->kvn, c->kid, simota_strerror(err));
+			goto fail;
 		}
-		*kid = ks->kid_prepared[integrity];
 	} else if (integrity == SIMOTA_OTA_INTEGRITY_DS) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
 			    "keyset %u: digital signatures are not supported", c->kvn);
-		return false;
+		goto fail;
 	}
 	return true;
+fail:
+	simota_ota_key_free(*kic);
+	*kic = NULL;
+	return false;
 }
 
 /*

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * SV2 card registry: cards, keysets (with their counters) and TARs in the
- * database, an in-memory cache of them, and the libsimota keys prepared
- * once per keyset and kept with the cached card.  Key bytes never leave
- * this module except into simota_ota_key_new().
+ * database, and an in-memory cache of them (each cached card holds only the
+ * keysets and TARs it has: a few hundred bytes).  The libsimota keys are
+ * prepared when a packet is built or a PoR checked and freed after it
+ * (about a microsecond each; kept per card they cost 2 KiB of OpenSSL
+ * contexts for every card with a transaction).  Key bytes never leave this
+ * module except into simota_ota_key_new().
  */
 #ifndef OTS_REGISTRY_H
 #define OTS_REGISTRY_H
@@ -19,14 +22,10 @@
 
 /*
  * A keyset as the card config declares it (lib's struct; its counter field
- * is not used here: the live counter is in the database) and the keys the
- * server prepared from it.
+ * is not used here: the live counter is in the database).
  */
 struct ots_keyset {
 	struct simota_card_keyset cfg;
-	/* prepared on first use, per integrity kind of the SPI that uses them */
-	struct simota_ota_key *kic_prepared;
-	struct simota_ota_key *kid_prepared[4];   /* index: enum simota_ota_integrity */
 };
 
 struct ots_card {
@@ -35,10 +34,10 @@ struct ots_card {
 	char imsi[16];
 	char link[8];             /* the southbound fixed for this card ("netsim", "smpp"), "" = chosen */
 	unsigned n_keysets;
-	struct ots_keyset keysets[SIMOTA_CARD_MAX_KEYSETS];
+	struct ots_keyset *keysets;       /* n_keysets, in the card's own allocation */
 	unsigned n_tars;
 	/* as the card config declares them; the database keeps what the server uses (not ir, capacity) */
-	struct simota_card_tar tars[SIMOTA_CARD_MAX_TARS];
+	struct simota_card_tar *tars;     /* n_tars, in the card's own allocation */
 };
 
 struct ots_registry;
@@ -62,6 +61,12 @@ uint64_t ots_registry_count(struct ots_registry *reg);
 /* Stores a parsed card config (in its own DB transaction); logs its warnings. */
 bool ots_registry_add(struct ots_registry *reg, const struct simota_card_config *cfg,
 		      bool replace, GError **error);
+/*
+ * The same for n cards in one DB transaction (one commit, one fsync): all
+ * are stored or none (the error names the first card refused).
+ */
+bool ots_registry_add_all(struct ots_registry *reg, const struct simota_card_config *const *cfgs,
+			  unsigned n, bool replace, GError **error);
 bool ots_registry_remove(struct ots_registry *reg, const char *iccid, GError **error);
 
 /*
@@ -84,7 +89,8 @@ int ots_card_tar_keyset(const struct ots_card *card, const struct simota_card_ta
 
 /*
  * The prepared keys of a keyset: the KIc key when need_kic, the KID key for
- * this integrity kind (RC or CC; NONE gives NULL).  Prepared once, cached.
+ * this integrity kind (RC or CC; NONE gives NULL).  The caller frees them
+ * (simota_ota_key_free) once the packet is built or the PoR checked.
  */
 bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool need_kic,
 		       enum simota_ota_integrity integrity,

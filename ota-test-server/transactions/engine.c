@@ -1030,6 +1030,34 @@ bool ots_engine_card_add_json(struct ots_engine *e, JsonNode *card, bool replace
 	return ok;
 }
 
+bool ots_engine_card_add_json_all(struct ots_engine *e, JsonArray *cards, bool replace,
+				  GError **error)
+{
+	guint n = json_array_get_length(cards);
+	GPtrArray *cfgs = g_ptr_array_new_full(n, (GDestroyNotify)simota_card_config_free);
+	bool ok = true;
+
+	for (guint i = 0; ok && i < n; i++) {
+		JsonNode *card = json_array_get_element(cards, i);
+		struct simota_card_config *cfg = NULL;
+
+		if (!JSON_NODE_HOLDS_OBJECT(card))
+			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "[%u]: expected a card object", i);
+		else if (!(cfg = ots_registry_config_from_json(card, error)))
+			g_prefix_error(error, "[%u].", i);
+		else
+			g_ptr_array_add(cfgs, cfg);
+		ok = cfg != NULL;
+	}
+	if (ok) {
+		ots_engine_flush(e);    /* the registry commits on its own: no batch may be open */
+		ok = ots_registry_add_all(e->reg, (const struct simota_card_config *const *)cfgs->pdata,
+					  cfgs->len, replace, error);
+	}
+	g_ptr_array_unref(cfgs);
+	return ok;
+}
+
 JsonNode *ots_engine_card_list(struct ots_engine *e, GError **error)
 {
 	return ots_registry_list_json(e->reg, error);

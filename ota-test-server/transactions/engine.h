@@ -217,6 +217,14 @@ bool ots_engine_card_import_data(struct ots_engine *engine, const char *data, si
  */
 bool ots_engine_card_add_json(struct ots_engine *engine, JsonNode *card, bool replace,
 			      GError **error);
+/*
+ * Adds every card of a JSON array of them (doc/api.md "POST /v1/cards", a
+ * batch) in one database transaction: one commit for the batch, and all of
+ * them are stored or none.  Errors name the card's index
+ * ("[3].keysets[0].kic-key").
+ */
+bool ots_engine_card_add_json_all(struct ots_engine *engine, JsonArray *cards, bool replace,
+				  GError **error);
 /* [{"iccid", "msisdn", "keysets": n, "tars": [...], "active": txid or null}] */
 JsonNode *ots_engine_card_list(struct ots_engine *engine, GError **error);
 /* One card without keys: keysets with kvn, kic, kid, algorithm names, counter. */

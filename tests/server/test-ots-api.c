@@ -66,7 +66,9 @@ static void test_card_json(void)
 	static const struct {
 		const char *body, *field;
 	} bad[] = {
-		{ "[1]", "body" },
+		{ "[1]", "[0]" },
+		{ "[]", "body" },
+		{ "\"card\"", "body" },
 		{ "{not json", "body" },
 		{ "{\"msisdn\":\"+1\"}", "iccid" },
 		{ "{\"iccid\":\"8988\"}", "iccid" },
@@ -116,6 +118,51 @@ static void test_card_json(void)
 	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++)
 		expect("POST", "/v1/cards", "application/json", bad[i].body, 400, bad[i].field);
 	expect("POST", "/v1/cards", "application/json", NULL, 400, "body");
+}
+
+/* A card of the batch test: CARD_JSON's with another ICCID and MSISDN (n: 1-9). */
+#define BATCH_CARD(n, kid_key) \
+	"{\"iccid\":\"8988239000000000070" #n "\",\"msisdn\":\"+1555007" #n "\"," \
+	"\"keysets\":[{\"kvn\":1,\"kic\":\"15\",\"kid\":\"15\"," \
+	"\"kic-key\":\"00112233445566778899aabbccddeeff\",\"kid-key\":\"" kid_key "\"}]," \
+	"\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\"}]}"
+#define GOOD_KID "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+/* POST /v1/cards with an array: one database transaction, every card stored or none. */
+static void test_card_batch(void)
+{
+	static const char batch[] = "[" BATCH_CARD(1, GOOD_KID) "," BATCH_CARD(2, GOOD_KID) ","
+				    BATCH_CARD(3, GOOD_KID) "]";
+	struct reply r;
+
+	/* the third card's key is not hex: nothing of the batch is stored */
+	call(&r, "POST", "/v1/cards", "application/json",
+	     "[" BATCH_CARD(4, GOOD_KID) "," BATCH_CARD(5, GOOD_KID) "," BATCH_CARD(6, "zz") "]");
+	g_assert_cmpuint(r.status, ==, 400);
+	g_assert_cmpstr(json_object_get_string_member(obj(&r), "field"), ==, "[2].keysets[0].kid-key");
+	reply_clear(&r);
+	expect("GET", "/v1/cards/89882390000000000704", NULL, NULL, 404, "iccid");
+
+	call(&r, "POST", "/v1/cards", "application/json", batch);
+	g_assert_cmpuint(r.status, ==, 201);
+	g_assert_cmpint(json_object_get_int_member(obj(&r), "registered"), ==, 3);
+	reply_clear(&r);
+	call(&r, "GET", "/v1/cards/89882390000000000702", NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	g_assert_cmpstr(json_object_get_string_member(obj(&r), "msisdn"), ==, "+15550072");
+	reply_clear(&r);
+
+	/* one registered card refuses the batch; replace=true stores it again */
+	expect("POST", "/v1/cards", "application/json",
+	       "[" BATCH_CARD(7, GOOD_KID) "," BATCH_CARD(1, GOOD_KID) "]", 409, NULL);
+	expect("GET", "/v1/cards/89882390000000000707", NULL, NULL, 404, "iccid");
+	expect("POST", "/v1/cards?replace=true", "application/json", batch, 201, NULL);
+	for (unsigned i = 1; i <= 3; i++) {
+		char *path = g_strdup_printf("/v1/cards/8988239000000000070%u", i);
+
+		expect("DELETE", path, NULL, NULL, 204, NULL);
+		g_free(path);
+	}
 }
 
 /*
@@ -1058,6 +1105,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/api/cards/import", test_card_import);
 	g_test_add_func("/api/cards/json", test_card_json);
+	g_test_add_func("/api/cards/batch", test_card_batch);
 	g_test_add_func("/api/cards/checks", test_card_checks);
 	g_test_add_func("/api/cards/routes", test_card_routes);
 	g_test_add_func("/api/tx/bad-input", test_tx_bad_input);
