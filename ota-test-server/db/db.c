@@ -118,7 +118,9 @@ static const char schema_v6[] =
 	"CREATE INDEX cards_owner ON cards(owner);"
 	"CREATE TABLE inbox(id {ID}, iccid TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL,"
 	"  reply_to TEXT NOT NULL, created {INT} NOT NULL);"
-	"CREATE INDEX inbox_card ON inbox(iccid);";
+	"CREATE INDEX inbox_card ON inbox(iccid);"
+	/* the instance that paces a running campaign */
+	"ALTER TABLE campaigns ADD COLUMN owner TEXT;";
 
 struct migration {
 	const char *both;         /* with the {TYPE} words */

@@ -185,6 +185,32 @@ static void maybe_finish(struct ots_engine *e, struct campaign_run *run)
 		finish(e, run);
 }
 
+/*
+ * Several instances: the card is leased by another live instance.  It
+ * waits, pending, behind the campaign's other cards (its attempt not
+ * counted), and that instance is asked to let it go (lease.c).
+ */
+static void card_elsewhere(struct campaign_run *run, const char *iccid, int64_t attempts)
+{
+	struct ots_engine *e = run->e;
+	struct ots_db_stmt *st = ots_db_stmt(e->db, "UPDATE campaign_cards SET state = ?, attempts = ?, "
+				       "pos = (SELECT max(pos) + 1 FROM campaign_cards "
+				       "WHERE campaign_id = ?) WHERE campaign_id = ? AND iccid = ?");
+	char *owner = NULL;
+
+	ots_db_bind_int(st, 1, CARD_PENDING);
+	ots_db_bind_int(st, 2, attempts);
+	ots_db_bind_int(st, 3, (int64_t)run->id);
+	ots_db_bind_int(st, 4, (int64_t)run->id);
+	ots_db_bind_text(st, 5, iccid);
+	db_run(e, st);
+	run->active--;
+	run->pending++;
+	if (!ots_lease_hold(e, iccid, &owner) && *owner)
+		ots_lease_ask_release(e, owner, iccid);
+	g_free(owner);
+}
+
 /* One pending card started: its operation (or its failure when the card cannot take the script). */
 static void start_card(struct campaign_run *run, const char *iccid, int64_t attempts)
 {
@@ -209,6 +235,11 @@ static void start_card(struct campaign_run *run, const char *iccid, int64_t atte
 	run->active++;
 	if (!ots_rfm_target(e, iccid, run->rs, "iccid", "tar", &card, &tar, &kvn, &error) ||
 	    !ots_rfm_start(e, card, tar, kvn, run->rs, run->id, &tx_id, &error)) {
+		if (g_error_matches(error, OTS_ERROR, OTS_ERROR_ELSEWHERE)) {
+			g_error_free(error);
+			card_elsewhere(run, iccid, attempts);
+			return;
+		}
 		/* the card was removed or changed since the campaign began */
 		set_card(e, run->id, iccid, CARD_FAILED, error->message);
 		card_event(e, run->id, iccid, 0, CARD_FAILED, attempts + 1, error->message);
@@ -301,6 +332,38 @@ static void ensure_ticking(struct campaign_run *run)
 
 /* ---- the outcome of a card's operation (tx.c's finish hook, through rfm.c) ---------------- */
 
+static int64_t campaign_retries(struct ots_engine *e, uint64_t id)
+{
+	struct campaign_run *run = running(e, id);
+	struct ots_db_stmt *st;
+	int64_t v = 0;
+
+	if (run)
+		return run->retries;
+	st = ots_db_stmt(e->db, "SELECT retries FROM campaigns WHERE id = ?");
+	ots_db_bind_int(st, 1, (int64_t)id);
+	if (ots_db_next(st, NULL))
+		v = ots_db_column_int(st, 0);
+	ots_db_reset(st);
+	return v;
+}
+
+void ots_campaign_recount(struct ots_engine *e, uint64_t id)
+{
+	struct campaign_run *run = running(e, id);
+	int64_t counts[CARD_N];
+
+	if (!run)
+		return;
+	ots_engine_begin(e);
+	count_cards(e, id, counts);
+	run->pending = (unsigned)counts[CARD_PENDING];
+	run->active = (unsigned)counts[CARD_ACTIVE];
+	ensure_ticking(run);
+	maybe_finish(e, run);
+	ots_engine_end(e);
+}
+
 void ots_campaign_op_finished(struct ots_engine *e, uint64_t campaign, const char *iccid,
 			      uint64_t tx_id, bool answered, bool ok, const char *why)
 {
@@ -324,14 +387,17 @@ void ots_campaign_op_finished(struct ots_engine *e, uint64_t campaign, const cha
 		state = CARD_DONE;
 	else if (run && run->cancelling)
 		state = CARD_CANCELLED;
-	else if (answered || !run || attempts > (int64_t)run->retries)
+	else if (answered || attempts > campaign_retries(e, campaign))
 		state = CARD_FAILED;   /* the card answered: never sent the script again */
 	else
 		state = CARD_PENDING;  /* no PoR: again, with fresh counters */
 	set_card(e, campaign, iccid, state, state == CARD_DONE ? NULL : why);
 	card_event(e, campaign, iccid, tx_id, state, attempts, state == CARD_DONE ? NULL : why);
-	if (!run)
+	if (!run) {
+		/* several instances: the card was handed here; the pacing instance counts again */
+		ots_lease_campaign_changed(e, campaign);
 		return;
+	}
 	run->active--;
 	if (state == CARD_PENDING) {
 		run->pending++;
@@ -384,19 +450,32 @@ static struct ots_rfm_script *stored_script(const char *tar, int64_t format, con
 
 bool ots_campaigns_load(struct ots_engine *e, GError **error)
 {
-	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT id, tar, format, apdus, rate_milli, retries "
-					     "FROM campaigns WHERE state = ? ORDER BY id");
+	const char *me = ots_lease_name(e);
+	/* several instances: the campaigns this one paces (its own, and those taken over) */
+	struct ots_db_stmt *st = ots_db_stmt(e->db, me ?
+		"SELECT id, tar, format, apdus, rate_milli, retries FROM campaigns WHERE state = ? "
+		"AND owner = ? ORDER BY id" :
+		"SELECT id, tar, format, apdus, rate_milli, retries FROM campaigns WHERE state = ? "
+		"ORDER BY id");
 	GPtrArray *runs = g_ptr_array_new();
 	GError *local = NULL;
 
-	e->campaigns = g_new0(struct ots_campaigns, 1);
-	e->campaigns->running = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, run_free);
+	if (!e->campaigns) {
+		e->campaigns = g_new0(struct ots_campaigns, 1);
+		e->campaigns->running = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
+							      run_free);
+	}
 	ots_db_bind_int(st, 1, CAMPAIGN_RUNNING);
+	if (me)
+		ots_db_bind_text(st, 2, me);
 	while (ots_db_next(st, &local)) {
 		uint64_t id = (uint64_t)ots_db_column_int(st, 0);
-		struct ots_rfm_script *rs = stored_script(ots_db_column_text(st, 1), ots_db_column_int(st, 2),
-							  ots_db_column_text(st, 3), &local);
+		struct ots_rfm_script *rs;
 
+		if (running(e, id))
+			continue;
+		rs = stored_script(ots_db_column_text(st, 1), ots_db_column_int(st, 2),
+				   ots_db_column_text(st, 3), &local);
 		if (!rs)
 			break;
 		g_ptr_array_add(runs, run_new(e, id, (unsigned)ots_db_column_int(st, 4),
@@ -579,7 +658,7 @@ static bool campaign_insert(struct ots_engine *e, const struct campaign_request 
 
 	ots_engine_begin(e);
 	st = ots_db_stmt(e->db, "INSERT INTO campaigns(name, tar, format, apdus, rate_milli, retries, "
-			 "state, created) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+			 "state, created, owner) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	ots_db_bind_text(st, 1, req->name ? req->name : "");
 	ots_db_bind_text_take(st, 2, ots_hex(rs->s.tar, 3));
 	ots_db_bind_int(st, 3, rs->s.format);
@@ -588,6 +667,7 @@ static bool campaign_insert(struct ots_engine *e, const struct campaign_request 
 	ots_db_bind_int(st, 6, req->retries);
 	ots_db_bind_int(st, 7, CAMPAIGN_RUNNING);
 	ots_db_bind_int(st, 8, now);
+	ots_db_bind_text(st, 9, ots_lease_name(e));
 	if (!ots_db_insert(st, "id", &v, error)) {
 		e->failed = true;
 		ots_engine_end(e);

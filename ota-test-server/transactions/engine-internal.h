@@ -243,6 +243,8 @@ bool ots_lease_hold(struct ots_engine *e, const char *iccid, char **owner);
 bool ots_lease_forward_mo(struct ots_engine *e, const char *owner, const char *iccid,
 			  const char *msisdn, const char *card, const struct simota_sms_submit *sms,
 			  const char *via);
+/* A card of this campaign changed here; the instance that paces it is told (NOTIFY at COMMIT). */
+void ots_lease_campaign_changed(struct ots_engine *e, uint64_t campaign);
 /* A device reaches a card another live instance holds: that one is asked to let it go. */
 void ots_lease_ask_release(struct ots_engine *e, const char *owner, const char *iccid);
 /* Inside the batch, before its COMMIT: the lease renewed; false when it had expired. */
@@ -269,11 +271,14 @@ void ots_rfm_finished(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state
 JsonNode *ots_rfm_json(struct ots_engine *e, uint64_t id);
 
 /* campaign.c */
+/* The running campaigns this instance paces, those not yet running here (again after a takeover). */
 bool ots_campaigns_load(struct ots_engine *e, GError **error);
 void ots_campaigns_free(struct ots_engine *e);
 /* An operation of a campaign ended: answered says whether its card sent a PoR. */
 void ots_campaign_op_finished(struct ots_engine *e, uint64_t campaign, const char *iccid,
 			      uint64_t tx_id, bool answered, bool ok, const char *why);
+/* Several instances: a card of a campaign this one paces changed elsewhere; counted again. */
+void ots_campaign_recount(struct ots_engine *e, uint64_t campaign);
 
 #define OTS_TX_COLUMNS "id, iccid, txid, tar, kvn, action, text, items, input, ev, state, " \
 	"created, c1_at, deadline, rq, attempts, backoff_ms, due, due_kind, outcome, result, why, " \

@@ -413,6 +413,11 @@ static void take_over(struct ots_engine *e, const char *dead)
 		goto failed;
 	for (unsigned i = 0; i < cards->len && !e->failed; i++)
 		take(e, cards->pdata[i], true);
+	st = ots_db_stmt(e->db, "UPDATE campaigns SET owner = ? WHERE owner = ?");
+	ots_db_bind_text(st, 1, e->lease->name);
+	ots_db_bind_text(st, 2, dead);
+	if (!ots_db_run(st, &error) || !ots_campaigns_load(e, &error))
+		goto failed;
 	st = ots_db_stmt(e->db, "DELETE FROM instances WHERE name = ?");
 	ots_db_bind_text(st, 1, dead);
 	if (!ots_db_run(st, &error))
@@ -634,6 +639,30 @@ static void mo_run(struct ots_engine *e, JsonNode *body)
 		      ots_json_get_string(o, "via") ? ots_json_get_string(o, "via") : "sms-submit");
 }
 
+void ots_lease_campaign_changed(struct ots_engine *e, uint64_t campaign)
+{
+	struct ots_db_stmt *st;
+	char *owner = NULL, *channel, *note;
+	GError *error = NULL;
+
+	if (!e->lease)
+		return;
+	st = ots_db_stmt(e->db, "SELECT owner FROM campaigns WHERE id = ?");
+	ots_db_bind_int(st, 1, (int64_t)campaign);
+	if (ots_db_next(st, NULL))
+		owner = g_strdup(ots_db_column_text(st, 0));
+	ots_db_reset(st);
+	if (!owner)
+		return;
+	channel = channel_of(owner);
+	note = g_strdup_printf("{\"op\":\"campaign\",\"id\":%" G_GUINT64_FORMAT "}", campaign);
+	if (!ots_db_notify(e->db, channel, note, &error))
+		ots_engine_db_failed(e, error);
+	g_free(channel);
+	g_free(note);
+	g_free(owner);
+}
+
 void ots_lease_ask_release(struct ots_engine *e, const char *owner, const char *iccid)
 {
 	char *channel = channel_of(owner);
@@ -847,6 +876,8 @@ static void on_notify(const char *payload, void *user)
 	else if (op && strcmp(op, "release") == 0 && ots_json_get_string(o, "iccid") &&
 		 ots_json_get_string(o, "to"))
 		release(e, ots_json_get_string(o, "iccid"), ots_json_get_string(o, "to"));
+	else if (op && strcmp(op, "campaign") == 0)
+		ots_campaign_recount(e, (uint64_t)json_object_get_int_member_with_default(o, "id", 0));
 	else if (op && strcmp(op, "released") == 0 && ots_json_get_string(o, "iccid"))
 		ots_engine_device_attached(e, ots_json_get_string(o, "iccid"), NULL);
 	else if (op && strcmp(op, "reply") == 0)

@@ -22,6 +22,7 @@
 #include "pg-cluster.h"
 #include "server-test.h"
 #include "transactions/engine.h"
+#include "transactions/rfm.h"
 
 #define LEASE_MS 600
 
@@ -80,12 +81,11 @@ static void setup(struct fixture *f, gconstpointer data)
 		f->s[i].e = engine_new(f, &f->s[i], i ? "b" : "a");
 	}
 	for (unsigned i = 0; i < 2; i++) {
-		char name[16], msisdn[16], *ini;
+		char msisdn[16], *ini;
 
 		g_snprintf(f->iccid[i], sizeof(f->iccid[i]), "8988239000000070%04u", i);
-		g_snprintf(name, sizeof(name), "card%u.ini", i);
 		g_snprintf(msisdn, sizeof(msisdn), "+1555700%04u", i);
-		ini = write_flow_card_ini(f->dir, name, f->iccid[i], msisdn);
+		ini = write_rfm_card_ini(f->dir, f->iccid[i], msisdn, NULL);
 		g_assert_true(ots_engine_card_import_file(f->s[0].e, ini, false, NULL, &error));
 		g_assert_no_error(error);
 		g_free(ini);
@@ -146,7 +146,7 @@ static void db_exec(struct fixture *f, const char *sql)
 
 static JsonNode *request(struct fixture *f, unsigned card)
 {
-	char *json = g_strdup_printf("{\"iccid\":\"%s\",\"tar\":\"" TAR_INDEFINITE "\","
+	char *json = g_strdup_printf("{\"iccid\":\"%s\",\"tar\":\"" TAR_FIXED "\","
 				     "\"action\":\"display-text\",\"text\":\"card %u\"}",
 				     f->iccid[card], card);
 	JsonNode *n = json_from_string(json, NULL);
@@ -358,6 +358,44 @@ static void test_handover(struct fixture *f, gconstpointer data)
 	}
 }
 
+static bool a_sent_both(struct fixture *f)
+{
+	unsigned n[2] = { 0, 0 };
+
+	for (unsigned i = 0; i < f->s[0].sent->len; i++)
+		for (unsigned c = 0; c < 2; c++)
+			n[c] += strcmp(f->s[0].sent->pdata[i], f->iccid[c]) == 0;
+	return n[0] && n[1];
+}
+
+/* A campaign paced by a, over a card b holds: b lets it go, a sends the script to both */
+static void test_campaign(struct fixture *f, gconstpointer data)
+{
+	char *json = g_strdup_printf("{\"tar\":\"b00001\",\"apdus\":[\"00a4000c026f46\"],"
+				     "\"iccids\":[\"%s\",\"%s\"],\"rate\":100}", f->iccid[0],
+				     f->iccid[1]);
+	JsonNode *n = json_from_string(json, NULL);
+	GError *error = NULL;
+	uint64_t id;
+
+	if (skipped(f)) {
+		json_node_unref(n);
+		g_free(json);
+		return;
+	}
+	/* b holds card 0 */
+	g_assert_true(start(f, 1, 0, &id, &error));
+	g_assert_no_error(error);
+	g_assert_true(run_until(f, flushed, 2000));
+	g_assert_true(ots_engine_campaign_start_json(f->s[0].e, n, &id, &error));
+	g_assert_no_error(error);
+	g_assert_true(run_until(f, a_sent_both, 5000));
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM cards WHERE owner = 'a'"), ==, 2);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM campaigns WHERE owner = 'a'"), ==, 1);
+	json_node_unref(n);
+	g_free(json);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -367,5 +405,6 @@ int main(int argc, char **argv)
 	g_test_add("/ots/lease/fencing", struct fixture, NULL, setup, test_fencing, teardown);
 	g_test_add("/ots/lease/takeover", struct fixture, NULL, setup, test_takeover, teardown);
 	g_test_add("/ots/lease/handover", struct fixture, NULL, setup, test_handover, teardown);
+	g_test_add("/ots/lease/campaign", struct fixture, NULL, setup, test_campaign, teardown);
 	return g_test_run();
 }
