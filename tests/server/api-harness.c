@@ -399,24 +399,6 @@ int device_main(const char *path, const char *ini)
 
 /* ---- the daemon ----------------------------------------------------------------------- */
 
-static guint16 free_port(void)
-{
-	GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-				  G_SOCKET_PROTOCOL_TCP, NULL);
-	GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	GSocketAddress *sa = g_inet_socket_address_new(lo, 0), *bound;
-	guint16 port;
-
-	g_assert_true(g_socket_bind(s, sa, FALSE, NULL));
-	bound = g_socket_get_local_address(s, NULL);
-	port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-	g_object_unref(bound);
-	g_object_unref(sa);
-	g_object_unref(lo);
-	g_socket_close(s, NULL);
-	g_object_unref(s);
-	return port;
-}
 
 /* A test that aborts leaves no server behind (seen: three from aborted runs, still up an hour later). */
 static void die_with_parent(gpointer unused)
@@ -441,7 +423,7 @@ bool server_start(void)
 	srv.log = g_build_filename(srv.dir, "server.log", NULL);
 	srv.ini = write_card_ini(srv.dir, "card.ini", TEST_ICCID, "+15550001");
 	srv.ini2 = write_card_ini(srv.dir, "card2.ini", TEST_ICCID2, "+15550002");
-	srv.port = free_port();
+	srv.port = test_free_port();
 	srv.base = g_strdup_printf("http://127.0.0.1:%u", srv.port);
 	http = g_strdup_printf("127.0.0.1:%u", srv.port);
 	netsim = g_strconcat("unix:", srv.sock, NULL);

@@ -3,11 +3,14 @@
 #ifndef SERVER_TEST_H
 #define SERVER_TEST_H
 
+#include <gio/gio.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "db/db.h"
 
 #define TEST_ICCID "89882390000000000017"
 #define TEST_ICCID2 "89882390000000000025"
@@ -149,6 +152,40 @@ static inline JsonObject *find_event(JsonNode *tx, const char *kind, unsigned nt
 static inline const char *tx_state(JsonNode *tx)
 {
 	return json_object_get_string_member(json_node_get_object(tx), "state");
+}
+
+/* A loopback TCP port free now (bound to 0, read, closed). */
+static inline guint16 test_free_port(void)
+{
+	GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+				  G_SOCKET_PROTOCOL_TCP, NULL);
+	GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	GSocketAddress *sa = g_inet_socket_address_new(lo, 0), *bound;
+	guint16 port;
+
+	g_assert_true(g_socket_bind(s, sa, FALSE, NULL));
+	bound = g_socket_get_local_address(s, NULL);
+	port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	g_object_unref(bound);
+	g_object_unref(sa);
+	g_object_unref(lo);
+	g_socket_close(s, NULL);
+	g_object_unref(s);
+	return port;
+}
+
+/* The first column of the first row sql gives on db (-1: no row); a failure aborts the test. */
+static inline int64_t test_db_int(struct ots_db *db, const char *sql)
+{
+	struct ots_db_stmt *st = ots_db_stmt(db, sql);
+	GError *error = NULL;
+	int64_t v = -1;
+
+	if (ots_db_next(st, &error))
+		v = ots_db_column_int(st, 0);
+	ots_db_reset(st);
+	g_assert_no_error(error);
+	return v;
 }
 
 #endif

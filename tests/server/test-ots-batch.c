@@ -125,18 +125,12 @@ static bool contains(GPtrArray *a, const char *s)
 
 static int64_t db_int(struct fixture *f, const char *sql)
 {
-	struct ots_db *h;
-	struct ots_db_stmt *st;
 	GError *error = NULL;
-	int64_t v = -1;
+	struct ots_db *h = ots_db_open(f->db, &error);
+	int64_t v;
 
-	h = ots_db_open(f->db, &error);
 	g_assert_no_error(error);
-	st = ots_db_stmt(h, sql);
-	if (ots_db_next(st, &error))
-		v = ots_db_column_int(st, 0);
-	ots_db_reset(st);
-	g_assert_no_error(error);
+	v = test_db_int(h, sql);
 	ots_db_close(h);
 	return v;
 }

@@ -72,35 +72,9 @@ static void card_iccid(unsigned i, char iccid[21])
 
 static int64_t db_int(struct run *r, const char *sql)
 {
-	struct ots_db_stmt *st = ots_db_stmt(r->db, sql);
-	GError *error = NULL;
-	int64_t v = -1;
-
-	if (ots_db_next(st, &error))
-		v = ots_db_column_int(st, 0);
-	ots_db_reset(st);
-	g_assert_no_error(error);
-	return v;
+	return test_db_int(r->db, sql);
 }
 
-static guint16 free_port(void)
-{
-	GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-				  G_SOCKET_PROTOCOL_TCP, NULL);
-	GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	GSocketAddress *sa = g_inet_socket_address_new(lo, 0), *bound;
-	guint16 port;
-
-	g_assert_true(g_socket_bind(s, sa, FALSE, NULL));
-	bound = g_socket_get_local_address(s, NULL);
-	port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-	g_object_unref(bound);
-	g_object_unref(sa);
-	g_object_unref(lo);
-	g_socket_close(s, NULL);
-	g_object_unref(s);
-	return port;
-}
 
 static void die_with_parent(gpointer unused)
 {
@@ -305,7 +279,7 @@ static void run_setup(struct run *r)
 		struct instance *in = &r->inst[i];
 
 		in->name = names[i];
-		in->port = free_port();
+		in->port = test_free_port();
 		in->base = g_strdup_printf("http://127.0.0.1:%u", in->port);
 		in->sock = g_strdup_printf("%s/netsim-%s.sock", r->dir, in->name);
 		in->log = g_strdup_printf("%s/server-%s.log", r->dir, in->name);

@@ -125,15 +125,7 @@ static bool skipped(struct fixture *f)
 
 static int64_t db_int(struct fixture *f, const char *sql)
 {
-	struct ots_db_stmt *st = ots_db_stmt(f->db, sql);
-	GError *error = NULL;
-	int64_t v = -1;
-
-	if (ots_db_next(st, &error))
-		v = ots_db_column_int(st, 0);
-	ots_db_reset(st);
-	g_assert_no_error(error);
-	return v;
+	return test_db_int(f->db, sql);
 }
 
 static void db_exec(struct fixture *f, const char *sql)

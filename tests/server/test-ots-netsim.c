@@ -230,20 +230,13 @@ static void server_teardown(struct server *s)
 
 static int64_t db_int(struct server *s, const char *sql)
 {
-	struct ots_db_stmt *st;
 	GError *error = NULL;
-	int64_t v = -1;
 
 	if (!s->h) {
 		s->h = ots_db_open(s->db, &error);
 		g_assert_no_error(error);
 	}
-	st = ots_db_stmt(s->h, sql);
-	if (ots_db_next(st, &error))
-		v = ots_db_column_int(st, 0);
-	ots_db_reset(st);
-	g_assert_no_error(error);
-	return v;
+	return test_db_int(s->h, sql);
 }
 
 /* Pumps until transaction 1 is in this state (OTS_TX_*). */
