@@ -22,6 +22,8 @@
 #include "pg-cluster.h"
 #include "server-test.h"
 #include "transactions/engine.h"
+#include "simota/deferred.h"
+#include "simota/sms.h"
 #include "transactions/rfm.h"
 
 #define LEASE_MS 600
@@ -388,6 +390,39 @@ static void test_campaign(struct fixture *f, gconstpointer data)
 	g_free(json);
 }
 
+static bool mg_recorded(struct fixture *f)
+{
+	return flushed(f) && db_int(f, "SELECT count(*) FROM timeline WHERE event = 'mg-received'") == 1;
+}
+
+/*
+ * An MG from a's card reaches b (an SMSC delivering to any bound instance):
+ * b stores it for a in the batch that acknowledges it; a records it on its
+ * transaction's timeline.
+ */
+static void test_mo_forwarded(struct fixture *f, gconstpointer data)
+{
+	struct simota_deferred_msg mg = { .type = SIMOTA_DEFERRED_MG, .txid = 1, .version = 1 };
+	struct simota_sms_submit sms = { .da = { .ton = 1, .npi = 1, .digits = "15550100" },
+					 .dcs = 0xF6 };
+	uint8_t tpdu[SIMOTA_SMS_TPDU_MAX];
+	size_t len;
+
+	if (skipped(f))
+		return;
+	a_holds_card0(f);       /* its first transaction: txid 1, C1 sent */
+	g_assert_cmpint(simota_deferred_encode(&mg, sms.ud.ud, sizeof(sms.ud.ud), &len), ==,
+			SIMOTA_OK);
+	sms.ud.len = sms.ud.udl = (uint8_t)len;
+	g_assert_cmpint(simota_sms_submit_encode(&sms, tpdu, sizeof(tpdu), &len), ==, SIMOTA_OK);
+	g_assert_cmpint(ots_engine_submit(f->s[1].e, f->iccid[0], NULL, tpdu, len), ==,
+			OTS_SUBMIT_FORWARDED);
+	g_assert_true(ots_engine_unflushed(f->s[1].e) != 0);   /* acknowledged after this commit */
+	g_assert_true(run_until(f, mg_recorded, 3000));
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM inbox"), ==, 0);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM cards WHERE owner = 'a'"), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -398,5 +433,7 @@ int main(int argc, char **argv)
 	g_test_add("/ots/lease/takeover", struct fixture, NULL, setup, test_takeover, teardown);
 	g_test_add("/ots/lease/handover", struct fixture, NULL, setup, test_handover, teardown);
 	g_test_add("/ots/lease/campaign", struct fixture, NULL, setup, test_campaign, teardown);
+	g_test_add("/ots/lease/mo-forwarded", struct fixture, NULL, setup, test_mo_forwarded,
+		   teardown);
 	return g_test_run();
 }
