@@ -216,6 +216,8 @@ JsonNode *ots_json_parse(const char *text); /* NULL on error or NULL text */
 const char *ots_action_name(enum simota_deferred_action a);
 bool ots_action_from_name(const char *s, enum simota_deferred_action *out);
 JsonNode *ots_tx_row_json(struct ots_engine *e, struct ots_db_stmt *row, bool timeline);
+/* SMS msg_id of an outstanding command was refused or not delivered (an SMSC's report). */
+void ots_engine_sms_failed(struct ots_engine *e, uint32_t msg_id, bool final, const char *why);
 /* The card's transactions leave the mirror (another instance takes the card over). */
 void ots_engine_drop_card(struct ots_engine *e, const char *iccid);
 /* Reads one card's unfinished transactions into the mirror and resumes them (a card taken over). */
@@ -243,6 +245,9 @@ bool ots_lease_hold(struct ots_engine *e, const char *iccid, char **owner);
 bool ots_lease_forward_mo(struct ots_engine *e, const char *owner, const char *iccid,
 			  const char *msisdn, const char *card, const struct simota_sms_submit *sms,
 			  const char *via);
+/* A report that SMS msg_id failed, for the instance that holds its card's lease (stored in the batch). */
+void ots_lease_forward_failure(struct ots_engine *e, const char *owner, const char *iccid,
+			       uint32_t msg_id, bool final, const char *why);
 /* A card of this campaign changed here; the instance that paces it is told (NOTIFY at COMMIT). */
 void ots_lease_campaign_changed(struct ots_engine *e, uint64_t campaign);
 /* A device reaches a card another live instance holds: that one is asked to let it go. */

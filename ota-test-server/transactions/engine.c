@@ -885,7 +885,6 @@ static const char *const fate_events[] = {
 void ots_engine_sms_report(struct ots_engine *e, uint32_t msg_id, const struct ots_sms_report *r)
 {
 	struct ots_cmd *cmd;
-	struct ots_tx *tx;
 	JsonObject *d;
 	char iccid[21];
 	uint64_t tx_id;
@@ -914,14 +913,32 @@ void ots_engine_sms_report(struct ots_engine *e, uint32_t msg_id, const struct o
 		json_object_set_string_member(d, "reason", r->reason ? r->reason : "");
 	}
 	ots_timeline_add(e, tx_id, iccid, fate_events[r->fate], d);
-	tx = cmd ? g_hash_table_lookup(e->txs, &cmd->tx_id) : NULL;
-	if (tx && (r->fate == OTS_SMS_REFUSED || r->fate == OTS_SMS_REFUSED_FINAL ||
-		   r->fate == OTS_SMS_UNDELIVERED)) {
+	if (r->fate == OTS_SMS_REFUSED || r->fate == OTS_SMS_REFUSED_FINAL ||
+	    r->fate == OTS_SMS_UNDELIVERED) {
 		char *why = g_strdup_printf("the SMSC refused the SMS: %s", r->reason ? r->reason : "?");
+		char *owner = NULL;
 
-		ots_tx_on_sms_failure(e, tx, r->fate == OTS_SMS_REFUSED_FINAL, why);
+		if (cmd)
+			ots_engine_sms_failed(e, msg_id, r->fate == OTS_SMS_REFUSED_FINAL, why);
+		else if (!ots_lease_hold(e, iccid, &owner) && *owner)
+			/* several instances: a receipt for another's SMS (the SMSC picks the session) */
+			ots_lease_forward_failure(e, owner, iccid, msg_id,
+						  r->fate == OTS_SMS_REFUSED_FINAL, why);
+		g_free(owner);
 		g_free(why);
 	}
+	ots_engine_end(e);
+}
+
+void ots_engine_sms_failed(struct ots_engine *e, uint32_t msg_id, bool final, const char *why)
+{
+	struct ots_cmd *cmd = g_hash_table_lookup(e->msgs, GUINT_TO_POINTER(msg_id));
+	struct ots_tx *tx = cmd ? g_hash_table_lookup(e->txs, &cmd->tx_id) : NULL;
+
+	if (!tx)
+		return;         /* answered or replaced meanwhile */
+	ots_engine_begin(e);
+	ots_tx_on_sms_failure(e, tx, final, why);
 	ots_engine_end(e);
 }
 

@@ -622,6 +622,32 @@ bool ots_lease_forward_mo(struct ots_engine *e, const char *owner, const char *i
 	return ok;
 }
 
+void ots_lease_forward_failure(struct ots_engine *e, const char *owner, const char *iccid,
+			       uint32_t msg_id, bool final, const char *why)
+{
+	JsonObject *o = json_object_new();
+	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+	GError *error = NULL;
+
+	json_object_set_int_member(o, "msg-id", msg_id);
+	json_object_set_boolean_member(o, "final", final);
+	json_object_set_string_member(o, "why", why);
+	json_node_take_object(n, o);
+	if (!inbox_put(e, owner, iccid, "sms-failed", n, "", &error))
+		ots_engine_db_failed(e, error);
+	json_node_unref(n);
+}
+
+static void sms_failed_run(struct ots_engine *e, JsonNode *body)
+{
+	JsonObject *o = JSON_NODE_HOLDS_OBJECT(body) ? json_node_get_object(body) : NULL;
+
+	if (o && ots_json_get_string(o, "why"))
+		ots_engine_sms_failed(e, (uint32_t)json_object_get_int_member_with_default(o, "msg-id", 0),
+				      json_object_get_boolean_member_with_default(o, "final", false),
+				      ots_json_get_string(o, "why"));
+}
+
 static void mo_run(struct ots_engine *e, JsonNode *body)
 {
 	JsonObject *o = JSON_NODE_HOLDS_OBJECT(body) ? json_node_get_object(body) : NULL;
@@ -786,6 +812,8 @@ static void inbox_process(struct ots_engine *e, int64_t ticket)
 		g_set_error(&error, OTS_ERROR, OTS_ERROR_INVALID, "body: not JSON");
 	else if (strcmp(kind, "mo") == 0)
 		mo_run(e, req);
+	else if (strcmp(kind, "sms-failed") == 0)
+		sms_failed_run(e, req);
 	else
 		run_request(e, kind, req, &id, &error);
 	if (req)

@@ -31,6 +31,7 @@
 struct side {
 	struct ots_engine *e;
 	GPtrArray *sent;         /* ICCIDs of the SMS its link took */
+	uint32_t last_msg_id;    /* the last one's SMS id */
 };
 
 struct fixture {
@@ -48,6 +49,7 @@ static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t 
 		    const uint8_t *tpdu, size_t len)
 {
 	g_ptr_array_add(((struct side *)user)->sent, g_strdup(iccid));
+	((struct side *)user)->last_msg_id = id;
 	return true;
 }
 
@@ -55,7 +57,7 @@ static struct ots_engine *engine_new(struct fixture *f, struct side *s, const ch
 {
 	struct ots_engine_config cfg = {
 		.db_path = f->uri, .batch_max = OTS_BATCH_MAX_CHANGES, .instance = name,
-		.lease_ms = LEASE_MS, .por_timeout_ms = 60000,
+		.lease_ms = LEASE_MS, .por_timeout_ms = 60000, .backoff_initial_ms = 100,
 	};
 	struct ots_southbound sb = { .send_deliver = sb_send, .user = s };
 	GError *error = NULL;
@@ -423,6 +425,31 @@ static void test_mo_forwarded(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(db_int(f, "SELECT count(*) FROM cards WHERE owner = 'a'"), ==, 1);
 }
 
+static bool a_resent(struct fixture *f)
+{
+	return f->s[0].sent->len >= 2;
+}
+
+/*
+ * The SMSC's receipt for a's C1 reaches b (it picks the session): "not
+ * delivered" is on the timeline at once, and a, told, sends the C1 again.
+ */
+static void test_receipt_forwarded(struct fixture *f, gconstpointer data)
+{
+	struct ots_sms_report r = { .fate = OTS_SMS_UNDELIVERED, .link = "smpp", .ref = "m1",
+				    .status = 1, .reason = "UNDELIV" };
+
+	if (skipped(f))
+		return;
+	a_holds_card0(f);
+	g_assert_cmpuint(f->s[0].sent->len, ==, 1);
+	ots_engine_sms_report(f->s[1].e, f->s[0].last_msg_id, &r);
+	g_assert_true(run_until(f, a_resent, 3000));
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM timeline WHERE event = 'delivery-receipt'"),
+			==, 1);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM inbox"), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -435,5 +462,7 @@ int main(int argc, char **argv)
 	g_test_add("/ots/lease/campaign", struct fixture, NULL, setup, test_campaign, teardown);
 	g_test_add("/ots/lease/mo-forwarded", struct fixture, NULL, setup, test_mo_forwarded,
 		   teardown);
+	g_test_add("/ots/lease/receipt-forwarded", struct fixture, NULL, setup,
+		   test_receipt_forwarded, teardown);
 	return g_test_run();
 }
