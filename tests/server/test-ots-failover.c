@@ -14,6 +14,14 @@
  * died, then b's), one release; no (card, keyset, counter) used twice, no
  * card refused a packet, each card's counter only went up, to the highest
  * the database recorded; a's cards are b's afterwards and a's row is gone.
+ *
+ * The same over SMPP (/failover/smpp): both instances bound as ESMEs to the
+ * test SMSC (tests/smsc, node-smpp), which plays the network for the
+ * handsets and delivers every MO (the PoRs, by SMS-SUBMIT) to the first
+ * bound instance, so the PoRs for the other's cards are handed over
+ * (inbox); OTS_FAILOVER_SMPP_CARDS cards (200); instance b, the one
+ * the SMSC does not deliver to, is killed with -9: the PoRs for its cards
+ * wait in the inbox until a takes the cards over, then complete.
  */
 #include <fcntl.h>
 #include <gio/gio.h>
@@ -24,6 +32,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gio/gunixsocketaddress.h>
 
 #include "db/db.h"
 #include "me-sim.h"
@@ -37,6 +47,7 @@
 
 struct instance {
 	const char *name;
+	const char *link;          /* "netsim" or "smpp" */
 	char *sock, *base, *log;
 	guint16 port;
 	GPid pid;
@@ -55,6 +66,10 @@ struct run {
 	GHashTable *r1_seen;       /* tx id -> seq of its r1-delivered event on a stream */
 	unsigned r1_twice;
 	struct ots_db *db;         /* the test's own connection */
+	/* the test SMSC (/failover/smpp) */
+	GPid smsc;
+	char *smsc_sock, *smsc_control, *smsc_out;
+	guint16 smsc_port;
 };
 
 static unsigned failover_cards(void)
@@ -82,14 +97,30 @@ static void die_with_parent(gpointer unused)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* The server's [smpp] key file (doc/smpp.md), mode 0600. */
+static char *smpp_config(struct run *r, struct instance *in)
+{
+	char *path = g_strdup_printf("%s/smpp-%s.conf", r->dir, in->name);
+
+	g_assert_true(g_file_set_contents_full(path, "[smpp]\nsystem-id=ots\npassword=secret\n"
+					       "enquire-link-ms=2000\nresponse-timeout-ms=3000\n"
+					       "reconnect-min-ms=200\nreconnect-max-ms=2000\n",
+					       -1, G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+	return path;
+}
+
 static void instance_spawn(struct run *r, struct instance *in)
 {
 	char *http = g_strdup_printf("127.0.0.1:%u", in->port);
-	char *netsim = g_strconcat("unix:", in->sock, NULL);
+	bool smpp = strcmp(in->link, "smpp") == 0;
+	char *link = smpp ? g_strdup_printf("127.0.0.1:%u", r->smsc_port) :
+		g_strconcat("unix:", in->sock, NULL);
+	char *config = smpp ? smpp_config(r, in) : NULL;
 	const char *argv[] = { g_getenv("OTA_TEST_SERVER"), "--db", r->uri, "--http", http,
-			       "--netsim", netsim, "--instance", in->name,
+			       smpp ? "--smpp" : "--netsim", link, "--instance", in->name,
 			       "--lease-ms", G_STRINGIFY(LEASE_MS), "--por-timeout-ms", "10000",
-			       "--max-attempts", "20", "--backoff-ms", "100", NULL };
+			       "--max-attempts", "20", "--backoff-ms", "100",
+			       smpp ? "--smpp-config" : NULL, config, NULL };
 	int fd = open(in->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	GError *error = NULL;
 
@@ -99,7 +130,117 @@ static void instance_spawn(struct run *r, struct instance *in)
 	g_assert_no_error(error);
 	close(fd);
 	g_free(http);
-	g_free(netsim);
+	g_free(link);
+	g_free(config);
+}
+
+/* ---- the test SMSC ---------------------------------------------------------------------------- */
+
+/* The test SMSC's node modules (tests/e2e/smsc.py installs them from the lockfile), or NULL: why. */
+static char *smsc_modules(char **why)
+{
+	char *e2e = g_build_filename(SRCDIR, "tests", "e2e", NULL);
+	char *code = g_strdup_printf("import sys; sys.dont_write_bytecode = True; "
+				     "sys.path.insert(0, '%s'); import smsc; print(smsc.install())", e2e);
+	/* Debian's python3, as the e2e suite's (smsc.py imports the harness, which needs python3-dbus) */
+	const char *argv[] = { "/usr/bin/python3", "-c", code, NULL };
+	char *out = NULL, *err = NULL;
+	int status = -1;
+
+	if (!g_spawn_sync(SRCDIR, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+			  &status, NULL) || !g_spawn_check_wait_status(status, NULL)) {
+		*why = g_strdup_printf("the test SMSC's modules: %s", err ? g_strstrip(err) : "?");
+		g_clear_pointer(&out, g_free);
+	}
+	g_free(err);
+	g_free(code);
+	g_free(e2e);
+	if (out) {
+		/* its last line (the harness may log the install before it) */
+		char *last = strrchr(g_strstrip(out), '\n'), *dir = g_strdup(last ? last + 1 : out);
+
+		g_free(out);
+		out = dir;
+	}
+	return out;
+}
+
+/* Starts the SMSC and waits for its {"ready": true, "smpp-port": N}; false: not here (skipped). */
+static bool smsc_start(struct run *r)
+{
+	char *why = NULL, *modules = smsc_modules(&why), *js, *log, **env;
+	int64_t end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+	int fd;
+
+	if (!modules) {
+		g_test_skip(why);
+		g_free(why);
+		return false;
+	}
+	js = g_build_filename(SRCDIR, "tests", "smsc", "smsc.js", NULL);
+	log = g_strdup_printf("%s/smsc.jsonl", r->dir);
+	r->smsc_sock = g_strdup_printf("%s/smsc-netsim.sock", r->dir);
+	r->smsc_control = g_strdup_printf("%s/smsc-control.sock", r->dir);
+	r->smsc_out = g_strdup_printf("%s/smsc.out", r->dir);
+	{
+		const char *argv[] = { "node", js, "--smpp-port", "0", "--netsim", r->smsc_sock,
+				       "--control", r->smsc_control, "--log", log, NULL };
+		GError *error = NULL;
+
+		env = g_environ_setenv(g_get_environ(), "NODE_PATH", modules, TRUE);
+		fd = open(r->smsc_out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		g_assert_cmpint(fd, >=, 0);
+		g_assert_true(g_spawn_async_with_fds(NULL, (char **)argv, env,
+						     G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
+						     die_with_parent, NULL, &r->smsc, -1, fd, fd, &error));
+		g_assert_no_error(error);
+		close(fd);
+		g_strfreev(env);
+	}
+	while (!r->smsc_port) {
+		char *text = NULL, *ready;
+
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		if (g_file_get_contents(r->smsc_out, &text, NULL, NULL) &&
+		    (ready = strstr(text, "\"smpp-port\":")))
+			r->smsc_port = (guint16)atoi(ready + strlen("\"smpp-port\":"));
+		g_free(text);
+		if (!r->smsc_port)
+			g_usleep(50000);
+	}
+	g_free(modules);
+	g_free(js);
+	g_free(log);
+	return true;
+}
+
+/* One command on the SMSC's control socket; its answer's member name (an integer). */
+static int64_t smsc_stat(struct run *r, const char *name)
+{
+	GSocketAddress *sa = g_unix_socket_address_new(r->smsc_control);
+	GSocket *s = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+				  G_SOCKET_PROTOCOL_DEFAULT, NULL);
+	const char *cmd = "{\"cmd\":\"stats\"}\n";
+	GString *in = g_string_new(NULL);
+	char buf[4096];
+	gssize n;
+	int64_t v = -1;
+	JsonNode *node;
+
+	g_assert_true(g_socket_connect(s, sa, NULL, NULL));
+	g_assert_cmpint(g_socket_send(s, cmd, strlen(cmd), NULL, NULL), ==, (gssize)strlen(cmd));
+	while (!strchr(in->str, '\n') && (n = g_socket_receive(s, buf, sizeof(buf), NULL, NULL)) > 0)
+		g_string_append_len(in, buf, n);
+	node = json_from_string(in->str, NULL);
+	if (node && JSON_NODE_HOLDS_OBJECT(node))
+		v = json_object_get_int_member_with_default(json_node_get_object(node), name, -1);
+	if (node)
+		json_node_unref(node);
+	g_string_free(in, TRUE);
+	g_socket_close(s, NULL);
+	g_object_unref(s);
+	g_object_unref(sa);
+	return v;
 }
 
 /* ---- SV1's event streams ------------------------------------------------------------------ */
@@ -253,14 +394,32 @@ static void attach(struct run *r, unsigned i, struct instance *in)
 	r->me[i]->up.user = r->d[i];
 }
 
-static void run_setup(struct run *r)
+/* SELECT count(*) of the completed transactions (written by run_setup) */
+static char completed_sql[80];
+#define COMPLETED completed_sql
+
+/* A run over link ("netsim", "smpp") with n cards; false when it cannot run here (skipped). */
+static bool run_setup(struct run *r, const char *link, unsigned n)
 {
 	static const char *const names[2] = { "a", "b" };
 	struct rlimit rl;
 	GError *error = NULL;
 
-	r->n = failover_cards();
+	if (!pg_cluster_wanted() || !g_getenv("OTA_TEST_SERVER")) {
+		g_test_skip("needs OTS_TEST_DB=postgresql and OTA_TEST_SERVER");
+		return false;
+	}
+	r->n = n;
 	r->dir = g_dir_make_tmp("ots-failover-XXXXXX", NULL);
+	g_snprintf(completed_sql, sizeof(completed_sql),
+		   "SELECT count(*) FROM transactions WHERE state = %d", OTS_TX_COMPLETED);
+	if (strcmp(link, "smpp") == 0 && !smsc_start(r)) {
+		char *cmd = g_strdup_printf("rm -rf '%s'", r->dir);
+
+		g_assert_cmpint(system(cmd), ==, 0);
+		g_free(cmd);
+		return false;
+	}
 	r->shm = g_build_filename(g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : r->dir,
 				  "ots-failover-cards-XXXXXX", NULL);
 	g_assert_nonnull(g_mkdtemp(r->shm));
@@ -279,6 +438,7 @@ static void run_setup(struct run *r)
 		struct instance *in = &r->inst[i];
 
 		in->name = names[i];
+		in->link = link;
 		in->port = test_free_port();
 		in->base = g_strdup_printf("http://127.0.0.1:%u", in->port);
 		in->sock = g_strdup_printf("%s/netsim-%s.sock", r->dir, in->name);
@@ -290,7 +450,11 @@ static void run_setup(struct run *r)
 	for (unsigned i = 0; i < 2; i++) {
 		instance_spawn(r, &r->inst[i]);
 		events_open(&r->inst[i]);
+		/* over SMPP, a binds first: the SMSC delivers every MO to it */
+		while (r->smsc && smsc_stat(r, "bound") < (int64_t)i + 1)
+			g_usleep(20000);
 	}
+	return true;
 }
 
 static void run_teardown(struct run *r)
@@ -317,6 +481,10 @@ static void run_teardown(struct run *r)
 		g_free(in->base);
 		g_free(in->log);
 	}
+	if (r->smsc) {
+		kill(r->smsc, SIGKILL);
+		waitpid(r->smsc, NULL, 0);
+	}
 	ots_db_close(r->db);
 	g_object_unref(r->http);
 	g_hash_table_destroy(r->r1_seen);
@@ -327,24 +495,102 @@ static void run_teardown(struct run *r)
 	g_free(r->uri);
 	g_free(r->shm);
 	g_free(r->dir);
+	g_free(r->smsc_sock);
+	g_free(r->smsc_control);
+	g_free(r->smsc_out);
 }
 
-/* ---- the test --------------------------------------------------------------------------------- */
+/* ---- the tests --------------------------------------------------------------------------------- */
+
+
+/*
+ * Two transactions a card; the first of card i to instance i % 2, the second to the
+ * other; POST_WINDOW requests in flight (libsoup's queue is walked per message).  The
+ * handsets wait meanwhile (their C1s queue in the sockets): the run is young when one dies.
+ */
+static void post_all(struct run *r, int64_t total, int64_t t0, int64_t end)
+{
+	for (unsigned j = 0; j < total || r->created + r->refused < r->posted;) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		if (j < total && r->posted - r->created - r->refused < POST_WINDOW) {
+			unsigned i = j % r->n, k = j / r->n;
+			char iccid[21];
+
+			card_iccid(i, iccid);
+			post_tx(r, &r->inst[(i + k) % 2], iccid, k);
+			j++;
+			continue;
+		}
+		g_main_context_iteration(NULL, TRUE);
+	}
+	g_assert_cmpuint(r->refused, ==, 0);
+	g_assert_cmpint(db_int(r, "SELECT count(*) FROM transactions"), ==, total);
+	g_test_message("%u transactions posted (half through the other instance) after %.1f s",
+		       r->created, (double)(g_get_monotonic_time() - t0) / 1e6);
+}
+
+/* Once a third are complete, instance i is killed with -9. */
+static void kill_one(struct run *r, unsigned i, int64_t total, int64_t t0, int64_t end)
+{
+	struct instance *in = &r->inst[i];
+
+	pump_until(r, COMPLETED, total / 3, end);
+	g_assert_cmpint(kill(in->pid, SIGKILL), ==, 0);
+	g_assert_cmpint(waitpid(in->pid, NULL, 0), ==, in->pid);
+	in->pid = 0;
+	events_read(r, in);
+	g_test_message("%s killed with %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " complete after "
+		       "%.1f s", in->name, db_int(r, COMPLETED), total,
+		       (double)(g_get_monotonic_time() - t0) / 1e6);
+	g_assert_cmpint(db_int(r, COMPLETED), <, total);
+}
+
+/* Nothing lost, nothing twice; the dead instance's row and leases gone. */
+static void check_outcome(struct run *r, int64_t total, const char *dead, int64_t t0)
+{
+	char *sql;
+
+	g_test_message("all complete after %.1f s; SV1's streams carried %u R1s",
+		       (double)(g_get_monotonic_time() - t0) / 1e6, g_hash_table_size(r->r1_seen));
+	g_assert_cmpint(db_int(r, "SELECT count(*) FROM transactions"), ==, total);
+	g_assert_cmpint(db_int(r, "SELECT count(*) FROM timeline WHERE event = 'r1-delivered'"), ==,
+			total);
+	g_assert_cmpint(db_int(r, "SELECT count(DISTINCT tx_id) FROM timeline "
+			       "WHERE event = 'r1-delivered'"), ==, total);
+	g_assert_cmpint(db_int(r, "SELECT count(*) FROM timeline WHERE event = 'released'"), ==,
+			total);
+	g_assert_cmpuint(r->r1_twice, ==, 0);
+	g_assert_cmpuint(g_hash_table_size(r->r1_seen), <=, total);
+	g_assert_cmpint(db_int(r, "SELECT count(*) FROM commands"), ==,
+			db_int(r, "SELECT count(*) FROM (SELECT DISTINCT iccid, kvn, cntr FROM "
+			       "commands) c"));
+	g_assert_cmpint(db_int(r, "SELECT count(*) FROM inbox"), ==, 0);
+	sql = g_strdup_printf("SELECT count(*) FROM cards WHERE owner = '%s'", dead);
+	g_assert_cmpint(db_int(r, sql), ==, 0);
+	g_free(sql);
+	sql = g_strdup_printf("SELECT count(*) FROM instances WHERE name = '%s'", dead);
+	g_assert_cmpint(db_int(r, sql), ==, 0);
+	g_free(sql);
+	for (unsigned i = 0; i < r->n; i++) {
+		char iccid[21];
+
+		card_iccid(i, iccid);
+		sql = g_strdup_printf("SELECT max(cntr) FROM commands WHERE iccid = '%s'", iccid);
+		g_assert_cmpuint(r->me[i]->refusals, ==, 0);
+		g_assert_true(me_sim_counters_increasing(r->me[i]));
+		g_assert_cmpint(db_int(r, sql), ==, (int64_t)r->me[i]->counter);
+		g_free(sql);
+	}
+}
 
 static void test_failover(void)
 {
 	struct run r = { 0 };
 	int64_t end, t0 = g_get_monotonic_time(), total;
-	char *completed = g_strdup_printf("SELECT count(*) FROM transactions WHERE state = %d",
-					  OTS_TX_COMPLETED);
 	unsigned half;
 
-	if (!pg_cluster_wanted() || !g_getenv("OTA_TEST_SERVER")) {
-		g_test_skip("needs OTS_TEST_DB=postgresql and OTA_TEST_SERVER");
-		g_free(completed);
+	if (!run_setup(&r, "netsim", failover_cards()))
 		return;
-	}
-	run_setup(&r);
 	half = r.n / 2;
 	total = 2 * (int64_t)r.n;
 	end = t0 + 600 * G_USEC_PER_SEC;
@@ -355,78 +601,65 @@ static void test_failover(void)
 	g_assert_cmpint(db_int(&r, "SELECT count(*) FROM cards WHERE owner = 'a'"), ==, half);
 	g_test_message("%u cards attached, leases taken after %.1f s", r.n,
 		       (double)(g_get_monotonic_time() - t0) / 1e6);
-
-	/*
-	 * Two transactions a card; the first of card i to instance i % 2, the second to the
-	 * other; POST_WINDOW requests in flight (libsoup's queue is walked per message).  The
-	 * handsets wait meanwhile (their C1s queue in the sockets): the run is young when a dies.
-	 */
-	for (unsigned j = 0; j < total || r.created + r.refused < r.posted;) {
-		g_assert_cmpint(g_get_monotonic_time(), <, end);
-		if (j < total && r.posted - r.created - r.refused < POST_WINDOW) {
-			unsigned i = j % r.n, k = j / r.n;
-			char iccid[21];
-
-			card_iccid(i, iccid);
-			post_tx(&r, &r.inst[(i + k) % 2], iccid, k);
-			j++;
-			continue;
-		}
-		g_main_context_iteration(NULL, TRUE);
-	}
-	g_assert_cmpuint(r.refused, ==, 0);
-	g_assert_cmpint(db_int(&r, "SELECT count(*) FROM transactions"), ==, total);
-	g_test_message("%u transactions posted (half through the other instance) after %.1f s",
-		       r.created, (double)(g_get_monotonic_time() - t0) / 1e6);
-
-	/* a third complete: instance a dies */
-	pump_until(&r, completed, total / 3, end);
-	g_assert_cmpint(kill(r.inst[0].pid, SIGKILL), ==, 0);
-	g_assert_cmpint(waitpid(r.inst[0].pid, NULL, 0), ==, r.inst[0].pid);
-	r.inst[0].pid = 0;
-	events_read(&r, &r.inst[0]);
-	g_test_message("a killed with %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " complete after %.1f s",
-		       db_int(&r, completed), total, (double)(g_get_monotonic_time() - t0) / 1e6);
-	g_assert_cmpint(db_int(&r, completed), <, total);
-
+	post_all(&r, total, t0, end);
+	kill_one(&r, 0, total, t0, end);
 	/* its handsets attach to b; b takes a's cards once a's lease has expired */
 	for (unsigned i = 0; i < half; i++) {
 		device_free(r.d[i]);
 		attach(&r, i, &r.inst[1]);
 	}
-	pump_until(&r, completed, total, end);
+	pump_until(&r, COMPLETED, total, end);
 	device_pump_many(r.d, r.n, 200);
 	events_read(&r, &r.inst[1]);
-	g_test_message("all complete after %.1f s; SV1's streams carried %u R1s",
-		       (double)(g_get_monotonic_time() - t0) / 1e6, g_hash_table_size(r.r1_seen));
+	check_outcome(&r, total, "a", t0);
+	run_teardown(&r);
+}
 
-	/* nothing lost, nothing twice */
-	g_assert_cmpint(db_int(&r, "SELECT count(*) FROM transactions"), ==, total);
-	g_assert_cmpint(db_int(&r, "SELECT count(*) FROM timeline WHERE event = 'r1-delivered'"), ==,
-			total);
-	g_assert_cmpint(db_int(&r, "SELECT count(DISTINCT tx_id) FROM timeline "
-			       "WHERE event = 'r1-delivered'"), ==, total);
-	g_assert_cmpint(db_int(&r, "SELECT count(*) FROM timeline WHERE event = 'released'"), ==,
-			total);
-	g_assert_cmpuint(r.r1_twice, ==, 0);
-	g_assert_cmpuint(g_hash_table_size(r.r1_seen), <=, total);
-	g_assert_cmpint(db_int(&r, "SELECT count(*) FROM commands"), ==,
-			db_int(&r, "SELECT count(*) FROM (SELECT DISTINCT iccid, kvn, cntr FROM "
-			       "commands) c"));
-	g_assert_cmpint(db_int(&r, "SELECT count(*) FROM inbox"), ==, 0);
-	g_assert_cmpint(db_int(&r, "SELECT count(*) FROM cards WHERE owner = 'a'"), ==, 0);
-	g_assert_cmpint(db_int(&r, "SELECT count(*) FROM instances WHERE name = 'a'"), ==, 0);
+/* OTS_FAILOVER_SMPP_CARDS, else 200 */
+static unsigned smpp_cards(void)
+{
+	const char *v = g_getenv("OTS_FAILOVER_SMPP_CARDS");
+	guint64 n;
+
+	return v && g_ascii_string_to_unsigned(v, 10, 2, 9999, &n, NULL) ? (unsigned)n : 200;
+}
+
+static void test_failover_smpp(void)
+{
+	struct run r = { 0 };
+	int64_t end, t0 = g_get_monotonic_time(), total;
+	char *log = NULL;
+
+	if (!run_setup(&r, "smpp", smpp_cards()))
+		return;
+	total = 2 * (int64_t)r.n;
+	end = t0 + 600 * G_USEC_PER_SEC;
+	/* the handsets are the SMSC's: each says HELLO with its card's number */
 	for (unsigned i = 0; i < r.n; i++) {
-		char iccid[21], *sql;
+		char iccid[21], msisdn[16];
 
 		card_iccid(i, iccid);
-		sql = g_strdup_printf("SELECT max(cntr) FROM commands WHERE iccid = '%s'", iccid);
-		g_assert_cmpuint(r.me[i]->refusals, ==, 0);
-		g_assert_true(me_sim_counters_increasing(r.me[i]));
-		g_assert_cmpint(db_int(&r, sql), ==, (int64_t)r.me[i]->counter);
-		g_free(sql);
+		g_snprintf(msisdn, sizeof(msisdn), "+1555600%04u", i);
+		r.d[i] = device_connect_as(r.smsc_sock, iccid, msisdn);
+		r.d[i]->me = r.me[i];
+		r.me[i]->up.user = r.d[i];
 	}
-	g_free(completed);
+	while (smsc_stat(&r, "devices") < (int64_t)r.n) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(20000);
+	}
+	/* the cards' leases go to the instance each is first posted to: half each */
+	post_all(&r, total, t0, end);
+	g_assert_cmpint(db_int(&r, "SELECT count(*) FROM cards WHERE owner = 'b'"), >, 0);
+	kill_one(&r, 1, total, t0, end);
+	pump_until(&r, COMPLETED, total, end);
+	device_pump_many(r.d, r.n, 200);
+	events_read(&r, &r.inst[0]);
+	check_outcome(&r, total, "b", t0);
+	/* the PoRs for b's cards came to a (the SMSC's first receiver), which handed them over */
+	g_assert_true(g_file_get_contents(r.inst[0].log, &log, NULL, NULL));
+	g_assert_nonnull(strstr(log, "handed to instance b"));
+	g_free(log);
 	run_teardown(&r);
 }
 
@@ -434,5 +667,6 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/failover/two-instances-kill9", test_failover);
+	g_test_add_func("/failover/smpp", test_failover_smpp);
 	return g_test_run();
 }
