@@ -177,6 +177,45 @@ static long heap_kib(void)
 	return (long)(mallinfo2().uordblks / 1024);
 }
 
+/* The machine's CPU time (/proc/stat "cpu" line, in ticks): in all, idle (with iowait), stolen. */
+struct cpu_ticks {
+	unsigned long long total, idle, steal;
+};
+
+static struct cpu_ticks cpu_ticks(void)
+{
+	unsigned long long v[8] = { 0 };
+	struct cpu_ticks t = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+
+	if (f && fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+			&v[4], &v[5], &v[6], &v[7]) == 8) {
+		for (unsigned i = 0; i < 8; i++)
+			t.total += v[i];
+		t.idle = v[3] + v[4];
+		t.steal = v[7];
+	}
+	if (f)
+		fclose(f);
+	return t;
+}
+
+/* "load average L, CPU B % busy, S % stolen" since from: the shared machine's state during a run. */
+static void print_machine(struct cpu_ticks from)
+{
+	struct cpu_ticks to = cpu_ticks();
+	double total = (double)MAX(to.total - from.total, 1);
+	char *load = NULL;
+
+	if (g_file_get_contents("/proc/loadavg", &load, NULL, NULL))
+		*strchrnul(load, ' ') = 0;
+	printf("            machine during the run: load average %s, CPU %.0f %% busy, %.0f %% stolen "
+	       "by the hypervisor (all cores)\n", load ? load : "?",
+	       100.0 * (double)(total - (double)(to.idle - from.idle) - (double)(to.steal - from.steal)) /
+	       total, 100.0 * (double)(to.steal - from.steal) / total);
+	g_free(load);
+}
+
 /* The database file with its WAL. */
 static long long db_bytes(const char *db)
 {
@@ -459,6 +498,7 @@ static double percentile_ms(GArray *us, double q)
 static void run_print(unsigned tx, unsigned window)
 {
 	double t0 = now_s(), t_run;
+	struct cpu_ticks cpu0 = cpu_ticks();
 
 	run_reset(tx, window, false);
 	start_more(NULL);
@@ -471,6 +511,7 @@ static void run_print(unsigned tx, unsigned window)
 	printf("            C1 -> R1: p50 %.2f ms, p99 %.2f ms, max %.2f ms (RSS now %ld MiB)\n",
 	       percentile_ms(B.latency_us, 0.50), percentile_ms(B.latency_us, 0.99),
 	       percentile_ms(B.latency_us, 1.0), rss_kib() / 1024);
+	print_machine(cpu0);
 	if (!B.forwarding)
 		return;
 	qsort(B.forward_us->data, B.forward_us->len, sizeof(int64_t), cmp_i64);
