@@ -586,7 +586,8 @@ static void leases_take(const char *uri)
 	for (unsigned i = 0; i < B.n_emulated; i++)
 		ots_engine_device_attached(B.e[B.cards[i].side], B.cards[i].iccid, NULL);
 	run_until(engines_flushed, 600);
-	printf("  leases:   %u devices attached, each at its engine, in %.2f s", B.n_emulated,
+	printf("  leases:   %u devices attached, each at its engine (which takes the card's lease "
+	       "unless a transaction started there took it already) in %.2f s", B.n_emulated,
 	       now_s() - t0);
 	print_owners(uri);
 	fflush(stdout);
