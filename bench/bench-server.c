@@ -36,8 +36,23 @@
  * one second); each run prints its database commits (one fsync each on
  * SQLite) and "transactions per fsync: N.NN" (complete transactions /
  * commits the server counted during the run).  Then the largest N again on
- * PostgreSQL, one engine, in a private cluster (tests/pg) when this machine
- * can start one; else a line saying that row was not measured.
+ * PostgreSQL in a private cluster (tests/pg) when this machine can start
+ * one, else a line saying that row was not measured: first one engine, then
+ * two instances on one new database (doc/scaling.md "Several instances"):
+ * engines "a" and "b" in this process (one main loop, so one thread for
+ * both), each with its own in-process link to half of the cards (even
+ * ones on a, odd on b).  Each card's transactions start at the engine its
+ * device is on, which takes the card's lease; before the run every device
+ * attaches at its engine, as a netsim device would.  Then the run with
+ * half of the transactions (2, 3, 6, 7, ...: both ways) started at the
+ * other engine as the HTTP API does (refused there with
+ * OTS_ERROR_ELSEWHERE, handed to the owner by ots_engine_forward), and the
+ * same run with every one started at the owner.  On PostgreSQL "per fsync"
+ * counts database commits (synchronous_commit=on: each waits for its WAL
+ * flush; PostgreSQL may serve concurrent ones with one fsync), of both
+ * engines together: their batches, the lease heartbeats and the forwarded
+ * requests' own.  RSS is measured on SQLite only (the PostgreSQL rows
+ * reuse the heap the runs before freed); every row prints the heap in use.
  *
  * --import N (off by default, not part of --quick): N cards imported into a
  * fresh SQLite server through the API's batch path (a JSON array of cards
@@ -70,6 +85,7 @@
 
 #include "../tests/server/me-sim.h"
 #include "../tests/pg/pg-cluster.h"
+#include "db/db.h"
 #include "state/card-state.h"
 #include "transactions/engine.h"
 
@@ -91,8 +107,11 @@ static const char card_json_fmt[] =
 	"\"tars\":[{\"tar\":\"defe01\",\"applet\":\"deferred\",\"keysets\":[1],"
 	"\"min-security-level\":\"16\",\"mg-address\":\"" SV1 "\",\"spi\":\"1619\"}]}";
 
+#define MAX_ENGINES 2           /* PostgreSQL, several instances: "a" and "b" */
+
 struct card {
 	char iccid[21], msisdn[24];
+	unsigned side;           /* the engine whose link has its device (B.e[side]) */
 	struct me_sim *me;
 };
 
@@ -107,7 +126,8 @@ struct link_msg {
 };
 
 struct bench {
-	struct ots_engine *e;
+	struct ots_engine *e[MAX_ENGINES];
+	unsigned n_engines;      /* 1; 2 for the PostgreSQL row with two instances */
 	struct card *cards;
 	unsigned n_cards;        /* registered in the server */
 	unsigned n_emulated;     /* of which uicc-emu cards behind handsets (cards[0..n_emulated-1]) */
@@ -118,11 +138,16 @@ struct bench {
 	bool by_msisdn;          /* what the cards submit names their MSISDN only (as SMPP), not the ICCID */
 	/* the current run (the previous one has finished: every event belongs to this one) */
 	unsigned n_tx, started, waiting, finished, completed, failed;
+	bool forwarding;         /* two engines: every other pair of transactions started at the card's
+				  * other engine, forwarded to its owner (as the HTTP API does) */
+	unsigned forwarded, forward_failed, misrouted;
+	GArray *forward_us;      /* int64_t: a forwarded request's time until its owner's answer */
 	GArray *c1_at;           /* int64_t, by transaction id: time of its first C1 */
 	GArray *latency_us;
 	unsigned window, next_card;
 	guint start_source;
 	bool manual;             /* pending phase: the users wait */
+	bool rss_measured;       /* false: the row's RSS growth is not printed (see print_title) */
 };
 
 static struct bench B;
@@ -150,6 +175,45 @@ static long rss_kib(void)
 static long heap_kib(void)
 {
 	return (long)(mallinfo2().uordblks / 1024);
+}
+
+/* The machine's CPU time (/proc/stat "cpu" line, in ticks): in all, idle (with iowait), stolen. */
+struct cpu_ticks {
+	unsigned long long total, idle, steal;
+};
+
+static struct cpu_ticks cpu_ticks(void)
+{
+	unsigned long long v[8] = { 0 };
+	struct cpu_ticks t = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+
+	if (f && fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+			&v[4], &v[5], &v[6], &v[7]) == 8) {
+		for (unsigned i = 0; i < 8; i++)
+			t.total += v[i];
+		t.idle = v[3] + v[4];
+		t.steal = v[7];
+	}
+	if (f)
+		fclose(f);
+	return t;
+}
+
+/* "load average L, CPU B % busy, S % stolen" since from: the shared machine's state during a run. */
+static void print_machine(struct cpu_ticks from)
+{
+	struct cpu_ticks to = cpu_ticks();
+	double total = (double)MAX(to.total - from.total, 1);
+	char *load = NULL;
+
+	if (g_file_get_contents("/proc/loadavg", &load, NULL, NULL))
+		*strchrnul(load, ' ') = 0;
+	printf("            machine during the run: load average %s, CPU %.0f %% busy, %.0f %% stolen "
+	       "by the hypervisor (all cores)\n", load ? load : "?",
+	       100.0 * (double)(total - (double)(to.idle - from.idle) - (double)(to.steal - from.steal)) /
+	       total, 100.0 * (double)(to.steal - from.steal) / total);
+	g_free(load);
 }
 
 /* The database file with its WAL. */
@@ -197,19 +261,21 @@ static gboolean link_drain(gpointer p)
 {
 	for (unsigned i = 0; i < 512; i++) {
 		struct link_msg *m = g_queue_pop_head(&B.link);
+		struct ots_engine *e;
 
 		if (!m) {
 			B.link_source = 0;
 			return G_SOURCE_REMOVE;
 		}
+		e = B.e[m->card->side];        /* up: to the engine whose link has the device */
 		if (!m->up)
 			me_sim_deliver(m->card->me, m->id, m->tpdu, m->len);
 		else if (m->report)
-			ots_engine_deliver_report(B.e, m->id, m->rp_error, m->cause, m->tpdu, m->len);
+			ots_engine_deliver_report(e, m->id, m->rp_error, m->cause, m->tpdu, m->len);
 		else if (B.by_msisdn)   /* as over SMPP: the sender's number only */
-			ots_engine_submit(B.e, NULL, m->card->msisdn, m->tpdu, m->len);
+			ots_engine_submit(e, NULL, m->card->msisdn, m->tpdu, m->len);
 		else
-			ots_engine_submit(B.e, m->card->iccid, NULL, m->tpdu, m->len);
+			ots_engine_submit(e, m->card->iccid, NULL, m->tpdu, m->len);
 		g_free(m);
 	}
 	return G_SOURCE_CONTINUE;
@@ -230,12 +296,15 @@ static struct link_msg *link_push(struct card *c, bool up, const uint8_t *tpdu, 
 	return m;
 }
 
+/* user: the engine's index; its link reaches only the cards whose devices are on it. */
 static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t id,
 		    const uint8_t *tpdu, size_t len)
 {
 	struct card *c = g_hash_table_lookup(B.by_iccid, iccid);
 
-	if (!c || len > 255 || B.link_down)
+	if (c && c->side != GPOINTER_TO_UINT(user))
+		B.misrouted++;   /* an engine sending for a card whose device is not on its link */
+	if (!c || c->side != GPOINTER_TO_UINT(user) || len > 255 || B.link_down)
 		return false;
 	link_push(c, false, tpdu, len)->id = id;
 	return true;
@@ -261,6 +330,16 @@ static void up_submit(void *user, const uint8_t *tpdu, size_t len)
 
 static gboolean start_more(gpointer p);
 
+/* A transaction is over (or its forwarded request failed): the next may start. */
+static void tx_finished(bool failed)
+{
+	if (failed)
+		B.failed++;
+	B.finished++;
+	if (B.started < B.n_tx && !B.start_source)
+		B.start_source = g_idle_add(start_more, NULL);
+}
+
 static void on_event(const struct ots_event *ev, void *user)
 {
 	int64_t *c1_at;
@@ -280,12 +359,58 @@ static void on_event(const struct ots_event *ev, void *user)
 		B.completed++;
 	} else if (strcmp(ev->kind, "released") == 0 || strcmp(ev->kind, "failed") == 0 ||
 		   strcmp(ev->kind, "release-unconfirmed") == 0) {
-		if (strcmp(ev->kind, "failed") == 0)
-			B.failed++;
-		B.finished++;
-		if (B.started < B.n_tx && !B.start_source)
-			B.start_source = g_idle_add(start_more, NULL);
+		tx_finished(strcmp(ev->kind, "failed") == 0);
 	}
+}
+
+#define TX_TEXT "Pay 25 € to ACME?"
+
+/* The owner's answer to a forwarded request: the transaction's id (its events follow), or why not. */
+static void on_forwarded(uint64_t id, const GError *error, void *user)
+{
+	int64_t *t0 = user, d = g_get_monotonic_time() - *t0;
+
+	g_array_append_val(B.forward_us, d);
+	g_free(t0);
+	if (error) {
+		if (!B.forward_failed++)
+			fprintf(stderr, "bench-server: forwarded request: %s\n", error->message);
+		tx_finished(true);
+	}
+}
+
+/*
+ * As the HTTP API does with POST /v1/transactions at an instance that does
+ * not hold the card: refused there (OTS_ERROR_ELSEWHERE), then handed to the
+ * owner (ots_engine_forward), which starts it.
+ */
+static void start_forwarded(struct card *c)
+{
+	struct ots_engine *other = B.e[(c->side + 1) % B.n_engines];
+	char *json = g_strdup_printf("{\"iccid\":\"%s\",\"action\":\"display-text\","
+				     "\"text\":\"" TX_TEXT "\"}", c->iccid);
+	JsonNode *req = json_from_string(json, NULL);
+	int64_t *t0 = g_new(int64_t, 1);
+	GError *error = NULL;
+	uint64_t id;
+
+	*t0 = g_get_monotonic_time();
+	if (ots_engine_tx_start_json(other, req, &id, &error))
+		g_error("card %s started at the instance its device is not on: its lease was not "
+			"taken by its device's instance", c->iccid);
+	if (!g_error_matches(error, OTS_ERROR, OTS_ERROR_ELSEWHERE))
+		g_error("tx start at the other instance: %s", error->message);
+	g_clear_error(&error);
+	B.forwarded++;
+	if (!ots_engine_forward(other, "transactions", c->iccid, req, on_forwarded, t0, &error)) {
+		if (!B.forward_failed++)
+			fprintf(stderr, "bench-server: forward: %s\n", error->message);
+		g_error_free(error);
+		g_free(t0);
+		tx_finished(true);
+	}
+	json_node_unref(req);
+	g_free(json);
 }
 
 static void start_one(void)
@@ -295,12 +420,17 @@ static void start_one(void)
 	GError *error = NULL;
 	uint64_t id;
 
+	c->me->user.delay_ms = B.manual ? ME_SIM_MANUAL : 0;
+	if (B.forwarding && (B.started & 2)) {   /* transactions 2, 3, 6, 7...: both directions */
+		B.started++;
+		start_forwarded(c);
+		return;
+	}
 	req.iccid = c->iccid;
 	req.action = SIMOTA_DEFERRED_DISPLAY_TEXT;
-	req.text = "Pay 25 € to ACME?";
+	req.text = TX_TEXT;
 	ots_ev_policy_init(&req.ev);
-	c->me->user.delay_ms = B.manual ? ME_SIM_MANUAL : 0;
-	if (!ots_engine_tx_start(B.e, &req, &id, &error))
+	if (!ots_engine_tx_start(B.e[c->side], &req, &id, &error))
 		g_error("tx start: %s", error->message);
 	B.started++;
 }
@@ -338,6 +468,8 @@ static bool all_waiting(void)
 static void run_reset(unsigned n_tx, unsigned window, bool manual)
 {
 	g_array_set_size(B.latency_us, 0);
+	g_array_set_size(B.forward_us, 0);
+	B.forwarded = B.forward_failed = 0;
 	B.n_tx = n_tx;
 	B.window = window;
 	B.manual = manual;
@@ -351,20 +483,22 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double percentile_ms(double q)
+/* Of a sorted array of int64_t us. */
+static double percentile_ms(GArray *us, double q)
 {
-	size_t n = B.latency_us->len, i;
+	size_t n = us->len, i;
 
 	if (!n)
 		return 0;
 	i = (size_t)(q * (double)(n - 1) + 0.5);
-	return (double)g_array_index(B.latency_us, int64_t, i) / 1000.0;
+	return (double)g_array_index(us, int64_t, i) / 1000.0;
 }
 
 /* T transactions, at most W in flight, the users answering at once; prints the run and its C1 -> R1. */
 static void run_print(unsigned tx, unsigned window)
 {
 	double t0 = now_s(), t_run;
+	struct cpu_ticks cpu0 = cpu_ticks();
 
 	run_reset(tx, window, false);
 	start_more(NULL);
@@ -375,7 +509,18 @@ static void run_print(unsigned tx, unsigned window)
 	       "%u failed in %.2f s = %.1f complete transactions/s\n", tx, window,
 	       MIN(B.n_emulated, tx), B.completed, B.failed, t_run, B.completed / t_run);
 	printf("            C1 -> R1: p50 %.2f ms, p99 %.2f ms, max %.2f ms (RSS now %ld MiB)\n",
-	       percentile_ms(0.50), percentile_ms(0.99), percentile_ms(1.0), rss_kib() / 1024);
+	       percentile_ms(B.latency_us, 0.50), percentile_ms(B.latency_us, 0.99),
+	       percentile_ms(B.latency_us, 1.0), rss_kib() / 1024);
+	print_machine(cpu0);
+	if (!B.forwarding)
+		return;
+	qsort(B.forward_us->data, B.forward_us->len, sizeof(int64_t), cmp_i64);
+	printf("            %u of them started at the instance that does not hold the card and "
+	       "forwarded to its owner (ots_engine_forward, as the HTTP API), %u of those failed; "
+	       "request -> owner's answer: p50 %.2f ms, p99 %.2f ms (not in C1 -> R1, which starts "
+	       "at the owner's C1); %u SMS offered to the link without the card's device\n",
+	       B.forwarded, B.forward_failed, percentile_ms(B.forward_us, 0.50),
+	       percentile_ms(B.forward_us, 0.99), B.misrouted);
 }
 
 /* The engine, the emulated cards and the run's directories gone: the next run starts afresh. */
@@ -383,7 +528,8 @@ static void teardown(struct simota_card_config *tmpl, char *dir, char *sdir)
 {
 	char *cmd = g_strdup_printf("rm -rf '%s' '%s'", dir, sdir);
 
-	ots_engine_free(B.e);
+	for (unsigned i = 0; i < B.n_engines; i++)
+		ots_engine_free(B.e[i]);
 	g_array_set_size(B.c1_at, 0);    /* the next run has a new database: ids start again */
 	while (g_main_context_iteration(NULL, FALSE))
 		;
@@ -401,17 +547,74 @@ static void teardown(struct simota_card_config *tmpl, char *dir, char *sdir)
 
 /* ---- one N ------------------------------------------------------------------------------ */
 
+static bool engines_flushed(void)
+{
+	for (unsigned i = 0; i < B.n_engines; i++)
+		if (ots_engine_unflushed(B.e[i]))
+			return false;
+	return true;
+}
+
+/* Prints how many cards each instance holds, as the database says (cards.owner). */
+static void print_owners(const char *uri)
+{
+	GError *error = NULL;
+	struct ots_db *db = ots_db_open(uri, &error);
+	struct ots_db_stmt *st;
+
+	g_assert_no_error(error);
+	st = ots_db_stmt(db, "SELECT coalesce(owner, 'nobody'), count(*) FROM cards GROUP BY 1 "
+			 "ORDER BY 1");
+	printf("; cards held:");
+	while (ots_db_next(st, &error))
+		printf(" %s %" G_GINT64_FORMAT, ots_db_column_text(st, 0), ots_db_column_int(st, 1));
+	g_assert_no_error(error);
+	printf("\n");
+	ots_db_reset(st);
+	ots_db_close(db);
+}
+
+/*
+ * Several instances: each emulated card's device attaches at the engine
+ * whose link has it (as a netsim device would), which takes the card's
+ * lease when it does not hold it yet.
+ */
+static void leases_take(const char *uri)
+{
+	double t0 = now_s();
+
+	for (unsigned i = 0; i < B.n_emulated; i++)
+		ots_engine_device_attached(B.e[B.cards[i].side], B.cards[i].iccid, NULL);
+	run_until(engines_flushed, 600);
+	printf("  leases:   %u devices attached, each at its engine (which takes the card's lease "
+	       "unless a transaction started there took it already) in %.2f s", B.n_emulated,
+	       now_s() - t0);
+	print_owners(uri);
+	fflush(stdout);
+}
+
 struct params {
 	unsigned n, emulated, tx, window, pending;
 	const char *pg;          /* a PostgreSQL URI, or NULL: SQLite in the disk dir */
+	unsigned instances;      /* engines on the PostgreSQL database (1, 2) */
 };
 
-static uint64_t db_commits(void)
+static uint64_t engine_commits(unsigned i)
 {
 	struct ots_engine_stats st;
 
-	ots_engine_get_stats(B.e, &st);
+	ots_engine_get_stats(B.e[i], &st);
 	return st.db_commits;
+}
+
+/* The commits of every engine. */
+static uint64_t db_commits(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < B.n_engines; i++)
+		n += engine_commits(i);
+	return n;
 }
 
 /* Card i's ICCID and MSISDN. */
@@ -454,21 +657,139 @@ static void card_emulate(struct card *c, const struct simota_card_config *tmpl, 
 	g_hash_table_insert(B.by_iccid, c->iccid, c);
 }
 
-/* The server's engine over db, as the daemon runs it (group commit), on the in-process link. */
-static void engine_open(const char *db)
+/*
+ * The server's engines over db, as the daemon runs them (group commit),
+ * each on its own in-process link; n > 1: instances "a", "b" (PostgreSQL).
+ */
+static void engines_open(const char *db, unsigned n)
 {
-	static struct ots_southbound sb = { .send_deliver = sb_send, .user = &B };
-	struct ots_engine_config cfg = { 0 };
-	GError *error = NULL;
+	static const char *const names[MAX_ENGINES] = { "a", "b" };
 
-	cfg.db_path = db;
-	cfg.batch_max = OTS_BATCH_MAX_CHANGES;    /* group commit, as the daemon */
-	cfg.sv1_address = SV1;
-	cfg.por_timeout_ms = 600000;   /* the link loses nothing: no resend may add load */
-	B.e = ots_engine_new(&cfg, &error);
-	g_assert_no_error(error);
-	ots_engine_set_southbound(B.e, &sb);
-	ots_engine_subscribe(B.e, on_event, NULL);
+	B.n_engines = n;
+	for (unsigned i = 0; i < n; i++) {
+		struct ots_southbound sb = { .send_deliver = sb_send, .user = GUINT_TO_POINTER(i) };
+		struct ots_engine_config cfg = { 0 };
+		GError *error = NULL;
+
+		cfg.db_path = db;
+		cfg.batch_max = OTS_BATCH_MAX_CHANGES;    /* group commit, as the daemon */
+		cfg.sv1_address = SV1;
+		cfg.por_timeout_ms = 600000;   /* the link loses nothing: no resend may add load */
+		cfg.instance = n > 1 ? names[i] : NULL;
+		B.e[i] = ots_engine_new(&cfg, &error);
+		g_assert_no_error(error);
+		ots_engine_set_southbound(B.e[i], &sb);
+		ots_engine_subscribe(B.e[i], on_event, NULL);
+	}
+}
+
+/* The row's first line, and what it does not measure. */
+static void print_title(const struct params *p)
+{
+	B.rss_measured = !p->pg;
+	if (!p->pg)
+		printf("-- N = %u cards, SQLite\n", p->n);
+	else if (p->instances == 1)
+		printf("-- N = %u cards, PostgreSQL (1 instance)\n", p->n);
+	else
+		printf("-- N = %u cards, PostgreSQL (%u instances: engines \"a\" and \"b\" in this "
+		       "process on one database, each with its own link to half of the cards)\n", p->n,
+		       p->instances);
+	if (p->pg)
+		printf("  not measured in this row: RSS (the heap the runs before freed is reused: "
+		       "the heap in use, which that does not hide, is printed) and database size\n");
+	fflush(stdout);
+}
+
+#define MEM_PER_LEN 80
+
+struct mem_at {
+	long rss, heap;          /* KiB: RSS, heap in use (heap_kib) */
+};
+
+static struct mem_at mem_now(void)
+{
+	return (struct mem_at){ rss_kib(), heap_kib() };
+}
+
+/*
+ * The growth from from to to, per one of n: "X.XX KiB RSS (Y.YY KiB heap
+ * in use)"; PostgreSQL rows: "RSS not measured (...)", the heap the runs
+ * before freed being reused.
+ */
+static const char *mem_per(char buf[MEM_PER_LEN], struct mem_at from, struct mem_at to, unsigned n)
+{
+	char rss[32];
+
+	if (B.rss_measured)
+		g_snprintf(rss, sizeof(rss), "%.2f KiB RSS", (double)(to.rss - from.rss) / n);
+	else
+		g_strlcpy(rss, "RSS not measured", sizeof(rss));
+	g_snprintf(buf, MEM_PER_LEN, "%s (%.2f KiB heap in use)", rss, (double)(to.heap - from.heap) / n);
+	return buf;
+}
+
+/*
+ * P transactions started with no device attached (C1 stored), then the
+ * devices attach (C1 resent, the users do not answer), then the users
+ * answer; before: the memory before the first.
+ */
+static void pending_phase(unsigned pending, struct mem_at before)
+{
+	char b[MEM_PER_LEN];
+	double t0;
+
+	run_reset(pending, pending, true);
+	B.next_card = 0;
+	B.link_down = true;
+	start_more(NULL);
+	printf("  pending:  %u transactions started with no device attached (C1 stored, "
+	       "not delivered): %s per pending transaction in the server\n", pending,
+	       mem_per(b, before, mem_now(), pending));
+	/* the devices attach: C1 resent, the IR comes back; the users do not answer */
+	B.link_down = false;
+	t0 = now_s();
+	for (unsigned i = 0; i < pending; i++)
+		ots_engine_device_attached(B.e[B.cards[i].side], B.cards[i].iccid, NULL);
+	run_until(all_waiting, 3600);
+	printf("            devices attached: all past their IR in %.1f s: %s per pending "
+	       "transaction (server + card + handset showing the text)\n", now_s() - t0,
+	       mem_per(b, before, mem_now(), pending));
+	fflush(stdout);
+	/* the users answer: MG, C2, R1, release */
+	t0 = now_s();
+	for (unsigned i = 0; i < pending; i++) {
+		B.cards[i].me->user.delay_ms = 0;
+		me_sim_user_answer(B.cards[i].me);
+	}
+	run_until(all_finished, 3600);
+	t0 = now_s() - t0;
+	printf("            then answered: all %u completed in %.1f s (%.0f tx/s), C1 -> R1 "
+	       "includes the wait for the user\n", B.completed, t0, B.completed / t0);
+	fflush(stdout);
+}
+
+/* The throughput run with its C1 -> R1, then the database commits it took. */
+static void run_commits(const struct params *p, bool forwarding)
+{
+	uint64_t commits0 = db_commits(), a0 = engine_commits(0), commits;
+	char split[64] = "";
+
+	B.forwarding = forwarding;
+	run_print(p->tx, p->window);
+	B.forwarding = false;
+	commits = db_commits() - commits0;
+	if (B.n_engines > 1)
+		g_snprintf(split, sizeof(split), " (a %" G_GUINT64_FORMAT ", b %" G_GUINT64_FORMAT ")",
+			   engine_commits(0) - a0, commits - (engine_commits(0) - a0));
+	printf("            %" G_GUINT64_FORMAT "%s database commits (%s) for %u complete "
+	       "transactions\n            transactions per fsync: %.2f\n", commits, split,
+	       !p->pg ? "one WAL fsync each" : B.n_engines == 1 ?
+	       "PostgreSQL, synchronous_commit=on: each a WAL flush" :
+	       "PostgreSQL, synchronous_commit=on: each a WAL flush; both instances' commits, "
+	       "their heartbeats and forwarded requests included", B.completed,
+	       (double)B.completed / (double)MAX(commits, 1));
+	fflush(stdout);
 }
 
 static void bench_n(const struct params *p, const char *disk_dir, const char *shm_dir)
@@ -476,20 +797,15 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 	struct simota_card_config *tmpl;
 	char *dir = g_build_filename(disk_dir, "bench-server-XXXXXX", NULL);
 	char *sdir = g_build_filename(shm_dir, "bench-server-cards-XXXXXX", NULL);
-	char *text, *db;
-	long rss0, rss1, rss2, rss3, rss_srv;
-	uint64_t commits0;
-	double t0, t_cards, t_import, t_pending = 0, t_answer = 0;
+	char *text, *db, b1[MEM_PER_LEN], b2[MEM_PER_LEN], b3[40];
+	struct mem_at m0, m1, m2;
+	double t0, t_cards, t_import;
 	GError *error = NULL;
 	unsigned pending = MIN(p->pending, p->emulated);
 
 	g_assert_nonnull(g_mkdtemp(dir));
 	g_assert_nonnull(g_mkdtemp(sdir));
-	printf("-- N = %u cards, %s\n", p->n, p->pg ? "PostgreSQL (1 instance)" : "SQLite");
-	if (p->pg)
-		printf("  (RSS figures of this row are not measured: the heap the SQLite run freed is "
-		       "reused; the server's memory is the SQLite row's)\n");
-	fflush(stdout);
+	print_title(p);
 
 	/* the cards: one parsed config, copied with each card's ICCID and MSISDN */
 	tmpl = card_template(sdir);
@@ -497,79 +813,52 @@ static void bench_n(const struct params *p, const char *disk_dir, const char *sh
 	B.n_cards = p->n;
 	B.n_emulated = p->emulated;
 	B.by_iccid = g_hash_table_new(g_str_hash, g_str_equal);
-	for (unsigned i = 0; i < p->n; i++)
+	for (unsigned i = 0; i < p->n; i++) {
 		card_name(&B.cards[i], i);
-	rss0 = rss_kib();
+		B.cards[i].side = i % p->instances;
+	}
+	m0 = mem_now();
 	t0 = now_s();
 	for (unsigned i = 0; i < p->emulated; i++)
 		card_emulate(&B.cards[i], tmpl, sdir);
 	t_cards = now_s() - t0;
-	rss1 = rss_kib();
+	m1 = mem_now();
 
 	/* the server, its database on disk; every card registered (one durable commit each) */
 	db = p->pg ? g_strdup(p->pg) : g_build_filename(dir, "server.db", NULL);
-	engine_open(db);
+	engines_open(db, p->instances);
 	t0 = now_s();
 	for (unsigned i = 0; i < p->n; i++) {
 		text = g_strdup_printf(ini_fmt, B.cards[i].iccid, B.cards[i].msisdn);
-		if (!ots_engine_card_import_data(B.e, text, strlen(text), false, NULL, &error))
+		if (!ots_engine_card_import_data(B.e[0], text, strlen(text), false, NULL, &error))
 			g_error("import %u: %s", i, error->message);
 		g_free(text);
 	}
 	t_import = now_s() - t0;
-	rss2 = rss_kib();
-	printf("  cards:    %u uicc-emu cards + handsets in %.1f s: %.1f KiB RSS per card%s\n",
-	       p->emulated, t_cards, (double)(rss1 - rss0) / p->emulated,
+	m2 = mem_now();
+	printf("  cards:    %u uicc-emu cards + handsets in %.1f s: %s per card%s\n",
+	       p->emulated, t_cards, mem_per(b1, m0, m1, p->emulated),
 	       p->emulated < p->n ? " (the others are registered in the server only: see --emulated)" : "");
+	if (p->pg)
+		g_strlcpy(b3, "database size not measured", sizeof(b3));
+	else
+		g_snprintf(b3, sizeof(b3), "%.2f KiB of database per card",
+			   (double)db_bytes(db) / 1024 / p->n);
 	printf("  registry: %u cards imported in %.1f s (%.0f/s, one durable commit each): "
-	       "%.2f KiB RSS per card in the server, %.2f KiB of database per card\n", p->n,
-	       t_import, p->n / t_import, (double)(rss2 - rss1) / p->n,
-	       p->pg ? 0.0 : (double)db_bytes(db) / 1024 / p->n);
+	       "%s per card in the server, %s\n", p->n, t_import, p->n / t_import,
+	       mem_per(b2, m1, m2, p->n), b3);
 	fflush(stdout);
 
-	/* pending transactions: first in the server alone (the devices are away, C1 waits) */
-	if (pending >= 100) {
-		run_reset(pending, pending, true);
-		B.next_card = 0;
-		B.link_down = true;
-		start_more(NULL);
-		rss_srv = rss_kib();
-		printf("  pending:  %u transactions started with no device attached (C1 stored, "
-		       "not delivered): %.2f KiB RSS per pending transaction in the server\n", pending,
-		       (double)(rss_srv - rss2) / pending);
-		/* the devices attach: C1 resent, the IR comes back; the users do not answer */
-		B.link_down = false;
-		t0 = now_s();
-		for (unsigned i = 0; i < pending; i++)
-			ots_engine_device_attached(B.e, B.cards[i].iccid, NULL);
-		run_until(all_waiting, 3600);
-		t_pending = now_s() - t0;
-		rss3 = rss_kib();
-		printf("            devices attached: all past their IR in %.1f s: %.2f KiB RSS per "
-		       "pending transaction (server + card + handset showing the text)\n", t_pending,
-		       (double)(rss3 - rss2) / pending);
-		fflush(stdout);
-		/* the users answer: MG, C2, R1, release */
-		t0 = now_s();
-		for (unsigned i = 0; i < pending; i++) {
-			B.cards[i].me->user.delay_ms = 0;
-			me_sim_user_answer(B.cards[i].me);
-		}
-		run_until(all_finished, 3600);
-		t_answer = now_s() - t0;
-		printf("            then answered: all %u completed in %.1f s (%.0f tx/s), C1 -> R1 "
-		       "includes the wait for the user\n", B.completed, t_answer, B.completed / t_answer);
-		fflush(stdout);
+	if (pending >= 100)
+		pending_phase(pending, m2);
+
+	/* throughput and C1 -> R1; two instances: half the requests forwarded, then none */
+	if (B.n_engines > 1) {
+		leases_take(db);
+		run_commits(p, true);
+		printf("            the same, every transaction started at the card's owner:\n");
 	}
-
-	/* throughput and C1 -> R1 */
-	commits0 = db_commits();
-	run_print(p->tx, p->window);
-	printf("            %" G_GUINT64_FORMAT " database commits (%s) for %u complete transactions\n"
-	       "            transactions per fsync: %.2f\n", db_commits() - commits0,
-	       p->pg ? "PostgreSQL, synchronous_commit=on" : "one WAL fsync each", B.completed,
-	       (double)B.completed / (double)MAX(db_commits() - commits0, 1));
-	fflush(stdout);
+	run_commits(p, false);
 	teardown(tmpl, dir, sdir);
 	g_free(db);
 }
@@ -612,7 +901,7 @@ static void import_cards(unsigned n, const char *db)
 	for (unsigned first = 0; first < n; first += IMPORT_BATCH) {
 		JsonNode *batch = import_batch(first, MIN(IMPORT_BATCH, n - first));
 
-		if (!ots_engine_card_add_json_all(B.e, json_node_get_array(batch), false, &error))
+		if (!ots_engine_card_add_json_all(B.e[0], json_node_get_array(batch), false, &error))
 			g_error("import at %u: %s", first, error->message);
 		json_node_unref(batch);
 	}
@@ -637,7 +926,7 @@ static void show_every_card(unsigned n)
 		JsonNode *shown;
 
 		card_name(&c, i);
-		shown = ots_engine_card_show(B.e, c.iccid, &error);
+		shown = ots_engine_card_show(B.e[0], c.iccid, &error);
 		if (!shown)
 			g_error("card %s: %s", c.iccid, error->message);
 		json_node_unref(shown);
@@ -665,7 +954,7 @@ static void bench_import(unsigned n, const char *disk_dir, const char *shm_dir)
 	       MIN(n, IMPORT_EMULATED));
 	fflush(stdout);
 	db = g_build_filename(dir, "server.db", NULL);
-	engine_open(db);
+	engines_open(db, 1);
 	import_cards(n, db);
 	show_every_card(n);
 
@@ -686,9 +975,9 @@ static void bench_import(unsigned n, const char *disk_dir, const char *shm_dir)
 	B.by_msisdn = false;
 
 	/* the engine restarted over the database, then the same cards again */
-	ots_engine_free(B.e);
+	ots_engine_free(B.e[0]);
 	t0 = now_s();
-	engine_open(db);
+	engines_open(db, 1);
 	printf("  restart:  engine over the %u-card database started in %.3f s (RSS now %ld MiB)\n",
 	       n, now_s() - t0, rss_kib() / 1024);
 	run_print(2 * B.n_emulated, B.n_emulated);
@@ -698,24 +987,30 @@ static void bench_import(unsigned n, const char *disk_dir, const char *shm_dir)
 	g_free(db);
 }
 
-/* The largest N again on PostgreSQL (one engine), when a private cluster starts here. */
+/*
+ * The largest N again on PostgreSQL, when a private cluster starts here:
+ * one engine, then two instances, each on a new database.
+ */
 static void bench_pg(struct params *p, const char *disk, const char *shm)
 {
-	GError *error = NULL;
-	char *uri;
-
 	g_setenv("OTS_TEST_DB", "postgresql", TRUE);
-	uri = pg_cluster_new_database(&error);
-	if (!uri) {
-		printf("-- N = %u cards, PostgreSQL: not measured (%s)\n", p->n, error->message);
-		printf("            transactions per fsync: not measured\n");
-		g_error_free(error);
-		return;
+	for (p->instances = 1; p->instances <= MAX_ENGINES; p->instances++) {
+		GError *error = NULL;
+		char *uri = pg_cluster_new_database(&error);
+
+		if (!uri) {
+			printf("-- N = %u cards, PostgreSQL (%u instance%s): not measured (%s)\n"
+			       "            transactions per fsync: not measured\n", p->n,
+			       p->instances, p->instances > 1 ? "s" : "", error->message);
+			g_error_free(error);
+			continue;
+		}
+		p->pg = uri;
+		bench_n(p, disk, shm);
+		p->pg = NULL;
+		g_free(uri);
 	}
-	p->pg = uri;
-	bench_n(p, disk, shm);
-	p->pg = NULL;
-	g_free(uri);
+	p->instances = 1;
 	pg_cluster_stop();
 }
 
@@ -798,6 +1093,7 @@ int main(int argc, char **argv)
 	g_log_set_writer_func(quiet_writer, NULL, NULL);
 	B.latency_us = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	B.c1_at = g_array_new(FALSE, TRUE, sizeof(int64_t));
+	B.forward_us = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	printf("bench-server: deferred transactions through ota-test-server's engine and N uicc-emu "
 	       "cards behind handset simulators (in-process link), group commit\n"
 	       "  server DB in %s (durable commits), card states in %s\n"
@@ -811,6 +1107,7 @@ int main(int argc, char **argv)
 		p->tx = tx ? tx : p->n == 1 ? (quick ? 50 : 200) : MIN(p->n, quick ? 1000u : 5000u);
 		p->window = p->n == 1 ? p->tx : MIN(window, p->emulated);
 		p->pending = pending;
+		p->instances = 1;
 		bench_n(p, disk, shm);
 	}
 	if (pg)
@@ -819,5 +1116,6 @@ int main(int argc, char **argv)
 		bench_import(import, disk, shm);
 	g_array_free(B.latency_us, TRUE);
 	g_array_free(B.c1_at, TRUE);
+	g_array_free(B.forward_us, TRUE);
 	return 0;
 }
