@@ -15,9 +15,10 @@
  * again (the cards still named after it).
  *
  * A card is taken when this instance needs it (a request, a device, a
- * message for it) and nobody live holds it: its row locked with FOR UPDATE
- * SKIP LOCKED (a row another instance's open batch holds is skipped: that
- * instance is acting on the card), then owner set in the caller's batch.
+ * message for it) and nobody live holds it: its owner read without a lock,
+ * then, only if it is to be taken, its row locked with FOR UPDATE SKIP
+ * LOCKED (a row another instance's open batch holds is skipped: that
+ * instance is taking it) and owner set in the caller's batch.
  * The heartbeat also takes over from an instance whose lease expired
  * (its row locked with SKIP LOCKED, so one survivor does it): the cards
  * with unfinished transactions or requests waiting, whose transactions are
@@ -36,6 +37,20 @@
  *
  * Clocks: expiries are the instances' own clocks (g_get_real_time()), so
  * the instances' clocks must agree to well within the lease time (NTP).
+ *
+ * Between instances (one JSON object per NOTIFY on the channel
+ * "ots:" + the instance's name; the payloads hold ids and ICCIDs only,
+ * never keys):
+ *   {"op":"inbox","id":N}             inbox row N waits for you
+ *   {"op":"reply","ticket":N,"id":ID} the request of inbox row N was stored
+ *                                     (or "code", "error": an OTS_ERROR)
+ *   {"op":"release","iccid":I,"to":X} X has the card's device: let it go
+ *   {"op":"released","iccid":I}       done: take it
+ *   {"op":"campaign","id":N}          a card of campaign N changed here
+ * inbox rows: kind "transactions" / "rfm" (the API request's JSON), "poll"
+ * ({"id"}), "mo" ({"iccid","msisdn","via","tpdu": hex SMS-SUBMIT}),
+ * "sms-failed" ({"msg-id","final","why"}); reply_to "" when no answer is
+ * awaited.
  */
 #include <errno.h>
 #include <signal.h>
