@@ -70,6 +70,8 @@ const uint8_t *ots_pg_column_blob(struct ots_db_stmt *st, int col, size_t *len);
 /* The side connection: a counter taken and committed at once; LISTEN on a channel. */
 bool ots_pg_side_meta_take(struct ots_db *db, const char *key, int64_t n, int64_t *value,
 			   GError **error);
+bool ots_pg_side_update(struct ots_db *db, const char *sql, const char *const *params, int n,
+			int64_t *changed, GError **error);
 bool ots_pg_listen(struct ots_db *db, const char *channel, ots_db_notify_cb cb, void *user,
 		   GError **error);
 /* Whether a table exists (for the migrations). */

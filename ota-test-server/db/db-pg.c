@@ -33,7 +33,12 @@ bool ots_pg_open(struct ots_db *db, const char *uri, GError **error)
 		return false;
 	}
 	PQsetNoticeProcessor(db->pg, notice_quiet, NULL);
-	res = PQexec(db->pg, "SET synchronous_commit = on; SET client_min_messages = warning");
+	/*
+	 * lock_timeout: a statement never waits for ever on a row another
+	 * instance's batch holds (it fails, and its entry point is tried again)
+	 */
+	res = PQexec(db->pg, "SET synchronous_commit = on; SET client_min_messages = warning; "
+		     "SET lock_timeout = '10s'");
 	PQclear(res);
 	return true;
 }
@@ -259,6 +264,8 @@ static bool side_open(struct ots_db *db, GError **error)
 		return false;
 	}
 	PQsetNoticeProcessor(db->pg_side, notice_quiet, NULL);
+	/* its statements run inside the main loop: a short wait for a lock, then an error */
+	PQclear(PQexec(db->pg_side, "SET lock_timeout = '1s'"));
 	return true;
 }
 
@@ -333,6 +340,24 @@ bool ots_pg_listen(struct ots_db *db, const char *channel, ots_db_notify_cb cb, 
 	if (!db->side_watch)
 		db->side_watch = g_unix_fd_add(PQsocket(db->pg_side), G_IO_IN, side_readable, db);
 	return true;
+}
+
+bool ots_pg_side_update(struct ots_db *db, const char *sql, const char *const *params, int n,
+			int64_t *changed, GError **error)
+{
+	PGresult *res;
+	bool ok;
+
+	if (!side_open(db, error))
+		return false;
+	db->stats.statements++;
+	res = PQexecParams(db->pg_side, sql, n, NULL, params, NULL, NULL, 0);
+	ok = result_ok(db, res, sql, error);
+	if (ok)
+		*changed = g_ascii_strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	side_collect(db);
+	return ok;
 }
 
 bool ots_pg_side_meta_take(struct ots_db *db, const char *key, int64_t n, int64_t *value,

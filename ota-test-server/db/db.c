@@ -532,6 +532,16 @@ bool ots_db_listen(struct ots_db *db, const char *channel, ots_db_notify_cb cb, 
 	return ots_pg_listen(db, channel, cb, user, error);
 }
 
+bool ots_db_side_update(struct ots_db *db, const char *sql, const char *const *params, int n,
+			int64_t *changed, GError **error)
+{
+	if (db->backend != OTS_DB_POSTGRES) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "a second connection needs PostgreSQL");
+		return false;
+	}
+	return ots_pg_side_update(db, sql, params, n, changed, error);
+}
+
 bool ots_db_notify(struct ots_db *db, const char *channel, const char *payload, GError **error)
 {
 	struct ots_db_stmt *st;

@@ -133,6 +133,15 @@ bool ots_db_meta_reserve(struct ots_db *db, const char *key, int64_t n, int64_t 
 typedef void (*ots_db_notify_cb)(const char *payload, void *user);
 bool ots_db_listen(struct ots_db *db, const char *channel, ots_db_notify_cb cb, void *user,
 		   GError **error);
+/*
+ * PostgreSQL: runs sql (an UPDATE with $1..$n placeholders, text
+ * parameters) on the second connection, committed at once whatever the
+ * open transaction does; *changed: the rows it changed.  For what must be
+ * durable and visible to the other instances now (a lease renewed in the
+ * middle of a long batch).  false on SQLite.
+ */
+bool ots_db_side_update(struct ots_db *db, const char *sql, const char *const *params, int n,
+			int64_t *changed, GError **error);
 /* NOTIFY channel with payload, inside the open transaction: it leaves at its COMMIT (PostgreSQL). */
 bool ots_db_notify(struct ots_db *db, const char *channel, const char *payload, GError **error);
 

@@ -149,6 +149,7 @@ struct ots_engine {
 	unsigned batch_changes;   /* brackets it holds */
 	GPtrArray *batch_events, *batch_outbox;
 	guint flush_idle, flush_timer;
+	guint reload_timer;       /* the state read again after a failed read (mirror_reload) */
 	GArray *commit_subs;      /* struct ots_commit_sub */
 	struct ots_engine_stats stats;
 	struct ots_campaigns *campaigns;   /* campaign.c */
@@ -252,6 +253,8 @@ void ots_lease_forward_failure(struct ots_engine *e, const char *owner, const ch
 void ots_lease_campaign_changed(struct ots_engine *e, uint64_t campaign);
 /* A device reaches a card another live instance holds: that one is asked to let it go. */
 void ots_lease_ask_release(struct ots_engine *e, const char *owner, const char *iccid);
+/* At an entry point: the lease renewed at once when due (a long batch keeps it); see lease.c. */
+void ots_lease_keep(struct ots_engine *e);
 /* Inside the batch, before its COMMIT: the lease renewed; false when it had expired. */
 bool ots_lease_renew(struct ots_engine *e, GError **error);
 /* After a failed batch: registered again if the lease was lost, the held cards read again. */

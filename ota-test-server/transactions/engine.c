@@ -113,6 +113,7 @@ void ots_engine_free(struct ots_engine *e)
 	ots_lease_stop(e);
 	g_clear_handle_id(&e->flush_idle, g_source_remove);
 	g_clear_handle_id(&e->flush_timer, g_source_remove);
+	g_clear_handle_id(&e->reload_timer, g_source_remove);
 	ots_campaigns_free(e);
 	g_hash_table_destroy(e->txs);
 	g_hash_table_destroy(e->runs);
@@ -304,6 +305,7 @@ void ots_engine_begin(struct ots_engine *e)
 	if (e->depth++ > 0)
 		return;
 	e->failed = false;
+	ots_lease_keep(e);
 	if (!e->batch_open) {
 		if (!ots_db_begin(e->db, &error)) {
 			ots_engine_db_failed(e, error);
@@ -351,8 +353,9 @@ static void move_all(GPtrArray *to, GPtrArray *from)
 {
 	for (unsigned i = 0; i < from->len; i++)
 		g_ptr_array_add(to, from->pdata[i]);
-	g_ptr_array_steal(from, NULL);
-	g_ptr_array_free(from, FALSE);
+	/* the elements are to's now: from's array goes, not what it pointed to */
+	g_ptr_array_set_free_func(from, NULL);
+	g_ptr_array_free(from, TRUE);
 }
 
 /*
@@ -439,6 +442,8 @@ static void tell_commit(struct ots_engine *e, uint64_t batch, bool durable)
  * a restart; commands whose SMS never left are resent when their PoR
  * timers run out.
  */
+static gboolean mirror_reload_again(gpointer data);
+
 static void mirror_reload(struct ots_engine *e)
 {
 	GError *error = NULL;
@@ -449,10 +454,23 @@ static void mirror_reload(struct ots_engine *e)
 	ots_campaigns_free(e);
 	if (!ots_lease_reload(e, &error) || !ots_campaigns_load(e, &error) ||
 	    !ots_engine_load(e, &error)) {
-		g_critical("after a failed commit, the state could not be read again: %s",
-			   error->message);
+		g_critical("after a failed commit, the state could not be read again: %s; "
+			   "trying again in a second", error->message);
 		g_error_free(error);
+		if (!e->reload_timer)
+			e->reload_timer = g_timeout_add_seconds(1, mirror_reload_again, e);
 	}
+}
+
+static gboolean mirror_reload_again(gpointer data)
+{
+	struct ots_engine *e = data;
+
+	e->reload_timer = 0;
+	if (e->batch_open || e->depth)
+		ots_engine_flush(e);
+	mirror_reload(e);
+	return G_SOURCE_REMOVE;
 }
 
 void ots_engine_flush(struct ots_engine *e)

@@ -80,6 +80,7 @@ struct ots_lease {
 	GHashTable *forwards;      /* ticket (int64 *) -> struct ots_forward: requests waiting */
 	GQueue taken;              /* struct taken *: cards just taken, their waiting requests to read */
 	guint heartbeat, inbox_idle;
+	int64_t renewed_us;        /* monotonic: the last renewal committed */
 	bool listening;
 	bool lost;                 /* a renewal found the lease expired */
 };
@@ -129,12 +130,13 @@ bool ots_lease_instance_name_ok(const char *name)
  */
 static char *holder_new(void)
 {
-	char *boot = NULL;
+	char *boot = NULL, *holder;
 
 	if (!g_file_get_contents("/proc/sys/kernel/random/boot_id", &boot, NULL, NULL))
 		boot = g_strdup("?");
-	g_strstrip(boot);
-	return g_strdup_printf("%s/%ld", boot, (long)getpid());
+	holder = g_strdup_printf("%s/%ld", g_strstrip(boot), (long)getpid());
+	g_free(boot);
+	return holder;
 }
 
 static bool holder_dead_here(const char *mine, const char *other)
@@ -232,6 +234,41 @@ static bool register_instance(struct ots_lease *l, GError **error)
 	}
 }
 
+/*
+ * At the start of each entry point: the lease renewed at once (on the
+ * second connection, committed) when a third of it has passed since the
+ * last renewal.  A batch may take longer than the lease on a loaded
+ * machine (256 slow entry points); renewed only at its COMMIT it would
+ * expire meanwhile, be fenced and lose the whole batch, again and again.
+ * Not renewed (it had expired): the open batch is doomed.
+ */
+void ots_lease_keep(struct ots_engine *e)
+{
+	struct ots_lease *l = e->lease;
+	int64_t mono = g_get_monotonic_time(), now = g_get_real_time(), changed = 0;
+	char expires[24], before[24];
+	const char *params[4] = { expires, l ? l->name : NULL, l ? l->holder : NULL, before };
+	GError *error = NULL;
+
+	if (!l || l->lost || mono - l->renewed_us < (int64_t)l->ttl_ms * 1000 / 3)
+		return;
+	g_snprintf(expires, sizeof(expires), "%" G_GINT64_FORMAT, now + (int64_t)l->ttl_ms * 1000);
+	g_snprintf(before, sizeof(before), "%" G_GINT64_FORMAT, now);
+	if (!ots_db_side_update(e->db, "UPDATE instances SET expires = $1::bigint WHERE name = $2 "
+				"AND holder = $3 AND expires > $4::bigint", params, 4, &changed, &error)) {
+		g_warning("instance %s: lease not renewed: %s", l->name, error->message);
+		g_error_free(error);
+		return;       /* the renewal at COMMIT decides */
+	}
+	if (changed) {
+		l->renewed_us = mono;
+		return;
+	}
+	l->lost = true;
+	e->batch_doomed = true;
+	g_critical("instance %s: its lease expired; what it has not committed is dropped", l->name);
+}
+
 bool ots_lease_renew(struct ots_engine *e, GError **error)
 {
 	struct ots_lease *l = e->lease;
@@ -250,6 +287,8 @@ bool ots_lease_renew(struct ots_engine *e, GError **error)
 	ots_db_bind_int(st, 4, now);
 	row = ots_db_next(st, error);
 	ots_db_reset(st);
+	if (row)
+		l->renewed_us = g_get_monotonic_time();
 	if (!row && !(error && *error)) {
 		l->lost = true;
 		g_set_error(error, OTS_ERROR, OTS_ERROR_STATE,

@@ -50,15 +50,16 @@ static bool run(const char *prog, const char *args, GError **error)
 	char *cmd = getuid() == 0 ?
 		g_strdup_printf("runuser -u postgres -- '%s/%s' %s", pg_bin, prog, args) :
 		g_strdup_printf("'%s/%s' %s", pg_bin, prog, args);
-	char *out = NULL;
+	char *out = NULL, *err = NULL;
 	int status = -1;
 	bool ok;
 
-	ok = g_spawn_command_line_sync(cmd, &out, &out, &status, error) &&
+	ok = g_spawn_command_line_sync(cmd, &out, &err, &status, error) &&
 	     g_spawn_check_wait_status(status, error);
 	if (!ok && error && *error)
-		g_prefix_error(error, "%s: ", cmd);
+		g_prefix_error(error, "%s: %s", cmd, err ? g_strstrip(err) : "");
 	g_free(out);
+	g_free(err);
 	g_free(cmd);
 	return ok;
 }

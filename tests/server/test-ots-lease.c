@@ -177,7 +177,10 @@ static bool run_until(struct fixture *f, bool (*done)(struct fixture *f), unsign
 
 static bool flushed(struct fixture *f)
 {
-	return !ots_engine_unflushed(f->s[0].e) && !ots_engine_unflushed(f->s[1].e);
+	for (unsigned i = 0; i < 2; i++)
+		if (f->s[i].e && ots_engine_unflushed(f->s[i].e))
+			return false;
+	return true;
 }
 
 static bool answered(struct fixture *f)
@@ -290,10 +293,10 @@ static void test_fencing(struct fixture *f, gconstpointer data)
 	a_holds_card0(f);
 	g_ptr_array_set_size(f->s[0].sent, 0);
 	db_exec(f, "UPDATE instances SET expires = 0 WHERE name = 'a'");
+	/* the engine says so loudly (a critical, when it renews or at the COMMIT): not fatal here */
+	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);
 	g_assert_true(start(f, 0, 1, &id, &error));
 	g_assert_no_error(error);
-	/* the engine says so loudly (a critical): not fatal here */
-	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);
 	g_assert_true(run_until(f, a_failed_a_batch, 3000));
 	g_log_set_always_fatal(fatal);
 	g_assert_cmpuint(f->s[0].sent->len, ==, 0);      /* nothing of that batch left */
@@ -306,6 +309,42 @@ static void test_fencing(struct fixture *f, gconstpointer data)
 	g_assert_true(run_until(f, flushed, 2000));
 	g_assert_cmpint(db_int(f, "SELECT count(*) FROM transactions"), ==, 2);
 	g_assert_cmpuint(f->s[0].sent->len, ==, 1);
+}
+
+/*
+ * A batch open longer than the lease (a loaded machine: many slow entry
+ * points before the loop gets to commit) keeps the lease: it is renewed
+ * at the entry points, and the batch commits.
+ */
+static void test_long_batch(struct fixture *f, gconstpointer data)
+{
+	struct ots_engine_stats st;
+	GLogLevelFlags fatal;
+	int64_t end;
+	GError *error = NULL;
+	uint64_t id;
+
+	if (skipped(f))
+		return;
+	a_holds_card0(f);
+	/* b stopped: its loop would not run either, and its lease would expire meanwhile */
+	ots_engine_free(f->s[1].e);
+	f->s[1].e = NULL;
+	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);
+	g_assert_true(start(f, 0, 1, &id, &error));
+	g_assert_no_error(error);
+	/* entry points for twice the lease, the loop never reached: one batch */
+	end = g_get_monotonic_time() + 2 * LEASE_MS * 1000;
+	while (g_get_monotonic_time() < end) {
+		ots_engine_device_attached(f->s[0].e, f->iccid[0], NULL);
+		g_usleep(20000);
+	}
+	g_assert_true(ots_engine_unflushed(f->s[0].e) != 0);
+	g_assert_true(run_until(f, flushed, 2000));
+	g_log_set_always_fatal(fatal);
+	ots_engine_get_stats(f->s[0].e, &st);
+	g_assert_cmpuint(st.batches_failed, ==, 0);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM transactions"), ==, 2);
 }
 
 static bool b_took_card0(struct fixture *f)
@@ -457,6 +496,7 @@ int main(int argc, char **argv)
 	g_test_add("/ots/lease/forward-unanswered", struct fixture, NULL, setup,
 		   test_forward_unanswered, teardown);
 	g_test_add("/ots/lease/fencing", struct fixture, NULL, setup, test_fencing, teardown);
+	g_test_add("/ots/lease/long-batch", struct fixture, NULL, setup, test_long_batch, teardown);
 	g_test_add("/ots/lease/takeover", struct fixture, NULL, setup, test_takeover, teardown);
 	g_test_add("/ots/lease/handover", struct fixture, NULL, setup, test_handover, teardown);
 	g_test_add("/ots/lease/campaign", struct fixture, NULL, setup, test_campaign, teardown);
