@@ -467,8 +467,7 @@ static gboolean mirror_reload_again(gpointer data)
 	struct ots_engine *e = data;
 
 	e->reload_timer = 0;
-	if (e->batch_open || e->depth)
-		ots_engine_flush(e);
+	ots_engine_flush(e);     /* what ran on the empty view meanwhile */
 	mirror_reload(e);
 	return G_SOURCE_REMOVE;
 }
@@ -621,18 +620,24 @@ static struct ots_tx *active_tx(struct ots_engine *e, const struct ots_card *car
  * Several instances: the leases of the cards a device reaches, taken when
  * nobody live holds them.  A device that attached here for a card another
  * instance holds (ask_release): that one is asked to let it go, since
- * only the instance with the device can reach the card.
+ * only the instance with the device can reach the card.  Returns the
+ * instance that holds the first card when another does (g_free), else NULL.
  */
-static void hold_cards(struct ots_engine *e, GPtrArray *cards, bool ask_release)
+static char *hold_cards(struct ots_engine *e, GPtrArray *cards, bool ask_release)
 {
+	char *first = NULL;
+
 	for (guint i = 0; i < cards->len; i++) {
 		const char *iccid = ((struct ots_card *)g_ptr_array_index(cards, i))->iccid;
 		char *owner = NULL;
 
 		if (!ots_lease_hold(e, iccid, &owner) && ask_release && *owner)
 			ots_lease_ask_release(e, owner, iccid);
+		if (i == 0 && owner && *owner)
+			first = g_steal_pointer(&owner);
 		g_free(owner);
 	}
+	return first;
 }
 
 static void forget_tx(struct ots_engine *e, struct ots_tx *tx)
@@ -662,7 +667,7 @@ void ots_engine_device_attached(struct ots_engine *e, const char *iccid, const c
 {
 	GPtrArray *cards = cards_of(e, iccid, msisdn);
 
-	hold_cards(e, cards, true);
+	g_free(hold_cards(e, cards, true));
 
 	if (!cards->len)
 		g_message("device for unregistered card (iccid %s, msisdn %s) attached",
@@ -797,11 +802,9 @@ enum ots_submit_verdict ots_engine_mo(struct ots_engine *e, const char *iccid, c
 	/* the segments of one PoR are put together under the device's first card */
 	card = g_ptr_array_index(cards, 0);
 	if (e->lease) {
-		char *owner = NULL;
+		char *owner = hold_cards(e, cards, false);
 
-		hold_cards(e, cards, false);
-		if (!ots_lease_hold(e, card->iccid, &owner) && *owner &&
-		    ots_lease_forward_mo(e, owner, iccid, msisdn, card->iccid, sms, via))
+		if (owner && ots_lease_forward_mo(e, owner, iccid, msisdn, card->iccid, sms, via))
 			v = OTS_SUBMIT_FORWARDED;
 		g_free(owner);
 		if (v == OTS_SUBMIT_FORWARDED)
