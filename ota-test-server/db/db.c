@@ -437,9 +437,36 @@ bool ots_db_exec(struct ots_db *db, const char *sql, GError **error)
 	return true;
 }
 
+/*
+ * A statement without parameters or rows that runs once per entry point or
+ * batch (BEGIN, COMMIT, the savepoints): on SQLite prepared once and kept, as
+ * sqlite3_exec() would parse it again at every call (a tenth of the engine's
+ * time under load, doc/scaling.md "Where the time goes").
+ */
+static bool exec_kept(struct ots_db *db, const char *sql, GError **error)
+{
+	struct ots_db_stmt *st;
+	GError *local = NULL;
+	int rc;
+
+	if (db->backend == OTS_DB_POSTGRES)
+		return ots_db_exec(db, sql, error);
+	st = ots_db_stmt(db, sql);
+	if (st->lite_failed)
+		return ots_db_exec(db, sql, error);
+	db->stats.statements++;
+	rc = sqlite3_step(st->lite);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ots_db_set_error(db, &local, sql, NULL);
+	sqlite3_reset(st->lite);
+	if (local)
+		g_propagate_error(error, local);
+	return !local;
+}
+
 bool ots_db_begin(struct ots_db *db, GError **error)
 {
-	return ots_db_exec(db, db->backend == OTS_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", error);
+	return exec_kept(db, db->backend == OTS_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", error);
 }
 
 bool ots_db_commit(struct ots_db *db, GError **error)
@@ -450,7 +477,7 @@ bool ots_db_commit(struct ots_db *db, GError **error)
 		ots_db_rollback(db);
 		return false;
 	}
-	if (ots_db_exec(db, "COMMIT", error)) {
+	if (exec_kept(db, "COMMIT", error)) {
 		db->stats.commits++;
 		return true;
 	}
@@ -468,24 +495,24 @@ bool ots_db_in_transaction(struct ots_db *db)
 void ots_db_rollback(struct ots_db *db)
 {
 	if (ots_db_in_transaction(db))
-		ots_db_exec(db, "ROLLBACK", NULL);
+		exec_kept(db, "ROLLBACK", NULL);
 }
 
 /* SQL:2003 savepoints, the same text on SQLite and PostgreSQL; one name: they do not nest here. */
 bool ots_db_savepoint(struct ots_db *db, GError **error)
 {
-	return ots_db_exec(db, "SAVEPOINT ots_entry", error);
+	return exec_kept(db, "SAVEPOINT ots_entry", error);
 }
 
 bool ots_db_release(struct ots_db *db, GError **error)
 {
-	return ots_db_exec(db, "RELEASE SAVEPOINT ots_entry", error);
+	return exec_kept(db, "RELEASE SAVEPOINT ots_entry", error);
 }
 
 bool ots_db_rollback_to(struct ots_db *db, GError **error)
 {
 	/* ROLLBACK TO keeps the savepoint open (both backends): release it as well */
-	return ots_db_exec(db, "ROLLBACK TO SAVEPOINT ots_entry", error) &&
+	return exec_kept(db, "ROLLBACK TO SAVEPOINT ots_entry", error) &&
 	       ots_db_release(db, error);
 }
 
