@@ -132,8 +132,6 @@ struct bench {
 	unsigned n_cards;        /* registered in the server */
 	unsigned n_emulated;     /* of which uicc-emu cards behind handsets (cards[0..n_emulated-1]) */
 	GHashTable *by_iccid;
-	GQueue link;
-	guint link_source;
 	bool link_down;          /* no device attached: the server keeps its SMS */
 	bool by_msisdn;          /* what the cards submit names their MSISDN only (as SMPP), not the ICCID */
 	/* the current run (the previous one has finished: every event belongs to this one) */
@@ -255,45 +253,185 @@ static double fsync_rate(const char *dir)
 	return n / t;
 }
 
-/* ---- the in-process link ------------------------------------------------------------ */
+/* ---- the in-process link: the engine's thread <-> the cards' thread ------------------------ */
 
+/*
+ * The cards (uicc-emu behind their handsets) run on a thread of their own,
+ * in their own main context, as they would on a device farm's host: the
+ * link is two queues, each drained in the receiving thread's main loop.
+ * Everything the main thread does with a card other than sending it an SMS
+ * runs on the cards' thread too (cards_run), so a card is only ever used
+ * by one thread.
+ */
+struct link_dir {
+	GAsyncQueue *q;          /* struct link_msg */
+	gint scheduled;          /* a drain source is attached (atomic) */
+	GMainContext *ctx;       /* the receiving thread's */
+	void (*deliver)(struct link_msg *m);
+};
+
+static void deliver_down(struct link_msg *m)
+{
+	me_sim_deliver(m->card->me, m->id, m->tpdu, m->len);
+}
+
+static void deliver_up(struct link_msg *m)
+{
+	struct ots_engine *e = B.e[m->card->side];   /* the engine whose link has the device */
+
+	if (m->report)
+		ots_engine_deliver_report(e, m->id, m->rp_error, m->cause, m->tpdu, m->len);
+	else if (B.by_msisdn)   /* as over SMPP: the sender's number only */
+		ots_engine_submit(e, NULL, m->card->msisdn, m->tpdu, m->len);
+	else
+		ots_engine_submit(e, m->card->iccid, NULL, m->tpdu, m->len);
+}
+
+static struct link_dir down_link = { .deliver = deliver_down }, up_link = { .deliver = deliver_up };
+static gint link_closed;         /* teardown: what is sent is dropped (atomic) */
+static GThread *cards_thread;
+static GMainLoop *cards_loop;
+
+/* At most 512 messages a turn, so the receiver's other sources (a user's answer) run too. */
 static gboolean link_drain(gpointer p)
 {
+	struct link_dir *d = p;
+
 	for (unsigned i = 0; i < 512; i++) {
-		struct link_msg *m = g_queue_pop_head(&B.link);
-		struct ots_engine *e;
+		struct link_msg *m = g_async_queue_try_pop(d->q);
 
 		if (!m) {
-			B.link_source = 0;
+			g_atomic_int_set(&d->scheduled, 0);
+			/* pushed after the pop saw it empty, but before the reset: its sender
+			 * saw a drain attached, so take it here */
+			if (g_async_queue_length(d->q) > 0 &&
+			    g_atomic_int_compare_and_exchange(&d->scheduled, 0, 1))
+				continue;
 			return G_SOURCE_REMOVE;
 		}
-		e = B.e[m->card->side];        /* up: to the engine whose link has the device */
-		if (!m->up)
-			me_sim_deliver(m->card->me, m->id, m->tpdu, m->len);
-		else if (m->report)
-			ots_engine_deliver_report(e, m->id, m->rp_error, m->cause, m->tpdu, m->len);
-		else if (B.by_msisdn)   /* as over SMPP: the sender's number only */
-			ots_engine_submit(e, NULL, m->card->msisdn, m->tpdu, m->len);
-		else
-			ots_engine_submit(e, m->card->iccid, NULL, m->tpdu, m->len);
+		if (!g_atomic_int_get(&link_closed))
+			d->deliver(m);
 		g_free(m);
 	}
 	return G_SOURCE_CONTINUE;
 }
 
-static struct link_msg *link_push(struct card *c, bool up, const uint8_t *tpdu, size_t len)
+static struct link_msg *link_msg_new(struct card *c, bool is_up, const uint8_t *tpdu, size_t len)
 {
 	struct link_msg *m = g_malloc0(sizeof(*m) + len);
 
 	m->card = c;
-	m->up = up;
+	m->up = is_up;
 	m->len = (uint8_t)len;
 	if (len)
 		memcpy(m->tpdu, tpdu, len);
-	g_queue_push_tail(&B.link, m);
-	if (!B.link_source)
-		B.link_source = g_idle_add(link_drain, NULL);
 	return m;
+}
+
+/* Hands m (filled) to the other thread. */
+static void link_send(struct link_msg *m)
+{
+	struct link_dir *d = m->up ? &up_link : &down_link;
+
+	g_async_queue_push(d->q, m);
+	if (g_atomic_int_compare_and_exchange(&d->scheduled, 0, 1)) {
+		GSource *s = g_idle_source_new();
+
+		g_source_set_callback(s, link_drain, d, NULL);
+		g_source_attach(s, d->ctx);
+		g_source_unref(s);
+	}
+}
+
+static gpointer cards_main(gpointer p)
+{
+	g_main_context_push_thread_default(down_link.ctx);
+	g_main_loop_run(cards_loop);
+	g_main_context_pop_thread_default(down_link.ctx);
+	return NULL;
+}
+
+static void cards_thread_start(void)
+{
+	down_link.ctx = g_main_context_new();
+	down_link.q = g_async_queue_new();
+	up_link.ctx = g_main_context_default();
+	up_link.q = g_async_queue_new();
+	cards_loop = g_main_loop_new(down_link.ctx, FALSE);
+	cards_thread = g_thread_new("cards", cards_main, NULL);
+}
+
+static void cards_thread_stop(void)
+{
+	g_main_loop_quit(cards_loop);
+	g_thread_join(cards_thread);
+	g_main_loop_unref(cards_loop);
+	g_main_context_unref(down_link.ctx);
+	g_async_queue_unref(down_link.q);
+	g_async_queue_unref(up_link.q);
+}
+
+struct cards_call {
+	void (*fn)(void *data);
+	void *data;
+	GMutex lock;
+	GCond cond;
+	bool done;
+};
+
+static gboolean cards_call_cb(gpointer p)
+{
+	struct cards_call *c = p;
+
+	c->fn(c->data);
+	g_mutex_lock(&c->lock);
+	c->done = true;
+	g_cond_signal(&c->cond);
+	g_mutex_unlock(&c->lock);
+	return G_SOURCE_REMOVE;
+}
+
+/* fn(data) on the cards' thread, after the SMS sent to them so far; returns when it has run. */
+static void cards_run(void (*fn)(void *data), void *data)
+{
+	struct cards_call c = { .fn = fn, .data = data };
+	GSource *s = g_idle_source_new();
+
+	g_mutex_init(&c.lock);
+	g_cond_init(&c.cond);
+	/* idle priority, as the link's drains: after the messages queued before it */
+	g_source_set_callback(s, cards_call_cb, &c, NULL);
+	g_source_attach(s, down_link.ctx);
+	g_source_unref(s);
+	g_mutex_lock(&c.lock);
+	while (!c.done)
+		g_cond_wait(&c.cond, &c.lock);
+	g_mutex_unlock(&c.lock);
+	g_mutex_clear(&c.lock);
+	g_cond_clear(&c.cond);
+}
+
+static void nothing(void *data)
+{
+}
+
+/* Until nothing is on the link either way (every message sent so far handled). */
+static void link_quiesce(void)
+{
+	do {
+		cards_run(nothing, NULL);
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+	} while (g_async_queue_length(down_link.q) > 0 || g_async_queue_length(up_link.q) > 0);
+}
+
+/* Teardown, nobody sending any more: what is left on the link dropped. */
+static void link_discard(void)
+{
+	struct link_msg *m;
+
+	while ((m = g_async_queue_try_pop(down_link.q)) || (m = g_async_queue_try_pop(up_link.q)))
+		g_free(m);
 }
 
 /* user: the engine's index; its link reaches only the cards whose devices are on it. */
@@ -301,29 +439,33 @@ static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t 
 		    const uint8_t *tpdu, size_t len)
 {
 	struct card *c = g_hash_table_lookup(B.by_iccid, iccid);
+	struct link_msg *m;
 
 	if (c && c->side != GPOINTER_TO_UINT(user))
 		B.misrouted++;   /* an engine sending for a card whose device is not on its link */
 	if (!c || c->side != GPOINTER_TO_UINT(user) || len > 255 || B.link_down)
 		return false;
-	link_push(c, false, tpdu, len)->id = id;
+	m = link_msg_new(c, false, tpdu, len);
+	m->id = id;
+	link_send(m);
 	return true;
 }
 
 static void up_report(void *user, uint32_t id, bool rp_error, uint8_t cause, const uint8_t *tpdu,
 		      size_t len)
 {
-	struct link_msg *m = link_push(user, true, tpdu, len);
+	struct link_msg *m = link_msg_new(user, true, tpdu, len);
 
 	m->report = true;
 	m->id = id;
 	m->rp_error = rp_error;
 	m->cause = cause;
+	link_send(m);
 }
 
 static void up_submit(void *user, const uint8_t *tpdu, size_t len)
 {
-	link_push(user, true, tpdu, len);
+	link_send(link_msg_new(user, true, tpdu, len));
 }
 
 /* ---- transactions -------------------------------------------------------------------- */
@@ -420,7 +562,6 @@ static void start_one(void)
 	GError *error = NULL;
 	uint64_t id;
 
-	c->me->user.delay_ms = B.manual ? ME_SIM_MANUAL : 0;
 	if (B.forwarding && (B.started & 2)) {   /* transactions 2, 3, 6, 7...: both directions */
 		B.started++;
 		start_forwarded(c);
@@ -465,8 +606,20 @@ static bool all_waiting(void)
 	return B.waiting >= B.n_tx;
 }
 
+static void set_delay(void *p)
+{
+	int delay = *(const int *)p;
+
+	for (unsigned i = 0; i < B.n_emulated; i++)
+		B.cards[i].me->user.delay_ms = delay;
+}
+
+/* manual: the users wait (pending phase), else they answer at once. */
 static void run_reset(unsigned n_tx, unsigned window, bool manual)
 {
+	int delay = manual ? ME_SIM_MANUAL : 0;
+
+	cards_run(set_delay, &delay);
 	g_array_set_size(B.latency_us, 0);
 	g_array_set_size(B.forward_us, 0);
 	B.forwarded = B.forward_failed = 0;
@@ -523,18 +676,27 @@ static void run_print(unsigned tx, unsigned window)
 	       percentile_ms(B.forward_us, 0.99), B.misrouted);
 }
 
+/* On the cards' thread: every emulated card and its handset gone. */
+static void free_cards(void *p)
+{
+	for (unsigned i = 0; i < B.n_emulated; i++)
+		me_sim_free(B.cards[i].me);
+}
+
 /* The engine, the emulated cards and the run's directories gone: the next run starts afresh. */
 static void teardown(struct simota_card_config *tmpl, char *dir, char *sdir)
 {
 	char *cmd = g_strdup_printf("rm -rf '%s' '%s'", dir, sdir);
 
+	g_atomic_int_set(&link_closed, 1);     /* what is still on the link is dropped */
+	cards_run(free_cards, NULL);
 	for (unsigned i = 0; i < B.n_engines; i++)
 		ots_engine_free(B.e[i]);
 	g_array_set_size(B.c1_at, 0);    /* the next run has a new database: ids start again */
 	while (g_main_context_iteration(NULL, FALSE))
 		;
-	for (unsigned i = 0; i < B.n_emulated; i++)
-		me_sim_free(B.cards[i].me);
+	link_discard();
+	g_atomic_int_set(&link_closed, 0);
 	g_free(B.cards);
 	g_hash_table_destroy(B.by_iccid);
 	simota_card_config_free(tmpl);
@@ -729,6 +891,17 @@ static const char *mem_per(char buf[MEM_PER_LEN], struct mem_at from, struct mem
 	return buf;
 }
 
+/* On the cards' thread: the first P users answer now. */
+static void answer_pending(void *p)
+{
+	unsigned pending = *(const unsigned *)p;
+
+	for (unsigned i = 0; i < pending; i++) {
+		B.cards[i].me->user.delay_ms = 0;
+		me_sim_user_answer(B.cards[i].me);
+	}
+}
+
 /*
  * P transactions started with no device attached (C1 stored), then the
  * devices attach (C1 resent, the users do not answer), then the users
@@ -758,10 +931,7 @@ static void pending_phase(unsigned pending, struct mem_at before)
 	fflush(stdout);
 	/* the users answer: MG, C2, R1, release */
 	t0 = now_s();
-	for (unsigned i = 0; i < pending; i++) {
-		B.cards[i].me->user.delay_ms = 0;
-		me_sim_user_answer(B.cards[i].me);
-	}
+	cards_run(answer_pending, &pending);
 	run_until(all_finished, 3600);
 	t0 = now_s() - t0;
 	printf("            then answered: all %u completed in %.1f s (%.0f tx/s), C1 -> R1 "
@@ -975,6 +1145,7 @@ static void bench_import(unsigned n, const char *disk_dir, const char *shm_dir)
 	B.by_msisdn = false;
 
 	/* the engine restarted over the database, then the same cards again */
+	link_quiesce();
 	ots_engine_free(B.e[0]);
 	t0 = now_s();
 	engines_open(db, 1);
@@ -1091,6 +1262,9 @@ int main(int argc, char **argv)
 	if (quick)
 		pending = MIN(pending, 1000);
 	g_log_set_writer_func(quiet_writer, NULL, NULL);
+	/* one malloc arena for both threads: mallinfo2() (heap in use) then counts the cards' too */
+	mallopt(M_ARENA_MAX, 1);
+	cards_thread_start();
 	B.latency_us = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	B.c1_at = g_array_new(FALSE, TRUE, sizeof(int64_t));
 	B.forward_us = g_array_new(FALSE, FALSE, sizeof(int64_t));
@@ -1117,5 +1291,6 @@ int main(int argc, char **argv)
 	g_array_free(B.latency_us, TRUE);
 	g_array_free(B.c1_at, TRUE);
 	g_array_free(B.forward_us, TRUE);
+	cards_thread_stop();
 	return 0;
 }

@@ -19,8 +19,11 @@ struct shown_command {
 	uint8_t raw[256];
 };
 
-/* The ME talking to its card right now: the card's log lines are attributed to it. */
-static struct me_sim *current;
+/*
+ * The ME talking to its card right now on this thread: the card's log lines
+ * are attributed to it (MEs may run on several threads, each its own).
+ */
+static _Thread_local struct me_sim *current;
 
 static void card_log_handler(const char *domain, GLogLevelFlags level, const char *msg, void *user)
 {
@@ -66,6 +69,15 @@ static struct me_sim *enter(struct me_sim *me)
 static void leave(struct me_sim *was)
 {
 	current = was;
+}
+
+/* The user's pending answer (a source in the ME's thread-default context), if any, dropped. */
+static void cancel_answer(struct me_sim *me)
+{
+	if (!me->answer_source)
+		return;
+	g_source_destroy(me->answer_source);
+	g_clear_pointer(&me->answer_source, g_source_unref);
 }
 
 static uint8_t cla(const struct me_sim *me)
@@ -144,8 +156,7 @@ void me_sim_free(struct me_sim *me)
 {
 	if (!me)
 		return;
-	if (me->answer_source)
-		g_source_remove(me->answer_source);
+	cancel_answer(me);
 	g_free(me->pending);
 	if (me->card)
 		uicc_card_free(me->card);
@@ -284,10 +295,7 @@ static bool answer_shown(struct me_sim *me)
 
 	if (!shown)
 		return false;
-	if (me->answer_source) {
-		g_source_remove(me->answer_source);
-		me->answer_source = 0;
-	}
+	cancel_answer(me);
 	me->pending = NULL;
 	cmd = g_new0(struct simota_cat_msg, 1);
 	g_assert_cmpint(simota_cat_command_decode(shown->raw, shown->len, cmd), ==, SIMOTA_OK);
@@ -312,7 +320,7 @@ static gboolean answer_cb(gpointer p)
 {
 	struct me_sim *me = p;
 
-	me->answer_source = 0;
+	g_clear_pointer(&me->answer_source, g_source_unref);
 	me_sim_user_answer(me);
 	return G_SOURCE_REMOVE;
 }
@@ -332,10 +340,11 @@ static void show(struct me_sim *me, const struct simota_cat_msg *cmd, const stru
 	me->pending = g_memdup2(raw, sizeof(*raw));
 	if (me->user.delay_ms == ME_SIM_MANUAL)
 		return;
-	if (me->user.delay_ms > 0)
-		me->answer_source = g_timeout_add((guint)me->user.delay_ms, answer_cb, me);
-	else
-		me->answer_source = g_idle_add(answer_cb, me);
+	cancel_answer(me);
+	me->answer_source = me->user.delay_ms > 0 ? g_timeout_source_new((guint)me->user.delay_ms) :
+						    g_idle_source_new();
+	g_source_set_callback(me->answer_source, answer_cb, me, NULL);
+	g_source_attach(me->answer_source, g_main_context_get_thread_default());
 }
 
 /* TS 102 221 §7.4.2.2: FETCH while the card says 91XX, one command at a time. */

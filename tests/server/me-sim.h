@@ -90,7 +90,7 @@ struct me_sim {
 
 	/* private */
 	void *pending;                     /* the command shown (raw bytes), awaiting the user */
-	guint answer_source;
+	GSource *answer_source;            /* the user's answer, in the thread-default context */
 };
 
 /*
