@@ -238,7 +238,7 @@ static bool lite_open(struct ots_db *db, const char *path, GError **error)
 	sqlite3_busy_timeout(db->lite, 5000);
 	sqlite3_extended_result_codes(db->lite, 1);
 	return ots_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			   "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;", error);
+			   "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY;", error);
 }
 
 /* ---- statements ------------------------------------------------------------------- */
