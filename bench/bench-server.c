@@ -169,10 +169,36 @@ static long rss_kib(void)
 	return v;
 }
 
-/* Bytes malloc has handed out and not had back (RSS may reuse what was freed, or keep it). */
+/* A number attribute of malloc_info()'s last element starting with tag, or 0. */
+static unsigned long long malloc_info_size(const char *xml, const char *tag)
+{
+	const char *p = g_strrstr(xml, tag);
+
+	p = p ? strstr(p, "size=\"") : NULL;
+	return p ? g_ascii_strtoull(p + 6, NULL, 10) : 0;
+}
+
+/*
+ * Bytes malloc has handed out and not had back, in every arena (the cards'
+ * thread has its own: mallinfo2() counts only the main one): the arenas'
+ * memory from the system less their free chunks, plus mmapped chunks.
+ * RSS may reuse what was freed, or keep it.
+ */
 static long heap_kib(void)
 {
-	return (long)(mallinfo2().uordblks / 1024);
+	char *xml = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&xml, &len);
+	long kib;
+
+	if (!f || malloc_info(0, f) != 0 || fclose(f) != 0)
+		g_error("malloc_info failed");
+	kib = (long)((malloc_info_size(xml, "<system type=\"current\"") -
+		      malloc_info_size(xml, "<total type=\"fast\"") -
+		      malloc_info_size(xml, "<total type=\"rest\"") +
+		      malloc_info_size(xml, "<total type=\"mmap\"")) / 1024);
+	free(xml);
+	return kib;
 }
 
 /* The machine's CPU time (/proc/stat "cpu" line, in ticks): in all, idle (with iowait), stolen. */
@@ -1262,8 +1288,6 @@ int main(int argc, char **argv)
 	if (quick)
 		pending = MIN(pending, 1000);
 	g_log_set_writer_func(quiet_writer, NULL, NULL);
-	/* one malloc arena for both threads: mallinfo2() (heap in use) then counts the cards' too */
-	mallopt(M_ARENA_MAX, 1);
 	cards_thread_start();
 	B.latency_us = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	B.c1_at = g_array_new(FALSE, TRUE, sizeof(int64_t));
