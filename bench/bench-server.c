@@ -81,6 +81,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../tests/server/me-sim.h"
@@ -673,16 +674,35 @@ static double percentile_ms(GArray *us, double q)
 	return (double)g_array_index(us, int64_t, i) / 1000.0;
 }
 
+/* This thread's CPU time (user + system), us. */
+static int64_t thread_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void cards_cpu_us(void *p)
+{
+	*(int64_t *)p = thread_cpu_us();
+}
+
 /* T transactions, at most W in flight, the users answering at once; prints the run and its C1 -> R1. */
 static void run_print(unsigned tx, unsigned window)
 {
 	double t0 = now_s(), t_run;
 	struct cpu_ticks cpu0 = cpu_ticks();
+	int64_t engine0, cards0, engine1, cards1;
 
 	run_reset(tx, window, false);
+	cards_run(cards_cpu_us, &cards0);
+	engine0 = thread_cpu_us();
 	start_more(NULL);
 	run_until(all_finished, 3600);
 	t_run = now_s() - t0;
+	engine1 = thread_cpu_us();
+	cards_run(cards_cpu_us, &cards1);
 	qsort(B.latency_us->data, B.latency_us->len, sizeof(int64_t), cmp_i64);
 	printf("  run:      %u transactions (%u in flight at most, over %u cards): %u completed, "
 	       "%u failed in %.2f s = %.1f complete transactions/s\n", tx, window,
@@ -691,6 +711,10 @@ static void run_print(unsigned tx, unsigned window)
 	       percentile_ms(B.latency_us, 0.50), percentile_ms(B.latency_us, 0.99),
 	       percentile_ms(B.latency_us, 1.0), rss_kib() / 1024);
 	print_machine(cpu0);
+	/* CPU time, not wall time: what a transaction costs each thread, however busy the machine */
+	printf("            CPU per complete transaction: engine thread %.0f us, cards' thread %.0f us\n",
+	       (double)(engine1 - engine0) / MAX(B.completed, 1),
+	       (double)(cards1 - cards0) / MAX(B.completed, 1));
 	if (!B.forwarding)
 		return;
 	qsort(B.forward_us->data, B.forward_us->len, sizeof(int64_t), cmp_i64);
