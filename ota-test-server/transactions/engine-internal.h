@@ -153,7 +153,9 @@ struct ots_engine {
 	GArray *commit_subs;      /* struct ots_commit_sub */
 	struct ots_engine_stats stats;
 	struct ots_campaigns *campaigns;   /* campaign.c */
-	int64_t msg_next, msg_end;          /* PostgreSQL: the SMS ids reserved, not yet used */
+	int64_t msg_next, msg_end;          /* the SMS ids reserved, not yet used (tx.c take_msg_ids) */
+	bool msg_block_uncommitted;         /* SQLite: that block was reserved in the open batch */
+	bool msg_block_in_entry;            /* ... by the entry point now running */
 	struct ots_lease *lease;            /* lease.c: several instances; NULL on SQLite */
 };
 

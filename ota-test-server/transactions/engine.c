@@ -358,6 +358,13 @@ static void move_all(GPtrArray *to, GPtrArray *from)
 	g_ptr_array_free(from, TRUE);
 }
 
+/* The SMS ids reserved in what was rolled back are not used (tx.c take_msg_ids). */
+static void drop_msg_block(struct ots_engine *e)
+{
+	e->msg_next = e->msg_end = 0;
+	e->msg_block_uncommitted = e->msg_block_in_entry = false;
+}
+
 /*
  * Ends the bracket: its savepoint released into the batch with its events
  * and SMS, or, when it failed, rolled back alone with its events and SMS
@@ -377,6 +384,9 @@ void ots_engine_end(struct ots_engine *e)
 			e->batch_doomed = true;
 		}
 	}
+	if (e->failed && e->msg_block_in_entry)
+		drop_msg_block(e);
+	e->msg_block_in_entry = false;
 	if (e->failed) {
 		g_ptr_array_set_size(e->events, 0);
 		g_ptr_array_set_size(e->outbox, 0);
@@ -491,6 +501,10 @@ void ots_engine_flush(struct ots_engine *e)
 	/* taken first: the callbacks may call the engine again, opening the next batch */
 	e->batch_events = g_ptr_array_new_with_free_func(pending_event_free);
 	e->batch_outbox = g_ptr_array_new_with_free_func(g_free);
+	if (durable)
+		e->msg_block_uncommitted = false;
+	else if (e->msg_block_uncommitted)
+		drop_msg_block(e);
 	if (durable) {
 		tell_commit(e, batch, true);
 		dispatch_events(e, events);

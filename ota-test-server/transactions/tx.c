@@ -257,20 +257,31 @@ static void tx_fail(struct ots_engine *e, struct ots_tx *tx, const char *why);
 static void tx_finish(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state final);
 
 /*
- * SMS ids for n segments.  On SQLite the one server takes them in the open
- * batch.  Instances sharing a PostgreSQL database reserve blocks of
- * OTS_MSG_ID_BLOCK committed at once (ots_db_meta_reserve): no batch holds
- * the shared row, and no two instances get the same id.
+ * SMS ids for n segments, from a block of OTS_MSG_ID_BLOCK reserved at
+ * once, so that a transaction does not pay a statement on the shared
+ * counter row for each command.  Instances sharing a PostgreSQL database
+ * reserve their blocks committed at once (ots_db_meta_reserve): no batch
+ * holds the shared row, and no two instances get the same id.  On SQLite
+ * the one server reserves in the open batch: a block reserved by an entry
+ * point that is rolled back, or in a batch that does not commit, is
+ * dropped with it (ots_engine_end, ots_engine_flush), as are the SMS that
+ * took ids from it, none of which has left.
  */
 #define OTS_MSG_ID_BLOCK 1024
 static bool take_msg_ids(struct ots_engine *e, unsigned n, int64_t *first, GError **error)
 {
-	if (ots_db_backend(e->db) != OTS_DB_POSTGRES)
-		return ots_db_meta_take(e->db, "msg_id", n, first, error);
 	if (e->msg_next + n > e->msg_end) {
-		if (!ots_db_meta_reserve(e->db, "msg_id", MAX(n, OTS_MSG_ID_BLOCK), &e->msg_next, error))
-			return false;
-		e->msg_end = e->msg_next + MAX(n, OTS_MSG_ID_BLOCK);
+		int64_t block = MAX(n, OTS_MSG_ID_BLOCK);
+
+		if (ots_db_backend(e->db) == OTS_DB_POSTGRES) {
+			if (!ots_db_meta_reserve(e->db, "msg_id", block, &e->msg_next, error))
+				return false;
+		} else {
+			if (!ots_db_meta_take(e->db, "msg_id", block, &e->msg_next, error))
+				return false;
+			e->msg_block_uncommitted = e->msg_block_in_entry = true;
+		}
+		e->msg_end = e->msg_next + block;
 	}
 	*first = e->msg_next;
 	e->msg_next += n;

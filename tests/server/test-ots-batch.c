@@ -8,7 +8,9 @@
  *  - an entry point that fails in the middle of a batch loses only its own
  *    changes, events and SMS; the others' survive the commit;
  *  - a batch whose COMMIT fails: nothing of it leaves, and the engine's
- *    in-memory state forgets what the database lost.
+ *    in-memory state forgets what the database lost;
+ *  - in both cases the SMS ids reserved in what was rolled back are not
+ *    used: every id that leaves is below the durable msg_id counter.
  */
 #include "db/db.h"
 #include "pg-cluster.h"
@@ -22,6 +24,7 @@ struct fixture {
 	char iccid[CARDS][21];
 	struct ots_engine *e;
 	GPtrArray *sent;         /* ICCIDs of the SMS the link took */
+	uint32_t max_id;         /* the highest SMS id the link took */
 	GPtrArray *events;       /* "KIND ICCID" of the events subscribers heard */
 };
 
@@ -31,6 +34,7 @@ static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t 
 	struct fixture *f = user;
 
 	g_ptr_array_add(f->sent, g_strdup(iccid));
+	f->max_id = MAX(f->max_id, id);
 	return true;
 }
 
@@ -177,18 +181,26 @@ static void db_exec(struct fixture *f, char *sql)
 	g_free(sql);
 }
 
-/* A trigger that refuses a transaction row for this card (its txid is taken first, then undone). */
-static void refuse_card(struct fixture *f, const char *iccid)
+/* A trigger that refuses a row of table for this card (what the bracket took first is undone). */
+static void refuse_row(struct fixture *f, const char *table, const char *iccid)
 {
 	char *sql = ots_db_target_is_postgres(f->db) ?
 		g_strdup_printf("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
 				"IF NEW.iccid = '%s' THEN RAISE EXCEPTION 'refused by the test'; END IF; "
-				"RETURN NEW; END $$; CREATE TRIGGER refuse BEFORE INSERT ON transactions "
-				"FOR EACH ROW EXECUTE FUNCTION refuse();", iccid) :
-		g_strdup_printf("CREATE TRIGGER refuse BEFORE INSERT ON transactions WHEN NEW.iccid = "
-				"'%s' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;", iccid);
+				"RETURN NEW; END $$; CREATE TRIGGER refuse BEFORE INSERT ON %s "
+				"FOR EACH ROW EXECUTE FUNCTION refuse();", iccid, table) :
+		g_strdup_printf("CREATE TRIGGER refuse BEFORE INSERT ON %s WHEN NEW.iccid = "
+				"'%s' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;", table, iccid);
 
 	db_exec(f, sql);
+}
+
+/* Every SMS id that left was reserved durably: below the msg_id counter the database holds. */
+static void assert_ids_reserved(struct fixture *f)
+{
+	g_assert_cmpuint(f->sent->len, >, 0);
+	g_assert_cmpint(db_int(f, "SELECT coalesce(max(value), 0) FROM meta WHERE key = 'msg_id'"),
+			>, f->max_id);
 }
 
 /* The middle entry point of a batch fails: the first and the last survive, alone. */
@@ -199,7 +211,7 @@ static void test_one_fails(struct fixture *f, gconstpointer data)
 	uint64_t before;
 
 	run_until_flushed(f);
-	refuse_card(f, f->iccid[1]);
+	refuse_row(f, "transactions", f->iccid[1]);
 	before = commits(f);
 	g_assert_true(start(f, 0, &error));
 	g_assert_false(start(f, 1, &error));
@@ -277,6 +289,35 @@ static void test_commit_fails(struct fixture *f, gconstpointer data)
 	g_assert_cmpuint(f->sent->len, ==, 1);
 	g_assert_true(contains(f->sent, f->iccid[1]));
 	g_assert_cmpint(db_int(f, "SELECT count(*) FROM commands"), ==, 1);
+	/* the SMS ids the lost batch reserved were given up with it */
+	assert_ids_reserved(f);
+}
+
+/*
+ * The first command of the run fails in its entry point after it took its
+ * SMS ids (its command row refused): the block of ids that entry point
+ * reserved is rolled back with it, and the others in the batch reserve
+ * again, durably.
+ */
+static void test_ids_rolled_back(struct fixture *f, gconstpointer data)
+{
+	GError *error = NULL;
+	GLogLevelFlags fatal;
+
+	run_until_flushed(f);
+	refuse_row(f, "commands", f->iccid[0]);
+	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);
+	if (!start(f, 0, &error))
+		g_clear_error(&error);
+	g_log_set_always_fatal(fatal);
+	g_assert_true(start(f, 1, &error));
+	g_assert_true(start(f, 2, &error));
+	g_assert_no_error(error);
+	run_until_flushed(f);
+	g_assert_false(contains(f->sent, f->iccid[0]));
+	g_assert_true(contains(f->sent, f->iccid[1]));
+	g_assert_true(contains(f->sent, f->iccid[2]));
+	assert_ids_reserved(f);
 }
 
 int main(int argc, char **argv)
@@ -288,5 +329,7 @@ int main(int argc, char **argv)
 		   teardown);
 	g_test_add("/ots/batch/commit-fails", struct fixture, NULL, setup, test_commit_fails,
 		   teardown);
+	g_test_add("/ots/batch/msg-ids-rolled-back", struct fixture, NULL, setup,
+		   test_ids_rolled_back, teardown);
 	return g_test_run();
 }
