@@ -54,8 +54,6 @@ bool ots_packet_build(struct ots_registry *reg, struct ots_keyset *ks, const str
 	cmd.data = data;
 	cmd.data_len = len;
 	err = simota_ota_command_encode(&cmd, kic, kid, packet, sizeof(packet), &plen);
-	simota_ota_key_free(kic);
-	simota_ota_key_free(kid);
 	if (err == SIMOTA_OK)
 		err = simota_sms_segment_packet(SIMOTA_SMS_IEI_CPI, packet, plen, ref, false,
 						segs, OTS_MAX_SEGMENTS, &n_segs);
@@ -103,8 +101,6 @@ simota_err ots_packet_por_decode(struct ots_registry *reg, struct ots_keyset *ks
 	}
 	err = simota_ota_response_decode(spi_bytes, ks->cfg.kic, ks->cfg.kid, pkt, len, kic, kid,
 					 work, work_cap, rsp);
-	simota_ota_key_free(kic);
-	simota_ota_key_free(kid);
 	return err;
 }
 

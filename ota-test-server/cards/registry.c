@@ -8,13 +8,59 @@
 #include "ots-error.h"
 #include "util.h"
 
+/*
+ * Prepared keys (an OpenSSL cipher or MAC context each, about 1 KiB) for the
+ * keysets in use: at most OTS_KEY_CACHE, the least recently used dropped
+ * first.  A transaction's packets and PoRs (six, within a few ms) prepare
+ * each key once, and an idle card holds none (doc/scaling.md, "Memory").
+ * Found by what they are (algorithm and key bytes), not by card: a keyset
+ * changed through the API finds its new key, never a stale one.
+ */
+#define OTS_KEY_CACHE 256
+
+struct key_slot {
+	enum simota_ota_alg alg;
+	size_t len;
+	uint8_t bytes[SIMOTA_CARD_MAX_KEY_LEN];
+	struct simota_ota_key *key;
+	GList link;            /* in keys_lru, most recent first; data: the slot */
+};
+
 struct ots_registry {
 	struct ots_db *db;
 	struct simota_ota_crypto *crypto;
 	GHashTable *cards;     /* iccid -> struct ots_card (owned) */
+	GHashTable *keys;      /* struct key_slot (by alg and bytes) -> itself (owned) */
+	GQueue keys_lru;
 	ots_registry_busy_fn busy;
 	void *busy_data;
 };
+
+static guint key_slot_hash(gconstpointer p)
+{
+	const struct key_slot *k = p;
+	guint h = (guint)k->alg * 31u + (guint)k->len;
+
+	for (size_t i = 0; i < k->len; i++)
+		h = h * 33u + k->bytes[i];
+	return h;
+}
+
+static gboolean key_slot_equal(gconstpointer a, gconstpointer b)
+{
+	const struct key_slot *x = a, *y = b;
+
+	return x->alg == y->alg && x->len == y->len && memcmp(x->bytes, y->bytes, x->len) == 0;
+}
+
+static void key_slot_free(gpointer p)
+{
+	struct key_slot *k = p;
+
+	simota_ota_key_free(k->key);
+	explicit_bzero(k, sizeof(*k));
+	g_free(k);
+}
 
 /* A cached card is one allocation: the card, its keysets, its TARs. */
 static size_t card_size(unsigned n_keysets, unsigned n_tars)
@@ -61,6 +107,8 @@ struct ots_registry *ots_registry_new(struct ots_db *db, ots_registry_busy_fn bu
 		return NULL;
 	}
 	reg->cards = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, card_free);
+	reg->keys = g_hash_table_new_full(key_slot_hash, key_slot_equal, key_slot_free, NULL);
+	g_queue_init(&reg->keys_lru);
 	return reg;
 }
 
@@ -69,6 +117,7 @@ void ots_registry_free(struct ots_registry *reg)
 	if (!reg)
 		return;
 	g_hash_table_destroy(reg->cards);
+	g_hash_table_destroy(reg->keys);  /* and keys_lru's links, which are in the slots */
 	simota_ota_crypto_free(reg->crypto);
 	g_free(reg);
 }
@@ -826,6 +875,41 @@ int ots_card_tar_keyset(const struct ots_card *card, const struct simota_card_ta
 	return -1;
 }
 
+/* The prepared key for (alg, key), from the cache or made and cached. */
+static simota_err cached_key(struct ots_registry *reg, enum simota_ota_alg alg, const uint8_t *key,
+			     size_t len, struct simota_ota_key **out)
+{
+	struct key_slot probe = { .alg = alg, .len = MIN(len, sizeof(probe.bytes)) }, *k;
+	simota_err err;
+
+	memcpy(probe.bytes, key, probe.len);
+	k = g_hash_table_lookup(reg->keys, &probe);
+	explicit_bzero(probe.bytes, sizeof(probe.bytes));
+	if (k) {
+		g_queue_unlink(&reg->keys_lru, &k->link);
+		g_queue_push_head_link(&reg->keys_lru, &k->link);
+		*out = k->key;
+		return SIMOTA_OK;
+	}
+	k = g_new0(struct key_slot, 1);
+	k->alg = alg;
+	k->len = probe.len;
+	memcpy(k->bytes, key, k->len);
+	err = simota_ota_key_new(reg->crypto, alg, key, len, &k->key);
+	if (err != SIMOTA_OK) {
+		key_slot_free(k);
+		return err;
+	}
+	/* the oldest goes; the two keys of one call are the newest, so both stay */
+	if (reg->keys_lru.length >= OTS_KEY_CACHE)
+		g_hash_table_remove(reg->keys, g_queue_pop_tail_link(&reg->keys_lru)->data);
+	k->link.data = k;
+	g_queue_push_head_link(&reg->keys_lru, &k->link);
+	g_hash_table_add(reg->keys, k);
+	*out = k->key;
+	return SIMOTA_OK;
+}
+
 bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool need_kic,
 		       enum simota_ota_integrity integrity,
 		       struct simota_ota_key **kic, struct simota_ota_key **kid, GError **error)
@@ -839,7 +923,7 @@ bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool nee
 	if (need_kic) {
 		err = simota_ota_kic_algorithm(c->kic, SIMOTA_OTA_ALG_NONE, &alg);
 		if (err == SIMOTA_OK)
-			err = simota_ota_key_new(reg->crypto, alg, c->kic_key, c->kic_key_len, kic);
+			err = cached_key(reg, alg, c->kic_key, c->kic_key_len, kic);
 		if (err != SIMOTA_OK) {
 			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "keyset %u: KIc %02x: %s",
 				    c->kvn, c->kic, simota_strerror(err));
@@ -849,22 +933,20 @@ bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool nee
 	if (integrity == SIMOTA_OTA_INTEGRITY_RC || integrity == SIMOTA_OTA_INTEGRITY_CC) {
 		err = simota_ota_kid_algorithm(c->kid, integrity, SIMOTA_OTA_ALG_NONE, &alg);
 		if (err == SIMOTA_OK)
-			err = simota_ota_key_new(reg->crypto, alg, c->kid_key, c->kid_key_len, kid);
+			err = cached_key(reg, alg, c->kid_key, c->kid_key_len, kid);
 		if (err != SIMOTA_OK) {
 			g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID, "keyset %u: KID %02x: %s",
 				    c->kvn, c->kid, simota_strerror(err));
-			goto fail;
+			*kic = NULL;
+			return false;
 		}
 	} else if (integrity == SIMOTA_OTA_INTEGRITY_DS) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
 			    "keyset %u: digital signatures are not supported", c->kvn);
-		goto fail;
+		*kic = NULL;
+		return false;
 	}
 	return true;
-fail:
-	simota_ota_key_free(*kic);
-	*kic = NULL;
-	return false;
 }
 
 /*

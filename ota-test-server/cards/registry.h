@@ -89,8 +89,10 @@ int ots_card_tar_keyset(const struct ots_card *card, const struct simota_card_ta
 
 /*
  * The prepared keys of a keyset: the KIc key when need_kic, the KID key for
- * this integrity kind (RC or CC; NONE gives NULL).  The caller frees them
- * (simota_ota_key_free) once the packet is built or the PoR checked.
+ * this integrity kind (RC or CC; NONE gives NULL).  They are the registry's
+ * (a bounded cache of prepared keys, OTS_KEY_CACHE): the caller uses them
+ * for one packet or PoR, before it calls the registry again, and does not
+ * free them.
  */
 bool ots_registry_keys(struct ots_registry *reg, struct ots_keyset *ks, bool need_kic,
 		       enum simota_ota_integrity integrity,
