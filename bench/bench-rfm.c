@@ -85,12 +85,14 @@ static void on_event(const struct ots_event *ev, void *user)
 		B.failed++;
 		end = true;
 	} else if (strcmp(ev->kind, "campaign-card") == 0) {
-		JsonObject *d = json_node_get_object(ev->detail);
+		JsonNode *n = json_from_string(ev->detail, NULL);
+		JsonObject *d = json_node_get_object(n);
 
 		if (strcmp(json_object_get_string_member(d, "state"), "done") == 0)
 			B.campaign_done++;
 		else if (strcmp(json_object_get_string_member(d, "state"), "failed") == 0)
 			B.failed++;
+		json_node_unref(n);
 	}
 	if (end && !B.campaign) {
 		B.finished++;

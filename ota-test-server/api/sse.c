@@ -50,25 +50,30 @@ static void on_finished(SoupServerMessage *msg, gpointer user)
 	stream_free(s);
 }
 
-/* The campaign an event is about (its "campaign" member), or 0. */
+/* The campaign an event is about (its detail's "campaign" member), or 0. */
 static uint64_t event_campaign(const struct ots_event *ev)
 {
-	JsonObject *d = ev->detail && JSON_NODE_HOLDS_OBJECT(ev->detail) ?
-		json_node_get_object(ev->detail) : NULL;
+	JsonNode *n = ev->detail ? json_from_string(ev->detail, NULL) : NULL;
+	uint64_t id = 0;
 
-	return d ? (uint64_t)json_object_get_int_member_with_default(d, "campaign", 0) : 0;
+	if (n && JSON_NODE_HOLDS_OBJECT(n))
+		id = (uint64_t)json_object_get_int_member_with_default(json_node_get_object(n),
+								       "campaign", 0);
+	if (n)
+		json_node_unref(n);
+	return id;
 }
 
 static void on_event(const struct ots_event *ev, void *user)
 {
 	struct ots_http *h = user;
-	JsonNode *n;
+	uint64_t campaign = 0;
+	bool campaign_read = false;
 	char *json, *text;
 
 	if (!h->streams)
 		return;
-	n = ots_event_to_json(ev);
-	json = json_to_string(n, FALSE);
+	json = ots_event_to_text(ev);
 	text = g_strdup_printf("id: %" G_GINT64_FORMAT "\nevent: %s\ndata: %s\n\n", ev->seq,
 			       ev->kind, json);
 	/* a write may end a stream (and unlink only that one): keep the next link first */
@@ -80,13 +85,16 @@ static void on_event(const struct ots_event *ev, void *user)
 			continue;
 		if (s->tx && s->tx != ev->tx_id)
 			continue;
-		if (s->campaign && s->campaign != event_campaign(ev))
+		if (s->campaign && !campaign_read) {
+			campaign = event_campaign(ev);   /* parsed once, for the streams that filter */
+			campaign_read = true;
+		}
+		if (s->campaign && s->campaign != campaign)
 			continue;
 		stream_write(s, text);
 	}
 	g_free(text);
 	g_free(json);
-	json_node_unref(n);
 }
 
 static gboolean on_keepalive(gpointer user)

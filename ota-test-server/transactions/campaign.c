@@ -83,9 +83,9 @@ static struct campaign_run *running(struct ots_engine *e, uint64_t id)
 
 /* ---- events ------------------------------------------------------------------------ */
 
-static void campaign_event(struct ots_engine *e, uint64_t id, const char *kind, JsonObject *d)
+static void campaign_event(struct ots_engine *e, uint64_t id, const char *kind, GString *d)
 {
-	json_object_set_int_member(d, "campaign", (int64_t)id);
+	ots_detail_int(d, "campaign", (int64_t)id);
 	ots_timeline_add(e, 0, NULL, kind, d);
 	g_info("campaign %" G_GUINT64_FORMAT ": %s", id, kind);
 }
@@ -94,13 +94,13 @@ static void campaign_event(struct ots_engine *e, uint64_t id, const char *kind, 
 static void card_event(struct ots_engine *e, uint64_t id, const char *iccid, uint64_t tx_id,
 		       enum card_state state, int64_t attempts, const char *why)
 {
-	JsonObject *d = json_object_new();
+	GString *d = ots_detail_new();
 
-	json_object_set_int_member(d, "campaign", (int64_t)id);
-	json_object_set_string_member(d, "state", card_names[state]);
-	json_object_set_int_member(d, "attempt", attempts);
+	ots_detail_int(d, "campaign", (int64_t)id);
+	ots_detail_str(d, "state", card_names[state]);
+	ots_detail_int(d, "attempt", attempts);
 	if (why)
-		json_object_set_string_member(d, "why", why);
+		ots_detail_str(d, "why", why);
 	ots_timeline_add(e, tx_id, iccid, "campaign-card", d);
 }
 
@@ -167,14 +167,14 @@ static unsigned tick_ms(const struct campaign_run *run)
 static void finish(struct ots_engine *e, struct campaign_run *run)
 {
 	int64_t counts[CARD_N];
-	JsonObject *d = json_object_new();
+	GString *d = ots_detail_new();
 	uint64_t id = run->id;
 
 	set_campaign_state(e, id, CAMPAIGN_COMPLETED);
 	count_cards(e, id, counts);
-	json_object_set_int_member(d, "done", counts[CARD_DONE]);
-	json_object_set_int_member(d, "failed", counts[CARD_FAILED]);
-	json_object_set_int_member(d, "cancelled", counts[CARD_CANCELLED]);
+	ots_detail_int(d, "done", counts[CARD_DONE]);
+	ots_detail_int(d, "failed", counts[CARD_FAILED]);
+	ots_detail_int(d, "cancelled", counts[CARD_CANCELLED]);
 	campaign_event(e, id, "campaign-completed", d);
 	g_hash_table_remove(e->campaigns->running, &id);
 }
@@ -654,7 +654,7 @@ static bool campaign_insert(struct ots_engine *e, const struct campaign_request 
 {
 	struct ots_db_stmt *st;
 	int64_t now = g_get_real_time(), v;
-	JsonObject *d;
+	GString *d;
 
 	ots_engine_begin(e);
 	st = ots_db_stmt(e->db, "INSERT INTO campaigns(name, tar, format, apdus, rate_milli, retries, "
@@ -684,10 +684,10 @@ static bool campaign_insert(struct ots_engine *e, const struct campaign_request 
 		ots_db_bind_int(st, 5, now);
 		db_run(e, st);
 	}
-	d = json_object_new();
-	json_object_set_string_member(d, "name", req->name ? req->name : "");
-	json_object_set_int_member(d, "total", req->iccids->len);
-	json_object_set_double_member(d, "rate", req->rate_milli / 1000.0);
+	d = ots_detail_new();
+	ots_detail_str(d, "name", req->name ? req->name : "");
+	ots_detail_int(d, "total", req->iccids->len);
+	ots_detail_node(d, "rate", json_node_init_double(json_node_alloc(), req->rate_milli / 1000.0));
 	campaign_event(e, *id, "campaign-started", d);
 	ots_engine_end(e);
 	if (e->failed) {
@@ -735,7 +735,7 @@ bool ots_engine_campaign_cancel(struct ots_engine *e, uint64_t id, GError **erro
 	struct campaign_run *run = running(e, id);
 	struct ots_db_stmt *st;
 	GArray *queued;
-	JsonObject *d;
+	GString *d;
 	int64_t counts[CARD_N];
 
 	if (!run) {
@@ -778,9 +778,9 @@ bool ots_engine_campaign_cancel(struct ots_engine *e, uint64_t id, GError **erro
 		ots_rfm_cancel_queued(e, g_array_index(queued, uint64_t, i), "campaign cancelled");
 	g_array_free(queued, TRUE);
 	count_cards(e, id, counts);
-	d = json_object_new();
-	json_object_set_int_member(d, "cancelled", counts[CARD_CANCELLED]);
-	json_object_set_int_member(d, "active", counts[CARD_ACTIVE]);
+	d = ots_detail_new();
+	ots_detail_int(d, "cancelled", counts[CARD_CANCELLED]);
+	ots_detail_int(d, "active", counts[CARD_ACTIVE]);
 	campaign_event(e, id, "campaign-cancelled", d);
 	/* the operations already sent finish on their own and keep their result */
 	g_hash_table_remove(e->campaigns->running, &id);

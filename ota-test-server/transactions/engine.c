@@ -16,7 +16,7 @@ static void pending_event_free(gpointer p)
 	struct ots_pending_event *ev = p;
 
 	g_free(ev->kind);
-	json_node_unref(ev->detail);
+	g_free(ev->detail);
 	g_free(ev);
 }
 
@@ -547,34 +547,43 @@ void ots_engine_off_commit(struct ots_engine *e, unsigned id)
 
 /* ---- events ------------------------------------------------------------------- */
 
+char *ots_event_to_text(const struct ots_event *ev)
+{
+	GString *s = ots_detail_new();
+	char *at = ots_time_string(ev->at_us);
+	const char *d = ev->detail ? ev->detail : "{}";
+
+	ots_detail_int(s, "seq", ev->seq);
+	if (ev->tx_id)
+		ots_detail_int(s, "tx", (int64_t)ev->tx_id);
+	else
+		ots_detail_str(s, "tx", NULL);      /* a campaign's own event */
+	ots_detail_str(s, "iccid", ev->iccid && *ev->iccid ? ev->iccid : NULL);
+	ots_detail_str(s, "at", at);
+	ots_detail_str(s, "event", ev->kind);
+	g_free(at);
+	/* the detail's members follow, spliced from its text (an object, "{...}") */
+	while (g_ascii_isspace(*d))
+		d++;
+	if (*d != '{')
+		return ots_detail_end(s);
+	d++;
+	while (g_ascii_isspace(*d))
+		d++;
+	if (*d && *d != '}') {
+		g_string_append_c(s, ',');
+		g_string_append(s, d);
+		return g_string_free(s, FALSE);
+	}
+	return ots_detail_end(s);
+}
+
 JsonNode *ots_event_to_json(const struct ots_event *ev)
 {
-	JsonObject *o = json_object_new();
-	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-	char *at = ots_time_string(ev->at_us);
+	char *text = ots_event_to_text(ev);
+	JsonNode *n = json_from_string(text, NULL);
 
-	json_object_set_int_member(o, "seq", ev->seq);
-	if (ev->tx_id)
-		json_object_set_int_member(o, "tx", (int64_t)ev->tx_id);
-	else
-		json_object_set_null_member(o, "tx");      /* a campaign's own event */
-	if (ev->iccid && *ev->iccid)
-		json_object_set_string_member(o, "iccid", ev->iccid);
-	else
-		json_object_set_null_member(o, "iccid");
-	json_object_set_string_member(o, "at", at);
-	json_object_set_string_member(o, "event", ev->kind);
-	g_free(at);
-	if (ev->detail && JSON_NODE_HOLDS_OBJECT(ev->detail)) {
-		JsonObject *d = json_node_get_object(ev->detail);
-		GList *names = json_object_get_members(d);
-
-		for (GList *l = names; l; l = l->next)
-			json_object_set_member(o, l->data,
-					       json_node_copy(json_object_get_member(d, l->data)));
-		g_list_free(names);
-	}
-	json_node_take_object(n, o);
+	g_free(text);
 	return n;
 }
 
@@ -920,7 +929,7 @@ static const char *const fate_events[] = {
 void ots_engine_sms_report(struct ots_engine *e, uint32_t msg_id, const struct ots_sms_report *r)
 {
 	struct ots_cmd *cmd;
-	JsonObject *d;
+	GString *d;
 	char iccid[21];
 	uint64_t tx_id;
 
@@ -933,19 +942,19 @@ void ots_engine_sms_report(struct ots_engine *e, uint32_t msg_id, const struct o
 		ots_engine_end(e);
 		return;
 	}
-	d = json_object_new();
-	json_object_set_int_member(d, "msg-id", msg_id);
+	d = ots_detail_new();
+	ots_detail_int(d, "msg-id", msg_id);
 	if (r->link)
-		json_object_set_string_member(d, "link", r->link);
+		ots_detail_str(d, "link", r->link);
 	if (r->ref)
-		json_object_set_string_member(d, "message-id", r->ref);
+		ots_detail_str(d, "message-id", r->ref);
 	if (r->fate == OTS_SMS_DELIVERED || r->fate == OTS_SMS_UNDELIVERED) {
-		json_object_set_boolean_member(d, "delivered", r->fate == OTS_SMS_DELIVERED);
-		json_object_set_string_member(d, "stat", r->reason ? r->reason : "");
-		json_object_set_int_member(d, "err", r->status);
+		ots_detail_bool(d, "delivered", r->fate == OTS_SMS_DELIVERED);
+		ots_detail_str(d, "stat", r->reason ? r->reason : "");
+		ots_detail_int(d, "err", r->status);
 	} else {
-		json_object_set_int_member(d, "status", r->status);
-		json_object_set_string_member(d, "reason", r->reason ? r->reason : "");
+		ots_detail_int(d, "status", r->status);
+		ots_detail_str(d, "reason", r->reason ? r->reason : "");
 	}
 	ots_timeline_add(e, tx_id, iccid, fate_events[r->fate], d);
 	if (r->fate == OTS_SMS_REFUSED || r->fate == OTS_SMS_REFUSED_FINAL ||
@@ -999,13 +1008,13 @@ void ots_engine_link_refused(struct ots_engine *e, const char *link, const char 
 	/* the transactions of every card that number reaches: the message may have been any's */
 	for (guint i = 0; i < cards->len; i++) {
 		struct ots_tx *tx = active_tx(e, g_ptr_array_index(cards, i));
-		JsonObject *d;
+		GString *d;
 
 		if (!tx)
 			continue;
-		d = json_object_new();
-		json_object_set_string_member(d, "link", link);
-		json_object_set_string_member(d, "why", why);
+		d = ots_detail_new();
+		ots_detail_str(d, "link", link);
+		ots_detail_str(d, "why", why);
 		ots_engine_begin(e);
 		ots_tx_event(e, tx, "link-refused", d);
 		ots_engine_end(e);

@@ -348,9 +348,10 @@ struct ots_event {
 	const char *iccid;
 	int64_t at_us;           /* g_get_real_time() */
 	const char *kind;
-	JsonNode *detail;        /* object; borrowed for the callback's duration */
+	const char *detail;      /* a JSON object's text; borrowed for the callback's duration */
 };
-/* {"seq", "tx", "iccid", "at", "event", ...detail members} (new node) */
+/* {"seq", "tx", "iccid", "at", "event", ...detail members}: the text (g_free), a new node */
+char *ots_event_to_text(const struct ots_event *ev);
 JsonNode *ots_event_to_json(const struct ots_event *ev);
 
 /* Called after the event is committed to the database. */

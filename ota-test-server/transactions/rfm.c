@@ -504,7 +504,8 @@ static char *script_failure(JsonObject *result, unsigned n_commands)
 void ots_rfm_on_por(struct ots_engine *e, struct ots_tx *tx, const struct simota_ota_response *rsp)
 {
 	struct ots_rfm *rfm = tx->rfm;
-	JsonObject *result = json_object_new(), *d;
+	JsonObject *result = json_object_new();
+	GString *d;
 	const char *why = NULL;
 	char *text;
 	bool decoded;
@@ -515,9 +516,9 @@ void ots_rfm_on_por(struct ots_engine *e, struct ots_tx *tx, const struct simota
 	if (rsp->status != SIMOTA_OTA_STATUS_OK) {
 		/* TS 102 225 §5.2.2: the card refused the packet; nothing of the script ran */
 		store_result(e, tx, json_object_ref(result));
-		d = json_object_new();
-		json_object_set_int_member(d, "status", rsp->status);
-		json_object_set_string_member(d, "status-name", simota_ota_status_name(rsp->status));
+		d = ots_detail_new();
+		ots_detail_int(d, "status", rsp->status);
+		ots_detail_str(d, "status-name", simota_ota_status_name(rsp->status));
 		ots_tx_event(e, tx, "por-error", d);
 		text = g_strdup_printf("PoR status %02x (%s)", rsp->status,
 				       simota_ota_status_name(rsp->status));
@@ -542,8 +543,8 @@ void ots_rfm_on_por(struct ots_engine *e, struct ots_tx *tx, const struct simota
 	}
 	json_object_set_boolean_member(result, "ok", rfm->ok);
 	store_result(e, tx, json_object_ref(result));
-	d = json_object_new();
-	json_object_set_object_member(d, "result", json_object_ref(result));
+	d = ots_detail_new();
+	ots_detail_node(d, "result", json_node_init_object(json_node_alloc(), result));
 	ots_tx_event(e, tx, "rfm-result", d);
 	if (!rfm->ok) {
 		g_free(tx->why);

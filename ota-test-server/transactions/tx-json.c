@@ -22,6 +22,95 @@ JsonNode *ots_json_parse(const char *text)
 	return text ? json_from_string(text, NULL) : NULL;
 }
 
+/* ---- a timeline event's detail (engine-internal.h) ---------------------------------- */
+
+GString *ots_detail_new(void)
+{
+	return g_string_new("{");
+}
+
+/* RFC 8259 §7: quotation mark, reverse solidus and the control characters escaped; the rest as it is (UTF-8). */
+static void append_string(GString *d, const char *v)
+{
+	char *valid = g_utf8_validate(v, -1, NULL) ? NULL : g_utf8_make_valid(v, -1);
+
+	g_string_append_c(d, '"');
+	for (const unsigned char *p = (const unsigned char *)(valid ? valid : v); *p; p++) {
+		switch (*p) {
+		case '"':
+			g_string_append(d, "\\\"");
+			break;
+		case '\\':
+			g_string_append(d, "\\\\");
+			break;
+		case '\n':
+			g_string_append(d, "\\n");
+			break;
+		case '\r':
+			g_string_append(d, "\\r");
+			break;
+		case '\t':
+			g_string_append(d, "\\t");
+			break;
+		default:
+			if (*p < 0x20)
+				g_string_append_printf(d, "\\u%04x", *p);
+			else
+				g_string_append_c(d, (char)*p);
+		}
+	}
+	g_string_append_c(d, '"');
+	g_free(valid);
+}
+
+static void append_key(GString *d, const char *key)
+{
+	if (d->len > 1)
+		g_string_append_c(d, ',');
+	append_string(d, key);
+	g_string_append_c(d, ':');
+}
+
+void ots_detail_str(GString *d, const char *key, const char *v)
+{
+	append_key(d, key);
+	if (v)
+		append_string(d, v);
+	else
+		g_string_append(d, "null");
+}
+
+void ots_detail_int(GString *d, const char *key, int64_t v)
+{
+	append_key(d, key);
+	g_string_append_printf(d, "%" G_GINT64_FORMAT, v);
+}
+
+void ots_detail_bool(GString *d, const char *key, bool v)
+{
+	append_key(d, key);
+	g_string_append(d, v ? "true" : "false");
+}
+
+void ots_detail_node(GString *d, const char *key, JsonNode *v)
+{
+	char *text = ots_json_string(v);
+
+	append_key(d, key);
+	g_string_append(d, text);
+	g_free(text);
+	if (v)
+		json_node_unref(v);
+}
+
+char *ots_detail_end(GString *d)
+{
+	if (!d)
+		return g_strdup("{}");
+	g_string_append_c(d, '}');
+	return g_string_free(d, FALSE);
+}
+
 static const char *const action_names[] = {
 	[SIMOTA_DEFERRED_DISPLAY_TEXT] = "display-text",
 	[SIMOTA_DEFERRED_GET_INPUT] = "get-input",
@@ -520,12 +609,10 @@ static JsonNode *timeline_json(struct ots_engine *e, uint64_t id)
 		struct ots_event ev = {
 			.seq = ots_db_column_int(st, 0), .tx_id = id,
 			.iccid = col_text(st, 4), .at_us = ots_db_column_int(st, 1),
-			.kind = col_text(st, 2), .detail = ots_json_parse(col_text(st, 3)),
+			.kind = col_text(st, 2), .detail = col_text(st, 3),
 		};
 
 		json_array_add_element(a, ots_event_to_json(&ev));
-		if (ev.detail)
-			json_node_unref(ev.detail);
 	}
 	ots_db_reset(st);
 	n = json_node_new(JSON_NODE_ARRAY);

@@ -40,41 +40,30 @@ void ots_tx_free(struct ots_tx *tx)
 	g_free(tx);
 }
 
-static JsonObject *detail_new(void)
-{
-	return json_object_new();
-}
-
 void ots_timeline_add(struct ots_engine *e, uint64_t tx_id, const char *iccid, const char *kind,
-		      JsonObject *detail)
+		      GString *detail)
 {
-	struct ots_pending_event *ev;
+	struct ots_pending_event *ev = g_new0(struct ots_pending_event, 1);
 	struct ots_db_stmt *st;
-	JsonNode *node = json_node_new(JSON_NODE_OBJECT);
 	GError *error = NULL;
-	char *text;
 
-	json_node_take_object(node, detail ? detail : json_object_new());
-	ev = g_new0(struct ots_pending_event, 1);
 	ev->tx_id = tx_id;
 	g_strlcpy(ev->iccid, iccid ? iccid : "", sizeof(ev->iccid));
 	ev->at_us = g_get_real_time();
 	ev->kind = g_strdup(kind);
-	ev->detail = node;
-
-	text = ots_json_string(node);
+	ev->detail = ots_detail_end(detail);
 	st = ots_db_stmt(e->db, "INSERT INTO timeline(tx_id, at, event, detail) VALUES(?, ?, ?, ?)");
 	ots_db_bind_int(st, 1, (int64_t)tx_id);
 	ots_db_bind_int(st, 2, ev->at_us);
 	ots_db_bind_text(st, 3, kind);
-	ots_db_bind_text_take(st, 4, text);
+	ots_db_bind_text(st, 4, ev->detail);
 	if (!ots_db_insert(st, "seq", &ev->seq, &error))
 		ots_engine_db_failed(e, error);
 	g_ptr_array_add(e->events, ev);
 }
 
 /* Appends to the timeline (in the current DB transaction); dispatched after commit. */
-void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, JsonObject *detail)
+void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, GString *detail)
 {
 	ots_timeline_add(e, tx->id, tx->iccid, kind, detail);
 	/* g_info() formats its message before the handler drops it (G_MESSAGES_DEBUG unset,
@@ -397,22 +386,22 @@ static void sent_event(struct ots_engine *e, struct ots_tx *tx, const char *trig
 		       const struct ots_southbound *link)
 {
 	const struct ots_cmd *cmd = tx->cmd;
-	JsonObject *d = detail_new();
+	GString *d = ots_detail_new();
 	char *s;
 
-	json_object_set_int_member(d, "attempt", tx->attempts);
+	ots_detail_int(d, "attempt", tx->attempts);
 	s = g_strdup_printf("%010" G_GINT64_MODIFIER "x", cmd->cntr);
-	json_object_set_string_member(d, "cntr", s);
+	ots_detail_str(d, "cntr", s);
 	g_free(s);
-	json_object_set_int_member(d, "kvn", tx->kvn);
-	json_object_set_int_member(d, "msg-id", cmd->msg_id);
-	json_object_set_int_member(d, "segments", cmd->n_segs);
+	ots_detail_int(d, "kvn", tx->kvn);
+	ots_detail_int(d, "msg-id", cmd->msg_id);
+	ots_detail_int(d, "segments", cmd->n_segs);
 	if (trigger)
-		json_object_set_string_member(d, "trigger", trigger);
+		ots_detail_str(d, "trigger", trigger);
 	if (link)
-		json_object_set_string_member(d, "link", link->name ? link->name : "link");
+		ots_detail_str(d, "link", link->name ? link->name : "link");
 	else
-		json_object_set_null_member(d, "link");
+		ots_detail_str(d, "link", NULL);
 	s = g_strdup_printf("%s-sent", cmd_names[cmd->kind]);
 	ots_tx_event(e, tx, s, d);
 	g_free(s);
@@ -502,9 +491,9 @@ static void tx_finish(struct ots_engine *e, struct ots_tx *tx, enum ots_tx_state
 static void tx_conclude(struct ots_engine *e, struct ots_tx *tx, enum ots_outcome outcome,
 			const char *kind, const char *why)
 {
-	JsonObject *d = detail_new();
+	GString *d = ots_detail_new();
 
-	json_object_set_string_member(d, "why", why);
+	ots_detail_str(d, "why", why);
 	g_free(tx->why);
 	tx->why = g_strdup(why);
 	tx->outcome = outcome;
@@ -571,14 +560,14 @@ static void tx_due(struct ots_engine *e, struct ots_tx *tx)
 		[OTS_DUE_C2_BACKOFF] = "backoff",
 	};
 	enum ots_due due = tx->due;
-	JsonObject *d;
+	GString *d;
 
 	tx->due = OTS_DUE_NONE;
 	switch (due) {
 	case OTS_DUE_POR:
-		d = detail_new();
-		json_object_set_string_member(d, "command", cmd_names[tx->last_kind]);
-		json_object_set_int_member(d, "attempt", tx->attempts);
+		d = ots_detail_new();
+		ots_detail_str(d, "command", cmd_names[tx->last_kind]);
+		ots_detail_int(d, "attempt", tx->attempts);
 		ots_tx_event(e, tx, "por-timeout", d);
 		if (tx->attempts < e->cfg.max_attempts) {
 			tx_send(e, tx, tx->last_kind, "retry");
@@ -626,7 +615,7 @@ static gboolean tx_timer_cb(gpointer p)
 static void r2s_done(struct ots_engine *e, struct ots_tx *tx, const struct simota_deferred_msg *m)
 {
 	JsonNode *result;
-	JsonObject *d;
+	GString *d;
 	struct ots_db_stmt *st;
 	GError *error = NULL;
 
@@ -640,8 +629,8 @@ static void r2s_done(struct ots_engine *e, struct ots_tx *tx, const struct simot
 		ots_engine_db_failed(e, error);
 	tx->has_result = true;
 	tx->outcome = OTS_OUTCOME_R1;
-	d = detail_new();
-	json_object_set_member(d, "result", result);
+	d = ots_detail_new();
+	ots_detail_node(d, "result", result);
 	ots_tx_event(e, tx, "r1-delivered", d);
 	tx_send(e, tx, OTS_CMD_RELEASE, "r1-stored");
 }
@@ -670,12 +659,12 @@ static void r2s_pending(struct ots_engine *e, struct ots_tx *tx, const struct si
 static void tx_r2s(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_kind kind,
 		   const struct simota_deferred_msg *m)
 {
-	JsonObject *d = detail_new();
+	GString *d = ots_detail_new();
 	char *why;
 
-	json_object_set_string_member(d, "state", simota_deferred_state_name(m->state));
+	ots_detail_str(d, "state", simota_deferred_state_name(m->state));
 	if (m->rq.form != SIMOTA_DEFERRED_RQ_NONE)
-		json_object_set_member(d, "rq", ots_rq_to_json(&m->rq));
+		ots_detail_node(d, "rq", ots_rq_to_json(&m->rq));
 	ots_tx_event(e, tx, "r2s-received", d);
 
 	if (kind == OTS_CMD_RELEASE) {
@@ -728,12 +717,12 @@ static bool stale_answer(struct ots_engine *e, struct ots_tx *tx, uint64_t cntr)
 static void por_invalid(struct ots_engine *e, struct ots_tx *tx, const char *via,
 			const uint8_t *pkt, size_t len, const char *why)
 {
-	JsonObject *d = detail_new();
+	GString *d = ots_detail_new();
 
-	json_object_set_string_member(d, "why", why);
-	json_object_set_string_member(d, "via", via);
+	ots_detail_str(d, "why", why);
+	ots_detail_str(d, "via", via);
 	char *packet_hex = ots_hex(pkt, MIN(len, 512));
-	json_object_set_string_member(d, "packet", packet_hex);
+	ots_detail_str(d, "packet", packet_hex);
 	g_free(packet_hex);
 	ots_tx_event(e, tx, "por-invalid", d);
 	e->stats.pors_invalid++;
@@ -819,17 +808,17 @@ static bool por_message(struct ots_engine *e, struct ots_tx *tx, const uint8_t *
 static void por_received_event(struct ots_engine *e, struct ots_tx *tx, const char *via,
 			       enum ots_cmd_kind kind, const struct simota_ota_response *rsp)
 {
-	JsonObject *d = detail_new();
+	GString *d = ots_detail_new();
 	char *s;
 
-	json_object_set_string_member(d, "via", via);
-	json_object_set_string_member(d, "command", cmd_names[kind]);
-	json_object_set_int_member(d, "status", rsp->status);
+	ots_detail_str(d, "via", via);
+	ots_detail_str(d, "command", cmd_names[kind]);
+	ots_detail_int(d, "status", rsp->status);
 	s = g_strdup_printf("%010" G_GINT64_MODIFIER "x", rsp->cntr);
-	json_object_set_string_member(d, "cntr", s);
+	ots_detail_str(d, "cntr", s);
 	g_free(s);
 	s = ots_hex(rsp->data, rsp->data_len);
-	json_object_set_string_member(d, "data", s);
+	ots_detail_str(d, "data", s);
 	g_free(s);
 	ots_tx_event(e, tx, "por-received", d);
 }
@@ -838,11 +827,11 @@ static void por_received_event(struct ots_engine *e, struct ots_tx *tx, const ch
 static void tx_ir(struct ots_engine *e, struct ots_tx *tx, const struct simota_deferred_msg *m)
 {
 	struct ots_card_run *run = ots_engine_run(e, tx->iccid);
-	JsonObject *d = detail_new();
+	GString *d = ots_detail_new();
 
 	tx->has_rq = true;
 	tx->rq = m->rq;
-	json_object_set_member(d, "rq", ots_rq_to_json(&m->rq));
+	ots_detail_node(d, "rq", ots_rq_to_json(&m->rq));
 	ots_tx_event(e, tx, "ir-received", d);
 	tx_wait(e, tx);
 	if (tx->ev.on_rq && m->rq.form == SIMOTA_DEFERRED_RQ_UNTIL_EVENT &&
@@ -857,12 +846,12 @@ static void por_dispatch(struct ots_engine *e, struct ots_tx *tx, enum ots_cmd_k
 			 const struct simota_ota_response *rsp, const struct simota_deferred_msg *m,
 			 simota_err err)
 {
-	JsonObject *d;
+	GString *d;
 	char *why;
 
 	if (rsp->status != SIMOTA_OTA_STATUS_OK) {
-		d = detail_new();
-		json_object_set_int_member(d, "status", rsp->status);
+		d = ots_detail_new();
+		ots_detail_int(d, "status", rsp->status);
 		ots_tx_event(e, tx, "por-error", d);
 		why = g_strdup_printf("PoR status %02x for %s", rsp->status, cmd_names[kind]);
 	} else if (!rsp->data_len) {
@@ -918,10 +907,10 @@ void ots_tx_on_por(struct ots_engine *e, struct ots_tx *tx, const uint8_t *pkt, 
 void ots_tx_on_delivery_error(struct ots_engine *e, struct ots_tx *tx, uint8_t rp_cause,
 			      uint8_t fcs)
 {
-	JsonObject *d = detail_new();
+	GString *d = ots_detail_new();
 
-	json_object_set_int_member(d, "rp-cause", rp_cause);
-	json_object_set_int_member(d, "fcs", fcs);
+	ots_detail_int(d, "rp-cause", rp_cause);
+	ots_detail_int(d, "fcs", fcs);
 	ots_tx_event(e, tx, "delivery-error", d);
 	ots_tx_on_sms_failure(e, tx, false, NULL);
 }
@@ -944,11 +933,11 @@ void ots_tx_on_sms_failure(struct ots_engine *e, struct ots_tx *tx, bool final, 
 
 void ots_tx_on_mg(struct ots_engine *e, struct ots_tx *tx)
 {
-	JsonObject *d = detail_new();
+	GString *d = ots_detail_new();
 	bool act = tx->state == OTS_TX_WAITING && tx->ev.on_mg;
 
 	if (!act)
-		json_object_set_string_member(d, "ignored", ots_tx_state_name(tx->state));
+		ots_detail_str(d, "ignored", ots_tx_state_name(tx->state));
 	ots_tx_event(e, tx, "mg-received", d);
 	if (act)
 		tx_send(e, tx, OTS_CMD_C2, "mg");
