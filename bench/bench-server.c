@@ -294,6 +294,7 @@ struct link_dir {
 	GAsyncQueue *q;          /* struct link_msg */
 	gint scheduled;          /* a drain source is attached (atomic) */
 	GMainContext *ctx;       /* the receiving thread's */
+	int priority;            /* of its drain source */
 	void (*deliver)(struct link_msg *m);
 };
 
@@ -314,7 +315,14 @@ static void deliver_up(struct link_msg *m)
 		ots_engine_submit(e, m->card->iccid, NULL, m->tpdu, m->len);
 }
 
-static struct link_dir down_link = { .deliver = deliver_down }, up_link = { .deliver = deliver_up };
+/*
+ * Up, the engine reads the link as the daemon reads its sockets: at the I/O
+ * sources' priority, above the idle source that commits the batch (so a
+ * batch holds what is ready, as in the daemon).  Down, the handsets read it
+ * at idle priority, as the users' answers.
+ */
+static struct link_dir down_link = { .priority = G_PRIORITY_DEFAULT_IDLE, .deliver = deliver_down },
+		       up_link = { .priority = G_PRIORITY_DEFAULT, .deliver = deliver_up };
 static gint link_closed;         /* teardown: what is sent is dropped (atomic) */
 static GThread *cards_thread;
 static GMainLoop *cards_loop;
@@ -364,6 +372,7 @@ static void link_send(struct link_msg *m)
 	if (g_atomic_int_compare_and_exchange(&d->scheduled, 0, 1)) {
 		GSource *s = g_idle_source_new();
 
+		g_source_set_priority(s, d->priority);
 		g_source_set_callback(s, link_drain, d, NULL);
 		g_source_attach(s, d->ctx);
 		g_source_unref(s);
