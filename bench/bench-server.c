@@ -3,7 +3,9 @@
  * ota-test-server's engine with N emulated cards behind an in-process link
  * (doc/testing.md, benchmarks).  Each card is a real uicc-emu card (OTA entity,
  * deferred applet) behind the handset simulator of the tests
- * (tests/server/me-sim.c); the link is a queue drained in the main loop.
+ * (tests/server/me-sim.c).  The engine runs on the main thread, the cards on
+ * a thread of their own (one main context for all of them); the link is a
+ * queue each way, drained in the receiving thread's main loop.
  * The server's database is on disk with its durable commits
  * (WAL, synchronous=FULL); the cards' state files are on tmpfs (/dev/shm)
  * so that the cards' own fsyncs do not count as the server's.
@@ -19,7 +21,10 @@
  *    in flight on distinct cards, the user answering at once, C2 on the
  *    card's MG (no configured wait: RQ until MG, no preset reached), then
  *    R1 stored and the release confirmed; and the C1 -> R1 time of each
- *    (c1-sent of the first C1 to r1-delivered), p50 / p99.  With N = 1
+ *    (c1-sent of the first C1 to r1-delivered), p50 / p99; and the CPU time
+ *    per complete transaction of the engine's thread and of the cards'
+ *    thread (CLOCK_THREAD_CPUTIME_ID: what a transaction costs, which the
+ *    shared machine's noise moves far less than the rate).  With N = 1
  *    the transactions queue on the one card (one proactive session at a
  *    time): that is the unloaded latency.
  *
