@@ -122,6 +122,17 @@ static const char schema_v6[] =
 	/* the instance that paces a running campaign */
 	"ALTER TABLE campaigns ADD COLUMN owner TEXT;";
 
+/*
+ * Version 7: the open commands indexed by transaction, only while open (a
+ * partial index): the engine finds a transaction's open command at a
+ * restart through it, and closing a command removes its entry instead of
+ * moving it among the closed ones, which the index on "open" kept for every
+ * command ever sent (doc/scaling.md, "Where the time goes").
+ */
+static const char schema_v7[] =
+	"DROP INDEX commands_open;"
+	"CREATE INDEX commands_open ON commands(tx_id) WHERE open = 1;";
+
 struct migration {
 	const char *both;         /* with the {TYPE} words */
 	const char *sqlite_only;  /* then this on SQLite */
@@ -136,6 +147,7 @@ static const struct migration migrations[OTS_DB_SCHEMA_VERSION] = {
 	{ schema_v4, NULL, NULL },
 	{ schema_v5, NULL, NULL },
 	{ schema_v6, NULL, NULL },
+	{ schema_v7, NULL, NULL },
 };
 
 static char *schema_text(const struct ots_db *db, const char *text)

@@ -747,14 +747,15 @@ static void test_migration_v3(struct fixture *f, gconstpointer data)
 
 	id = start_and_stop(f, TX(TAR_INDEFINITE, "select-item") ",\"text\":\"Delivery\","
 			    "\"items\":[\"Home\",\"Office\"],\"default-item\":2}");
-	/* what a version-3 server left behind (without version 5's RFM tables and version 6's
-	 * leases too) */
+	/* what a version-3 server left behind (without version 5's RFM tables, version 6's
+	 * leases and version 7's index of open commands too) */
 	db = ots_db_open(f->db, &error);
 	g_assert_no_error(error);
 	g_assert_true(ots_db_exec(db, "ALTER TABLE transactions DROP COLUMN default_item;"
 				  "DROP TABLE campaign_cards; DROP TABLE campaigns; DROP TABLE rfm_ops;"
 				  "DROP TABLE inbox; DROP TABLE instances; DROP INDEX cards_owner;"
 				  "ALTER TABLE cards DROP COLUMN owner;"
+				  "DROP INDEX commands_open; CREATE INDEX commands_open ON commands(open);"
 				  "UPDATE schema_version SET version = 3;", &error));
 	g_assert_no_error(error);
 	if (ots_db_backend(db) == OTS_DB_SQLITE)
