@@ -2,8 +2,8 @@
 /*
  * The card's persistent state (counters, PIN counters, EF contents written by
  * the ME, stored transactions): a GKeyFile kept in memory and written
- * durably on commit (g_file_set_contents_full with G_FILE_SET_CONTENTS_DURABLE:
- * temp file, fsync, rename).  A change must be committed before the card
+ * durably on commit (temp file beside it, fdatasync, rename, fsync of the
+ * directory: card-state.c).  A change must be committed before the card
  * acknowledges it to the ME; a kill -9 at any point then loses nothing
  * acknowledged.
  */
