@@ -242,6 +242,68 @@ static void test_commit_fails(void)
 	g_free(path);
 }
 
+/*
+ * A savepoint: changes after it are owed until a commit succeeds, whoever
+ * makes it; a failed commit keeps it, and the rollback returns to it (the
+ * change older than it, not yet durable, stays in memory and is written by
+ * the next commit).
+ */
+static void test_savepoint(void)
+{
+	char *path = state_path("savepoint.state");
+	char *inside = g_build_filename(path, "x", NULL);
+	struct uicc_card_state *st = uicc_card_state_open(path, NULL);
+	uint64_t v = 0;
+
+	uicc_card_state_set_u64(st, "ota", "counter-1", 1);
+	g_assert_true(uicc_card_state_commit(st, NULL));
+	/* a successful commit drops it */
+	uicc_card_state_savepoint(st);
+	g_assert_true(uicc_card_state_owed(st));
+	uicc_card_state_set_u64(st, "ota", "counter-1", 2);
+	uicc_card_state_set_u64(st, "tx 1", "state", 1);
+	g_assert_true(uicc_card_state_commit(st, NULL));
+	g_assert_false(uicc_card_state_owed(st));
+	uicc_card_state_rollback(st);                   /* nothing to return to */
+	g_assert_true(uicc_card_state_get_u64(st, "ota", "counter-1", &v));
+	g_assert_cmpuint(v, ==, 2);
+
+	/* commits fail (a directory where the file goes): it is kept, and the rollback undoes */
+	g_assert_cmpint(g_unlink(path), ==, 0);
+	g_assert_cmpint(g_mkdir(path, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(inside, "x", -1, NULL));
+	uicc_card_state_set_u64(st, "pin", "tries", 2);            /* older than the savepoint, not durable */
+	g_assert_false(uicc_card_state_commit(st, NULL));
+	uicc_card_state_savepoint(st);
+	uicc_card_state_set_u64(st, "ota", "counter-1", 3);
+	uicc_card_state_remove_group(st, "tx 1");
+	g_assert_false(uicc_card_state_commit(st, NULL));
+	g_assert_true(uicc_card_state_owed(st));
+	uicc_card_state_rollback(st);
+	g_assert_false(uicc_card_state_owed(st));
+	g_assert_true(uicc_card_state_get_u64(st, "ota", "counter-1", &v));
+	g_assert_cmpuint(v, ==, 2);
+	g_assert_true(uicc_card_state_get_u64(st, "tx 1", "state", &v));
+	g_assert_cmpuint(v, ==, 1);
+	g_assert_true(uicc_card_state_get_u64(st, "pin", "tries", &v));
+	g_assert_cmpuint(v, ==, 2);
+
+	/* the way clear: the next commit writes what is in memory (dirty after the rollback too) */
+	g_assert_cmpint(g_unlink(inside), ==, 0);
+	g_assert_cmpint(g_rmdir(path), ==, 0);
+	g_assert_true(uicc_card_state_commit(st, NULL));
+	uicc_card_state_free(st);
+	st = uicc_card_state_open(path, NULL);
+	g_assert_true(uicc_card_state_get_u64(st, "pin", "tries", &v));
+	g_assert_cmpuint(v, ==, 2);
+	g_assert_true(uicc_card_state_get_u64(st, "ota", "counter-1", &v));
+	g_assert_cmpuint(v, ==, 2);
+	uicc_card_state_free(st);
+	g_unlink(path);
+	g_free(inside);
+	g_free(path);
+}
+
 #define BLOB_LEN 6000
 
 static void fill_blob(uint8_t *blob, uint64_t n)
@@ -377,6 +439,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/uicc-state/lock", test_lock);
 	g_test_add_func("/uicc-state/stale-temp-removed", test_stale_temp_removed);
 	g_test_add_func("/uicc-state/commit-fails", test_commit_fails);
+	g_test_add_func("/uicc-state/savepoint", test_savepoint);
 	g_test_add_func("/uicc-state/kill9", test_kill9);
 	ret = g_test_run();
 	remove_all(tmp_dir);
