@@ -210,7 +210,6 @@ static void test_stale_temp_removed(void)
 static void test_commit_fails(void)
 {
 	char *path = state_path("fails.state");
-	char *inside = g_build_filename(path, "x", NULL);
 	char *temp = g_strconcat(path, ".tmp", NULL);
 	struct uicc_card_state *st = uicc_card_state_open(path, NULL);
 	GError *err = NULL;
@@ -218,17 +217,14 @@ static void test_commit_fails(void)
 
 	uicc_card_state_set_u64(st, "c", "n", 1);
 	g_assert_true(uicc_card_state_commit(st, NULL));
-	g_assert_cmpint(g_unlink(path), ==, 0);
-	g_assert_cmpint(g_mkdir(path, 0700), ==, 0);
-	g_assert_true(g_file_set_contents(inside, "x", -1, NULL));
+	tv_block_path(path);
 	uicc_card_state_set_u64(st, "c", "n", 2);
 	g_assert_false(uicc_card_state_commit(st, &err));
 	g_assert_nonnull(err);
 	g_assert_nonnull(strstr(err->message, path));
 	g_clear_error(&err);
 	g_assert_false(g_file_test(temp, G_FILE_TEST_EXISTS));
-	g_assert_cmpint(g_unlink(inside), ==, 0);
-	g_assert_cmpint(g_rmdir(path), ==, 0);
+	tv_unblock_path(path);
 	g_assert_true(uicc_card_state_commit(st, &err));
 	g_assert_no_error(err);
 	uicc_card_state_free(st);
@@ -238,7 +234,6 @@ static void test_commit_fails(void)
 	uicc_card_state_free(st);
 	g_unlink(path);
 	g_free(temp);
-	g_free(inside);
 	g_free(path);
 }
 
@@ -251,7 +246,6 @@ static void test_commit_fails(void)
 static void test_savepoint(void)
 {
 	char *path = state_path("savepoint.state");
-	char *inside = g_build_filename(path, "x", NULL);
 	struct uicc_card_state *st = uicc_card_state_open(path, NULL);
 	uint64_t v = 0;
 
@@ -269,9 +263,7 @@ static void test_savepoint(void)
 	g_assert_cmpuint(v, ==, 2);
 
 	/* commits fail (a directory where the file goes): it is kept, and the rollback undoes */
-	g_assert_cmpint(g_unlink(path), ==, 0);
-	g_assert_cmpint(g_mkdir(path, 0700), ==, 0);
-	g_assert_true(g_file_set_contents(inside, "x", -1, NULL));
+	tv_block_path(path);
 	uicc_card_state_set_u64(st, "pin", "tries", 2);            /* older than the savepoint, not durable */
 	g_assert_false(uicc_card_state_commit(st, NULL));
 	uicc_card_state_savepoint(st);
@@ -289,8 +281,7 @@ static void test_savepoint(void)
 	g_assert_cmpuint(v, ==, 2);
 
 	/* the way clear: the next commit writes what is in memory (dirty after the rollback too) */
-	g_assert_cmpint(g_unlink(inside), ==, 0);
-	g_assert_cmpint(g_rmdir(path), ==, 0);
+	tv_unblock_path(path);
 	g_assert_true(uicc_card_state_commit(st, NULL));
 	uicc_card_state_free(st);
 	st = uicc_card_state_open(path, NULL);
@@ -300,7 +291,6 @@ static void test_savepoint(void)
 	g_assert_cmpuint(v, ==, 2);
 	uicc_card_state_free(st);
 	g_unlink(path);
-	g_free(inside);
 	g_free(path);
 }
 
