@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "test-support.h"
 
+#include <errno.h>
 #include <string.h>
+
+#include <glib/gstdio.h>
 
 #include "simota/hex.h"
 #include "simota/ota.h"
@@ -100,6 +103,27 @@ bool tv_strings_have(GPtrArray *a, const char *needle)
 		if (strstr(g_ptr_array_index(a, i), needle))
 			return true;
 	return false;
+}
+
+#define BLOCKER "blocker"
+
+void tv_block_path(const char *path)
+{
+	char *inside = g_build_filename(path, BLOCKER, NULL);
+
+	g_assert_true(g_unlink(path) == 0 || errno == ENOENT);
+	g_assert_cmpint(g_mkdir(path, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(inside, "x", -1, NULL));
+	g_free(inside);
+}
+
+void tv_unblock_path(const char *path)
+{
+	char *inside = g_build_filename(path, BLOCKER, NULL);
+
+	g_assert_cmpint(g_unlink(inside), ==, 0);
+	g_assert_cmpint(g_rmdir(path), ==, 0);
+	g_free(inside);
 }
 
 void tv_assert_hex_impl(const char *file, int line, const uint8_t *p, size_t len,

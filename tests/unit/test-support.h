@@ -40,6 +40,15 @@ char *tv_to_hex(const uint8_t *p, size_t len);
 /* Whether one of the strings of a (a GPtrArray of char *: warnings, errors) contains needle. */
 bool tv_strings_have(GPtrArray *a, const char *needle);
 
+/*
+ * Makes every replacement of the file at path by rename fail, as a broken
+ * disk would for the card state's commits: path (its file removed) becomes a
+ * directory that is not empty.  tv_unblock_path() clears the way (path then
+ * does not exist).
+ */
+void tv_block_path(const char *path);
+void tv_unblock_path(const char *path);
+
 /* Asserts p..len equals the hex string, printing both on mismatch. */
 #define tv_assert_hex(p, len, hex) \
 	tv_assert_hex_impl(__FILE__, __LINE__, (p), (len), (hex))

@@ -5,10 +5,16 @@
  * (doc/protocol.md; the expected R2S/IR bytes are protocol.md §4 vectors).
  * Also the prior-art mode, in which R1 is lost (TS 143 019 §6.6).
  */
+#include <signal.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "simota/cat.h"
 #include "simota/deferred.h"
+#include "ota/ota.h"
 #include "test-support.h"
 #include "uicc-ota-support.h"
 
@@ -376,6 +382,186 @@ static void test_prior_art(void)
 	EXPECT(&f, T_PRIOR, C2("0000002a"), "b20980040000002a870102", false);
 	fx_close(&f);
 }
+/*
+ * The commits of a card's state, seen as renames onto its file (card-state.c);
+ * the renames' IN_MOVED_FROM is watched too: inotify merges consecutive
+ * identical events, and two IN_MOVED_TO in a row would count once.
+ */
+struct commit_watch {
+	int fd;
+	char *base;
+};
+
+static void watch_commits(struct commit_watch *w, const struct fx *f)
+{
+	char *dir = g_path_get_dirname(f->c.state);
+
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	g_assert_cmpint(w->fd, >=, 0);
+	g_assert_cmpint(inotify_add_watch(w->fd, dir, IN_MOVED_FROM | IN_MOVED_TO), >=, 0);
+	w->base = g_path_get_basename(f->c.state);
+	g_free(dir);
+}
+
+/* How many since the last call. */
+static unsigned commits(struct commit_watch *w)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	unsigned n = 0;
+	ssize_t len;
+
+	while ((len = read(w->fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + len;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+
+			n += (e->mask & IN_MOVED_TO) && e->len && !strcmp(e->name, w->base);
+			p += sizeof(*e) + e->len;
+		}
+	}
+	return n;
+}
+
+static void unwatch_commits(struct commit_watch *w)
+{
+	close(w->fd);
+	g_free(w->base);
+}
+
+/*
+ * One commit per command: the C1's counter goes to disk with the stored C1,
+ * the release's with the removal, the C2's alone (the applet shares the
+ * OTA entity's commit: uicc_ota_instance_shares_commit).
+ */
+static void test_one_commit_per_command(void)
+{
+	struct commit_watch w;
+	struct simota_cat_msg *m;
+	struct fx f;
+	uint64_t cntr;
+	uint16_t sw;
+
+	fx_open(&f);
+	watch_commits(&w, &f);
+	sw = EXPECT(&f, T_FIXED, C1_DISPLAY_OK, "b00d80040000002a8605010000001e", true);
+	g_assert_cmpuint(commits(&w), ==, 1);
+	EXPECT(&f, T_FIXED, C2("0000002a"), "b20980040000002a870101", true);
+	g_assert_cmpuint(commits(&w), ==, 1);
+	m = fetch(&f, sw, SIMOTA_CAT_DISPLAY_TEXT);
+	sw = terminal_response(&f, m, 0x00, NULL, 0, -1);
+	g_free(m);
+	g_assert_cmpuint(commits(&w), ==, 1);                 /* R1 stored */
+	expect_mg(&f, sw, "12345", "b10680040000002a");
+	g_assert_cmpuint(commits(&w), ==, 0);
+	EXPECT(&f, T_FIXED, C2("0000002a"), "b20f80040000002a810101870100880100", false);
+	g_assert_cmpuint(commits(&w), ==, 1);
+	EXPECT(&f, T_FIXED, RELEASE("0000002a"), "b20980040000002a870107", false);
+	g_assert_cmpuint(commits(&w), ==, 1);
+	/* and what was written is what a power cycle finds */
+	ots_card_reopen(&f.c);
+	g_assert_true(uicc_ota_counter(f.c.card, 1, &cntr));
+	g_assert_cmpuint(cntr, ==, f.cntr);
+	EXPECT(&f, T_FIXED, C2("0000002a"), "b20980040000002a870102", false);
+	unwatch_commits(&w);
+	fx_close(&f);
+}
+
+/* A packet whose envelope the card refuses: 9300, no PoR. */
+static void expect_busy(struct fx *f, const uint8_t tar[3], const char *msg_hex)
+{
+	uint8_t *msg, *pkt, resp[512];
+	size_t msg_len, pkt_len, resp_len = 99;
+
+	msg = tv_hex(msg_hex, &msg_len);
+	pkt = ots_wrap(0x1619, 0x15, 0x15, tar, ++f->cntr, f->kic, f->kid, msg, msg_len, &pkt_len);
+	g_assert_cmphex(ots_send_packet(&f->c, pkt, pkt_len, (uint8_t)f->cntr, resp, sizeof(resp), &resp_len), ==,
+			0x9300);
+	g_assert_cmpuint(resp_len, ==, 0);
+	g_free(msg);
+	g_free(pkt);
+}
+
+static void expect_counter_lost(bool store_commit_too)
+{
+	if (store_commit_too)
+		g_test_expect_message("uicc-deferred", G_LOG_LEVEL_WARNING, "transaction store not committed*");
+	g_test_expect_message("uicc-ota", G_LOG_LEVEL_WARNING, "keyset 1: counter not stored*");
+}
+
+/*
+ * The state cannot be written at all (a directory where the file goes: the
+ * rename fails): C1, release and C2 each get 9300 and change nothing, as
+ * when the counter was committed on its own before the applet ran - not the
+ * counter, not the store (the released transaction is still there), and no
+ * proactive command is queued.
+ */
+static void test_commit_fails_busy(void)
+{
+	struct simota_cat_msg *m;
+	struct fx f;
+	uint64_t cntr, before;
+	uint16_t sw;
+
+	fx_open(&f);
+	sw = EXPECT(&f, T_FIXED, C1_DISPLAY_OK, "b00d80040000002a8605010000001e", true);
+	before = f.cntr;
+	tv_block_path(f.c.state);
+
+	expect_counter_lost(true);
+	expect_busy(&f, T_FIXED, C1_INPUT);
+	expect_counter_lost(true);
+	expect_busy(&f, T_FIXED, RELEASE("0000002a"));
+	expect_counter_lost(false);
+	expect_busy(&f, T_FIXED, C2("0000002a"));
+	g_test_assert_expected_messages();
+	g_assert_true(uicc_ota_counter(f.c.card, 1, &cntr));
+	g_assert_cmpuint(cntr, ==, before);
+
+	tv_unblock_path(f.c.state);
+	EXPECT(&f, T_FIXED, C2("0000002b"), "b20980040000002b870102", true);
+	EXPECT(&f, T_FIXED, C2("0000002a"), "b20980040000002a870101", true);
+	/* the one command queued is 2a's; its MG, then nothing */
+	m = fetch(&f, sw, SIMOTA_CAT_DISPLAY_TEXT);
+	sw = terminal_response(&f, m, 0x00, NULL, 0, -1);
+	g_free(m);
+	expect_mg(&f, sw, "12345", "b10680040000002a");
+	EXPECT(&f, T_FIXED, RELEASE("0000002a"), "b20980040000002a870107", false);
+	fx_close(&f);
+}
+
+/*
+ * The stored C1 does not fit (the file size limit lets the state grow by a
+ * few bytes only) but the counter alone does: the C1 is answered "full" in a
+ * PoR and the counter has moved, durably - as when the counter had its own
+ * commit and the store's failed.
+ */
+static void test_store_commit_fails_counter_stored(void)
+{
+	struct rlimit old, lim;
+	struct stat sb;
+	struct fx f;
+	uint64_t cntr;
+	void (*old_handler)(int);
+
+	fx_open(&f);
+	EXPECT(&f, T_FIXED, C1_DISPLAY_OK, "b00d80040000002a8605010000001e", true);
+	g_assert_cmpint(stat(f.c.state, &sb), ==, 0);
+	g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &old), ==, 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)sb.st_size + 8;
+	old_handler = signal(SIGXFSZ, SIG_IGN);
+	g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &lim), ==, 0);
+	g_test_expect_message("uicc-deferred", G_LOG_LEVEL_WARNING, "transaction store not committed*");
+	EXPECT(&f, T_FIXED, C1_INPUT, "b20980040000002b870104", true);
+	g_test_assert_expected_messages();
+	g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &old), ==, 0);
+	signal(SIGXFSZ, old_handler);
+	ots_card_reopen(&f.c);
+	g_assert_true(uicc_ota_counter(f.c.card, 1, &cntr));
+	g_assert_cmpuint(cntr, ==, f.cntr);
+	EXPECT(&f, T_FIXED, C2("0000002b"), "b20980040000002b870102", false);
+	fx_close(&f);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -387,5 +573,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/uicc-deferred/restart", test_restart);
 	g_test_add_func("/uicc-deferred/default-item", test_default_item);
 	g_test_add_func("/uicc-deferred/prior-art", test_prior_art);
+	g_test_add_func("/uicc-deferred/one-commit-per-command", test_one_commit_per_command);
+	g_test_add_func("/uicc-deferred/commit-fails-busy", test_commit_fails_busy);
+	g_test_add_func("/uicc-deferred/store-commit-fails-counter-stored", test_store_commit_fails_counter_stored);
 	return g_test_run();
 }

@@ -162,23 +162,135 @@ static void test_lock(void)
 	g_free(path);
 }
 
+/*
+ * What a writer killed between create and rename leaves: "<state>.tmp" (ours)
+ * or "<state>.XXXXXX" (g_file_set_contents', which older versions used),
+ * removed at open; other files beside the state stay.
+ */
 static void test_stale_temp_removed(void)
 {
 	char *path = state_path("stale.state");
-	char *temp = g_strconcat(path, ".Ab12Cd", NULL);
+	char *ours = g_strconcat(path, ".tmp", NULL);
+	char *glib = g_strconcat(path, ".Ab12Cd", NULL);
 	char *other = g_strconcat(path, ".keep", NULL);
+	char *other7 = g_strconcat(path, ".Ab-2Cd", NULL);
 	struct uicc_card_state *st;
 
-	g_assert_true(g_file_set_contents(temp, "[half", -1, NULL));
+	g_assert_true(g_file_set_contents(ours, "[half", -1, NULL));
+	g_assert_true(g_file_set_contents(glib, "[half", -1, NULL));
 	g_assert_true(g_file_set_contents(other, "x", -1, NULL));
+	g_assert_true(g_file_set_contents(other7, "x", -1, NULL));
 	st = uicc_card_state_open(path, NULL);
 	g_assert_nonnull(st);
-	g_assert_false(g_file_test(temp, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(ours, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(glib, G_FILE_TEST_EXISTS));
 	g_assert_true(g_file_test(other, G_FILE_TEST_EXISTS));
+	g_assert_true(g_file_test(other7, G_FILE_TEST_EXISTS));
+	/* a commit finds its temp name free, and leaves nothing behind */
+	uicc_card_state_set_u64(st, "c", "n", 1);
+	g_assert_true(g_file_set_contents(ours, "[left by a failed clean-up", -1, NULL));
+	g_assert_true(uicc_card_state_commit(st, NULL));
+	g_assert_false(g_file_test(ours, G_FILE_TEST_EXISTS));
 	uicc_card_state_free(st);
 	g_unlink(other);
+	g_unlink(other7);
+	g_unlink(path);
+	g_free(other7);
 	g_free(other);
+	g_free(glib);
+	g_free(ours);
+	g_free(path);
+}
+
+/*
+ * A commit that cannot replace the file (here a directory where the state
+ * should be: rename fails) reports it, leaves no temp file, and keeps the
+ * change for the next commit, which writes it once the way is clear.
+ */
+static void test_commit_fails(void)
+{
+	char *path = state_path("fails.state");
+	char *temp = g_strconcat(path, ".tmp", NULL);
+	struct uicc_card_state *st = uicc_card_state_open(path, NULL);
+	GError *err = NULL;
+	uint64_t v = 0;
+
+	uicc_card_state_set_u64(st, "c", "n", 1);
+	g_assert_true(uicc_card_state_commit(st, NULL));
+	tv_block_path(path);
+	uicc_card_state_set_u64(st, "c", "n", 2);
+	g_assert_false(uicc_card_state_commit(st, &err));
+	g_assert_nonnull(err);
+	g_assert_nonnull(strstr(err->message, path));
+	g_clear_error(&err);
+	g_assert_false(g_file_test(temp, G_FILE_TEST_EXISTS));
+	tv_unblock_path(path);
+	g_assert_true(uicc_card_state_commit(st, &err));
+	g_assert_no_error(err);
+	uicc_card_state_free(st);
+	st = uicc_card_state_open(path, NULL);
+	g_assert_true(uicc_card_state_get_u64(st, "c", "n", &v));
+	g_assert_cmpuint(v, ==, 2);
+	uicc_card_state_free(st);
+	g_unlink(path);
 	g_free(temp);
+	g_free(path);
+}
+
+/*
+ * A savepoint: changes after it are owed until a commit succeeds, whoever
+ * makes it; a failed commit keeps it, and the rollback returns to it (the
+ * change older than it, not yet durable, stays in memory and is written by
+ * the next commit).
+ */
+static void test_savepoint(void)
+{
+	char *path = state_path("savepoint.state");
+	struct uicc_card_state *st = uicc_card_state_open(path, NULL);
+	uint64_t v = 0;
+
+	uicc_card_state_set_u64(st, "ota", "counter-1", 1);
+	g_assert_true(uicc_card_state_commit(st, NULL));
+	/* a successful commit drops it */
+	uicc_card_state_savepoint(st);
+	g_assert_true(uicc_card_state_owed(st));
+	uicc_card_state_set_u64(st, "ota", "counter-1", 2);
+	uicc_card_state_set_u64(st, "tx 1", "state", 1);
+	g_assert_true(uicc_card_state_commit(st, NULL));
+	g_assert_false(uicc_card_state_owed(st));
+	uicc_card_state_rollback(st);                   /* nothing to return to */
+	g_assert_true(uicc_card_state_get_u64(st, "ota", "counter-1", &v));
+	g_assert_cmpuint(v, ==, 2);
+
+	/* commits fail (a directory where the file goes): it is kept, and the rollback undoes */
+	tv_block_path(path);
+	uicc_card_state_set_u64(st, "pin", "tries", 2);            /* older than the savepoint, not durable */
+	g_assert_false(uicc_card_state_commit(st, NULL));
+	uicc_card_state_savepoint(st);
+	uicc_card_state_set_u64(st, "ota", "counter-1", 3);
+	uicc_card_state_remove_group(st, "tx 1");
+	g_assert_false(uicc_card_state_commit(st, NULL));
+	g_assert_true(uicc_card_state_owed(st));
+	uicc_card_state_rollback(st);
+	g_assert_false(uicc_card_state_owed(st));
+	g_assert_true(uicc_card_state_get_u64(st, "ota", "counter-1", &v));
+	g_assert_cmpuint(v, ==, 2);
+	g_assert_true(uicc_card_state_get_u64(st, "tx 1", "state", &v));
+	g_assert_cmpuint(v, ==, 1);
+	g_assert_true(uicc_card_state_get_u64(st, "pin", "tries", &v));
+	g_assert_cmpuint(v, ==, 2);
+
+	/* the way clear: the next commit writes what is in memory (dirty after the rollback too) */
+	tv_unblock_path(path);
+	g_assert_true(uicc_card_state_commit(st, NULL));
+	uicc_card_state_free(st);
+	st = uicc_card_state_open(path, NULL);
+	g_assert_true(uicc_card_state_get_u64(st, "pin", "tries", &v));
+	g_assert_cmpuint(v, ==, 2);
+	g_assert_true(uicc_card_state_get_u64(st, "ota", "counter-1", &v));
+	g_assert_cmpuint(v, ==, 2);
+	uicc_card_state_free(st);
+	g_unlink(path);
 	g_free(path);
 }
 
@@ -222,8 +334,10 @@ G_GNUC_NORETURN static void committer(const char *path, int fd)
 static void test_kill9(void)
 {
 	char *path = state_path("kill9.state");
+	char *temp = g_strconcat(path, ".tmp", NULL);
 	static uint8_t blob[BLOB_LEN], want[BLOB_LEN];
 	uint64_t last_ack = 0;
+	unsigned temp_left = 0;
 	unsigned rounds = g_test_slow() ? 100 : 25;
 
 	for (unsigned r = 0; r < rounds; r++) {
@@ -257,8 +371,11 @@ static void test_kill9(void)
 			last_ack = got;
 		close(fds[0]);
 
+		temp_left += g_file_test(temp, G_FILE_TEST_EXISTS);
 		st = uicc_card_state_open(path, &err);
 		g_assert_no_error(err);
+		/* what the killed writer left is gone */
+		g_assert_false(g_file_test(temp, G_FILE_TEST_EXISTS));
 		if (!uicc_card_state_get_u64(st, "seq", "n", &n)) {
 			g_assert_cmpuint(last_ack, ==, 0);
 		} else {
@@ -275,7 +392,9 @@ static void test_kill9(void)
 		uicc_card_state_free(st);
 	}
 	g_assert_cmpuint(last_ack, >, 0);
+	g_test_message("%u of %u kills left a temp file", temp_left, rounds);
 	g_unlink(path);
+	g_free(temp);
 	g_free(path);
 }
 
@@ -309,6 +428,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/uicc-state/corrupt", test_corrupt);
 	g_test_add_func("/uicc-state/lock", test_lock);
 	g_test_add_func("/uicc-state/stale-temp-removed", test_stale_temp_removed);
+	g_test_add_func("/uicc-state/commit-fails", test_commit_fails);
+	g_test_add_func("/uicc-state/savepoint", test_savepoint);
 	g_test_add_func("/uicc-state/kill9", test_kill9);
 	ret = g_test_run();
 	remove_all(tmp_dir);

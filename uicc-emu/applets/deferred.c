@@ -252,5 +252,17 @@ bool uicc_deferred_attach(struct uicc_card *card, const struct simota_card_tar *
 	}
 	uicc_card_add_cleanup(card, deferred_free, app);
 	uicc_tk_applet_set_event(app->applet, UICC_TK_EVENT_PROFILE_DOWNLOAD);
+	/*
+	 * A C1, C2 or release changes nothing but the card state and queues no
+	 * proactive command before its store commit (on_c1: the session starts
+	 * once the C1 is stored), and reacts to a failed store commit as it does
+	 * after a durable counter (C1: undone, "full"; release: no answer, the
+	 * removal left in memory, which then goes to disk with the counter, as
+	 * the next commit would have written it): the packet's counter may ride
+	 * on that commit.  Not in prior-art mode: its C1 queues the session's
+	 * command without storing anything.
+	 */
+	if (tc->mode == SIMOTA_CARD_MODE_DEFERRED)
+		uicc_ota_instance_shares_commit(card, app->applet);
 	return true;
 }

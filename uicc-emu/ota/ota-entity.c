@@ -40,15 +40,49 @@ static struct uicc_tk_applet *tar_applet(struct uicc_ota *ota, const struct simo
 	return a == ota->applet ? NULL : a;
 }
 
+static bool shares_commit(const struct uicc_ota *ota, const struct uicc_tk_applet *a)
+{
+	for (unsigned i = 0; i < ota->n_shares_commit; i++)
+		if (ota->shares_commit[i] == a)
+			return true;
+	return false;
+}
+
+/*
+ * A staged counter (ota_counter_stage) made durable, unless a commit of the
+ * applet already carried it; false if it cannot be: the card state is then
+ * back to what it was before the packet (the applet's staged changes with
+ * it), and nothing that follows from the packet may leave the card.
+ */
+static bool settle_counter(struct ota_packet *p)
+{
+	struct uicc_card_state *st = p->ota->state;
+	GError *err = NULL;
+
+	if (!p->counter_staged)
+		return !p->counter_lost;
+	p->counter_staged = false;
+	if (!uicc_card_state_owed(st) || uicc_card_state_commit(st, &err))
+		return true;
+	g_warning("keyset %u: counter not stored: %s", p->counter_kvn, err ? err->message : "?");
+	g_clear_error(&err);
+	uicc_card_state_rollback(st);
+	p->counter_lost = true;
+	return false;
+}
+
 /*
  * The applet's envelope response handler closed (its first proactive
  * command, post(), or its return): what it wrote is the PoR's additional
  * response data (TS 102 225 §5.2.1), sent while the envelope's own handler
- * is still open.
+ * is still open, once the counter is durable.
  */
 static void applet_closed(struct uicc_tk_invocation *outer, const uint8_t *data, size_t len, void *user_data)
 {
-	ota_por_send(outer, user_data, SIMOTA_OTA_STATUS_OK, data, len);
+	struct ota_packet *p = user_data;
+
+	if (settle_counter(p))
+		ota_por_send(outer, p, SIMOTA_OTA_STATUS_OK, data, len);
 }
 
 static enum uicc_tk_result refuse(struct uicc_tk_invocation *inv, struct ota_packet *p, uint8_t status)
@@ -118,9 +152,10 @@ static uint8_t check_tar_and_keys(struct ota_packet *p, struct packet_keys *k)
 /*
  * TS 102 225 §5.1.1 b5b4: the counter, checked only after the RC/CC verified
  * (a forged packet must not move or block it), committed before anything else
- * happens.  00, a PoR status (02 03 04), or COUNTER_NOT_STORED.
+ * happens, or staged for the applet's first commit when the applet shares it
+ * (settle_counter).  00, a PoR status (02 03 04), or COUNTER_NOT_STORED.
  */
-static uint8_t accept_counter(struct ota_packet *p, struct ota_keyset *ks)
+static uint8_t accept_counter(struct ota_packet *p, struct ota_keyset *ks, const struct uicc_tk_applet *applet)
 {
 	uint8_t st;
 
@@ -129,10 +164,15 @@ static uint8_t accept_counter(struct ota_packet *p, struct ota_keyset *ks)
 	st = simota_ota_counter_status(p->s.counter, ota_counter_get(p->ota, ks), p->cntr);
 	if (st)
 		return st;
-	if ((p->s.counter == SIMOTA_OTA_COUNTER_HIGHER || p->s.counter == SIMOTA_OTA_COUNTER_ONE_HIGHER) &&
-	    !ota_counter_commit(p->ota, ks, p->cntr))
-		return COUNTER_NOT_STORED;
-	return SIMOTA_OTA_STATUS_OK;
+	if (p->s.counter != SIMOTA_OTA_COUNTER_HIGHER && p->s.counter != SIMOTA_OTA_COUNTER_ONE_HIGHER)
+		return SIMOTA_OTA_STATUS_OK;
+	if (shares_commit(p->ota, applet)) {
+		ota_counter_stage(p->ota, ks, p->cntr);
+		p->counter_staged = true;
+		p->counter_kvn = ks->cfg->kvn;
+		return SIMOTA_OTA_STATUS_OK;
+	}
+	return ota_counter_commit(p->ota, ks, p->cntr) ? SIMOTA_OTA_STATUS_OK : COUNTER_NOT_STORED;
 }
 
 /* A PoR owed by SMS-SUBMIT needs room to wait (ota-por-kept.c). */
@@ -153,7 +193,7 @@ static enum uicc_tk_result process_packet(struct uicc_tk_invocation *inv, struct
 	struct simota_ota_command cmd;
 	struct packet_keys k;
 	simota_err err;
-	bool well_formed;
+	bool well_formed, by_proactive = false;
 	uint8_t st;
 
 	if (!read_header(p, pkt, len, &cmd, &well_formed))
@@ -170,13 +210,20 @@ static enum uicc_tk_result process_packet(struct uicc_tk_invocation *inv, struct
 	/* nothing moved yet: 9300, the ME answers RP-ERROR and SV2 retries */
 	if (!por_has_room(p))
 		return UICC_TK_ERR_BUSY;
-	st = accept_counter(p, k.counter);
+	st = accept_counter(p, k.counter, k.applet);
 	if (st == COUNTER_NOT_STORED)
 		return UICC_TK_ERR_BUSY;
 	if (st)
 		return refuse(inv, p, st);
 	uicc_tk_invoke_nested(inv, k.applet, UICC_TK_EVENT_FORMATTED_SMS_PP, cmd.data, cmd.data_len,
-			      applet_closed, p, NULL);
+			      applet_closed, p, &by_proactive);
+	if (!settle_counter(p)) {
+		/* no PoR was written: the toolkit answers 9300 unless a command was queued */
+		if (by_proactive)
+			g_critical("applet %s issued a proactive command before its first commit: it must not "
+				   "share the counter's commit", uicc_tk_applet_name(k.applet));
+		return UICC_TK_ERR_BUSY;
+	}
 	return UICC_TK_OK;
 }
 
@@ -287,6 +334,16 @@ static enum uicc_tk_result ota_process(struct uicc_tk_invocation *inv, void *use
 	ota_keys_release(ota);
 	g_free(w);
 	return r;
+}
+
+void uicc_ota_instance_shares_commit(struct uicc_card *card, const struct uicc_tk_applet *applet)
+{
+	struct uicc_tk_applet *entity = uicc_tk_applet_find(uicc_card_toolkit(card), "ota");
+	struct uicc_ota *ota = entity ? uicc_tk_applet_user_data(entity) : NULL;
+
+	if (!ota || shares_commit(ota, applet) || ota->n_shares_commit >= UICC_TK_MAX_APPLETS)
+		return;
+	ota->shares_commit[ota->n_shares_commit++] = applet;
 }
 
 bool uicc_ota_attach(struct uicc_card *card, GError **error)

@@ -84,6 +84,10 @@ struct uicc_ota {
 
 	struct ota_por_kept *kept[OTA_POR_KEPT_MAX];   /* NULL: free */
 	unsigned last_kept_id;
+
+	/* applets whose first commit may carry the counter (uicc_ota_instance_shares_commit) */
+	const struct uicc_tk_applet *shares_commit[UICC_TK_MAX_APPLETS];
+	unsigned n_shares_commit;
 };
 
 /* What the checks found, for the PoR (ota-por.c). */
@@ -97,6 +101,9 @@ struct ota_packet {
 	uint64_t cntr;                     /* 0 until deciphered */
 	struct simota_ota_key *por_kic, *por_kid;   /* keys SPI2 asks for (status 00 only) */
 	bool por_sent;
+	bool counter_staged;               /* moved, not yet durable (ota_counter_stage) */
+	uint8_t counter_kvn;               /* whose */
+	bool counter_lost;                 /* and could not be made durable: nothing may leave, 9300 */
 };
 
 /* ota-keys.c */
@@ -119,6 +126,12 @@ uint8_t ota_counter_keyset(struct uicc_ota *ota, const struct simota_card_tar *t
 uint64_t ota_counter_get(struct uicc_ota *ota, const struct ota_keyset *ks);
 /* Stores and commits the new value; false (value restored) if the commit failed. */
 bool ota_counter_commit(struct uicc_ota *ota, const struct ota_keyset *ks, uint64_t value);
+/*
+ * Stores the new value after a savepoint of the card state, not committed:
+ * the next commit makes it durable (ota-entity.c settles it before anything
+ * that follows from the packet can leave the card).
+ */
+void ota_counter_stage(struct uicc_ota *ota, const struct ota_keyset *ks, uint64_t value);
 
 /* ota-por.c */
 /* Sends the PoR if SPI2 asks for one with this status (TS 102 225 §5.2). */

@@ -243,6 +243,15 @@ bool ota_counter_commit(struct uicc_ota *ota, const struct ota_keyset *ks, uint6
 	return false;
 }
 
+void ota_counter_stage(struct uicc_ota *ota, const struct ota_keyset *ks, uint64_t value)
+{
+	char key[16];
+
+	counter_key(ks->cfg->kvn, key);
+	uicc_card_state_savepoint(ota->state);
+	uicc_card_state_set_u64(ota->state, UICC_OTA_STATE_GROUP, key, value);
+}
+
 bool uicc_ota_counter(struct uicc_card *card, uint8_t kvn, uint64_t *out)
 {
 	const struct simota_card_keyset *ks = simota_card_config_keyset(uicc_card_config_of(card), kvn);

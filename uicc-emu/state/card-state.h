@@ -2,8 +2,8 @@
 /*
  * The card's persistent state (counters, PIN counters, EF contents written by
  * the ME, stored transactions): a GKeyFile kept in memory and written
- * durably on commit (g_file_set_contents_full with G_FILE_SET_CONTENTS_DURABLE:
- * temp file, fsync, rename).  A change must be committed before the card
+ * durably on commit (temp file beside it, fdatasync, rename, fsync of the
+ * directory: card-state.c).  A change must be committed before the card
  * acknowledges it to the ME; a kill -9 at any point then loses nothing
  * acknowledged.
  */
@@ -36,7 +36,24 @@ void uicc_card_state_remove_group(struct uicc_card_state *st, const char *group)
 /* Groups whose name starts with prefix (NULL-terminated, g_strfreev). */
 char **uicc_card_state_groups(struct uicc_card_state *st, const char *prefix);
 
-/* Writes the state durably if it changed since the last commit. */
+/*
+ * Writes the state durably if it changed since the last commit.  Success
+ * drops the savepoint (everything is durable); failure keeps the changes in
+ * memory, and the savepoint.
+ */
 bool uicc_card_state_commit(struct uicc_card_state *st, GError **error);
+
+/*
+ * A savepoint: the state as it is now, which uicc_card_state_rollback()
+ * returns to.  The changes made after it are owed: durable once a commit
+ * succeeds, whoever makes it, so that several modules' changes in one APDU
+ * can go to disk in one write (ota-entity.c: a packet's counter with the
+ * applet's first commit).  At most one at a time.
+ */
+void uicc_card_state_savepoint(struct uicc_card_state *st);
+/* A savepoint is held: what changed since is not durable yet. */
+bool uicc_card_state_owed(const struct uicc_card_state *st);
+/* Back to the savepoint (every change since is forgotten), which is dropped. */
+void uicc_card_state_rollback(struct uicc_card_state *st);
 
 #endif
