@@ -259,7 +259,6 @@ struct uicc_card {
 	struct uicc_toolkit *tk;
 	struct simota_ota_crypto *crypto;   /* the process's, once a part needs it (crypto.c) */
 	bool powered;
-	bool commit_failed;
 };
 
 /* Whether the current context satisfies the condition (access.c). */

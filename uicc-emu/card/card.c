@@ -103,7 +103,6 @@ bool uicc_card_commit(struct uicc_card *card)
 		return true;
 	g_warning("card state commit failed: %s", err ? err->message : "?");
 	g_clear_error(&err);
-	card->commit_failed = true;
 	return false;
 }
 
