@@ -162,6 +162,50 @@ static void test_lock(void)
 	g_free(path);
 }
 
+/* The process's open files (/proc/self/fd). */
+static unsigned open_files(void)
+{
+	GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
+	unsigned n = 0;
+
+	g_assert_nonnull(d);
+	while (g_dir_read_name(d))
+		n++;
+	g_dir_close(d);
+	return n;
+}
+
+/*
+ * A device farm's cards in one directory: each state holds its lock file,
+ * and they share one directory fd, so N states cost N + 1 open files, not 2N;
+ * the directory fd closes with the last of them, and each still commits.
+ */
+static void test_shared_dir_fd(void)
+{
+	enum { N = 50 };
+	struct uicc_card_state *st[N];
+	unsigned before = open_files();
+
+	for (unsigned i = 0; i < N; i++) {
+		char name[32], *path;
+		GError *err = NULL;
+
+		g_snprintf(name, sizeof(name), "farm%u.state", i);
+		path = state_path(name);
+		st[i] = uicc_card_state_open(path, &err);
+		g_assert_no_error(err);
+		g_free(path);
+	}
+	g_assert_cmpuint(open_files(), ==, before + N + 1);
+	for (unsigned i = 0; i < N; i++) {
+		uicc_card_state_set_u64(st[i], "ota", "counter-1", i);
+		g_assert_true(uicc_card_state_commit(st[i], NULL));
+	}
+	for (unsigned i = 0; i < N; i++)
+		uicc_card_state_free(st[i]);
+	g_assert_cmpuint(open_files(), ==, before);
+}
+
 /*
  * What a writer killed between create and rename leaves: "<state>.tmp" (ours)
  * or "<state>.XXXXXX" (g_file_set_contents', which older versions used),
@@ -427,6 +471,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/uicc-state/commit-only-when-changed", test_commit_only_when_changed);
 	g_test_add_func("/uicc-state/corrupt", test_corrupt);
 	g_test_add_func("/uicc-state/lock", test_lock);
+	g_test_add_func("/uicc-state/shared-dir-fd", test_shared_dir_fd);
 	g_test_add_func("/uicc-state/stale-temp-removed", test_stale_temp_removed);
 	g_test_add_func("/uicc-state/commit-fails", test_commit_fails);
 	g_test_add_func("/uicc-state/savepoint", test_savepoint);

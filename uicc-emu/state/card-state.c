@@ -28,7 +28,8 @@ struct uicc_card_state {
 	char *base, *temp;            /* names in dir_fd: the state's, the writer's temp file */
 	GKeyFile *kf;
 	int lock_fd;
-	int dir_fd;                   /* the state's directory, for openat/renameat and its fsync */
+	char *dir;                    /* its directory */
+	int dir_fd;                   /* that directory, for openat/renameat and its fsync (shared) */
 	bool dirty;
 	char *savepoint;              /* the key file's text at the savepoint; NULL: none */
 	bool savepoint_dirty;         /* dirty then (changes older than it were not durable either) */
@@ -109,11 +110,67 @@ static void set_errno_error(GError **error, int err, const char *what, const cha
 		    g_strerror(err));
 }
 
+/*
+ * One open directory fd for every state in that directory: a device farm
+ * holds thousands of cards in one process, each with its lock file open
+ * already, and a directory fd each would double its open files.  Opened by
+ * the first state there, closed with the last; the lock makes opening and
+ * freeing safe from any thread (uicc-emu's cards run on one, a test's may
+ * be created on another).
+ */
+struct shared_dir {
+	int fd;
+	unsigned refs;
+};
+
+static GMutex dirs_lock;
+static GHashTable *dirs;        /* directory -> struct shared_dir */
+
+static int dir_ref(const char *dir, GError **error)
+{
+	struct shared_dir *d;
+	int fd;
+
+	g_mutex_lock(&dirs_lock);
+	if (!dirs)
+		dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	d = g_hash_table_lookup(dirs, dir);
+	if (!d) {
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			set_errno_error(error, errno, "open", dir);
+			g_mutex_unlock(&dirs_lock);
+			return -1;
+		}
+		d = g_new0(struct shared_dir, 1);
+		d->fd = fd;
+		g_hash_table_insert(dirs, g_strdup(dir), d);
+	}
+	d->refs++;
+	fd = d->fd;
+	g_mutex_unlock(&dirs_lock);
+	return fd;
+}
+
+static void dir_unref(const char *dir)
+{
+	struct shared_dir *d;
+
+	g_mutex_lock(&dirs_lock);
+	d = dirs ? g_hash_table_lookup(dirs, dir) : NULL;
+	if (d && --d->refs == 0) {
+		close(d->fd);
+		g_hash_table_remove(dirs, dir);
+	}
+	if (dirs && g_hash_table_size(dirs) == 0)
+		g_clear_pointer(&dirs, g_hash_table_destroy);
+	g_mutex_unlock(&dirs_lock);
+}
+
 struct uicc_card_state *uicc_card_state_open(const char *path, GError **error)
 {
 	struct uicc_card_state *st;
 	GError *err = NULL;
-	char *dir;
 	int fd = take_lock(path, error);
 
 	if (fd < 0)
@@ -124,15 +181,12 @@ struct uicc_card_state *uicc_card_state_open(const char *path, GError **error)
 	st->temp = g_strconcat(st->base, TEMP_SUFFIX, NULL);
 	st->kf = g_key_file_new();
 	st->lock_fd = fd;
-	dir = g_path_get_dirname(path);
-	st->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	st->dir = g_path_get_dirname(path);
+	st->dir_fd = dir_ref(st->dir, error);
 	if (st->dir_fd < 0) {
-		set_errno_error(error, errno, "open", dir);
-		g_free(dir);
 		uicc_card_state_free(st);
 		return NULL;
 	}
-	g_free(dir);
 	remove_stale_temps(path);
 	if (!g_key_file_load_from_file(st->kf, path, G_KEY_FILE_KEEP_COMMENTS, &err)) {
 		if (!g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
@@ -155,7 +209,8 @@ void uicc_card_state_free(struct uicc_card_state *st)
 	g_key_file_free(st->kf);
 	g_free(st->savepoint);
 	if (st->dir_fd >= 0)
-		close(st->dir_fd);
+		dir_unref(st->dir);
+	g_free(st->dir);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	g_free(st->temp);
