@@ -91,9 +91,57 @@ static char *error_of(GBytes *body)
 	return msg;
 }
 
-bool ota_client_call(struct ota_client *c, const char *method, const char *path,
-		     const char *content_type, const void *body, size_t len,
-		     guint *status, JsonNode **json)
+/*
+ * The target of the answer's Link rel="next" (RFC 8288 §3; relation types
+ * compare case-insensitively, §2.1.1), as a path on this server, or NULL
+ * when there is none.  A next page elsewhere is an error (false).
+ */
+static bool link_next(struct ota_client *c, SoupMessage *msg, const char *url, char **next)
+{
+	const char *h = soup_message_headers_get_list(soup_message_get_response_headers(msg), "Link");
+	GSList *links = h ? soup_header_parse_list(h) : NULL;
+	char *target = NULL, *abs = NULL;
+	bool ok = true;
+
+	*next = NULL;
+	for (GSList *l = links; l && !target; l = l->next) {
+		const char *s = l->data, *end = strchr(s, '>'), *semi = end ? strchr(end, ';') : NULL;
+		GHashTable *params;
+		const char *rel;
+
+		if (*s != '<' || !semi)
+			continue;
+		params = soup_header_parse_semi_param_list(semi + 1);
+		rel = g_hash_table_lookup(params, "rel");
+		if (rel) {
+			char **types = g_strsplit_set(rel, " \t", -1);
+
+			for (char **t = types; *t && !target; t++)
+				if (g_ascii_strcasecmp(*t, "next") == 0)
+					target = g_strndup(s + 1, (gsize)(end - s - 1));
+			g_strfreev(types);
+		}
+		soup_header_free_param_list(params);
+	}
+	soup_header_free_list(links);
+	if (!target)
+		return true;
+	abs = g_uri_resolve_relative(url, target, G_URI_FLAGS_ENCODED, NULL);
+	if (abs && g_str_has_prefix(abs, c->base) && abs[strlen(c->base)] == '/') {
+		*next = g_strdup(abs + strlen(c->base));
+	} else {
+		ota_cli_fail("the server's next page is not on %s: %s", c->base, target);
+		ok = false;
+	}
+	g_free(abs);
+	g_free(target);
+	return ok;
+}
+
+/* ota_client_call, and when next is not NULL the path of the next page (link_next). */
+static bool request(struct ota_client *c, const char *method, const char *path,
+		    const char *content_type, const void *body, size_t len,
+		    guint *status, JsonNode **json, char **next)
 {
 	char *url = g_strconcat(c->base, path, NULL);
 	SoupMessage *msg = soup_message_new(method, url);
@@ -145,13 +193,22 @@ bool ota_client_call(struct ota_client *c, const char *method, const char *path,
 		*json = json_node_ref(json_parser_get_root(p));
 		g_object_unref(p);
 	}
-	ok = true;
+	ok = !next || link_next(c, msg, url, next);
+	if (!ok)
+		g_clear_pointer(json, json_node_unref);
 out:
 	if (answer)
 		g_bytes_unref(answer);
 	g_object_unref(msg);
 	g_free(url);
 	return ok;
+}
+
+bool ota_client_call(struct ota_client *c, const char *method, const char *path,
+		     const char *content_type, const void *body, size_t len,
+		     guint *status, JsonNode **json)
+{
+	return request(c, method, path, content_type, body, len, status, json, NULL);
 }
 
 bool ota_client_post_id(struct ota_client *c, const char *path, JsonObject *obj, gint64 *id,
@@ -220,6 +277,85 @@ void ota_client_print(const struct ota_client *c, JsonNode *node)
 	printf("%s\n", s);
 	fflush(stdout);
 	g_free(s);
+}
+
+/* One item of a listing's array, as json_to_string() would print it inside the whole array. */
+static void print_item(const struct ota_client *c, JsonNode *item, bool first)
+{
+	char *s = json_to_string(item, c->pretty);
+
+	if (!c->pretty) {
+		fputs(first ? "[" : ",", stdout);
+		fputs(s, stdout);
+	} else {
+		/* each line indented one level (JSON strings hold no raw line breaks) */
+		fputs(first ? "[\n  " : ",\n  ", stdout);
+		for (const char *p = s; *p; p++) {
+			putchar(*p);
+			if (*p == '\n')
+				fputs("  ", stdout);
+		}
+	}
+	g_free(s);
+}
+
+/* Up to this --limit, the first request asks for that many (more: the server's pages, 1 000). */
+#define FEW 1000
+
+int ota_client_list(struct ota_client *c, const char *path, int limit)
+{
+	GString *first = g_string_new(path);
+	unsigned max = limit > 0 ? (unsigned)limit : 0, printed = 0;
+	char *page, *next = NULL;
+	int rc = 1;
+
+	if (limit < 0) {
+		g_string_free(first, TRUE);
+		return ota_cli_fail("--limit must be a number of items (0: all)");
+	}
+	if (max && max <= FEW) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "%u", max);
+		ota_client_add_query(first, "limit", n);
+	}
+	page = g_string_free(first, FALSE);
+
+	while (page) {
+		JsonNode *answer = NULL;
+		JsonArray *a;
+		guint st;
+
+		if (!request(c, "GET", page, NULL, NULL, 0, &st, &answer, &next))
+			goto out;
+		if (!answer || !JSON_NODE_HOLDS_ARRAY(answer)) {
+			ota_cli_fail("the server's answer to GET %s is not a JSON array", page);
+			if (answer)
+				json_node_unref(answer);
+			goto out;
+		}
+		a = json_node_get_array(answer);
+		for (guint i = 0; i < json_array_get_length(a) && (!max || printed < max); i++)
+			print_item(c, json_array_get_element(a, i), printed++ == 0);
+		json_node_unref(answer);
+		if (max && printed >= max) {
+			g_clear_pointer(&next, g_free);
+		} else if (next && strcmp(next, page) == 0) {
+			/* a next page that is this one again would never end */
+			ota_cli_fail("the server's next page is this page: %s", page);
+			goto out;
+		}
+		g_free(page);
+		page = next;
+		next = NULL;
+	}
+	fputs(!printed ? "[]\n" : c->pretty ? "\n]\n" : "]\n", stdout);
+	rc = 0;
+out:
+	fflush(stdout);
+	g_free(page);
+	g_free(next);
+	return rc;
 }
 
 int ota_client_run(const struct ota_cli_command *cmd, int argc, char **argv, const char *method,

@@ -56,6 +56,16 @@ typedef bool (*ota_client_final_fn)(JsonNode *answer, void *user);
 bool ota_client_poll(struct ota_client *c, const char *path, const char *what,
 		     ota_client_final_fn final, void *user, int timeout_s, JsonNode **last);
 
+/*
+ * A listing: GET path (its answer an array) and the pages its answers'
+ * Link rel="next" headers name (RFC 8288), printed as one JSON array as
+ * they come (as ota_client_print would print the whole), until the last
+ * page or limit items (a list command's --limit; 0: all, negative refused).
+ * A failure after the first page leaves the printed array unclosed: it
+ * never parses as the whole list.  Returns the exit status.
+ */
+int ota_client_list(struct ota_client *c, const char *path, int limit);
+
 /* The "state" member of an answer, or NULL. */
 const char *ota_client_state(JsonNode *answer);
 

@@ -86,9 +86,23 @@ int ota_cli_card_add(const struct ota_cli_command *cmd, int argc, char **argv)
 	return card_post(cmd, argc, argv, "application/json");
 }
 
+/* Every card (or the first --limit), a page at a time. */
 int ota_cli_card_list(const struct ota_cli_command *cmd, int argc, char **argv)
 {
-	return ota_client_run(cmd, argc, argv, "GET", "/v1/cards", "");
+	int limit = 0;
+	const GOptionEntry entries[] = {
+		{ "limit", 0, 0, G_OPTION_ARG_INT, &limit, "at most N cards (0: all)", "N" },
+		{ NULL }
+	};
+	struct ota_cli_server server = { 0 };
+	struct ota_client c = { 0 };
+	int rc = 1;
+
+	if (ota_cli_parse(cmd, &argc, &argv, entries, &server) && ota_client_init(&c, &server, false))
+		rc = ota_client_list(&c, "/v1/cards", limit);
+	ota_client_clear(&c);
+	ota_cli_server_clear(&server);
+	return rc;
 }
 
 int ota_cli_card_show(const struct ota_cli_command *cmd, int argc, char **argv)

@@ -255,33 +255,29 @@ int ota_cli_tx_poll(const struct ota_cli_command *cmd, int argc, char **argv)
 	return ota_client_run(cmd, argc, argv, "POST", "/v1/transactions", "/poll");
 }
 
+/* Every transaction (or the first --limit), newest first, a page at a time. */
 int ota_cli_tx_list(const struct ota_cli_command *cmd, int argc, char **argv)
 {
 	char *state = NULL, *iccid = NULL;
+	int limit = 0;
 	const GOptionEntry entries[] = {
 		{ "state", 0, 0, G_OPTION_ARG_STRING, &state, "only in this state", "STATE" },
 		{ "iccid", 0, 0, G_OPTION_ARG_STRING, &iccid, "only of this card", "ICCID" },
+		{ "limit", 0, 0, G_OPTION_ARG_INT, &limit, "at most N transactions (0: all)", "N" },
 		{ NULL }
 	};
 	struct ota_cli_server server = { 0 };
 	struct ota_client c = { 0 };
-	JsonNode *answer = NULL;
 	GString *path = g_string_new("/v1/transactions");
-	guint st;
 	int rc = 1;
 
 	if (!ota_cli_parse(cmd, &argc, &argv, entries, &server))
 		goto out;
 	ota_client_add_query(path, "state", state);
 	ota_client_add_query(path, "iccid", iccid);
-	if (ota_client_init(&c, &server, false) &&
-	    ota_client_call(&c, "GET", path->str, NULL, NULL, 0, &st, &answer) && answer) {
-		ota_client_print(&c, answer);
-		rc = 0;
-	}
+	if (ota_client_init(&c, &server, false))
+		rc = ota_client_list(&c, path->str, limit);
 out:
-	if (answer)
-		json_node_unref(answer);
 	ota_client_clear(&c);
 	ota_cli_server_clear(&server);
 	g_string_free(path, TRUE);

@@ -82,6 +82,25 @@ void ots_api_reply_poll(struct ots_http *h, SoupServerMessage *msg, uint64_t id)
  * false after replying 400 naming it.
  */
 bool ots_api_query_number(SoupServerMessage *msg, GHashTable *query, const char *name, uint64_t *out);
+/*
+ * Paging, keyset style (doc/api.md "Paging"): ?limit=N, 1..OTS_API_MAX_LIMIT
+ * (*limit OTS_API_LIMIT when absent), or false after replying 400 ("limit").
+ */
+#define OTS_API_LIMIT 1000
+#define OTS_API_MAX_LIMIT 10000
+bool ots_api_query_limit(SoupServerMessage *msg, GHashTable *query, unsigned *limit);
+/*
+ * The answer holds one page and the next one is at next (a path with its
+ * query, characters that need no escaping): "Link: <next>; rel="next""
+ * (RFC 8288 §3).
+ */
+void ots_api_set_next(SoupServerMessage *msg, const char *next);
+/*
+ * An ICCID in a path or query: min..20 digits (19 where it must be one a
+ * card can have; 1 where an unknown one is merely not found), or false
+ * after replying 400 naming field.
+ */
+bool ots_api_check_iccid(SoupServerMessage *msg, const char *field, const char *s, size_t min);
 /* A decimal id 1..2^63-1 from a path segment, or false after replying 400 (field "id"). */
 bool ots_api_parse_id(SoupServerMessage *msg, const char *s, uint64_t *id);
 

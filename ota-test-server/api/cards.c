@@ -22,22 +22,6 @@ static bool is_method(SoupServerMessage *msg, const char *m)
 	return strcmp(soup_server_message_get_method(msg), m) == 0;
 }
 
-/* An ICCID in a path: 1-20 digits (the registry holds 19-20; others are simply unknown). */
-static bool check_iccid(SoupServerMessage *msg, const char *s)
-{
-	size_t n = strlen(s);
-
-	for (size_t i = 0; i < n; i++)
-		if (!g_ascii_isdigit(s[i]))
-			n = 0;
-	if (n == 0 || n > 20) {
-		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "iccid",
-				    "iccid: expected up to 20 digits");
-		return false;
-	}
-	return true;
-}
-
 /* 201 with the stored card (without keys) and its Location. */
 static void reply_card(struct ots_http *h, SoupServerMessage *msg, const char *iccid)
 {
@@ -172,18 +156,38 @@ out:
 	g_free(ct);
 }
 
+/*
+ * A page of the registry in ICCID order: ?limit=N cards (default
+ * OTS_API_LIMIT) after ?after=ICCID, and a Link to the next page when this
+ * one is full and more follow (an operator's million cards are read a page
+ * at a time, and none of them is kept in memory for it).
+ */
 static void card_list(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
 {
+	static const char *const params[] = { "limit", "after", NULL };
+	const char *after = query ? g_hash_table_lookup(query, "after") : NULL;
 	GError *error = NULL;
 	JsonNode *list;
+	unsigned limit;
+	bool more;
 
-	if (!ots_api_check_query(msg, query, NULL))
+	if (!ots_api_check_query(msg, query, params) || !ots_api_query_limit(msg, query, &limit) ||
+	    (after && !ots_api_check_iccid(msg, "after", after, 19)))
 		return;
-	list = ots_engine_card_list(h->engine, &error);
+	list = ots_engine_card_list(h->engine, after, limit, &more, &error);
 	if (!list) {
 		ots_api_reply_gerror(msg, error, NULL);
 		g_error_free(error);
 		return;
+	}
+	if (more) {
+		JsonArray *a = json_node_get_array(list);
+		JsonObject *last = json_array_get_object_element(a, json_array_get_length(a) - 1);
+		char *next = g_strdup_printf("/v1/cards?limit=%u&after=%s", limit,
+					     json_object_get_string_member(last, "iccid"));
+
+		ots_api_set_next(msg, next);
+		g_free(next);
 	}
 	ots_api_reply_json(msg, SOUP_STATUS_OK, list);
 }
@@ -194,7 +198,7 @@ static void card_show(struct ots_http *h, SoupServerMessage *msg, const char *ic
 	GError *error = NULL;
 	JsonNode *card;
 
-	if (!ots_api_check_query(msg, query, NULL) || !check_iccid(msg, iccid))
+	if (!ots_api_check_query(msg, query, NULL) || !ots_api_check_iccid(msg, "iccid", iccid, 1))
 		return;
 	card = ots_engine_card_show(h->engine, iccid, &error);
 	if (!card) {
@@ -210,7 +214,7 @@ static void card_remove(struct ots_http *h, SoupServerMessage *msg, const char *
 {
 	GError *error = NULL;
 
-	if (!ots_api_check_query(msg, query, NULL) || !check_iccid(msg, iccid))
+	if (!ots_api_check_query(msg, query, NULL) || !ots_api_check_iccid(msg, "iccid", iccid, 1))
 		return;
 	if (!ots_engine_card_remove(h->engine, iccid, &error)) {
 		ots_api_reply_gerror(msg, error, "iccid");

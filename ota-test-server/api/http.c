@@ -177,20 +177,66 @@ bool ots_api_parse_id(SoupServerMessage *msg, const char *s, uint64_t *id)
 	return true;
 }
 
-bool ots_api_query_number(SoupServerMessage *msg, GHashTable *query, const char *name, uint64_t *out)
+/* A query parameter 1..max, or *out dflt when absent; false after replying 400 naming it. */
+static bool query_number(SoupServerMessage *msg, GHashTable *query, const char *name,
+			 uint64_t max, uint64_t dflt, uint64_t *out)
 {
 	const char *s = query ? g_hash_table_lookup(query, name) : NULL;
 	guint64 v;
 
-	*out = 0;
+	*out = dflt;
 	if (!s)
 		return true;
-	if (!g_ascii_isdigit(s[0]) || !g_ascii_string_to_unsigned(s, 10, 1, G_MAXINT64, &v, NULL)) {
-		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, name, "%s: expected a number", name);
+	if (!g_ascii_isdigit(s[0]) || !g_ascii_string_to_unsigned(s, 10, 1, max, &v, NULL)) {
+		if (max == G_MAXINT64)
+			ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, name, "%s: expected a number",
+					    name);
+		else
+			ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, name,
+					    "%s: expected a number from 1 to %" G_GUINT64_FORMAT, name, max);
 		return false;
 	}
 	*out = v;
 	return true;
+}
+
+bool ots_api_query_number(SoupServerMessage *msg, GHashTable *query, const char *name, uint64_t *out)
+{
+	return query_number(msg, query, name, G_MAXINT64, 0, out);
+}
+
+bool ots_api_query_limit(SoupServerMessage *msg, GHashTable *query, unsigned *limit)
+{
+	uint64_t v;
+
+	if (!query_number(msg, query, "limit", OTS_API_MAX_LIMIT, OTS_API_LIMIT, &v))
+		return false;
+	*limit = (unsigned)v;
+	return true;
+}
+
+bool ots_api_check_iccid(SoupServerMessage *msg, const char *field, const char *s, size_t min)
+{
+	size_t n = strlen(s);
+
+	if (n < min || n > 20 || strspn(s, "0123456789") != n) {
+		if (min <= 1)
+			ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, field,
+					    "%s: expected up to 20 digits", field);
+		else
+			ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, field,
+					    "%s: expected an ICCID, %zu to 20 digits", field, min);
+		return false;
+	}
+	return true;
+}
+
+void ots_api_set_next(SoupServerMessage *msg, const char *next)
+{
+	char *link = g_strdup_printf("<%s>; rel=\"next\"", next);
+
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Link", link);
+	g_free(link);
 }
 
 static bool is_method(SoupServerMessage *msg, const char *m)
@@ -353,6 +399,7 @@ static void status_route(struct ots_http *h, SoupServerMessage *msg, GHashTable 
 	o = json_object_new();
 	json_object_set_string_member(o, "server", "ota-test-server");
 	json_object_set_int_member(o, "cards", (gint64)st.cards);
+	json_object_set_int_member(o, "cards-cached", (gint64)st.cards_cached);
 	json_object_set_int_member(o, "active-transactions", (gint64)st.active_tx);
 	json_object_set_int_member(o, "commands-sent", (gint64)st.commands_sent);
 	json_object_set_int_member(o, "pors-received", (gint64)st.pors_received);

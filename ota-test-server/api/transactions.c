@@ -8,36 +8,46 @@
 
 #include "api/api.h"
 
+/*
+ * A page of transactions, newest first: ?limit=N (default OTS_API_LIMIT)
+ * with ids below ?before=ID, ?state= and ?iccid= filtered by the database;
+ * a Link to the next page (the same filters) when more follow.
+ */
 static void tx_list(struct ots_http *h, SoupServerMessage *msg, GHashTable *query)
 {
-	static const char *const params[] = { "state", "iccid", NULL };
-	const char *state = query ? g_hash_table_lookup(query, "state") : NULL;
-	const char *iccid = query ? g_hash_table_lookup(query, "iccid") : NULL;
+	static const char *const params[] = { "state", "iccid", "limit", "before", NULL };
+	struct ots_tx_filter f = {
+		.state = query ? g_hash_table_lookup(query, "state") : NULL,
+		.iccid = query ? g_hash_table_lookup(query, "iccid") : NULL,
+	};
 	GError *error = NULL;
 	JsonNode *list;
+	bool more;
 
-	if (!ots_api_check_query(msg, query, params))
+	if (!ots_api_check_query(msg, query, params) || !ots_api_query_limit(msg, query, &f.limit) ||
+	    !ots_api_query_number(msg, query, "before", &f.before) ||
+	    (f.iccid && !ots_api_check_iccid(msg, "iccid", f.iccid, 1)))
 		return;
-	list = ots_engine_tx_list(h->engine, state, &error);
+	list = ots_engine_tx_list(h->engine, &f, &more, &error);
 	if (!list) {
 		ots_api_reply_gerror(msg, error, NULL);
 		g_error_free(error);
 		return;
 	}
-	if (iccid) {
-		JsonArray *all = json_node_get_array(list), *some = json_array_new();
-		JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+	if (more) {
+		JsonArray *a = json_node_get_array(list);
+		JsonObject *last = json_array_get_object_element(a, json_array_get_length(a) - 1);
+		/* state and iccid were checked: a state's name and digits need no escaping */
+		GString *next = g_string_new(NULL);
 
-		for (guint i = 0; i < json_array_get_length(all); i++) {
-			JsonObject *t = json_array_get_object_element(all, i);
-			const char *c = json_object_get_string_member_with_default(t, "iccid", "");
-
-			if (strcmp(c, iccid) == 0)
-				json_array_add_element(some, json_array_dup_element(all, i));
-		}
-		json_node_take_array(n, some);
-		json_node_unref(list);
-		list = n;
+		g_string_printf(next, "/v1/transactions?limit=%u&before=%" G_GINT64_FORMAT, f.limit,
+				json_object_get_int_member(last, "id"));
+		if (f.state)
+			g_string_append_printf(next, "&state=%s", f.state);
+		if (f.iccid)
+			g_string_append_printf(next, "&iccid=%s", f.iccid);
+		ots_api_set_next(msg, next->str);
+		g_string_free(next, TRUE);
 	}
 	ots_api_reply_json(msg, SOUP_STATUS_OK, list);
 }

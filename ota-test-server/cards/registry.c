@@ -138,6 +138,41 @@ static void copy_key(uint8_t *dst, size_t *dst_len, struct ots_db_stmt *st, int 
 	}
 }
 
+/* msisdn, imsi, link from col on */
+static void card_from_row(struct ots_card *card, struct ots_db_stmt *st, int col)
+{
+	copy_text(card->msisdn, sizeof(card->msisdn), ots_db_column_text(st, col));
+	copy_text(card->imsi, sizeof(card->imsi), ots_db_column_text(st, col + 1));
+	copy_text(card->link, sizeof(card->link), ots_db_column_text(st, col + 2));
+}
+
+/* kvn, kic, kid from col on */
+static void keyset_from_row(struct simota_card_keyset *ks, struct ots_db_stmt *st, int col)
+{
+	ks->kvn = (uint8_t)ots_db_column_int(st, col);
+	ks->kic = (uint8_t)ots_db_column_int(st, col + 1);
+	ks->kid = (uint8_t)ots_db_column_int(st, col + 2);
+}
+
+/* tar, applet, spi, msl, keysets, mode, mg_address from col on; false for a malformed TAR */
+static bool tar_from_row(struct simota_card_tar *t, struct ots_db_stmt *st, int col)
+{
+	const char *mode = ots_db_column_text(st, col + 5);
+	size_t n = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (!ots_unhex(ots_db_column_text(st, col), t->tar, 3, &n) || n != 3)
+		return false;
+	copy_text(t->applet, sizeof(t->applet), ots_db_column_text(st, col + 1));
+	t->spi = (uint16_t)ots_db_column_int(st, col + 2);
+	t->min_security_level = (uint8_t)ots_db_column_int(st, col + 3);
+	t->keysets = (uint16_t)ots_db_column_int(st, col + 4);
+	if (!mode || !simota_card_mode_from_name(mode, &t->mode))
+		t->mode = SIMOTA_CARD_MODE_DEFERRED;
+	copy_text(t->mg_address, sizeof(t->mg_address), ots_db_column_text(st, col + 6));
+	return true;
+}
+
 static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 {
 	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT msisdn, imsi, link FROM cards WHERE iccid = ?");
@@ -151,9 +186,7 @@ static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 		return NULL;
 	}
 	g_strlcpy(card->iccid, iccid, sizeof(card->iccid));
-	copy_text(card->msisdn, sizeof(card->msisdn), ots_db_column_text(st, 0));
-	copy_text(card->imsi, sizeof(card->imsi), ots_db_column_text(st, 1));
-	copy_text(card->link, sizeof(card->link), ots_db_column_text(st, 2));
+	card_from_row(card, st, 0);
 	ots_db_reset(st);
 
 	st = ots_db_stmt(reg->db, "SELECT kvn, kic, kid, kic_key, kid_key FROM keysets "
@@ -162,9 +195,7 @@ static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 	while (card->n_keysets < SIMOTA_CARD_MAX_KEYSETS && ots_db_next(st, NULL)) {
 		struct simota_card_keyset *ks = &card->keysets[card->n_keysets++].cfg;
 
-		ks->kvn = (uint8_t)ots_db_column_int(st, 0);
-		ks->kic = (uint8_t)ots_db_column_int(st, 1);
-		ks->kid = (uint8_t)ots_db_column_int(st, 2);
+		keyset_from_row(ks, st, 0);
 		copy_key(ks->kic_key, &ks->kic_key_len, st, 3);
 		copy_key(ks->kid_key, &ks->kid_key_len, st, 4);
 	}
@@ -173,22 +204,9 @@ static struct ots_card *load_card(struct ots_registry *reg, const char *iccid)
 	st = ots_db_stmt(reg->db, "SELECT tar, applet, spi, msl, keysets, mode, mg_address "
 			 "FROM tars WHERE iccid = ? ORDER BY pos");
 	ots_db_bind_text(st, 1, iccid);
-	while (card->n_tars < SIMOTA_CARD_MAX_TARS && ots_db_next(st, NULL)) {
-		struct simota_card_tar *t = &card->tars[card->n_tars];
-		const char *mode = ots_db_column_text(st, 5);
-		size_t n = 0;
-
-		if (!ots_unhex(ots_db_column_text(st, 0), t->tar, 3, &n) || n != 3)
-			continue;
-		copy_text(t->applet, sizeof(t->applet), ots_db_column_text(st, 1));
-		t->spi = (uint16_t)ots_db_column_int(st, 2);
-		t->min_security_level = (uint8_t)ots_db_column_int(st, 3);
-		t->keysets = (uint16_t)ots_db_column_int(st, 4);
-		if (!mode || !simota_card_mode_from_name(mode, &t->mode))
-			t->mode = SIMOTA_CARD_MODE_DEFERRED;
-		copy_text(t->mg_address, sizeof(t->mg_address), ots_db_column_text(st, 6));
-		card->n_tars++;
-	}
+	while (card->n_tars < SIMOTA_CARD_MAX_TARS && ots_db_next(st, NULL))
+		if (tar_from_row(&card->tars[card->n_tars], st, 0))
+			card->n_tars++;
 	ots_db_reset(st);
 	card = card_dup(&tmp);
 	explicit_bzero(keysets, sizeof(keysets));    /* key material */
@@ -731,7 +749,11 @@ static int64_t keyset_counter(struct ots_registry *reg, const char *iccid, uint8
 	return v;
 }
 
-JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card *card)
+/*
+ * live: each keyset's counter read now from the database; else the one in
+ * the keyset (read with it, in the same statement: a listed card).
+ */
+static JsonNode *card_json(struct ots_registry *reg, const struct ots_card *card, bool live)
 {
 	JsonBuilder *b = json_builder_new();
 	JsonNode *node;
@@ -772,7 +794,7 @@ JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card
 		json_builder_set_member_name(b, "kid-key");
 		json_builder_add_boolean_value(b, ks->kid_key_len > 0);
 		snprintf(buf, sizeof(buf), "%010" G_GINT64_MODIFIER "x",
-			 keyset_counter(reg, card->iccid, ks->kvn));
+			 live ? keyset_counter(reg, card->iccid, ks->kvn) : (int64_t)ks->counter);
 		json_builder_set_member_name(b, "counter");
 		json_builder_add_string_value(b, buf);
 		json_builder_end_object(b);
@@ -814,33 +836,159 @@ JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card
 	return node;
 }
 
-JsonNode *ots_registry_list_json(struct ots_registry *reg, GError **error)
+JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card *card)
 {
-	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT iccid FROM cards ORDER BY iccid");
-	JsonArray *a;
-	JsonNode *node;
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	return card_json(reg, card, true);
+}
+
+/* A card of a listing, its keysets and TARs in the page's arrays. */
+struct listed_card {
+	struct ots_card card;
+	guint first_keyset, first_tar;
+};
+
+/* A page of the registry read by ICCID range, three statements for any number of cards. */
+struct card_page {
+	GArray *cards;             /* struct listed_card, in ICCID order */
+	GHashTable *by_iccid;      /* iccid -> struct listed_card (in cards) */
+	GArray *keysets;           /* struct ots_keyset, each card's together */
+	GArray *tars;              /* struct simota_card_tar, the same */
+};
+
+/* The listed card of a keyset's or TAR's row (ICCID in column 0), NULL if it is not in the page. */
+static struct listed_card *page_card(struct card_page *p, struct ots_db_stmt *st)
+{
+	return g_hash_table_lookup(p->by_iccid, ots_db_column_text(st, 0));
+}
+
+/*
+ * The keysets and TARs of the page's cards (ICCIDs above after, up to
+ * last), through the primary keys' indexes.  The rows of one card come
+ * together (ORDER BY iccid); a row of a card registered since the cards
+ * were read is not in the page and is skipped.  The keys themselves are
+ * not read: a listing says whether each is stored, by its length.
+ */
+static bool page_read_parts(struct ots_registry *reg, struct card_page *p, const char *after,
+			    const char *last, GError **error)
+{
+	struct ots_db_stmt *st;
 	GError *local = NULL;
 
-	while (ots_db_next(st, &local))
-		g_ptr_array_add(ids, g_strdup(ots_db_column_text(st, 0)));
+	st = ots_db_stmt(reg->db, "SELECT iccid, kvn, kic, kid, length(kic_key), length(kid_key), "
+			 "counter FROM keysets WHERE iccid > ? AND iccid <= ? ORDER BY iccid, kvn");
+	ots_db_bind_text(st, 1, after);
+	ots_db_bind_text(st, 2, last);
+	while (ots_db_next(st, &local)) {
+		struct listed_card *c = page_card(p, st);
+		struct ots_keyset ks = { 0 };
+
+		if (!c || c->card.n_keysets >= SIMOTA_CARD_MAX_KEYSETS)
+			continue;
+		keyset_from_row(&ks.cfg, st, 1);
+		ks.cfg.kic_key_len = (size_t)ots_db_column_int(st, 4);
+		ks.cfg.kid_key_len = (size_t)ots_db_column_int(st, 5);
+		ks.cfg.counter = (uint64_t)ots_db_column_int(st, 6);
+		if (c->card.n_keysets++ == 0)
+			c->first_keyset = p->keysets->len;
+		g_array_append_val(p->keysets, ks);
+	}
+	ots_db_reset(st);
+	if (local)
+		goto fail;
+
+	st = ots_db_stmt(reg->db, "SELECT iccid, tar, applet, spi, msl, keysets, mode, mg_address "
+			 "FROM tars WHERE iccid > ? AND iccid <= ? ORDER BY iccid, pos");
+	ots_db_bind_text(st, 1, after);
+	ots_db_bind_text(st, 2, last);
+	while (ots_db_next(st, &local)) {
+		struct listed_card *c = page_card(p, st);
+		struct simota_card_tar t;
+
+		if (!c || c->card.n_tars >= SIMOTA_CARD_MAX_TARS || !tar_from_row(&t, st, 1))
+			continue;
+		if (c->card.n_tars++ == 0)
+			c->first_tar = p->tars->len;
+		g_array_append_val(p->tars, t);
+	}
+	ots_db_reset(st);
+	if (local)
+		goto fail;
+	return true;
+fail:
+	g_propagate_error(error, local);
+	return false;
+}
+
+JsonNode *ots_registry_list_json(struct ots_registry *reg, const char *after, unsigned limit,
+				 bool *more, GError **error)
+{
+	struct ots_db_stmt *st = ots_db_stmt(reg->db, "SELECT iccid, msisdn, imsi, link FROM cards "
+					     "WHERE iccid > ? ORDER BY iccid LIMIT ?");
+	struct card_page p = {
+		.cards = g_array_new(FALSE, TRUE, sizeof(struct listed_card)),
+		.by_iccid = g_hash_table_new(g_str_hash, g_str_equal),
+		.keysets = g_array_new(FALSE, FALSE, sizeof(struct ots_keyset)),
+		.tars = g_array_new(FALSE, FALSE, sizeof(struct simota_card_tar)),
+	};
+	GError *local = NULL;
+	JsonNode *node = NULL;
+	JsonArray *a;
+
+	*more = false;
+	if (!after)
+		after = "";              /* below every ICCID */
+	/* one row more than the page: whether another page follows */
+	ots_db_bind_text(st, 1, after);
+	ots_db_bind_int(st, 2, (int64_t)limit + 1);
+	while (ots_db_next(st, &local)) {
+		struct listed_card c = { 0 };
+
+		if (p.cards->len == limit) {
+			*more = true;
+			break;
+		}
+		copy_text(c.card.iccid, sizeof(c.card.iccid), ots_db_column_text(st, 0));
+		card_from_row(&c.card, st, 1);
+		g_array_append_val(p.cards, c);
+	}
 	ots_db_reset(st);
 	if (local) {
 		g_propagate_error(error, local);
-		g_ptr_array_free(ids, TRUE);
-		return NULL;
+		goto out;
 	}
-	a = json_array_new();
-	for (unsigned i = 0; i < ids->len; i++) {
-		struct ots_card *card = ots_registry_get(reg, ids->pdata[i]);
+	for (guint i = 0; i < p.cards->len; i++) {
+		struct listed_card *c = &g_array_index(p.cards, struct listed_card, i);
 
-		if (card)
-			json_array_add_element(a, ots_registry_card_json(reg, card));
+		g_hash_table_insert(p.by_iccid, c->card.iccid, c);
 	}
-	g_ptr_array_free(ids, TRUE);
+	if (p.cards->len &&
+	    !page_read_parts(reg, &p, after,
+			     g_array_index(p.cards, struct listed_card, p.cards->len - 1).card.iccid, error))
+		goto out;
+	a = json_array_new();
+	for (guint i = 0; i < p.cards->len; i++) {
+		struct listed_card *c = &g_array_index(p.cards, struct listed_card, i);
+
+		/* the arrays are complete: they move no more */
+		if (c->card.n_keysets)
+			c->card.keysets = &g_array_index(p.keysets, struct ots_keyset, c->first_keyset);
+		if (c->card.n_tars)
+			c->card.tars = &g_array_index(p.tars, struct simota_card_tar, c->first_tar);
+		json_array_add_element(a, card_json(reg, &c->card, false));
+	}
 	node = json_node_new(JSON_NODE_ARRAY);
 	json_node_take_array(node, a);
+out:
+	g_hash_table_destroy(p.by_iccid);
+	g_array_free(p.cards, TRUE);
+	g_array_free(p.keysets, TRUE);
+	g_array_free(p.tars, TRUE);
 	return node;
+}
+
+uint64_t ots_registry_cached(struct ots_registry *reg)
+{
+	return g_hash_table_size(reg->cards);
 }
 
 const struct simota_card_tar *ots_card_tar(const struct ots_card *card, const uint8_t tar[3])

@@ -78,7 +78,17 @@ struct simota_card_config *ots_registry_config_from_json(JsonNode *node, GError 
 
 /* Card JSON without key material. */
 JsonNode *ots_registry_card_json(struct ots_registry *reg, const struct ots_card *card);
-JsonNode *ots_registry_list_json(struct ots_registry *reg, GError **error);
+/*
+ * One page of the registry, in ICCID order: the JSON of at most limit (> 0)
+ * cards whose ICCID is above after (NULL: from the first); *more when
+ * others follow.  Read in three statements whatever the page's size, into
+ * memory freed before it returns: a listing leaves the cache as it was
+ * (listing a million cards would otherwise keep them all for good).
+ */
+JsonNode *ots_registry_list_json(struct ots_registry *reg, const char *after, unsigned limit,
+				 bool *more, GError **error);
+/* How many cards the cache holds (in memory, until removed or replaced). */
+uint64_t ots_registry_cached(struct ots_registry *reg);
 
 const struct simota_card_tar *ots_card_tar(const struct ots_card *card, const uint8_t tar[3]);
 /* The first TAR whose applet is "deferred" (else the first TAR), or NULL. */

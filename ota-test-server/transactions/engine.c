@@ -608,6 +608,7 @@ void ots_engine_get_stats(struct ots_engine *e, struct ots_engine_stats *out)
 {
 	*out = e->stats;
 	out->cards = ots_registry_count(e->reg);
+	out->cards_cached = ots_registry_cached(e->reg);
 	out->active_tx = g_hash_table_size(e->txs);
 	out->db_commits = ots_db_commit_count(e->db);
 }
@@ -1119,9 +1120,10 @@ bool ots_engine_card_add_json_all(struct ots_engine *e, JsonArray *cards, bool r
 	return ok;
 }
 
-JsonNode *ots_engine_card_list(struct ots_engine *e, GError **error)
+JsonNode *ots_engine_card_list(struct ots_engine *e, const char *after, unsigned limit,
+			       bool *more, GError **error)
 {
-	return ots_registry_list_json(e->reg, error);
+	return ots_registry_list_json(e->reg, after, limit, more, error);
 }
 
 JsonNode *ots_engine_card_show(struct ots_engine *e, const char *iccid, GError **error)
@@ -1392,28 +1394,60 @@ JsonNode *ots_engine_tx_get(struct ots_engine *e, uint64_t id, GError **error)
 	return n;
 }
 
-JsonNode *ots_engine_tx_list(struct ots_engine *e, const char *state, GError **error)
+/*
+ * Newest first from an index in id order, whatever the filter: the
+ * primary key; tx_state (state, then the rowid on SQLite); tx_card
+ * (iccid, state, rowid) for a card's in one state.  A card's in any state
+ * are found through tx_card and sorted: a card's own, not the table.
+ */
+JsonNode *ots_engine_tx_list(struct ots_engine *e, const struct ots_tx_filter *f, bool *more,
+			     GError **error)
 {
 	enum ots_tx_state s = OTS_TX_QUEUED;
+	GString *sql;
 	struct ots_db_stmt *st;
+	GError *local = NULL;
 	JsonArray *a;
 	JsonNode *n;
+	unsigned count = 0;
+	int arg = 1;
 
-	if (state && !ots_tx_state_from_name(state, &s)) {
+	*more = false;
+	if (f->state && !ots_tx_state_from_name(f->state, &s)) {
 		g_set_error(error, OTS_ERROR, OTS_ERROR_INVALID,
 			    "state: expected queued, c1-sent, sent, waiting, c2-sent, releasing, "
 			    "completed, expired or failed");
 		return NULL;
 	}
-	st = ots_db_stmt(e->db, state ?
-			 "SELECT " OTS_TX_COLUMNS " FROM transactions WHERE state = ? ORDER BY id DESC" :
-			 "SELECT " OTS_TX_COLUMNS " FROM transactions ORDER BY id DESC");
-	if (state)
-		ots_db_bind_int(st, 1, s);
+	sql = g_string_new("SELECT " OTS_TX_COLUMNS " FROM transactions WHERE id < ?");
+	if (f->iccid)
+		g_string_append(sql, " AND iccid = ?");
+	if (f->state)
+		g_string_append(sql, " AND state = ?");
+	/* one row more than the page: whether another page follows */
+	g_string_append(sql, " ORDER BY id DESC LIMIT ?");
+	st = ots_db_stmt(e->db, sql->str);
+	g_string_free(sql, TRUE);
+	ots_db_bind_int(st, arg++, f->before ? (int64_t)f->before : G_MAXINT64);
+	if (f->iccid)
+		ots_db_bind_text(st, arg++, f->iccid);
+	if (f->state)
+		ots_db_bind_int(st, arg++, s);
+	ots_db_bind_int(st, arg, (int64_t)f->limit + 1);
 	a = json_array_new();
-	while (ots_db_next(st, NULL))
+	while (ots_db_next(st, &local)) {
+		if (count++ == f->limit) {
+			*more = true;
+			break;
+		}
 		json_array_add_element(a, ots_tx_row_json(e, st, false));
+	}
 	ots_db_reset(st);
+	if (local) {
+		g_propagate_error(error, local);
+		json_array_unref(a);
+		return NULL;
+	}
 	n = json_node_new(JSON_NODE_ARRAY);
 	json_node_take_array(n, a);
 	return n;

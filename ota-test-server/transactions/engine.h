@@ -225,8 +225,14 @@ bool ots_engine_card_add_json(struct ots_engine *engine, JsonNode *card, bool re
  */
 bool ots_engine_card_add_json_all(struct ots_engine *engine, JsonArray *cards, bool replace,
 				  GError **error);
-/* [{"iccid", "msisdn", "keysets": n, "tars": [...], "active": txid or null}] */
-JsonNode *ots_engine_card_list(struct ots_engine *engine, GError **error);
+/*
+ * One page of the cards, in ICCID order (doc/api.md "GET /v1/cards"): an
+ * array of at most limit (> 0) cards as ots_engine_card_show() gives them,
+ * whose ICCID is above after (NULL: from the first); *more when others
+ * follow.  It does not fill the registry's cache.
+ */
+JsonNode *ots_engine_card_list(struct ots_engine *engine, const char *after, unsigned limit,
+			       bool *more, GError **error);
 /* One card without keys: keysets with kvn, kic, kid, algorithm names, counter. */
 JsonNode *ots_engine_card_show(struct ots_engine *engine, const char *iccid, GError **error);
 /* OTS_ERROR_STATE while the card has unfinished transactions. */
@@ -322,8 +328,20 @@ static inline bool ots_tx_state_is_final(enum ots_tx_state s)
  *  "timeline": [event, ...] (see ots_event_to_json)}
  */
 JsonNode *ots_engine_tx_get(struct ots_engine *engine, uint64_t id, GError **error);
-/* Array of transactions (without timeline), newest first; state NULL = all. */
-JsonNode *ots_engine_tx_list(struct ots_engine *engine, const char *state, GError **error);
+/* Which transactions a listing wants (doc/api.md "GET /v1/transactions"). */
+struct ots_tx_filter {
+	const char *state;       /* a state's name (ots_tx_state_name), NULL: any */
+	const char *iccid;       /* NULL: any card */
+	uint64_t before;         /* ids below this one; 0: from the newest */
+	unsigned limit;          /* at most this many (> 0) */
+};
+/*
+ * One page of transactions (without timeline), newest first, through an
+ * index for each filter; *more when others follow.  An unknown state is
+ * OTS_ERROR_INVALID ("state: ...").
+ */
+JsonNode *ots_engine_tx_list(struct ots_engine *engine, const struct ots_tx_filter *filter,
+			     bool *more, GError **error);
 /* Final state of a transaction (for --wait style callers), or -1 if unknown. */
 int ots_engine_tx_state(struct ots_engine *engine, uint64_t id);
 
@@ -411,6 +429,7 @@ char *ots_engine_tx_iccid(struct ots_engine *engine, uint64_t id);
 
 struct ots_engine_stats {
 	uint64_t cards;
+	uint64_t cards_cached;   /* in the registry's cache (memory) */
 	uint64_t active_tx;      /* not final */
 	uint64_t commands_sent;
 	uint64_t pors_received, pors_invalid;

@@ -45,6 +45,7 @@ void reply_clear(struct reply *r)
 	g_free(r->body);
 	g_free(r->location);
 	g_free(r->allow);
+	g_free(r->link);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -73,6 +74,8 @@ void call(struct reply *r, const char *method, const char *path, const char *cty
 							    "Location"));
 	r->allow = g_strdup(soup_message_headers_get_one(soup_message_get_response_headers(msg),
 							 "Allow"));
+	r->link = g_strdup(soup_message_headers_get_one(soup_message_get_response_headers(msg),
+							"Link"));
 	data = g_bytes_get_data(b, &len);
 	r->body = g_strndup(data ? data : "", len);
 	assert_no_keys(r->body, len, path);

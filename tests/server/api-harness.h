@@ -44,7 +44,7 @@ struct reply {
 	guint status;
 	JsonNode *json;
 	char *body;
-	char *location, *allow;
+	char *location, *allow, *link;
 };
 void reply_clear(struct reply *r);
 /* One request (body NULL: none); every answer is checked for keys. */

@@ -242,6 +242,374 @@ static void test_card_routes(void)
 	expect("DELETE", "/v1/cards/x", NULL, NULL, 400, "iccid");
 }
 
+/* ---- paging (doc/api.md "Paging") ------------------------------------------------------- */
+
+/* The path a Link: <PATH>; rel="next" names (g_free), or NULL without one. */
+static char *next_of(const struct reply *r)
+{
+	static const char tail[] = ">; rel=\"next\"";
+
+	if (!r->link)
+		return NULL;
+	g_assert_true(r->link[0] == '<' && g_str_has_suffix(r->link, tail));
+	return g_strndup(r->link + 1, strlen(r->link) - 1 - strlen(tail));
+}
+
+/* GET path: 200 with an array, the array (in r). */
+static JsonArray *get_array(struct reply *r, const char *path)
+{
+	call(r, "GET", path, NULL, NULL);
+	if (r->status != 200 || !r->json || !JSON_NODE_HOLDS_ARRAY(r->json))
+		g_error("GET %s: %u %s", path, r->status, r->body);
+	return json_node_get_array(r->json);
+}
+
+/*
+ * GET path and every page the Links name after it: their items in order
+ * (json_array_unref), *pages how many.  A page with a Link is full (limit
+ * items), the last has none.
+ */
+static JsonArray *get_pages(const char *path, unsigned limit, unsigned *pages)
+{
+	JsonArray *all = json_array_new();
+	char *p = g_strdup(path);
+
+	*pages = 0;
+	while (p) {
+		struct reply r;
+		JsonArray *a;
+
+		a = get_array(&r, p);
+		for (guint i = 0; i < json_array_get_length(a); i++)
+			json_array_add_element(all, json_array_dup_element(a, i));
+		g_free(p);
+		p = next_of(&r);
+		if (p)
+			g_assert_cmpuint(json_array_get_length(a), ==, limit);
+		else
+			g_assert_cmpuint(json_array_get_length(a), <=, limit);
+		(*pages)++;
+		reply_clear(&r);
+	}
+	return all;
+}
+
+static int64_t status_member(const char *name)
+{
+	struct reply r;
+	int64_t v;
+
+	call(&r, "GET", "/v1/status", NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	g_assert_true(json_object_has_member(obj(&r), name));
+	v = json_object_get_int_member(obj(&r), name);
+	reply_clear(&r);
+	return v;
+}
+
+/* The highest ICCIDs of the tests: five cards, listed after PAGED_FLOOR only. */
+#define PAGED_FLOOR "89999999999999999900"
+#define PAGED(n) "8999999999999999990" #n
+
+/*
+ * GET /v1/cards a page at a time: limit=2 over five cards is three pages,
+ * a Link to the next on the first two, none on the last, every card once in
+ * ICCID order; bad limit and after are 400 naming them; a listing leaves
+ * the registry's cache as it was.
+ */
+static void test_card_paging(void)
+{
+	static const char *const bad_limit[] = { "0", "10001", "-1", "abc", "", "2x", "1.5",
+						 "99999999999999999999" };
+	static const char *const bad_after[] = { "123", "", "8999999999999999990x", "899999999999999999001",
+						 "+9999999999999999990" };
+	int64_t cached = status_member("cards-cached");
+	unsigned pages, n;
+	struct reply r;
+	JsonArray *a;
+
+	expect("POST", "/v1/cards", "application/json",
+	       "[{\"iccid\":\"" PAGED(4) "\"},{\"iccid\":\"" PAGED(2) "\"},{\"iccid\":\"" PAGED(5) "\"},"
+	       "{\"iccid\":\"" PAGED(1) "\"},{\"iccid\":\"" PAGED(3) "\"}]", 201, NULL);
+
+	call(&r, "GET", "/v1/cards?limit=2&after=" PAGED_FLOOR, NULL, NULL);
+	g_assert_cmpuint(r.status, ==, 200);
+	g_assert_cmpstr(r.link, ==, "</v1/cards?limit=2&after=" PAGED(2) ">; rel=\"next\"");
+	reply_clear(&r);
+	call(&r, "GET", "/v1/cards?limit=2&after=" PAGED(2), NULL, NULL);
+	g_assert_cmpstr(r.link, ==, "</v1/cards?limit=2&after=" PAGED(4) ">; rel=\"next\"");
+	reply_clear(&r);
+	a = get_pages("/v1/cards?limit=2&after=" PAGED_FLOOR, 2, &pages);
+	g_assert_cmpuint(pages, ==, 3);
+	g_assert_cmpuint(json_array_get_length(a), ==, 5);
+	for (unsigned i = 0; i < 5; i++) {
+		char want[21];
+
+		g_snprintf(want, sizeof(want), "8999999999999999990%u", i + 1);
+		g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(a, i),
+							      "iccid"), ==, want);
+	}
+	json_array_unref(a);
+	/* a last page as full as the limit has no Link: the server read one more to know */
+	call(&r, "GET", "/v1/cards?limit=5&after=" PAGED_FLOOR, NULL, NULL);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(r.json)), ==, 5);
+	g_assert_null(r.link);
+	reply_clear(&r);
+	call(&r, "GET", "/v1/cards?after=" PAGED(5), NULL, NULL);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(r.json)), ==, 0);
+	g_assert_null(r.link);
+	reply_clear(&r);
+
+	/* from the first card, three a page: every registered card once, in order */
+	a = get_pages("/v1/cards?limit=3", 3, &pages);
+	n = json_array_get_length(a);
+	g_assert_cmpint(n, ==, status_member("cards"));
+	g_assert_cmpuint(pages, ==, (n + 2) / 3);     /* a full last page has no Link */
+	for (unsigned i = 1; i < n; i++)
+		g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(a, i - 1), "iccid"),
+				<, json_object_get_string_member(json_array_get_object_element(a, i), "iccid"));
+	json_array_unref(a);
+	expect("GET", "/v1/cards?limit=10000", NULL, NULL, 200, NULL);
+	expect("GET", "/v1/cards?limit=1&after=" PAGED(1), NULL, NULL, 200, NULL);
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad_limit); i++) {
+		char *path = g_strdup_printf("/v1/cards?limit=%s", bad_limit[i]);
+
+		expect("GET", path, NULL, NULL, 400, "limit");
+		g_free(path);
+	}
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad_after); i++) {
+		char *path = g_strdup_printf("/v1/cards?limit=2&after=%s", bad_after[i]);
+
+		expect("GET", path, NULL, NULL, 400, "after");
+		g_free(path);
+	}
+	expect("GET", "/v1/cards?before=1", NULL, NULL, 400, "before");
+
+	/* listing read every card and kept none of them */
+	g_assert_cmpint(status_member("cards-cached"), ==, cached);
+	for (unsigned i = 1; i <= 5; i++) {
+		char *path = g_strdup_printf("/v1/cards/8999999999999999990%u", i);
+
+		expect("DELETE", path, NULL, NULL, 204, NULL);
+		g_free(path);
+	}
+}
+
+/* GET path answers these transactions (their ids, newest first) and a Link to next (NULL: none). */
+static void expect_tx_page(const char *path, const char *ids, const char *next)
+{
+	GString *s = g_string_new(NULL);
+	struct reply r;
+	JsonArray *a;
+
+	a = get_array(&r, path);
+	for (guint i = 0; i < json_array_get_length(a); i++)
+		g_string_append_printf(s, "%s%" G_GINT64_FORMAT, i ? " " : "",
+				       json_object_get_int_member(json_array_get_object_element(a, i), "id"));
+	g_assert_cmpstr(s->str, ==, ids);
+	g_string_free(s, TRUE);
+	if (next) {
+		char *link = g_strdup_printf("<%s>; rel=\"next\"", next);
+
+		g_assert_cmpstr(r.link, ==, link);
+		g_free(link);
+	} else {
+		g_assert_null(r.link);
+	}
+	reply_clear(&r);
+}
+
+#define CARD_A "89882390000000000708"
+#define CARD_B "89882390000000000709"
+
+/*
+ * GET /v1/transactions a page at a time, newest first, with state and
+ * iccid filtered in the database: each filter's pages hold its
+ * transactions only, each once; the Link carries the filters; bad limit,
+ * before and iccid are 400 naming them.  ota-cli tx list follows the
+ * filters and stops at --limit.
+ */
+static void test_tx_paging(void)
+{
+	int64_t ta[3], tb[2];
+	unsigned pages;
+	JsonArray *a;
+	JsonNode *n;
+
+	expect("POST", "/v1/cards", "application/json",
+	       "[" BATCH_CARD(8, GOOD_KID) "," BATCH_CARD(9, GOOD_KID) "]", 201, NULL);
+	/* no handset: each card's first is c1-sent, the others wait behind it (queued) */
+	for (unsigned i = 0; i < 3; i++) {
+		ta[i] = start_tx("{\"iccid\":\"" CARD_A "\",\"action\":\"yes-no\",\"text\":\"A?\"}");
+		if (i < 2)
+			tb[i] = start_tx("{\"iccid\":\"" CARD_B "\",\"action\":\"yes-no\",\"text\":\"B?\"}");
+	}
+#define F(...) g_strdup_printf(__VA_ARGS__)
+#define ID "%" G_GINT64_FORMAT
+	{
+		/* each row's next is the row after it, where a row has one */
+		struct { char *path, *ids, *next; } pg[] = {
+			/* one card's, two a page */
+			{ F("/v1/transactions?iccid=" CARD_A "&limit=2"), F(ID " " ID, ta[2], ta[1]),
+			  F("/v1/transactions?limit=2&before=" ID "&iccid=" CARD_A, ta[1]) },
+			{ F("/v1/transactions?limit=2&before=" ID "&iccid=" CARD_A, ta[1]), F(ID, ta[0]), NULL },
+			/* one card's in one state: the two queued, one a page, both filters in the Link */
+			{ F("/v1/transactions?iccid=" CARD_A "&state=queued&limit=1"), F(ID, ta[2]),
+			  F("/v1/transactions?limit=1&before=" ID "&state=queued&iccid=" CARD_A, ta[2]) },
+			{ F("/v1/transactions?limit=1&before=" ID "&state=queued&iccid=" CARD_A, ta[2]),
+			  F(ID, ta[1]), NULL },        /* ta[0] is not queued */
+			/* the other card's; below an id */
+			{ F("/v1/transactions?iccid=" CARD_B), F(ID " " ID, tb[1], tb[0]), NULL },
+			{ F("/v1/transactions?iccid=" CARD_A "&before=" ID, ta[2]), F(ID " " ID, ta[1], ta[0]),
+			  NULL },
+		};
+
+		for (unsigned i = 0; i < G_N_ELEMENTS(pg); i++) {
+			expect_tx_page(pg[i].path, pg[i].ids, pg[i].next);
+			g_free(pg[i].path);
+			g_free(pg[i].ids);
+			g_free(pg[i].next);
+		}
+	}
+#undef ID
+#undef F
+
+	/* every queued one, two a page: queued only, newest first, each once, ours among them */
+	a = get_pages("/v1/transactions?state=queued&limit=2", 2, &pages);
+	g_assert_cmpuint(json_array_get_length(a), >=, 3);
+	g_assert_cmpuint(pages, ==, (json_array_get_length(a) + 1) / 2);
+	{
+		unsigned ours = 0;
+
+		for (guint i = 0; i < json_array_get_length(a); i++) {
+			JsonObject *t = json_array_get_object_element(a, i);
+			int64_t id = json_object_get_int_member(t, "id");
+
+			g_assert_cmpstr(json_object_get_string_member(t, "state"), ==, "queued");
+			if (i)
+				g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(a, i - 1),
+									   "id"), >, id);
+			ours += id == ta[2] || id == ta[1] || id == tb[1];
+		}
+		g_assert_cmpuint(ours, ==, 3);
+	}
+	json_array_unref(a);
+	/* all of them, three a page: the same as one page of them all */
+	a = get_pages("/v1/transactions?limit=3", 3, &pages);
+	g_assert_cmpuint(pages, >=, 2);
+	{
+		struct reply r;
+		char *x, *y;
+
+		call(&r, "GET", "/v1/transactions?limit=10000", NULL, NULL);
+		g_assert_null(r.link);
+		n = json_node_new(JSON_NODE_ARRAY);
+		json_node_set_array(n, a);
+		x = json_to_string(n, FALSE);
+		y = json_to_string(r.json, FALSE);
+		g_assert_cmpstr(x, ==, y);
+		g_free(x);
+		g_free(y);
+		json_node_unref(n);
+		reply_clear(&r);
+	}
+	json_array_unref(a);
+
+	expect("GET", "/v1/transactions?limit=0", NULL, NULL, 400, "limit");
+	expect("GET", "/v1/transactions?limit=10001", NULL, NULL, 400, "limit");
+	expect("GET", "/v1/transactions?before=0", NULL, NULL, 400, "before");
+	expect("GET", "/v1/transactions?before=x", NULL, NULL, 400, "before");
+	expect("GET", "/v1/transactions?iccid=x1", NULL, NULL, 400, "iccid");
+	expect("GET", "/v1/transactions?iccid=123456789012345678901", NULL, NULL, 400, "iccid");
+	expect("GET", "/v1/transactions?state=done&limit=2", NULL, NULL, 400, "state");
+	expect("GET", "/v1/transactions?after=5", NULL, NULL, 400, "after");
+
+	/* ota-cli: the filters, and --limit */
+	n = cli_json((const char *[]){ "tx", "list", "--iccid", CARD_A, NULL });
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(n)), ==, 3);
+	json_node_unref(n);
+	n = cli_json((const char *[]){ "tx", "list", "--iccid", CARD_A, "--state", "queued", "--limit", "1",
+				       NULL });
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(n)), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(json_node_get_array(n), 0),
+						   "id"), ==, ta[2]);
+	json_node_unref(n);
+	cli_fails((const char *[]){ "tx", "list", "--limit", "-1", NULL }, "--limit");
+}
+
+/* More cards than the server's default page (1 000) for ota-cli to follow the Links. */
+#define BULK_CARDS 1205
+
+/*
+ * ota-cli card list prints every card whatever the pages: one JSON array
+ * as the whole would print (--pretty too), each card once in order; --limit
+ * stops after N.
+ */
+static void test_cli_pages(void)
+{
+	GString *body = g_string_new("[");
+	struct cli_result r;
+	struct reply page;
+	JsonNode *all, *n;
+	JsonArray *a;
+	guint len;
+	char *text;
+
+	for (unsigned i = 0; i < BULK_CARDS; i++)
+		g_string_append_printf(body, "%s{\"iccid\":\"8988239100000000%04u\"}", i ? "," : "", i);
+	g_string_append(body, "]");
+	expect("POST", "/v1/cards", "application/json", body->str, 201, NULL);
+	g_string_free(body, TRUE);
+
+	/* the server's default page */
+	call(&page, "GET", "/v1/cards", NULL, NULL);
+	a = json_node_get_array(page.json);
+	g_assert_cmpuint(json_array_get_length(a), ==, 1000);
+	text = g_strdup_printf("</v1/cards?limit=1000&after=%s>; rel=\"next\"",
+			       json_object_get_string_member(json_array_get_object_element(a, 999), "iccid"));
+	g_assert_cmpstr(page.link, ==, text);
+	g_free(text);
+	reply_clear(&page);
+
+	all = cli_json((const char *[]){ "card", "list", NULL });
+	a = json_node_get_array(all);
+	len = json_array_get_length(a);
+	g_assert_cmpint(len, ==, status_member("cards"));
+	g_assert_cmpuint(len, >=, BULK_CARDS);
+	for (guint i = 1; i < len; i++)
+		g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(a, i - 1), "iccid"),
+				<, json_object_get_string_member(json_array_get_object_element(a, i), "iccid"));
+
+	/* --pretty: what json_to_string() prints of the whole array, parsing the same */
+	run_cli(&r, (const char *[]){ "card", "list", "--pretty", NULL });
+	g_assert_cmpint(r.status, ==, 0);
+	g_assert_cmpstr(r.err, ==, "");
+	n = json_from_string(r.out, NULL);
+	g_assert_nonnull(n);
+	text = json_to_string(n, TRUE);
+	g_assert_true(g_str_has_suffix(r.out, "\n"));
+	r.out[strlen(r.out) - 1] = '\0';
+	g_assert_cmpstr(r.out, ==, text);
+	g_free(text);
+	g_assert_true(json_node_equal(n, all));
+	json_node_unref(n);
+	cli_clear(&r);
+
+	/* --limit: the first N, across a page boundary too */
+	n = cli_json((const char *[]){ "card", "list", "--limit", "1100", NULL });
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(n)), ==, 1100);
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(json_node_get_array(n),
+										     1099), "iccid"), ==,
+			json_object_get_string_member(json_array_get_object_element(a, 1099), "iccid"));
+	json_node_unref(n);
+	n = cli_json((const char *[]){ "card", "list", "--limit", "2", NULL });
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(n)), ==, 2);
+	json_node_unref(n);
+	cli_fails((const char *[]){ "card", "list", "--limit", "-3", NULL }, "--limit");
+	json_node_unref(all);
+}
+
 /* ---- transactions ------------------------------------------------------------------------ */
 
 #define TX(members) "{\"iccid\":\"" TEST_ICCID "\"," members "}"
@@ -1108,11 +1476,14 @@ int main(int argc, char **argv)
 	g_test_add_func("/api/cards/batch", test_card_batch);
 	g_test_add_func("/api/cards/checks", test_card_checks);
 	g_test_add_func("/api/cards/routes", test_card_routes);
+	g_test_add_func("/api/cards/paging", test_card_paging);
 	g_test_add_func("/api/tx/bad-input", test_tx_bad_input);
 	g_test_add_func("/api/tx/routes", test_tx_routes);
+	g_test_add_func("/api/tx/paging", test_tx_paging);
 	g_test_add_func("/api/http/oversized", test_oversized);
 	g_test_add_func("/api/events/stream", test_events);
 	g_test_add_func("/api/cli/commands", test_cli);
+	g_test_add_func("/api/cli/pages", test_cli_pages);
 	g_test_add_func("/api/rfm/bad-input", test_rfm_bad_input);
 	g_test_add_func("/api/rfm/routes", test_rfm_routes);
 	g_test_add_func("/api/rfm/cli", test_rfm_cli);

@@ -408,6 +408,7 @@ static void test_registry(struct fixture *f, gconstpointer data)
 	GError *error = NULL;
 	JsonNode *n, *bad;
 	char *text, *iccid = NULL;
+	bool more;
 
 	/* keys never come out */
 	n = ots_engine_card_show(f->e, TEST_ICCID, &error);
@@ -427,8 +428,9 @@ static void test_registry(struct fixture *f, gconstpointer data)
 	g_assert_cmpstr(iccid, ==, TEST_ICCID2);
 	g_free(iccid);
 
-	n = ots_engine_card_list(f->e, &error);
+	n = ots_engine_card_list(f->e, NULL, 10, &more, &error);
 	g_assert_cmpuint(json_array_get_length(json_node_get_array(n)), ==, 2);
+	g_assert_false(more);
 	json_node_unref(n);
 
 	bad = json_from_string("{\"iccid\":\"8988239000000000003\",\"keysets\":[{\"kvn\":1,"
@@ -461,6 +463,111 @@ static void test_registry(struct fixture *f, gconstpointer data)
 	assert_invalid(&error, "file");
 }
 
+/* A card of the listing test: two keysets (given out of order), two TARs (pos order, not TAR order). */
+#define LISTED_CARD(n) \
+	"{\"iccid\":\"8988239000000000090" #n "\",\"msisdn\":\"+155500900" #n "\",\"link\":\"smpp\"," \
+	"\"keysets\":[{\"kvn\":2,\"kic\":\"25\",\"kid\":\"25\",\"counter\":\"000000002" #n "\"," \
+	"\"kid-key\":\"0f1e2d3c4b5a69788796a5b4c3d2e1f0\"},{\"kvn\":1,\"kic\":\"15\",\"kid\":\"15\"," \
+	"\"kic-key\":\"00112233445566778899aabbccddeeff\",\"kid-key\":\"0f1e2d3c4b5a69788796a5b4c3d2e1f0\"}]," \
+	"\"tars\":[{\"tar\":\"defe02\",\"spi\":\"1619\",\"keysets\":[2]},{\"tar\":\"defe01\",\"spi\":\"1619\"," \
+	"\"mg-address\":\"+15550100\",\"min-security-level\":\"16\"}]}"
+
+/*
+ * GET /v1/cards at the engine: pages in ICCID order, every card once, each
+ * as ots_engine_card_show() gives it (keysets with their counters, TARs in
+ * their order, read in three statements a page), and none left in the
+ * registry's cache by the listing: a million cards listed would stay there.
+ */
+static void test_card_list_pages(struct fixture *f, gconstpointer data)
+{
+	JsonNode *batch = json_from_string("[" LISTED_CARD(1) "," LISTED_CARD(2) ","
+					   "{\"iccid\":\"89882390000000000903\"}," LISTED_CARD(4) ","
+					   LISTED_CARD(5) "]", NULL);
+	GPtrArray *listed = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
+	struct ots_engine_stats st;
+	GError *error = NULL;
+	uint64_t cached;
+	char *after = NULL;
+	unsigned pages = 0;
+	bool more = true;
+	JsonNode *n;
+
+	g_assert_true(ots_engine_card_add_json_all(f->e, json_node_get_array(batch), false, &error));
+	g_assert_no_error(error);
+	json_node_unref(batch);
+	/* a card in the cache already is listed as the others */
+	json_node_unref(ots_engine_card_show(f->e, TEST_ICCID, &error));
+	ots_engine_get_stats(f->e, &st);
+	cached = st.cards_cached;
+	g_assert_cmpuint(cached, >=, 1);
+	g_assert_cmpuint(st.cards, ==, 6);
+
+	/* six cards, two a page: three pages, the last one full and yet the last */
+	while (more) {
+		JsonArray *a;
+
+		n = ots_engine_card_list(f->e, after, 2, &more, &error);
+		g_assert_no_error(error);
+		a = json_node_get_array(n);
+		g_assert_cmpuint(json_array_get_length(a), ==, 2);
+		for (guint i = 0; i < json_array_get_length(a); i++)
+			g_ptr_array_add(listed, json_array_dup_element(a, i));
+		g_free(after);
+		after = g_strdup(json_object_get_string_member(json_array_get_object_element(a, 1),
+							       "iccid"));
+		json_node_unref(n);
+		pages++;
+	}
+	g_assert_cmpuint(pages, ==, 3);
+	ots_engine_get_stats(f->e, &st);
+	g_assert_cmpuint(st.cards_cached, ==, cached);
+
+	/* nothing after the last; exactly as many as asked: no more */
+	n = ots_engine_card_list(f->e, after, 2, &more, &error);
+	g_assert_cmpuint(json_array_get_length(json_node_get_array(n)), ==, 0);
+	g_assert_false(more);
+	json_node_unref(n);
+	n = ots_engine_card_list(f->e, NULL, 6, &more, &error);
+	g_assert_false(more);
+	json_node_unref(n);
+	n = ots_engine_card_list(f->e, NULL, 5, &more, &error);
+	g_assert_true(more);
+	json_node_unref(n);
+
+	for (guint i = 0; i < listed->len; i++) {
+		JsonObject *o = json_node_get_object(listed->pdata[i]);
+		const char *iccid = json_object_get_string_member(o, "iccid");
+		JsonNode *shown = ots_engine_card_show(f->e, iccid, &error);
+		char *a = json_to_string(listed->pdata[i], FALSE), *b = json_to_string(shown, FALSE);
+
+		g_assert_no_error(error);
+		if (i > 0)
+			g_assert_cmpstr(json_object_get_string_member(json_node_get_object(
+				listed->pdata[i - 1]), "iccid"), <, iccid);
+		g_assert_cmpstr(a, ==, b);
+		g_free(a);
+		g_free(b);
+		json_node_unref(shown);
+	}
+	/* what the cards were given: counters, key presence, TARs in their order */
+	n = listed->pdata[2];
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(n), "iccid"), ==,
+			"89882390000000000902");
+	{
+		char *text = json_to_string(n, FALSE);
+
+		g_assert_nonnull(strstr(text, "\"kvn\":1,"));
+		g_assert_cmpuint(strstr(text, "\"kvn\":1,") - text, <, strstr(text, "\"kvn\":2,") - text);
+		g_assert_nonnull(strstr(text, "\"kic-key\":false,\"kid-key\":true,\"counter\":\"0000000022\""));
+		g_assert_cmpuint(strstr(text, "defe02") - text, <, strstr(text, "defe01") - text);
+		g_assert_nonnull(strstr(text, "\"link\":\"smpp\""));
+		g_assert_null(strstr(text, "0f1e2d3c"));
+		g_free(text);
+	}
+	g_ptr_array_unref(listed);
+	g_free(after);
+}
+
 static void test_validation(struct fixture *f, gconstpointer data)
 {
 	static const struct { const char *json; const char *field; int code; } cases[] = {
@@ -490,6 +597,7 @@ static void test_validation(struct fixture *f, gconstpointer data)
 	};
 	GError *error = NULL;
 	uint64_t id;
+	bool more;
 
 	for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
 		JsonNode *n = json_from_string(cases[i].json, NULL);
@@ -502,7 +610,8 @@ static void test_validation(struct fixture *f, gconstpointer data)
 		g_clear_error(&error);
 		json_node_unref(n);
 	}
-	g_assert_null(ots_engine_tx_list(f->e, "sleeping", &error));
+	g_assert_null(ots_engine_tx_list(f->e, &(struct ots_tx_filter){ .state = "sleeping", .limit = 1 },
+					 &more, &error));
 	assert_invalid(&error, "state");
 	g_assert_false(ots_engine_tx_poll(f->e, 999, &error));
 	g_assert_error(error, OTS_ERROR, OTS_ERROR_NOT_FOUND);
@@ -1022,6 +1131,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ots/db/mode", test_db_mode);
 #define ADD(name, fn) g_test_add("/ots/" name, struct fixture, NULL, setup, fn, teardown)
 	ADD("registry", test_registry);
+	ADD("registry/list-pages", test_card_list_pages);
 	ADD("import-checks", test_import_checks);
 	ADD("validation", test_validation);
 	ADD("flow/rq-fixed", test_flow_rq_fixed);

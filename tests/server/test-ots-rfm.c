@@ -192,9 +192,12 @@ static uint64_t server_counter(struct rig *r, const char *iccid)
 
 static unsigned count_tx(struct rig *r)
 {
-	JsonNode *n = ots_engine_tx_list(r->e, NULL, NULL);
+	const struct ots_tx_filter all = { .limit = 1000 };
+	bool more;
+	JsonNode *n = ots_engine_tx_list(r->e, &all, &more, NULL);
 	unsigned len = json_array_get_length(json_node_get_array(n));
 
+	g_assert_false(more);
 	json_node_unref(n);
 	return len;
 }
