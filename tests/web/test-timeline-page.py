@@ -31,6 +31,8 @@ test answers, so the deferred flow stops where the patent's user thinks:
      the script and the R-APDUs; then a campaign of one card: the campaigns
      panel shows it completed with its counts, and its operation's
      timeline the card's campaign states (timeline-rfm.png);
+  7. more cards than the API's first page: the page lists that page and
+     says there are more;
   and the browser's console holds no Content-Security-Policy violation and
   no error but the campaigns 404 (before the server has campaigns).
 
@@ -428,6 +430,20 @@ def rfm(s, page, art):
     page.screenshot(os.path.join(art, "timeline-rfm.png"))
 
 
+def pages(s, page):
+    """More cards than the page lists (the API's first page, 1 000): it says so."""
+    bulk = [{"iccid": "8988239900000000%04d" % i} for i in range(1000)]
+    status, body = s.api.call("POST", "/v1/cards", bulk)
+    check(status == 201, "1 000 more cards registered: %s %s" % (status, body))
+    check(page.js("return document.getElementById('cards-more').hidden"), "no note while every card is listed")
+    page.d.get(s.api.base + "/")
+    page.wait(lambda: not page.js("return document.getElementById('cards-more').hidden"), "the note on more cards")
+    listed = page.js("return document.querySelectorAll('#card-list li').length")
+    note = page.text("cards-more")
+    check(listed == 1000 and note.startswith("the first 1000 shown"), "%d cards listed, then: %s" % (listed, note))
+    check(page.js("return document.getElementById('tx-more').hidden"), "every transaction listed: no note")
+
+
 def console_clean(page):
     bad = []
     for entry in page.d.get_log("browser"):
@@ -474,6 +490,7 @@ def run():
             keyboard(page, flow_tx, lost_tx)
             phone(page, art)
             rfm(s, page, art)
+            pages(s, page)
             console_clean(page)
         finally:
             if d is not None:

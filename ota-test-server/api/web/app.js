@@ -58,13 +58,17 @@
 		'next-session': 'EV: next session', poll: 'EV: poll',
 	};
 	const FINAL = new Set(['completed', 'expired', 'failed']);
+	/* the lists are the API's first pages: the newest transactions, the first cards by ICCID */
+	const TX_PAGE = 200, CARD_PAGE = 1000;
 	const FONT = 'system-ui, "DejaVu Sans", sans-serif';
 
 	const $ = (id) => document.getElementById(id);
 
 	const state = {
 		txs: [],            // GET /v1/transactions, newest first (no timelines)
+		txMore: false,      // older ones than those (a Link to the next page)
 		cards: [],
+		cardsMore: false,   // more cards than those
 		campaigns: null,    // null: the server has no /v1/campaigns
 		cardFilter: null,   // ICCID or null
 		selected: null,     // id of the chosen transaction
@@ -79,7 +83,9 @@
 
 	async function getJSON(path) {
 		const r = await fetch(path, { headers: { Accept: 'application/json' }, cache: 'no-store' });
-		return { status: r.status, body: r.ok ? await r.json() : null };
+		/* a Link rel="next" (RFC 8288): the list goes on past this page */
+		return { status: r.status, body: r.ok ? await r.json() : null,
+			 more: /rel="?next"?/.test(r.headers.get('Link') || '') };
 	}
 
 	/* fn at most once per `ms`, the last call wins */
@@ -707,7 +713,7 @@
 	function showTransactions() {
 		const txs = state.cardFilter ? state.txs.filter((t) => t.iccid === state.cardFilter) : state.txs;
 		const ul = $('tx-list');
-		syncList(ul, txs.slice(0, 200), (t) => t.id, (li, t) => {
+		syncList(ul, txs.slice(0, TX_PAGE), (t) => t.id, (li, t) => {
 			li.replaceChildren(
 				line('tx-id', '#' + t.id),
 				line('badge s-' + t.state, t.state),
@@ -719,6 +725,8 @@
 		$('tx-empty').hidden = txs.length > 0;
 		$('tx-empty').textContent = state.cardFilter ? 'no transactions on card ' + state.cardFilter
 			: 'no transactions yet';
+		$('tx-more').hidden = !state.txMore;
+		$('tx-more').textContent = 'the newest ' + TX_PAGE + ' shown; ota-cli tx list lists them all';
 		markSelected();
 	}
 
@@ -740,6 +748,8 @@
 			li.setAttribute('aria-label', 'Card ' + c.iccid + (c.msisdn ? ', ' + c.msisdn : ''));
 		});
 		$('cards-empty').hidden = state.cards.length > 0;
+		$('cards-more').hidden = !state.cardsMore;
+		$('cards-more').textContent = 'the first ' + CARD_PAGE + ' shown; ota-cli card list lists them all';
 		markSelected();
 	}
 
@@ -758,18 +768,23 @@
 			: 'no campaigns';
 	}
 
+	/* the chosen card's own when the list shows one card's */
 	async function loadTransactions() {
-		const r = await getJSON('/v1/transactions').catch(() => ({ status: 0 }));
-		if (r.status !== 200)
+		const card = state.cardFilter;
+		const r = await getJSON('/v1/transactions?limit=' + TX_PAGE +
+					(card ? '&iccid=' + encodeURIComponent(card) : '')).catch(() => ({ status: 0 }));
+		if (r.status !== 200 || card !== state.cardFilter)
 			return;
 		state.txs = r.body;
+		state.txMore = r.more;
 		showTransactions();
 	}
 
 	async function loadCards() {
-		const r = await getJSON('/v1/cards').catch(() => ({ status: 0 }));
+		const r = await getJSON('/v1/cards?limit=' + CARD_PAGE).catch(() => ({ status: 0 }));
 		if (r.status === 200) {
 			state.cards = r.body;
+			state.cardsMore = r.more;
 			showCards();
 		}
 	}
@@ -797,7 +812,8 @@
 		} catch (err) {
 			return;
 		}
-		if (e.iccid && !state.cards.some((c) => c.iccid === e.iccid))
+		/* a card not listed is new, unless the list is one page of more */
+		if (e.iccid && !state.cardsMore && !state.cards.some((c) => c.iccid === e.iccid))
 			loadCards();
 		const known = state.txs.some((t) => t.id === e.tx);
 		if (!known && e.event === 'queued' && $('follow').checked)
@@ -851,6 +867,7 @@
 		listbox($('card-list'), (key) => {
 			state.cardFilter = state.cardFilter === key ? null : key;
 			showTransactions();
+			loadTransactions();
 		});
 		if (window.ResizeObserver) {
 			let width = 0;
