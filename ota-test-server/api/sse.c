@@ -122,11 +122,8 @@ void ots_api_events(struct ots_http *h, SoupServerMessage *msg, GHashTable *quer
 	}
 	if (!ots_api_check_query(msg, query, params))
 		return;
-	if (iccid && (!*iccid || strlen(iccid) > 20 || strspn(iccid, "0123456789") != strlen(iccid))) {
-		ots_api_reply_error(msg, SOUP_STATUS_BAD_REQUEST, "iccid",
-				    "iccid: expected up to 20 digits");
+	if (iccid && !ots_api_check_iccid(msg, "iccid", iccid, 1))
 		return;
-	}
 	if (!ots_api_query_number(msg, query, "tx", &id) ||
 	    !ots_api_query_number(msg, query, "campaign", &campaign))
 		return;
