@@ -4,10 +4,14 @@
  * their outstanding commands (the database is the truth; this mirrors it),
  * the per-card session lock, and the helpers the engine's files share.
  *
- * Every entry point (API call, timer, southbound input) brackets its work
- * with ots_engine_begin()/ots_engine_end(): one savepoint inside the open
- * batch (engine.h "group commit"), rolled back alone when the entry point
- * fails.  Timeline events are dispatched to subscribers and SMS handed to
+ * Every entry point brackets its work inside the open batch (engine.h
+ * "group commit").  A request (API call, campaign, lease hand-over) that
+ * checks before it changes the in-memory view takes ots_engine_begin(): a
+ * savepoint, rolled back alone when the request fails.  The engine's own
+ * steps (network input, timers) change the view as they write, which no
+ * savepoint undoes: they take ots_engine_begin_step(), and one that fails
+ * dooms the batch: rolled back whole and the view read again, as when a
+ * COMMIT fails (engine.c).  Timeline events are dispatched to subscribers and SMS handed to
  * the southbound link only after the batch has committed
  * (synchronous=FULL), so a counter, a command, a stored R1 are durable
  * before anything leaves.
@@ -144,7 +148,9 @@ struct ots_engine {
 	GPtrArray *outbox;        /* struct ots_outgoing *, of the current bracket */
 	/* the batch (group commit): what its brackets released, waiting for its COMMIT */
 	bool batch_open;
-	bool batch_doomed;        /* a bracket's savepoint failed: the batch must roll back */
+	bool batch_doomed;        /* a step or a savepoint failed: the batch must roll back */
+	int64_t solo_until;       /* after a lost batch, each bracket commits alone until then
+				   * (monotonic us): a step that keeps failing loses only itself */
 	uint64_t batch;           /* the open batch's number, else the last one's */
 	unsigned batch_changes;   /* brackets it holds */
 	GPtrArray *batch_events, *batch_outbox;
@@ -161,6 +167,7 @@ struct ots_engine {
 
 /* engine.c */
 void ots_engine_begin(struct ots_engine *e);
+void ots_engine_begin_step(struct ots_engine *e);
 void ots_engine_end(struct ots_engine *e);
 void ots_engine_db_failed(struct ots_engine *e, GError *error);
 struct ots_card_run *ots_engine_run(struct ots_engine *e, const char *iccid);

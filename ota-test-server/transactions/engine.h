@@ -388,9 +388,17 @@ void ots_engine_unsubscribe(struct ots_engine *engine, unsigned id);
  * says "stored" leave after that commit: a caller that answers after an
  * entry point asks ots_engine_unflushed() and holds its answer until a
  * commit listener hears that batch.
+ *
+ * A request (API call) that fails loses only its own changes.  A step of
+ * the engine's own (a PoR, a report, a timer) that fails loses the batch:
+ * it is rolled back, the engine reads its state again, and for
+ * OTS_SOLO_MS each entry point commits alone, so a step that keeps failing
+ * loses nothing but itself.  What a lost batch held is done again as after
+ * a kill -9: commands resent when their PoR timers run out.
  */
 #define OTS_BATCH_MAX_MS 4
 #define OTS_BATCH_MAX_CHANGES 256
+#define OTS_SOLO_MS 10000
 
 /* The number of the batch holding changes not yet durable; 0 when none is open. */
 uint64_t ots_engine_unflushed(struct ots_engine *engine);
@@ -434,7 +442,7 @@ struct ots_engine_stats {
 	uint64_t commands_sent;
 	uint64_t pors_received, pors_invalid;
 	uint64_t db_commits;     /* durable commits (fsyncs on SQLite) since start */
-	uint64_t batches_failed; /* batches whose COMMIT failed (rolled back, state re-read) */
+	uint64_t batches_failed; /* batches rolled back (their COMMIT or a step failed; state re-read) */
 };
 void ots_engine_get_stats(struct ots_engine *engine, struct ots_engine_stats *out);
 

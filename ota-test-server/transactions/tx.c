@@ -603,7 +603,7 @@ static gboolean tx_timer_cb(gpointer p)
 	struct ots_engine *e = tx->engine;
 
 	tx->timer = 0;
-	ots_engine_begin(e);
+	ots_engine_begin_step(e);
 	tx_due(e, tx);
 	ots_engine_end(e);
 	return G_SOURCE_REMOVE;

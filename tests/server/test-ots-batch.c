@@ -5,8 +5,12 @@
  *  - entry points of one loop turn share one commit: nothing leaves (SMS,
  *    events) before it, everything after it, and the database counts one
  *    commit for them;
- *  - an entry point that fails in the middle of a batch loses only its own
- *    changes, events and SMS; the others' survive the commit;
+ *  - a request (API call) that fails in the middle of a batch loses only
+ *    its own changes, events and SMS; the others' survive the commit;
+ *  - a step of the engine's own (a report, a PoR, a timer) that fails loses
+ *    the batch, and the engine reads its state again: the in-memory view
+ *    it changed never disagrees with the database; then each entry point
+ *    commits alone for a while;
  *  - a batch whose COMMIT fails: nothing of it leaves, and the engine's
  *    in-memory state forgets what the database lost;
  *  - in both cases the SMS ids reserved in what was rolled back are not
@@ -24,6 +28,7 @@ struct fixture {
 	char iccid[CARDS][21];
 	struct ots_engine *e;
 	GPtrArray *sent;         /* ICCIDs of the SMS the link took */
+	uint32_t last_id[CARDS]; /* the id of the last SMS the link took for each card */
 	uint32_t max_id;         /* the highest SMS id the link took */
 	GPtrArray *events;       /* "KIND ICCID" of the events subscribers heard */
 };
@@ -35,6 +40,9 @@ static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t 
 
 	g_ptr_array_add(f->sent, g_strdup(iccid));
 	f->max_id = MAX(f->max_id, id);
+	for (unsigned i = 0; i < CARDS; i++)
+		if (strcmp(f->iccid[i], iccid) == 0)
+			f->last_id[i] = id;
 	return true;
 }
 
@@ -195,6 +203,93 @@ static void refuse_row(struct fixture *f, const char *table, const char *iccid)
 	db_exec(f, sql);
 }
 
+/* A trigger that refuses the "failed" timeline event of card i's transactions. */
+static void refuse_failed_event(struct fixture *f, unsigned i)
+{
+	char *when = g_strdup_printf("NEW.event = 'failed' AND NEW.tx_id IN (SELECT id FROM "
+				     "transactions WHERE iccid = '%s')", f->iccid[i]);
+	char *sql = ots_db_target_is_postgres(f->db) ?
+		g_strdup_printf("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+				"IF %s THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; "
+				"END $$; CREATE TRIGGER refuse BEFORE INSERT ON timeline FOR EACH ROW "
+				"EXECUTE FUNCTION refuse();", when) :
+		g_strdup_printf("CREATE TRIGGER refuse BEFORE INSERT ON timeline WHEN %s BEGIN "
+				"SELECT RAISE(ABORT, 'refused by the test'); END;", when);
+
+	g_free(when);
+	db_exec(f, sql);
+}
+
+/* The SMSC refuses SMS id for good (a step of the engine's own). */
+static void refuse_final(struct fixture *f, uint32_t id)
+{
+	struct ots_sms_report r = {
+		.fate = OTS_SMS_REFUSED_FINAL, .link = "test", .status = 0x0b,
+		.reason = "ESME_RINVDSTADR (invalid destination address)",
+	};
+
+	ots_engine_sms_report(f->e, id, &r);
+}
+
+static int64_t open_tx_count(struct fixture *f)
+{
+	return db_int(f, "SELECT count(*) FROM transactions WHERE outcome = 0");
+}
+
+/*
+ * Two steps of the engine's own in one batch (the SMSC's final refusals of
+ * two C1s, as SMPP reports them), the second failing after it changed the in-memory view (its
+ * transaction concluded, its command closed): the whole batch is rolled
+ * back and the view read again, so both transactions are open in memory as
+ * in the database, and each fails for good once the refusal comes again.
+ * Meanwhile each entry point commits alone.
+ */
+static void test_step_fails(struct fixture *f, gconstpointer data)
+{
+	struct ots_engine_stats st;
+	GError *error = NULL;
+	GLogLevelFlags fatal;
+	uint64_t before;
+	uint32_t id0, id1;
+
+	g_assert_true(start(f, 0, &error));
+	g_assert_true(start(f, 1, &error));
+	g_assert_no_error(error);
+	run_until_flushed(f);
+	id0 = f->last_id[0];
+	id1 = f->last_id[1];
+	g_assert_cmpuint(id0, !=, 0);
+	g_assert_cmpuint(id1, !=, 0);
+	refuse_failed_event(f, 1);
+	before = commits(f);
+	g_ptr_array_set_size(f->events, 0);
+	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);
+	refuse_final(f, id0);
+	refuse_final(f, id1);
+	run_until_flushed(f);
+	g_log_set_always_fatal(fatal);
+	ots_engine_get_stats(f->e, &st);
+	g_assert_cmpuint(st.batches_failed, ==, 1);
+	g_assert_cmpuint(st.active_tx, ==, 2);          /* read again: both still open */
+	g_assert_cmpuint(f->events->len, ==, 0);
+	g_assert_cmpint(open_tx_count(f), ==, 2);
+	g_assert_cmpuint(commits(f), <=, before + 1);   /* the reload's batch at most */
+
+	/* the refusals again, the trigger gone: one commit each, at once */
+	db_exec(f, g_strdup(ots_db_target_is_postgres(f->db) ? "DROP TRIGGER refuse ON timeline" :
+			    "DROP TRIGGER refuse"));
+	before = commits(f);
+	refuse_final(f, id0);
+	g_assert_cmpuint(ots_engine_unflushed(f->e), ==, 0);
+	g_assert_cmpuint(commits(f), ==, before + 1);
+	refuse_final(f, id1);
+	g_assert_cmpuint(commits(f), ==, before + 2);
+	g_assert_cmpint(open_tx_count(f), ==, 0);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM timeline WHERE event = 'failed'"), ==, 2);
+	ots_engine_get_stats(f->e, &st);
+	g_assert_cmpuint(st.active_tx, ==, 0);
+}
+
 /* Every SMS id that left was reserved durably: below the msg_id counter the database holds. */
 static void assert_ids_reserved(struct fixture *f)
 {
@@ -331,5 +426,7 @@ int main(int argc, char **argv)
 		   teardown);
 	g_test_add("/ots/batch/msg-ids-rolled-back", struct fixture, NULL, setup,
 		   test_ids_rolled_back, teardown);
+	g_test_add("/ots/batch/step-fails", struct fixture, NULL, setup, test_step_fails,
+		   teardown);
 	return g_test_run();
 }
