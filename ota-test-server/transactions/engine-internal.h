@@ -7,7 +7,8 @@
  * Every entry point brackets its work inside the open batch (engine.h
  * "group commit").  A request (API call, campaign, lease hand-over) that
  * checks before it changes the in-memory view takes ots_engine_begin(): a
- * savepoint, rolled back alone when the request fails.  The engine's own
+ * savepoint, rolled back alone when the request fails, up to
+ * ots_engine_view_changes() if it changes that view.  The engine's own
  * steps (network input, timers) change the view as they write, which no
  * savepoint undoes: they take ots_engine_begin_step(), and one that fails
  * dooms the batch: rolled back whole and the view read again, as when a
@@ -168,6 +169,8 @@ struct ots_engine {
 /* engine.c */
 void ots_engine_begin(struct ots_engine *e);
 void ots_engine_begin_step(struct ots_engine *e);
+/* A request about to change the in-memory view: its savepoint is released, a failure now dooms the batch. */
+void ots_engine_view_changes(struct ots_engine *e);
 void ots_engine_end(struct ots_engine *e);
 void ots_engine_db_failed(struct ots_engine *e, GError *error);
 struct ots_card_run *ots_engine_run(struct ots_engine *e, const char *iccid);

@@ -330,6 +330,24 @@ void ots_engine_begin_step(struct ots_engine *e)
 	bracket_open(e);
 }
 
+/*
+ * The request now changes the in-memory view, which its savepoint cannot
+ * undo: what it wrote so far is released into the batch, and a failure from
+ * here on dooms the batch as a step's does.
+ */
+void ots_engine_view_changes(struct ots_engine *e)
+{
+	GError *error = NULL;
+
+	if (e->depth != 1 || !e->in_savepoint || e->failed)
+		return;
+	e->in_savepoint = false;
+	if (!ots_db_release(e->db, &error)) {
+		ots_engine_db_failed(e, error);
+		e->batch_doomed = true;
+	}
+}
+
 /* Opens the batch if none is open, then the bracket's savepoint in it. */
 void ots_engine_begin(struct ots_engine *e)
 {
@@ -1378,6 +1396,7 @@ bool ots_tx_enqueue(struct ots_engine *e, struct ots_tx *tx, uint64_t *id, GErro
 		ots_tx_free(tx);
 		return false;
 	}
+	ots_engine_view_changes(e);
 	g_hash_table_insert(e->txs, &tx->id, tx);
 	ots_tx_event(e, tx, "queued", NULL);
 	*id = tx->id;
@@ -1538,8 +1557,13 @@ bool ots_engine_tx_poll(struct ots_engine *e, uint64_t id, GError **error)
 				    ots_tx_state_name(s));
 		return false;
 	}
-	ots_engine_begin(e);
+	/* it sends at once: the in-memory view changes with its first write */
+	ots_engine_begin_step(e);
 	ok = ots_tx_poll(e, tx, error);
 	ots_engine_end(e);
+	if (ok && e->failed) {
+		g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "database: the poll was not stored");
+		return false;
+	}
 	return ok;
 }
