@@ -127,6 +127,10 @@ static void test_card_json(void)
 	"\"kic-key\":\"00112233445566778899aabbccddeeff\",\"kid-key\":\"" kid_key "\"}]," \
 	"\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\"}]}"
 #define GOOD_KID "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+/* a card with its ICCID whole (the CLI's batch) */
+#define CLI_CARD(iccid) "{\"iccid\":\"" iccid "\",\"keysets\":[{\"kvn\":1,\"kic\":\"15\"," \
+	"\"kid\":\"15\",\"kic-key\":\"00112233445566778899aabbccddeeff\",\"kid-key\":\"" \
+	GOOD_KID "\"}],\"tars\":[{\"tar\":\"defe01\",\"spi\":\"1619\"}]}"
 
 /* POST /v1/cards with an array: one database transaction, every card stored or none. */
 static void test_card_batch(void)
@@ -891,6 +895,16 @@ static void test_cli(void)
 		n = cli_json((const char *[]){ "card", "add", p, NULL });
 		g_assert_cmpstr(json_object_get_string_member(json_node_get_object(n), "iccid"),
 				==, ICCID_JSON);
+		json_node_unref(n);
+		/* an array: one batch, one commit */
+		g_assert_true(g_file_set_contents_full(p, "[" CLI_CARD("89882390000000000801") ","
+						       CLI_CARD("89882390000000000802") "]", -1,
+						       G_FILE_SET_CONTENTS_NONE, 0600, NULL));
+		n = cli_json((const char *[]){ "card", "add", p, NULL });
+		g_assert_cmpint(json_object_get_int_member(json_node_get_object(n), "registered"),
+				==, 2);
+		json_node_unref(n);
+		n = cli_json((const char *[]){ "card", "show", "89882390000000000802", NULL });
 		json_node_unref(n);
 		g_free(p);
 	}
