@@ -150,6 +150,7 @@ struct ots_engine {
 	/* the batch (group commit): what its brackets released, waiting for its COMMIT */
 	bool batch_open;
 	bool batch_doomed;        /* a step or a savepoint failed: the batch must roll back */
+	bool reloading;           /* a lost batch's state is being read again (engine.c) */
 	int64_t solo_until;       /* after a lost batch, each bracket commits alone until then
 				   * (monotonic us): a step that keeps failing loses only itself */
 	uint64_t batch;           /* the open batch's number, else the last one's */

@@ -381,8 +381,10 @@ static gboolean flush_soon(gpointer data)
  */
 static void arm_flush(struct ots_engine *e)
 {
-	if (e->batch_changes >= MAX(e->cfg.batch_max, 1) || e->batch_doomed ||
-	    (e->solo_until && g_get_monotonic_time() < e->solo_until)) {
+	/* not while a lost batch's state is read again: its end is heard first (engine.h) */
+	if (!e->reloading &&
+	    (e->batch_changes >= MAX(e->cfg.batch_max, 1) || e->batch_doomed ||
+	     (e->solo_until && g_get_monotonic_time() < e->solo_until))) {
 		ots_engine_flush(e);
 		return;
 	}
@@ -426,8 +428,9 @@ void ots_engine_end(struct ots_engine *e)
 			ots_engine_db_failed(e, error);
 			e->batch_doomed = true;
 		}
-	} else if (e->failed) {
-		/* a step (or a bracket whose savepoint could not open): nothing undoes it alone */
+	} else if (e->failed && e->batch_open) {
+		/* a step (or a bracket whose savepoint could not open): nothing undoes it alone;
+		 * (a BEGIN that failed opened no batch to doom) */
 		e->batch_doomed = true;
 	}
 	if (e->failed && e->msg_block_in_entry)
@@ -563,7 +566,10 @@ void ots_engine_flush(struct ots_engine *e)
 		ots_db_rollback(e->db);
 		e->stats.batches_failed++;
 		e->solo_until = g_get_monotonic_time() + OTS_SOLO_MS * 1000;
+		/* what the reload writes commits after this batch's end is heard */
+		e->reloading = true;
 		mirror_reload(e);
+		e->reloading = false;
 		tell_commit(e, batch, false);
 	}
 	g_ptr_array_free(events, TRUE);

@@ -406,7 +406,9 @@ uint64_t ots_engine_unflushed(struct ots_engine *engine);
  * Called after each batch's COMMIT (durable true), or after it failed and
  * was rolled back (durable false: the engine re-read its state from the
  * database; every change of that batch is gone and nothing of it left).
- * Batches end in their numbers' order.
+ * Batches end in their numbers' order: what the re-reading writes commits
+ * after the lost batch's end was heard (a listener releases what waits
+ * for a batch when it hears that batch or a later one end).
  */
 typedef void (*ots_commit_cb)(uint64_t batch, bool durable, void *user);
 unsigned ots_engine_on_commit(struct ots_engine *engine, ots_commit_cb cb, void *user);

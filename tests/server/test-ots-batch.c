@@ -31,7 +31,32 @@ struct fixture {
 	uint32_t last_id[CARDS]; /* the id of the last SMS the link took for each card */
 	uint32_t max_id;         /* the highest SMS id the link took */
 	GPtrArray *events;       /* "KIND ICCID" of the events subscribers heard */
+	GArray *ends;            /* int64: each batch's end a commit listener heard, the number
+				  * negated when the batch was not durable */
 };
+
+/* Batches end in their numbers' order, whether durable or not (engine.h). */
+static void on_commit(uint64_t batch, bool durable, void *user)
+{
+	struct fixture *f = user;
+	int64_t v = durable ? (int64_t)batch : -(int64_t)batch;
+
+	if (f->ends->len) {
+		int64_t last = g_array_index(f->ends, int64_t, f->ends->len - 1);
+
+		g_assert_cmpint(ABS(last), <, (int64_t)batch);
+	}
+	g_array_append_val(f->ends, v);
+}
+
+/* Whether a listener heard batch n end as not durable. */
+static bool heard_lost(struct fixture *f, int64_t n)
+{
+	for (unsigned i = 0; i < f->ends->len; i++)
+		if (g_array_index(f->ends, int64_t, i) == -n)
+			return true;
+	return false;
+}
 
 static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t id,
 		    const uint8_t *tpdu, size_t len)
@@ -67,6 +92,8 @@ static void setup(struct fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	ots_engine_set_southbound(f->e, &sb);
 	ots_engine_subscribe(f->e, on_event, f);
+	f->ends = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	ots_engine_on_commit(f->e, on_commit, f);
 	f->sent = g_ptr_array_new_with_free_func(g_free);
 	f->events = g_ptr_array_new_with_free_func(g_free);
 	for (unsigned i = 0; i < CARDS; i++) {
@@ -95,6 +122,7 @@ static void teardown(struct fixture *f, gconstpointer data)
 	g_free(f->db);
 	g_ptr_array_free(f->sent, TRUE);
 	g_ptr_array_free(f->events, TRUE);
+	g_array_free(f->ends, TRUE);
 }
 
 static uint64_t commits(struct fixture *f)
@@ -249,7 +277,7 @@ static void test_step_fails(struct fixture *f, gconstpointer data)
 	struct ots_engine_stats st;
 	GError *error = NULL;
 	GLogLevelFlags fatal;
-	uint64_t before;
+	uint64_t before, lost;
 	uint32_t id0, id1;
 
 	g_assert_true(start(f, 0, &error));
@@ -265,9 +293,12 @@ static void test_step_fails(struct fixture *f, gconstpointer data)
 	g_ptr_array_set_size(f->events, 0);
 	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);
 	refuse_final(f, id0);
+	lost = ots_engine_unflushed(f->e);      /* the batch both steps join */
+	g_assert_cmpuint(lost, !=, 0);
 	refuse_final(f, id1);
 	run_until_flushed(f);
 	g_log_set_always_fatal(fatal);
+	g_assert_true(heard_lost(f, (int64_t)lost));
 	ots_engine_get_stats(f->e, &st);
 	g_assert_cmpuint(st.batches_failed, ==, 1);
 	g_assert_cmpuint(st.active_tx, ==, 2);          /* read again: both still open */
