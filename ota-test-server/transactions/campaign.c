@@ -305,7 +305,7 @@ static gboolean tick_cb(gpointer p)
 	if (n && run->pending) {
 		bool more;
 
-		ots_engine_begin(e);
+		ots_engine_begin_step(e);     /* a timer: it changes the run as it writes */
 		run->tokens -= start_cards(run, n);
 		more = run->pending > 0;
 		if (!more) {
@@ -355,7 +355,7 @@ void ots_campaign_recount(struct ots_engine *e, uint64_t id)
 
 	if (!run)
 		return;
-	ots_engine_begin(e);
+	ots_engine_begin_step(e);
 	count_cards(e, id, counts);
 	run->pending = (unsigned)counts[CARD_PENDING];
 	run->active = (unsigned)counts[CARD_ACTIVE];
@@ -760,6 +760,7 @@ bool ots_engine_campaign_cancel(struct ots_engine *e, uint64_t id, GError **erro
 	ots_db_bind_int(st, 3, (int64_t)id);
 	ots_db_bind_int(st, 4, CARD_PENDING);
 	db_run(e, st);
+	ots_engine_view_changes(e);
 	run->pending = 0;
 	/* operations not sent yet (queued behind another transaction of their card) */
 	queued = g_array_new(FALSE, FALSE, sizeof(uint64_t));

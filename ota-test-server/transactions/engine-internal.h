@@ -12,8 +12,8 @@
  * steps (network input, timers) change the view as they write, which no
  * savepoint undoes: they take ots_engine_begin_step(), and one that fails
  * dooms the batch: rolled back whole and the view read again, as when a
- * COMMIT fails (engine.c).  Timeline events are dispatched to subscribers and SMS handed to
- * the southbound link only after the batch has committed
+ * COMMIT fails (engine.c).  Timeline events are dispatched to subscribers
+ * and SMS handed to the southbound link only after the batch has committed
  * (synchronous=FULL), so a counter, a command, a stored R1 are durable
  * before anything leaves.
  */

@@ -339,7 +339,8 @@ void ots_engine_view_changes(struct ots_engine *e)
 {
 	GError *error = NULL;
 
-	if (e->depth != 1 || !e->in_savepoint || e->failed)
+	/* (inside a request's bracket too: then its savepoint can no longer undo it alone) */
+	if (!e->in_savepoint || e->failed)
 		return;
 	e->in_savepoint = false;
 	if (!ots_db_release(e->db, &error)) {
