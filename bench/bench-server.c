@@ -38,9 +38,10 @@
  * The engine runs with group commit as the daemon does (batch_max
  * OTS_BATCH_MAX_CHANGES, doc/scaling.md).  Before the runs, the disk's raw
  * fsync rate in the database's directory (4 KiB written and fsync'd, for
- * one second); each run prints its database commits (one fsync each on
- * SQLite) and "transactions per fsync: N.NN" (complete transactions /
- * commits the server counted during the run).  Then the largest N again on
+ * one second); each run prints its database commits and, on SQLite, the
+ * WAL fsyncs that made them durable (a worker's fdatasync covers every
+ * batch committed before it started), and "transactions per fsync: N.NN"
+ * (complete transactions / those fsyncs).  Then the largest N again on
  * PostgreSQL in a private cluster (tests/pg) when this machine can start
  * one, else a line saying that row was not measured: first one engine, then
  * two instances on one new database (doc/scaling.md "Several instances"):
@@ -843,6 +844,19 @@ static uint64_t db_commits(void)
 	return n;
 }
 
+/* The fsyncs that made them durable, every engine's. */
+static uint64_t db_syncs(void)
+{
+	struct ots_engine_stats st;
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < B.n_engines; i++) {
+		ots_engine_get_stats(B.e[i], &st);
+		n += st.db_syncs;
+	}
+	return n;
+}
+
 /* Card i's ICCID and MSISDN. */
 static void card_name(struct card *c, unsigned i)
 {
@@ -1003,26 +1017,32 @@ static void pending_phase(unsigned pending, struct mem_at before)
 	fflush(stdout);
 }
 
-/* The throughput run with its C1 -> R1, then the database commits it took. */
+/* The throughput run with its C1 -> R1, then the database commits and fsyncs it took. */
 static void run_commits(const struct params *p, bool forwarding)
 {
-	uint64_t commits0 = db_commits(), a0 = engine_commits(0), commits;
+	uint64_t commits0 = db_commits(), syncs0 = db_syncs(), a0 = engine_commits(0), commits, syncs;
 	char split[64] = "";
 
 	B.forwarding = forwarding;
 	run_print(p->tx, p->window);
 	B.forwarding = false;
 	commits = db_commits() - commits0;
+	syncs = db_syncs() - syncs0;
 	if (B.n_engines > 1)
 		g_snprintf(split, sizeof(split), " (a %" G_GUINT64_FORMAT ", b %" G_GUINT64_FORMAT ")",
 			   engine_commits(0) - a0, commits - (engine_commits(0) - a0));
-	printf("            %" G_GUINT64_FORMAT "%s database commits (%s) for %u complete "
-	       "transactions\n            transactions per fsync: %.2f\n", commits, split,
-	       !p->pg ? "one WAL fsync each" : B.n_engines == 1 ?
-	       "PostgreSQL, synchronous_commit=on: each a WAL flush" :
-	       "PostgreSQL, synchronous_commit=on: each a WAL flush; both instances' commits, "
-	       "their heartbeats and forwarded requests included", B.completed,
-	       (double)B.completed / (double)MAX(commits, 1));
+	if (!p->pg)
+		printf("            %" G_GUINT64_FORMAT " database commits, %" G_GUINT64_FORMAT
+		       " WAL fsyncs (a worker's fdatasync covers the batches committed before it)"
+		       " for %u complete transactions\n", commits, syncs, B.completed);
+	else
+		printf("            %" G_GUINT64_FORMAT "%s database commits (%s) for %u complete "
+		       "transactions\n", commits, split, B.n_engines == 1 ?
+		       "PostgreSQL, synchronous_commit=on: each a WAL flush" :
+		       "PostgreSQL, synchronous_commit=on: each a WAL flush; both instances' commits, "
+		       "their heartbeats and forwarded requests included", B.completed);
+	printf("            transactions per fsync: %.2f\n",
+	       (double)B.completed / (double)MAX(p->pg ? commits : syncs, 1));
 	fflush(stdout);
 }
 

@@ -19,6 +19,8 @@ struct ots_db {
 	GHashTable *stmts;          /* sql text -> struct ots_db_stmt */
 	struct ots_db_stats stats;
 	sqlite3 *lite;
+	bool lite_full;             /* PRAGMA synchronous=FULL (else NORMAL) */
+	bool lite_unsynced;         /* the open transaction began unsynced: its COMMIT waits for no disk */
 	PGconn *pg;
 	unsigned pg_next_name;      /* names of prepared statements */
 	/*

@@ -261,6 +261,7 @@ static bool lite_open(struct ots_db *db, const char *path, GError **error)
 	}
 	sqlite3_busy_timeout(db->lite, 5000);
 	sqlite3_extended_result_codes(db->lite, 1);
+	db->lite_full = true;
 	return ots_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 			   "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA temp_store=MEMORY;", error);
 }
@@ -488,25 +489,131 @@ static bool exec_kept(struct ots_db *db, const char *sql, GError **error)
 	return !local;
 }
 
-bool ots_db_begin(struct ots_db *db, GError **error)
+/*
+ * SQLite's safety level, set outside transactions only ("may not be changed
+ * inside a transaction"): FULL, each COMMIT waits for the WAL's fdatasync;
+ * NORMAL, it does not (the WAL is still synced before each checkpoint).
+ */
+static bool lite_synchronous(struct ots_db *db, bool full, GError **error)
 {
-	return exec_kept(db, db->backend == OTS_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", error);
+	if (db->lite_full == full)
+		return true;
+	/* parsed each time: SQLite applies this pragma when it prepares it, not when it runs */
+	if (!ots_db_exec(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", error))
+		return false;
+	db->lite_full = full;
+	return true;
 }
 
-bool ots_db_commit(struct ots_db *db, GError **error)
+static bool begin(struct ots_db *db, bool synced, GError **error)
 {
+	if (db->backend == OTS_DB_POSTGRES)
+		return exec_kept(db, "BEGIN", error);
+	if (!lite_synchronous(db, synced, error))
+		return false;
+	db->lite_unsynced = !synced;
+	return exec_kept(db, "BEGIN IMMEDIATE", error);
+}
+
+bool ots_db_begin(struct ots_db *db, GError **error)
+{
+	return begin(db, true, error);
+}
+
+bool ots_db_begin_unsynced(struct ots_db *db, GError **error)
+{
+	return begin(db, false, error);
+}
+
+/* The connection back at FULL once an unsynced transaction ended (or at the next BEGIN). */
+static void lite_end(struct ots_db *db)
+{
+	GError *error = NULL;
+
+	db->lite_unsynced = false;
+	if (!lite_synchronous(db, true, &error)) {
+		g_warning("%s (it is set again before the next transaction)", error->message);
+		g_error_free(error);
+	}
+}
+
+bool ots_db_commit_unsynced(struct ots_db *db, bool *unsynced, GError **error)
+{
+	bool was_unsynced = db->backend == OTS_DB_SQLITE && db->lite_unsynced;
+
+	*unsynced = false;
 	/* PostgreSQL answers COMMIT of a failed transaction with a ROLLBACK, not an error */
 	if (db->backend == OTS_DB_POSTGRES && ots_pg_aborted(db)) {
 		ots_db_set_error(db, error, "COMMIT", "a statement of the transaction failed");
 		ots_db_rollback(db);
 		return false;
 	}
-	if (exec_kept(db, "COMMIT", error)) {
-		db->stats.commits++;
-		return true;
+	if (!exec_kept(db, "COMMIT", error)) {
+		ots_db_rollback(db);
+		return false;
 	}
-	ots_db_rollback(db);
-	return false;
+	db->stats.commits++;
+	if (was_unsynced)
+		lite_end(db);
+	else
+		db->stats.syncs++;    /* synchronous=FULL on SQLite; synchronous_commit=on */
+	*unsynced = was_unsynced;
+	return true;
+}
+
+bool ots_db_commit(struct ots_db *db, GError **error)
+{
+	bool unsynced;
+
+	if (!ots_db_commit_unsynced(db, &unsynced, error))
+		return false;
+	return !unsynced || ots_db_sync(db, error);
+}
+
+char *ots_db_wal_path(struct ots_db *db)
+{
+	if (db->backend != OTS_DB_SQLITE)
+		return NULL;
+	return g_strdup(sqlite3_filename_wal(sqlite3_db_filename(db->lite, "main")));
+}
+
+/*
+ * The WAL holds every transaction committed so far (SQLite truncates or
+ * removes it only in a checkpoint, which syncs it first, or when the last
+ * connection closes): one fdatasync makes all of them durable.  Its own
+ * descriptor, so that a worker thread never touches the connection.
+ */
+bool ots_db_sync_path(const char *path, GError **error)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0 || fdatasync(fd) != 0) {
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "fdatasync of %s: %s", path,
+			    g_strerror(err));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+bool ots_db_sync(struct ots_db *db, GError **error)
+{
+	char *path = ots_db_wal_path(db);
+	bool ok = !path || ots_db_sync_path(path, error);
+
+	g_free(path);
+	if (ok)
+		db->stats.syncs++;
+	return ok;
+}
+
+void ots_db_count_sync(struct ots_db *db)
+{
+	db->stats.syncs++;
 }
 
 bool ots_db_in_transaction(struct ots_db *db)
@@ -520,6 +627,8 @@ void ots_db_rollback(struct ots_db *db)
 {
 	if (ots_db_in_transaction(db))
 		exec_kept(db, "ROLLBACK", NULL);
+	if (db->backend == OTS_DB_SQLITE && db->lite_unsynced)
+		lite_end(db);
 }
 
 /* SQL:2003 savepoints, the same text on SQLite and PostgreSQL; one name: they do not nest here. */
@@ -615,6 +724,11 @@ void ots_db_get_stats(const struct ots_db *db, struct ots_db_stats *out)
 uint64_t ots_db_commit_count(const struct ots_db *db)
 {
 	return db->stats.commits;
+}
+
+uint64_t ots_db_sync_count(const struct ots_db *db)
+{
+	return db->stats.syncs;
 }
 
 /* ---- migrations -------------------------------------------------------------------- */

@@ -91,6 +91,28 @@ bool ots_db_exec(struct ots_db *db, const char *sql, GError **error);
 bool ots_db_begin(struct ots_db *db, GError **error);
 /* Durable once it returns true; on failure the transaction is rolled back. */
 bool ots_db_commit(struct ots_db *db, GError **error);
+
+/*
+ * Group commit without waiting for the disk on the caller's thread
+ * (doc/scaling.md, "The WAL's fdatasync off the engine's thread").  On
+ * SQLite a transaction begun with ots_db_begin_unsynced() commits into the
+ * WAL without its fdatasync (synchronous=NORMAL for that transaction): a
+ * kill -9 of the process loses nothing of it, a crash of the machine may,
+ * until ots_db_sync() or ots_db_sync_path() on the WAL (any thread) or any
+ * later durable commit returned.  *unsynced says whether that is still owed
+ * (false on PostgreSQL, whose COMMIT is durable).  ots_db_commit() of such a
+ * transaction syncs before it returns.
+ */
+bool ots_db_begin_unsynced(struct ots_db *db, GError **error);
+bool ots_db_commit_unsynced(struct ots_db *db, bool *unsynced, GError **error);
+/* The file to fdatasync (SQLite's WAL; g_free); NULL on PostgreSQL. */
+char *ots_db_wal_path(struct ots_db *db);
+/* fdatasync of path through a descriptor of its own: safe on any thread. */
+bool ots_db_sync_path(const char *path, GError **error);
+/* The WAL synced on this thread (true at once on PostgreSQL). */
+bool ots_db_sync(struct ots_db *db, GError **error);
+/* A sync done by a worker, counted in the statistics. */
+void ots_db_count_sync(struct ots_db *db);
 void ots_db_rollback(struct ots_db *db);
 bool ots_db_in_transaction(struct ots_db *db);
 
@@ -148,10 +170,12 @@ bool ots_db_notify(struct ots_db *db, const char *channel, const char *payload, 
 /* Counters of the database work done since open (bench, logs). */
 struct ots_db_stats {
 	uint64_t commits;
+	uint64_t syncs;           /* fsyncs that made commits durable (a COMMIT on PostgreSQL) */
 	uint64_t statements;
 };
 void ots_db_get_stats(const struct ots_db *db, struct ots_db_stats *out);
 /* The durable commits since open (each one fsync on SQLite): tests and the bench count them. */
 uint64_t ots_db_commit_count(const struct ots_db *db);
+uint64_t ots_db_sync_count(const struct ots_db *db);
 
 #endif

@@ -159,6 +159,14 @@ struct ots_engine {
 	guint flush_idle, flush_timer;
 	guint reload_timer;       /* the state read again after a failed read (mirror_reload) */
 	GArray *commit_subs;      /* struct ots_commit_sub */
+	/*
+	 * SQLite: batches in the WAL whose fdatasync has not returned yet, with
+	 * their events and SMS (struct ots_unsynced *, oldest first); a worker
+	 * syncs the WAL (engine.c, "the WAL's fdatasync").
+	 */
+	GQueue unsynced;
+	struct ots_syncer *syncer;
+	bool syncing;             /* a worker's fdatasync is in flight */
 	struct ots_engine_stats stats;
 	struct ots_campaigns *campaigns;   /* campaign.c */
 	int64_t msg_next, msg_end;          /* the SMS ids reserved, not yet used (tx.c take_msg_ids) */

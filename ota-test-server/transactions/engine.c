@@ -104,12 +104,15 @@ fail:
 	return NULL;
 }
 
+static void syncer_detach(struct ots_engine *e);
+
 void ots_engine_free(struct ots_engine *e)
 {
 	if (!e)
 		return;
 	if (e->db)
-		ots_engine_flush(e);   /* what the loop did not commit yet */
+		ots_engine_flush(e);   /* what the loop did not commit yet, and what is not synced */
+	syncer_detach(e);
 	ots_lease_stop(e);
 	g_clear_handle_id(&e->flush_idle, g_source_remove);
 	g_clear_handle_id(&e->flush_timer, g_source_remove);
@@ -305,7 +308,9 @@ static bool bracket_open(struct ots_engine *e)
 	e->failed = false;
 	ots_lease_keep(e);
 	if (!e->batch_open) {
-		if (!ots_db_begin(e->db, &error)) {
+		/* grouped batches commit without waiting for the disk: a worker syncs ("the WAL's fdatasync") */
+		if (!(e->cfg.batch_max > 1 ? ots_db_begin_unsynced(e->db, &error) :
+					     ots_db_begin(e->db, &error))) {
 			ots_engine_db_failed(e, error);
 			return false;
 		}
@@ -367,11 +372,13 @@ void ots_engine_begin(struct ots_engine *e)
 	}
 }
 
+static void batch_commit(struct ots_engine *e, bool wait);
+
 static gboolean flush_soon(gpointer data)
 {
 	struct ots_engine *e = data;
 
-	ots_engine_flush(e);
+	batch_commit(e, false);
 	return G_SOURCE_REMOVE;
 }
 
@@ -383,11 +390,16 @@ static gboolean flush_soon(gpointer data)
 static void arm_flush(struct ots_engine *e)
 {
 	/* not while a lost batch's state is read again: its end is heard first (engine.h) */
-	if (!e->reloading &&
-	    (e->batch_changes >= MAX(e->cfg.batch_max, 1) || e->batch_doomed ||
-	     (e->solo_until && g_get_monotonic_time() < e->solo_until))) {
-		ots_engine_flush(e);
-		return;
+	if (!e->reloading) {
+		/* alone (no grouping, a doomed batch, after a lost one): durable before the
+		 * entry point returns; a full batch: the worker syncs it */
+		bool alone = e->cfg.batch_max <= 1 || e->batch_doomed ||
+			     (e->solo_until && g_get_monotonic_time() < e->solo_until);
+
+		if (alone || e->batch_changes >= e->cfg.batch_max) {
+			batch_commit(e, alone);
+			return;
+		}
 	}
 	if (!e->flush_idle)
 		e->flush_idle = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, flush_soon, e, NULL);
@@ -532,12 +544,170 @@ static gboolean mirror_reload_again(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-void ots_engine_flush(struct ots_engine *e)
+/* ---- the WAL's fdatasync, off the engine's thread ------------------------------- */
+
+/*
+ * A grouped batch commits into SQLite's WAL without waiting for the disk
+ * (ots_db_commit_unsynced): its events, SMS and held answers wait in
+ * e->unsynced while a worker thread fdatasyncs the WAL, and leave when
+ * that returns, so nothing says "stored" before it is on disk, as before;
+ * meanwhile the engine runs the next batch (doc/scaling.md).  One sync is
+ * in flight at a time; it covers every batch committed before it started,
+ * and the batches committed while it ran wait for the next one.
+ */
+struct ots_unsynced {
+	uint64_t batch;
+	GPtrArray *events, *outbox;
+};
+
+/* Shared by the engine and its in-flight sync: the engine may be freed first. */
+struct ots_syncer {
+	gatomicrefcount ref;
+	struct ots_engine *e;     /* NULL once the engine is gone */
+	char *wal;
+};
+
+struct ots_sync_job {
+	char *wal;
+	uint64_t upto;            /* the last batch the sync covers */
+};
+
+static void syncer_unref(struct ots_syncer *s)
+{
+	if (s && g_atomic_ref_count_dec(&s->ref)) {
+		g_free(s->wal);
+		g_free(s);
+	}
+}
+
+static void sync_job_free(gpointer p)
+{
+	struct ots_sync_job *j = p;
+
+	g_free(j->wal);
+	g_free(j);
+}
+
+/* The batch's end heard, then its events to subscribers, then its SMS to the links. */
+static void batch_release(struct ots_engine *e, uint64_t batch, GPtrArray *events,
+			  GPtrArray *outbox)
+{
+	tell_commit(e, batch, true);
+	dispatch_events(e, events);
+	send_outbox(e, outbox);
+	g_ptr_array_free(events, TRUE);
+	g_ptr_array_free(outbox, TRUE);
+}
+
+/* The unsynced batches up to upto are durable: they leave, oldest first. */
+static void release_synced(struct ots_engine *e, uint64_t upto)
+{
+	struct ots_unsynced *u;
+
+	/* popped before it leaves: a listener may call the engine again */
+	while ((u = g_queue_peek_head(&e->unsynced)) && u->batch <= upto) {
+		g_queue_pop_head(&e->unsynced);
+		batch_release(e, u->batch, u->events, u->outbox);
+		g_free(u);
+	}
+}
+
+/* Durability can no longer be known: stop, as PostgreSQL does; a restart recovers from the disk. */
+G_NORETURN static void sync_failed(GError *error)
+{
+	g_error("%s: what the database holds can no longer be promised durable; stopping "
+		"(a restart recovers from what is on the disk)", error->message);
+}
+
+static void sync_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+	struct ots_sync_job *j = data;
+	GError *error = NULL;
+
+	if (ots_db_sync_path(j->wal, &error))
+		g_task_return_boolean(task, TRUE);
+	else
+		g_task_return_error(task, error);
+}
+
+static void start_sync(struct ots_engine *e);
+
+static void synced(GObject *source, GAsyncResult *res, gpointer data)
+{
+	struct ots_syncer *s = data;
+	struct ots_engine *e = s->e;
+	struct ots_sync_job *j = g_task_get_task_data(G_TASK(res));
+	GError *error = NULL;
+
+	if (!g_task_propagate_boolean(G_TASK(res), &error))
+		sync_failed(error);
+	if (e) {
+		e->syncing = false;
+		ots_db_count_sync(e->db);
+		release_synced(e, j->upto);
+		if (!g_queue_is_empty(&e->unsynced) && !e->syncing)
+			start_sync(e);
+	}
+	syncer_unref(s);
+}
+
+static void start_sync(struct ots_engine *e)
+{
+	struct ots_unsynced *last = g_queue_peek_tail(&e->unsynced);
+	struct ots_sync_job *j = g_new0(struct ots_sync_job, 1);
+	GTask *task;
+
+	if (!e->syncer) {
+		e->syncer = g_new0(struct ots_syncer, 1);
+		g_atomic_ref_count_init(&e->syncer->ref);
+		e->syncer->e = e;
+		e->syncer->wal = ots_db_wal_path(e->db);
+	}
+	j->wal = g_strdup(e->syncer->wal);
+	j->upto = last->batch;
+	g_atomic_ref_count_inc(&e->syncer->ref);
+	task = g_task_new(NULL, NULL, synced, e->syncer);
+	g_task_set_task_data(task, j, sync_job_free);
+	e->syncing = true;
+	g_task_run_in_thread(task, sync_in_thread);
+	g_object_unref(task);
+}
+
+/* The engine goes: a sync still in flight finds no engine when it returns. */
+static void syncer_detach(struct ots_engine *e)
+{
+	if (e->syncer) {
+		e->syncer->e = NULL;
+		syncer_unref(e->syncer);
+		e->syncer = NULL;
+	}
+}
+
+/* Every unsynced batch made durable on this thread and released (a sync in flight is then moot). */
+static void drain_unsynced(struct ots_engine *e)
+{
+	GError *error = NULL;
+
+	if (g_queue_is_empty(&e->unsynced))
+		return;
+	if (!ots_db_sync(e->db, &error))
+		sync_failed(error);
+	release_synced(e, G_MAXUINT64);
+}
+
+/*
+ * Commits the open batch.  wait: durable before this returns (an entry
+ * point alone, ots_engine_flush); else a grouped batch on SQLite leaves
+ * when the worker's fdatasync returns.  Batches end in their numbers' order
+ * whatever happens: the earlier unsynced ones leave before a later one that
+ * is durable at once or lost.
+ */
+static void batch_commit(struct ots_engine *e, bool wait)
 {
 	GPtrArray *events = e->batch_events, *outbox = e->batch_outbox;
 	uint64_t batch = e->batch;
 	GError *error = NULL;
-	bool durable;
+	bool durable, unsynced = false;
 
 	if (e->depth > 0 || !e->batch_open)
 		return;
@@ -546,7 +716,7 @@ void ots_engine_flush(struct ots_engine *e)
 	e->batch_open = false;
 	/* several instances: the lease renewed in the batch, or nothing of it commits (lease.c) */
 	durable = !e->batch_doomed && ots_db_in_transaction(e->db) && ots_lease_renew(e, &error) &&
-		  ots_db_commit(e->db, &error);
+		  ots_db_commit_unsynced(e->db, &unsynced, &error);
 	e->batch_doomed = false;
 	/* taken first: the callbacks may call the engine again, opening the next batch */
 	e->batch_events = g_ptr_array_new_with_free_func(pending_event_free);
@@ -555,31 +725,59 @@ void ots_engine_flush(struct ots_engine *e)
 		e->msg_block_uncommitted = false;
 	else if (e->msg_block_uncommitted)
 		drop_msg_block(e);
-	if (durable) {
-		tell_commit(e, batch, true);
-		dispatch_events(e, events);
-		send_outbox(e, outbox);
-	} else {
-		g_critical("batch %" G_GUINT64_FORMAT " (%u changes) not committed: %s; nothing "
-			   "of it leaves", batch, e->batch_changes,
-			   error ? error->message : "the transaction was lost");
-		g_clear_error(&error);
-		ots_db_rollback(e->db);
-		e->stats.batches_failed++;
-		e->solo_until = g_get_monotonic_time() + OTS_SOLO_MS * 1000;
-		/* what the reload writes commits after this batch's end is heard */
-		e->reloading = true;
-		mirror_reload(e);
-		e->reloading = false;
-		tell_commit(e, batch, false);
+	if (durable && unsynced && !wait) {
+		struct ots_unsynced *u = g_new(struct ots_unsynced, 1);
+
+		*u = (struct ots_unsynced){ .batch = batch, .events = events, .outbox = outbox };
+		g_queue_push_tail(&e->unsynced, u);
+		if (!e->syncing)
+			start_sync(e);
+		return;
 	}
+	if (durable && unsynced && !ots_db_sync(e->db, &error))
+		sync_failed(error);
+	/* the earlier batches first: durable now (this commit's sync covered them), or synced here */
+	if (durable)
+		release_synced(e, G_MAXUINT64);
+	else
+		drain_unsynced(e);
+	if (durable) {
+		batch_release(e, batch, events, outbox);
+		return;
+	}
+	g_critical("batch %" G_GUINT64_FORMAT " (%u changes) not committed: %s; nothing "
+		   "of it leaves", batch, e->batch_changes,
+		   error ? error->message : "the transaction was lost");
+	g_clear_error(&error);
+	ots_db_rollback(e->db);
+	e->stats.batches_failed++;
+	e->solo_until = g_get_monotonic_time() + OTS_SOLO_MS * 1000;
+	/* what the reload writes commits after this batch's end is heard */
+	e->reloading = true;
+	mirror_reload(e);
+	e->reloading = false;
+	tell_commit(e, batch, false);
 	g_ptr_array_free(events, TRUE);
 	g_ptr_array_free(outbox, TRUE);
 }
 
+void ots_engine_flush(struct ots_engine *e)
+{
+	if (e->depth > 0)
+		return;
+	if (e->batch_open)
+		batch_commit(e, true);
+	else
+		drain_unsynced(e);
+}
+
 uint64_t ots_engine_unflushed(struct ots_engine *e)
 {
-	return e->batch_open ? e->batch : 0;
+	struct ots_unsynced *last = g_queue_peek_tail(&e->unsynced);
+
+	if (e->batch_open)
+		return e->batch;
+	return last ? last->batch : 0;
 }
 
 unsigned ots_engine_on_commit(struct ots_engine *e, ots_commit_cb cb, void *user)
@@ -665,6 +863,7 @@ void ots_engine_get_stats(struct ots_engine *e, struct ots_engine_stats *out)
 	out->cards_cached = ots_registry_cached(e->reg);
 	out->active_tx = g_hash_table_size(e->txs);
 	out->db_commits = ots_db_commit_count(e->db);
+	out->db_syncs = ots_db_sync_count(e->db);
 }
 
 /* ---- southbound ---------------------------------------------------------------- */

@@ -443,7 +443,9 @@ struct ots_engine_stats {
 	uint64_t active_tx;      /* not final */
 	uint64_t commands_sent;
 	uint64_t pors_received, pors_invalid;
-	uint64_t db_commits;     /* durable commits (fsyncs on SQLite) since start */
+	uint64_t db_commits;     /* batches and other transactions committed since start */
+	uint64_t db_syncs;       /* the fsyncs that made them durable (SQLite: one WAL fdatasync
+				  * may cover several batches; PostgreSQL: each commit) */
 	uint64_t batches_failed; /* batches rolled back (their COMMIT or a step failed; state re-read) */
 };
 void ots_engine_get_stats(struct ots_engine *engine, struct ots_engine_stats *out);

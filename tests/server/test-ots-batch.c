@@ -30,6 +30,7 @@ struct fixture {
 	GPtrArray *sent;         /* ICCIDs of the SMS the link took */
 	uint32_t last_id[CARDS]; /* the id of the last SMS the link took for each card */
 	uint32_t max_id;         /* the highest SMS id the link took */
+	uint64_t syncs_at_send;  /* the engine's db_syncs when the link took the last SMS */
 	GPtrArray *events;       /* "KIND ICCID" of the events subscribers heard */
 	GArray *ends;            /* int64: each batch's end a commit listener heard, the number
 				  * negated when the batch was not durable */
@@ -62,7 +63,10 @@ static bool sb_send(void *user, const char *iccid, const char *msisdn, uint32_t 
 		    const uint8_t *tpdu, size_t len)
 {
 	struct fixture *f = user;
+	struct ots_engine_stats st;
 
+	ots_engine_get_stats(f->e, &st);
+	f->syncs_at_send = st.db_syncs;
 	g_ptr_array_add(f->sent, g_strdup(iccid));
 	f->max_id = MAX(f->max_id, id);
 	for (unsigned i = 0; i < CARDS; i++)
@@ -175,14 +179,27 @@ static int64_t db_int(struct fixture *f, const char *sql)
 	return v;
 }
 
-/* Three transactions started in one turn: one commit, and C1s and events only after it. */
+static uint64_t syncs(struct fixture *f)
+{
+	struct ots_engine_stats st;
+
+	ots_engine_get_stats(f->e, &st);
+	return st.db_syncs;
+}
+
+/*
+ * Three transactions started in one turn: one commit, and C1s and events
+ * only after it is on disk (SQLite: after the worker's fdatasync of the
+ * WAL, which the link must see counted when it takes the SMS).
+ */
 static void test_one_commit(struct fixture *f, gconstpointer data)
 {
-	uint64_t before = commits(f);
+	uint64_t before = commits(f), syncs_before;
 	GError *error = NULL;
 
 	run_until_flushed(f);
 	before = commits(f);
+	syncs_before = syncs(f);
 	for (unsigned i = 0; i < CARDS; i++) {
 		g_assert_true(start(f, i, &error));
 		g_assert_no_error(error);
@@ -194,6 +211,8 @@ static void test_one_commit(struct fixture *f, gconstpointer data)
 	run_until_flushed(f);
 	g_assert_cmpuint(commits(f), ==, before + 1);
 	g_assert_cmpuint(f->sent->len, ==, CARDS);
+	g_assert_cmpuint(f->syncs_at_send, ==, syncs_before + 1);
+	g_assert_cmpuint(syncs(f), ==, syncs_before + 1);
 	for (unsigned i = 0; i < CARDS; i++) {
 		char *queued = g_strdup_printf("queued %s", f->iccid[i]);
 
