@@ -21,6 +21,7 @@ struct ots_db {
 	sqlite3 *lite;
 	bool lite_full;             /* PRAGMA synchronous=FULL (else NORMAL) */
 	bool lite_unsynced;         /* the open transaction began unsynced: its COMMIT waits for no disk */
+	unsigned wal_pages;         /* the WAL's size after the last commit (ots_db_checkpoint_elsewhere) */
 	PGconn *pg;
 	unsigned pg_next_name;      /* names of prepared statements */
 	/*

@@ -616,6 +616,52 @@ void ots_db_count_sync(struct ots_db *db)
 	db->stats.syncs++;
 }
 
+/* Called by SQLite after each commit: the WAL's size, in pages (no checkpoint here). */
+static int wal_hook(void *user, sqlite3 *lite, const char *name, int pages)
+{
+	struct ots_db *db = user;
+
+	db->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+void ots_db_checkpoint_elsewhere(struct ots_db *db)
+{
+	/* a hook of ours replaces SQLite's automatic checkpoint (its own wal_hook) */
+	if (db->backend == OTS_DB_SQLITE)
+		sqlite3_wal_hook(db->lite, wal_hook, db);
+}
+
+unsigned ots_db_wal_pages(const struct ots_db *db)
+{
+	return db->wal_pages;
+}
+
+char *ots_db_file_path(struct ots_db *db)
+{
+	return db->backend == OTS_DB_SQLITE ? g_strdup(sqlite3_db_filename(db->lite, "main")) : NULL;
+}
+
+/*
+ * A passive checkpoint through a connection of its own (any thread): it
+ * copies what no reader needs from the WAL into the database file, syncing
+ * both, without blocking the writer; the writer starts the WAL over at its
+ * next transaction once all of it was copied.
+ */
+bool ots_db_checkpoint_path(const char *path, GError **error)
+{
+	sqlite3 *c = NULL;
+	int rc = sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_wal_checkpoint_v2(c, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK)
+		g_set_error(error, OTS_ERROR, OTS_ERROR_DB, "checkpoint of %s: %s", path,
+			    c ? sqlite3_errmsg(c) : sqlite3_errstr(rc));
+	sqlite3_close(c);
+	return rc == SQLITE_OK;
+}
+
 bool ots_db_in_transaction(struct ots_db *db)
 {
 	if (db->backend == OTS_DB_POSTGRES)

@@ -113,6 +113,17 @@ bool ots_db_sync_path(const char *path, GError **error);
 bool ots_db_sync(struct ots_db *db, GError **error);
 /* A sync done by a worker, counted in the statistics. */
 void ots_db_count_sync(struct ots_db *db);
+/*
+ * SQLite: no automatic checkpoint in this connection's commits (SQLite's
+ * runs in the COMMIT that passes 1 000 WAL pages, two fsyncs on the
+ * committer's thread); the caller watches ots_db_wal_pages() and runs
+ * ots_db_checkpoint_path() on the database file (ots_db_file_path) from
+ * another thread.  No-op on PostgreSQL.
+ */
+void ots_db_checkpoint_elsewhere(struct ots_db *db);
+unsigned ots_db_wal_pages(const struct ots_db *db);
+char *ots_db_file_path(struct ots_db *db);
+bool ots_db_checkpoint_path(const char *path, GError **error);
 void ots_db_rollback(struct ots_db *db);
 bool ots_db_in_transaction(struct ots_db *db);
 

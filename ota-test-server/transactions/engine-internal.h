@@ -167,6 +167,8 @@ struct ots_engine {
 	GQueue unsynced;
 	struct ots_syncer *syncer;
 	bool syncing;             /* a worker's fdatasync is in flight */
+	bool flush_after_sync;    /* the open batch commits when that returns */
+	bool checkpointing;       /* a worker's checkpoint is in flight */
 	struct ots_engine_stats stats;
 	struct ots_campaigns *campaigns;   /* campaign.c */
 	int64_t msg_next, msg_end;          /* the SMS ids reserved, not yet used (tx.c take_msg_ids) */

@@ -93,6 +93,8 @@ struct ots_engine *ots_engine_new(const struct ots_engine_config *cfg, GError **
 	e->db = ots_db_open(cfg->db_path, error);
 	if (!e->db)
 		goto fail;
+	if (e->cfg.batch_max > 1)
+		ots_db_checkpoint_elsewhere(e->db);   /* a worker's ("the WAL's fdatasync") */
 	e->reg = ots_registry_new(e->db, card_busy, e, error);
 	/* campaigns first: an operation the load finishes at once tells its campaign */
 	if (!e->reg || !ots_lease_start(e, error) || !ots_campaigns_load(e, error) ||
@@ -373,11 +375,19 @@ void ots_engine_begin(struct ots_engine *e)
 }
 
 static void batch_commit(struct ots_engine *e, bool wait);
+static void arm_flush(struct ots_engine *e);
 
 static gboolean flush_soon(gpointer data)
 {
 	struct ots_engine *e = data;
 
+	if (e->syncing && e->depth == 0) {
+		/* the disk is busy with the batch before: this one grows until that sync returns */
+		g_clear_handle_id(&e->flush_idle, g_source_remove);
+		g_clear_handle_id(&e->flush_timer, g_source_remove);
+		e->flush_after_sync = true;
+		return G_SOURCE_REMOVE;
+	}
 	batch_commit(e, false);
 	return G_SOURCE_REMOVE;
 }
@@ -401,6 +411,8 @@ static void arm_flush(struct ots_engine *e)
 			return;
 		}
 	}
+	if (e->flush_after_sync)
+		return;   /* committed when the sync in flight returns */
 	if (!e->flush_idle)
 		e->flush_idle = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, flush_soon, e, NULL);
 	if (!e->flush_timer)
@@ -560,11 +572,11 @@ struct ots_unsynced {
 	GPtrArray *events, *outbox;
 };
 
-/* Shared by the engine and its in-flight sync: the engine may be freed first. */
+/* Shared by the engine and its in-flight sync or checkpoint: the engine may be freed first. */
 struct ots_syncer {
 	gatomicrefcount ref;
 	struct ots_engine *e;     /* NULL once the engine is gone */
-	char *wal;
+	char *wal, *file;         /* the WAL; the database file */
 };
 
 struct ots_sync_job {
@@ -576,6 +588,7 @@ static void syncer_unref(struct ots_syncer *s)
 {
 	if (s && g_atomic_ref_count_dec(&s->ref)) {
 		g_free(s->wal);
+		g_free(s->file);
 		g_free(s);
 	}
 }
@@ -645,10 +658,28 @@ static void synced(GObject *source, GAsyncResult *res, gpointer data)
 		e->syncing = false;
 		ots_db_count_sync(e->db);
 		release_synced(e, j->upto);
+		if (e->flush_after_sync) {
+			/* what came in meanwhile commits once the loop has read what is ready */
+			e->flush_after_sync = false;
+			if (e->batch_open)
+				arm_flush(e);
+		}
 		if (!g_queue_is_empty(&e->unsynced) && !e->syncing)
 			start_sync(e);
 	}
 	syncer_unref(s);
+}
+
+static struct ots_syncer *syncer(struct ots_engine *e)
+{
+	if (!e->syncer) {
+		e->syncer = g_new0(struct ots_syncer, 1);
+		g_atomic_ref_count_init(&e->syncer->ref);
+		e->syncer->e = e;
+		e->syncer->wal = ots_db_wal_path(e->db);
+		e->syncer->file = ots_db_file_path(e->db);
+	}
+	return e->syncer;
 }
 
 static void start_sync(struct ots_engine *e)
@@ -657,19 +688,63 @@ static void start_sync(struct ots_engine *e)
 	struct ots_sync_job *j = g_new0(struct ots_sync_job, 1);
 	GTask *task;
 
-	if (!e->syncer) {
-		e->syncer = g_new0(struct ots_syncer, 1);
-		g_atomic_ref_count_init(&e->syncer->ref);
-		e->syncer->e = e;
-		e->syncer->wal = ots_db_wal_path(e->db);
-	}
-	j->wal = g_strdup(e->syncer->wal);
+	j->wal = g_strdup(syncer(e)->wal);
 	j->upto = last->batch;
 	g_atomic_ref_count_inc(&e->syncer->ref);
 	task = g_task_new(NULL, NULL, synced, e->syncer);
 	g_task_set_task_data(task, j, sync_job_free);
 	e->syncing = true;
 	g_task_run_in_thread(task, sync_in_thread);
+	g_object_unref(task);
+}
+
+/*
+ * The checkpoint too leaves the engine's thread (ots_db_checkpoint_elsewhere):
+ * once the WAL passes OTS_WAL_CHECKPOINT_PAGES, a worker copies it into the
+ * database file through a connection of its own (passive: the engine keeps
+ * writing meanwhile).  A checkpoint that fails is tried again after the next
+ * commit; the WAL only grows meanwhile.
+ */
+#define OTS_WAL_CHECKPOINT_PAGES 1000   /* SQLite's own automatic threshold */
+
+static void checkpoint_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+	GError *error = NULL;
+
+	if (ots_db_checkpoint_path(data, &error))
+		g_task_return_boolean(task, TRUE);
+	else
+		g_task_return_error(task, error);
+}
+
+static void checkpointed(GObject *source, GAsyncResult *res, gpointer data)
+{
+	struct ots_syncer *s = data;
+	GError *error = NULL;
+
+	if (!g_task_propagate_boolean(G_TASK(res), &error)) {
+		g_warning("%s; tried again after the next commit", error->message);
+		g_error_free(error);
+	}
+	else if (s->e)
+		s->e->stats.wal_checkpoints++;
+	if (s->e)
+		s->e->checkpointing = false;
+	syncer_unref(s);
+}
+
+static void checkpoint_if_due(struct ots_engine *e)
+{
+	GTask *task;
+
+	if (e->checkpointing || e->cfg.batch_max <= 1 ||
+	    ots_db_wal_pages(e->db) < OTS_WAL_CHECKPOINT_PAGES)
+		return;
+	g_atomic_ref_count_inc(&syncer(e)->ref);
+	task = g_task_new(NULL, NULL, checkpointed, e->syncer);
+	g_task_set_task_data(task, g_strdup(e->syncer->file), g_free);
+	e->checkpointing = true;
+	g_task_run_in_thread(task, checkpoint_in_thread);
 	g_object_unref(task);
 }
 
@@ -713,6 +788,7 @@ static void batch_commit(struct ots_engine *e, bool wait)
 		return;
 	g_clear_handle_id(&e->flush_idle, g_source_remove);
 	g_clear_handle_id(&e->flush_timer, g_source_remove);
+	e->flush_after_sync = false;
 	e->batch_open = false;
 	/* several instances: the lease renewed in the batch, or nothing of it commits (lease.c) */
 	durable = !e->batch_doomed && ots_db_in_transaction(e->db) && ots_lease_renew(e, &error) &&
@@ -732,6 +808,7 @@ static void batch_commit(struct ots_engine *e, bool wait)
 		g_queue_push_tail(&e->unsynced, u);
 		if (!e->syncing)
 			start_sync(e);
+		checkpoint_if_due(e);
 		return;
 	}
 	if (durable && unsynced && !ots_db_sync(e->db, &error))
@@ -743,6 +820,7 @@ static void batch_commit(struct ots_engine *e, bool wait)
 		drain_unsynced(e);
 	if (durable) {
 		batch_release(e, batch, events, outbox);
+		checkpoint_if_due(e);
 		return;
 	}
 	g_critical("batch %" G_GUINT64_FORMAT " (%u changes) not committed: %s; nothing "

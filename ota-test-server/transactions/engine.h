@@ -446,6 +446,7 @@ struct ots_engine_stats {
 	uint64_t db_commits;     /* batches and other transactions committed since start */
 	uint64_t db_syncs;       /* the fsyncs that made them durable (SQLite: one WAL fdatasync
 				  * may cover several batches; PostgreSQL: each commit) */
+	uint64_t wal_checkpoints; /* SQLite, group commit: checkpoints a worker completed */
 	uint64_t batches_failed; /* batches rolled back (their COMMIT or a step failed; state re-read) */
 };
 void ots_engine_get_stats(struct ots_engine *engine, struct ots_engine_stats *out);

@@ -475,6 +475,40 @@ static void test_ids_rolled_back(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(db_int(f, "SELECT count(*) FROM transactions"), ==, 3);
 }
 
+/*
+ * SQLite, group commit: no checkpoint runs in the engine's commits; a
+ * worker's keeps the WAL from growing past about OTS_WAL_CHECKPOINT_PAGES
+ * (1 000 pages): a WAL twice that size means nobody checkpointed.
+ */
+static void test_wal_checkpointed(struct fixture *f, gconstpointer data)
+{
+	char *wal = g_strconcat(f->db, "-wal", NULL);
+	struct ots_engine_stats st = { 0 };
+	GError *error = NULL;
+	GStatBuf sb;
+	unsigned n = 0;
+
+	if (ots_db_target_is_postgres(f->db)) {
+		g_test_skip("SQLite's WAL");
+		g_free(wal);
+		return;
+	}
+	/* transactions queue on the three cards; each batch of starts adds WAL pages */
+	while (st.wal_checkpoints == 0 && n < 20000) {
+		for (unsigned i = 0; i < 30; i++, n++)
+			g_assert_true(start(f, n % CARDS, &error));
+		g_assert_no_error(error);
+		run_until_flushed(f);
+		ots_engine_get_stats(f->e, &st);
+	}
+	g_assert_cmpint(g_stat(wal, &sb), ==, 0);
+	g_test_message("%u starts, %" G_GUINT64_FORMAT " checkpoints, WAL %lld bytes", n,
+		       st.wal_checkpoints, (long long)sb.st_size);
+	g_assert_cmpuint(st.wal_checkpoints, >, 0);
+	g_assert_cmpint(sb.st_size, <, 2000 * (4096 + 24));
+	g_free(wal);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -488,5 +522,7 @@ int main(int argc, char **argv)
 		   test_ids_rolled_back, teardown);
 	g_test_add("/ots/batch/step-fails", struct fixture, NULL, setup, test_step_fails,
 		   teardown);
+	g_test_add("/ots/batch/wal-checkpointed", struct fixture, NULL, setup,
+		   test_wal_checkpointed, teardown);
 	return g_test_run();
 }
