@@ -17,11 +17,13 @@ typedef struct pg_result PGresult;
 struct ots_db {
 	enum ots_db_backend backend;
 	GHashTable *stmts;          /* sql text -> struct ots_db_stmt */
+	GHashTable *stmt_at;        /* sql text's address -> struct ots_db_stmt (db.c stmt_find) */
 	struct ots_db_stats stats;
 	sqlite3 *lite;
 	bool lite_full;             /* PRAGMA synchronous=FULL (else NORMAL) */
 	bool lite_unsynced;         /* the open transaction began unsynced: its COMMIT waits for no disk */
 	unsigned wal_pages;         /* the WAL's size after the last commit (ots_db_checkpoint_elsewhere) */
+	bool checkpoint_elsewhere;  /* ots_db_checkpoint_elsewhere() was called */
 	PGconn *pg;
 	unsigned pg_next_name;      /* names of prepared statements */
 	/*

@@ -279,9 +279,33 @@ static void stmt_free(gpointer p)
 	g_free(st);
 }
 
+/*
+ * The kept statements are found by the SQL text's address first (callers
+ * pass string literals: hashing a 150-byte text each time cost about 5 %
+ * of the engine), checked against the text, which a freed and reused
+ * address would not match; then by the text.
+ */
+#define OTS_DB_STMT_ADDRESSES 1024
+
+static struct ots_db_stmt *stmt_find(struct ots_db *db, const char *sql)
+{
+	struct ots_db_stmt *st = g_hash_table_lookup(db->stmt_at, sql);
+
+	if (st && strcmp(st->sql, sql) == 0)
+		return st;
+	st = g_hash_table_lookup(db->stmts, sql);
+	if (st) {
+		/* texts built at run time (listings) bring new addresses: the map stays bounded */
+		if (g_hash_table_size(db->stmt_at) >= OTS_DB_STMT_ADDRESSES)
+			g_hash_table_remove_all(db->stmt_at);
+		g_hash_table_replace(db->stmt_at, (gpointer)sql, st);
+	}
+	return st;
+}
+
 struct ots_db_stmt *ots_db_stmt(struct ots_db *db, const char *sql)
 {
-	struct ots_db_stmt *st = g_hash_table_lookup(db->stmts, sql);
+	struct ots_db_stmt *st = stmt_find(db, sql);
 
 	if (st) {
 		ots_db_reset(st);
@@ -567,7 +591,12 @@ bool ots_db_commit(struct ots_db *db, GError **error)
 
 	if (!ots_db_commit_unsynced(db, &unsynced, error))
 		return false;
-	return !unsynced || ots_db_sync(db, error);
+	if (unsynced && !ots_db_sync(db, error))
+		return false;
+	/* the checkpoint SQLite would have run here (a registry import's commits); see below */
+	if (db->checkpoint_elsewhere && db->wal_pages >= OTS_DB_CHECKPOINT_PAGES)
+		sqlite3_wal_checkpoint_v2(db->lite, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return true;
 }
 
 char *ots_db_wal_path(struct ots_db *db)
@@ -628,8 +657,10 @@ static int wal_hook(void *user, sqlite3 *lite, const char *name, int pages)
 void ots_db_checkpoint_elsewhere(struct ots_db *db)
 {
 	/* a hook of ours replaces SQLite's automatic checkpoint (its own wal_hook) */
-	if (db->backend == OTS_DB_SQLITE)
+	if (db->backend == OTS_DB_SQLITE) {
 		sqlite3_wal_hook(db->lite, wal_hook, db);
+		db->checkpoint_elsewhere = true;
+	}
 }
 
 unsigned ots_db_wal_pages(const struct ots_db *db)
@@ -889,6 +920,7 @@ struct ots_db *ots_db_open(const char *target, GError **error)
 	bool ok;
 
 	db->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, stmt_free);
+	db->stmt_at = g_hash_table_new(g_direct_hash, g_direct_equal);
 	if (ots_db_target_is_postgres(target)) {
 		db->backend = OTS_DB_POSTGRES;
 		db->uri = g_strdup(target);
@@ -908,6 +940,7 @@ void ots_db_close(struct ots_db *db)
 {
 	if (!db)
 		return;
+	g_hash_table_destroy(db->stmt_at);
 	g_hash_table_destroy(db->stmts);
 	if (db->lite)
 		sqlite3_close(db->lite);

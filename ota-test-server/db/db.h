@@ -114,12 +114,15 @@ bool ots_db_sync(struct ots_db *db, GError **error);
 /* A sync done by a worker, counted in the statistics. */
 void ots_db_count_sync(struct ots_db *db);
 /*
- * SQLite: no automatic checkpoint in this connection's commits (SQLite's
- * runs in the COMMIT that passes 1 000 WAL pages, two fsyncs on the
- * committer's thread); the caller watches ots_db_wal_pages() and runs
- * ots_db_checkpoint_path() on the database file (ots_db_file_path) from
- * another thread.  No-op on PostgreSQL.
+ * SQLite: no automatic checkpoint in this connection's unsynced commits
+ * (SQLite's runs in the COMMIT that passes OTS_DB_CHECKPOINT_PAGES WAL
+ * pages, two fsyncs on the committer's thread); the caller watches
+ * ots_db_wal_pages() and runs ots_db_checkpoint_path() on the database file
+ * (ots_db_file_path) from another thread.  ots_db_commit() (a registry
+ * import's) still checkpoints past that size, as SQLite did.  No-op on
+ * PostgreSQL.
  */
+#define OTS_DB_CHECKPOINT_PAGES 1000   /* SQLite's own automatic threshold */
 void ots_db_checkpoint_elsewhere(struct ots_db *db);
 unsigned ots_db_wal_pages(const struct ots_db *db);
 char *ots_db_file_path(struct ots_db *db);

@@ -700,13 +700,11 @@ static void start_sync(struct ots_engine *e)
 
 /*
  * The checkpoint too leaves the engine's thread (ots_db_checkpoint_elsewhere):
- * once the WAL passes OTS_WAL_CHECKPOINT_PAGES, a worker copies it into the
+ * once the WAL passes OTS_DB_CHECKPOINT_PAGES, a worker copies it into the
  * database file through a connection of its own (passive: the engine keeps
  * writing meanwhile).  A checkpoint that fails is tried again after the next
  * commit; the WAL only grows meanwhile.
  */
-#define OTS_WAL_CHECKPOINT_PAGES 1000   /* SQLite's own automatic threshold */
-
 static void checkpoint_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
 	GError *error = NULL;
@@ -738,7 +736,7 @@ static void checkpoint_if_due(struct ots_engine *e)
 	GTask *task;
 
 	if (e->checkpointing || e->cfg.batch_max <= 1 ||
-	    ots_db_wal_pages(e->db) < OTS_WAL_CHECKPOINT_PAGES)
+	    ots_db_wal_pages(e->db) < OTS_DB_CHECKPOINT_PAGES)
 		return;
 	g_atomic_ref_count_inc(&syncer(e)->ref);
 	task = g_task_new(NULL, NULL, checkpointed, e->syncer);

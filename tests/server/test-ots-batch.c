@@ -477,7 +477,7 @@ static void test_ids_rolled_back(struct fixture *f, gconstpointer data)
 
 /*
  * SQLite, group commit: no checkpoint runs in the engine's commits; a
- * worker's keeps the WAL from growing past about OTS_WAL_CHECKPOINT_PAGES
+ * worker's keeps the WAL from growing past about OTS_DB_CHECKPOINT_PAGES
  * (1 000 pages): a WAL twice that size means nobody checkpointed.
  */
 static void test_wal_checkpointed(struct fixture *f, gconstpointer data)
