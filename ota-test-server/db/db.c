@@ -437,6 +437,11 @@ bool ots_db_insert(struct ots_db_stmt *st, const char *key_column, int64_t *id, 
 	return true;
 }
 
+int64_t ots_db_last_insert_id(struct ots_db *db)
+{
+	return db->backend == OTS_DB_SQLITE ? sqlite3_last_insert_rowid(db->lite) : 0;
+}
+
 bool ots_db_column_null(struct ots_db_stmt *st, int col)
 {
 	if (st->db->backend == OTS_DB_POSTGRES)

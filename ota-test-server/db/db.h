@@ -74,6 +74,8 @@ bool ots_db_next(struct ots_db_stmt *st, GError **error);
 bool ots_db_run(struct ots_db_stmt *st, GError **error);
 /* Runs an INSERT and returns the new row's key column (SQLite's rowid alias; RETURNING on PostgreSQL). */
 bool ots_db_insert(struct ots_db_stmt *st, const char *key_column, int64_t *id, GError **error);
+/* SQLite: the rowid of the last row inserted (a multi-row INSERT's last); 0 on PostgreSQL. */
+int64_t ots_db_last_insert_id(struct ots_db *db);
 /* Ends the statement's run (its row values are then invalid); keeps the bindings. */
 void ots_db_reset(struct ots_db_stmt *st);
 

@@ -108,7 +108,7 @@ struct ots_card_run {
 };
 
 struct ots_pending_event {
-	int64_t seq;
+	int64_t seq;              /* 0 until its row is written (ots_timeline_write) */
 	uint64_t tx_id;
 	char iccid[21];
 	int64_t at_us;
@@ -202,6 +202,12 @@ void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, GSt
 /* The same for a transaction known by id only (it may be finished; 0: none, a campaign's event); takes detail. */
 void ots_timeline_add(struct ots_engine *e, uint64_t tx_id, const char *iccid, const char *kind,
 		      GString *detail);
+/*
+ * The timeline rows still in memory (the batch's and the bracket's events)
+ * written to the database: before the batch's COMMIT, and before the
+ * timeline is read.  A failure loses the batch (the caller dooms it).
+ */
+bool ots_timeline_write(struct ots_engine *e, GError **error);
 /* Ends a transaction: completed (its outcome stored by the caller) or failed with why. */
 void ots_tx_complete(struct ots_engine *e, struct ots_tx *tx);
 void ots_tx_fail(struct ots_engine *e, struct ots_tx *tx, const char *why);

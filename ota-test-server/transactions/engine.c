@@ -789,7 +789,8 @@ static void batch_commit(struct ots_engine *e, bool wait)
 	e->flush_after_sync = false;
 	e->batch_open = false;
 	/* several instances: the lease renewed in the batch, or nothing of it commits (lease.c) */
-	durable = !e->batch_doomed && ots_db_in_transaction(e->db) && ots_lease_renew(e, &error) &&
+	durable = !e->batch_doomed && ots_db_in_transaction(e->db) &&
+		  ots_timeline_write(e, &error) && ots_lease_renew(e, &error) &&
 		  ots_db_commit_unsynced(e->db, &unsynced, &error);
 	e->batch_doomed = false;
 	/* taken first: the callbacks may call the engine again, opening the next batch */
@@ -1709,10 +1710,29 @@ bool ots_engine_tx_start(struct ots_engine *e, const struct ots_tx_request *req,
 	return ots_tx_enqueue(e, tx_new(e, req, card, tar, kvn), id, error);
 }
 
+/*
+ * The open batch's timeline rows written before a read shows the rest of
+ * its state (not inside a request's savepoint, whose rollback would take
+ * them with it: no request reads the timeline).  One that fails loses the
+ * batch, as a step's failure does.
+ */
+static void timeline_before_read(struct ots_engine *e)
+{
+	GError *error = NULL;
+
+	if (!e->batch_open || e->in_savepoint || ots_timeline_write(e, &error))
+		return;
+	ots_engine_db_failed(e, error);
+	e->batch_doomed = true;
+}
+
 JsonNode *ots_engine_tx_get(struct ots_engine *e, uint64_t id, GError **error)
 {
-	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT " OTS_TX_COLUMNS " FROM transactions WHERE id = ?");
+	struct ots_db_stmt *st;
 	JsonNode *n = NULL;
+
+	timeline_before_read(e);
+	st = ots_db_stmt(e->db, "SELECT " OTS_TX_COLUMNS " FROM transactions WHERE id = ?");
 
 	ots_db_bind_int(st, 1, (int64_t)id);
 	if (ots_db_next(st, NULL))

@@ -40,29 +40,125 @@ void ots_tx_free(struct ots_tx *tx)
 	g_free(tx);
 }
 
+/*
+ * A timeline row waits in the bracket's events and is written with the
+ * batch's others in a few multi-row INSERTs (ots_timeline_write): one
+ * statement per row was 13 per transaction, the most frequent the engine
+ * ran (doc/scaling.md).  Its seq is known once written, before the event
+ * leaves (after the COMMIT).
+ */
 void ots_timeline_add(struct ots_engine *e, uint64_t tx_id, const char *iccid, const char *kind,
 		      GString *detail)
 {
 	struct ots_pending_event *ev = g_new0(struct ots_pending_event, 1);
-	struct ots_db_stmt *st;
-	GError *error = NULL;
 
 	ev->tx_id = tx_id;
 	g_strlcpy(ev->iccid, iccid ? iccid : "", sizeof(ev->iccid));
 	ev->at_us = g_get_real_time();
 	ev->kind = g_strdup(kind);
 	ev->detail = ots_detail_end(detail);
-	st = ots_db_stmt(e->db, "INSERT INTO timeline(tx_id, at, event, detail) VALUES(?, ?, ?, ?)");
-	ots_db_bind_int(st, 1, (int64_t)tx_id);
-	ots_db_bind_int(st, 2, ev->at_us);
-	ots_db_bind_text(st, 3, kind);
-	ots_db_bind_text(st, 4, ev->detail);
-	if (!ots_db_insert(st, "seq", &ev->seq, &error))
-		ots_engine_db_failed(e, error);
 	g_ptr_array_add(e->events, ev);
 }
 
-/* Appends to the timeline (in the current DB transaction); dispatched after commit. */
+/* INSERTs of 16, 8, 4, 2 and 1 rows: at most five statements for the rows of a batch past 16s. */
+#define ROW "(?, ?, ?, ?)"
+#define ROWS2 ROW ", " ROW
+#define ROWS4 ROWS2 ", " ROWS2
+#define ROWS8 ROWS4 ", " ROWS4
+#define ROWS16 ROWS8 ", " ROWS8
+#define TIMELINE_INSERT "INSERT INTO timeline(tx_id, at, event, detail) VALUES "
+
+static const struct {
+	unsigned rows;
+	const char *sqlite, *pg;
+} timeline_inserts[] = {
+	/* SQLite numbers a statement's rows in order (one writer): the last rowid says them all;
+	 * PostgreSQL's nextval() calls of two instances may interleave: each row's is returned */
+	{ 16, TIMELINE_INSERT ROWS16, TIMELINE_INSERT ROWS16 " RETURNING seq" },
+	{ 8, TIMELINE_INSERT ROWS8, TIMELINE_INSERT ROWS8 " RETURNING seq" },
+	{ 4, TIMELINE_INSERT ROWS4, TIMELINE_INSERT ROWS4 " RETURNING seq" },
+	{ 2, TIMELINE_INSERT ROWS2, TIMELINE_INSERT ROWS2 " RETURNING seq" },
+	{ 1, TIMELINE_INSERT ROW, TIMELINE_INSERT ROW " RETURNING seq" },
+};
+
+static int cmp_seq(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Writes rows [0, n) of evs (n one of timeline_inserts' sizes) and sets their seqs. */
+static bool timeline_insert(struct ots_engine *e, struct ots_pending_event **evs, unsigned n,
+			    GError **error)
+{
+	bool pg = ots_db_backend(e->db) == OTS_DB_POSTGRES;
+	struct ots_db_stmt *st = NULL;
+	int64_t seqs[16];
+	unsigned got = 0;
+	GError *local = NULL;
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(timeline_inserts); i++)
+		if (timeline_inserts[i].rows == n)
+			st = ots_db_stmt(e->db, pg ? timeline_inserts[i].pg : timeline_inserts[i].sqlite);
+	g_assert(st);
+	for (unsigned i = 0; i < n; i++) {
+		ots_db_bind_int(st, 4 * i + 1, (int64_t)evs[i]->tx_id);
+		ots_db_bind_int(st, 4 * i + 2, evs[i]->at_us);
+		ots_db_bind_text(st, 4 * i + 3, evs[i]->kind);
+		ots_db_bind_text(st, 4 * i + 4, evs[i]->detail);
+	}
+	if (!pg) {
+		if (!ots_db_run(st, error))
+			return false;
+		for (unsigned i = 0; i < n; i++)
+			evs[i]->seq = ots_db_last_insert_id(e->db) - (int64_t)(n - 1 - i);
+		return true;
+	}
+	while (got < n && ots_db_next(st, &local))
+		seqs[got++] = ots_db_column_int(st, 0);
+	ots_db_reset(st);
+	if (local || got != n) {
+		if (!local)
+			g_set_error(&local, OTS_ERROR, OTS_ERROR_DB, "timeline: %u of %u rows written",
+				    got, n);
+		g_propagate_error(error, local);
+		return false;
+	}
+	/* nextval() ran in the rows' order */
+	qsort(seqs, n, sizeof(seqs[0]), cmp_seq);
+	for (unsigned i = 0; i < n; i++)
+		evs[i]->seq = seqs[i];
+	return true;
+}
+
+static bool timeline_write_all(struct ots_engine *e, GPtrArray *events, GError **error)
+{
+	struct ots_pending_event **evs = (struct ots_pending_event **)events->pdata;
+	unsigned i = 0, n = events->len;
+
+	/* the written ones are the first: rows are written in order, a batch's before a bracket's */
+	while (i < n && evs[i]->seq)
+		i++;
+	while (i < n) {
+		unsigned k = 16;
+
+		while (k > n - i)
+			k /= 2;
+		if (!timeline_insert(e, evs + i, k, error))
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+bool ots_timeline_write(struct ots_engine *e, GError **error)
+{
+	return timeline_write_all(e, e->batch_events, error) &&
+	       timeline_write_all(e, e->events, error);
+}
+
+/* Appends to the timeline (written with the batch); dispatched after commit. */
 void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, GString *detail)
 {
 	ots_timeline_add(e, tx->id, tx->iccid, kind, detail);

@@ -32,6 +32,7 @@ struct fixture {
 	uint32_t max_id;         /* the highest SMS id the link took */
 	uint64_t syncs_at_send;  /* the engine's db_syncs when the link took the last SMS */
 	GPtrArray *events;       /* "KIND ICCID" of the events subscribers heard */
+	GArray *seqs;            /* int64: their seqs */
 	GArray *ends;            /* int64: each batch's end a commit listener heard, the number
 				  * negated when the batch was not durable */
 };
@@ -80,6 +81,7 @@ static void on_event(const struct ots_event *ev, void *user)
 	struct fixture *f = user;
 
 	g_ptr_array_add(f->events, g_strdup_printf("%s %s", ev->kind, ev->iccid));
+	g_array_append_val(f->seqs, ev->seq);
 }
 
 static void setup(struct fixture *f, gconstpointer data)
@@ -100,6 +102,7 @@ static void setup(struct fixture *f, gconstpointer data)
 	ots_engine_on_commit(f->e, on_commit, f);
 	f->sent = g_ptr_array_new_with_free_func(g_free);
 	f->events = g_ptr_array_new_with_free_func(g_free);
+	f->seqs = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	for (unsigned i = 0; i < CARDS; i++) {
 		char name[16], msisdn[16], *ini;
 
@@ -126,6 +129,7 @@ static void teardown(struct fixture *f, gconstpointer data)
 	g_free(f->db);
 	g_ptr_array_free(f->sent, TRUE);
 	g_ptr_array_free(f->events, TRUE);
+	g_array_free(f->seqs, TRUE);
 	g_array_free(f->ends, TRUE);
 }
 
@@ -509,6 +513,59 @@ static void test_wal_checkpointed(struct fixture *f, gconstpointer data)
 	g_free(wal);
 }
 
+/*
+ * The timeline rows of a batch wait in memory and are written with a few
+ * statements at its COMMIT: a transaction read while its batch is open
+ * shows them all the same, and each event heard after the COMMIT carries
+ * the seq of its row.
+ */
+static void test_timeline_in_batch(struct fixture *f, gconstpointer data)
+{
+	char *json = g_strdup_printf("{\"iccid\":\"%s\",\"tar\":\"" TAR_FIXED "\","
+				     "\"action\":\"display-text\",\"text\":\"hello\"}", f->iccid[0]);
+	JsonNode *req = json_from_string(json, NULL), *tx;
+	JsonArray *timeline;
+	GError *error = NULL;
+	char *sql;
+	uint64_t id;
+
+	run_until_flushed(f);
+	g_ptr_array_set_size(f->events, 0);
+	g_array_set_size(f->seqs, 0);
+	g_assert_true(ots_engine_tx_start_json(f->e, req, &id, &error));
+	g_assert_no_error(error);
+	g_assert_true(start(f, 1, &error));
+	g_assert_cmpuint(ots_engine_unflushed(f->e), !=, 0);
+	tx = ots_engine_tx_get(f->e, id, &error);
+	g_assert_no_error(error);
+	timeline = json_object_get_array_member(json_node_get_object(tx), "timeline");
+	g_assert_cmpuint(json_array_get_length(timeline), >=, 2);    /* queued, c1 sent */
+	g_assert_cmpstr(json_object_get_string_member(json_array_get_object_element(timeline, 0),
+						      "event"), ==, "queued");
+	json_node_unref(tx);
+	run_until_flushed(f);
+	/* what was heard is what the database holds, seq for seq */
+	g_assert_cmpuint(f->seqs->len, >=, 4);
+	sql = g_strdup_printf("SELECT count(*) FROM timeline WHERE seq >= %" G_GINT64_FORMAT,
+			      g_array_index(f->seqs, int64_t, 0));
+	g_assert_cmpint(db_int(f, sql), ==, f->seqs->len);
+	g_free(sql);
+	for (unsigned i = 0; i < f->seqs->len; i++) {
+		int64_t seq = g_array_index(f->seqs, int64_t, i);
+		char *kind = g_strndup(f->events->pdata[i], strcspn(f->events->pdata[i], " "));
+
+		if (i)
+			g_assert_cmpint(seq, >, g_array_index(f->seqs, int64_t, i - 1));
+		sql = g_strdup_printf("SELECT count(*) FROM timeline WHERE seq = %" G_GINT64_FORMAT
+				      " AND event = '%s'", seq, kind);
+		g_assert_cmpint(db_int(f, sql), ==, 1);
+		g_free(sql);
+		g_free(kind);
+	}
+	json_node_unref(req);
+	g_free(json);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -524,5 +581,7 @@ int main(int argc, char **argv)
 		   teardown);
 	g_test_add("/ots/batch/wal-checkpointed", struct fixture, NULL, setup,
 		   test_wal_checkpointed, teardown);
+	g_test_add("/ots/batch/timeline-in-batch", struct fixture, NULL, setup,
+		   test_timeline_in_batch, teardown);
 	return g_test_run();
 }
