@@ -78,6 +78,9 @@
  *   --no-pg: no PostgreSQL row (profiling the SQLite runs alone);
  *   --import alone runs only the import (no default N, no PostgreSQL row).
  */
+#ifdef OTS_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -176,6 +179,20 @@ static long rss_kib(void)
 	return v;
 }
 
+#ifdef OTS_JEMALLOC
+/* Bytes the application holds from jemalloc (the daemon's allocator, ota-test-server/meson.build). */
+static long heap_kib(void)
+{
+	uint64_t epoch = 1;
+	size_t allocated, len = sizeof(allocated);
+
+	/* its statistics are a snapshot taken at each new epoch */
+	if (mallctl("epoch", NULL, NULL, &epoch, sizeof(epoch)) != 0 ||
+	    mallctl("stats.allocated", &allocated, &len, NULL, 0) != 0)
+		g_error("jemalloc's statistics are not there");
+	return (long)(allocated / 1024);
+}
+#else
 /* A number attribute of malloc_info()'s last element starting with tag, or 0. */
 static unsigned long long malloc_info_size(const char *xml, const char *tag)
 {
@@ -207,6 +224,7 @@ static long heap_kib(void)
 	free(xml);
 	return kib;
 }
+#endif
 
 /* The machine's CPU time (/proc/stat "cpu" line, in ticks): in all, idle (with iowait), stolen. */
 struct cpu_ticks {
@@ -1304,7 +1322,7 @@ static unsigned fit_fd_limit(unsigned cards)
 
 int main(int argc, char **argv)
 {
-	struct params runs[8];
+	struct params runs[8] = { 0 };
 	unsigned n_runs = 0, tx = 0, window = 64, pending = 10000, emulated = 20000, import = 0;
 	bool quick = false, pg = true;
 	const char *disk = g_getenv("TMPDIR") ? g_getenv("TMPDIR") : "/var/tmp";

@@ -3,7 +3,7 @@
 set -eu
 PACKAGES="meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
 libglib2.0-dev libjson-glib-dev libssl-dev libsqlite3-dev libsoup-3.0-dev
-postgresql libpq-dev
+postgresql libpq-dev libjemalloc-dev
 pcscd vsmartcard-vpcd libpcsclite-dev
 libqmi-glib-dev libmbim-glib-dev libqmi-utils
 ofono ofono-dev dbus python3-dbus python3-gi util-linux
