@@ -86,6 +86,7 @@ struct ots_tx {
 	enum ots_outcome outcome;
 	int64_t created_us, c1_at_us, deadline_us;
 	bool has_rq;
+	bool rq_stored;           /* its row holds the RQ (written once, tx_save) */
 	struct simota_deferred_rq rq;
 	enum ots_cmd_kind last_kind;
 	unsigned attempts;        /* sends of the current message */

@@ -712,7 +712,7 @@ static struct ots_tx *tx_from_row(struct ots_engine *e, struct ots_db_stmt *st)
 	tx->deadline_us = ots_db_column_int(st, COL_DEADLINE);
 	n = ots_json_parse(col_text(st, COL_RQ));
 	if (n) {
-		tx->has_rq = ots_rq_from_json(n, "rq", &tx->rq, NULL);
+		tx->has_rq = tx->rq_stored = ots_rq_from_json(n, "rq", &tx->rq, NULL);
 		json_node_unref(n);
 	}
 	attempts = ots_db_column_int(st, COL_ATTEMPTS);

@@ -171,7 +171,7 @@ void ots_tx_event(struct ots_engine *e, struct ots_tx *tx, const char *kind, GSt
 static void tx_save(struct ots_engine *e, struct ots_tx *tx)
 {
 	struct ots_db_stmt *st = ots_db_stmt(e->db,
-		"UPDATE transactions SET state = ?, c1_at = ?, deadline = ?, rq = ?, attempts = ?, "
+		"UPDATE transactions SET state = ?, c1_at = ?, deadline = ?, rq = coalesce(?, rq), attempts = ?, "
 		"backoff_ms = ?, due = ?, due_kind = ?, outcome = ?, why = ? WHERE id = ?");
 	GError *error = NULL;
 
@@ -180,11 +180,13 @@ static void tx_save(struct ots_engine *e, struct ots_tx *tx)
 		ots_db_bind_int(st, 2, tx->c1_at_us);
 	if (tx->deadline_us)
 		ots_db_bind_int(st, 3, tx->deadline_us);
-	if (tx->has_rq) {
+	/* the RQ, set once (the IR), is written once; NULL keeps the row's */
+	if (tx->has_rq && !tx->rq_stored) {
 		JsonNode *n = ots_rq_to_json(&tx->rq);
 
 		ots_db_bind_text_take(st, 4, ots_json_string(n));
 		json_node_unref(n);
+		tx->rq_stored = true;
 	}
 	ots_db_bind_int(st, 5, (int)tx->attempts | (int)tx->last_kind << 16);
 	ots_db_bind_int(st, 6, tx->backoff_ms);
