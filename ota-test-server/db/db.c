@@ -133,6 +133,17 @@ static const char schema_v7[] =
 	"DROP INDEX commands_open;"
 	"CREATE INDEX commands_open ON commands(tx_id) WHERE open = 1;";
 
+/*
+ * Version 8: a card's transactions indexed by card only.  With the state in
+ * it, every state change (five per transaction) moved the row's entry to a
+ * page chosen by the card, one more page written to the WAL per step on
+ * SQLite (bench-server: engine 91-96 -> 87-90 us per transaction); a card's
+ * transactions in one state are its entries filtered, in id order still.
+ */
+static const char schema_v8[] =
+	"DROP INDEX tx_card;"
+	"CREATE INDEX tx_card ON transactions(iccid);";
+
 struct migration {
 	const char *both;         /* with the {TYPE} words */
 	const char *sqlite_only;  /* then this on SQLite */
@@ -148,6 +159,7 @@ static const struct migration migrations[OTS_DB_SCHEMA_VERSION] = {
 	{ schema_v5, NULL, NULL },
 	{ schema_v6, NULL, NULL },
 	{ schema_v7, NULL, NULL },
+	{ schema_v8, NULL, NULL },
 };
 
 static char *schema_text(const struct ots_db *db, const char *text)

@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 /* The schema's newest version (schema_version table; migrations in db.c). */
-#define OTS_DB_SCHEMA_VERSION 7
+#define OTS_DB_SCHEMA_VERSION 8
 
 enum ots_db_backend { OTS_DB_SQLITE, OTS_DB_POSTGRES };
 

@@ -1747,8 +1747,8 @@ JsonNode *ots_engine_tx_get(struct ots_engine *e, uint64_t id, GError **error)
 /*
  * Newest first from an index in id order, whatever the filter: the
  * primary key; tx_state (state, then the rowid on SQLite); tx_card
- * (iccid, state, rowid) for a card's in one state.  A card's in any state
- * are found through tx_card and sorted: a card's own, not the table.
+ * (iccid, then the rowid on SQLite) for a card's, in one state or any,
+ * filtered: a card's own, not the table.
  */
 JsonNode *ots_engine_tx_list(struct ots_engine *e, const struct ots_tx_filter *f, bool *more,
 			     GError **error)

@@ -857,7 +857,7 @@ static void test_migration_v3(struct fixture *f, gconstpointer data)
 	id = start_and_stop(f, TX(TAR_INDEFINITE, "select-item") ",\"text\":\"Delivery\","
 			    "\"items\":[\"Home\",\"Office\"],\"default-item\":2}");
 	/* what a version-3 server left behind (without version 5's RFM tables, version 6's
-	 * leases and version 7's index of open commands too) */
+	 * leases, version 7's index of open commands and version 8's index by card too) */
 	db = ots_db_open(f->db, &error);
 	g_assert_no_error(error);
 	g_assert_true(ots_db_exec(db, "ALTER TABLE transactions DROP COLUMN default_item;"
@@ -865,6 +865,7 @@ static void test_migration_v3(struct fixture *f, gconstpointer data)
 				  "DROP TABLE inbox; DROP TABLE instances; DROP INDEX cards_owner;"
 				  "ALTER TABLE cards DROP COLUMN owner;"
 				  "DROP INDEX commands_open; CREATE INDEX commands_open ON commands(open);"
+				  "DROP INDEX tx_card; CREATE INDEX tx_card ON transactions(iccid, state);"
 				  "UPDATE schema_version SET version = 3;", &error));
 	g_assert_no_error(error);
 	if (ots_db_backend(db) == OTS_DB_SQLITE)
@@ -872,6 +873,14 @@ static void test_migration_v3(struct fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	ots_db_close(db);
 	resume_attached(f);
+	/* version 8: the index by card alone */
+	db = ots_db_open(f->db, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(test_db_int(db, ots_db_backend(db) == OTS_DB_SQLITE ?
+				    "SELECT count(*) FROM pragma_index_info('tx_card')" :
+				    "SELECT count(*) FROM pg_indexes WHERE indexname = 'tx_card' "
+				    "AND indexdef LIKE '%(iccid)'"), ==, 1);
+	ots_db_close(db);
 	tx = run_until(f, id, NULL, 3000);
 	assert_completed(tx);
 	g_assert_true(json_object_get_null_member(json_node_get_object(tx), "default-item"));
