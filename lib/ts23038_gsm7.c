@@ -39,6 +39,12 @@ static const struct {
 
 static bool ucs_to_default(gunichar c, uint8_t *septet)
 {
+	/* most of ASCII (space to '#', '%' to '?', 'A' to 'Z', 'a' to 'z') is its own septet,
+	 * and the default alphabet holds each character once: no search for those */
+	if (c < 128 && c != GSM7_ESCAPE && default_alphabet[c] == c) {
+		*septet = (uint8_t)c;
+		return true;
+	}
 	for (unsigned i = 0; i < 128; i++) {
 		if (i != GSM7_ESCAPE && default_alphabet[i] == c) {
 			*septet = (uint8_t)i;
