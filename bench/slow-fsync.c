@@ -26,26 +26,27 @@ static void slow(int fd)
 		nanosleep(&ts, NULL);
 }
 
-int fsync(int fd)
-{
-	static int (*real)(int);
-	int rc;
+static int (*real_fsync)(int), (*real_fdatasync)(int);
 
-	if (!real)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-	rc = real(fd);
+/* looked up once, before any thread of the process runs */
+__attribute__((constructor)) static void find_real(void)
+{
+	real_fsync = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	real_fdatasync = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+}
+
+static int slowed(int rc, int fd)
+{
 	slow(fd);
 	return rc;
 }
 
+int fsync(int fd)
+{
+	return slowed(real_fsync(fd), fd);
+}
+
 int fdatasync(int fd)
 {
-	static int (*real)(int);
-	int rc;
-
-	if (!real)
-		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-	rc = real(fd);
-	slow(fd);
-	return rc;
+	return slowed(real_fdatasync(fd), fd);
 }
