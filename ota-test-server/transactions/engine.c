@@ -332,8 +332,14 @@ static bool bracket_open(struct ots_engine *e)
  */
 void ots_engine_begin_step(struct ots_engine *e)
 {
-	if (e->depth++ > 0)
+	if (e->depth++ > 0) {
+		/* inside a request (an inbox entry run by its card's owner): the step changes
+		 * the view as it writes, which the request's savepoint could not undo */
+		if (e->in_savepoint && e->failed)
+			e->batch_doomed = true;
+		ots_engine_view_changes(e);
 		return;
+	}
 	bracket_open(e);
 }
 

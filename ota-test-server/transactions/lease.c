@@ -309,6 +309,39 @@ static void held_add(struct ots_lease *l, const char *iccid)
 	}
 }
 
+static gboolean inbox_run(gpointer data);
+
+/*
+ * The cards whose waiting requests are to be read, as the database says:
+ * the ones held that have some.  The list kept in memory may name cards a
+ * lost batch took, which are not this instance's (and a card taken again
+ * there only to fail again would loop).
+ */
+static bool inbox_reload(struct ots_engine *e, GError **error)
+{
+	struct ots_lease *l = e->lease;
+	struct ots_db_stmt *st = ots_db_stmt(e->db, "SELECT DISTINCT i.iccid FROM inbox i "
+				       "JOIN cards c ON c.iccid = i.iccid WHERE c.owner = ?");
+	GError *local = NULL;
+
+	g_queue_clear_full(&l->taken, taken_free);
+	ots_db_bind_text(st, 1, l->name);
+	while (ots_db_next(st, &local)) {
+		struct taken *t = g_new0(struct taken, 1);
+
+		t->iccid = g_strdup(ots_db_column_text(st, 0));
+		g_queue_push_tail(&l->taken, t);
+	}
+	ots_db_reset(st);
+	if (local) {
+		g_propagate_error(error, local);
+		return false;
+	}
+	if (!g_queue_is_empty(&l->taken) && !l->inbox_idle)
+		l->inbox_idle = g_idle_add_full(G_PRIORITY_DEFAULT, inbox_run, l, NULL);
+	return true;
+}
+
 /* The set of cards named after this instance, read again (at start, after a failed batch). */
 bool ots_lease_reload(struct ots_engine *e, GError **error)
 {
@@ -334,10 +367,8 @@ bool ots_lease_reload(struct ots_engine *e, GError **error)
 		g_propagate_error(error, local);
 		return false;
 	}
-	return true;
+	return inbox_reload(e, error);
 }
-
-static gboolean inbox_run(gpointer data);
 
 /*
  * Inside a bracket: the card becomes this instance's; its unfinished
@@ -354,7 +385,14 @@ static bool take(struct ots_engine *e, const char *iccid, bool taken_over)
 
 	ots_db_bind_text(st, 1, l->name);
 	ots_db_bind_text(st, 2, iccid);
-	if (!ots_db_run(st, &error) || !ots_engine_load_card(e, iccid, &n, &error)) {
+	if (!ots_db_run(st, &error)) {
+		ots_engine_db_failed(e, error);
+		return false;
+	}
+	/* the card and its transactions enter the in-memory view, which the bracket's savepoint
+	 * cannot take back: a failure from here on loses the batch, and the view is read again */
+	ots_engine_view_changes(e);
+	if (!ots_engine_load_card(e, iccid, &n, &error)) {
 		ots_engine_db_failed(e, error);
 		return false;
 	}
@@ -782,6 +820,7 @@ static void release(struct ots_engine *e, const char *iccid, const char *to)
 	if (!ots_db_run(st, &error) || !ots_db_notify(e->db, channel, note, &error)) {
 		ots_engine_db_failed(e, error);
 	} else {
+		ots_engine_view_changes(e);   /* the card leaves the view: no savepoint brings it back */
 		ots_engine_drop_card(e, iccid);
 		g_hash_table_remove(l->held, iccid);
 		g_message("card %s: its device is at instance %s; lease handed over", iccid, to);

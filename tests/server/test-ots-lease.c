@@ -489,10 +489,84 @@ static void test_receipt_forwarded(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(db_int(f, "SELECT count(*) FROM inbox"), ==, 0);
 }
 
+static unsigned refusals;   /* critical messages about the test's refusing trigger */
+
+static GLogWriterOutput count_refusals(GLogLevelFlags level, const GLogField *fields, gsize n,
+				       gpointer user)
+{
+	for (gsize i = 0; i < n; i++)
+		if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0 &&
+		    strstr(fields[i].value, "refused for the test"))
+			refusals++;
+	return g_log_writer_default(level, fields, n, user);
+}
+
+static bool refused(struct fixture *f)
+{
+	return refusals > 0 && flushed(f);
+}
+
+/*
+ * The owner runs an inbox entry for a card it must take first (its lease
+ * expired elsewhere), and the entry then fails: the taking is undone in
+ * memory as in the database.  Before (3 Dec 2026) the entry's savepoint
+ * undid the owner column while a kept the card in its set of held cards
+ * and went on acting on it after b had taken it.
+ */
+static void test_taken_then_failed(struct fixture *f, gconstpointer data)
+{
+	GLogLevelFlags fatal;
+	char *sql, *body;
+	JsonNode *n;
+	GError *error = NULL;
+	uint64_t id = 0;
+
+	if (skipped(f))
+		return;
+	/* card 1's owner: an instance whose lease has expired; a is told of an entry for it */
+	db_exec(f, "INSERT INTO instances(name, expires, started, holder) VALUES('ghost', 1, 0, 'x/1')");
+	sql = g_strdup_printf("UPDATE cards SET owner = 'ghost' WHERE iccid = '%s'", f->iccid[1]);
+	db_exec(f, sql);
+	g_free(sql);
+	db_exec(f, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+		"RAISE EXCEPTION 'refused for the test'; END $$; CREATE TRIGGER refuse BEFORE "
+		"DELETE ON inbox FOR EACH ROW EXECUTE FUNCTION refuse()");
+	n = request(f, 1);
+	body = json_to_string(n, FALSE);
+	json_node_unref(n);
+	sql = g_strdup_printf("WITH t AS (INSERT INTO inbox(iccid, kind, body, reply_to, created) "
+			      "VALUES('%s', 'transactions', '%s', '', 0) RETURNING id) "
+			      "SELECT pg_notify('ots:a', "     /* a's channel (lease.c channel_of) */
+			      "'{\"op\":\"inbox\",\"id\":' || id || '}') FROM t", f->iccid[1], body);
+	refusals = 0;
+	g_log_set_writer_func(count_refusals, NULL, NULL);   /* once in this process: this test's */
+	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);   /* the refusal is logged as critical */
+	db_exec(f, sql);
+	g_free(sql);
+	g_free(body);
+	g_assert_true(run_until(f, refused, 5000));
+	g_log_set_always_fatal(fatal);
+	db_exec(f, "DROP TRIGGER refuse ON inbox");
+	sql = g_strdup_printf("SELECT count(*) FROM cards WHERE iccid = '%s' AND owner = 'ghost'",
+			      f->iccid[1]);
+	g_assert_cmpint(db_int(f, sql), ==, 1);
+	g_free(sql);
+	/* b takes the card from the expired instance; a must see it as b's */
+	g_assert_true(start(f, 1, 1, &id, &error));
+	g_assert_no_error(error);
+	g_assert_true(run_until(f, flushed, 2000));
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM cards WHERE owner = 'b'"), ==, 1);
+	g_assert_false(start(f, 0, 1, &id, &error));
+	g_assert_error(error, OTS_ERROR, OTS_ERROR_ELSEWHERE);
+	g_clear_error(&error);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add("/ots/lease/forward", struct fixture, NULL, setup, test_forward, teardown);
+	g_test_add("/ots/lease/taken-then-failed", struct fixture, NULL, setup,
+		   test_taken_then_failed, teardown);
 	g_test_add("/ots/lease/forward-unanswered", struct fixture, NULL, setup,
 		   test_forward_unanswered, teardown);
 	g_test_add("/ots/lease/fencing", struct fixture, NULL, setup, test_fencing, teardown);
