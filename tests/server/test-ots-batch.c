@@ -20,6 +20,7 @@
 #include "pg-cluster.h"
 #include "server-test.h"
 #include "transactions/engine.h"
+#include "transactions/rfm.h"
 
 #define CARDS 3
 
@@ -566,9 +567,108 @@ static void test_timeline_in_batch(struct fixture *f, gconstpointer data)
 	g_free(json);
 }
 
+static unsigned refusals;   /* messages about a trigger's refusal (refused by the test) */
+
+static GLogWriterOutput count_refusals(GLogLevelFlags level, const GLogField *fields, gsize n,
+				       gpointer user)
+{
+	for (gsize i = 0; i < n; i++)
+		if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0 &&
+		    strstr(fields[i].value, "refused by the test"))
+			refusals++;
+	return g_log_writer_default(level, fields, n, user);
+}
+
+/* Runs the loop until the database answers sql with want (at most 3 s). */
+static void run_until_db(struct fixture *f, const char *sql, int64_t want)
+{
+	int64_t end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+
+	while (db_int(f, sql) != want) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		for (unsigned i = 0; i < 50; i++)
+			g_main_context_iteration(NULL, FALSE);
+		g_usleep(1000);
+	}
+}
+
+/*
+ * A campaign's pacing timer starts its cards as a step of the engine's
+ * own; when one of those starts fails, the batch is lost and the campaign
+ * read again from the database: each card's operation is then started once,
+ * as the database says, with none left over in memory from the lost batch.
+ */
+static void test_campaign_step_fails(struct fixture *f, gconstpointer data)
+{
+	char iccid[3][21], *json, *sql;
+	GLogLevelFlags fatal;
+	GError *error = NULL;
+	JsonNode *n;
+	struct ots_engine_stats st;
+	uint64_t id;
+
+	for (unsigned i = 0; i < 3; i++) {
+		char msisdn[16], *ini;
+
+		g_snprintf(iccid[i], sizeof(iccid[i]), "8988239000000060%04u", i);
+		g_snprintf(msisdn, sizeof(msisdn), "+1555600%04u", i);
+		ini = write_rfm_card_ini(f->dir, iccid[i], msisdn, NULL);
+		g_assert_true(ots_engine_card_import_file(f->e, ini, false, NULL, &error));
+		g_assert_no_error(error);
+		g_free(ini);
+	}
+	/* the first card's start refused (its row made active), before any card's operation began */
+	sql = ots_db_target_is_postgres(f->db) ?
+		g_strdup_printf("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+				"RAISE EXCEPTION 'refused by the test'; END $$; CREATE TRIGGER refuse "
+				"BEFORE UPDATE ON campaign_cards FOR EACH ROW WHEN (NEW.iccid = '%s' "
+				"AND NEW.state = 1) EXECUTE FUNCTION refuse();", iccid[0]) :
+		g_strdup_printf("CREATE TRIGGER refuse BEFORE UPDATE ON campaign_cards WHEN "
+				"NEW.iccid = '%s' AND NEW.state = 1 BEGIN "
+				"SELECT RAISE(ABORT, 'refused by the test'); END;", iccid[0]);
+	db_exec(f, sql);
+	run_until_flushed(f);
+	g_ptr_array_set_size(f->sent, 0);
+	json = g_strdup_printf("{\"tar\":\"b00001\",\"apdus\":[\"00a4000c026f46\"],"
+			       "\"iccids\":[\"%s\",\"%s\",\"%s\"],\"rate\":1000}",
+			       iccid[0], iccid[1], iccid[2]);
+	n = json_from_string(json, NULL);
+	g_assert_true(ots_engine_campaign_start_json(f->e, n, &id, &error));
+	g_assert_no_error(error);
+	json_node_unref(n);
+	g_free(json);
+	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);   /* the refusal is logged as critical */
+	{
+		int64_t end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+
+		while (refusals == 0) {
+			g_assert_cmpint(g_get_monotonic_time(), <, end);
+			g_main_context_iteration(NULL, FALSE);
+		}
+	}
+	run_until_flushed(f);
+	g_log_set_always_fatal(fatal);
+	db_exec(f, g_strdup(ots_db_target_is_postgres(f->db) ? "DROP TRIGGER refuse ON campaign_cards" :
+			    "DROP TRIGGER refuse"));
+	/* every card started, once */
+	sql = g_strdup_printf("SELECT count(*) FROM campaign_cards WHERE campaign_id = %"
+			      G_GUINT64_FORMAT " AND state = 1 AND tx_id IS NOT NULL", id);
+	run_until_db(f, sql, 3);
+	g_free(sql);
+	run_until_flushed(f);
+	g_assert_cmpint(db_int(f, "SELECT count(*) FROM transactions WHERE iccid LIKE '8988239000000060%'"),
+			==, 3);
+	ots_engine_get_stats(f->e, &st);
+	g_assert_cmpuint(st.active_tx, ==, 3);
+	g_assert_cmpuint(f->sent->len, ==, 3);
+	for (unsigned i = 0; i < 3; i++)
+		g_assert_true(contains(f->sent, iccid[i]));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_log_set_writer_func(count_refusals, NULL, NULL);
 	g_test_add("/ots/batch/one-commit-per-turn", struct fixture, NULL, setup, test_one_commit,
 		   teardown);
 	g_test_add("/ots/batch/one-entry-point-fails", struct fixture, NULL, setup, test_one_fails,
@@ -583,5 +683,7 @@ int main(int argc, char **argv)
 		   test_wal_checkpointed, teardown);
 	g_test_add("/ots/batch/timeline-in-batch", struct fixture, NULL, setup,
 		   test_timeline_in_batch, teardown);
+	g_test_add("/ots/batch/campaign-step-fails", struct fixture, NULL, setup,
+		   test_campaign_step_fails, teardown);
 	return g_test_run();
 }
