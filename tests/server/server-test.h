@@ -188,4 +188,22 @@ static inline int64_t test_db_int(struct ots_db *db, const char *sql)
 	return v;
 }
 
+/*
+ * The messages logged that name a test's refusing trigger ("refused by the
+ * test": RAISE ... in the trigger): a log writer that counts them and
+ * writes everything as GLib would.  Install it once, at the start of main
+ * (GLib takes one writer per process).
+ */
+static unsigned test_refusals;
+
+static inline GLogWriterOutput test_count_refusals(GLogLevelFlags level, const GLogField *fields,
+						   gsize n, gpointer user)
+{
+	for (gsize i = 0; i < n; i++)
+		if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0 &&
+		    strstr(fields[i].value, "refused by the test"))
+			test_refusals++;
+	return g_log_writer_default(level, fields, n, user);
+}
+
 #endif

@@ -567,18 +567,6 @@ static void test_timeline_in_batch(struct fixture *f, gconstpointer data)
 	g_free(json);
 }
 
-static unsigned refusals;   /* messages about a trigger's refusal (refused by the test) */
-
-static GLogWriterOutput count_refusals(GLogLevelFlags level, const GLogField *fields, gsize n,
-				       gpointer user)
-{
-	for (gsize i = 0; i < n; i++)
-		if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0 &&
-		    strstr(fields[i].value, "refused by the test"))
-			refusals++;
-	return g_log_writer_default(level, fields, n, user);
-}
-
 /* Runs the loop until the database answers sql with want (at most 3 s). */
 static void run_until_db(struct fixture *f, const char *sql, int64_t want)
 {
@@ -641,7 +629,7 @@ static void test_campaign_step_fails(struct fixture *f, gconstpointer data)
 	{
 		int64_t end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
 
-		while (refusals == 0) {
+		while (test_refusals == 0) {
 			g_assert_cmpint(g_get_monotonic_time(), <, end);
 			g_main_context_iteration(NULL, FALSE);
 		}
@@ -668,7 +656,7 @@ static void test_campaign_step_fails(struct fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_log_set_writer_func(count_refusals, NULL, NULL);
+	g_log_set_writer_func(test_count_refusals, NULL, NULL);
 	g_test_add("/ots/batch/one-commit-per-turn", struct fixture, NULL, setup, test_one_commit,
 		   teardown);
 	g_test_add("/ots/batch/one-entry-point-fails", struct fixture, NULL, setup, test_one_fails,

@@ -489,21 +489,9 @@ static void test_receipt_forwarded(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(db_int(f, "SELECT count(*) FROM inbox"), ==, 0);
 }
 
-static unsigned refusals;   /* critical messages about the test's refusing trigger */
-
-static GLogWriterOutput count_refusals(GLogLevelFlags level, const GLogField *fields, gsize n,
-				       gpointer user)
-{
-	for (gsize i = 0; i < n; i++)
-		if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0 &&
-		    strstr(fields[i].value, "refused for the test"))
-			refusals++;
-	return g_log_writer_default(level, fields, n, user);
-}
-
 static bool refused(struct fixture *f)
 {
-	return refusals > 0 && flushed(f);
+	return test_refusals > 0 && flushed(f);
 }
 
 /*
@@ -529,7 +517,7 @@ static void test_taken_then_failed(struct fixture *f, gconstpointer data)
 	db_exec(f, sql);
 	g_free(sql);
 	db_exec(f, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-		"RAISE EXCEPTION 'refused for the test'; END $$; CREATE TRIGGER refuse BEFORE "
+		"RAISE EXCEPTION 'refused by the test'; END $$; CREATE TRIGGER refuse BEFORE "
 		"DELETE ON inbox FOR EACH ROW EXECUTE FUNCTION refuse()");
 	n = request(f, 1);
 	body = json_to_string(n, FALSE);
@@ -538,8 +526,7 @@ static void test_taken_then_failed(struct fixture *f, gconstpointer data)
 			      "VALUES('%s', 'transactions', '%s', '', 0) RETURNING id) "
 			      "SELECT pg_notify('ots:a', "     /* a's channel (lease.c channel_of) */
 			      "'{\"op\":\"inbox\",\"id\":' || id || '}') FROM t", f->iccid[1], body);
-	refusals = 0;
-	g_log_set_writer_func(count_refusals, NULL, NULL);   /* once in this process: this test's */
+	test_refusals = 0;
 	fatal = g_log_set_always_fatal(G_LOG_FATAL_MASK);   /* the refusal is logged as critical */
 	db_exec(f, sql);
 	g_free(sql);
@@ -564,6 +551,7 @@ static void test_taken_then_failed(struct fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_log_set_writer_func(test_count_refusals, NULL, NULL);
 	g_test_add("/ots/lease/forward", struct fixture, NULL, setup, test_forward, teardown);
 	g_test_add("/ots/lease/taken-then-failed", struct fixture, NULL, setup,
 		   test_taken_then_failed, teardown);
