@@ -69,6 +69,36 @@ static void stop_at_exit(void)
 	pg_cluster_stop();
 }
 
+static void new_session(gpointer data)
+{
+	setsid();    /* not killed with the test's process group */
+}
+
+/*
+ * atexit does not run when a test aborts (a failed assertion) or is
+ * killed: a watchdog then stops and removes the cluster.  A shell of its
+ * own session waits for the end of its standard input, whose other end
+ * only this process holds (close-on-exec) and never writes.
+ */
+static void watch(void)
+{
+	char *stop = g_strdup_printf("%s'%s/pg_ctl' -D '%s/data' -m immediate -w stop",
+				     getuid() == 0 ? "runuser -u postgres -- " : "", pg_bin,
+				     cluster_dir);
+	char *script = g_strdup_printf("cat > /dev/null; %s > /dev/null 2>&1; rm -rf '%s'", stop,
+				       cluster_dir);
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	int in = -1;
+
+	if (!g_spawn_async_with_pipes(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL |
+				      G_SPAWN_STDERR_TO_DEV_NULL, new_session, NULL, NULL, &in,
+				      NULL, NULL, NULL))
+		g_printerr("no watchdog for %s: it outlives a test that aborts\n", cluster_dir);
+	/* in stays open until this process ends */
+	g_free(stop);
+	g_free(script);
+}
+
 static bool start(GError **error)
 {
 	char *args;
@@ -103,8 +133,10 @@ static bool start(GError **error)
 			       cluster_dir, cluster_dir, cluster_dir);
 	ok = run("pg_ctl", args, error);
 	g_free(args);
-	if (ok)
+	if (ok) {
 		atexit(stop_at_exit);
+		watch();
+	}
 	return ok;
 }
 
