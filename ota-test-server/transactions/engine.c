@@ -387,7 +387,7 @@ static gboolean flush_soon(gpointer data)
 {
 	struct ots_engine *e = data;
 
-	if (e->syncing && e->depth == 0) {
+	if (e->syncing) {
 		/* the disk is busy with the batch before: this one grows until that sync returns */
 		g_clear_handle_id(&e->flush_idle, g_source_remove);
 		g_clear_handle_id(&e->flush_timer, g_source_remove);
@@ -585,9 +585,11 @@ struct ots_syncer {
 	char *wal, *file;         /* the WAL; the database file */
 };
 
-struct ots_sync_job {
-	char *wal;
-	uint64_t upto;            /* the last batch the sync covers */
+/* A worker's job on a file of the syncer's, which its reference keeps: a sync or a checkpoint. */
+struct ots_file_job {
+	bool (*run)(const char *path, GError **error);
+	const char *path;
+	uint64_t upto;            /* a sync: the last batch it covers */
 };
 
 static void syncer_unref(struct ots_syncer *s)
@@ -599,13 +601,6 @@ static void syncer_unref(struct ots_syncer *s)
 	}
 }
 
-static void sync_job_free(gpointer p)
-{
-	struct ots_sync_job *j = p;
-
-	g_free(j->wal);
-	g_free(j);
-}
 
 /* The batch's end heard, then its events to subscribers, then its SMS to the links. */
 static void batch_release(struct ots_engine *e, uint64_t batch, GPtrArray *events,
@@ -638,15 +633,30 @@ G_NORETURN static void sync_failed(GError *error)
 		"(a restart recovers from what is on the disk)", error->message);
 }
 
-static void sync_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+static void file_job_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
-	struct ots_sync_job *j = data;
+	struct ots_file_job *j = data;
 	GError *error = NULL;
 
-	if (ots_db_sync_path(j->wal, &error))
+	if (j->run(j->path, &error))
 		g_task_return_boolean(task, TRUE);
 	else
 		g_task_return_error(task, error);
+}
+
+/* The job on a worker of GLib's pool; done hears it on this thread, with a reference to the syncer. */
+static void file_job_start(struct ots_syncer *s, bool (*run)(const char *, GError **),
+			   const char *path, uint64_t upto, GAsyncReadyCallback done)
+{
+	struct ots_file_job *j = g_new(struct ots_file_job, 1);
+	GTask *task;
+
+	*j = (struct ots_file_job){ .run = run, .path = path, .upto = upto };
+	g_atomic_ref_count_inc(&s->ref);
+	task = g_task_new(NULL, NULL, done, s);
+	g_task_set_task_data(task, j, g_free);
+	g_task_run_in_thread(task, file_job_in_thread);
+	g_object_unref(task);
 }
 
 static void start_sync(struct ots_engine *e);
@@ -655,7 +665,7 @@ static void synced(GObject *source, GAsyncResult *res, gpointer data)
 {
 	struct ots_syncer *s = data;
 	struct ots_engine *e = s->e;
-	struct ots_sync_job *j = g_task_get_task_data(G_TASK(res));
+	struct ots_file_job *j = g_task_get_task_data(G_TASK(res));
 	GError *error = NULL;
 
 	if (!g_task_propagate_boolean(G_TASK(res), &error))
@@ -691,17 +701,10 @@ static struct ots_syncer *syncer(struct ots_engine *e)
 static void start_sync(struct ots_engine *e)
 {
 	struct ots_unsynced *last = g_queue_peek_tail(&e->unsynced);
-	struct ots_sync_job *j = g_new0(struct ots_sync_job, 1);
-	GTask *task;
+	struct ots_syncer *s = syncer(e);
 
-	j->wal = g_strdup(syncer(e)->wal);
-	j->upto = last->batch;
-	g_atomic_ref_count_inc(&e->syncer->ref);
-	task = g_task_new(NULL, NULL, synced, e->syncer);
-	g_task_set_task_data(task, j, sync_job_free);
 	e->syncing = true;
-	g_task_run_in_thread(task, sync_in_thread);
-	g_object_unref(task);
+	file_job_start(s, ots_db_sync_path, s->wal, last->batch, synced);
 }
 
 /*
@@ -711,16 +714,6 @@ static void start_sync(struct ots_engine *e)
  * writing meanwhile).  A checkpoint that fails is tried again after the next
  * commit; the WAL only grows meanwhile.
  */
-static void checkpoint_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
-{
-	GError *error = NULL;
-
-	if (ots_db_checkpoint_path(data, &error))
-		g_task_return_boolean(task, TRUE);
-	else
-		g_task_return_error(task, error);
-}
-
 static void checkpointed(GObject *source, GAsyncResult *res, gpointer data)
 {
 	struct ots_syncer *s = data;
@@ -737,19 +730,16 @@ static void checkpointed(GObject *source, GAsyncResult *res, gpointer data)
 	syncer_unref(s);
 }
 
+/* (the WAL's size is watched only when the engine groups its batches: ots_engine_new) */
 static void checkpoint_if_due(struct ots_engine *e)
 {
-	GTask *task;
+	struct ots_syncer *s;
 
-	if (e->checkpointing || e->cfg.batch_max <= 1 ||
-	    ots_db_wal_pages(e->db) < OTS_DB_CHECKPOINT_PAGES)
+	if (e->checkpointing || ots_db_wal_pages(e->db) < OTS_DB_CHECKPOINT_PAGES)
 		return;
-	g_atomic_ref_count_inc(&syncer(e)->ref);
-	task = g_task_new(NULL, NULL, checkpointed, e->syncer);
-	g_task_set_task_data(task, g_strdup(e->syncer->file), g_free);
+	s = syncer(e);
 	e->checkpointing = true;
-	g_task_run_in_thread(task, checkpoint_in_thread);
-	g_object_unref(task);
+	file_job_start(s, ots_db_checkpoint_path, s->file, 0, checkpointed);
 }
 
 /* The engine goes: a sync still in flight finds no engine when it returns. */

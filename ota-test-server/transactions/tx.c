@@ -109,10 +109,13 @@ static bool timeline_insert(struct ots_engine *e, struct ots_pending_event **evs
 		ots_db_bind_text(st, 4 * i + 4, evs[i]->detail);
 	}
 	if (!pg) {
+		int64_t last;
+
 		if (!ots_db_run(st, error))
 			return false;
+		last = ots_db_last_insert_id(e->db);
 		for (unsigned i = 0; i < n; i++)
-			evs[i]->seq = ots_db_last_insert_id(e->db) - (int64_t)(n - 1 - i);
+			evs[i]->seq = last - (int64_t)(n - 1 - i);
 		return true;
 	}
 	while (got < n && ots_db_next(st, &local))
