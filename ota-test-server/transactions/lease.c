@@ -311,6 +311,13 @@ static void held_add(struct ots_lease *l, const char *iccid)
 
 static gboolean inbox_run(gpointer data);
 
+/* The waiting requests of the cards in l->taken read soon. */
+static void inbox_soon(struct ots_lease *l)
+{
+	if (!l->inbox_idle)   /* not below the I/O sources: a busy loop would never get there */
+		l->inbox_idle = g_idle_add_full(G_PRIORITY_DEFAULT, inbox_run, l, NULL);
+}
+
 /*
  * The cards whose waiting requests are to be read, as the database says:
  * the ones held that have some.  The list kept in memory may name cards a
@@ -337,8 +344,8 @@ static bool inbox_reload(struct ots_engine *e, GError **error)
 		g_propagate_error(error, local);
 		return false;
 	}
-	if (!g_queue_is_empty(&l->taken) && !l->inbox_idle)
-		l->inbox_idle = g_idle_add_full(G_PRIORITY_DEFAULT, inbox_run, l, NULL);
+	if (!g_queue_is_empty(&l->taken))
+		inbox_soon(l);
 	return true;
 }
 
@@ -401,8 +408,7 @@ static bool take(struct ots_engine *e, const char *iccid, bool taken_over)
 	t->iccid = g_strdup(iccid);
 	t->resumed = taken_over && n > 0;
 	g_queue_push_tail(&l->taken, t);
-	if (!l->inbox_idle)   /* not below the I/O sources: a busy loop would never get there */
-		l->inbox_idle = g_idle_add_full(G_PRIORITY_DEFAULT, inbox_run, l, NULL);
+	inbox_soon(l);
 	return true;
 }
 
